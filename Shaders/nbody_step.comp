@@ -1,0 +1,75 @@
+#version 450
+// One semi-implicit Euler step of all-pairs gravity.
+//
+// Each invocation owns BODIES bodies, strided by the workgroup size so that neighbouring
+// invocations read neighbouring particles. The j-bodies stream through a shared-memory tile:
+// one shared read feeds BODIES interactions, which is what makes register blocking pay off on
+// lavapipe (subgroup lanes read the same tile entry) and on GPUs (fewer shared loads per FLOP).
+//
+// Positions are read from `src` and written to `dst` (ping-pong), so every body of a step sees
+// the same old positions whatever the order in which workgroups run.
+
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint BODIES = 1;
+layout(constant_id = 2) const uint TILE = 64;
+// With zero softening the j == i term is 0/0; only then is the guard worth its instructions.
+layout(constant_id = 3) const bool ZERO_SOFTENING = false;
+
+// A particle is two vec4: (x, y, z, m) and (vx, vy, vz, w).
+layout(std430, set = 0, binding = 0) readonly buffer Source { vec4 src[]; };
+layout(std430, set = 0, binding = 1) writeonly buffer Destination { vec4 dst[]; };
+
+layout(push_constant) uniform Parameters {
+    uint count;
+    float dt;
+    float softening2;
+    float gravity;
+} params;
+
+shared vec4 tile[TILE];
+
+void main() {
+    const uint lane = gl_LocalInvocationID.x;
+    const uint width = gl_WorkGroupSize.x;
+    const uint first = gl_WorkGroupID.x * width * BODIES + lane;
+
+    vec3 position[BODIES];
+    vec3 acceleration[BODIES];
+    for (uint b = 0; b < BODIES; ++b) {
+        const uint i = first + b * width;
+        position[b] = i < params.count ? src[2 * i].xyz : vec3(0.0);
+        acceleration[b] = vec3(0.0);
+    }
+
+    for (uint start = 0; start < params.count; start += TILE) {
+        for (uint k = lane; k < TILE; k += width) {
+            const uint j = start + k;
+            // Padding bodies have zero mass and so contribute nothing.
+            tile[k] = j < params.count ? src[2 * j] : vec4(0.0);
+        }
+        barrier();
+        for (uint k = 0; k < TILE; ++k) {
+            const vec4 body = tile[k];
+            for (uint b = 0; b < BODIES; ++b) {
+                const vec3 d = body.xyz - position[b];
+                const float r2 = dot(d, d) + params.softening2;
+                const float inv = inversesqrt(r2);
+                float s = body.w * inv * inv * inv;
+                if (ZERO_SOFTENING) { s = r2 > 0.0 ? s : 0.0; }
+                acceleration[b] += d * s;
+            }
+        }
+        barrier();
+    }
+
+    for (uint b = 0; b < BODIES; ++b) {
+        const uint i = first + b * width;
+        if (i < params.count) {
+            const vec4 p = src[2 * i];
+            const vec4 v = src[2 * i + 1];
+            const vec3 velocity = v.xyz + acceleration[b] * (params.gravity * params.dt);
+            dst[2 * i] = vec4(p.xyz + velocity * params.dt, p.w);
+            dst[2 * i + 1] = vec4(velocity, v.w);
+        }
+    }
+}

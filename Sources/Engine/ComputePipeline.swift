@@ -1,0 +1,181 @@
+import CVulkan
+
+/// A specialization constant value: shaders read 32-bit scalars, so every value is 4 bytes.
+public struct SpecializationConstant: Sendable, Equatable {
+    public let id: UInt32
+    let bits: UInt32
+
+    public static func uint(_ id: UInt32, _ value: UInt32) -> Self { .init(id: id, bits: value) }
+    public static func float(_ id: UInt32, _ value: Float) -> Self { .init(id: id, bits: value.bitPattern) }
+    /// GLSL booleans specialise as 32-bit VkBool32.
+    public static func bool(_ id: UInt32, _ value: Bool) -> Self { .init(id: id, bits: value ? 1 : 0) }
+}
+
+/// A compute pipeline whose descriptor set 0 holds `storageBuffers` storage buffers at
+/// bindings 0..<n, with `pushConstantSize` bytes of push constants.
+public final class ComputePipeline {
+    let device: Device
+    let handle: VkPipeline
+    let layout: VkPipelineLayout
+    let setLayout: VkDescriptorSetLayout
+    public let storageBuffers: Int
+    public let pushConstantSize: Int
+
+    public init(device: Device, shader: ShaderModule, storageBuffers: Int, pushConstantSize: Int,
+                specialization: [SpecializationConstant] = []) throws {
+        self.device = device
+        self.storageBuffers = storageBuffers
+        self.pushConstantSize = pushConstantSize
+
+        let bindings = (0..<storageBuffers).map { index in
+            var binding = VkDescriptorSetLayoutBinding()
+            binding.binding = UInt32(index)
+            binding.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+            binding.descriptorCount = 1
+            binding.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT.rawValue
+            return binding
+        }
+        var setLayout: VkDescriptorSetLayout?
+        let setResult = bindings.withUnsafeBufferPointer { pointer in
+            var info = VkDescriptorSetLayoutCreateInfo()
+            info.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO
+            info.bindingCount = UInt32(pointer.count)
+            info.pBindings = pointer.baseAddress
+            return vkCreateDescriptorSetLayout(device.handle, &info, nil, &setLayout)
+        }
+        try check(setResult, "vkCreateDescriptorSetLayout")
+        self.setLayout = setLayout!
+
+        var range = VkPushConstantRange()
+        range.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT.rawValue
+        range.offset = 0
+        range.size = UInt32(pushConstantSize)
+        var layout: VkPipelineLayout?
+        var setLayoutHandle: VkDescriptorSetLayout? = setLayout
+        var layoutInfo = VkPipelineLayoutCreateInfo()
+        layoutInfo.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO
+        layoutInfo.setLayoutCount = 1
+        let layoutResult = withUnsafePointer(to: &setLayoutHandle) { setPointer in
+            withUnsafePointer(to: &range) { rangePointer in
+                layoutInfo.pSetLayouts = setPointer
+                layoutInfo.pushConstantRangeCount = pushConstantSize > 0 ? 1 : 0
+                layoutInfo.pPushConstantRanges = pushConstantSize > 0 ? rangePointer : nil
+                return vkCreatePipelineLayout(device.handle, &layoutInfo, nil, &layout)
+            }
+        }
+        do {
+            try check(layoutResult, "vkCreatePipelineLayout")
+        } catch {
+            vkDestroyDescriptorSetLayout(device.handle, setLayout, nil)
+            throw error
+        }
+        self.layout = layout!
+
+        let entries = specialization.enumerated().map { position, constant in
+            VkSpecializationMapEntry(constantID: constant.id, offset: UInt32(position * 4), size: 4)
+        }
+        let data = specialization.map(\.bits)
+        var pipeline: VkPipeline?
+        let pipelineResult = entries.withUnsafeBufferPointer { entryPointer in
+            data.withUnsafeBytes { dataPointer in
+                var specializationInfo = VkSpecializationInfo()
+                specializationInfo.mapEntryCount = UInt32(entryPointer.count)
+                specializationInfo.pMapEntries = entryPointer.baseAddress
+                specializationInfo.dataSize = dataPointer.count
+                specializationInfo.pData = dataPointer.baseAddress
+                return withUnsafePointer(to: &specializationInfo) { specializationPointer in
+                    "main".withCString { entryName in
+                        var stage = VkPipelineShaderStageCreateInfo()
+                        stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO
+                        stage.stage = VK_SHADER_STAGE_COMPUTE_BIT
+                        stage.module = shader.handle
+                        stage.pName = entryName
+                        stage.pSpecializationInfo = specialization.isEmpty ? nil : specializationPointer
+                        var info = VkComputePipelineCreateInfo()
+                        info.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO
+                        info.stage = stage
+                        info.layout = layout
+                        return vkCreateComputePipelines(device.handle, nil, 1, &info, nil, &pipeline)
+                    }
+                }
+            }
+        }
+        do {
+            try check(pipelineResult, "vkCreateComputePipelines(\(shader.name))")
+        } catch {
+            vkDestroyPipelineLayout(device.handle, layout, nil)
+            vkDestroyDescriptorSetLayout(device.handle, setLayout, nil)
+            throw error
+        }
+        handle = pipeline!
+    }
+
+    deinit {
+        vkDestroyPipeline(device.handle, handle, nil)
+        vkDestroyPipelineLayout(device.handle, layout, nil)
+        vkDestroyDescriptorSetLayout(device.handle, setLayout, nil)
+    }
+}
+
+/// Buffers bound to a pipeline's set 0, in binding order; owns its descriptor pool.
+public final class DescriptorSet {
+    let device: Device
+    let pool: VkDescriptorPool
+    let handle: VkDescriptorSet
+    /// Held so bound buffers outlive every command buffer that uses this set.
+    public let buffers: [Buffer]
+
+    public init(pipeline: ComputePipeline, buffers: [Buffer]) throws {
+        precondition(buffers.count == pipeline.storageBuffers, "pipeline takes \(pipeline.storageBuffers) buffers")
+        let device = pipeline.device
+        self.device = device
+        self.buffers = buffers
+
+        var poolSize = VkDescriptorPoolSize(type: VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, descriptorCount: UInt32(buffers.count))
+        var poolInfo = VkDescriptorPoolCreateInfo()
+        poolInfo.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO
+        poolInfo.maxSets = 1
+        poolInfo.poolSizeCount = 1
+        var pool: VkDescriptorPool?
+        try withUnsafePointer(to: &poolSize) { sizePointer in
+            poolInfo.pPoolSizes = sizePointer
+            try check(vkCreateDescriptorPool(device.handle, &poolInfo, nil, &pool), "vkCreateDescriptorPool")
+        }
+        self.pool = pool!
+
+        var setLayout: VkDescriptorSetLayout? = pipeline.setLayout
+        var set: VkDescriptorSet?
+        let allocateResult = withUnsafePointer(to: &setLayout) { layoutPointer in
+            var info = VkDescriptorSetAllocateInfo()
+            info.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO
+            info.descriptorPool = pool
+            info.descriptorSetCount = 1
+            info.pSetLayouts = layoutPointer
+            return vkAllocateDescriptorSets(device.handle, &info, &set)
+        }
+        do {
+            try check(allocateResult, "vkAllocateDescriptorSets")
+        } catch {
+            vkDestroyDescriptorPool(device.handle, pool, nil)
+            throw error
+        }
+        handle = set!
+
+        let infos = buffers.map { VkDescriptorBufferInfo(buffer: $0.handle, offset: 0, range: VkDeviceSize(VK_WHOLE_SIZE)) }
+        infos.withUnsafeBufferPointer { infoPointer in
+            let writes = (0..<buffers.count).map { index in
+                var write = VkWriteDescriptorSet()
+                write.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET
+                write.dstSet = set
+                write.dstBinding = UInt32(index)
+                write.descriptorCount = 1
+                write.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+                write.pBufferInfo = infoPointer.baseAddress! + index
+                return write
+            }
+            vkUpdateDescriptorSets(device.handle, UInt32(writes.count), writes, 0, nil)
+        }
+    }
+
+    deinit { vkDestroyDescriptorPool(device.handle, pool, nil) }
+}

@@ -1,0 +1,229 @@
+/// Everything the engine needs to know about a physical device to choose it and shape work
+/// for it, as plain values.
+///
+/// Exists so that device selection and kernel shaping are pure functions: tests fabricate
+/// descriptions of devices this machine does not have (an NVIDIA card, a Raspberry Pi).
+public struct PhysicalDeviceDescription: Sendable, Codable, Equatable {
+    /// Position in the loader's enumeration order; what `--device 0` refers to.
+    public var index: Int
+    public var name: String
+    public var type: DeviceType
+    public var vendorID: UInt32
+    public var deviceID: UInt32
+    /// `VkPhysicalDeviceDriverProperties`, where the device offers it (Vulkan 1.2 or
+    /// `VK_KHR_driver_properties`).
+    public var driver: DriverDescription?
+    /// The raw `driverVersion`; its encoding is vendor-specific, see ``driverVersionText``.
+    public var driverVersion: UInt32
+    public var apiVersion: APIVersion
+    /// `deviceUUID` from `VkPhysicalDeviceIDProperties`, as 8-4-4-4-12 hex.
+    public var uuid: String
+    public var queueFamilies: [QueueFamilyDescription]
+    public var memoryHeaps: [MemoryHeapDescription]
+    public var limits: ComputeLimits
+    public var supportsFloat64: Bool
+    public var supportsInt64: Bool
+
+    public init(
+        index: Int, name: String, type: DeviceType, vendorID: UInt32, deviceID: UInt32 = 0,
+        driver: DriverDescription? = nil, driverVersion: UInt32 = 0, apiVersion: APIVersion,
+        uuid: String = "00000000-0000-0000-0000-000000000000",
+        queueFamilies: [QueueFamilyDescription], memoryHeaps: [MemoryHeapDescription],
+        limits: ComputeLimits, supportsFloat64: Bool = false, supportsInt64: Bool = false
+    ) {
+        self.index = index
+        self.name = name
+        self.type = type
+        self.vendorID = vendorID
+        self.deviceID = deviceID
+        self.driver = driver
+        self.driverVersion = driverVersion
+        self.apiVersion = apiVersion
+        self.uuid = uuid
+        self.queueFamilies = queueFamilies
+        self.memoryHeaps = memoryHeaps
+        self.limits = limits
+        self.supportsFloat64 = supportsFloat64
+        self.supportsInt64 = supportsInt64
+    }
+
+    public var vendor: Vendor { Vendor(id: vendorID) }
+
+    /// Bytes in heaps marked `DEVICE_LOCAL`; the tie-breaker of automatic selection.
+    public var deviceLocalMemory: UInt64 {
+        memoryHeaps.filter(\.deviceLocal).reduce(0) { $0 + $1.size }
+    }
+
+    /// The queue family compute work goes to: the first with compute support and timestamps,
+    /// else the first with compute support.
+    public var computeQueueFamily: QueueFamilyDescription? {
+        let compute = queueFamilies.filter(\.supportsCompute)
+        return compute.first { $0.timestampValidBits > 0 } ?? compute.first
+    }
+
+    /// Whether GPU timestamps can time work on ``computeQueueFamily``.
+    public var supportsComputeTimestamps: Bool {
+        (computeQueueFamily?.timestampValidBits ?? 0) > 0 && limits.timestampPeriod > 0
+    }
+
+    /// The driver version decoded the way its vendor packs it.
+    public var driverVersionText: String {
+        let v = driverVersion
+        switch vendor {
+        case .nvidia:
+            return "\((v >> 22) & 0x3FF).\((v >> 14) & 0xFF).\((v >> 6) & 0xFF).\(v & 0x3F)"
+        default:
+            return APIVersion(rawValue: v).description
+        }
+    }
+
+    /// One line for lists in messages: name, type, vendor and driver.
+    public var summary: String {
+        let driverText = driver.map { " — \($0.name) \($0.info)" } ?? ""
+        return "\(name) (\(type), \(vendor.name))\(driverText.trimmingSuffixSpaces)"
+    }
+}
+
+extension String {
+    fileprivate var trimmingSuffixSpaces: String {
+        var copy = self
+        while copy.last == " " { copy.removeLast() }
+        return copy
+    }
+}
+
+/// `VkPhysicalDeviceType` as the words users type.
+public enum DeviceType: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
+    case discrete, integrated, virtual, cpu, other
+
+    /// Preference of automatic selection: higher wins.
+    var preference: Int {
+        switch self {
+        case .discrete: 4
+        case .integrated: 3
+        case .virtual: 2
+        case .cpu: 1
+        case .other: 0
+        }
+    }
+
+    public var description: String { rawValue }
+}
+
+/// A PCI vendor id with the word users know it by.
+public enum Vendor: Sendable, Equatable, CustomStringConvertible {
+    case nvidia, amd, intel, broadcom, mesa, arm, qualcomm, apple
+    case other(UInt32)
+
+    public init(id: UInt32) {
+        switch id {
+        case 0x10DE: self = .nvidia
+        case 0x1002: self = .amd
+        case 0x8086: self = .intel
+        case 0x14E4: self = .broadcom
+        case 0x10005: self = .mesa
+        case 0x13B5: self = .arm
+        case 0x5143: self = .qualcomm
+        case 0x106B: self = .apple
+        default: self = .other(id)
+        }
+    }
+
+    /// The word shown in tables and accepted by `--device`.
+    public var name: String {
+        switch self {
+        case .nvidia: "nvidia"
+        case .amd: "amd"
+        case .intel: "intel"
+        case .broadcom: "videocore"
+        case .mesa: "mesa"
+        case .arm: "arm"
+        case .qualcomm: "qualcomm"
+        case .apple: "apple"
+        case .other(let id): hexadecimal(id)
+        }
+    }
+
+    public var description: String { name }
+}
+
+/// `VkPhysicalDeviceDriverProperties`.
+public struct DriverDescription: Sendable, Codable, Equatable {
+    /// `VkDriverId` as its raw number (1 = AMD proprietary, 4 = NVIDIA proprietary,
+    /// 6 = Intel Mesa, 10 = Mesa llvmpipe, 22 = Mesa V3DV, ...).
+    public var id: UInt32
+    public var name: String
+    public var info: String
+    public var conformanceVersion: String
+
+    public init(id: UInt32, name: String, info: String, conformanceVersion: String = "") {
+        self.id = id
+        self.name = name
+        self.info = info
+        self.conformanceVersion = conformanceVersion
+    }
+}
+
+public struct QueueFamilyDescription: Sendable, Codable, Equatable {
+    public var index: Int
+    public var queueCount: Int
+    public var supportsGraphics: Bool
+    public var supportsCompute: Bool
+    public var supportsTransfer: Bool
+    /// Zero when this family cannot write timestamps.
+    public var timestampValidBits: UInt32
+
+    public init(index: Int, queueCount: Int, supportsGraphics: Bool, supportsCompute: Bool,
+                supportsTransfer: Bool = true, timestampValidBits: UInt32) {
+        self.index = index
+        self.queueCount = queueCount
+        self.supportsGraphics = supportsGraphics
+        self.supportsCompute = supportsCompute
+        self.supportsTransfer = supportsTransfer
+        self.timestampValidBits = timestampValidBits
+    }
+}
+
+public struct MemoryHeapDescription: Sendable, Codable, Equatable {
+    public var size: UInt64
+    public var deviceLocal: Bool
+
+    public init(size: UInt64, deviceLocal: Bool) {
+        self.size = size
+        self.deviceLocal = deviceLocal
+    }
+}
+
+/// The limits that shape compute work.
+public struct ComputeLimits: Sendable, Codable, Equatable {
+    public var maxComputeWorkGroupInvocations: UInt32
+    public var maxComputeWorkGroupSize: [UInt32]
+    public var maxComputeWorkGroupCount: [UInt32]
+    public var maxComputeSharedMemorySize: UInt32
+    public var maxStorageBufferRange: UInt32
+    public var maxPushConstantsSize: UInt32
+    /// Nanoseconds per timestamp tick.
+    public var timestampPeriod: Float
+    /// Zero where the device does not report it (before Vulkan 1.1).
+    public var subgroupSize: UInt32
+
+    public init(maxComputeWorkGroupInvocations: UInt32, maxComputeWorkGroupSize: [UInt32],
+                maxComputeWorkGroupCount: [UInt32], maxComputeSharedMemorySize: UInt32,
+                maxStorageBufferRange: UInt32, maxPushConstantsSize: UInt32 = 128,
+                timestampPeriod: Float, subgroupSize: UInt32 = 0) {
+        self.maxComputeWorkGroupInvocations = maxComputeWorkGroupInvocations
+        self.maxComputeWorkGroupSize = maxComputeWorkGroupSize
+        self.maxComputeWorkGroupCount = maxComputeWorkGroupCount
+        self.maxComputeSharedMemorySize = maxComputeSharedMemorySize
+        self.maxStorageBufferRange = maxStorageBufferRange
+        self.maxPushConstantsSize = maxPushConstantsSize
+        self.timestampPeriod = timestampPeriod
+        self.subgroupSize = subgroupSize
+    }
+}
+
+/// `0x10DE`-style text for an id, at least four digits.
+func hexadecimal(_ value: UInt32) -> String {
+    let digits = String(value, radix: 16, uppercase: true)
+    return "0x" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+}
