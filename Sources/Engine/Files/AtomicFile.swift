@@ -1,0 +1,47 @@
+import Foundation
+
+/// Writes files so that readers see either the old contents or the complete new ones.
+public enum AtomicFile {
+    /// Writes `data` to a temporary file in the destination's directory (so the rename stays
+    /// on one file system), syncs it, and renames it over `url`. On failure the temporary
+    /// file is removed and nothing is left behind.
+    public static func write(_ data: Data, to url: URL) throws {
+        let directory = url.deletingLastPathComponent()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw FileError(path: url.path, problem: "its directory \(directory.path) does not exist")
+        }
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw FileError(path: url.path, problem: "cannot be written: \(String(cString: strerror(errno)))")
+        }
+        var failure: String?
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = Foundation.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = String(cString: strerror(errno))
+                    return
+                }
+                offset += written
+            }
+        }
+        if failure == nil && fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
+        close(descriptor)
+        if failure == nil && rename(temporary.path, url.path) != 0 { failure = String(cString: strerror(errno)) }
+        if let failure {
+            unlink(temporary.path)
+            throw FileError(path: url.path, problem: "cannot be written: \(failure)")
+        }
+    }
+}
+
+/// A file the engine could not read or write, with the reason.
+public struct FileError: Error, CustomStringConvertible, Equatable {
+    public var path: String
+    public var problem: String
+    public var description: String { "\(path): \(problem)" }
+}

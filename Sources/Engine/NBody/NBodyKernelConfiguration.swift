@@ -1,0 +1,90 @@
+import Foundation
+
+/// The shape of the N-body kernel: what the specialization constants of
+/// `Shaders/nbody_step.comp` are set to.
+public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, CustomStringConvertible {
+    /// Invocations per workgroup (`local_size_x`).
+    public var workgroupSize: Int
+    /// Bodies each invocation integrates (register blocking).
+    public var bodiesPerInvocation: Int
+    /// j-bodies staged in shared memory per pass (16 bytes each).
+    public var tileSize: Int
+
+    public init(workgroupSize: Int, bodiesPerInvocation: Int, tileSize: Int) {
+        self.workgroupSize = workgroupSize
+        self.bodiesPerInvocation = bodiesPerInvocation
+        self.tileSize = tileSize
+    }
+
+    public var description: String {
+        "workgroup \(workgroupSize), \(bodiesPerInvocation) bodies/invocation, tile \(tileSize)"
+    }
+
+    public var bodiesPerWorkgroup: Int { workgroupSize * bodiesPerInvocation }
+    public var sharedMemoryBytes: Int { tileSize * 16 }
+
+    public func workgroupCount(particleCount: Int) -> Int {
+        (particleCount + bodiesPerWorkgroup - 1) / bodiesPerWorkgroup
+    }
+
+    /// A shape that suits the device class, within its limits, without tuning.
+    ///
+    /// CPU drivers (lavapipe) want heavy register blocking: a tile read is shared by the
+    /// SIMD lanes and reused for many bodies. GPUs want many threads and light blocking:
+    /// on an H100, 256 invocations with 2 bodies each was best at large N.
+    public static func recommended(for device: PhysicalDeviceDescription, particleCount: Int,
+                                   hostCores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Self {
+        let limits = device.limits
+        let maxWorkgroup = Int(min(limits.maxComputeWorkGroupInvocations, limits.maxComputeWorkGroupSize.first ?? 1))
+        let maxTile = Int(limits.maxComputeSharedMemorySize) / 16
+        var shape: NBodyKernelConfiguration
+        var minimumWorkgroups: Int
+        switch device.type {
+        case .cpu:
+            shape = .init(workgroupSize: 64, bodiesPerInvocation: 32, tileSize: 256)
+            // lavapipe runs one workgroup per thread: give every core several.
+            minimumWorkgroups = 2 * hostCores
+        case .discrete:
+            shape = .init(workgroupSize: 256, bodiesPerInvocation: 2, tileSize: 256)
+            minimumWorkgroups = 256
+        default:
+            shape = .init(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 128)
+            minimumWorkgroups = 16
+        }
+        shape.workgroupSize = max(1, min(shape.workgroupSize, maxWorkgroup))
+        shape.tileSize = max(1, min(shape.tileSize, maxTile))
+        // Small systems: trade register blocking for parallelism.
+        while shape.bodiesPerInvocation > 1 && shape.workgroupCount(particleCount: particleCount) < minimumWorkgroups {
+            shape.bodiesPerInvocation /= 2
+        }
+        return shape
+    }
+
+    /// Why this shape cannot run `particleCount` bodies on `device`; empty when it can.
+    public func problems(on device: PhysicalDeviceDescription, particleCount: Int) -> [String] {
+        let limits = device.limits
+        var problems: [String] = []
+        if workgroupSize < 1 || bodiesPerInvocation < 1 || tileSize < 1 {
+            problems.append("workgroup size, bodies per invocation and tile size must be at least 1")
+            return problems
+        }
+        if workgroupSize > Int(limits.maxComputeWorkGroupInvocations) || workgroupSize > Int(limits.maxComputeWorkGroupSize.first ?? 0) {
+            problems.append("workgroup size \(workgroupSize) exceeds the device's \(min(limits.maxComputeWorkGroupInvocations, limits.maxComputeWorkGroupSize.first ?? 0))")
+        }
+        if sharedMemoryBytes > Int(limits.maxComputeSharedMemorySize) {
+            problems.append("tile of \(tileSize) bodies needs \(sharedMemoryBytes) bytes of shared memory; the device has \(limits.maxComputeSharedMemorySize)")
+        }
+        if bodiesPerInvocation > 64 {
+            problems.append("more than 64 bodies per invocation is not supported")
+        }
+        let groups = workgroupCount(particleCount: particleCount)
+        if groups > Int(limits.maxComputeWorkGroupCount.first ?? 0) {
+            problems.append("\(particleCount) particles need \(groups) workgroups; the device allows \(limits.maxComputeWorkGroupCount.first ?? 0)")
+        }
+        let bytes = UInt64(particleCount) * UInt64(ParticleState.bytesPerParticle)
+        if bytes > UInt64(limits.maxStorageBufferRange) {
+            problems.append("\(particleCount) particles need a \(bytes)-byte storage buffer; the device's maxStorageBufferRange is \(limits.maxStorageBufferRange) (at most \(UInt64(limits.maxStorageBufferRange) / UInt64(ParticleState.bytesPerParticle)) particles)")
+        }
+        return problems
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// The N-body step on the CPU with float64 accumulation: the reference every GPU result is
+/// checked against.
+///
+/// It computes the same formula as `Shaders/nbody_step.comp`,
+/// `a_i = G * sum_j m_j (r_j - r_i) / (|r_j - r_i|^2 + eps^2)^(3/2)` followed by
+/// semi-implicit Euler, but in double precision, so differences measure the GPU's error.
+public enum NBodyReference {
+    /// Advances `state` by `steps` steps.
+    public static func advance(_ state: ParticleState, parameters: NBodyParameters, steps: Int) -> ParticleState {
+        var current = state
+        for _ in 0..<steps { current = step(current, parameters: parameters) }
+        return current
+    }
+
+    public static func step(_ state: ParticleState, parameters: NBodyParameters) -> ParticleState {
+        let n = state.count
+        let x = (0..<n).map { Double(state.values[8 * $0]) }
+        let y = (0..<n).map { Double(state.values[8 * $0 + 1]) }
+        let z = (0..<n).map { Double(state.values[8 * $0 + 2]) }
+        let m = (0..<n).map { Double(state.values[8 * $0 + 3]) }
+        let eps2 = Double(parameters.softening) * Double(parameters.softening)
+        var acceleration = [Double](repeating: 0, count: 3 * n)
+
+        x.withUnsafeBufferPointer { x in
+            y.withUnsafeBufferPointer { y in
+                z.withUnsafeBufferPointer { z in
+                    m.withUnsafeBufferPointer { m in
+                        acceleration.withUnsafeMutableBufferPointer { out in
+                            let sink = SendablePointer(out.baseAddress!)
+                            let inputs = (SendableBuffer(x), SendableBuffer(y), SendableBuffer(z), SendableBuffer(m))
+                            // Rows are independent: split them over the cores.
+                            let chunks = max(1, min(n, ProcessInfo.processInfo.activeProcessorCount * 4))
+                            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                                let (x, y, z, m) = (inputs.0.buffer, inputs.1.buffer, inputs.2.buffer, inputs.3.buffer)
+                                for i in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
+                                    var ax = 0.0, ay = 0.0, az = 0.0
+                                    let xi = x[i], yi = y[i], zi = z[i]
+                                    for j in 0..<n where j != i {
+                                        let dx = x[j] - xi, dy = y[j] - yi, dz = z[j] - zi
+                                        let r2 = dx * dx + dy * dy + dz * dz + eps2
+                                        guard r2 > 0 else { continue }
+                                        let s = m[j] / (r2 * r2.squareRoot())
+                                        ax += dx * s
+                                        ay += dy * s
+                                        az += dz * s
+                                    }
+                                    sink.pointer[3 * i] = ax
+                                    sink.pointer[3 * i + 1] = ay
+                                    sink.pointer[3 * i + 2] = az
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        var next = state
+        let g = Double(parameters.gravity), dt = Double(parameters.dt)
+        for i in 0..<n {
+            for axis in 0..<3 {
+                let velocity = Double(state.values[8 * i + 4 + axis]) + g * acceleration[3 * i + axis] * dt
+                next.values[8 * i + 4 + axis] = Float(velocity)
+                next.values[8 * i + axis] = Float(Double(state.values[8 * i + axis]) + velocity * dt)
+            }
+        }
+        return next
+    }
+}
+
+/// Lets a worker of `concurrentPerform` write its own disjoint rows of one array.
+private struct SendablePointer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Double>
+    init(_ pointer: UnsafeMutablePointer<Double>) { self.pointer = pointer }
+}
+
+private struct SendableBuffer: @unchecked Sendable {
+    let buffer: UnsafeBufferPointer<Double>
+    init(_ buffer: UnsafeBufferPointer<Double>) { self.buffer = buffer }
+}
