@@ -1,0 +1,136 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure N-body throughput with GPU timestamps.",
+        discussion: """
+            For each N: one warm-up run, then --repeats timed runs of --steps steps each, timed \
+            with GPU timestamp queries (host time where the device has none). Reports the median \
+            and the spread (min, max) of interactions/s (N^2 per step) and GFLOP/s (20 FLOP per \
+            interaction, the CUDA nbody sample's convention). --json adds device, driver and \
+            kernel shape so runs can be compared by a script.
+            """)
+
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Particle counts to measure (several allowed, e.g. --particles 16384 65536).", valueName: "N"))
+    var particles: [Int] = [16384]
+
+    @Option(help: "Timed repeats per N.")
+    var repeats: Int = 5
+
+    @Option(help: "Steps per timed run; default: enough for about half a second.")
+    var steps: Int?
+
+    @Option(help: "Seed of the Plummer sphere measured.")
+    var seed: UInt64 = 1
+
+    @OptionGroup var physics: PhysicsOptions
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @OptionGroup var deviceOptions: DeviceOptions
+
+    func validate() throws {
+        guard !particles.isEmpty else { throw ValidationError("--particles needs at least one value") }
+        for n in particles where n < 1 || n > 1 << 28 {
+            throw ValidationError("--particles values must be between 1 and \(1 << 28), got \(n)")
+        }
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
+    }
+
+    func run() throws {
+        try withEngine(deviceOptions) { log in
+            let context = try makeContext(deviceOptions, log: log)
+            let device = context.device.description
+            if !json {
+                print("device: [\(device.index)] \(device.name) (\(device.driverText))")
+                print("timing: \(device.supportsComputeTimestamps ? "GPU timestamps" : "host clock (no GPU timestamps)")")
+            }
+            var results: [BenchResult] = []
+            for n in particles {
+                let state = InitialModel.plummer.generate(count: n, seed: seed, gravity: physics.gravity)
+                let workload = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters)
+                // Warm-up: pipelines compiled, clocks up; also sizes the timed runs.
+                let warmupSteps = steps ?? 1
+                let warm = try timedAdvance(workload, steps: warmupSteps)
+                let stepsPerRun = steps ?? max(1, min(100_000, Int(0.5 / max(warm / Double(warmupSteps), 1e-9))))
+                var rates: [Double] = []
+                var times: [Double] = []
+                for _ in 0..<repeats {
+                    let seconds = try timedAdvance(workload, steps: stepsPerRun)
+                    times.append(seconds)
+                    rates.append(workload.interactionsPerStep * Double(stepsPerRun) / seconds)
+                }
+                let result = BenchResult(
+                    particles: n, stepsPerRepeat: stepsPerRun, repeats: repeats, kernel: workload.configuration,
+                    secondsPerRepeat: times, interactionsPerSecond: Summary(rates),
+                    gflops: Summary(rates.map { $0 * 20 / 1e9 }))
+                results.append(result)
+                if !json {
+                    let r = result.interactionsPerSecond
+                    print("N=\(n): \(scientific(r.median)) interactions/s (min \(scientific(r.min)), max \(scientific(r.max))), "
+                          + "\(fixed(result.gflops.median, 1)) GFLOP/s, \(stepsPerRun) steps x \(repeats), kernel: \(workload.configuration)")
+                }
+            }
+            if json {
+                let report = BenchReport(
+                    device: device.name, deviceType: device.type.rawValue, vendor: device.vendor.name,
+                    driver: device.driverText, driverVersion: device.driverVersionText,
+                    apiVersion: device.apiVersion.description, uuid: device.uuid,
+                    timing: device.supportsComputeTimestamps ? "gpu-timestamps" : "host-clock",
+                    parameters: physics.parameters, results: results)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            }
+        }
+    }
+
+    /// Seconds of GPU time for `steps` steps, or of host time where there are no timestamps.
+    private func timedAdvance(_ workload: NBodyWorkload, steps: Int) throws -> Double {
+        let start = Date()
+        let gpu = try workload.advance(steps: steps)
+        return gpu ?? Date().timeIntervalSince(start)
+    }
+}
+
+struct Summary: Encodable {
+    var median: Double
+    var min: Double
+    var max: Double
+
+    init(_ values: [Double]) {
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        median = sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+        min = sorted.first!
+        max = sorted.last!
+    }
+}
+
+struct BenchResult: Encodable {
+    var particles: Int
+    var stepsPerRepeat: Int
+    var repeats: Int
+    var kernel: NBodyKernelConfiguration
+    var secondsPerRepeat: [Double]
+    var interactionsPerSecond: Summary
+    var gflops: Summary
+}
+
+struct BenchReport: Encodable {
+    var device: String
+    var deviceType: String
+    var vendor: String
+    var driver: String
+    var driverVersion: String
+    var apiVersion: String
+    var uuid: String
+    var timing: String
+    var parameters: NBodyParameters
+    var results: [BenchResult]
+}

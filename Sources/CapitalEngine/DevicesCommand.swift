@@ -1,0 +1,111 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+struct DevicesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "devices",
+        abstract: "List the Vulkan devices found and the one that would be selected.",
+        discussion: "The selected device is marked with '*'; --device and CAPITALENGINE_DEVICE change the choice.")
+
+    @OptionGroup var deviceOptions: DeviceOptions
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func run() throws {
+        try withEngine(deviceOptions) { log in
+            let instance = try Instance(options: InstanceOptions(validation: log != nil), validationLog: log)
+            let descriptions = try instance.physicalDevices().map(\.description)
+            let selector = try deviceOptions.selector
+            var selected: PhysicalDeviceDescription?
+            var selectionError: Error?
+            do {
+                selected = try PhysicalDeviceSelector(selector: selector).select(from: descriptions)
+            } catch {
+                selectionError = error
+            }
+            if json {
+                let report = DevicesReport(
+                    loaderVersion: Instance.loaderVersion().description, selector: selector.description,
+                    selectedIndex: selected?.index,
+                    selectionError: selectionError.map { "\($0)" },
+                    devices: descriptions.map { DeviceReport(description: $0) })
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                printTable(descriptions, selected: selected, loader: Instance.loaderVersion())
+            }
+            if let selectionError { throw selectionError }
+        }
+    }
+
+    private func printTable(_ devices: [PhysicalDeviceDescription], selected: PhysicalDeviceDescription?, loader: APIVersion) {
+        print("Vulkan loader \(loader); \(devices.count) device(s)\n")
+        let rows = [["", "#", "Name", "Type", "Vendor", "Driver", "API", "Device memory"]] + devices.map { device in
+            [device.index == selected?.index ? "*" : "", "\(device.index)", device.name, device.type.rawValue,
+             device.vendor.name, device.driverText, device.apiVersion.description, bytes(device.deviceLocalMemory)]
+        }
+        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max()! }
+        for row in rows {
+            print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
+        }
+        for device in devices {
+            let l = device.limits
+            print("""
+
+                [\(device.index)] \(device.name)
+                    vendor \(device.vendor.name) (\(hex(device.vendorID))), device \(hex(device.deviceID)), \
+                driver version \(device.driverVersionText), UUID \(device.uuid)
+                    queue families with compute: \(device.queueFamilies.filter(\.supportsCompute).map { "#\($0.index) (\($0.queueCount) queue(s), \($0.timestampValidBits)-bit timestamps\($0.supportsGraphics ? ", graphics" : ""))" }.joined(separator: ", "))
+                    memory heaps: \(device.memoryHeaps.map { "\(bytes($0.size))\($0.deviceLocal ? " device-local" : "")" }.joined(separator: ", "))
+                    compute limits: \(l.maxComputeWorkGroupInvocations) invocations/workgroup, size \(l.maxComputeWorkGroupSize.map(String.init).joined(separator: "x")), \
+                count \(l.maxComputeWorkGroupCount.map(String.init).joined(separator: "x")), \(bytes(UInt64(l.maxComputeSharedMemorySize))) shared memory
+                    storage buffer range \(bytes(UInt64(l.maxStorageBufferRange))), subgroup size \(l.subgroupSize), \
+                timestamp period \(l.timestampPeriod) ns, compute-queue timestamps: \(device.supportsComputeTimestamps ? "yes" : "no"), \
+                float64 in shaders: \(device.supportsFloat64 ? "yes" : "no")
+                """)
+        }
+        if let selected {
+            print("\nSelected: [\(selected.index)] \(selected.name)")
+        }
+    }
+}
+
+private func hex(_ value: UInt32) -> String { "0x" + String(value, radix: 16, uppercase: true) }
+
+/// Binary units: 1.5 GiB, 32 KiB.
+func bytes(_ count: UInt64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    var value = Double(count), unit = 0
+    while value >= 1024 && unit < units.count - 1 {
+        value /= 1024
+        unit += 1
+    }
+    return unit == 0 ? "\(count) B" : (value == value.rounded() ? "\(Int(value)) \(units[unit])" : "\(fixed(value)) \(units[unit])")
+}
+
+struct DevicesReport: Encodable {
+    var loaderVersion: String
+    var selector: String
+    var selectedIndex: Int?
+    var selectionError: String?
+    var devices: [DeviceReport]
+}
+
+/// A device description plus the derived words a script would otherwise recompute.
+struct DeviceReport: Encodable {
+    var description: PhysicalDeviceDescription
+
+    enum ExtraKeys: String, CodingKey { case vendor, driverVersionText, deviceLocalMemory, supportsComputeTimestamps }
+
+    func encode(to encoder: any Encoder) throws {
+        try description.encode(to: encoder)
+        var container = encoder.container(keyedBy: ExtraKeys.self)
+        try container.encode(description.vendor.name, forKey: .vendor)
+        try container.encode(description.driverVersionText, forKey: .driverVersionText)
+        try container.encode(description.deviceLocalMemory, forKey: .deviceLocalMemory)
+        try container.encode(description.supportsComputeTimestamps, forKey: .supportsComputeTimestamps)
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+/// Exit codes beyond ArgumentParser's 0 (success) and 64 (usage).
+enum ExitStatus {
+    static let failure = ExitCode(1)
+    static let verificationFailed = ExitCode(2)
+    static let validationMessages = ExitCode(3)
+}
+
+enum Console {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    }
+
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data("\(message)\n".utf8))
+    }
+
+    static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+}
+
+/// Runs `body` with the engine set up as the options ask, and turns every failure into a
+/// message and an exit code.
+///
+/// The validation log is judged only after `body` has returned and every Vulkan object it
+/// made has been destroyed, so messages raised at teardown (leaks, for one) fail the run too.
+func withEngine(_ options: DeviceOptions, _ body: (ValidationLog?) throws -> Void) throws {
+    let log = options.validationEnabled ? ValidationLog() : nil
+    do {
+        try body(log)
+    } catch let exit as ExitCode {
+        throw exit
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        Console.error("\(error)")
+        throw ExitStatus.failure
+    }
+    if let log, log.count > 0 {
+        Console.error("the validation layer reported \(log.count) message(s); see above")
+        throw ExitStatus.validationMessages
+    }
+}
+
+func makeContext(_ options: DeviceOptions, log: ValidationLog?,
+                 requirements: DeviceRequirements = DeviceRequirements()) throws -> ComputeContext {
+    try ComputeContext(selector: options.selector, requirements: requirements,
+                       instanceOptions: InstanceOptions(validation: log != nil), validationLog: log)
+}
+
+extension PhysicalDeviceDescription {
+    var driverText: String {
+        if let driver { return "\(driver.name) \(driver.info)".trimmingCharacters(in: .whitespaces) }
+        return "driver \(driverVersionText)"
+    }
+}
+
+/// `1.23e9`-style numbers for rates.
+func scientific(_ value: Double, digits: Int = 3) -> String {
+    guard value.isFinite, value != 0 else { return "\(value)" }
+    return String(format: "%.\(digits - 1)e", value)
+}
+
+func fixed(_ value: Double, _ decimals: Int = 1) -> String {
+    String(format: "%.\(decimals)f", value)
+}

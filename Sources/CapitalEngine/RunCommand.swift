@@ -1,0 +1,127 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Simulate an N-body system on the GPU.",
+        discussion: """
+            Starts from a built-in model (--model, --seed, --particles) or a state file (--init), \
+            runs --steps steps, shows progress on stderr and prints a summary with steps/s, \
+            interactions/s and the energy drift. --output writes the final state as .npy \
+            (float32, shape (N, 8): x y z m vx vy vz w); the file appears only when complete.
+            """)
+
+    @OptionGroup var initial: InitialStateOptions
+    @OptionGroup var physics: PhysicsOptions
+
+    @Option(help: "Number of steps.")
+    var steps: Int = 1000
+
+    @Option(help: ArgumentHelp("Write the final state to this .npy file.", valueName: "file.npy"))
+    var output: String?
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    @OptionGroup var deviceOptions: DeviceOptions
+
+    func validate() throws {
+        guard steps >= 0 else { throw ValidationError("--steps must be zero or more, got \(steps)") }
+        if let output { try checkWritableOutput(output, option: "--output") }
+    }
+
+    func run() throws {
+        try withEngine(deviceOptions) { log in
+            let state = try initial.makeState(gravity: physics.gravity)
+            let context = try makeContext(deviceOptions, log: log)
+            let workload = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters)
+            let device = context.device.description
+            Console.note("device: [\(device.index)] \(device.name) (\(device.type), \(device.driverText))")
+            Console.note("simulating \(state.count) particles (\(initial.origin)), \(steps) steps, dt \(physics.dt); kernel: \(workload.configuration)")
+
+            let progress = ProgressReporter(total: steps, enabled: !quiet)
+            let started = Date()
+            var done = 0
+            var batch = 1
+            var gpuSeconds = 0.0
+            while done < steps {
+                let count = min(batch, steps - done)
+                let batchStart = Date()
+                let gpu = try workload.advance(steps: count)
+                gpuSeconds += gpu ?? 0
+                done += count
+                progress.update(done: done)
+                // Aim for batches of about a quarter second: few submissions, live progress.
+                let elapsed = Date().timeIntervalSince(batchStart)
+                let perStep = max(elapsed / Double(count), 1e-7)
+                batch = max(1, min(10_000, Int(0.25 / perStep)))
+            }
+            progress.finish()
+            let wall = Date().timeIntervalSince(started)
+            let final = try workload.download()
+
+            if let output {
+                try NPYFile.write(final, to: URL(fileURLWithPath: output))
+            }
+
+            let seconds = gpuSeconds > 0 ? gpuSeconds : wall
+            print("steps: \(steps)")
+            print("particles: \(state.count)")
+            print("wall time: \(fixed(wall, 3)) s")
+            if steps > 0 {
+                print("steps/s: \(fixed(Double(steps) / seconds, 1))\(gpuSeconds > 0 ? " (GPU time)" : "")")
+                print("interactions/s: \(scientific(workload.interactionsPerStep * Double(steps) / seconds))")
+            }
+            if state.count <= 16384 {
+                let before = NBodyDiagnostics(state, parameters: physics.parameters)
+                let after = NBodyDiagnostics(final, parameters: physics.parameters)
+                let drift = before.totalEnergy != 0 ? (after.totalEnergy - before.totalEnergy) / abs(before.totalEnergy) : 0
+                print("energy: \(scientific(before.totalEnergy, digits: 6)) -> \(scientific(after.totalEnergy, digits: 6)) (relative drift \(scientific(drift)))")
+            }
+            if let bad = final.firstNonFiniteValue {
+                Console.note("warning: the state became non-finite (particle \(bad.particle), \(bad.field)); reduce --dt or raise --softening")
+            }
+            if let output { print("output: \(output)") }
+        }
+    }
+}
+
+/// Progress of a long run on stderr: one rewritten line on a terminal, a line every few
+/// seconds otherwise (logs of containers and CI).
+final class ProgressReporter {
+    private let total: Int
+    private let enabled: Bool
+    private let started = Date()
+    private var lastReport = Date()
+    private var printed = false
+    private let terminal = Console.standardErrorIsTerminal
+
+    init(total: Int, enabled: Bool) {
+        self.total = total
+        self.enabled = enabled
+    }
+
+    func update(done: Int) {
+        guard enabled, total > 0 else { return }
+        let now = Date()
+        let interval = terminal ? 0.2 : 5.0
+        guard now.timeIntervalSince(lastReport) >= interval || (printed && done == total && terminal) else { return }
+        lastReport = now
+        let elapsed = now.timeIntervalSince(started)
+        let rate = Double(done) / max(elapsed, 1e-9)
+        let remaining = rate > 0 ? Double(total - done) / rate : 0
+        let line = "step \(done)/\(total) (\(Int(100 * Double(done) / Double(total)))%), \(fixed(rate, 1)) steps/s, ETA \(fixed(remaining, 0)) s"
+        if terminal {
+            FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+        } else {
+            Console.note(line)
+        }
+        printed = true
+    }
+
+    func finish() {
+        if enabled && terminal && printed { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check the GPU against the CPU reference: a driver's first correctness test.",
+        discussion: """
+            Runs --steps steps on the GPU and on the float64 CPU reference from the same state and \
+            prints the maximum and RMS error of positions and velocities, relative to the RMS \
+            magnitude of the reference. Exits with 2 when any error exceeds --tolerance.
+            """)
+
+    @OptionGroup var initial: InitialStateOptions
+    @OptionGroup var physics: PhysicsOptions
+
+    @Option(help: "Number of steps.")
+    var steps: Int = 10
+
+    @Option(help: "Largest acceptable relative error.")
+    var tolerance: Double = 1e-4
+
+    @OptionGroup var deviceOptions: DeviceOptions
+
+    func validate() throws {
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be positive, got \(tolerance)") }
+    }
+
+    func run() throws {
+        var passed = true
+        try withEngine(deviceOptions) { log in
+            let state = try initial.makeState(gravity: physics.gravity)
+            let context = try makeContext(deviceOptions, log: log)
+            let workload = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters)
+            let device = context.device.description
+            print("device: [\(device.index)] \(device.name) (\(device.driverText))")
+            print("particles: \(state.count), steps: \(steps), kernel: \(workload.configuration)")
+            try workload.advance(steps: steps)
+            let gpu = try workload.download()
+            let cpu = NBodyReference.advance(state, parameters: physics.parameters, steps: steps)
+            let comparison = StateComparison(gpu, reference: cpu)
+            print("position error: max \(scientific(comparison.maxPositionError)), rms \(scientific(comparison.rmsPositionError))")
+            print("velocity error: max \(scientific(comparison.maxVelocityError)), rms \(scientific(comparison.rmsVelocityError))")
+            passed = comparison.worst <= tolerance
+            print(passed ? "PASS (tolerance \(scientific(tolerance)))" : "FAIL: error \(scientific(comparison.worst)) exceeds tolerance \(scientific(tolerance))")
+        }
+        if !passed { throw ExitStatus.verificationFailed }
+    }
+}
