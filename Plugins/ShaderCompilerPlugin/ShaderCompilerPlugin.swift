@@ -23,8 +23,10 @@ struct ShaderCompilerPlugin: BuildToolPlugin {
         let embedder = try context.tool(named: "ShaderEmbedder")
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedShaders.swift")
 
-        var arguments = ["--glslc", glslc.path(), "--output", output.path()]
-        arguments += stages.map { $0.path() }
+        // The embedder lists the folder itself whenever the step runs. SwiftPM reruns this
+        // plugin (and so notices an added shader) only when the manifest changes; the test
+        // `embeddedShadersMatchSources` catches a build that missed one.
+        let arguments = ["--glslc", glslc.path(), "--output", output.path(), "--shader-directory", shaderDirectory.path()]
         return [
             .buildCommand(
                 displayName: "Compiling \(stages.count) GLSL shaders with glslc",

@@ -28,6 +28,9 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var physics: PhysicsOptions
 
+    @Option(help: ArgumentHelp("Kernel shape to measure instead of the device's default: workgroup size, bodies per invocation, tile size (e.g. 64,32,256). It is verified against the CPU reference before it is timed.", valueName: "W,B,T"))
+    var kernel: KernelShapeArgument?
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -53,9 +56,12 @@ struct BenchCommand: ParsableCommand {
             var results: [BenchResult] = []
             for n in particles {
                 let state = InitialModel.plummer.generate(count: n, seed: seed, gravity: physics.gravity)
-                let workload = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters)
+                let workload = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters,
+                                                 configuration: kernel?.configuration)
+                try verifyShape(workload.configuration, context: context)
                 // Warm-up: pipelines compiled, clocks up; also sizes the timed runs.
                 let warmupSteps = steps ?? 1
+                _ = try timedAdvance(workload, steps: warmupSteps)
                 let warm = try timedAdvance(workload, steps: warmupSteps)
                 let stepsPerRun = steps ?? max(1, min(100_000, Int(0.5 / max(warm / Double(warmupSteps), 1e-9))))
                 var rates: [Double] = []
@@ -87,6 +93,23 @@ struct BenchCommand: ParsableCommand {
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 print(String(decoding: try encoder.encode(report), as: UTF8.self))
             }
+        }
+    }
+
+    /// A fast wrong kernel is worse than a slow one: lavapipe has returned wrong results for
+    /// heavy register blocking without any error. Check the shape on a system small enough for
+    /// the CPU reference, with N not a multiple of the workgroup, before timing it.
+    private func verifyShape(_ configuration: NBodyKernelConfiguration, context: ComputeContext) throws {
+        let n = min(max(configuration.bodiesPerWorkgroup + 7, 257), 4099)
+        let state = InitialModel.plummer.generate(count: n, seed: seed, gravity: physics.gravity)
+        let check = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters,
+                                      configuration: configuration)
+        try check.advance(steps: 2)
+        let comparison = StateComparison(try check.download(),
+                                         reference: NBodyReference.advance(state, parameters: physics.parameters, steps: 2))
+        guard comparison.worst <= 1e-4 else {
+            throw EngineError.unsupported("kernel shape \(configuration) computes wrong results on this device "
+                + "(relative error \(scientific(comparison.worst)) against the CPU reference at N=\(n)); not timing it")
         }
     }
 
@@ -133,4 +156,15 @@ struct BenchReport: Encodable {
     var timing: String
     var parameters: NBodyParameters
     var results: [BenchResult]
+}
+
+/// `W,B,T`: workgroup size, bodies per invocation, tile size.
+struct KernelShapeArgument: ExpressibleByArgument {
+    var configuration: NBodyKernelConfiguration
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 3, let w = parts[0], let b = parts[1], let t = parts[2], w > 0, b > 0, t > 0 else { return nil }
+        configuration = NBodyKernelConfiguration(workgroupSize: w, bodiesPerInvocation: b, tileSize: t)
+    }
 }

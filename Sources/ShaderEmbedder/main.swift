@@ -16,11 +16,17 @@ while let argument = arguments.next() {
     switch argument {
     case "--glslc": glslc = arguments.next()
     case "--output": output = arguments.next()
+    case "--shader-directory":
+        guard let directory = arguments.next() else { fail("--shader-directory needs a folder") }
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            fail("cannot list \(directory)")
+        }
+        sources += entries.filter { $0.hasSuffix(".comp") }.sorted().map { directory + "/" + $0 }
     default: sources.append(argument)
     }
 }
 guard let glslc, let output, !sources.isEmpty else {
-    fail("usage: ShaderEmbedder --glslc PATH --output FILE.swift SHADER.comp...")
+    fail("usage: ShaderEmbedder --glslc PATH --output FILE.swift (--shader-directory DIR | SHADER.comp...)")
 }
 
 /// `nbody_step.comp` becomes `nbodyStep`.
