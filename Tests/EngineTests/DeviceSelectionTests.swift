@@ -1,0 +1,181 @@
+import Testing
+@testable import Engine
+
+@Suite("Device selection on fabricated devices")
+struct DeviceSelectionTests {
+    let nvidiaAndLavapipe = [FabricatedDevices.lavapipe(index: 0), FabricatedDevices.nvidiaH100(index: 1)]
+    let intelAndAMD = [FabricatedDevices.intelIntegrated(index: 0), FabricatedDevices.amdDiscrete(index: 1)]
+
+    func select(_ text: String, from devices: [PhysicalDeviceDescription]) throws(EngineError) -> PhysicalDeviceDescription {
+        try PhysicalDeviceSelector(selector: DeviceSelector(parsing: text)).select(from: devices)
+    }
+
+    @Test func automaticPrefersTheDiscreteGPUOverLavapipe() throws {
+        let chosen = try PhysicalDeviceSelector().select(from: nvidiaAndLavapipe)
+        #expect(chosen.name == "NVIDIA H100 80GB HBM3")
+        #expect(chosen.vendor == .nvidia)
+    }
+
+    @Test func automaticPrefersDiscreteAMDOverIntegratedIntel() throws {
+        #expect(try PhysicalDeviceSelector().select(from: intelAndAMD).vendor == .amd)
+    }
+
+    @Test func tiesBetweenTypesAreBrokenByDeviceLocalMemory() throws {
+        let devices = [FabricatedDevices.amdDiscrete(index: 0, memory: 8 << 30, name: "small"),
+                       FabricatedDevices.amdDiscrete(index: 1, memory: 24 << 30, name: "large")]
+        #expect(try PhysicalDeviceSelector().select(from: devices).name == "large")
+    }
+
+    @Test("vendor, type, index and name selectors", arguments: [
+        ("lavapipe", 0), ("llvmpipe", 0), ("cpu", 0), ("CPU", 0), ("nvidia", 1), ("NVIDIA", 1), ("discrete", 1),
+        ("0", 0), ("1", 1), ("h100", 1), ("LLVM 15", 0), ("auto", 1),
+    ])
+    func explicitSelectors(text: String, expectedIndex: Int) throws {
+        #expect(try select(text, from: nvidiaAndLavapipe).index == expectedIndex)
+    }
+
+    @Test func vendorWordsForTheOtherVendors() throws {
+        #expect(try select("intel", from: intelAndAMD).index == 0)
+        #expect(try select("amd", from: intelAndAMD).index == 1)
+        #expect(try select("integrated", from: intelAndAMD).index == 0)
+        #expect(try select("videocore", from: [FabricatedDevices.videoCore(index: 0)]).vendor == .broadcom)
+    }
+
+    @Test func aSelectorMatchingNothingListsTheDevicesFound() throws {
+        do throws(EngineError) {
+            _ = try select("amd", from: nvidiaAndLavapipe)
+            Issue.record("selection should have failed")
+        } catch {
+            guard case .noDeviceMatches(let selector, let devices) = error else {
+                Issue.record("unexpected error \(error)")
+                return
+            }
+            #expect(selector == "amd")
+            #expect(devices.count == 2)
+            let message = error.description
+            #expect(message.contains("[0] llvmpipe"))
+            #expect(message.contains("[1] NVIDIA H100"))
+        }
+        #expect(throws: EngineError.self) { try select("7", from: nvidiaAndLavapipe) }
+    }
+
+    @Test func noDevicesNamesTheLikelyCauses() throws {
+        #expect(throws: EngineError.noDevices) { try PhysicalDeviceSelector().select(from: []) }
+        let message = EngineError.noDevices.description
+        #expect(message.contains("mesa-vulkan-drivers"))
+        #expect(message.contains("/dev/dri"))
+        #expect(message.contains("NVIDIA_DRIVER_CAPABILITIES"))
+        #expect(message.contains("graphics"))
+    }
+
+    @Test func malformedSelectorsAreRejected() {
+        #expect(throws: EngineError.self) { try DeviceSelector(parsing: "") }
+        #expect(throws: EngineError.self) { try DeviceSelector(parsing: "   ") }
+        #expect(throws: EngineError.self) { try DeviceSelector(parsing: "-1") }
+    }
+
+    @Test func devicesThatCannotRunAreRejectedWithReasons() throws {
+        var old = FabricatedDevices.amdDiscrete(index: 0)
+        old.apiVersion = APIVersion(1, 0, 61)
+        var noTimestamps = FabricatedDevices.lavapipe(index: 1)
+        noTimestamps.queueFamilies = FabricatedDevices.computeQueue(timestampBits: 0)
+        let selector = PhysicalDeviceSelector(requirements: DeviceRequirements(needsTimestamps: true))
+        do throws(EngineError) {
+            _ = try selector.select(from: [old, noTimestamps])
+            Issue.record("selection should have failed")
+        } catch {
+            guard case .noSuitableDevice(let rejections) = error else {
+                Issue.record("unexpected error \(error)")
+                return
+            }
+            #expect(rejections.count == 2)
+            #expect(rejections[0].reasons.contains { $0.contains("1.0.61") })
+            #expect(rejections[1].reasons == ["no timestamp support on the compute queue"])
+            #expect(error.description.contains("rejected: no timestamp support on the compute queue"))
+        }
+        // An unsuitable discrete GPU loses to a suitable CPU device.
+        #expect(try PhysicalDeviceSelector().select(from: [old, FabricatedDevices.lavapipe(index: 1)]).index == 1)
+    }
+
+    @Test func videoCoreKernelShapeFitsItsLimits() throws {
+        let pi = FabricatedDevices.videoCore(index: 0)
+        #expect(try PhysicalDeviceSelector().select(from: [pi]).name == "V3D 7.1.7")
+        for n in [1, 100, 4099, 65536] {
+            let shape = NBodyKernelConfiguration.recommended(for: pi, particleCount: n)
+            #expect(shape.workgroupSize <= 256)
+            #expect(shape.sharedMemoryBytes <= 16384)
+            #expect(shape.problems(on: pi, particleCount: n).isEmpty)
+        }
+    }
+
+    @Test func kernelShapesFollowTheDeviceClass() {
+        let gpu = NBodyKernelConfiguration.recommended(for: FabricatedDevices.nvidiaH100(index: 0), particleCount: 1 << 20)
+        #expect(gpu == NBodyKernelConfiguration(workgroupSize: 256, bodiesPerInvocation: 2, tileSize: 256))
+        let cpu = NBodyKernelConfiguration.recommended(for: FabricatedDevices.lavapipe(index: 0), particleCount: 16384, hostCores: 2)
+        #expect(cpu.bodiesPerInvocation == 32)
+        // Small systems give up register blocking so every core has work.
+        let small = NBodyKernelConfiguration.recommended(for: FabricatedDevices.lavapipe(index: 0), particleCount: 1024, hostCores: 2)
+        #expect(small.workgroupCount(particleCount: 1024) >= 4 || small.bodiesPerInvocation == 1)
+    }
+
+    @Test func limitViolationsAreExplained() {
+        let pi = FabricatedDevices.videoCore(index: 0)
+        let tooBig = NBodyKernelConfiguration(workgroupSize: 512, bodiesPerInvocation: 1, tileSize: 2048)
+        let problems = tooBig.problems(on: pi, particleCount: 1000)
+        #expect(problems.count == 2)
+        #expect(problems[0].contains("exceeds the device's 256"))
+        #expect(problems[1].contains("16384"))
+        let lavapipe = FabricatedDevices.lavapipe(index: 0)
+        let fine = NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 1, tileSize: 64)
+        #expect(fine.problems(on: lavapipe, particleCount: 10_000_000).contains { $0.contains("maxStorageBufferRange") })
+    }
+
+    @Test func vendorWordsAndDriverVersions() {
+        #expect(Vendor(id: 0x10DE).name == "nvidia")
+        #expect(Vendor(id: 0x1002).name == "amd")
+        #expect(Vendor(id: 0x8086).name == "intel")
+        #expect(Vendor(id: 0x14E4).name == "videocore")
+        #expect(Vendor(id: 0x10005).name == "mesa")
+        #expect(Vendor(id: 0x1234).name == "0x1234")
+        // NVIDIA packs 10.8.8.6 bits: 580.159.4.0 here.
+        var nvidia = FabricatedDevices.nvidiaH100(index: 0)
+        nvidia.driverVersion = (580 << 22) | (159 << 14) | (4 << 6)
+        #expect(nvidia.driverVersionText == "580.159.4.0")
+        #expect(APIVersion(1, 3, 239).description == "1.3.239")
+        #expect(APIVersion(1, 2, 999) < APIVersion(1, 3, 0))
+    }
+}
+
+@Suite("Memory type choice")
+struct MemoryTypeSelectorTests {
+    @Test func discreteCardUsesVRAMForStateAndSystemMemoryForStaging() {
+        // As NVIDIA reports them: 0 device-local, 1 host-visible coherent, 2 host cached, 3 BAR.
+        let types = [
+            MemoryTypeDescription(flags: .deviceLocal, heapIndex: 0),
+            MemoryTypeDescription(flags: [.hostVisible, .hostCoherent], heapIndex: 1),
+            MemoryTypeDescription(flags: [.hostVisible, .hostCoherent, .hostCached], heapIndex: 1),
+            MemoryTypeDescription(flags: [.deviceLocal, .hostVisible, .hostCoherent], heapIndex: 2),
+        ]
+        #expect(MemoryTypeSelector.select(types, allowed: 0b1111, usage: .deviceLocal) == 0)
+        #expect(MemoryTypeSelector.select(types, allowed: 0b1111, usage: .upload) == 1)
+        #expect(MemoryTypeSelector.select(types, allowed: 0b1111, usage: .readback) == 2)
+        // Only what the resource allows.
+        #expect(MemoryTypeSelector.select(types, allowed: 0b1000, usage: .readback) == 3)
+        #expect(MemoryTypeSelector.select(types, allowed: 0b0001, usage: .upload) == nil)
+    }
+
+    @Test func unifiedMemoryDeviceUsesItsOneKindOfMemoryForEverything() {
+        // lavapipe and the Raspberry Pi: everything device-local and host-visible.
+        let types = [MemoryTypeDescription(flags: [.deviceLocal, .hostVisible, .hostCoherent, .hostCached], heapIndex: 0)]
+        for usage in [MemoryUsage.deviceLocal, .upload, .readback] {
+            #expect(MemoryTypeSelector.select(types, allowed: 1, usage: usage) == 0)
+        }
+    }
+
+    @Test func nonCoherentMemoryIsUsedWhenNothingElseIs() {
+        let types = [MemoryTypeDescription(flags: .deviceLocal, heapIndex: 0),
+                     MemoryTypeDescription(flags: [.hostVisible, .hostCached], heapIndex: 1)]
+        #expect(MemoryTypeSelector.select(types, allowed: 0b11, usage: .upload) == 1)
+        #expect(MemoryTypeSelector.select(types, allowed: 0b11, usage: .readback) == 1)
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+@testable import Engine
+
+/// The GPU workload on a real Vulkan driver (lavapipe here), checked against the CPU reference.
+@Suite("N-body on the real Vulkan device", .serialized)
+struct NBodyGPUTests {
+    func gpuAdvance(_ state: ParticleState, _ parameters: NBodyParameters, steps: Int,
+                    configuration: NBodyKernelConfiguration? = nil, log: ValidationLog? = nil) throws -> ParticleState {
+        let context = try ComputeContext(instanceOptions: InstanceOptions(validation: log != nil), validationLog: log)
+        let workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters, configuration: configuration)
+        try workload.advance(steps: steps)
+        return try workload.download()
+    }
+
+    @Test("GPU matches the CPU reference", arguments: [1, 2, 7, 97, 1000, 1031, 2053])
+    func matchesReference(particles: Int) throws {
+        let parameters = NBodyParameters(dt: 0.001, softening: 0.01)
+        let state = InitialModel.plummer.generate(count: particles, seed: UInt64(particles))
+        let gpu = try gpuAdvance(state, parameters, steps: 3)
+        let cpu = NBodyReference.advance(state, parameters: parameters, steps: 3)
+        let comparison = StateComparison(gpu, reference: cpu)
+        #expect(comparison.worst < 1e-4, "N=\(particles): \(comparison)")
+        #expect(gpu != state || particles == 1, "the state must move")
+    }
+
+    @Test("every kernel shape the engine may pick computes correctly", arguments: [
+        NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 32, tileSize: 256),
+        NBodyKernelConfiguration(workgroupSize: 256, bodiesPerInvocation: 2, tileSize: 256),
+        NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 128),
+        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 4, tileSize: 100),
+        NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 1, tileSize: 16),
+    ])
+    func shapesMatchReference(shape: NBodyKernelConfiguration) throws {
+        let parameters = NBodyParameters(dt: 0.002, softening: 0.02)
+        // Not a multiple of any workgroup, and fewer bodies than some workgroups hold.
+        for particles in [13, 1543] {
+            let state = InitialModel.galaxies.generate(count: particles, seed: 7)
+            let gpu = try gpuAdvance(state, parameters, steps: 2, configuration: shape)
+            let comparison = StateComparison(gpu, reference: NBodyReference.advance(state, parameters: parameters, steps: 2))
+            #expect(comparison.worst < 1e-4, "\(shape), N=\(particles): \(comparison)")
+        }
+    }
+
+    @Test func aSingleParticleDriftsInAStraightLine() throws {
+        var state = ParticleState(count: 1)
+        state.set(0, position: SIMD3(1, 2, 3), mass: 5, velocity: SIMD3(1, 0, -1))
+        let result = try gpuAdvance(state, NBodyParameters(dt: 0.5, softening: 0), steps: 4)
+        #expect(result.position(0) == SIMD3(3, 2, 1))
+        #expect(result.velocity(0) == SIMD3(1, 0, -1))
+        #expect(result.mass(0) == 5)
+    }
+
+    @Test func zeroSofteningIgnoresTheSelfTermAndCoincidentBodies() throws {
+        var state = ParticleState(count: 3)
+        state.set(0, position: SIMD3(-1, 0, 0), mass: 1, velocity: .zero)
+        state.set(1, position: SIMD3(1, 0, 0), mass: 1, velocity: .zero)
+        state.set(2, position: SIMD3(1, 0, 0), mass: 0.5, velocity: .zero)  // on top of body 1
+        let parameters = NBodyParameters(dt: 0.01, softening: 0)
+        let gpu = try gpuAdvance(state, parameters, steps: 1)
+        #expect(gpu.firstNonFiniteValue == nil)
+        let cpu = NBodyReference.step(state, parameters: parameters)
+        #expect(StateComparison(gpu, reference: cpu).worst < 1e-5)
+        // Body 0 is pulled towards +x by 1.5 units of mass at distance 2: a = 1.5 / 4.
+        #expect(abs(gpu.velocity(0).x - 0.375 * 0.01) < 1e-6)
+    }
+
+    @Test func energyAndMomentumDriftStayBoundedOnAPlummerSphere() throws {
+        let parameters = NBodyParameters(dt: 0.001, softening: 0.05)
+        let state = InitialModel.plummer.generate(count: 512, seed: 3)
+        let before = NBodyDiagnostics(state, parameters: parameters)
+        let after = NBodyDiagnostics(try gpuAdvance(state, parameters, steps: 2000), parameters: parameters)
+        let energyDrift = abs(after.totalEnergy - before.totalEnergy) / abs(before.totalEnergy)
+        #expect(energyDrift < 1e-3, "relative energy drift \(energyDrift)")
+        let momentumDrift = ((after.momentum - before.momentum) * (after.momentum - before.momentum)).sum().squareRoot()
+        #expect(momentumDrift < 1e-5 * before.momentumScale, "momentum drift \(momentumDrift), scale \(before.momentumScale)")
+        let angularDrift = ((after.angularMomentum - before.angularMomentum) * (after.angularMomentum - before.angularMomentum)).sum().squareRoot()
+        #expect(angularDrift < 1e-3 * before.momentumScale)
+        // The sphere really evolved: kinetic energy moved.
+        #expect(after.kineticEnergy != before.kineticEnergy)
+    }
+
+    @Test func aValidatedRunReportsNoMessages() throws {
+        let log = ValidationLog(echo: nil)
+        do {
+            let parameters = NBodyParameters()
+            let state = InitialModel.cube.generate(count: 300, seed: 1)
+            let context = try ComputeContext(instanceOptions: InstanceOptions(validation: true), validationLog: log)
+            let workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters)
+            try workload.advance(steps: 5)
+            _ = try workload.download()
+            try workload.upload(state)
+            try workload.advance(steps: 1)
+            _ = try workload.download()
+        }
+        #expect(log.messages.isEmpty, "\(log.messages)")
+    }
+
+    /// Proves the layer is really watching: a readback recorded without its barrier is a
+    /// read-after-write hazard that synchronization validation must report.
+    @Test func validationCatchesAMissingBarrier() throws {
+        let log = ValidationLog(echo: nil)
+        do {
+            let context = try ComputeContext(instanceOptions: InstanceOptions(validation: true), validationLog: log)
+            let device = context.device
+            let pipeline = try ComputePipeline(
+                device: device, shader: ShaderModule(device: device, shader: .nbodyStep), storageBuffers: 2,
+                pushConstantSize: 16, specialization: [.uint(0, 64), .uint(1, 1), .uint(2, 64), .bool(3, false)])
+            let a = try Buffer(device: device, size: 64 * 32, usage: .deviceLocal)
+            let b = try Buffer(device: device, size: 64 * 32, usage: .deviceLocal)
+            let readback = try Buffer(device: device, size: 64 * 32, usage: .readback)
+            let set = try DescriptorSet(pipeline: pipeline, buffers: [a, b])
+            let commands = try CommandBuffer(device: device)
+            try commands.record { encoder in
+                encoder.bind(pipeline)
+                encoder.bind(set)
+                encoder.pushConstants(SIMD4<UInt32>(64, 0, 0, 0))
+                encoder.dispatch(1)
+                encoder.copy(from: b, to: readback, size: 64 * 32)  // no barrier
+            }
+            try device.submitAndWait(commands)
+        }
+        #expect(log.messages.contains { $0.identifier.contains("SYNC-HAZARD") }, "\(log.messages)")
+    }
+
+    @Test func theRealDeviceListIsDescribedAndSelectable() throws {
+        let instance = try Instance()
+        let devices = try instance.physicalDevices().map(\.description)
+        #expect(!devices.isEmpty)
+        let chosen = try PhysicalDeviceSelector().select(from: devices)
+        #expect(chosen.apiVersion >= .v1_1)
+        #expect(chosen.computeQueueFamily != nil)
+        #expect(chosen.limits.maxComputeWorkGroupInvocations >= 128)
+        #expect(chosen.uuid.count == 36)
+        if let lavapipe = devices.first(where: { $0.vendorID == 0x10005 }) {
+            #expect(lavapipe.type == .cpu)
+            #expect(lavapipe.driver?.name == "llvmpipe")
+            #expect(lavapipe.supportsComputeTimestamps)
+            #expect(try PhysicalDeviceSelector(selector: DeviceSelector(parsing: "lavapipe")).select(from: devices).index == lavapipe.index)
+            #expect(try PhysicalDeviceSelector(selector: DeviceSelector(parsing: "cpu")).select(from: devices).index == lavapipe.index)
+        }
+    }
+
+    @Test func timestampsMeasureTheWork() throws {
+        let context = try ComputeContext()
+        let state = InitialModel.plummer.generate(count: 2048, seed: 1)
+        let workload = try NBodyWorkload(device: context.device, state: state, parameters: NBodyParameters())
+        let one = try #require(try workload.advance(steps: 1))
+        let four = try #require(try workload.advance(steps: 4))
+        #expect(one > 0)
+        #expect(four > one)
+    }
+}

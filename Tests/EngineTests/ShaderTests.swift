@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+@testable import Engine
+
+@Suite("Shaders")
+struct ShaderTests {
+    static let shaderDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Shaders")
+
+    func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    @Test func everyEmbeddedModulePassesSpirvVal() throws {
+        #expect(!EmbeddedShader.all.isEmpty)
+        for shader in EmbeddedShader.all {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(shader.name)-\(getpid()).spv")
+            try shader.bytes.write(to: file)
+            defer { try? FileManager.default.removeItem(at: file) }
+            // Vulkan 1.1 is the oldest environment we target (V3DV offers 1.2).
+            let result = try run("spirv-val", ["--target-env", "vulkan1.1", file.path])
+            #expect(result.status == 0, "\(shader.sourceFile): \(result.output)")
+        }
+    }
+
+    /// The build compiles Shaders/ on every change; this catches a build that did not (a
+    /// newly added shader before SwiftPM re-planned, or a stale build folder).
+    @Test func embeddedShadersMatchSources() throws {
+        let sources = try FileManager.default.contentsOfDirectory(atPath: Self.shaderDirectory.path)
+            .filter { $0.hasSuffix(".comp") }.sorted()
+        #expect(sources == EmbeddedShader.all.map(\.sourceFile).sorted(),
+                "Shaders/ and the embedded modules differ: touch Package.swift and rebuild")
+        for shader in EmbeddedShader.all {
+            let output = FileManager.default.temporaryDirectory.appendingPathComponent("fresh-\(shader.name)-\(getpid()).spv")
+            defer { try? FileManager.default.removeItem(at: output) }
+            let result = try run("glslc", ["--target-env=vulkan1.1", "-O", "-Werror", "-o", output.path,
+                                           Self.shaderDirectory.appendingPathComponent(shader.sourceFile).path])
+            #expect(result.status == 0, "\(result.output)")
+            #expect(try Data(contentsOf: output) == shader.bytes, "\(shader.sourceFile) is stale in the build")
+        }
+    }
+}
