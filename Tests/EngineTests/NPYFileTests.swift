@@ -1,0 +1,196 @@
+import Foundation
+import Testing
+@testable import Engine
+
+@Suite("State files (.npy)")
+struct NPYFileTests {
+    let directory: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("npy-tests-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
+
+    let sample = InitialModel.galaxies.generate(count: 37, seed: 9)
+
+    /// A hand-built file: magic, version, header padded as NumPy does, then `payload`.
+    func image(header: String, version: (UInt8, UInt8) = (1, 0), payload: Data? = nil) -> Data {
+        let lengthBytes = version.0 == 1 ? 2 : 4
+        var text = header
+        let unpadded = 8 + lengthBytes + text.utf8.count + 1
+        text += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        var data = Data(NPYFile.magic + [version.0, version.1])
+        let count = text.utf8.count
+        data.append(contentsOf: (0..<lengthBytes).map { UInt8((count >> (8 * $0)) & 0xFF) })
+        data.append(Data(text.utf8))
+        if let payload { data.append(payload) } else { sample.values.withUnsafeBytes { data.append(contentsOf: $0) } }
+        return data
+    }
+
+    func problem(_ data: Data) -> String? {
+        do {
+            _ = try NPYFile.decode(data)
+            return nil
+        } catch {
+            return error.text
+        }
+    }
+
+    @Test func roundTripThroughAFile() throws {
+        let url = directory.appendingPathComponent("state.npy")
+        try NPYFile.write(sample, to: url)
+        #expect(try NPYFile.read(from: url) == sample)
+        // The data starts on a 64-byte boundary, as NumPy writes it.
+        let bytes = try Data(contentsOf: url)
+        #expect((bytes.count - sample.count * 32) % 64 == 0)
+        // Nothing but the file itself is left in the directory.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["state.npy"])
+    }
+
+    @Test func version2HeadersAreRead() throws {
+        let data = image(header: "{'descr': '<f4', 'fortran_order': False, 'shape': (37, 8), }", version: (2, 0))
+        #expect(try NPYFile.decode(data) == sample)
+    }
+
+    @Test func headerSpellingsNumPyMayUse() throws {
+        let data = image(header: "{\"shape\": (37,8), \"fortran_order\": False, \"descr\": \"<f4\"}")
+        #expect(try NPYFile.decode(data) == sample)
+    }
+
+    @Test("malformed files are rejected with a clear reason", arguments: [
+        ("bad magic", "is not a NumPy .npy file"),
+        ("version 3", "versions 1.0 and 2.0 are supported"),
+        ("float64", "dtype '<f8'"),
+        ("big endian", "big-endian"),
+        ("fortran", "Fortran order"),
+        ("shape (N, 7)", "expected (N, 8)"),
+        ("shape (N,)", "expected (N, 8)"),
+        ("no particles", "holds no particles"),
+        ("truncated data", "is truncated"),
+        ("truncated header", "truncated inside its header"),
+        ("trailing bytes", "unexpected data after the array"),
+        ("NaN", "non-finite value (NaN or Inf) in particle 2, field vy"),
+        ("Inf", "non-finite value (NaN or Inf) in particle 0, field x"),
+        ("negative mass", "negative mass"),
+        ("not a dict", "not a dict"),
+    ])
+    func malformed(kind: String, expected: String) throws {
+        let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (37, 8), }"
+        let good = image(header: header)
+        var data: Data
+        switch kind {
+        case "bad magic": data = good; data[1] = 0x4D
+        case "version 3": data = good; data[6] = 3
+        case "float64": data = image(header: header.replacingOccurrences(of: "<f4", with: "<f8"))
+        case "big endian": data = image(header: header.replacingOccurrences(of: "<f4", with: ">f4"))
+        case "fortran": data = image(header: header.replacingOccurrences(of: "False", with: "True"))
+        case "shape (N, 7)": data = image(header: header.replacingOccurrences(of: "(37, 8)", with: "(37, 7)"))
+        case "shape (N,)": data = image(header: header.replacingOccurrences(of: "(37, 8)", with: "(296,)"))
+        case "no particles": data = image(header: header.replacingOccurrences(of: "(37, 8)", with: "(0, 8)"), payload: Data())
+        case "truncated data": data = good.prefix(good.count - 5)
+        case "truncated header": data = good.prefix(40)
+        case "trailing bytes": data = good + Data([0, 0, 0, 0])
+        case "NaN", "Inf", "negative mass":
+            var values = sample.values
+            if kind == "NaN" { values[2 * 8 + 5] = .nan }
+            if kind == "Inf" { values[0] = -.infinity }
+            if kind == "negative mass" { values[3] = -1 }
+            data = image(header: header, payload: values.withUnsafeBytes { Data($0) })
+        case "not a dict": data = image(header: "['descr', '<f4']")
+        default: fatalError(kind)
+        }
+        let message = try #require(problem(data), "\(kind) was accepted")
+        #expect(message.contains(expected), "\(kind): \(message)")
+    }
+
+    @Test func missingFilesAndPathsAreNamedInErrors() throws {
+        let missing = directory.appendingPathComponent("missing.npy")
+        do {
+            _ = try NPYFile.read(from: missing)
+            Issue.record("read of a missing file succeeded")
+        } catch let error as NPYError {
+            #expect(error.path == missing.path)
+            #expect(error.description.contains("cannot be read"))
+        }
+        let nowhere = directory.appendingPathComponent("no/such/dir/out.npy")
+        #expect(throws: FileError.self) { try NPYFile.write(sample, to: nowhere) }
+    }
+
+    @Test func aFailedWriteLeavesTheOldFileAndNoTemporaryFiles() throws {
+        let url = directory.appendingPathComponent("keep.npy")
+        try NPYFile.write(sample, to: url)
+        // A directory in the way makes the rename fail after the data was written.
+        let blocked = directory.appendingPathComponent("blocked.npy")
+        try FileManager.default.createDirectory(at: blocked.appendingPathComponent("child"), withIntermediateDirectories: true)
+        #expect(throws: FileError.self) { try NPYFile.write(sample, to: blocked) }
+        #expect(try NPYFile.read(from: url) == sample)
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        #expect(names == ["blocked.npy", "keep.npy"])
+    }
+
+    /// NumPy itself reads what we write and writes what we read.
+    @Test(.enabled(if: NPYFileTests.numpyAvailable)) func interoperatesWithNumPy() throws {
+        let ours = directory.appendingPathComponent("ours.npy")
+        let theirs = directory.appendingPathComponent("theirs.npy")
+        try NPYFile.write(sample, to: ours)
+        let script = """
+            import numpy as np, sys
+            a = np.load(sys.argv[1])
+            assert a.dtype == np.dtype('<f4') and a.shape == (37, 8), (a.dtype, a.shape)
+            np.save(sys.argv[2], np.ascontiguousarray(a[:, :] * 2))
+            print(repr(float(a[5, 3])))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, ours.path, theirs.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(Float(output.trimmingCharacters(in: .whitespacesAndNewlines)) == sample.mass(5))
+        let doubled = try NPYFile.read(from: theirs)
+        #expect(doubled.values == sample.values.map { $0 * 2 })
+    }
+
+    static var numpyAvailable: Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import numpy"]
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+}
+
+@Suite("Initial models")
+struct InitialModelTests {
+    @Test(arguments: InitialModel.allCases)
+    func modelsAreDeterministicAndCentred(model: InitialModel) {
+        let a = model.generate(count: 1000, seed: 42)
+        #expect(a == model.generate(count: 1000, seed: 42))
+        #expect(a != model.generate(count: 1000, seed: 43))
+        #expect(a.firstNonFiniteValue == nil)
+        let total = (0..<a.count).reduce(0.0) { $0 + Double(a.mass($1)) }
+        #expect(abs(total - 1) < 1e-5)
+        let diagnostics = NBodyDiagnostics(a, parameters: NBodyParameters())
+        #expect((diagnostics.momentum * diagnostics.momentum).sum().squareRoot() < 1e-6)
+        #expect(model.generate(count: 1, seed: 1).count == 1)
+    }
+
+    @Test func plummerSphereStartsInVirialEquilibrium() {
+        let state = InitialModel.plummer.generate(count: 4000, seed: 5)
+        let d = NBodyDiagnostics(state, parameters: NBodyParameters(softening: 0))
+        // Hénon units: E = -1/4 and 2K / |U| = 1, up to sampling noise.
+        #expect(abs(d.totalEnergy + 0.25) < 0.03, "E = \(d.totalEnergy)")
+        #expect(abs(2 * d.kineticEnergy / abs(d.potentialEnergy) - 1) < 0.1)
+    }
+
+    @Test func velocitiesScaleWithTheGravitationalConstant() {
+        let unit = InitialModel.plummer.generate(count: 10, seed: 1, gravity: 1)
+        let strong = InitialModel.plummer.generate(count: 10, seed: 1, gravity: 4)
+        #expect(strong.position(3) == unit.position(3))
+        #expect(abs(strong.velocity(3).x - 2 * unit.velocity(3).x) < 1e-6)
+    }
+}
