@@ -1,0 +1,198 @@
+import Engine
+import Foundation
+import Testing
+
+/// The built `CapitalEngine` binary, run as a user runs it: exit codes, messages, files.
+@Suite("CapitalEngine end to end", .serialized)
+struct CommandLineTests {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The binary SwiftPM built beside this test bundle (CAPITALENGINE_BINARY overrides).
+    static let binary: URL = {
+        if let path = ProcessInfo.processInfo.environment["CAPITALENGINE_BINARY"] { return URL(fileURLWithPath: path) }
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return executable.deletingLastPathComponent().appendingPathComponent("CapitalEngine")
+    }()
+
+    let directory: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cli-tests-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
+
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["CAPITALENGINE_DEVICE"] = nil
+        env["CAPITALENGINE_VALIDATE"] = nil
+        env.merge(environment) { $1 }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Drain stderr concurrently so a chatty child cannot block on a full pipe.
+        let errData = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let stderr = String(decoding: awaitResult(errData), as: UTF8.self)
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: stderr)
+    }
+
+    @Test func helpExplainsCommandsAndExitCodes() throws {
+        let result = try run(["--help"])
+        #expect(result.status == 0)
+        for word in ["devices", "run", "bench", "verify", "EXIT CODES", "64", "CAPITALENGINE_DEVICE"] {
+            #expect(result.stdout.contains(word), "help lacks \(word)")
+        }
+        let runHelp = try run(["run", "--help"])
+        for option in ["--particles", "--steps", "--dt", "--softening", "--model", "--seed", "--init", "--output", "--device", "--validate"] {
+            #expect(runHelp.stdout.contains(option), "run --help lacks \(option)")
+        }
+    }
+
+    @Test func devicesListsAndMarksTheSelection() throws {
+        let table = try run(["devices"])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains("llvmpipe"))
+        #expect(table.stdout.contains("Selected: [0]"))
+        let json = try run(["devices", "--json", "--device", "cpu"])
+        #expect(json.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let devices = try #require(object["devices"] as? [[String: Any]])
+        #expect(object["selectedIndex"] as? Int == 0)
+        #expect(devices.first?["vendor"] as? String == "mesa")
+        #expect(devices.first?["type"] as? String == "cpu")
+        #expect((devices.first?["limits"] as? [String: Any])?["maxComputeWorkGroupInvocations"] as? Int == 1024)
+    }
+
+    @Test func anUnknownDeviceIsAnErrorListingTheDevices() throws {
+        for result in [try run(["devices", "--device", "radeon"]),
+                       try run(["verify", "--particles", "10"], environment: ["CAPITALENGINE_DEVICE": "nvidia"])] {
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("no Vulkan device matches"))
+            #expect(result.stderr.contains("[0] llvmpipe"))
+        }
+    }
+
+    @Test func noDriverAtAllExplainsTheLikelyCauses() throws {
+        let result = try run(["devices"], environment: ["VK_ICD_FILENAMES": "/nonexistent/icd.json",
+                                                         "VK_DRIVER_FILES": "/nonexistent/icd.json"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("no Vulkan device found"))
+        #expect(result.stderr.contains("mesa-vulkan-drivers"))
+    }
+
+    @Test func aMissingValidationLayerNamesItsPackage() throws {
+        // VK_LAYER_PATH replaces the loader's search path for explicit layers.
+        let result = try run(["devices", "--validate"], environment: ["VK_LAYER_PATH": directory.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("apt-get install vulkan-validationlayers"))
+    }
+
+    @Test func usageErrorsExitWith64() throws {
+        for arguments in [["run", "--particles", "0"], ["run", "--steps", "-1"], ["run", "--dt", "0"],
+                          ["run", "--model", "torus"], ["bench", "--repeats", "0"], ["frobnicate"],
+                          ["run", "--device", ""], ["run", "--output", "/no/such/dir/x.npy"],
+                          ["run", "--output", "\(directory.path)/x.txt"], ["verify", "--tolerance", "-1"]] {
+            let result = try run(arguments)
+            #expect(result.status == 64, "\(arguments): \(result.status) \(result.stderr)")
+            #expect(!result.stderr.isEmpty)
+        }
+    }
+
+    @Test func runWritesTheFinalStateAndASummary() throws {
+        let output = directory.appendingPathComponent("final.npy")
+        let result = try run(["run", "--particles", "300", "--steps", "25", "--model", "galaxies",
+                              "--output", output.path, "--validate"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("steps: 25"))
+        #expect(result.stdout.contains("steps/s:"))
+        #expect(result.stdout.contains("interactions/s:"))
+        #expect(result.stderr.contains("device: [0] llvmpipe"))
+        let state = try NPYFile.read(from: output)
+        #expect(state.count == 300)
+        // The written state is the GPU's 25 steps from the seeded model: the CPU agrees.
+        let reference = NBodyReference.advance(InitialModel.galaxies.generate(count: 300, seed: 1),
+                                               parameters: NBodyParameters(), steps: 25)
+        #expect(StateComparison(state, reference: reference).worst < 1e-4)
+
+        // Continuing from that file for 25 more equals 50 steps in one go.
+        let continued = directory.appendingPathComponent("continued.npy")
+        let second = try run(["run", "--init", output.path, "--steps", "25", "--output", continued.path])
+        #expect(second.status == 0, "\(second.stderr)")
+        let fifty = NBodyReference.advance(reference, parameters: NBodyParameters(), steps: 25)
+        #expect(StateComparison(try NPYFile.read(from: continued), reference: fifty).worst < 1e-4)
+    }
+
+    @Test func badInputFilesFailCleanlyAndWriteNothing() throws {
+        let bad = directory.appendingPathComponent("bad.npy")
+        try Data("not numpy".utf8).write(to: bad)
+        let output = directory.appendingPathComponent("never.npy")
+        let result = try run(["run", "--init", bad.path, "--output", output.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("bad.npy: is not a NumPy .npy file"))
+        #expect(!FileManager.default.fileExists(atPath: output.path))
+        let missing = try run(["run", "--init", directory.appendingPathComponent("missing.npy").path])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("cannot be read"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["bad.npy"])
+    }
+
+    @Test func verifyPassesOnTheRealDriverAndFailsBeyondTolerance() throws {
+        let pass = try run(["verify", "--particles", "517", "--steps", "5", "--validate"])
+        #expect(pass.status == 0, "\(pass.stdout)\(pass.stderr)")
+        #expect(pass.stdout.contains("PASS"))
+        #expect(pass.stdout.contains("position error: max"))
+        let strict = try run(["verify", "--particles", "517", "--steps", "5", "--tolerance", "1e-15"])
+        #expect(strict.status == 2)
+        #expect(strict.stdout.contains("FAIL"))
+    }
+
+    @Test func validationFromTheEnvironmentIsCleanForARun() throws {
+        let result = try run(["run", "--particles", "100", "--steps", "10"], environment: ["CAPITALENGINE_VALIDATE": "1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.stderr.contains("validation"))
+    }
+
+    @Test func benchReportsJSONForComparison() throws {
+        let result = try run(["bench", "--particles", "256", "1000", "--repeats", "2", "--steps", "2", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["device"] as? String != nil)
+        #expect(object["timing"] as? String == "gpu-timestamps")
+        let results = try #require(object["results"] as? [[String: Any]])
+        #expect(results.map { $0["particles"] as? Int } == [256, 1000])
+        let rate = try #require(results[0]["interactionsPerSecond"] as? [String: Double])
+        #expect(rate["median"]! > 0 && rate["min"]! <= rate["median"]! && rate["median"]! <= rate["max"]!)
+        #expect((results[0]["kernel"] as? [String: Int])?["workgroupSize"] != nil)
+    }
+
+    @Test func benchRefusesShapesBeyondTheDeviceLimits() throws {
+        let result = try run(["bench", "--particles", "1000", "--kernel", "2048,1,64"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("exceeds the device's 1024"))
+    }
+}
+
+/// Waits for a detached task from synchronous code.
+private func awaitResult<T: Sendable>(_ task: Task<T, Never>) -> T {
+    let semaphore = DispatchSemaphore(value: 0)
+    let box = ResultBox<T>()
+    Task {
+        box.value = await task.value
+        semaphore.signal()
+    }
+    semaphore.wait()
+    return box.value!
+}
+
+private final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
+}
