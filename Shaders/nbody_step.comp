@@ -2,9 +2,11 @@
 // One semi-implicit Euler step of all-pairs gravity.
 //
 // Each invocation owns BODIES bodies, strided by the workgroup size so that neighbouring
-// invocations read neighbouring particles. The j-bodies stream through a shared-memory tile:
-// one shared read feeds BODIES interactions, which is what makes register blocking pay off on
-// lavapipe (subgroup lanes read the same tile entry) and on GPUs (fewer shared loads per FLOP).
+// invocations read neighbouring particles. On GPUs the j-bodies stream through a shared-memory
+// tile, one global read per workgroup instead of one per invocation. CPU drivers (lavapipe)
+// run faster reading them straight from the buffer (STREAM_FROM_GLOBAL): their shared memory
+// is ordinary memory, read lane by lane, and the tile's barriers cost coroutine switches.
+// Either way one read feeds BODIES interactions, which is what register blocking buys.
 //
 // Positions are read from `src` and written to `dst` (ping-pong), so every body of a step sees
 // the same old positions whatever the order in which workgroups run.
@@ -14,6 +16,7 @@ layout(constant_id = 1) const uint BODIES = 1;
 layout(constant_id = 2) const uint TILE = 64;
 // With zero softening the j == i term is 0/0; only then is the guard worth its instructions.
 layout(constant_id = 3) const bool ZERO_SOFTENING = false;
+layout(constant_id = 4) const bool STREAM_FROM_GLOBAL = false;
 
 // A particle is two vec4: (x, y, z, m) and (vx, vy, vz, w).
 layout(std430, set = 0, binding = 0) readonly buffer Source { vec4 src[]; };
@@ -28,6 +31,18 @@ layout(push_constant) uniform Parameters {
 
 shared vec4 tile[TILE];
 
+// Adds the pull of `body` (xyz, mass) to each of this invocation's bodies. A macro, not a
+// function: passing the arrays to a function made lavapipe copy them and run 20% slower.
+#define INTERACT(body)                                                   \
+    for (uint b = 0; b < BODIES; ++b) {                                  \
+        const vec3 d = (body).xyz - position[b];                         \
+        const float r2 = dot(d, d) + params.softening2;                  \
+        const float inv = inversesqrt(r2);                               \
+        float s = (body).w * inv * inv * inv;                            \
+        if (ZERO_SOFTENING) { s = r2 > 0.0 ? s : 0.0; }                  \
+        acceleration[b] += d * s;                                        \
+    }
+
 void main() {
     const uint lane = gl_LocalInvocationID.x;
     const uint width = gl_WorkGroupSize.x;
@@ -41,25 +56,25 @@ void main() {
         acceleration[b] = vec3(0.0);
     }
 
-    for (uint start = 0; start < params.count; start += TILE) {
-        for (uint k = lane; k < TILE; k += width) {
-            const uint j = start + k;
-            // Padding bodies have zero mass and so contribute nothing.
-            tile[k] = j < params.count ? src[2 * j] : vec4(0.0);
+    if (STREAM_FROM_GLOBAL) {
+        for (uint j = 0; j < params.count; ++j) {
+            const vec4 body = src[2 * j];
+            INTERACT(body)
         }
-        barrier();
-        for (uint k = 0; k < TILE; ++k) {
-            const vec4 body = tile[k];
-            for (uint b = 0; b < BODIES; ++b) {
-                const vec3 d = body.xyz - position[b];
-                const float r2 = dot(d, d) + params.softening2;
-                const float inv = inversesqrt(r2);
-                float s = body.w * inv * inv * inv;
-                if (ZERO_SOFTENING) { s = r2 > 0.0 ? s : 0.0; }
-                acceleration[b] += d * s;
+    } else {
+        for (uint start = 0; start < params.count; start += TILE) {
+            for (uint k = lane; k < TILE; k += width) {
+                const uint j = start + k;
+                // Padding bodies have zero mass and so contribute nothing.
+                tile[k] = j < params.count ? src[2 * j] : vec4(0.0);
             }
+            barrier();
+            for (uint k = 0; k < TILE; ++k) {
+                const vec4 body = tile[k];
+                INTERACT(body)
+            }
+            barrier();
         }
-        barrier();
     }
 
     for (uint b = 0; b < BODIES; ++b) {

@@ -25,7 +25,9 @@ struct NBodyGPUTests {
     }
 
     @Test("every kernel shape the engine may pick computes correctly", arguments: [
+        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 0),
         NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 32, tileSize: 256),
+        NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 3, tileSize: 0),
         NBodyKernelConfiguration(workgroupSize: 256, bodiesPerInvocation: 2, tileSize: 256),
         NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 128),
         NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 4, tileSize: 100),

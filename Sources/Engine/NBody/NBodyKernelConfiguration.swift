@@ -7,7 +7,8 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     public var workgroupSize: Int
     /// Bodies each invocation integrates (register blocking).
     public var bodiesPerInvocation: Int
-    /// j-bodies staged in shared memory per pass (16 bytes each).
+    /// j-bodies staged in shared memory per pass (16 bytes each); 0 reads them straight
+    /// from the buffer, which is faster on CPU drivers.
     public var tileSize: Int
 
     public init(workgroupSize: Int, bodiesPerInvocation: Int, tileSize: Int) {
@@ -17,7 +18,8 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     }
 
     public var description: String {
-        "workgroup \(workgroupSize), \(bodiesPerInvocation) bodies/invocation, tile \(tileSize)"
+        "workgroup \(workgroupSize), \(bodiesPerInvocation) bodies/invocation, "
+            + (tileSize == 0 ? "no shared tile" : "tile \(tileSize)")
     }
 
     public var bodiesPerWorkgroup: Int { workgroupSize * bodiesPerInvocation }
@@ -29,9 +31,10 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
 
     /// A shape that suits the device class, within its limits, without tuning.
     ///
-    /// CPU drivers (lavapipe) want heavy register blocking: a tile read is shared by the
-    /// SIMD lanes and reused for many bodies. GPUs want many threads and light blocking:
-    /// on an H100, 256 invocations with 2 bodies each was best at large N.
+    /// CPU drivers (lavapipe) want heavy register blocking and no shared tile: every read of
+    /// a j-body is costly there and must feed many bodies (32 was fastest on lavapipe; 40
+    /// and more computed wrong results). GPUs want many threads and light blocking: on an
+    /// H100, 256 invocations with 2 bodies each was best at large N.
     public static func recommended(for device: PhysicalDeviceDescription, particleCount: Int,
                                    hostCores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Self {
         let limits = device.limits
@@ -41,7 +44,7 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
         var minimumWorkgroups: Int
         switch device.type {
         case .cpu:
-            shape = .init(workgroupSize: 64, bodiesPerInvocation: 32, tileSize: 256)
+            shape = .init(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 0)
             // lavapipe runs one workgroup per thread: give every core several.
             minimumWorkgroups = 2 * hostCores
         case .discrete:
@@ -52,7 +55,7 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
             minimumWorkgroups = 16
         }
         shape.workgroupSize = max(1, min(shape.workgroupSize, maxWorkgroup))
-        shape.tileSize = max(1, min(shape.tileSize, maxTile))
+        shape.tileSize = min(shape.tileSize, maxTile)
         // Small systems: trade register blocking for parallelism.
         while shape.bodiesPerInvocation > 1 && shape.workgroupCount(particleCount: particleCount) < minimumWorkgroups {
             shape.bodiesPerInvocation /= 2
@@ -64,8 +67,8 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     public func problems(on device: PhysicalDeviceDescription, particleCount: Int) -> [String] {
         let limits = device.limits
         var problems: [String] = []
-        if workgroupSize < 1 || bodiesPerInvocation < 1 || tileSize < 1 {
-            problems.append("workgroup size, bodies per invocation and tile size must be at least 1")
+        if workgroupSize < 1 || bodiesPerInvocation < 1 || tileSize < 0 {
+            problems.append("workgroup size and bodies per invocation must be at least 1, the tile size at least 0")
             return problems
         }
         if workgroupSize > Int(limits.maxComputeWorkGroupInvocations) || workgroupSize > Int(limits.maxComputeWorkGroupSize.first ?? 0) {

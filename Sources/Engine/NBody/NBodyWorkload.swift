@@ -49,8 +49,9 @@ public final class NBodyWorkload {
             specialization: [
                 .uint(0, UInt32(configuration.workgroupSize)),
                 .uint(1, UInt32(configuration.bodiesPerInvocation)),
-                .uint(2, UInt32(configuration.tileSize)),
+                .uint(2, UInt32(max(configuration.tileSize, 1))),
                 .bool(3, parameters.softening == 0),
+                .bool(4, configuration.tileSize == 0),
             ])
         let bytes = state.count * ParticleState.bytesPerParticle
         states = [try Buffer(device: device, size: bytes, usage: .deviceLocal),
