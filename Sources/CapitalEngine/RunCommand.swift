@@ -11,6 +11,10 @@ struct RunCommand: ParsableCommand {
             runs --steps steps, shows progress on stderr and prints a summary with steps/s, \
             interactions/s and the energy drift. --output writes the final state as .npy \
             (float32, shape (N, 8): x y z m vx vy vz w); the file appears only when complete.
+
+            SIGINT (Ctrl-C) or SIGTERM (docker stop) stops the run at the next step boundary, \
+            within a fraction of a second: the state reached is written to --output, the summary \
+            says how many steps ran, and the exit status is 0. A second signal aborts at once.
             """)
 
     @OptionGroup var initial: InitialStateOptions
@@ -41,12 +45,13 @@ struct RunCommand: ParsableCommand {
             Console.note("device: [\(device.index)] \(device.name) (\(device.type), \(device.driverText))")
             Console.note("simulating \(state.count) particles (\(initial.origin)), \(steps) steps, dt \(physics.dt); kernel: \(workload.configuration)")
 
+            StopSignal.install()
             let progress = ProgressReporter(total: steps, enabled: !quiet)
             let started = Date()
             var done = 0
             var batch = 1
             var gpuSeconds = 0.0
-            while done < steps {
+            while done < steps && StopSignal.requested == nil {
                 let count = min(batch, steps - done)
                 let batchStart = Date()
                 let gpu = try workload.advance(steps: count)
@@ -67,12 +72,15 @@ struct RunCommand: ParsableCommand {
             }
 
             let seconds = gpuSeconds > 0 ? gpuSeconds : wall
-            print("steps: \(steps)")
+            if let signal = StopSignal.requested, done < steps {
+                print("stopped: \(StopSignal.name(signal)) after \(done) of \(steps) steps")
+            }
+            print("steps: \(done)")
             print("particles: \(state.count)")
             print("wall time: \(fixed(wall, 3)) s")
-            if steps > 0 {
-                print("steps/s: \(fixed(Double(steps) / seconds, 1))\(gpuSeconds > 0 ? " (GPU time)" : "")")
-                print("interactions/s: \(scientific(workload.interactionsPerStep * Double(steps) / seconds))")
+            if done > 0 {
+                print("steps/s: \(fixed(Double(done) / seconds, 1))\(gpuSeconds > 0 ? " (GPU time)" : "")")
+                print("interactions/s: \(scientific(workload.interactionsPerStep * Double(done) / seconds))")
             }
             if state.count <= 16384 {
                 let before = NBodyDiagnostics(state, parameters: physics.parameters)

@@ -131,6 +131,30 @@ struct CommandLineTests {
         #expect(StateComparison(try NPYFile.read(from: continued), reference: fifty).worst < 1e-4)
     }
 
+    @Test(arguments: [SIGTERM, SIGINT])
+    func aSignalStopsTheRunAndKeepsTheStateReached(signal: Int32) throws {
+        let output = directory.appendingPathComponent("stopped-\(signal).npy")
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["run", "--particles", "2048", "--steps", "10000000", "--output", output.path]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: 2)
+        #expect(process.isRunning)
+        let signalled = Date()
+        kill(process.processIdentifier, signal)
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(Date().timeIntervalSince(signalled) < 2, "took too long to stop")
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(stdout)")
+        #expect(stdout.contains("stopped: \(signal == SIGTERM ? "SIGTERM" : "SIGINT") after"))
+        let state = try NPYFile.read(from: output)
+        #expect(state.count == 2048)
+        #expect(state != InitialModel.plummer.generate(count: 2048, seed: 1), "some steps ran")
+    }
+
     @Test func badInputFilesFailCleanlyAndWriteNothing() throws {
         let bad = directory.appendingPathComponent("bad.npy")
         try Data("not numpy".utf8).write(to: bad)
