@@ -18,6 +18,11 @@ let package = Package(
             pkgConfig: "vulkan",
             providers: [.apt(["libvulkan-dev"])]
         ),
+        // Xlib and VK_KHR_xlib_surface, for the window; apart from CVulkan so compute-only
+        // code never includes a window-system platform.
+        .systemLibrary(name: "CX11", pkgConfig: "x11", providers: [.apt(["libx11-dev"])]),
+        // The system zlib, for PNG output.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Turns a SPIR-V module into Swift source so shaders travel inside the binary.
         .executableTarget(name: "ShaderEmbedder"),
         // Compiles Shaders/*.comp with glslc on every build, so an edited shader is never stale.
@@ -31,15 +36,21 @@ let package = Package(
             dependencies: ["CVulkan"],
             plugins: ["ShaderCompilerPlugin"]
         ),
+        .target(
+            name: "Present",
+            dependencies: ["Engine", "CVulkan", "CX11", "CZlib"]
+        ),
         .executableTarget(
             name: "CapitalEngine",
             dependencies: [
                 "Engine",
+                "Present",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
-        .testTarget(name: "CapitalEngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "PresentTests", dependencies: ["Present", "Engine", "CX11", "CZlib"]),
+        .testTarget(name: "CapitalEngineTests", dependencies: ["Engine", "Present", "CX11"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,7 @@
 import Foundation
 import PackagePlugin
 
-/// Compiles every GLSL compute shader in the package's `Shaders/` folder to SPIR-V and
+/// Compiles every GLSL shader (compute, vertex, fragment) in the package's `Shaders/` folder to SPIR-V and
 /// embeds the modules in the target as Swift source.
 ///
 /// Exists so that a shader edit can never silently run old code: the shaders are inputs of
@@ -13,7 +13,7 @@ struct ShaderCompilerPlugin: BuildToolPlugin {
         let entries = try FileManager.default.contentsOfDirectory(
             at: shaderDirectory, includingPropertiesForKeys: nil)
         let stages = entries
-            .filter { $0.pathExtension == "comp" }
+            .filter { ["comp", "vert", "frag"].contains($0.pathExtension) }
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
         // Included files are inputs too: editing a header must rebuild its users.
         let headers = entries.filter { $0.pathExtension == "glsl" }

@@ -44,10 +44,9 @@ func withEngine(_ options: DeviceOptions, _ body: (ValidationLog?) throws -> Voi
     }
 }
 
-func makeContext(_ options: DeviceOptions, log: ValidationLog?,
-                 requirements: DeviceRequirements = DeviceRequirements()) throws -> ComputeContext {
-    try ComputeContext(selector: options.selector, requirements: requirements,
-                       instanceOptions: InstanceOptions(validation: log != nil), validationLog: log)
+func makeContext(_ options: DeviceOptions, log: ValidationLog?, graphics: Bool = false) throws -> ComputeContext {
+    try ComputeContext(selector: options.selector, instanceOptions: InstanceOptions(validation: log != nil),
+                       validationLog: log, graphics: graphics)
 }
 
 extension PhysicalDeviceDescription {

@@ -89,12 +89,5 @@ func checkWritableOutput(_ path: String, option: String) throws {
     guard url.pathExtension.lowercased() == "npy" else {
         throw ValidationError("\(option) must name a .npy file, got '\(path)'")
     }
-    var isDirectory: ObjCBool = false
-    let directory = url.deletingLastPathComponent().path
-    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-        throw ValidationError("\(option): directory '\(directory)' does not exist")
-    }
-    guard FileManager.default.isWritableFile(atPath: directory) else {
-        throw ValidationError("\(option): directory '\(directory)' is not writable")
-    }
+    try checkWritableDirectory(of: path, option: option)
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Present
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,6 +30,8 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
+    @OptionGroup(title: "Viewing") var view: ViewOptions
+
     @OptionGroup var deviceOptions: DeviceOptions
 
     func validate() throws {
@@ -39,33 +42,76 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         try withEngine(deviceOptions) { log in
             let state = try initial.makeState(gravity: physics.gravity)
-            let context = try makeContext(deviceOptions, log: log)
-            let workload = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters)
-            let device = context.device.description
-            Console.note("device: [\(device.index)] \(device.name) (\(device.type), \(device.driverText))")
-            Console.note("simulating \(state.count) particles (\(initial.origin)), \(steps) steps, dt \(physics.dt); kernel: \(workload.configuration)")
-
+            let camera = Camera(fitting: state)
+            let speed = speedScale(for: state)
             StopSignal.install()
             let progress = ProgressReporter(total: steps, enabled: !quiet)
             let started = Date()
             var done = 0
-            var batch = 1
             var gpuSeconds = 0.0
-            while done < steps && StopSignal.requested == nil {
-                let count = min(batch, steps - done)
-                let batchStart = Date()
-                let gpu = try workload.advance(steps: count)
-                gpuSeconds += gpu ?? 0
-                done += count
-                progress.update(done: done)
-                // Aim for batches of about a quarter second: few submissions, live progress.
-                let elapsed = Date().timeIntervalSince(batchStart)
-                let perStep = max(elapsed / Double(count), 1e-7)
-                batch = max(1, min(10_000, Int(0.25 / perStep)))
+            let final: ParticleState
+            let workload: NBodyWorkload
+            let context: ComputeContext
+            var windowSummary: String?
+
+            if view.wantsWindow() {
+                let size = view.imageSize
+                let window = try X11Window(width: size.width, height: size.height, title: "CapitalEngine")
+                var surface: WindowSurface?
+                context = try ComputeContext(
+                    selector: deviceOptions.selector,
+                    instanceOptions: InstanceOptions(validation: log != nil, extensions: WindowSurface.instanceExtensions),
+                    validationLog: log, graphics: true, deviceExtensions: WindowSurface.deviceExtensions,
+                    presentable: { instance, devices in
+                        let created = try WindowSurface(instance: instance, window: window)
+                        surface = created
+                        return created.presentableDevices(devices)
+                    })
+                workload = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters)
+                announce(context, workload, state)
+                let presenter = try WindowPresenter(device: context.device, surface: surface!, window: window,
+                                                    presentMode: PresentMode(rawValue: view.presentMode.rawValue)!)
+                let outcome = try presenter.run(workload, steps: steps, stepsPerFrame: view.stepsPerFrame, camera: camera,
+                                                speedScale: speed, shouldStop: { StopSignal.requested != nil },
+                                                progress: { progress.update(done: $0) })
+                done = outcome.stepsDone
+                windowSummary = "window: \(outcome.framesPresented) frames presented, \(outcome.swapchainsCreated) swapchain(s)"
+            } else {
+                let drawing = view.png != nil || view.frames != nil
+                context = try makeContext(deviceOptions, log: log, graphics: drawing)
+                workload = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters)
+                announce(context, workload, state)
+                let size = view.imageSize
+                let offscreen = drawing ? try OffscreenRenderer(device: context.device, width: size.width, height: size.height) : nil
+                var sequence = try view.frames.map { try FrameSequence(directory: $0) }
+                if let offscreen, sequence != nil {
+                    try sequence!.write(try offscreen.render(workload, camera: camera, speedScale: speed))
+                }
+                var batch = 1
+                while done < steps && StopSignal.requested == nil {
+                    var count = min(batch, steps - done)
+                    // Batches end on frame boundaries so every K-th step is drawn.
+                    if sequence != nil { count = min(count, view.every - done % view.every) }
+                    let batchStart = Date()
+                    gpuSeconds += try workload.advance(steps: count) ?? 0
+                    done += count
+                    progress.update(done: done)
+                    if let offscreen, sequence != nil, done % view.every == 0 {
+                        try sequence!.write(try offscreen.render(workload, camera: camera, speedScale: speed))
+                    }
+                    // Aim for batches of about a quarter second: few submissions, live progress,
+                    // and a prompt stop on a signal.
+                    let perStep = max(Date().timeIntervalSince(batchStart) / Double(count), 1e-7)
+                    batch = max(1, min(10_000, Int(0.25 / perStep)))
+                }
+                if let offscreen, let png = view.png {
+                    try offscreen.render(workload, camera: camera, speedScale: speed).write(to: URL(fileURLWithPath: png))
+                }
+                if let sequence { windowSummary = "frames: \(sequence.next) PNG files in \(sequence.directory.path)" }
             }
             progress.finish()
             let wall = Date().timeIntervalSince(started)
-            let final = try workload.download()
+            final = try workload.download()
 
             if let output {
                 try NPYFile.write(final, to: URL(fileURLWithPath: output))
@@ -91,8 +137,16 @@ struct RunCommand: ParsableCommand {
             if let bad = final.firstNonFiniteValue {
                 Console.note("warning: the state became non-finite (particle \(bad.particle), \(bad.field)); reduce --dt or raise --softening")
             }
+            if let windowSummary { print(windowSummary) }
             if let output { print("output: \(output)") }
+            if let png = view.png { print("png: \(png)") }
         }
+    }
+
+    private func announce(_ context: ComputeContext, _ workload: NBodyWorkload, _ state: ParticleState) {
+        let device = context.device.description
+        Console.note("device: [\(device.index)] \(device.name) (\(device.type), \(device.driverText))")
+        Console.note("simulating \(state.count) particles (\(initial.origin)), \(steps) steps, dt \(physics.dt); kernel: \(workload.configuration)")
     }
 }
 

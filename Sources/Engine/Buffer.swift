@@ -5,8 +5,8 @@ import CVulkan
 /// Device-local buffers hold simulation state; host-visible ones (``MemoryUsage/upload``,
 /// ``MemoryUsage/readback``) are mapped for their whole life and move data in and out.
 public final class Buffer {
-    let device: Device
-    let handle: VkBuffer
+    package let device: Device
+    package let handle: VkBuffer
     let memory: VkDeviceMemory
     public let size: Int
     public let usage: MemoryUsage

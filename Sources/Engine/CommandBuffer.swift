@@ -4,9 +4,9 @@ import CVulkan
 ///
 /// Re-recording resets the whole pool, the cheapest reset there is.
 public final class CommandBuffer {
-    let device: Device
+    package let device: Device
     let pool: VkCommandPool
-    let handle: VkCommandBuffer
+    package let handle: VkCommandBuffer
     /// Objects the recorded commands use, kept alive until the next recording.
     private var retained: [AnyObject] = []
 
@@ -68,6 +68,12 @@ public enum Hazard: Sendable {
     case computeToTransfer
     /// A transfer wrote host-visible memory that the host reads after the fence.
     case transferToHost
+    /// A compute dispatch wrote the particles a vertex shader draws next.
+    case computeToVertex
+    /// Drawing read what the next dispatch overwrites (write-after-read: execution order only).
+    case vertexToCompute
+    /// Rendering wrote an image that a transfer copies out.
+    case colorAttachmentToTransfer
 
     var stages: (source: VkPipelineStageFlags, destination: VkPipelineStageFlags) {
         switch self {
@@ -75,6 +81,9 @@ public enum Hazard: Sendable {
         case .computeToCompute: (VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue)
         case .computeToTransfer: (VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue)
         case .transferToHost: (VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue, VK_PIPELINE_STAGE_HOST_BIT.rawValue)
+        case .computeToVertex: (VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, VK_PIPELINE_STAGE_VERTEX_SHADER_BIT.rawValue)
+        case .vertexToCompute: (VK_PIPELINE_STAGE_VERTEX_SHADER_BIT.rawValue, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue)
+        case .colorAttachmentToTransfer: (VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT.rawValue, VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue)
         }
     }
 
@@ -86,38 +95,53 @@ public enum Hazard: Sendable {
         case .computeToCompute: (shaderWrite, shaderRead | shaderWrite)
         case .computeToTransfer: (shaderWrite, VK_ACCESS_TRANSFER_READ_BIT.rawValue)
         case .transferToHost: (VK_ACCESS_TRANSFER_WRITE_BIT.rawValue, VK_ACCESS_HOST_READ_BIT.rawValue)
+        case .computeToVertex: (shaderWrite, shaderRead)
+        case .vertexToCompute: (0, 0)
+        case .colorAttachmentToTransfer: (VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT.rawValue, VK_ACCESS_TRANSFER_READ_BIT.rawValue)
         }
     }
 }
 
 /// Records commands into a ``CommandBuffer``; only valid inside ``CommandBuffer/record(_:)``.
 public struct CommandEncoder {
-    let handle: VkCommandBuffer
+    package let handle: VkCommandBuffer
     fileprivate(set) var retained: [AnyObject] = []
-    private var boundPipeline: ComputePipeline?
+
+    /// Keeps `object` alive until the command buffer is recorded again.
+    package mutating func retain(_ object: AnyObject) { retained.append(object) }
+    private var boundLayout: PipelineLayout?
+    private var bindPoint = VK_PIPELINE_BIND_POINT_COMPUTE
 
     fileprivate init(handle: VkCommandBuffer) { self.handle = handle }
 
     public mutating func bind(_ pipeline: ComputePipeline) {
         vkCmdBindPipeline(handle, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.handle)
-        boundPipeline = pipeline
+        boundLayout = pipeline.layout
+        bindPoint = VK_PIPELINE_BIND_POINT_COMPUTE
         retained.append(pipeline)
     }
 
+    /// Binds a graphics pipeline made outside Engine by its handle and layout.
+    package mutating func bindGraphics(_ pipeline: VkPipeline, layout: PipelineLayout, owner: AnyObject) {
+        vkCmdBindPipeline(handle, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeline)
+        boundLayout = layout
+        bindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS
+        retained.append(owner)
+    }
+
     public mutating func bind(_ set: DescriptorSet) {
-        guard let pipeline = boundPipeline else { preconditionFailure("bind a pipeline before its descriptor set") }
+        guard let layout = boundLayout else { preconditionFailure("bind a pipeline before its descriptor set") }
         var setHandle: VkDescriptorSet? = set.handle
-        vkCmdBindDescriptorSets(handle, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.layout, 0, 1, &setHandle, 0, nil)
+        vkCmdBindDescriptorSets(handle, bindPoint, layout.handle, 0, 1, &setHandle, 0, nil)
         retained.append(set)
     }
 
     /// Pushes `value`'s bytes; `T` must match the shader's push-constant block layout.
     public func pushConstants<T: BitwiseCopyable>(_ value: T) {
-        guard let pipeline = boundPipeline else { preconditionFailure("bind a pipeline before pushing constants") }
-        precondition(MemoryLayout<T>.size == pipeline.pushConstantSize, "push constant size mismatch")
+        guard let layout = boundLayout else { preconditionFailure("bind a pipeline before pushing constants") }
+        precondition(MemoryLayout<T>.size == layout.pushConstantSize, "push constant size mismatch")
         withUnsafeBytes(of: value) { bytes in
-            vkCmdPushConstants(handle, pipeline.layout, VK_SHADER_STAGE_COMPUTE_BIT.rawValue, 0,
-                               UInt32(bytes.count), bytes.baseAddress)
+            vkCmdPushConstants(handle, layout.handle, layout.stages, 0, UInt32(bytes.count), bytes.baseAddress)
         }
     }
 
@@ -155,8 +179,8 @@ public struct CommandEncoder {
 
 /// Timestamp queries for timing GPU work without the host's submission overhead.
 public final class TimestampQueryPool {
-    let device: Device
-    let handle: VkQueryPool
+    package let device: Device
+    package let handle: VkQueryPool
     public let count: Int
     private let validBits: UInt32
 

@@ -11,28 +11,28 @@ public struct SpecializationConstant: Sendable, Equatable {
     public static func bool(_ id: UInt32, _ value: Bool) -> Self { .init(id: id, bits: value ? 1 : 0) }
 }
 
-/// A compute pipeline whose descriptor set 0 holds `storageBuffers` storage buffers at
-/// bindings 0..<n, with `pushConstantSize` bytes of push constants.
-public final class ComputePipeline {
-    let device: Device
-    let handle: VkPipeline
-    let layout: VkPipelineLayout
-    let setLayout: VkDescriptorSetLayout
+/// Set 0 of a pipeline: `storageBuffers` storage buffers at bindings 0..<n, and
+/// `pushConstantSize` bytes of push constants, for the given shader stages.
+public final class PipelineLayout {
+    package let device: Device
+    package let handle: VkPipelineLayout
+    package let setLayout: VkDescriptorSetLayout
     public let storageBuffers: Int
     public let pushConstantSize: Int
+    package let stages: VkShaderStageFlags
 
-    public init(device: Device, shader: ShaderModule, storageBuffers: Int, pushConstantSize: Int,
-                specialization: [SpecializationConstant] = []) throws {
+    package init(device: Device, storageBuffers: Int, pushConstantSize: Int, stages: VkShaderStageFlags) throws {
         self.device = device
         self.storageBuffers = storageBuffers
         self.pushConstantSize = pushConstantSize
+        self.stages = stages
 
         let bindings = (0..<storageBuffers).map { index in
             var binding = VkDescriptorSetLayoutBinding()
             binding.binding = UInt32(index)
             binding.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
             binding.descriptorCount = 1
-            binding.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT.rawValue
+            binding.stageFlags = stages
             return binding
         }
         var setLayout: VkDescriptorSetLayout?
@@ -47,7 +47,7 @@ public final class ComputePipeline {
         self.setLayout = setLayout!
 
         var range = VkPushConstantRange()
-        range.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT.rawValue
+        range.stageFlags = stages
         range.offset = 0
         range.size = UInt32(pushConstantSize)
         var layout: VkPipelineLayout?
@@ -69,7 +69,30 @@ public final class ComputePipeline {
             vkDestroyDescriptorSetLayout(device.handle, setLayout, nil)
             throw error
         }
-        self.layout = layout!
+        handle = layout!
+    }
+
+    deinit {
+        vkDestroyPipelineLayout(device.handle, handle, nil)
+        vkDestroyDescriptorSetLayout(device.handle, setLayout, nil)
+    }
+}
+
+/// A compute pipeline whose descriptor set 0 holds `storageBuffers` storage buffers at
+/// bindings 0..<n, with `pushConstantSize` bytes of push constants.
+public final class ComputePipeline {
+    package let device: Device
+    package let handle: VkPipeline
+    public let layout: PipelineLayout
+    public var storageBuffers: Int { layout.storageBuffers }
+    public var pushConstantSize: Int { layout.pushConstantSize }
+
+    public init(device: Device, shader: ShaderModule, storageBuffers: Int, pushConstantSize: Int,
+                specialization: [SpecializationConstant] = []) throws {
+        self.device = device
+        let layout = try PipelineLayout(device: device, storageBuffers: storageBuffers, pushConstantSize: pushConstantSize,
+                                        stages: VK_SHADER_STAGE_COMPUTE_BIT.rawValue)
+        self.layout = layout
 
         let entries = specialization.enumerated().map { position, constant in
             VkSpecializationMapEntry(constantID: constant.id, offset: UInt32(position * 4), size: 4)
@@ -94,40 +117,39 @@ public final class ComputePipeline {
                         var info = VkComputePipelineCreateInfo()
                         info.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO
                         info.stage = stage
-                        info.layout = layout
+                        info.layout = layout.handle
                         return vkCreateComputePipelines(device.handle, nil, 1, &info, nil, &pipeline)
                     }
                 }
             }
         }
-        do {
-            try check(pipelineResult, "vkCreateComputePipelines(\(shader.name))")
-        } catch {
-            vkDestroyPipelineLayout(device.handle, layout, nil)
-            vkDestroyDescriptorSetLayout(device.handle, setLayout, nil)
-            throw error
-        }
+        try check(pipelineResult, "vkCreateComputePipelines(\(shader.name))")
         handle = pipeline!
     }
 
     deinit {
         vkDestroyPipeline(device.handle, handle, nil)
-        vkDestroyPipelineLayout(device.handle, layout, nil)
-        vkDestroyDescriptorSetLayout(device.handle, setLayout, nil)
     }
 }
 
 /// Buffers bound to a pipeline's set 0, in binding order; owns its descriptor pool.
 public final class DescriptorSet {
-    let device: Device
+    package let device: Device
     let pool: VkDescriptorPool
-    let handle: VkDescriptorSet
+    package let handle: VkDescriptorSet
     /// Held so bound buffers outlive every command buffer that uses this set.
     public let buffers: [Buffer]
+    /// Held because a set must not outlive its layout.
+    public let layout: PipelineLayout
 
-    public init(pipeline: ComputePipeline, buffers: [Buffer]) throws {
-        precondition(buffers.count == pipeline.storageBuffers, "pipeline takes \(pipeline.storageBuffers) buffers")
-        let device = pipeline.device
+    public convenience init(pipeline: ComputePipeline, buffers: [Buffer]) throws {
+        try self.init(layout: pipeline.layout, buffers: buffers)
+    }
+
+    public init(layout: PipelineLayout, buffers: [Buffer]) throws {
+        precondition(buffers.count == layout.storageBuffers, "pipeline takes \(layout.storageBuffers) buffers")
+        let device = layout.device
+        self.layout = layout
         self.device = device
         self.buffers = buffers
 
@@ -143,7 +165,7 @@ public final class DescriptorSet {
         }
         self.pool = pool!
 
-        var setLayout: VkDescriptorSetLayout? = pipeline.setLayout
+        var setLayout: VkDescriptorSetLayout? = layout.setLayout
         var set: VkDescriptorSet?
         let allocateResult = withUnsafePointer(to: &setLayout) { layoutPointer in
             var info = VkDescriptorSetAllocateInfo()

@@ -3,18 +3,28 @@ import CVulkan
 /// A logical device with one compute queue: what workloads allocate from and submit to.
 public final class Device {
     public let physicalDevice: PhysicalDevice
-    let handle: VkDevice
-    let queue: VkQueue
+    package let handle: VkDevice
+    package let queue: VkQueue
     public let queueFamilyIndex: Int
 
     public var description: PhysicalDeviceDescription { physicalDevice.description }
     public var instance: Instance { physicalDevice.instance }
 
-    /// Creates the device with a queue from the compute family; enables no extensions, so a
-    /// compute-only run touches no window system.
-    public init(physicalDevice: PhysicalDevice) throws {
-        guard let family = physicalDevice.description.computeQueueFamily else {
-            throw EngineError.unsupported("\(physicalDevice.description.name) has no compute queue")
+    /// Whether the queue also runs graphics work (drawing the simulation).
+    public var queueSupportsGraphics: Bool {
+        description.queueFamilies[queueFamilyIndex].supportsGraphics
+    }
+
+    /// Creates the device with one queue.
+    ///
+    /// Compute-only runs pass no extensions and no graphics, so they touch no window system.
+    /// - Parameters:
+    ///   - graphics: take the queue from a family that runs graphics as well as compute.
+    ///   - extensions: device extensions, e.g. `VK_KHR_swapchain` for a window.
+    public init(physicalDevice: PhysicalDevice, graphics: Bool = false, extensions: [String] = []) throws {
+        let description = physicalDevice.description
+        guard let family = graphics ? description.graphicsComputeQueueFamily : description.computeQueueFamily else {
+            throw EngineError.unsupported("\(description.name) has no queue family for \(graphics ? "graphics and compute" : "compute")")
         }
         self.physicalDevice = physicalDevice
         queueFamilyIndex = family.index
@@ -27,12 +37,21 @@ public final class Device {
             queueInfo.queueFamilyIndex = UInt32(family.index)
             queueInfo.queueCount = 1
             queueInfo.pQueuePriorities = priorityPointer
+            var features = VkPhysicalDeviceFeatures()
+            features.largePoints = VkBool32(graphics && description.supportsLargePoints ? VK_TRUE : VK_FALSE)
             return withUnsafePointer(to: &queueInfo) { queuePointer in
-                var info = VkDeviceCreateInfo()
-                info.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
-                info.queueCreateInfoCount = 1
-                info.pQueueCreateInfos = queuePointer
-                return vkCreateDevice(physicalDevice.handle, &info, nil, &created)
+                withUnsafePointer(to: &features) { featuresPointer in
+                    withCStrings(extensions) { extensionNames in
+                        var info = VkDeviceCreateInfo()
+                        info.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
+                        info.queueCreateInfoCount = 1
+                        info.pQueueCreateInfos = queuePointer
+                        info.pEnabledFeatures = featuresPointer
+                        info.enabledExtensionCount = UInt32(extensions.count)
+                        info.ppEnabledExtensionNames = extensionNames
+                        return vkCreateDevice(physicalDevice.handle, &info, nil, &created)
+                    }
+                }
             }
         }
         try check(result, "vkCreateDevice")
@@ -68,8 +87,8 @@ public final class Device {
 
 /// A fence, used to learn that a submission has finished.
 public final class Fence {
-    let device: Device
-    let handle: VkFence
+    package let device: Device
+    package let handle: VkFence
 
     public init(device: Device) throws {
         self.device = device
@@ -81,6 +100,12 @@ public final class Fence {
     }
 
     deinit { vkDestroyFence(device.handle, handle, nil) }
+
+    /// Returns the fence to unsignalled, for reuse.
+    public func reset() throws {
+        var fence: VkFence? = handle
+        try check(vkResetFences(device.handle, 1, &fence), "vkResetFences")
+    }
 
     public func wait(timeoutNanoseconds: UInt64 = .max) throws {
         var fence: VkFence? = handle

@@ -61,12 +61,19 @@ public struct DeviceRequirements: Sendable, Equatable {
     public var minimumAPIVersion: APIVersion
     public var needsComputeQueue: Bool
     public var needsTimestamps: Bool
+    /// One queue family must run both compute and graphics (to draw the simulation).
+    public var needsGraphics: Bool
+    /// When drawing to a window: the indices of the devices whose graphics-and-compute
+    /// family can present to it. Nil when nothing is presented.
+    public var presentableDevices: Set<Int>?
 
     public init(minimumAPIVersion: APIVersion = .v1_1, needsComputeQueue: Bool = true,
-                needsTimestamps: Bool = false) {
+                needsTimestamps: Bool = false, needsGraphics: Bool = false, presentableDevices: Set<Int>? = nil) {
         self.minimumAPIVersion = minimumAPIVersion
         self.needsComputeQueue = needsComputeQueue
         self.needsTimestamps = needsTimestamps
+        self.needsGraphics = needsGraphics
+        self.presentableDevices = presentableDevices
     }
 
     /// Why `device` cannot be used; empty when it can.
@@ -80,6 +87,12 @@ public struct DeviceRequirements: Sendable, Equatable {
         }
         if needsTimestamps && !device.supportsComputeTimestamps {
             reasons.append("no timestamp support on the compute queue")
+        }
+        if needsGraphics && device.graphicsComputeQueueFamily == nil {
+            reasons.append("no queue family runs both graphics and compute")
+        }
+        if let presentableDevices, !presentableDevices.contains(device.index) {
+            reasons.append("cannot present to this window")
         }
         return reasons
     }

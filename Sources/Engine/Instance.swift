@@ -22,7 +22,7 @@ public struct InstanceOptions: Sendable {
 public final class Instance {
     public static let validationLayerName = "VK_LAYER_KHRONOS_validation"
 
-    let handle: VkInstance
+    package let handle: VkInstance
     /// The API version the instance was created with: the highest the loader offers.
     public let apiVersion: APIVersion
     /// Present when created with validation.
@@ -135,7 +135,7 @@ public final class Instance {
     }
 
     /// An instance-level function that the loader does not export, such as an extension's.
-    func instanceFunction<Function>(_ name: String) -> Function? {
+    package func instanceFunction<Function>(_ name: String) -> Function? {
         guard let pointer = vkGetInstanceProcAddr(handle, name) else { return nil }
         return unsafeBitCast(pointer, to: Function.self)
     }
@@ -179,7 +179,7 @@ private let debugMessengerCallback: PFN_vkDebugUtilsMessengerCallbackEXT = { sev
 }
 
 /// Runs `body` with a C array of C strings that lives exactly as long as the call.
-func withCStrings<Result>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> Result) -> Result {
+package func withCStrings<Result>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> Result) -> Result {
     let duplicates = strings.map { strdup($0) }
     defer { duplicates.forEach { free($0) } }
     let pointers = duplicates.map { UnsafePointer($0) }

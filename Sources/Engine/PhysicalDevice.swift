@@ -3,8 +3,8 @@ import CVulkan
 /// A physical device as the loader reports it, with its ``description`` read once.
 public final class PhysicalDevice {
     /// Kept alive so the handle stays valid.
-    let instance: Instance
-    let handle: VkPhysicalDevice
+    package let instance: Instance
+    package let handle: VkPhysicalDevice
     public let description: PhysicalDeviceDescription
     let memoryProperties: VkPhysicalDeviceMemoryProperties
     let extensions: Set<String>
@@ -23,7 +23,7 @@ public final class PhysicalDevice {
     }
 
     /// The memory types in the form ``MemoryTypeSelector`` takes.
-    var memoryTypes: [MemoryTypeDescription] {
+    package var memoryTypes: [MemoryTypeDescription] {
         withUnsafeBytes(of: memoryProperties.memoryTypes) { raw in
             let types = raw.bindMemory(to: VkMemoryType.self)
             return (0..<Int(memoryProperties.memoryTypeCount)).map { index in
@@ -124,7 +124,8 @@ public final class PhysicalDevice {
             vendorID: basic.vendorID, deviceID: basic.deviceID, driver: driver,
             driverVersion: basic.driverVersion, apiVersion: apiVersion, uuid: formatUUID(uuid),
             queueFamilies: queueFamilies, memoryHeaps: heaps, limits: limits,
-            supportsFloat64: features.shaderFloat64 != 0, supportsInt64: features.shaderInt64 != 0)
+            supportsFloat64: features.shaderFloat64 != 0, supportsInt64: features.shaderInt64 != 0,
+            supportsLargePoints: features.largePoints != 0)
     }
 }
 

@@ -23,13 +23,16 @@ public struct PhysicalDeviceDescription: Sendable, Codable, Equatable {
     public var limits: ComputeLimits
     public var supportsFloat64: Bool
     public var supportsInt64: Bool
+    /// Points larger than one pixel (`largePoints`), for particle sprites.
+    public var supportsLargePoints: Bool
 
     public init(
         index: Int, name: String, type: DeviceType, vendorID: UInt32, deviceID: UInt32 = 0,
         driver: DriverDescription? = nil, driverVersion: UInt32 = 0, apiVersion: APIVersion,
         uuid: String = "00000000-0000-0000-0000-000000000000",
         queueFamilies: [QueueFamilyDescription], memoryHeaps: [MemoryHeapDescription],
-        limits: ComputeLimits, supportsFloat64: Bool = false, supportsInt64: Bool = false
+        limits: ComputeLimits, supportsFloat64: Bool = false, supportsInt64: Bool = false,
+        supportsLargePoints: Bool = true
     ) {
         self.index = index
         self.name = name
@@ -45,6 +48,7 @@ public struct PhysicalDeviceDescription: Sendable, Codable, Equatable {
         self.limits = limits
         self.supportsFloat64 = supportsFloat64
         self.supportsInt64 = supportsInt64
+        self.supportsLargePoints = supportsLargePoints
     }
 
     public var vendor: Vendor { Vendor(id: vendorID) }
@@ -59,6 +63,13 @@ public struct PhysicalDeviceDescription: Sendable, Codable, Equatable {
     public var computeQueueFamily: QueueFamilyDescription? {
         let compute = queueFamilies.filter(\.supportsCompute)
         return compute.first { $0.timestampValidBits > 0 } ?? compute.first
+    }
+
+    /// A family that runs both compute and graphics, so a simulation can be drawn from the
+    /// buffers it writes with nothing but barriers between them.
+    public var graphicsComputeQueueFamily: QueueFamilyDescription? {
+        let both = queueFamilies.filter { $0.supportsCompute && $0.supportsGraphics }
+        return both.first { $0.timestampValidBits > 0 } ?? both.first
     }
 
     /// Whether GPU timestamps can time work on ``computeQueueFamily``.

@@ -1,8 +1,8 @@
 import CVulkan
 
 public final class ShaderModule {
-    let device: Device
-    let handle: VkShaderModule
+    package let device: Device
+    package let handle: VkShaderModule
     public let name: String
 
     public init(device: Device, shader: EmbeddedShader) throws {

@@ -8,6 +8,11 @@ public struct VulkanError: Error, CustomStringConvertible, Equatable {
     public let result: VkResult
     public let call: String
 
+    public init(result: VkResult, call: String) {
+        self.result = result
+        self.call = call
+    }
+
     public var description: String { "\(call) failed: \(VulkanError.name(of: result))" }
 
     /// The C name of a `VkResult`, e.g. `VK_ERROR_OUT_OF_DEVICE_MEMORY`.
@@ -52,13 +57,13 @@ public struct VulkanError: Error, CustomStringConvertible, Equatable {
 /// Positive codes (`VK_INCOMPLETE`, `VK_TIMEOUT`, ...) are statuses, not failures, and are
 /// returned for the caller to interpret.
 @discardableResult
-func check(_ result: VkResult, _ call: @autoclosure () -> String) throws(VulkanError) -> VkResult {
+package func check(_ result: VkResult, _ call: @autoclosure () -> String) throws(VulkanError) -> VkResult {
     if result.rawValue < 0 { throw VulkanError(result: result, call: call()) }
     return result
 }
 
 /// The count-then-fill pattern of `vkEnumerate*` and `vkGet*`, written once.
-func enumerate<Element>(
+package func enumerate<Element>(
     _ call: String, empty: Element,
     _ body: (UnsafeMutablePointer<UInt32>, UnsafeMutablePointer<Element>?) -> VkResult
 ) throws(VulkanError) -> [Element] {
@@ -76,7 +81,7 @@ func enumerate<Element>(
 }
 
 /// The same pattern for `vkGet*` calls that cannot fail.
-func enumerate<Element>(
+package func enumerate<Element>(
     empty: Element, _ body: (UnsafeMutablePointer<UInt32>, UnsafeMutablePointer<Element>?) -> Void
 ) -> [Element] {
     var count: UInt32 = 0
@@ -87,7 +92,7 @@ func enumerate<Element>(
 }
 
 /// Reads a fixed-size C character array (imported as a tuple) as a Swift string.
-func string<T>(fromCArray tuple: T) -> String {
+package func string<T>(fromCArray tuple: T) -> String {
     withUnsafeBytes(of: tuple) { raw in
         let bytes = raw.prefix { $0 != 0 }
         return String(decoding: bytes, as: UTF8.self)

@@ -21,7 +21,7 @@ while let argument = arguments.next() {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
             fail("cannot list \(directory)")
         }
-        sources += entries.filter { $0.hasSuffix(".comp") }.sorted().map { directory + "/" + $0 }
+        sources += entries.filter { $0.hasSuffix(".comp") || $0.hasSuffix(".vert") || $0.hasSuffix(".frag") }.sorted().map { directory + "/" + $0 }
     default: sources.append(argument)
     }
 }
@@ -63,7 +63,7 @@ for source in sources {
     names.append(name)
     entries.append("""
         /// SPIR-V compiled from `Shaders/\(file)`.
-        static let \(name) = EmbeddedShader(
+        package static let \(name) = EmbeddedShader(
             name: "\(name)", sourceFile: "\(file)",
             base64: "\(spirv.base64EncodedString())")
     """)
@@ -76,7 +76,7 @@ extension EmbeddedShader {
 \(entries.joined(separator: "\n\n"))
 
     /// Every shader in `Shaders/`, for validation.
-    static let all: [EmbeddedShader] = [\(names.map { ".\($0)" }.joined(separator: ", "))]
+    package static let all: [EmbeddedShader] = [\(names.map { ".\($0)" }.joined(separator: ", "))]
 }
 
 """

@@ -37,7 +37,7 @@ struct ShaderTests {
     /// newly added shader before SwiftPM re-planned, or a stale build folder).
     @Test func embeddedShadersMatchSources() throws {
         let sources = try FileManager.default.contentsOfDirectory(atPath: Self.shaderDirectory.path)
-            .filter { $0.hasSuffix(".comp") }.sorted()
+            .filter { $0.hasSuffix(".comp") || $0.hasSuffix(".vert") || $0.hasSuffix(".frag") }.sorted()
         #expect(sources == EmbeddedShader.all.map(\.sourceFile).sorted(),
                 "Shaders/ and the embedded modules differ: touch Package.swift and rebuild")
         for shader in EmbeddedShader.all {

@@ -90,9 +90,10 @@ public final class NBodyWorkload {
         var index = current
         try commands.record { encoder in
             if let timestamps { encoder.resetQueries(timestamps) }
-            // Order this batch after uploads, readbacks and the previous batch's last step.
+            // Order this batch after uploads, readbacks, drawing and the previous batch's last step.
             encoder.barrier(.transferToCompute)
             encoder.barrier(.computeToCompute)
+            if device.queueSupportsGraphics { encoder.barrier(.vertexToCompute) }
             timestamps.map { encoder.writeTimestamp($0, index: 0) }
             encoder.bind(pipeline)
             encoder.pushConstants(constants)
@@ -121,6 +122,9 @@ public final class NBodyWorkload {
         try state.values.withUnsafeMutableBytes { try readback.read(into: $0) }
         return state
     }
+
+    /// The buffer holding the current state, for drawing it where it lies.
+    package var currentStateBuffer: Buffer { states[current] }
 
     /// Pair interactions per step, N^2 by the CUDA nbody sample's convention.
     public var interactionsPerStep: Double { Double(particleCount) * Double(particleCount) }

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Present
+
+/// How the simulation is shown: a window, PNG files, or nothing.
+struct ViewOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Open a window of this size (default when DISPLAY is set: 1024x768); also the size of --png and --frames images.", valueName: "WxH"))
+    var window: WindowSize?
+
+    @Flag(help: "Never open a window, even with DISPLAY set.")
+    var headless = false
+
+    @Option(help: ArgumentHelp("Render the final state to this PNG file (no X server needed).", valueName: "file.png"))
+    var png: String?
+
+    @Option(help: ArgumentHelp("Write a numbered PNG sequence (frame_000000.png, ...) into this directory.", valueName: "dir"))
+    var frames: String?
+
+    @Option(help: "With --frames: a frame every K steps.")
+    var every: Int = 10
+
+    @Option(help: "In a window: simulation steps between frames.")
+    var stepsPerFrame: Int = 1
+
+    @Option(help: ArgumentHelp("In a window: fifo (default, vsync), mailbox or immediate, where supported.", valueName: "mode"))
+    var presentMode: PresentModeChoice = .fifo
+
+    var imageSize: WindowSize { window ?? WindowSize(width: 1024, height: 768) }
+
+    func validate() throws {
+        guard every >= 1 else { throw ValidationError("--every must be at least 1") }
+        guard stepsPerFrame >= 0 else { throw ValidationError("--steps-per-frame must be zero or more") }
+        if let png {
+            guard png.lowercased().hasSuffix(".png") else { throw ValidationError("--png must name a .png file, got '\(png)'") }
+            try checkWritableDirectory(of: png, option: "--png")
+        }
+        if let frames {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: frames, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw ValidationError("--frames: '\(frames)' exists and is not a directory")
+            }
+        }
+    }
+
+    /// Whether to open a window: asked for or DISPLAY set, and not --headless. Says once
+    /// why not when one was asked for but cannot be had.
+    func wantsWindow(environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        if headless { return false }
+        let display = environment["DISPLAY"] ?? ""
+        if display.isEmpty {
+            if window != nil { Console.note("note: DISPLAY is not set; running without a window") }
+            return false
+        }
+        return true
+    }
+}
+
+struct WindowSize: ExpressibleByArgument, Equatable {
+    var width: Int
+    var height: Int
+
+    init(width: Int, height: Int) {
+        self.width = width
+        self.height = height
+    }
+
+    init?(argument: String) {
+        let parts = argument.lowercased().split(separator: "x").map { Int($0) }
+        guard parts.count == 2, let w = parts[0], let h = parts[1], (16...16384).contains(w), (16...16384).contains(h) else { return nil }
+        width = w
+        height = h
+    }
+}
+
+enum PresentModeChoice: String, ExpressibleByArgument, CaseIterable {
+    case fifo, mailbox, immediate
+}
+
+/// Writes the PNG frames of a run into a directory as the run goes.
+struct FrameSequence {
+    let directory: URL
+    var next = 0
+
+    init(directory: String) throws {
+        self.directory = URL(fileURLWithPath: directory)
+        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+    }
+
+    mutating func write(_ image: PNGImage) throws {
+        let name = "frame_" + String(repeating: "0", count: max(0, 6 - String(next).count)) + String(next) + ".png"
+        try image.write(to: directory.appendingPathComponent(name))
+        next += 1
+    }
+}
+
+func checkWritableDirectory(of path: String, option: String) throws {
+    var isDirectory: ObjCBool = false
+    let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw ValidationError("\(option): directory '\(directory)' does not exist")
+    }
+    guard FileManager.default.isWritableFile(atPath: directory) else {
+        throw ValidationError("\(option): directory '\(directory)' is not writable")
+    }
+}

@@ -1,0 +1,96 @@
+import Engine
+import Foundation
+
+/// An orbit camera around the origin: yaw and pitch about the target, a distance, and a
+/// perspective projection in Vulkan's clip space (y down, depth 0...1).
+public struct Camera: Sendable, Equatable {
+    public var yaw: Float = 0.6
+    public var pitch: Float = 0.35
+    public var distance: Float
+    public var fieldOfView: Float = 45 * .pi / 180
+    /// The distance the view was fitted to, for "reset".
+    public let homeDistance: Float
+
+    public init(distance: Float) {
+        self.distance = distance
+        homeDistance = distance
+    }
+
+    /// A camera that frames most of `state`: four times the RMS radius, at least 1.
+    public init(fitting state: ParticleState) {
+        var sum = 0.0
+        for i in 0..<state.count {
+            let p = SIMD3<Double>(state.position(i))
+            sum += (p * p).sum()
+        }
+        let rms = state.count > 0 ? (sum / Double(state.count)).squareRoot() : 1
+        self.init(distance: Float(max(4 * rms, 1)))
+    }
+
+    public mutating func reset() {
+        self = Camera(distance: homeDistance)
+    }
+
+    public mutating func orbit(yaw deltaYaw: Float, pitch deltaPitch: Float) {
+        yaw += deltaYaw
+        pitch = min(max(pitch + deltaPitch, -1.5), 1.5)
+    }
+
+    /// Zooms by a factor: < 1 moves closer.
+    public mutating func zoom(_ factor: Float) {
+        distance = min(max(distance * factor, homeDistance * 0.02), homeDistance * 50)
+    }
+
+    public var eye: SIMD3<Float> {
+        SIMD3(distance * cos(pitch) * sin(yaw), distance * sin(pitch), distance * cos(pitch) * cos(yaw))
+    }
+
+    /// Column-major view-projection matrix, as GLSL's `mat4` reads it.
+    public func viewProjection(aspect: Float) -> [Float] {
+        let eye = self.eye
+        let forward = normalize(-eye)
+        let worldUp = SIMD3<Float>(0, 1, 0)
+        let right = normalize(cross(forward, worldUp))
+        let up = cross(right, forward)
+        // View: rows are right, -up (Vulkan's y points down), forward.
+        let down = -up
+        let view: [[Float]] = [
+            [right.x, right.y, right.z, -dot(right, eye)],
+            [down.x, down.y, down.z, -dot(down, eye)],
+            [forward.x, forward.y, forward.z, -dot(forward, eye)],
+            [0, 0, 0, 1],
+        ]
+        let near = distance * 0.01, far = distance * 100
+        let f = 1 / tan(fieldOfView / 2)
+        let projection: [[Float]] = [
+            [f / aspect, 0, 0, 0],
+            [0, f, 0, 0],
+            [0, 0, far / (far - near), -far * near / (far - near)],
+            [0, 0, 1, 0],
+        ]
+        var columnMajor = [Float](repeating: 0, count: 16)
+        for row in 0..<4 {
+            for column in 0..<4 {
+                var sum: Float = 0
+                for k in 0..<4 { sum += projection[row][k] * view[k][column] }
+                columnMajor[column * 4 + row] = sum
+            }
+        }
+        return columnMajor
+    }
+
+    /// Where `point` lands in a `width` x `height` image, or nil when behind the camera.
+    public func project(_ point: SIMD3<Float>, width: Int, height: Int) -> (x: Float, y: Float)? {
+        let m = viewProjection(aspect: Float(width) / Float(height))
+        let clip = (0..<4).map { row in m[row] * point.x + m[4 + row] * point.y + m[8 + row] * point.z + m[12 + row] }
+        guard clip[3] > 0 else { return nil }
+        let ndcX = clip[0] / clip[3], ndcY = clip[1] / clip[3]
+        return ((ndcX + 1) / 2 * Float(width), (ndcY + 1) / 2 * Float(height))
+    }
+}
+
+private func dot(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> Float { (a * b).sum() }
+private func cross(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> SIMD3<Float> {
+    SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
+}
+private func normalize(_ v: SIMD3<Float>) -> SIMD3<Float> { v / dot(v, v).squareRoot() }

@@ -1,0 +1,218 @@
+import CVulkan
+import CX11
+import Engine
+import Foundation
+
+/// Shows a running N-body simulation in a window: advances it between frames, draws it
+/// from its storage buffer, and lets the user steer the camera.
+///
+/// Keys: arrows orbit, +/- zoom, space pauses, r resets the view, q or Escape quit; the
+/// mouse orbits while button 1 is held, the wheel zooms; the close button quits.
+public final class WindowPresenter {
+    public struct Outcome: Sendable {
+        public var stepsDone: Int
+        public var framesPresented: Int
+        public var swapchainsCreated: Int
+    }
+
+    private static let framesInFlight = 2
+
+    let device: Device
+    let surface: WindowSurface
+    let window: X11Window
+    let renderer: ParticleRenderer
+    let surfaceFormat: VkSurfaceFormatKHR
+    let presentMode: PresentMode
+    private var swapchain: Swapchain?
+    private var frames: [(commands: CommandBuffer, imageAvailable: Semaphore, fence: Fence, inFlight: Bool)] = []
+    private var swapchainsCreated = 0
+
+    /// - Throws: when `presentMode` is not offered by the surface, naming the ones that are.
+    public init(device: Device, surface: WindowSurface, window: X11Window, presentMode: PresentMode) throws {
+        self.device = device
+        self.surface = surface
+        self.window = window
+        let supported = try Swapchain.supportedModes(device: device, surface: surface)
+        guard supported.contains(presentMode) else {
+            throw EngineError.unsupported("present mode '\(presentMode.rawValue)' is not supported here; "
+                + "supported: \(supported.map(\.rawValue).joined(separator: ", "))")
+        }
+        self.presentMode = presentMode
+        surfaceFormat = try Swapchain.chooseFormat(device: device, surface: surface)
+        renderer = try ParticleRenderer(device: device, format: surfaceFormat.format, finalLayout: VK_IMAGE_LAYOUT_PRESENT_SRC_KHR)
+        for _ in 0..<Self.framesInFlight {
+            frames.append((try CommandBuffer(device: device), try Semaphore(device: device), try Fence(device: device), false))
+        }
+    }
+
+    deinit {
+        // Nothing may be destroyed while the device still uses it.
+        try? device.waitIdle()
+    }
+
+    /// Runs until the window is closed, q/Escape is pressed, or `shouldStop` says so. The
+    /// simulation advances `stepsPerFrame` steps per frame until `steps` are done, then the
+    /// window keeps showing the final state.
+    public func run(_ workload: NBodyWorkload, steps: Int, stepsPerFrame: Int, camera initialCamera: Camera,
+                    speedScale: Float, shouldStop: () -> Bool, progress: (Int) -> Void) throws -> Outcome {
+        var camera = initialCamera
+        var paused = false
+        var done = 0
+        var presented = 0
+        var frameIndex = 0
+        var needsSwapchain = true
+        var lastTitle = Date.distantPast
+        var framesSinceTitle = 0, stepsSinceTitle = 0
+        let name = device.description.name
+
+        loop: while !shouldStop() {
+            for event in window.pendingEvents() {
+                switch event {
+                case .close: break loop
+                case .resized: needsSwapchain = true
+                case .key(let key):
+                    switch key {
+                    case Keys.escape, Keys.q: break loop
+                    case Keys.space: paused.toggle()
+                    case Keys.r: camera.reset()
+                    case Keys.left: camera.orbit(yaw: -0.1, pitch: 0)
+                    case Keys.right: camera.orbit(yaw: 0.1, pitch: 0)
+                    case Keys.up: camera.orbit(yaw: 0, pitch: 0.1)
+                    case Keys.down: camera.orbit(yaw: 0, pitch: -0.1)
+                    case Keys.plus, Keys.equal, Keys.keypadPlus: camera.zoom(0.9)
+                    case Keys.minus, Keys.keypadMinus: camera.zoom(1 / 0.9)
+                    default: break
+                    }
+                case .drag(let dx, let dy): camera.orbit(yaw: Float(dx) * 0.01, pitch: Float(dy) * 0.01)
+                case .wheel(let up): camera.zoom(up ? 0.9 : 1 / 0.9)
+                }
+            }
+
+            if !paused && done < steps && stepsPerFrame > 0 {
+                let count = min(stepsPerFrame, steps - done)
+                try workload.advance(steps: count)
+                done += count
+                stepsSinceTitle += count
+                progress(done)
+            }
+
+            let frame = frames[frameIndex]
+            if frame.inFlight {
+                try frame.fence.wait()
+                try frame.fence.reset()
+                frames[frameIndex].inFlight = false
+            }
+            if needsSwapchain {
+                try recreateSwapchain()
+                needsSwapchain = false
+            }
+            guard let swapchain else {
+                // Minimised: nothing to draw into; do not spin.
+                Thread.sleep(forTimeInterval: 0.05)
+                continue
+            }
+
+            var imageIndex: UInt32 = 0
+            let acquired = vkAcquireNextImageKHR(device.handle, swapchain.handle, UInt64.max, frame.imageAvailable.handle, nil, &imageIndex)
+            if acquired == VK_ERROR_OUT_OF_DATE_KHR {
+                needsSwapchain = true
+                continue
+            }
+            try check(acquired, "vkAcquireNextImageKHR")
+            if acquired == VK_SUBOPTIMAL_KHR { needsSwapchain = true }
+
+            let image = Int(imageIndex)
+            try frame.commands.record { encoder in
+                try renderer.record(&encoder, framebuffer: swapchain.framebuffers[image].handle,
+                                    width: swapchain.width, height: swapchain.height,
+                                    state: workload.currentStateBuffer, particleCount: workload.particleCount,
+                                    camera: camera, speedScale: speedScale)
+                encoder.retain(swapchain)
+            }
+            try submit(frame.commands, wait: frame.imageAvailable, signal: swapchain.renderFinished[image], fence: frame.fence)
+            frames[frameIndex].inFlight = true
+
+            var renderFinished: VkSemaphore? = swapchain.renderFinished[image].handle
+            var swapchainHandle: VkSwapchainKHR? = swapchain.handle
+            var presentInfo = VkPresentInfoKHR()
+            presentInfo.sType = VK_STRUCTURE_TYPE_PRESENT_INFO_KHR
+            let presentedResult = withUnsafePointer(to: &renderFinished) { semaphorePointer in
+                withUnsafePointer(to: &swapchainHandle) { swapchainPointer in
+                    withUnsafePointer(to: &imageIndex) { indexPointer in
+                        presentInfo.waitSemaphoreCount = 1
+                        presentInfo.pWaitSemaphores = semaphorePointer
+                        presentInfo.swapchainCount = 1
+                        presentInfo.pSwapchains = swapchainPointer
+                        presentInfo.pImageIndices = indexPointer
+                        return vkQueuePresentKHR(device.queue, &presentInfo)
+                    }
+                }
+            }
+            if presentedResult == VK_ERROR_OUT_OF_DATE_KHR || presentedResult == VK_SUBOPTIMAL_KHR {
+                needsSwapchain = true
+            } else {
+                try check(presentedResult, "vkQueuePresentKHR")
+            }
+            presented += 1
+            framesSinceTitle += 1
+            if presented == 1 { note("window: first frame presented") }
+            frameIndex = (frameIndex + 1) % Self.framesInFlight
+
+            let now = Date()
+            let elapsed = now.timeIntervalSince(lastTitle)
+            if elapsed >= 0.5 {
+                let fps = lastTitle == .distantPast ? 0 : Double(framesSinceTitle) / elapsed
+                let stepRate = lastTitle == .distantPast ? 0 : Double(stepsSinceTitle) / elapsed
+                let state = paused ? "paused" : (done >= steps ? "done" : "step \(done)/\(steps)")
+                window.setTitle("CapitalEngine — \(String(format: "%.0f", fps)) fps, \(String(format: "%.0f", stepRate)) steps/s — \(state) — \(name)")
+                lastTitle = now
+                framesSinceTitle = 0
+                stepsSinceTitle = 0
+            }
+        }
+        try device.waitIdle()
+        return Outcome(stepsDone: done, framesPresented: presented, swapchainsCreated: swapchainsCreated)
+    }
+
+    private func recreateSwapchain() throws {
+        try device.waitIdle()
+        let old = swapchain
+        swapchain = nil
+        swapchain = try Swapchain(device: device, surface: surface, format: surfaceFormat, presentMode: presentMode,
+                                  renderPass: renderer.renderPass, window: window, old: old)
+        if let swapchain {
+            swapchainsCreated += 1
+            note("window: swapchain \(swapchain.width)x\(swapchain.height), \(swapchain.imageCount) images, \(presentMode.rawValue)")
+        }
+    }
+
+    private func submit(_ commands: CommandBuffer, wait: Semaphore, signal: Semaphore, fence: Fence) throws {
+        var commandHandle: VkCommandBuffer? = commands.handle
+        var waitHandle: VkSemaphore? = wait.handle
+        var signalHandle: VkSemaphore? = signal.handle
+        var stage = VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT.rawValue
+        let result = withUnsafePointer(to: &commandHandle) { commandPointer in
+            withUnsafePointer(to: &waitHandle) { waitPointer in
+                withUnsafePointer(to: &signalHandle) { signalPointer in
+                    withUnsafePointer(to: &stage) { stagePointer in
+                        var info = VkSubmitInfo()
+                        info.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO
+                        info.waitSemaphoreCount = 1
+                        info.pWaitSemaphores = waitPointer
+                        info.pWaitDstStageMask = stagePointer
+                        info.commandBufferCount = 1
+                        info.pCommandBuffers = commandPointer
+                        info.signalSemaphoreCount = 1
+                        info.pSignalSemaphores = signalPointer
+                        return vkQueueSubmit(device.queue, 1, &info, fence.handle)
+                    }
+                }
+            }
+        }
+        try check(result, "vkQueueSubmit")
+    }
+
+    private func note(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+}

@@ -1,0 +1,119 @@
+import CX11
+import Engine
+import Foundation
+
+/// An Xlib window with the events a viewer needs: keys, mouse, resize and the window
+/// manager's close button (WM_DELETE_WINDOW).
+public final class X11Window {
+    let display: OpaquePointer
+    let window: Window
+    private var deleteAtom: Atom
+    public private(set) var width: Int
+    public private(set) var height: Int
+
+    public enum Event: Equatable {
+        case close
+        case resized(width: Int, height: Int)
+        case key(KeySym)
+        case drag(dx: Int, dy: Int)
+        case wheel(up: Bool)
+    }
+
+    private var dragOrigin: (x: Int32, y: Int32)?
+
+    /// Opens the display named by DISPLAY and maps a window on it.
+    /// - Throws: ``EngineError/unsupported(_:)`` when the display cannot be opened, saying why
+    ///   that usually happens.
+    public init(width: Int, height: Int, title: String) throws {
+        let name = ProcessInfo.processInfo.environment["DISPLAY"] ?? ""
+        guard let display = XOpenDisplay(nil) else {
+            throw EngineError.unsupported("""
+                cannot open X display '\(name)': no X server answers there, or it refused this client. \
+                Check that the server runs and that XAUTHORITY names a cookie it accepts \
+                (in a container: mount /tmp/.X11-unix and the cookie file); use --headless to run without a window
+                """)
+        }
+        self.display = display
+        self.width = width
+        self.height = height
+        let screen = XDefaultScreen(display)
+        window = XCreateSimpleWindow(display, XRootWindow(display, screen), 0, 0, UInt32(width), UInt32(height), 0,
+                                     XBlackPixel(display, screen), XBlackPixel(display, screen))
+        let mask = ExposureMask | KeyPressMask | ButtonPressMask | ButtonReleaseMask | PointerMotionMask | StructureNotifyMask
+        XSelectInput(display, window, Int(mask))
+        XStoreName(display, window, title)
+        deleteAtom = XInternAtom(display, "WM_DELETE_WINDOW", 0)
+        XSetWMProtocols(display, window, &deleteAtom, 1)
+        XMapWindow(display, window)
+        XFlush(display)
+    }
+
+    deinit {
+        XDestroyWindow(display, window)
+        XCloseDisplay(display)
+    }
+
+    public func setTitle(_ title: String) {
+        XStoreName(display, window, title)
+        XFlush(display)
+    }
+
+    /// The X window id, for tools such as xdotool and for tests.
+    public var windowID: UInt { UInt(window) }
+
+    /// Every event that has arrived, without blocking.
+    public func pendingEvents() -> [Event] {
+        var events: [Event] = []
+        while XPending(display) > 0 {
+            var event = XEvent()
+            XNextEvent(display, &event)
+            switch event.type {
+            case ClientMessage:
+                if Atom(event.xclient.data.l.0) == deleteAtom { events.append(.close) }
+            case ConfigureNotify:
+                let w = Int(event.xconfigure.width), h = Int(event.xconfigure.height)
+                if w != width || h != height {
+                    width = w
+                    height = h
+                    events.append(.resized(width: w, height: h))
+                }
+            case KeyPress:
+                events.append(.key(XLookupKeysym(&event.xkey, 0)))
+            case ButtonPress:
+                switch event.xbutton.button {
+                case 1: dragOrigin = (event.xbutton.x, event.xbutton.y)
+                case 4: events.append(.wheel(up: true))
+                case 5: events.append(.wheel(up: false))
+                default: break
+                }
+            case ButtonRelease:
+                if event.xbutton.button == 1 { dragOrigin = nil }
+            case MotionNotify:
+                if let origin = dragOrigin {
+                    events.append(.drag(dx: Int(event.xmotion.x - origin.x), dy: Int(event.xmotion.y - origin.y)))
+                    dragOrigin = (event.xmotion.x, event.xmotion.y)
+                }
+            default:
+                break
+            }
+        }
+        return events
+    }
+}
+
+/// Key symbols the viewer reacts to (X11/keysymdef.h).
+enum Keys {
+    static let escape: KeySym = 0xFF1B
+    static let q: KeySym = 0x71
+    static let r: KeySym = 0x72
+    static let space: KeySym = 0x20
+    static let left: KeySym = 0xFF51
+    static let up: KeySym = 0xFF52
+    static let right: KeySym = 0xFF53
+    static let down: KeySym = 0xFF54
+    static let plus: KeySym = 0x2B
+    static let equal: KeySym = 0x3D
+    static let minus: KeySym = 0x2D
+    static let keypadPlus: KeySym = 0xFFAB
+    static let keypadMinus: KeySym = 0xFFAD
+}
