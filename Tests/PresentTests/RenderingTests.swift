@@ -1,0 +1,127 @@
+import Engine
+import Foundation
+import Present
+import Testing
+
+@Suite("PNG files")
+struct PNGImageTests {
+    @Test func encodeDecodeRoundTrip() throws {
+        var rgb = [UInt8](repeating: 0, count: 37 * 11 * 3)
+        for i in rgb.indices { rgb[i] = UInt8(truncatingIfNeeded: i * 7 + i / 3) }
+        let image = PNGImage(width: 37, height: 11, rgb: rgb)
+        let data = image.encoded()
+        #expect(Array(data.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        #expect(try PNGImage.decode(data) == image)
+    }
+
+    @Test func corruptionIsDetectedByTheCRC() throws {
+        var data = PNGImage(width: 4, height: 4, rgb: [UInt8](repeating: 200, count: 48)).encoded()
+        data[20] ^= 0xFF  // inside IHDR
+        #expect(throws: PNGError.self) { try PNGImage.decode(data) }
+        #expect(throws: PNGError.self) { try PNGImage.decode(Data("GIF89a".utf8)) }
+    }
+
+    /// An independent reader (Python's zlib and struct) accepts the file, CRCs and all.
+    @Test func pythonReadsOurPNG() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("png-\(UUID().uuidString).png")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let image = PNGImage(width: 5, height: 3, rgb: (0..<45).map { UInt8($0 * 5) })
+        try image.write(to: url)
+        let script = """
+            import struct, sys, zlib
+            data = open(sys.argv[1], 'rb').read()
+            assert data[:8] == b'\\x89PNG\\r\\n\\x1a\\n'
+            pos, idat = 8, b''
+            while pos < len(data):
+                length, kind = struct.unpack('>I4s', data[pos:pos + 8])
+                body = data[pos + 8:pos + 8 + length]
+                crc, = struct.unpack('>I', data[pos + 8 + length:pos + 12 + length])
+                assert zlib.crc32(kind + body) == crc, kind
+                if kind == b'IHDR': print(struct.unpack('>IIBBBBB', body))
+                if kind == b'IDAT': idat += body
+                pos += 12 + length
+            raw = zlib.decompress(idat)
+            print(raw[1 + 3 * 4 + 2])
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, url.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(output == "(5, 3, 8, 2, 0, 0, 0)\n\(image.rgb[14])\n")
+    }
+}
+
+@Suite("Offscreen rendering on the real Vulkan device", .serialized)
+struct OffscreenRenderingTests {
+    static let background = (r: UInt8(4), g: UInt8(4), b: UInt8(8))
+
+    func isBackground(_ p: (r: UInt8, g: UInt8, b: UInt8)) -> Bool {
+        max(p.r, p.g, p.b) <= 12
+    }
+
+    func render(_ state: ParticleState, camera: Camera, width: Int = 200, height: Int = 150,
+                log: ValidationLog? = nil) throws -> PNGImage {
+        let context = try ComputeContext(instanceOptions: InstanceOptions(validation: log != nil), validationLog: log, graphics: true)
+        let workload = try NBodyWorkload(device: context.device, state: state, parameters: NBodyParameters())
+        let renderer = try OffscreenRenderer(device: context.device, width: width, height: height)
+        return try renderer.render(workload, camera: camera, speedScale: 1)
+    }
+
+    @Test func particlesAppearWhereTheCameraPutsThem() throws {
+        let points: [SIMD3<Float>] = [SIMD3(0, 0, 0), SIMD3(1, 0, 0), SIMD3(0, 1, 0), SIMD3(0, 0, -1)]
+        var state = ParticleState(count: points.count)
+        for (i, p) in points.enumerated() { state.set(i, position: p, mass: 0.1, velocity: .zero) }
+        let camera = Camera(distance: 5)
+        let log = ValidationLog(echo: nil)
+        let image = try render(state, camera: camera, log: log)
+        #expect(log.messages.isEmpty, "\(log.messages)")
+        #expect(image.width == 200 && image.height == 150)
+        var lit = Set<Int>()
+        for p in points {
+            let projected = try #require(camera.project(p, width: 200, height: 150))
+            let x = Int(projected.x), y = Int(projected.y)
+            #expect(!isBackground(image.pixel(x: x, y: y)), "no particle drawn at \(x),\(y) for \(p)")
+            lit.insert(y * 200 + x)
+        }
+        // The origin lands in the middle of the image.
+        let centre = try #require(camera.project(.zero, width: 200, height: 150))
+        #expect(abs(centre.x - 100) < 0.5 && abs(centre.y - 75) < 0.5)
+        // Everything else is background: only the four sprites (a few pixels each) are lit.
+        var litCount = 0
+        for y in 0..<150 { for x in 0..<200 where !isBackground(image.pixel(x: x, y: y)) { litCount += 1 } }
+        #expect(litCount >= 4 && litCount <= 4 * 16, "\(litCount) lit pixels")
+        #expect(isBackground(image.pixel(x: 0, y: 0)) && isBackground(image.pixel(x: 199, y: 149)))
+    }
+
+    @Test func morePartclesLightMorePixels() throws {
+        func litPixels(_ count: Int) throws -> Int {
+            let state = InitialModel.cube.generate(count: count, seed: 2)
+            let image = try render(state, camera: Camera(distance: 6))
+            var lit = 0
+            for y in 0..<image.height { for x in 0..<image.width where !isBackground(image.pixel(x: x, y: y)) { lit += 1 } }
+            return lit
+        }
+        let few = try litPixels(20), many = try litPixels(600)
+        #expect(few > 0)
+        #expect(many > 5 * few, "\(few) vs \(many)")
+    }
+
+    @Test func cameraControlsMoveTheView() {
+        var camera = Camera(distance: 10)
+        let home = camera
+        camera.orbit(yaw: 0.5, pitch: 10)
+        #expect(camera.pitch <= 1.5)
+        camera.zoom(0.5)
+        #expect(camera.distance == 5)
+        #expect(camera.project(SIMD3(1, 0, 0), width: 100, height: 100)! != home.project(SIMD3(1, 0, 0), width: 100, height: 100)!)
+        camera.reset()
+        #expect(camera == home)
+        // A fitted camera stands back from the system.
+        #expect(Camera(fitting: InitialModel.plummer.generate(count: 500, seed: 1)).distance > 2)
+    }
+}
