@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs what CapitalEngine needs on Debian/Ubuntu, through sudo when not root.
-#   scripts/install-deps.sh          build + run: Vulkan loader and headers, Mesa drivers, glslc
-#   scripts/install-deps.sh --test   also the validation layers, spirv-tools and NumPy for tests
+#   scripts/install-deps.sh          build + run: Vulkan loader and headers, Mesa drivers, glslc,
+#                                    Xlib and zlib headers
+#   scripts/install-deps.sh --test   also the validation layers, spirv-tools, NumPy, Xvfb,
+#                                    xwd and xdotool for the tests
 set -euo pipefail
 
-packages=(libvulkan-dev libvulkan1 mesa-vulkan-drivers glslc pkg-config)
+packages=(libvulkan-dev libvulkan1 mesa-vulkan-drivers glslc pkg-config libx11-dev zlib1g-dev)
 if [[ "${1:-}" == "--test" ]]; then
-    packages+=(vulkan-validationlayers spirv-tools vulkan-tools python3 python3-numpy)
+    # Validation layers, spirv-val, NumPy for .npy interop, and an X server with screenshot
+    # and window tools for the window tests.
+    packages+=(vulkan-validationlayers spirv-tools vulkan-tools python3 python3-numpy xvfb x11-apps xdotool)
 fi
 
 missing=()

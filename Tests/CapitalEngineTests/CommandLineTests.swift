@@ -31,6 +31,8 @@ struct CommandLineTests {
         var env = ProcessInfo.processInfo.environment
         env["CAPITALENGINE_DEVICE"] = nil
         env["CAPITALENGINE_VALIDATE"] = nil
+        // No window unless a test asks for one.
+        env["DISPLAY"] = nil
         env.merge(environment) { $1 }
         process.environment = env
         let out = Pipe(), err = Pipe()

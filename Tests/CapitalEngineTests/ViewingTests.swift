@@ -1,0 +1,213 @@
+import Engine
+import Foundation
+import Present
+import Testing
+
+/// Watching the simulation: PNG output with no display, and a real window under Xvfb.
+@Suite("Viewing: PNG files and X11 windows", .serialized)
+struct ViewingTests {
+    let directory: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("view-tests-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
+
+    static func isBackground(_ p: (r: UInt8, g: UInt8, b: UInt8)) -> Bool { max(p.r, p.g, p.b) <= 12 }
+
+    static func litPixels(_ image: PNGImage, width: Int? = nil, height: Int? = nil) -> Int {
+        var lit = 0
+        for y in 0..<(height ?? image.height) {
+            for x in 0..<(width ?? image.width) where !isBackground(image.pixel(x: x, y: y)) { lit += 1 }
+        }
+        return lit
+    }
+
+    @Test func pngOfTheFinalStateWithNoDisplay() throws {
+        let png = directory.appendingPathComponent("final.png")
+        let result = try CapitalEngineProcess.run(["run", "--particles", "500", "--steps", "5", "--window", "320x200",
+                                                   "--png", png.path, "--validate"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("DISPLAY is not set; running without a window"))
+        #expect(!result.stderr.contains("validation"))
+        let image = try PNGImage.decode(Data(contentsOf: png))
+        #expect(image.width == 320 && image.height == 200)
+        // A Plummer sphere seen by the fitted camera: bright in the middle, dark in the corners.
+        #expect(!Self.isBackground(image.pixel(x: 160, y: 100)))
+        #expect(Self.isBackground(image.pixel(x: 2, y: 2)))
+        #expect(Self.litPixels(image) > 200)
+    }
+
+    @Test func aNumberedFrameSequence() throws {
+        let frames = directory.appendingPathComponent("frames")
+        let result = try CapitalEngineProcess.run(["run", "--particles", "200", "--steps", "20", "--frames", frames.path,
+                                                   "--every", "5", "--window", "64x48", "--headless"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: frames.path).sorted()
+        #expect(names == (0...4).map { "frame_00000\($0).png" })
+        let first = try PNGImage.decode(Data(contentsOf: frames.appendingPathComponent(names[0])))
+        let last = try PNGImage.decode(Data(contentsOf: frames.appendingPathComponent(names[4])))
+        #expect(first.width == 64 && first.height == 48)
+        #expect(first != last, "the particles moved between frame 0 and frame 4")
+    }
+
+    @Test func anUnreachableDisplayIsAClearError() throws {
+        let result = try CapitalEngineProcess.run(["run", "--particles", "10", "--steps", "1"], environment: ["DISPLAY": ":987"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cannot open X display ':987'"))
+        #expect(result.stderr.contains("--headless"))
+        let headless = try CapitalEngineProcess.run(["run", "--particles", "10", "--steps", "1", "--headless"],
+                                                    environment: ["DISPLAY": ":987"])
+        #expect(headless.status == 0)
+    }
+
+    @Test func badViewingOptionsAreUsageErrors() throws {
+        for arguments in [["run", "--png", "\(directory.path)/x.jpg"], ["run", "--window", "10x10"], ["run", "--window", "big"],
+                          ["run", "--every", "0"], ["run", "--present-mode", "vsync"], ["run", "--png", "/no/such/dir/x.png"]] {
+            let result = try CapitalEngineProcess.run(arguments)
+            #expect(result.status == 64, "\(arguments): \(result.stderr)")
+        }
+    }
+
+    @Test func aWindowDrawsResizesAndClosesCleanly() throws {
+        let display = try VirtualDisplay()
+        let engine = try CapitalEngineProcess(["run", "--particles", "2000", "--steps", "100000000", "--window", "320x240",
+                                               "--validate"], environment: ["DISPLAY": display.name])
+        try engine.waitForStderr("window: first frame presented")
+        Thread.sleep(forTimeInterval: 0.5)
+        let shot = try display.screenshot()
+        let inside = Self.litPixels(shot, width: 320, height: 240)
+        #expect(inside > 100, "\(inside) lit pixels in the window")
+        #expect(Self.litPixels(shot) == inside, "nothing is drawn outside the window")
+
+        let window = try windowID(display)
+        _ = try display.runTool("/usr/bin/xdotool", ["windowsize", String(window), "400", "300"])
+        try engine.waitForStderr("window: swapchain 400x300")
+        Thread.sleep(forTimeInterval: 0.5)
+        let resized = try display.screenshot()
+        Thread.sleep(forTimeInterval: 0.5)
+        let later = try display.screenshot()
+        #expect(Self.litPixels(resized, width: 400, height: 300) > 100)
+        #expect(!Self.isBackground(resized.pixel(x: 200, y: 150)) || Self.litPixels(resized, width: 400, height: 300) > 200)
+        #expect(resized != later, "drawing continues after the resize")
+
+        try display.sendDeleteWindow(to: window)
+        let result = try engine.wait(timeout: 15)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("swapchain(s)"))
+        #expect(result.stdout.range(of: #"window: \d+ frames presented, 2 swapchain\(s\)"#, options: .regularExpression) != nil,
+                "\(result.stdout)")
+        #expect(!result.stderr.contains("validation"), "\(result.stderr)")
+    }
+
+    @Test func morePartclesDrawMorePixelsInTheWindow() throws {
+        let display = try VirtualDisplay()
+        func lit(_ particles: Int) throws -> Int {
+            let engine = try CapitalEngineProcess(["run", "--particles", String(particles), "--steps", "0", "--window", "320x240",
+                                                   "--model", "cube"], environment: ["DISPLAY": display.name])
+            try engine.waitForStderr("window: first frame presented")
+            Thread.sleep(forTimeInterval: 0.3)
+            let count = Self.litPixels(try display.screenshot(), width: 320, height: 240)
+            // The key release may find the window already gone, which xdotool reports as failure.
+            _ = try display.runTool("/usr/bin/xdotool", ["key", "--window", String(try windowID(display)), "q"],
+                                    allowFailure: true)
+            let result = try engine.wait(timeout: 15)
+            #expect(result.status == 0, "q ends the run cleanly: \(result.stderr)")
+            return count
+        }
+        let few = try lit(30), many = try lit(1500)
+        #expect(few > 0)
+        #expect(many > 5 * few, "\(few) vs \(many)")
+    }
+
+    private func windowID(_ display: VirtualDisplay) throws -> UInt {
+        let output = try display.runTool("/usr/bin/xdotool", ["search", "--name", "CapitalEngine"])
+        let text = String(decoding: output, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+        guard let id = UInt(text) else { throw TestFailure("no CapitalEngine window found") }
+        return id
+    }
+}
+
+/// The CapitalEngine binary running in the background, its stderr watched line by line.
+final class CapitalEngineProcess: @unchecked Sendable {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    let process = Process()
+    private let out = Pipe(), err = Pipe()
+    private let stderrText = SharedText()
+    private let stdoutText = SharedText()
+    private let stderrClosed = DispatchSemaphore(value: 0)
+    private let stdoutClosed = DispatchSemaphore(value: 0)
+
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        process.executableURL = CommandLineTests.binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["DISPLAY"] = nil
+        env["CAPITALENGINE_DEVICE"] = nil
+        env["CAPITALENGINE_VALIDATE"] = nil
+        env.merge(environment) { $1 }
+        process.environment = env
+        process.standardOutput = out
+        process.standardError = err
+        for (pipe, text, closed) in [(err, stderrText, stderrClosed), (out, stdoutText, stdoutClosed)] {
+            pipe.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                if data.isEmpty {
+                    handle.readabilityHandler = nil
+                    closed.signal()
+                } else {
+                    text.withLock { $0 += String(decoding: data, as: UTF8.self) }
+                }
+            }
+        }
+        try process.run()
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        try CapitalEngineProcess(arguments, environment: environment).wait(timeout: 120)
+    }
+
+    func waitForStderr(_ text: String, timeout: TimeInterval = 60) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !stderrText.withLock({ $0.contains(text) }) {
+            guard process.isRunning else {
+                throw TestFailure("exited before printing '\(text)': \(stderrText.withLock { $0 })")
+            }
+            guard Date() < deadline else { throw TestFailure("timed out waiting for '\(text)'") }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    func wait(timeout: TimeInterval) throws -> Result {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning {
+            guard Date() < deadline else {
+                process.terminate()
+                throw TestFailure("did not exit within \(timeout) s")
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        process.waitUntilExit()
+        // The pipes reach end-of-file when the child has exited, unless another child that
+        // inherited them still runs: wait briefly, never forever.
+        _ = stderrClosed.wait(timeout: .now() + 2)
+        _ = stdoutClosed.wait(timeout: .now() + 2)
+        return Result(status: process.terminationStatus, stdout: stdoutText.withLock { $0 }, stderr: stderrText.withLock { $0 })
+    }
+}
+
+/// Text appended from pipe handlers and read from the test.
+final class SharedText: @unchecked Sendable {
+    private let lock = NSLock()
+    private var text = ""
+
+    func withLock<T>(_ body: (inout String) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&text)
+    }
+}
