@@ -23,6 +23,8 @@ let package = Package(
         .systemLibrary(name: "CX11", pkgConfig: "x11", providers: [.apt(["libx11-dev"])]),
         // The system zlib, for PNG output.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // libdrm, to match /dev/dri nodes to Vulkan devices.
+        .systemLibrary(name: "CDRM", pkgConfig: "libdrm", providers: [.apt(["libdrm-dev"])]),
         // Turns a SPIR-V module into Swift source so shaders travel inside the binary.
         .executableTarget(name: "ShaderEmbedder"),
         // Compiles Shaders/*.comp with glslc on every build, so an edited shader is never stale.
@@ -33,7 +35,7 @@ let package = Package(
         ),
         .target(
             name: "Engine",
-            dependencies: ["CVulkan"],
+            dependencies: ["CVulkan", "CDRM"],
             plugins: ["ShaderCompilerPlugin"]
         ),
         .target(

@@ -16,7 +16,9 @@ struct DevicesCommand: ParsableCommand {
     func run() throws {
         try withEngine(deviceOptions) { log in
             let instance = try Instance(options: InstanceOptions(validation: log != nil), validationLog: log)
-            let descriptions = try instance.physicalDevices().map(\.description)
+            let drmDevices = DRMDevices.enumerate()
+            let descriptions = try instance.physicalDevices(drmDevices: drmDevices).map(\.description)
+            let drmMatch = DRMNodeMatcher.match(vulkan: descriptions, drm: drmDevices)
             let selector = try deviceOptions.selector
             var selected: PhysicalDeviceDescription?
             var selectionError: Error?
@@ -30,23 +32,27 @@ struct DevicesCommand: ParsableCommand {
                     loaderVersion: Instance.loaderVersion().description, selector: selector.description,
                     selectedIndex: selected?.index,
                     selectionError: selectionError.map { "\($0)" },
-                    devices: descriptions.map { DeviceReport(description: $0) })
+                    devices: zip(descriptions, drmMatch.matches).map { DeviceReport(description: $0, node: $1.description) },
+                    drmDevices: drmDevices, drmDevicesWithoutVulkan: drmMatch.unclaimed)
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 print(String(decoding: try encoder.encode(report), as: UTF8.self))
             } else {
-                printTable(descriptions, selected: selected, loader: Instance.loaderVersion())
+                printTable(descriptions, selected: selected, loader: Instance.loaderVersion(), drm: drmDevices, match: drmMatch)
             }
             if let selectionError { throw selectionError }
         }
     }
 
-    private func printTable(_ devices: [PhysicalDeviceDescription], selected: PhysicalDeviceDescription?, loader: APIVersion) {
+    private func printTable(_ devices: [PhysicalDeviceDescription], selected: PhysicalDeviceDescription?, loader: APIVersion,
+                            drm: [DRMDeviceDescription], match: DRMNodeMatcher.Result) {
         print("Vulkan loader \(loader); \(devices.count) device(s)\n")
-        let rows = [["", "#", "Name", "Type", "Vendor", "Driver", "API", "Device memory"]] + devices.map { device in
-            [device.index == selected?.index ? "*" : "", "\(device.index)", device.name, device.type.rawValue,
-             device.vendor.name, device.driverText, device.apiVersion.description, bytes(device.deviceLocalMemory)]
-        }
+        let rows = [["", "#", "Name", "Type", "Vendor", "Driver", "API", "Device memory", "DRM node"]]
+            + zip(devices, match.matches).map { device, node in
+                [device.index == selected?.index ? "*" : "", "\(device.index)", device.name, device.type.rawValue,
+                 device.vendor.name, device.driverText, device.apiVersion.description, bytes(device.deviceLocalMemory),
+                 node.description]
+            }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max()! }
         for row in rows {
             print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
@@ -66,6 +72,18 @@ struct DevicesCommand: ParsableCommand {
                 timestamp period \(l.timestampPeriod) ns, compute-queue timestamps: \(device.supportsComputeTimestamps ? "yes" : "no"), \
                 float64 in shaders: \(device.supportsFloat64 ? "yes" : "no")
                 """)
+        }
+        print("")
+        if drm.isEmpty {
+            print("DRM devices: none (no /dev/dri nodes visible to this process)")
+        } else {
+            print("DRM devices:")
+            for device in drm {
+                let access = [device.render, device.primary].compactMap { $0 }.filter { !$0.accessible }
+                    .map { " — \($0.path) not accessible: \($0.accessFix)" }.joined()
+                let unused = match.unclaimed.contains(device) ? " — no Vulkan device uses it" : ""
+                print("  \(device.summary)\(unused)\(access)")
+            }
         }
         if let selected {
             print("\nSelected: [\(selected.index)] \(selected.name)")
@@ -92,13 +110,17 @@ struct DevicesReport: Encodable {
     var selectedIndex: Int?
     var selectionError: String?
     var devices: [DeviceReport]
+    var drmDevices: [DRMDeviceDescription]
+    var drmDevicesWithoutVulkan: [DRMDeviceDescription]
 }
 
 /// A device description plus the derived words a script would otherwise recompute.
 struct DeviceReport: Encodable {
     var description: PhysicalDeviceDescription
+    /// The DRM node match in words ("/dev/dri/renderD128", "none (CPU device)", ...).
+    var node: String
 
-    enum ExtraKeys: String, CodingKey { case vendor, driverVersionText, deviceLocalMemory, supportsComputeTimestamps }
+    enum ExtraKeys: String, CodingKey { case vendor, driverVersionText, deviceLocalMemory, supportsComputeTimestamps, drmNode }
 
     func encode(to encoder: any Encoder) throws {
         try description.encode(to: encoder)
@@ -107,5 +129,6 @@ struct DeviceReport: Encodable {
         try container.encode(description.driverVersionText, forKey: .driverVersionText)
         try container.encode(description.deviceLocalMemory, forKey: .deviceLocalMemory)
         try container.encode(description.supportsComputeTimestamps, forKey: .supportsComputeTimestamps)
+        try container.encode(node, forKey: .drmNode)
     }
 }

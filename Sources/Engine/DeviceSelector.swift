@@ -10,11 +10,17 @@ public enum DeviceSelector: Sendable, Equatable, CustomStringConvertible {
     case type(DeviceType)
     /// A case-insensitive substring of the device name.
     case name(String)
+    /// A `/dev/dri` node: the Vulkan device behind it.
+    case node(String)
 
     /// Parses a selector: an index, a vendor word, a type word, or else part of the name.
     public init(parsing text: String) throws(EngineError) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { throw .invalidSelector("an empty selector selects nothing") }
+        if trimmed.hasPrefix("/dev/") {
+            self = .node(trimmed)
+            return
+        }
         if let number = Int(trimmed) {
             guard number >= 0 else { throw .invalidSelector("index \(number) is negative") }
             self = .index(number)
@@ -42,6 +48,7 @@ public enum DeviceSelector: Sendable, Equatable, CustomStringConvertible {
         case .vendor(let vendor): device.vendor == vendor
         case .type(let type): device.type == type
         case .name(let part): device.name.lowercased().contains(part.lowercased())
+        case .node(let path): device.renderNode == path || device.primaryNode == path
         }
     }
 
@@ -52,6 +59,7 @@ public enum DeviceSelector: Sendable, Equatable, CustomStringConvertible {
         case .vendor(let vendor): vendor.name
         case .type(let type): type.rawValue
         case .name(let part): part
+        case .node(let path): path
         }
     }
 }

@@ -140,14 +140,19 @@ public final class Instance {
         return unsafeBitCast(pointer, to: Function.self)
     }
 
-    /// Every physical device the loader reports, in its order.
-    public func physicalDevices() throws -> [PhysicalDevice] {
+    /// Every physical device the loader reports, in its order, with the `/dev/dri` nodes
+    /// of `drmDevices` matched to them.
+    public func physicalDevices(drmDevices: [DRMDeviceDescription] = DRMDevices.enumerate()) throws -> [PhysicalDevice] {
         let handles = try enumerate("vkEnumeratePhysicalDevices", empty: VkPhysicalDevice?.none) {
             vkEnumeratePhysicalDevices(handle, $0, $1)
         }
-        return handles.enumerated().compactMap { index, device in
+        let devices = handles.enumerated().compactMap { index, device in
             device.map { PhysicalDevice(instance: self, handle: $0, index: index) }
         }
+        let descriptions = devices.map(\.description)
+        let annotated = DRMNodeMatcher.annotate(descriptions, with: DRMNodeMatcher.match(vulkan: descriptions, drm: drmDevices))
+        for (device, description) in zip(devices, annotated) { device.description = description }
+        return devices
     }
 
     private static func messengerCreateInfo(userData: UnsafeMutableRawPointer?) -> VkDebugUtilsMessengerCreateInfoEXT {

@@ -5,7 +5,8 @@ public final class PhysicalDevice {
     /// Kept alive so the handle stays valid.
     package let instance: Instance
     package let handle: VkPhysicalDevice
-    public let description: PhysicalDeviceDescription
+    /// What the driver reports, plus the `/dev/dri` nodes matched to it.
+    public internal(set) var description: PhysicalDeviceDescription
     let memoryProperties: VkPhysicalDeviceMemoryProperties
     let extensions: Set<String>
 
@@ -42,6 +43,7 @@ public final class PhysicalDevice {
         var driver: DriverDescription?
         var uuid = [UInt8](repeating: 0, count: 16)
         var subgroupSize: UInt32 = 0
+        var drm: DRMNodeNumbers?
         // The 1.1 property structs may only be chained for devices that support 1.1.
         if apiVersion.withoutPatch >= .v1_1 {
             let hasDriverProperties = apiVersion.withoutPatch >= .v1_2 || extensions.contains("VK_KHR_driver_properties")
@@ -51,9 +53,15 @@ public final class PhysicalDevice {
             idProperties.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES
             var subgroup = VkPhysicalDeviceSubgroupProperties()
             subgroup.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES
-            withUnsafeMutablePointer(to: &driverProperties) { driverPointer in
+            let hasDRM = extensions.contains("VK_EXT_physical_device_drm")
+            var drmProperties = VkPhysicalDeviceDrmPropertiesEXT()
+            drmProperties.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRM_PROPERTIES_EXT
+            withUnsafeMutablePointer(to: &drmProperties) { drmPointer in
+              withUnsafeMutablePointer(to: &driverProperties) { driverPointer in
+                driverPointer.pointee.pNext = hasDRM ? UnsafeMutableRawPointer(drmPointer) : nil
                 withUnsafeMutablePointer(to: &subgroup) { subgroupPointer in
-                    subgroupPointer.pointee.pNext = hasDriverProperties ? UnsafeMutableRawPointer(driverPointer) : nil
+                    subgroupPointer.pointee.pNext = hasDriverProperties ? UnsafeMutableRawPointer(driverPointer)
+                        : (hasDRM ? UnsafeMutableRawPointer(drmPointer) : nil)
                     withUnsafeMutablePointer(to: &idProperties) { idPointer in
                         idPointer.pointee.pNext = UnsafeMutableRawPointer(subgroupPointer)
                         var properties = VkPhysicalDeviceProperties2()
@@ -62,6 +70,12 @@ public final class PhysicalDevice {
                         vkGetPhysicalDeviceProperties2(handle, &properties)
                     }
                 }
+              }
+            }
+            if hasDRM {
+                drm = DRMNodeNumbers(
+                    primary: drmProperties.hasPrimary != 0 ? (UInt32(drmProperties.primaryMajor), UInt32(drmProperties.primaryMinor)) : nil,
+                    render: drmProperties.hasRender != 0 ? (UInt32(drmProperties.renderMajor), UInt32(drmProperties.renderMinor)) : nil)
             }
             withUnsafeBytes(of: idProperties.deviceUUID) { uuid = Array($0) }
             subgroupSize = subgroup.subgroupSize
@@ -125,7 +139,7 @@ public final class PhysicalDevice {
             driverVersion: basic.driverVersion, apiVersion: apiVersion, uuid: formatUUID(uuid),
             queueFamilies: queueFamilies, memoryHeaps: heaps, limits: limits,
             supportsFloat64: features.shaderFloat64 != 0, supportsInt64: features.shaderInt64 != 0,
-            supportsLargePoints: features.largePoints != 0)
+            supportsLargePoints: features.largePoints != 0, drm: drm)
     }
 }
 

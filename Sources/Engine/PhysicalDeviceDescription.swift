@@ -25,6 +25,12 @@ public struct PhysicalDeviceDescription: Sendable, Codable, Equatable {
     public var supportsInt64: Bool
     /// Points larger than one pixel (`largePoints`), for particle sprites.
     public var supportsLargePoints: Bool
+    /// The DRM node numbers from `VK_EXT_physical_device_drm`; nil where the driver does
+    /// not offer it.
+    public var drm: DRMNodeNumbers?
+    /// The `/dev/dri` render and primary nodes, once matched by ``DRMNodeMatcher``.
+    public var renderNode: String?
+    public var primaryNode: String?
 
     public init(
         index: Int, name: String, type: DeviceType, vendorID: UInt32, deviceID: UInt32 = 0,
@@ -32,7 +38,7 @@ public struct PhysicalDeviceDescription: Sendable, Codable, Equatable {
         uuid: String = "00000000-0000-0000-0000-000000000000",
         queueFamilies: [QueueFamilyDescription], memoryHeaps: [MemoryHeapDescription],
         limits: ComputeLimits, supportsFloat64: Bool = false, supportsInt64: Bool = false,
-        supportsLargePoints: Bool = true
+        supportsLargePoints: Bool = true, drm: DRMNodeNumbers? = nil
     ) {
         self.index = index
         self.name = name
@@ -49,6 +55,7 @@ public struct PhysicalDeviceDescription: Sendable, Codable, Equatable {
         self.supportsFloat64 = supportsFloat64
         self.supportsInt64 = supportsInt64
         self.supportsLargePoints = supportsLargePoints
+        self.drm = drm
     }
 
     public var vendor: Vendor { Vendor(id: vendorID) }
@@ -91,7 +98,8 @@ public struct PhysicalDeviceDescription: Sendable, Codable, Equatable {
     /// One line for lists in messages: name, type, vendor and driver.
     public var summary: String {
         let driverText = driver.map { " — \($0.name) \($0.info)" } ?? ""
-        return "\(name) (\(type), \(vendor.name))\(driverText.trimmingSuffixSpaces)"
+        let node = renderNode.map { ", \($0)" } ?? ""
+        return "\(name) (\(type), \(vendor.name)\(node))\(driverText.trimmingSuffixSpaces)"
     }
 }
 
