@@ -6,7 +6,7 @@
 #                                    xwd and xdotool for the tests
 set -euo pipefail
 
-packages=(libvulkan-dev libvulkan1 mesa-vulkan-drivers glslc pkg-config libx11-dev zlib1g-dev)
+packages=(libvulkan-dev libvulkan1 mesa-vulkan-drivers glslc pkg-config libx11-dev zlib1g-dev libdrm-dev)
 if [[ "${1:-}" == "--test" ]]; then
     # Validation layers, spirv-val, NumPy for .npy interop, and an X server with screenshot
     # and window tools for the window tests.
