@@ -42,16 +42,20 @@ let package = Package(
             name: "Present",
             dependencies: ["Engine", "CVulkan", "CX11", "CZlib"]
         ),
+        // Diagnoses what usually breaks GPU setups and containers.
+        .target(name: "Doctor", dependencies: ["Engine", "Present"]),
         .executableTarget(
             name: "CapitalEngine",
             dependencies: [
                 "Engine",
                 "Present",
+                "Doctor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "PresentTests", dependencies: ["Present", "Engine", "CX11", "CZlib"]),
+        .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Engine"]),
         .testTarget(name: "CapitalEngineTests", dependencies: ["Engine", "Present", "CX11"]),
     ],
     swiftLanguageModes: [.v6]

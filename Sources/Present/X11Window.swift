@@ -117,3 +117,12 @@ enum Keys {
     static let keypadPlus: KeySym = 0xFFAB
     static let keypadMinus: KeySym = 0xFFAD
 }
+
+extension X11Window {
+    /// Whether an X client can connect to `display` right now (for `doctor`).
+    public static func canConnect(to display: String) -> Bool {
+        guard let connection = XOpenDisplay(display) else { return false }
+        XCloseDisplay(connection)
+        return true
+    }
+}

@@ -200,6 +200,20 @@ struct CommandLineTests {
         #expect((results[0]["kernel"] as? [String: Int])?["workgroupSize"] != nil)
     }
 
+    @Test func doctorPassesHereAndFailsWithoutADriver() throws {
+        let good = try run(["doctor", "--json"])
+        #expect(good.status == 0, "\(good.stdout)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(good.stdout.utf8)) as? [String: Any])
+        #expect(object["works"] as? Bool == true)
+        let findings = try #require(object["findings"] as? [[String: Any]])
+        #expect(findings.contains { $0["check"] as? String == "device" && $0["status"] as? String == "ok" })
+        let broken = try run(["doctor"], environment: ["VK_ICD_FILENAMES": "/nonexistent/icd.json"])
+        #expect(broken.status == 1)
+        #expect(broken.stdout.contains("ERROR   icd: /nonexistent/icd.json"))
+        #expect(broken.stdout.contains("no Vulkan device found"))
+        #expect(broken.stdout.contains("The setup has problems"))
+    }
+
     @Test func benchRefusesShapesBeyondTheDeviceLimits() throws {
         let result = try run(["bench", "--particles", "1000", "--kernel", "2048,1,64"])
         #expect(result.status == 1)

@@ -99,6 +99,13 @@ struct ViewingTests {
         #expect(!result.stderr.contains("validation"), "\(result.stderr)")
     }
 
+    @Test func doctorConnectsToARealDisplay() throws {
+        let display = try VirtualDisplay()
+        let result = try CapitalEngineProcess.run(["doctor", "--no-verify"], environment: ["DISPLAY": display.name])
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.stdout.contains("ok      display: X display \(display.name) accepts connections"))
+    }
+
     @Test func morePartclesDrawMorePixelsInTheWindow() throws {
         let display = try VirtualDisplay()
         func lit(_ particles: Int) throws -> Int {

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Doctor
+import Foundation
+
+struct DoctorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Diagnose the Vulkan setup (drivers, /dev/dri, NVIDIA, X display) and say how to fix it.",
+        discussion: """
+            Checks the Vulkan loader; the ICD manifests it would load (VK_DRIVER_FILES and \
+            VK_ICD_FILENAMES honoured) and whether their libraries load; /dev/dri nodes, whether \
+            this user may open them and which group owns them, and which Vulkan device uses each; \
+            NVIDIA container capabilities; DISPLAY, XAUTHORITY and the X socket; the validation \
+            layer; and finally runs a short GPU-vs-CPU N-body check on every device.
+            Exit status 0 when nothing is an error, 1 otherwise.
+            """)
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @Flag(help: "Skip the GPU-vs-CPU check on each device.")
+    var noVerify = false
+
+    func run() throws {
+        let diagnosis = SetupDoctor(verify: !noVerify).diagnose()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            struct Report: Encodable { var works: Bool; var findings: [Finding] }
+            print(String(decoding: try encoder.encode(Report(works: diagnosis.works, findings: diagnosis.findings)), as: UTF8.self))
+        } else {
+            for finding in diagnosis.findings {
+                let mark = switch finding.status {
+                case .ok: "ok     "
+                case .info: "info   "
+                case .warning: "WARNING"
+                case .error: "ERROR  "
+                }
+                print("\(mark) \(finding.check): \(finding.detail)")
+                if let fix = finding.fix, finding.status >= .info { print("        fix: \(fix)") }
+            }
+            print(diagnosis.works ? "\nThe setup works." : "\nThe setup has problems; see ERROR lines above.")
+        }
+        if !diagnosis.works { throw ExitStatus.failure }
+    }
+}

@@ -1,0 +1,183 @@
+import Engine
+import Foundation
+import Present
+
+/// Diagnoses what usually breaks GPU work natively and in containers, and says how to fix
+/// each: the loader, the drivers' ICD manifests, `/dev/dri` nodes and their groups, NVIDIA's
+/// container capabilities, the X display, and finally a GPU-vs-CPU check on every device.
+public struct SetupDoctor {
+    public var environment: [String: String]
+    /// Where `/dev/dri` and NVIDIA device nodes are looked for; tests point it elsewhere.
+    public var deviceDirectory: String
+    public var verify: Bool
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment, deviceDirectory: String = "/dev",
+                verify: Bool = true) {
+        self.environment = environment
+        self.deviceDirectory = deviceDirectory
+        self.verify = verify
+    }
+
+    public func diagnose() -> Diagnosis {
+        var findings: [Finding] = []
+        findings.append(Finding("loader", .ok, "Vulkan loader (libvulkan) offers API \(Instance.loaderVersion())"))
+        findings += ICDManifests(environment: environment).findings()
+        let drm = DRMDevices.enumerate()
+        findings += nvidiaFindings()
+        findings += displayFindings()
+        findings += validationLayerFindings()
+        findings += deviceFindings(drm: drm)
+        return Diagnosis(findings: findings)
+    }
+
+    // MARK: NVIDIA
+
+    func nvidiaFindings() -> [Finding] {
+        let visible = environment["NVIDIA_VISIBLE_DEVICES"]
+        let nodes = (try? FileManager.default.contentsOfDirectory(atPath: deviceDirectory))?.filter { $0.hasPrefix("nvidia") } ?? []
+        guard visible != nil || !nodes.isEmpty else { return [] }
+        var findings: [Finding] = []
+        let gpuNodes = nodes.filter { $0.range(of: #"^nvidia[0-9]+$"#, options: .regularExpression) != nil }
+        if let visible, visible != "void", visible != "none", gpuNodes.isEmpty {
+            findings.append(Finding("nvidia", .error, "NVIDIA_VISIBLE_DEVICES=\(visible) but no /dev/nvidia<N> node is present",
+                                    fix: "start the container with --gpus all (NVIDIA container toolkit), or in compose: deploy.resources.reservations.devices with driver: nvidia"))
+        }
+        if visible != nil {
+            let capabilities = Set((environment["NVIDIA_DRIVER_CAPABILITIES"] ?? "compute,utility").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces).lowercased() })
+            let all = capabilities.contains("all")
+            if !all && !capabilities.contains("graphics") {
+                findings.append(Finding("nvidia", .error,
+                    "NVIDIA_DRIVER_CAPABILITIES=\(capabilities.sorted().joined(separator: ",")) lacks 'graphics': the toolkit mounts no Vulkan driver",
+                    fix: "set NVIDIA_DRIVER_CAPABILITIES=graphics,compute,utility,display (compose: capabilities: [gpu, graphics, compute, utility, display])"))
+            } else if !all && !capabilities.contains("display") {
+                findings.append(Finding("nvidia", .warning, "NVIDIA_DRIVER_CAPABILITIES lacks 'display': windows cannot be presented (headless runs work)",
+                                        fix: "add 'display' to NVIDIA_DRIVER_CAPABILITIES"))
+            } else {
+                findings.append(Finding("nvidia", .ok, "NVIDIA capabilities include graphics\(all ? " (all)" : "")"))
+            }
+        }
+        return findings
+    }
+
+    // MARK: Display
+
+    func displayFindings() -> [Finding] {
+        guard let display = environment["DISPLAY"], !display.isEmpty else {
+            return [Finding("display", .info, "DISPLAY is not set: runs are headless (use --png or --frames to see them)")]
+        }
+        var findings: [Finding] = []
+        // ":N" or ":N.S" is a local socket; "host:N" goes over TCP.
+        if display.hasPrefix(":"), let number = Int(display.dropFirst().split(separator: ".").first ?? "") {
+            let socket = "/tmp/.X11-unix/X\(number)"
+            if !FileManager.default.fileExists(atPath: socket) {
+                findings.append(Finding("display", .error, "DISPLAY=\(display) but the socket \(socket) does not exist",
+                                        fix: "start the X server, or in a container mount it: -v /tmp/.X11-unix:/tmp/.X11-unix:ro"))
+            }
+        }
+        if let authority = environment["XAUTHORITY"], !authority.isEmpty {
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: authority, isDirectory: &isDirectory) {
+                findings.append(Finding("display", .error, "XAUTHORITY=\(authority) does not exist",
+                                        fix: "create the cookie file before starting the container (Docker makes a directory in its place otherwise)"))
+            } else if isDirectory.boolValue {
+                findings.append(Finding("display", .error, "XAUTHORITY=\(authority) is a directory, not a cookie file",
+                                        fix: "remove it and mount the cookie file; Docker created the directory because the file was missing at start"))
+            } else if !FileManager.default.isReadableFile(atPath: authority) {
+                findings.append(Finding("display", .error, "XAUTHORITY=\(authority) is not readable by this user",
+                                        fix: "chmod 644 the cookie file (xauth creates it 0600)"))
+            }
+        }
+        if findings.isEmpty {
+            findings.append(X11Window.canConnect(to: display)
+                ? Finding("display", .ok, "X display \(display) accepts connections")
+                : Finding("display", .error, "X display \(display) refuses the connection",
+                          fix: "check the server runs and that XAUTHORITY names a cookie it accepts (never xhost +); or use --headless"))
+        }
+        return findings
+    }
+
+    // MARK: Validation layer
+
+    func validationLayerFindings() -> [Finding] {
+        let layers = (try? Instance.availableLayers()) ?? []
+        return layers.contains(Instance.validationLayerName)
+            ? [Finding("validation", .ok, "VK_LAYER_KHRONOS_validation is installed (--validate works)")]
+            : [Finding("validation", .info, "VK_LAYER_KHRONOS_validation is not installed; --validate will fail",
+                       fix: "apt-get install vulkan-validationlayers")]
+    }
+
+    // MARK: Devices
+
+    func deviceFindings(drm: [DRMDeviceDescription]) -> [Finding] {
+        var findings = drmNodeFindings(drm)
+        let instance: Instance
+        let devices: [PhysicalDevice]
+        do {
+            instance = try Instance()
+            devices = try instance.physicalDevices(drmDevices: drm)
+        } catch {
+            return findings + [Finding("devices", .error, "\(error)")]
+        }
+        guard !devices.isEmpty else {
+            return findings + [Finding("devices", .error, EngineError.noDevices.description)]
+        }
+        let match = DRMNodeMatcher.match(vulkan: devices.map(\.description), drm: drm)
+        for device in match.unclaimed {
+            if let node = device.preferredNode, !node.accessible { continue }  // reported above
+            if case .platform(let compatible) = device.bus, compatible.contains(where: { $0.contains("vc4") || $0.contains("vc5") || $0.contains("-hdmi") }) {
+                findings.append(Finding("drm", .info, "\(device.summary) is a display controller; no Vulkan device is expected on it"))
+            } else {
+                findings.append(Finding("drm", .warning, "\(device.summary) has no Vulkan driver in this image",
+                                        fix: "install the Mesa Vulkan driver for it (mesa-vulkan-drivers; for a Raspberry Pi 5, Mesa 23.3 or newer)"))
+            }
+        }
+        for (device, node) in zip(devices, match.matches) {
+            if case .notVisible = node {
+                findings.append(Finding("drm", .warning, "[\(device.description.index)] \(device.description.name) uses a DRM \(node.description)",
+                                        fix: "pass the whole /dev/dri into the container (--device /dev/dri)"))
+            }
+        }
+        for device in devices {
+            findings.append(verify ? verifyFinding(device) : Finding("device", .ok, "[\(device.description.index)] \(device.description.summary)"))
+        }
+        return findings
+    }
+
+    func drmNodeFindings(_ drm: [DRMDeviceDescription]) -> [Finding] {
+        guard !drm.isEmpty else {
+            return [Finding("drm", .info, "no DRM devices: no /dev/dri nodes visible, so only CPU (lavapipe) and NVIDIA devices can appear",
+                            fix: "for an AMD, Intel or Raspberry Pi GPU in a container: --device /dev/dri")]
+        }
+        var findings: [Finding] = []
+        for device in drm {
+            for node in [device.render, device.primary].compactMap({ $0 }) where !node.accessible {
+                findings.append(Finding("drm", .error, "\(node.path) cannot be opened by this user (group \(node.groupID)\(node.groupName.map { " '\($0)'" } ?? ""))",
+                                        fix: node.accessFix))
+            }
+        }
+        if findings.isEmpty {
+            findings.append(Finding("drm", .ok, "\(drm.count) DRM device(s): " + drm.map(\.summary).joined(separator: "; ")))
+        }
+        return findings
+    }
+
+    /// A few steps on the device against the CPU reference: proof the driver computes.
+    func verifyFinding(_ physical: PhysicalDevice) -> Finding {
+        let name = "[\(physical.description.index)] \(physical.description.summary)"
+        do {
+            let device = try Device(physicalDevice: physical)
+            let parameters = NBodyParameters()
+            let state = InitialModel.plummer.generate(count: 257, seed: 1)
+            let workload = try NBodyWorkload(device: device, state: state, parameters: parameters)
+            try workload.advance(steps: 3)
+            let error = StateComparison(try workload.download(), reference: NBodyReference.advance(state, parameters: parameters, steps: 3)).worst
+            return error <= 1e-4
+                ? Finding("device", .ok, "\(name): N-body matches the CPU reference (error \(String(format: "%.1e", error)))")
+                : Finding("device", .error, "\(name): wrong results (error \(String(format: "%.1e", error)) against the CPU reference)",
+                          fix: "update the driver; report the driver version with the output of `CapitalEngine verify`")
+        } catch {
+            return Finding("device", .error, "\(name): \(error)")
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Doctor
+import Engine
+import Foundation
+import Testing
+
+@Suite("doctor", .serialized)
+struct SetupDoctorTests {
+    let directory: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("doctor-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
+
+    var baseEnvironment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        for key in ["DISPLAY", "XAUTHORITY", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES", "VK_ICD_FILENAMES", "VK_DRIVER_FILES"] {
+            environment[key] = nil
+        }
+        return environment
+    }
+
+    func diagnose(_ changes: [String: String] = [:], devices: String? = nil, verify: Bool = false) -> Diagnosis {
+        SetupDoctor(environment: baseEnvironment.merging(changes) { $1 }, deviceDirectory: devices ?? directory.path, verify: verify).diagnose()
+    }
+
+    func findings(_ diagnosis: Diagnosis, _ check: String) -> [Finding] { diagnosis.findings.filter { $0.check == check } }
+
+    @Test func thisMachineWorksOnLavapipe() {
+        let diagnosis = diagnose(verify: true)
+        #expect(diagnosis.works, "\(diagnosis.findings)")
+        #expect(findings(diagnosis, "icd").contains { $0.status == .ok && $0.detail.contains("lvp_icd") })
+        #expect(findings(diagnosis, "drm").contains { $0.detail.hasPrefix("no DRM devices") })
+        #expect(findings(diagnosis, "device").contains { $0.status == .ok && $0.detail.contains("matches the CPU reference") })
+        #expect(findings(diagnosis, "display") == [Finding("display", .info, "DISPLAY is not set: runs are headless (use --png or --frames to see them)")])
+    }
+
+    @Test func aMissingDriverManifestIsAnError() {
+        let diagnosis = diagnose(["VK_ICD_FILENAMES": "/nonexistent/icd.json"])
+        #expect(!diagnosis.works)
+        #expect(findings(diagnosis, "icd").first?.detail.contains("/nonexistent/icd.json (from VK_ICD_FILENAMES) does not exist") == true)
+    }
+
+    @Test func aManifestWhoseLibraryWillNotLoad() throws {
+        let manifest = directory.appendingPathComponent("broken_icd.json")
+        try Data(#"{"file_format_version": "1.0.0", "ICD": {"library_path": "/nonexistent/libvulkan_broken.so", "api_version": "1.3.0"}}"#.utf8)
+            .write(to: manifest)
+        let diagnosis = diagnose(["VK_DRIVER_FILES": manifest.path])
+        let icd = findings(diagnosis, "icd")
+        #expect(icd.count == 1)
+        #expect(icd[0].status == .error && icd[0].detail.contains("cannot be loaded"))
+    }
+
+    @Test func nvidiaCapabilitiesWithoutGraphicsGiveNoVulkan() throws {
+        #expect(FileManager.default.createFile(atPath: directory.appendingPathComponent("nvidia0").path, contents: Data()))
+        let defaults = diagnose(["NVIDIA_VISIBLE_DEVICES": "all"])
+        #expect(findings(defaults, "nvidia").first?.status == .error)
+        #expect(findings(defaults, "nvidia").first?.detail.contains("lacks 'graphics'") == true)
+        let noDisplay = diagnose(["NVIDIA_VISIBLE_DEVICES": "all", "NVIDIA_DRIVER_CAPABILITIES": "graphics,compute,utility"])
+        #expect(findings(noDisplay, "nvidia").map(\.status) == [.warning])
+        let all = diagnose(["NVIDIA_VISIBLE_DEVICES": "all", "NVIDIA_DRIVER_CAPABILITIES": "all"])
+        #expect(findings(all, "nvidia").map(\.status) == [.ok])
+    }
+
+    @Test func nvidiaDevicesRequestedButNotPassedIn() {
+        let diagnosis = diagnose(["NVIDIA_VISIBLE_DEVICES": "all", "NVIDIA_DRIVER_CAPABILITIES": "all"])
+        #expect(findings(diagnosis, "nvidia").contains { $0.status == .error && $0.fix?.contains("--gpus all") == true })
+    }
+
+    @Test func displayProblemsAreNamed() throws {
+        let missing = diagnose(["DISPLAY": ":987"])
+        #expect(findings(missing, "display").first?.detail == "DISPLAY=:987 but the socket /tmp/.X11-unix/X987 does not exist")
+        let cookieDirectory = directory.appendingPathComponent("xauth")
+        try FileManager.default.createDirectory(at: cookieDirectory, withIntermediateDirectories: true)
+        let directoryCookie = diagnose(["DISPLAY": ":987", "XAUTHORITY": cookieDirectory.path])
+        #expect(findings(directoryCookie, "display").contains { $0.detail.contains("is a directory") })
+        #expect(!directoryCookie.works)
+    }
+}
