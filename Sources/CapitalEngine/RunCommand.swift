@@ -27,6 +27,15 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the final state to this .npy file.", valueName: "file.npy"))
     var output: String?
 
+    @Option(help: ArgumentHelp("Write a resumable checkpoint here (FILE.npy plus FILE.npy.json): every --checkpoint-every steps, at the end, and when stopped by a signal.", valueName: "file.npy"))
+    var checkpoint: String?
+
+    @Option(help: "With --checkpoint: steps between checkpoints (0: only at the end or on a signal).")
+    var checkpointEvery: Int = 0
+
+    @Option(help: ArgumentHelp("Continue a run from a checkpoint; --steps is the total, counted from the original start. The checkpoint's dt, softening and G are used.", valueName: "file.npy"))
+    var resume: String?
+
     @Flag(help: "No progress output.")
     var quiet = false
 
@@ -37,17 +46,36 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         guard steps >= 0 else { throw ValidationError("--steps must be zero or more, got \(steps)") }
         if let output { try checkWritableOutput(output, option: "--output") }
+        if let checkpoint { try checkWritableOutput(checkpoint, option: "--checkpoint") }
+        guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be zero or more") }
+        if checkpointEvery > 0 && checkpoint == nil { throw ValidationError("--checkpoint-every needs --checkpoint FILE.npy") }
+        if resume != nil && initial.initFile != nil { throw ValidationError("--resume and --init both give the starting state; use one") }
     }
 
     func run() throws {
         try withEngine(deviceOptions) { log in
-            let state = try initial.makeState(gravity: physics.gravity)
+            var parameters = physics.parameters
+            var firstStep = 0
+            let state: ParticleState
+            if let resume {
+                let saved = try Checkpoint.read(from: URL(fileURLWithPath: resume))
+                state = saved.state
+                parameters = saved.parameters
+                firstStep = saved.step
+                guard firstStep <= steps else {
+                    throw EngineError.invalidInput("the checkpoint is at step \(firstStep), beyond --steps \(steps) (--steps counts from the original start)")
+                }
+                Console.note("resuming at step \(firstStep) of \(steps) from \(resume)")
+            } else {
+                state = try initial.makeState(gravity: physics.gravity)
+            }
+            let checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }
             let camera = Camera(fitting: state)
             let speed = speedScale(for: state)
             StopSignal.install()
             let progress = ProgressReporter(total: steps, enabled: !quiet)
             let started = Date()
-            var done = 0
+            var done = firstStep
             var gpuSeconds = 0.0
             let final: ParticleState
             let workload: NBodyWorkload
@@ -67,19 +95,19 @@ struct RunCommand: ParsableCommand {
                         surface = created
                         return created.presentableDevices(devices)
                     })
-                workload = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters)
+                workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters)
                 announce(context, workload, state)
                 let presenter = try WindowPresenter(device: context.device, surface: surface!, window: window,
                                                     presentMode: PresentMode(rawValue: view.presentMode.rawValue)!)
-                let outcome = try presenter.run(workload, steps: steps, stepsPerFrame: view.stepsPerFrame, camera: camera,
+                let outcome = try presenter.run(workload, steps: steps - firstStep, stepsPerFrame: view.stepsPerFrame, camera: camera,
                                                 speedScale: speed, shouldStop: { StopSignal.requested != nil },
-                                                progress: { progress.update(done: $0) })
-                done = outcome.stepsDone
+                                                progress: { progress.update(done: firstStep + $0) })
+                done = firstStep + outcome.stepsDone
                 windowSummary = "window: \(outcome.framesPresented) frames presented, \(outcome.swapchainsCreated) swapchain(s)"
             } else {
                 let drawing = view.png != nil || view.frames != nil
                 context = try makeContext(deviceOptions, log: log, graphics: drawing)
-                workload = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters)
+                workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters)
                 announce(context, workload, state)
                 let size = view.imageSize
                 let offscreen = drawing ? try OffscreenRenderer(device: context.device, width: size.width, height: size.height) : nil
@@ -92,12 +120,16 @@ struct RunCommand: ParsableCommand {
                     var count = min(batch, steps - done)
                     // Batches end on frame boundaries so every K-th step is drawn.
                     if sequence != nil { count = min(count, view.every - done % view.every) }
+                    if checkpointEvery > 0 { count = min(count, checkpointEvery - done % checkpointEvery) }
                     let batchStart = Date()
                     gpuSeconds += try workload.advance(steps: count) ?? 0
                     done += count
                     progress.update(done: done)
                     if let offscreen, sequence != nil, done % view.every == 0 {
                         try sequence!.write(try offscreen.render(workload, camera: camera, speedScale: speed))
+                    }
+                    if let checkpointURL, checkpointEvery > 0, done % checkpointEvery == 0, done < steps {
+                        try Checkpoint(step: done, parameters: parameters, state: try workload.download()).write(to: checkpointURL)
                     }
                     // Aim for batches of about a quarter second: few submissions, live progress,
                     // and a prompt stop on a signal.
@@ -116,21 +148,25 @@ struct RunCommand: ParsableCommand {
             if let output {
                 try NPYFile.write(final, to: URL(fileURLWithPath: output))
             }
+            if let checkpointURL {
+                try Checkpoint(step: done, parameters: parameters, state: final).write(to: checkpointURL)
+            }
 
             let seconds = gpuSeconds > 0 ? gpuSeconds : wall
             if let signal = StopSignal.requested, done < steps {
                 print("stopped: \(StopSignal.name(signal)) after \(done) of \(steps) steps")
             }
-            print("steps: \(done)")
+            print("steps: \(done)\(firstStep > 0 ? " (\(done - firstStep) in this run)" : "")")
             print("particles: \(state.count)")
             print("wall time: \(fixed(wall, 3)) s")
-            if done > 0 {
-                print("steps/s: \(fixed(Double(done) / seconds, 1))\(gpuSeconds > 0 ? " (GPU time)" : "")")
-                print("interactions/s: \(scientific(workload.interactionsPerStep * Double(done) / seconds))")
+            let ran = done - firstStep
+            if ran > 0 {
+                print("steps/s: \(fixed(Double(ran) / seconds, 1))\(gpuSeconds > 0 ? " (GPU time)" : "")")
+                print("interactions/s: \(scientific(workload.interactionsPerStep * Double(ran) / seconds))")
             }
             if state.count <= 16384 {
-                let before = NBodyDiagnostics(state, parameters: physics.parameters)
-                let after = NBodyDiagnostics(final, parameters: physics.parameters)
+                let before = NBodyDiagnostics(state, parameters: parameters)
+                let after = NBodyDiagnostics(final, parameters: parameters)
                 let drift = before.totalEnergy != 0 ? (after.totalEnergy - before.totalEnergy) / abs(before.totalEnergy) : 0
                 print("energy: \(scientific(before.totalEnergy, digits: 6)) -> \(scientific(after.totalEnergy, digits: 6)) (relative drift \(scientific(drift)))")
             }
@@ -140,13 +176,14 @@ struct RunCommand: ParsableCommand {
             if let windowSummary { print(windowSummary) }
             if let output { print("output: \(output)") }
             if let png = view.png { print("png: \(png)") }
+            if let checkpoint { print("checkpoint: \(checkpoint) (step \(done))") }
         }
     }
 
     private func announce(_ context: ComputeContext, _ workload: NBodyWorkload, _ state: ParticleState) {
         let device = context.device.description
         Console.note("device: [\(device.index)] \(device.name) (\(device.type), \(device.driverText))")
-        Console.note("simulating \(state.count) particles (\(initial.origin)), \(steps) steps, dt \(physics.dt); kernel: \(workload.configuration)")
+        Console.note("simulating \(state.count) particles (\(initial.origin)), \(steps) steps, dt \(workload.parameters.dt); kernel: \(workload.configuration)")
     }
 }
 

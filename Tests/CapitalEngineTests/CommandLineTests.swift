@@ -138,7 +138,9 @@ struct CommandLineTests {
         let output = directory.appendingPathComponent("stopped-\(signal).npy")
         let process = Process()
         process.executableURL = Self.binary
-        process.arguments = ["run", "--particles", "2048", "--steps", "10000000", "--output", output.path]
+        let checkpoint = directory.appendingPathComponent("stopped-\(signal).checkpoint.npy")
+        process.arguments = ["run", "--particles", "2048", "--steps", "10000000", "--output", output.path,
+                             "--checkpoint", checkpoint.path]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -155,6 +157,37 @@ struct CommandLineTests {
         let state = try NPYFile.read(from: output)
         #expect(state.count == 2048)
         #expect(state != InitialModel.plummer.generate(count: 2048, seed: 1), "some steps ran")
+        // The checkpoint holds the same state, at the step the run reached.
+        let saved = try Checkpoint.read(from: checkpoint)
+        #expect(saved.state == state)
+        #expect(saved.step > 0 && stdout.contains("after \(saved.step) of 10000000 steps"))
+    }
+
+    @Test func aResumedRunEqualsAnUninterruptedOneBitForBit() throws {
+        let whole = directory.appendingPathComponent("whole.npy")
+        let checkpoint = directory.appendingPathComponent("ckpt.npy")
+        let resumed = directory.appendingPathComponent("resumed.npy")
+        let common = ["--particles", "300", "--dt", "0.003", "--model", "galaxies"]
+        #expect(try run(["run", "--steps", "40", "--output", whole.path] + common).status == 0)
+        // Checkpoints every 7 steps; the last periodic one is at step 21, the final one at 25.
+        let first = try run(["run", "--steps", "25", "--checkpoint", checkpoint.path, "--checkpoint-every", "7"] + common)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("checkpoint: \(checkpoint.path) (step 25)"))
+        let second = try run(["run", "--resume", checkpoint.path, "--steps", "40", "--output", resumed.path])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("resuming at step 25 of 40"))
+        #expect(second.stdout.contains("steps: 40 (15 in this run)"))
+        #expect(try Data(contentsOf: whole) == Data(contentsOf: resumed))
+
+        // A state file that no longer matches its metadata is refused.
+        var tampered = try NPYFile.read(from: checkpoint)
+        tampered.values[0] += 1
+        try NPYFile.write(tampered, to: checkpoint)
+        let refused = try run(["run", "--resume", checkpoint.path, "--steps", "40"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("does not match its metadata"))
+        #expect(try run(["run", "--checkpoint-every", "5"]).status == 64)
+        #expect(try run(["run", "--resume", checkpoint.path, "--init", checkpoint.path]).status == 64)
     }
 
     @Test func badInputFilesFailCleanlyAndWriteNothing() throws {

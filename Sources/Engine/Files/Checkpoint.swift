@@ -1,0 +1,71 @@
+import Foundation
+
+/// A resumable point of a run: the state as `.npy` (loadable by NumPy like any state file)
+/// and, beside it in `FILE.npy.json`, the step it was taken at and the physics it needs.
+///
+/// Both files are written atomically; the metadata carries a hash of the state file, so a
+/// pair torn apart by a crash between the two writes is detected on resume, never trusted.
+public struct Checkpoint: Sendable, Equatable {
+    public var step: Int
+    public var parameters: NBodyParameters
+    public var state: ParticleState
+
+    public init(step: Int, parameters: NBodyParameters, state: ParticleState) {
+        self.step = step
+        self.parameters = parameters
+        self.state = state
+    }
+
+    struct Metadata: Codable {
+        var format = "capitalengine-checkpoint-1"
+        var step: Int
+        var particles: Int
+        var parameters: NBodyParameters
+        var stateHash: String
+    }
+
+    public static func metadataURL(for url: URL) -> URL { url.appendingPathExtension("json") }
+
+    public func write(to url: URL) throws {
+        let data = NPYFile.encode(state)
+        let metadata = Metadata(step: step, particles: state.count, parameters: parameters, stateHash: Self.hash(data))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(data, to: url)
+        try AtomicFile.write(try encoder.encode(metadata), to: Self.metadataURL(for: url))
+    }
+
+    public static func read(from url: URL) throws -> Checkpoint {
+        let metadataURL = metadataURL(for: url)
+        guard let metadataData = FileManager.default.contents(atPath: metadataURL.path) else {
+            throw FileError(path: metadataURL.path, problem: "is missing: a checkpoint is FILE.npy plus FILE.npy.json (written by --checkpoint)")
+        }
+        guard let metadata = try? JSONDecoder().decode(Metadata.self, from: metadataData),
+              metadata.format == "capitalengine-checkpoint-1" else {
+            throw FileError(path: metadataURL.path, problem: "is not CapitalEngine checkpoint metadata")
+        }
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw FileError(path: url.path, problem: "cannot be read")
+        }
+        guard hash(data) == metadata.stateHash else {
+            throw FileError(path: url.path, problem: "does not match its metadata \(metadataURL.lastPathComponent) "
+                + "(the run was probably interrupted between writing the two); use an older checkpoint")
+        }
+        let state: ParticleState
+        do { state = try NPYFile.decode(data) } catch { throw NPYError(path: url.path, problem: error.text) }
+        guard state.count == metadata.particles else {
+            throw FileError(path: url.path, problem: "holds \(state.count) particles, its metadata says \(metadata.particles)")
+        }
+        return Checkpoint(step: metadata.step, parameters: metadata.parameters, state: state)
+    }
+
+    /// FNV-1a, 64 bits: enough to tell two files apart, with no dependency.
+    static func hash(_ data: Data) -> String {
+        var value: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in data {
+            value ^= UInt64(byte)
+            value = value &* 0x100_0000_01B3
+        }
+        return String(value, radix: 16)
+    }
+}
