@@ -59,13 +59,16 @@ prepare_package_mirror() {
 
 build_images() {
     local targets=("$@")
-    if ! have_image "$builder_image" && ! docker pull -q "$builder_image" >/dev/null 2>&1; then
+    if [[ -z "${BUILDER_IMAGE:-}" ]] && ! have_image "$builder_image" && have_image capitalengine/swift-builder:bookworm; then
+        builder_image=capitalengine/swift-builder:bookworm
+    fi
+    if ! have_image "$builder_image" && ! timeout 120 docker pull -q "$builder_image" >/dev/null 2>&1; then
         note "$builder_image cannot be pulled; making the base images locally"
         if [[ $(id -u) -ne 0 ]]; then fail "making base images offline needs root (debootstrap): sudo ./run-docker.sh build"; fi
         docker/build-base-images.sh
         builder_image=capitalengine/swift-builder:bookworm
     fi
-    have_image debian:bookworm-slim || docker pull -q debian:bookworm-slim >/dev/null 2>&1 \
+    have_image debian:bookworm-slim || timeout 120 docker pull -q debian:bookworm-slim >/dev/null 2>&1 \
         || { [[ $(id -u) -eq 0 ]] && docker/build-base-images.sh; } || fail "debian:bookworm-slim is missing and cannot be pulled"
     prepare_package_mirror
     for target in "${targets[@]}"; do

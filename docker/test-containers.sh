@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Tests the images, compose file and run-docker.sh on a real Docker engine: installs and
+# starts one when none runs, builds the images offline, and checks what a user relies on.
+# Ends with "N passed, M failed" and a non-zero status when anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+passed=0 failed=0
+pass() { echo "PASS: $*"; passed=$((passed + 1)); }
+failure() { echo "FAIL: $*"; failed=$((failed + 1)); }
+check() { local name=$1; shift; if "$@"; then pass "$name"; else failure "$name"; fi; }
+
+# An engine: the one running, or Debian's, started here.
+if ! docker info >/dev/null 2>&1; then
+    if ! command -v dockerd >/dev/null; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io docker-compose debootstrap >/dev/null
+    fi
+    nohup dockerd > /tmp/capitalengine-dockerd.log 2>&1 &
+    dockerd_pid=$!
+    # Stop the engine this script started, so nothing outlives the test run.
+    trap 'kill -TERM $dockerd_pid 2>/dev/null; wait $dockerd_pid 2>/dev/null' EXIT
+    for _ in $(seq 1 120); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+    docker info >/dev/null 2>&1 || { echo "FAIL: dockerd did not start (see /tmp/capitalengine-dockerd.log)"; echo "0 passed, 1 failed"; exit 1; }
+fi
+command -v docker-compose >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null
+command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+
+# --- run-docker.sh without images -------------------------------------------------------
+out=$(./run-docker.sh --help); check "run-docker.sh --help explains every mode" \
+    bash -c '[[ "$0" == *mesa* && "$0" == *nvidia* && "$0" == *rpi* && "$0" == *dev* && "$0" == *build* && "$0" == *doctor* ]]' "$out"
+./run-docker.sh frobnicate >/dev/null 2>&1; check "an unknown mode is a usage error (64)" test $? -eq 64
+msg=$(DOCKER_HOST=unix:///nonexistent.sock ./run-docker.sh mesa 2>&1); status=$?
+check "no engine: a specific error" bash -c '[[ $1 -eq 1 && "$2" == *"no Docker engine is reachable"* ]]' _ "$status" "$msg"
+if ! docker info --format '{{json .Runtimes}}' | grep -q nvidia && ! command -v nvidia-ctk >/dev/null; then
+    msg=$(./run-docker.sh nvidia devices 2>&1); status=$?
+    check "nvidia without the toolkit: a specific error" bash -c '[[ $1 -eq 1 && "$2" == *"NVIDIA container toolkit is not installed"* ]]' _ "$status" "$msg"
+fi
+
+# --- compose ----------------------------------------------------------------------------
+for profile in mesa nvidia rpi dev; do
+    check "compose config is valid for profile $profile" docker-compose --profile "$profile" config -q
+done
+
+# --- images -----------------------------------------------------------------------------
+start=$(date +%s)
+if ./run-docker.sh build; then pass "images build offline in $(( $(date +%s) - start )) s"; else failure "images build"; fi
+size=$(docker image inspect capitalengine:mesa --format '{{.Size}}' 2>/dev/null || echo 0)
+echo "capitalengine:mesa is $((size / 1000000)) MB; capitalengine:nvidia is $(( $(docker image inspect capitalengine:nvidia --format '{{.Size}}' 2>/dev/null || echo 0) / 1000000 )) MB"
+check "the runtime image runs as a non-root user" test "$(docker image inspect capitalengine:mesa --format '{{.Config.User}}')" = "10001:10001"
+check "the runtime image has a health check running 'CapitalEngine devices'" \
+    bash -c 'docker image inspect capitalengine:mesa --format "{{json .Config.Healthcheck}}" | grep -q "CapitalEngine\",\"devices"'
+
+# --- the mesa container -------------------------------------------------------------------
+out=$(./run-docker.sh mesa devices 2>&1); check "the mesa container lists lavapipe" grep -q "llvmpipe" <<<"$out"
+out=$(./run-docker.sh mesa verify --particles 300 --steps 3 2>&1); check "the mesa container passes verify" grep -q "^PASS" <<<"$out"
+rm -f out/container.npy
+./run-docker.sh mesa run --particles 200 --steps 10 --output out/container.npy >/dev/null 2>&1
+check "output lands in ./out, owned by the invoking user" test "$(stat -c %u out/container.npy 2>/dev/null)" = "$(id -u)"
+out=$(./run-docker.sh mesa run --particles 10 --steps 1 --output /data/x.npy 2>&1); status=$?
+check "the root file system is read-only to the run" bash -c '[[ $1 -eq 64 && "$2" == *"not writable"* ]]' _ "$status" "$out"
+out=$(./run-docker.sh doctor --no-verify 2>&1); check "doctor runs in the container" grep -q "The setup works" <<<"$out"
+
+# docker stop during a run: the run stops at a step boundary and writes its output.
+rm -f out/stopped.npy
+docker run -d --name capitalengine-stop-test --read-only --tmpfs /tmp --cap-drop ALL --network none \
+    --security-opt no-new-privileges:true --user "$(id -u):$(id -g)" -v "$PWD/out:/data/out" \
+    capitalengine:mesa run --particles 2048 --steps 100000000 --output out/stopped.npy >/dev/null
+sleep 4
+stop_start=$(date +%s.%N)
+docker stop -t 10 capitalengine-stop-test >/dev/null
+stop_seconds=$(echo "$(date +%s.%N) - $stop_start" | bc)
+status=$(docker inspect capitalengine-stop-test --format '{{.State.ExitCode}}')
+docker rm capitalengine-stop-test >/dev/null
+check "docker stop: exit 0 within 2 s (took ${stop_seconds}s, status $status)" bash -c '[[ $1 -eq 0 ]] && (( $(echo "$2 < 2" | bc) ))' _ "$status" "$stop_seconds"
+check "docker stop: a complete, loadable output file" python3 -c "import numpy as np; a = np.load('out/stopped.npy'); assert a.shape == (2048, 8)"
+
+# --- X11 from the container into Xvfb -----------------------------------------------------
+display_number=$(for n in $(seq 150 199); do [[ -e /tmp/.X11-unix/X$n || -e /tmp/.X$n-lock ]] || { echo "$n"; break; }; done)
+cookie=$(mktemp /tmp/capitalengine-test-xauth.XXXXXX)
+xauth -f "$cookie" add ":$display_number" MIT-MAGIC-COOKIE-1 "$(mcookie)" 2>/dev/null
+Xvfb ":$display_number" -screen 0 640x480x24 -auth "$cookie" -nolisten tcp >/dev/null 2>&1 &
+xvfb=$!
+for _ in $(seq 1 100); do [[ -e /tmp/.X11-unix/X$display_number ]] && break; sleep 0.1; done
+export DISPLAY=":$display_number" XAUTHORITY=$cookie
+./run-docker.sh mesa run --particles 1500 --steps 100000000 --window 320x240 > /tmp/capitalengine-x11.out 2>&1 &
+runner=$!
+for _ in $(seq 1 120); do grep -q "first frame presented" /tmp/capitalengine-x11.out && break; sleep 0.5; done
+sleep 1
+xwd -root -silent > /tmp/capitalengine-x11.xwd 2>/dev/null
+lit=$(python3 - /tmp/capitalengine-x11.xwd <<'PY'
+import struct, sys
+data = open(sys.argv[1], 'rb').read()
+h = struct.unpack('>25I', data[:100])
+size, width, height, order, bpp, stride, ncolors = h[0], h[4], h[5], h[7], h[11], h[12], h[19]
+start = size + ncolors * 12
+lit = 0
+for y in range(240):
+    row = data[start + y * stride:start + y * stride + 320 * 4]
+    lit += sum(1 for x in range(320) if max(row[4 * x:4 * x + 3]) > 12)
+print(lit)
+PY
+)
+check "the X11 path draws into Xvfb from inside the container ($lit lit pixels)" test "${lit:-0}" -gt 100
+xdotool key --window "$(xdotool search --name CapitalEngine | head -1)" q >/dev/null 2>&1
+wait $runner; status=$?
+check "q closes the containerised window cleanly" test "$status" -eq 0
+kill -9 $xvfb 2>/dev/null; rm -f "$cookie" "/tmp/.X11-unix/X$display_number" "/tmp/.X$display_number-lock"
+unset DISPLAY XAUTHORITY
+
+echo "$passed passed, $failed failed"
+((failed == 0))
