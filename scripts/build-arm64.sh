@@ -22,7 +22,7 @@ case "$(uname -m)" in
     *)
         sdk=$(swift sdk list 2>/dev/null | grep -i aarch64 | head -1 || true)
         if [[ -z "$sdk" ]]; then
-            sed -n '4,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+            sed -n '4,11p' "$0" | sed 's/^# \{0,1\}//' >&2
             echo "error: no aarch64 Swift SDK installed (swift sdk list); make one as above" >&2
             exit 1
         fi
