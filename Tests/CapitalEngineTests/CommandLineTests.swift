@@ -24,27 +24,11 @@ struct CommandLineTests {
         return url
     }()
 
+    /// Runs the binary to completion; DISPLAY and the CAPITALENGINE_ variables are cleared
+    /// unless `environment` sets them.
     func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["CAPITALENGINE_DEVICE"] = nil
-        env["CAPITALENGINE_VALIDATE"] = nil
-        // No window unless a test asks for one.
-        env["DISPLAY"] = nil
-        env.merge(environment) { $1 }
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Drain stderr concurrently so a chatty child cannot block on a full pipe.
-        let errData = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let stderr = String(decoding: awaitResult(errData), as: UTF8.self)
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: stderr)
+        let result = try CapitalEngineProcess.run(arguments, environment: environment)
+        return Result(status: result.status, stdout: result.stdout, stderr: result.stderr)
     }
 
     @Test func helpExplainsCommandsAndExitCodes() throws {
@@ -252,20 +236,4 @@ struct CommandLineTests {
         #expect(result.status == 1)
         #expect(result.stderr.contains("exceeds the device's 1024"))
     }
-}
-
-/// Waits for a detached task from synchronous code.
-private func awaitResult<T: Sendable>(_ task: Task<T, Never>) -> T {
-    let semaphore = DispatchSemaphore(value: 0)
-    let box = ResultBox<T>()
-    Task {
-        box.value = await task.value
-        semaphore.signal()
-    }
-    semaphore.wait()
-    return box.value!
-}
-
-private final class ResultBox<T>: @unchecked Sendable {
-    var value: T?
 }
