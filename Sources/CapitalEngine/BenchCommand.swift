@@ -34,6 +34,8 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @OptionGroup(title: "Tuning") var tuning: TuneCacheOptions
+
     @OptionGroup var deviceOptions: DeviceOptions
 
     func validate() throws {
@@ -57,7 +59,8 @@ struct BenchCommand: ParsableCommand {
             for n in particles {
                 let state = InitialModel.plummer.generate(count: n, seed: seed, gravity: physics.gravity)
                 let workload = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters,
-                                                 configuration: kernel?.configuration)
+                                                 configuration: kernel?.configuration
+                                                     ?? tuning.tunedConfiguration(for: device, particleCount: n))
                 try verifyShape(workload.configuration, context: context)
                 // Warm-up: pipelines compiled, clocks up; also sizes the timed runs.
                 let warmupSteps = steps ?? 1

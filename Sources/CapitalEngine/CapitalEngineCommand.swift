@@ -21,7 +21,7 @@ struct CapitalEngineCommand: ParsableCommand {
               64  usage error: unknown command, bad option or option value
             """,
         version: "0.1.0",
-        subcommands: [DevicesCommand.self, RunCommand.self, BenchCommand.self, VerifyCommand.self, DoctorCommand.self],
+        subcommands: [DevicesCommand.self, RunCommand.self, BenchCommand.self, VerifyCommand.self, TuneCommand.self, DoctorCommand.self],
         defaultSubcommand: nil
     )
 }

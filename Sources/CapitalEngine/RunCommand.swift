@@ -40,6 +40,7 @@ struct RunCommand: ParsableCommand {
     var quiet = false
 
     @OptionGroup(title: "Viewing") var view: ViewOptions
+    @OptionGroup(title: "Tuning") var tuning: TuneCacheOptions
 
     @OptionGroup var deviceOptions: DeviceOptions
 
@@ -95,7 +96,8 @@ struct RunCommand: ParsableCommand {
                         surface = created
                         return created.presentableDevices(devices)
                     })
-                workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters)
+                workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters,
+                                             configuration: tuning.tunedConfiguration(for: context.device.description, particleCount: state.count))
                 announce(context, workload, state)
                 let presenter = try WindowPresenter(device: context.device, surface: surface!, window: window,
                                                     presentMode: PresentMode(rawValue: view.presentMode.rawValue)!)
@@ -107,7 +109,8 @@ struct RunCommand: ParsableCommand {
             } else {
                 let drawing = view.png != nil || view.frames != nil
                 context = try makeContext(deviceOptions, log: log, graphics: drawing)
-                workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters)
+                workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters,
+                                             configuration: tuning.tunedConfiguration(for: context.device.description, particleCount: state.count))
                 announce(context, workload, state)
                 let size = view.imageSize
                 let offscreen = drawing ? try OffscreenRenderer(device: context.device, width: size.width, height: size.height) : nil

@@ -29,4 +29,8 @@ public struct EmbeddedShader: Sendable {
 
     /// Every shader the build embedded.
     public static var allShaders: [EmbeddedShader] { all }
+
+    /// Identifies this build's shaders (FNV-1a of all SPIR-V), so tuning results of other
+    /// shader code are not reused.
+    public static let buildID: String = fnv1a(all.flatMap { $0.bytes })
 }

@@ -156,6 +156,8 @@ final class CapitalEngineProcess: @unchecked Sendable {
         env["DISPLAY"] = nil
         env["CAPITALENGINE_DEVICE"] = nil
         env["CAPITALENGINE_VALIDATE"] = nil
+        // A tuning cache left by someone's `tune` must not change the shapes tests see.
+        env["CAPITALENGINE_TUNE_CACHE"] = FileManager.default.temporaryDirectory.appendingPathComponent("no-tuning-\(UUID().uuidString).json").path
         env.merge(environment) { $1 }
         process.environment = env
         process.standardOutput = out

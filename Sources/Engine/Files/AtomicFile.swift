@@ -45,3 +45,13 @@ public struct FileError: Error, CustomStringConvertible, Equatable {
     public var problem: String
     public var description: String { "\(path): \(problem)" }
 }
+
+/// FNV-1a, 64 bits, as hex: enough to tell two files or builds apart, with no dependency.
+package func fnv1a<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
+    var value: UInt64 = 0xCBF2_9CE4_8422_2325
+    for byte in bytes {
+        value ^= UInt64(byte)
+        value = value &* 0x100_0000_01B3
+    }
+    return String(value, radix: 16)
+}

@@ -59,13 +59,5 @@ public struct Checkpoint: Sendable, Equatable {
         return Checkpoint(step: metadata.step, parameters: metadata.parameters, state: state)
     }
 
-    /// FNV-1a, 64 bits: enough to tell two files apart, with no dependency.
-    static func hash(_ data: Data) -> String {
-        var value: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in data {
-            value ^= UInt64(byte)
-            value = value &* 0x100_0000_01B3
-        }
-        return String(value, radix: 16)
-    }
+    static func hash(_ data: Data) -> String { fnv1a(data) }
 }

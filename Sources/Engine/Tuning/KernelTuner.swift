@@ -1,0 +1,111 @@
+import Foundation
+
+/// Searches the N-body kernel's shape for one device and problem size: every candidate is
+/// checked against the CPU reference before it may win, then timed with GPU timestamps.
+///
+/// Exists because the best shape differs by an order of magnitude between devices (32 bodies
+/// per invocation and no shared tile on lavapipe, 2 bodies and a 256-body tile on an H100),
+/// and because a fast wrong kernel is worse than a slow one: lavapipe has returned wrong
+/// results for heavy register blocking with no error at all.
+public struct KernelTuner {
+    public struct Trial: Sendable, Codable, Equatable {
+        public var configuration: NBodyKernelConfiguration
+        /// Relative error against the CPU reference; nil when the candidate could not run.
+        public var error: Double?
+        public var interactionsPerSecond: Double?
+        public var rejection: String?
+    }
+
+    public let device: Device
+    public let particleCount: Int
+    public let parameters: NBodyParameters
+    /// Largest relative error a candidate may show against the CPU reference.
+    public var tolerance = 1e-4
+    /// Test hook: adds a candidate whose results are deliberately wrong (its G is doubled),
+    /// to prove verification rejects it.
+    public var includeWrongCandidate = false
+
+    public init(device: Device, particleCount: Int, parameters: NBodyParameters = NBodyParameters()) {
+        self.device = device
+        self.particleCount = particleCount
+        self.parameters = parameters
+    }
+
+    /// Shapes worth trying on this device, the untuned default first, all within its limits.
+    public func candidates() -> [NBodyKernelConfiguration] {
+        let description = device.description
+        let limit = Int(min(description.limits.maxComputeWorkGroupInvocations, description.limits.maxComputeWorkGroupSize.first ?? 1))
+        let maxTile = Int(description.limits.maxComputeSharedMemorySize) / 16
+        var shapes = [NBodyKernelConfiguration.recommended(for: description, particleCount: particleCount)]
+        let workgroups = [32, 64, 128, 256, 512].filter { $0 <= limit }
+        // Beyond 32 bodies lavapipe has computed wrong results; verification would catch it,
+        // but the time is better spent elsewhere.
+        let blocking = description.type == .cpu ? [8, 16, 24, 32] : [1, 2, 4, 8]
+        for workgroup in workgroups {
+            for bodies in blocking {
+                let tiles = description.type == .cpu ? [0, workgroup] : [workgroup, 2 * workgroup, 0]
+                for tile in tiles where tile <= maxTile {
+                    shapes.append(NBodyKernelConfiguration(workgroupSize: workgroup, bodiesPerInvocation: bodies, tileSize: tile))
+                }
+            }
+        }
+        var seen = Set<NBodyKernelConfiguration>()
+        return shapes.filter { seen.insert($0).inserted && $0.problems(on: description, particleCount: particleCount).isEmpty }
+    }
+
+    /// Verifies, then times, one candidate.
+    public func evaluate(_ configuration: NBodyKernelConfiguration, wrong: Bool = false) -> Trial {
+        do {
+            // Verification on a system the CPU reference handles quickly, not a multiple of the
+            // workgroup, so partial workgroups and tiles are exercised.
+            let checkCount = min(max(configuration.bodiesPerWorkgroup + 7, 257), 2053)
+            let state = InitialModel.plummer.generate(count: checkCount, seed: 11)
+            var checked = parameters
+            if wrong { checked.gravity *= 2 }
+            let check = try NBodyWorkload(device: device, state: state, parameters: checked, configuration: configuration)
+            try check.advance(steps: 2)
+            let error = StateComparison(try check.download(), reference: NBodyReference.advance(state, parameters: parameters, steps: 2)).worst
+            guard error <= tolerance else {
+                return Trial(configuration: configuration, error: error, rejection: "wrong results (relative error \(String(format: "%.1e", error)))")
+            }
+            let workload = try NBodyWorkload(device: device, state: InitialModel.plummer.generate(count: particleCount, seed: 12),
+                                             parameters: parameters, configuration: configuration)
+            try workload.advance(steps: 1)  // warm-up
+            var steps = 1
+            var seconds = try timed(workload, steps: steps)
+            // Enough steps for a tenth of a second, so timer resolution does not decide.
+            if seconds < 0.1 {
+                steps = max(1, min(10_000, Int(0.1 / max(seconds / Double(steps), 1e-9))))
+                seconds = try timed(workload, steps: steps)
+            }
+            return Trial(configuration: configuration, error: error,
+                         interactionsPerSecond: workload.interactionsPerStep * Double(steps) / seconds)
+        } catch {
+            return Trial(configuration: configuration, rejection: "\(error)")
+        }
+    }
+
+    private func timed(_ workload: NBodyWorkload, steps: Int) throws -> Double {
+        let start = Date()
+        let gpu = try workload.advance(steps: steps)
+        return gpu ?? Date().timeIntervalSince(start)
+    }
+
+    /// Tries candidates until `budget` seconds have passed; the default is always tried.
+    /// - Returns: every trial, and the fastest verified shape.
+    public func tune(budget: TimeInterval, progress: (Int, Int, Trial) -> Void = { _, _, _ in })
+        -> (winner: NBodyKernelConfiguration?, trials: [Trial]) {
+        var list = candidates().map { ($0, false) }
+        if includeWrongCandidate, let first = list.first { list.insert((first.0, true), at: 0) }
+        let deadline = Date().addingTimeInterval(budget)
+        var trials: [Trial] = []
+        for (index, (candidate, wrong)) in list.enumerated() {
+            if index > 1 && Date() > deadline { break }
+            let trial = evaluate(candidate, wrong: wrong)
+            trials.append(trial)
+            progress(index + 1, list.count, trial)
+        }
+        let winner = trials.filter { $0.rejection == nil }.max { ($0.interactionsPerSecond ?? 0) < ($1.interactionsPerSecond ?? 0) }
+        return (winner?.configuration, trials)
+    }
+}

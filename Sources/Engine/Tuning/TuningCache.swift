@@ -1,0 +1,80 @@
+import Foundation
+
+/// Tuned kernel shapes, per device UUID + driver version + shader build + problem-size class,
+/// kept in a JSON file (XDG cache directory by default).
+///
+/// A corrupt or foreign file is ignored with a warning, never a crash; writes are atomic.
+public struct TuningCache {
+    public struct Key: Hashable, Codable, Sendable {
+        public var deviceUUID: String
+        public var driverVersion: String
+        public var shaderBuild: String
+        public var sizeClass: String
+
+        public init(device: PhysicalDeviceDescription, particleCount: Int) {
+            deviceUUID = device.uuid
+            driverVersion = device.driverVersionText + (device.driver.map { " \($0.info)" } ?? "")
+            shaderBuild = EmbeddedShader.buildID
+            sizeClass = TuningCache.sizeClass(particleCount)
+        }
+    }
+
+    struct Entry: Codable {
+        var key: Key
+        var configuration: NBodyKernelConfiguration
+        var interactionsPerSecond: Double
+        var device: String
+        var tuned: Date
+    }
+
+    struct File: Codable {
+        var format = "capitalengine-tuning-1"
+        var entries: [Entry]
+    }
+
+    public let url: URL
+    private var entries: [Key: Entry] = [:]
+    /// Why the file on disk was not used, if it was not.
+    public private(set) var warning: String?
+
+    /// Sizes within a factor of four tune alike: 1024..4095 share a class, and so on.
+    static func sizeClass(_ n: Int) -> String {
+        var bucket = 1
+        while bucket * 4 <= n { bucket *= 4 }
+        return "N>=\(bucket)"
+    }
+
+    /// The default location: `$CAPITALENGINE_TUNE_CACHE`, else `$XDG_CACHE_HOME` (or
+    /// `~/.cache`) `/capitalengine/tuning.json`.
+    public static func defaultURL(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        if let path = environment["CAPITALENGINE_TUNE_CACHE"], !path.isEmpty { return URL(fileURLWithPath: path) }
+        let base = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.cache")
+        return URL(fileURLWithPath: base).appendingPathComponent("capitalengine/tuning.json")
+    }
+
+    public init(url: URL) {
+        self.url = url
+        guard let data = FileManager.default.contents(atPath: url.path) else { return }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        guard let file = try? decoder.decode(File.self, from: data), file.format == "capitalengine-tuning-1" else {
+            warning = "\(url.path) is not a CapitalEngine tuning cache; ignoring it"
+            return
+        }
+        for entry in file.entries { entries[entry.key] = entry }
+    }
+
+    public func lookup(_ key: Key) -> NBodyKernelConfiguration? { entries[key]?.configuration }
+
+    public mutating func store(_ configuration: NBodyKernelConfiguration, rate: Double, for key: Key, device: String) throws {
+        entries[key] = Entry(key: key, configuration: configuration, interactionsPerSecond: rate, device: device, tuned: Date())
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        let data = try encoder.encode(File(entries: entries.values.sorted { $0.device + $0.key.sizeClass < $1.device + $1.key.sizeClass }))
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try AtomicFile.write(data, to: url)
+        warning = nil
+    }
+}

@@ -1,0 +1,101 @@
+import Engine
+import Foundation
+import Testing
+
+@Suite("Kernel tuning and its cache", .serialized)
+struct TuningTests {
+    let directory: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tuning-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
+
+    func benchKernel(_ extra: [String]) throws -> [String: Int] {
+        let result = try CapitalEngineProcess.run(["bench", "--particles", "1000", "--repeats", "1", "--steps", "1", "--json"] + extra)
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let results = try #require(object["results"] as? [[String: Any]])
+        return try #require(results.first?["kernel"] as? [String: Int])
+    }
+
+    /// A cache entry written the way `tune` writes it, for the real device.
+    func writeCache(_ url: URL, uuidOverride: String? = nil, shape: NBodyKernelConfiguration) throws {
+        let instance = try Instance()
+        var device = try #require(try instance.physicalDevices().first?.description)
+        if let uuidOverride { device.uuid = uuidOverride }
+        var cache = TuningCache(url: url)
+        try cache.store(shape, rate: 1, for: TuningCache.Key(device: device, particleCount: 1000), device: device.name)
+    }
+
+    @Test func tuningPicksAVerifiedShapeAndRejectsAWrongOne() throws {
+        let cache = directory.appendingPathComponent("tuned.json")
+        let result = try CapitalEngineProcess.run(["tune", "--particles", "1000", "--budget", "1", "--tune-cache", cache.path],
+                                                  environment: ["CAPITALENGINE_TUNE_TEST_WRONG_CANDIDATE": "1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("[1/"))
+        #expect(result.stderr.contains("REJECTED: wrong results"))
+        #expect(result.stdout.contains("winner: workgroup"))
+        let data = try Data(contentsOf: cache)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let entries = try #require(object["entries"] as? [[String: Any]])
+        #expect(entries.count == 1)
+        // The winner is what bench now uses by itself.
+        let winner = try #require(entries[0]["configuration"] as? [String: Int])
+        #expect(try benchKernel(["--tune-cache", cache.path]) == winner)
+    }
+
+    @Test func runAndBenchUseTheCacheUnlessToldNot() throws {
+        let cache = directory.appendingPathComponent("reuse.json")
+        // A shape no default would pick, so its use is unmistakable.
+        try writeCache(cache, shape: NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 3, tileSize: 0))
+        #expect(try benchKernel(["--tune-cache", cache.path]) == ["workgroupSize": 64, "bodiesPerInvocation": 3, "tileSize": 0])
+        let run = try CapitalEngineProcess.run(["run", "--particles", "1000", "--steps", "2"], environment: ["CAPITALENGINE_TUNE_CACHE": cache.path])
+        #expect(run.stderr.contains("kernel: workgroup 64, 3 bodies/invocation, no shared tile"))
+        #expect(try benchKernel(["--tune-cache", cache.path, "--no-tune-cache"]) != ["workgroupSize": 64, "bodiesPerInvocation": 3, "tileSize": 0])
+    }
+
+    @Test func anotherDevicesEntryIsNotUsed() throws {
+        let cache = directory.appendingPathComponent("foreign.json")
+        try writeCache(cache, uuidOverride: "00000000-0000-0000-0000-0000000000aa",
+                       shape: NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 3, tileSize: 0))
+        #expect(try benchKernel(["--tune-cache", cache.path]) != ["workgroupSize": 64, "bodiesPerInvocation": 3, "tileSize": 0])
+    }
+
+    @Test func aCorruptCacheIsIgnoredWithAWarning() throws {
+        let cache = directory.appendingPathComponent("corrupt.json")
+        try Data("{ not json".utf8).write(to: cache)
+        let result = try CapitalEngineProcess.run(["run", "--particles", "100", "--steps", "1", "--tune-cache", cache.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("is not a CapitalEngine tuning cache; ignoring it"))
+        // tune replaces it with a valid file.
+        let tuned = try CapitalEngineProcess.run(["tune", "--particles", "100", "--budget", "0.5", "--tune-cache", cache.path])
+        #expect(tuned.status == 0, "\(tuned.stderr)")
+        #expect(TuningCache(url: cache).warning == nil)
+    }
+
+    @Test func theComparisonScriptFlagsARegression() throws {
+        let fast = directory.appendingPathComponent("fast.json"), slow = directory.appendingPathComponent("slow.json")
+        for (file, kernel) in [(fast, "32,16,0"), (slow, "32,1,0")] {
+            let result = try CapitalEngineProcess.run(["bench", "--particles", "1024", "--repeats", "3", "--json", "--kernel", kernel])
+            #expect(result.status == 0)
+            try Data(result.stdout.utf8).write(to: file)
+        }
+        func compare(_ a: URL, _ b: URL) throws -> (Int32, String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("scripts/compare-bench.py")
+            process.arguments = ["python3", script.path, a.path, b.path]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, output)
+        }
+        let (status, output) = try compare(fast, slow)
+        #expect(status == 1 && output.contains("REGRESSION"), "\(output)")
+        let (same, _) = try compare(fast, fast)
+        #expect(same == 0)
+    }
+}
