@@ -36,6 +36,12 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup(title: "Tuning") var tuning: TuneCacheOptions
 
+    @Flag(help: "Tune each N first (as `tune` does, storing the winner), then measure the winner.")
+    var tune = false
+
+    @Option(help: "With --tune: seconds of tuning per N.")
+    var tuneBudget: Double = 30
+
     @OptionGroup var deviceOptions: DeviceOptions
 
     func validate() throws {
@@ -45,6 +51,9 @@ struct BenchCommand: ParsableCommand {
         }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
+        if tune && kernel != nil { throw ValidationError("--tune and --kernel both choose the kernel; use one") }
+        if tune && tuning.noTuneCache { throw ValidationError("--tune stores its result in the tuning cache; drop --no-tune-cache") }
+        guard tuneBudget > 0 else { throw ValidationError("--tune-budget must be positive") }
     }
 
     func run() throws {
@@ -57,6 +66,18 @@ struct BenchCommand: ParsableCommand {
             }
             var results: [BenchResult] = []
             for n in particles {
+                if tune && kernel == nil {
+                    let tuner = KernelTuner(device: context.device, particleCount: n, parameters: physics.parameters)
+                    let (winner, trials) = tuner.tune(budget: tuneBudget) { index, total, trial in
+                        Console.note("tune N=\(n) [\(index)/\(total)] \(trial.configuration): "
+                            + (trial.rejection.map { "REJECTED: \($0)" } ?? scientific(trial.interactionsPerSecond ?? 0)))
+                    }
+                    if let winner, let best = trials.first(where: { $0.configuration == winner }) {
+                        var cache = TuningCache(url: tuning.url)
+                        try cache.store(winner, rate: best.interactionsPerSecond ?? 0,
+                                        for: TuningCache.Key(device: device, particleCount: n), device: device.name)
+                    }
+                }
                 let state = InitialModel.plummer.generate(count: n, seed: seed, gravity: physics.gravity)
                 let workload = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters,
                                                  configuration: kernel?.configuration

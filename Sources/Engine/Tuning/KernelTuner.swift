@@ -70,16 +70,12 @@ public struct KernelTuner {
             }
             let workload = try NBodyWorkload(device: device, state: InitialModel.plummer.generate(count: particleCount, seed: 12),
                                              parameters: parameters, configuration: configuration)
-            try workload.advance(steps: 1)  // warm-up
-            var steps = 1
-            var seconds = try timed(workload, steps: steps)
-            // Enough steps for a tenth of a second, so timer resolution does not decide.
-            if seconds < 0.1 {
-                steps = max(1, min(10_000, Int(0.1 / max(seconds / Double(steps), 1e-9))))
-                seconds = try timed(workload, steps: steps)
-            }
-            return Trial(configuration: configuration, error: error,
-                         interactionsPerSecond: workload.interactionsPerStep * Double(steps) / seconds)
+            let once = try timed(workload, steps: 1)  // warm-up, and a first estimate
+            // Three runs of about 0.05 s each; the median resists a busy host.
+            let steps = max(1, min(10_000, Int(0.05 / max(once, 1e-9))))
+            var rates: [Double] = []
+            for _ in 0..<3 { rates.append(workload.interactionsPerStep * Double(steps) / (try timed(workload, steps: steps))) }
+            return Trial(configuration: configuration, error: error, interactionsPerSecond: rates.sorted()[1])
         } catch {
             return Trial(configuration: configuration, rejection: "\(error)")
         }
