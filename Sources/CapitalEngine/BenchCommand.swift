@@ -28,7 +28,7 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var physics: PhysicsOptions
 
-    @Option(help: ArgumentHelp("Kernel shape to measure instead of the device's default: workgroup size, bodies per invocation, tile size, 0 for none (e.g. 256,2,256 or 32,32,0). It is verified against the CPU reference before it is timed.", valueName: "W,B,T"))
+    @Option(help: ArgumentHelp("Kernel shape to measure instead of the device's default: workgroup size, bodies per invocation, tile size, 0 for none (e.g. 256,2,256 or 32,32,0), and optionally invocations per body (128,1,0,4). It is verified against the CPU reference before it is timed.", valueName: "W,B,T"))
     var kernel: KernelShapeArgument?
 
     @Flag(help: "Print JSON.")
@@ -188,7 +188,10 @@ struct KernelShapeArgument: ExpressibleByArgument {
 
     init?(argument: String) {
         let parts = argument.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 3, let w = parts[0], let b = parts[1], let t = parts[2], w > 0, b > 0, t >= 0 else { return nil }
-        configuration = NBodyKernelConfiguration(workgroupSize: w, bodiesPerInvocation: b, tileSize: t)
+        guard parts.count == 3 || parts.count == 4, let w = parts[0], let b = parts[1], let t = parts[2], w > 0, b > 0, t >= 0
+        else { return nil }
+        let split = parts.count == 4 ? parts[3] : 1
+        guard let split, split >= 1 else { return nil }
+        configuration = NBodyKernelConfiguration(workgroupSize: w, bodiesPerInvocation: b, tileSize: t, invocationsPerBody: split)
     }
 }

@@ -130,6 +130,17 @@ struct DeviceSelectionTests {
         #expect(fine.problems(on: lavapipe, particleCount: 10_000_000).contains { $0.contains("maxStorageBufferRange") })
     }
 
+    @Test func cooperativeShapesAreChecked() {
+        let h100 = FabricatedDevices.nvidiaH100(index: 0)
+        let split = NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 0, invocationsPerBody: 4)
+        #expect(split.problems(on: h100, particleCount: 4096).isEmpty)
+        #expect(split.bodiesPerWorkgroup == 32)
+        #expect(split.workgroupCount(particleCount: 4096) == 128)
+        #expect(split.description == "workgroup 128, 4 invocations/body")
+        let uneven = NBodyKernelConfiguration(workgroupSize: 100, bodiesPerInvocation: 2, tileSize: 0, invocationsPerBody: 8)
+        #expect(uneven.problems(on: h100, particleCount: 4096).contains { $0.contains("multiple of 8") })
+    }
+
     @Test func vendorWordsAndDriverVersions() {
         #expect(Vendor(id: 0x10DE).name == "nvidia")
         #expect(Vendor(id: 0x1002).name == "amd")

@@ -32,6 +32,9 @@ struct NBodyGPUTests {
         NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 128),
         NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 4, tileSize: 100),
         NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 1, tileSize: 16),
+        NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 1, tileSize: 0, invocationsPerBody: 4),
+        NBodyKernelConfiguration(workgroupSize: 256, bodiesPerInvocation: 1, tileSize: 0, invocationsPerBody: 16),
+        NBodyKernelConfiguration(workgroupSize: 96, bodiesPerInvocation: 1, tileSize: 0, invocationsPerBody: 3),
     ])
     func shapesMatchReference(shape: NBodyKernelConfiguration) throws {
         let parameters = NBodyParameters(dt: 0.002, softening: 0.02)

@@ -10,20 +10,37 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     /// j-bodies staged in shared memory per pass (16 bytes each); 0 reads them straight
     /// from the buffer, which is faster on CPU drivers.
     public var tileSize: Int
+    /// Invocations cooperating on one body (`Shaders/nbody_step_split.comp`), for systems too
+    /// small to fill a GPU one body per invocation; 1 for the ordinary kernel.
+    public var invocationsPerBody: Int
 
-    public init(workgroupSize: Int, bodiesPerInvocation: Int, tileSize: Int) {
+    public init(workgroupSize: Int, bodiesPerInvocation: Int, tileSize: Int, invocationsPerBody: Int = 1) {
         self.workgroupSize = workgroupSize
         self.bodiesPerInvocation = bodiesPerInvocation
         self.tileSize = tileSize
+        self.invocationsPerBody = invocationsPerBody
+    }
+
+    enum CodingKeys: String, CodingKey { case workgroupSize, bodiesPerInvocation, tileSize, invocationsPerBody }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        workgroupSize = try c.decode(Int.self, forKey: .workgroupSize)
+        bodiesPerInvocation = try c.decode(Int.self, forKey: .bodiesPerInvocation)
+        tileSize = try c.decode(Int.self, forKey: .tileSize)
+        invocationsPerBody = try c.decodeIfPresent(Int.self, forKey: .invocationsPerBody) ?? 1
     }
 
     public var description: String {
-        "workgroup \(workgroupSize), \(bodiesPerInvocation) bodies/invocation, "
+        if invocationsPerBody > 1 { return "workgroup \(workgroupSize), \(invocationsPerBody) invocations/body" }
+        return "workgroup \(workgroupSize), \(bodiesPerInvocation) bodies/invocation, "
             + (tileSize == 0 ? "no shared tile" : "tile \(tileSize)")
     }
 
-    public var bodiesPerWorkgroup: Int { workgroupSize * bodiesPerInvocation }
-    public var sharedMemoryBytes: Int { tileSize * 16 }
+    public var bodiesPerWorkgroup: Int {
+        invocationsPerBody > 1 ? workgroupSize / invocationsPerBody : workgroupSize * bodiesPerInvocation
+    }
+    public var sharedMemoryBytes: Int { invocationsPerBody > 1 ? workgroupSize * 16 : tileSize * 16 }
 
     public func workgroupCount(particleCount: Int) -> Int {
         (particleCount + bodiesPerWorkgroup - 1) / bodiesPerWorkgroup
@@ -79,6 +96,13 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
         }
         if bodiesPerInvocation > 64 {
             problems.append("more than 64 bodies per invocation is not supported")
+        }
+        if invocationsPerBody > 1 {
+            if bodiesPerInvocation != 1 || workgroupSize % invocationsPerBody != 0 {
+                problems.append("with \(invocationsPerBody) invocations per body, bodies per invocation must be 1 and the workgroup size a multiple of \(invocationsPerBody)")
+            }
+        } else if invocationsPerBody < 1 {
+            problems.append("invocations per body must be at least 1")
         }
         let groups = workgroupCount(particleCount: particleCount)
         if groups > Int(limits.maxComputeWorkGroupCount.first ?? 0) {

@@ -43,16 +43,16 @@ public final class NBodyWorkload {
         self.configuration = configuration
         self.parameters = parameters
 
-        let shader = try ShaderModule(device: device, shader: .nbodyStep)
-        pipeline = try ComputePipeline(
-            device: device, shader: shader, storageBuffers: 2, pushConstantSize: MemoryLayout<PushConstants>.size,
-            specialization: [
-                .uint(0, UInt32(configuration.workgroupSize)),
-                .uint(1, UInt32(configuration.bodiesPerInvocation)),
-                .uint(2, UInt32(max(configuration.tileSize, 1))),
-                .bool(3, parameters.softening == 0),
-                .bool(4, configuration.tileSize == 0),
-            ])
+        let split = configuration.invocationsPerBody > 1
+        let shader = try ShaderModule(device: device, shader: split ? .nbodyStepSplit : .nbodyStep)
+        let specialization: [SpecializationConstant] = split
+            ? [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.invocationsPerBody)),
+               .uint(2, UInt32(configuration.workgroupSize)), .bool(3, parameters.softening == 0)]
+            : [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.bodiesPerInvocation)),
+               .uint(2, UInt32(max(configuration.tileSize, 1))), .bool(3, parameters.softening == 0),
+               .bool(4, configuration.tileSize == 0)]
+        pipeline = try ComputePipeline(device: device, shader: shader, storageBuffers: 2,
+                                       pushConstantSize: MemoryLayout<PushConstants>.size, specialization: specialization)
         let bytes = state.count * ParticleState.bytesPerParticle
         states = [try Buffer(device: device, size: bytes, usage: .deviceLocal),
                   try Buffer(device: device, size: bytes, usage: .deviceLocal)]

@@ -49,6 +49,15 @@ public struct KernelTuner {
                 }
             }
         }
+        // Small systems on GPUs: several invocations per body keep more of the GPU busy.
+        if description.type != .cpu && particleCount <= 65536 {
+            for workgroup in [64, 128, 256] where workgroup <= limit {
+                for split in [2, 4, 8, 16] {
+                    shapes.append(NBodyKernelConfiguration(workgroupSize: workgroup, bodiesPerInvocation: 1, tileSize: 0,
+                                                           invocationsPerBody: split))
+                }
+            }
+        }
         var seen = Set<NBodyKernelConfiguration>()
         return shapes.filter { seen.insert($0).inserted && $0.problems(on: description, particleCount: particleCount).isEmpty }
     }

@@ -1,0 +1,53 @@
+#version 450
+// The same step as nbody_step.comp with several invocations cooperating on one body
+// (GPU Gems 3, ch. 31): for small N there are too few bodies to fill a GPU one per
+// invocation, so SPLIT invocations each sum every SPLIT-th j-body and the partial
+// accelerations are added in shared memory.
+
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint SPLIT = 4;
+// Equal to the workgroup size: sizes the shared array of partial sums.
+layout(constant_id = 2) const uint WIDTH = 64;
+layout(constant_id = 3) const bool ZERO_SOFTENING = false;
+
+layout(std430, set = 0, binding = 0) readonly buffer Source { vec4 src[]; };
+layout(std430, set = 0, binding = 1) writeonly buffer Destination { vec4 dst[]; };
+
+layout(push_constant) uniform Parameters {
+    uint count;
+    float dt;
+    float softening2;
+    float gravity;
+} params;
+
+shared vec3 partial[WIDTH];
+
+void main() {
+    const uint lane = gl_LocalInvocationID.x;
+    const uint part = lane % SPLIT;
+    const uint i = gl_WorkGroupID.x * (WIDTH / SPLIT) + lane / SPLIT;
+    const vec3 position = i < params.count ? src[2 * i].xyz : vec3(0.0);
+
+    vec3 acceleration = vec3(0.0);
+    for (uint j = part; j < params.count; j += SPLIT) {
+        const vec4 body = src[2 * j];
+        const vec3 d = body.xyz - position;
+        const float r2 = dot(d, d) + params.softening2;
+        const float inv = inversesqrt(r2);
+        float s = body.w * inv * inv * inv;
+        if (ZERO_SOFTENING) { s = r2 > 0.0 ? s : 0.0; }
+        acceleration += d * s;
+    }
+    partial[lane] = acceleration;
+    barrier();
+
+    if (part == 0 && i < params.count) {
+        vec3 total = vec3(0.0);
+        for (uint k = 0; k < SPLIT; ++k) { total += partial[lane + k]; }
+        const vec4 p = src[2 * i];
+        const vec4 v = src[2 * i + 1];
+        const vec3 velocity = v.xyz + total * (params.gravity * params.dt);
+        dst[2 * i] = vec4(p.xyz + velocity * params.dt, p.w);
+        dst[2 * i + 1] = vec4(velocity, v.w);
+    }
+}
