@@ -48,17 +48,17 @@ struct TuningTests {
         let cache = directory.appendingPathComponent("reuse.json")
         // A shape no default would pick, so its use is unmistakable.
         try writeCache(cache, shape: NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 3, tileSize: 0))
-        #expect(try benchKernel(["--tune-cache", cache.path]) == ["workgroupSize": 64, "bodiesPerInvocation": 3, "tileSize": 0])
+        #expect(try benchKernel(["--tune-cache", cache.path]) == ["workgroupSize": 64, "bodiesPerInvocation": 3, "tileSize": 0, "invocationsPerBody": 1])
         let run = try CapitalEngineProcess.run(["run", "--particles", "1000", "--steps", "2"], environment: ["CAPITALENGINE_TUNE_CACHE": cache.path])
         #expect(run.stderr.contains("kernel: workgroup 64, 3 bodies/invocation, no shared tile"))
-        #expect(try benchKernel(["--tune-cache", cache.path, "--no-tune-cache"]) != ["workgroupSize": 64, "bodiesPerInvocation": 3, "tileSize": 0])
+        #expect(try benchKernel(["--tune-cache", cache.path, "--no-tune-cache"]) != ["workgroupSize": 64, "bodiesPerInvocation": 3, "tileSize": 0, "invocationsPerBody": 1])
     }
 
     @Test func anotherDevicesEntryIsNotUsed() throws {
         let cache = directory.appendingPathComponent("foreign.json")
         try writeCache(cache, uuidOverride: "00000000-0000-0000-0000-0000000000aa",
                        shape: NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 3, tileSize: 0))
-        #expect(try benchKernel(["--tune-cache", cache.path]) != ["workgroupSize": 64, "bodiesPerInvocation": 3, "tileSize": 0])
+        #expect(try benchKernel(["--tune-cache", cache.path]) != ["workgroupSize": 64, "bodiesPerInvocation": 3, "tileSize": 0, "invocationsPerBody": 1])
     }
 
     @Test func aCorruptCacheIsIgnoredWithAWarning() throws {
