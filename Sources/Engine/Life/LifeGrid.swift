@@ -1,0 +1,66 @@
+/// A W x H grid of cell states (0 dead, 1 alive, 2... dying in Generations rules), row-major,
+/// top row first; toroidal (edges wrap) unless bounded (dead beyond the edges).
+public struct LifeGrid: Sendable, Equatable {
+    public let width: Int
+    public let height: Int
+    public var cells: [UInt8]
+
+    public init(width: Int, height: Int, cells: [UInt8]? = nil) {
+        precondition(width >= 1 && height >= 1, "a grid needs at least one cell")
+        self.width = width
+        self.height = height
+        self.cells = cells ?? [UInt8](repeating: 0, count: width * height)
+        precondition(self.cells.count == width * height, "cells do not match \(width)x\(height)")
+    }
+
+    public subscript(x: Int, y: Int) -> UInt8 {
+        get { cells[y * width + x] }
+        set { cells[y * width + x] = newValue }
+    }
+
+    /// Cells in state 1.
+    public var population: Int { cells.reduce(0) { $0 + ($1 == 1 ? 1 : 0) } }
+
+    /// Places `pattern` with its top-left corner at (x, y); parts beyond the grid wrap.
+    public mutating func place(_ pattern: LifeGrid, atX x: Int, y: Int) {
+        for py in 0..<pattern.height {
+            for px in 0..<pattern.width {
+                let tx = ((x + px) % width + width) % width, ty = ((y + py) % height + height) % height
+                self[tx, ty] = pattern[px, py]
+            }
+        }
+    }
+}
+
+/// One generation on the CPU: the reference the GPU Life kernels are checked against.
+public enum LifeReference {
+    public static func step(_ grid: LifeGrid, rule: LifeRule, bounded: Bool = false) -> LifeGrid {
+        var next = grid
+        let w = grid.width, h = grid.height
+        for y in 0..<h {
+            for x in 0..<w {
+                var count = 0
+                for dy in -1...1 {
+                    for dx in -1...1 where dx != 0 || dy != 0 {
+                        var nx = x + dx, ny = y + dy
+                        if bounded {
+                            guard nx >= 0, nx < w, ny >= 0, ny < h else { continue }
+                        } else {
+                            nx = (nx + w) % w
+                            ny = (ny + h) % h
+                        }
+                        if grid.cells[ny * w + nx] == 1 { count += 1 }
+                    }
+                }
+                next.cells[y * w + x] = rule.next(grid.cells[y * w + x], liveNeighbours: count)
+            }
+        }
+        return next
+    }
+
+    public static func advance(_ grid: LifeGrid, rule: LifeRule, generations: Int, bounded: Bool = false) -> LifeGrid {
+        var current = grid
+        for _ in 0..<generations { current = step(current, rule: rule, bounded: bounded) }
+        return current
+    }
+}

@@ -1,0 +1,121 @@
+import Testing
+@testable import Engine
+
+@Suite("Life rules, RLE patterns and the CPU reference")
+struct LifeTests {
+    static let glider = "#N Glider\nx = 3, y = 3, rule = B3/S23\nbob$2bo$3o!\n"
+    static let gosperGun = """
+        #N Gosper glider gun
+        x = 36, y = 9, rule = B3/S23
+        24bo$22bobo$12b2o6b2o12b2o$11bo3bo4b2o12b2o$2o8bo5bo3b2o$2o8bo3bob2o4b
+        obo$10bo5bo7bo$11bo3bo$12b2o!
+        """
+
+    @Test("rule forms", arguments: [
+        ("B3/S23", "B3/S23", 2), ("b36/s23", "B36/S23", 2), ("B3678/S34678", "B3678/S34678", 2), ("B2/S", "B2/S", 2),
+        ("B2/S/C3", "B2/S/C3", 3), ("b2/s345/c4", "B2/S345/C4", 4), ("345/2/4", "B2/S345/C4", 4), ("23/3", "B3/S23", 2),
+        ("S23/B3", "B3/S23", 2), (" B3/S23 ", "B3/S23", 2),
+    ])
+    func ruleForms(text: String, canonical: String, states: Int) throws {
+        let rule = try LifeRule(parsing: text)
+        #expect(rule.description == canonical)
+        #expect(rule.states == states)
+    }
+
+    @Test(arguments: ["", "B3", "B9/S23", "B3/S23/C1", "X3/S23", "B33/S23", "B3/S23/C3/D4", "B3/B23"])
+    func malformedRulesShowTheAcceptedForms(text: String) {
+        do {
+            _ = try LifeRule(parsing: text)
+            Issue.record("'\(text)' was accepted")
+        } catch {
+            #expect(error.description.contains("accepted rule forms: B3/S23"))
+        }
+    }
+
+    @Test func generationsSemantics() {
+        let brain = LifeRule.briansBrain
+        #expect(brain.next(0, liveNeighbours: 2) == 1)
+        #expect(brain.next(0, liveNeighbours: 3) == 0)
+        #expect(brain.next(1, liveNeighbours: 2) == 2)  // S is empty: every live cell starts dying
+        #expect(brain.next(2, liveNeighbours: 2) == 0)  // C-1 becomes 0, whatever the neighbours
+        let starWars = try! LifeRule(parsing: "B2/S345/C4")
+        #expect(starWars.next(1, liveNeighbours: 4) == 1)
+        #expect(starWars.next(2, liveNeighbours: 2) == 3)
+        #expect(starWars.next(3, liveNeighbours: 2) == 0)
+        // Two-state rules die at once.
+        #expect(LifeRule.conway.next(1, liveNeighbours: 1) == 0)
+    }
+
+    @Test func aBlinkerHasPeriodTwo() throws {
+        var grid = LifeGrid(width: 5, height: 5)
+        for x in 1...3 { grid[x, 2] = 1 }
+        let once = LifeReference.step(grid, rule: .conway)
+        #expect(once != grid)
+        #expect((1...3).allSatisfy { once[2, $0] == 1 })
+        #expect(LifeReference.step(once, rule: .conway) == grid)
+    }
+
+    @Test func aGliderMovesOneCellDiagonallyEveryFourGenerationsAndWraps() throws {
+        let glider = try RLEFile.parse(Self.glider)
+        #expect(glider.comments == ["N Glider"])
+        #expect(glider.rule == .conway)
+        var grid = LifeGrid(width: 8, height: 8)
+        grid.place(glider.grid, atX: 2, y: 2)
+        var moved = LifeGrid(width: 8, height: 8)
+        moved.place(glider.grid, atX: 3, y: 3)
+        #expect(LifeReference.advance(grid, rule: .conway, generations: 4) == moved)
+        // Across the torus and back: 8 cells in 32 generations.
+        #expect(LifeReference.advance(grid, rule: .conway, generations: 32) == grid)
+        #expect(grid.population == 5)
+    }
+
+    @Test func theGosperGunFiresAGliderEveryThirtyGenerations() throws {
+        let gun = try RLEFile.parse(Self.gosperGun)
+        var grid = LifeGrid(width: 120, height: 120)
+        grid.place(gun.grid, atX: 10, y: 10)
+        #expect(grid.population == 36)
+        var current = grid
+        for period in 1...3 {
+            current = LifeReference.advance(current, rule: .conway, generations: 30)
+            #expect(current.population == 36 + 5 * period, "after \(30 * period) generations")
+        }
+    }
+
+    @Test func rleRoundTrips() throws {
+        var random = SeededGenerator(seed: 4)
+        for rule in [LifeRule.conway, LifeRule.briansBrain, try LifeRule(parsing: "B2/S345/C60")] {
+            var grid = LifeGrid(width: 97, height: 13)
+            for i in grid.cells.indices where random.uniform() < 0.3 {
+                grid.cells[i] = UInt8(1 + Int(random.next() % UInt64(rule.states - 1)))
+            }
+            // Trailing empty rows and a leading empty row are kept by the header's size.
+            for x in 0..<97 { grid[x, 0] = 0; grid[x, 12] = 0 }
+            let text = RLEFile.write(grid, rule: rule, comments: ["round trip"])
+            #expect(text.split(separator: "\n").allSatisfy { $0.count <= 70 })
+            let parsed = try RLEFile.parse(text)
+            #expect(parsed.grid == grid, "\(rule)")
+            #expect(parsed.rule == rule)
+        }
+        let gun = try RLEFile.parse(Self.gosperGun)
+        #expect(try RLEFile.parse(RLEFile.write(gun.grid, rule: .conway)).grid == gun.grid)
+    }
+
+    @Test("malformed RLE names the line and column", arguments: [
+        ("x = 3\nbo!", "line 1, column 1: the header needs both x and y"),
+        ("x = 3, y = 3, rule = B9/S23\nbo!", "line 1, column 14: invalid rule 'B9/S23'"),
+        ("x = 2, y = 1\n3o!", "line 2, column 2: the pattern is larger than its header's x = 2, y = 1"),
+        ("x = 3, y = 1\nbzo!", "line 2, column 2: unknown character 'z'"),
+        ("x = 3, y = 2\nbo$\nobo", "line 3, column 1: the pattern does not end with '!'"),
+        ("x = 3, y = 1, rule = B3/S23\nAB!", "states above 1 in a two-state rule"),
+        ("x = 3, y = 1, width = 3\no!", "line 1, column 14: unknown header field 'width'"),
+        ("#C only a comment\n", "no header line"),
+    ])
+    func malformedRLE(text: String, expected: String) {
+        do {
+            _ = try RLEFile.parse(text)
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect(error.description.contains(expected), "\(error)")
+        }
+    }
+}
