@@ -18,6 +18,11 @@ struct RunCommand: ParsableCommand {
             says how many steps ran, and the exit status is 0. A second signal aborts at once.
             """)
 
+    @Option(help: "The simulation: nbody (default) or life (cellular automata).")
+    var workload: WorkloadChoice = .nbody
+
+    @OptionGroup(title: "Life workload") var life: LifeOptions
+
     @OptionGroup var initial: InitialStateOptions
     @OptionGroup var physics: PhysicsOptions
 
@@ -46,7 +51,16 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         guard steps >= 0 else { throw ValidationError("--steps must be zero or more, got \(steps)") }
-        if let output { try checkWritableOutput(output, option: "--output") }
+        if let output {
+            if workload == .life {
+                guard ["rle", "npy"].contains(URL(fileURLWithPath: output).pathExtension.lowercased()) else {
+                    throw ValidationError("--output for Life must name a .rle or .npy file, got '\(output)'")
+                }
+                try checkWritableDirectory(of: output, option: "--output")
+            } else {
+                try checkWritableOutput(output, option: "--output")
+            }
+        }
         if let checkpoint { try checkWritableOutput(checkpoint, option: "--checkpoint") }
         guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be zero or more") }
         if checkpointEvery > 0 && checkpoint == nil { throw ValidationError("--checkpoint-every needs --checkpoint FILE.npy") }
@@ -54,6 +68,10 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        if workload == .life {
+            try withEngine(deviceOptions) { log in try runLife(log: log) }
+            return
+        }
         try withEngine(deviceOptions) { log in
             var parameters = physics.parameters
             var firstStep = 0

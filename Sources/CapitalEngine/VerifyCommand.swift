@@ -12,6 +12,11 @@ struct VerifyCommand: ParsableCommand {
             magnitude of the reference. Exits with 2 when any error exceeds --tolerance.
             """)
 
+    @Option(help: "The simulation: nbody (default) or life (exact comparison).")
+    var workload: WorkloadChoice = .nbody
+
+    @OptionGroup(title: "Life workload") var life: LifeOptions
+
     @OptionGroup var initial: InitialStateOptions
     @OptionGroup var physics: PhysicsOptions
 
@@ -30,6 +35,29 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         var passed = true
+        if workload == .life {
+            try withEngine(deviceOptions) { log in
+                let rule = try life.rule.map { try LifeRule(parsing: $0) } ?? .conway
+                var grid = LifeGrid(width: life.size.width, height: life.size.height)
+                var random = SeededGenerator(seed: initial.seed)
+                for i in grid.cells.indices where random.uniform() < life.density {
+                    grid.cells[i] = UInt8(1 + Int(random.next() % UInt64(rule.states - 1)))
+                }
+                let context = try makeContext(deviceOptions, log: log)
+                let gpuWorkload = try LifeWorkload(device: context.device, grid: grid, rule: rule, bounded: life.bounded)
+                try gpuWorkload.advance(generations: steps)
+                let gpu = try gpuWorkload.download()
+                let cpu = LifeReference.advance(grid, rule: rule, generations: steps, bounded: life.bounded)
+                let differing = zip(gpu.cells, cpu.cells).filter { $0 != $1 }.count
+                let device = context.device.description
+                print("device: [\(device.index)] \(device.name) (\(device.driverText))")
+                print("Life \(rule) on \(grid.width)x\(grid.height), \(steps) generations: \(differing) cells differ from the CPU reference")
+                passed = differing == 0
+                print(passed ? "PASS (bit-exact)" : "FAIL")
+            }
+            if !passed { throw ExitStatus.verificationFailed }
+            return
+        }
         try withEngine(deviceOptions) { log in
             let state = try initial.makeState(gravity: physics.gravity)
             let context = try makeContext(deviceOptions, log: log)

@@ -43,6 +43,12 @@ public enum AtomicFile {
 public struct FileError: Error, CustomStringConvertible, Equatable {
     public var path: String
     public var problem: String
+
+    public init(path: String, problem: String) {
+        self.path = path
+        self.problem = problem
+    }
+
     public var description: String { "\(path): \(problem)" }
 }
 

@@ -185,3 +185,16 @@ public struct NPYError: Error, CustomStringConvertible, Equatable {
         init(_ text: String) { self.text = text }
     }
 }
+
+extension NPYFile {
+    /// A cellular-automaton grid as `.npy`: uint8, C order, shape (H, W).
+    public static func encode(_ grid: LifeGrid) -> Data {
+        var header = "{'descr': '|u1', 'fortran_order': False, 'shape': (\(grid.height), \(grid.width)), }"
+        let unpadded = 10 + header.utf8.count + 1
+        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        var data = Data(magic + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)])
+        data.append(Data(header.utf8))
+        data.append(contentsOf: grid.cells)
+        return data
+    }
+}

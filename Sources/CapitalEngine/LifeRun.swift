@@ -1,0 +1,135 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+/// Which simulation `run` and `verify` drive.
+enum WorkloadChoice: String, ExpressibleByArgument, CaseIterable {
+    case nbody, life
+}
+
+/// Options of the Life workload (`--workload life`).
+struct LifeOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Grid size (Life).", valueName: "WxH"))
+    var size: GridSize = GridSize(width: 256, height: 256)
+
+    @Option(help: ArgumentHelp("Rule (Life): B3/S23 (Conway), B36/S23, B2/S/C3 (Brian's Brain), Golly's 345/2/4, ... Default: the RLE file's rule, else B3/S23.", valueName: "rule"))
+    var rule: String?
+
+    @Flag(help: "Dead cells beyond the edges instead of a torus (Life).")
+    var bounded = false
+
+    @Option(help: "Share of live cells in a random start (Life, without --init).")
+    var density: Double = 0.3
+
+    @Option(help: ArgumentHelp("Where the RLE pattern's top-left corner goes (Life; default: centred).", valueName: "X,Y"))
+    var at: String?
+
+    @Flag(help: "Stop when the grid stops changing or repeats with period 2 (Life).")
+    var stopWhenStable = false
+
+    func validate() throws {
+        guard density >= 0 && density <= 1 else { throw ValidationError("--density must be between 0 and 1") }
+        if let rule { do { _ = try LifeRule(parsing: rule) } catch { throw ValidationError("\(error)") } }
+        if let at, position(at) == nil { throw ValidationError("--at takes X,Y, got '\(at)'") }
+    }
+
+    func position(_ text: String) -> (x: Int, y: Int)? {
+        let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let x = parts[0], let y = parts[1] else { return nil }
+        return (x, y)
+    }
+}
+
+extension RunCommand {
+    /// `run --workload life`: generations on the GPU, summary with the population.
+    func runLife(log: ValidationLog?) throws {
+        var rule = try life.rule.map { try LifeRule(parsing: $0) }
+        var grid = LifeGrid(width: life.size.width, height: life.size.height)
+        if let initFile = initial.initFile {
+            guard initFile.lowercased().hasSuffix(".rle") else { throw EngineError.invalidInput("--init for Life takes an .rle file, got '\(initFile)'") }
+            let text: String
+            do { text = try String(contentsOfFile: initFile, encoding: .utf8) } catch {
+                throw FileError(path: initFile, problem: "cannot be read")
+            }
+            let pattern: RLEFile.Pattern
+            do { pattern = try RLEFile.parse(text) } catch { throw FileError(path: initFile, problem: error.description) }
+            guard pattern.grid.width <= grid.width, pattern.grid.height <= grid.height else {
+                throw FileError(path: initFile, problem: "the pattern (\(pattern.grid.width)x\(pattern.grid.height)) is larger than the grid (\(grid.width)x\(grid.height)); raise --size")
+            }
+            rule = rule ?? pattern.rule
+            let origin = life.at.flatMap(life.position) ?? ((grid.width - pattern.grid.width) / 2, (grid.height - pattern.grid.height) / 2)
+            grid.place(pattern.grid, atX: origin.x, y: origin.y)
+        } else {
+            var random = SeededGenerator(seed: initial.seed)
+            for i in grid.cells.indices where random.uniform() < life.density { grid.cells[i] = 1 }
+        }
+        let chosenRule = rule ?? .conway
+        if let highest = grid.cells.max(), Int(highest) >= chosenRule.states {
+            throw EngineError.invalidInput("the pattern uses state \(highest), which \(chosenRule) does not have")
+        }
+        let context = try makeContext(deviceOptions, log: log)
+        let workload = try LifeWorkload(device: context.device, grid: grid, rule: chosenRule, bounded: life.bounded)
+        let device = context.device.description
+        Console.note("device: [\(device.index)] \(device.name) (\(device.type), \(device.driverText))")
+        Console.note("Life \(chosenRule) on \(grid.width)x\(grid.height) \(life.bounded ? "bounded" : "torus"), \(steps) generations")
+
+        StopSignal.install()
+        let progress = ProgressReporter(total: steps, enabled: !quiet)
+        let started = Date()
+        var done = 0
+        var stable: String?
+        var previous: [LifeGrid] = [grid]
+        var batch = 1
+        while done < steps && StopSignal.requested == nil {
+            let count = life.stopWhenStable ? 1 : min(batch, steps - done)
+            let batchStart = Date()
+            try workload.advance(generations: count)
+            done += count
+            progress.update(done: done)
+            if life.stopWhenStable {
+                let now = try workload.download()
+                if now == previous.last { stable = "still life (unchanged) at generation \(done)"; break }
+                if previous.count >= 2 && now == previous[previous.count - 2] { stable = "period 2 at generation \(done)"; break }
+                previous = Array((previous + [now]).suffix(2))
+            }
+            let perStep = max(Date().timeIntervalSince(batchStart) / Double(count), 1e-7)
+            batch = max(1, min(100_000, Int(0.25 / perStep)))
+        }
+        progress.finish()
+        let wall = Date().timeIntervalSince(started)
+        let final = try workload.download()
+        if let output {
+            let url = URL(fileURLWithPath: output)
+            if url.pathExtension.lowercased() == "rle" {
+                try AtomicFile.write(Data(RLEFile.write(final, rule: chosenRule, comments: ["CapitalEngine, generation \(done)"]).utf8), to: url)
+            } else {
+                try AtomicFile.write(NPYFile.encode(final), to: url)
+            }
+        }
+        if let signal = StopSignal.requested, done < steps { print("stopped: \(StopSignal.name(signal)) after \(done) of \(steps) generations") }
+        if let stable { print("stable: \(stable)") }
+        print("generations: \(done)")
+        print("population: \(final.population)")
+        print("wall time: \(fixed(wall, 3)) s")
+        if done > 0 { print("cell updates/s: \(scientific(Double(grid.width * grid.height) * Double(done) / wall)) (wall clock)") }
+        if let output { print("output: \(output)") }
+    }
+}
+
+/// `WxH` for a Life grid: any size from 1x1 up to what the device's buffers hold.
+struct GridSize: ExpressibleByArgument {
+    var width: Int
+    var height: Int
+
+    init(width: Int, height: Int) {
+        self.width = width
+        self.height = height
+    }
+
+    init?(argument: String) {
+        let parts = argument.lowercased().split(separator: "x").map { Int($0) }
+        guard parts.count == 2, let w = parts[0], let h = parts[1], (1...1 << 20).contains(w), (1...1 << 20).contains(h) else { return nil }
+        width = w
+        height = h
+    }
+}

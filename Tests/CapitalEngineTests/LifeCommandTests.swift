@@ -1,0 +1,79 @@
+import Engine
+import Foundation
+import Testing
+
+@Suite("run and verify --workload life", .serialized)
+struct LifeCommandTests {
+    let directory: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("life-cli-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
+
+    func write(_ name: String, _ text: String) throws -> URL {
+        let url = directory.appendingPathComponent(name)
+        try Data(text.utf8).write(to: url)
+        return url
+    }
+
+    @Test func theGosperGunFromAnRLEFile() throws {
+        let gun = try write("gun.rle", """
+            #N Gosper glider gun
+            x = 36, y = 9, rule = B3/S23
+            24bo$22bobo$12b2o6b2o12b2o$11bo3bo4b2o12b2o$2o8bo5bo3b2o$2o8bo3bob2o4b
+            obo$10bo5bo7bo$11bo3bo$12b2o!
+
+            """)
+        let rle = directory.appendingPathComponent("after.rle"), npy = directory.appendingPathComponent("after.npy")
+        for output in [rle, npy] {
+            let result = try CapitalEngineProcess.run(["run", "--workload", "life", "--init", gun.path, "--size", "120x100",
+                                                       "--steps", "60", "--output", output.path, "--validate"])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("generations: 60"))
+            #expect(result.stdout.contains("population: 46"))
+        }
+        // The RLE output is the CPU reference's grid, and reads back.
+        var start = LifeGrid(width: 120, height: 100)
+        start.place(try RLEFile.parse(String(contentsOf: gun, encoding: .utf8)).grid, atX: 42, y: 45)
+        let expected = LifeReference.advance(start, rule: .conway, generations: 60)
+        #expect(try RLEFile.parse(String(contentsOf: rle, encoding: .utf8)).grid == expected)
+        // The .npy is uint8, shape (H, W), row-major.
+        let bytes = try Data(contentsOf: npy)
+        #expect(String(decoding: bytes[10..<80], as: UTF8.self).contains("'descr': '|u1', 'fortran_order': False, 'shape': (100, 120)"))
+        #expect(Array(bytes.suffix(120 * 100)) == expected.cells)
+    }
+
+    @Test func stopWhenStableNamesThePeriod() throws {
+        let blinker = try write("blinker.rle", "x = 3, y = 1\n3o!\n")
+        let result = try CapitalEngineProcess.run(["run", "--workload", "life", "--init", blinker.path, "--size", "16x16",
+                                                   "--steps", "1000", "--stop-when-stable"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("stable: period 2 at generation 2"))
+        let block = try write("block.rle", "x = 2, y = 2\n2o$2o!\n")
+        let still = try CapitalEngineProcess.run(["run", "--workload", "life", "--init", block.path, "--size", "8x8",
+                                                  "--steps", "1000", "--stop-when-stable"])
+        #expect(still.stdout.contains("stable: still life (unchanged) at generation 1"))
+    }
+
+    @Test func badPatternsAndRulesAreClearErrors() throws {
+        let broken = try write("broken.rle", "x = 3, y = 1\nbzo!\n")
+        let result = try CapitalEngineProcess.run(["run", "--workload", "life", "--init", broken.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("broken.rle: line 2, column 2: unknown character 'z'"))
+        let rule = try CapitalEngineProcess.run(["run", "--workload", "life", "--rule", "B9/S23"])
+        #expect(rule.status == 64)
+        #expect(rule.stderr.contains("accepted rule forms"))
+        let big = try write("big.rle", "x = 40, y = 1\n40o!\n")
+        let tooBig = try CapitalEngineProcess.run(["run", "--workload", "life", "--init", big.path, "--size", "32x32"])
+        #expect(tooBig.status == 1)
+        #expect(tooBig.stderr.contains("larger than the grid"))
+    }
+
+    @Test func verifyIsBitExactForGenerationsRules() throws {
+        let result = try CapitalEngineProcess.run(["verify", "--workload", "life", "--rule", "B2/S/C3", "--size", "77x33",
+                                                   "--steps", "25", "--bounded", "--validate"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("0 cells differ"))
+        #expect(result.stdout.contains("PASS (bit-exact)"))
+    }
+}
