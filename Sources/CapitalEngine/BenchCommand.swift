@@ -17,6 +17,15 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Particle counts to measure (several allowed, e.g. --particles 16384 65536).", valueName: "N"))
     var particles: [Int] = [16384]
 
+    @Option(help: "What to measure: nbody (default) or life (cell updates/s).")
+    var workload: WorkloadChoice = .nbody
+
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Life grid sizes to measure.", valueName: "WxH"))
+    var grid: [GridSize] = [GridSize(width: 1024, height: 1024), GridSize(width: 2048, height: 2048), GridSize(width: 4096, height: 4096)]
+
+    @Option(help: ArgumentHelp("Life rule to measure.", valueName: "rule"))
+    var rule: String = "B3/S23"
+
     @Option(help: "Timed repeats per N.")
     var repeats: Int = 5
 
@@ -46,6 +55,10 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         guard !particles.isEmpty else { throw ValidationError("--particles needs at least one value") }
+        if workload == .life {
+            do { _ = try LifeRule(parsing: rule) } catch { throw ValidationError("\(error)") }
+            guard !grid.isEmpty else { throw ValidationError("--grid needs at least one size") }
+        }
         for n in particles where n < 1 || n > 1 << 28 {
             throw ValidationError("--particles values must be between 1 and \(1 << 28), got \(n)")
         }
@@ -57,6 +70,10 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        if workload == .life {
+            try withEngine(deviceOptions) { log in try benchLife(log: log) }
+            return
+        }
         try withEngine(deviceOptions) { log in
             let context = try makeContext(deviceOptions, log: log)
             let device = context.device.description
@@ -134,6 +151,51 @@ struct BenchCommand: ParsableCommand {
         guard comparison.worst <= 1e-4 else {
             throw EngineError.unsupported("kernel shape \(configuration) computes wrong results on this device "
                 + "(relative error \(scientific(comparison.worst)) against the CPU reference at N=\(n)); not timing it")
+        }
+    }
+
+    /// Cell updates per second of the byte-per-cell Life kernel for each `--grid`.
+    private func benchLife(log: ValidationLog?) throws {
+        let lifeRule = try LifeRule(parsing: rule)
+        let context = try makeContext(deviceOptions, log: log)
+        let device = context.device.description
+        if !json { print("device: [\(device.index)] \(device.name) (\(device.driverText)); Life \(lifeRule), byte per cell") }
+        struct LifeResult: Encodable {
+            var width: Int
+            var height: Int
+            var generationsPerRepeat: Int
+            var repeats: Int
+            var cellUpdatesPerSecond: Summary
+        }
+        var results: [LifeResult] = []
+        for size in grid {
+            var random = SeededGenerator(seed: seed)
+            var start = LifeGrid(width: size.width, height: size.height)
+            for i in start.cells.indices where random.uniform() < 0.3 { start.cells[i] = 1 }
+            let workload = try LifeWorkload(device: context.device, grid: start, rule: lifeRule)
+            func timed(_ generations: Int) throws -> Double {
+                let begin = Date()
+                return try workload.advance(generations: generations) ?? Date().timeIntervalSince(begin)
+            }
+            _ = try timed(1)
+            let perGeneration = try timed(1)
+            let generations = steps ?? max(1, min(100_000, Int(0.5 / max(perGeneration, 1e-9))))
+            var rates: [Double] = []
+            for _ in 0..<repeats { rates.append(workload.cellsPerGeneration * Double(generations) / (try timed(generations))) }
+            let result = LifeResult(width: size.width, height: size.height, generationsPerRepeat: generations, repeats: repeats,
+                                    cellUpdatesPerSecond: Summary(rates))
+            results.append(result)
+            if !json {
+                let r = result.cellUpdatesPerSecond
+                print("\(size.width)x\(size.height): \(scientific(r.median)) cell updates/s (min \(scientific(r.min)), max \(scientific(r.max))), \(generations) generations x \(repeats)")
+            }
+        }
+        if json {
+            struct Report: Encodable { var device: String; var driver: String; var rule: String; var results: [LifeResult] }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(Report(device: device.name, driver: device.driverText, rule: lifeRule.description,
+                                                             results: results)), as: UTF8.self))
         }
     }
 

@@ -76,4 +76,16 @@ struct LifeCommandTests {
         #expect(result.stdout.contains("0 cells differ"))
         #expect(result.stdout.contains("PASS (bit-exact)"))
     }
+
+    @Test func benchReportsCellUpdatesPerSecond() throws {
+        let result = try CapitalEngineProcess.run(["bench", "--workload", "life", "--grid", "64x48", "100x30", "--repeats", "2",
+                                                   "--steps", "3", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["rule"] as? String == "B3/S23")
+        let results = try #require(object["results"] as? [[String: Any]])
+        #expect(results.map { $0["width"] as? Int } == [64, 100])
+        let rate = try #require(results[0]["cellUpdatesPerSecond"] as? [String: Double])
+        #expect(rate["median"]! > 0)
+    }
 }

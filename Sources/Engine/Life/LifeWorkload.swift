@@ -13,6 +13,7 @@ public final class LifeWorkload {
     private let steps: [DescriptorSet]
     private var current = 0
     private let commands: CommandBuffer
+    private let timestamps: TimestampQueryPool?
     private let staging: Buffer
     private let readback: Buffer
     private static let tile = 16
@@ -46,6 +47,7 @@ public final class LifeWorkload {
         steps = [try DescriptorSet(pipeline: pipeline, buffers: [states[0], states[1]]),
                  try DescriptorSet(pipeline: pipeline, buffers: [states[1], states[0]])]
         commands = try CommandBuffer(device: device)
+        timestamps = device.description.supportsComputeTimestamps ? try TimestampQueryPool(device: device, count: 2) : nil
         staging = try Buffer(device: device, size: bytes, usage: .upload)
         readback = try Buffer(device: device, size: bytes, usage: .readback)
         try upload(grid)
@@ -67,16 +69,20 @@ public final class LifeWorkload {
     }
 
     /// Runs `generations` generations in one submission.
-    public func advance(generations: Int) throws {
-        guard generations > 0 else { return }
+    /// - Returns: the GPU time they took, from timestamps, or nil where the device has none.
+    @discardableResult
+    public func advance(generations: Int) throws -> Double? {
+        guard generations > 0 else { return nil }
         let constants = PushConstants(
             width: UInt32(width), height: UInt32(height), states: UInt32(rule.states),
             birthMask: rule.birth.reduce(0) { $0 | (1 << UInt32($1)) },
             survivalMask: rule.survival.reduce(0) { $0 | (1 << UInt32($1)) })
         var index = current
         try commands.record { encoder in
+            if let timestamps { encoder.resetQueries(timestamps) }
             encoder.barrier(.transferToCompute)
             encoder.barrier(.computeToCompute)
+            timestamps.map { encoder.writeTimestamp($0, index: 0) }
             encoder.bind(pipeline)
             encoder.pushConstants(constants)
             for generation in 0..<generations {
@@ -85,10 +91,15 @@ public final class LifeWorkload {
                 encoder.dispatch((stride + Self.tile - 1) / Self.tile, (height + Self.tile - 1) / Self.tile)
                 index = 1 - index
             }
+            timestamps.map { encoder.writeTimestamp($0, index: 1) }
         }
         try device.submitAndWait(commands)
         current = index
+        return try timestamps?.seconds(from: 0, to: 1)
     }
+
+    /// Cell updates per generation.
+    public var cellsPerGeneration: Double { Double(width) * Double(height) }
 
     public func download() throws -> LifeGrid {
         try commands.record { encoder in
