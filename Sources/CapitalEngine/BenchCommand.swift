@@ -5,7 +5,7 @@ import Foundation
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure N-body throughput with GPU timestamps.",
+        abstract: "Measure throughput with GPU timestamps: N-body interactions/s, or Life cell updates/s.",
         discussion: """
             For each N: one warm-up run, then --repeats timed runs of --steps steps each, timed \
             with GPU timestamp queries (host time where the device has none). Reports the median \

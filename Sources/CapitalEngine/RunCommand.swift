@@ -6,7 +6,7 @@ import Present
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Simulate an N-body system on the GPU.",
+        abstract: "Run a simulation on the GPU: N-body gravity, or cellular automata with --workload life.",
         discussion: """
             Starts from a built-in model (--model, --seed, --particles) or a state file (--init), \
             runs --steps steps, shows progress on stderr and prints a summary with steps/s, \

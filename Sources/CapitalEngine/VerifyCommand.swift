@@ -5,7 +5,7 @@ import Foundation
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check the GPU against the CPU reference: a driver's first correctness test.",
+        abstract: "Check the GPU against the CPU reference (N-body or Life): a driver's first correctness test.",
         discussion: """
             Runs --steps steps on the GPU and on the float64 CPU reference from the same state and \
             prints the maximum and RMS error of positions and velocities, relative to the RMS \
