@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Present
 
 /// Which simulation `run` and `verify` drive.
 enum WorkloadChoice: String, ExpressibleByArgument, CaseIterable {
@@ -67,8 +68,15 @@ extension RunCommand {
         if let highest = grid.cells.max(), Int(highest) >= chosenRule.states {
             throw EngineError.invalidInput("the pattern uses state \(highest), which \(chosenRule) does not have")
         }
-        let context = try makeContext(deviceOptions, log: log)
+        if !view.headless && !(ProcessInfo.processInfo.environment["DISPLAY"] ?? "").isEmpty {
+            Console.note("note: the Life workload has no window yet; use --png or --frames to see it")
+        }
+        let drawing = view.png != nil || view.frames != nil
+        let context = try makeContext(deviceOptions, log: log, graphics: drawing)
         let workload = try LifeWorkload(device: context.device, grid: grid, rule: chosenRule, bounded: life.bounded)
+        let offscreen = drawing ? try OffscreenRenderer(device: context.device, width: view.imageSize.width, height: view.imageSize.height) : nil
+        var sequence = try view.frames.map { try FrameSequence(directory: $0) }
+        if let offscreen, sequence != nil { try sequence!.write(try offscreen.render(workload)) }
         let device = context.device.description
         Console.note("device: [\(device.index)] \(device.name) (\(device.type), \(device.driverText))")
         Console.note("Life \(chosenRule) on \(grid.width)x\(grid.height) \(life.bounded ? "bounded" : "torus"), \(steps) generations")
@@ -81,11 +89,13 @@ extension RunCommand {
         var previous: [LifeGrid] = [grid]
         var batch = 1
         while done < steps && StopSignal.requested == nil {
-            let count = life.stopWhenStable ? 1 : min(batch, steps - done)
+            var count = life.stopWhenStable ? 1 : min(batch, steps - done)
+            if sequence != nil { count = min(count, view.every - done % view.every) }
             let batchStart = Date()
             try workload.advance(generations: count)
             done += count
             progress.update(done: done)
+            if let offscreen, sequence != nil, done % view.every == 0 { try sequence!.write(try offscreen.render(workload)) }
             if life.stopWhenStable {
                 let now = try workload.download()
                 if now == previous.last { stable = "still life (unchanged) at generation \(done)"; break }
@@ -98,6 +108,7 @@ extension RunCommand {
         progress.finish()
         let wall = Date().timeIntervalSince(started)
         let final = try workload.download()
+        if let offscreen, let png = view.png { try offscreen.render(workload).write(to: URL(fileURLWithPath: png)) }
         if let output {
             let url = URL(fileURLWithPath: output)
             if url.pathExtension.lowercased() == "rle" {
@@ -113,6 +124,8 @@ extension RunCommand {
         print("wall time: \(fixed(wall, 3)) s")
         if done > 0 { print("cell updates/s: \(scientific(Double(grid.width * grid.height) * Double(done) / wall)) (wall clock)") }
         if let output { print("output: \(output)") }
+        if let png = view.png { print("png: \(png)") }
+        if let sequence { print("frames: \(sequence.next) PNG files in \(sequence.directory.path)") }
     }
 }
 

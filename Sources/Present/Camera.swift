@@ -27,6 +27,19 @@ public struct Camera: Sendable, Equatable {
         self.init(distance: Float(max(4 * rms, 1)))
     }
 
+    /// A camera looking straight down on a W x H grid in the z = 0 plane, framing all of it.
+    public static func topDown(gridWidth: Int, gridHeight: Int, aspect: Float) -> Camera {
+        let fov: Float = 45 * .pi / 180
+        let needed = max(Float(gridHeight), Float(gridWidth) / aspect) * 1.04
+        var camera = Camera(distance: needed / (2 * tan(fov / 2)))
+        camera.yaw = 0
+        camera.pitch = 0
+        return camera
+    }
+
+    /// World units visible from top to bottom at the origin's depth.
+    public var visibleHeight: Float { 2 * distance * tan(fieldOfView / 2) }
+
     public mutating func reset() {
         self = Camera(distance: homeDistance)
     }

@@ -30,10 +30,40 @@ public final class OffscreenRenderer {
 
     /// Draws the workload's current state as the camera sees it.
     public func render(_ workload: NBodyWorkload, camera: Camera, speedScale: Float) throws -> PNGImage {
-        try commands.record { encoder in
+        try render { encoder in
             try renderer.record(&encoder, framebuffer: framebuffer.handle, width: width, height: height,
                                 state: workload.currentStateBuffer, particleCount: workload.particleCount,
                                 camera: camera, speedScale: speedScale)
+        }
+    }
+
+    /// Draws every live or dying cell of a Life grid as a point, seen straight from above.
+    public func render(_ life: LifeWorkload) throws -> PNGImage {
+        let cells = try cellRenderer()
+        let camera = Camera.topDown(gridWidth: life.width, gridHeight: life.height, aspect: Float(width) / Float(height))
+        let pixelsPerCell = Float(height) / camera.visibleHeight
+        return try render { encoder in
+            try cells.record(&encoder, framebuffer: cellFramebuffer!.handle, width: width, height: height,
+                             state: life.currentStateBuffer, count: life.width * life.height, camera: camera,
+                             pointSize: max(1, pixelsPerCell * 0.85), extra: (Float(life.width), Float(life.height), Float(life.rule.states)))
+        }
+    }
+
+    private var cells: ParticleRenderer?
+    private var cellFramebuffer: Framebuffer?
+
+    private func cellRenderer() throws -> ParticleRenderer {
+        if let cells { return cells }
+        let made = try ParticleRenderer(device: device, format: VK_FORMAT_R8G8B8A8_UNORM,
+                                        finalLayout: VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, style: .cells)
+        cellFramebuffer = try Framebuffer(device: device, renderPass: made.renderPass, view: image.view, width: width, height: height)
+        cells = made
+        return made
+    }
+
+    private func render(_ draw: (inout CommandEncoder) throws -> Void) throws -> PNGImage {
+        try commands.record { encoder in
+            try draw(&encoder)
             var region = VkBufferImageCopy()
             region.imageSubresource = VkImageSubresourceLayers(aspectMask: VK_IMAGE_ASPECT_COLOR_BIT.rawValue,
                                                                mipLevel: 0, baseArrayLayer: 0, layerCount: 1)

@@ -16,16 +16,24 @@ public final class ParticleRenderer {
     private var sets: [ObjectIdentifier: DescriptorSet] = [:]
     public var pointSize: Float
 
-    /// Matches the vertex shader's push-constant block.
+    /// Matches the vertex shaders' push-constant blocks: the camera, the point size, and three
+    /// values of the style's own (speed scale for particles; width, height, states for cells).
     struct CameraConstants: BitwiseCopyable {
         var viewProjection: (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>)
         var pointSize: Float
-        var speedScale: Float
-        var padding: SIMD2<Float> = .zero
+        var extra: (Float, Float, Float)
+    }
+
+    /// What the points stand for.
+    enum Style {
+        /// N-body particles, coloured by speed.
+        case particles
+        /// Cells of a Life grid (one byte each), coloured by state.
+        case cells
     }
 
     /// - Parameter finalLayout: `PRESENT_SRC_KHR` for a swapchain, `TRANSFER_SRC_OPTIMAL` to copy out.
-    init(device: Device, format: VkFormat, finalLayout: VkImageLayout, pointSize: Float = 3) throws {
+    init(device: Device, format: VkFormat, finalLayout: VkImageLayout, pointSize: Float = 3, style: Style = .particles) throws {
         self.device = device
         self.format = format
         // A point wider than one pixel needs the largePoints feature.
@@ -34,7 +42,7 @@ public final class ParticleRenderer {
         do {
             layout = try PipelineLayout(device: device, storageBuffers: 1, pushConstantSize: MemoryLayout<CameraConstants>.size,
                                         stages: VK_SHADER_STAGE_VERTEX_BIT.rawValue)
-            let vertex = try ShaderModule(device: device, shader: .particlesVertex)
+            let vertex = try ShaderModule(device: device, shader: style == .particles ? .particlesVertex : .lifeCellsVertex)
             let fragment = try ShaderModule(device: device, shader: .particlesFragment)
             pipeline = try ParticleRenderer.makePipeline(device: device, renderPass: renderPass, layout: layout,
                                                          vertex: vertex, fragment: fragment)
@@ -53,6 +61,13 @@ public final class ParticleRenderer {
     /// from `state`, after the compute writes to it.
     func record(_ encoder: inout CommandEncoder, framebuffer: VkFramebuffer, width: Int, height: Int,
                 state: Buffer, particleCount: Int, camera: Camera, speedScale: Float) throws {
+        try record(&encoder, framebuffer: framebuffer, width: width, height: height, state: state, count: particleCount,
+                   camera: camera, pointSize: pointSize, extra: (speedScale, 0, 0))
+    }
+
+    /// Records the render pass for `count` points whose style-specific constants are `extra`.
+    func record(_ encoder: inout CommandEncoder, framebuffer: VkFramebuffer, width: Int, height: Int,
+                state: Buffer, count: Int, camera: Camera, pointSize: Float, extra: (Float, Float, Float)) throws {
         let set = try descriptorSet(for: state)
         encoder.barrier(.computeToVertex)
         var clear = VkClearValue()
@@ -77,8 +92,8 @@ public final class ParticleRenderer {
         encoder.pushConstants(CameraConstants(
             viewProjection: (SIMD4(m[0], m[1], m[2], m[3]), SIMD4(m[4], m[5], m[6], m[7]),
                              SIMD4(m[8], m[9], m[10], m[11]), SIMD4(m[12], m[13], m[14], m[15])),
-            pointSize: pointSize, speedScale: speedScale))
-        vkCmdDraw(encoder.handle, UInt32(particleCount), 1, 0, 0)
+            pointSize: device.description.supportsLargePoints ? pointSize : 1, extra: extra))
+        vkCmdDraw(encoder.handle, UInt32(count), 1, 0, 0)
         vkCmdEndRenderPass(encoder.handle)
     }
 

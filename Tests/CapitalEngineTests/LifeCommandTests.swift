@@ -88,4 +88,16 @@ struct LifeCommandTests {
         let rate = try #require(results[0]["cellUpdatesPerSecond"] as? [String: Double])
         #expect(rate["median"]! > 0)
     }
+
+    @Test func pngAndFramesOfTheGrid() throws {
+        let png = directory.appendingPathComponent("life.png"), frames = directory.appendingPathComponent("life-frames")
+        let result = try CapitalEngineProcess.run(["run", "--workload", "life", "--size", "64x32", "--density", "0.3", "--steps", "6",
+                                                   "--png", png.path, "--frames", frames.path, "--every", "2",
+                                                   "--window", "128x64", "--validate"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.stderr.contains("validation"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: frames.path).sorted()
+            == ["frame_000000.png", "frame_000001.png", "frame_000002.png", "frame_000003.png"])
+        #expect(try Data(contentsOf: png).prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+    }
 }

@@ -125,3 +125,32 @@ struct OffscreenRenderingTests {
         #expect(Camera(fitting: InitialModel.plummer.generate(count: 500, seed: 1)).distance > 2)
     }
 }
+
+@Suite("Life cells drawn as points", .serialized)
+struct LifeRenderingTests {
+    @Test func liveCellsAppearWhereTheGridPutsThemAndDeadOnesDoNot() throws {
+        let log = ValidationLog(echo: nil)
+        var grid = LifeGrid(width: 20, height: 10)
+        grid[2, 3] = 1
+        grid[17, 8] = 1
+        do {
+            let context = try ComputeContext(instanceOptions: InstanceOptions(validation: true), validationLog: log, graphics: true)
+            let life = try LifeWorkload(device: context.device, grid: grid, rule: .conway)
+            let image = try OffscreenRenderer(device: context.device, width: 200, height: 100).render(life)
+            let camera = Camera.topDown(gridWidth: 20, gridHeight: 10, aspect: 2)
+            func lit(_ x: Int, _ y: Int) throws -> Bool {
+                // Cell (x, y) sits at (x - W/2 + 0.5, H/2 - y - 0.5) in the z = 0 plane.
+                let p = try #require(camera.project(SIMD3(Float(x) - 10 + 0.5, 5 - Float(y) - 0.5, 0), width: 200, height: 100))
+                let pixel = image.pixel(x: Int(p.x), y: Int(p.y))
+                return max(pixel.r, pixel.g, pixel.b) > 12
+            }
+            #expect(try lit(2, 3))
+            #expect(try lit(17, 8))
+            #expect(try !lit(10, 5))
+            var count = 0
+            for y in 0..<100 { for x in 0..<200 where max(image.pixel(x: x, y: y).r, image.pixel(x: x, y: y).g) > 12 { count += 1 } }
+            #expect(count > 2 && count < 2 * 120, "\(count) lit pixels for two cells")
+        }
+        #expect(log.messages.isEmpty, "\(log.messages)")
+    }
+}

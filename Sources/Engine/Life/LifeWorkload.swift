@@ -82,6 +82,7 @@ public final class LifeWorkload {
             if let timestamps { encoder.resetQueries(timestamps) }
             encoder.barrier(.transferToCompute)
             encoder.barrier(.computeToCompute)
+            if device.queueSupportsGraphics { encoder.barrier(.vertexToCompute) }
             timestamps.map { encoder.writeTimestamp($0, index: 0) }
             encoder.bind(pipeline)
             encoder.pushConstants(constants)
@@ -97,6 +98,9 @@ public final class LifeWorkload {
         current = index
         return try timestamps?.seconds(from: 0, to: 1)
     }
+
+    /// The buffer holding the current generation, for drawing it where it lies.
+    package var currentStateBuffer: Buffer { states[current] }
 
     /// Cell updates per generation.
     public var cellsPerGeneration: Double { Double(width) * Double(height) }
