@@ -140,9 +140,7 @@ struct GridSize: ExpressibleByArgument {
     }
 
     init?(argument: String) {
-        let parts = argument.lowercased().split(separator: "x").map { Int($0) }
-        guard parts.count == 2, let w = parts[0], let h = parts[1], (1...1 << 20).contains(w), (1...1 << 20).contains(h) else { return nil }
-        width = w
-        height = h
+        guard let size = parseSize(argument, range: 1...1 << 20) else { return nil }
+        (width, height) = size
     }
 }

@@ -66,11 +66,16 @@ struct WindowSize: ExpressibleByArgument, Equatable {
     }
 
     init?(argument: String) {
-        let parts = argument.lowercased().split(separator: "x").map { Int($0) }
-        guard parts.count == 2, let w = parts[0], let h = parts[1], (16...16384).contains(w), (16...16384).contains(h) else { return nil }
-        width = w
-        height = h
+        guard let size = parseSize(argument, range: 16...16384) else { return nil }
+        (width, height) = size
     }
+}
+
+/// `WxH` with both sides within `range`.
+func parseSize(_ text: String, range: ClosedRange<Int>) -> (width: Int, height: Int)? {
+    let parts = text.lowercased().split(separator: "x").map { Int($0) }
+    guard parts.count == 2, let w = parts[0], let h = parts[1], range.contains(w), range.contains(h) else { return nil }
+    return (w, h)
 }
 
 enum PresentModeChoice: String, ExpressibleByArgument, CaseIterable {

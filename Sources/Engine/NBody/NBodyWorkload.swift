@@ -9,16 +9,7 @@ public final class NBodyWorkload {
     public let configuration: NBodyKernelConfiguration
     public var parameters: NBodyParameters
 
-    private let pipeline: ComputePipeline
-    private let states: [Buffer]
-    /// `steps[k]` reads `states[k]` and writes `states[1 - k]`.
-    private let steps: [DescriptorSet]
-    /// Which of ``states`` holds the current state.
-    private var current = 0
-    private let commands: CommandBuffer
-    private let timestamps: TimestampQueryPool?
-    private let staging: Buffer
-    private let readback: Buffer
+    private let state: PingPongState
 
     /// Matches the shader's push-constant block.
     private struct PushConstants: BitwiseCopyable {
@@ -51,80 +42,38 @@ public final class NBodyWorkload {
             : [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.bodiesPerInvocation)),
                .uint(2, UInt32(max(configuration.tileSize, 1))), .bool(3, parameters.softening == 0),
                .bool(4, configuration.tileSize == 0)]
-        pipeline = try ComputePipeline(device: device, shader: shader, storageBuffers: 2,
-                                       pushConstantSize: MemoryLayout<PushConstants>.size, specialization: specialization)
-        let bytes = state.count * ParticleState.bytesPerParticle
-        states = [try Buffer(device: device, size: bytes, usage: .deviceLocal),
-                  try Buffer(device: device, size: bytes, usage: .deviceLocal)]
-        steps = [try DescriptorSet(pipeline: pipeline, buffers: [states[0], states[1]]),
-                 try DescriptorSet(pipeline: pipeline, buffers: [states[1], states[0]])]
-        commands = try CommandBuffer(device: device)
-        timestamps = device.description.supportsComputeTimestamps ? try TimestampQueryPool(device: device, count: 2) : nil
-        staging = try Buffer(device: device, size: bytes, usage: .upload)
-        readback = try Buffer(device: device, size: bytes, usage: .readback)
+        let pipeline = try ComputePipeline(device: device, shader: shader, storageBuffers: 2,
+                                           pushConstantSize: MemoryLayout<PushConstants>.size, specialization: specialization)
+        self.state = try PingPongState(device: device, pipeline: pipeline, bytes: state.count * ParticleState.bytesPerParticle)
         try upload(state)
     }
 
     /// Replaces the simulation state.
     public func upload(_ state: ParticleState) throws {
         precondition(state.count == particleCount, "state has \(state.count) particles, workload \(particleCount)")
-        try state.values.withUnsafeBytes { try staging.write($0) }
-        try commands.record { encoder in
-            // Earlier steps may still read or write the buffer being overwritten.
-            encoder.barrier(.computeToTransfer)
-            encoder.copy(from: staging, to: states[current], size: staging.size)
-            encoder.barrier(.transferToCompute)
-        }
-        try device.submitAndWait(commands)
+        try state.values.withUnsafeBytes { try self.state.upload($0) }
     }
 
     /// Runs `count` steps in one submission and waits for them.
     /// - Returns: the GPU time they took, from timestamps, or nil where the device has none.
     @discardableResult
     public func advance(steps count: Int) throws -> Double? {
-        guard count > 0 else { return nil }
-        let groups = configuration.workgroupCount(particleCount: particleCount)
         let constants = PushConstants(
             count: UInt32(particleCount), dt: parameters.dt,
             softening2: parameters.softening * parameters.softening, gravity: parameters.gravity)
-        var index = current
-        try commands.record { encoder in
-            if let timestamps { encoder.resetQueries(timestamps) }
-            // Order this batch after uploads, readbacks, drawing and the previous batch's last step.
-            encoder.barrier(.transferToCompute)
-            encoder.barrier(.computeToCompute)
-            if device.queueSupportsGraphics { encoder.barrier(.vertexToCompute) }
-            timestamps.map { encoder.writeTimestamp($0, index: 0) }
-            encoder.bind(pipeline)
-            encoder.pushConstants(constants)
-            for step in 0..<count {
-                if step > 0 { encoder.barrier(.computeToCompute) }
-                encoder.bind(steps[index])
-                encoder.dispatch(groups)
-                index = 1 - index
-            }
-            timestamps.map { encoder.writeTimestamp($0, index: 1) }
-        }
-        try device.submitAndWait(commands)
-        current = index
-        return try timestamps?.seconds(from: 0, to: 1)
+        return try state.advance(steps: count, constants: constants,
+                                 groups: (configuration.workgroupCount(particleCount: particleCount), 1))
     }
 
     /// Copies the current state back to the host.
     public func download() throws -> ParticleState {
-        try commands.record { encoder in
-            encoder.barrier(.computeToTransfer)
-            encoder.copy(from: states[current], to: readback, size: readback.size)
-            encoder.barrier(.transferToHost)
-        }
-        try device.submitAndWait(commands)
-        var state = ParticleState(count: particleCount)
-        try state.values.withUnsafeMutableBytes { try readback.read(into: $0) }
-        return state
+        var result = ParticleState(count: particleCount)
+        try result.values.withUnsafeMutableBytes { try state.download(into: $0) }
+        return result
     }
 
     /// The buffer holding the current state, for drawing it where it lies.
-    package var currentStateBuffer: Buffer { states[current] }
+    package var currentStateBuffer: Buffer { state.currentBuffer }
 
     /// Pair interactions per step, N^2 by the CUDA nbody sample's convention.
     public var interactionsPerStep: Double { Double(particleCount) * Double(particleCount) }
