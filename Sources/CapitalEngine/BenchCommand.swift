@@ -84,16 +84,8 @@ struct BenchCommand: ParsableCommand {
             var results: [BenchResult] = []
             for n in particles {
                 if tune && kernel == nil {
-                    let tuner = KernelTuner(device: context.device, particleCount: n, parameters: physics.parameters)
-                    let (winner, trials) = tuner.tune(budget: tuneBudget) { index, total, trial in
-                        Console.note("tune N=\(n) [\(index)/\(total)] \(trial.configuration): "
-                            + (trial.rejection.map { "REJECTED: \($0)" } ?? scientific(trial.interactionsPerSecond ?? 0)))
-                    }
-                    if let winner, let best = trials.first(where: { $0.configuration == winner }) {
-                        var cache = TuningCache(url: tuning.url)
-                        try cache.store(winner, rate: best.interactionsPerSecond ?? 0,
-                                        for: TuningCache.Key(device: device, particleCount: n), device: device.name)
-                    }
+                    _ = try tuning.tuneAndStore(on: context.device, particleCount: n, parameters: physics.parameters,
+                                                budget: tuneBudget, label: "tune N=\(n) ")
                 }
                 let state = InitialModel.plummer.generate(count: n, seed: seed, gravity: physics.gravity)
                 let workload = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters,
@@ -130,9 +122,7 @@ struct BenchCommand: ParsableCommand {
                     apiVersion: device.apiVersion.description, uuid: device.uuid,
                     timing: device.supportsComputeTimestamps ? "gpu-timestamps" : "host-clock",
                     parameters: physics.parameters, results: results)
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                try printJSON(report)
             }
         }
     }
@@ -192,10 +182,7 @@ struct BenchCommand: ParsableCommand {
         }
         if json {
             struct Report: Encodable { var device: String; var driver: String; var rule: String; var results: [LifeResult] }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(Report(device: device.name, driver: device.driverText, rule: lifeRule.description,
-                                                             results: results)), as: UTF8.self))
+            try printJSON(Report(device: device.name, driver: device.driverText, rule: lifeRule.description, results: results))
         }
     }
 

@@ -34,9 +34,7 @@ struct DevicesCommand: ParsableCommand {
                     selectionError: selectionError.map { "\($0)" },
                     devices: zip(descriptions, drmMatch.matches).map { DeviceReport(description: $0, node: $1.description) },
                     drmDevices: drmDevices, drmDevicesWithoutVulkan: drmMatch.unclaimed)
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                try printJSON(report)
             } else {
                 printTable(descriptions, selected: selected, loader: Instance.loaderVersion(), drm: drmDevices, match: drmMatch)
             }

@@ -24,10 +24,8 @@ struct DoctorCommand: ParsableCommand {
     func run() throws {
         let diagnosis = SetupDoctor(verify: !noVerify).diagnose()
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             struct Report: Encodable { var works: Bool; var findings: [Finding] }
-            print(String(decoding: try encoder.encode(Report(works: diagnosis.works, findings: diagnosis.findings)), as: UTF8.self))
+            try printJSON(Report(works: diagnosis.works, findings: diagnosis.findings))
         } else {
             for finding in diagnosis.findings {
                 let mark = switch finding.status {

@@ -102,8 +102,7 @@ extension RunCommand {
                 if previous.count >= 2 && now == previous[previous.count - 2] { stable = "period 2 at generation \(done)"; break }
                 previous = Array((previous + [now]).suffix(2))
             }
-            let perStep = max(Date().timeIntervalSince(batchStart) / Double(count), 1e-7)
-            batch = max(1, min(100_000, Int(0.25 / perStep)))
+            batch = nextBatchSize(lastBatch: count, took: Date().timeIntervalSince(batchStart), limit: 100_000)
         }
         progress.finish()
         let wall = Date().timeIntervalSince(started)

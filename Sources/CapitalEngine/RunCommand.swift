@@ -152,10 +152,7 @@ struct RunCommand: ParsableCommand {
                     if let checkpointURL, checkpointEvery > 0, done % checkpointEvery == 0, done < steps {
                         try Checkpoint(step: done, parameters: parameters, state: try workload.download()).write(to: checkpointURL)
                     }
-                    // Aim for batches of about a quarter second: few submissions, live progress,
-                    // and a prompt stop on a signal.
-                    let perStep = max(Date().timeIntervalSince(batchStart) / Double(count), 1e-7)
-                    batch = max(1, min(10_000, Int(0.25 / perStep)))
+                    batch = nextBatchSize(lastBatch: count, took: Date().timeIntervalSince(batchStart), limit: 10_000)
                 }
                 if let offscreen, let png = view.png {
                     try offscreen.render(workload, camera: camera, speedScale: speed).write(to: URL(fileURLWithPath: png))

@@ -19,6 +19,28 @@ struct TuneCacheOptions: ParsableArguments {
         if let warning = cache.warning { Console.note("warning: \(warning)") }
         return cache.lookup(TuningCache.Key(device: device, particleCount: particleCount))
     }
+
+    /// Tunes for `particleCount`, reporting every trial on stderr (each line starting with
+    /// `label`), and stores the fastest verified shape in the cache.
+    /// - Returns: the winning trial and all trials.
+    func tuneAndStore(on device: Device, particleCount: Int, parameters: NBodyParameters, budget: Double,
+                      label: String = "") throws -> (winner: KernelTuner.Trial, trials: [KernelTuner.Trial]) {
+        var tuner = KernelTuner(device: device, particleCount: particleCount, parameters: parameters)
+        tuner.includeWrongCandidate = ProcessInfo.processInfo.environment["CAPITALENGINE_TUNE_TEST_WRONG_CANDIDATE"] == "1"
+        let (winner, trials) = tuner.tune(budget: budget) { index, total, trial in
+            let outcome = trial.rejection.map { "REJECTED: \($0)" }
+                ?? "\(scientific(trial.interactionsPerSecond ?? 0)) interactions/s (verified, error \(scientific(trial.error ?? 0, digits: 2)))"
+            Console.note("\(label)[\(index)/\(total)] \(trial.configuration): \(outcome)")
+        }
+        guard let winner, let best = trials.first(where: { $0.configuration == winner && $0.rejection == nil }) else {
+            throw EngineError.unsupported("no candidate kernel computed correct results on \(device.description.name)")
+        }
+        var store = TuningCache(url: url)
+        if let warning = store.warning { Console.note("warning: \(warning); it will be replaced") }
+        try store.store(winner, rate: best.interactionsPerSecond ?? 0,
+                        for: TuningCache.Key(device: device.description, particleCount: particleCount), device: device.description.name)
+        return (best, trials)
+    }
 }
 
 struct TuneCommand: ParsableCommand {
@@ -54,21 +76,10 @@ struct TuneCommand: ParsableCommand {
         try withEngine(deviceOptions) { log in
             let context = try makeContext(deviceOptions, log: log)
             let device = context.device.description
-            var tuner = KernelTuner(device: context.device, particleCount: particles)
-            tuner.includeWrongCandidate = ProcessInfo.processInfo.environment["CAPITALENGINE_TUNE_TEST_WRONG_CANDIDATE"] == "1"
             Console.note("tuning for [\(device.index)] \(device.name), N=\(particles), budget \(fixed(budget, 0)) s")
-            let (winner, trials) = tuner.tune(budget: budget) { index, total, trial in
-                let outcome = trial.rejection.map { "REJECTED: \($0)" }
-                    ?? "\(scientific(trial.interactionsPerSecond ?? 0)) interactions/s (verified, error \(scientific(trial.error ?? 0, digits: 2)))"
-                Console.note("[\(index)/\(total)] \(trial.configuration): \(outcome)")
-            }
-            guard let winner, let best = trials.first(where: { $0.configuration == winner && $0.rejection == nil }) else {
-                throw EngineError.unsupported("no candidate kernel computed correct results on \(device.name)")
-            }
-            var store = TuningCache(url: cache.url)
-            if let warning = store.warning { Console.note("warning: \(warning); it will be replaced") }
-            try store.store(winner, rate: best.interactionsPerSecond ?? 0,
-                            for: TuningCache.Key(device: device, particleCount: particles), device: device.name)
+            let (best, trials) = try cache.tuneAndStore(on: context.device, particleCount: particles,
+                                                        parameters: NBodyParameters(), budget: budget)
+            let winner = best.configuration
             let baseline = trials.first { $0.rejection == nil }
             if json {
                 struct Report: Encodable {
@@ -78,10 +89,7 @@ struct TuneCommand: ParsableCommand {
                     var cache: String
                     var trials: [KernelTuner.Trial]
                 }
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(Report(device: device.name, particles: particles, winner: winner,
-                                                                 cache: cache.url.path, trials: trials)), as: UTF8.self))
+                try printJSON(Report(device: device.name, particles: particles, winner: winner, cache: cache.url.path, trials: trials))
             } else {
                 print("winner: \(winner): \(scientific(best.interactionsPerSecond ?? 0)) interactions/s"
                       + (baseline.map { " (default: \(scientific($0.interactionsPerSecond ?? 0)))" } ?? ""))
