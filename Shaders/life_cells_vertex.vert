@@ -1,6 +1,7 @@
 #version 450
 // Draws each live or dying cell of a Life grid as a point sprite, straight from the
-// simulation's buffer (one byte per cell, four per word): vertex i is cell i.
+// simulation's buffer (a byte per cell, four per word; or bit-packed, 32 per word): vertex i
+// is cell i.
 
 layout(std430, set = 0, binding = 0) readonly buffer Cells { uint word[]; };
 
@@ -11,6 +12,8 @@ layout(push_constant) uniform Camera {
     float width;
     float height;
     float states;
+    // 8 (bytes kernel) or 1 (bit-packed kernels).
+    float bitsPerCell;
 } camera;
 
 layout(location = 0) out vec3 colour;
@@ -19,8 +22,10 @@ void main() {
     const uint w = uint(camera.width);
     const uint x = uint(gl_VertexIndex) % w;
     const uint y = uint(gl_VertexIndex) / w;
-    const uint stride = (w + 3u) / 4u;
-    const uint state = (word[y * stride + x / 4u] >> (8u * (x % 4u))) & 0xFFu;
+    const uint bits = uint(camera.bitsPerCell);
+    const uint perWord = 32u / bits;
+    const uint stride = (w + perWord - 1u) / perWord;
+    const uint state = (word[y * stride + x / perWord] >> (bits * (x % perWord))) & ((1u << bits) - 1u);
     if (state == 0u) {
         // Dead: outside the clip volume, so nothing is drawn.
         gl_Position = vec4(2.0, 2.0, 2.0, 1.0);

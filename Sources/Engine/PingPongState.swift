@@ -51,6 +51,11 @@ final class PingPongState {
     /// Runs `count` steps in one submission and waits for them.
     /// - Returns: the GPU time they took, from timestamps, or nil where the device has none.
     func advance<Constants: BitwiseCopyable>(steps count: Int, constants: Constants, groups: (x: Int, y: Int)) throws -> Double? {
+        try advance(steps: count, constants: { _ in constants }, groups: groups)
+    }
+
+    /// Runs `count` steps in one submission, step `k` with push constants `constants(k)`.
+    func advance<Constants: BitwiseCopyable>(steps count: Int, constants: (Int) -> Constants, groups: (x: Int, y: Int)) throws -> Double? {
         guard count > 0 else { return nil }
         var index = current
         try commands.record { encoder in
@@ -61,9 +66,9 @@ final class PingPongState {
             if device.queueSupportsGraphics { encoder.barrier(.vertexToCompute) }
             timestamps.map { encoder.writeTimestamp($0, index: 0) }
             encoder.bind(pipeline)
-            encoder.pushConstants(constants)
             for step in 0..<count {
                 if step > 0 { encoder.barrier(.computeToCompute) }
+                encoder.pushConstants(constants(step))
                 encoder.bind(steps[index])
                 encoder.dispatch(groups.x, groups.y)
                 index = 1 - index

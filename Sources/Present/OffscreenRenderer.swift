@@ -45,7 +45,7 @@ public final class OffscreenRenderer {
         return try render { encoder in
             try cells.record(&encoder, framebuffer: cellFramebuffer!.handle, width: width, height: height,
                              state: life.currentStateBuffer, count: life.width * life.height, camera: camera,
-                             pointSize: max(1, pixelsPerCell * 0.85), extra: (Float(life.width), Float(life.height), Float(life.rule.states)))
+                             pointSize: max(1, pixelsPerCell * 0.85), extra: (Float(life.width), Float(life.height), Float(life.rule.states), Float(life.bitsPerCell)))
         }
     }
 

@@ -17,18 +17,19 @@ public final class ParticleRenderer {
     public var pointSize: Float
 
     /// Matches the vertex shaders' push-constant blocks: the camera, the point size, and three
-    /// values of the style's own (speed scale for particles; width, height, states for cells).
+    /// values of the style's own (speed scale for particles; width, height, states, bits per
+    /// cell for cells).
     struct CameraConstants: BitwiseCopyable {
         var viewProjection: (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>)
         var pointSize: Float
-        var extra: (Float, Float, Float)
+        var extra: (Float, Float, Float, Float)
     }
 
     /// What the points stand for.
     enum Style {
         /// N-body particles, coloured by speed.
         case particles
-        /// Cells of a Life grid (one byte each), coloured by state.
+        /// Cells of a Life grid (a byte or a bit each), coloured by state.
         case cells
     }
 
@@ -62,12 +63,13 @@ public final class ParticleRenderer {
     func record(_ encoder: inout CommandEncoder, framebuffer: VkFramebuffer, width: Int, height: Int,
                 state: Buffer, particleCount: Int, camera: Camera, speedScale: Float) throws {
         try record(&encoder, framebuffer: framebuffer, width: width, height: height, state: state, count: particleCount,
-                   camera: camera, pointSize: pointSize, extra: (speedScale, 0, 0))
+                   camera: camera, pointSize: pointSize, extra: (speedScale, 0, 0, 0))
     }
 
     /// Records the render pass for `count` points whose style-specific constants are `extra`.
     func record(_ encoder: inout CommandEncoder, framebuffer: VkFramebuffer, width: Int, height: Int,
-                state: Buffer, count: Int, camera: Camera, pointSize: Float, extra: (Float, Float, Float)) throws {
+                state: Buffer, count: Int, camera: Camera, pointSize: Float, extra: (Float, Float, Float, Float),
+                firstVertex: Int = 0) throws {
         let set = try descriptorSet(for: state)
         encoder.barrier(.computeToVertex)
         var clear = VkClearValue()
@@ -93,7 +95,7 @@ public final class ParticleRenderer {
             viewProjection: (SIMD4(m[0], m[1], m[2], m[3]), SIMD4(m[4], m[5], m[6], m[7]),
                              SIMD4(m[8], m[9], m[10], m[11]), SIMD4(m[12], m[13], m[14], m[15])),
             pointSize: device.description.supportsLargePoints ? pointSize : 1, extra: extra))
-        vkCmdDraw(encoder.handle, UInt32(count), 1, 0, 0)
+        vkCmdDraw(encoder.handle, UInt32(count), 1, UInt32(firstVertex), 0)
         vkCmdEndRenderPass(encoder.handle)
     }
 

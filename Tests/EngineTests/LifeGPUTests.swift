@@ -31,6 +31,59 @@ struct LifeGPUTests {
         #expect(context.instance.validationLog?.messages.isEmpty == true)
     }
 
+    static let twoStateRules = ["B3/S23", "B36/S23", "B3678/S34678", "B2/S", "B0123478/S34678", "B1/S012345678"]
+
+    @Test("Bit-packed kernels equal the CPU reference bit for bit", arguments: twoStateRules)
+    func bitPackedKernelsMatchReference(ruleText: String) throws {
+        let rule = try LifeRule(parsing: ruleText)
+        let context = try ComputeContext(instanceOptions: InstanceOptions(validation: true), validationLog: ValidationLog(echo: nil))
+        // Widths below, at and around the 32-cell word, a 30-word tile and several tiles; heights
+        // below and around the tiled kernel's tile; 13 generations are not a multiple of 4 or 8.
+        let sizes = [(1, 1), (5, 3), (32, 9), (33, 40), (100, 37), (961, 70), (64, 300)]
+        for (width, height) in sizes {
+            for bounded in [false, true] {
+                let grid = randomGrid(width: width, height: height, states: 2, seed: UInt64(width * 7 + height))
+                let expected = LifeReference.advance(grid, rule: rule, generations: 13, bounded: bounded)
+                for kernel in [LifeKernel.bits, .bitsTiled(generations: 4), .bitsTiled(generations: 8)] {
+                    let workload = try LifeWorkload(device: context.device, grid: grid, rule: rule, bounded: bounded, kernel: kernel)
+                    try workload.advance(generations: 13)
+                    #expect(try workload.download() == expected, "\(rule) \(kernel) \(width)x\(height) bounded: \(bounded)")
+                }
+            }
+        }
+        #expect(context.instance.validationLog?.messages.isEmpty == true)
+    }
+
+    @Test func theTiledKernelRunsItsLongestBlock() throws {
+        let context = try ComputeContext()
+        let grid = randomGrid(width: 200, height: 150, states: 2, seed: 3)
+        let kernel = LifeKernel.bitsTiled(generations: LifeKernel.maximumTiledGenerations)
+        let workload = try LifeWorkload(device: context.device, grid: grid, rule: .conway, kernel: kernel)
+        try workload.advance(generations: 70)
+        #expect(try workload.download() == LifeReference.advance(grid, rule: .conway, generations: 70))
+    }
+
+    @Test func twoStateRulesDefaultToBitPacking() throws {
+        let context = try ComputeContext()
+        let grid = randomGrid(width: 40, height: 40, states: 2, seed: 5)
+        #expect(try LifeWorkload(device: context.device, grid: grid, rule: .conway).kernel != .bytes)
+        #expect(try LifeWorkload(device: context.device, grid: LifeGrid(width: 8, height: 8), rule: .briansBrain).kernel == .bytes)
+        #expect(throws: EngineError.self) {
+            try LifeWorkload(device: context.device, grid: LifeGrid(width: 8, height: 8), rule: .briansBrain, kernel: .bits)
+        }
+    }
+
+    @Test func aRandomStartMadeOnTheGPUSideIsPackedLikeAnUploadedOne() throws {
+        let context = try ComputeContext()
+        let packed = try LifeWorkload(device: context.device, width: 77, height: 20, rule: .conway, density: 0.4, seed: 11, kernel: .bits)
+        let bytes = try LifeWorkload(device: context.device, width: 77, height: 20, rule: .conway, density: 0.4, seed: 11, kernel: .bytes)
+        let start = try packed.download()
+        #expect(start == (try bytes.download()))
+        #expect(start.population > 400 && start.population < 830)
+        try packed.advance(generations: 5)
+        #expect(try packed.download() == LifeReference.advance(start, rule: .conway, generations: 5))
+    }
+
     @Test func briansBrainStaysEqualForManyGenerations() throws {
         let context = try ComputeContext()
         let grid = randomGrid(width: 61, height: 47, states: 3, seed: 9)

@@ -17,6 +17,11 @@ public struct LifeRule: Sendable, Equatable, Hashable, CustomStringConvertible {
         self.states = states
     }
 
+    /// Bit n set when n live neighbours give birth: the kernels' form of ``birth``.
+    public var birthMask: UInt32 { birth.reduce(0) { $0 | (1 << UInt32($1)) } }
+    /// Bit n set when n live neighbours let a live cell survive.
+    public var survivalMask: UInt32 { survival.reduce(0) { $0 | (1 << UInt32($1)) } }
+
     public static let conway = LifeRule(birth: [3], survival: [2, 3])
     public static let highLife = LifeRule(birth: [3, 6], survival: [2, 3])
     public static let briansBrain = LifeRule(birth: [2], survival: [], states: 3)

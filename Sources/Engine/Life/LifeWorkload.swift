@@ -1,17 +1,23 @@
-/// A cellular automaton on the GPU, one byte per cell (four per word), ping-ponging
-/// between two device-local buffers and running many generations per command buffer.
+/// A cellular automaton on the GPU, ping-ponging between two device-local buffers and running
+/// many generations per command buffer, with one of the ``LifeKernel`` layouts: bit-packed
+/// (optionally several generations per dispatch) for two-state rules, a byte per cell for all.
 ///
-/// Runs every Life-like and Generations rule; checked against ``LifeReference``.
+/// Checked against ``LifeReference``.
 public final class LifeWorkload {
     public let device: Device
     public let width: Int
     public let height: Int
     public let rule: LifeRule
     public let bounded: Bool
+    public let kernel: LifeKernel
+    private let layout: LifeCellLayout
     private let state: PingPongState
-    private static let tile = 16
+    private let tile: LifeTileShape?
+    private static let byteTile = 16
+    private static let bitGroup = (x: 32, y: 8)
+    private static let bitRowsPerInvocation = 4
 
-    private struct PushConstants: BitwiseCopyable {
+    private struct RulePushConstants: BitwiseCopyable {
         var width: UInt32
         var height: UInt32
         var states: UInt32
@@ -19,34 +25,88 @@ public final class LifeWorkload {
         var survivalMask: UInt32
     }
 
-    var stride: Int { (width + 3) / 4 }
+    private struct GridPushConstants: BitwiseCopyable {
+        var width: UInt32
+        var height: UInt32
+        var generations: UInt32
+    }
 
-    public init(device: Device, grid: LifeGrid, rule: LifeRule, bounded: Bool = false) throws {
+    /// - Parameter kernel: nil picks ``LifeKernel/preferred(for:on:)``.
+    public convenience init(device: Device, grid: LifeGrid, rule: LifeRule, bounded: Bool = false,
+                            kernel: LifeKernel? = nil) throws {
+        try self.init(device: device, width: grid.width, height: grid.height, rule: rule, bounded: bounded, kernel: kernel)
+        try upload(grid)
+    }
+
+    /// A grid of `width` x `height` with a random start where each cell is alive with
+    /// probability `density`, made without a byte-per-cell copy on the CPU (for large benchmarks).
+    public convenience init(device: Device, width: Int, height: Int, rule: LifeRule, density: Double, seed: UInt64,
+                            kernel: LifeKernel? = nil) throws {
+        try self.init(device: device, width: width, height: height, rule: rule, bounded: false, kernel: kernel)
+        var random = SeededGenerator(seed: seed)
+        let perWord = layout.cellsPerWord, bits = layout.bitsPerCell
+        var words = [UInt32](repeating: 0, count: layout.wordCount)
+        for y in 0..<height {
+            for x in 0..<width where random.uniform() < density {
+                words[y * layout.stride + x / perWord] |= 1 << UInt32(bits * (x % perWord))
+            }
+        }
+        try words.withUnsafeBytes { try state.upload($0) }
+    }
+
+    private init(device: Device, width: Int, height: Int, rule: LifeRule, bounded: Bool, kernel: LifeKernel?) throws {
+        let kernel = kernel ?? LifeKernel.preferred(for: rule, on: device.description)
         guard rule.states <= 255 else { throw EngineError.invalidInput("at most 255 states fit one byte per cell") }
+        if kernel != .bytes && rule.states != 2 {
+            throw EngineError.invalidInput("the \(kernel) kernel runs two-state rules only; \(rule) has \(rule.states) states (use the bytes kernel)")
+        }
         self.device = device
-        width = grid.width
-        height = grid.height
+        self.width = width
+        self.height = height
         self.rule = rule
         self.bounded = bounded
-        let bytes = (grid.width + 3) / 4 * 4 * grid.height
+        self.kernel = kernel
+        layout = LifeCellLayout(width: width, height: height, cellsPerWord: kernel.cellsPerWord)
+        let bytes = layout.wordCount * 4
         guard UInt64(bytes) <= UInt64(device.description.limits.maxStorageBufferRange) else {
-            throw EngineError.unsupported("a \(grid.width)x\(grid.height) grid needs \(bytes) bytes; the device's maxStorageBufferRange is \(device.description.limits.maxStorageBufferRange)")
+            throw EngineError.unsupported("a \(width)x\(height) grid needs \(bytes) bytes with the \(kernel) kernel; the device's maxStorageBufferRange is \(device.description.limits.maxStorageBufferRange)")
         }
-        let pipeline = try ComputePipeline(
-            device: device, shader: ShaderModule(device: device, shader: .lifeStepBytes), storageBuffers: 2,
-            pushConstantSize: MemoryLayout<PushConstants>.size,
-            specialization: [.uint(0, UInt32(Self.tile)), .uint(1, UInt32(Self.tile)), .bool(2, bounded)])
+        let ruleConstants: [SpecializationConstant] = [.uint(10, rule.birthMask), .uint(11, rule.survivalMask)]
+        let pipeline: ComputePipeline
+        switch kernel {
+        case .bytes:
+            tile = nil
+            pipeline = try ComputePipeline(
+                device: device, shader: ShaderModule(device: device, shader: .lifeStepBytes), storageBuffers: 2,
+                pushConstantSize: MemoryLayout<RulePushConstants>.size,
+                specialization: [.uint(0, UInt32(Self.byteTile)), .uint(1, UInt32(Self.byteTile)), .bool(2, bounded)])
+        case .bits:
+            tile = nil
+            pipeline = try ComputePipeline(
+                device: device, shader: ShaderModule(device: device, shader: .lifeStepBits), storageBuffers: 2,
+                pushConstantSize: MemoryLayout<GridPushConstants>.size,
+                specialization: [.uint(0, UInt32(Self.bitGroup.x)), .uint(1, UInt32(Self.bitGroup.y)),
+                                 .uint(2, UInt32(Self.bitRowsPerInvocation)), .bool(3, bounded)] + ruleConstants)
+        case .bitsTiled(let generations):
+            guard let shape = LifeTileShape(device: device.description, generations: generations) else {
+                throw EngineError.unsupported("\(device.description.name) has too little shared memory (\(device.description.limits.maxComputeSharedMemorySize) bytes) for \(generations) generations per dispatch; try fewer or the bits kernel")
+            }
+            tile = shape
+            pipeline = try ComputePipeline(
+                device: device, shader: ShaderModule(device: device, shader: .lifeStepsBitsTiled), storageBuffers: 2,
+                pushConstantSize: MemoryLayout<GridPushConstants>.size,
+                specialization: [.uint(0, UInt32(LifeTileShape.words)), .uint(1, UInt32(LifeTileShape.invocationRows)),
+                                 .uint(2, UInt32(shape.rows)), .uint(3, UInt32(shape.halo)), .bool(4, bounded)] + ruleConstants)
+        }
         state = try PingPongState(device: device, pipeline: pipeline, bytes: bytes)
-        try upload(grid)
     }
 
     public func upload(_ grid: LifeGrid) throws {
         precondition(grid.width == width && grid.height == height, "grid size changed")
-        var padded = [UInt8](repeating: 0, count: stride * 4 * height)
-        for y in 0..<height {
-            padded.replaceSubrange(y * stride * 4..<y * stride * 4 + width, with: grid.cells[y * width..<(y + 1) * width])
+        if kernel != .bytes, let highest = grid.cells.max(), highest > 1 {
+            throw EngineError.invalidInput("the grid holds state \(highest); the \(kernel) kernel stores two states")
         }
-        try padded.withUnsafeBytes { try state.upload($0) }
+        try layout.pack(grid).withUnsafeBytes { try state.upload($0) }
     }
 
     /// Runs `generations` generations in one submission.
@@ -54,26 +114,42 @@ public final class LifeWorkload {
     @discardableResult
     public func advance(generations: Int) throws -> Double? {
         guard generations > 0 else { return nil }
-        let constants = PushConstants(
-            width: UInt32(width), height: UInt32(height), states: UInt32(rule.states),
-            birthMask: rule.birth.reduce(0) { $0 | (1 << UInt32($1)) },
-            survivalMask: rule.survival.reduce(0) { $0 | (1 << UInt32($1)) })
-        return try state.advance(steps: generations, constants: constants,
-                                 groups: ((stride + Self.tile - 1) / Self.tile, (height + Self.tile - 1) / Self.tile))
+        switch kernel {
+        case .bytes:
+            let constants = RulePushConstants(
+                width: UInt32(width), height: UInt32(height), states: UInt32(rule.states),
+                birthMask: rule.birthMask, survivalMask: rule.survivalMask)
+            return try state.advance(steps: generations, constants: constants,
+                                     groups: (groupCount(layout.stride, Self.byteTile), groupCount(height, Self.byteTile)))
+        case .bits:
+            let constants = GridPushConstants(width: UInt32(width), height: UInt32(height), generations: 1)
+            return try state.advance(steps: generations, constants: constants,
+                                     groups: (groupCount(layout.stride, Self.bitGroup.x),
+                                              groupCount(height, Self.bitGroup.y * Self.bitRowsPerInvocation)))
+        case .bitsTiled(let perDispatch):
+            let tile = tile!
+            let dispatches = (generations + perDispatch - 1) / perDispatch
+            let (width, height) = (UInt32(width), UInt32(height))
+            return try state.advance(steps: dispatches, constants: { step in
+                GridPushConstants(width: width, height: height,
+                                  generations: UInt32(min(perDispatch, generations - step * perDispatch)))
+            }, groups: (groupCount(layout.stride, tile.centreWords), groupCount(self.height, tile.centreRows)))
+        }
     }
 
+    private func groupCount(_ items: Int, _ perGroup: Int) -> Int { (items + perGroup - 1) / perGroup }
+
     public func download() throws -> LifeGrid {
-        var padded = [UInt8](repeating: 0, count: state.byteCount)
-        try padded.withUnsafeMutableBytes { try state.download(into: $0) }
-        var grid = LifeGrid(width: width, height: height)
-        for y in 0..<height {
-            grid.cells.replaceSubrange(y * width..<(y + 1) * width, with: padded[y * stride * 4..<y * stride * 4 + width])
-        }
-        return grid
+        var words = [UInt32](repeating: 0, count: layout.wordCount)
+        try words.withUnsafeMutableBytes { try state.download(into: $0) }
+        return layout.unpack(words)
     }
 
     /// The buffer holding the current generation, for drawing it where it lies.
     package var currentStateBuffer: Buffer { state.currentBuffer }
+
+    /// Bits per cell in ``currentStateBuffer``: 8 or 1.
+    package var bitsPerCell: Int { layout.bitsPerCell }
 
     /// Cell updates per generation.
     public var cellsPerGeneration: Double { Double(width) * Double(height) }

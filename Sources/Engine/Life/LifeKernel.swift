@@ -1,0 +1,118 @@
+/// How the GPU stores and advances a Life grid.
+public enum LifeKernel: Equatable, Sendable, CustomStringConvertible {
+    /// One byte per cell (four per word), one generation per dispatch: every rule, Generations
+    /// included.
+    case bytes
+    /// 32 cells per word, neighbour counts with bitwise adders, one generation per dispatch,
+    /// each word read from memory about once: two-state rules.
+    case bits
+    /// The bit-packed grid advanced `generations` times per dispatch in a shared-memory tile
+    /// (temporal blocking), so memory is touched once per that many generations.
+    case bitsTiled(generations: Int)
+
+    /// The most generations one tiled dispatch may run: the halo is one 32-cell word wide.
+    public static let maximumTiledGenerations = 32
+
+    /// The fastest kernel for `rule` on `device` without tuning.
+    public static func preferred(for rule: LifeRule, on device: PhysicalDeviceDescription) -> LifeKernel {
+        guard rule.states == 2 else { return .bytes }
+        // Measured on lavapipe and reasoned for GPUs in docs/benchmarks.md: blocking several
+        // generations wins wherever a tile of 30 words by 64 rows fits in shared memory.
+        return LifeTileShape(device: device, generations: 8) != nil ? .bitsTiled(generations: 8) : .bits
+    }
+
+    /// Reads `bytes`, `bits` or `tiled:K`.
+    public init?(parsing text: String) {
+        switch text.lowercased() {
+        case "bytes": self = .bytes
+        case "bits": self = .bits
+        default:
+            let parts = text.lowercased().split(separator: ":")
+            guard parts.count == 2, parts[0] == "tiled", let k = Int(parts[1]),
+                  (1...Self.maximumTiledGenerations).contains(k) else { return nil }
+            self = .bitsTiled(generations: k)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .bytes: "bytes"
+        case .bits: "bits"
+        case .bitsTiled(let k): "tiled:\(k)"
+        }
+    }
+
+    /// Cells per 32-bit word in this kernel's grid layout.
+    public var cellsPerWord: Int { self == .bytes ? 4 : 32 }
+
+    /// Generations one dispatch advances.
+    var generationsPerDispatch: Int {
+        if case .bitsTiled(let k) = self { return k }
+        return 1
+    }
+}
+
+/// The shared-memory tile of the temporally blocked kernel, sized to the device: 32 words wide
+/// (30 written back plus a halo word each side), as many rows as two copies fit in shared memory.
+struct LifeTileShape: Equatable {
+    static let words = 32
+    static let invocationRows = 8
+    let rows: Int
+    let halo: Int
+
+    var centreWords: Int { Self.words - 2 }
+    var centreRows: Int { rows - 2 * halo }
+
+    init?(device: PhysicalDeviceDescription, generations: Int) {
+        let limits = device.limits
+        guard generations >= 1, generations <= LifeKernel.maximumTiledGenerations,
+              Self.words * Self.invocationRows <= Int(limits.maxComputeWorkGroupInvocations) else { return nil }
+        let fitting = Int(limits.maxComputeSharedMemorySize) / (2 * Self.words * 4)
+        // Rows beyond a few hundred gain nothing but occupancy lost.
+        let rows = min(fitting, 256) / Self.invocationRows * Self.invocationRows
+        // At least as many centre rows as halo rows, or most of the work is redundant.
+        guard rows >= 4 * generations, rows >= 2 * generations + Self.invocationRows else { return nil }
+        self.rows = rows
+        halo = generations
+    }
+}
+
+/// Packing between ``LifeGrid`` (a byte per cell) and a kernel's words, rows padded to whole
+/// words with zero cells.
+struct LifeCellLayout {
+    let width: Int
+    let height: Int
+    let cellsPerWord: Int
+
+    var stride: Int { (width + cellsPerWord - 1) / cellsPerWord }
+    var wordCount: Int { stride * height }
+    var bitsPerCell: Int { 32 / cellsPerWord }
+
+    func pack(_ grid: LifeGrid) -> [UInt32] {
+        var words = [UInt32](repeating: 0, count: wordCount)
+        let bits = bitsPerCell
+        grid.cells.withUnsafeBufferPointer { cells in
+            for y in 0..<height {
+                let row = y * width, base = y * stride
+                for x in 0..<width where cells[row + x] != 0 {
+                    words[base + x / cellsPerWord] |= UInt32(cells[row + x]) << UInt32(bits * (x % cellsPerWord))
+                }
+            }
+        }
+        return words
+    }
+
+    func unpack(_ words: [UInt32]) -> LifeGrid {
+        var grid = LifeGrid(width: width, height: height)
+        let bits = bitsPerCell, mask = UInt32((1 << bits) - 1)
+        grid.cells.withUnsafeMutableBufferPointer { cells in
+            for y in 0..<height {
+                let row = y * width, base = y * stride
+                for x in 0..<width {
+                    cells[row + x] = UInt8((words[base + x / cellsPerWord] >> UInt32(bits * (x % cellsPerWord))) & mask)
+                }
+            }
+        }
+        return grid
+    }
+}
