@@ -36,26 +36,55 @@ uint stride() { return (grid.width + 31u) / 32u; }
 
 int wrap(int value, int period) { return ((value % period) + period) % period; }
 
+// Cells c ... c + n - 1 of a row (1 <= n <= 32, all within the grid) in the low bits.
+uint contiguous(uint base, uint c, uint n) {
+    const uint shift = c & 31u;
+    uint word = src[base + c / 32u] >> shift;
+    if (shift + n > 32u) word |= src[base + c / 32u + 1u] << (32u - shift);
+    return n == 32u ? word : word & ((1u << n) - 1u);
+}
+
 // The 32 cells of the virtual plane starting at cell x of row y.
 uint loadVirtual(int x, int y) {
     if (BOUNDED && (y < 0 || y >= int(grid.height))) return 0u;
+    const int width = int(grid.width);
+    // Words more than one past the grid only ever influence the halo: leave them dead.
+    if (x >= 32 * int(stride()) + 32) return 0u;
     const uint base = uint(wrap(y, int(grid.height))) * stride();
-    if (x >= 0 && x + 32 <= int(grid.width)) return src[base + uint(x) / 32u];
-    // Straddles an edge or the partial last word: gather cell by cell (edge tiles only).
+    if (x >= 0 && x + 32 <= width) return src[base + uint(x) / 32u];
+    if (BOUNDED) {
+        if (x >= width || x + 32 <= 0) return 0u;
+        if (x < 0) return contiguous(base, 0u, uint(min(32 + x, width))) << uint(-x);
+        return contiguous(base, uint(x), uint(width - x));
+    }
+    if (width >= 32) {
+        // Crosses the seam once: the end of the row, then its start.
+        const uint c = uint(wrap(x, width));
+        const uint n = min(32u, uint(width) - c);
+        uint word = contiguous(base, c, n);
+        if (n < 32u) word |= contiguous(base, 0u, 32u - n) << n;
+        return word;
+    }
+    // A grid narrower than a word wraps several times within it.
     uint word = 0u;
     for (int k = 0; k < 32; ++k) {
-        int c = x + k;
-        if (BOUNDED) {
-            if (c < 0 || c >= int(grid.width)) continue;
-        } else {
-            c = wrap(c, int(grid.width));
-        }
-        word |= ((src[base + uint(c) / 32u] >> (uint(c) & 31u)) & 1u) << uint(k);
+        const uint c = uint(wrap(x + k, width));
+        word |= ((src[base + c / 32u] >> (c & 31u)) & 1u) << uint(k);
     }
     return word;
 }
 
 uint at(uint side, uint row, uint column) { return cells[(side * TILE_ROWS + row) * TILE_WORDS + column]; }
+
+// A tile row's word with its west and east neighbour masks; beyond the tile's sides, dead
+// cells (only the halo words see them, and the damage spreads a cell per generation).
+void neighbours(uint side, uint row, uint column, out uint west, out uint mid, out uint east) {
+    const uint left = column > 0u ? at(side, row, column - 1u) : 0u;
+    mid = at(side, row, column);
+    const uint right = column + 1u < TILE_WORDS ? at(side, row, column + 1u) : 0u;
+    west = (mid << 1) | (left >> 31);
+    east = (mid >> 1) | (right << 31);
+}
 
 void main() {
     const uint tx = gl_LocalInvocationID.x;
@@ -78,26 +107,31 @@ void main() {
     }
     barrier();
 
+    // Each invocation owns a run of consecutive rows and walks down it with three rows of
+    // neighbours in registers: three shared-memory reads per word produced, not nine.
+    const uint rowsPerInvocation = TILE_ROWS / gl_WorkGroupSize.y;
+    const uint ownFirst = gl_LocalInvocationID.y * rowsPerInvocation;
     for (uint g = 0u; g < grid.generations; ++g) {
         const uint current = g & 1u;
         // Rows valid after this generation: the band shrinks by one row at each end.
-        for (uint ty = g + 1u + gl_LocalInvocationID.y; ty + g + 1u < TILE_ROWS; ty += gl_WorkGroupSize.y) {
-            uint row[9];
-            for (uint dy = 0u; dy < 3u; ++dy) {
-                const uint r = ty + dy - 1u;
-                const uint left = tx > 0u ? at(current, r, tx - 1u) : 0u;
-                const uint mid = at(current, r, tx);
-                const uint right = tx + 1u < TILE_WORDS ? at(current, r, tx + 1u) : 0u;
-                row[3u * dy] = (mid << 1) | (left >> 31);
-                row[3u * dy + 1u] = mid;
-                row[3u * dy + 2u] = (mid >> 1) | (right << 31);
+        const uint first = max(ownFirst, g + 1u);
+        const uint end = min(ownFirst + rowsPerInvocation, TILE_ROWS - g - 1u);
+        if (first < end) {
+            uint aw, a, ae, w, m, e;
+            neighbours(current, first - 1u, tx, aw, a, ae);
+            neighbours(current, first, tx, w, m, e);
+            for (uint ty = first; ty < end; ++ty) {
+                uint bw, b, be;
+                neighbours(current, ty + 1u, tx, bw, b, be);
+                uint next = nextWord(aw, a, ae, w, m, e, bw, b, be);
+                if (BOUNDED) {
+                    const int y = firstRow + int(ty);
+                    next &= (y >= 0 && y < int(grid.height)) ? columnMask : 0u;
+                }
+                cells[((1u - current) * TILE_ROWS + ty) * TILE_WORDS + tx] = next;
+                aw = w; a = m; ae = e;
+                w = bw; m = b; e = be;
             }
-            uint next = nextWord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8]);
-            if (BOUNDED) {
-                const int y = firstRow + int(ty);
-                next &= (y >= 0 && y < int(grid.height)) ? columnMask : 0u;
-            }
-            cells[((1u - current) * TILE_ROWS + ty) * TILE_WORDS + tx] = next;
         }
         barrier();
     }

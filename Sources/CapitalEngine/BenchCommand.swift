@@ -20,8 +20,11 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "What to measure: nbody (default) or life (cell updates/s).")
     var workload: WorkloadChoice = .nbody
 
-    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Life grid sizes to measure.", valueName: "WxH"))
-    var grid: [GridSize] = [GridSize(width: 1024, height: 1024), GridSize(width: 2048, height: 2048), GridSize(width: 4096, height: 4096)]
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Life grid sizes to measure; default: 1024x1024, 4096x4096, 16384x16384 and 65536x65536, as far as the device's memory allows.", valueName: "WxH"))
+    var grid: [GridSize] = []
+
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Life kernels to measure (several allowed): bytes (a byte per cell), bits (32 cells per word, a generation per dispatch), tiled:K (bit-packed, K generations per dispatch in shared memory, K <= 32). Default: the rule's preferred kernel on the device. Each is checked against the CPU first.", valueName: "kernel"))
+    var lifeKernel: [LifeKernelArgument] = []
 
     @Option(help: ArgumentHelp("Life rule to measure.", valueName: "rule"))
     var rule: String = "B3/S23"
@@ -57,7 +60,6 @@ struct BenchCommand: ParsableCommand {
         guard !particles.isEmpty else { throw ValidationError("--particles needs at least one value") }
         if workload == .life {
             do { _ = try LifeRule(parsing: rule) } catch { throw ValidationError("\(error)") }
-            guard !grid.isEmpty else { throw ValidationError("--grid needs at least one size") }
         }
         for n in particles where n < 1 || n > 1 << 28 {
             throw ValidationError("--particles values must be between 1 and \(1 << 28), got \(n)")
@@ -144,40 +146,50 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    /// Cell updates per second of the byte-per-cell Life kernel for each `--grid`.
+    /// Cell updates per second of each Life kernel for each grid size.
     private func benchLife(log: ValidationLog?) throws {
         let lifeRule = try LifeRule(parsing: rule)
         let context = try makeContext(deviceOptions, log: log)
         let device = context.device.description
-        if !json { print("device: [\(device.index)] \(device.name) (\(device.driverText)); Life \(lifeRule), byte per cell") }
+        let kernels = lifeKernel.isEmpty ? [LifeKernel.preferred(for: lifeRule, on: device)] : lifeKernel.map(\.kernel)
+        let sizes = grid.isEmpty ? LifeBenchmark.defaultSizes(kernels: kernels, device: device) : grid.map { ($0.width, $0.height) }
+        if !json { print("device: [\(device.index)] \(device.name) (\(device.driverText)); Life \(lifeRule)") }
         struct LifeResult: Encodable {
+            var kernel: String
             var width: Int
             var height: Int
             var generationsPerRepeat: Int
             var repeats: Int
             var cellUpdatesPerSecond: Summary
+            /// Bytes one generation must read and write at the least, for a bandwidth bound.
+            var bytesPerGeneration: Double
         }
         var results: [LifeResult] = []
-        for size in grid {
-            var random = SeededGenerator(seed: seed)
-            var start = LifeGrid(width: size.width, height: size.height)
-            for i in start.cells.indices where random.uniform() < 0.3 { start.cells[i] = 1 }
-            let workload = try LifeWorkload(device: context.device, grid: start, rule: lifeRule)
-            func timed(_ generations: Int) throws -> Double {
-                let begin = Date()
-                return try workload.advance(generations: generations) ?? Date().timeIntervalSince(begin)
-            }
-            _ = try timed(1)
-            let perGeneration = try timed(1)
-            let generations = steps ?? max(1, min(100_000, Int(0.5 / max(perGeneration, 1e-9))))
-            var rates: [Double] = []
-            for _ in 0..<repeats { rates.append(workload.cellsPerGeneration * Double(generations) / (try timed(generations))) }
-            let result = LifeResult(width: size.width, height: size.height, generationsPerRepeat: generations, repeats: repeats,
-                                    cellUpdatesPerSecond: Summary(rates))
-            results.append(result)
-            if !json {
-                let r = result.cellUpdatesPerSecond
-                print("\(size.width)x\(size.height): \(scientific(r.median)) cell updates/s (min \(scientific(r.min)), max \(scientific(r.max))), \(generations) generations x \(repeats)")
+        for kernel in kernels {
+            try LifeBenchmark.verify(kernel: kernel, rule: lifeRule, device: context.device)
+            for (width, height) in sizes {
+                let workload = try LifeWorkload(device: context.device, width: width, height: height, rule: lifeRule,
+                                                density: 0.5, seed: seed, kernel: kernel)
+                func timed(_ generations: Int) throws -> Double {
+                    let begin = Date()
+                    return try workload.advance(generations: generations) ?? Date().timeIntervalSince(begin)
+                }
+                _ = try timed(kernel.generationsPerDispatch)
+                let perGeneration = try timed(kernel.generationsPerDispatch) / Double(kernel.generationsPerDispatch)
+                var generations = steps ?? max(1, min(100_000, Int(0.5 / max(perGeneration, 1e-9))))
+                // Whole dispatches, so every timed generation runs at the kernel's blocking factor.
+                generations = (generations + kernel.generationsPerDispatch - 1) / kernel.generationsPerDispatch * kernel.generationsPerDispatch
+                var rates: [Double] = []
+                for _ in 0..<repeats { rates.append(workload.cellsPerGeneration * Double(generations) / (try timed(generations))) }
+                let result = LifeResult(kernel: kernel.description, width: width, height: height, generationsPerRepeat: generations,
+                                        repeats: repeats, cellUpdatesPerSecond: Summary(rates),
+                                        bytesPerGeneration: workload.minimumBytesPerGeneration)
+                results.append(result)
+                if !json {
+                    let r = result.cellUpdatesPerSecond
+                    let bandwidth = result.bytesPerGeneration * r.median / workload.cellsPerGeneration
+                    print("\(kernel) \(width)x\(height): \(scientific(r.median)) cell updates/s (min \(scientific(r.min)), max \(scientific(r.max))), \(generations) generations x \(repeats); effective memory traffic \(fixed(bandwidth / 1e9, 1)) GB/s")
+                }
             }
         }
         if json {
@@ -242,5 +254,46 @@ struct KernelShapeArgument: ExpressibleByArgument {
         let split = parts.count == 4 ? parts[3] : 1
         guard let split, split >= 1 else { return nil }
         configuration = NBodyKernelConfiguration(workgroupSize: w, bodiesPerInvocation: b, tileSize: t, invocationsPerBody: split)
+    }
+}
+
+/// `--life-kernel bytes|bits|tiled:K`.
+struct LifeKernelArgument: ExpressibleByArgument {
+    var kernel: LifeKernel
+
+    init?(argument: String) {
+        guard let kernel = LifeKernel(parsing: argument) else { return nil }
+        self.kernel = kernel
+    }
+
+    static var defaultCompletionKind: CompletionKind { .list(["bytes", "bits", "tiled:8"]) }
+}
+
+/// The Life benchmark's sizes and its correctness gate.
+enum LifeBenchmark {
+    /// Square grids of 1024^2, 4096^2, 16384^2 and the largest power of two up to 65536^2 whose
+    /// two buffers fit, for every kernel, in half the device's memory and in one storage buffer.
+    static func defaultSizes(kernels: [LifeKernel], device: PhysicalDeviceDescription) -> [(Int, Int)] {
+        let densest = kernels.map(\.cellsPerWord).min() ?? 32
+        let fitting = [1024, 2048, 4096, 8192, 16384, 32768, 65536].filter { side in
+            let bytes = UInt64((side + densest - 1) / densest) * 4 * UInt64(side)
+            return bytes <= UInt64(device.limits.maxStorageBufferRange) && 2 * bytes <= device.deviceLocalMemory / 2
+        }
+        let chosen = fitting.filter { [1024, 4096, 16384].contains($0) } + (fitting.last.map { $0 > 16384 ? [$0] : [] } ?? [])
+        return (chosen.isEmpty ? Array(fitting.prefix(1)) : chosen).map { ($0, $0) }
+    }
+
+    /// A kernel is timed only after it matched the CPU reference on a torus whose width is not
+    /// a multiple of its packing, over generations that are not a multiple of its blocking.
+    static func verify(kernel: LifeKernel, rule: LifeRule, device: Device) throws {
+        var random = SeededGenerator(seed: 99)
+        var grid = LifeGrid(width: 97, height: 75)
+        for i in grid.cells.indices where random.uniform() < 0.4 { grid.cells[i] = 1 }
+        let generations = 2 * kernel.generationsPerDispatch + 1
+        let workload = try LifeWorkload(device: device, grid: grid, rule: rule, kernel: kernel)
+        try workload.advance(generations: generations)
+        guard try workload.download() == LifeReference.advance(grid, rule: rule, generations: generations) else {
+            throw EngineError.unsupported("the \(kernel) Life kernel computes wrong results on this device (checked against the CPU reference); not timing it")
+        }
     }
 }

@@ -28,6 +28,9 @@ struct LifeOptions: ParsableArguments {
     @Flag(help: "Stop when the grid stops changing or repeats with period 2 (Life).")
     var stopWhenStable = false
 
+    @Option(help: ArgumentHelp("Life kernel: bytes (a byte per cell, every rule), bits (32 cells per word), tiled:K (bit-packed, K generations per dispatch). Default: bits on CPU drivers, tiled:8 on GPUs, bytes for Generations rules. verify checks every kernel the rule can use unless one is given.", valueName: "kernel"))
+    var lifeKernel: LifeKernelArgument?
+
     func validate() throws {
         guard density >= 0 && density <= 1 else { throw ValidationError("--density must be between 0 and 1") }
         if let rule { do { _ = try LifeRule(parsing: rule) } catch { throw ValidationError("\(error)") } }
@@ -73,13 +76,14 @@ extension RunCommand {
         }
         let drawing = view.png != nil || view.frames != nil
         let context = try makeContext(deviceOptions, log: log, graphics: drawing)
-        let workload = try LifeWorkload(device: context.device, grid: grid, rule: chosenRule, bounded: life.bounded)
+        let workload = try LifeWorkload(device: context.device, grid: grid, rule: chosenRule, bounded: life.bounded,
+                                        kernel: life.lifeKernel?.kernel)
         let offscreen = drawing ? try OffscreenRenderer(device: context.device, width: view.imageSize.width, height: view.imageSize.height) : nil
         var sequence = try view.frames.map { try FrameSequence(directory: $0) }
         if let offscreen, sequence != nil { try sequence!.write(try offscreen.render(workload)) }
         let device = context.device.description
         Console.note("device: [\(device.index)] \(device.name) (\(device.type), \(device.driverText))")
-        Console.note("Life \(chosenRule) on \(grid.width)x\(grid.height) \(life.bounded ? "bounded" : "torus"), \(steps) generations")
+        Console.note("Life \(chosenRule) on \(grid.width)x\(grid.height) \(life.bounded ? "bounded" : "torus"), \(steps) generations, \(workload.kernel) kernel")
 
         StopSignal.install()
         let progress = ProgressReporter(total: steps, enabled: !quiet)

@@ -44,15 +44,17 @@ struct VerifyCommand: ParsableCommand {
                     grid.cells[i] = UInt8(1 + Int(random.next() % UInt64(rule.states - 1)))
                 }
                 let context = try makeContext(deviceOptions, log: log)
-                let gpuWorkload = try LifeWorkload(device: context.device, grid: grid, rule: rule, bounded: life.bounded)
-                try gpuWorkload.advance(generations: steps)
-                let gpu = try gpuWorkload.download()
-                let cpu = LifeReference.advance(grid, rule: rule, generations: steps, bounded: life.bounded)
-                let differing = zip(gpu.cells, cpu.cells).filter { $0 != $1 }.count
                 let device = context.device.description
                 print("device: [\(device.index)] \(device.name) (\(device.driverText))")
-                print("Life \(rule) on \(grid.width)x\(grid.height), \(steps) generations: \(differing) cells differ from the CPU reference")
-                passed = differing == 0
+                let cpu = LifeReference.advance(grid, rule: rule, generations: steps, bounded: life.bounded)
+                for kernel in life.lifeKernel.map({ [$0.kernel] }) ?? LifeKernel.candidates(for: rule, on: device) {
+                    let gpuWorkload = try LifeWorkload(device: context.device, grid: grid, rule: rule, bounded: life.bounded, kernel: kernel)
+                    try gpuWorkload.advance(generations: steps)
+                    let gpu = try gpuWorkload.download()
+                    let differing = zip(gpu.cells, cpu.cells).filter { $0 != $1 }.count
+                    print("Life \(rule) on \(grid.width)x\(grid.height), \(kernel) kernel, \(steps) generations: \(differing) cells differ from the CPU reference")
+                    passed = passed && differing == 0
+                }
                 print(passed ? "PASS (bit-exact)" : "FAIL")
             }
             if !passed { throw ExitStatus.verificationFailed }

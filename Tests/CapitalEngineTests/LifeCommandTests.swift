@@ -77,6 +77,33 @@ struct LifeCommandTests {
         #expect(result.stdout.contains("PASS (bit-exact)"))
     }
 
+    @Test func verifyChecksEveryKernelOfATwoStateRule() throws {
+        let result = try CapitalEngineProcess.run(["verify", "--workload", "life", "--size", "97x61", "--steps", "19", "--validate"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        for kernel in ["bytes", "bits", "tiled:4", "tiled:8"] {
+            #expect(result.stdout.contains(", \(kernel) kernel, 19 generations: 0 cells differ"), "\(kernel): \(result.stdout)")
+        }
+        let wrongKernel = try CapitalEngineProcess.run(["verify", "--workload", "life", "--rule", "B2/S/C3", "--life-kernel", "bits"])
+        #expect(wrongKernel.status == 1)
+        #expect(wrongKernel.stderr.contains("runs two-state rules only"))
+        let badKernel = try CapitalEngineProcess.run(["run", "--workload", "life", "--life-kernel", "tiled:99"])
+        #expect(badKernel.status == 64)
+        #expect(badKernel.stderr.contains("--life-kernel"))
+    }
+
+    @Test func benchComparesKernels() throws {
+        let result = try CapitalEngineProcess.run(["bench", "--workload", "life", "--grid", "96x40", "--life-kernel", "bytes", "bits", "tiled:4",
+                                                   "--repeats", "2", "--steps", "8", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let results = try #require(object["results"] as? [[String: Any]])
+        #expect(results.map { $0["kernel"] as? String } == ["bytes", "bits", "tiled:4"])
+        // Bytes move 8x the bits' traffic; tiling divides it by the blocking factor.
+        let traffic = results.compactMap { $0["bytesPerGeneration"] as? Double }
+        let bitsTraffic: Double = 2 * 3 * 40 * 4
+        #expect(traffic == [8 * bitsTraffic, bitsTraffic, bitsTraffic / 4])
+    }
+
     @Test func benchReportsCellUpdatesPerSecond() throws {
         let result = try CapitalEngineProcess.run(["bench", "--workload", "life", "--grid", "64x48", "100x30", "--repeats", "2",
                                                    "--steps", "3", "--json"])

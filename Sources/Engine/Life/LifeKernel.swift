@@ -16,9 +16,18 @@ public enum LifeKernel: Equatable, Sendable, CustomStringConvertible {
     /// The fastest kernel for `rule` on `device` without tuning.
     public static func preferred(for rule: LifeRule, on device: PhysicalDeviceDescription) -> LifeKernel {
         guard rule.states == 2 else { return .bytes }
-        // Measured on lavapipe and reasoned for GPUs in docs/benchmarks.md: blocking several
-        // generations wins wherever a tile of 30 words by 64 rows fits in shared memory.
+        // On CPU drivers shared memory is ordinary memory behind the same caches, and the
+        // tiled kernel's barriers and halo work only cost (lavapipe: bits about 2x tiled:16,
+        // docs/benchmarks.md). On GPUs, blocking 8 generations cuts the memory traffic 8x.
+        guard device.type != .cpu else { return .bits }
         return LifeTileShape(device: device, generations: 8) != nil ? .bitsTiled(generations: 8) : .bits
+    }
+
+    /// Every kernel worth checking for `rule` on `device`: the byte kernel, and for two-state
+    /// rules the bit kernel and the tiled one at a few blocking factors that fit.
+    public static func candidates(for rule: LifeRule, on device: PhysicalDeviceDescription) -> [LifeKernel] {
+        guard rule.states == 2 else { return [.bytes] }
+        return [.bytes, .bits] + [4, 8, 16].filter { LifeTileShape(device: device, generations: $0) != nil }.map { .bitsTiled(generations: $0) }
     }
 
     /// Reads `bytes`, `bits` or `tiled:K`.
@@ -46,7 +55,7 @@ public enum LifeKernel: Equatable, Sendable, CustomStringConvertible {
     public var cellsPerWord: Int { self == .bytes ? 4 : 32 }
 
     /// Generations one dispatch advances.
-    var generationsPerDispatch: Int {
+    public var generationsPerDispatch: Int {
         if case .bitsTiled(let k) = self { return k }
         return 1
     }

@@ -13,9 +13,13 @@ public final class LifeWorkload {
     private let layout: LifeCellLayout
     private let state: PingPongState
     private let tile: LifeTileShape?
+    /// Rows each invocation of the one-generation bit kernel walks down: long runs on CPU
+    /// drivers, where fewer neighbour reloads pay (about 2x on lavapipe from 4 to 32 rows);
+    /// short ones on GPUs, which need many invocations in flight.
+    private let bitRowsPerInvocation: Int
     private static let byteTile = 16
     private static let bitGroup = (x: 32, y: 8)
-    private static let bitRowsPerInvocation = 4
+    private static let bitRowsPerInvocation = 64
 
     private struct RulePushConstants: BitwiseCopyable {
         var width: UInt32
@@ -46,9 +50,19 @@ public final class LifeWorkload {
         var random = SeededGenerator(seed: seed)
         let perWord = layout.cellsPerWord, bits = layout.bitsPerCell
         var words = [UInt32](repeating: 0, count: layout.wordCount)
-        for y in 0..<height {
-            for x in 0..<width where random.uniform() < density {
-                words[y * layout.stride + x / perWord] |= 1 << UInt32(bits * (x % perWord))
+        if density == 0.5 && perWord == 32 {
+            // A random bit per cell: 32 cells from one draw, so 65536^2 grids start in seconds.
+            let keep = width % 32 == 0 ? UInt32.max : UInt32.max >> UInt32(32 - width % 32)
+            for y in 0..<height {
+                for word in 0..<layout.stride {
+                    words[y * layout.stride + word] = UInt32(truncatingIfNeeded: random.next()) & (word + 1 == layout.stride ? keep : .max)
+                }
+            }
+        } else {
+            for y in 0..<height {
+                for x in 0..<width where random.uniform() < density {
+                    words[y * layout.stride + x / perWord] |= 1 << UInt32(bits * (x % perWord))
+                }
             }
         }
         try words.withUnsafeBytes { try state.upload($0) }
@@ -67,6 +81,7 @@ public final class LifeWorkload {
         self.bounded = bounded
         self.kernel = kernel
         layout = LifeCellLayout(width: width, height: height, cellsPerWord: kernel.cellsPerWord)
+        bitRowsPerInvocation = device.description.type == .cpu ? 32 : 8
         let bytes = layout.wordCount * 4
         guard UInt64(bytes) <= UInt64(device.description.limits.maxStorageBufferRange) else {
             throw EngineError.unsupported("a \(width)x\(height) grid needs \(bytes) bytes with the \(kernel) kernel; the device's maxStorageBufferRange is \(device.description.limits.maxStorageBufferRange)")
@@ -86,7 +101,7 @@ public final class LifeWorkload {
                 device: device, shader: ShaderModule(device: device, shader: .lifeStepBits), storageBuffers: 2,
                 pushConstantSize: MemoryLayout<GridPushConstants>.size,
                 specialization: [.uint(0, UInt32(Self.bitGroup.x)), .uint(1, UInt32(Self.bitGroup.y)),
-                                 .uint(2, UInt32(Self.bitRowsPerInvocation)), .bool(3, bounded)] + ruleConstants)
+                                 .uint(2, UInt32(bitRowsPerInvocation)), .bool(3, bounded)] + ruleConstants)
         case .bitsTiled(let generations):
             guard let shape = LifeTileShape(device: device.description, generations: generations) else {
                 throw EngineError.unsupported("\(device.description.name) has too little shared memory (\(device.description.limits.maxComputeSharedMemorySize) bytes) for \(generations) generations per dispatch; try fewer or the bits kernel")
@@ -125,7 +140,7 @@ public final class LifeWorkload {
             let constants = GridPushConstants(width: UInt32(width), height: UInt32(height), generations: 1)
             return try state.advance(steps: generations, constants: constants,
                                      groups: (groupCount(layout.stride, Self.bitGroup.x),
-                                              groupCount(height, Self.bitGroup.y * Self.bitRowsPerInvocation)))
+                                              groupCount(height, Self.bitGroup.y * bitRowsPerInvocation)))
         case .bitsTiled(let perDispatch):
             let tile = tile!
             let dispatches = (generations + perDispatch - 1) / perDispatch
@@ -150,6 +165,12 @@ public final class LifeWorkload {
 
     /// Bits per cell in ``currentStateBuffer``: 8 or 1.
     package var bitsPerCell: Int { layout.bitsPerCell }
+
+    /// The memory traffic one generation needs at the least with this kernel: reading and
+    /// writing the grid once per dispatch. Divided by the device's bandwidth, it bounds the speed.
+    public var minimumBytesPerGeneration: Double {
+        2 * Double(layout.wordCount * 4) / Double(kernel.generationsPerDispatch)
+    }
 
     /// Cell updates per generation.
     public var cellsPerGeneration: Double { Double(width) * Double(height) }
