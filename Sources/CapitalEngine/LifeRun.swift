@@ -71,11 +71,9 @@ extension RunCommand {
         if let highest = grid.cells.max(), Int(highest) >= chosenRule.states {
             throw EngineError.invalidInput("the pattern uses state \(highest), which \(chosenRule) does not have")
         }
-        if !view.headless && !(ProcessInfo.processInfo.environment["DISPLAY"] ?? "").isEmpty {
-            Console.note("note: the Life workload has no window yet; use --png or --frames to see it")
-        }
         let drawing = view.png != nil || view.frames != nil
-        let context = try makeContext(deviceOptions, log: log, graphics: drawing)
+        let window = view.wantsWindow() ? try WindowSession(view: view, deviceOptions: deviceOptions, log: log) : nil
+        let context = try window?.context ?? makeContext(deviceOptions, log: log, graphics: drawing)
         let workload = try LifeWorkload(device: context.device, grid: grid, rule: chosenRule, bounded: life.bounded,
                                         kernel: life.lifeKernel?.kernel)
         let offscreen = drawing ? try OffscreenRenderer(device: context.device, width: view.imageSize.width, height: view.imageSize.height) : nil
@@ -92,7 +90,17 @@ extension RunCommand {
         var stable: String?
         var previous: [LifeGrid] = [grid]
         var batch = 1
-        while done < steps && StopSignal.requested == nil {
+        var windowSummary: String?
+        if let window {
+            if life.stopWhenStable { Console.note("note: --stop-when-stable is not checked while a window shows the run") }
+            let size = view.imageSize
+            let camera = Camera.topDown(gridWidth: grid.width, gridHeight: grid.height, aspect: Float(size.width) / Float(size.height))
+            let outcome = try window.present(.cells(workload), steps: steps, stepsPerFrame: view.stepsPerFrame, camera: camera,
+                                             progress: { progress.update(done: $0) })
+            done = outcome.stepsDone
+            windowSummary = "window: \(outcome.framesPresented) frames presented, \(outcome.swapchainsCreated) swapchain(s)"
+        }
+        while window == nil && done < steps && StopSignal.requested == nil {
             var count = life.stopWhenStable ? 1 : min(batch, steps - done)
             if sequence != nil { count = min(count, view.every - done % view.every) }
             let batchStart = Date()
@@ -129,6 +137,7 @@ extension RunCommand {
         if let output { print("output: \(output)") }
         if let png = view.png { print("png: \(png)") }
         if let sequence { print("frames: \(sequence.next) PNG files in \(sequence.directory.path)") }
+        if let windowSummary { print(windowSummary) }
     }
 }
 

@@ -102,26 +102,14 @@ struct RunCommand: ParsableCommand {
             var windowSummary: String?
 
             if view.wantsWindow() {
-                let size = view.imageSize
-                let window = try X11Window(width: size.width, height: size.height, title: "CapitalEngine")
-                var surface: WindowSurface?
-                context = try ComputeContext(
-                    selector: deviceOptions.selector,
-                    instanceOptions: InstanceOptions(validation: log != nil, extensions: WindowSurface.instanceExtensions),
-                    validationLog: log, graphics: true, deviceExtensions: WindowSurface.deviceExtensions,
-                    presentable: { instance, devices in
-                        let created = try WindowSurface(instance: instance, window: window)
-                        surface = created
-                        return created.presentableDevices(devices)
-                    })
+                let window = try WindowSession(view: view, deviceOptions: deviceOptions, log: log)
+                context = window.context
                 workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters,
                                              configuration: tuning.tunedConfiguration(for: context.device.description, particleCount: state.count))
                 announce(context, workload, state)
-                let presenter = try WindowPresenter(device: context.device, surface: surface!, window: window,
-                                                    presentMode: PresentMode(rawValue: view.presentMode.rawValue)!)
-                let outcome = try presenter.run(workload, steps: steps - firstStep, stepsPerFrame: view.stepsPerFrame, camera: camera,
-                                                speedScale: speed, shouldStop: { StopSignal.requested != nil },
-                                                progress: { progress.update(done: firstStep + $0) })
+                let outcome = try window.present(.particles(workload, speedScale: speed), steps: steps - firstStep,
+                                                 stepsPerFrame: view.stepsPerFrame, camera: camera,
+                                                 progress: { progress.update(done: firstStep + $0) })
                 done = firstStep + outcome.stepsDone
                 windowSummary = "window: \(outcome.framesPresented) frames presented, \(outcome.swapchainsCreated) swapchain(s)"
             } else {

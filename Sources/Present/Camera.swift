@@ -8,8 +8,14 @@ public struct Camera: Sendable, Equatable {
     public var pitch: Float = 0.35
     public var distance: Float
     public var fieldOfView: Float = 45 * .pi / 180
+    /// The point looked at and orbited: the origin until the view is panned.
+    public var target = SIMD3<Float>(0, 0, 0)
     /// The distance the view was fitted to, for "reset".
     public let homeDistance: Float
+    private var homeYaw: Float = 0.6
+    private var homePitch: Float = 0.35
+    /// How far in zooming may go, as a fraction of ``homeDistance``.
+    public var closestZoom: Float = 0.02
 
     public init(distance: Float) {
         self.distance = distance
@@ -32,8 +38,9 @@ public struct Camera: Sendable, Equatable {
         let fov: Float = 45 * .pi / 180
         let needed = max(Float(gridHeight), Float(gridWidth) / aspect) * 1.04
         var camera = Camera(distance: needed / (2 * tan(fov / 2)))
-        camera.yaw = 0
-        camera.pitch = 0
+        (camera.yaw, camera.pitch, camera.homeYaw, camera.homePitch) = (0, 0, 0, 0)
+        // Close enough to see single cells of the largest grids: about 16 rows on screen.
+        camera.closestZoom = min(0.5, 16 / needed)
         return camera
     }
 
@@ -41,7 +48,23 @@ public struct Camera: Sendable, Equatable {
     public var visibleHeight: Float { 2 * distance * tan(fieldOfView / 2) }
 
     public mutating func reset() {
-        self = Camera(distance: homeDistance)
+        distance = homeDistance
+        target = .zero
+        yaw = homeYaw
+        pitch = homePitch
+    }
+
+    /// Moves the target in the view plane by fractions of the visible height (right, down on
+    /// screen), so a pan feels the same at every zoom.
+    public mutating func pan(right: Float, down: Float) {
+        let (screenRight, screenDown) = screenAxes
+        target += (screenRight * right + screenDown * down) * visibleHeight
+    }
+
+    private var screenAxes: (right: SIMD3<Float>, down: SIMD3<Float>) {
+        let forward = normalize(-eyeOffset)
+        let right = normalize(cross(forward, SIMD3<Float>(0, 1, 0)))
+        return (right, -cross(right, forward))
     }
 
     public mutating func orbit(yaw deltaYaw: Float, pitch deltaPitch: Float) {
@@ -51,17 +74,19 @@ public struct Camera: Sendable, Equatable {
 
     /// Zooms by a factor: < 1 moves closer.
     public mutating func zoom(_ factor: Float) {
-        distance = min(max(distance * factor, homeDistance * 0.02), homeDistance * 50)
+        distance = min(max(distance * factor, homeDistance * closestZoom), homeDistance * 50)
     }
 
-    public var eye: SIMD3<Float> {
+    public var eye: SIMD3<Float> { target + eyeOffset }
+
+    private var eyeOffset: SIMD3<Float> {
         SIMD3(distance * cos(pitch) * sin(yaw), distance * sin(pitch), distance * cos(pitch) * cos(yaw))
     }
 
     /// Column-major view-projection matrix, as GLSL's `mat4` reads it.
     public func viewProjection(aspect: Float) -> [Float] {
         let eye = self.eye
-        let forward = normalize(-eye)
+        let forward = normalize(-eyeOffset)
         let worldUp = SIMD3<Float>(0, 1, 0)
         let right = normalize(cross(forward, worldUp))
         let up = cross(right, forward)

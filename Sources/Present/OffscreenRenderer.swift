@@ -39,13 +39,14 @@ public final class OffscreenRenderer {
 
     /// Draws every live or dying cell of a Life grid as a point, seen straight from above.
     public func render(_ life: LifeWorkload) throws -> PNGImage {
+        try render(life, camera: Camera.topDown(gridWidth: life.width, gridHeight: life.height, aspect: Float(width) / Float(height)))
+    }
+
+    /// Draws the cells of a Life grid as a top-down `camera` sees them (zoomed or panned).
+    public func render(_ life: LifeWorkload, camera: Camera) throws -> PNGImage {
         let cells = try cellRenderer()
-        let camera = Camera.topDown(gridWidth: life.width, gridHeight: life.height, aspect: Float(width) / Float(height))
-        let pixelsPerCell = Float(height) / camera.visibleHeight
         return try render { encoder in
-            try cells.record(&encoder, framebuffer: cellFramebuffer!.handle, width: width, height: height,
-                             state: life.currentStateBuffer, count: life.width * life.height, camera: camera,
-                             pointSize: max(1, pixelsPerCell * 0.85), extra: (Float(life.width), Float(life.height), Float(life.rule.states), Float(life.bitsPerCell)))
+            try cells.recordCells(&encoder, framebuffer: cellFramebuffer!.handle, width: width, height: height, life: life, camera: camera)
         }
     }
 

@@ -238,3 +238,31 @@ public final class ParticleRenderer {
         return pipeline!
     }
 }
+
+extension ParticleRenderer {
+    /// Records a render pass drawing the live and dying cells of `life` as the top-down
+    /// `camera` sees them: only the rows on screen, points about a cell wide.
+    func recordCells(_ encoder: inout CommandEncoder, framebuffer: VkFramebuffer, width: Int, height: Int,
+                     life: LifeWorkload, camera: Camera) throws {
+        let rows = Self.visibleRows(gridHeight: life.height, camera: camera, aspect: Float(width) / Float(max(height, 1)))
+        let pixelsPerCell = Float(height) / camera.visibleHeight
+        try record(&encoder, framebuffer: framebuffer, width: width, height: height,
+                   state: life.currentStateBuffer, count: rows.count * life.width, camera: camera,
+                   pointSize: max(1, pixelsPerCell * 0.85),
+                   extra: (Float(life.width), Float(life.height), Float(life.rule.states), Float(life.bitsPerCell)),
+                   firstVertex: rows.lowerBound * life.width)
+    }
+
+    /// The grid rows a top-down camera can see (all of them for any other view), so a zoomed-in
+    /// view of a huge grid draws a screenful of points rather than every cell.
+    static func visibleRows(gridHeight: Int, camera: Camera, aspect: Float) -> Range<Int> {
+        guard camera.yaw == 0 && camera.pitch == 0 else { return 0..<gridHeight }
+        // Cell row r is centred at world y = H/2 - r - 1/2; one row of margin for point sprites.
+        let half = camera.visibleHeight / 2
+        let top = Float(gridHeight) / 2 - (camera.target.y + half) - 1
+        let bottom = Float(gridHeight) / 2 - (camera.target.y - half) + 1
+        let first = max(0, min(gridHeight, Int(top.rounded(.down))))
+        let end = max(first, min(gridHeight, Int(bottom.rounded(.up))))
+        return first..<end
+    }
+}

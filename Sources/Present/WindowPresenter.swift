@@ -3,11 +3,41 @@ import CX11
 import Engine
 import Foundation
 
-/// Shows a running N-body simulation in a window: advances it between frames, draws it
-/// from its storage buffer, and lets the user steer the camera.
+/// What a window shows: a simulation it can advance and draw from its storage buffer.
+public enum WindowScene {
+    /// N-body particles, coloured by speed, seen by an orbiting camera.
+    case particles(NBodyWorkload, speedScale: Float)
+    /// A Life grid's cells, seen from above; the view pans instead of orbiting.
+    case cells(LifeWorkload)
+
+    func advance(_ count: Int) throws {
+        switch self {
+        case .particles(let workload, _): try workload.advance(steps: count)
+        case .cells(let life): try life.advance(generations: count)
+        }
+    }
+
+    var style: ParticleRenderer.Style {
+        switch self {
+        case .particles: .particles
+        case .cells: .cells
+        }
+    }
+
+    var stepName: String {
+        switch self {
+        case .particles: "steps"
+        case .cells: "generations"
+        }
+    }
+}
+
+/// Shows a running simulation in a window: advances it between frames, draws it from its
+/// storage buffer, and lets the user steer the camera.
 ///
-/// Keys: arrows orbit, +/- zoom, space pauses, r resets the view, q or Escape quit; the
-/// mouse orbits while button 1 is held, the wheel zooms; the close button quits.
+/// Keys: arrows orbit (N-body) or pan (Life), +/- zoom, space pauses, r resets the view, q or
+/// Escape quit; the mouse orbits or pans while button 1 is held, the wheel zooms; the close
+/// button quits.
 public final class WindowPresenter {
     public struct Outcome: Sendable {
         public var stepsDone: Int
@@ -21,6 +51,7 @@ public final class WindowPresenter {
     let surface: WindowSurface
     let window: X11Window
     let renderer: ParticleRenderer
+    let scene: WindowScene
     let surfaceFormat: VkSurfaceFormatKHR
     let presentMode: PresentMode
     private var swapchain: Swapchain?
@@ -28,8 +59,9 @@ public final class WindowPresenter {
     private var swapchainsCreated = 0
 
     /// - Throws: when `presentMode` is not offered by the surface, naming the ones that are.
-    public init(device: Device, surface: WindowSurface, window: X11Window, presentMode: PresentMode) throws {
+    public init(device: Device, surface: WindowSurface, window: X11Window, presentMode: PresentMode, scene: WindowScene) throws {
         self.device = device
+        self.scene = scene
         self.surface = surface
         self.window = window
         let supported = try Swapchain.supportedModes(device: device, surface: surface)
@@ -39,7 +71,8 @@ public final class WindowPresenter {
         }
         self.presentMode = presentMode
         surfaceFormat = try Swapchain.chooseFormat(device: device, surface: surface)
-        renderer = try ParticleRenderer(device: device, format: surfaceFormat.format, finalLayout: VK_IMAGE_LAYOUT_PRESENT_SRC_KHR)
+        renderer = try ParticleRenderer(device: device, format: surfaceFormat.format, finalLayout: VK_IMAGE_LAYOUT_PRESENT_SRC_KHR,
+                                        style: scene.style)
         for _ in 0..<Self.framesInFlight {
             frames.append((try CommandBuffer(device: device), try Semaphore(device: device), try Fence(device: device), false))
         }
@@ -53,8 +86,8 @@ public final class WindowPresenter {
     /// Runs until the window is closed, q/Escape is pressed, or `shouldStop` says so. The
     /// simulation advances `stepsPerFrame` steps per frame until `steps` are done, then the
     /// window keeps showing the final state.
-    public func run(_ workload: NBodyWorkload, steps: Int, stepsPerFrame: Int, camera initialCamera: Camera,
-                    speedScale: Float, shouldStop: () -> Bool, progress: (Int) -> Void) throws -> Outcome {
+    public func run(steps: Int, stepsPerFrame: Int, camera initialCamera: Camera,
+                    shouldStop: () -> Bool, progress: (Int) -> Void) throws -> Outcome {
         var camera = initialCamera
         var paused = false
         var done = 0
@@ -75,22 +108,26 @@ public final class WindowPresenter {
                     case Keys.escape, Keys.q: break loop
                     case Keys.space: paused.toggle()
                     case Keys.r: camera.reset()
-                    case Keys.left: camera.orbit(yaw: -0.1, pitch: 0)
-                    case Keys.right: camera.orbit(yaw: 0.1, pitch: 0)
-                    case Keys.up: camera.orbit(yaw: 0, pitch: 0.1)
-                    case Keys.down: camera.orbit(yaw: 0, pitch: -0.1)
+                    case Keys.left, Keys.right, Keys.up, Keys.down: steer(&camera, key: key)
                     case Keys.plus, Keys.equal, Keys.keypadPlus: camera.zoom(0.9)
                     case Keys.minus, Keys.keypadMinus: camera.zoom(1 / 0.9)
                     default: break
                     }
-                case .drag(let dx, let dy): camera.orbit(yaw: Float(dx) * 0.01, pitch: Float(dy) * 0.01)
+                case .drag(let dx, let dy):
+                    if case .cells = scene {
+                        // The grid follows the pointer.
+                        let unitsPerPixel = 1 / Float(max(swapchain?.height ?? 1, 1))
+                        camera.pan(right: -Float(dx) * unitsPerPixel, down: -Float(dy) * unitsPerPixel)
+                    } else {
+                        camera.orbit(yaw: Float(dx) * 0.01, pitch: Float(dy) * 0.01)
+                    }
                 case .wheel(let up): camera.zoom(up ? 0.9 : 1 / 0.9)
                 }
             }
 
             if !paused && done < steps && stepsPerFrame > 0 {
                 let count = min(stepsPerFrame, steps - done)
-                try workload.advance(steps: count)
+                try scene.advance(count)
                 done += count
                 stepsSinceTitle += count
                 progress(done)
@@ -123,10 +160,16 @@ public final class WindowPresenter {
 
             let image = Int(imageIndex)
             try frame.commands.record { encoder in
-                try renderer.record(&encoder, framebuffer: swapchain.framebuffers[image].handle,
-                                    width: swapchain.width, height: swapchain.height,
-                                    state: workload.currentStateBuffer, particleCount: workload.particleCount,
-                                    camera: camera, speedScale: speedScale)
+                let framebuffer = swapchain.framebuffers[image].handle
+                switch scene {
+                case .particles(let workload, let speedScale):
+                    try renderer.record(&encoder, framebuffer: framebuffer, width: swapchain.width, height: swapchain.height,
+                                        state: workload.currentStateBuffer, particleCount: workload.particleCount,
+                                        camera: camera, speedScale: speedScale)
+                case .cells(let life):
+                    try renderer.recordCells(&encoder, framebuffer: framebuffer, width: swapchain.width, height: swapchain.height,
+                                             life: life, camera: camera)
+                }
                 encoder.retain(swapchain)
             }
             try submit(frame.commands, wait: frame.imageAvailable, signal: swapchain.renderFinished[image], fence: frame.fence)
@@ -164,7 +207,7 @@ public final class WindowPresenter {
                 let fps = lastTitle == .distantPast ? 0 : Double(framesSinceTitle) / elapsed
                 let stepRate = lastTitle == .distantPast ? 0 : Double(stepsSinceTitle) / elapsed
                 let state = paused ? "paused" : (done >= steps ? "done" : "step \(done)/\(steps)")
-                window.setTitle("CapitalEngine — \(String(format: "%.0f", fps)) fps, \(String(format: "%.0f", stepRate)) steps/s — \(state) — \(name)")
+                window.setTitle("CapitalEngine — \(String(format: "%.0f", fps)) fps, \(String(format: "%.0f", stepRate)) \(scene.stepName)/s — \(state) — \(name)")
                 lastTitle = now
                 framesSinceTitle = 0
                 stepsSinceTitle = 0
@@ -172,6 +215,21 @@ public final class WindowPresenter {
         }
         try device.waitIdle()
         return Outcome(stepsDone: done, framesPresented: presented, swapchainsCreated: swapchainsCreated)
+    }
+
+    /// Arrow keys orbit around particles and pan over a grid (a tenth of the view per press).
+    private func steer(_ camera: inout Camera, key: KeySym) {
+        let (x, y): (Float, Float) = switch key {
+        case Keys.left: (-0.1, 0)
+        case Keys.right: (0.1, 0)
+        case Keys.up: (0, -0.1)
+        default: (0, 0.1)
+        }
+        if case .cells = scene {
+            camera.pan(right: x, down: y)
+        } else {
+            camera.orbit(yaw: x, pitch: -y)
+        }
     }
 
     private func recreateSwapchain() throws {

@@ -126,6 +126,61 @@ struct ViewingTests {
         #expect(many > 5 * few, "\(few) vs \(many)")
     }
 
+    @Test func lifeCellsInAWindowZoomPanAndReset() throws {
+        let display = try VirtualDisplay()
+        // A 2x2 block (a still life) in the middle of a 40x30 torus: 4 cells, each a point.
+        let block = directory.appendingPathComponent("block.rle")
+        try "x = 2, y = 2, rule = B3/S23\n2o$2o!\n".write(to: block, atomically: true, encoding: .utf8)
+        let engine = try CapitalEngineProcess(["run", "--workload", "life", "--init", block.path, "--size", "40x30",
+                                               "--steps", "1000000", "--window", "400x300", "--validate"],
+                                              environment: ["DISPLAY": display.name])
+        try engine.waitForStderr("window: first frame presented")
+        let window = String(try windowID(display))
+        func lit() throws -> Int {
+            Thread.sleep(forTimeInterval: 0.4)
+            return Self.litPixels(try display.screenshot(), width: 400, height: 300)
+        }
+        func press(_ keys: [String]) throws {
+            // After q the key release may find the window gone, which xdotool reports as failure.
+            _ = try display.runTool("/usr/bin/xdotool", ["key", "--window", window] + keys, allowFailure: keys == ["q"])
+        }
+        let home = try lit()
+        // About 9.6 pixels per cell here, points 85% of that: 4 squares of 8x8.
+        #expect(home > 4 * 30 && home < 4 * 120, "\(home) lit pixels for 4 cells")
+        try press(Array(repeating: "plus", count: 5))
+        let zoomed = try lit()
+        #expect(zoomed > 2 * home, "zooming in enlarges the cells: \(home) -> \(zoomed)")
+        try press(Array(repeating: "Right", count: 8))
+        let panned = try lit()
+        #expect(panned == 0, "panning moves the block off screen: \(panned)")
+        try press(["r"])
+        let reset = try lit()
+        #expect(abs(reset - home) <= home / 10, "r restores the view: \(home) vs \(reset)")
+        try press(["q"])
+        let result = try engine.wait(timeout: 15)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("population: 4"), "\(result.stdout)")
+        #expect(result.stdout.range(of: #"window: \d+ frames presented"#, options: .regularExpression) != nil)
+        #expect(!result.stderr.contains("validation"), "\(result.stderr)")
+    }
+
+    @Test func aLifeRunAdvancesInTheWindow() throws {
+        let display = try VirtualDisplay()
+        let engine = try CapitalEngineProcess(["run", "--workload", "life", "--size", "96x64", "--density", "0.3", "--steps", "1000000",
+                                               "--window", "320x240", "--steps-per-frame", "1"], environment: ["DISPLAY": display.name])
+        try engine.waitForStderr("window: first frame presented")
+        Thread.sleep(forTimeInterval: 0.3)
+        let first = try display.screenshot()
+        Thread.sleep(forTimeInterval: 0.5)
+        let second = try display.screenshot()
+        #expect(Self.litPixels(first, width: 320, height: 240) > 500)
+        #expect(first != second, "the grid evolves between frames")
+        engine.process.terminate()
+        let result = try engine.wait(timeout: 15)
+        #expect(result.status == 0, "SIGTERM ends a windowed Life run cleanly: \(result.stderr)")
+        #expect(result.stdout.contains("stopped: SIGTERM"), "\(result.stdout)")
+    }
+
     private func windowID(_ display: VirtualDisplay) throws -> UInt {
         let output = try display.runTool("/usr/bin/xdotool", ["search", "--name", "CapitalEngine"])
         let text = String(decoding: output, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""

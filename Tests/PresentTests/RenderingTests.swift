@@ -1,6 +1,6 @@
 import Engine
 import Foundation
-import Present
+@testable import Present
 import Testing
 
 @Suite("PNG files")
@@ -152,5 +152,34 @@ struct LifeRenderingTests {
             #expect(count > 2 && count < 2 * 120, "\(count) lit pixels for two cells")
         }
         #expect(log.messages.isEmpty, "\(log.messages)")
+    }
+
+    @Test func everyKernelLayoutDrawsTheSamePicture() throws {
+        var random = SeededGenerator(seed: 4)
+        var grid = LifeGrid(width: 70, height: 45)
+        for i in grid.cells.indices where random.uniform() < 0.3 { grid.cells[i] = 1 }
+        let context = try ComputeContext(graphics: true)
+        let renderer = try OffscreenRenderer(device: context.device, width: 210, height: 140)
+        let pictures = try [LifeKernel.bytes, .bits, .bitsTiled(generations: 4)].map { kernel in
+            try renderer.render(try LifeWorkload(device: context.device, grid: grid, rule: .conway, kernel: kernel))
+        }
+        #expect(pictures[0] == pictures[1])
+        #expect(pictures[0] == pictures[2])
+    }
+
+    @Test func onlyTheRowsOnScreenAreDrawn() {
+        var camera = Camera.topDown(gridWidth: 1000, gridHeight: 800, aspect: 1)
+        let all = ParticleRenderer.visibleRows(gridHeight: 800, camera: camera, aspect: 1)
+        #expect(all == 0..<800)
+        camera.zoom(0.1)
+        let zoomed = ParticleRenderer.visibleRows(gridHeight: 800, camera: camera, aspect: 1)
+        // The 1000-wide grid frames 1040 rows at home (aspect 1); a tenth of that, around the middle.
+        #expect(zoomed.count >= 104 && zoomed.count <= 107, "\(zoomed)")
+        #expect(zoomed.contains(400))
+        camera.pan(right: 0, down: 10)
+        #expect(ParticleRenderer.visibleRows(gridHeight: 800, camera: camera, aspect: 1).isEmpty)
+        var tilted = Camera.topDown(gridWidth: 10, gridHeight: 10, aspect: 1)
+        tilted.orbit(yaw: 0.2, pitch: 0)
+        #expect(ParticleRenderer.visibleRows(gridHeight: 10, camera: tilted, aspect: 1) == 0..<10)
     }
 }
