@@ -46,6 +46,7 @@ start=$(date +%s)
 if ./run-docker.sh build; then pass "images build offline in $(( $(date +%s) - start )) s"; else failure "images build"; fi
 size=$(docker image inspect capitalengine:mesa --format '{{.Size}}' 2>/dev/null || echo 0)
 echo "capitalengine:mesa is $((size / 1000000)) MB; capitalengine:nvidia is $(( $(docker image inspect capitalengine:nvidia --format '{{.Size}}' 2>/dev/null || echo 0) / 1000000 )) MB"
+check "the mesa image is under half the reference project's 609 MB ($((size / 1000000)) MB)" test "$size" -lt 304500000
 check "the runtime image runs as a non-root user" test "$(docker image inspect capitalengine:mesa --format '{{.Config.User}}')" = "10001:10001"
 check "the runtime image has a health check running 'CapitalEngine devices'" \
     bash -c 'docker image inspect capitalengine:mesa --format "{{json .Config.Healthcheck}}" | grep -q "CapitalEngine\",\"devices"'
