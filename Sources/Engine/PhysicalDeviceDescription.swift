@@ -225,11 +225,14 @@ public struct ComputeLimits: Sendable, Codable, Equatable {
     public var timestampPeriod: Float
     /// Zero where the device does not report it (before Vulkan 1.1).
     public var subgroupSize: UInt32
+    /// Compute shaders may use `subgroupShuffleUp`/`Down` (`VK_SUBGROUP_FEATURE_SHUFFLE_RELATIVE_BIT`).
+    public var subgroupShuffleRelativeInCompute: Bool
 
     public init(maxComputeWorkGroupInvocations: UInt32, maxComputeWorkGroupSize: [UInt32],
                 maxComputeWorkGroupCount: [UInt32], maxComputeSharedMemorySize: UInt32,
                 maxStorageBufferRange: UInt32, maxPushConstantsSize: UInt32 = 128,
-                timestampPeriod: Float, subgroupSize: UInt32 = 0) {
+                timestampPeriod: Float, subgroupSize: UInt32 = 0, subgroupShuffleRelativeInCompute: Bool = false) {
+        self.subgroupShuffleRelativeInCompute = subgroupShuffleRelativeInCompute
         self.maxComputeWorkGroupInvocations = maxComputeWorkGroupInvocations
         self.maxComputeWorkGroupSize = maxComputeWorkGroupSize
         self.maxComputeWorkGroupCount = maxComputeWorkGroupCount

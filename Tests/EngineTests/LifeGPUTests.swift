@@ -49,6 +49,15 @@ struct LifeGPUTests {
                     try workload.advance(generations: 13)
                     #expect(try workload.download() == expected, "\(rule) \(kernel) \(width)x\(height) bounded: \(bounded)")
                 }
+                // The bit kernel's other variant: with shuffles where the default has none, and
+                // the other way round.
+                let shuffles = !LifeWorkload.subgroupShufflesWanted(on: context.device.description)
+                if !shuffles || context.device.description.limits.subgroupShuffleRelativeInCompute {
+                    let workload = try LifeWorkload(device: context.device, grid: grid, rule: rule, bounded: bounded, kernel: .bits,
+                                                    subgroupShuffles: shuffles)
+                    try workload.advance(generations: 13)
+                    #expect(try workload.download() == expected, "\(rule) bits, shuffles \(shuffles), \(width)x\(height) bounded: \(bounded)")
+                }
             }
         }
         #expect(context.instance.validationLog?.messages.isEmpty == true)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A cellular automaton on the GPU, ping-ponging between two device-local buffers and running
 /// many generations per command buffer, with one of the ``LifeKernel`` layouts: bit-packed
 /// (optionally several generations per dispatch) for two-state rules, a byte per cell for all.
@@ -38,7 +40,15 @@ public final class LifeWorkload {
     /// - Parameter kernel: nil picks ``LifeKernel/preferred(for:on:)``.
     public convenience init(device: Device, grid: LifeGrid, rule: LifeRule, bounded: Bool = false,
                             kernel: LifeKernel? = nil) throws {
-        try self.init(device: device, width: grid.width, height: grid.height, rule: rule, bounded: bounded, kernel: kernel)
+        try self.init(device: device, grid: grid, rule: rule, bounded: bounded, kernel: kernel,
+                      subgroupShuffles: Self.subgroupShufflesWanted(on: device.description))
+    }
+
+    /// - Parameter subgroupShuffles: whether the one-generation bit kernel takes its side
+    ///   neighbours from subgroup shuffles; the device must support them.
+    convenience init(device: Device, grid: LifeGrid, rule: LifeRule, bounded: Bool, kernel: LifeKernel?, subgroupShuffles: Bool) throws {
+        try self.init(device: device, width: grid.width, height: grid.height, rule: rule, bounded: bounded, kernel: kernel,
+                      subgroupShuffles: subgroupShuffles)
         try upload(grid)
     }
 
@@ -46,7 +56,8 @@ public final class LifeWorkload {
     /// probability `density`, made without a byte-per-cell copy on the CPU (for large benchmarks).
     public convenience init(device: Device, width: Int, height: Int, rule: LifeRule, density: Double, seed: UInt64,
                             kernel: LifeKernel? = nil) throws {
-        try self.init(device: device, width: width, height: height, rule: rule, bounded: false, kernel: kernel)
+        try self.init(device: device, width: width, height: height, rule: rule, bounded: false, kernel: kernel,
+                      subgroupShuffles: Self.subgroupShufflesWanted(on: device.description))
         var random = SeededGenerator(seed: seed)
         let perWord = layout.cellsPerWord, bits = layout.bitsPerCell
         var words = [UInt32](repeating: 0, count: layout.wordCount)
@@ -68,7 +79,8 @@ public final class LifeWorkload {
         try words.withUnsafeBytes { try state.upload($0) }
     }
 
-    private init(device: Device, width: Int, height: Int, rule: LifeRule, bounded: Bool, kernel: LifeKernel?) throws {
+    private init(device: Device, width: Int, height: Int, rule: LifeRule, bounded: Bool, kernel: LifeKernel?,
+                 subgroupShuffles: Bool) throws {
         let kernel = kernel ?? LifeKernel.preferred(for: rule, on: device.description)
         guard rule.states <= 255 else { throw EngineError.invalidInput("at most 255 states fit one byte per cell") }
         if kernel != .bytes && rule.states != 2 {
@@ -98,7 +110,7 @@ public final class LifeWorkload {
         case .bits:
             tile = nil
             pipeline = try ComputePipeline(
-                device: device, shader: ShaderModule(device: device, shader: .lifeStepBits), storageBuffers: 2,
+                device: device, shader: ShaderModule(device: device, shader: subgroupShuffles ? .lifeStepBitsSubgroup : .lifeStepBits), storageBuffers: 2,
                 pushConstantSize: MemoryLayout<GridPushConstants>.size,
                 specialization: [.uint(0, UInt32(Self.bitGroup.x)), .uint(1, UInt32(Self.bitGroup.y)),
                                  .uint(2, UInt32(bitRowsPerInvocation)), .bool(3, bounded)] + ruleConstants)
@@ -114,6 +126,12 @@ public final class LifeWorkload {
                                  .uint(2, UInt32(shape.rows)), .uint(3, UInt32(shape.halo)), .bool(4, bounded)] + ruleConstants)
         }
         state = try PingPongState(device: device, pipeline: pipeline, bytes: bytes)
+    }
+
+    /// Subgroup shuffles for side neighbours wherever compute shaders have them (about 30% on
+    /// lavapipe); CAPITALENGINE_LIFE_SHUFFLES=0 turns them off, to compare.
+    static func subgroupShufflesWanted(on device: PhysicalDeviceDescription) -> Bool {
+        ProcessInfo.processInfo.environment["CAPITALENGINE_LIFE_SHUFFLES"] != "0" && device.limits.subgroupShuffleRelativeInCompute
     }
 
     public func upload(_ grid: LifeGrid) throws {
