@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
-import Foundation
+import FoundationEssentials
+import Glibc
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -255,7 +256,7 @@ struct KernelShapeArgument: ExpressibleByArgument {
     var configuration: NBodyKernelConfiguration
 
     init?(argument: String) {
-        let parts = argument.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let parts = argument.split(separator: ",").map { Int($0.trimmed) }
         guard parts.count == 3 || parts.count == 4, let w = parts[0], let b = parts[1], let t = parts[2], w > 0, b > 0, t >= 0
         else { return nil }
         let split = parts.count == 4 ? parts[3] : 1

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
-import Foundation
+import FoundationEssentials
+import Glibc
 
 struct DevicesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -53,7 +54,7 @@ struct DevicesCommand: ParsableCommand {
             }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max()! }
         for row in rows {
-            print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
+            print(zip(row, widths).map { $0 + String(repeating: " ", count: max(0, $1 - $0.count)) }.joined(separator: "  "))
         }
         for device in devices {
             let l = device.limits

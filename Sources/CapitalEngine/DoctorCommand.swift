@@ -1,6 +1,7 @@
 import ArgumentParser
 import Doctor
-import Foundation
+import FoundationEssentials
+import Glibc
 
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Exit codes beyond ArgumentParser's 0 (success) and 64 (usage).
 enum ExitStatus {
@@ -11,11 +12,11 @@ enum ExitStatus {
 
 enum Console {
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        writeToStandardError("error: \(message)\n")
     }
 
     static func note(_ message: String) {
-        FileHandle.standardError.write(Data("\(message)\n".utf8))
+        writeToStandardError("\(message)\n")
     }
 
     static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
@@ -51,7 +52,7 @@ func makeContext(_ options: DeviceOptions, log: ValidationLog?, graphics: Bool =
 
 extension PhysicalDeviceDescription {
     var driverText: String {
-        if let driver { return "\(driver.name) \(driver.info)".trimmingCharacters(in: .whitespaces) }
+        if let driver { return "\(driver.name) \(driver.info)".trimmed }
         return "driver \(driverVersionText)"
     }
 }
@@ -73,9 +74,9 @@ func nextBatchSize(lastBatch count: Int, took seconds: TimeInterval, limit: Int)
 /// `1.23e9`-style numbers for rates.
 func scientific(_ value: Double, digits: Int = 3) -> String {
     guard value.isFinite, value != 0 else { return "\(value)" }
-    return String(format: "%.\(digits - 1)e", value)
+    return cFormat("%.\(digits - 1)e", value)
 }
 
 func fixed(_ value: Double, _ decimals: Int = 1) -> String {
-    String(format: "%.\(decimals)f", value)
+    cFormat("%.\(decimals)f", value)
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
-import Foundation
+import FoundationEssentials
+import Glibc
 import Present
 
 /// Which simulation `run` and `verify` drive.
@@ -38,7 +39,7 @@ struct LifeOptions: ParsableArguments {
     }
 
     func position(_ text: String) -> (x: Int, y: Int)? {
-        let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let parts = text.split(separator: ",").map { Int($0.trimmed) }
         guard parts.count == 2, let x = parts[0], let y = parts[1] else { return nil }
         return (x, y)
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Where the device comes from and whether the run is validated; shared by every command.
 struct DeviceOptions: ParsableArguments {

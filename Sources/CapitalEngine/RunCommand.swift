@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
-import Foundation
+import FoundationEssentials
+import Glibc
 import Present
 
 struct RunCommand: ParsableCommand {
@@ -219,7 +220,7 @@ final class ProgressReporter {
         let remaining = rate > 0 ? Double(total - done) / rate : 0
         let line = "step \(done)/\(total) (\(Int(100 * Double(done) / Double(total)))%), \(fixed(rate, 1)) steps/s, ETA \(fixed(remaining, 0)) s"
         if terminal {
-            FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+            writeToStandardError("\r\u{1B}[K\(line)")
         } else {
             Console.note(line)
         }
@@ -227,6 +228,6 @@ final class ProgressReporter {
     }
 
     func finish() {
-        if enabled && terminal && printed { FileHandle.standardError.write(Data("\n".utf8)) }
+        if enabled && terminal && printed { writeToStandardError("\n") }
     }
 }

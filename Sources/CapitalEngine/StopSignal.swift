@@ -1,5 +1,7 @@
 import Dispatch
-import Foundation
+import FoundationEssentials
+import Engine
+import Glibc
 import Synchronization
 
 /// SIGINT and SIGTERM (Ctrl-C, `docker stop`) ask a run to stop at the next step boundary
@@ -21,7 +23,7 @@ enum StopSignal {
             source.setEventHandler {
                 if flag.compareExchange(expected: 0, desired: number, ordering: .relaxed).exchanged {
                     let name = number == SIGINT ? "SIGINT" : "SIGTERM"
-                    FileHandle.standardError.write(Data("\n\(name): stopping after the current batch of steps (signal again to abort)\n".utf8))
+                    writeToStandardError("\n\(name): stopping after the current batch of steps (signal again to abort)\n")
                 } else {
                     signal(number, SIG_DFL)
                     raise(number)

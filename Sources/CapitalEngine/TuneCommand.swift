@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Where tuned kernel shapes are kept, and whether to use them.
 struct TuneCacheOptions: ParsableArguments {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
-import Foundation
+import FoundationEssentials
+import Glibc
 import Present
 
 /// How the simulation is shown: a window, PNG files, or nothing.
@@ -36,8 +37,8 @@ struct ViewOptions: ParsableArguments {
             try checkWritableDirectory(of: png, option: "--png")
         }
         if let frames {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: frames, isDirectory: &isDirectory), !isDirectory.boolValue {
+            var isDirectory = false
+            if FileManager.default.fileExists(atPath: frames, isDirectory: &isDirectory), !isDirectory {
                 throw ValidationError("--frames: '\(frames)' exists and is not a directory")
             }
         }
@@ -100,9 +101,9 @@ struct FrameSequence {
 }
 
 func checkWritableDirectory(of path: String, option: String) throws {
-    var isDirectory: ObjCBool = false
+    var isDirectory = false
     let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory else {
         throw ValidationError("\(option): directory '\(directory)' does not exist")
     }
     guard FileManager.default.isWritableFile(atPath: directory) else {

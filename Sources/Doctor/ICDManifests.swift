@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The Vulkan drivers the loader would find: ICD manifest files and their libraries.
 struct ICDManifests {
@@ -24,11 +25,11 @@ struct ICDManifests {
 
     /// A folder stands for the .json files in it.
     private func expand(_ path: String) -> [String] {
-        var isDirectory: ObjCBool = false
+        var isDirectory = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             return environment["VK_DRIVER_FILES"] != nil || environment["VK_ICD_FILENAMES"] != nil ? [path] : []
         }
-        guard isDirectory.boolValue else { return [path] }
+        guard isDirectory else { return [path] }
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         return entries.filter { $0.hasSuffix(".json") }.sorted().map { path + "/" + $0 }
     }
@@ -44,8 +45,11 @@ struct ICDManifests {
                 return Finding("icd", .error, "\(path) (from \(source)) does not exist or cannot be read",
                                fix: "fix \(source == "the standard folders" ? "its permissions" : source)")
             }
-            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let icd = object["ICD"] as? [String: Any], let library = icd["library_path"] as? String else {
+            struct Manifest: Decodable {
+                struct Driver: Decodable { var library_path: String }
+                var ICD: Driver
+            }
+            guard let library = (try? JSONDecoder().decode(Manifest.self, from: data))?.ICD.library_path else {
                 return Finding("icd", .error, "\(path) is not a valid ICD manifest (no ICD.library_path)")
             }
             // A name with a slash but not absolute is relative to the manifest's folder.

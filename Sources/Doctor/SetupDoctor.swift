@@ -1,5 +1,6 @@
 import Engine
-import Foundation
+import FoundationEssentials
+import Glibc
 import Present
 
 /// Diagnoses what usually breaks GPU work natively and in containers, and says how to fix
@@ -37,14 +38,14 @@ public struct SetupDoctor {
         let nodes = (try? FileManager.default.contentsOfDirectory(atPath: deviceDirectory))?.filter { $0.hasPrefix("nvidia") } ?? []
         guard visible != nil || !nodes.isEmpty else { return [] }
         var findings: [Finding] = []
-        let gpuNodes = nodes.filter { $0.range(of: #"^nvidia[0-9]+$"#, options: .regularExpression) != nil }
+        let gpuNodes = nodes.filter { $0.hasPrefix("nvidia") && $0.count > 6 && $0.dropFirst(6).allSatisfy(\.isASCIIDigit) }
         if let visible, visible != "void", visible != "none", gpuNodes.isEmpty {
             findings.append(Finding("nvidia", .error, "NVIDIA_VISIBLE_DEVICES=\(visible) but no /dev/nvidia<N> node is present",
                                     fix: "start the container with --gpus all (NVIDIA container toolkit), or in compose: deploy.resources.reservations.devices with driver: nvidia"))
         }
         if visible != nil {
             let capabilities = Set((environment["NVIDIA_DRIVER_CAPABILITIES"] ?? "compute,utility").split(separator: ",").map {
-                $0.trimmingCharacters(in: .whitespaces).lowercased() })
+                $0.trimmed.lowercased() })
             let all = capabilities.contains("all")
             if !all && !capabilities.contains("graphics") {
                 findings.append(Finding("nvidia", .error,
@@ -76,11 +77,11 @@ public struct SetupDoctor {
             }
         }
         if let authority = environment["XAUTHORITY"], !authority.isEmpty {
-            var isDirectory: ObjCBool = false
+            var isDirectory = false
             if !FileManager.default.fileExists(atPath: authority, isDirectory: &isDirectory) {
                 findings.append(Finding("display", .error, "XAUTHORITY=\(authority) does not exist",
                                         fix: "create the cookie file before starting the container (Docker makes a directory in its place otherwise)"))
-            } else if isDirectory.boolValue {
+            } else if isDirectory {
                 findings.append(Finding("display", .error, "XAUTHORITY=\(authority) is a directory, not a cookie file",
                                         fix: "remove it and mount the cookie file; Docker created the directory because the file was missing at start"))
             } else if !FileManager.default.isReadableFile(atPath: authority) {
@@ -173,8 +174,8 @@ public struct SetupDoctor {
             try workload.advance(steps: 3)
             let error = StateComparison(try workload.download(), reference: NBodyReference.advance(state, parameters: parameters, steps: 3)).worst
             return error <= 1e-4
-                ? Finding("device", .ok, "\(name): N-body matches the CPU reference (error \(String(format: "%.1e", error)))")
-                : Finding("device", .error, "\(name): wrong results (error \(String(format: "%.1e", error)) against the CPU reference)",
+                ? Finding("device", .ok, "\(name): N-body matches the CPU reference (error \(cFormat("%.1e", error)))")
+                : Finding("device", .error, "\(name): wrong results (error \(cFormat("%.1e", error)) against the CPU reference)",
                           fix: "update the driver; report the driver version with the output of `CapitalEngine verify`")
         } catch {
             return Finding("device", .error, "\(name): \(error)")

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What a user asked for with `--device` or `CAPITALENGINE_DEVICE`.
 public enum DeviceSelector: Sendable, Equatable, CustomStringConvertible {
@@ -15,7 +16,7 @@ public enum DeviceSelector: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses a selector: an index, a vendor word, a type word, or else part of the name.
     public init(parsing text: String) throws(EngineError) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmed
         guard !trimmed.isEmpty else { throw .invalidSelector("an empty selector selects nothing") }
         if trimmed.hasPrefix("/dev/") {
             self = .node(trimmed)

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A SPIR-V module compiled from `Shaders/` by the build and carried inside the binary.
 ///

@@ -1,5 +1,6 @@
 import CVulkan
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Options for creating the Vulkan instance.
 public struct InstanceOptions: Sendable {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// Collects the messages of `VK_LAYER_KHRONOS_validation` (and any other `VK_EXT_debug_utils`
@@ -18,7 +19,7 @@ public final class ValidationLog: Sendable {
     private let echo: (@Sendable (Message) -> Void)?
 
     public init(echo: (@Sendable (Message) -> Void)? = { message in
-        FileHandle.standardError.write(Data((message.description + "\n").utf8))
+        writeToStandardError(message.description + "\n")
     }) {
         self.echo = echo
     }

@@ -1,5 +1,6 @@
 import Engine
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// An orbit camera around the origin: yaw and pitch about the target, a distance, and a
 /// perspective projection in Vulkan's clip space (y down, depth 0...1).

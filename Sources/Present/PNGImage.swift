@@ -1,6 +1,7 @@
 import CZlib
 import Engine
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// An 8-bit RGB image, written and read as PNG through the system zlib.
 public struct PNGImage: Sendable, Equatable {

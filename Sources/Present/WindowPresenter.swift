@@ -1,7 +1,8 @@
 import CVulkan
 import CX11
 import Engine
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What a window shows: a simulation it can advance and draw from its storage buffer.
 public enum WindowScene {
@@ -145,7 +146,7 @@ public final class WindowPresenter {
             }
             guard let swapchain else {
                 // Minimised: nothing to draw into; do not spin.
-                Thread.sleep(forTimeInterval: 0.05)
+                usleep(50_000)
                 continue
             }
 
@@ -207,7 +208,7 @@ public final class WindowPresenter {
                 let fps = lastTitle == .distantPast ? 0 : Double(framesSinceTitle) / elapsed
                 let stepRate = lastTitle == .distantPast ? 0 : Double(stepsSinceTitle) / elapsed
                 let state = paused ? "paused" : (done >= steps ? "done" : "step \(done)/\(steps)")
-                window.setTitle("CapitalEngine — \(String(format: "%.0f", fps)) fps, \(String(format: "%.0f", stepRate)) \(scene.stepName)/s — \(state) — \(name)")
+                window.setTitle("CapitalEngine — \(cFormat("%.0f", fps)) fps, \(cFormat("%.0f", stepRate)) \(scene.stepName)/s — \(state) — \(name)")
                 lastTitle = now
                 framesSinceTitle = 0
                 stepsSinceTitle = 0
@@ -271,6 +272,6 @@ public final class WindowPresenter {
     }
 
     private func note(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        writeToStandardError(message + "\n")
     }
 }

@@ -1,6 +1,7 @@
 import CX11
 import Engine
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// An Xlib window with the events a viewer needs: keys, mouse, resize and the window
 /// manager's close button (WM_DELETE_WINDOW).

@@ -1,5 +1,6 @@
 import CDRM
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The DRM devices this process can see, read with libdrm's `drmGetDevices2`.
 public enum DRMDevices {

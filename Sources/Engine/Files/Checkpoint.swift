@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A resumable point of a run: the state as `.npy` (loadable by NumPy like any state file)
 /// and, beside it in `FILE.npy.json`, the step it was taken at and the physics it needs.

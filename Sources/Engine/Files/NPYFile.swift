@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Reads and writes N-body state as NumPy `.npy`: `<f4`, C order, shape (N, 8).
 ///
@@ -12,7 +13,7 @@ public enum NPYFile {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw NPYError(path: url.path, problem: "cannot be read: \((error as NSError).localizedDescription)")
+            throw NPYError(path: url.path, problem: "cannot be read: \(systemMessage(for: error))")
         }
         do {
             return try decode(data)
@@ -128,7 +129,7 @@ public enum NPYFile {
 
     /// Splits the header's Python dict literal into its top-level entries.
     private static func parseHeader(_ header: String) throws(NPYError.Problem) -> [String: String] {
-        var text = header.trimmingCharacters(in: .whitespacesAndNewlines)
+        var text = header.trimmed
         guard text.hasPrefix("{"), text.hasSuffix("}") else { throw .init("has a header that is not a dict: \(header)") }
         text = String(text.dropFirst().dropLast())
         var entries: [String] = []
@@ -151,10 +152,10 @@ public enum NPYFile {
         }
         entries.append(current)
         var fields: [String: String] = [:]
-        for entry in entries where !entry.trimmingCharacters(in: .whitespaces).isEmpty {
+        for entry in entries where !entry.trimmed.isEmpty {
             guard let colon = entry.firstIndex(of: ":") else { throw .init("has a malformed header entry '\(entry)'") }
-            let key = unquote(entry[..<colon].trimmingCharacters(in: .whitespaces))
-            fields[key] = entry[entry.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            let key = unquote(entry[..<colon].trimmed)
+            fields[key] = entry[entry.index(after: colon)...].trimmed
         }
         return fields
     }
@@ -164,7 +165,7 @@ public enum NPYFile {
         let inner = text.dropFirst().dropLast()
         var shape: [Int] = []
         for part in inner.split(separator: ",") {
-            let trimmed = part.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "L", with: "")
+            let trimmed = part.trimmed.filter { $0 != "L" }
             guard let value = Int(trimmed), value >= 0 else { throw .init("has a malformed shape '\(text)'") }
             shape.append(value)
         }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A cellular automaton on the GPU, ping-ponging between two device-local buffers and running
 /// many generations per command buffer, with one of the ``LifeKernel`` layouts: bit-packed

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The shape of the N-body kernel: what the specialization constants of
 /// `Shaders/nbody_step.comp` are set to.

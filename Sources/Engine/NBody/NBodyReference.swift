@@ -1,4 +1,6 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
 
 /// The N-body step on the CPU with float64 accumulation: the reference every GPU result is
 /// checked against.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// xoshiro256** seeded through SplitMix64: the same seed gives the same stream on every
 /// platform and Swift version, which `SystemRandomNumberGenerator` cannot promise.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Searches the N-body kernel's shape for one device and problem size: every candidate is
 /// checked against the CPU reference before it may win, then timed with GPU timestamps.
@@ -75,7 +76,7 @@ public struct KernelTuner {
             try check.advance(steps: 2)
             let error = StateComparison(try check.download(), reference: NBodyReference.advance(state, parameters: parameters, steps: 2)).worst
             guard error <= tolerance else {
-                return Trial(configuration: configuration, error: error, rejection: "wrong results (relative error \(String(format: "%.1e", error)))")
+                return Trial(configuration: configuration, error: error, rejection: "wrong results (relative error \(cFormat("%.1e", error)))")
             }
             let workload = try NBodyWorkload(device: device, state: InitialModel.plummer.generate(count: particleCount, seed: 12),
                                              parameters: parameters, configuration: configuration)

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Tuned kernel shapes, per device UUID + driver version + shader build + problem-size class,
 /// kept in a JSON file (XDG cache directory by default).
@@ -49,7 +50,7 @@ public struct TuningCache {
     public static func defaultURL(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
         if let path = environment["CAPITALENGINE_TUNE_CACHE"], !path.isEmpty { return URL(fileURLWithPath: path) }
         let base = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.cache")
+            ?? ((environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path) + "/.cache")
         return URL(fileURLWithPath: base).appendingPathComponent("capitalengine/tuning.json")
     }
 
