@@ -152,8 +152,16 @@ struct BenchCommand: ParsableCommand {
         let lifeRule = try LifeRule(parsing: rule)
         let context = try makeContext(deviceOptions, log: log)
         let device = context.device.description
-        let kernels = lifeKernel.isEmpty ? [LifeKernel.preferred(for: lifeRule, on: device)] : lifeKernel.map(\.kernel)
-        let sizes = grid.isEmpty ? LifeBenchmark.defaultSizes(kernels: kernels, device: device) : grid.map { ($0.width, $0.height) }
+        let explicitKernels = lifeKernel.map(\.kernel)
+        let sizes = grid.isEmpty
+            ? LifeBenchmark.defaultSizes(kernels: explicitKernels.isEmpty ? [.preferred(for: lifeRule, on: device)] : explicitKernels, device: device)
+            : grid.map { ($0.width, $0.height) }
+        // Without --life-kernel: per size, the tuned kernel if `tune --workload life` stored one, else the default.
+        func kernels(width: Int, height: Int) -> [LifeKernel] {
+            explicitKernels.isEmpty
+                ? [tuning.tunedLifeKernel(for: device, width: width, height: height, rule: lifeRule) ?? .preferred(for: lifeRule, on: device)]
+                : explicitKernels
+        }
         if !json { print("device: [\(device.index)] \(device.name) (\(device.driverText)); Life \(lifeRule)") }
         struct LifeResult: Encodable {
             var kernel: String
@@ -166,9 +174,16 @@ struct BenchCommand: ParsableCommand {
             var bytesPerGeneration: Double
         }
         var results: [LifeResult] = []
-        for kernel in kernels {
-            try LifeBenchmark.verify(kernel: kernel, rule: lifeRule, device: context.device)
-            for (width, height) in sizes {
+        var verified: [LifeKernel] = []
+        for (width, height) in sizes {
+            for kernel in kernels(width: width, height: height) {
+                if !verified.contains(kernel) {
+                    let tuner = LifeKernelTuner(device: context.device, width: width, height: height, rule: lifeRule)
+                    guard try tuner.verify(kernel) else {
+                        throw EngineError.unsupported("the \(kernel) Life kernel computes wrong results on this device (checked against the CPU reference); not timing it")
+                    }
+                    verified.append(kernel)
+                }
                 let workload: LifeWorkload
                 do {
                     workload = try LifeWorkload(device: context.device, width: width, height: height, rule: lifeRule,
@@ -289,19 +304,5 @@ enum LifeBenchmark {
         }
         let chosen = fitting.filter { [1024, 4096, 16384].contains($0) } + (fitting.last.map { $0 > 16384 ? [$0] : [] } ?? [])
         return (chosen.isEmpty ? Array(fitting.prefix(1)) : chosen).map { ($0, $0) }
-    }
-
-    /// A kernel is timed only after it matched the CPU reference on a torus whose width is not
-    /// a multiple of its packing, over generations that are not a multiple of its blocking.
-    static func verify(kernel: LifeKernel, rule: LifeRule, device: Device) throws {
-        var random = SeededGenerator(seed: 99)
-        var grid = LifeGrid(width: 97, height: 75)
-        for i in grid.cells.indices where random.uniform() < 0.4 { grid.cells[i] = 1 }
-        let generations = 2 * kernel.generationsPerDispatch + 1
-        let workload = try LifeWorkload(device: device, grid: grid, rule: rule, kernel: kernel)
-        try workload.advance(generations: generations)
-        guard try workload.download() == LifeReference.advance(grid, rule: rule, generations: generations) else {
-            throw EngineError.unsupported("the \(kernel) Life kernel computes wrong results on this device (checked against the CPU reference); not timing it")
-        }
     }
 }

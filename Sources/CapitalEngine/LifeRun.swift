@@ -76,7 +76,9 @@ extension RunCommand {
         let window = view.wantsWindow() ? try WindowSession(view: view, deviceOptions: deviceOptions, log: log) : nil
         let context = try window?.context ?? makeContext(deviceOptions, log: log, graphics: drawing)
         let workload = try LifeWorkload(device: context.device, grid: grid, rule: chosenRule, bounded: life.bounded,
-                                        kernel: life.lifeKernel?.kernel)
+                                        kernel: life.lifeKernel?.kernel
+                                            ?? tuning.tunedLifeKernel(for: context.device.description, width: grid.width,
+                                                                      height: grid.height, rule: chosenRule))
         let offscreen = drawing ? try OffscreenRenderer(device: context.device, width: view.imageSize.width, height: view.imageSize.height) : nil
         var sequence = try view.frames.map { try FrameSequence(directory: $0) }
         if let offscreen, sequence != nil { try sequence!.write(try offscreen.render(workload)) }

@@ -21,6 +21,35 @@ struct TuneCacheOptions: ParsableArguments {
         return cache.lookup(TuningCache.Key(device: device, particleCount: particleCount))
     }
 
+    /// The tuned Life kernel for this device, rule family and grid size, if any.
+    func tunedLifeKernel(for device: PhysicalDeviceDescription, width: Int, height: Int, rule: LifeRule) -> LifeKernel? {
+        guard !noTuneCache else { return nil }
+        let cache = TuningCache(url: url)
+        if let warning = cache.warning { Console.note("warning: \(warning)") }
+        return cache.lookupLifeKernel(TuningCache.Key(device: device, lifeCells: width * height, rule: rule))
+    }
+
+    /// Tunes the Life kernel for a grid size and rule, reporting every trial on stderr, and
+    /// stores the fastest verified one in the cache.
+    func tuneLifeAndStore(on device: Device, width: Int, height: Int, rule: LifeRule, budget: Double)
+        throws -> (winner: LifeKernel, rate: Double, trials: [LifeKernelTuner.Trial]) {
+        let tuner = LifeKernelTuner(device: device, width: width, height: height, rule: rule)
+        let (winner, trials) = tuner.tune(budget: budget) { index, total, trial in
+            let outcome = trial.rejection.map { "REJECTED: \($0)" }
+                ?? "\(scientific(trial.cellUpdatesPerSecond ?? 0)) cell updates/s (verified bit-exact)"
+            Console.note("[\(index)/\(total)] \(trial.kernel): \(outcome)")
+        }
+        guard let winner, let rate = trials.first(where: { $0.kernel == winner.description })?.cellUpdatesPerSecond else {
+            throw EngineError.unsupported("no Life kernel computed correct results on \(device.description.name)")
+        }
+        var store = TuningCache(url: url)
+        if let warning = store.warning { Console.note("warning: \(warning); it will be replaced") }
+        try store.store(lifeKernel: winner, rate: rate,
+                        for: TuningCache.Key(device: device.description, lifeCells: width * height, rule: rule),
+                        device: device.description.name)
+        return (winner, rate, trials)
+    }
+
     /// Tunes for `particleCount`, reporting every trial on stderr (each line starting with
     /// `label`), and stores the fastest verified shape in the cache.
     /// - Returns: the winning trial and all trials.
@@ -47,17 +76,28 @@ struct TuneCacheOptions: ParsableArguments {
 struct TuneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tune",
-        abstract: "Find the fastest verified N-body kernel shape for this device and size, and remember it.",
+        abstract: "Find the fastest verified kernel (N-body shape or Life kernel) for this device and size, and remember it.",
         discussion: """
-            Tries workgroup sizes, bodies per invocation and shared-memory tiles within the \
-            device's limits, the untuned default first. Every candidate is checked against the \
-            CPU reference before it is timed; wrong ones are reported and discarded. The winner \
-            is stored per device UUID, driver version, shader build and size class (N within a \
-            factor of four) in the tuning cache, which run and bench then use automatically.
+            N-body: tries workgroup sizes, bodies per invocation and shared-memory tiles within \
+            the device's limits, the untuned default first. Life (--workload life): tries the \
+            bit-packed kernel and the tiled ones at every blocking factor that fits. Every \
+            candidate is checked against the CPU reference before it is timed; wrong ones are \
+            reported and discarded. The winner is stored per device UUID, driver version, \
+            shader build and size class (within a factor of four) in the tuning cache, which \
+            run and bench then use automatically.
             """)
 
     @Option(help: "Particle count to tune for.")
     var particles: Int = 16384
+
+    @Option(help: "What to tune: nbody (default) or life.")
+    var workload: WorkloadChoice = .nbody
+
+    @Option(help: ArgumentHelp("Life grid size to tune for.", valueName: "WxH"))
+    var size: GridSize = GridSize(width: 4096, height: 4096)
+
+    @Option(help: ArgumentHelp("Life rule to tune for (two-state rules share one tuning, Generations rules another).", valueName: "rule"))
+    var rule: String = "B3/S23"
 
     @Option(help: "Seconds to spend; the default shape is always measured.")
     var budget: Double = 60
@@ -71,9 +111,11 @@ struct TuneCommand: ParsableCommand {
     func validate() throws {
         guard particles >= 1 && particles <= 1 << 28 else { throw ValidationError("--particles must be between 1 and \(1 << 28)") }
         guard budget > 0, budget.isFinite else { throw ValidationError("--budget must be a positive number of seconds") }
+        do { _ = try LifeRule(parsing: rule) } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {
+        if workload == .life { return try tuneLife() }
         try withEngine(deviceOptions) { log in
             let context = try makeContext(deviceOptions, log: log)
             let device = context.device.description
@@ -94,6 +136,35 @@ struct TuneCommand: ParsableCommand {
             } else {
                 print("winner: \(winner): \(scientific(best.interactionsPerSecond ?? 0)) interactions/s"
                       + (baseline.map { " (default: \(scientific($0.interactionsPerSecond ?? 0)))" } ?? ""))
+                print("tried: \(trials.count), rejected: \(trials.filter { $0.rejection != nil }.count)")
+                print("cache: \(cache.url.path)")
+            }
+        }
+    }
+
+    private func tuneLife() throws {
+        try withEngine(deviceOptions) { log in
+            let lifeRule = try LifeRule(parsing: rule)
+            let context = try makeContext(deviceOptions, log: log)
+            let device = context.device.description
+            Console.note("tuning Life \(lifeRule) for [\(device.index)] \(device.name), \(size.width)x\(size.height), budget \(fixed(budget, 0)) s")
+            let (winner, rate, trials) = try cache.tuneLifeAndStore(on: context.device, width: size.width, height: size.height,
+                                                                    rule: lifeRule, budget: budget)
+            if json {
+                struct Report: Encodable {
+                    var device: String
+                    var width: Int
+                    var height: Int
+                    var rule: String
+                    var winner: String
+                    var cache: String
+                    var trials: [LifeKernelTuner.Trial]
+                }
+                try printJSON(Report(device: device.name, width: size.width, height: size.height, rule: lifeRule.description,
+                                     winner: winner.description, cache: cache.url.path, trials: trials))
+            } else {
+                let baseline = trials.first?.cellUpdatesPerSecond
+                print("winner: \(winner): \(scientific(rate)) cell updates/s" + (baseline.map { " (default: \(scientific($0)))" } ?? ""))
                 print("tried: \(trials.count), rejected: \(trials.filter { $0.rejection != nil }.count)")
                 print("cache: \(cache.url.path)")
             }

@@ -44,6 +44,41 @@ struct TuningTests {
         #expect(try benchKernel(["--tune-cache", cache.path]) == winner)
     }
 
+    @Test func lifeTuningStoresAVerifiedKernelThatRunAndBenchThenUse() throws {
+        let cache = directory.appendingPathComponent("life.json")
+        let result = try CapitalEngineProcess.run(["tune", "--workload", "life", "--size", "300x200", "--budget", "1",
+                                                   "--tune-cache", cache.path, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("[1/"))
+        #expect(result.stderr.contains("cell updates/s (verified bit-exact)"))
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let winner = try #require(report["winner"] as? String)
+        let entries = try #require((try JSONSerialization.jsonObject(with: Data(contentsOf: cache)) as? [String: Any])?["entries"] as? [[String: Any]])
+        #expect(entries.first?["lifeKernel"] as? String == winner)
+
+        // A kernel no default would pick on this device, stored for the size class, is used.
+        let instance = try Instance()
+        let device = try #require(try instance.physicalDevices().first?.description)
+        var store = TuningCache(url: cache)
+        try store.store(lifeKernel: .bitsTiled(generations: 5), rate: 1,
+                        for: TuningCache.Key(device: device, lifeCells: 300 * 200, rule: .conway), device: device.name)
+        let run = try CapitalEngineProcess.run(["run", "--workload", "life", "--size", "300x200", "--steps", "7", "--tune-cache", cache.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("tiled:5 kernel"), "\(run.stderr)")
+        let untuned = try CapitalEngineProcess.run(["run", "--workload", "life", "--size", "300x200", "--steps", "7",
+                                                    "--tune-cache", cache.path, "--no-tune-cache"])
+        #expect(!untuned.stderr.contains("tiled:5 kernel"), "\(untuned.stderr)")
+        let bench = try CapitalEngineProcess.run(["bench", "--workload", "life", "--grid", "300x200", "--repeats", "1", "--steps", "5",
+                                                  "--json", "--tune-cache", cache.path])
+        #expect(bench.status == 0, "\(bench.stderr)")
+        #expect(bench.stdout.contains("\"kernel\" : \"tiled:5\""), "\(bench.stdout)")
+        // Generations rules tune apart: the two-state entry is not theirs.
+        let brain = try CapitalEngineProcess.run(["run", "--workload", "life", "--rule", "B2/S/C3", "--size", "300x200", "--steps", "3",
+                                                  "--tune-cache", cache.path])
+        #expect(brain.status == 0, "\(brain.stderr)")
+        #expect(brain.stderr.contains("bytes kernel"))
+    }
+
     @Test func runAndBenchUseTheCacheUnlessToldNot() throws {
         let cache = directory.appendingPathComponent("reuse.json")
         // A shape no default would pick, so its use is unmistakable.

@@ -114,3 +114,21 @@ struct LifeGPUTests {
         #expect(try workload.download().population == 36 + 15)
     }
 }
+
+@Suite("Life kernel tuning on the real Vulkan device", .serialized)
+struct LifeKernelTunerTests {
+    @Test func theDefaultComesFirstAndTheWinnerIsVerified() throws {
+        let context = try ComputeContext()
+        let tuner = LifeKernelTuner(device: context.device, width: 256, height: 128, rule: .conway)
+        let candidates = tuner.candidates()
+        #expect(candidates.first == LifeKernel.preferred(for: .conway, on: context.device.description))
+        #expect(!candidates.contains(.bytes), "the byte kernel never wins a two-state rule")
+        #expect(candidates.contains(.bitsTiled(generations: 8)))
+        let (winner, trials) = tuner.tune(budget: 0.5)
+        let chosen = try #require(winner)
+        #expect(try tuner.verify(chosen))
+        #expect(trials.allSatisfy { $0.rejection == nil && ($0.cellUpdatesPerSecond ?? 0) > 0 })
+        #expect(trials.first { $0.kernel == chosen.description }?.cellUpdatesPerSecond == trials.compactMap(\.cellUpdatesPerSecond).max())
+        #expect(LifeKernelTuner(device: context.device, width: 64, height: 64, rule: .briansBrain).candidates() == [.bytes])
+    }
+}

@@ -18,11 +18,21 @@ public struct TuningCache {
             shaderBuild = EmbeddedShader.buildID
             sizeClass = TuningCache.sizeClass(particleCount)
         }
+
+        /// Life kernels: per rule family (two-state or Generations) and grid size within a
+        /// factor of four in cells.
+        public init(device: PhysicalDeviceDescription, lifeCells: Int, rule: LifeRule) {
+            self.init(device: device, particleCount: 0)
+            sizeClass = "life \(rule.states == 2 ? "two-state" : "generations") cells" + TuningCache.sizeClass(lifeCells).dropFirst(1)
+        }
     }
 
+    /// One tuned winner: an N-body shape (with its interactions/s) or a Life kernel (with its
+    /// cell updates/s, in the same field).
     struct Entry: Codable {
         var key: Key
-        var configuration: NBodyKernelConfiguration
+        var configuration: NBodyKernelConfiguration?
+        var lifeKernel: String?
         var interactionsPerSecond: Double
         var device: String
         var tuned: Date
@@ -68,8 +78,19 @@ public struct TuningCache {
 
     public func lookup(_ key: Key) -> NBodyKernelConfiguration? { entries[key]?.configuration }
 
+    public func lookupLifeKernel(_ key: Key) -> LifeKernel? { entries[key]?.lifeKernel.flatMap(LifeKernel.init(parsing:)) }
+
     public mutating func store(_ configuration: NBodyKernelConfiguration, rate: Double, for key: Key, device: String) throws {
-        entries[key] = Entry(key: key, configuration: configuration, interactionsPerSecond: rate, device: device, tuned: Date())
+        try store(Entry(key: key, configuration: configuration, interactionsPerSecond: rate, device: device, tuned: Date()))
+    }
+
+    public mutating func store(lifeKernel: LifeKernel, rate: Double, for key: Key, device: String) throws {
+        try store(Entry(key: key, lifeKernel: lifeKernel.description, interactionsPerSecond: rate, device: device, tuned: Date()))
+    }
+
+    private mutating func store(_ entry: Entry) throws {
+        let key = entry.key
+        entries[key] = entry
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601

@@ -1,0 +1,106 @@
+import FoundationEssentials
+import Glibc
+
+/// Picks the fastest Life kernel for one device, rule class and grid size: each candidate is
+/// first checked bit for bit against the CPU reference, then timed with GPU timestamps.
+///
+/// Exists because the best kernel is a property of the device: on lavapipe the one-generation
+/// `bits` kernel beats every tiled one by 2-3x, while on GPUs temporal blocking should win by
+/// cutting memory traffic, by how much depending on shared memory and bandwidth.
+public struct LifeKernelTuner {
+    public struct Trial: Sendable, Codable, Equatable {
+        public var kernel: String
+        public var cellUpdatesPerSecond: Double?
+        public var rejection: String?
+    }
+
+    public let device: Device
+    public let width: Int
+    public let height: Int
+    public let rule: LifeRule
+
+    public init(device: Device, width: Int, height: Int, rule: LifeRule) {
+        self.device = device
+        self.width = width
+        self.height = height
+        self.rule = rule
+    }
+
+    /// The untuned default first, then every other kernel the rule can use on this device.
+    public func candidates() -> [LifeKernel] {
+        let preferred = LifeKernel.preferred(for: rule, on: device.description)
+        var kernels = [preferred]
+        var all = LifeKernel.candidates(for: rule, on: device.description)
+        // Two-state rules: the byte kernel is 8x the memory traffic and never wins.
+        if rule.states == 2 { all.removeAll { $0 == .bytes } }
+        if rule.states == 2, LifeTileShape(device: device.description, generations: 32) != nil { all.append(.bitsTiled(generations: 32)) }
+        for kernel in all where !kernels.contains(kernel) { kernels.append(kernel) }
+        return kernels
+    }
+
+    /// Whether `kernel` matches the CPU reference on a torus whose width is not a multiple of
+    /// its packing, over generations that are not a multiple of its blocking, bounded and not.
+    public func verify(_ kernel: LifeKernel) throws -> Bool {
+        var random = SeededGenerator(seed: 99)
+        var grid = LifeGrid(width: 97, height: 75)
+        for i in grid.cells.indices where random.uniform() < 0.4 {
+            grid.cells[i] = UInt8(1 + Int(random.next() % UInt64(rule.states - 1)))
+        }
+        let generations = 2 * kernel.generationsPerDispatch + 1
+        for bounded in [false, true] {
+            let workload = try LifeWorkload(device: device, grid: grid, rule: rule, bounded: bounded, kernel: kernel)
+            try workload.advance(generations: generations)
+            guard try workload.download() == LifeReference.advance(grid, rule: rule, generations: generations, bounded: bounded) else {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Cell updates per second of `kernel` on a random grid, over about `seconds` of GPU time.
+    public func measure(_ kernel: LifeKernel, seconds: Double = 0.25) throws -> Double {
+        let workload = try LifeWorkload(device: device, width: width, height: height, rule: rule, density: 0.5, seed: 1, kernel: kernel)
+        let perDispatch = kernel.generationsPerDispatch
+        func timed(_ generations: Int) throws -> Double {
+            let start = Date()
+            return try workload.advance(generations: generations) ?? Date().timeIntervalSince(start)
+        }
+        _ = try timed(perDispatch)
+        let perGeneration = try timed(perDispatch) / Double(perDispatch)
+        let dispatches = max(1, Int(seconds / max(perGeneration, 1e-9)) / perDispatch)
+        var best = 0.0
+        for _ in 0..<3 {
+            let generations = dispatches * perDispatch
+            best = max(best, workload.cellsPerGeneration * Double(generations) / (try timed(generations)))
+        }
+        return best
+    }
+
+    /// Tries candidates, the default first, until `budget` seconds have passed (the default is
+    /// always measured). `report` hears about each trial as it ends.
+    /// - Returns: the fastest verified kernel (nil if none was correct) and every trial.
+    public func tune(budget: Double, report: (Int, Int, Trial) -> Void = { _, _, _ in }) -> (winner: LifeKernel?, trials: [Trial]) {
+        let start = Date()
+        let kernels = candidates()
+        var trials: [Trial] = []
+        var best: (kernel: LifeKernel, rate: Double)?
+        for (index, kernel) in kernels.enumerated() {
+            if index > 0 && Date().timeIntervalSince(start) > budget { break }
+            var trial = Trial(kernel: kernel.description)
+            do {
+                if try verify(kernel) {
+                    let rate = try measure(kernel)
+                    trial.cellUpdatesPerSecond = rate
+                    if rate > best?.rate ?? 0 { best = (kernel, rate) }
+                } else {
+                    trial.rejection = "wrong results against the CPU reference"
+                }
+            } catch {
+                trial.rejection = "\(error)"
+            }
+            trials.append(trial)
+            report(index + 1, kernels.count, trial)
+        }
+        return (best?.kernel, trials)
+    }
+}
