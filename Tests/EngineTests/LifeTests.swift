@@ -119,3 +119,31 @@ struct LifeTests {
         }
     }
 }
+
+@Suite("Life kernel choice on fabricated devices")
+struct LifeKernelChoiceTests {
+    @Test func eachDeviceClassGetsAKernelWithinItsLimits() {
+        let pi = FabricatedDevices.videoCore(index: 0)
+        #expect(LifeKernel.preferred(for: .conway, on: pi) == .bitsTiled(generations: 8))
+        // 16 KiB of shared memory: two copies of a 32-word tile of 64 rows.
+        #expect(LifeTileShape(device: pi, generations: 8)?.rows == 64)
+        #expect(LifeTileShape(device: pi, generations: 32) == nil, "too little shared memory for a 32-row halo")
+        let h100 = FabricatedDevices.nvidiaH100(index: 0)
+        #expect(LifeTileShape(device: h100, generations: 8)?.rows == 192)
+        #expect(LifeKernel.preferred(for: .conway, on: h100) == .bitsTiled(generations: 8))
+        #expect(LifeKernel.preferred(for: .conway, on: FabricatedDevices.lavapipe(index: 0)) == .bits)
+        #expect(LifeKernel.preferred(for: .briansBrain, on: h100) == .bytes)
+        let tiny = PhysicalDeviceDescription(
+            index: 0, name: "tiny", type: .integrated, vendorID: 1, apiVersion: APIVersion(1, 1, 0),
+            queueFamilies: FabricatedDevices.computeQueue(), memoryHeaps: [],
+            limits: FabricatedDevices.limits(invocations: 128, shared: 4096))
+        #expect(LifeKernel.preferred(for: .conway, on: tiny) == .bits, "no tile fits: the one-generation kernel")
+    }
+
+    @Test func kernelNamesRoundTrip() {
+        for kernel in [LifeKernel.bytes, .bits, .bitsTiled(generations: 1), .bitsTiled(generations: 32)] {
+            #expect(LifeKernel(parsing: kernel.description) == kernel)
+        }
+        for bad in ["tiled", "tiled:0", "tiled:33", "tiled:x", "bit", ""] { #expect(LifeKernel(parsing: bad) == nil, "\(bad)") }
+    }
+}
