@@ -86,6 +86,11 @@ struct LifeCommandTests {
         let wrongKernel = try CapitalEngineProcess.run(["verify", "--workload", "life", "--rule", "B2/S/C3", "--life-kernel", "bits"])
         #expect(wrongKernel.status == 1)
         #expect(wrongKernel.stderr.contains("runs two-state rules only"))
+        // More workgroup rows than the device allows: a clear error, not a silently short dispatch.
+        let tall = try CapitalEngineProcess.run(["run", "--workload", "life", "--size", "4x1048576", "--steps", "1",
+                                                 "--life-kernel", "bytes", "--headless"])
+        #expect(tall.status == 1)
+        #expect(tall.stderr.contains("workgroups with the bytes kernel; the device allows"), "\(tall.stderr)")
         let badKernel = try CapitalEngineProcess.run(["run", "--workload", "life", "--life-kernel", "tiled:99"])
         #expect(badKernel.status == 64)
         #expect(badKernel.stderr.contains("--life-kernel"))

@@ -16,6 +16,7 @@ public final class LifeWorkload {
     private let layout: LifeCellLayout
     private let state: PingPongState
     private let tile: LifeTileShape?
+    private let groups: (x: Int, y: Int)
     /// Rows each invocation of the one-generation bit kernel walks down: long runs on CPU
     /// drivers, where fewer neighbour reloads pay (about 2x on lavapipe from 4 to 32 rows);
     /// short ones on GPUs, which need many invocations in flight.
@@ -126,6 +127,12 @@ public final class LifeWorkload {
                 specialization: [.uint(0, UInt32(LifeTileShape.words)), .uint(1, UInt32(LifeTileShape.invocationRows)),
                                  .uint(2, UInt32(shape.rows)), .uint(3, UInt32(shape.halo)), .bool(4, bounded)] + ruleConstants)
         }
+        let limits = device.description.limits.maxComputeWorkGroupCount
+        groups = Self.groups(kernel: kernel, layout: layout, tile: tile, bitRows: bitRowsPerInvocation)
+        let (x, y) = groups
+        guard UInt64(x) <= UInt64(limits[0]), UInt64(y) <= UInt64(limits[1]) else {
+            throw EngineError.unsupported("a \(width)x\(height) grid needs \(x)x\(y) workgroups with the \(kernel) kernel; the device allows \(limits[0])x\(limits[1])")
+        }
         state = try PingPongState(device: device, pipeline: pipeline, bytes: bytes)
     }
 
@@ -154,24 +161,30 @@ public final class LifeWorkload {
                 width: UInt32(width), height: UInt32(height), states: UInt32(rule.states),
                 birthMask: rule.birthMask, survivalMask: rule.survivalMask)
             return try state.advance(steps: generations, constants: constants,
-                                     groups: (groupCount(layout.stride, Self.byteTile), groupCount(height, Self.byteTile)))
+                                     groups: groups)
         case .bits:
             let constants = GridPushConstants(width: UInt32(width), height: UInt32(height), generations: 1)
             return try state.advance(steps: generations, constants: constants,
-                                     groups: (groupCount(layout.stride, Self.bitGroup.x),
-                                              groupCount(height, Self.bitGroup.y * bitRowsPerInvocation)))
+                                     groups: groups)
         case .bitsTiled(let perDispatch):
-            let tile = tile!
             let dispatches = (generations + perDispatch - 1) / perDispatch
             let (width, height) = (UInt32(width), UInt32(height))
             return try state.advance(steps: dispatches, constants: { step in
                 GridPushConstants(width: width, height: height,
                                   generations: UInt32(min(perDispatch, generations - step * perDispatch)))
-            }, groups: (groupCount(layout.stride, tile.centreWords), groupCount(self.height, tile.centreRows)))
+            }, groups: groups)
         }
     }
 
-    private func groupCount(_ items: Int, _ perGroup: Int) -> Int { (items + perGroup - 1) / perGroup }
+    /// Workgroups per dispatch, x and y.
+    private static func groups(kernel: LifeKernel, layout: LifeCellLayout, tile: LifeTileShape?, bitRows: Int) -> (x: Int, y: Int) {
+        func count(_ items: Int, _ perGroup: Int) -> Int { (items + perGroup - 1) / perGroup }
+        return switch kernel {
+        case .bytes: (count(layout.stride, byteTile), count(layout.height, byteTile))
+        case .bits: (count(layout.stride, bitGroup.x), count(layout.height, bitGroup.y * bitRows))
+        case .bitsTiled: (count(layout.stride, tile!.centreWords), count(layout.height, tile!.centreRows))
+        }
+    }
 
     public func download() throws -> LifeGrid {
         var words = [UInt32](repeating: 0, count: layout.wordCount)
