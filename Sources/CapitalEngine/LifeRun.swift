@@ -29,7 +29,7 @@ struct LifeOptions: ParsableArguments {
     @Flag(help: "Stop when the grid stops changing or repeats with period 2 (Life).")
     var stopWhenStable = false
 
-    @Option(help: ArgumentHelp("Life kernel: bytes (a byte per cell, every rule), bits (32 cells per word), tiled:K (bit-packed, K generations per dispatch). Default: bits on CPU drivers, tiled:8 on GPUs, bytes for Generations rules. verify checks every kernel the rule can use unless one is given.", valueName: "kernel"))
+    @Option(help: ArgumentHelp("Life kernel: bytes (a byte per cell, every rule), bits (32 cells per word), tiled:K (bit-packed, K generations per dispatch). Default: the one `tune --workload life` stored for this device and size, else bits on CPU drivers, tiled:8 on GPUs, bytes for Generations rules. verify checks every kernel the rule can use unless one is given.", valueName: "kernel"))
     var lifeKernel: LifeKernelArgument?
 
     func validate() throws {
@@ -145,7 +145,9 @@ extension RunCommand {
 }
 
 /// `WxH` for a Life grid: any size from 1x1 up to what the device's buffers hold.
-struct GridSize: ExpressibleByArgument {
+struct GridSize: ExpressibleByArgument, CustomStringConvertible {
+    var description: String { "\(width)x\(height)" }
+
     var width: Int
     var height: Int
 
