@@ -38,7 +38,9 @@ bool rightInSubgroup;
 // invocations past the last word (inGrid false) read nothing.
 void loadRow(int y, uint wordX, bool inGrid, out uint west, out uint mid, out uint east) {
     const bool outside = BOUNDED && (y < 0 || y >= int(grid.height));
-    const uint row = uint((y + int(grid.height)) % int(grid.height));
+    // y is at most one row outside the grid; a compare is far cheaper than a division, which
+    // CPU drivers cannot vectorise.
+    const uint row = uint(y < 0 ? y + int(grid.height) : (y >= int(grid.height) ? y - int(grid.height) : y));
     const uint base = row * stride();
     mid = inGrid && !outside ? src[base + wordX] : 0u;
 #ifdef SUBGROUP_NEIGHBOURS
