@@ -34,7 +34,12 @@ shared uint cells[2u * TILE_ROWS * TILE_WORDS];
 
 uint stride() { return (grid.width + 31u) / 32u; }
 
-int wrap(int value, int period) { return ((value % period) + period) % period; }
+// value mod period, without the division in the common case: CPU drivers cannot vectorise
+// an integer division, and every loaded row asks.
+int wrap(int value, int period) {
+    if (value >= 0 && value < period) return value;
+    return ((value % period) + period) % period;
+}
 
 // Cells c ... c + n - 1 of a row (1 <= n <= 32, all within the grid) in the low bits.
 uint contiguous(uint base, uint c, uint n) {
