@@ -54,10 +54,12 @@ struct LifeGPUTests {
                 // the other way round.
                 let shuffles = !LifeWorkload.subgroupShufflesWanted(on: context.device.description)
                 if !shuffles || context.device.description.limits.subgroupShuffleRelativeInCompute {
-                    let workload = try LifeWorkload(device: context.device, grid: grid, rule: rule, bounded: bounded, kernel: .bits,
-                                                    subgroupShuffles: shuffles)
-                    try workload.advance(generations: 13)
-                    #expect(try workload.download() == expected, "\(rule) bits, shuffles \(shuffles), \(width)x\(height) bounded: \(bounded)")
+                    for kernel in [LifeKernel.bits, .bitsTiled(generations: 8)] {
+                        let workload = try LifeWorkload(device: context.device, grid: grid, rule: rule, bounded: bounded, kernel: kernel,
+                                                        subgroupShuffles: shuffles)
+                        try workload.advance(generations: 13)
+                        #expect(try workload.download() == expected, "\(rule) \(kernel), shuffles \(shuffles), \(width)x\(height) bounded: \(bounded)")
+                    }
                 }
             }
         }

@@ -46,8 +46,8 @@ public final class LifeWorkload {
                       subgroupShuffles: Self.subgroupShufflesWanted(on: device.description))
     }
 
-    /// - Parameter subgroupShuffles: whether the one-generation bit kernel takes its side
-    ///   neighbours from subgroup shuffles; the device must support them.
+    /// - Parameter subgroupShuffles: whether the bit kernels take their side neighbours from
+    ///   subgroup shuffles; the device must support them.
     convenience init(device: Device, grid: LifeGrid, rule: LifeRule, bounded: Bool, kernel: LifeKernel?, subgroupShuffles: Bool) throws {
         try self.init(device: device, width: grid.width, height: grid.height, rule: rule, bounded: bounded, kernel: kernel,
                       subgroupShuffles: subgroupShuffles)
@@ -122,7 +122,8 @@ public final class LifeWorkload {
             }
             tile = shape
             pipeline = try ComputePipeline(
-                device: device, shader: ShaderModule(device: device, shader: .lifeStepsBitsTiled), storageBuffers: 2,
+                device: device, shader: ShaderModule(device: device, shader: subgroupShuffles ? .lifeStepsBitsTiledSubgroup : .lifeStepsBitsTiled),
+                storageBuffers: 2,
                 pushConstantSize: MemoryLayout<GridPushConstants>.size,
                 specialization: [.uint(0, UInt32(LifeTileShape.words)), .uint(1, UInt32(LifeTileShape.invocationRows)),
                                  .uint(2, UInt32(shape.rows)), .uint(3, UInt32(shape.halo)), .bool(4, bounded)] + ruleConstants)
