@@ -23,7 +23,6 @@ public final class LifeWorkload {
     private let bitRowsPerInvocation: Int
     private static let byteTile = 16
     private static let bitGroup = (x: 32, y: 8)
-    private static let bitRowsPerInvocation = 64
 
     private struct RulePushConstants: BitwiseCopyable {
         var width: UInt32
@@ -84,6 +83,8 @@ public final class LifeWorkload {
     private init(device: Device, width: Int, height: Int, rule: LifeRule, bounded: Bool, kernel: LifeKernel?,
                  subgroupShuffles: Bool) throws {
         let kernel = kernel ?? LifeKernel.preferred(for: rule, on: device.description)
+        precondition(!subgroupShuffles || device.description.limits.subgroupShuffleRelativeInCompute,
+                     "subgroup shuffles asked of a device without them")
         guard rule.states <= 255 else { throw EngineError.invalidInput("at most 255 states fit one byte per cell") }
         if kernel != .bytes && rule.states != 2 {
             throw EngineError.invalidInput("the \(kernel) kernel runs two-state rules only; \(rule) has \(rule.states) states (use the bytes kernel)")
