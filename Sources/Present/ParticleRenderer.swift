@@ -14,6 +14,15 @@ public final class ParticleRenderer {
     let format: VkFormat
     /// One descriptor set per state buffer drawn, made on first use.
     private var sets: [ObjectIdentifier: DescriptorSet] = [:]
+    /// Made the first time a Life grid is drawn zoomed out.
+    private var overview: LifeOverview?
+
+    func lifeOverview() throws -> LifeOverview {
+        if let overview { return overview }
+        let made = try LifeOverview(device: device)
+        overview = made
+        return made
+    }
     public var pointSize: Float
 
     /// Matches the vertex shaders' push-constant blocks: the camera, the point size, and three
@@ -67,9 +76,10 @@ public final class ParticleRenderer {
     }
 
     /// Records the render pass for `count` points whose style-specific constants are `extra`.
+    /// `model` scales the points' world positions and moves them in the z = 0 plane first.
     func record(_ encoder: inout CommandEncoder, framebuffer: VkFramebuffer, width: Int, height: Int,
                 state: Buffer, count: Int, camera: Camera, pointSize: Float, extra: (Float, Float, Float, Float),
-                firstVertex: Int = 0) throws {
+                firstVertex: Int = 0, model: (scale: Float, x: Float, y: Float) = (1, 0, 0)) throws {
         let set = try descriptorSet(for: state)
         encoder.barrier(.computeToVertex)
         var clear = VkClearValue()
@@ -90,7 +100,13 @@ public final class ParticleRenderer {
         vkCmdSetScissor(encoder.handle, 0, 1, &scissor)
         encoder.bindGraphics(pipeline, layout: layout, owner: self)
         encoder.bind(set)
-        let m = camera.viewProjection(aspect: Float(width) / Float(max(height, 1)))
+        var m = camera.viewProjection(aspect: Float(width) / Float(max(height, 1)))
+        // m x model, column-major: the first two columns scale, the last gains the offset.
+        for row in 0..<4 {
+            m[12 + row] += model.x * m[row] + model.y * m[4 + row]
+            m[row] *= model.scale
+            m[4 + row] *= model.scale
+        }
         encoder.pushConstants(CameraConstants(
             viewProjection: (SIMD4(m[0], m[1], m[2], m[3]), SIMD4(m[4], m[5], m[6], m[7]),
                              SIMD4(m[8], m[9], m[10], m[11]), SIMD4(m[12], m[13], m[14], m[15])),
@@ -240,16 +256,33 @@ public final class ParticleRenderer {
 }
 
 extension ParticleRenderer {
+    /// A point exactly one pixel wide whose centre falls on a pixel corner covers no pixel
+    /// centre at all, and cells at a pixel or less apart land on corners all the time: a
+    /// little wider, a point always lights at least one pixel (1.25 survives the coarsest
+    /// usual size granularity, 1/8).
+    static let smallestCellPoint: Float = 1.25
+
     /// Records a render pass drawing the live and dying cells of `life` as the top-down
     /// `camera` sees them: only the rows on screen, points about a cell wide.
     func recordCells(_ encoder: inout CommandEncoder, framebuffer: VkFramebuffer, width: Int, height: Int,
                      life: LifeWorkload, camera: Camera) throws {
-        let rows = Self.visibleRows(gridHeight: life.height, camera: camera, aspect: Float(width) / Float(max(height, 1)))
         let pixelsPerCell = Float(height) / camera.visibleHeight
+        let extra = { (w: Int, h: Int, bits: Int) in (Float(w), Float(h), Float(life.rule.states), Float(bits)) }
+        let factor = LifeOverview.factor(pixelsPerCell: pixelsPerCell, width: life.width, height: life.height)
+        if factor > 1 {
+            // Zoomed out: draw blocks of cells from a coarse copy, placed and scaled onto the grid.
+            let overview = try lifeOverview()
+            let (w, h) = try overview.record(&encoder, life: life, factor: factor)
+            let f = Float(factor)
+            let model = (scale: f, x: f * Float(w) / 2 - Float(life.width) / 2, y: Float(life.height) / 2 - f * Float(h) / 2)
+            try record(&encoder, framebuffer: framebuffer, width: width, height: height, state: overview.buffer, count: w * h,
+                       camera: camera, pointSize: max(Self.smallestCellPoint, pixelsPerCell * f * 0.85), extra: extra(w, h, 8), model: model)
+            return
+        }
+        let rows = Self.visibleRows(gridHeight: life.height, camera: camera, aspect: Float(width) / Float(max(height, 1)))
         try record(&encoder, framebuffer: framebuffer, width: width, height: height,
                    state: life.currentStateBuffer, count: rows.count * life.width, camera: camera,
-                   pointSize: max(1, pixelsPerCell * 0.85),
-                   extra: (Float(life.width), Float(life.height), Float(life.rule.states), Float(life.bitsPerCell)),
+                   pointSize: max(Self.smallestCellPoint, pixelsPerCell * 0.85), extra: extra(life.width, life.height, life.bitsPerCell),
                    firstVertex: rows.lowerBound * life.width)
     }
 

@@ -182,4 +182,48 @@ struct LifeRenderingTests {
         tilted.orbit(yaw: 0.2, pitch: 0)
         #expect(ParticleRenderer.visibleRows(gridHeight: 10, camera: tilted, aspect: 1) == 0..<10)
     }
+
+    @Test func aZoomedOutGridIsDrawnFromBlocksWhereItsCellsAre() throws {
+        let log = ValidationLog(echo: nil)
+        var grid = LifeGrid(width: 4000, height: 3000)
+        // Still lifes (2x2 blocks) far apart; everything else dead.
+        let blocks = [(100, 100), (3000, 2000), (1990, 40), (3990, 2990)]
+        for (x, y) in blocks { for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] { grid[x + dx, y + dy] = 1 } }
+        do {
+            let context = try ComputeContext(instanceOptions: InstanceOptions(validation: true), validationLog: log, graphics: true)
+            let renderer = try OffscreenRenderer(device: context.device, width: 400, height: 300)
+            let camera = Camera.topDown(gridWidth: 4000, gridHeight: 3000, aspect: 400 / 300)
+            #expect(LifeOverview.factor(pixelsPerCell: 300 / camera.visibleHeight, width: 4000, height: 3000) == 8)
+            for kernel in [LifeKernel.bits, .bytes] {
+                let image = try renderer.render(try LifeWorkload(device: context.device, grid: grid, rule: .conway, kernel: kernel))
+                for (x, y) in blocks {
+                    let centre = try #require(camera.project(SIMD3(Float(x) + 1 - 2000, 1500 - Float(y) - 1, 0), width: 400, height: 300))
+                    var lit = false
+                    for py in max(0, Int(centre.y) - 2)...min(299, Int(centre.y) + 2) {
+                        for px in max(0, Int(centre.x) - 2)...min(399, Int(centre.x) + 2) where !Self.isBackground(image.pixel(x: px, y: py)) {
+                            lit = true
+                        }
+                    }
+                    #expect(lit, "\(kernel): the block at (\(x), \(y)) shows near pixel \(centre)")
+                }
+                var count = 0
+                for y in 0..<300 { for x in 0..<400 where !Self.isBackground(image.pixel(x: x, y: y)) { count += 1 } }
+                var litAt: [String] = []
+                for y in 0..<300 { for x in 0..<400 where !Self.isBackground(image.pixel(x: x, y: y)) { litAt.append("\(x),\(y)") } }
+                #expect(count >= 4 && count <= 4 * 9, "\(kernel): \(count) lit pixels for four blocks, at \(litAt)")
+            }
+        }
+        #expect(log.messages.isEmpty, "\(log.messages)")
+    }
+
+    @Test func overviewFactorsKeepBlocksAboutAPixel() {
+        #expect(LifeOverview.factor(pixelsPerCell: 1, width: 100, height: 100) == 1)
+        #expect(LifeOverview.factor(pixelsPerCell: 0.8, width: 100, height: 100) == 1)
+        #expect(LifeOverview.factor(pixelsPerCell: 0.5, width: 100, height: 100) == 2)
+        #expect(LifeOverview.factor(pixelsPerCell: 0.1, width: 100, height: 100) == 8)
+        // A 65536^2 grid at half a pixel a cell would need 2^30 overview cells: coarser blocks.
+        #expect(LifeOverview.factor(pixelsPerCell: 0.5, width: 65536, height: 65536) == 32)
+    }
+
+    static func isBackground(_ p: (r: UInt8, g: UInt8, b: UInt8)) -> Bool { max(p.r, p.g, p.b) <= 12 }
 }

@@ -1,0 +1,73 @@
+import Engine
+
+/// A coarse copy of a Life grid for drawing it zoomed out, made on the GPU from the
+/// simulation's buffer: each overview cell stands for a block of cells (live if any in it is,
+/// else dying if any is), so a frame never draws many more points than the screen has pixels.
+///
+/// Exists because a 16384^2 grid is 268 million points: fine for a GPU at a few frames a
+/// second, seconds a frame on a CPU driver, and either way mostly points smaller than a pixel.
+final class LifeOverview {
+    /// The most overview cells a frame draws: about four 1080p screens' worth.
+    static let capacity = 8 << 20
+
+    private let device: Device
+    private let pipeline: ComputePipeline
+    let buffer: Buffer
+    /// One descriptor set per simulation buffer read, made on first use.
+    private var sets: [ObjectIdentifier: DescriptorSet] = [:]
+
+    private struct Parameters: BitwiseCopyable {
+        var width: UInt32
+        var height: UInt32
+        var bitsPerCell: UInt32
+        var factor: UInt32
+        var overviewWidth: UInt32
+        var overviewHeight: UInt32
+    }
+
+    init(device: Device) throws {
+        self.device = device
+        pipeline = try ComputePipeline(device: device, shader: ShaderModule(device: device, shader: .lifeCellsOverview),
+                                       storageBuffers: 2, pushConstantSize: MemoryLayout<Parameters>.size)
+        buffer = try Buffer(device: device, size: Self.capacity, usage: .deviceLocal)
+    }
+
+    /// Cells per block side for a view showing `pixelsPerCell` pixels per cell: 1 (draw the
+    /// cells themselves) from about a pixel per cell up, else the power of two that makes a
+    /// block about a pixel, raised until the overview fits ``capacity``.
+    static func factor(pixelsPerCell: Float, width: Int, height: Int) -> Int {
+        var factor = 1
+        while Float(factor) * pixelsPerCell < 0.75 { factor *= 2 }
+        guard factor > 1 else { return 1 }
+        while bytes(width: width, height: height, factor: factor) > capacity { factor *= 2 }
+        return factor
+    }
+
+    /// The overview's size at `factor`, rows padded to whole words.
+    private static func bytes(width: Int, height: Int, factor: Int) -> Int {
+        ((width + factor - 1) / factor + 3) / 4 * 4 * ((height + factor - 1) / factor)
+    }
+
+    /// Records the reduction of `life`'s current generation by `factor`, ordered after the
+    /// simulation's last write and the previous frame's drawing of the overview.
+    /// - Returns: the overview's size in cells.
+    func record(_ encoder: inout CommandEncoder, life: LifeWorkload, factor: Int) throws -> (width: Int, height: Int) {
+        let width = (life.width + factor - 1) / factor, height = (life.height + factor - 1) / factor
+        let words = (width + 3) / 4 * height
+        precondition(words * 4 <= Self.capacity, "overview larger than its buffer")
+        let source = life.currentStateBuffer
+        // A set holds its buffers, so an identifier cannot be reused while cached; a few sets
+        // (two per workload drawn) are kept, not every workload's ever drawn.
+        if sets[ObjectIdentifier(source)] == nil && sets.count >= 4 { sets.removeAll() }
+        let set = try sets[ObjectIdentifier(source)] ?? DescriptorSet(pipeline: pipeline, buffers: [source, buffer])
+        sets[ObjectIdentifier(source)] = set
+        encoder.barrier(.computeToCompute)
+        encoder.barrier(.vertexToCompute)
+        encoder.bind(pipeline)
+        encoder.bind(set)
+        encoder.pushConstants(Parameters(width: UInt32(life.width), height: UInt32(life.height), bitsPerCell: UInt32(life.bitsPerCell),
+                                         factor: UInt32(factor), overviewWidth: UInt32(width), overviewHeight: UInt32(height)))
+        encoder.dispatch((words + 63) / 64)
+        return (width, height)
+    }
+}
