@@ -1,4 +1,5 @@
 #version 450
+#extension GL_EXT_control_flow_attributes : require
 // One semi-implicit Euler step of all-pairs gravity.
 //
 // Each invocation owns BODIES bodies, strided by the workgroup size so that neighbouring
@@ -17,6 +18,9 @@ layout(constant_id = 2) const uint TILE = 64;
 // With zero softening the j == i term is 0/0; only then is the guard worth its instructions.
 layout(constant_id = 3) const bool ZERO_SOFTENING = false;
 layout(constant_id = 4) const bool STREAM_FROM_GLOBAL = false;
+// j-bodies per iteration of the streaming loop. lavapipe stops every loop of an invocation
+// after 65535 iterations in all, silently; unrolling keeps large N below that.
+layout(constant_id = 5) const uint J_UNROLL = 1;
 
 // A particle is two vec4: (x, y, z, m) and (vx, vy, vz, w).
 layout(std430, set = 0, binding = 0) readonly buffer Source { vec4 src[]; };
@@ -57,7 +61,14 @@ void main() {
     }
 
     if (STREAM_FROM_GLOBAL) {
-        for (uint j = 0; j < params.count; ++j) {
+        const uint whole = params.count - params.count % J_UNROLL;
+        for (uint j = 0; j < whole; j += J_UNROLL) {
+            [[unroll]] for (uint u = 0; u < J_UNROLL; ++u) {
+                const vec4 body = src[2 * (j + u)];
+                INTERACT(body)
+            }
+        }
+        for (uint j = whole; j < params.count; ++j) {
             const vec4 body = src[2 * j];
             INTERACT(body)
         }

@@ -66,7 +66,9 @@ extension RunCommand {
             grid.place(pattern.grid, atX: origin.x, y: origin.y)
         } else {
             var random = SeededGenerator(seed: initial.seed)
-            for i in grid.cells.indices where random.uniform() < life.density { grid.cells[i] = 1 }
+            // Read once: an option's property wrapper costs a metadata lookup per access.
+            let density = life.density
+            for i in grid.cells.indices where random.uniform() < density { grid.cells[i] = 1 }
         }
         let chosenRule = rule ?? .conway
         if let highest = grid.cells.max(), Int(highest) >= chosenRule.states {

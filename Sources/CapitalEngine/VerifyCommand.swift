@@ -41,7 +41,8 @@ struct VerifyCommand: ParsableCommand {
                 let rule = try life.rule.map { try LifeRule(parsing: $0) } ?? .conway
                 var grid = LifeGrid(width: life.size.width, height: life.size.height)
                 var random = SeededGenerator(seed: initial.seed)
-                for i in grid.cells.indices where random.uniform() < life.density {
+                let density = life.density
+                for i in grid.cells.indices where random.uniform() < density {
                     grid.cells[i] = UInt8(1 + Int(random.next() % UInt64(rule.states - 1)))
                 }
                 let context = try makeContext(deviceOptions, log: log)

@@ -79,6 +79,14 @@ public struct PhysicalDeviceDescription: Sendable, Codable, Equatable {
         return both.first { $0.timestampValidBits > 0 } ?? both.first
     }
 
+    /// The most loop iterations one shader invocation may run, all loops together, where the
+    /// driver cuts loops off silently: llvmpipe (lavapipe) stops every loop once 65535
+    /// iterations have run in an invocation, and the results are simply wrong. Nil elsewhere.
+    public var shaderLoopIterationLimit: Int? {
+        let isLlvmpipe = driver?.id == 13 || name.hasPrefix("llvmpipe")
+        return isLlvmpipe ? 65535 : nil
+    }
+
     /// Whether GPU timestamps can time work on ``computeQueueFamily``.
     public var supportsComputeTimestamps: Bool {
         (computeQueueFamily?.timestampValidBits ?? 0) > 0 && limits.timestampPeriod > 0
@@ -169,7 +177,7 @@ public enum Vendor: Sendable, Equatable, CustomStringConvertible {
 /// `VkPhysicalDeviceDriverProperties`.
 public struct DriverDescription: Sendable, Codable, Equatable {
     /// `VkDriverId` as its raw number (1 = AMD proprietary, 4 = NVIDIA proprietary,
-    /// 6 = Intel Mesa, 10 = Mesa llvmpipe, 22 = Mesa V3DV, ...).
+    /// 6 = Intel Mesa, 13 = Mesa llvmpipe, 22 = Mesa V3DV, ...).
     public var id: UInt32
     public var name: String
     public var info: String

@@ -156,3 +156,42 @@ struct NBodyGPUTests {
         #expect(four > one)
     }
 }
+
+@Suite("N-body beyond a driver's loop limit")
+struct NBodyLoopLimitTests {
+    /// lavapipe stops a shader's loops after 65535 iterations in all, silently. With one
+    /// massive body at the end of 70000, every other body must still feel its pull.
+    @Test func theLastOfSeventyThousandBodiesStillPulls() throws {
+        let count = 70_000
+        var state = ParticleState(count: count)
+        for i in 0..<count - 1 { state.set(i, position: SIMD3(Float(i % 100) * 0.01, Float(i / 100) * 0.01, 0), mass: 0, velocity: .zero) }
+        let attractor = SIMD3<Float>(3, 4, 0)
+        state.set(count - 1, position: attractor, mass: 1, velocity: .zero)
+        let parameters = NBodyParameters()
+        let context = try ComputeContext()
+        let workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters)
+        try workload.advance(steps: 1)
+        let after = try workload.download()
+        for i in [0, 4321, 65535, 65536, count - 2] {
+            let d = attractor - state.position(i)
+            let r2 = (d * d).sum() + parameters.softening * parameters.softening
+            let expected = d * (parameters.gravity * parameters.dt / (r2 * r2.squareRoot()))
+            let error = ((after.velocity(i) - expected) * (after.velocity(i) - expected)).sum().squareRoot() / (expected * expected).sum().squareRoot()
+            #expect(error < 1e-4, "body \(i): velocity \(after.velocity(i)), expected \(expected)")
+        }
+    }
+
+    @Test func lavapipeShapesStayUnderTheLimitOrSayWhy() {
+        let lavapipe = FabricatedDevices.lavapipe(index: 0)
+        #expect(NBodyKernelConfiguration.jUnroll(particleCount: 16384, device: lavapipe) == 1)
+        #expect(NBodyKernelConfiguration.jUnroll(particleCount: 131_072, device: lavapipe) == 4)
+        #expect(NBodyKernelConfiguration.jUnroll(particleCount: 1 << 20, device: lavapipe) == 32)
+        #expect(NBodyKernelConfiguration.jUnroll(particleCount: 1 << 20, device: FabricatedDevices.nvidiaH100(index: 0)) == 1)
+        let streaming = NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 0)
+        #expect(streaming.problems(on: lavapipe, particleCount: 1 << 20).isEmpty)
+        #expect(!streaming.problems(on: lavapipe, particleCount: 8 << 20).isEmpty)
+        let tiled = NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 32)
+        #expect(tiled.problems(on: lavapipe, particleCount: 16384).isEmpty)
+        #expect(tiled.problems(on: lavapipe, particleCount: 131_072).first?.contains("stops shader loops after 65535 iterations") == true)
+    }
+}

@@ -81,6 +81,20 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
         return shape
     }
 
+    /// Iterations kept free for the kernel's other loops under a driver's loop limit.
+    static let loopIterationReserve = 1000
+    static let maximumJUnroll = 64
+
+    /// How many j-bodies one loop iteration of the streaming kernel handles: 1, except under
+    /// a driver's loop limit (lavapipe), where the loop is unrolled just enough to stay below
+    /// it, so small systems keep their small, quickly compiled pipelines.
+    static func jUnroll(particleCount: Int, device: PhysicalDeviceDescription) -> Int {
+        guard let limit = device.shaderLoopIterationLimit else { return 1 }
+        var unroll = 1
+        while unroll < maximumJUnroll && particleCount / unroll + unroll > limit - loopIterationReserve { unroll *= 2 }
+        return unroll
+    }
+
     /// Why this shape cannot run `particleCount` bodies on `device`; empty when it can.
     public func problems(on device: PhysicalDeviceDescription, particleCount: Int) -> [String] {
         let limits = device.limits
@@ -104,6 +118,16 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
             }
         } else if invocationsPerBody < 1 {
             problems.append("invocations per body must be at least 1")
+        }
+        if let limit = device.shaderLoopIterationLimit {
+            // Every loop iteration of an invocation counts; the j-loop runs N / unroll times.
+            let iterations = invocationsPerBody > 1 ? particleCount / invocationsPerBody
+                : tileSize > 0 ? particleCount + particleCount / max(tileSize, 1)
+                : particleCount / Self.jUnroll(particleCount: particleCount, device: device) + Self.maximumJUnroll
+            if iterations > limit - Self.loopIterationReserve {
+                problems.append("\(device.name) stops shader loops after \(limit) iterations; \(particleCount) particles need about \(iterations) with this shape"
+                    + (tileSize > 0 || invocationsPerBody > 1 ? " (shapes without a shared tile unroll the loop and go further)" : ""))
+            }
         }
         let groups = workgroupCount(particleCount: particleCount)
         if groups > Int(limits.maxComputeWorkGroupCount.first ?? 0) {
