@@ -183,8 +183,9 @@ struct NBodyLoopLimitTests {
 
     @Test func lavapipeShapesStayUnderTheLimitOrSayWhy() {
         let lavapipe = FabricatedDevices.lavapipe(index: 0)
-        #expect(NBodyKernelConfiguration.jUnroll(particleCount: 16384, device: lavapipe) == 1)
-        #expect(NBodyKernelConfiguration.jUnroll(particleCount: 131_072, device: lavapipe) == 4)
+        #expect(NBodyKernelConfiguration.jUnroll(particleCount: 16384, device: lavapipe) == 8)
+        #expect(NBodyKernelConfiguration.jUnroll(particleCount: 131_072, device: lavapipe) == 8)
+        #expect(NBodyKernelConfiguration.jUnroll(particleCount: 600_000, device: lavapipe) == 16)
         #expect(NBodyKernelConfiguration.jUnroll(particleCount: 1 << 20, device: lavapipe) == 32)
         #expect(NBodyKernelConfiguration.jUnroll(particleCount: 1 << 20, device: FabricatedDevices.nvidiaH100(index: 0)) == 1)
         let streaming = NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 0)

@@ -85,12 +85,13 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     static let loopIterationReserve = 1000
     static let maximumJUnroll = 64
 
-    /// How many j-bodies one loop iteration of the streaming kernel handles: 1, except under
-    /// a driver's loop limit (lavapipe), where the loop is unrolled just enough to stay below
-    /// it, so small systems keep their small, quickly compiled pipelines.
+    /// How many j-bodies one loop iteration of the streaming kernel handles. GPUs: 1, their
+    /// compilers unroll as suits them. CPU drivers: 8 (lavapipe, N = 16384, 32 bodies per
+    /// invocation, five interleaved runs each: median 2.8e9 against 2.6e9, best 3.7e9 against
+    /// 3.2e9), and under a driver's loop limit (lavapipe) more, just enough to stay below it.
     static func jUnroll(particleCount: Int, device: PhysicalDeviceDescription) -> Int {
-        guard let limit = device.shaderLoopIterationLimit else { return 1 }
-        var unroll = 1
+        var unroll = device.type == .cpu ? 8 : 1
+        guard let limit = device.shaderLoopIterationLimit else { return unroll }
         while unroll < maximumJUnroll && particleCount / unroll + unroll > limit - loopIterationReserve { unroll *= 2 }
         return unroll
     }
