@@ -35,11 +35,19 @@ final class LifeOverview {
     /// Cells per block side for a view showing `pixelsPerCell` pixels per cell: 1 (draw the
     /// cells themselves) from about a pixel per cell up, else the power of two that makes a
     /// block about a pixel, raised until the overview fits ``capacity``.
-    static func factor(pixelsPerCell: Float, width: Int, height: Int) -> Int {
+    ///
+    /// Under a driver's loop limit (lavapipe stops a shader's loops after 65535 iterations in
+    /// all), blocks stay small enough to be summed within it: more points, but none missing.
+    static func factor(pixelsPerCell: Float, width: Int, height: Int, bitsPerCell: Int = 1, loopLimit: Int? = nil) -> Int {
         var factor = 1
         while Float(factor) * pixelsPerCell < 0.75 { factor *= 2 }
         guard factor > 1 else { return 1 }
         while bytes(width: width, height: height, factor: factor) > capacity { factor *= 2 }
+        if let loopLimit {
+            // One invocation sums four blocks: rows x words (bit-packed) or rows x cells.
+            func iterations(_ f: Int) -> Int { 4 * f * (bitsPerCell == 1 ? (f + 31) / 32 + 1 : f) }
+            while factor > 1 && iterations(factor) > loopLimit - 1000 { factor /= 2 }
+        }
         return factor
     }
 

@@ -268,7 +268,8 @@ extension ParticleRenderer {
                      life: LifeWorkload, camera: Camera) throws {
         let pixelsPerCell = Float(height) / camera.visibleHeight
         let extra = { (w: Int, h: Int, bits: Int) in (Float(w), Float(h), Float(life.rule.states), Float(bits)) }
-        let factor = LifeOverview.factor(pixelsPerCell: pixelsPerCell, width: life.width, height: life.height)
+        let factor = LifeOverview.factor(pixelsPerCell: pixelsPerCell, width: life.width, height: life.height,
+                                         bitsPerCell: life.bitsPerCell, loopLimit: device.description.shaderLoopIterationLimit)
         if factor > 1 {
             // Zoomed out: draw blocks of cells from a coarse copy, placed and scaled onto the grid.
             let overview = try lifeOverview()

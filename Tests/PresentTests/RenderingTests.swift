@@ -223,6 +223,10 @@ struct LifeRenderingTests {
         #expect(LifeOverview.factor(pixelsPerCell: 0.1, width: 100, height: 100) == 8)
         // A 65536^2 grid at half a pixel a cell would need 2^30 overview cells: coarser blocks.
         #expect(LifeOverview.factor(pixelsPerCell: 0.5, width: 65536, height: 65536) == 32)
+        // lavapipe: 4 blocks x 1024 rows x 32 words is past its loop limit; 512 rows x 16 words fits.
+        #expect(LifeOverview.factor(pixelsPerCell: 0.001, width: 65536, height: 65536) == 1024)
+        #expect(LifeOverview.factor(pixelsPerCell: 0.001, width: 65536, height: 65536, bitsPerCell: 1, loopLimit: 65535) == 512)
+        #expect(LifeOverview.factor(pixelsPerCell: 0.001, width: 8192, height: 8192, bitsPerCell: 8, loopLimit: 65535) == 64)
     }
 
     static func isBackground(_ p: (r: UInt8, g: UInt8, b: UInt8)) -> Bool { max(p.r, p.g, p.b) <= 12 }
