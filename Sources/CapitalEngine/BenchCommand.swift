@@ -97,13 +97,13 @@ struct BenchCommand: ParsableCommand {
                 try verifyShape(workload.configuration, context: context)
                 // Warm-up: pipelines compiled, clocks up; also sizes the timed runs.
                 let warmupSteps = steps ?? 1
-                _ = try timedAdvance(workload, steps: warmupSteps)
-                let warm = try timedAdvance(workload, steps: warmupSteps)
+                _ = try workload.timedAdvance(steps: warmupSteps)
+                let warm = try workload.timedAdvance(steps: warmupSteps)
                 let stepsPerRun = steps ?? max(1, min(100_000, Int(0.5 / max(warm / Double(warmupSteps), 1e-9))))
                 var rates: [Double] = []
                 var times: [Double] = []
                 for _ in 0..<repeats {
-                    let seconds = try timedAdvance(workload, steps: stepsPerRun)
+                    let seconds = try workload.timedAdvance(steps: stepsPerRun)
                     times.append(seconds)
                     rates.append(workload.interactionsPerStep * Double(stepsPerRun) / seconds)
                 }
@@ -157,10 +157,11 @@ struct BenchCommand: ParsableCommand {
             ? LifeBenchmark.defaultSizes(kernels: explicitKernels.isEmpty ? [.preferred(for: lifeRule, on: device)] : explicitKernels, device: device)
             : grid.map { ($0.width, $0.height) }
         // Without --life-kernel: per size, the tuned kernel if `tune --workload life` stored one, else the default.
+        let cache = explicitKernels.isEmpty ? tuning.lookupCache() : nil
         func kernels(width: Int, height: Int) -> [LifeKernel] {
-            explicitKernels.isEmpty
-                ? [tuning.tunedLifeKernel(for: device, width: width, height: height, rule: lifeRule) ?? .preferred(for: lifeRule, on: device)]
-                : explicitKernels
+            guard explicitKernels.isEmpty else { return explicitKernels }
+            let key = TuningCache.Key(device: device, lifeCells: width * height, rule: lifeRule)
+            return [cache?.lookupLifeKernel(key) ?? .preferred(for: lifeRule, on: device)]
         }
         if !json { print("device: [\(device.index)] \(device.name) (\(device.driverText)); Life \(lifeRule)") }
         struct LifeResult: Encodable {
@@ -193,17 +194,13 @@ struct BenchCommand: ParsableCommand {
                     Console.note("skipped: \(reason)")
                     continue
                 }
-                func timed(_ generations: Int) throws -> Double {
-                    let begin = Date()
-                    return try workload.advance(generations: generations) ?? Date().timeIntervalSince(begin)
-                }
-                _ = try timed(kernel.generationsPerDispatch)
-                let perGeneration = try timed(kernel.generationsPerDispatch) / Double(kernel.generationsPerDispatch)
+                _ = try workload.timedAdvance(generations: kernel.generationsPerDispatch)
+                let perGeneration = try workload.timedAdvance(generations: kernel.generationsPerDispatch) / Double(kernel.generationsPerDispatch)
                 var generations = steps ?? max(1, min(100_000, Int(0.5 / max(perGeneration, 1e-9))))
                 // Whole dispatches, so every timed generation runs at the kernel's blocking factor.
                 generations = (generations + kernel.generationsPerDispatch - 1) / kernel.generationsPerDispatch * kernel.generationsPerDispatch
                 var rates: [Double] = []
-                for _ in 0..<repeats { rates.append(workload.cellsPerGeneration * Double(generations) / (try timed(generations))) }
+                for _ in 0..<repeats { rates.append(workload.cellsPerGeneration * Double(generations) / (try workload.timedAdvance(generations: generations))) }
                 let result = LifeResult(kernel: kernel.description, width: width, height: height, generationsPerRepeat: generations,
                                         repeats: repeats, cellUpdatesPerSecond: Summary(rates),
                                         bytesPerGeneration: workload.minimumBytesPerGeneration)
@@ -219,13 +216,6 @@ struct BenchCommand: ParsableCommand {
             struct Report: Encodable { var device: String; var driver: String; var rule: String; var results: [LifeResult] }
             try printJSON(Report(device: device.name, driver: device.driverText, rule: lifeRule.description, results: results))
         }
-    }
-
-    /// Seconds of GPU time for `steps` steps, or of host time where there are no timestamps.
-    private func timedAdvance(_ workload: NBodyWorkload, steps: Int) throws -> Double {
-        let start = Date()
-        let gpu = try workload.advance(steps: steps)
-        return gpu ?? Date().timeIntervalSince(start)
     }
 }
 

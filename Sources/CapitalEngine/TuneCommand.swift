@@ -13,20 +13,23 @@ struct TuneCacheOptions: ParsableArguments {
 
     var url: URL { tuneCache.map { URL(fileURLWithPath: $0) } ?? TuningCache.defaultURL() }
 
-    /// The tuned shape for this device and size, if any; warns once about an unusable file.
-    func tunedConfiguration(for device: PhysicalDeviceDescription, particleCount: Int) -> NBodyKernelConfiguration? {
+    /// The cache to look tuned kernels up in, read now; nil with --no-tune-cache. Warns about
+    /// an unusable file.
+    func lookupCache() -> TuningCache? {
         guard !noTuneCache else { return nil }
         let cache = TuningCache(url: url)
         if let warning = cache.warning { Console.note("warning: \(warning)") }
-        return cache.lookup(TuningCache.Key(device: device, particleCount: particleCount))
+        return cache
+    }
+
+    /// The tuned shape for this device and size, if any.
+    func tunedConfiguration(for device: PhysicalDeviceDescription, particleCount: Int) -> NBodyKernelConfiguration? {
+        lookupCache()?.lookup(TuningCache.Key(device: device, particleCount: particleCount))
     }
 
     /// The tuned Life kernel for this device, rule family and grid size, if any.
     func tunedLifeKernel(for device: PhysicalDeviceDescription, width: Int, height: Int, rule: LifeRule) -> LifeKernel? {
-        guard !noTuneCache else { return nil }
-        let cache = TuningCache(url: url)
-        if let warning = cache.warning { Console.note("warning: \(warning)") }
-        return cache.lookupLifeKernel(TuningCache.Key(device: device, lifeCells: width * height, rule: rule))
+        lookupCache()?.lookupLifeKernel(TuningCache.Key(device: device, lifeCells: width * height, rule: rule))
     }
 
     /// Tunes the Life kernel for a grid size and rule, reporting every trial on stderr, and

@@ -1,3 +1,5 @@
+import FoundationEssentials
+
 /// Simulation state that a compute pipeline advances in place: two device-local buffers
 /// read and written alternately, so each step reads one consistent state, with many steps
 /// per command buffer, a barrier between steps, and staging buffers for upload and readback.
@@ -78,6 +80,13 @@ final class PingPongState {
         try device.submitAndWait(commands)
         current = index
         return try timestamps?.seconds(from: 0, to: 1)
+    }
+
+    /// Seconds `work` took: its GPU time from timestamps where it reports one, else the
+    /// host clock around it.
+    static func seconds(_ work: () throws -> Double?) rethrows -> Double {
+        let start = Date()
+        return try work() ?? Date().timeIntervalSince(start)
     }
 
     /// Copies the current state into `bytes`.

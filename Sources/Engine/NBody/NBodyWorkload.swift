@@ -56,6 +56,12 @@ public final class NBodyWorkload {
     }
 
     /// Runs `count` steps in one submission and waits for them.
+    /// - Returns: their GPU time from timestamps, or the host's clock where the device has none.
+    public func timedAdvance(steps count: Int) throws -> Double {
+        try PingPongState.seconds { try advance(steps: count) }
+    }
+
+    /// Runs `count` steps in one submission and waits for them.
     /// - Returns: the GPU time they took, from timestamps, or nil where the device has none.
     @discardableResult
     public func advance(steps count: Int) throws -> Double? {

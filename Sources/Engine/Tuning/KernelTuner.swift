@@ -80,21 +80,15 @@ public struct KernelTuner {
             }
             let workload = try NBodyWorkload(device: device, state: InitialModel.plummer.generate(count: particleCount, seed: 12),
                                              parameters: parameters, configuration: configuration)
-            let once = try timed(workload, steps: 1)  // warm-up, and a first estimate
+            let once = try workload.timedAdvance(steps: 1)  // warm-up, and a first estimate
             // Three runs of about 0.05 s each; the median resists a busy host.
             let steps = max(1, min(10_000, Int(0.05 / max(once, 1e-9))))
             var rates: [Double] = []
-            for _ in 0..<3 { rates.append(workload.interactionsPerStep * Double(steps) / (try timed(workload, steps: steps))) }
+            for _ in 0..<3 { rates.append(workload.interactionsPerStep * Double(steps) / (try workload.timedAdvance(steps: steps))) }
             return Trial(configuration: configuration, error: error, interactionsPerSecond: rates.sorted()[1])
         } catch {
             return Trial(configuration: configuration, rejection: "\(error)")
         }
-    }
-
-    private func timed(_ workload: NBodyWorkload, steps: Int) throws -> Double {
-        let start = Date()
-        let gpu = try workload.advance(steps: steps)
-        return gpu ?? Date().timeIntervalSince(start)
     }
 
     /// Tries candidates until `budget` seconds have passed; the default is always tried.

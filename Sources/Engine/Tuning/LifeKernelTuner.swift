@@ -61,17 +61,13 @@ public struct LifeKernelTuner {
     public func measure(_ kernel: LifeKernel, seconds: Double = 0.25) throws -> Double {
         let workload = try LifeWorkload(device: device, width: width, height: height, rule: rule, density: 0.5, seed: 1, kernel: kernel)
         let perDispatch = kernel.generationsPerDispatch
-        func timed(_ generations: Int) throws -> Double {
-            let start = Date()
-            return try workload.advance(generations: generations) ?? Date().timeIntervalSince(start)
-        }
-        _ = try timed(perDispatch)
-        let perGeneration = try timed(perDispatch) / Double(perDispatch)
+        _ = try workload.timedAdvance(generations: perDispatch)
+        let perGeneration = try workload.timedAdvance(generations: perDispatch) / Double(perDispatch)
         let dispatches = max(1, Int(seconds / max(perGeneration, 1e-9)) / perDispatch)
         var best = 0.0
         for _ in 0..<3 {
             let generations = dispatches * perDispatch
-            best = max(best, workload.cellsPerGeneration * Double(generations) / (try timed(generations)))
+            best = max(best, workload.cellsPerGeneration * Double(generations) / (try workload.timedAdvance(generations: generations)))
         }
         return best
     }
