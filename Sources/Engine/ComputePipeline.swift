@@ -201,3 +201,29 @@ public final class DescriptorSet {
 
     deinit { vkDestroyDescriptorPool(device.handle, pool, nil) }
 }
+
+/// Descriptor sets for one layout, made on first use for each list of buffers and reused, so
+/// drawing or reducing the same buffers frame after frame allocates nothing.
+///
+/// A set holds its buffers, so no cached key can come to stand for another buffer. At most
+/// `limit` sets are kept (a few per workload shown), not one for every buffer ever bound;
+/// command buffers hold the sets they recorded, so dropping one here is safe.
+package final class DescriptorSetCache {
+    private let layout: PipelineLayout
+    private let limit: Int
+    private var sets: [[ObjectIdentifier]: DescriptorSet] = [:]
+
+    package init(layout: PipelineLayout, limit: Int = 8) {
+        self.layout = layout
+        self.limit = limit
+    }
+
+    package func set(for buffers: [Buffer]) throws -> DescriptorSet {
+        let key = buffers.map(ObjectIdentifier.init)
+        if let set = sets[key] { return set }
+        if sets.count >= limit { sets.removeAll() }
+        let set = try DescriptorSet(layout: layout, buffers: buffers)
+        sets[key] = set
+        return set
+    }
+}

@@ -13,8 +13,8 @@ final class LifeOverview {
     private let device: Device
     private let pipeline: ComputePipeline
     let buffer: Buffer
-    /// One descriptor set per simulation buffer read, made on first use.
-    private var sets: [ObjectIdentifier: DescriptorSet] = [:]
+    /// A descriptor set per simulation buffer read.
+    private let sets: DescriptorSetCache
 
     private struct Parameters: BitwiseCopyable {
         var width: UInt32
@@ -29,6 +29,7 @@ final class LifeOverview {
         self.device = device
         pipeline = try ComputePipeline(device: device, shader: ShaderModule(device: device, shader: .lifeCellsOverview),
                                        storageBuffers: 2, pushConstantSize: MemoryLayout<Parameters>.size)
+        sets = DescriptorSetCache(layout: pipeline.layout)
         buffer = try Buffer(device: device, size: Self.capacity, usage: .deviceLocal)
     }
 
@@ -64,11 +65,7 @@ final class LifeOverview {
         let words = (width + 3) / 4 * height
         precondition(words * 4 <= Self.capacity, "overview larger than its buffer")
         let source = life.currentStateBuffer
-        // A set holds its buffers, so an identifier cannot be reused while cached; a few sets
-        // (two per workload drawn) are kept, not every workload's ever drawn.
-        if sets[ObjectIdentifier(source)] == nil && sets.count >= 4 { sets.removeAll() }
-        let set = try sets[ObjectIdentifier(source)] ?? DescriptorSet(pipeline: pipeline, buffers: [source, buffer])
-        sets[ObjectIdentifier(source)] = set
+        let set = try sets.set(for: [source, buffer])
         encoder.barrier(.computeToCompute)
         encoder.barrier(.vertexToCompute)
         encoder.bind(pipeline)

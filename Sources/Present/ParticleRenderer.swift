@@ -12,8 +12,8 @@ public final class ParticleRenderer {
     let layout: PipelineLayout
     let pipeline: VkPipeline
     let format: VkFormat
-    /// One descriptor set per state buffer drawn, made on first use.
-    private var sets: [ObjectIdentifier: DescriptorSet] = [:]
+    /// A descriptor set per state buffer drawn.
+    private let sets: DescriptorSetCache
     /// Made the first time a Life grid is drawn zoomed out.
     private var overview: LifeOverview?
 
@@ -52,6 +52,7 @@ public final class ParticleRenderer {
         do {
             layout = try PipelineLayout(device: device, storageBuffers: 1, pushConstantSize: MemoryLayout<CameraConstants>.size,
                                         stages: VK_SHADER_STAGE_VERTEX_BIT.rawValue)
+            sets = DescriptorSetCache(layout: layout)
             let vertex = try ShaderModule(device: device, shader: style == .particles ? .particlesVertex : .lifeCellsVertex)
             let fragment = try ShaderModule(device: device, shader: .particlesFragment)
             pipeline = try ParticleRenderer.makePipeline(device: device, renderPass: renderPass, layout: layout,
@@ -80,7 +81,7 @@ public final class ParticleRenderer {
     func record(_ encoder: inout CommandEncoder, framebuffer: VkFramebuffer, width: Int, height: Int,
                 state: Buffer, count: Int, camera: Camera, pointSize: Float, extra: (Float, Float, Float, Float),
                 firstVertex: Int = 0, model: (scale: Float, x: Float, y: Float) = (1, 0, 0)) throws {
-        let set = try descriptorSet(for: state)
+        let set = try sets.set(for: [state])
         encoder.barrier(.computeToVertex)
         var clear = VkClearValue()
         clear.color.float32 = (0.015, 0.015, 0.03, 1)
@@ -115,12 +116,6 @@ public final class ParticleRenderer {
         vkCmdEndRenderPass(encoder.handle)
     }
 
-    private func descriptorSet(for buffer: Buffer) throws -> DescriptorSet {
-        if let set = sets[ObjectIdentifier(buffer)] { return set }
-        let set = try DescriptorSet(layout: layout, buffers: [buffer])
-        sets[ObjectIdentifier(buffer)] = set
-        return set
-    }
 
     private static func makeRenderPass(device: Device, format: VkFormat, finalLayout: VkImageLayout) throws -> VkRenderPass {
         var attachment = VkAttachmentDescription()
