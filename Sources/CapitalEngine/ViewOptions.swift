@@ -44,13 +44,18 @@ struct ViewOptions: ParsableArguments {
         }
     }
 
-    /// Whether to open a window: asked for or DISPLAY set, and not --headless. Says once
-    /// why not when one was asked for but cannot be had.
+    /// Whether to open a window: asked for or DISPLAY set, and not --headless, and no --png or
+    /// --frames (those render offscreen, which a window run would skip). Says once why not
+    /// when one was asked for but cannot be had.
     func wantsWindow(environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
         if headless { return false }
         let display = environment["DISPLAY"] ?? ""
         if display.isEmpty {
             if window != nil { Console.note("note: DISPLAY is not set; running without a window") }
+            return false
+        }
+        if png != nil || frames != nil {
+            Console.note("note: --png and --frames render offscreen; no window is opened")
             return false
         }
         return true

@@ -99,6 +99,21 @@ struct ViewingTests {
         #expect(!result.stderr.contains("validation"), "\(result.stderr)")
     }
 
+    @Test func pngAndFramesAreWrittenEvenWithADisplay() throws {
+        let display = try VirtualDisplay()
+        let png = directory.appendingPathComponent("with-display.png"), frames = directory.appendingPathComponent("with-display")
+        for workload in [["--particles", "300"], ["--workload", "life", "--size", "64x48"]] {
+            let result = try CapitalEngineProcess.run(["run", "--steps", "4", "--png", png.path, "--frames", frames.path, "--every", "2",
+                                                       "--window", "160x120"] + workload, environment: ["DISPLAY": display.name])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains("render offscreen; no window is opened"))
+            #expect(!result.stderr.contains("first frame presented"))
+            #expect(try PNGImage.decode(Data(contentsOf: png)).width == 160)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: frames.path).count == 3)
+            try FileManager.default.removeItem(at: frames)
+        }
+    }
+
     @Test func doctorConnectsToARealDisplay() throws {
         let display = try VirtualDisplay()
         let result = try CapitalEngineProcess.run(["doctor", "--no-verify"], environment: ["DISPLAY": display.name])
