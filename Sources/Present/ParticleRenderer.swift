@@ -116,7 +116,6 @@ public final class ParticleRenderer {
         vkCmdEndRenderPass(encoder.handle)
     }
 
-
     private static func makeRenderPass(device: Device, format: VkFormat, finalLayout: VkImageLayout) throws -> VkRenderPass {
         var attachment = VkAttachmentDescription()
         attachment.format = format
