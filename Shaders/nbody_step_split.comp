@@ -32,7 +32,7 @@ void main() {
     for (uint j = part; j < params.count; j += SPLIT) {
         const vec4 body = src[2 * j];
         const vec3 d = body.xyz - position;
-        const float r2 = dot(d, d) + params.softening2;
+        const float r2 = d.x * d.x + (d.y * d.y + (d.z * d.z + params.softening2));
         const float inv = inversesqrt(r2);
         float s = body.w * inv * inv * inv;
         if (ZERO_SOFTENING) { s = r2 > 0.0 ? s : 0.0; }

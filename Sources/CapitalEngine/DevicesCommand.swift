@@ -69,7 +69,8 @@ struct DevicesCommand: ParsableCommand {
                 count \(l.maxComputeWorkGroupCount.map(String.init).joined(separator: "x")), \(bytes(UInt64(l.maxComputeSharedMemorySize))) shared memory
                     storage buffer range \(bytes(UInt64(l.maxStorageBufferRange))), subgroup size \(l.subgroupSize), \
                 timestamp period \(l.timestampPeriod) ns, compute-queue timestamps: \(device.supportsComputeTimestamps ? "yes" : "no"), \
-                float64 in shaders: \(device.supportsFloat64 ? "yes" : "no")
+                float64 in shaders: \(device.supportsFloat64 ? "yes" : "no"), \
+                subgroup shuffles in compute: \(l.subgroupShuffleRelativeInCompute ? "yes" : "no")
                 """)
         }
         print("")

@@ -53,8 +53,10 @@ struct VerifyCommand: ParsableCommand {
                     let gpuWorkload = try LifeWorkload(device: context.device, grid: grid, rule: rule, bounded: life.bounded, kernel: kernel)
                     try gpuWorkload.advance(generations: steps)
                     let gpu = try gpuWorkload.download()
-                    let differing = zip(gpu.cells, cpu.cells).filter { $0 != $1 }.count
-                    print("Life \(rule) on \(grid.width)x\(grid.height), \(kernel) kernel, \(steps) generations: \(differing) cells differ from the CPU reference")
+                    let differences = LifeDifference(gpu, reference: cpu)
+                    let differing = differences.count
+                    print("Life \(rule) on \(grid.width)x\(grid.height), \(kernel) kernel, \(steps) generations: \(differing) cells differ from the CPU reference"
+                        + differences.where)
                     passed = passed && differing == 0
                 }
                 print(passed ? "PASS (bit-exact)" : "FAIL")
@@ -80,4 +82,24 @@ struct VerifyCommand: ParsableCommand {
         }
         if !passed { throw ExitStatus.verificationFailed }
     }
+}
+
+/// Where a GPU grid differs from the reference: how many cells, and the rectangle holding them,
+/// which tells a wrong tile seam from a wrong rule at a glance.
+struct LifeDifference {
+    var count = 0
+    var minX = Int.max, minY = Int.max, maxX = -1, maxY = -1
+
+    init(_ grid: LifeGrid, reference: LifeGrid) {
+        let width = grid.width
+        for (index, (a, b)) in zip(grid.cells, reference.cells).enumerated() where a != b {
+            let (y, x) = index.quotientAndRemainder(dividingBy: width)
+            count += 1
+            minX = min(minX, x); maxX = max(maxX, x)
+            minY = min(minY, y); maxY = max(maxY, y)
+        }
+    }
+
+    /// ", in x 3...40, y 0...7" (empty when nothing differs).
+    var `where`: String { count == 0 ? "" : ", in x \(minX)...\(maxX), y \(minY)...\(maxY)" }
 }

@@ -1,0 +1,79 @@
+#!/bin/bash
+# Verifies and benchmarks a release binary on a real GPU, in one go, for the lent GPU machine
+# (see docs/benchmarks.md, "Measuring on a GPU machine"). Writes logs and JSON reports to OUT
+# and prints a short summary last.
+#
+#   scripts/gpu-benchmarks.sh BINARY OUT [PART...]
+#
+# PARTs (default: all): check nbody life overhead tune-nbody tune-life validate
+# Each step runs under its own time limit so that one slow step cannot eat the whole lease.
+set -u
+BIN=$1 OUT=$2
+shift 2
+PARTS=${*:-check nbody life overhead tune-nbody tune-life validate}
+mkdir -p "$OUT"
+export CAPITALENGINE_TUNE_CACHE=$OUT/tuning.json
+SUMMARY=$OUT/summary.txt
+: >"$SUMMARY"
+
+step() {  # step NAME SECONDS ARGS... : runs the binary, logs to OUT/NAME.log
+    local name=$1 limit=$2
+    shift 2
+    local start=$SECONDS
+    timeout -s KILL "$limit" "$BIN" "$@" >"$OUT/$name.log" 2>&1
+    local rc=$?
+    printf '%-28s rc=%-3s %4ss  %s\n' "$name" "$rc" "$((SECONDS - start))" "$*" | tee -a "$SUMMARY"
+    grep -E 'interactions/s|cell updates/s|steps/s|error|winner|fastest|PASS|FAIL|wrong' "$OUT/$name.log" | head -12 | sed 's/^/    /' >>"$SUMMARY"
+}
+
+want() { [[ " $PARTS " == *" $1 "* ]]; }
+
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,clocks.mem,power.draw,temperature.gpu --format=csv >"$OUT/gpu.txt" 2>&1
+cat "$OUT/gpu.txt" >>"$SUMMARY"
+
+if want check; then
+    step devices 60 devices
+    step verify-nbody-4096 120 verify --particles 4096 --steps 10
+    step verify-nbody-65536 200 verify --particles 65536 --steps 2
+    # Sizes that are not powers of two: a torus seam bug hid behind power-of-two sizes once.
+    step verify-life 200 verify --workload life --size 4099x1027 --steps 50
+    step verify-life-bounded 200 verify --workload life --size 4099x1027 --steps 50 --bounded
+    step verify-life-small 100 verify --workload life --size 97x75 --steps 9
+fi
+if want nbody; then
+    step bench-nbody-default 240 bench --no-tune-cache --particles 16384 65536 262144 1048576 --repeats 7 --json
+    cp "$OUT/bench-nbody-default.log" "$OUT/bench-nbody-default.json"
+fi
+if want life; then
+    step bench-life 300 bench --workload life --life-kernel bits tiled:4 tiled:8 tiled:16 tiled:32 \
+        --grid 4096x4096 16384x16384 65536x65536 --repeats 5
+fi
+if want overhead; then
+    step run-nbody-1024x10000 120 run --particles 1024 --steps 10000
+fi
+if want tune-nbody; then
+    step tune-nbody-65536 120 tune --particles 65536 --budget 70
+    step tune-nbody-262144 100 tune --particles 262144 --budget 50
+    step tune-nbody-1048576 150 tune --particles 1048576 --budget 90
+    step bench-nbody-tuned 240 bench --particles 16384 65536 262144 1048576 --repeats 7 --json
+    cp "$OUT/bench-nbody-tuned.log" "$OUT/bench-nbody-tuned.json"
+fi
+if want tune-life; then
+    step tune-life-16384 100 tune --workload life --size 16384x16384 --budget 50
+    step tune-life-65536 150 tune --workload life --size 65536x65536 --budget 70
+fi
+if want validate; then
+    # The Khronos validation layer with synchronization validation, on NVIDIA's driver.
+    if [ -n "${VK_LAYER_PATH:-}" ]; then
+        step validate-nbody 200 verify --validate --particles 4096 --steps 10
+        step validate-life 200 verify --validate --workload life --size 1029x515 --steps 20
+        step validate-bench 200 bench --validate --particles 65536 --repeats 2 --steps 2
+    else
+        echo "validate: skipped, VK_LAYER_PATH is not set" | tee -a "$SUMMARY"
+    fi
+fi
+# The device tool returns at most 8 files: keep the JSON reports, summary and cache loose,
+# the logs in one archive.
+tar -C "$OUT" -czf "$OUT/logs.tgz" --remove-files $(cd "$OUT" && ls *.log)
+echo "=== summary"
+cat "$SUMMARY"
