@@ -21,6 +21,11 @@ layout(constant_id = 4) const bool STREAM_FROM_GLOBAL = false;
 // j-bodies per iteration of the streaming loop. lavapipe stops every loop of an invocation
 // after 65535 iterations in all, silently; unrolling keeps large N below that.
 layout(constant_id = 5) const uint J_UNROLL = 1;
+// Read the next tile into registers while this one is used: two tiles of shared memory and one
+// barrier per tile instead of two, so global-memory latency hides behind arithmetic. Pays when
+// few workgroups share a GPU core (small N); STAGES = ceil(TILE / workgroup size).
+layout(constant_id = 6) const bool PREFETCH = false;
+layout(constant_id = 7) const uint STAGES = 1;
 
 // A particle is two vec4: (x, y, z, m) and (vx, vy, vz, w).
 layout(std430, set = 0, binding = 0) readonly buffer Source { vec4 src[]; };
@@ -33,7 +38,7 @@ layout(push_constant) uniform Parameters {
     float gravity;
 } params;
 
-shared vec4 tile[TILE];
+shared vec4 tile[PREFETCH ? 2 * TILE : TILE];
 
 // Adds the pull of `body` (xyz, mass) to each of this invocation's bodies. A macro, not a
 // function: passing the arrays to a function made lavapipe copy them and run 20% slower.
@@ -73,6 +78,30 @@ void main() {
         for (uint j = whole; j < params.count; ++j) {
             const vec4 body = src[2 * j];
             INTERACT(body)
+        }
+    } else if (PREFETCH) {
+        vec4 staged[STAGES];
+        for (uint s = 0; s < STAGES; ++s) {
+            const uint k = lane + s * width;
+            staged[s] = k < TILE && k < params.count ? src[2 * k] : vec4(0.0);
+        }
+        // Tile t lives at base = (t % 2) * TILE. Writing tile t + 2 there cannot race with reads
+        // of tile t: every invocation passed tile t + 1's barrier after it finished with tile t.
+        for (uint start = 0, base = 0; start < params.count; start += TILE, base ^= TILE) {
+            for (uint s = 0; s < STAGES; ++s) {
+                const uint k = lane + s * width;
+                if (k < TILE) tile[base + k] = staged[s];
+            }
+            barrier();
+            for (uint s = 0; s < STAGES; ++s) {
+                const uint k = lane + s * width;
+                const uint j = start + TILE + k;
+                staged[s] = k < TILE && j < params.count ? src[2 * j] : vec4(0.0);
+            }
+            for (uint k = 0; k < TILE; ++k) {
+                const vec4 body = tile[base + k];
+                INTERACT(body)
+            }
         }
     } else {
         for (uint start = 0; start < params.count; start += TILE) {

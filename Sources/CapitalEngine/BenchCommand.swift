@@ -41,7 +41,7 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var physics: PhysicsOptions
 
-    @Option(help: ArgumentHelp("Kernel shape to measure instead of the device's default: workgroup size, bodies per invocation, tile size, 0 for none (e.g. 256,2,256 or 32,32,0), and optionally invocations per body (128,1,0,4). It is verified against the CPU reference before it is timed.", valueName: "W,B,T"))
+    @Option(help: ArgumentHelp("Kernel shape to measure instead of the device's default: workgroup size, bodies per invocation, tile size, 0 for none (e.g. 256,2,256 or 32,32,0; 32,1,32p prefetches tiles), and optionally invocations per body (128,1,0,4). It is verified against the CPU reference before it is timed.", valueName: "W,B,T"))
     var kernel: KernelShapeArgument?
 
     @Flag(help: "Print JSON.")
@@ -154,14 +154,14 @@ struct BenchCommand: ParsableCommand {
         let device = context.device.description
         let explicitKernels = lifeKernel.map(\.kernel)
         let sizes = grid.isEmpty
-            ? LifeBenchmark.defaultSizes(kernels: explicitKernels.isEmpty ? [.preferred(for: lifeRule, on: device)] : explicitKernels, device: device)
+            ? LifeBenchmark.defaultSizes(kernels: explicitKernels.isEmpty ? [.preferred(for: lifeRule, on: device, cells: 1 << 20)] : explicitKernels, device: device)
             : grid.map { ($0.width, $0.height) }
         // Without --life-kernel: per size, the tuned kernel if `tune --workload life` stored one, else the default.
         let cache = explicitKernels.isEmpty ? tuning.lookupCache() : nil
         func kernels(width: Int, height: Int) -> [LifeKernel] {
             guard explicitKernels.isEmpty else { return explicitKernels }
             let key = TuningCache.Key(device: device, lifeCells: width * height, rule: lifeRule)
-            return [cache?.lookupLifeKernel(key) ?? .preferred(for: lifeRule, on: device)]
+            return [cache?.lookupLifeKernel(key) ?? .preferred(for: lifeRule, on: device, cells: width * height)]
         }
         if !json { print("device: [\(device.index)] \(device.name) (\(device.driverText)); Life \(lifeRule)") }
         struct LifeResult: Encodable {
@@ -256,17 +256,22 @@ struct BenchReport: Encodable {
     var results: [BenchResult]
 }
 
-/// `W,B,T`: workgroup size, bodies per invocation, tile size.
+/// `W,B,T[,S]`: workgroup size, bodies per invocation, tile size (a trailing `p` prefetches
+/// tiles, e.g. `32,1,32p`) and optionally invocations per body.
 struct KernelShapeArgument: ExpressibleByArgument {
     var configuration: NBodyKernelConfiguration
 
     init?(argument: String) {
-        let parts = argument.split(separator: ",").map { Int($0.trimmed) }
-        guard parts.count == 3 || parts.count == 4, let w = parts[0], let b = parts[1], let t = parts[2], w > 0, b > 0, t >= 0
-        else { return nil }
+        var fields = argument.split(separator: ",").map { String($0.trimmed) }
+        guard fields.count == 3 || fields.count == 4 else { return nil }
+        let prefetch = fields[2].hasSuffix("p")
+        if prefetch { fields[2].removeLast() }
+        let parts = fields.map { Int($0) }
+        guard let w = parts[0], let b = parts[1], let t = parts[2], w > 0, b > 0, t >= 0 else { return nil }
         let split = parts.count == 4 ? parts[3] : 1
         guard let split, split >= 1 else { return nil }
-        configuration = NBodyKernelConfiguration(workgroupSize: w, bodiesPerInvocation: b, tileSize: t, invocationsPerBody: split)
+        configuration = NBodyKernelConfiguration(workgroupSize: w, bodiesPerInvocation: b, tileSize: t,
+                                                 invocationsPerBody: split, prefetchesTiles: prefetch)
     }
 }
 

@@ -237,4 +237,13 @@ struct CommandLineTests {
         #expect(result.status == 1)
         #expect(result.stderr.contains("exceeds the device's 1024"))
     }
+
+    @Test func benchTakesPrefetchedTileShapes() throws {
+        let result = try run(["bench", "--particles", "1000", "--steps", "2", "--repeats", "1", "--kernel", "32,2,48p"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("kernel: workgroup 32, 2 bodies/invocation, tile 48, prefetched"))
+        let untiled = try run(["bench", "--particles", "1000", "--kernel", "32,1,0p"])
+        #expect(untiled.status == 1)
+        #expect(untiled.stderr.contains("only shapes with a shared tile"))
+    }
 }

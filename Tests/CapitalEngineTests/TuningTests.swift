@@ -10,12 +10,16 @@ struct TuningTests {
         return url
     }()
 
-    func benchKernel(_ extra: [String]) throws -> [String: Int] {
+    /// A shape no default picks, so its use is unmistakable.
+    let unusual = NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 3, tileSize: 0)
+
+    func benchKernel(_ extra: [String]) throws -> NBodyKernelConfiguration {
         let result = try CapitalEngineProcess.run(["bench", "--particles", "1000", "--repeats", "1", "--steps", "1", "--json"] + extra)
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let results = try #require(object["results"] as? [[String: Any]])
-        return try #require(results.first?["kernel"] as? [String: Int])
+        let kernel = try #require(results.first?["kernel"])
+        return try JSONDecoder().decode(NBodyKernelConfiguration.self, from: JSONSerialization.data(withJSONObject: kernel))
     }
 
     /// A cache entry written the way `tune` writes it, for the real device.
@@ -40,7 +44,8 @@ struct TuningTests {
         let entries = try #require(object["entries"] as? [[String: Any]])
         #expect(entries.count == 1)
         // The winner is what bench now uses by itself.
-        let winner = try #require(entries[0]["configuration"] as? [String: Int])
+        let stored = try #require(entries[0]["configuration"])
+        let winner = try JSONDecoder().decode(NBodyKernelConfiguration.self, from: JSONSerialization.data(withJSONObject: stored))
         #expect(try benchKernel(["--tune-cache", cache.path]) == winner)
     }
 
@@ -82,18 +87,17 @@ struct TuningTests {
     @Test func runAndBenchUseTheCacheUnlessToldNot() throws {
         let cache = directory.appendingPathComponent("reuse.json")
         // A shape no default would pick, so its use is unmistakable.
-        try writeCache(cache, shape: NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 3, tileSize: 0))
-        #expect(try benchKernel(["--tune-cache", cache.path]) == ["workgroupSize": 64, "bodiesPerInvocation": 3, "tileSize": 0, "invocationsPerBody": 1])
+        try writeCache(cache, shape: unusual)
+        #expect(try benchKernel(["--tune-cache", cache.path]) == unusual)
         let run = try CapitalEngineProcess.run(["run", "--particles", "1000", "--steps", "2"], environment: ["CAPITALENGINE_TUNE_CACHE": cache.path])
         #expect(run.stderr.contains("kernel: workgroup 64, 3 bodies/invocation, no shared tile"))
-        #expect(try benchKernel(["--tune-cache", cache.path, "--no-tune-cache"]) != ["workgroupSize": 64, "bodiesPerInvocation": 3, "tileSize": 0, "invocationsPerBody": 1])
+        #expect(try benchKernel(["--tune-cache", cache.path, "--no-tune-cache"]) != unusual)
     }
 
     @Test func anotherDevicesEntryIsNotUsed() throws {
         let cache = directory.appendingPathComponent("foreign.json")
-        try writeCache(cache, uuidOverride: "00000000-0000-0000-0000-0000000000aa",
-                       shape: NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 3, tileSize: 0))
-        #expect(try benchKernel(["--tune-cache", cache.path]) != ["workgroupSize": 64, "bodiesPerInvocation": 3, "tileSize": 0, "invocationsPerBody": 1])
+        try writeCache(cache, uuidOverride: "00000000-0000-0000-0000-0000000000aa", shape: unusual)
+        #expect(try benchKernel(["--tune-cache", cache.path]) != unusual)
     }
 
     @Test func aCorruptCacheIsIgnoredWithAWarning() throws {

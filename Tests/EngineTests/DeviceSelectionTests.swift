@@ -1,3 +1,4 @@
+import FoundationEssentials
 import Testing
 @testable import Engine
 
@@ -109,13 +110,28 @@ struct DeviceSelectionTests {
     }
 
     @Test func kernelShapesFollowTheDeviceClass() {
-        let gpu = NBodyKernelConfiguration.recommended(for: FabricatedDevices.nvidiaH100(index: 0), particleCount: 1 << 20)
-        #expect(gpu == NBodyKernelConfiguration(workgroupSize: 256, bodiesPerInvocation: 2, tileSize: 256))
+        let h100 = FabricatedDevices.nvidiaH100(index: 0)
+        let gpu = NBodyKernelConfiguration.recommended(for: h100, particleCount: 1 << 20)
+        #expect(gpu == NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 128))
+        // Few bodies: narrow workgroups with prefetched tiles, the H100's best at N = 16384.
+        let few = NBodyKernelConfiguration.recommended(for: h100, particleCount: 16384)
+        #expect(few == NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 1, tileSize: 32, prefetchesTiles: true))
+        #expect(few.sharedMemoryBytes == 1024)
+        #expect(few.description == "workgroup 32, 1 bodies/invocation, tile 32, prefetched")
         let cpu = NBodyKernelConfiguration.recommended(for: FabricatedDevices.lavapipe(index: 0), particleCount: 16384, hostCores: 2)
         #expect(cpu == NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 0))
         // Small systems give up register blocking so every core has work.
         let small = NBodyKernelConfiguration.recommended(for: FabricatedDevices.lavapipe(index: 0), particleCount: 1024, hostCores: 2)
         #expect(small.workgroupCount(particleCount: 1024) >= 4 || small.bodiesPerInvocation == 1)
+    }
+
+    @Test func shapesFromOlderTuningCachesDoNotPrefetch() throws {
+        let old = #"{"workgroupSize": 64, "bodiesPerInvocation": 1, "tileSize": 64}"#
+        let shape = try JSONDecoder().decode(NBodyKernelConfiguration.self, from: Data(old.utf8))
+        #expect(shape == NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 1, tileSize: 64))
+        let prefetched = NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 1, tileSize: 32, prefetchesTiles: true)
+        let copy = try JSONDecoder().decode(NBodyKernelConfiguration.self, from: JSONEncoder().encode(prefetched))
+        #expect(copy == prefetched)
     }
 
     @Test func limitViolationsAreExplained() {
@@ -139,6 +155,12 @@ struct DeviceSelectionTests {
         #expect(split.description == "workgroup 128, 4 invocations/body")
         let uneven = NBodyKernelConfiguration(workgroupSize: 100, bodiesPerInvocation: 2, tileSize: 0, invocationsPerBody: 8)
         #expect(uneven.problems(on: h100, particleCount: 4096).contains { $0.contains("multiple of 8") })
+        // Prefetching needs a shared tile, and two of them must fit.
+        let untiled = NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 1, tileSize: 0, prefetchesTiles: true)
+        #expect(untiled.problems(on: h100, particleCount: 4096).contains { $0.contains("prefetch") })
+        let doubled = NBodyKernelConfiguration(workgroupSize: 512, bodiesPerInvocation: 1, tileSize: 2048, prefetchesTiles: true)
+        #expect(doubled.sharedMemoryBytes == 65536)
+        #expect(doubled.problems(on: h100, particleCount: 4096).contains { $0.contains("prefetched") })
     }
 
     @Test func vendorWordsAndDriverVersions() {

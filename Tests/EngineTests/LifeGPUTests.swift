@@ -124,7 +124,7 @@ struct LifeKernelTunerTests {
         let context = try ComputeContext()
         let tuner = LifeKernelTuner(device: context.device, width: 256, height: 128, rule: .conway)
         let candidates = tuner.candidates()
-        #expect(candidates.first == LifeKernel.preferred(for: .conway, on: context.device.description))
+        #expect(candidates.first == LifeKernel.preferred(for: .conway, on: context.device.description, cells: 256 * 128))
         #expect(!candidates.contains(.bytes), "the byte kernel never wins a two-state rule")
         #expect(candidates.contains(.bitsTiled(generations: 8)))
         let (winner, trials) = tuner.tune(budget: 0.5)

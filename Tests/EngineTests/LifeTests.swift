@@ -124,20 +124,22 @@ struct LifeTests {
 struct LifeKernelChoiceTests {
     @Test func eachDeviceClassGetsAKernelWithinItsLimits() {
         let pi = FabricatedDevices.videoCore(index: 0)
-        #expect(LifeKernel.preferred(for: .conway, on: pi) == .bitsTiled(generations: 8))
+        #expect(LifeKernel.preferred(for: .conway, on: pi, cells: 1 << 20) == .bitsTiled(generations: 8))
         // 16 KiB of shared memory: two copies of a 32-word tile of 64 rows.
         #expect(LifeTileShape(device: pi, generations: 8)?.rows == 64)
         #expect(LifeTileShape(device: pi, generations: 32) == nil, "too little shared memory for a 32-row halo")
         let h100 = FabricatedDevices.nvidiaH100(index: 0)
         #expect(LifeTileShape(device: h100, generations: 8)?.rows == 192)
-        #expect(LifeKernel.preferred(for: .conway, on: h100) == .bitsTiled(generations: 8))
-        #expect(LifeKernel.preferred(for: .conway, on: FabricatedDevices.lavapipe(index: 0)) == .bits)
-        #expect(LifeKernel.preferred(for: .briansBrain, on: h100) == .bytes)
+        // Measured on the H100: temporal blocking below 8192², one generation per dispatch above.
+        #expect(LifeKernel.preferred(for: .conway, on: h100, cells: 4096 * 4096) == .bitsTiled(generations: 16))
+        #expect(LifeKernel.preferred(for: .conway, on: h100, cells: 8192 * 8192) == .bits)
+        #expect(LifeKernel.preferred(for: .conway, on: FabricatedDevices.lavapipe(index: 0), cells: 1 << 20) == .bits)
+        #expect(LifeKernel.preferred(for: .briansBrain, on: h100, cells: 1 << 30) == .bytes)
         let tiny = PhysicalDeviceDescription(
             index: 0, name: "tiny", type: .integrated, vendorID: 1, apiVersion: APIVersion(1, 1, 0),
             queueFamilies: FabricatedDevices.computeQueue(), memoryHeaps: [],
             limits: FabricatedDevices.limits(invocations: 128, shared: 4096))
-        #expect(LifeKernel.preferred(for: .conway, on: tiny) == .bits, "no tile fits: the one-generation kernel")
+        #expect(LifeKernel.preferred(for: .conway, on: tiny, cells: 1 << 20) == .bits, "no tile fits: the one-generation kernel")
     }
 
     @Test func kernelNamesRoundTrip() {

@@ -35,6 +35,11 @@ struct NBodyGPUTests {
         NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 1, tileSize: 0, invocationsPerBody: 4),
         NBodyKernelConfiguration(workgroupSize: 256, bodiesPerInvocation: 1, tileSize: 0, invocationsPerBody: 16),
         NBodyKernelConfiguration(workgroupSize: 96, bodiesPerInvocation: 1, tileSize: 0, invocationsPerBody: 3),
+        // Prefetched tiles: as wide as the workgroup, narrower, and wider than it (several
+        // staged bodies per invocation, a partial last stage).
+        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 1, tileSize: 32, prefetchesTiles: true),
+        NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 2, tileSize: 16, prefetchesTiles: true),
+        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 3, tileSize: 100, prefetchesTiles: true),
     ])
     func shapesMatchReference(shape: NBodyKernelConfiguration) throws {
         let parameters = NBodyParameters(dt: 0.002, softening: 0.02)

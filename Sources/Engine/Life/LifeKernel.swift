@@ -13,15 +13,28 @@ public enum LifeKernel: Equatable, Sendable, CustomStringConvertible {
     /// The most generations one tiled dispatch may run: the halo is one 32-cell word wide.
     public static let maximumTiledGenerations = 32
 
-    /// The fastest kernel for `rule` on `device` without tuning.
-    public static func preferred(for rule: LifeRule, on device: PhysicalDeviceDescription) -> LifeKernel {
+    /// The fastest kernel for `rule` on `device` for a grid of `cells` cells, without tuning.
+    public static func preferred(for rule: LifeRule, on device: PhysicalDeviceDescription, cells: Int) -> LifeKernel {
         guard rule.states == 2 else { return .bytes }
         // On CPU drivers shared memory is ordinary memory behind the same caches, and the
         // tiled kernel's barriers and halo work only cost (lavapipe: bits about 2x tiled:16,
-        // docs/benchmarks.md). On GPUs, blocking 8 generations cuts the memory traffic 8x.
+        // docs/benchmarks.md).
         guard device.type != .cpu else { return .bits }
+        // Measured on an H100 (docs/benchmarks.md): from 8192² cells on, one generation per
+        // dispatch wins (bits 4.5e12 cell updates/s against tiled:16's 3.8e12, 6.0e12 against
+        // 4.5e12 at 65536²); on smaller grids a generation is too little work for a dispatch
+        // and 16 per dispatch win (3.5e12 against 1.8e12 at 4096²).
+        if device.type == .discrete {
+            if cells >= Self.largeGridCells { return .bits }
+            if LifeTileShape(device: device, generations: 16) != nil { return .bitsTiled(generations: 16) }
+        }
+        // Other GPUs, unmeasured: blocking 8 generations cuts the memory traffic 8x.
         return LifeTileShape(device: device, generations: 8) != nil ? .bitsTiled(generations: 8) : .bits
     }
+
+    /// 8192² cells: where one generation per dispatch starts to beat temporal blocking on a
+    /// discrete GPU.
+    static let largeGridCells = 8192 * 8192
 
     /// Every kernel worth checking for `rule` on `device`: the byte kernel, and for two-state
     /// rules the bit kernel and the tiled one at a few blocking factors that fit.

@@ -38,7 +38,7 @@ public final class LifeWorkload {
         var generations: UInt32
     }
 
-    /// - Parameter kernel: nil picks ``LifeKernel/preferred(for:on:)``.
+    /// - Parameter kernel: nil picks ``LifeKernel/preferred(for:on:cells:)``.
     public convenience init(device: Device, grid: LifeGrid, rule: LifeRule, bounded: Bool = false,
                             kernel: LifeKernel? = nil) throws {
         try self.init(device: device, grid: grid, rule: rule, bounded: bounded, kernel: kernel,
@@ -82,7 +82,7 @@ public final class LifeWorkload {
 
     private init(device: Device, width: Int, height: Int, rule: LifeRule, bounded: Bool, kernel: LifeKernel?,
                  subgroupShuffles: Bool) throws {
-        let kernel = kernel ?? LifeKernel.preferred(for: rule, on: device.description)
+        let kernel = kernel ?? LifeKernel.preferred(for: rule, on: device.description, cells: width * height)
         precondition(!subgroupShuffles || device.description.limits.subgroupShuffleRelativeInCompute,
                      "subgroup shuffles asked of a device without them")
         guard rule.states <= 255 else { throw EngineError.invalidInput("at most 255 states fit one byte per cell") }

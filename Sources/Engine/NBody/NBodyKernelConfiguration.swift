@@ -14,15 +14,22 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     /// Invocations cooperating on one body (`Shaders/nbody_step_split.comp`), for systems too
     /// small to fill a GPU one body per invocation; 1 for the ordinary kernel.
     public var invocationsPerBody: Int
+    /// Whether the next shared tile is read into registers while the current one is used (two
+    /// tiles of shared memory, one barrier per tile instead of two). On the H100 it lifted small
+    /// systems most: N = 16384 with 32 invocations and a 32-body tile went from 0.88e12 to
+    /// 1.45e12 interactions/s, while at N = 1048576 the best shape ran 3% slower with it.
+    public var prefetchesTiles: Bool
 
-    public init(workgroupSize: Int, bodiesPerInvocation: Int, tileSize: Int, invocationsPerBody: Int = 1) {
+    public init(workgroupSize: Int, bodiesPerInvocation: Int, tileSize: Int, invocationsPerBody: Int = 1,
+                prefetchesTiles: Bool = false) {
         self.workgroupSize = workgroupSize
         self.bodiesPerInvocation = bodiesPerInvocation
         self.tileSize = tileSize
         self.invocationsPerBody = invocationsPerBody
+        self.prefetchesTiles = prefetchesTiles
     }
 
-    enum CodingKeys: String, CodingKey { case workgroupSize, bodiesPerInvocation, tileSize, invocationsPerBody }
+    enum CodingKeys: String, CodingKey { case workgroupSize, bodiesPerInvocation, tileSize, invocationsPerBody, prefetchesTiles }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -30,18 +37,24 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
         bodiesPerInvocation = try c.decode(Int.self, forKey: .bodiesPerInvocation)
         tileSize = try c.decode(Int.self, forKey: .tileSize)
         invocationsPerBody = try c.decodeIfPresent(Int.self, forKey: .invocationsPerBody) ?? 1
+        prefetchesTiles = try c.decodeIfPresent(Bool.self, forKey: .prefetchesTiles) ?? false
     }
 
     public var description: String {
         if invocationsPerBody > 1 { return "workgroup \(workgroupSize), \(invocationsPerBody) invocations/body" }
         return "workgroup \(workgroupSize), \(bodiesPerInvocation) bodies/invocation, "
-            + (tileSize == 0 ? "no shared tile" : "tile \(tileSize)")
+            + (tileSize == 0 ? "no shared tile" : "tile \(tileSize)\(prefetchesTiles ? ", prefetched" : "")")
     }
 
     public var bodiesPerWorkgroup: Int {
         invocationsPerBody > 1 ? workgroupSize / invocationsPerBody : workgroupSize * bodiesPerInvocation
     }
-    public var sharedMemoryBytes: Int { invocationsPerBody > 1 ? workgroupSize * 16 : tileSize * 16 }
+    public var sharedMemoryBytes: Int {
+        invocationsPerBody > 1 ? workgroupSize * 16 : tileSize * 16 * (prefetchesTiles ? 2 : 1)
+    }
+
+    /// Tile bodies each invocation stages in registers when prefetching.
+    var prefetchStages: Int { (max(tileSize, 1) + workgroupSize - 1) / workgroupSize }
 
     public func workgroupCount(particleCount: Int) -> Int {
         (particleCount + bodiesPerWorkgroup - 1) / bodiesPerWorkgroup
@@ -51,8 +64,12 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     ///
     /// CPU drivers (lavapipe) want heavy register blocking and no shared tile: every read of
     /// a j-body is costly there and must feed many bodies (32 was fastest on lavapipe; 40
-    /// and more computed wrong results). GPUs want many threads and light blocking: on an
-    /// H100, 256 invocations with 2 bodies each was best at large N.
+    /// and more computed wrong results). GPUs want many threads and light blocking. Measured
+    /// on an H100 (docs/benchmarks.md): one body per invocation and a tile as wide as the
+    /// workgroup throughout; 128 invocations from N = 65536 up (2.02e12 interactions/s at
+    /// N = 1048576), and below that 32 invocations with prefetched tiles, which keep more
+    /// workgroups in flight when there are few bodies (1.45e12 at N = 16384, against 0.69e12
+    /// for 256 invocations).
     public static func recommended(for device: PhysicalDeviceDescription, particleCount: Int,
                                    hostCores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Self {
         let limits = device.limits
@@ -66,14 +83,16 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
             // lavapipe runs one workgroup per thread: give every core several.
             minimumWorkgroups = 2 * hostCores
         case .discrete:
-            shape = .init(workgroupSize: 256, bodiesPerInvocation: 2, tileSize: 256)
+            shape = particleCount < 65536
+                ? .init(workgroupSize: 32, bodiesPerInvocation: 1, tileSize: 32, prefetchesTiles: true)
+                : .init(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 128)
             minimumWorkgroups = 256
         default:
             shape = .init(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 128)
             minimumWorkgroups = 16
         }
         shape.workgroupSize = max(1, min(shape.workgroupSize, maxWorkgroup))
-        shape.tileSize = min(shape.tileSize, maxTile)
+        shape.tileSize = min(shape.tileSize, shape.prefetchesTiles ? maxTile / 2 : maxTile)
         // Small systems: trade register blocking for parallelism.
         while shape.bodiesPerInvocation > 1 && shape.workgroupCount(particleCount: particleCount) < minimumWorkgroups {
             shape.bodiesPerInvocation /= 2
@@ -108,7 +127,10 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
             problems.append("workgroup size \(workgroupSize) exceeds the device's \(min(limits.maxComputeWorkGroupInvocations, limits.maxComputeWorkGroupSize.first ?? 0))")
         }
         if sharedMemoryBytes > Int(limits.maxComputeSharedMemorySize) {
-            problems.append("tile of \(tileSize) bodies needs \(sharedMemoryBytes) bytes of shared memory; the device has \(limits.maxComputeSharedMemorySize)")
+            problems.append("tile of \(tileSize) bodies\(prefetchesTiles ? ", prefetched," : "") needs \(sharedMemoryBytes) bytes of shared memory; the device has \(limits.maxComputeSharedMemorySize)")
+        }
+        if prefetchesTiles && (tileSize == 0 || invocationsPerBody > 1) {
+            problems.append("only shapes with a shared tile and one invocation per body can prefetch tiles")
         }
         if bodiesPerInvocation > 64 {
             problems.append("more than 64 bodies per invocation is not supported")

@@ -47,6 +47,11 @@ public struct KernelTuner {
                 let tiles = description.type == .cpu ? [0, workgroup] : [workgroup, 2 * workgroup, 0]
                 for tile in tiles where tile <= maxTile {
                     shapes.append(NBodyKernelConfiguration(workgroupSize: workgroup, bodiesPerInvocation: bodies, tileSize: tile))
+                    // Prefetching only pays where tiles pass through shared memory: GPUs.
+                    if description.type != .cpu && tile > 0 {
+                        shapes.append(NBodyKernelConfiguration(workgroupSize: workgroup, bodiesPerInvocation: bodies, tileSize: tile,
+                                                               prefetchesTiles: true))
+                    }
                 }
             }
         }

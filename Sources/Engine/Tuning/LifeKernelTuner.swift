@@ -28,7 +28,7 @@ public struct LifeKernelTuner {
 
     /// The untuned default first, then every other kernel the rule can use on this device.
     public func candidates() -> [LifeKernel] {
-        let preferred = LifeKernel.preferred(for: rule, on: device.description)
+        let preferred = LifeKernel.preferred(for: rule, on: device.description, cells: width * height)
         var kernels = [preferred]
         var all = LifeKernel.candidates(for: rule, on: device.description)
         // Two-state rules: the byte kernel is 8x the memory traffic and never wins.
