@@ -39,6 +39,8 @@ def main():
         regressions += slower
         kernel = new[n]["kernel"]
         shape = f"{kernel['workgroupSize']}x{kernel['bodiesPerInvocation']}, tile {kernel['tileSize']}"
+        if kernel.get("prefetchesTiles"):
+            shape += " prefetched"
         flag = "  REGRESSION" if slower else ("" if beyond_spread else "  (within noise)")
         print(f"{n:>9}  {a['median']:>10.3e}  {b['median']:>10.3e}  {change:>+7.1f}%  {shape}{flag}")
     for n in sorted(set(old) ^ set(new)):

@@ -5,12 +5,13 @@
 #
 #   scripts/gpu-benchmarks.sh BINARY OUT [PART...]
 #
-# PARTs (default: all): check nbody life overhead tune-nbody tune-life validate
+# PARTs (default: all but life-kernels and tune-life): check nbody life life-kernels overhead
+# tune-nbody tune-life validate
 # Each step runs under its own time limit so that one slow step cannot eat the whole lease.
 set -u
 BIN=$1 OUT=$2
 shift 2
-PARTS=${*:-check nbody life overhead tune-nbody tune-life validate}
+PARTS=${*:-check nbody life overhead tune-nbody validate}
 mkdir -p "$OUT"
 export CAPITALENGINE_TUNE_CACHE=$OUT/tuning.json
 SUMMARY=$OUT/summary.txt
@@ -45,6 +46,9 @@ if want nbody; then
     cp "$OUT/bench-nbody-default.log" "$OUT/bench-nbody-default.json"
 fi
 if want life; then
+    step bench-life-default 200 bench --workload life --no-tune-cache --grid 2048x2048 4096x4096 8192x8192 16384x16384 65536x65536 --repeats 5
+fi
+if want life-kernels; then
     step bench-life 300 bench --workload life --life-kernel bits tiled:4 tiled:8 tiled:16 tiled:32 \
         --grid 4096x4096 16384x16384 65536x65536 --repeats 5
 fi
@@ -52,9 +56,10 @@ if want overhead; then
     step run-nbody-1024x10000 120 run --particles 1024 --steps 10000
 fi
 if want tune-nbody; then
-    step tune-nbody-65536 120 tune --particles 65536 --budget 70
-    step tune-nbody-262144 100 tune --particles 262144 --budget 50
-    step tune-nbody-1048576 150 tune --particles 1048576 --budget 90
+    step tune-nbody-16384 60 tune --particles 16384 --budget 30
+    step tune-nbody-65536 60 tune --particles 65536 --budget 30
+    step tune-nbody-262144 60 tune --particles 262144 --budget 30
+    step tune-nbody-1048576 100 tune --particles 1048576 --budget 60
     step bench-nbody-tuned 240 bench --particles 16384 65536 262144 1048576 --repeats 7 --json
     cp "$OUT/bench-nbody-tuned.log" "$OUT/bench-nbody-tuned.json"
 fi
