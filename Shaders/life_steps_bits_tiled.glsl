@@ -39,12 +39,13 @@ uint stride() { return (grid.width + 31u) / 32u; }
 // value mod period, without the division in the common case: CPU drivers cannot vectorise
 // an integer division, and every loaded row asks. GLSL leaves % undefined for negative
 // operands: NVIDIA's driver wrapped the halo above row 0 and left of column 0 to wrong
-// rows and columns (unless the size was a power of two), so negative values are reflected
-// into the non-negative range first.
+// rows and columns (unless the size was a power of two). So negative values are reflected
+// and the remainder is taken in unsigned arithmetic (a test keeps signed remainders out of
+// every shader).
 int wrap(int value, int period) {
     if (value >= 0 && value < period) return value;
-    if (value >= 0) return value % period;
-    return period - 1 - (-value - 1) % period;
+    if (value >= 0) return int(uint(value) % uint(period));
+    return period - 1 - int(uint(-value - 1) % uint(period));
 }
 
 // Cells c ... c + n - 1 of a row (1 <= n <= 32, all within the grid) in the low bits.

@@ -33,6 +33,21 @@ struct ShaderTests {
         }
     }
 
+    /// GLSL leaves `%` undefined for negative operands, and drivers differ: NVIDIA's gave
+    /// wrong torus neighbours where lavapipe's were right, so no test here could see it. No
+    /// module may contain a signed remainder; shaders take remainders of unsigned values.
+    @Test func noModuleTakesASignedRemainder() throws {
+        for shader in EmbeddedShader.all {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(shader.name)-\(getpid())-rem.spv")
+            try shader.bytes.write(to: file)
+            defer { try? FileManager.default.removeItem(at: file) }
+            let result = try run("spirv-dis", [file.path])
+            #expect(result.status == 0, "\(shader.sourceFile): \(result.output)")
+            #expect(result.output.contains("OpFunction"), "\(shader.sourceFile): no disassembly")
+            #expect(!result.output.contains("OpSMod") && !result.output.contains("OpSRem"), "\(shader.sourceFile) takes a signed remainder")
+        }
+    }
+
     /// The build compiles Shaders/ on every change; this catches a build that did not (a
     /// newly added shader before SwiftPM re-planned, or a stale build folder).
     @Test func embeddedShadersMatchSources() throws {
