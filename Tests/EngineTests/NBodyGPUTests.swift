@@ -199,5 +199,9 @@ struct NBodyLoopLimitTests {
         let tiled = NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 32)
         #expect(tiled.problems(on: lavapipe, particleCount: 16384).isEmpty)
         #expect(tiled.problems(on: lavapipe, particleCount: 131_072).first?.contains("stops shader loops after 65535 iterations") == true)
+        // Tile loads count too: a prefetched 32-body tile runs 35 iterations per 32 bodies.
+        let prefetched = NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 1, tileSize: 32, prefetchesTiles: true)
+        #expect(prefetched.problems(on: lavapipe, particleCount: 55_000).isEmpty)
+        #expect(prefetched.problems(on: lavapipe, particleCount: 61_000).first?.contains("stops shader loops") == true)
     }
 }

@@ -144,8 +144,12 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
         }
         if let limit = device.shaderLoopIterationLimit {
             // Every loop iteration of an invocation counts; the j-loop runs N / unroll times.
+            // A tiled pass runs its j-loop over the tile, the outer loop once, and its tile
+            // loads: ceil(tile / workgroup) of them, twice that when prefetching (store, load).
+            let tiles = (particleCount + max(tileSize, 1) - 1) / max(tileSize, 1)
+            let loadsPerTile = prefetchesTiles ? 2 * prefetchStages : prefetchStages
             let iterations = invocationsPerBody > 1 ? particleCount / invocationsPerBody
-                : tileSize > 0 ? particleCount + particleCount / max(tileSize, 1)
+                : tileSize > 0 ? tiles * (tileSize + 1 + loadsPerTile)
                 : particleCount / Self.jUnroll(particleCount: particleCount, device: device) + Self.maximumJUnroll
             if iterations > limit - Self.loopIterationReserve {
                 problems.append("\(device.name) stops shader loops after \(limit) iterations; \(particleCount) particles need about \(iterations) with this shape"
