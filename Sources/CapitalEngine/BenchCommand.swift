@@ -262,7 +262,7 @@ struct KernelShapeArgument: ExpressibleByArgument {
     var configuration: NBodyKernelConfiguration
 
     init?(argument: String) {
-        var fields = argument.split(separator: ",").map { String($0.trimmed) }
+        var fields = argument.split(separator: ",").map { String($0.trimmed).lowercased() }
         guard fields.count == 3 || fields.count == 4 else { return nil }
         let prefetch = fields[2].hasSuffix("p")
         if prefetch { fields[2].removeLast() }
