@@ -154,6 +154,7 @@ struct BenchCommand: ParsableCommand {
         let device = context.device.description
         let explicitKernels = lifeKernel.map(\.kernel)
         let sizes = grid.isEmpty
+            // Only the layout matters here, and a rule's preferred kernels share one at every size.
             ? LifeBenchmark.defaultSizes(kernels: explicitKernels.isEmpty ? [.preferred(for: lifeRule, on: device, cells: 1 << 20)] : explicitKernels, device: device)
             : grid.map { ($0.width, $0.height) }
         // Without --life-kernel: per size, the tuned kernel if `tune --workload life` stored one, else the default.
@@ -194,8 +195,7 @@ struct BenchCommand: ParsableCommand {
                     Console.note("skipped: \(reason)")
                     continue
                 }
-                _ = try workload.timedAdvance(generations: kernel.generationsPerDispatch)
-                let perGeneration = try workload.timedAdvance(generations: kernel.generationsPerDispatch) / Double(kernel.generationsPerDispatch)
+                let perGeneration = try workload.warmedSecondsPerGeneration()
                 var generations = steps ?? max(1, min(100_000, Int(0.5 / max(perGeneration, 1e-9))))
                 // Whole dispatches, so every timed generation runs at the kernel's blocking factor.
                 generations = (generations + kernel.generationsPerDispatch - 1) / kernel.generationsPerDispatch * kernel.generationsPerDispatch

@@ -158,6 +158,14 @@ public final class LifeWorkload {
         try PingPongState.seconds { try advance(generations: generations) }
     }
 
+    /// Seconds per generation from one timed dispatch after an untimed one (pipelines compiled,
+    /// clocks up): what sizes a benchmark's timed runs.
+    public func warmedSecondsPerGeneration() throws -> Double {
+        let perDispatch = kernel.generationsPerDispatch
+        _ = try timedAdvance(generations: perDispatch)
+        return try timedAdvance(generations: perDispatch) / Double(perDispatch)
+    }
+
     /// Runs `generations` generations in one submission.
     /// - Returns: the GPU time they took, from timestamps, or nil where the device has none.
     @discardableResult

@@ -53,8 +53,8 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
         invocationsPerBody > 1 ? workgroupSize * 16 : tileSize * 16 * (prefetchesTiles ? 2 : 1)
     }
 
-    /// Tile bodies each invocation stages in registers when prefetching.
-    var prefetchStages: Int { (max(tileSize, 1) + workgroupSize - 1) / workgroupSize }
+    /// Tile bodies each invocation loads per tile (and, prefetching, stages in registers).
+    var tileLoadsPerInvocation: Int { (max(tileSize, 1) + workgroupSize - 1) / workgroupSize }
 
     public func workgroupCount(particleCount: Int) -> Int {
         (particleCount + bodiesPerWorkgroup - 1) / bodiesPerWorkgroup
@@ -147,7 +147,7 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
             // A tiled pass runs its j-loop over the tile, the outer loop once, and its tile
             // loads: ceil(tile / workgroup) of them, twice that when prefetching (store, load).
             let tiles = (particleCount + max(tileSize, 1) - 1) / max(tileSize, 1)
-            let loadsPerTile = prefetchesTiles ? 2 * prefetchStages : prefetchStages
+            let loadsPerTile = prefetchesTiles ? 2 * tileLoadsPerInvocation : tileLoadsPerInvocation
             let iterations = invocationsPerBody > 1 ? particleCount / invocationsPerBody
                 : tileSize > 0 ? tiles * (tileSize + 1 + loadsPerTile)
                 : particleCount / Self.jUnroll(particleCount: particleCount, device: device) + Self.maximumJUnroll

@@ -43,7 +43,7 @@ public final class NBodyWorkload {
                .uint(2, UInt32(max(configuration.tileSize, 1))), .bool(3, parameters.softening == 0),
                .bool(4, configuration.tileSize == 0),
                .uint(5, UInt32(NBodyKernelConfiguration.jUnroll(particleCount: state.count, device: device.description))),
-               .bool(6, configuration.prefetchesTiles), .uint(7, UInt32(configuration.prefetchStages))]
+               .bool(6, configuration.prefetchesTiles), .uint(7, UInt32(configuration.tileLoadsPerInvocation))]
         let pipeline = try ComputePipeline(device: device, shader: shader, storageBuffers: 2,
                                            pushConstantSize: MemoryLayout<PushConstants>.size, specialization: specialization)
         self.state = try PingPongState(device: device, pipeline: pipeline, bytes: state.count * ParticleState.bytesPerParticle)

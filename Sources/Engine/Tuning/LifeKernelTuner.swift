@@ -61,8 +61,7 @@ public struct LifeKernelTuner {
     public func measure(_ kernel: LifeKernel, seconds: Double = 0.25) throws -> Double {
         let workload = try LifeWorkload(device: device, width: width, height: height, rule: rule, density: 0.5, seed: 1, kernel: kernel)
         let perDispatch = kernel.generationsPerDispatch
-        _ = try workload.timedAdvance(generations: perDispatch)
-        let perGeneration = try workload.timedAdvance(generations: perDispatch) / Double(perDispatch)
+        let perGeneration = try workload.warmedSecondsPerGeneration()
         let dispatches = max(1, Int(seconds / max(perGeneration, 1e-9)) / perDispatch)
         var best = 0.0
         for _ in 0..<3 {
