@@ -1,5 +1,6 @@
 #version 450
 #extension GL_EXT_control_flow_attributes : require
+#extension GL_GOOGLE_include_directive : require
 // One semi-implicit Euler step of all-pairs gravity.
 //
 // Each invocation owns BODIES bodies, strided by the workgroup size so that neighbouring
@@ -15,7 +16,6 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint BODIES = 1;
 layout(constant_id = 2) const uint TILE = 64;
-// With zero softening the j == i term is 0/0; only then is the guard worth its instructions.
 layout(constant_id = 3) const bool ZERO_SOFTENING = false;
 layout(constant_id = 4) const bool STREAM_FROM_GLOBAL = false;
 // j-bodies per iteration of the streaming loop. lavapipe stops every loop of an invocation
@@ -26,6 +26,10 @@ layout(constant_id = 5) const uint J_UNROLL = 1;
 // few workgroups share a GPU core (small N); STAGES = ceil(TILE / workgroup size).
 layout(constant_id = 6) const bool PREFETCH = false;
 layout(constant_id = 7) const uint STAGES = 1;
+// The force's spelling (nbody_pull.glsl): m / (r2 * sqrt(r2)) instead of m * inversesqrt(r2)^3.
+layout(constant_id = 8) const bool QUOTIENT_FORCE = false;
+
+#include "nbody_pull.glsl"
 
 // A particle is two vec4: (x, y, z, m) and (vx, vy, vz, w).
 layout(std430, set = 0, binding = 0) readonly buffer Source { vec4 src[]; };
@@ -48,10 +52,7 @@ shared vec4 tile[PREFETCH ? 2 * TILE : TILE];
     for (uint b = 0; b < BODIES; ++b) {                                  \
         const vec3 d = (body).xyz - position[b];                         \
         const float r2 = d.x * d.x + (d.y * d.y + (d.z * d.z + params.softening2)); \
-        const float inv = inversesqrt(r2);                               \
-        float s = (body).w * inv * inv * inv;                            \
-        if (ZERO_SOFTENING) { s = r2 > 0.0 ? s : 0.0; }                  \
-        acceleration[b] += d * s;                                        \
+        acceleration[b] += d * pull((body).w, r2);                       \
     }
 
 void main() {

@@ -1,4 +1,5 @@
 #version 450
+#extension GL_GOOGLE_include_directive : require
 // The same step as nbody_step.comp with several invocations cooperating on one body
 // (GPU Gems 3, ch. 31): for small N there are too few bodies to fill a GPU one per
 // invocation, so SPLIT invocations each sum every SPLIT-th j-body and the partial
@@ -9,6 +10,9 @@ layout(constant_id = 1) const uint SPLIT = 4;
 // Equal to the workgroup size: sizes the shared array of partial sums.
 layout(constant_id = 2) const uint WIDTH = 64;
 layout(constant_id = 3) const bool ZERO_SOFTENING = false;
+layout(constant_id = 4) const bool QUOTIENT_FORCE = false;
+
+#include "nbody_pull.glsl"
 
 layout(std430, set = 0, binding = 0) readonly buffer Source { vec4 src[]; };
 layout(std430, set = 0, binding = 1) writeonly buffer Destination { vec4 dst[]; };
@@ -33,10 +37,7 @@ void main() {
         const vec4 body = src[2 * j];
         const vec3 d = body.xyz - position;
         const float r2 = d.x * d.x + (d.y * d.y + (d.z * d.z + params.softening2));
-        const float inv = inversesqrt(r2);
-        float s = body.w * inv * inv * inv;
-        if (ZERO_SOFTENING) { s = r2 > 0.0 ? s : 0.0; }
-        acceleration += d * s;
+        acceleration += d * pull(body.w, r2);
     }
     partial[lane] = acceleration;
     barrier();

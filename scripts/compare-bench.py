@@ -41,6 +41,8 @@ def main():
         shape = f"{kernel['workgroupSize']}x{kernel['bodiesPerInvocation']}, tile {kernel['tileSize']}"
         if kernel.get("prefetchesTiles"):
             shape += " prefetched"
+        if kernel.get("force") == "quotient":
+            shape += ", force as a quotient"
         flag = "  REGRESSION" if slower else ("" if beyond_spread else "  (within noise)")
         print(f"{n:>9}  {a['median']:>10.3e}  {b['median']:>10.3e}  {change:>+7.1f}%  {shape}{flag}")
     for n in sorted(set(old) ^ set(new)):

@@ -246,4 +246,18 @@ struct CommandLineTests {
         #expect(untiled.status == 1)
         #expect(untiled.stderr.contains("only shapes with a shared tile"))
     }
+
+    @Test func benchTakesTheForceSpelling() throws {
+        let quotient = try run(["bench", "--particles", "1000", "--steps", "2", "--repeats", "1", "--kernel", "32,2,48PQ", "--json"])
+        #expect(quotient.status == 0, "\(quotient.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(quotient.stdout.utf8)) as? [String: Any])
+        let results = try #require(object["results"] as? [[String: Any]])
+        let kernel = try #require(results.first?["kernel"] as? [String: Any])
+        #expect(kernel["force"] as? String == "quotient")
+        #expect(kernel["prefetchesTiles"] as? Bool == true)
+        for bad in ["32,2,48x", "32,2,48qq", "32,2,q48", "32,2,q"] {
+            let refused = try run(["bench", "--particles", "1000", "--kernel", bad])
+            #expect(refused.status != 0 && refused.stderr.contains("is invalid for '--kernel"), "\(bad)")
+        }
+    }
 }

@@ -119,19 +119,26 @@ struct DeviceSelectionTests {
         #expect(few.sharedMemoryBytes == 1024)
         #expect(few.description == "workgroup 32, 1 bodies/invocation, tile 32, prefetched")
         let cpu = NBodyKernelConfiguration.recommended(for: FabricatedDevices.lavapipe(index: 0), particleCount: 16384, hostCores: 2)
-        #expect(cpu == NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 0))
+        #expect(cpu == NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 0, force: .quotient))
+        #expect(cpu.description == "workgroup 32, 32 bodies/invocation, no shared tile, force as a quotient")
+        #expect(gpu.force == .reciprocalSquareRoot && few.force == .reciprocalSquareRoot)
         // Small systems give up register blocking so every core has work.
         let small = NBodyKernelConfiguration.recommended(for: FabricatedDevices.lavapipe(index: 0), particleCount: 1024, hostCores: 2)
         #expect(small.workgroupCount(particleCount: 1024) >= 4 || small.bodiesPerInvocation == 1)
     }
 
-    @Test func shapesFromOlderTuningCachesDoNotPrefetch() throws {
+    @Test func shapesFromOlderTuningCachesKeepTheirMeaning() throws {
+        // Written before prefetching and the quotient spelling existed: neither.
         let old = #"{"workgroupSize": 64, "bodiesPerInvocation": 1, "tileSize": 64}"#
         let shape = try JSONDecoder().decode(NBodyKernelConfiguration.self, from: Data(old.utf8))
         #expect(shape == NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 1, tileSize: 64))
-        let prefetched = NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 1, tileSize: 32, prefetchesTiles: true)
-        let copy = try JSONDecoder().decode(NBodyKernelConfiguration.self, from: JSONEncoder().encode(prefetched))
-        #expect(copy == prefetched)
+        #expect(shape.force == .reciprocalSquareRoot)
+        for newer in [NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 1, tileSize: 32, prefetchesTiles: true),
+                      NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 0, force: .quotient)] {
+            #expect(try JSONDecoder().decode(NBodyKernelConfiguration.self, from: JSONEncoder().encode(newer)) == newer)
+        }
+        let unknown = #"{"workgroupSize": 64, "bodiesPerInvocation": 1, "tileSize": 64, "force": "cubic"}"#
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(NBodyKernelConfiguration.self, from: Data(unknown.utf8)) }
     }
 
     @Test func limitViolationsAreExplained() {

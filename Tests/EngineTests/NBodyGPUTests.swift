@@ -40,6 +40,11 @@ struct NBodyGPUTests {
         NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 1, tileSize: 32, prefetchesTiles: true),
         NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 2, tileSize: 16, prefetchesTiles: true),
         NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 3, tileSize: 100, prefetchesTiles: true),
+        // The force spelled as a quotient, in each kind of kernel.
+        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 0, force: .quotient),
+        NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 2, tileSize: 64, force: .quotient),
+        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 3, tileSize: 100, prefetchesTiles: true, force: .quotient),
+        NBodyKernelConfiguration(workgroupSize: 96, bodiesPerInvocation: 1, tileSize: 0, invocationsPerBody: 3, force: .quotient),
     ])
     func shapesMatchReference(shape: NBodyKernelConfiguration) throws {
         let parameters = NBodyParameters(dt: 0.002, softening: 0.02)
@@ -52,6 +57,20 @@ struct NBodyGPUTests {
         }
     }
 
+    @Test func tunerTriesBothForceSpellingsOnCPUDrivers() throws {
+        let context = try ComputeContext()
+        let candidates = KernelTuner(device: context.device, particleCount: 16384).candidates()
+        // The untuned default comes first and, on a CPU driver, spells the force as a quotient.
+        #expect(candidates.first?.force == .quotient)
+        var spellings: [NBodyKernelConfiguration: Set<NBodyKernelConfiguration.ForceExpression>] = [:]
+        for candidate in candidates {
+            var shape = candidate
+            shape.force = .quotient
+            spellings[shape, default: []].insert(candidate.force)
+        }
+        #expect(spellings.values.allSatisfy { $0.count == 2 }, "every shape is tried both ways")
+    }
+
     @Test func aSingleParticleDriftsInAStraightLine() throws {
         var state = ParticleState(count: 1)
         state.set(0, position: SIMD3(1, 2, 3), mass: 5, velocity: SIMD3(1, 0, -1))
@@ -61,13 +80,18 @@ struct NBodyGPUTests {
         #expect(result.mass(0) == 5)
     }
 
-    @Test func zeroSofteningIgnoresTheSelfTermAndCoincidentBodies() throws {
+    @Test("zero softening ignores the self term and coincident bodies", arguments: [
+        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 2, tileSize: 0, force: .reciprocalSquareRoot),
+        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 2, tileSize: 0, force: .quotient),
+        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 1, tileSize: 0, invocationsPerBody: 4, force: .quotient),
+    ])
+    func zeroSofteningIgnoresTheSelfTermAndCoincidentBodies(shape: NBodyKernelConfiguration) throws {
         var state = ParticleState(count: 3)
         state.set(0, position: SIMD3(-1, 0, 0), mass: 1, velocity: .zero)
         state.set(1, position: SIMD3(1, 0, 0), mass: 1, velocity: .zero)
         state.set(2, position: SIMD3(1, 0, 0), mass: 0.5, velocity: .zero)  // on top of body 1
         let parameters = NBodyParameters(dt: 0.01, softening: 0)
-        let gpu = try gpuAdvance(state, parameters, steps: 1)
+        let gpu = try gpuAdvance(state, parameters, steps: 1, configuration: shape)
         #expect(gpu.firstNonFiniteValue == nil)
         let cpu = NBodyReference.step(state, parameters: parameters)
         #expect(StateComparison(gpu, reference: cpu).worst < 1e-5)

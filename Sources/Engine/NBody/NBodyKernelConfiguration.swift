@@ -19,17 +19,29 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     /// systems most: N = 16384 with 32 invocations and a 32-body tile went from 0.88e12 to
     /// 1.45e12 interactions/s, while at N = 1048576 the best shape ran 3% slower with it.
     public var prefetchesTiles: Bool
+    /// How the pull m / r³ is spelled in the shader (`Shaders/nbody_pull.glsl`).
+    public var force: ForceExpression
+
+    /// Two spellings of the same pull, m / (r² + eps²)^(3/2), that suit different hardware.
+    public enum ForceExpression: String, Sendable, Codable, Hashable, CaseIterable {
+        /// m · inversesqrt(r²)³: one special-function operation on GPUs.
+        case reciprocalSquareRoot
+        /// m / (r² · √r²): lavapipe builds inversesqrt from a square root and a division
+        /// anyway, so this drops two multiplies there.
+        case quotient
+    }
 
     public init(workgroupSize: Int, bodiesPerInvocation: Int, tileSize: Int, invocationsPerBody: Int = 1,
-                prefetchesTiles: Bool = false) {
+                prefetchesTiles: Bool = false, force: ForceExpression = .reciprocalSquareRoot) {
         self.workgroupSize = workgroupSize
         self.bodiesPerInvocation = bodiesPerInvocation
         self.tileSize = tileSize
         self.invocationsPerBody = invocationsPerBody
         self.prefetchesTiles = prefetchesTiles
+        self.force = force
     }
 
-    enum CodingKeys: String, CodingKey { case workgroupSize, bodiesPerInvocation, tileSize, invocationsPerBody, prefetchesTiles }
+    enum CodingKeys: String, CodingKey { case workgroupSize, bodiesPerInvocation, tileSize, invocationsPerBody, prefetchesTiles, force }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -38,12 +50,14 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
         tileSize = try c.decode(Int.self, forKey: .tileSize)
         invocationsPerBody = try c.decodeIfPresent(Int.self, forKey: .invocationsPerBody) ?? 1
         prefetchesTiles = try c.decodeIfPresent(Bool.self, forKey: .prefetchesTiles) ?? false
+        force = try c.decodeIfPresent(ForceExpression.self, forKey: .force) ?? .reciprocalSquareRoot
     }
 
     public var description: String {
-        if invocationsPerBody > 1 { return "workgroup \(workgroupSize), \(invocationsPerBody) invocations/body" }
+        let spelling = force == .quotient ? ", force as a quotient" : ""
+        if invocationsPerBody > 1 { return "workgroup \(workgroupSize), \(invocationsPerBody) invocations/body\(spelling)" }
         return "workgroup \(workgroupSize), \(bodiesPerInvocation) bodies/invocation, "
-            + (tileSize == 0 ? "no shared tile" : "tile \(tileSize)\(prefetchesTiles ? ", prefetched" : "")")
+            + (tileSize == 0 ? "no shared tile" : "tile \(tileSize)\(prefetchesTiles ? ", prefetched" : "")") + spelling
     }
 
     public var bodiesPerWorkgroup: Int {
@@ -64,7 +78,8 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     ///
     /// CPU drivers (lavapipe) want heavy register blocking and no shared tile: every read of
     /// a j-body is costly there and must feed many bodies (32 was fastest on lavapipe; 40
-    /// and more computed wrong results). GPUs want many threads and light blocking. Measured
+    /// and more computed wrong results), and the force spelled as a quotient, since their
+    /// inversesqrt is a square root and a division already. GPUs want many threads and light blocking. Measured
     /// on an H100 (docs/benchmarks.md): one body per invocation and a tile as wide as the
     /// workgroup throughout; 128 invocations from N = 65536 up (2.02e12 interactions/s at
     /// N = 1048576), and below that 32 invocations with prefetched tiles, which keep more
@@ -79,7 +94,7 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
         var minimumWorkgroups: Int
         switch device.type {
         case .cpu:
-            shape = .init(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 0)
+            shape = .init(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 0, force: .quotient)
             // lavapipe runs one workgroup per thread: give every core several.
             minimumWorkgroups = 2 * hostCores
         case .discrete:

@@ -38,12 +38,14 @@ public final class NBodyWorkload {
         let shader = try ShaderModule(device: device, shader: split ? .nbodyStepSplit : .nbodyStep)
         let specialization: [SpecializationConstant] = split
             ? [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.invocationsPerBody)),
-               .uint(2, UInt32(configuration.workgroupSize)), .bool(3, parameters.softening == 0)]
+               .uint(2, UInt32(configuration.workgroupSize)), .bool(3, parameters.softening == 0),
+               .bool(4, configuration.force == .quotient)]
             : [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.bodiesPerInvocation)),
                .uint(2, UInt32(max(configuration.tileSize, 1))), .bool(3, parameters.softening == 0),
                .bool(4, configuration.tileSize == 0),
                .uint(5, UInt32(NBodyKernelConfiguration.jUnroll(particleCount: state.count, device: device.description))),
-               .bool(6, configuration.prefetchesTiles), .uint(7, UInt32(configuration.tileLoadsPerInvocation))]
+               .bool(6, configuration.prefetchesTiles), .uint(7, UInt32(configuration.tileLoadsPerInvocation)),
+               .bool(8, configuration.force == .quotient)]
         let pipeline = try ComputePipeline(device: device, shader: shader, storageBuffers: 2,
                                            pushConstantSize: MemoryLayout<PushConstants>.size, specialization: specialization)
         self.state = try PingPongState(device: device, pipeline: pipeline, bytes: state.count * ParticleState.bytesPerParticle)

@@ -44,11 +44,24 @@ public struct KernelTuner {
         // CPU drivers, light on GPUs: every H100 winner had 1 body per invocation, bar one at
         // 4), so a short budget covers it at every workgroup size before trying the rest.
         let blocking = description.type == .cpu ? [32, 24, 16, 8] : [1, 2, 4, 8]
+        // The force's spelling: on CPU drivers, whose inversesqrt is a square root and a
+        // division, the quotient is likelier and both are tried for every shape; on GPUs (the
+        // quotient was slower on the H100) only the default shape is tried both ways, which is
+        // enough to notice a device that differs.
+        let forces: [NBodyKernelConfiguration.ForceExpression] = description.type == .cpu
+            ? [.quotient, .reciprocalSquareRoot] : [.reciprocalSquareRoot]
+        if description.type != .cpu, var other = shapes.first {
+            other.force = other.force == .quotient ? .reciprocalSquareRoot : .quotient
+            shapes.append(other)
+        }
         for bodies in blocking {
             for workgroup in workgroups {
                 let tiles = description.type == .cpu ? [0, workgroup] : [workgroup, 2 * workgroup, 0]
                 for tile in tiles where tile <= maxTile {
-                    shapes.append(NBodyKernelConfiguration(workgroupSize: workgroup, bodiesPerInvocation: bodies, tileSize: tile))
+                    for force in forces {
+                        shapes.append(NBodyKernelConfiguration(workgroupSize: workgroup, bodiesPerInvocation: bodies, tileSize: tile,
+                                                               force: force))
+                    }
                     // Prefetching only pays where tiles pass through shared memory: GPUs.
                     if description.type != .cpu && tile > 0 {
                         shapes.append(NBodyKernelConfiguration(workgroupSize: workgroup, bodiesPerInvocation: bodies, tileSize: tile,
