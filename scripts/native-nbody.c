@@ -6,8 +6,10 @@
 //   gcc -O3 -ffast-math -mavx2 -mno-fma -fopenmp scripts/native-nbody.c -o /tmp/native-nbody -lm
 //   OMP_NUM_THREADS=2 /tmp/native-nbody
 //
-// -ffast-math lets 1/sqrtf become the vector reciprocal square root with a Newton step, as
-// lavapipe's inversesqrt does; without it the loop does not vectorise and runs ten times slower.
+// -ffast-math lets 1/sqrtf become the vector reciprocal square root with a Newton step; without
+// it the loop does not vectorise and runs ten times slower. lavapipe's inversesqrt is a square
+// root and a division instead (Mesa 22.3's gallivm keeps its rsqrtps path switched off), so this
+// is a ceiling for lavapipe, not its exact code.
 #include <stdio.h>
 #include <stdlib.h>
 #include <math.h>

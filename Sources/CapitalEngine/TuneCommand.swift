@@ -81,8 +81,9 @@ struct TuneCommand: ParsableCommand {
         commandName: "tune",
         abstract: "Find the fastest verified kernel (N-body shape or Life kernel) for this device and size, and remember it.",
         discussion: """
-            N-body: tries workgroup sizes, bodies per invocation and shared-memory tiles within \
-            the device's limits, the untuned default first. Life (--workload life): tries the \
+            N-body: tries workgroup sizes, bodies per invocation, shared-memory tiles and the \
+            force's spelling (m·rsqrt(r²)³ or m/(r²·√r²)) within the device's limits, the \
+            untuned default first. Life (--workload life): tries the \
             bit-packed kernel and the tiled ones at every blocking factor that fits. Every \
             candidate is checked against the CPU reference before it is timed; wrong ones are \
             reported and discarded. The winner is stored per device UUID, driver version, \
