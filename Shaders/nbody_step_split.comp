@@ -12,8 +12,6 @@ layout(constant_id = 2) const uint WIDTH = 64;
 layout(constant_id = 3) const bool ZERO_SOFTENING = false;
 layout(constant_id = 4) const bool QUOTIENT_FORCE = false;
 
-#include "nbody_pull.glsl"
-
 layout(std430, set = 0, binding = 0) readonly buffer Source { vec4 src[]; };
 layout(std430, set = 0, binding = 1) writeonly buffer Destination { vec4 dst[]; };
 
@@ -23,6 +21,8 @@ layout(push_constant) uniform Parameters {
     float softening2;
     float gravity;
 } params;
+
+#include "nbody_pull.glsl"
 
 shared vec3 partial[WIDTH];
 
@@ -34,10 +34,7 @@ void main() {
 
     vec3 acceleration = vec3(0.0);
     for (uint j = part; j < params.count; j += SPLIT) {
-        const vec4 body = src[2 * j];
-        const vec3 d = body.xyz - position;
-        const float r2 = d.x * d.x + (d.y * d.y + (d.z * d.z + params.softening2));
-        acceleration += d * pull(body.w, r2);
+        acceleration += pull(src[2 * j], position);
     }
     partial[lane] = acceleration;
     barrier();

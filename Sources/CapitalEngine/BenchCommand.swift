@@ -94,7 +94,7 @@ struct BenchCommand: ParsableCommand {
                 let workload = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters,
                                                  configuration: kernel?.configuration
                                                      ?? tuning.tunedConfiguration(for: device, particleCount: n))
-                try verifyShape(workload.configuration, context: context)
+                try verifyShape(workload.configuration, particleCount: n, context: context)
                 // Warm-up: pipelines compiled, clocks up; also sizes the timed runs.
                 let warmupSteps = steps ?? 1
                 _ = try workload.timedAdvance(steps: warmupSteps)
@@ -133,17 +133,12 @@ struct BenchCommand: ParsableCommand {
     /// A fast wrong kernel is worse than a slow one: lavapipe has returned wrong results for
     /// heavy register blocking without any error. Check the shape on a system small enough for
     /// the CPU reference, with N not a multiple of the workgroup, before timing it.
-    private func verifyShape(_ configuration: NBodyKernelConfiguration, context: ComputeContext) throws {
-        let n = min(max(configuration.bodiesPerWorkgroup + 7, 257), 4099)
-        let state = InitialModel.plummer.generate(count: n, seed: seed, gravity: physics.gravity)
-        let check = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters,
-                                      configuration: configuration)
-        try check.advance(steps: 2)
-        let comparison = StateComparison(try check.download(),
-                                         reference: NBodyReference.advance(state, parameters: physics.parameters, steps: 2))
-        guard comparison.worst <= 1e-4 else {
+    private func verifyShape(_ configuration: NBodyKernelConfiguration, particleCount: Int, context: ComputeContext) throws {
+        let checker = KernelTuner(device: context.device, particleCount: particleCount, parameters: physics.parameters)
+        let (error, n) = try checker.verificationError(of: configuration)
+        guard error <= checker.tolerance else {
             throw EngineError.unsupported("kernel shape \(configuration) computes wrong results on this device "
-                + "(relative error \(scientific(comparison.worst)) against the CPU reference at N=\(n)); not timing it")
+                + "(relative error \(scientific(error)) against the CPU reference at N=\(n)); not timing it")
         }
     }
 

@@ -27,11 +27,15 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Largest acceptable relative error.")
     var tolerance: Double = 1e-4
 
+    @Option(help: ArgumentHelp("N-body kernel shape to check instead of the device's default, as for bench (e.g. 32,32,0q or 128,1,128p).", valueName: "W,B,T"))
+    var kernel: KernelShapeArgument?
+
     @OptionGroup var deviceOptions: DeviceOptions
 
     func validate() throws {
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
         guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be positive, got \(tolerance)") }
+        if kernel != nil && workload == .life { throw ValidationError("--kernel chooses an N-body kernel shape; for Life use --life-kernel") }
     }
 
     func run() throws {
@@ -67,7 +71,8 @@ struct VerifyCommand: ParsableCommand {
         try withEngine(deviceOptions) { log in
             let state = try initial.makeState(gravity: physics.gravity)
             let context = try makeContext(deviceOptions, log: log)
-            let workload = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters)
+            let workload = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters,
+                                             configuration: kernel?.configuration)
             let device = context.device.description
             print("device: [\(device.index)] \(device.name) (\(device.driverText))")
             print("particles: \(state.count), steps: \(steps), kernel: \(workload.configuration)")

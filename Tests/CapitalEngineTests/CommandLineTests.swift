@@ -215,7 +215,9 @@ struct CommandLineTests {
         #expect(results.map { $0["particles"] as? Int } == [256, 1000])
         let rate = try #require(results[0]["interactionsPerSecond"] as? [String: Double])
         #expect(rate["median"]! > 0 && rate["min"]! <= rate["median"]! && rate["median"]! <= rate["max"]!)
-        #expect((results[0]["kernel"] as? [String: Int])?["workgroupSize"] != nil)
+        let kernel = try #require(results[0]["kernel"] as? [String: Any])
+        #expect(kernel["workgroupSize"] as? Int != nil)
+        #expect(kernel["force"] as? String == "quotient", "lavapipe's default spelling")
     }
 
     @Test func doctorPassesHereAndFailsWithoutADriver() throws {

@@ -19,8 +19,16 @@ public final class NBodyWorkload {
         var gravity: Float
     }
 
-    public init(device: Device, state: ParticleState, parameters: NBodyParameters,
-                configuration: NBodyKernelConfiguration? = nil) throws {
+    public convenience init(device: Device, state: ParticleState, parameters: NBodyParameters,
+                            configuration: NBodyKernelConfiguration? = nil) throws {
+        try self.init(device: device, state: state, parameters: parameters, configuration: configuration,
+                      jGroup: NBodyKernelConfiguration.jGroup(device: device.description))
+    }
+
+    /// `jGroup`: j-bodies the streaming kernel holds in registers per pass over the bodies;
+    /// tests set it to run the GPUs' loop order on lavapipe.
+    init(device: Device, state: ParticleState, parameters: NBodyParameters,
+         configuration: NBodyKernelConfiguration?, jGroup: Int) throws {
         guard state.count >= 1 else { throw EngineError.invalidInput("the simulation needs at least one particle") }
         try parameters.validate()
         let configuration = configuration ?? .recommended(for: device.description, particleCount: state.count)
@@ -43,9 +51,11 @@ public final class NBodyWorkload {
             : [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.bodiesPerInvocation)),
                .uint(2, UInt32(max(configuration.tileSize, 1))), .bool(3, parameters.softening == 0),
                .bool(4, configuration.tileSize == 0),
-               .uint(5, UInt32(NBodyKernelConfiguration.jUnroll(particleCount: state.count, device: device.description))),
+               .uint(5, UInt32(NBodyKernelConfiguration.jUnroll(particleCount: state.count, device: device.description,
+                                                                 multipleOf: jGroup))),
                .bool(6, configuration.prefetchesTiles), .uint(7, UInt32(configuration.tileLoadsPerInvocation)),
-               .bool(8, configuration.force == .quotient)]
+               .bool(8, configuration.force == .quotient),
+               .uint(9, UInt32(jGroup))]
         let pipeline = try ComputePipeline(device: device, shader: shader, storageBuffers: 2,
                                            pushConstantSize: MemoryLayout<PushConstants>.size, specialization: specialization)
         self.state = try PingPongState(device: device, pipeline: pipeline, bytes: state.count * ParticleState.bytesPerParticle)

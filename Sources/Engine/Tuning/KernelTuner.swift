@@ -26,6 +26,10 @@ public struct KernelTuner {
     /// to prove verification rejects it.
     public var includeWrongCandidate = false
 
+    /// CPU results per check size: every candidate of a tuning run is checked on the same few
+    /// systems, and the reference for thousands of bodies takes a good part of a second.
+    private let references = ReferenceStates()
+
     public init(device: Device, particleCount: Int, parameters: NBodyParameters = NBodyParameters()) {
         self.device = device
         self.particleCount = particleCount
@@ -83,18 +87,34 @@ public struct KernelTuner {
         return shapes.filter { seen.insert($0).inserted && $0.problems(on: description, particleCount: particleCount).isEmpty }
     }
 
+    /// Bodies in the system a shape is checked on: not a multiple of the workgroup, so partial
+    /// workgroups and tiles are exercised, and few enough for the CPU reference. On drivers that
+    /// stop long loops (lavapipe) also, up to the N being tuned, enough that a kernel whose loop
+    /// over its bodies the driver left rolled runs into the limit here, not only at the user's N
+    /// (from about 7700 bodies for 33 or more bodies per invocation).
+    public func checkParticleCount(for configuration: NBodyKernelConfiguration) -> Int {
+        let count = min(max(configuration.bodiesPerWorkgroup + 7, 257), 4099)
+        guard let limit = device.description.shaderLoopIterationLimit else { return count }
+        return max(count, min(particleCount, limit / 6 + 7))
+    }
+
+    /// The shape's largest relative error against the CPU reference after two steps, and the
+    /// number of bodies it was checked on. `wrong` doubles G on the GPU (the test hook).
+    public func verificationError(of configuration: NBodyKernelConfiguration, wrong: Bool = false) throws
+        -> (error: Double, particleCount: Int) {
+        let count = checkParticleCount(for: configuration)
+        let (state, expected) = references.reference(count: count, parameters: parameters)
+        var checked = parameters
+        if wrong { checked.gravity *= 2 }
+        let check = try NBodyWorkload(device: device, state: state, parameters: checked, configuration: configuration)
+        try check.advance(steps: 2)
+        return (StateComparison(try check.download(), reference: expected).worst, count)
+    }
+
     /// Verifies, then times, one candidate.
     public func evaluate(_ configuration: NBodyKernelConfiguration, wrong: Bool = false) -> Trial {
         do {
-            // Verification on a system the CPU reference handles quickly, not a multiple of the
-            // workgroup, so partial workgroups and tiles are exercised.
-            let checkCount = min(max(configuration.bodiesPerWorkgroup + 7, 257), 2053)
-            let state = InitialModel.plummer.generate(count: checkCount, seed: 11)
-            var checked = parameters
-            if wrong { checked.gravity *= 2 }
-            let check = try NBodyWorkload(device: device, state: state, parameters: checked, configuration: configuration)
-            try check.advance(steps: 2)
-            let error = StateComparison(try check.download(), reference: NBodyReference.advance(state, parameters: parameters, steps: 2)).worst
+            let error = try verificationError(of: configuration, wrong: wrong).error
             guard error <= tolerance else {
                 return Trial(configuration: configuration, error: error, rejection: "wrong results (relative error \(cFormat("%.1e", error)))")
             }
@@ -127,5 +147,18 @@ public struct KernelTuner {
         }
         let winner = trials.filter { $0.rejection == nil }.max { ($0.interactionsPerSecond ?? 0) < ($1.interactionsPerSecond ?? 0) }
         return (winner?.configuration, trials)
+    }
+}
+
+/// Check systems and their CPU results after two steps, computed once per size.
+private final class ReferenceStates {
+    private var computed: [Int: (ParticleState, ParticleState)] = [:]
+
+    func reference(count: Int, parameters: NBodyParameters) -> (start: ParticleState, afterTwoSteps: ParticleState) {
+        if let known = computed[count] { return known }
+        let state = InitialModel.plummer.generate(count: count, seed: 11)
+        let result = (state, NBodyReference.advance(state, parameters: parameters, steps: 2))
+        computed[count] = result
+        return result
     }
 }
