@@ -64,13 +64,20 @@ struct TuneCacheOptions: ParsableArguments {
             let outcome = trial.rejection.map { "REJECTED: \($0)" }
                 ?? "\(scientific(trial.interactionsPerSecond ?? 0)) interactions/s (verified, error \(scientific(trial.error ?? 0, digits: 2)))"
             Console.note("\(label)[\(index)/\(total)] \(trial.configuration): \(outcome)")
+        } confirmed: { finalists in
+            Console.note("\(label)final round, \(finalists.count) shapes in interleaved runs:")
+            for trial in finalists {
+                Console.note("\(label)  \(trial.configuration): "
+                    + (trial.confirmedInteractionsPerSecond.map { "\(scientific($0)) interactions/s" } ?? "failed")
+                    + " (first pass \(scientific(trial.interactionsPerSecond ?? 0)))")
+            }
         }
         guard let winner, let best = trials.first(where: { $0.configuration == winner && $0.rejection == nil }) else {
             throw EngineError.unsupported("no candidate kernel computed correct results on \(device.description.name)")
         }
         var store = TuningCache(url: url)
         if let warning = store.warning { Console.note("warning: \(warning); it will be replaced") }
-        try store.store(winner, rate: best.interactionsPerSecond ?? 0,
+        try store.store(winner, rate: best.confirmedInteractionsPerSecond ?? best.interactionsPerSecond ?? 0,
                         for: TuningCache.Key(device: device.description, particleCount: particleCount), device: device.description.name)
         return (best, trials)
     }
@@ -83,7 +90,9 @@ struct TuneCommand: ParsableCommand {
         discussion: """
             N-body: tries workgroup sizes, bodies per invocation, shared-memory tiles and the \
             force's spelling (m·rsqrt(r²)³ or m/(r²·√r²)) within the device's limits, the \
-            untuned default first. Life (--workload life): tries the \
+            untuned default first, then re-times the fastest three and the default in \
+            interleaved runs and keeps the best of those (short samples on a busy machine \
+            mislead). Life (--workload life): tries the \
             bit-packed kernel and the tiled ones at every blocking factor that fits. Every \
             candidate is checked against the CPU reference before it is timed; wrong ones are \
             reported and discarded. The winner is stored per device UUID, driver version, \
@@ -138,8 +147,9 @@ struct TuneCommand: ParsableCommand {
                 }
                 try printJSON(Report(device: device.name, particles: particles, winner: winner, cache: cache.url.path, trials: trials))
             } else {
-                print("winner: \(winner): \(scientific(best.interactionsPerSecond ?? 0)) interactions/s"
-                      + (baseline.map { " (default: \(scientific($0.interactionsPerSecond ?? 0)))" } ?? ""))
+                func rate(_ trial: KernelTuner.Trial) -> Double { trial.confirmedInteractionsPerSecond ?? trial.interactionsPerSecond ?? 0 }
+                print("winner: \(winner): \(scientific(rate(best))) interactions/s"
+                      + (baseline.map { " (default: \(scientific(rate($0))))" } ?? ""))
                 print("tried: \(trials.count), rejected: \(trials.filter { $0.rejection != nil }.count)")
                 print("cache: \(cache.url.path)")
             }

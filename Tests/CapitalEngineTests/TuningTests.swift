@@ -39,6 +39,8 @@ struct TuningTests {
         #expect(result.stderr.contains("[1/"))
         #expect(result.stderr.contains("REJECTED: wrong results"))
         #expect(result.stdout.contains("winner: workgroup"))
+        // The fastest shapes and the default are timed again, side by side, before one wins.
+        #expect(result.stderr.contains("final round"))
         let data = try Data(contentsOf: cache)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let entries = try #require(object["entries"] as? [[String: Any]])
