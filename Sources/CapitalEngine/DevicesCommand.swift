@@ -70,7 +70,8 @@ struct DevicesCommand: ParsableCommand {
                     storage buffer range \(bytes(UInt64(l.maxStorageBufferRange))), subgroup size \(l.subgroupSize), \
                 timestamp period \(l.timestampPeriod) ns, compute-queue timestamps: \(device.supportsComputeTimestamps ? "yes" : "no"), \
                 float64 in shaders: \(device.supportsFloat64 ? "yes" : "no"), \
-                subgroup shuffles in compute: \(l.subgroupShuffleRelativeInCompute ? "yes" : "no")
+                subgroup shuffles in compute: \(l.subgroupShuffleInCompute ? "yes" : "no")\
+                \(l.subgroupShuffleInCompute ? ", relative: \(l.subgroupShuffleRelativeInCompute ? "yes" : "no")" : "")
                 """)
         }
         print("")

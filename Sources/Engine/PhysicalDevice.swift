@@ -44,6 +44,7 @@ public final class PhysicalDevice {
         var uuid = [UInt8](repeating: 0, count: 16)
         var subgroupSize: UInt32 = 0
         var shuffleRelative = false
+        var shuffle = false
         var drm: DRMNodeNumbers?
         // The 1.1 property structs may only be chained for devices that support 1.1.
         if apiVersion.withoutPatch >= .v1_1 {
@@ -80,8 +81,9 @@ public final class PhysicalDevice {
             }
             withUnsafeBytes(of: idProperties.deviceUUID) { uuid = Array($0) }
             subgroupSize = subgroup.subgroupSize
-            shuffleRelative = subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT.rawValue != 0
-                && subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_RELATIVE_BIT.rawValue != 0
+            let inCompute = subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT.rawValue != 0
+            shuffleRelative = inCompute && subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_RELATIVE_BIT.rawValue != 0
+            shuffle = inCompute && subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT.rawValue != 0
             if hasDriverProperties {
                 let c = driverProperties.conformanceVersion
                 driver = DriverDescription(
@@ -126,7 +128,8 @@ public final class PhysicalDevice {
             maxStorageBufferRange: l.maxStorageBufferRange,
             maxPushConstantsSize: l.maxPushConstantsSize,
             timestampPeriod: l.timestampPeriod,
-            subgroupSize: subgroupSize, subgroupShuffleRelativeInCompute: shuffleRelative)
+            subgroupSize: subgroupSize, subgroupShuffleRelativeInCompute: shuffleRelative,
+            subgroupShuffleInCompute: shuffle)
 
         let type: DeviceType = switch basic.deviceType {
         case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: .discrete

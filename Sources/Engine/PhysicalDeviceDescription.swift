@@ -235,12 +235,16 @@ public struct ComputeLimits: Sendable, Codable, Equatable {
     public var subgroupSize: UInt32
     /// Compute shaders may use `subgroupShuffleUp`/`Down` (`VK_SUBGROUP_FEATURE_SHUFFLE_RELATIVE_BIT`).
     public var subgroupShuffleRelativeInCompute: Bool
+    /// Compute shaders may use `subgroupShuffle` (`VK_SUBGROUP_FEATURE_SHUFFLE_BIT`).
+    public var subgroupShuffleInCompute: Bool
 
     public init(maxComputeWorkGroupInvocations: UInt32, maxComputeWorkGroupSize: [UInt32],
                 maxComputeWorkGroupCount: [UInt32], maxComputeSharedMemorySize: UInt32,
                 maxStorageBufferRange: UInt32, maxPushConstantsSize: UInt32 = 128,
-                timestampPeriod: Float, subgroupSize: UInt32 = 0, subgroupShuffleRelativeInCompute: Bool = false) {
+                timestampPeriod: Float, subgroupSize: UInt32 = 0, subgroupShuffleRelativeInCompute: Bool = false,
+                subgroupShuffleInCompute: Bool = false) {
         self.subgroupShuffleRelativeInCompute = subgroupShuffleRelativeInCompute
+        self.subgroupShuffleInCompute = subgroupShuffleInCompute
         self.maxComputeWorkGroupInvocations = maxComputeWorkGroupInvocations
         self.maxComputeWorkGroupSize = maxComputeWorkGroupSize
         self.maxComputeWorkGroupCount = maxComputeWorkGroupCount

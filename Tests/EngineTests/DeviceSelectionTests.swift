@@ -122,6 +122,14 @@ struct DeviceSelectionTests {
         #expect(cpu == NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 0, force: .quotient))
         #expect(cpu.description == "workgroup 32, 32 bodies/invocation, no shared tile, force as a quotient")
         #expect(gpu.force == .reciprocalSquareRoot && few.force == .reciprocalSquareRoot)
+        // Shuffled j-body reads: streaming shapes on devices with shuffles and wide subgroups.
+        var shuffling = FabricatedDevices.lavapipe(index: 0)
+        shuffling.limits.subgroupShuffleInCompute = true
+        #expect(cpu.shufflesJBodies(on: shuffling, group: 4))
+        #expect(!cpu.shufflesJBodies(on: FabricatedDevices.lavapipe(index: 0), group: 4), "no shuffles")
+        #expect(!cpu.shufflesJBodies(on: shuffling, group: 1), "nothing to share")
+        #expect(!cpu.shufflesJBodies(on: shuffling, group: Int(shuffling.limits.subgroupSize) * 2), "group wider than a subgroup")
+        #expect(!NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 32).shufflesJBodies(on: shuffling, group: 4))
         // Small systems give up register blocking so every core has work.
         let small = NBodyKernelConfiguration.recommended(for: FabricatedDevices.lavapipe(index: 0), particleCount: 1024, hostCores: 2)
         #expect(small.workgroupCount(particleCount: 1024) >= 4 || small.bodiesPerInvocation == 1)

@@ -57,19 +57,22 @@ struct NBodyGPUTests {
         }
     }
 
-    /// lavapipe streams j-bodies in register groups of 4; GPUs one at a time (and groups of 2
-    /// and 8 must work too). All are run here.
-    @Test("the streaming kernel's register groups", arguments: [1, 2, 8])
-    func streamingGroupsMatchReference(group: Int) throws {
+    /// lavapipe streams j-bodies in register groups of 4, read once per subgroup and shuffled
+    /// round; GPUs one at a time. Every combination (groups of 2 and 8 too) is run here.
+    @Test("the streaming kernel's register groups and shuffled reads", arguments: [
+        (1, false), (2, false), (4, false), (8, false), (2, true), (4, true), (8, true)])
+    func streamingGroupsMatchReference(group: Int, shuffled: Bool) throws {
         let parameters = NBodyParameters(dt: 0.002, softening: 0.02)
         let context = try ComputeContext()
         for shape in [NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 8, tileSize: 0),
                       NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 3, tileSize: 0, force: .quotient)] {
+            #expect(!shuffled || shape.shufflesJBodies(on: context.device.description, group: group), "lavapipe can shuffle")
             let state = InitialModel.galaxies.generate(count: 1543, seed: 5)
-            let workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters, configuration: shape, jGroup: group)
+            let workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters, configuration: shape,
+                                             jGroup: group, shuffledLoads: shuffled)
             try workload.advance(steps: 2)
             let comparison = StateComparison(try workload.download(), reference: NBodyReference.advance(state, parameters: parameters, steps: 2))
-            #expect(comparison.worst < 1e-4, "group \(group), \(shape): \(comparison)")
+            #expect(comparison.worst < 1e-4, "group \(group), shuffled \(shuffled), \(shape): \(comparison)")
         }
     }
 

@@ -137,6 +137,17 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     /// GPUs: 1, the plain loop order.
     static func jGroup(device: PhysicalDeviceDescription) -> Int { device.type == .cpu ? 4 : 1 }
 
+    /// Whether the streaming kernel reads each group of j-bodies once per subgroup and passes
+    /// them round by shuffles (`Shaders/nbody_step_shuffled.comp`) rather than in every
+    /// invocation: lavapipe reads a storage buffer lane by lane even where all lanes read the
+    /// same body (N = 16384, 32 × 32, eight alternating runs: median 4.04e9 against 3.48e9).
+    /// Needs shuffles in compute shaders, subgroups at least as wide as the group, and a
+    /// workgroup that fills them.
+    func shufflesJBodies(on device: PhysicalDeviceDescription, group: Int) -> Bool {
+        tileSize == 0 && invocationsPerBody == 1 && group > 1 && device.limits.subgroupShuffleInCompute
+            && Int(device.limits.subgroupSize) >= group && workgroupSize % Int(device.limits.subgroupSize) == 0
+    }
+
     /// Longest loop a driver with a loop-iteration limit is known to unroll: lavapipe unrolls
     /// the loop over an invocation's bodies up to 32 of them; beyond that the loop runs inside
     /// the j-loop, its iterations count towards the limit, and at N = 16384 every shape with 40,

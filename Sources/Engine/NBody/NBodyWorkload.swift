@@ -22,13 +22,14 @@ public final class NBodyWorkload {
     public convenience init(device: Device, state: ParticleState, parameters: NBodyParameters,
                             configuration: NBodyKernelConfiguration? = nil) throws {
         try self.init(device: device, state: state, parameters: parameters, configuration: configuration,
-                      jGroup: NBodyKernelConfiguration.jGroup(device: device.description))
+                      jGroup: NBodyKernelConfiguration.jGroup(device: device.description), shuffledLoads: nil)
     }
 
     /// `jGroup`: j-bodies the streaming kernel holds in registers per pass over the bodies;
-    /// tests set it to run the GPUs' loop order on lavapipe.
+    /// `shuffledLoads`: whether it reads them once per subgroup (nil: where the device can).
+    /// Tests set them to run every variant on lavapipe.
     init(device: Device, state: ParticleState, parameters: NBodyParameters,
-         configuration: NBodyKernelConfiguration?, jGroup: Int) throws {
+         configuration: NBodyKernelConfiguration?, jGroup: Int, shuffledLoads: Bool?) throws {
         guard state.count >= 1 else { throw EngineError.invalidInput("the simulation needs at least one particle") }
         try parameters.validate()
         let configuration = configuration ?? .recommended(for: device.description, particleCount: state.count)
@@ -43,7 +44,10 @@ public final class NBodyWorkload {
         self.parameters = parameters
 
         let split = configuration.invocationsPerBody > 1
-        let shader = try ShaderModule(device: device, shader: split ? .nbodyStepSplit : .nbodyStep)
+        let shuffled = shuffledLoads ?? configuration.shufflesJBodies(on: device.description, group: jGroup)
+        precondition(!shuffled || configuration.shufflesJBodies(on: device.description, group: jGroup),
+                     "shuffled j-body loads asked of a shape or device that cannot use them")
+        let shader = try ShaderModule(device: device, shader: split ? .nbodyStepSplit : shuffled ? .nbodyStepShuffled : .nbodyStep)
         let specialization: [SpecializationConstant] = split
             ? [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.invocationsPerBody)),
                .uint(2, UInt32(configuration.workgroupSize)), .bool(3, parameters.softening == 0),
