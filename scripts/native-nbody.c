@@ -1,6 +1,7 @@
-// The same all-pairs gravity loop as Shaders/nbody_step.comp in plain C with OpenMP, to measure
-// what this machine's CPU can do natively: the ceiling against which lavapipe's N-body figures
-// are judged (docs/benchmarks.md). Build and run, e.g. for 256-bit vectors without FMA, the
+// The same all-pairs gravity formula as Shaders/nbody_step.glsl as a plain C loop with OpenMP,
+// to see what this machine's CPU does with straightforward native code (docs/benchmarks.md).
+// It is not a ceiling: it vectorises over j with a reduction and blocks no registers, and the
+// register-blocked lavapipe kernel has overtaken it. Build and run, e.g. for 256-bit vectors without FMA, the
 // code shape lavapipe generates:
 //
 //   gcc -O3 -ffast-math -mavx2 -mno-fma -fopenmp scripts/native-nbody.c -o /tmp/native-nbody -lm

@@ -2,7 +2,7 @@ import FoundationEssentials
 import Glibc
 
 /// The shape of the N-body kernel: what the specialization constants of
-/// `Shaders/nbody_step.comp` are set to.
+/// `Shaders/nbody_step.glsl` (and so `nbody_step.comp` and `nbody_step_shuffled.comp`) are set to.
 public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, CustomStringConvertible {
     /// Invocations per workgroup (`local_size_x`).
     public var workgroupSize: Int

@@ -5,7 +5,7 @@ import Glibc
 /// The N-body step on the CPU with float64 accumulation: the reference every GPU result is
 /// checked against.
 ///
-/// It computes the same formula as `Shaders/nbody_step.comp`,
+/// It computes the same formula as `Shaders/nbody_pull.glsl`,
 /// `a_i = G * sum_j m_j (r_j - r_i) / (|r_j - r_i|^2 + eps^2)^(3/2)` followed by
 /// semi-implicit Euler, but in double precision, so differences measure the GPU's error.
 public enum NBodyReference {
