@@ -249,6 +249,20 @@ struct CommandLineTests {
         #expect(untiled.stderr.contains("only shapes with a shared tile"))
     }
 
+    @Test func verifyChecksAChosenKernelShape() throws {
+        let plain = try run(["verify", "--particles", "600", "--steps", "2", "--kernel", "32,4,32"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(plain.stdout.contains("kernel: workgroup 32, 4 bodies/invocation, tile 32\n"))
+        #expect(plain.stdout.contains("PASS"))
+        // lavapipe leaves a loop over more than 32 bodies rolled, and its loop limit then cuts it short.
+        let heavy = try run(["verify", "--particles", "600", "--kernel", "32,48,0q"])
+        #expect(heavy.status == 1)
+        #expect(heavy.stderr.contains("does not unroll a loop over more than 32 bodies"))
+        let life = try run(["verify", "--workload", "life", "--kernel", "32,32,0"])
+        #expect(life.status == 64)
+        #expect(life.stderr.contains("for Life use --life-kernel"))
+    }
+
     @Test func benchTakesTheForceSpelling() throws {
         let quotient = try run(["bench", "--particles", "1000", "--steps", "2", "--repeats", "1", "--kernel", "32,2,48PQ", "--json"])
         #expect(quotient.status == 0, "\(quotient.stderr)")
