@@ -65,6 +65,9 @@ struct TuneCacheOptions: ParsableArguments {
                 ?? "\(scientific(trial.interactionsPerSecond ?? 0)) interactions/s (verified, error \(scientific(trial.error ?? 0, digits: 2)))"
             Console.note("\(label)[\(index)/\(total)] \(trial.configuration): \(outcome)")
         } confirmed: { finalists in
+            guard !finalists.isEmpty else {
+                return Console.note("\(label)no final round: re-timing the fastest shapes would overrun the budget at this N; the first pass decides")
+            }
             Console.note("\(label)final round, \(finalists.count) shapes in interleaved runs:")
             for trial in finalists {
                 Console.note("\(label)  \(trial.configuration): "

@@ -51,6 +51,18 @@ struct TuningTests {
         #expect(try benchKernel(["--tune-cache", cache.path]) == winner)
     }
 
+    /// Where even the final round's few steps would overrun the budget, the first pass decides
+    /// and the budget holds (12000 bodies take about 40 ms a step on lavapipe; a second is spent).
+    @Test func aSlowFinalRoundIsSkippedRatherThanOverrunningTheBudget() throws {
+        let cache = directory.appendingPathComponent("slow.json")
+        let result = try CapitalEngineProcess.run(["tune", "--particles", "12000", "--budget", "1", "--tune-cache", cache.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("no final round"))
+        #expect(!result.stderr.contains("final round, "))
+        #expect(result.stdout.contains("winner: workgroup"))
+        #expect(FileManager.default.fileExists(atPath: cache.path))
+    }
+
     @Test func lifeTuningStoresAVerifiedKernelThatRunAndBenchThenUse() throws {
         let cache = directory.appendingPathComponent("life.json")
         let result = try CapitalEngineProcess.run(["tune", "--workload", "life", "--size", "300x200", "--budget", "1",

@@ -136,6 +136,8 @@ public struct KernelTuner {
     /// Shapes re-timed in the final round besides the default: the fastest of the first pass.
     public var finalists = 3
 
+    private var interactionsPerStep: Double { Double(particleCount) * Double(particleCount) }
+
     /// Tries candidates until most of `budget` seconds have passed (the default is always
     /// tried), then re-times the fastest few and the default in interleaved runs and crowns the
     /// best median: a first-pass sample is short, and on a busy host (lavapipe on a shared VM)
@@ -160,13 +162,20 @@ public struct KernelTuner {
         if let baseline = verified.first, !chosen.contains(baseline) {
             chosen.append(baseline)
         }
-        if chosen.count > 1 {
-            let remaining = max(budget - Date().timeIntervalSince(start), 0)
+        // Each finalist runs a warm-up and three timed runs of at least one step. Where steps are
+        // so slow (huge N on a CPU driver) that this would overrun the budget, the first pass
+        // decides, and `confirmed` hears of no finalists.
+        let remaining = max(budget - Date().timeIntervalSince(start), 0)
+        let stepSeconds = chosen.map { interactionsPerStep / trials[$0].interactionsPerSecond! }.reduce(0, +)
+        let confirming = chosen.count > 1 && 4 * stepSeconds <= max(remaining, 0.15 * budget)
+        if confirming {
             let rates = confirm(chosen.map { trials[$0].configuration }, secondsPerRun: min(0.25, max(0.02, remaining / Double(3 * chosen.count))))
             for (index, rate) in zip(chosen, rates) { trials[index].confirmedInteractionsPerSecond = rate }
             confirmed(chosen.map { trials[$0] })
+        } else if chosen.count > 1 {
+            confirmed([])
         }
-        func rate(_ trial: Trial) -> Double { trial.confirmedInteractionsPerSecond ?? (chosen.count > 1 ? 0 : trial.interactionsPerSecond ?? 0) }
+        func rate(_ trial: Trial) -> Double { trial.confirmedInteractionsPerSecond ?? (confirming ? 0 : trial.interactionsPerSecond ?? 0) }
         let winner = verified.map { trials[$0] }.max { rate($0) < rate($1) }
         return (winner?.configuration, trials)
     }
