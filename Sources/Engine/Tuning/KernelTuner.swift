@@ -206,7 +206,8 @@ public struct KernelTuner {
     }
 }
 
-/// Check systems and their CPU results after two steps, computed once per size.
+/// Check systems and their CPU results after two steps, computed once per size (one tuner,
+/// one set of physical parameters).
 private final class ReferenceStates {
     private var computed: [Int: (ParticleState, ParticleState)] = [:]
 
