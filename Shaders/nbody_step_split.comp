@@ -1,6 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// The same step as nbody_step.comp with several invocations cooperating on one body
+// The same step as nbody_step.glsl with several invocations cooperating on one body
 // (GPU Gems 3, ch. 31): for small N there are too few bodies to fill a GPU one per
 // invocation, so SPLIT invocations each sum every SPLIT-th j-body and the partial
 // accelerations are added in shared memory.

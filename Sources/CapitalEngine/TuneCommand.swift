@@ -80,7 +80,7 @@ struct TuneCacheOptions: ParsableArguments {
         }
         var store = TuningCache(url: url)
         if let warning = store.warning { Console.note("warning: \(warning); it will be replaced") }
-        try store.store(winner, rate: best.confirmedInteractionsPerSecond ?? best.interactionsPerSecond ?? 0,
+        try store.store(winner, rate: best.measuredInteractionsPerSecond ?? 0,
                         for: TuningCache.Key(device: device.description, particleCount: particleCount), device: device.description.name)
         return (best, trials)
     }
@@ -150,9 +150,8 @@ struct TuneCommand: ParsableCommand {
                 }
                 try printJSON(Report(device: device.name, particles: particles, winner: winner, cache: cache.url.path, trials: trials))
             } else {
-                func rate(_ trial: KernelTuner.Trial) -> Double { trial.confirmedInteractionsPerSecond ?? trial.interactionsPerSecond ?? 0 }
-                print("winner: \(winner): \(scientific(rate(best))) interactions/s"
-                      + (baseline.map { " (default: \(scientific(rate($0))))" } ?? ""))
+                print("winner: \(winner): \(scientific(best.measuredInteractionsPerSecond ?? 0)) interactions/s"
+                      + (baseline.map { " (default: \(scientific($0.measuredInteractionsPerSecond ?? 0)))" } ?? ""))
                 print("tried: \(trials.count), rejected: \(trials.filter { $0.rejection != nil }.count)")
                 print("cache: \(cache.url.path)")
             }

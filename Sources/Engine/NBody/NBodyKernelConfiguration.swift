@@ -77,11 +77,11 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     /// A shape that suits the device class, within its limits, without tuning.
     ///
     /// CPU drivers (lavapipe) want heavy register blocking and no shared tile: every read of
-    /// a j-body is costly there and must feed many bodies (32 was fastest on lavapipe; 40
-    /// and more computed wrong results), and the force spelled as a quotient, since their
-    /// inversesqrt is a square root and a division already. GPUs want many threads and light blocking. Measured
-    /// on an H100 (docs/benchmarks.md): one body per invocation and a tile as wide as the
-    /// workgroup throughout; 128 invocations from N = 65536 up (2.02e12 interactions/s at
+    /// a j-body is costly there and must feed many bodies (32 was fastest on lavapipe; more
+    /// runs into its loop limit), and the force spelled as a quotient, since their
+    /// inversesqrt is a square root and a division already. GPUs want many threads and light
+    /// blocking. Measured on an H100 (docs/benchmarks.md): one body per invocation and a tile
+    /// as wide as the workgroup throughout; 128 invocations from N = 65536 up (2.02e12 interactions/s at
     /// N = 1048576), and below that 32 invocations with prefetched tiles, which keep more
     /// workgroups in flight when there are few bodies (1.45e12 at N = 16384, against 0.69e12
     /// for 256 invocations).

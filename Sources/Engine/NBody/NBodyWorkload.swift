@@ -44,9 +44,9 @@ public final class NBodyWorkload {
         self.parameters = parameters
 
         let split = configuration.invocationsPerBody > 1
-        let shuffled = shuffledLoads ?? configuration.shufflesJBodies(on: device.description, group: jGroup)
-        precondition(!shuffled || configuration.shufflesJBodies(on: device.description, group: jGroup),
-                     "shuffled j-body loads asked of a shape or device that cannot use them")
+        let canShuffle = configuration.shufflesJBodies(on: device.description, group: jGroup)
+        precondition(shuffledLoads != true || canShuffle, "shuffled j-body loads asked of a shape or device that cannot use them")
+        let shuffled = shuffledLoads ?? canShuffle
         let shader = try ShaderModule(device: device, shader: split ? .nbodyStepSplit : shuffled ? .nbodyStepShuffled : .nbodyStep)
         let specialization: [SpecializationConstant] = split
             ? [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.invocationsPerBody)),

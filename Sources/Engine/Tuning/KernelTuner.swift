@@ -17,6 +17,8 @@ public struct KernelTuner {
         public var rejection: String?
         /// The median of the longer, interleaved runs of the final round, for finalists only.
         public var confirmedInteractionsPerSecond: Double?
+        /// The final round's figure where there was one, else the first pass's.
+        public var measuredInteractionsPerSecond: Double? { confirmedInteractionsPerSecond ?? interactionsPerSecond }
     }
 
     public let device: Device
@@ -180,7 +182,8 @@ public struct KernelTuner {
         } else if chosen.count > 1 {
             confirmed([])
         }
-        func rate(_ trial: Trial) -> Double { trial.confirmedInteractionsPerSecond ?? (confirming ? 0 : trial.interactionsPerSecond ?? 0) }
+        // After a final round only its finalists compete.
+        func rate(_ trial: Trial) -> Double { (confirming ? trial.confirmedInteractionsPerSecond : trial.measuredInteractionsPerSecond) ?? 0 }
         let winner = verified.map { trials[$0] }.max { rate($0) < rate($1) }
         return (winner?.configuration, trials)
     }
