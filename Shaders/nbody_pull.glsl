@@ -1,6 +1,7 @@
 // The acceleration that `body` (xyz, mass) gives a body at `at`, divided by G:
 // d * m / (|d|² + eps²)^(3/2) with d = body.xyz - at. Shared by both N-body kernels; the includer
-// declares ZERO_SOFTENING, QUOTIENT_FORCE and the push constants `params`.
+// declares ZERO_SOFTENING, QUOTIENT_FORCE and the push constants `params`. massOverCube and
+// distanceSquared serve nbody_pairs.comp, which applies one such term to two bodies.
 //
 // r2 is spelled as nested multiply-adds, not dot(d, d) + eps², so that a GPU compiler may
 // contract it into three fused multiply-adds instead of a dot product and a separate add.
@@ -11,16 +12,23 @@
 // - m / (r2 * sqrt(r2)): lavapipe has no such instruction; it builds inversesqrt from a square
 //   root and a division anyway, so this spelling drops two multiplies (lavapipe at N = 16384,
 //   alternating runs: median 3.2e9 interactions/s against 2.7e9).
-vec3 pull(vec4 body, vec3 at) {
-    const vec3 d = body.xyz - at;
-    const float r2 = d.x * d.x + (d.y * d.y + (d.z * d.z + params.softening2));
+// m / r³ with r² = |d|² + eps² given, in the spelling QUOTIENT_FORCE picks; 0 where r² is 0,
+// which only zero softening allows (the j == i term, 0/0 otherwise).
+float massOverCube(float m, float r2) {
     float s;
     if (QUOTIENT_FORCE) {
-        s = body.w / (r2 * sqrt(r2));
+        s = m / (r2 * sqrt(r2));
     } else {
         const float inv = inversesqrt(r2);
-        s = body.w * inv * inv * inv;
+        s = m * inv * inv * inv;
     }
-    // With zero softening the j == i term is 0/0; only then is the guard worth its instructions.
-    return d * (ZERO_SOFTENING && !(r2 > 0.0) ? 0.0 : s);
+    // Only with zero softening is the guard worth its instructions.
+    return ZERO_SOFTENING && !(r2 > 0.0) ? 0.0 : s;
+}
+
+float distanceSquared(vec3 d) { return d.x * d.x + (d.y * d.y + (d.z * d.z + params.softening2)); }
+
+vec3 pull(vec4 body, vec3 at) {
+    const vec3 d = body.xyz - at;
+    return d * massOverCube(body.w, distanceSquared(d));
 }

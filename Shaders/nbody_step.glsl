@@ -7,9 +7,6 @@
 // run faster reading them straight from the buffer (STREAM_FROM_GLOBAL): their shared memory
 // is ordinary memory, read lane by lane, and the tile's barriers cost coroutine switches.
 // Either way one read feeds BODIES interactions, which is what register blocking buys.
-//
-// Positions are read from `src` and written to `dst` (ping-pong), so every body of a step sees
-// the same old positions whatever the order in which workgroups run.
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint BODIES = 1;
@@ -32,17 +29,7 @@ layout(constant_id = 8) const bool QUOTIENT_FORCE = false;
 // there. GPUs: 1. J_UNROLL is a multiple of it.
 layout(constant_id = 9) const uint J_GROUP = 1;
 
-// A particle is two vec4: (x, y, z, m) and (vx, vy, vz, w).
-layout(std430, set = 0, binding = 0) readonly buffer Source { vec4 src[]; };
-layout(std430, set = 0, binding = 1) writeonly buffer Destination { vec4 dst[]; };
-
-layout(push_constant) uniform Parameters {
-    uint count;
-    float dt;
-    float softening2;
-    float gravity;
-} params;
-
+#include "nbody_state.glsl"
 #include "nbody_pull.glsl"
 
 shared vec4 tile[PREFETCH ? 2 * TILE : TILE];
@@ -132,11 +119,7 @@ void main() {
     for (uint b = 0; b < BODIES; ++b) {
         const uint i = first + b * width;
         if (i < params.count) {
-            const vec4 p = src[2 * i];
-            const vec4 v = src[2 * i + 1];
-            const vec3 velocity = v.xyz + acceleration[b] * (params.gravity * params.dt);
-            dst[2 * i] = vec4(p.xyz + velocity * params.dt, p.w);
-            dst[2 * i + 1] = vec4(velocity, v.w);
+            integrate(i, acceleration[b]);
         }
     }
 }

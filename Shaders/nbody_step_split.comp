@@ -12,16 +12,7 @@ layout(constant_id = 2) const uint WIDTH = 64;
 layout(constant_id = 3) const bool ZERO_SOFTENING = false;
 layout(constant_id = 4) const bool QUOTIENT_FORCE = false;
 
-layout(std430, set = 0, binding = 0) readonly buffer Source { vec4 src[]; };
-layout(std430, set = 0, binding = 1) writeonly buffer Destination { vec4 dst[]; };
-
-layout(push_constant) uniform Parameters {
-    uint count;
-    float dt;
-    float softening2;
-    float gravity;
-} params;
-
+#include "nbody_state.glsl"
 #include "nbody_pull.glsl"
 
 shared vec3 partial[WIDTH];
@@ -42,10 +33,6 @@ void main() {
     if (part == 0 && i < params.count) {
         vec3 total = vec3(0.0);
         for (uint k = 0; k < SPLIT; ++k) { total += partial[lane + k]; }
-        const vec4 p = src[2 * i];
-        const vec4 v = src[2 * i + 1];
-        const vec3 velocity = v.xyz + total * (params.gravity * params.dt);
-        dst[2 * i] = vec4(p.xyz + velocity * params.dt, p.w);
-        dst[2 * i + 1] = vec4(velocity, v.w);
+        integrate(i, total);
     }
 }

@@ -4,14 +4,14 @@ import FoundationEssentials
 /// read and written alternately, so each step reads one consistent state, with many steps
 /// per command buffer, a barrier between steps, and staging buffers for upload and readback.
 ///
-/// The common core of every workload; each supplies its pipeline, push constants and
-/// dispatch size.
+/// The common core of every workload; each supplies its pipelines (the passes of one step),
+/// push constants and dispatch sizes.
 final class PingPongState {
     let device: Device
-    private let pipeline: ComputePipeline
+    private let passes: [ComputePipeline]
     private let buffers: [Buffer]
-    /// `steps[k]` reads `buffers[k]` and writes `buffers[1 - k]`.
-    private let steps: [DescriptorSet]
+    /// `steps[k][p]`, for pass `p`, reads `buffers[k]` and writes `buffers[1 - k]`.
+    private let steps: [[DescriptorSet]]
     /// Which buffer holds the current state.
     private var current = 0
     private let commands: CommandBuffer
@@ -20,13 +20,24 @@ final class PingPongState {
     private let readback: Buffer
 
     /// - Parameter pipeline: takes the source buffer at binding 0 and the destination at 1.
-    init(device: Device, pipeline: ComputePipeline, bytes: Int) throws {
+    convenience init(device: Device, pipeline: ComputePipeline, bytes: Int) throws {
+        try self.init(device: device, passes: [pipeline], bytes: bytes)
+    }
+
+    /// - Parameters:
+    ///   - passes: the dispatches of one step, in order, each taking the source buffer at
+    ///     binding 0, the destination at 1 and `scratch` from binding 2 on.
+    ///   - scratch: buffers the passes of a step hand on to each other.
+    init(device: Device, passes: [ComputePipeline], scratch: [Buffer] = [], bytes: Int) throws {
+        precondition(!passes.isEmpty, "a step needs at least one pass")
         self.device = device
-        self.pipeline = pipeline
-        buffers = [try Buffer(device: device, size: bytes, usage: .deviceLocal),
-                   try Buffer(device: device, size: bytes, usage: .deviceLocal)]
-        steps = [try DescriptorSet(pipeline: pipeline, buffers: [buffers[0], buffers[1]]),
-                 try DescriptorSet(pipeline: pipeline, buffers: [buffers[1], buffers[0]])]
+        self.passes = passes
+        let buffers = [try Buffer(device: device, size: bytes, usage: .deviceLocal),
+                       try Buffer(device: device, size: bytes, usage: .deviceLocal)]
+        self.buffers = buffers
+        steps = try [[buffers[0], buffers[1]], [buffers[1], buffers[0]]].map { pair in
+            try passes.map { try DescriptorSet(pipeline: $0, buffers: pair + scratch) }
+        }
         commands = try CommandBuffer(device: device)
         timestamps = device.description.supportsComputeTimestamps ? try TimestampQueryPool(device: device, count: 2) : nil
         staging = try Buffer(device: device, size: bytes, usage: .upload)
@@ -53,11 +64,22 @@ final class PingPongState {
     /// Runs `count` steps in one submission and waits for them.
     /// - Returns: the GPU time they took, from timestamps, or nil where the device has none.
     func advance<Constants: BitwiseCopyable>(steps count: Int, constants: Constants, groups: (x: Int, y: Int)) throws -> Double? {
+        try advance(steps: count, constants: { _ in constants }, groups: [groups])
+    }
+
+    /// Runs `count` steps in one submission and waits for them; `groups[p]` is pass `p`'s
+    /// dispatch size.
+    func advance<Constants: BitwiseCopyable>(steps count: Int, constants: Constants, groups: [(x: Int, y: Int)]) throws -> Double? {
         try advance(steps: count, constants: { _ in constants }, groups: groups)
     }
 
     /// Runs `count` steps in one submission, step `k` with push constants `constants(k)`.
     func advance<Constants: BitwiseCopyable>(steps count: Int, constants: (Int) -> Constants, groups: (x: Int, y: Int)) throws -> Double? {
+        try advance(steps: count, constants: constants, groups: [groups])
+    }
+
+    private func advance<Constants: BitwiseCopyable>(steps count: Int, constants: (Int) -> Constants, groups: [(x: Int, y: Int)]) throws -> Double? {
+        precondition(groups.count == passes.count, "one dispatch size per pass")
         guard count > 0 else { return nil }
         var index = current
         try commands.record { encoder in
@@ -67,12 +89,15 @@ final class PingPongState {
             encoder.barrier(.computeToCompute)
             if device.queueSupportsGraphics { encoder.barrier(.vertexToCompute) }
             timestamps.map { encoder.writeTimestamp($0, index: 0) }
-            encoder.bind(pipeline)
+            if passes.count == 1 { encoder.bind(passes[0]) }
             for step in 0..<count {
-                if step > 0 { encoder.barrier(.computeToCompute) }
-                encoder.pushConstants(constants(step))
-                encoder.bind(steps[index])
-                encoder.dispatch(groups.x, groups.y)
+                for (pass, pipeline) in passes.enumerated() {
+                    if step > 0 || pass > 0 { encoder.barrier(.computeToCompute) }
+                    if passes.count > 1 { encoder.bind(pipeline) }
+                    encoder.pushConstants(constants(step))
+                    encoder.bind(steps[index][pass])
+                    encoder.dispatch(groups[pass].x, groups[pass].y)
+                }
                 index = 1 - index
             }
             timestamps.map { encoder.writeTimestamp($0, index: 1) }

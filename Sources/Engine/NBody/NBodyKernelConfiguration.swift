@@ -21,6 +21,12 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     public var prefetchesTiles: Bool
     /// How the pull m / r³ is spelled in the shader (`Shaders/nbody_pull.glsl`).
     public var force: ForceExpression
+    /// Whether each pair of bodies is evaluated once and its force applied to both
+    /// (`Shaders/nbody_pairs.comp`, then `nbody_pairs_sum.comp` adds the partial sums up). It
+    /// halves the square roots and divisions, which bound CPU drivers; it needs subgroup
+    /// shuffles, a workgroup of one subgroup, no shared tile, and memory for the partial sums
+    /// (`pairSumBytes(particleCount:)`).
+    public var eachPairOnce: Bool
 
     /// Two spellings of the same pull, m / (r² + eps²)^(3/2), that suit different hardware.
     public enum ForceExpression: String, Sendable, Codable, Hashable, CaseIterable {
@@ -32,16 +38,17 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     }
 
     public init(workgroupSize: Int, bodiesPerInvocation: Int, tileSize: Int, invocationsPerBody: Int = 1,
-                prefetchesTiles: Bool = false, force: ForceExpression = .reciprocalSquareRoot) {
+                prefetchesTiles: Bool = false, force: ForceExpression = .reciprocalSquareRoot, eachPairOnce: Bool = false) {
         self.workgroupSize = workgroupSize
         self.bodiesPerInvocation = bodiesPerInvocation
         self.tileSize = tileSize
         self.invocationsPerBody = invocationsPerBody
         self.prefetchesTiles = prefetchesTiles
         self.force = force
+        self.eachPairOnce = eachPairOnce
     }
 
-    enum CodingKeys: String, CodingKey { case workgroupSize, bodiesPerInvocation, tileSize, invocationsPerBody, prefetchesTiles, force }
+    enum CodingKeys: String, CodingKey { case workgroupSize, bodiesPerInvocation, tileSize, invocationsPerBody, prefetchesTiles, force, eachPairOnce }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -51,10 +58,11 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
         invocationsPerBody = try c.decodeIfPresent(Int.self, forKey: .invocationsPerBody) ?? 1
         prefetchesTiles = try c.decodeIfPresent(Bool.self, forKey: .prefetchesTiles) ?? false
         force = try c.decodeIfPresent(ForceExpression.self, forKey: .force) ?? .reciprocalSquareRoot
+        eachPairOnce = try c.decodeIfPresent(Bool.self, forKey: .eachPairOnce) ?? false
     }
 
     public var description: String {
-        let spelling = force == .quotient ? ", force as a quotient" : ""
+        let spelling = (force == .quotient ? ", force as a quotient" : "") + (eachPairOnce ? ", each pair once" : "")
         if invocationsPerBody > 1 { return "workgroup \(workgroupSize), \(invocationsPerBody) invocations/body\(spelling)" }
         return "workgroup \(workgroupSize), \(bodiesPerInvocation) bodies/invocation, "
             + (tileSize == 0 ? "no shared tile" : "tile \(tileSize)\(prefetchesTiles ? ", prefetched" : "")") + spelling
@@ -73,6 +81,21 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     public func workgroupCount(particleCount: Int) -> Int {
         (particleCount + bodiesPerWorkgroup - 1) / bodiesPerWorkgroup
     }
+
+    /// Bytes of partial sums the pair-once kernel hands from its first pass to the second:
+    /// for each body, its own sum and one from each of the blocks / 2 blocks before it, where a
+    /// block is one workgroup's bodies. Grows as N² / block size; 0 for the other kernels.
+    public func pairSumBytes(particleCount: Int) -> UInt64 {
+        guard eachPairOnce else { return 0 }
+        let blocks = UInt64(workgroupCount(particleCount: particleCount))
+        return (blocks / 2 + 1) * blocks * UInt64(bodiesPerWorkgroup) * 16
+    }
+
+    /// Most memory the pair-once kernel may ask for its partial sums.
+    public static let pairSumByteLimit: UInt64 = 1 << 30
+    /// Most the default shape asks for: beyond it, the ordinary kernel (N of about 90000 at
+    /// 8 × 32; a step of lavapipe takes over a second there, so the memory buys little).
+    static let recommendedPairSumBytes: UInt64 = 256 << 20
 
     /// A shape that suits the device class, within its limits, without tuning.
     ///
@@ -95,6 +118,12 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
         switch device.type {
         case .cpu:
             shape = .init(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 0, force: .quotient)
+            let pairs = NBodyKernelConfiguration(workgroupSize: Int(limits.subgroupSize), bodiesPerInvocation: 32, tileSize: 0,
+                                                 force: .quotient, eachPairOnce: true)
+            if pairs.problems(on: device, particleCount: particleCount).isEmpty
+                && pairs.pairSumBytes(particleCount: particleCount) <= recommendedPairSumBytes {
+                shape = pairs
+            }
             // lavapipe runs one workgroup per thread: give every core several.
             minimumWorkgroups = 2 * hostCores
         case .discrete:
@@ -137,6 +166,9 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     /// GPUs: 1, the plain loop order.
     static func jGroup(device: PhysicalDeviceDescription) -> Int { device.type == .cpu ? 4 : 1 }
 
+    /// j-bodies the pair-once kernel reads per iteration (`J_GROUP` in `nbody_pairs.comp`).
+    static let pairGroup = 4
+
     /// Whether the streaming kernel reads each group of j-bodies once per subgroup and passes
     /// them round by shuffles (`Shaders/nbody_step_shuffled.comp`) rather than in every
     /// invocation: lavapipe reads a storage buffer lane by lane even where all lanes read the
@@ -176,6 +208,19 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
         } else if let limit = device.shaderLoopIterationLimit, bodiesPerInvocation > Self.longestUnrolledLoop {
             problems.append("\(device.name) stops shader loops after \(limit) iterations and does not unroll a loop over more than \(Self.longestUnrolledLoop) bodies per invocation, so \(bodiesPerInvocation) would compute wrong results")
         }
+        if eachPairOnce {
+            let subgroup = Int(limits.subgroupSize)
+            if tileSize != 0 || invocationsPerBody != 1 || prefetchesTiles {
+                problems.append("evaluating each pair once needs a shape without a shared tile and with one invocation per body")
+            }
+            if !limits.subgroupShuffleInCompute || workgroupSize != subgroup || subgroup < Self.pairGroup {
+                problems.append("evaluating each pair once needs subgroup shuffles in compute shaders and a workgroup of one subgroup (\(subgroup) invocations on \(device.name)\(limits.subgroupShuffleInCompute ? "" : ", which has no such shuffles"))")
+            }
+            let bytes = pairSumBytes(particleCount: particleCount)
+            if bytes > min(Self.pairSumByteLimit, UInt64(limits.maxStorageBufferRange)) {
+                problems.append("evaluating each pair once, \(particleCount) particles need \(bytes >> 20) MiB of partial sums, more than the \(min(Self.pairSumByteLimit, UInt64(limits.maxStorageBufferRange)) >> 20) MiB allowed; use more bodies per invocation or the ordinary kernel")
+            }
+        }
         if invocationsPerBody > 1 {
             if bodiesPerInvocation != 1 || workgroupSize % invocationsPerBody != 0 {
                 problems.append("with \(invocationsPerBody) invocations per body, bodies per invocation must be 1 and the workgroup size a multiple of \(invocationsPerBody)")
@@ -189,7 +234,9 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
             // loads: ceil(tile / workgroup) of them, twice that when prefetching (store, load).
             let tiles = (particleCount + max(tileSize, 1) - 1) / max(tileSize, 1)
             let loadsPerTile = prefetchesTiles ? 2 * tileLoadsPerInvocation : tileLoadsPerInvocation
+            let blocks = workgroupCount(particleCount: particleCount)
             let iterations = invocationsPerBody > 1 ? particleCount / invocationsPerBody
+                : eachPairOnce ? (blocks / 2 + 1) * ((bodiesPerWorkgroup + Self.pairGroup - 1) / Self.pairGroup) + blocks / 2
                 : tileSize > 0 ? tiles * (tileSize + 1 + loadsPerTile)
                 : particleCount / Self.jUnroll(particleCount: particleCount, device: device) + Self.maximumJUnroll
             if iterations > limit - Self.loopIterationReserve {

@@ -10,6 +10,22 @@ public final class NBodyWorkload {
     public var parameters: NBodyParameters
 
     private let state: PingPongState
+    /// Workgroups of each pass of a step.
+    private let dispatches: [(x: Int, y: Int)]
+    /// The pair-once kernel's second pass: one body per invocation.
+    private static let pairSumWorkgroupSize = 64
+    /// Whether the pair-once kernel sums forces and divides by the mass at the end
+    /// (`FORCE_SUMS` in `nbody_pairs.comp`): 8 multiplies a pair instead of 12, +20% on lavapipe.
+    private let sumsForces: Bool
+    /// Masses between which products of two stay far inside float range.
+    static let forceSumMasses: ClosedRange<Float> = 1e-12...1e12
+
+    /// Why the pair-once kernel cannot sum forces for `state`: a mass of 0 (a tracer, whose
+    /// acceleration a force cannot give back) or outside `forceSumMasses`; nil where it can.
+    static func massesSuitForceSums(_ state: ParticleState) -> String? {
+        guard let i = (0..<state.count).first(where: { !forceSumMasses.contains(state.mass($0)) }) else { return nil }
+        return "particle \(i) has mass \(state.mass(i)), outside \(forceSumMasses.lowerBound)...\(forceSumMasses.upperBound)"
+    }
 
     /// Matches the shader's push-constant block.
     private struct PushConstants: BitwiseCopyable {
@@ -43,32 +59,58 @@ public final class NBodyWorkload {
         self.configuration = configuration
         self.parameters = parameters
 
-        let split = configuration.invocationsPerBody > 1
-        let canShuffle = configuration.shufflesJBodies(on: device.description, group: jGroup)
-        precondition(shuffledLoads != true || canShuffle, "shuffled j-body loads asked of a shape or device that cannot use them")
-        let shuffled = shuffledLoads ?? canShuffle
-        let shader = try ShaderModule(device: device, shader: split ? .nbodyStepSplit : shuffled ? .nbodyStepShuffled : .nbodyStep)
-        let specialization: [SpecializationConstant] = split
-            ? [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.invocationsPerBody)),
-               .uint(2, UInt32(configuration.workgroupSize)), .bool(3, parameters.softening == 0),
-               .bool(4, configuration.force == .quotient)]
-            : [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.bodiesPerInvocation)),
-               .uint(2, UInt32(max(configuration.tileSize, 1))), .bool(3, parameters.softening == 0),
-               .bool(4, configuration.tileSize == 0),
-               .uint(5, UInt32(NBodyKernelConfiguration.jUnroll(particleCount: state.count, device: device.description,
-                                                                 multipleOf: jGroup))),
-               .bool(6, configuration.prefetchesTiles), .uint(7, UInt32(configuration.tileLoadsPerInvocation)),
-               .bool(8, configuration.force == .quotient),
-               .uint(9, UInt32(jGroup))]
-        let pipeline = try ComputePipeline(device: device, shader: shader, storageBuffers: 2,
-                                           pushConstantSize: MemoryLayout<PushConstants>.size, specialization: specialization)
-        self.state = try PingPongState(device: device, pipeline: pipeline, bytes: state.count * ParticleState.bytesPerParticle)
+        let bytes = state.count * ParticleState.bytesPerParticle
+        sumsForces = configuration.eachPairOnce && Self.massesSuitForceSums(state) == nil
+        if configuration.eachPairOnce {
+            let pairs = try ComputePipeline(
+                device: device, shader: try ShaderModule(device: device, shader: .nbodyPairs), storageBuffers: 3,
+                pushConstantSize: MemoryLayout<PushConstants>.size,
+                specialization: [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.bodiesPerInvocation)),
+                                 .uint(2, UInt32(configuration.workgroupSize.trailingZeroBitCount)),
+                                 .bool(3, parameters.softening == 0), .bool(8, configuration.force == .quotient),
+                                 .uint(9, UInt32(NBodyKernelConfiguration.pairGroup)),
+                                 .bool(10, sumsForces)])
+            let sumWidth = min(Self.pairSumWorkgroupSize, Int(device.description.limits.maxComputeWorkGroupInvocations))
+            let sum = try ComputePipeline(
+                device: device, shader: try ShaderModule(device: device, shader: .nbodyPairsSum), storageBuffers: 3,
+                pushConstantSize: MemoryLayout<PushConstants>.size,
+                specialization: [.uint(0, UInt32(sumWidth)), .uint(1, UInt32(configuration.bodiesPerWorkgroup)),
+                                 .bool(2, sumsForces)])
+            let partialSums = try Buffer(device: device, size: Int(configuration.pairSumBytes(particleCount: state.count)), usage: .deviceLocal)
+            self.state = try PingPongState(device: device, passes: [pairs, sum], scratch: [partialSums], bytes: bytes)
+            dispatches = [(configuration.workgroupCount(particleCount: state.count), 1), ((state.count + sumWidth - 1) / sumWidth, 1)]
+        } else {
+            let split = configuration.invocationsPerBody > 1
+            let canShuffle = configuration.shufflesJBodies(on: device.description, group: jGroup)
+            precondition(shuffledLoads != true || canShuffle, "shuffled j-body loads asked of a shape or device that cannot use them")
+            let shuffled = shuffledLoads ?? canShuffle
+            let shader = try ShaderModule(device: device, shader: split ? .nbodyStepSplit : shuffled ? .nbodyStepShuffled : .nbodyStep)
+            let specialization: [SpecializationConstant] = split
+                ? [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.invocationsPerBody)),
+                   .uint(2, UInt32(configuration.workgroupSize)), .bool(3, parameters.softening == 0),
+                   .bool(4, configuration.force == .quotient)]
+                : [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.bodiesPerInvocation)),
+                   .uint(2, UInt32(max(configuration.tileSize, 1))), .bool(3, parameters.softening == 0),
+                   .bool(4, configuration.tileSize == 0),
+                   .uint(5, UInt32(NBodyKernelConfiguration.jUnroll(particleCount: state.count, device: device.description,
+                                                                     multipleOf: jGroup))),
+                   .bool(6, configuration.prefetchesTiles), .uint(7, UInt32(configuration.tileLoadsPerInvocation)),
+                   .bool(8, configuration.force == .quotient),
+                   .uint(9, UInt32(jGroup))]
+            let pipeline = try ComputePipeline(device: device, shader: shader, storageBuffers: 2,
+                                               pushConstantSize: MemoryLayout<PushConstants>.size, specialization: specialization)
+            self.state = try PingPongState(device: device, pipeline: pipeline, bytes: bytes)
+            dispatches = [(configuration.workgroupCount(particleCount: state.count), 1)]
+        }
         try upload(state)
     }
 
     /// Replaces the simulation state.
     public func upload(_ state: ParticleState) throws {
         precondition(state.count == particleCount, "state has \(state.count) particles, workload \(particleCount)")
+        if sumsForces, let reason = Self.massesSuitForceSums(state) {
+            throw EngineError.invalidInput("this workload's kernel was built for masses in \(Self.forceSumMasses.lowerBound)...\(Self.forceSumMasses.upperBound), summing forces; \(reason): make a new workload for this state")
+        }
         try state.values.withUnsafeBytes { try self.state.upload($0) }
     }
 
@@ -85,8 +127,7 @@ public final class NBodyWorkload {
         let constants = PushConstants(
             count: UInt32(particleCount), dt: parameters.dt,
             softening2: parameters.softening * parameters.softening, gravity: parameters.gravity)
-        return try state.advance(steps: count, constants: constants,
-                                 groups: (configuration.workgroupCount(particleCount: particleCount), 1))
+        return try state.advance(steps: count, constants: constants, groups: dispatches)
     }
 
     /// Copies the current state back to the host.
