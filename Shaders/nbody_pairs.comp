@@ -5,14 +5,14 @@
 // The first pass of the N-body step on CPU drivers: each unordered pair of bodies is
 // evaluated once and its force applied to both (Newton's third law), which halves the
 // square roots and divisions that bound lavapipe. nbody_pairs_sum.comp adds up the partial
-// accelerations this pass leaves in `partial` and integrates.
+// accelerations this pass leaves in `pairSums` (nbody_pair_sums.glsl) and integrates.
 //
 // Bodies fall into blocks of WIDTH * BODIES, one per workgroup, and a workgroup is one
 // subgroup. A workgroup takes every pair inside its block the ordinary way (i-side only), and
 // pairs its block with the next blocks / 2 blocks round the circle, so that every workgroup
 // does the same work; with an even number of blocks the block opposite is paired from the
 // lower half only. For a pair of blocks the i-side sums stay in registers; the j-side sums
-// are added across the subgroup by shuffles and stored to partial[offset][j], so that every
+// are added across the subgroup by shuffles and stored to slot `offset` of j, so that every
 // slot has exactly one writer and the sum pass needs no atomics.
 
 layout(local_size_x_id = 0) in;
@@ -33,9 +33,7 @@ layout(constant_id = 10) const bool FORCE_SUMS = false;
 #include "nbody_state.glsl"
 #include "nbody_pull.glsl"
 
-// Slot 0: each body's i-side sum; slot o (1 <= o <= blocks / 2): the j-side sum its block
-// received from the block o places before it.
-layout(std430, set = 0, binding = 2) writeonly buffer Partial { vec4 partial[]; };
+#include "nbody_pair_sums.glsl"
 
 // Reads a group of J_GROUP bodies from `first` on into `group`, one read per subgroup; past the
 // end, massless bodies. A macro, not a function: lavapipe copies arrays passed to functions.
@@ -98,7 +96,7 @@ void main() {
                 [[unroll]] for (uint level = 0; level < WIDTH_LOG2; ++level) { total += subgroupShuffleXor(total, 1u << level); }
                 if (lane == u) mine = total;
             }
-            if (lane < J_GROUP) partial[offset * padded + j + lane] = vec4(mine, 0.0);
+            if (lane < J_GROUP) storePairSum(offset * padded + j + lane, mine);
         }
     }
 
@@ -118,5 +116,5 @@ void main() {
         }
     }
 
-    for (uint b = 0; b < BODIES; ++b) { partial[first + b * width] = vec4(acceleration[b], 0.0); }
+    for (uint b = 0; b < BODIES; ++b) { storePairSum(first + b * width, acceleration[b]); }
 }

@@ -11,7 +11,7 @@ layout(constant_id = 2) const bool FORCE_SUMS = false;
 
 #include "nbody_state.glsl"
 
-layout(std430, set = 0, binding = 2) readonly buffer Partial { vec4 partial[]; };
+#include "nbody_pair_sums.glsl"
 
 void main() {
     const uint i = gl_GlobalInvocationID.x;
@@ -24,7 +24,7 @@ void main() {
     for (uint offset = 1; offset <= reach; ++offset) {
         // With an even number of blocks the opposite block's pairs came from the lower half only.
         if (2 * offset == blocks && block < reach) break;
-        received += partial[offset * padded + i].xyz;
+        received += loadPairSum(offset * padded + i);
     }
-    integrate(i, partial[i].xyz + (FORCE_SUMS ? received / src[2 * i].w : received));
+    integrate(i, loadPairSum(i) + (FORCE_SUMS ? received / src[2 * i].w : received));
 }

@@ -88,13 +88,13 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     public func pairSumBytes(particleCount: Int) -> UInt64 {
         guard eachPairOnce else { return 0 }
         let blocks = UInt64(workgroupCount(particleCount: particleCount))
-        return (blocks / 2 + 1) * blocks * UInt64(bodiesPerWorkgroup) * 16
+        return (blocks / 2 + 1) * blocks * UInt64(bodiesPerWorkgroup) * 12
     }
 
     /// Most memory the pair-once kernel may ask for its partial sums.
     public static let pairSumByteLimit: UInt64 = 1 << 30
-    /// Most the default shape asks for: beyond it, the ordinary kernel (N of about 90000 at
-    /// 8 × 32; a step of lavapipe takes over a second there, so the memory buys little).
+    /// Most the default shape asks for: beyond it, the ordinary kernel (N of about 100000 at
+    /// 8 × 32, where lavapipe's 128 MiB storage buffer range stops it at about 73000 anyway).
     static let recommendedPairSumBytes: UInt64 = 256 << 20
 
     /// A shape that suits the device class, within its limits, without tuning.

@@ -62,6 +62,15 @@ public struct KernelTuner {
             other.force = other.force == .quotient ? .reciprocalSquareRoot : .quotient
             shapes.append(other)
         }
+        // Each pair once (a workgroup of one subgroup): where the device can, first, since the
+        // halved square roots and divisions bound CPU drivers.
+        let subgroup = Int(description.limits.subgroupSize)
+        for bodies in blocking where subgroup > 0 {
+            for force in forces {
+                shapes.append(NBodyKernelConfiguration(workgroupSize: subgroup, bodiesPerInvocation: bodies, tileSize: 0,
+                                                       force: force, eachPairOnce: true))
+            }
+        }
         for bodies in blocking {
             for workgroup in workgroups {
                 let tiles = description.type == .cpu ? [0, workgroup] : [workgroup, 2 * workgroup, 0]
