@@ -271,9 +271,25 @@ struct CommandLineTests {
         let kernel = try #require(results.first?["kernel"] as? [String: Any])
         #expect(kernel["force"] as? String == "quotient")
         #expect(kernel["prefetchesTiles"] as? Bool == true)
-        for bad in ["32,2,48x", "32,2,48qq", "32,2,q48", "32,2,q"] {
+        for bad in ["32,2,48x", "32,2,48qq", "32,2,q48", "32,2,q", "8,4,0ss"] {
             let refused = try run(["bench", "--particles", "1000", "--kernel", bad])
             #expect(refused.status != 0 && refused.stderr.contains("is invalid for '--kernel"), "\(bad)")
         }
+    }
+
+    @Test func benchAndVerifyTakeThePairOnceKernel() throws {
+        let pairs = try run(["bench", "--particles", "1000", "--steps", "2", "--repeats", "1", "--kernel", "8,8,0qs", "--json"])
+        #expect(pairs.status == 0, "\(pairs.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(pairs.stdout.utf8)) as? [String: Any])
+        let kernel = try #require((object["results"] as? [[String: Any]])?.first?["kernel"] as? [String: Any])
+        #expect(kernel["eachPairOnce"] as? Bool == true)
+        let verified = try run(["verify", "--particles", "700", "--steps", "2", "--kernel", "8,4,0s"])
+        #expect(verified.status == 0, "\(verified.stderr)")
+        #expect(verified.stdout.contains("kernel: workgroup 8, 4 bodies/invocation, no shared tile, each pair once\n"))
+        #expect(verified.stdout.contains("PASS"))
+        // A workgroup wider than lavapipe's 8-wide subgroup cannot sum over one subgroup.
+        let wide = try run(["verify", "--particles", "700", "--kernel", "32,4,0s"])
+        #expect(wide.status == 1)
+        #expect(wide.stderr.contains("a workgroup of one subgroup"))
     }
 }

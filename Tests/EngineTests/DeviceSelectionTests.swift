@@ -118,17 +118,22 @@ struct DeviceSelectionTests {
         #expect(few == NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 1, tileSize: 32, prefetchesTiles: true))
         #expect(few.sharedMemoryBytes == 1024)
         #expect(few.description == "workgroup 32, 1 bodies/invocation, tile 32, prefetched")
+        // CPU drivers: each pair once where the device has shuffles (lavapipe); without them
+        // the streaming kernel, 32 bodies per invocation.
         let cpu = NBodyKernelConfiguration.recommended(for: FabricatedDevices.lavapipe(index: 0), particleCount: 16384, hostCores: 2)
-        #expect(cpu == NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 0, force: .quotient))
-        #expect(cpu.description == "workgroup 32, 32 bodies/invocation, no shared tile, force as a quotient")
+        #expect(cpu == NBodyKernelConfiguration(workgroupSize: 8, bodiesPerInvocation: 32, tileSize: 0, force: .quotient, eachPairOnce: true))
+        #expect(cpu.description == "workgroup 8, 32 bodies/invocation, no shared tile, force as a quotient, each pair once")
+        var plain = FabricatedDevices.lavapipe(index: 0)
+        plain.limits.subgroupShuffleInCompute = false
+        let streaming = NBodyKernelConfiguration.recommended(for: plain, particleCount: 16384, hostCores: 2)
+        #expect(streaming == NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 0, force: .quotient))
         #expect(gpu.force == .reciprocalSquareRoot && few.force == .reciprocalSquareRoot)
         // Shuffled j-body reads: streaming shapes on devices with shuffles and wide subgroups.
-        var shuffling = FabricatedDevices.lavapipe(index: 0)
-        shuffling.limits.subgroupShuffleInCompute = true
-        #expect(cpu.shufflesJBodies(on: shuffling, group: 4))
-        #expect(!cpu.shufflesJBodies(on: FabricatedDevices.lavapipe(index: 0), group: 4), "no shuffles")
-        #expect(!cpu.shufflesJBodies(on: shuffling, group: 1), "nothing to share")
-        #expect(!cpu.shufflesJBodies(on: shuffling, group: Int(shuffling.limits.subgroupSize) * 2), "group wider than a subgroup")
+        let shuffling = FabricatedDevices.lavapipe(index: 0)
+        #expect(streaming.shufflesJBodies(on: shuffling, group: 4))
+        #expect(!streaming.shufflesJBodies(on: plain, group: 4), "no shuffles")
+        #expect(!streaming.shufflesJBodies(on: shuffling, group: 1), "nothing to share")
+        #expect(!streaming.shufflesJBodies(on: shuffling, group: Int(shuffling.limits.subgroupSize) * 2), "group wider than a subgroup")
         #expect(!NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 32).shufflesJBodies(on: shuffling, group: 4))
         // Small systems give up register blocking so every core has work.
         let small = NBodyKernelConfiguration.recommended(for: FabricatedDevices.lavapipe(index: 0), particleCount: 1024, hostCores: 2)

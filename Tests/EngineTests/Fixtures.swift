@@ -3,10 +3,11 @@
 /// Devices this machine does not have, described as their drivers report them.
 enum FabricatedDevices {
     static func limits(invocations: UInt32 = 1024, shared: UInt32 = 49152, storageRange: UInt32 = .max,
-                       timestampPeriod: Float = 1, subgroup: UInt32 = 32) -> ComputeLimits {
+                       timestampPeriod: Float = 1, subgroup: UInt32 = 32, shuffles: Bool = false) -> ComputeLimits {
         ComputeLimits(maxComputeWorkGroupInvocations: invocations, maxComputeWorkGroupSize: [invocations, invocations, 64],
                       maxComputeWorkGroupCount: [2_147_483_647, 65535, 65535], maxComputeSharedMemorySize: shared,
-                      maxStorageBufferRange: storageRange, timestampPeriod: timestampPeriod, subgroupSize: subgroup)
+                      maxStorageBufferRange: storageRange, timestampPeriod: timestampPeriod, subgroupSize: subgroup,
+                      subgroupShuffleRelativeInCompute: shuffles, subgroupShuffleInCompute: shuffles)
     }
 
     static func computeQueue(graphics: Bool = true, timestampBits: UInt32 = 64) -> [QueueFamilyDescription] {
@@ -30,7 +31,7 @@ enum FabricatedDevices {
             driver: DriverDescription(id: 13, name: "llvmpipe", info: "Mesa 22.3.6 (LLVM 15.0.6)"),
             apiVersion: APIVersion(1, 3, 230), queueFamilies: computeQueue(),
             memoryHeaps: [MemoryHeapDescription(size: 2 << 30, deviceLocal: true)],
-            limits: limits(shared: 32768, storageRange: 1 << 27, subgroup: 8), supportsFloat64: true)
+            limits: limits(shared: 32768, storageRange: 1 << 27, subgroup: 8, shuffles: true), supportsFloat64: true)
     }
 
     /// Raspberry Pi 4/5 through Mesa's V3DV.

@@ -16,7 +16,7 @@ public final class NBodyWorkload {
     private static let pairSumWorkgroupSize = 64
     /// Whether the pair-once kernel sums forces and divides by the mass at the end
     /// (`FORCE_SUMS` in `nbody_pairs.comp`): 8 multiplies a pair instead of 12, +20% on lavapipe.
-    private let sumsForces: Bool
+    let sumsForces: Bool
     /// Masses between which products of two stay far inside float range.
     static let forceSumMasses: ClosedRange<Float> = 1e-12...1e12
 
