@@ -91,8 +91,9 @@ struct TuneCommand: ParsableCommand {
         commandName: "tune",
         abstract: "Find the fastest verified kernel (N-body shape or Life kernel) for this device and size, and remember it.",
         discussion: """
-            N-body: tries workgroup sizes, bodies per invocation, shared-memory tiles and the \
-            force's spelling (m·rsqrt(r²)³ or m/(r²·√r²)) within the device's limits, the \
+            N-body: tries workgroup sizes, bodies per invocation, shared-memory tiles, the \
+            force's spelling (m·rsqrt(r²)³ or m/(r²·√r²)) and, where the device has subgroup \
+            shuffles, evaluating each pair once for both bodies, within the device's limits, the \
             untuned default first, then re-times the fastest three and the default in \
             interleaved runs and keeps the best of those (short samples on a busy machine \
             mislead). Life (--workload life): tries the \
