@@ -198,10 +198,12 @@ struct NBodyGPUTests {
         let context = try ComputeContext()
         let state = InitialModel.plummer.generate(count: 2048, seed: 1)
         let workload = try NBodyWorkload(device: context.device, state: state, parameters: NBodyParameters())
+        // lavapipe compiles a shader on its first dispatch, inside the first timed interval.
+        try workload.advance(steps: 1)
         let one = try #require(try workload.advance(steps: 1))
-        let four = try #require(try workload.advance(steps: 4))
+        let eight = try #require(try workload.advance(steps: 8))
         #expect(one > 0)
-        #expect(four > one)
+        #expect(eight > one)
     }
 }
 
