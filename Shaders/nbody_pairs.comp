@@ -32,7 +32,6 @@ layout(constant_id = 10) const bool FORCE_SUMS = false;
 
 #include "nbody_state.glsl"
 #include "nbody_pull.glsl"
-
 #include "nbody_pair_sums.glsl"
 
 // Reads a group of J_GROUP bodies from `first` on into `group`, one read per subgroup; past the
@@ -100,6 +99,7 @@ void main() {
         }
     }
 
+    // The sums so far are forces: make them accelerations before the own block's pulls join.
     if (FORCE_SUMS) {
         for (uint b = 0; b < BODIES; ++b) { acceleration[b] /= body[b].w; }
     }
