@@ -221,7 +221,7 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
             }
             let bytes = pairSumBytes(particleCount: particleCount)
             if bytes > min(Self.pairSumByteLimit, UInt64(limits.maxStorageBufferRange)) {
-                problems.append("evaluating each pair once, \(particleCount) particles need \(bytes >> 20) MiB of partial sums, more than the \(min(Self.pairSumByteLimit, UInt64(limits.maxStorageBufferRange)) >> 20) MiB allowed; use more bodies per invocation or the ordinary kernel")
+                problems.append("evaluating each pair once, \(particleCount) particles need \(bytes >> 20) MiB of partial sums, more than the \(min(Self.pairSumByteLimit, UInt64(limits.maxStorageBufferRange)) >> 20) MiB allowed (the ordinary kernel needs none)")
             }
         }
         if invocationsPerBody > 1 {
