@@ -1,8 +1,9 @@
 import FoundationEssentials
 import Glibc
 
-/// The shape of the N-body kernel: what the specialization constants of
-/// `Shaders/nbody_step.glsl` (and so `nbody_step.comp` and `nbody_step_shuffled.comp`) are set to.
+/// The shape of the N-body kernel: which shader runs (`nbody_step.comp`,
+/// `nbody_step_shuffled.comp`, `nbody_step_split.comp` or the pair-once `nbody_pairs.comp`)
+/// and what its specialization constants are set to.
 public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, CustomStringConvertible {
     /// Invocations per workgroup (`local_size_x`).
     public var workgroupSize: Int
