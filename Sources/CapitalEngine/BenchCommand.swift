@@ -78,7 +78,7 @@ struct BenchCommand: ParsableCommand {
             return
         }
         try withEngine(deviceOptions) { log in
-            let context = try makeContext(deviceOptions, log: log)
+            let context = try makeContext(deviceOptions, log: log, for: .nbody)
             let device = context.device.description
             if !json {
                 print("device: [\(device.index)] \(device.name) (\(device.driverText))")
@@ -145,7 +145,7 @@ struct BenchCommand: ParsableCommand {
     /// Cell updates per second of each Life kernel for each grid size.
     private func benchLife(log: ValidationLog?) throws {
         let lifeRule = try LifeRule(parsing: rule)
-        let context = try makeContext(deviceOptions, log: log)
+        let context = try makeContext(deviceOptions, log: log, for: .life)
         let device = context.device.description
         let explicitKernels = lifeKernel.map(\.kernel)
         let sizes = grid.isEmpty

@@ -45,9 +45,17 @@ func withEngine(_ options: DeviceOptions, _ body: (ValidationLog?) throws -> Voi
     }
 }
 
-func makeContext(_ options: DeviceOptions, log: ValidationLog?, graphics: Bool = false) throws -> ComputeContext {
-    try ComputeContext(selector: options.selector, instanceOptions: InstanceOptions(validation: log != nil),
+/// The device the options choose, for `workload`: N-body asks lavapipe for its widest vectors
+/// first where they measured faster (`LavapipeVectorWidth`).
+func makeContext(_ options: DeviceOptions, log: ValidationLog?, graphics: Bool = false, for workload: WorkloadChoice) throws -> ComputeContext {
+    prepareDriver(for: workload)
+    return try ComputeContext(selector: options.selector, instanceOptions: InstanceOptions(validation: log != nil),
                        validationLog: log, graphics: graphics)
+}
+
+/// Sets what must be set before the process first loads a driver.
+func prepareDriver(for workload: WorkloadChoice) {
+    if workload == .nbody { LavapipeVectorWidth.preferWideVectorsForNBody() }
 }
 
 extension PhysicalDeviceDescription {

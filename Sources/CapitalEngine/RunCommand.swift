@@ -103,7 +103,7 @@ struct RunCommand: ParsableCommand {
             var windowSummary: String?
 
             if view.wantsWindow() {
-                let window = try WindowSession(view: view, deviceOptions: deviceOptions, log: log)
+                let window = try WindowSession(view: view, deviceOptions: deviceOptions, log: log, for: .nbody)
                 context = window.context
                 workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters,
                                              configuration: tuning.tunedConfiguration(for: context.device.description, particleCount: state.count))
@@ -115,7 +115,7 @@ struct RunCommand: ParsableCommand {
                 windowSummary = "window: \(outcome.framesPresented) frames presented, \(outcome.swapchainsCreated) swapchain(s)"
             } else {
                 let drawing = view.png != nil || view.frames != nil
-                context = try makeContext(deviceOptions, log: log, graphics: drawing)
+                context = try makeContext(deviceOptions, log: log, graphics: drawing, for: .nbody)
                 workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters,
                                              configuration: tuning.tunedConfiguration(for: context.device.description, particleCount: state.count))
                 announce(context, workload, state)

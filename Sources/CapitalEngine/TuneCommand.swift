@@ -22,9 +22,17 @@ struct TuneCacheOptions: ParsableArguments {
         return cache
     }
 
-    /// The tuned shape for this device and size, if any.
+    /// The tuned shape for this device and size, if any. One the device cannot run here (tuned
+    /// with another `LP_NATIVE_VECTOR_WIDTH`, so another subgroup size) is passed over with a
+    /// warning, for the untuned default.
     func tunedConfiguration(for device: PhysicalDeviceDescription, particleCount: Int) -> NBodyKernelConfiguration? {
-        lookupCache()?.lookup(TuningCache.Key(device: device, particleCount: particleCount))
+        guard let shape = lookupCache()?.lookup(TuningCache.Key(device: device, particleCount: particleCount)) else { return nil }
+        let problems = shape.problems(on: device, particleCount: particleCount)
+        guard problems.isEmpty else {
+            Console.note("warning: ignoring the tuned shape (\(shape)): " + problems.joined(separator: "; "))
+            return nil
+        }
+        return shape
     }
 
     /// The tuned Life kernel for this device, rule family and grid size, if any.
@@ -134,7 +142,7 @@ struct TuneCommand: ParsableCommand {
     func run() throws {
         if workload == .life { return try tuneLife() }
         try withEngine(deviceOptions) { log in
-            let context = try makeContext(deviceOptions, log: log)
+            let context = try makeContext(deviceOptions, log: log, for: .nbody)
             let device = context.device.description
             Console.note("tuning for [\(device.index)] \(device.name), N=\(particles), budget \(fixed(budget, 0)) s")
             let (best, trials) = try cache.tuneAndStore(on: context.device, particleCount: particles,
@@ -162,7 +170,7 @@ struct TuneCommand: ParsableCommand {
     private func tuneLife() throws {
         try withEngine(deviceOptions) { log in
             let lifeRule = try LifeRule(parsing: rule)
-            let context = try makeContext(deviceOptions, log: log)
+            let context = try makeContext(deviceOptions, log: log, for: .life)
             let device = context.device.description
             Console.note("tuning Life \(lifeRule) for [\(device.index)] \(device.name), \(size.width)x\(size.height), budget \(fixed(budget, 0)) s")
             let (winner, rate, trials) = try cache.tuneLifeAndStore(on: context.device, width: size.width, height: size.height,

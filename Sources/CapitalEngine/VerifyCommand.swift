@@ -49,7 +49,7 @@ struct VerifyCommand: ParsableCommand {
                 for i in grid.cells.indices where random.uniform() < density {
                     grid.cells[i] = UInt8(1 + Int(random.next() % UInt64(rule.states - 1)))
                 }
-                let context = try makeContext(deviceOptions, log: log)
+                let context = try makeContext(deviceOptions, log: log, for: .life)
                 let device = context.device.description
                 print("device: [\(device.index)] \(device.name) (\(device.driverText))")
                 let cpu = LifeReference.advance(grid, rule: rule, generations: steps, bounded: life.bounded)
@@ -70,7 +70,7 @@ struct VerifyCommand: ParsableCommand {
         }
         try withEngine(deviceOptions) { log in
             let state = try initial.makeState(gravity: physics.gravity)
-            let context = try makeContext(deviceOptions, log: log)
+            let context = try makeContext(deviceOptions, log: log, for: .nbody)
             let workload = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters,
                                              configuration: kernel?.configuration)
             let device = context.device.description

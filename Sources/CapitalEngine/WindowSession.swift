@@ -8,7 +8,8 @@ struct WindowSession {
     let context: ComputeContext
     let presentMode: PresentMode
 
-    init(view: ViewOptions, deviceOptions: DeviceOptions, log: ValidationLog?) throws {
+    init(view: ViewOptions, deviceOptions: DeviceOptions, log: ValidationLog?, for workload: WorkloadChoice) throws {
+        prepareDriver(for: workload)
         let size = view.imageSize
         let window = try X11Window(width: size.width, height: size.height, title: "CapitalEngine")
         var surface: WindowSurface?

@@ -278,18 +278,40 @@ struct CommandLineTests {
     }
 
     @Test func benchAndVerifyTakeThePairOnceKernel() throws {
-        let pairs = try run(["bench", "--particles", "1000", "--steps", "2", "--repeats", "1", "--kernel", "8,8,0qs", "--json"])
+        // lavapipe's default 256-bit vectors: subgroups of 8.
+        let narrow = [LavapipeVectorWidth.variable: "256"]
+        let pairs = try run(["bench", "--particles", "1000", "--steps", "2", "--repeats", "1", "--kernel", "8,8,0qs", "--json"],
+                            environment: narrow)
         #expect(pairs.status == 0, "\(pairs.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(pairs.stdout.utf8)) as? [String: Any])
         let kernel = try #require((object["results"] as? [[String: Any]])?.first?["kernel"] as? [String: Any])
         #expect(kernel["eachPairOnce"] as? Bool == true)
-        let verified = try run(["verify", "--particles", "700", "--steps", "2", "--kernel", "8,4,0s"])
+        let verified = try run(["verify", "--particles", "700", "--steps", "2", "--kernel", "8,4,0s"], environment: narrow)
         #expect(verified.status == 0, "\(verified.stderr)")
         #expect(verified.stdout.contains("kernel: workgroup 8, 4 bodies/invocation, no shared tile, each pair once\n"))
         #expect(verified.stdout.contains("PASS"))
         // A workgroup wider than lavapipe's 8-wide subgroup cannot sum over one subgroup.
-        let wide = try run(["verify", "--particles", "700", "--kernel", "32,4,0s"])
+        let wide = try run(["verify", "--particles", "700", "--kernel", "32,4,0s"], environment: narrow)
         #expect(wide.status == 1)
         #expect(wide.stderr.contains("a workgroup of one subgroup"))
+    }
+
+    /// N-body asks lavapipe for 512-bit vectors where the CPU is one they measured faster on
+    /// (AMD with AVX-512), Life never, and a width the user set stands.
+    @Test func nbodyAsksForWideVectorsWhereTheyPay() throws {
+        let cpuInfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        // Where whoever runs the tests set a width, it stands for every command.
+        let preset = ProcessInfo.processInfo.environment[LavapipeVectorWidth.variable]
+        let wide = LavapipeVectorWidth.prefersWideVectors(cpuInfo: cpuInfo)
+        let nbody = try run(["verify", "--particles", "300", "--steps", "1"])
+        #expect(nbody.status == 0, "\(nbody.stderr)")
+        #expect(nbody.stdout.contains("\(preset ?? (wide ? "512" : "256")) bits"), "\(nbody.stdout)")
+        let bench = try run(["bench", "--particles", "300", "--steps", "1", "--repeats", "1"])
+        #expect(bench.stdout.contains("\(preset ?? (wide ? "512" : "256")) bits"), "\(bench.stdout)")
+        let life = try run(["verify", "--workload", "life", "--size", "64x64", "--steps", "1"])
+        #expect(life.status == 0, "\(life.stderr)")
+        #expect(life.stdout.contains("\(preset ?? "256") bits"), "\(life.stdout)")
+        let chosen = try run(["verify", "--particles", "300", "--steps", "1"], environment: [LavapipeVectorWidth.variable: "256"])
+        #expect(chosen.stdout.contains("256 bits"), "\(chosen.stdout)")
     }
 }

@@ -5,15 +5,23 @@ import Testing
 /// to both bodies, partial sums added up by a second pass) on lavapipe, against the CPU reference.
 @Suite("Pair-once N-body kernel", .serialized)
 struct PairOnceKernelTests {
-    /// 8 invocations (lavapipe's subgroup) of 4 bodies: blocks of 32 bodies, so small systems
-    /// span many blocks.
-    static let shape = NBodyKernelConfiguration(workgroupSize: 8, bodiesPerInvocation: 4, tileSize: 0,
-                                                force: .quotient, eachPairOnce: true)
+    /// One subgroup of lavapipe (8 invocations, 16 with LP_NATIVE_VECTOR_WIDTH=512) with 4
+    /// bodies each: blocks of 32 or 64 bodies, so small systems span many blocks.
+    let shape: NBodyKernelConfiguration
+    /// Bodies per block.
+    let block: Int
 
-    func run(_ state: ParticleState, _ parameters: NBodyParameters, shape: NBodyKernelConfiguration = shape,
+    init() throws {
+        let subgroup = Int(try ComputeContext().device.description.limits.subgroupSize)
+        shape = NBodyKernelConfiguration(workgroupSize: subgroup, bodiesPerInvocation: 4, tileSize: 0,
+                                         force: .quotient, eachPairOnce: true)
+        block = shape.bodiesPerWorkgroup
+    }
+
+    func run(_ state: ParticleState, _ parameters: NBodyParameters, shape: NBodyKernelConfiguration? = nil,
              steps: Int = 2) throws -> (result: ParticleState, sumsForces: Bool) {
         let context = try ComputeContext()
-        let workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters, configuration: shape)
+        let workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters, configuration: shape ?? self.shape)
         try workload.advance(steps: steps)
         return (try workload.download(), workload.sumsForces)
     }
@@ -25,9 +33,9 @@ struct PairOnceKernelTests {
     @Test("every block count, odd and even, full and partial", arguments: 1...8)
     func blockCountsMatchReference(blocks: Int) throws {
         let parameters = NBodyParameters(dt: 0.002, softening: 0.02)
-        for particles in [32 * blocks, 32 * blocks - 19] {
+        for particles in [block * blocks, block * blocks - 19] {
             for force in NBodyKernelConfiguration.ForceExpression.allCases {
-                var shape = Self.shape
+                var shape = self.shape
                 shape.force = force
                 let state = InitialModel.galaxies.generate(count: particles, seed: UInt64(particles))
                 let (gpu, sumsForces) = try run(state, parameters, shape: shape)
@@ -59,7 +67,7 @@ struct PairOnceKernelTests {
         state.set(90, position: state.position(3), mass: 0.02, velocity: .zero)  // another block
         let parameters = NBodyParameters(dt: 0.001, softening: 0)
         for force in NBodyKernelConfiguration.ForceExpression.allCases {
-            var shape = Self.shape
+            var shape = self.shape
             shape.force = force
             let (gpu, _) = try run(state, parameters, shape: shape, steps: 1)
             #expect(gpu.firstNonFiniteValue == nil)
@@ -73,7 +81,7 @@ struct PairOnceKernelTests {
     @Test func uploadRefusesMassesTheKernelWasNotBuiltFor() throws {
         let context = try ComputeContext()
         let state = InitialModel.plummer.generate(count: 64, seed: 2)
-        let workload = try NBodyWorkload(device: context.device, state: state, parameters: NBodyParameters(), configuration: Self.shape)
+        let workload = try NBodyWorkload(device: context.device, state: state, parameters: NBodyParameters(), configuration: shape)
         #expect(workload.sumsForces)
         var tracer = state
         tracer.set(10, position: state.position(10), mass: 0, velocity: state.velocity(10))
@@ -87,7 +95,7 @@ struct PairOnceKernelTests {
         do {
             let context = try ComputeContext(instanceOptions: InstanceOptions(validation: true), validationLog: log)
             let state = InitialModel.plummer.generate(count: 200, seed: 1)
-            let workload = try NBodyWorkload(device: context.device, state: state, parameters: NBodyParameters(), configuration: Self.shape)
+            let workload = try NBodyWorkload(device: context.device, state: state, parameters: NBodyParameters(), configuration: shape)
             try workload.advance(steps: 3)
             _ = try workload.download()
         }
@@ -112,15 +120,36 @@ struct PairOnceKernelTests {
 
     @Test func shapesItCannotRunAreRefusedWithTheReason() {
         let lavapipe = FabricatedDevices.lavapipe(index: 0)
-        var tiled = Self.shape
+        let lavapipeShape = NBodyKernelConfiguration(workgroupSize: 8, bodiesPerInvocation: 4, tileSize: 0,
+                                                     force: .quotient, eachPairOnce: true)
+        var tiled = lavapipeShape
         tiled.tileSize = 32
         #expect(tiled.problems(on: lavapipe, particleCount: 1000).contains { $0.contains("without a shared tile") })
-        var wide = Self.shape
+        var wide = lavapipeShape
         wide.workgroupSize = 32
         #expect(wide.problems(on: lavapipe, particleCount: 1000).contains { $0.contains("a workgroup of one subgroup (8 invocations") })
         // A device without subgroup shuffles (as the fabricated H100 is described) cannot.
-        var gpu = Self.shape
+        var gpu = lavapipeShape
         gpu.workgroupSize = 32
         #expect(gpu.problems(on: FabricatedDevices.nvidiaH100(index: 0), particleCount: 4096).contains { $0.contains("which has no such shuffles") })
+    }
+}
+
+/// Which CPUs N-body asks lavapipe for 512-bit vectors on.
+@Suite("lavapipe's vector width")
+struct LavapipeVectorWidthTests {
+    static func cpuInfo(vendor: String, flags: String) -> String {
+        "processor\t: 0\nvendor_id\t: \(vendor)\ncpu family\t: 25\nflags\t\t: fpu sse sse2 avx avx2 fma \(flags)\n\n"
+    }
+
+    @Test func onlyAMDWithAVX512Asks() {
+        let avx512 = "avx512f avx512dq avx512bw avx512vl"
+        #expect(LavapipeVectorWidth.prefersWideVectors(cpuInfo: Self.cpuInfo(vendor: "AuthenticAMD", flags: avx512)))
+        // Zen 3: AVX2 only.
+        #expect(!LavapipeVectorWidth.prefersWideVectors(cpuInfo: Self.cpuInfo(vendor: "AuthenticAMD", flags: "")))
+        // Intel's AVX-512 may cost clock speed and was not measured.
+        #expect(!LavapipeVectorWidth.prefersWideVectors(cpuInfo: Self.cpuInfo(vendor: "GenuineIntel", flags: avx512)))
+        #expect(!LavapipeVectorWidth.prefersWideVectors(cpuInfo: Self.cpuInfo(vendor: "AuthenticAMD", flags: "avx512f")))
+        #expect(!LavapipeVectorWidth.prefersWideVectors(cpuInfo: ""))
     }
 }

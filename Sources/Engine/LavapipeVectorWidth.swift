@@ -1,0 +1,40 @@
+import FoundationEssentials
+import Glibc
+
+/// The vector width lavapipe compiles shaders for. A process fixes it when it first loads the
+/// driver, from Mesa's `LP_NATIVE_VECTOR_WIDTH`: 256 bits by default, even where the CPU has
+/// 512-bit registers.
+///
+/// Measured on an AMD EPYC VM (Zen 4, which runs 512-bit vectors at full clock;
+/// docs/benchmarks.md): 512 bits ran the pair-once N-body kernel 1.23x as fast at N = 16384
+/// and 1.55x at 100000, where the wider block also keeps its partial sums within lavapipe's
+/// 128 MiB buffers; but Life's bit kernels ran at 0.65x. So only the N-body workload asks, only
+/// on such CPUs, and never over the user's own setting.
+public enum LavapipeVectorWidth {
+    public static let variable = "LP_NATIVE_VECTOR_WIDTH"
+    static let wide = 512
+
+    /// Whether the CPU `/proc/cpuinfo` describes is one where 512 bits measured faster: AMD,
+    /// with the AVX-512 subsets LLVM uses for 512-bit vectors. Intel's AVX-512 CPUs may lower
+    /// their clock for it and were not measured.
+    public static func prefersWideVectors(cpuInfo: String) -> Bool {
+        let lines = cpuInfo.split(separator: "\n")
+        guard let vendor = lines.first(where: { $0.hasPrefix("vendor_id") }), vendor.hasSuffix("AuthenticAMD"),
+              let flagLine = lines.first(where: { $0.hasPrefix("flags") }) else { return false }
+        let flags = Set(flagLine.split(separator: " ").map(String.init))
+        return ["avx512f", "avx512vl", "avx512bw", "avx512dq"].allSatisfy(flags.contains)
+    }
+
+    /// Asks lavapipe for 512-bit vectors for the rest of this process where the CPU prefers
+    /// them and `LP_NATIVE_VECTOR_WIDTH` is not set. Call it before the process first makes a
+    /// Vulkan instance: later it changes nothing. Other drivers ignore the variable.
+    /// - Returns: the width asked for, or nil where it asked for none.
+    @discardableResult
+    public static func preferWideVectorsForNBody() -> Int? {
+        guard getenv(variable) == nil,
+              let data = FileManager.default.contents(atPath: "/proc/cpuinfo"),
+              prefersWideVectors(cpuInfo: String(decoding: data, as: UTF8.self)) else { return nil }
+        setenv(variable, String(wide), 0)
+        return wide
+    }
+}
