@@ -106,7 +106,8 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     /// inversesqrt is a square root and a division already. Where the device has subgroup
     /// shuffles and the partial sums fit, each pair once: the square roots and divisions bound
     /// a CPU, and this halves them (lavapipe, N = 16384, 25 runs alternating with the old
-    /// default: median 5.05e9 interactions/s on 2 cores against 4.11e9). GPUs want many threads and light
+    /// default: median 5.05e9 interactions/s on 2 cores against 4.11e9; 5.9e9 with 512-bit
+    /// vectors, `LavapipeVectorWidth`). GPUs want many threads and light
     /// blocking. Measured on an H100 (docs/benchmarks.md): one body per invocation and a tile
     /// as wide as the workgroup throughout; 128 invocations from N = 65536 up (2.02e12 interactions/s at
     /// N = 1048576), and below that 32 invocations with prefetched tiles, which keep more
