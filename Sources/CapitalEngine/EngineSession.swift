@@ -45,17 +45,14 @@ func withEngine(_ options: DeviceOptions, _ body: (ValidationLog?) throws -> Voi
     }
 }
 
-/// The device the options choose, for `workload`: N-body asks lavapipe for its widest vectors
-/// first where they measured faster (`LavapipeVectorWidth`).
+/// The device the options choose, for `workload`: N-body that draws nothing asks lavapipe for
+/// its widest vectors first where they measured faster (`LavapipeVectorWidth`). Drawing stays
+/// at Mesa's width: in the container image lavapipe hung drawing the first frame at 512 bits
+/// (natively it drew), and a drawn run is paced by its frames anyway.
 func makeContext(_ options: DeviceOptions, log: ValidationLog?, graphics: Bool = false, for workload: WorkloadChoice) throws -> ComputeContext {
-    prepareDriver(for: workload)
+    if workload == .nbody && !graphics { LavapipeVectorWidth.preferWideVectorsForNBody() }
     return try ComputeContext(selector: options.selector, instanceOptions: InstanceOptions(validation: log != nil),
                        validationLog: log, graphics: graphics)
-}
-
-/// Sets what must be set before the process first loads a driver.
-func prepareDriver(for workload: WorkloadChoice) {
-    if workload == .nbody { LavapipeVectorWidth.preferWideVectorsForNBody() }
 }
 
 extension PhysicalDeviceDescription {

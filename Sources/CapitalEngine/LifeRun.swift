@@ -75,7 +75,7 @@ extension RunCommand {
             throw EngineError.invalidInput("the pattern uses state \(highest), which \(chosenRule) does not have")
         }
         let drawing = view.png != nil || view.frames != nil
-        let window = view.wantsWindow() ? try WindowSession(view: view, deviceOptions: deviceOptions, log: log, for: .life) : nil
+        let window = view.wantsWindow() ? try WindowSession(view: view, deviceOptions: deviceOptions, log: log) : nil
         let context = try window?.context ?? makeContext(deviceOptions, log: log, graphics: drawing, for: .life)
         let workload = try LifeWorkload(device: context.device, grid: grid, rule: chosenRule, bounded: life.bounded,
                                         kernel: life.lifeKernel?.kernel

@@ -103,7 +103,7 @@ struct RunCommand: ParsableCommand {
             var windowSummary: String?
 
             if view.wantsWindow() {
-                let window = try WindowSession(view: view, deviceOptions: deviceOptions, log: log, for: .nbody)
+                let window = try WindowSession(view: view, deviceOptions: deviceOptions, log: log)
                 context = window.context
                 workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters,
                                              configuration: tuning.tunedConfiguration(for: context.device.description, particleCount: state.count))

@@ -8,8 +8,7 @@ struct WindowSession {
     let context: ComputeContext
     let presentMode: PresentMode
 
-    init(view: ViewOptions, deviceOptions: DeviceOptions, log: ValidationLog?, for workload: WorkloadChoice) throws {
-        prepareDriver(for: workload)
+    init(view: ViewOptions, deviceOptions: DeviceOptions, log: ValidationLog?) throws {
         let size = view.imageSize
         let window = try X11Window(width: size.width, height: size.height, title: "CapitalEngine")
         var surface: WindowSurface?

@@ -297,7 +297,7 @@ struct CommandLineTests {
     }
 
     /// N-body asks lavapipe for 512-bit vectors where the CPU is one they measured faster on
-    /// (AMD with AVX-512), Life never, and a width the user set stands.
+    /// (AMD with AVX-512) and nothing is drawn; Life never; a width the user set stands.
     @Test func nbodyAsksForWideVectorsWhereTheyPay() throws {
         let cpuInfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
         // Where whoever runs the tests set a width, it stands for every command.
@@ -308,6 +308,12 @@ struct CommandLineTests {
         #expect(nbody.stdout.contains("\(preset ?? (wide ? "512" : "256")) bits"), "\(nbody.stdout)")
         let bench = try run(["bench", "--particles", "300", "--steps", "1", "--repeats", "1"])
         #expect(bench.stdout.contains("\(preset ?? (wide ? "512" : "256")) bits"), "\(bench.stdout)")
+        // A run that draws keeps Mesa's width (lavapipe hung drawing at 512 bits in the container).
+        let png = FileManager.default.temporaryDirectory.appendingPathComponent("width-\(UUID().uuidString).png")
+        defer { try? FileManager.default.removeItem(at: png) }
+        let drawn = try run(["run", "--particles", "300", "--steps", "1", "--png", png.path])
+        #expect(drawn.status == 0, "\(drawn.stderr)")
+        #expect((drawn.stdout + drawn.stderr).contains("\(preset ?? "256") bits"), "\(drawn.stderr)")
         let life = try run(["verify", "--workload", "life", "--size", "64x64", "--steps", "1"])
         #expect(life.status == 0, "\(life.stderr)")
         #expect(life.stdout.contains("\(preset ?? "256") bits"), "\(life.stdout)")
