@@ -47,8 +47,8 @@ func withEngine(_ options: DeviceOptions, _ body: (ValidationLog?) throws -> Voi
 
 /// The device the options choose, for `workload`: N-body that draws nothing asks lavapipe for
 /// its widest vectors first where they measured faster (`LavapipeVectorWidth`). Drawing stays
-/// at Mesa's width: in the container image lavapipe hung drawing the first frame at 512 bits
-/// (natively it drew), and a drawn run is paced by its frames anyway.
+/// at Mesa's width: lavapipe crashed drawing at 512 bits with its shader cache disabled and
+/// hung in the container image, and a drawn run is paced by its frames anyway.
 func makeContext(_ options: DeviceOptions, log: ValidationLog?, graphics: Bool = false, for workload: WorkloadChoice) throws -> ComputeContext {
     if workload == .nbody && !graphics { LavapipeVectorWidth.preferWideVectorsForNBody() }
     return try ComputeContext(selector: options.selector, instanceOptions: InstanceOptions(validation: log != nil),

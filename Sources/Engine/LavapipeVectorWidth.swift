@@ -10,7 +10,8 @@ import Glibc
 /// and 1.55x at 100000, where the wider block also keeps its partial sums within lavapipe's
 /// 128 MiB buffers; but Life's bit kernels ran at 0.65x. So only the N-body workload asks, only
 /// on such CPUs, never over the user's own setting, and (the caller's part) only where nothing
-/// is drawn: in the container image lavapipe hung drawing the first frame at 512 bits.
+/// is drawn: lavapipe 22.3 crashed drawing at 512 bits with its shader cache disabled, and hung
+/// in the container image.
 public enum LavapipeVectorWidth {
     public static let variable = "LP_NATIVE_VECTOR_WIDTH"
     static let wide = 512
