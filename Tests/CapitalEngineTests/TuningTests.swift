@@ -4,6 +4,14 @@ import Testing
 
 @Suite("Kernel tuning and its cache", .serialized)
 struct TuningTests {
+    /// Runs the binary with lavapipe at this process's vector width, so that the cache entries
+    /// written here for the device match what it looks up (N-body asks for 512 bits on AMD CPUs
+    /// with AVX-512, and lavapipe's subgroup size, part of the key, follows the width).
+    func runEngine(_ arguments: [String], environment: [String: String] = [:]) throws -> CapitalEngineProcess.Result {
+        let width = ProcessInfo.processInfo.environment[LavapipeVectorWidth.variable] ?? "256"
+        return try CapitalEngineProcess.run(arguments, environment: [LavapipeVectorWidth.variable: width].merging(environment) { $1 })
+    }
+
     let directory: URL = {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("tuning-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -14,7 +22,7 @@ struct TuningTests {
     let unusual = NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 3, tileSize: 0)
 
     func benchKernel(_ extra: [String]) throws -> NBodyKernelConfiguration {
-        let result = try CapitalEngineProcess.run(["bench", "--particles", "1000", "--repeats", "1", "--steps", "1", "--json"] + extra)
+        let result = try runEngine(["bench", "--particles", "1000", "--repeats", "1", "--steps", "1", "--json"] + extra)
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let results = try #require(object["results"] as? [[String: Any]])
@@ -33,7 +41,7 @@ struct TuningTests {
 
     @Test func tuningPicksAVerifiedShapeAndRejectsAWrongOne() throws {
         let cache = directory.appendingPathComponent("tuned.json")
-        let result = try CapitalEngineProcess.run(["tune", "--particles", "1000", "--budget", "1", "--tune-cache", cache.path],
+        let result = try runEngine(["tune", "--particles", "1000", "--budget", "1", "--tune-cache", cache.path],
                                                   environment: ["CAPITALENGINE_TUNE_TEST_WRONG_CANDIDATE": "1"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("[1/"))
@@ -55,7 +63,7 @@ struct TuningTests {
     /// and the budget holds (12000 bodies take about 40 ms a step on lavapipe; a second is spent).
     @Test func aSlowFinalRoundIsSkippedRatherThanOverrunningTheBudget() throws {
         let cache = directory.appendingPathComponent("slow.json")
-        let result = try CapitalEngineProcess.run(["tune", "--particles", "12000", "--budget", "1", "--tune-cache", cache.path])
+        let result = try runEngine(["tune", "--particles", "12000", "--budget", "1", "--tune-cache", cache.path])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("no final round"))
         #expect(!result.stderr.contains("final round, "))
@@ -65,7 +73,7 @@ struct TuningTests {
 
     @Test func lifeTuningStoresAVerifiedKernelThatRunAndBenchThenUse() throws {
         let cache = directory.appendingPathComponent("life.json")
-        let result = try CapitalEngineProcess.run(["tune", "--workload", "life", "--size", "300x200", "--budget", "1",
+        let result = try runEngine(["tune", "--workload", "life", "--size", "300x200", "--budget", "1",
                                                    "--tune-cache", cache.path, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("[1/"))
@@ -81,18 +89,18 @@ struct TuningTests {
         var store = TuningCache(url: cache)
         try store.store(lifeKernel: .bitsTiled(generations: 5), rate: 1,
                         for: TuningCache.Key(device: device, lifeCells: 300 * 200, rule: .conway), device: device.name)
-        let run = try CapitalEngineProcess.run(["run", "--workload", "life", "--size", "300x200", "--steps", "7", "--tune-cache", cache.path])
+        let run = try runEngine(["run", "--workload", "life", "--size", "300x200", "--steps", "7", "--tune-cache", cache.path])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.contains("tiled:5 kernel"), "\(run.stderr)")
-        let untuned = try CapitalEngineProcess.run(["run", "--workload", "life", "--size", "300x200", "--steps", "7",
+        let untuned = try runEngine(["run", "--workload", "life", "--size", "300x200", "--steps", "7",
                                                     "--tune-cache", cache.path, "--no-tune-cache"])
         #expect(!untuned.stderr.contains("tiled:5 kernel"), "\(untuned.stderr)")
-        let bench = try CapitalEngineProcess.run(["bench", "--workload", "life", "--grid", "300x200", "--repeats", "1", "--steps", "5",
+        let bench = try runEngine(["bench", "--workload", "life", "--grid", "300x200", "--repeats", "1", "--steps", "5",
                                                   "--json", "--tune-cache", cache.path])
         #expect(bench.status == 0, "\(bench.stderr)")
         #expect(bench.stdout.contains("\"kernel\" : \"tiled:5\""), "\(bench.stdout)")
         // Generations rules tune apart: the two-state entry is not theirs.
-        let brain = try CapitalEngineProcess.run(["run", "--workload", "life", "--rule", "B2/S/C3", "--size", "300x200", "--steps", "3",
+        let brain = try runEngine(["run", "--workload", "life", "--rule", "B2/S/C3", "--size", "300x200", "--steps", "3",
                                                   "--tune-cache", cache.path])
         #expect(brain.status == 0, "\(brain.stderr)")
         #expect(brain.stderr.contains("bytes kernel"))
@@ -103,7 +111,7 @@ struct TuningTests {
         // A shape no default would pick, so its use is unmistakable.
         try writeCache(cache, shape: unusual)
         #expect(try benchKernel(["--tune-cache", cache.path]) == unusual)
-        let run = try CapitalEngineProcess.run(["run", "--particles", "1000", "--steps", "2"], environment: ["CAPITALENGINE_TUNE_CACHE": cache.path])
+        let run = try runEngine(["run", "--particles", "1000", "--steps", "2"], environment: ["CAPITALENGINE_TUNE_CACHE": cache.path])
         #expect(run.stderr.contains("kernel: workgroup 64, 3 bodies/invocation, no shared tile"))
         #expect(try benchKernel(["--tune-cache", cache.path, "--no-tune-cache"]) != unusual)
     }
@@ -117,11 +125,11 @@ struct TuningTests {
     @Test func aCorruptCacheIsIgnoredWithAWarning() throws {
         let cache = directory.appendingPathComponent("corrupt.json")
         try Data("{ not json".utf8).write(to: cache)
-        let result = try CapitalEngineProcess.run(["run", "--particles", "100", "--steps", "1", "--tune-cache", cache.path])
+        let result = try runEngine(["run", "--particles", "100", "--steps", "1", "--tune-cache", cache.path])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("is not a CapitalEngine tuning cache; ignoring it"))
         // tune replaces it with a valid file.
-        let tuned = try CapitalEngineProcess.run(["tune", "--particles", "100", "--budget", "0.5", "--tune-cache", cache.path])
+        let tuned = try runEngine(["tune", "--particles", "100", "--budget", "0.5", "--tune-cache", cache.path])
         #expect(tuned.status == 0, "\(tuned.stderr)")
         #expect(TuningCache(url: cache).warning == nil)
     }
@@ -129,7 +137,7 @@ struct TuningTests {
     @Test func theComparisonScriptFlagsARegression() throws {
         let fast = directory.appendingPathComponent("fast.json"), slow = directory.appendingPathComponent("slow.json")
         for (file, kernel) in [(fast, "32,16,0"), (slow, "32,1,0")] {
-            let result = try CapitalEngineProcess.run(["bench", "--particles", "1024", "--repeats", "3", "--json", "--kernel", kernel])
+            let result = try runEngine(["bench", "--particles", "1024", "--repeats", "3", "--json", "--kernel", kernel])
             #expect(result.status == 0)
             try Data(result.stdout.utf8).write(to: file)
         }

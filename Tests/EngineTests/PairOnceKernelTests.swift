@@ -152,4 +152,13 @@ struct LavapipeVectorWidthTests {
         #expect(!LavapipeVectorWidth.prefersWideVectors(cpuInfo: Self.cpuInfo(vendor: "AuthenticAMD", flags: "avx512f")))
         #expect(!LavapipeVectorWidth.prefersWideVectors(cpuInfo: ""))
     }
+
+    /// Shapes tuned at one width cannot run at the other (the subgroup follows the width), so the
+    /// tuning cache keeps them apart.
+    @Test func tunedShapesAreKeptPerWidth() {
+        let narrow = FabricatedDevices.lavapipe(index: 0)
+        var wide = narrow
+        wide.limits.subgroupSize = 16
+        #expect(TuningCache.Key(device: narrow, particleCount: 16384) != TuningCache.Key(device: wide, particleCount: 16384))
+    }
 }

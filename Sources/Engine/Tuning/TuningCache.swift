@@ -11,12 +11,16 @@ public struct TuningCache {
         public var driverVersion: String
         public var shaderBuild: String
         public var sizeClass: String
+        /// lavapipe's subgroup follows the vector width a process chose (`LavapipeVectorWidth`),
+        /// and shapes tuned for one width cannot run at the other; nil in older files.
+        public var subgroupSize: UInt32?
 
         public init(device: PhysicalDeviceDescription, particleCount: Int) {
             deviceUUID = device.uuid
             driverVersion = device.driverVersionText + (device.driver.map { " \($0.info)" } ?? "")
             shaderBuild = EmbeddedShader.buildID
             sizeClass = TuningCache.sizeClass(particleCount)
+            subgroupSize = device.limits.subgroupSize
         }
 
         /// Life kernels: per rule family (two-state or Generations) and grid size within a
