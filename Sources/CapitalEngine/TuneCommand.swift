@@ -108,8 +108,9 @@ struct TuneCommand: ParsableCommand {
             bit-packed kernel and the tiled ones at every blocking factor that fits. Every \
             candidate is checked against the CPU reference before it is timed; wrong ones are \
             reported and discarded. The winner is stored per device UUID, driver version, \
-            shader build and size class (within a factor of four) in the tuning cache, which \
-            run and bench then use automatically.
+            shader build, subgroup size (lavapipe's follows its vector width) and size class \
+            (within a factor of four) in the tuning cache, which run and bench then use \
+            automatically.
             """)
 
     @Option(help: "Particle count to tune for.")
