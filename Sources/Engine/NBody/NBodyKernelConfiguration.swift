@@ -222,8 +222,9 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
                 problems.append("evaluating each pair once needs subgroup shuffles in compute shaders and a workgroup of one subgroup (\(subgroup) invocations on \(device.name)\(limits.subgroupShuffleInCompute ? "" : ", which has no such shuffles"))")
             }
             let bytes = pairSumBytes(particleCount: particleCount)
-            if bytes > min(Self.pairSumByteLimit, UInt64(limits.maxStorageBufferRange)) {
-                problems.append("evaluating each pair once, \(particleCount) particles need \(bytes >> 20) MiB of partial sums, more than the \(min(Self.pairSumByteLimit, UInt64(limits.maxStorageBufferRange)) >> 20) MiB allowed (the ordinary kernel needs none)")
+            let allowed = min(Self.pairSumByteLimit, UInt64(limits.maxStorageBufferRange))
+            if bytes > allowed {
+                problems.append("evaluating each pair once, \(particleCount) particles need \(bytes >> 20) MiB of partial sums, more than the \(allowed >> 20) MiB allowed (the ordinary kernel needs none)")
             }
         }
         if invocationsPerBody > 1 {
