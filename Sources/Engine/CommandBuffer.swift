@@ -165,6 +165,12 @@ public struct CommandEncoder {
         retained.append(destination)
     }
 
+    /// Sets every byte of `buffer` to zero.
+    public mutating func zero(_ buffer: Buffer) {
+        vkCmdFillBuffer(handle, buffer.handle, 0, VkDeviceSize(VK_WHOLE_SIZE), 0)
+        retained.append(buffer)
+    }
+
     public mutating func resetQueries(_ pool: TimestampQueryPool) {
         vkCmdResetQueryPool(handle, pool.handle, 0, UInt32(pool.count))
         retained.append(pool)

@@ -17,7 +17,8 @@ public final class Device {
 
     /// Creates the device with one queue.
     ///
-    /// Compute-only runs pass no extensions and no graphics, so they touch no window system.
+    /// Compute-only runs pass no extensions and no graphics, so they touch no window system;
+    /// float atomics (`VK_EXT_shader_atomic_float`) are enabled wherever the device offers them.
     /// - Parameters:
     ///   - graphics: take the queue from a family that runs graphics as well as compute.
     ///   - extensions: device extensions, e.g. `VK_KHR_swapchain` for a window.
@@ -28,6 +29,13 @@ public final class Device {
         }
         self.physicalDevice = physicalDevice
         queueFamilyIndex = family.index
+
+        // Float atomics cost nothing unused, and the GPU pair-once N-body kernel needs them.
+        let floatAtomics = description.supportsBufferFloatAtomicAdd
+        let extensions = floatAtomics && !extensions.contains(floatAtomicsExtension) ? extensions + [floatAtomicsExtension] : extensions
+        var atomicFeatures = VkPhysicalDeviceShaderAtomicFloatFeaturesEXT()
+        atomicFeatures.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT
+        atomicFeatures.shaderBufferFloat32AtomicAdd = VkBool32(VK_TRUE)
 
         var priority: Float = 1
         var created: VkDevice?
@@ -42,14 +50,17 @@ public final class Device {
             return withUnsafePointer(to: &queueInfo) { queuePointer in
                 withUnsafePointer(to: &features) { featuresPointer in
                     withCStrings(extensions) { extensionNames in
+                      withUnsafePointer(to: &atomicFeatures) { atomicPointer in
                         var info = VkDeviceCreateInfo()
                         info.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
+                        info.pNext = floatAtomics ? UnsafeRawPointer(atomicPointer) : nil
                         info.queueCreateInfoCount = 1
                         info.pQueueCreateInfos = queuePointer
                         info.pEnabledFeatures = featuresPointer
                         info.enabledExtensionCount = UInt32(extensions.count)
                         info.ppEnabledExtensionNames = extensionNames
                         return vkCreateDevice(physicalDevice.handle, &info, nil, &created)
+                      }
                     }
                 }
             }

@@ -118,6 +118,18 @@ public final class PhysicalDevice {
 
         var features = VkPhysicalDeviceFeatures()
         vkGetPhysicalDeviceFeatures(handle, &features)
+        var floatAtomicAdd = false
+        if apiVersion.withoutPatch >= .v1_1 && extensions.contains(floatAtomicsExtension) {
+            var atomics = VkPhysicalDeviceShaderAtomicFloatFeaturesEXT()
+            atomics.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT
+            withUnsafeMutablePointer(to: &atomics) { atomicsPointer in
+                var all = VkPhysicalDeviceFeatures2()
+                all.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2
+                all.pNext = UnsafeMutableRawPointer(atomicsPointer)
+                vkGetPhysicalDeviceFeatures2(handle, &all)
+            }
+            floatAtomicAdd = atomics.shaderBufferFloat32AtomicAdd != 0
+        }
 
         let l = basic.limits
         let limits = ComputeLimits(
@@ -145,9 +157,12 @@ public final class PhysicalDevice {
             driverVersion: basic.driverVersion, apiVersion: apiVersion, uuid: formatUUID(uuid),
             queueFamilies: queueFamilies, memoryHeaps: heaps, limits: limits,
             supportsFloat64: features.shaderFloat64 != 0, supportsInt64: features.shaderInt64 != 0,
-            supportsLargePoints: features.largePoints != 0, drm: drm)
+            supportsLargePoints: features.largePoints != 0, supportsBufferFloatAtomicAdd: floatAtomicAdd, drm: drm)
     }
 }
+
+/// The device extension that offers float atomics in shaders.
+let floatAtomicsExtension = "VK_EXT_shader_atomic_float"
 
 /// 16 bytes as `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
 func formatUUID(_ bytes: [UInt8]) -> String {

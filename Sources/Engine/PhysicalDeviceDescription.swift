@@ -25,6 +25,10 @@ public struct PhysicalDeviceDescription: Sendable, Codable, Equatable {
     public var supportsInt64: Bool
     /// Points larger than one pixel (`largePoints`), for particle sprites.
     public var supportsLargePoints: Bool
+    /// Compute shaders may add floats atomically to storage buffers
+    /// (`VK_EXT_shader_atomic_float`'s `shaderBufferFloat32AtomicAdd`), which the GPU
+    /// pair-once N-body kernel needs; the device enables it where offered.
+    public var supportsBufferFloatAtomicAdd: Bool
     /// The DRM node numbers from `VK_EXT_physical_device_drm`; nil where the driver does
     /// not offer it.
     public var drm: DRMNodeNumbers?
@@ -38,7 +42,7 @@ public struct PhysicalDeviceDescription: Sendable, Codable, Equatable {
         uuid: String = "00000000-0000-0000-0000-000000000000",
         queueFamilies: [QueueFamilyDescription], memoryHeaps: [MemoryHeapDescription],
         limits: ComputeLimits, supportsFloat64: Bool = false, supportsInt64: Bool = false,
-        supportsLargePoints: Bool = true, drm: DRMNodeNumbers? = nil
+        supportsLargePoints: Bool = true, supportsBufferFloatAtomicAdd: Bool = false, drm: DRMNodeNumbers? = nil
     ) {
         self.index = index
         self.name = name
@@ -55,6 +59,7 @@ public struct PhysicalDeviceDescription: Sendable, Codable, Equatable {
         self.supportsFloat64 = supportsFloat64
         self.supportsInt64 = supportsInt64
         self.supportsLargePoints = supportsLargePoints
+        self.supportsBufferFloatAtomicAdd = supportsBufferFloatAtomicAdd
         self.drm = drm
     }
 

@@ -27,7 +27,7 @@ final class PingPongState {
     /// - Parameters:
     ///   - passes: the dispatches of one step, in order, each taking the source buffer at
     ///     binding 0, the destination at 1 and `scratch` from binding 2 on.
-    ///   - scratch: buffers the passes of a step hand on to each other.
+    ///   - scratch: buffers the passes of a step hand on to each other; they start zeroed.
     init(device: Device, passes: [ComputePipeline], scratch: [Buffer] = [], bytes: Int) throws {
         precondition(!passes.isEmpty, "a step needs at least one pass")
         self.device = device
@@ -42,6 +42,13 @@ final class PingPongState {
         timestamps = device.description.supportsComputeTimestamps ? try TimestampQueryPool(device: device, count: 2) : nil
         staging = try Buffer(device: device, size: bytes, usage: .upload)
         readback = try Buffer(device: device, size: bytes, usage: .readback)
+        if !scratch.isEmpty {
+            try commands.record { encoder in
+                for buffer in scratch { encoder.zero(buffer) }
+                encoder.barrier(.transferToCompute)
+            }
+            try device.submitAndWait(commands)
+        }
     }
 
     /// The buffer holding the current state, for drawing it where it lies.

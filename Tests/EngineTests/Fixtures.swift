@@ -22,7 +22,7 @@ enum FabricatedDevices {
             apiVersion: APIVersion(1, 4, 312), queueFamilies: computeQueue(),
             memoryHeaps: [MemoryHeapDescription(size: 80 << 30, deviceLocal: true),
                           MemoryHeapDescription(size: 64 << 30, deviceLocal: false)],
-            limits: limits(), supportsFloat64: true, supportsInt64: true)
+            limits: limits(shuffles: true), supportsFloat64: true, supportsInt64: true, supportsBufferFloatAtomicAdd: true)
     }
 
     static func lavapipe(index: Int) -> PhysicalDeviceDescription {
@@ -31,7 +31,8 @@ enum FabricatedDevices {
             driver: DriverDescription(id: 13, name: "llvmpipe", info: "Mesa 22.3.6 (LLVM 15.0.6)"),
             apiVersion: APIVersion(1, 3, 230), queueFamilies: computeQueue(),
             memoryHeaps: [MemoryHeapDescription(size: 2 << 30, deviceLocal: true)],
-            limits: limits(shared: 32768, storageRange: 1 << 27, subgroup: 8, shuffles: true), supportsFloat64: true)
+            limits: limits(shared: 32768, storageRange: 1 << 27, subgroup: 8, shuffles: true), supportsFloat64: true,
+            supportsBufferFloatAtomicAdd: true)
     }
 
     /// Raspberry Pi 4/5 through Mesa's V3DV.

@@ -2,8 +2,8 @@ import FoundationEssentials
 import Glibc
 
 /// The shape of the N-body kernel: which shader runs (`nbody_step.comp`,
-/// `nbody_step_shuffled.comp`, `nbody_step_split.comp` or the pair-once `nbody_pairs.comp`)
-/// and what its specialization constants are set to.
+/// `nbody_step_shuffled.comp`, `nbody_step_split.comp` or the pair-once `nbody_pairs.comp` and
+/// `nbody_pairs_atomic.comp`) and what its specialization constants are set to.
 public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, CustomStringConvertible {
     /// Invocations per workgroup (`local_size_x`).
     public var workgroupSize: Int
@@ -28,6 +28,12 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     /// shuffles, a workgroup of one subgroup, no shared tile, and memory for the partial sums
     /// (`pairSumBytes(particleCount:)`).
     public var eachPairOnce: Bool
+    /// With `eachPairOnce`, the GPU form (`Shaders/nbody_pairs_atomic.comp`): the other block's
+    /// bodies travel round the subgroup by shuffles, seven per round for `bodiesPerInvocation`
+    /// pairs, instead of a butterfly per j-body, and every share is added atomically into one
+    /// sum per body, so memory stays at 12 bytes a body at any N. Needs float atomic adds on
+    /// storage buffers (`VK_EXT_shader_atomic_float`).
+    public var addsSharesAtomically: Bool
 
     /// Two spellings of the same pull, m / (r² + eps²)^(3/2), that suit different hardware.
     public enum ForceExpression: String, Sendable, Codable, Hashable, CaseIterable {
@@ -39,7 +45,8 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     }
 
     public init(workgroupSize: Int, bodiesPerInvocation: Int, tileSize: Int, invocationsPerBody: Int = 1,
-                prefetchesTiles: Bool = false, force: ForceExpression = .reciprocalSquareRoot, eachPairOnce: Bool = false) {
+                prefetchesTiles: Bool = false, force: ForceExpression = .reciprocalSquareRoot, eachPairOnce: Bool = false,
+                addsSharesAtomically: Bool = false) {
         self.workgroupSize = workgroupSize
         self.bodiesPerInvocation = bodiesPerInvocation
         self.tileSize = tileSize
@@ -47,9 +54,10 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
         self.prefetchesTiles = prefetchesTiles
         self.force = force
         self.eachPairOnce = eachPairOnce
+        self.addsSharesAtomically = addsSharesAtomically
     }
 
-    enum CodingKeys: String, CodingKey { case workgroupSize, bodiesPerInvocation, tileSize, invocationsPerBody, prefetchesTiles, force, eachPairOnce }
+    enum CodingKeys: String, CodingKey { case workgroupSize, bodiesPerInvocation, tileSize, invocationsPerBody, prefetchesTiles, force, eachPairOnce, addsSharesAtomically }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -60,10 +68,12 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
         prefetchesTiles = try c.decodeIfPresent(Bool.self, forKey: .prefetchesTiles) ?? false
         force = try c.decodeIfPresent(ForceExpression.self, forKey: .force) ?? .reciprocalSquareRoot
         eachPairOnce = try c.decodeIfPresent(Bool.self, forKey: .eachPairOnce) ?? false
+        addsSharesAtomically = try c.decodeIfPresent(Bool.self, forKey: .addsSharesAtomically) ?? false
     }
 
     public var description: String {
         let spelling = (force == .quotient ? ", force as a quotient" : "") + (eachPairOnce ? ", each pair once" : "")
+            + (addsSharesAtomically ? ", shares added atomically" : "")
         if invocationsPerBody > 1 { return "workgroup \(workgroupSize), \(invocationsPerBody) invocations/body\(spelling)" }
         return "workgroup \(workgroupSize), \(bodiesPerInvocation) bodies/invocation, "
             + (tileSize == 0 ? "no shared tile" : "tile \(tileSize)\(prefetchesTiles ? ", prefetched" : "")") + spelling
@@ -86,10 +96,38 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     /// Bytes of partial sums the pair-once kernel hands from its first pass to the second:
     /// for each body, its own sum and one from each of the blocks / 2 blocks before it, where a
     /// block is one workgroup's bodies. Grows as N² / block size; 0 for the other kernels.
+    /// With atomic shares, one sum per body: 12 bytes a body.
     public func pairSumBytes(particleCount: Int) -> UInt64 {
         guard eachPairOnce else { return 0 }
+        if addsSharesAtomically { return UInt64(particleCount) * 12 }
         let blocks = UInt64(workgroupCount(particleCount: particleCount))
         return (blocks / 2 + 1) * blocks * UInt64(bodiesPerWorkgroup) * 12
+    }
+
+    /// Workgroups the atomic pair-once kernel aims at (`atomicPairSpan`): on GPUs enough to
+    /// fill the largest many times over, so that the last wave's idle share stays small; on CPU
+    /// drivers a few per core, as each runs one workgroup per thread.
+    static func atomicPairWorkgroupTarget(device: PhysicalDeviceDescription,
+                                          hostCores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Int {
+        device.type == .cpu ? 4 * hostCores : 32768
+    }
+
+    /// Pairings of blocks each workgroup of the atomic pair-once kernel takes (`SPAN`): as many
+    /// as leave `target` workgroups in all, and at least one. Fewer per workgroup mean more
+    /// atomic adds for the workgroup's own bodies (3 per body per workgroup).
+    func atomicPairSpan(particleCount: Int, target: Int) -> Int {
+        let blocks = workgroupCount(particleCount: particleCount)
+        let reach = max(1, blocks / 2)
+        let runs = min(reach, max(1, (target + blocks - 1) / blocks))
+        return (reach + runs - 1) / runs
+    }
+
+    /// Workgroups one dispatch of the first pass takes: a block each, or, with atomic shares,
+    /// one per run of `span` pairings of each block.
+    func dispatchedWorkgroups(particleCount: Int, span: Int) -> Int {
+        let blocks = workgroupCount(particleCount: particleCount)
+        guard eachPairOnce && addsSharesAtomically else { return blocks }
+        return blocks * max(1, (blocks / 2 + span - 1) / span)
     }
 
     /// Most memory the pair-once kernel may ask for its partial sums.
@@ -213,8 +251,14 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
         } else if let limit = device.shaderLoopIterationLimit, bodiesPerInvocation > Self.longestUnrolledLoop {
             problems.append("\(device.name) stops shader loops after \(limit) iterations and does not unroll a loop over more than \(Self.longestUnrolledLoop) bodies per invocation, so \(bodiesPerInvocation) would compute wrong results")
         }
+        if addsSharesAtomically && !eachPairOnce {
+            problems.append("adding shares atomically is a form of evaluating each pair once, which this shape does not")
+        }
         if eachPairOnce {
             let subgroup = Int(limits.subgroupSize)
+            if addsSharesAtomically && !device.supportsBufferFloatAtomicAdd {
+                problems.append("adding shares atomically needs float atomic adds on storage buffers (VK_EXT_shader_atomic_float), which \(device.name) does not offer")
+            }
             if tileSize != 0 || invocationsPerBody != 1 || prefetchesTiles {
                 problems.append("evaluating each pair once needs a shape without a shared tile and with one invocation per body")
             }
@@ -241,7 +285,9 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
             let tiles = (particleCount + max(tileSize, 1) - 1) / max(tileSize, 1)
             let loadsPerTile = prefetchesTiles ? 2 * tileLoadsPerInvocation : tileLoadsPerInvocation
             let blocks = workgroupCount(particleCount: particleCount)
+            let span = atomicPairSpan(particleCount: particleCount, target: Self.atomicPairWorkgroupTarget(device: device))
             let iterations = invocationsPerBody > 1 ? particleCount / invocationsPerBody
+                : eachPairOnce && addsSharesAtomically ? span * bodiesPerInvocation * (workgroupSize + 1) + bodiesPerWorkgroup
                 : eachPairOnce ? (blocks / 2 + 1) * ((bodiesPerWorkgroup + Self.pairGroup - 1) / Self.pairGroup) + blocks / 2
                 : tileSize > 0 ? tiles * (tileSize + 1 + loadsPerTile)
                 : particleCount / Self.jUnroll(particleCount: particleCount, device: device) + Self.maximumJUnroll
@@ -250,7 +296,9 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
                     + (tileSize > 0 || invocationsPerBody > 1 ? " (shapes without a shared tile unroll the loop and go further)" : ""))
             }
         }
-        let groups = workgroupCount(particleCount: particleCount)
+        let groups = dispatchedWorkgroups(
+            particleCount: particleCount,
+            span: atomicPairSpan(particleCount: particleCount, target: Self.atomicPairWorkgroupTarget(device: device)))
         if groups > Int(limits.maxComputeWorkGroupCount.first ?? 0) {
             problems.append("\(particleCount) particles need \(groups) workgroups; the device allows \(limits.maxComputeWorkGroupCount.first ?? 0)")
         }

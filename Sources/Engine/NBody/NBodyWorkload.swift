@@ -43,9 +43,10 @@ public final class NBodyWorkload {
 
     /// `jGroup`: j-bodies the streaming kernel holds in registers per pass over the bodies;
     /// `shuffledLoads`: whether it reads them once per subgroup (nil: where the device can).
-    /// Tests set them to run every variant on lavapipe.
+    /// `atomicPairSpan`: pairings of blocks per workgroup of the atomic pair-once kernel (nil:
+    /// `NBodyKernelConfiguration.atomicPairSpan`). Tests set them to run every variant on lavapipe.
     init(device: Device, state: ParticleState, parameters: NBodyParameters,
-         configuration: NBodyKernelConfiguration?, jGroup: Int, shuffledLoads: Bool?) throws {
+         configuration: NBodyKernelConfiguration?, jGroup: Int, shuffledLoads: Bool?, atomicPairSpan: Int? = nil) throws {
         guard state.count >= 1 else { throw EngineError.invalidInput("the simulation needs at least one particle") }
         try parameters.validate()
         let configuration = configuration ?? .recommended(for: device.description, particleCount: state.count)
@@ -60,8 +61,26 @@ public final class NBodyWorkload {
         self.parameters = parameters
 
         let bytes = state.count * ParticleState.bytesPerParticle
-        sumsForces = configuration.eachPairOnce && Self.massesSuitForceSums(state) == nil
-        if configuration.eachPairOnce {
+        sumsForces = configuration.eachPairOnce && !configuration.addsSharesAtomically && Self.massesSuitForceSums(state) == nil
+        let sumWidth = min(Self.pairSumWorkgroupSize, Int(device.description.limits.maxComputeWorkGroupInvocations))
+        if configuration.eachPairOnce && configuration.addsSharesAtomically {
+            let span = atomicPairSpan ?? configuration.atomicPairSpan(
+                particleCount: state.count, target: NBodyKernelConfiguration.atomicPairWorkgroupTarget(device: device.description))
+            precondition(span >= 1, "a workgroup takes at least one pairing of blocks")
+            let pairs = try ComputePipeline(
+                device: device, shader: try ShaderModule(device: device, shader: .nbodyPairsAtomic), storageBuffers: 3,
+                pushConstantSize: MemoryLayout<PushConstants>.size,
+                specialization: [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.bodiesPerInvocation)),
+                                 .bool(3, parameters.softening == 0), .bool(8, configuration.force == .quotient),
+                                 .uint(11, UInt32(span))])
+            let sum = try ComputePipeline(
+                device: device, shader: try ShaderModule(device: device, shader: .nbodyPairsAtomicSum), storageBuffers: 3,
+                pushConstantSize: MemoryLayout<PushConstants>.size, specialization: [.uint(0, UInt32(sumWidth))])
+            let sums = try Buffer(device: device, size: Int(configuration.pairSumBytes(particleCount: state.count)), usage: .deviceLocal)
+            self.state = try PingPongState(device: device, passes: [pairs, sum], scratch: [sums], bytes: bytes)
+            dispatches = [(configuration.dispatchedWorkgroups(particleCount: state.count, span: span), 1),
+                          ((state.count + sumWidth - 1) / sumWidth, 1)]
+        } else if configuration.eachPairOnce {
             let pairs = try ComputePipeline(
                 device: device, shader: try ShaderModule(device: device, shader: .nbodyPairs), storageBuffers: 3,
                 pushConstantSize: MemoryLayout<PushConstants>.size,
@@ -70,7 +89,6 @@ public final class NBodyWorkload {
                                  .bool(3, parameters.softening == 0), .bool(8, configuration.force == .quotient),
                                  .uint(9, UInt32(NBodyKernelConfiguration.pairGroup)),
                                  .bool(10, sumsForces)])
-            let sumWidth = min(Self.pairSumWorkgroupSize, Int(device.description.limits.maxComputeWorkGroupInvocations))
             let sum = try ComputePipeline(
                 device: device, shader: try ShaderModule(device: device, shader: .nbodyPairsSum), storageBuffers: 3,
                 pushConstantSize: MemoryLayout<PushConstants>.size,

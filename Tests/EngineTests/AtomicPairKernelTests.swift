@@ -1,0 +1,158 @@
+import FoundationEssentials
+import Testing
+@testable import Engine
+
+/// The GPU form of the pair-once kernel (`Shaders/nbody_pairs_atomic.comp`: the other block's
+/// bodies travel round the subgroup, shares are added atomically into one sum per body) on
+/// lavapipe, which offers float atomic adds and shuffles, against the CPU reference.
+@Suite("Pair-once N-body kernel, atomic shares", .serialized)
+struct AtomicPairKernelTests {
+    /// One subgroup of lavapipe (8 invocations, 16 at 512 bits) with 2 bodies each: blocks of
+    /// 16 or 32 bodies, so small systems span many blocks.
+    let shape: NBodyKernelConfiguration
+    let block: Int
+
+    init() throws {
+        let subgroup = Int(try ComputeContext().device.description.limits.subgroupSize)
+        shape = NBodyKernelConfiguration(workgroupSize: subgroup, bodiesPerInvocation: 2, tileSize: 0,
+                                         eachPairOnce: true, addsSharesAtomically: true)
+        block = shape.bodiesPerWorkgroup
+    }
+
+    func run(_ state: ParticleState, _ parameters: NBodyParameters, shape: NBodyKernelConfiguration? = nil,
+             span: Int? = nil, steps: Int = 3) throws -> ParticleState {
+        let context = try ComputeContext()
+        let workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters,
+                                         configuration: shape ?? self.shape, jGroup: 1, shuffledLoads: nil, atomicPairSpan: span)
+        try workload.advance(steps: steps)
+        return try workload.download()
+    }
+
+    /// Every block count from 1 to 8 with a full and a partial last block, each with the
+    /// pairings of a block taken one, two or three per workgroup (three leaves a short last
+    /// run) or all by one; three steps, so the sums must be cleared between steps.
+    @Test("every block count, odd and even, full and partial, every run length", arguments: 1...8)
+    func blockCountsMatchReference(blocks: Int) throws {
+        let parameters = NBodyParameters(dt: 0.002, softening: 0.02)
+        for particles in [block * blocks, block * blocks - 5] {
+            let state = InitialModel.galaxies.generate(count: particles, seed: UInt64(particles))
+            let reference = NBodyReference.advance(state, parameters: parameters, steps: 3)
+            for span in [1, 2, 3, max(1, blocks / 2)] {
+                let gpu = try run(state, parameters, span: span)
+                let comparison = StateComparison(gpu, reference: reference)
+                #expect(comparison.worst < 1e-4, "\(shape), N=\(particles), span \(span): \(comparison)")
+            }
+        }
+    }
+
+    /// Both spellings of the force, more bodies per invocation, and the span the device gets
+    /// by default, on a system of many blocks.
+    @Test func largerSystemsMatchReference() throws {
+        let parameters = NBodyParameters(dt: 0.001, softening: 0.05)
+        let state = InitialModel.plummer.generate(count: 1000, seed: 21)
+        let reference = NBodyReference.advance(state, parameters: parameters, steps: 2)
+        for (bodies, force) in [(1, NBodyKernelConfiguration.ForceExpression.reciprocalSquareRoot), (4, .quotient)] {
+            var shape = self.shape
+            shape.bodiesPerInvocation = bodies
+            shape.force = force
+            let comparison = StateComparison(try run(state, parameters, shape: shape, steps: 2), reference: reference)
+            #expect(comparison.worst < 1e-4, "\(shape): \(comparison)")
+        }
+    }
+
+    /// Shares are accelerations, so a massless tracer needs no other form of the kernel.
+    @Test func tracersFeelGravityAndExertNone() throws {
+        let parameters = NBodyParameters(dt: 0.002, softening: 0.02)
+        var state = InitialModel.plummer.generate(count: 150, seed: 9)
+        for tracer in [0, 77, 149] { state.set(tracer, position: state.position(tracer), mass: 0, velocity: state.velocity(tracer)) }
+        let gpu = try run(state, parameters)
+        let comparison = StateComparison(gpu, reference: NBodyReference.advance(state, parameters: parameters, steps: 3))
+        #expect(comparison.worst < 1e-4, "\(comparison)")
+        #expect(gpu.velocity(77) != state.velocity(77), "the tracer is pulled")
+    }
+
+    /// With zero softening a pair at one point exerts nothing, inside a block and across blocks,
+    /// and padding bodies (massless, at the origin) give a body at the origin nothing.
+    @Test func zeroSofteningIgnoresCoincidentBodies() throws {
+        var state = InitialModel.cube.generate(count: 100, seed: 4)
+        state.set(5, position: state.position(3), mass: 0.01, velocity: .zero)   // same block as 3
+        state.set(90, position: state.position(3), mass: 0.02, velocity: .zero)  // another block
+        state.set(40, position: .zero, mass: 0.03, velocity: .zero)
+        let parameters = NBodyParameters(dt: 0.001, softening: 0)
+        for force in NBodyKernelConfiguration.ForceExpression.allCases {
+            var shape = self.shape
+            shape.force = force
+            let gpu = try run(state, parameters, shape: shape, steps: 1)
+            #expect(gpu.firstNonFiniteValue == nil)
+            let comparison = StateComparison(gpu, reference: NBodyReference.step(state, parameters: parameters))
+            #expect(comparison.worst < 1e-4, "\(shape): \(comparison)")
+        }
+    }
+
+    /// Synchronization validation sees the atomic adds, the clearing pass and the zeroing of the
+    /// sums at creation.
+    @Test func aValidatedRunReportsNoMessages() throws {
+        let log = ValidationLog(echo: nil)
+        do {
+            let context = try ComputeContext(instanceOptions: InstanceOptions(validation: true), validationLog: log)
+            #expect(context.device.description.supportsBufferFloatAtomicAdd)
+            let state = InitialModel.plummer.generate(count: 200, seed: 1)
+            let workload = try NBodyWorkload(device: context.device, state: state, parameters: NBodyParameters(), configuration: shape)
+            try workload.advance(steps: 3)
+            _ = try workload.download()
+        }
+        #expect(log.messages.isEmpty, "\(log.messages)")
+    }
+
+    /// Where the work goes: enough workgroups to fill a GPU, and memory that grows as N.
+    @Test func workIsCutIntoRunsOfPairings() {
+        let gpuShape = NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 8, tileSize: 0,
+                                                eachPairOnce: true, addsSharesAtomically: true)
+        #expect(gpuShape.description == "workgroup 32, 8 bodies/invocation, no shared tile, each pair once, shares added atomically")
+        // N = 2^20: 4096 blocks of 256, each paired with 2048 others, in 8 runs of 256.
+        let large = 1 << 20
+        #expect(gpuShape.atomicPairSpan(particleCount: large, target: 32768) == 256)
+        #expect(gpuShape.dispatchedWorkgroups(particleCount: large, span: 256) == 32768)
+        #expect(gpuShape.pairSumBytes(particleCount: large) == 12 << 20)
+        // N = 65536: 256 blocks, a run per pairing.
+        #expect(gpuShape.atomicPairSpan(particleCount: 65536, target: 32768) == 1)
+        #expect(gpuShape.dispatchedWorkgroups(particleCount: 65536, span: 1) == 256 * 128)
+        // A short last run: 7 blocks pair with 3 others each, in runs of 2 and 1.
+        #expect(gpuShape.dispatchedWorkgroups(particleCount: 7 * 256, span: 2) == 14)
+        // One block: one workgroup, its own pairs only.
+        #expect(gpuShape.atomicPairSpan(particleCount: 100, target: 32768) == 1)
+        #expect(gpuShape.dispatchedWorkgroups(particleCount: 100, span: 1) == 1)
+        var slots = gpuShape
+        slots.addsSharesAtomically = false
+        #expect(slots.dispatchedWorkgroups(particleCount: large, span: 256) == 4096)
+    }
+
+    @Test func shapesItCannotRunAreRefusedWithTheReason() {
+        var h100 = FabricatedDevices.nvidiaH100(index: 0)
+        let gpuShape = NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 8, tileSize: 0,
+                                                eachPairOnce: true, addsSharesAtomically: true)
+        #expect(gpuShape.problems(on: h100, particleCount: 1 << 20).isEmpty, "N² memory is not needed")
+        h100.supportsBufferFloatAtomicAdd = false
+        #expect(gpuShape.problems(on: h100, particleCount: 4096).contains { $0.contains("VK_EXT_shader_atomic_float") })
+        var notPairOnce = gpuShape
+        notPairOnce.eachPairOnce = false
+        #expect(notPairOnce.problems(on: FabricatedDevices.nvidiaH100(index: 0), particleCount: 4096)
+            .contains { $0.contains("a form of evaluating each pair once") })
+        // lavapipe's loop limit: every round of every pairing counts.
+        let lavapipe = FabricatedDevices.lavapipe(index: 0)
+        let lavapipeShape = NBodyKernelConfiguration(workgroupSize: 8, bodiesPerInvocation: 32, tileSize: 0,
+                                                     eachPairOnce: true, addsSharesAtomically: true)
+        #expect(lavapipeShape.problems(on: lavapipe, particleCount: 4096).isEmpty)
+        #expect(lavapipeShape.problems(on: lavapipe, particleCount: 200_000).contains { $0.contains("stops shader loops") })
+    }
+
+    /// Tuning caches written before this form existed still decode, as the slot form.
+    @Test func cachedShapesWithoutTheFieldDecode() throws {
+        let old = #"{"workgroupSize":8,"bodiesPerInvocation":32,"tileSize":0,"eachPairOnce":true}"#
+        let decoded = try JSONDecoder().decode(NBodyKernelConfiguration.self, from: Data(old.utf8))
+        #expect(decoded.eachPairOnce && !decoded.addsSharesAtomically)
+        let gpuShape = NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 8, tileSize: 0,
+                                                eachPairOnce: true, addsSharesAtomically: true)
+        #expect(try JSONDecoder().decode(NBodyKernelConfiguration.self, from: JSONEncoder().encode(gpuShape)) == gpuShape)
+    }
+}
