@@ -41,7 +41,7 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var physics: PhysicsOptions
 
-    @Option(help: ArgumentHelp("Kernel shape to measure instead of the device's default: workgroup size, bodies per invocation, tile size, 0 for none (e.g. 256,2,256 or 32,32,0), and optionally invocations per body (128,1,0,4). Letters after the tile size: p prefetches tiles (32,1,32p), q spells the force as a quotient m/(r²·√r²) instead of m·rsqrt(r²)³ (32,32,0q), s evaluates each pair once and applies its force to both bodies, with a workgroup of one subgroup and no tile (8,32,0qs: the default on lavapipe). It is verified against the CPU reference before it is timed.", valueName: "W,B,T"))
+    @Option(help: ArgumentHelp("Kernel shape to measure instead of the device's default: workgroup size, bodies per invocation, tile size, 0 for none (e.g. 256,2,256 or 32,32,0), and optionally invocations per body (128,1,0,4). Letters after the tile size: p prefetches tiles (32,1,32p), q spells the force as a quotient m/(r²·√r²) instead of m·rsqrt(r²)³ (32,32,0q), s evaluates each pair once and applies its force to both bodies, with a workgroup of one subgroup and no tile (8,32,0qs: the default on lavapipe), a does so in the GPU form, passing bodies round the subgroup and adding shares atomically (32,8,0a; needs VK_EXT_shader_atomic_float). It is verified against the CPU reference before it is timed.", valueName: "W,B,T"))
     var kernel: KernelShapeArgument?
 
     @Flag(help: "Print JSON.")
@@ -253,7 +253,8 @@ struct BenchReport: Encodable {
 
 /// `W,B,T[,S]`: workgroup size, bodies per invocation, tile size and optionally invocations
 /// per body. Letters after the tile size: `p` prefetches tiles (`32,1,32p`), `q` spells the
-/// force as a quotient (`32,32,0q`), `s` evaluates each pair once, symmetrically (`8,32,0qs`).
+/// force as a quotient (`32,32,0q`), `s` evaluates each pair once, symmetrically (`8,32,0qs`),
+/// `a` does so in the GPU form, adding shares atomically (`32,8,0a`).
 struct KernelShapeArgument: ExpressibleByArgument {
     var configuration: NBodyKernelConfiguration
 
@@ -262,7 +263,7 @@ struct KernelShapeArgument: ExpressibleByArgument {
         guard fields.count == 3 || fields.count == 4 else { return nil }
         let letters = String(fields[2].drop { $0.isNumber })
         fields[2].removeLast(letters.count)
-        guard Set(letters).isSubset(of: "pqs"), Set(letters).count == letters.count else { return nil }
+        guard Set(letters).isSubset(of: "pqsa"), Set(letters).count == letters.count else { return nil }
         let prefetch = letters.contains("p")
         let parts = fields.map { Int($0) }
         guard let w = parts[0], let b = parts[1], let t = parts[2], w > 0, b > 0, t >= 0 else { return nil }
@@ -271,7 +272,8 @@ struct KernelShapeArgument: ExpressibleByArgument {
         configuration = NBodyKernelConfiguration(workgroupSize: w, bodiesPerInvocation: b, tileSize: t,
                                                  invocationsPerBody: split, prefetchesTiles: prefetch,
                                                  force: letters.contains("q") ? .quotient : .reciprocalSquareRoot,
-                                                 eachPairOnce: letters.contains("s"))
+                                                 eachPairOnce: letters.contains("s") || letters.contains("a"),
+                                                 addsSharesAtomically: letters.contains("a"))
     }
 }
 

@@ -294,6 +294,13 @@ struct CommandLineTests {
         let wide = try run(["verify", "--particles", "700", "--kernel", "32,4,0s"], environment: narrow)
         #expect(wide.status == 1)
         #expect(wide.stderr.contains("a workgroup of one subgroup"))
+        // The GPU form: lavapipe offers float atomic adds, so it runs (slowly) and is checked.
+        let atomic = try run(["verify", "--particles", "300", "--steps", "2", "--kernel", "8,2,0a"], environment: narrow)
+        #expect(atomic.status == 0, "\(atomic.stderr)")
+        #expect(atomic.stdout.contains("kernel: workgroup 8, 2 bodies/invocation, no shared tile, each pair once, shares added atomically\n"))
+        #expect(atomic.stdout.contains("PASS"))
+        let doubled = try run(["bench", "--particles", "300", "--kernel", "8,2,0aa"], environment: narrow)
+        #expect(doubled.status != 0 && doubled.stderr.contains("is invalid for '--kernel"))
     }
 
     /// N-body asks lavapipe for 512-bit vectors where the CPU is one they measured faster on

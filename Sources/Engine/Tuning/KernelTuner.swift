@@ -63,8 +63,16 @@ public struct KernelTuner {
             shapes.append(other)
         }
         // Each pair once (a workgroup of one subgroup): where the device can, first, since the
-        // halved square roots and divisions bound CPU drivers.
+        // halved square roots and divisions bound CPU drivers. On GPUs first its atomic form,
+        // whose memory does not grow as N² and whose shuffles (7 a round for B pairs) want
+        // heavier blocking; on CPU drivers its shuffles are lane-by-lane loops, not worth trying.
         let subgroup = Int(description.limits.subgroupSize)
+        if description.type != .cpu && subgroup > 0 {
+            for bodies in [8, 4, 16, 2] {
+                shapes.append(NBodyKernelConfiguration(workgroupSize: subgroup, bodiesPerInvocation: bodies, tileSize: 0,
+                                                       eachPairOnce: true, addsSharesAtomically: true))
+            }
+        }
         for bodies in blocking where subgroup > 0 {
             for force in forces {
                 shapes.append(NBodyKernelConfiguration(workgroupSize: subgroup, bodiesPerInvocation: bodies, tileSize: 0,
