@@ -43,6 +43,8 @@ def main():
             shape += " prefetched"
         if kernel.get("force") == "quotient":
             shape += ", force as a quotient"
+        if kernel.get("eachPairOnce"):
+            shape += ", each pair once" + (" (atomic shares)" if kernel.get("addsSharesAtomically") else "")
         flag = "  REGRESSION" if slower else ("" if beyond_spread else "  (within noise)")
         print(f"{n:>9}  {a['median']:>10.3e}  {b['median']:>10.3e}  {change:>+7.1f}%  {shape}{flag}")
     for n in sorted(set(old) ^ set(new)):

@@ -5,13 +5,13 @@
 #
 #   scripts/gpu-benchmarks.sh BINARY OUT [PART...]
 #
-# PARTs (default: all but life-kernels and tune-life): check nbody life life-kernels overhead
-# tune-nbody tune-life validate
+# PARTs (default: all but life-kernels and tune-life): check nbody pairs life life-kernels
+# overhead tune-nbody tune-life validate
 # Each step runs under its own time limit so that one slow step cannot eat the whole lease.
 set -u
 BIN=$1 OUT=$2
 shift 2
-PARTS=${*:-check nbody life overhead tune-nbody validate}
+PARTS=${*:-check nbody pairs life overhead tune-nbody validate}
 mkdir -p "$OUT"
 export CAPITALENGINE_TUNE_CACHE=$OUT/tuning.json
 SUMMARY=$OUT/summary.txt
@@ -45,6 +45,16 @@ if want nbody; then
     step bench-nbody-default 240 bench --no-tune-cache --particles 16384 65536 262144 1048576 --repeats 7 --json
     cp "$OUT/bench-nbody-default.log" "$OUT/bench-nbody-default.json"
 fi
+if want pairs; then
+    # The atomic pair-once form (nbody_pairs_atomic.comp), written without a GPU: check it,
+    # then time it at three blockings beside the defaults above.
+    step verify-pairs-4096 120 verify --particles 4096 --steps 10 --kernel 32,8,0a
+    step verify-pairs-65536 200 verify --particles 65536 --steps 2 --kernel 32,8,0a
+    for bodies in 8 4 16; do
+        step bench-pairs-$bodies 240 bench --no-tune-cache --particles 16384 65536 262144 1048576 --repeats 7 \
+            --kernel 32,$bodies,0a
+    done
+fi
 if want life; then
     step bench-life-default 200 bench --workload life --no-tune-cache --grid 2048x2048 4096x4096 8192x8192 16384x16384 65536x65536 --repeats 5
 fi
@@ -71,6 +81,7 @@ if want validate; then
     # The Khronos validation layer with synchronization validation, on NVIDIA's driver.
     if [ -n "${VK_LAYER_PATH:-}" ]; then
         step validate-nbody 200 verify --validate --particles 4096 --steps 10
+        step validate-pairs 200 verify --validate --particles 4096 --steps 10 --kernel 32,8,0a
         step validate-life 200 verify --validate --workload life --size 1029x515 --steps 20
         step validate-bench 200 bench --validate --particles 65536 --repeats 2 --steps 2
     else
