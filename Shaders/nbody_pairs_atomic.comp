@@ -10,10 +10,12 @@
 // vec3 per body, and clears them for the next step.
 //
 // Bodies fall into blocks of WIDTH * BODIES, one subgroup's: each invocation holds BODIES of
-// them. A block is paired with the next blocks / 2 blocks round the circle (with an even number
-// of blocks the block opposite only from the lower half), so every block has the same work;
-// those pairings are cut into runs of SPAN, one per workgroup (one subgroup), so that there are
-// enough workgroups to fill a GPU even for few blocks.
+// them. A block is paired with itself (its inner pairs, the ordinary way: offset 0) and with
+// the next blocks / 2 blocks round the circle (with an even number of blocks the block opposite
+// only from the lower half), so every block has the same work; those pairings are cut into runs
+// of SPAN, one per workgroup (one subgroup), so that there are enough workgroups to fill a GPU
+// even for few blocks. The inner pairs cost about what a pairing with another block does, so
+// runs of equal length take about equal time.
 //
 // Within a pair of blocks, the other block goes by in tiles of WIDTH bodies, one per
 // invocation; after each round every invocation hands its tile body, and the share of force
@@ -29,7 +31,7 @@ layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint BODIES = 1;
 layout(constant_id = 3) const bool ZERO_SOFTENING = false;
 layout(constant_id = 8) const bool QUOTIENT_FORCE = false;
-// Pairings of blocks per workgroup.
+// Pairings per workgroup.
 layout(constant_id = 11) const uint SPAN = 1;
 
 #include "nbody_state.glsl"
@@ -49,7 +51,8 @@ void main() {
     const uint blockSize = width * BODIES;
     const uint blocks = (params.count + blockSize - 1) / blockSize;
     const uint reach = blocks / 2;
-    const uint runs = max(1, (reach + SPAN - 1) / SPAN);
+    const uint pairings = reach + 1;
+    const uint runs = (pairings + SPAN - 1) / SPAN;
     const uint block = gl_WorkGroupID.x / runs;
     const uint run = gl_WorkGroupID.x % runs;
     const uint first = block * blockSize + lane;
@@ -63,8 +66,17 @@ void main() {
         acceleration[b] = vec3(0.0);
     }
 
-    const uint last = min(reach, (run + 1) * SPAN);
-    for (uint offset = run * SPAN + 1; offset <= last; ++offset) {
+    const uint end = min(pairings, (run + 1) * SPAN);
+    for (uint offset = run * SPAN; offset < end; ++offset) {
+        if (offset == 0) {
+            // Pairs inside the block: each body sums its own pulls.
+            const uint ownEnd = min(params.count, (block + 1) * blockSize);
+            for (uint j = block * blockSize; j < ownEnd; ++j) {
+                const vec4 other = src[2 * j];
+                [[unroll]] for (uint b = 0; b < BODIES; ++b) { acceleration[b] += pull(other, body[b].xyz); }
+            }
+            continue;
+        }
         if (2 * offset == blocks && block >= reach) break;
         const uint other = block + offset < blocks ? block + offset : block + offset - blocks;
         for (uint tile = 0; tile < BODIES; ++tile) {
@@ -82,15 +94,6 @@ void main() {
                 received = subgroupShuffle(received, next);
             }
             if (j < params.count) addPairSum(j, received);
-        }
-    }
-
-    // Pairs inside the block, by the first run: each body sums its own pulls.
-    if (run == 0) {
-        const uint end = min(params.count, (block + 1) * blockSize);
-        for (uint j = block * blockSize; j < end; ++j) {
-            const vec4 other = src[2 * j];
-            [[unroll]] for (uint b = 0; b < BODIES; ++b) { acceleration[b] += pull(other, body[b].xyz); }
         }
     }
 

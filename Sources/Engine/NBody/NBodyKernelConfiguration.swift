@@ -112,14 +112,15 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
         device.type == .cpu ? 4 * hostCores : 32768
     }
 
-    /// Pairings of blocks each workgroup of the atomic pair-once kernel takes (`SPAN`): as many
-    /// as leave `target` workgroups in all, and at least one. Fewer per workgroup mean more
-    /// atomic adds for the workgroup's own bodies (3 per body per workgroup).
+    /// Pairings each workgroup of the atomic pair-once kernel takes (`SPAN`), where a block has
+    /// blocks / 2 + 1 of them (its inner pairs count as one): as many as leave at least `target`
+    /// workgroups in all where there are enough pairings, and at least one. Fewer per workgroup
+    /// mean more atomic adds for the workgroup's own bodies (3 per body per workgroup).
     func atomicPairSpan(particleCount: Int, target: Int) -> Int {
         let blocks = workgroupCount(particleCount: particleCount)
-        let reach = max(1, blocks / 2)
-        let runs = min(reach, max(1, (target + blocks - 1) / blocks))
-        return (reach + runs - 1) / runs
+        let pairings = blocks / 2 + 1
+        let runs = min(pairings, max(1, (target + blocks - 1) / blocks))
+        return max(1, pairings / runs)
     }
 
     /// Workgroups one dispatch of the first pass takes: a block each, or, with atomic shares,
@@ -127,7 +128,7 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     func dispatchedWorkgroups(particleCount: Int, span: Int) -> Int {
         let blocks = workgroupCount(particleCount: particleCount)
         guard eachPairOnce && addsSharesAtomically else { return blocks }
-        return blocks * max(1, (blocks / 2 + span - 1) / span)
+        return blocks * ((blocks / 2 + 1 + span - 1) / span)
     }
 
     /// Most memory the pair-once kernel may ask for its partial sums.
