@@ -5,7 +5,7 @@
 
 Prints the median interactions/s of each N in both, the change in percent, and whether the
 change is beyond the run-to-run spread of the two runs; exits 1 when any N got slower by
-more than the threshold (percent) and beyond that spread.
+more than the threshold (percent) and beyond that spread, 2 when a file is not such a report.
 """
 import argparse
 import json
@@ -13,9 +13,13 @@ import sys
 
 
 def load(path):
-    with open(path) as f:
-        report = json.load(f)
-    return report, {r["particles"]: r for r in report["results"]}
+    try:
+        with open(path) as f:
+            report = json.load(f)
+        return report, {r["particles"]: r for r in report["results"]}
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        print(f"compare-bench.py: {path} is not a readable `CapitalEngine bench --json` report ({error})", file=sys.stderr)
+        sys.exit(2)
 
 
 def main():

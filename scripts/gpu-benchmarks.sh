@@ -72,6 +72,12 @@ if want tune-nbody; then
     step tune-nbody-1048576 100 tune --particles 1048576 --budget 60
     step bench-nbody-tuned 240 bench --particles 16384 65536 262144 1048576 --repeats 7 --json
     cp "$OUT/bench-nbody-tuned.log" "$OUT/bench-nbody-tuned.json"
+    # Against the last H100 record, where the machine has Python.
+    record=$(dirname "$0")/../docs/results/h100-nbody-tuned-2026-11-23.json
+    if command -v python3 >/dev/null && [ -f "$record" ]; then
+        echo "tuned, against $(basename "$record"):" >>"$SUMMARY"
+        python3 "$(dirname "$0")/compare-bench.py" "$record" "$OUT/bench-nbody-tuned.json" 2>&1 | sed 's/^/    /' >>"$SUMMARY"
+    fi
 fi
 if want tune-life; then
     step tune-life-16384 100 tune --workload life --size 16384x16384 --budget 50

@@ -158,5 +158,10 @@ struct TuningTests {
         #expect(status == 1 && output.contains("REGRESSION"), "\(output)")
         let (same, _) = try compare(fast, fast)
         #expect(same == 0)
+        // Not a report (a text bench log): a clear refusal, not a traceback or a regression.
+        let text = directory.appendingPathComponent("bench.log")
+        try Data("N=1024: 1.0e9 interactions/s\n".utf8).write(to: text)
+        let (refused, _) = try compare(text, fast)
+        #expect(refused == 2)
     }
 }
