@@ -252,6 +252,8 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
         } else if let limit = device.shaderLoopIterationLimit, bodiesPerInvocation > Self.longestUnrolledLoop {
             problems.append("\(device.name) stops shader loops after \(limit) iterations and does not unroll a loop over more than \(Self.longestUnrolledLoop) bodies per invocation, so \(bodiesPerInvocation) would compute wrong results")
         }
+        // Pairings per workgroup of the atomic pair-once form, as the workload will choose them.
+        let span = atomicPairSpan(particleCount: particleCount, target: Self.atomicPairWorkgroupTarget(device: device))
         if addsSharesAtomically && !eachPairOnce {
             problems.append("adding shares atomically is a form of evaluating each pair once, which this shape does not")
         }
@@ -286,7 +288,6 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
             let tiles = (particleCount + max(tileSize, 1) - 1) / max(tileSize, 1)
             let loadsPerTile = prefetchesTiles ? 2 * tileLoadsPerInvocation : tileLoadsPerInvocation
             let blocks = workgroupCount(particleCount: particleCount)
-            let span = atomicPairSpan(particleCount: particleCount, target: Self.atomicPairWorkgroupTarget(device: device))
             let iterations = invocationsPerBody > 1 ? particleCount / invocationsPerBody
                 : eachPairOnce && addsSharesAtomically ? span * bodiesPerInvocation * (workgroupSize + 1) + bodiesPerWorkgroup
                 : eachPairOnce ? (blocks / 2 + 1) * ((bodiesPerWorkgroup + Self.pairGroup - 1) / Self.pairGroup) + blocks / 2
@@ -297,9 +298,7 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
                     + (tileSize > 0 || invocationsPerBody > 1 ? " (shapes without a shared tile unroll the loop and go further)" : ""))
             }
         }
-        let groups = dispatchedWorkgroups(
-            particleCount: particleCount,
-            span: atomicPairSpan(particleCount: particleCount, target: Self.atomicPairWorkgroupTarget(device: device)))
+        let groups = dispatchedWorkgroups(particleCount: particleCount, span: span)
         if groups > Int(limits.maxComputeWorkGroupCount.first ?? 0) {
             problems.append("\(particleCount) particles need \(groups) workgroups; the device allows \(limits.maxComputeWorkGroupCount.first ?? 0)")
         }
