@@ -71,7 +71,8 @@ struct DevicesCommand: ParsableCommand {
                 timestamp period \(l.timestampPeriod) ns, compute-queue timestamps: \(device.supportsComputeTimestamps ? "yes" : "no"), \
                 float64 in shaders: \(device.supportsFloat64 ? "yes" : "no"), \
                 subgroup shuffles in compute: \(l.subgroupShuffleInCompute ? "yes" : "no")\
-                \(l.subgroupShuffleInCompute ? ", relative: \(l.subgroupShuffleRelativeInCompute ? "yes" : "no")" : "")
+                \(l.subgroupShuffleInCompute ? ", relative: \(l.subgroupShuffleRelativeInCompute ? "yes" : "no")" : ""), \
+                float atomic adds: \(device.supportsBufferFloatAtomicAdd ? "yes" : "no")
                 """)
         }
         print("")

@@ -48,6 +48,8 @@ struct CommandLineTests {
         #expect(table.status == 0, "\(table.stderr)")
         #expect(table.stdout.contains("llvmpipe"))
         #expect(table.stdout.contains("Selected: [0]"))
+        // lavapipe offers what the pair-once kernels need.
+        #expect(table.stdout.contains("subgroup shuffles in compute: yes, relative: yes, float atomic adds: yes"))
         let json = try run(["devices", "--json", "--device", "cpu"])
         #expect(json.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
@@ -56,6 +58,7 @@ struct CommandLineTests {
         #expect(devices.first?["vendor"] as? String == "mesa")
         #expect(devices.first?["type"] as? String == "cpu")
         #expect((devices.first?["limits"] as? [String: Any])?["maxComputeWorkGroupInvocations"] as? Int == 1024)
+        #expect(devices.first?["supportsBufferFloatAtomicAdd"] as? Bool == true)
     }
 
     @Test func anUnknownDeviceIsAnErrorListingTheDevices() throws {
