@@ -191,6 +191,10 @@ struct RunCommand: ParsableCommand {
         let device = context.device.description
         Console.note("device: [\(device.index)] \(device.name) (\(device.type), \(device.driverText))")
         Console.note("simulating \(state.count) particles (\(initial.origin)), \(steps) steps, dt \(workload.parameters.dt); kernel: \(workload.configuration)")
+        if workload.configuration.addsSharesAtomically {
+            // Only a tuned shape gets here; every default kernel adds in a fixed order.
+            Console.note("note: this tuned kernel adds forces atomically, in an order that varies, so reruns (and a resumed run against an uninterrupted one) agree to rounding, not bit for bit; --no-tune-cache runs the default kernel, which is bit-reproducible")
+        }
     }
 }
 

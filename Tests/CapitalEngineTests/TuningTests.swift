@@ -122,6 +122,21 @@ struct TuningTests {
         #expect(try benchKernel(["--tune-cache", cache.path]) != unusual)
     }
 
+    /// A tuned shape that adds forces atomically gives up bit-for-bit reruns; run says so.
+    @Test func runSaysWhenATunedKernelIsNotBitReproducible() throws {
+        let subgroup = Int(try #require(try Instance().physicalDevices().first?.description.limits.subgroupSize))
+        let cache = directory.appendingPathComponent("atomic.json")
+        try writeCache(cache, shape: NBodyKernelConfiguration(workgroupSize: subgroup, bodiesPerInvocation: 2, tileSize: 0,
+                                                              eachPairOnce: true, addsSharesAtomically: true))
+        let tuned = try runEngine(["run", "--particles", "1000", "--steps", "2", "--tune-cache", cache.path])
+        #expect(tuned.status == 0, "\(tuned.stderr)")
+        #expect(tuned.stderr.contains("shares added atomically"))
+        #expect(tuned.stderr.contains("agree to rounding, not bit for bit"))
+        let plain = try runEngine(["run", "--particles", "1000", "--steps", "2", "--tune-cache", cache.path, "--no-tune-cache"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(!plain.stderr.contains("agree to rounding"))
+    }
+
     @Test func aCorruptCacheIsIgnoredWithAWarning() throws {
         let cache = directory.appendingPathComponent("corrupt.json")
         try Data("{ not json".utf8).write(to: cache)
