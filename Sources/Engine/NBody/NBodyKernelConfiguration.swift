@@ -123,6 +123,11 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
         return max(1, pairings / runs)
     }
 
+    /// `atomicPairSpan(particleCount:target:)` for as many workgroups as suit `device`.
+    func atomicPairSpan(particleCount: Int, device: PhysicalDeviceDescription) -> Int {
+        atomicPairSpan(particleCount: particleCount, target: Self.atomicPairWorkgroupTarget(device: device))
+    }
+
     /// Workgroups one dispatch of the first pass takes: a block each, or, with atomic shares,
     /// one per run of `span` pairings of each block.
     func dispatchedWorkgroups(particleCount: Int, span: Int) -> Int {
@@ -253,7 +258,7 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
             problems.append("\(device.name) stops shader loops after \(limit) iterations and does not unroll a loop over more than \(Self.longestUnrolledLoop) bodies per invocation, so \(bodiesPerInvocation) would compute wrong results")
         }
         // Pairings per workgroup of the atomic pair-once form, as the workload will choose them.
-        let span = atomicPairSpan(particleCount: particleCount, target: Self.atomicPairWorkgroupTarget(device: device))
+        let span = atomicPairSpan(particleCount: particleCount, device: device)
         if addsSharesAtomically && !eachPairOnce {
             problems.append("adding shares atomically is a form of evaluating each pair once, which this shape does not")
         }

@@ -62,47 +62,44 @@ public final class NBodyWorkload {
 
         let bytes = state.count * ParticleState.bytesPerParticle
         sumsForces = configuration.eachPairOnce && !configuration.addsSharesAtomically && Self.massesSuitForceSums(state) == nil
-        let sumWidth = min(Self.pairSumWorkgroupSize, Int(device.description.limits.maxComputeWorkGroupInvocations))
-        if configuration.eachPairOnce && configuration.addsSharesAtomically {
-            let span = atomicPairSpan ?? configuration.atomicPairSpan(
-                particleCount: state.count, target: NBodyKernelConfiguration.atomicPairWorkgroupTarget(device: device.description))
-            precondition(span >= 1, "a workgroup takes at least one pairing of blocks")
-            let pairs = try ComputePipeline(
-                device: device, shader: try ShaderModule(device: device, shader: .nbodyPairsAtomic), storageBuffers: 3,
-                pushConstantSize: MemoryLayout<PushConstants>.size,
-                specialization: [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.bodiesPerInvocation)),
-                                 .bool(3, parameters.softening == 0), .bool(8, configuration.force == .quotient),
-                                 .uint(11, UInt32(span))])
-            let sum = try ComputePipeline(
-                device: device, shader: try ShaderModule(device: device, shader: .nbodyPairsAtomicSum), storageBuffers: 3,
-                pushConstantSize: MemoryLayout<PushConstants>.size, specialization: [.uint(0, UInt32(sumWidth))])
-            let sums = try Buffer(device: device, size: Int(configuration.pairSumBytes(particleCount: state.count)), usage: .deviceLocal)
-            self.state = try PingPongState(device: device, passes: [pairs, sum], scratch: [sums], bytes: bytes)
-            dispatches = [(configuration.dispatchedWorkgroups(particleCount: state.count, span: span), 1),
-                          ((state.count + sumWidth - 1) / sumWidth, 1)]
-        } else if configuration.eachPairOnce {
-            let pairs = try ComputePipeline(
-                device: device, shader: try ShaderModule(device: device, shader: .nbodyPairs), storageBuffers: 3,
-                pushConstantSize: MemoryLayout<PushConstants>.size,
-                specialization: [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.bodiesPerInvocation)),
-                                 .uint(2, UInt32(configuration.workgroupSize.trailingZeroBitCount)),
-                                 .bool(3, parameters.softening == 0), .bool(8, configuration.force == .quotient),
-                                 .uint(9, UInt32(NBodyKernelConfiguration.pairGroup)),
-                                 .bool(10, sumsForces)])
-            let sum = try ComputePipeline(
-                device: device, shader: try ShaderModule(device: device, shader: .nbodyPairsSum), storageBuffers: 3,
-                pushConstantSize: MemoryLayout<PushConstants>.size,
-                specialization: [.uint(0, UInt32(sumWidth)), .uint(1, UInt32(configuration.bodiesPerWorkgroup)),
-                                 .bool(2, sumsForces)])
+        func pipeline(_ shader: EmbeddedShader, storageBuffers: Int, _ specialization: [SpecializationConstant]) throws -> ComputePipeline {
+            try ComputePipeline(device: device, shader: try ShaderModule(device: device, shader: shader), storageBuffers: storageBuffers,
+                                pushConstantSize: MemoryLayout<PushConstants>.size, specialization: specialization)
+        }
+        if configuration.eachPairOnce {
+            // Two passes: the pairs, leaving partial sums in a scratch buffer, then a pass that
+            // adds them up and integrates, one body per invocation.
+            let sumWidth = min(Self.pairSumWorkgroupSize, Int(device.description.limits.maxComputeWorkGroupInvocations))
+            let pairs: ComputePipeline, sum: ComputePipeline, pairGroups: Int
+            if configuration.addsSharesAtomically {
+                let span = atomicPairSpan ?? configuration.atomicPairSpan(particleCount: state.count, device: device.description)
+                precondition(span >= 1, "a workgroup takes at least one pairing of blocks")
+                pairs = try pipeline(.nbodyPairsAtomic, storageBuffers: 3,
+                                     [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.bodiesPerInvocation)),
+                                      .bool(3, parameters.softening == 0), .bool(8, configuration.force == .quotient),
+                                      .uint(11, UInt32(span))])
+                sum = try pipeline(.nbodyPairsAtomicSum, storageBuffers: 3, [.uint(0, UInt32(sumWidth))])
+                pairGroups = configuration.dispatchedWorkgroups(particleCount: state.count, span: span)
+            } else {
+                pairs = try pipeline(.nbodyPairs, storageBuffers: 3,
+                                     [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.bodiesPerInvocation)),
+                                      .uint(2, UInt32(configuration.workgroupSize.trailingZeroBitCount)),
+                                      .bool(3, parameters.softening == 0), .bool(8, configuration.force == .quotient),
+                                      .uint(9, UInt32(NBodyKernelConfiguration.pairGroup)),
+                                      .bool(10, sumsForces)])
+                sum = try pipeline(.nbodyPairsSum, storageBuffers: 3,
+                                   [.uint(0, UInt32(sumWidth)), .uint(1, UInt32(configuration.bodiesPerWorkgroup)),
+                                    .bool(2, sumsForces)])
+                pairGroups = configuration.workgroupCount(particleCount: state.count)
+            }
             let partialSums = try Buffer(device: device, size: Int(configuration.pairSumBytes(particleCount: state.count)), usage: .deviceLocal)
             self.state = try PingPongState(device: device, passes: [pairs, sum], scratch: [partialSums], bytes: bytes)
-            dispatches = [(configuration.workgroupCount(particleCount: state.count), 1), ((state.count + sumWidth - 1) / sumWidth, 1)]
+            dispatches = [(pairGroups, 1), ((state.count + sumWidth - 1) / sumWidth, 1)]
         } else {
             let split = configuration.invocationsPerBody > 1
             let canShuffle = configuration.shufflesJBodies(on: device.description, group: jGroup)
             precondition(shuffledLoads != true || canShuffle, "shuffled j-body loads asked of a shape or device that cannot use them")
             let shuffled = shuffledLoads ?? canShuffle
-            let shader = try ShaderModule(device: device, shader: split ? .nbodyStepSplit : shuffled ? .nbodyStepShuffled : .nbodyStep)
             let specialization: [SpecializationConstant] = split
                 ? [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.invocationsPerBody)),
                    .uint(2, UInt32(configuration.workgroupSize)), .bool(3, parameters.softening == 0),
@@ -115,9 +112,8 @@ public final class NBodyWorkload {
                    .bool(6, configuration.prefetchesTiles), .uint(7, UInt32(configuration.tileLoadsPerInvocation)),
                    .bool(8, configuration.force == .quotient),
                    .uint(9, UInt32(jGroup))]
-            let pipeline = try ComputePipeline(device: device, shader: shader, storageBuffers: 2,
-                                               pushConstantSize: MemoryLayout<PushConstants>.size, specialization: specialization)
-            self.state = try PingPongState(device: device, pipeline: pipeline, bytes: bytes)
+            let step = try pipeline(split ? .nbodyStepSplit : shuffled ? .nbodyStepShuffled : .nbodyStep, storageBuffers: 2, specialization)
+            self.state = try PingPongState(device: device, pipeline: step, bytes: bytes)
             dispatches = [(configuration.workgroupCount(particleCount: state.count), 1)]
         }
         try upload(state)
@@ -159,5 +155,8 @@ public final class NBodyWorkload {
     package var currentStateBuffer: Buffer { state.currentBuffer }
 
     /// Pair interactions per step, N^2 by the CUDA nbody sample's convention.
-    public var interactionsPerStep: Double { Double(particleCount) * Double(particleCount) }
+    public var interactionsPerStep: Double { Self.interactionsPerStep(particleCount: particleCount) }
+
+    /// Pair interactions per step of `particleCount` bodies, whichever kernel runs them.
+    public static func interactionsPerStep(particleCount: Int) -> Double { Double(particleCount) * Double(particleCount) }
 }

@@ -30,9 +30,10 @@ public struct KernelTuner {
     /// to prove verification rejects it.
     public var includeWrongCandidate = false
 
-    /// CPU results per check size: every candidate of a tuning run is checked on the same few
-    /// systems, and the reference for thousands of bodies takes a good part of a second.
-    private let references = ReferenceStates()
+    /// The systems candidates are checked and timed on, made once per tuning run: every
+    /// candidate is checked on the same few systems, whose CPU reference for thousands of
+    /// bodies takes a good part of a second, and timed on one of N bodies.
+    private let systems = TuningSystems()
 
     public init(device: Device, particleCount: Int, parameters: NBodyParameters = NBodyParameters()) {
         self.device = device
@@ -124,7 +125,7 @@ public struct KernelTuner {
     public func verificationError(of configuration: NBodyKernelConfiguration, wrong: Bool = false) throws
         -> (error: Double, particleCount: Int) {
         let count = checkParticleCount(for: configuration)
-        let (state, expected) = references.reference(count: count, parameters: parameters)
+        let (state, expected) = systems.reference(count: count, parameters: parameters)
         var checked = parameters
         if wrong { checked.gravity *= 2 }
         let check = try NBodyWorkload(device: device, state: state, parameters: checked, configuration: configuration)
@@ -139,7 +140,7 @@ public struct KernelTuner {
             guard error <= tolerance else {
                 return Trial(configuration: configuration, error: error, rejection: "wrong results (relative error \(cFormat("%.1e", error)))")
             }
-            let workload = try NBodyWorkload(device: device, state: InitialModel.plummer.generate(count: particleCount, seed: 12),
+            let workload = try NBodyWorkload(device: device, state: systems.timed(count: particleCount),
                                              parameters: parameters, configuration: configuration)
             let once = try workload.timedAdvance(steps: 1)  // warm-up, and a first estimate
             // A step of a second or more (huge N on a CPU driver) is its own measurement: three
@@ -159,8 +160,6 @@ public struct KernelTuner {
 
     /// Shapes re-timed in the final round besides the default: the fastest of the first pass.
     public var finalists = 3
-
-    private var interactionsPerStep: Double { Double(particleCount) * Double(particleCount) }
 
     /// Tries candidates until most of `budget` seconds have passed (the default is always
     /// tried), then re-times the fastest few and the default in interleaved runs and crowns the
@@ -190,6 +189,7 @@ public struct KernelTuner {
         // so slow (huge N on a CPU driver) that this would overrun the budget, the first pass
         // decides, and `confirmed` hears of no finalists.
         let remaining = max(budget - Date().timeIntervalSince(start), 0)
+        let interactionsPerStep = NBodyWorkload.interactionsPerStep(particleCount: particleCount)
         let stepSeconds = chosen.map { interactionsPerStep / trials[$0].interactionsPerSecond! }.reduce(0, +)
         let confirming = chosen.count > 1 && 4 * stepSeconds <= max(remaining, 0.15 * budget)
         if confirming {
@@ -208,7 +208,7 @@ public struct KernelTuner {
     /// Medians of three interleaved runs of each shape (nil where one fails), so that a slow
     /// minute of a shared host hits every shape alike.
     func confirm(_ shapes: [NBodyKernelConfiguration], secondsPerRun: Double) -> [Double?] {
-        let state = InitialModel.plummer.generate(count: particleCount, seed: 12)
+        let state = systems.timed(count: particleCount)
         var workloads: [(NBodyWorkload, steps: Int)?] = shapes.map { shape in
             guard let workload = try? NBodyWorkload(device: device, state: state, parameters: parameters, configuration: shape),
                   let once = try? workload.timedAdvance(steps: 1) else { return nil }
@@ -227,9 +227,17 @@ public struct KernelTuner {
 }
 
 /// Check systems and their CPU results after two steps, computed once per size (one tuner,
-/// one set of physical parameters).
-private final class ReferenceStates {
+/// one set of physical parameters), and the system candidates are timed on.
+private final class TuningSystems {
     private var computed: [Int: (ParticleState, ParticleState)] = [:]
+    private var timedSystem: ParticleState?
+
+    func timed(count: Int) -> ParticleState {
+        if let timedSystem, timedSystem.count == count { return timedSystem }
+        let state = InitialModel.plummer.generate(count: count, seed: 12)
+        timedSystem = state
+        return state
+    }
 
     func reference(count: Int, parameters: NBodyParameters) -> (start: ParticleState, afterTwoSteps: ParticleState) {
         if let known = computed[count] { return known }
