@@ -3,102 +3,16 @@
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_shuffle : require
 #extension GL_EXT_shader_atomic_float : require
-// The first pass of the pair-once N-body step on GPUs: each unordered pair of bodies is
-// evaluated once and its force applied to both (Newton's third law), half the arithmetic of
-// the ordinary kernel, whose instruction issue bounds it on GPUs. nbody_pairs_atomic_sum.comp
-// integrates the accelerations this pass adds up in `pairSums` (nbody_pair_sums.glsl), one
-// vec3 per body, and clears them for the next step.
-//
-// Bodies fall into blocks of WIDTH * BODIES, one subgroup's: each invocation holds BODIES of
-// them. A block is paired with itself (its inner pairs, the ordinary way: offset 0) and with
-// the next blocks / 2 blocks round the circle (with an even number of blocks the block opposite
-// only from the lower half), so every block has the same work; those pairings are cut into runs
-// of SPAN, one per workgroup (one subgroup), so that there are enough workgroups to fill a GPU
-// even for few blocks. The inner pairs cost about what a pairing with another block does, so
-// runs of equal length take about equal time.
-//
-// Within a pair of blocks, the other block goes by in tiles of WIDTH bodies, one per
-// invocation; after each round every invocation hands its tile body, and the share of force
-// that body has received so far, to the invocation before it. After WIDTH rounds every tile
-// body has met every body of the block and is back where it started, and its share goes to
-// memory by one atomic add per component. Unlike nbody_pairs.comp's butterfly, that costs
-// seven shuffles per round for BODIES pairs in every invocation, and no memory of N².
-//
-// Float atomics make the order of additions, so the last bits of the result, vary from run
-// to run.
+// The GPU pair-once N-body kernel (nbody_pairs_atomic.glsl) adding its shares as floats, for
+// devices without 64-bit integer atomics or runs without softening, which have no bound to
+// scale a fixed-point sum by. Float atomics make the order of additions, so the last bits of
+// the result, vary from run to run. nbody_pairs_atomic_sum.comp integrates the sums.
 
-layout(local_size_x_id = 0) in;
-layout(constant_id = 1) const uint BODIES = 1;
-layout(constant_id = 3) const bool ZERO_SOFTENING = false;
-layout(constant_id = 8) const bool QUOTIENT_FORCE = false;
-// Pairings per workgroup.
-layout(constant_id = 11) const uint SPAN = 1;
-
-#include "nbody_state.glsl"
-#include "nbody_pull.glsl"
+#include "nbody_pairs_atomic.glsl"
 #include "nbody_pair_sums.glsl"
 
 void addPairSum(uint i, vec3 sum) {
     atomicAdd(pairSums[3 * i], sum.x);
     atomicAdd(pairSums[3 * i + 1], sum.y);
     atomicAdd(pairSums[3 * i + 2], sum.z);
-}
-
-void main() {
-    const uint width = gl_WorkGroupSize.x;
-    const uint lane = gl_LocalInvocationID.x;
-    const uint next = (lane + 1) % width;
-    const uint blockSize = width * BODIES;
-    const uint blocks = (params.count + blockSize - 1) / blockSize;
-    const uint reach = blocks / 2;
-    const uint pairings = reach + 1;
-    const uint runs = (pairings + SPAN - 1) / SPAN;
-    const uint block = gl_WorkGroupID.x / runs;
-    const uint run = gl_WorkGroupID.x % runs;
-    const uint first = block * blockSize + lane;
-
-    vec4 body[BODIES];
-    vec3 acceleration[BODIES];
-    [[unroll]] for (uint b = 0; b < BODIES; ++b) {
-        const uint i = first + b * width;
-        // Padding bodies are massless, so their pairs give the other body nothing.
-        body[b] = i < params.count ? src[2 * i] : vec4(0.0);
-        acceleration[b] = vec3(0.0);
-    }
-
-    const uint end = min(pairings, (run + 1) * SPAN);
-    for (uint offset = run * SPAN; offset < end; ++offset) {
-        if (offset == 0) {
-            // Pairs inside the block: each body sums its own pulls.
-            const uint ownEnd = min(params.count, (block + 1) * blockSize);
-            for (uint j = block * blockSize; j < ownEnd; ++j) {
-                const vec4 other = src[2 * j];
-                [[unroll]] for (uint b = 0; b < BODIES; ++b) { acceleration[b] += pull(other, body[b].xyz); }
-            }
-            continue;
-        }
-        if (2 * offset == blocks && block >= reach) break;
-        const uint other = block + offset < blocks ? block + offset : block + offset - blocks;
-        for (uint tile = 0; tile < BODIES; ++tile) {
-            const uint j = other * blockSize + tile * width + lane;
-            vec4 traveller = j < params.count ? src[2 * j] : vec4(0.0);
-            vec3 received = vec3(0.0);
-            for (uint round = 0; round < width; ++round) {
-                [[unroll]] for (uint b = 0; b < BODIES; ++b) {
-                    const vec3 d = traveller.xyz - body[b].xyz;
-                    const float q = massOverCube(1.0, distanceSquared(d));
-                    acceleration[b] += d * (traveller.w * q);
-                    received -= d * (body[b].w * q);
-                }
-                traveller = subgroupShuffle(traveller, next);
-                received = subgroupShuffle(received, next);
-            }
-            if (j < params.count) addPairSum(j, received);
-        }
-    }
-
-    [[unroll]] for (uint b = 0; b < BODIES; ++b) {
-        const uint i = first + b * width;
-        if (i < params.count) addPairSum(i, acceleration[b]);
-    }
 }

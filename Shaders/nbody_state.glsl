@@ -12,6 +12,10 @@ layout(push_constant) uniform Parameters {
     float dt;
     float softening2;
     float gravity;
+    // The fixed-point scale of the pair-once sums and its inverse (nbody_fixed_sums.glsl);
+    // other passes leave them unread.
+    float sumScale;
+    float sumUnit;
 } params;
 
 // One semi-implicit Euler step of body i, whose acceleration divided by G is `acceleration`.

@@ -115,7 +115,7 @@ struct BenchCommand: ParsableCommand {
                 if !json {
                     let r = result.interactionsPerSecond
                     print("N=\(n): \(scientific(r.median)) interactions/s (min \(scientific(r.min)), max \(scientific(r.max))), "
-                          + "\(fixed(result.gflops.median, 1)) GFLOP/s, \(stepsPerRun) steps x \(repeats), kernel: \(workload.configuration)")
+                          + "\(fixed(result.gflops.median, 1)) GFLOP/s, \(stepsPerRun) steps x \(repeats), kernel: \(workload.kernelDescription)")
                 }
             }
             if json {

@@ -72,7 +72,8 @@ struct DevicesCommand: ParsableCommand {
                 float64 in shaders: \(device.supportsFloat64 ? "yes" : "no"), \
                 subgroup shuffles in compute: \(l.subgroupShuffleInCompute ? "yes" : "no")\
                 \(l.subgroupShuffleInCompute ? ", relative: \(l.subgroupShuffleRelativeInCompute ? "yes" : "no")" : ""), \
-                float atomic adds: \(device.supportsBufferFloatAtomicAdd ? "yes" : "no")
+                float atomic adds: \(device.supportsBufferFloatAtomicAdd ? "yes" : "no"), \
+                64-bit integer atomic adds: \(device.supportsBufferInt64AtomicAdd ? "yes" : "no")
                 """)
         }
         print("")

@@ -190,10 +190,11 @@ struct RunCommand: ParsableCommand {
     private func announce(_ context: ComputeContext, _ workload: NBodyWorkload, _ state: ParticleState) {
         let device = context.device.description
         Console.note("device: [\(device.index)] \(device.name) (\(device.type), \(device.driverText))")
-        Console.note("simulating \(state.count) particles (\(initial.origin)), \(steps) steps, dt \(workload.parameters.dt); kernel: \(workload.configuration)")
-        if workload.configuration.addsSharesAtomically {
-            // Only a tuned shape gets here; every default kernel adds in a fixed order.
-            Console.note("note: this tuned kernel adds forces atomically, in an order that varies, so reruns (and a resumed run against an uninterrupted one) agree to rounding, not bit for bit; --no-tune-cache runs the default kernel, which is bit-reproducible")
+        Console.note("simulating \(state.count) particles (\(initial.origin)), \(steps) steps, dt \(workload.parameters.dt); kernel: \(workload.kernelDescription)")
+        if !workload.isBitReproducible {
+            // Only a tuned shape gets here, on a device without 64-bit integer atomics or with
+            // zero softening; every default kernel adds in a fixed order.
+            Console.note("note: this tuned kernel adds forces as float atomics, in an order that varies, so reruns (and a resumed run against an uninterrupted one) agree to rounding, not bit for bit; --no-tune-cache runs the default kernel, which is bit-reproducible")
         }
     }
 }

@@ -75,7 +75,7 @@ struct VerifyCommand: ParsableCommand {
                                              configuration: kernel?.configuration)
             let device = context.device.description
             print("device: [\(device.index)] \(device.name) (\(device.driverText))")
-            print("particles: \(state.count), steps: \(steps), kernel: \(workload.configuration)")
+            print("particles: \(state.count), steps: \(steps), kernel: \(workload.kernelDescription)")
             try workload.advance(steps: steps)
             let gpu = try workload.download()
             let cpu = NBodyReference.advance(state, parameters: physics.parameters, steps: steps)

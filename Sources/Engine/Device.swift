@@ -18,7 +18,8 @@ public final class Device {
     /// Creates the device with one queue.
     ///
     /// Compute-only runs pass no extensions and no graphics, so they touch no window system;
-    /// float atomics (`VK_EXT_shader_atomic_float`) are enabled wherever the device offers them.
+    /// float and 64-bit integer atomics on storage buffers are enabled wherever the device
+    /// offers them.
     /// - Parameters:
     ///   - graphics: take the queue from a family that runs graphics as well as compute.
     ///   - extensions: device extensions, e.g. `VK_KHR_swapchain` for a window.
@@ -30,12 +31,20 @@ public final class Device {
         self.physicalDevice = physicalDevice
         queueFamilyIndex = family.index
 
-        // Float atomics cost nothing unused, and the GPU pair-once N-body kernel needs them.
+        // Atomics cost nothing unused, and the GPU pair-once N-body kernel adds with them:
+        // 64-bit integers in fixed point where offered (an order-free, reproducible sum), floats
+        // where not.
         let floatAtomics = description.supportsBufferFloatAtomicAdd
-        let extensions = floatAtomics && !extensions.contains(floatAtomicsExtension) ? extensions + [floatAtomicsExtension] : extensions
-        var atomicFeatures = VkPhysicalDeviceShaderAtomicFloatFeaturesEXT()
-        atomicFeatures.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT
-        atomicFeatures.shaderBufferFloat32AtomicAdd = VkBool32(VK_TRUE)
+        let int64Atomics = description.supportsBufferInt64AtomicAdd
+        let extensions = extensions
+            + (floatAtomics && !extensions.contains(floatAtomicsExtension) ? [floatAtomicsExtension] : [])
+            + (int64Atomics && !extensions.contains(int64AtomicsExtension) ? [int64AtomicsExtension] : [])
+        var floatAtomicFeatures = VkPhysicalDeviceShaderAtomicFloatFeaturesEXT()
+        floatAtomicFeatures.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT
+        floatAtomicFeatures.shaderBufferFloat32AtomicAdd = VkBool32(VK_TRUE)
+        var int64AtomicFeatures = VkPhysicalDeviceShaderAtomicInt64Features()
+        int64AtomicFeatures.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_INT64_FEATURES
+        int64AtomicFeatures.shaderBufferInt64Atomics = VkBool32(VK_TRUE)
 
         var priority: Float = 1
         var created: VkDevice?
@@ -47,19 +56,24 @@ public final class Device {
             queueInfo.pQueuePriorities = priorityPointer
             var features = VkPhysicalDeviceFeatures()
             features.largePoints = VkBool32(graphics && description.supportsLargePoints ? VK_TRUE : VK_FALSE)
+            features.shaderInt64 = VkBool32(int64Atomics ? VK_TRUE : VK_FALSE)
             return withUnsafePointer(to: &queueInfo) { queuePointer in
                 withUnsafePointer(to: &features) { featuresPointer in
                     withCStrings(extensions) { extensionNames in
-                      withUnsafePointer(to: &atomicFeatures) { atomicPointer in
-                        var info = VkDeviceCreateInfo()
-                        info.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
-                        info.pNext = floatAtomics ? UnsafeRawPointer(atomicPointer) : nil
-                        info.queueCreateInfoCount = 1
-                        info.pQueueCreateInfos = queuePointer
-                        info.pEnabledFeatures = featuresPointer
-                        info.enabledExtensionCount = UInt32(extensions.count)
-                        info.ppEnabledExtensionNames = extensionNames
-                        return vkCreateDevice(physicalDevice.handle, &info, nil, &created)
+                      withUnsafeMutablePointer(to: &int64AtomicFeatures) { int64Pointer in
+                        withUnsafeMutablePointer(to: &floatAtomicFeatures) { floatPointer in
+                          // The chain holds whichever of the two structs the device offers.
+                          floatPointer.pointee.pNext = int64Atomics ? UnsafeMutableRawPointer(int64Pointer) : nil
+                          var info = VkDeviceCreateInfo()
+                          info.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
+                          info.pNext = floatAtomics ? UnsafeRawPointer(floatPointer) : int64Atomics ? UnsafeRawPointer(int64Pointer) : nil
+                          info.queueCreateInfoCount = 1
+                          info.pQueueCreateInfos = queuePointer
+                          info.pEnabledFeatures = featuresPointer
+                          info.enabledExtensionCount = UInt32(extensions.count)
+                          info.ppEnabledExtensionNames = extensionNames
+                          return vkCreateDevice(physicalDevice.handle, &info, nil, &created)
+                        }
                       }
                     }
                 }

@@ -118,17 +118,32 @@ public final class PhysicalDevice {
 
         var features = VkPhysicalDeviceFeatures()
         vkGetPhysicalDeviceFeatures(handle, &features)
+        // Both atomic feature structs hang off one Features2 query, each only where its
+        // extension is offered (a struct the driver does not know may not be chained).
         var floatAtomicAdd = false
-        if apiVersion.withoutPatch >= .v1_1 && extensions.contains(floatAtomicsExtension) {
-            var atomics = VkPhysicalDeviceShaderAtomicFloatFeaturesEXT()
-            atomics.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT
-            withUnsafeMutablePointer(to: &atomics) { atomicsPointer in
-                var all = VkPhysicalDeviceFeatures2()
-                all.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2
-                all.pNext = UnsafeMutableRawPointer(atomicsPointer)
-                vkGetPhysicalDeviceFeatures2(handle, &all)
+        var int64AtomicAdd = false
+        let hasFloatAtomics = extensions.contains(floatAtomicsExtension)
+        let hasInt64Atomics = extensions.contains(int64AtomicsExtension) && features.shaderInt64 != 0
+        if apiVersion.withoutPatch >= .v1_1 && (hasFloatAtomics || hasInt64Atomics) {
+            var floatAtomics = VkPhysicalDeviceShaderAtomicFloatFeaturesEXT()
+            floatAtomics.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT
+            var int64Atomics = VkPhysicalDeviceShaderAtomicInt64Features()
+            int64Atomics.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_INT64_FEATURES
+            withUnsafeMutablePointer(to: &floatAtomics) { floatPointer in
+                withUnsafeMutablePointer(to: &int64Atomics) { int64Pointer in
+                    var all = VkPhysicalDeviceFeatures2()
+                    all.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2
+                    if hasFloatAtomics {
+                        floatPointer.pointee.pNext = hasInt64Atomics ? UnsafeMutableRawPointer(int64Pointer) : nil
+                        all.pNext = UnsafeMutableRawPointer(floatPointer)
+                    } else {
+                        all.pNext = UnsafeMutableRawPointer(int64Pointer)
+                    }
+                    vkGetPhysicalDeviceFeatures2(handle, &all)
+                }
             }
-            floatAtomicAdd = atomics.shaderBufferFloat32AtomicAdd != 0
+            floatAtomicAdd = hasFloatAtomics && floatAtomics.shaderBufferFloat32AtomicAdd != 0
+            int64AtomicAdd = hasInt64Atomics && int64Atomics.shaderBufferInt64Atomics != 0
         }
 
         let l = basic.limits
@@ -157,12 +172,16 @@ public final class PhysicalDevice {
             driverVersion: basic.driverVersion, apiVersion: apiVersion, uuid: formatUUID(uuid),
             queueFamilies: queueFamilies, memoryHeaps: heaps, limits: limits,
             supportsFloat64: features.shaderFloat64 != 0, supportsInt64: features.shaderInt64 != 0,
-            supportsLargePoints: features.largePoints != 0, supportsBufferFloatAtomicAdd: floatAtomicAdd, drm: drm)
+            supportsLargePoints: features.largePoints != 0, supportsBufferFloatAtomicAdd: floatAtomicAdd,
+            supportsBufferInt64AtomicAdd: int64AtomicAdd, drm: drm)
     }
 }
 
 /// The device extension that offers float atomics in shaders.
 let floatAtomicsExtension = "VK_EXT_shader_atomic_float"
+/// The device extension that offers 64-bit integer atomics in shaders (core in Vulkan 1.2,
+/// and still listed by the drivers that matter).
+let int64AtomicsExtension = "VK_KHR_shader_atomic_int64"
 
 /// 16 bytes as `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
 func formatUUID(_ bytes: [UInt8]) -> String {

@@ -29,6 +29,11 @@ public struct PhysicalDeviceDescription: Sendable, Codable, Equatable {
     /// (`VK_EXT_shader_atomic_float`'s `shaderBufferFloat32AtomicAdd`), which the GPU
     /// pair-once N-body kernel needs; the device enables it where offered.
     public var supportsBufferFloatAtomicAdd: Bool
+    /// Compute shaders may add 64-bit integers atomically to storage buffers (`shaderInt64`
+    /// and `VK_KHR_shader_atomic_int64`'s `shaderBufferInt64Atomics`), which lets the GPU
+    /// pair-once N-body kernel add its shares in fixed point, in an order that cannot change
+    /// the result; the device enables it where offered.
+    public var supportsBufferInt64AtomicAdd: Bool
     /// The DRM node numbers from `VK_EXT_physical_device_drm`; nil where the driver does
     /// not offer it.
     public var drm: DRMNodeNumbers?
@@ -42,7 +47,8 @@ public struct PhysicalDeviceDescription: Sendable, Codable, Equatable {
         uuid: String = "00000000-0000-0000-0000-000000000000",
         queueFamilies: [QueueFamilyDescription], memoryHeaps: [MemoryHeapDescription],
         limits: ComputeLimits, supportsFloat64: Bool = false, supportsInt64: Bool = false,
-        supportsLargePoints: Bool = true, supportsBufferFloatAtomicAdd: Bool = false, drm: DRMNodeNumbers? = nil
+        supportsLargePoints: Bool = true, supportsBufferFloatAtomicAdd: Bool = false,
+        supportsBufferInt64AtomicAdd: Bool = false, drm: DRMNodeNumbers? = nil
     ) {
         self.index = index
         self.name = name
@@ -60,6 +66,7 @@ public struct PhysicalDeviceDescription: Sendable, Codable, Equatable {
         self.supportsInt64 = supportsInt64
         self.supportsLargePoints = supportsLargePoints
         self.supportsBufferFloatAtomicAdd = supportsBufferFloatAtomicAdd
+        self.supportsBufferInt64AtomicAdd = supportsBufferInt64AtomicAdd
         self.drm = drm
     }
 

@@ -49,7 +49,7 @@ struct CommandLineTests {
         #expect(table.stdout.contains("llvmpipe"))
         #expect(table.stdout.contains("Selected: [0]"))
         // lavapipe offers what the pair-once kernels need.
-        #expect(table.stdout.contains("subgroup shuffles in compute: yes, relative: yes, float atomic adds: yes"))
+        #expect(table.stdout.contains("subgroup shuffles in compute: yes, relative: yes, float atomic adds: yes, 64-bit integer atomic adds: yes"))
         let json = try run(["devices", "--json", "--device", "cpu"])
         #expect(json.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
@@ -59,6 +59,7 @@ struct CommandLineTests {
         #expect(devices.first?["type"] as? String == "cpu")
         #expect((devices.first?["limits"] as? [String: Any])?["maxComputeWorkGroupInvocations"] as? Int == 1024)
         #expect(devices.first?["supportsBufferFloatAtomicAdd"] as? Bool == true)
+        #expect(devices.first?["supportsBufferInt64AtomicAdd"] as? Bool == true)
     }
 
     @Test func anUnknownDeviceIsAnErrorListingTheDevices() throws {
@@ -297,10 +298,10 @@ struct CommandLineTests {
         let wide = try run(["verify", "--particles", "700", "--kernel", "32,4,0s"], environment: narrow)
         #expect(wide.status == 1)
         #expect(wide.stderr.contains("a workgroup of one subgroup"))
-        // The GPU form: lavapipe offers float atomic adds, so it runs (slowly) and is checked.
+        // The GPU form: lavapipe offers 64-bit integer atomic adds, so it runs (slowly) in fixed point and is checked.
         let atomic = try run(["verify", "--particles", "300", "--steps", "2", "--kernel", "8,2,0a"], environment: narrow)
         #expect(atomic.status == 0, "\(atomic.stderr)")
-        #expect(atomic.stdout.contains("kernel: workgroup 8, 2 bodies/invocation, no shared tile, each pair once, shares added atomically\n"))
+        #expect(atomic.stdout.contains("kernel: workgroup 8, 2 bodies/invocation, no shared tile, each pair once, shares added atomically in 64-bit fixed point\n"))
         #expect(atomic.stdout.contains("PASS"))
         let doubled = try run(["bench", "--particles", "300", "--kernel", "8,2,0aa"], environment: narrow)
         #expect(doubled.status != 0 && doubled.stderr.contains("is invalid for '--kernel"))

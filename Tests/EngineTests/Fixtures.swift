@@ -22,7 +22,8 @@ enum FabricatedDevices {
             apiVersion: APIVersion(1, 4, 312), queueFamilies: computeQueue(),
             memoryHeaps: [MemoryHeapDescription(size: 80 << 30, deviceLocal: true),
                           MemoryHeapDescription(size: 64 << 30, deviceLocal: false)],
-            limits: limits(shuffles: true), supportsFloat64: true, supportsInt64: true, supportsBufferFloatAtomicAdd: true)
+            limits: limits(shuffles: true), supportsFloat64: true, supportsInt64: true, supportsBufferFloatAtomicAdd: true,
+            supportsBufferInt64AtomicAdd: true)
     }
 
     static func lavapipe(index: Int) -> PhysicalDeviceDescription {
@@ -32,7 +33,7 @@ enum FabricatedDevices {
             apiVersion: APIVersion(1, 3, 230), queueFamilies: computeQueue(),
             memoryHeaps: [MemoryHeapDescription(size: 2 << 30, deviceLocal: true)],
             limits: limits(shared: 32768, storageRange: 1 << 27, subgroup: 8, shuffles: true), supportsFloat64: true,
-            supportsBufferFloatAtomicAdd: true)
+            supportsInt64: true, supportsBufferFloatAtomicAdd: true, supportsBufferInt64AtomicAdd: true)
     }
 
     /// Raspberry Pi 4/5 through Mesa's V3DV.

@@ -31,8 +31,10 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     /// With `eachPairOnce`, the GPU form (`Shaders/nbody_pairs_atomic.comp`): the other block's
     /// bodies travel round the subgroup by shuffles, seven per round for `bodiesPerInvocation`
     /// pairs, instead of a butterfly per j-body, and every share is added atomically into one
-    /// sum per body, so memory stays at 12 bytes a body at any N. Needs float atomic adds on
-    /// storage buffers (`VK_EXT_shader_atomic_float`).
+    /// sum per body, so memory stays at 24 bytes a body at any N. The sums are 64-bit fixed
+    /// point where the device has such atomics and the softening bounds them
+    /// (`nbody_pairs_fixed.comp`: order-free, so bit-reproducible), floats otherwise
+    /// (`VK_EXT_shader_atomic_float`).
     public var addsSharesAtomically: Bool
 
     /// Two spellings of the same pull, m / (r² + eps²)^(3/2), that suit different hardware.
@@ -99,7 +101,8 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     /// With atomic shares, one sum per body: 12 bytes a body.
     public func pairSumBytes(particleCount: Int) -> UInt64 {
         guard eachPairOnce else { return 0 }
-        if addsSharesAtomically { return UInt64(particleCount) * 12 }
+        // Three 64-bit fixed-point sums a body, or three floats in half of it.
+        if addsSharesAtomically { return UInt64(particleCount) * 24 }
         let blocks = UInt64(workgroupCount(particleCount: particleCount))
         return (blocks / 2 + 1) * blocks * UInt64(bodiesPerWorkgroup) * 12
     }
@@ -264,8 +267,8 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
         }
         if eachPairOnce {
             let subgroup = Int(limits.subgroupSize)
-            if addsSharesAtomically && !device.supportsBufferFloatAtomicAdd {
-                problems.append("adding shares atomically needs float atomic adds on storage buffers (VK_EXT_shader_atomic_float), which \(device.name) does not offer")
+            if addsSharesAtomically && !device.supportsBufferFloatAtomicAdd && !device.supportsBufferInt64AtomicAdd {
+                problems.append("adding shares atomically needs 64-bit integer or float atomic adds on storage buffers (VK_KHR_shader_atomic_int64, VK_EXT_shader_atomic_float), which \(device.name) does not offer")
             }
             if tileSize != 0 || invocationsPerBody != 1 || prefetchesTiles {
                 problems.append("evaluating each pair once needs a shape without a shared tile and with one invocation per body")

@@ -7,7 +7,9 @@ public final class NBodyWorkload {
     public let device: Device
     public let particleCount: Int
     public let configuration: NBodyKernelConfiguration
-    public var parameters: NBodyParameters
+    /// Fixed for the workload's life: its kernels are specialized for them (zero softening) and
+    /// the fixed-point sums are scaled by the softening.
+    public let parameters: NBodyParameters
 
     private let state: PingPongState
     /// Workgroups of each pass of a step.
@@ -17,6 +19,20 @@ public final class NBodyWorkload {
     /// Whether the pair-once kernel sums forces and divides by the mass at the end
     /// (`FORCE_SUMS` in `nbody_pairs.comp`): 8 multiplies a pair instead of 12, +20% on lavapipe.
     let sumsForces: Bool
+    /// Whether the GPU pair-once kernel adds its shares in 64-bit fixed point
+    /// (`Shaders/nbody_pairs_fixed.comp`) rather than as floats: where the device has 64-bit
+    /// integer atomics and the softening bounds the sums.
+    public let addsInFixedPoint: Bool
+    /// The fixed-point scale for the current state's masses, with `addsInFixedPoint`.
+    private var sumScale: FixedPointSumScale?
+    /// Whether reruns, and a resumed run against an uninterrupted one, give the same bits:
+    /// every kernel adds in an order of its own except the pair-once kernel with float atomics.
+    public var isBitReproducible: Bool { !configuration.addsSharesAtomically || addsInFixedPoint }
+    /// The kernel's shape, and for the atomic form how it adds, as people read it.
+    public var kernelDescription: String {
+        guard configuration.addsSharesAtomically else { return configuration.description }
+        return configuration.description + (addsInFixedPoint ? " in 64-bit fixed point" : " as floats")
+    }
     /// Masses between which products of two stay far inside float range.
     static let forceSumMasses: ClosedRange<Float> = 1e-12...1e12
 
@@ -33,6 +49,8 @@ public final class NBodyWorkload {
         var dt: Float
         var softening2: Float
         var gravity: Float
+        var sumScale: Float
+        var sumUnit: Float
     }
 
     public convenience init(device: Device, state: ParticleState, parameters: NBodyParameters,
@@ -44,9 +62,11 @@ public final class NBodyWorkload {
     /// `jGroup`: j-bodies the streaming kernel holds in registers per pass over the bodies;
     /// `shuffledLoads`: whether it reads them once per subgroup (nil: where the device can).
     /// `atomicPairSpan`: pairings of blocks per workgroup of the atomic pair-once kernel (nil:
-    /// `NBodyKernelConfiguration.atomicPairSpan`). Tests set them to run every variant on lavapipe.
+    /// `NBodyKernelConfiguration.atomicPairSpan`); `fixedPointSums`: whether it adds in fixed
+    /// point (nil: wherever it can). Tests set them to run every variant on lavapipe.
     init(device: Device, state: ParticleState, parameters: NBodyParameters,
-         configuration: NBodyKernelConfiguration?, jGroup: Int, shuffledLoads: Bool?, atomicPairSpan: Int? = nil) throws {
+         configuration: NBodyKernelConfiguration?, jGroup: Int, shuffledLoads: Bool?, atomicPairSpan: Int? = nil,
+         fixedPointSums: Bool? = nil) throws {
         guard state.count >= 1 else { throw EngineError.invalidInput("the simulation needs at least one particle") }
         try parameters.validate()
         let configuration = configuration ?? .recommended(for: device.description, particleCount: state.count)
@@ -61,6 +81,15 @@ public final class NBodyWorkload {
         self.parameters = parameters
 
         let bytes = state.count * ParticleState.bytesPerParticle
+        let canAddInFixedPoint = configuration.addsSharesAtomically && device.description.supportsBufferInt64AtomicAdd
+            && FixedPointSumScale(state, softening: parameters.softening) != nil
+        precondition(fixedPointSums != true || canAddInFixedPoint, "fixed-point sums asked of a shape, device or system that cannot use them")
+        addsInFixedPoint = fixedPointSums ?? canAddInFixedPoint
+        if configuration.addsSharesAtomically && !addsInFixedPoint && !device.description.supportsBufferFloatAtomicAdd {
+            throw EngineError.unsupported("cannot run \(state.count) particles with \(configuration) on \(device.description.name): "
+                + "without float atomic adds it adds in fixed point, which needs a softening above 0 to bound the sums "
+                + "(this run has \(parameters.softening)) and masses that sum to a finite value")
+        }
         sumsForces = configuration.eachPairOnce && !configuration.addsSharesAtomically && Self.massesSuitForceSums(state) == nil
         func pipeline(_ shader: EmbeddedShader, storageBuffers: Int, _ specialization: [SpecializationConstant]) throws -> ComputePipeline {
             try ComputePipeline(device: device, shader: try ShaderModule(device: device, shader: shader), storageBuffers: storageBuffers,
@@ -74,11 +103,12 @@ public final class NBodyWorkload {
             if configuration.addsSharesAtomically {
                 let span = atomicPairSpan ?? configuration.atomicPairSpan(particleCount: state.count, device: device.description)
                 precondition(span >= 1, "a workgroup takes at least one pairing of blocks")
-                pairs = try pipeline(.nbodyPairsAtomic, storageBuffers: 3,
+                pairs = try pipeline(addsInFixedPoint ? .nbodyPairsFixed : .nbodyPairsAtomic, storageBuffers: 3,
                                      [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.bodiesPerInvocation)),
                                       .bool(3, parameters.softening == 0), .bool(8, configuration.force == .quotient),
                                       .uint(11, UInt32(span))])
-                sum = try pipeline(.nbodyPairsAtomicSum, storageBuffers: 3, [.uint(0, UInt32(sumWidth))])
+                sum = try pipeline(addsInFixedPoint ? .nbodyPairsFixedSum : .nbodyPairsAtomicSum, storageBuffers: 3,
+                                   [.uint(0, UInt32(sumWidth))])
                 pairGroups = configuration.dispatchedWorkgroups(particleCount: state.count, span: span)
             } else {
                 pairs = try pipeline(.nbodyPairs, storageBuffers: 3,
@@ -125,6 +155,12 @@ public final class NBodyWorkload {
         if sumsForces, let reason = Self.massesSuitForceSums(state) {
             throw EngineError.invalidInput("this workload's kernel was built for masses in \(Self.forceSumMasses.lowerBound)...\(Self.forceSumMasses.upperBound), summing forces; \(reason): make a new workload for this state")
         }
+        if addsInFixedPoint {
+            guard let scale = FixedPointSumScale(state, softening: parameters.softening) else {
+                throw EngineError.invalidInput("this workload adds forces in fixed point, scaled by the masses and the softening, and this state's masses leave no bound within float range: make a new workload for this state")
+            }
+            sumScale = scale
+        }
         try state.values.withUnsafeBytes { try self.state.upload($0) }
     }
 
@@ -140,7 +176,8 @@ public final class NBodyWorkload {
     public func advance(steps count: Int) throws -> Double? {
         let constants = PushConstants(
             count: UInt32(particleCount), dt: parameters.dt,
-            softening2: parameters.softening * parameters.softening, gravity: parameters.gravity)
+            softening2: parameters.softening * parameters.softening, gravity: parameters.gravity,
+            sumScale: sumScale?.scale ?? 1, sumUnit: sumScale?.unit ?? 1)
         return try state.advance(steps: count, constants: constants, groups: dispatches)
     }
 
