@@ -41,7 +41,7 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var physics: PhysicsOptions
 
-    @Option(help: ArgumentHelp("Kernel shape to measure instead of the device's default: workgroup size, bodies per invocation, tile size, 0 for none (e.g. 256,2,256 or 32,32,0), and optionally invocations per body (128,1,0,4). Letters after the tile size: p prefetches tiles (32,1,32p), q spells the force as a quotient m/(r²·√r²) instead of m·rsqrt(r²)³ (32,32,0q), s evaluates each pair once and applies its force to both bodies, with a workgroup of one subgroup and no tile (8,32,0qs: the default on lavapipe), a does so in the GPU form, passing bodies round the subgroup and adding shares atomically (32,8,0a; needs VK_EXT_shader_atomic_float). It is verified against the CPU reference before it is timed.", valueName: "W,B,T"))
+    @Option(help: ArgumentHelp("Kernel shape to measure instead of the device's default: workgroup size, bodies per invocation, tile size, 0 for none (e.g. 256,2,256 or 32,32,0), and optionally invocations per body (128,1,0,4). Letters after the tile size: p prefetches tiles (32,1,32p), q spells the force as a quotient m/(r²·√r²) instead of m·rsqrt(r²)³ (32,32,0q), s evaluates each pair once and applies its force to both bodies, with a workgroup of one subgroup and no tile (8,32,0qs: the default on lavapipe), a does so in the GPU form, passing bodies round the subgroup and adding shares atomically, in 64-bit fixed point where the device has such atomics and the softening is above 0, else as floats (32,8,0a). It is verified against the CPU reference before it is timed.", valueName: "W,B,T"))
     var kernel: KernelShapeArgument?
 
     @Flag(help: "Print JSON.")

@@ -101,7 +101,7 @@ struct TuneCommand: ParsableCommand {
         discussion: """
             N-body: tries workgroup sizes, bodies per invocation, shared-memory tiles, the \
             force's spelling (m·rsqrt(r²)³ or m/(r²·√r²)) and, where the device has subgroup \
-            shuffles, evaluating each pair once for both bodies (on GPUs with float atomics \
+            shuffles, evaluating each pair once for both bodies (on GPUs with atomic adds \
             also in the form that adds each body's shares atomically), within the device's limits, the \
             untuned default first, then re-times the fastest three and the default in \
             interleaved runs and keeps the best of those (short samples on a busy machine \
