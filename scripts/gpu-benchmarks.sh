@@ -46,14 +46,18 @@ if want nbody; then
     cp "$OUT/bench-nbody-default.log" "$OUT/bench-nbody-default.json"
 fi
 if want pairs; then
-    # The atomic pair-once form (nbody_pairs_atomic.comp), written without a GPU: check it,
-    # then time it at three blockings beside the defaults above.
+    # The atomic pair-once form (nbody_pairs_atomic.glsl), written without a GPU: check it,
+    # then time it at three blockings beside the defaults above. It adds in 64-bit fixed
+    # point; with --softening 0 it adds floats, so the last two steps, each against the
+    # default kernel under the same zero-softening guard, show what fixed point costs.
     step verify-pairs-4096 120 verify --particles 4096 --steps 10 --kernel 32,8,0a
     step verify-pairs-65536 200 verify --particles 65536 --steps 2 --kernel 32,8,0a
     for bodies in 8 4 16; do
         step bench-pairs-$bodies 240 bench --no-tune-cache --particles 16384 65536 262144 1048576 --repeats 7 \
             --kernel 32,$bodies,0a
     done
+    step bench-pairs-8-float 120 bench --no-tune-cache --particles 1048576 --repeats 5 --softening 0 --kernel 32,8,0a
+    step bench-default-unsoftened 120 bench --no-tune-cache --particles 1048576 --repeats 5 --softening 0
 fi
 if want life; then
     step bench-life-default 200 bench --workload life --no-tune-cache --grid 2048x2048 4096x4096 8192x8192 16384x16384 65536x65536 --repeats 5
