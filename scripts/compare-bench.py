@@ -48,7 +48,10 @@ def main():
         if kernel.get("force") == "quotient":
             shape += ", force as a quotient"
         if kernel.get("eachPairOnce"):
-            shape += ", each pair once" + (" (atomic shares)" if kernel.get("addsSharesAtomically") else "")
+            atomic = ""
+            if kernel.get("addsSharesAtomically"):
+                atomic = " (atomic shares, floats)" if new[n].get("bitReproducible") is False else " (atomic shares)"
+            shape += ", each pair once" + atomic
         flag = "  REGRESSION" if slower else ("" if beyond_spread else "  (within noise)")
         print(f"{n:>9}  {a['median']:>10.3e}  {b['median']:>10.3e}  {change:>+7.1f}%  {shape}{flag}")
     for n in sorted(set(old) ^ set(new)):

@@ -109,6 +109,7 @@ struct BenchCommand: ParsableCommand {
                 }
                 let result = BenchResult(
                     particles: n, stepsPerRepeat: stepsPerRun, repeats: repeats, kernel: workload.configuration,
+                    kernelDescription: workload.kernelDescription, bitReproducible: workload.isBitReproducible,
                     secondsPerRepeat: times, interactionsPerSecond: Summary(rates),
                     gflops: Summary(rates.map { $0 * 20 / 1e9 }))
                 results.append(result)
@@ -233,6 +234,11 @@ struct BenchResult: Encodable {
     var stepsPerRepeat: Int
     var repeats: Int
     var kernel: NBodyKernelConfiguration
+    /// The shape and, for the atomic pair-once form, how it adds (fixed point or floats),
+    /// which depends on the device and the softening as well as the shape.
+    var kernelDescription: String
+    /// Whether reruns give the same bits (false only for float atomic sums).
+    var bitReproducible: Bool
     var secondsPerRepeat: [Double]
     var interactionsPerSecond: Summary
     var gflops: Summary

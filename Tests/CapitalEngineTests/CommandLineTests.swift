@@ -303,6 +303,16 @@ struct CommandLineTests {
         #expect(atomic.status == 0, "\(atomic.stderr)")
         #expect(atomic.stdout.contains("kernel: workgroup 8, 2 bodies/invocation, no shared tile, each pair once, shares added atomically in 64-bit fixed point\n"))
         #expect(atomic.stdout.contains("PASS"))
+        // bench --json says how it adds and whether reruns repeat bit for bit.
+        for (softening, fixedPoint) in [("0.01", true), ("0", false)] {
+            let timed = try run(["bench", "--particles", "300", "--steps", "1", "--repeats", "1", "--kernel", "8,2,0a",
+                                 "--softening", softening, "--json"], environment: narrow)
+            #expect(timed.status == 0, "\(timed.stderr)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(timed.stdout.utf8)) as? [String: Any])
+            let result = try #require((report["results"] as? [[String: Any]])?.first)
+            #expect(result["bitReproducible"] as? Bool == fixedPoint)
+            #expect((result["kernelDescription"] as? String)?.hasSuffix(fixedPoint ? "in 64-bit fixed point" : "as floats") == true)
+        }
         let doubled = try run(["bench", "--particles", "300", "--kernel", "8,2,0aa"], environment: narrow)
         #expect(doubled.status != 0 && doubled.stderr.contains("is invalid for '--kernel"))
     }
