@@ -30,13 +30,13 @@ struct BenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Life rule to measure.", valueName: "rule"))
     var rule: String = "B3/S23"
 
-    @Option(help: "Timed repeats per N.")
+    @Option(parsing: .unconditional, help: "Timed repeats per N.")
     var repeats: Int = 5
 
-    @Option(help: "Steps per timed run; default: enough for about half a second.")
+    @Option(parsing: .unconditional, help: "Steps per timed run; default: enough for about half a second.")
     var steps: Int?
 
-    @Option(help: "Seed of the Plummer sphere measured.")
+    @Option(parsing: .unconditional, help: "Seed of the Plummer sphere measured.")
     var seed: UInt64 = 1
 
     @OptionGroup var physics: PhysicsOptions
@@ -52,7 +52,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Tune each N first (as `tune` does, storing the winner), then measure the winner.")
     var tune = false
 
-    @Option(help: "With --tune: seconds of tuning per N.")
+    @Option(parsing: .unconditional, help: "With --tune: seconds of tuning per N.")
     var tuneBudget: Double = 30
 
     @OptionGroup var deviceOptions: DeviceOptions

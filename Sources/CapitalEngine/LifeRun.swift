@@ -20,7 +20,7 @@ struct LifeOptions: ParsableArguments {
     @Flag(help: "Dead cells beyond the edges instead of a torus (Life).")
     var bounded = false
 
-    @Option(help: "Share of live cells in a random start (Life, without --init).")
+    @Option(parsing: .unconditional, help: "Share of live cells in a random start (Life, without --init).")
     var density: Double = 0.3
 
     @Option(help: ArgumentHelp("Where the RLE pattern's top-left corner goes (Life; default: centred).", valueName: "X,Y"))

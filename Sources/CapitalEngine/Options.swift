@@ -36,13 +36,15 @@ struct DeviceOptions: ParsableArguments {
 
 /// The physics every N-body command shares.
 struct PhysicsOptions: ParsableArguments {
-    @Option(help: "Time step.")
+    // Unconditional parsing takes "-1" as the value, so that a negative number meets the
+    // range check and its message instead of "missing value".
+    @Option(parsing: .unconditional, help: "Time step.")
     var dt: Float = 0.001
 
-    @Option(help: "Plummer softening length eps (0 allowed; coincident bodies then exert no force).")
+    @Option(parsing: .unconditional, help: "Plummer softening length eps (0 allowed; coincident bodies then exert no force).")
     var softening: Float = 0.01
 
-    @Option(help: "Gravitational constant G.")
+    @Option(parsing: .unconditional, help: "Gravitational constant G.")
     var gravity: Float = 1
 
     var parameters: NBodyParameters { NBodyParameters(dt: dt, softening: softening, gravity: gravity) }
@@ -54,13 +56,13 @@ struct PhysicsOptions: ParsableArguments {
 
 /// Where the initial state comes from.
 struct InitialStateOptions: ParsableArguments {
-    @Option(name: .long, help: "Number of particles (any N >= 1).")
+    @Option(name: .long, parsing: .unconditional, help: "Number of particles (any N >= 1).")
     var particles: Int = 4096
 
     @Option(help: ArgumentHelp("Initial model: plummer, cube or galaxies.", valueName: "model"))
     var model: InitialModel = .plummer
 
-    @Option(help: "Seed of the initial model; the same seed gives the same state.")
+    @Option(parsing: .unconditional, help: "Seed of the initial model; the same seed gives the same state.")
     var seed: UInt64 = 1
 
     @Option(name: .customLong("init"), help: ArgumentHelp("Start from a state file (.npy, float32, shape (N, 8): x y z m vx vy vz w); overrides --particles and --model.", valueName: "file.npy"))

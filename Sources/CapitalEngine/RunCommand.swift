@@ -27,7 +27,7 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var initial: InitialStateOptions
     @OptionGroup var physics: PhysicsOptions
 
-    @Option(help: "Number of steps.")
+    @Option(parsing: .unconditional, help: "Number of steps.")
     var steps: Int = 1000
 
     @Option(help: ArgumentHelp("Write the final state to this .npy file.", valueName: "file.npy"))
@@ -36,7 +36,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write a resumable checkpoint here (FILE.npy plus FILE.npy.json): every --checkpoint-every steps, at the end, and when stopped by a signal.", valueName: "file.npy"))
     var checkpoint: String?
 
-    @Option(help: "With --checkpoint: steps between checkpoints (0: only at the end or on a signal).")
+    @Option(parsing: .unconditional, help: "With --checkpoint: steps between checkpoints (0: only at the end or on a signal).")
     var checkpointEvery: Int = 0
 
     @Option(help: ArgumentHelp("Continue a run from a checkpoint; --steps is the total, counted from the original start. The checkpoint's dt, softening and G are used.", valueName: "file.npy"))

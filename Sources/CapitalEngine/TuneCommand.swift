@@ -114,7 +114,7 @@ struct TuneCommand: ParsableCommand {
             automatically.
             """)
 
-    @Option(help: "Particle count to tune for.")
+    @Option(parsing: .unconditional, help: "Particle count to tune for.")
     var particles: Int = 16384
 
     @Option(help: "What to tune: nbody (default) or life.")
@@ -126,7 +126,7 @@ struct TuneCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Life rule to tune for (two-state rules share one tuning, Generations rules another).", valueName: "rule"))
     var rule: String = "B3/S23"
 
-    @Option(help: "Seconds to spend; the default shape is always measured.")
+    @Option(parsing: .unconditional, help: "Seconds to spend; the default shape is always measured.")
     var budget: Double = 60
 
     @Flag(help: "Print JSON.")

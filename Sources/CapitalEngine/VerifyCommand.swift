@@ -21,10 +21,10 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var initial: InitialStateOptions
     @OptionGroup var physics: PhysicsOptions
 
-    @Option(help: "Number of steps.")
+    @Option(parsing: .unconditional, help: "Number of steps.")
     var steps: Int = 10
 
-    @Option(help: "Largest acceptable relative error.")
+    @Option(parsing: .unconditional, help: "Largest acceptable relative error.")
     var tolerance: Double = 1e-4
 
     @Option(help: ArgumentHelp("N-body kernel shape to check instead of the device's default, as for bench (e.g. 32,32,0q or 128,1,128p).", valueName: "W,B,T"))

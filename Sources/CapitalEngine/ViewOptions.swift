@@ -18,10 +18,10 @@ struct ViewOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write a numbered PNG sequence (frame_000000.png, ...) into this directory.", valueName: "dir"))
     var frames: String?
 
-    @Option(help: "With --frames: a frame every K steps.")
+    @Option(parsing: .unconditional, help: "With --frames: a frame every K steps.")
     var every: Int = 10
 
-    @Option(help: "In a window: simulation steps between frames.")
+    @Option(parsing: .unconditional, help: "In a window: simulation steps between frames.")
     var stepsPerFrame: Int = 1
 
     @Option(help: ArgumentHelp("In a window: fifo (default, vsync), mailbox or immediate, where supported.", valueName: "mode"))

@@ -97,6 +97,23 @@ struct CommandLineTests {
         }
     }
 
+    /// A negative number is taken as the option's value and meets its range check, not read as
+    /// an unknown option with the value missing.
+    @Test func negativeNumbersGetTheRangeMessage() throws {
+        for (arguments, message) in [(["run", "--softening", "-1"], "--softening must be zero or a positive finite number, got -1"),
+                                     (["run", "--dt", "-0.5"], "--dt must be a positive finite number, got -0.5"),
+                                     (["run", "--gravity", "-2"], "--gravity must be zero or a positive finite number, got -2"),
+                                     (["run", "--particles", "-5"], "--particles must be at least 1, got -5"),
+                                     (["run", "--steps", "-3"], "--steps must be zero or more, got -3"),
+                                     (["verify", "--tolerance", "-1"], "--tolerance must be positive, got -1"),
+                                     (["bench", "--repeats", "-2"], "--repeats must be at least 1")] {
+            let result = try run(arguments)
+            #expect(result.status == 64, "\(arguments): \(result.status) \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+            #expect(!result.stderr.contains("Missing value"), "\(arguments): \(result.stderr)")
+        }
+    }
+
     @Test func runWritesTheFinalStateAndASummary() throws {
         let output = directory.appendingPathComponent("final.npy")
         let result = try run(["run", "--particles", "300", "--steps", "25", "--model", "galaxies",
