@@ -2,8 +2,8 @@
 // evaluated once and its force applied to both (Newton's third law), half the arithmetic of
 // the ordinary kernel, whose instruction issue bounds it on GPUs. The includer defines how a
 // share reaches memory, `addPairSum(uint body, vec3 share)`, as an atomic add into one sum per
-// body: nbody_pairs_fixed.comp in 64-bit fixed point, nbody_pairs_atomic.comp in floats. Its
-// second pass integrates the sums and clears them for the next step.
+// body: nbody_pairs_fixed.comp in 64-bit fixed point, nbody_pairs_atomic.comp in floats. Each
+// has a second pass that integrates the sums and clears them for the next step.
 //
 // Bodies fall into blocks of WIDTH * BODIES, one subgroup's: each invocation holds BODIES of
 // them. A block is paired with itself (its inner pairs, the ordinary way: offset 0) and with
