@@ -28,6 +28,10 @@ layout(constant_id = 8) const bool QUOTIENT_FORCE = false;
 // j-body: lavapipe spills the accelerations of 32 bodies, and a group of 4 ran 10-15% faster
 // there. GPUs: 1. J_UNROLL is a multiple of it.
 layout(constant_id = 9) const uint J_GROUP = 1;
+// Tile bodies per iteration of the tile loop, written out; 1 leaves unrolling to the driver.
+// On GPUs bound by instruction issue every iteration's counter, compare and branch cost slots
+// the arithmetic could use. Divides TILE.
+layout(constant_id = 10) const uint TILE_UNROLL = 1;
 
 #include "nbody_state.glsl"
 #include "nbody_pull.glsl"
@@ -38,6 +42,23 @@ shared vec4 tile[PREFETCH ? 2 * TILE : TILE];
 // function: passing the arrays to a function made lavapipe copy them and run 20% slower.
 #define INTERACT(body)                                                   \
     for (uint b = 0; b < BODIES; ++b) { acceleration[b] += pull(body, position[b]); }
+
+// Interactions with the TILE bodies of shared memory from tile[at]. With TILE_UNROLL 1 the
+// loop is the one every measured shape ran, left to the driver to unroll.
+#define TILE_PASS(at)                                                                        \
+    if (TILE_UNROLL == 1) {                                                                  \
+        for (uint k = 0; k < TILE; ++k) {                                                    \
+            const vec4 body = tile[(at) + k];                                                \
+            INTERACT(body)                                                                   \
+        }                                                                                    \
+    } else {                                                                                 \
+        for (uint k = 0; k < TILE; k += TILE_UNROLL) {                                       \
+            [[unroll]] for (uint u = 0; u < TILE_UNROLL; ++u) {                              \
+                const vec4 body = tile[(at) + k + u];                                        \
+                INTERACT(body)                                                               \
+            }                                                                                \
+        }                                                                                    \
+    }
 
 void main() {
     const uint lane = gl_LocalInvocationID.x;
@@ -95,10 +116,7 @@ void main() {
                 const uint j = start + TILE + k;
                 staged[s] = k < TILE && j < params.count ? src[2 * j] : vec4(0.0);
             }
-            for (uint k = 0; k < TILE; ++k) {
-                const vec4 body = tile[base + k];
-                INTERACT(body)
-            }
+            TILE_PASS(base)
         }
     } else {
         for (uint start = 0; start < params.count; start += TILE) {
@@ -108,10 +126,7 @@ void main() {
                 tile[k] = j < params.count ? src[2 * j] : vec4(0.0);
             }
             barrier();
-            for (uint k = 0; k < TILE; ++k) {
-                const vec4 body = tile[k];
-                INTERACT(body)
-            }
+            TILE_PASS(0)
             barrier();
         }
     }

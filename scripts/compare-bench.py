@@ -45,6 +45,8 @@ def main():
         shape = f"{kernel['workgroupSize']}x{kernel['bodiesPerInvocation']}, tile {kernel['tileSize']}"
         if kernel.get("prefetchesTiles"):
             shape += " prefetched"
+        if kernel.get("tileUnroll", 1) > 1:
+            shape += f", unrolled by {kernel['tileUnroll']}"
         if kernel.get("force") == "quotient":
             shape += ", force as a quotient"
         if kernel.get("eachPairOnce"):

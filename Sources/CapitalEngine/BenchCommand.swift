@@ -41,7 +41,7 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var physics: PhysicsOptions
 
-    @Option(help: ArgumentHelp("Kernel shape to measure instead of the device's default: workgroup size, bodies per invocation, tile size, 0 for none (e.g. 256,2,256 or 32,32,0), and optionally invocations per body (128,1,0,4). Letters after the tile size: p prefetches tiles (32,1,32p), q spells the force as a quotient m/(r²·√r²) instead of m·rsqrt(r²)³ (32,32,0q), s evaluates each pair once and applies its force to both bodies, with a workgroup of one subgroup and no tile (8,32,0qs: the default on lavapipe), a does so in the GPU form, passing bodies round the subgroup and adding shares atomically, in 64-bit fixed point where the device has such atomics and the softening is above 0, else as floats (32,8,0a). It is verified against the CPU reference before it is timed.", valueName: "W,B,T"))
+    @Option(help: ArgumentHelp("Kernel shape to measure instead of the device's default: workgroup size, bodies per invocation, tile size, 0 for none (e.g. 256,2,256 or 32,32,0), and optionally invocations per body (128,1,0,4). Letters after the tile size: p prefetches tiles (32,1,32p), q spells the force as a quotient m/(r²·√r²) instead of m·rsqrt(r²)³ (32,32,0q), s evaluates each pair once and applies its force to both bodies, with a workgroup of one subgroup and no tile (8,32,0qs: the default on lavapipe), a does so in the GPU form, passing bodies round the subgroup and adding shares atomically, in 64-bit fixed point where the device has such atomics and the softening is above 0, else as floats (32,8,0a). Last, uK writes the shared-tile loop out K bodies at a time (128,1,128u8). It is verified against the CPU reference before it is timed.", valueName: "W,B,T"))
     var kernel: KernelShapeArgument?
 
     @Flag(help: "Print JSON.")
@@ -260,15 +260,22 @@ struct BenchReport: Encodable {
 /// `W,B,T[,S]`: workgroup size, bodies per invocation, tile size and optionally invocations
 /// per body. Letters after the tile size: `p` prefetches tiles (`32,1,32p`), `q` spells the
 /// force as a quotient (`32,32,0q`), `s` evaluates each pair once, symmetrically (`8,32,0qs`),
-/// `a` does so in the GPU form, adding shares atomically (`32,8,0a`).
+/// `a` does so in the GPU form, adding shares atomically (`32,8,0a`); last, `uK` unrolls the
+/// tile loop by K (`128,1,128u8`).
 struct KernelShapeArgument: ExpressibleByArgument {
     var configuration: NBodyKernelConfiguration
 
     init?(argument: String) {
         var fields = argument.split(separator: ",").map { String($0.trimmed).lowercased() }
         guard fields.count == 3 || fields.count == 4 else { return nil }
-        let letters = String(fields[2].drop { $0.isNumber })
+        var letters = String(fields[2].drop { $0.isNumber })
         fields[2].removeLast(letters.count)
+        var unroll = 1
+        if let u = letters.firstIndex(of: "u") {
+            guard let k = Int(letters[letters.index(after: u)...]), k >= 1 else { return nil }
+            unroll = k
+            letters = String(letters[..<u])
+        }
         guard Set(letters).isSubset(of: "pqsa"), Set(letters).count == letters.count else { return nil }
         let prefetch = letters.contains("p")
         let parts = fields.map { Int($0) }
@@ -279,7 +286,7 @@ struct KernelShapeArgument: ExpressibleByArgument {
                                                  invocationsPerBody: split, prefetchesTiles: prefetch,
                                                  force: letters.contains("q") ? .quotient : .reciprocalSquareRoot,
                                                  eachPairOnce: letters.contains("s") || letters.contains("a"),
-                                                 addsSharesAtomically: letters.contains("a"))
+                                                 addsSharesAtomically: letters.contains("a"), tileUnroll: unroll)
     }
 }
 

@@ -103,7 +103,8 @@ struct TuneCommand: ParsableCommand {
             force's spelling (m·rsqrt(r²)³ or m/(r²·√r²)) and, where the device has subgroup \
             shuffles, evaluating each pair once for both bodies (on GPUs with atomic adds \
             also in the form that adds each body's shares atomically), within the device's limits, the \
-            untuned default first, then re-times the fastest three and the default in \
+            untuned default first; on GPUs the last part of the budget writes out the tile loops \
+            of the three fastest tiled shapes (4, 8 and 16 bodies an iteration); then re-times the fastest three and the default in \
             interleaved runs and keeps the best of those (short samples on a busy machine \
             mislead). Life (--workload life): tries the \
             bit-packed kernel and the tiled ones at every blocking factor that fits. Every \

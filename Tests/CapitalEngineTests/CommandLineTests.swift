@@ -270,6 +270,26 @@ struct CommandLineTests {
         #expect(untiled.stderr.contains("only shapes with a shared tile"))
     }
 
+    @Test func benchAndVerifyTakeAnUnrolledTileLoop() throws {
+        let result = try run(["bench", "--particles", "1000", "--steps", "2", "--repeats", "1", "--kernel", "32,2,64pu8", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let kernel = try #require((object["results"] as? [[String: Any]])?.first?["kernel"] as? [String: Any])
+        #expect(kernel["tileUnroll"] as? Int == 8 && kernel["prefetchesTiles"] as? Bool == true)
+        let verified = try run(["verify", "--particles", "700", "--steps", "2", "--kernel", "64,1,64u16"])
+        #expect(verified.status == 0, "\(verified.stderr)")
+        #expect(verified.stdout.contains("kernel: workgroup 64, 1 bodies/invocation, tile 64, tile loop unrolled by 16\n"))
+        // Not a divisor of the tile; no tile loop at all; no count.
+        let uneven = try run(["verify", "--particles", "700", "--kernel", "64,1,64u5"])
+        #expect(uneven.status == 1 && uneven.stderr.contains("a divisor of the tile size (64), not 5"), "\(uneven.stderr)")
+        let untiled = try run(["verify", "--particles", "700", "--kernel", "64,1,0u4"])
+        #expect(untiled.status == 1 && untiled.stderr.contains("have a tile loop to unroll"), "\(untiled.stderr)")
+        for bad in ["64,1,64u", "64,1,64u0", "64,1,64u4p"] {
+            let refused = try run(["verify", "--kernel", bad])
+            #expect(refused.status == 64 && refused.stderr.contains("is invalid for '--kernel"), "\(bad): \(refused.stderr)")
+        }
+    }
+
     @Test func verifyChecksAChosenKernelShape() throws {
         let plain = try run(["verify", "--particles", "600", "--steps", "2", "--kernel", "32,4,32"])
         #expect(plain.status == 0, "\(plain.stderr)")

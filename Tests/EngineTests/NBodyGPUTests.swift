@@ -45,6 +45,13 @@ struct NBodyGPUTests {
         NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 2, tileSize: 64, force: .quotient),
         NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 3, tileSize: 100, prefetchesTiles: true, force: .quotient),
         NBodyKernelConfiguration(workgroupSize: 96, bodiesPerInvocation: 1, tileSize: 0, invocationsPerBody: 3, force: .quotient),
+        // The tile loop written out: by 4, by the whole tile, by a tile wider than the
+        // workgroup, prefetched, and with several bodies per invocation.
+        NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 128, tileUnroll: 4),
+        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 1, tileSize: 32, tileUnroll: 32),
+        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 2, tileSize: 96, tileUnroll: 8),
+        NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 1, tileSize: 128, prefetchesTiles: true, tileUnroll: 16),
+        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 3, tileSize: 100, prefetchesTiles: true, tileUnroll: 4),
     ])
     func shapesMatchReference(shape: NBodyKernelConfiguration) throws {
         let parameters = NBodyParameters(dt: 0.002, softening: 0.02)
@@ -88,6 +95,22 @@ struct NBodyGPUTests {
             spellings[shape, default: []].insert(candidate.force)
         }
         #expect(spellings.values.allSatisfy { $0.count == 2 }, "every shape is tried both ways")
+    }
+
+    /// The GPU search end to end, on lavapipe told it is a discrete GPU: the last part of the
+    /// budget goes to written-out tile loops, each verified before it is timed; none of it on
+    /// a CPU driver.
+    @Test func tuningAGPUEndsWithUnrolledTileLoops() throws {
+        let context = try ComputeContext()
+        #expect(KernelTuner(device: context.device, particleCount: 1000).tune(budget: 1).trials.allSatisfy {
+            $0.configuration.tileUnroll == 1
+        })
+        context.device.physicalDevice.description.type = .discrete
+        let (winner, trials) = KernelTuner(device: context.device, particleCount: 1000).tune(budget: 6)
+        #expect(winner != nil)
+        let unrolled = trials.filter { $0.configuration.tileUnroll > 1 }
+        #expect(!unrolled.isEmpty, "\(trials.map(\.configuration))")
+        #expect(unrolled.allSatisfy { $0.rejection == nil && $0.error! < 1e-4 }, "\(unrolled)")
     }
 
     @Test func aSingleParticleDriftsInAStraightLine() throws {
@@ -229,6 +252,64 @@ struct NBodyLoopLimitTests {
             let error = ((after.velocity(i) - expected) * (after.velocity(i) - expected)).sum().squareRoot() / (expected * expected).sum().squareRoot()
             #expect(error < 1e-4, "body \(i): velocity \(after.velocity(i)), expected \(expected)")
         }
+    }
+
+    /// Only the shared-tile kernel has a tile loop, and the written-out iterations must divide it.
+    @Test func tileUnrollingNeedsATileLoopItDivides() throws {
+        let h100 = FabricatedDevices.nvidiaH100(index: 0)
+        let unrolled = NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 128, tileUnroll: 8)
+        #expect(unrolled.problems(on: h100, particleCount: 1 << 20).isEmpty)
+        #expect(unrolled.description == "workgroup 128, 1 bodies/invocation, tile 128, tile loop unrolled by 8")
+        var prefetched = unrolled
+        prefetched.prefetchesTiles = true
+        #expect(prefetched.problems(on: h100, particleCount: 1 << 20).isEmpty)
+        for (shape, reason) in [
+            (NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 0, tileUnroll: 4), "have a tile loop to unroll"),
+            (NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 0, invocationsPerBody: 4, tileUnroll: 4),
+             "have a tile loop to unroll"),
+            (NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 8, tileSize: 0, eachPairOnce: true, tileUnroll: 4),
+             "have a tile loop to unroll"),
+            (NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 96, tileUnroll: 64), "not 64"),
+            (NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 96, tileUnroll: 5), "not 5"),
+            (NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 96, tileUnroll: 0), "not 0"),
+        ] {
+            #expect(shape.problems(on: h100, particleCount: 65536).contains { $0.contains(reason) }, "\(shape)")
+        }
+        // Caches written before the field existed decode as the driver's own unrolling.
+        let old = #"{"workgroupSize":128,"bodiesPerInvocation":1,"tileSize":128,"prefetchesTiles":false}"#
+        #expect(try JSONDecoder().decode(NBodyKernelConfiguration.self, from: Data(old.utf8)).tileUnroll == 1)
+        #expect(try JSONDecoder().decode(NBodyKernelConfiguration.self, from: JSONEncoder().encode(unrolled)) == unrolled)
+    }
+
+    /// On GPUs the tuner's last trials write out the tile loops of the fastest tiled shapes
+    /// that verified, by 4, 8 and 16 where the tile allows, and nothing tried before.
+    @Test func theTunerUnrollsTheFastestTiledShapes() {
+        let h100 = FabricatedDevices.nvidiaH100(index: 0)
+        func trial(_ shape: NBodyKernelConfiguration, _ rate: Double?, rejection: String? = nil) -> KernelTuner.Trial {
+            KernelTuner.Trial(configuration: shape, error: 0, interactionsPerSecond: rate, rejection: rejection)
+        }
+        let fastest = NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 128)
+        let second = NBodyKernelConfiguration(workgroupSize: 512, bodiesPerInvocation: 1, tileSize: 1024, prefetchesTiles: true)
+        let third = NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 1, tileSize: 8)
+        let slow = NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 1, tileSize: 64)
+        var alreadyUnrolled = fastest
+        alreadyUnrolled.tileUnroll = 8
+        let trials = [
+            trial(NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 8, tileSize: 0, eachPairOnce: true,
+                                           addsSharesAtomically: true), 9e12),
+            trial(NBodyKernelConfiguration(workgroupSize: 256, bodiesPerInvocation: 1, tileSize: 256), 8e12, rejection: "wrong results"),
+            trial(NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 0, invocationsPerBody: 4), 7e12),
+            trial(fastest, 2e12), trial(second, 1.9e12), trial(third, 1.8e12), trial(slow, 1e12), trial(alreadyUnrolled, 1.5e12),
+        ]
+        let variants = KernelTuner.unrolledVariants(of: trials, device: h100, particleCount: 1 << 20)
+        func unrolled(_ shape: NBodyKernelConfiguration, _ unroll: Int) -> NBodyKernelConfiguration {
+            var variant = shape
+            variant.tileUnroll = unroll
+            return variant
+        }
+        // The 8-body tile allows only 4 and 8; 128 × 1 by 8 was tried already.
+        #expect(variants == [unrolled(fastest, 4), unrolled(fastest, 16), unrolled(second, 4), unrolled(second, 8),
+                             unrolled(second, 16), unrolled(third, 4), unrolled(third, 8)])
     }
 
     @Test func lavapipeShapesStayUnderTheLimitOrSayWhy() {

@@ -141,7 +141,7 @@ public final class NBodyWorkload {
                                                                      multipleOf: jGroup))),
                    .bool(6, configuration.prefetchesTiles), .uint(7, UInt32(configuration.tileLoadsPerInvocation)),
                    .bool(8, configuration.force == .quotient),
-                   .uint(9, UInt32(jGroup))]
+                   .uint(9, UInt32(jGroup)), .uint(10, UInt32(configuration.tileUnroll))]
             let step = try pipeline(split ? .nbodyStepSplit : shuffled ? .nbodyStepShuffled : .nbodyStep, storageBuffers: 2, specialization)
             self.state = try PingPongState(device: device, pipeline: step, bytes: bytes)
             dispatches = [(configuration.workgroupCount(particleCount: state.count), 1)]

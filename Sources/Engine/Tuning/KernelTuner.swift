@@ -158,11 +158,34 @@ public struct KernelTuner {
         }
     }
 
+    /// How far `unrolledVariants` writes out the tile loop.
+    static let tileUnrolls = [4, 8, 16]
+
+    /// The fastest verified shared-tile shapes among `trials`, each with its tile loop written
+    /// out by every factor of `tileUnrolls` it allows and not yet tried. Only the fastest few:
+    /// unrolling trims loop overhead from a shape that is already good, and every shape tried
+    /// three times over would take most of a budget.
+    static func unrolledVariants(of trials: [Trial], device: PhysicalDeviceDescription, particleCount: Int,
+                                 shapes: Int = 3) -> [NBodyKernelConfiguration] {
+        let tried = Set(trials.map(\.configuration))
+        let fastest = trials.filter {
+            $0.rejection == nil && $0.interactionsPerSecond != nil && $0.configuration.tileSize > 0
+                && $0.configuration.invocationsPerBody == 1 && !$0.configuration.eachPairOnce && $0.configuration.tileUnroll == 1
+        }.sorted { $0.interactionsPerSecond! > $1.interactionsPerSecond! }.prefix(shapes)
+        return fastest.flatMap { trial in
+            tileUnrolls.map { unroll in
+                var variant = trial.configuration
+                variant.tileUnroll = unroll
+                return variant
+            }
+        }.filter { !tried.contains($0) && $0.problems(on: device, particleCount: particleCount).isEmpty }
+    }
+
     /// Shapes re-timed in the final round besides the default: the fastest of the first pass.
     public var finalists = 3
 
     /// Tries candidates until most of `budget` seconds have passed (the default is always
-    /// tried), then re-times the fastest few and the default in interleaved runs and crowns the
+    /// tried; on GPUs the last part goes to `unrolledVariants`), then re-times the fastest few and the default in interleaved runs and crowns the
     /// best median: a first-pass sample is short, and on a busy host (lavapipe on a shared VM)
     /// samples spread by ±25%, enough to crown a shape slower than the default.
     /// - Returns: every trial, and the fastest verified shape.
@@ -173,12 +196,26 @@ public struct KernelTuner {
         if includeWrongCandidate, let first = list.first { list.insert((first.0, true), at: 0) }
         let start = Date()
         let deadline = start.addingTimeInterval(budget * 0.85)
+        // On GPUs the last part of the search writes out the tile loops of the fastest tiled
+        // shapes (`unrolledVariants`), so the first pass leaves it time.
+        let refining = device.description.type != .cpu
+        let firstPassDeadline = refining ? start.addingTimeInterval(budget * 0.7) : deadline
         var trials: [Trial] = []
         for (index, (candidate, wrong)) in list.enumerated() {
-            if index > 1 && Date() > deadline { break }
+            if index > 1 && Date() > firstPassDeadline { break }
             let trial = evaluate(candidate, wrong: wrong)
             trials.append(trial)
             progress(index + 1, list.count, trial)
+        }
+        if refining {
+            let variants = Self.unrolledVariants(of: trials, device: device.description, particleCount: particleCount)
+            let total = trials.count + variants.count
+            for variant in variants {
+                if Date() > deadline { break }
+                let trial = evaluate(variant, wrong: false)
+                trials.append(trial)
+                progress(trials.count, total, trial)
+            }
         }
         let verified = trials.indices.filter { trials[$0].rejection == nil && trials[$0].interactionsPerSecond != nil }
         var chosen = verified.sorted { trials[$0].interactionsPerSecond! > trials[$1].interactionsPerSecond! }.prefix(finalists).map { $0 }
