@@ -185,9 +185,10 @@ public struct KernelTuner {
     public var finalists = 3
 
     /// Tries candidates until most of `budget` seconds have passed (the default is always
-    /// tried; on GPUs the last part goes to `unrolledVariants`), then re-times the fastest few and the default in interleaved runs and crowns the
-    /// best median: a first-pass sample is short, and on a busy host (lavapipe on a shared VM)
-    /// samples spread by ±25%, enough to crown a shape slower than the default.
+    /// tried; on GPUs the last part goes to `unrolledVariants`), then re-times the fastest few
+    /// and the default in interleaved runs and crowns the best median: a first-pass sample is
+    /// short, and on a busy host (lavapipe on a shared VM) samples spread by ±25%, enough to
+    /// crown a shape slower than the default.
     /// - Returns: every trial, and the fastest verified shape.
     public func tune(budget: TimeInterval, progress: (Int, Int, Trial) -> Void = { _, _, _ in },
                      confirmed: ([Trial]) -> Void = { _ in })
