@@ -9,10 +9,10 @@
 // the result, vary from run to run. nbody_pairs_atomic_sum.comp integrates the sums.
 
 #include "nbody_pairs_atomic.glsl"
-#include "nbody_pair_sums.glsl"
+#include "nbody_float_sums.glsl"
 
 void addPairSum(uint i, vec3 sum) {
-    atomicAdd(pairSums[3 * i], sum.x);
-    atomicAdd(pairSums[3 * i + 1], sum.y);
-    atomicAdd(pairSums[3 * i + 2], sum.z);
+    atomicAdd(floatSums[i], sum.x);
+    atomicAdd(floatSums[params.count + i], sum.y);
+    atomicAdd(floatSums[2 * params.count + i], sum.z);
 }

@@ -6,12 +6,10 @@
 layout(local_size_x_id = 0) in;
 
 #include "nbody_state.glsl"
-#include "nbody_pair_sums.glsl"
+#include "nbody_float_sums.glsl"
 
 void main() {
     const uint i = gl_GlobalInvocationID.x;
     if (i >= params.count) return;
-    const vec3 acceleration = loadPairSum(i);
-    storePairSum(i, vec3(0.0));
-    integrate(i, acceleration);
+    integrate(i, takeFloatSum(i));
 }
