@@ -106,7 +106,10 @@ struct NBodyGPUTests {
             $0.configuration.tileUnroll == 1
         })
         context.device.physicalDevice.description.type = .discrete
-        let (winner, trials) = KernelTuner(device: context.device, particleCount: 1000).tune(budget: 6)
+        var tuner = KernelTuner(device: context.device, particleCount: 1000)
+        // Most of the budget for the variants, so that a busy host still reaches them.
+        tuner.firstPassShare = 0.3
+        let (winner, trials) = tuner.tune(budget: 6)
         #expect(winner != nil)
         let unrolled = trials.filter { $0.configuration.tileUnroll > 1 }
         #expect(!unrolled.isEmpty, "\(trials.map(\.configuration))")

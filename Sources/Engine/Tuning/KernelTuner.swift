@@ -183,6 +183,9 @@ public struct KernelTuner {
 
     /// Shapes re-timed in the final round besides the default: the fastest of the first pass.
     public var finalists = 3
+    /// On GPUs, the share of the budget after which the first pass stops and the unrolled
+    /// variants of its fastest tiled shapes take their turn (until 0.85 of it).
+    public var firstPassShare = 0.7
 
     /// Tries candidates until most of `budget` seconds have passed (the default is always
     /// tried; on GPUs the last part goes to `unrolledVariants`), then re-times the fastest few
@@ -200,7 +203,7 @@ public struct KernelTuner {
         // On GPUs the last part of the search writes out the tile loops of the fastest tiled
         // shapes (`unrolledVariants`), so the first pass leaves it time.
         let refining = device.description.type != .cpu
-        let firstPassDeadline = refining ? start.addingTimeInterval(budget * 0.7) : deadline
+        let firstPassDeadline = refining ? start.addingTimeInterval(budget * min(firstPassShare, 0.85)) : deadline
         var trials: [Trial] = []
         for (index, (candidate, wrong)) in list.enumerated() {
             if index > 1 && Date() > firstPassDeadline { break }
