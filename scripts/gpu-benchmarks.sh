@@ -100,6 +100,7 @@ if want validate; then
     if [ -n "${VK_LAYER_PATH:-}" ]; then
         step validate-nbody 200 verify --validate --particles 4096 --steps 10
         step validate-pairs 200 verify --validate --particles 4096 --steps 10 --kernel 32,8,0a
+        step validate-unroll 200 verify --validate --particles 4096 --steps 10 --kernel 128,1,128pu8
         step validate-life 200 verify --validate --workload life --size 1029x515 --steps 20
         step validate-bench 200 bench --validate --particles 65536 --repeats 2 --steps 2
     else
