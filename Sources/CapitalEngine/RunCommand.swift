@@ -77,11 +77,13 @@ struct RunCommand: ParsableCommand {
             var parameters = physics.parameters
             var firstStep = 0
             let state: ParticleState
+            var origin: Checkpoint.ComputedBy?
             if let resume {
                 let saved = try Checkpoint.read(from: URL(fileURLWithPath: resume))
                 state = saved.state
                 parameters = saved.parameters
                 firstStep = saved.step
+                origin = saved.computedBy
                 guard firstStep <= steps else {
                     throw EngineError.invalidInput("the checkpoint is at step \(firstStep), beyond --steps \(steps) (--steps counts from the original start)")
                 }
@@ -106,7 +108,7 @@ struct RunCommand: ParsableCommand {
                 let window = try WindowSession(view: view, deviceOptions: deviceOptions, log: log)
                 context = window.context
                 workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters,
-                                             configuration: tuning.tunedConfiguration(for: context.device.description, particleCount: state.count))
+                                             configuration: kernel(for: context.device.description, particleCount: state.count, resuming: origin))
                 announce(context, workload, state)
                 let outcome = try window.present(.particles(workload, speedScale: speed), steps: steps - firstStep,
                                                  stepsPerFrame: view.stepsPerFrame, camera: camera,
@@ -117,7 +119,7 @@ struct RunCommand: ParsableCommand {
                 let drawing = view.png != nil || view.frames != nil
                 context = try makeContext(deviceOptions, log: log, graphics: drawing, for: .nbody)
                 workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters,
-                                             configuration: tuning.tunedConfiguration(for: context.device.description, particleCount: state.count))
+                                             configuration: kernel(for: context.device.description, particleCount: state.count, resuming: origin))
                 announce(context, workload, state)
                 let size = view.imageSize
                 let offscreen = drawing ? try OffscreenRenderer(device: context.device, width: size.width, height: size.height) : nil
@@ -139,7 +141,8 @@ struct RunCommand: ParsableCommand {
                         try sequence!.write(try offscreen.render(workload, camera: camera, speedScale: speed))
                     }
                     if let checkpointURL, checkpointEvery > 0, done % checkpointEvery == 0, done < steps {
-                        try Checkpoint(step: done, parameters: parameters, state: try workload.download()).write(to: checkpointURL)
+                        try Checkpoint(step: done, parameters: parameters, state: try workload.download(),
+                                       computedBy: computedBy(context, workload)).write(to: checkpointURL)
                     }
                     batch = nextBatchSize(lastBatch: count, took: Date().timeIntervalSince(batchStart), limit: 10_000)
                 }
@@ -156,7 +159,8 @@ struct RunCommand: ParsableCommand {
                 try NPYFile.write(final, to: URL(fileURLWithPath: output))
             }
             if let checkpointURL {
-                try Checkpoint(step: done, parameters: parameters, state: final).write(to: checkpointURL)
+                try Checkpoint(step: done, parameters: parameters, state: final, computedBy: computedBy(context, workload))
+                    .write(to: checkpointURL)
             }
 
             let seconds = gpuSeconds > 0 ? gpuSeconds : wall
@@ -185,6 +189,34 @@ struct RunCommand: ParsableCommand {
             if let png = view.png { print("png: \(png)") }
             if let checkpoint { print("checkpoint: \(checkpoint) (step \(done))") }
         }
+    }
+
+    /// The kernel for this run: resuming on the device, driver and shaders the checkpoint was
+    /// computed with, the kernel the run started with, so that it goes on bit for bit whatever
+    /// the tuning cache says now; otherwise the tuned one, or nil for the default.
+    private func kernel(for device: PhysicalDeviceDescription, particleCount: Int,
+                        resuming origin: Checkpoint.ComputedBy?) -> NBodyKernelConfiguration? {
+        let tuned = tuning.tunedConfiguration(for: device, particleCount: particleCount)
+        guard let origin else { return tuned }
+        guard Checkpoint.ComputedBy(device: device, kernel: origin.kernel, bitReproducible: true).sameDevice(as: origin) else {
+            Console.note("note: the checkpoint was computed on \(origin.device) (driver \(origin.driverVersion)) or with other shaders; "
+                + "resumed here, the run agrees with an uninterrupted one to rounding, not bit for bit")
+            return tuned
+        }
+        let chosen = tuned ?? .recommended(for: device, particleCount: particleCount)
+        guard origin.kernel != chosen else { return chosen }
+        let problems = origin.kernel.problems(on: device, particleCount: particleCount)
+        guard problems.isEmpty else {
+            Console.note("warning: the kernel the run started with (\(origin.kernel)) cannot run here: \(problems.joined(separator: "; ")); "
+                + "resumed with another, the run agrees with an uninterrupted one to rounding, not bit for bit")
+            return tuned
+        }
+        Console.note("resuming with the kernel the run started with, not \(tuned == nil ? "the default" : "the tuned one") (\(chosen)), so that it goes on bit for bit")
+        return origin.kernel
+    }
+
+    private func computedBy(_ context: ComputeContext, _ workload: NBodyWorkload) -> Checkpoint.ComputedBy {
+        Checkpoint.ComputedBy(device: context.device.description, kernel: workload.configuration, bitReproducible: workload.isBitReproducible)
     }
 
     private func announce(_ context: ComputeContext, _ workload: NBodyWorkload, _ state: ParticleState) {

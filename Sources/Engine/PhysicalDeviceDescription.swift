@@ -70,6 +70,12 @@ public struct PhysicalDeviceDescription: Sendable, Codable, Equatable {
         self.drm = drm
     }
 
+    /// The driver's version and build as far as the device reports them: what a kernel's
+    /// results and speed may change with (tuning cache keys, checkpoints).
+    public var driverIdentity: String {
+        driverVersionText + (driver.map { " \($0.info)" } ?? "")
+    }
+
     public var vendor: Vendor { Vendor(id: vendorID) }
 
     /// Bytes in heaps marked `DEVICE_LOCAL`; the tie-breaker of automatic selection.

@@ -155,6 +155,52 @@ struct TuningTests {
         #expect(!plain.stderr.contains("agree to rounding"))
     }
 
+    /// A checkpoint records what computed it; resumed on the same device, driver and shaders
+    /// the run keeps the kernel it started with, whatever the tuning cache says by then, and
+    /// goes on bit for bit. Elsewhere it says the bits will differ.
+    @Test func aResumedRunKeepsTheKernelItStartedWith() throws {
+        let cache = directory.appendingPathComponent("resume.json")
+        try writeCache(cache, shape: unusual)
+        func file(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        let common = ["--particles", "1000", "--model", "galaxies"]
+        #expect(try runEngine(["run", "--steps", "12", "--output", file("k-whole.npy"), "--tune-cache", cache.path] + common).status == 0)
+        #expect(try runEngine(["run", "--steps", "12", "--output", file("k-default.npy"), "--no-tune-cache"] + common).status == 0)
+        // The tuned and the default kernel add in different orders: their bits differ.
+        #expect(try Data(contentsOf: URL(fileURLWithPath: file("k-whole.npy"))) != Data(contentsOf: URL(fileURLWithPath: file("k-default.npy"))))
+
+        let checkpoint = file("k-ckpt.npy")
+        #expect(try runEngine(["run", "--steps", "5", "--checkpoint", checkpoint, "--tune-cache", cache.path] + common).status == 0)
+        let metadata = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: checkpoint + ".json"))) as? [String: Any])
+        let computedBy = try #require(metadata["computedBy"] as? [String: Any])
+        #expect((computedBy["kernel"] as? [String: Any])?["bodiesPerInvocation"] as? Int == 3)
+        #expect(computedBy["bitReproducible"] as? Bool == true)
+
+        let resumed = try runEngine(["run", "--resume", checkpoint, "--steps", "12", "--output", file("k-resumed.npy"), "--no-tune-cache"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("resuming with the kernel the run started with, not the default"), "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("kernel: workgroup 64, 3 bodies/invocation"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: file("k-whole.npy"))) == Data(contentsOf: URL(fileURLWithPath: file("k-resumed.npy"))))
+
+        // Computed elsewhere (another device UUID): said, and the device's own kernel runs.
+        var foreign = metadata
+        var elsewhere = computedBy
+        elsewhere["deviceUUID"] = "00000000-0000-0000-0000-0000000000aa"
+        foreign["computedBy"] = elsewhere
+        try JSONSerialization.data(withJSONObject: foreign).write(to: URL(fileURLWithPath: checkpoint + ".json"))
+        let moved = try runEngine(["run", "--resume", checkpoint, "--steps", "6", "--no-tune-cache"])
+        #expect(moved.status == 0, "\(moved.stderr)")
+        #expect(moved.stderr.contains("to rounding, not bit for bit"), "\(moved.stderr)")
+        #expect(!moved.stderr.contains("kernel: workgroup 64, 3 bodies/invocation"))
+
+        // Checkpoints from before the record resume as they did: with this run's kernel, silently.
+        var old = metadata
+        old.removeValue(forKey: "computedBy")
+        try JSONSerialization.data(withJSONObject: old).write(to: URL(fileURLWithPath: checkpoint + ".json"))
+        let plain = try runEngine(["run", "--resume", checkpoint, "--steps", "6", "--no-tune-cache"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(!plain.stderr.contains("bit for bit") && !plain.stderr.contains("kernel the run started with"), "\(plain.stderr)")
+    }
+
     @Test func aCorruptCacheIsIgnoredWithAWarning() throws {
         let cache = directory.appendingPathComponent("corrupt.json")
         try Data("{ not json".utf8).write(to: cache)

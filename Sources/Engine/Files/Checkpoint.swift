@@ -10,11 +10,45 @@ public struct Checkpoint: Sendable, Equatable {
     public var step: Int
     public var parameters: NBodyParameters
     public var state: ParticleState
+    /// What computed the run up to here; nil in checkpoints written before it was recorded.
+    public var computedBy: ComputedBy?
 
-    public init(step: Int, parameters: NBodyParameters, state: ParticleState) {
+    /// Everything a run's bits depend on besides its state and physics: the device, its driver,
+    /// the shaders, the subgroup size (lavapipe's follows its vector width) and the kernel shape.
+    /// A resumed run equals an uninterrupted one bit for bit only where all of them match.
+    public struct ComputedBy: Sendable, Codable, Equatable {
+        public var device: String
+        public var deviceUUID: String
+        public var driverVersion: String
+        public var shaderBuild: String
+        public var subgroupSize: UInt32
+        public var kernel: NBodyKernelConfiguration
+        /// False for float atomic sums, whose bits vary from run to run anyway.
+        public var bitReproducible: Bool
+
+        public init(device: PhysicalDeviceDescription, kernel: NBodyKernelConfiguration, bitReproducible: Bool) {
+            self.device = device.name
+            deviceUUID = device.uuid
+            driverVersion = device.driverIdentity
+            shaderBuild = EmbeddedShader.buildID
+            subgroupSize = device.limits.subgroupSize
+            self.kernel = kernel
+            self.bitReproducible = bitReproducible
+        }
+
+        /// Whether `other` ran on the same device, driver, shaders and subgroup size, whatever
+        /// the kernel.
+        public func sameDevice(as other: ComputedBy) -> Bool {
+            deviceUUID == other.deviceUUID && driverVersion == other.driverVersion && shaderBuild == other.shaderBuild
+                && subgroupSize == other.subgroupSize
+        }
+    }
+
+    public init(step: Int, parameters: NBodyParameters, state: ParticleState, computedBy: ComputedBy? = nil) {
         self.step = step
         self.parameters = parameters
         self.state = state
+        self.computedBy = computedBy
     }
 
     struct Metadata: Codable {
@@ -23,13 +57,15 @@ public struct Checkpoint: Sendable, Equatable {
         var particles: Int
         var parameters: NBodyParameters
         var stateHash: String
+        var computedBy: ComputedBy?
     }
 
     public static func metadataURL(for url: URL) -> URL { url.appendingPathExtension("json") }
 
     public func write(to url: URL) throws {
         let data = NPYFile.encode(state)
-        let metadata = Metadata(step: step, particles: state.count, parameters: parameters, stateHash: Self.hash(data))
+        let metadata = Metadata(step: step, particles: state.count, parameters: parameters, stateHash: Self.hash(data),
+                                computedBy: computedBy)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(data, to: url)
@@ -57,7 +93,7 @@ public struct Checkpoint: Sendable, Equatable {
         guard state.count == metadata.particles else {
             throw FileError(path: url.path, problem: "holds \(state.count) particles, its metadata says \(metadata.particles)")
         }
-        return Checkpoint(step: metadata.step, parameters: metadata.parameters, state: state)
+        return Checkpoint(step: metadata.step, parameters: metadata.parameters, state: state, computedBy: metadata.computedBy)
     }
 
     static func hash(_ data: Data) -> String { fnv1a(data) }

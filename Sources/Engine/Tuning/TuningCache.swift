@@ -17,7 +17,7 @@ public struct TuningCache {
 
         public init(device: PhysicalDeviceDescription, particleCount: Int) {
             deviceUUID = device.uuid
-            driverVersion = device.driverVersionText + (device.driver.map { " \($0.info)" } ?? "")
+            driverVersion = device.driverIdentity
             shaderBuild = EmbeddedShader.buildID
             sizeClass = TuningCache.sizeClass(particleCount)
             subgroupSize = device.limits.subgroupSize
