@@ -39,7 +39,7 @@ struct RunCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "With --checkpoint: steps between checkpoints (0: only at the end or on a signal).")
     var checkpointEvery: Int = 0
 
-    @Option(help: ArgumentHelp("Continue a run from a checkpoint; --steps is the total, counted from the original start. The checkpoint's dt, softening and G are used.", valueName: "file.npy"))
+    @Option(help: ArgumentHelp("Continue a run from a checkpoint; --steps is the total, counted from the original start. The checkpoint's dt, softening and G are used, and on the device it was computed on its kernel too, so the result equals an uninterrupted run's bit for bit.", valueName: "file.npy"))
     var resume: String?
 
     @Flag(help: "No progress output.")
