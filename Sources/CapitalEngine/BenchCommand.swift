@@ -70,6 +70,9 @@ struct BenchCommand: ParsableCommand {
         if tune && kernel != nil { throw ValidationError("--tune and --kernel both choose the kernel; use one") }
         if tune && tuning.noTuneCache { throw ValidationError("--tune stores its result in the tuning cache; drop --no-tune-cache") }
         guard tuneBudget > 0 else { throw ValidationError("--tune-budget must be positive") }
+        try workload.refuse(workload == .life
+            ? physics.givenNames + [kernel.map { _ in "--kernel" }, tune ? "--tune" : nil].compactMap { $0 }
+            : [grid.isEmpty ? nil : "--grid", lifeKernel.isEmpty ? nil : "--life-kernel"].compactMap { $0 })
     }
 
     func run() throws {

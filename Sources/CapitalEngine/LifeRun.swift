@@ -7,12 +7,34 @@ import Present
 /// Which simulation `run` and `verify` drive.
 enum WorkloadChoice: String, ExpressibleByArgument, CaseIterable {
     case nbody, life
+
+    /// Refuses `given`, options of the other workload, which this one would ignore: a
+    /// checkpoint asked of a Life run, say, would silently never be written.
+    func refuse(_ given: [String]) throws {
+        guard !given.isEmpty else { return }
+        let other: WorkloadChoice = self == .life ? .nbody : .life
+        throw ValidationError("\(given.joined(separator: ", ")) \(given.count == 1 ? "applies" : "apply") only to --workload \(other), "
+            + "not to --workload \(rawValue)")
+    }
 }
 
 /// Options of the Life workload (`--workload life`).
+///
+/// `--size` and `--density` are stored as given (nil where not), so that an N-body run can tell
+/// that Life options were given and refuse them (`givenNames`) instead of ignoring them.
 struct LifeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Grid size (Life).", valueName: "WxH"))
-    var size: GridSize = GridSize(width: 256, height: 256)
+    @Option(name: .customLong("size"), help: ArgumentHelp("Grid size (Life; default: 256x256).", valueName: "WxH"))
+    var givenSize: GridSize?
+
+    var size: GridSize { givenSize ?? GridSize(width: 256, height: 256) }
+    var density: Double { givenDensity ?? 0.3 }
+
+    /// The Life options given on the command line.
+    var givenNames: [String] {
+        [givenSize.map { _ in "--size" }, rule.map { _ in "--rule" }, bounded ? "--bounded" : nil,
+         givenDensity.map { _ in "--density" }, at.map { _ in "--at" }, stopWhenStable ? "--stop-when-stable" : nil,
+         lifeKernel.map { _ in "--life-kernel" }].compactMap { $0 }
+    }
 
     @Option(help: ArgumentHelp("Rule (Life): B3/S23 (Conway), B36/S23, B2/S/C3 (Brian's Brain), Golly's 345/2/4, ... Default: the RLE file's rule, else B3/S23.", valueName: "rule"))
     var rule: String?
@@ -20,8 +42,9 @@ struct LifeOptions: ParsableArguments {
     @Flag(help: "Dead cells beyond the edges instead of a torus (Life).")
     var bounded = false
 
-    @Option(parsing: .unconditional, help: "Share of live cells in a random start (Life, without --init).")
-    var density: Double = 0.3
+    @Option(name: .customLong("density"), parsing: .unconditional,
+            help: ArgumentHelp("Share of live cells in a random start (Life, without --init; default: 0.3).", valueName: "density"))
+    var givenDensity: Double?
 
     @Option(help: ArgumentHelp("Where the RLE pattern's top-left corner goes (Life; default: centred).", valueName: "X,Y"))
     var at: String?

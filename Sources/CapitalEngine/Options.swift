@@ -35,17 +35,31 @@ struct DeviceOptions: ParsableArguments {
 }
 
 /// The physics every N-body command shares.
+///
+/// The options are stored as given (nil where not) and read through their defaults, so that
+/// a command running Life can tell that they were given and refuse them (`givenNames`)
+/// instead of ignoring them.
 struct PhysicsOptions: ParsableArguments {
     // Unconditional parsing takes "-1" as the value, so that a negative number meets the
     // range check and its message instead of "missing value".
-    @Option(parsing: .unconditional, help: "Time step.")
-    var dt: Float = 0.001
+    @Option(name: .customLong("dt"), parsing: .unconditional, help: ArgumentHelp("Time step (default: 0.001).", valueName: "dt"))
+    var givenDt: Float?
 
-    @Option(parsing: .unconditional, help: "Plummer softening length eps (0 allowed; coincident bodies then exert no force).")
-    var softening: Float = 0.01
+    @Option(name: .customLong("softening"), parsing: .unconditional,
+            help: ArgumentHelp("Plummer softening length eps (default: 0.01; 0 allowed, coincident bodies then exert no force).", valueName: "softening"))
+    var givenSoftening: Float?
 
-    @Option(parsing: .unconditional, help: "Gravitational constant G.")
-    var gravity: Float = 1
+    @Option(name: .customLong("gravity"), parsing: .unconditional, help: ArgumentHelp("Gravitational constant G (default: 1).", valueName: "G"))
+    var givenGravity: Float?
+
+    var dt: Float { givenDt ?? 0.001 }
+    var softening: Float { givenSoftening ?? 0.01 }
+    var gravity: Float { givenGravity ?? 1 }
+
+    /// The options given on the command line.
+    var givenNames: [String] {
+        [givenDt.map { _ in "--dt" }, givenSoftening.map { _ in "--softening" }, givenGravity.map { _ in "--gravity" }].compactMap { $0 }
+    }
 
     var parameters: NBodyParameters { NBodyParameters(dt: dt, softening: softening, gravity: gravity) }
 
@@ -54,13 +68,23 @@ struct PhysicsOptions: ParsableArguments {
     }
 }
 
-/// Where the initial state comes from.
+/// Where the initial state comes from. `--particles` and `--model` are stored as given, as in
+/// `PhysicsOptions`.
 struct InitialStateOptions: ParsableArguments {
-    @Option(name: .long, parsing: .unconditional, help: "Number of particles (any N >= 1).")
-    var particles: Int = 4096
+    @Option(name: .customLong("particles"), parsing: .unconditional,
+            help: ArgumentHelp("Number of particles (any N >= 1; default: 4096).", valueName: "particles"))
+    var givenParticles: Int?
 
-    @Option(help: ArgumentHelp("Initial model: plummer, cube or galaxies.", valueName: "model"))
-    var model: InitialModel = .plummer
+    @Option(name: .customLong("model"), help: ArgumentHelp("Initial model: plummer (default), cube or galaxies.", valueName: "model"))
+    var givenModel: InitialModel?
+
+    var particles: Int { givenParticles ?? 4096 }
+    var model: InitialModel { givenModel ?? .plummer }
+
+    /// The N-body-only options given on the command line (`--seed` and `--init` serve Life too).
+    var givenNBodyNames: [String] {
+        [givenParticles.map { _ in "--particles" }, givenModel.map { _ in "--model" }].compactMap { $0 }
+    }
 
     @Option(parsing: .unconditional, help: "Seed of the initial model; the same seed gives the same state.")
     var seed: UInt64 = 1

@@ -66,6 +66,13 @@ struct RunCommand: ParsableCommand {
         guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be zero or more") }
         if checkpointEvery > 0 && checkpoint == nil { throw ValidationError("--checkpoint-every needs --checkpoint FILE.npy") }
         if resume != nil && initial.initFile != nil { throw ValidationError("--resume and --init both give the starting state; use one") }
+        if workload == .life {
+            let checkpoints = [checkpoint.map { _ in "--checkpoint" }, checkpointEvery != 0 ? "--checkpoint-every" : nil,
+                               resume.map { _ in "--resume" }].compactMap { $0 }
+            try workload.refuse(initial.givenNBodyNames + physics.givenNames + checkpoints)
+        } else {
+            try workload.refuse(life.givenNames)
+        }
     }
 
     func run() throws {

@@ -115,17 +115,24 @@ struct TuneCommand: ParsableCommand {
             automatically.
             """)
 
-    @Option(parsing: .unconditional, help: "Particle count to tune for.")
-    var particles: Int = 16384
+    // --particles, --size and --rule are stored as given, so that the other workload's are
+    // refused rather than ignored.
+    @Option(name: .customLong("particles"), parsing: .unconditional,
+            help: ArgumentHelp("Particle count to tune for (default: 16384).", valueName: "particles"))
+    var givenParticles: Int?
+    var particles: Int { givenParticles ?? 16384 }
 
     @Option(help: "What to tune: nbody (default) or life.")
     var workload: WorkloadChoice = .nbody
 
-    @Option(help: ArgumentHelp("Life grid size to tune for.", valueName: "WxH"))
-    var size: GridSize = GridSize(width: 4096, height: 4096)
+    @Option(name: .customLong("size"), help: ArgumentHelp("Life grid size to tune for (default: 4096x4096).", valueName: "WxH"))
+    var givenSize: GridSize?
+    var size: GridSize { givenSize ?? GridSize(width: 4096, height: 4096) }
 
-    @Option(help: ArgumentHelp("Life rule to tune for (two-state rules share one tuning, Generations rules another).", valueName: "rule"))
-    var rule: String = "B3/S23"
+    @Option(name: .customLong("rule"),
+            help: ArgumentHelp("Life rule to tune for (two-state rules share one tuning, Generations rules another; default: B3/S23).", valueName: "rule"))
+    var givenRule: String?
+    var rule: String { givenRule ?? "B3/S23" }
 
     @Option(parsing: .unconditional, help: "Seconds to spend; the default shape is always measured.")
     var budget: Double = 60
@@ -140,6 +147,8 @@ struct TuneCommand: ParsableCommand {
         guard particles >= 1 && particles <= 1 << 28 else { throw ValidationError("--particles must be between 1 and \(1 << 28)") }
         guard budget > 0, budget.isFinite else { throw ValidationError("--budget must be a positive number of seconds") }
         do { _ = try LifeRule(parsing: rule) } catch { throw ValidationError("\(error)") }
+        try workload.refuse(workload == .life ? [givenParticles.map { _ in "--particles" }].compactMap { $0 }
+                                              : [givenSize.map { _ in "--size" }, givenRule.map { _ in "--rule" }].compactMap { $0 })
     }
 
     func run() throws {

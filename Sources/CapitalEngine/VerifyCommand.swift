@@ -36,6 +36,7 @@ struct VerifyCommand: ParsableCommand {
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
         guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be positive, got \(tolerance)") }
         if kernel != nil && workload == .life { throw ValidationError("--kernel chooses an N-body kernel shape; for Life use --life-kernel") }
+        try workload.refuse(workload == .life ? initial.givenNBodyNames + physics.givenNames : life.givenNames)
     }
 
     func run() throws {

@@ -114,6 +114,33 @@ struct CommandLineTests {
         }
     }
 
+    /// Options of the other workload would be ignored: a checkpoint asked of a Life run would
+    /// never be written. They are refused, by name, before anything runs.
+    @Test func optionsOfTheOtherWorkloadAreRefused() throws {
+        let checkpoint = directory.appendingPathComponent("life-ckpt.npy")
+        for (arguments, message) in [
+            (["run", "--workload", "life", "--checkpoint", checkpoint.path], "--checkpoint applies only to --workload nbody"),
+            (["run", "--workload", "life", "--particles", "5", "--dt", "0.1"], "--particles, --dt apply only to --workload nbody"),
+            (["run", "--size", "64x64", "--bounded"], "--size, --bounded apply only to --workload life"),
+            (["verify", "--workload", "life", "--softening", "0.1"], "--softening applies only to --workload nbody"),
+            (["verify", "--rule", "B36/S23"], "--rule applies only to --workload life"),
+            (["bench", "--workload", "life", "--tune"], "--tune applies only to --workload nbody"),
+            (["bench", "--grid", "64x64"], "--grid applies only to --workload life"),
+            (["tune", "--workload", "life", "--particles", "100"], "--particles applies only to --workload nbody"),
+            (["tune", "--size", "64x64"], "--size applies only to --workload life"),
+        ] {
+            let result = try run(arguments)
+            #expect(result.status == 64, "\(arguments): \(result.status) \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: checkpoint.path))
+        // The workload's own options, and those both share, still pass.
+        let life = try run(["run", "--workload", "life", "--size", "64x48", "--steps", "2", "--seed", "3", "--density", "0.5"])
+        #expect(life.status == 0, "\(life.stderr)")
+        let nbody = try run(["run", "--particles", "50", "--steps", "2", "--dt", "0.002", "--seed", "3"])
+        #expect(nbody.status == 0, "\(nbody.stderr)")
+    }
+
     @Test func runWritesTheFinalStateAndASummary() throws {
         let output = directory.appendingPathComponent("final.npy")
         let result = try run(["run", "--particles", "300", "--steps", "25", "--model", "galaxies",
