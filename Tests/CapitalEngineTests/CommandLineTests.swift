@@ -242,6 +242,7 @@ struct CommandLineTests {
         #expect(pass.status == 0, "\(pass.stdout)\(pass.stderr)")
         #expect(pass.stdout.contains("PASS"))
         #expect(pass.stdout.contains("position error: max"))
+        #expect(pass.stdout.contains("repeat: the same bits"))
         let strict = try run(["verify", "--particles", "517", "--steps", "5", "--tolerance", "1e-15"])
         #expect(strict.status == 2)
         #expect(strict.stdout.contains("FAIL"))
@@ -367,6 +368,11 @@ struct CommandLineTests {
         #expect(atomic.status == 0, "\(atomic.stderr)")
         #expect(atomic.stdout.contains("kernel: workgroup 8, 2 bodies/invocation, no shared tile, each pair once, shares added atomically in 64-bit fixed point\n"))
         #expect(atomic.stdout.contains("PASS"))
+        // Run twice, the fixed-point sums give the same bits, and verify checks that they do.
+        #expect(atomic.stdout.contains("repeat: the same bits\n"))
+        let floats = try run(["verify", "--particles", "300", "--steps", "2", "--kernel", "8,2,0a", "--softening", "0"], environment: narrow)
+        #expect(floats.status == 0, "\(floats.stderr)")
+        #expect(floats.stdout.contains("as float atomic sums may\n"))
         // bench --json says how it adds and whether reruns repeat bit for bit.
         for (softening, fixedPoint) in [("0.01", true), ("0", false)] {
             let timed = try run(["bench", "--particles", "300", "--steps", "1", "--repeats", "1", "--kernel", "8,2,0a",
