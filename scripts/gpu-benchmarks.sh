@@ -24,7 +24,7 @@ step() {  # step NAME SECONDS ARGS... : runs the binary, logs to OUT/NAME.log
     timeout -s KILL "$limit" "$BIN" "$@" >"$OUT/$name.log" 2>&1
     local rc=$?
     printf '%-28s rc=%-3s %4ss  %s\n' "$name" "$rc" "$((SECONDS - start))" "$*" | tee -a "$SUMMARY"
-    grep -E 'interactions/s|cell updates/s|steps/s|error|winner|fastest|PASS|FAIL|wrong' "$OUT/$name.log" | head -12 | sed 's/^/    /' >>"$SUMMARY"
+    grep -E 'interactions/s|cell updates/s|steps/s|error|winner|fastest|PASS|FAIL|wrong|repeat:' "$OUT/$name.log" | head -12 | sed 's/^/    /' >>"$SUMMARY"
 }
 
 want() { [[ " $PARTS " == *" $1 "* ]]; }
