@@ -139,10 +139,10 @@ struct BenchCommand: ParsableCommand {
     /// the CPU reference, with N not a multiple of the workgroup, before timing it.
     private func verifyShape(_ configuration: NBodyKernelConfiguration, particleCount: Int, context: ComputeContext) throws {
         let checker = KernelTuner(device: context.device, particleCount: particleCount, parameters: physics.parameters)
-        let (error, n) = try checker.verificationError(of: configuration)
-        guard error <= checker.tolerance else {
-            throw EngineError.unsupported("kernel shape \(configuration) computes wrong results on this device "
-                + "(relative error \(scientific(error)) against the CPU reference at N=\(n)); not timing it")
+        let verification = try checker.verify(configuration)
+        if let rejection = verification.rejection(tolerance: checker.tolerance) {
+            throw EngineError.unsupported("kernel shape \(configuration) fails its check on this device at N=\(verification.particleCount): "
+                + "\(rejection); not timing it")
         }
     }
 

@@ -284,6 +284,26 @@ struct NBodyLoopLimitTests {
         #expect(try JSONDecoder().decode(NBodyKernelConfiguration.self, from: JSONEncoder().encode(unrolled)) == unrolled)
     }
 
+    /// A candidate must match the CPU within the tolerance and, run again, give the same bits.
+    @Test func verificationRejectsWrongOrUnrepeatableResults() throws {
+        typealias Verification = KernelTuner.Verification
+        #expect(Verification(error: 1e-7, particleCount: 300, repeats: true).rejection(tolerance: 1e-4) == nil)
+        #expect(Verification(error: 1e-3, particleCount: 300, repeats: true).rejection(tolerance: 1e-4)?.hasPrefix("wrong results") == true)
+        #expect(Verification(error: .nan, particleCount: 300, repeats: true).rejection(tolerance: 1e-4)?.hasPrefix("wrong results") == true)
+        #expect(Verification(error: 1e-7, particleCount: 300, repeats: false).rejection(tolerance: 1e-4)?.contains("a race") == true)
+        // On the real driver: the default shape and the fixed-point pair form repeat; the float
+        // pair form (no softening) need not, and is not held to it.
+        let context = try ComputeContext()
+        let subgroup = Int(context.device.description.limits.subgroupSize)
+        let atomic = NBodyKernelConfiguration(workgroupSize: subgroup, bodiesPerInvocation: 2, tileSize: 0,
+                                              eachPairOnce: true, addsSharesAtomically: true)
+        let tuner = KernelTuner(device: context.device, particleCount: 2000)
+        #expect(try tuner.verify(.recommended(for: context.device.description, particleCount: 2000)).rejection(tolerance: 1e-4) == nil)
+        #expect(try tuner.verify(atomic).rejection(tolerance: 1e-4) == nil)
+        let unsoftened = KernelTuner(device: context.device, particleCount: 2000, parameters: NBodyParameters(softening: 0))
+        #expect(try unsoftened.verify(atomic).repeats)
+    }
+
     /// On GPUs the tuner's last trials write out the tile loops of the fastest tiled shapes
     /// that verified, by 4, 8 and 16 where the tile allows, and nothing tried before.
     @Test func theTunerUnrollsTheFastestTiledShapes() {

@@ -120,25 +120,48 @@ public struct KernelTuner {
         return max(count, min(particleCount, limit / 6 + 7))
     }
 
-    /// The shape's largest relative error against the CPU reference after two steps, and the
-    /// number of bodies it was checked on. `wrong` doubles G on the GPU (the test hook).
-    public func verificationError(of configuration: NBodyKernelConfiguration, wrong: Bool = false) throws
-        -> (error: Double, particleCount: Int) {
+    /// What checking a shape found.
+    public struct Verification: Sendable {
+        /// The largest relative error against the CPU reference after two steps.
+        public var error: Double
+        /// Bodies it was checked on.
+        public var particleCount: Int
+        /// Whether the same two steps run again gave the same bits; true for kernels that need
+        /// not (float atomic sums). A race can hide inside the tolerance, not from this.
+        public var repeats: Bool
+
+        /// Why the shape may not be used, or nil.
+        public func rejection(tolerance: Double) -> String? {
+            if !(error <= tolerance) { return "wrong results (relative error \(cFormat("%.1e", error)))" }
+            if !repeats { return "other bits when the same steps run again (a race in the kernel or the driver)" }
+            return nil
+        }
+    }
+
+    /// Checks the shape against the CPU reference, and against itself run again. `wrong`
+    /// doubles G on the GPU (the test hook).
+    public func verify(_ configuration: NBodyKernelConfiguration, wrong: Bool = false) throws -> Verification {
         let count = checkParticleCount(for: configuration)
         let (state, expected) = systems.reference(count: count, parameters: parameters)
         var checked = parameters
         if wrong { checked.gravity *= 2 }
         let check = try NBodyWorkload(device: device, state: state, parameters: checked, configuration: configuration)
         try check.advance(steps: 2)
-        return (StateComparison(try check.download(), reference: expected).worst, count)
+        let result = try check.download()
+        try check.upload(state)
+        try check.advance(steps: 2)
+        let again = try check.download()
+        let repeats = !check.isBitReproducible || again.values.elementsEqual(result.values) { $0.bitPattern == $1.bitPattern }
+        return Verification(error: StateComparison(result, reference: expected).worst, particleCount: count, repeats: repeats)
     }
 
     /// Verifies, then times, one candidate.
     public func evaluate(_ configuration: NBodyKernelConfiguration, wrong: Bool = false) -> Trial {
         do {
-            let error = try verificationError(of: configuration, wrong: wrong).error
-            guard error <= tolerance else {
-                return Trial(configuration: configuration, error: error, rejection: "wrong results (relative error \(cFormat("%.1e", error)))")
+            let verification = try verify(configuration, wrong: wrong)
+            let error = verification.error
+            if let rejection = verification.rejection(tolerance: tolerance) {
+                return Trial(configuration: configuration, error: error, rejection: rejection)
             }
             let workload = try NBodyWorkload(device: device, state: systems.timed(count: particleCount),
                                              parameters: parameters, configuration: configuration)
