@@ -108,7 +108,8 @@ struct TuneCommand: ParsableCommand {
             interleaved runs and keeps the best of those (short samples on a busy machine \
             mislead). Life (--workload life): tries the \
             bit-packed kernel and the tiled ones at every blocking factor that fits. Every \
-            candidate is checked against the CPU reference before it is timed; wrong ones are \
+            candidate is checked against the CPU reference, and against itself run again, before \
+            it is timed; wrong ones are \
             reported and discarded. The winner is stored per device UUID, driver version, \
             shader build, subgroup size (lavapipe's follows its vector width) and size class \
             (within a factor of four) in the tuning cache, which run and bench then use \
