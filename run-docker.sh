@@ -149,6 +149,10 @@ case "$mode" in
         ensure_image dev
         (($#)) || set -- swift build
         tty=(); [[ -t 0 && -t 1 ]] && tty=(-it)
-        exec docker run --rm "${tty[@]}" -v "$PWD:/workspace" -v capitalengine-build:/workspace/.build -w /workspace capitalengine:dev "$@"
+        # As you (the image's entry drops to your IDs), so that what the build writes into the
+        # checkout is yours; .build is made here first, or Docker would make it as root.
+        mkdir -p .build
+        exec docker run --rm "${tty[@]}" -e "CAPITALENGINE_UID=$(id -u)" -e "CAPITALENGINE_GID=$(id -g)" \
+            -v "$PWD:/workspace" -v capitalengine-build:/workspace/.build -w /workspace capitalengine:dev "$@"
         ;;
 esac
