@@ -75,6 +75,29 @@ docker rm capitalengine-stop-test >/dev/null
 check "docker stop: exit 0 within 2 s (took ${stop_seconds}s, status $status)" bash -c '[[ $1 -eq 0 ]] && (( $(echo "$2 < 2" | bc) ))' _ "$status" "$stop_seconds"
 check "docker stop: a complete, loadable output file" python3 -c "import numpy as np; a = np.load('out/stopped.npy'); assert a.shape == (2048, 8)"
 
+# --- the dev container: a build inside it, as the invoking user --------------------------
+# As root (CI), a member of the docker group stands in for a developer. What the build writes
+# into the checkout (Package.resolved, the .build mount point) must be theirs, not root's.
+workspace=$(mktemp -d /tmp/capitalengine-dev.XXXXXX)
+git ls-files -z | tar --null -T - -c | tar -x -C "$workspace"
+as_user=()
+if [[ $(id -u) -eq 0 ]]; then
+    getent group docker >/dev/null || groupadd docker
+    id capitalengine-dev >/dev/null 2>&1 || useradd --create-home --groups docker capitalengine-dev
+    chown -R capitalengine-dev: "$workspace"
+    as_user=(runuser -u capitalengine-dev --)
+fi
+start=$(date +%s)
+out=$("${as_user[@]}" bash -c 'cd "$1" && ./run-docker.sh dev swift build --product CapitalEngine' _ "$workspace" 2>&1); status=$?
+check "dev: the container builds the package ($(( $(date +%s) - start )) s)" test "$status" -eq 0
+((status == 0)) || tail -20 <<<"$out"
+owner=$("${as_user[@]}" id -u)
+strangers=$(find "$workspace" ! -uid "$owner" | head -3)
+check "dev: what the build writes into the checkout is the invoking user's${strangers:+ (not: $strangers)}" test -z "$strangers"
+out=$("${as_user[@]}" bash -c 'cd "$1" && ./run-docker.sh dev .build/debug/CapitalEngine verify --particles 200 --steps 3' _ "$workspace" 2>&1)
+check "dev: the binary built there passes verify in the container" grep -q "^PASS" <<<"$out"
+rm -rf "$workspace"
+
 # --- X11 from the container into Xvfb -----------------------------------------------------
 display_number=$(for n in $(seq 150 199); do [[ -e /tmp/.X11-unix/X$n || -e /tmp/.X$n-lock ]] || { echo "$n"; break; }; done)
 cookie=$(mktemp /tmp/capitalengine-test-xauth.XXXXXX)
