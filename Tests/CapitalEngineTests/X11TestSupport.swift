@@ -28,6 +28,9 @@ final class VirtualDisplay {
     }
 
     deinit {
+        // Never launched (no Xvfb): its identifier is 0, and kill(0) would hit the whole
+        // process group, the test runner included.
+        guard process.processIdentifier > 0 else { return }
         // SIGKILL: children of the test runner can inherit a mask that blocks SIGTERM.
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
