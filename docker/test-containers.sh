@@ -75,7 +75,7 @@ docker rm capitalengine-stop-test >/dev/null
 check "docker stop: exit 0 within 2 s (took ${stop_seconds}s, status $status)" bash -c '[[ $1 -eq 0 ]] && (( $(echo "$2 < 2" | bc) ))' _ "$status" "$stop_seconds"
 check "docker stop: a complete, loadable output file" python3 -c "import numpy as np; a = np.load('out/stopped.npy'); assert a.shape == (2048, 8)"
 
-# --- the dev container: a build inside it, as the invoking user --------------------------
+# --- the dev container: build and test inside it, as the invoking user -------------------
 # As root (CI), a member of the docker group stands in for a developer. What the build writes
 # into the checkout (Package.resolved, the .build mount point) must be theirs, not root's.
 workspace=$(mktemp -d /tmp/capitalengine-dev.XXXXXX)
@@ -88,9 +88,10 @@ if [[ $(id -u) -eq 0 ]]; then
     as_user=(runuser -u capitalengine-dev --)
 fi
 start=$(date +%s)
-out=$("${as_user[@]}" bash -c 'cd "$1" && ./run-docker.sh dev swift build --product CapitalEngine' _ "$workspace" 2>&1); status=$?
-check "dev: the container builds the package ($(( $(date +%s) - start )) s)" test "$status" -eq 0
-((status == 0)) || tail -20 <<<"$out"
+out=$("${as_user[@]}" bash -c 'cd "$1" && ./run-docker.sh dev swift test' _ "$workspace" 2>&1); status=$?
+summary=$(grep -E "Test run with [0-9]+ tests" <<<"$out" | tail -1 | sed 's/^[^T]*//')
+check "dev: swift test passes in the container ($(( $(date +%s) - start )) s: ${summary:-no summary})" test "$status" -eq 0
+((status == 0)) || grep -E "✘|error:" <<<"$out" | head -20
 owner=$("${as_user[@]}" id -u)
 strangers=$(find "$workspace" ! -uid "$owner" | head -3)
 check "dev: what the build writes into the checkout is the invoking user's${strangers:+ (not: $strangers)}" test -z "$strangers"
