@@ -73,6 +73,11 @@ struct RunCommand: ParsableCommand {
         } else {
             try workload.refuse(life.givenNames)
         }
+        // A checkpoint brings its own state and physics; these would be ignored.
+        let superseded = initial.givenNBodyNames + physics.givenNames
+        if resume != nil && !superseded.isEmpty {
+            throw ValidationError("--resume continues with the checkpoint's particles and physics; drop \(superseded.joined(separator: ", "))")
+        }
     }
 
     func run() throws {

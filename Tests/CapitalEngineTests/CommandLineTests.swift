@@ -221,6 +221,9 @@ struct CommandLineTests {
         #expect(refused.stderr.contains("does not match its metadata"))
         #expect(try run(["run", "--checkpoint-every", "5"]).status == 64)
         #expect(try run(["run", "--resume", checkpoint.path, "--init", checkpoint.path]).status == 64)
+        // The checkpoint's particles and physics are used: others given beside it are refused.
+        let superseded = try run(["run", "--resume", checkpoint.path, "--steps", "40", "--dt", "0.01", "--particles", "9"])
+        #expect(superseded.status == 64 && superseded.stderr.contains("drop --particles, --dt"), "\(superseded.stderr)")
     }
 
     @Test func badInputFilesFailCleanlyAndWriteNothing() throws {
