@@ -66,17 +66,17 @@ struct RunCommand: ParsableCommand {
         guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be zero or more") }
         if checkpointEvery > 0 && checkpoint == nil { throw ValidationError("--checkpoint-every needs --checkpoint FILE.npy") }
         if resume != nil && initial.initFile != nil { throw ValidationError("--resume and --init both give the starting state; use one") }
+        let nbodyOnly = initial.givenNBodyNames + physics.givenNames
         if workload == .life {
             let checkpoints = [checkpoint.map { _ in "--checkpoint" }, checkpointEvery != 0 ? "--checkpoint-every" : nil,
                                resume.map { _ in "--resume" }].compactMap { $0 }
-            try workload.refuse(initial.givenNBodyNames + physics.givenNames + checkpoints)
+            try workload.refuse(nbodyOnly + checkpoints)
         } else {
             try workload.refuse(life.givenNames)
         }
         // A checkpoint brings its own state and physics; these would be ignored.
-        let superseded = initial.givenNBodyNames + physics.givenNames
-        if resume != nil && !superseded.isEmpty {
-            throw ValidationError("--resume continues with the checkpoint's particles and physics; drop \(superseded.joined(separator: ", "))")
+        if resume != nil && !nbodyOnly.isEmpty {
+            throw ValidationError("--resume continues with the checkpoint's particles and physics; drop \(nbodyOnly.joined(separator: ", "))")
         }
     }
 
@@ -210,7 +210,7 @@ struct RunCommand: ParsableCommand {
                         resuming origin: Checkpoint.ComputedBy?) -> NBodyKernelConfiguration? {
         let tuned = tuning.tunedConfiguration(for: device, particleCount: particleCount)
         guard let origin else { return tuned }
-        guard Checkpoint.ComputedBy(device: device, kernel: origin.kernel, bitReproducible: true).sameDevice(as: origin) else {
+        guard origin.ranOn(device) else {
             Console.note("note: the checkpoint was computed on \(origin.device) (driver \(origin.driverVersion)) or with other shaders; "
                 + "resumed here, the run agrees with an uninterrupted one to rounding, not bit for bit")
             return tuned

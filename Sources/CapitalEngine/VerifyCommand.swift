@@ -88,9 +88,7 @@ struct VerifyCommand: ParsableCommand {
             passed = comparison.worst <= tolerance
             // A race in a kernel or driver can stay inside the tolerance and still make reruns,
             // and resumed runs, differ: the same steps again must give the same bits.
-            try workload.upload(state)
-            try workload.advance(steps: steps)
-            let differing = zip(gpu.values, try workload.download().values).filter { $0.bitPattern != $1.bitPattern }.count
+            let differing = try workload.valuesDifferingOnRerun(from: state, steps: steps, result: gpu)
             if workload.isBitReproducible {
                 print(differing == 0 ? "repeat: the same bits" : "repeat: \(differing) values differ from the first run's; this kernel must give the same bits")
                 passed = passed && differing == 0

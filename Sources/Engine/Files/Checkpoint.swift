@@ -36,11 +36,11 @@ public struct Checkpoint: Sendable, Equatable {
             self.bitReproducible = bitReproducible
         }
 
-        /// Whether `other` ran on the same device, driver, shaders and subgroup size, whatever
-        /// the kernel.
-        public func sameDevice(as other: ComputedBy) -> Bool {
-            deviceUUID == other.deviceUUID && driverVersion == other.driverVersion && shaderBuild == other.shaderBuild
-                && subgroupSize == other.subgroupSize
+        /// Whether the run was computed on `device`, with its driver, this build's shaders and
+        /// its subgroup size, whatever the kernel.
+        public func ranOn(_ device: PhysicalDeviceDescription) -> Bool {
+            deviceUUID == device.uuid && driverVersion == device.driverIdentity && shaderBuild == EmbeddedShader.buildID
+                && subgroupSize == device.limits.subgroupSize
         }
     }
 

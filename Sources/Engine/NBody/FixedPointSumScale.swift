@@ -14,7 +14,7 @@ struct FixedPointSumScale: Equatable, CustomStringConvertible {
     let exponent: Int
 
     /// Units per unit of acceleration / G: what a share is multiplied by before it is
-    /// truncated to an integer.
+    /// rounded to an integer.
     var scale: Float { Float(sign: .plus, exponent: exponent, significand: 1) }
     /// Acceleration / G per unit: what a sum is multiplied by when it is read back.
     var unit: Float { Float(sign: .plus, exponent: -exponent, significand: 1) }

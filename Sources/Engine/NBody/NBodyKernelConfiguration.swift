@@ -108,10 +108,10 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     /// Bytes of partial sums the pair-once kernel hands from its first pass to the second:
     /// for each body, its own sum and one from each of the blocks / 2 blocks before it, where a
     /// block is one workgroup's bodies. Grows as N² / block size; 0 for the other kernels.
-    /// With atomic shares, one sum per body: 12 bytes a body.
+    /// With atomic shares, one sum per body: 24 bytes a body (three 64-bit integers, or three
+    /// floats in half of that).
     public func pairSumBytes(particleCount: Int) -> UInt64 {
         guard eachPairOnce else { return 0 }
-        // Three 64-bit fixed-point sums a body, or three floats in half of it.
         if addsSharesAtomically { return UInt64(particleCount) * 24 }
         let blocks = UInt64(workgroupCount(particleCount: particleCount))
         return (blocks / 2 + 1) * blocks * UInt64(bodiesPerWorkgroup) * 12

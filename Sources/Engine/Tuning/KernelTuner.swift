@@ -148,10 +148,7 @@ public struct KernelTuner {
         let check = try NBodyWorkload(device: device, state: state, parameters: checked, configuration: configuration)
         try check.advance(steps: 2)
         let result = try check.download()
-        try check.upload(state)
-        try check.advance(steps: 2)
-        let again = try check.download()
-        let repeats = !check.isBitReproducible || again.values.elementsEqual(result.values) { $0.bitPattern == $1.bitPattern }
+        let repeats = check.isBitReproducible ? try check.valuesDifferingOnRerun(from: state, steps: 2, result: result) == 0 : true
         return Verification(error: StateComparison(result, reference: expected).worst, particleCount: count, repeats: repeats)
     }
 
