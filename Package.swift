@@ -1,6 +1,13 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// scripts/fuzz.sh sets this to libFuzzer's library without a main (libclang_rt.fuzzer_no_main):
+// Engine and ParserFuzzer are then built with libFuzzer's coverage and AddressSanitizer, and
+// ParserFuzzer's main starts libFuzzer. Unset, the build is plain.
+let fuzzerLibrary = Context.environment["CAPITALENGINE_FUZZER_LIBRARY"]
+let fuzzing = fuzzerLibrary != nil
+let fuzzerFlags: [SwiftSetting] = fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address"])] : []
+
 let package = Package(
     name: "CapitalEngine",
     platforms: [.macOS(.v14)],
@@ -36,6 +43,7 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: ["CVulkan", "CDRM"],
+            swiftSettings: fuzzerFlags,
             plugins: ["ShaderCompilerPlugin"]
         ),
         .target(
@@ -52,6 +60,14 @@ let package = Package(
                 "Doctor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // Arbitrary bytes into every reader of user input: libFuzzer's target under
+        // scripts/fuzz.sh, a replayer of saved inputs otherwise.
+        .executableTarget(
+            name: "ParserFuzzer",
+            dependencies: ["Engine"],
+            swiftSettings: fuzzing ? fuzzerFlags + [.define("FUZZING"), .unsafeFlags(["-parse-as-library"])] : [],
+            linkerSettings: fuzzerLibrary.map { [.unsafeFlags(["-sanitize=address", $0, "-lstdc++"])] } ?? []
         ),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "PresentTests", dependencies: ["Present", "Engine", "CX11", "CZlib"]),

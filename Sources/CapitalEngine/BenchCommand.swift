@@ -260,36 +260,13 @@ struct BenchReport: Encodable {
     var results: [BenchResult]
 }
 
-/// `W,B,T[,S]`: workgroup size, bodies per invocation, tile size and optionally invocations
-/// per body. Letters after the tile size: `p` prefetches tiles (`32,1,32p`), `q` spells the
-/// force as a quotient (`32,32,0q`), `s` evaluates each pair once, symmetrically (`8,32,0qs`),
-/// `a` does so in the GPU form, adding shares atomically (`32,8,0a`); last, `uK` unrolls the
-/// tile loop by K (`128,1,128u8`).
+/// `--kernel W,B,T[,S]` (`NBodyKernelConfiguration(parsing:)`).
 struct KernelShapeArgument: ExpressibleByArgument {
     var configuration: NBodyKernelConfiguration
 
     init?(argument: String) {
-        var fields = argument.split(separator: ",").map { String($0.trimmed).lowercased() }
-        guard fields.count == 3 || fields.count == 4 else { return nil }
-        var letters = String(fields[2].drop { $0.isNumber })
-        fields[2].removeLast(letters.count)
-        var unroll = 1
-        if let u = letters.firstIndex(of: "u") {
-            guard let k = Int(letters[letters.index(after: u)...]), k >= 1 else { return nil }
-            unroll = k
-            letters = String(letters[..<u])
-        }
-        guard Set(letters).isSubset(of: "pqsa"), Set(letters).count == letters.count else { return nil }
-        let prefetch = letters.contains("p")
-        let parts = fields.map { Int($0) }
-        guard let w = parts[0], let b = parts[1], let t = parts[2], w > 0, b > 0, t >= 0 else { return nil }
-        let split = parts.count == 4 ? parts[3] : 1
-        guard let split, split >= 1 else { return nil }
-        configuration = NBodyKernelConfiguration(workgroupSize: w, bodiesPerInvocation: b, tileSize: t,
-                                                 invocationsPerBody: split, prefetchesTiles: prefetch,
-                                                 force: letters.contains("q") ? .quotient : .reciprocalSquareRoot,
-                                                 eachPairOnce: letters.contains("s") || letters.contains("a"),
-                                                 addsSharesAtomically: letters.contains("a"), tileUnroll: unroll)
+        guard let configuration = NBodyKernelConfiguration(parsing: argument) else { return nil }
+        self.configuration = configuration
     }
 }
 

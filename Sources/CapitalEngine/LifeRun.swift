@@ -71,20 +71,34 @@ struct LifeOptions: ParsableArguments {
 extension RunCommand {
     /// `run --workload life`: generations on the GPU, summary with the population.
     func runLife(log: ValidationLog?) throws {
-        var rule = try life.rule.map { try LifeRule(parsing: $0) }
-        var grid = LifeGrid(width: life.size.width, height: life.size.height)
+        let size = life.size
+        var pattern: RLEFile.Pattern?
         if let initFile = initial.initFile {
             guard initFile.lowercased().hasSuffix(".rle") else { throw EngineError.invalidInput("--init for Life takes an .rle file, got '\(initFile)'") }
             let text: String
             do { text = try String(contentsOfFile: initFile, encoding: .utf8) } catch {
                 throw FileError(path: initFile, problem: "cannot be read")
             }
-            let pattern: RLEFile.Pattern
             do { pattern = try RLEFile.parse(text) } catch { throw FileError(path: initFile, problem: error.description) }
-            guard pattern.grid.width <= grid.width, pattern.grid.height <= grid.height else {
-                throw FileError(path: initFile, problem: "the pattern (\(pattern.grid.width)x\(pattern.grid.height)) is larger than the grid (\(grid.width)x\(grid.height)); raise --size")
+            guard let pattern, pattern.grid.width <= size.width, pattern.grid.height <= size.height else {
+                throw FileError(path: initFile, problem: "the pattern (\(pattern!.grid.width)x\(pattern!.grid.height)) is larger than the grid (\(size)); raise --size")
             }
-            rule = rule ?? pattern.rule
+        }
+        let chosenRule = try life.rule.map { try LifeRule(parsing: $0) } ?? pattern?.rule ?? .conway
+        // A random start has states 0 and 1 only.
+        if let highest = pattern?.grid.cells.max(), Int(highest) >= chosenRule.states {
+            throw EngineError.invalidInput("the pattern uses state \(highest), which \(chosenRule) does not have")
+        }
+        let drawing = view.png != nil || view.frames != nil
+        let window = view.wantsWindow() ? try WindowSession(view: view, deviceOptions: deviceOptions, log: log) : nil
+        let context = try window?.context ?? makeContext(deviceOptions, log: log, graphics: drawing, for: .life)
+        let kernel = life.lifeKernel?.kernel
+            ?? tuning.tunedLifeKernel(for: context.device.description, width: size.width, height: size.height, rule: chosenRule)
+            ?? LifeKernel.preferred(for: chosenRule, on: context.device.description, cells: size.width * size.height)
+        try LifeGridCheck.fits(size, kernel: kernel, on: context.device.description)
+
+        var grid = LifeGrid(width: size.width, height: size.height)
+        if let pattern {
             let origin = life.at.flatMap(life.position) ?? ((grid.width - pattern.grid.width) / 2, (grid.height - pattern.grid.height) / 2)
             grid.place(pattern.grid, atX: origin.x, y: origin.y)
         } else {
@@ -93,17 +107,7 @@ extension RunCommand {
             let density = life.density
             for i in grid.cells.indices where random.uniform() < density { grid.cells[i] = 1 }
         }
-        let chosenRule = rule ?? .conway
-        if let highest = grid.cells.max(), Int(highest) >= chosenRule.states {
-            throw EngineError.invalidInput("the pattern uses state \(highest), which \(chosenRule) does not have")
-        }
-        let drawing = view.png != nil || view.frames != nil
-        let window = view.wantsWindow() ? try WindowSession(view: view, deviceOptions: deviceOptions, log: log) : nil
-        let context = try window?.context ?? makeContext(deviceOptions, log: log, graphics: drawing, for: .life)
-        let workload = try LifeWorkload(device: context.device, grid: grid, rule: chosenRule, bounded: life.bounded,
-                                        kernel: life.lifeKernel?.kernel
-                                            ?? tuning.tunedLifeKernel(for: context.device.description, width: grid.width,
-                                                                      height: grid.height, rule: chosenRule))
+        let workload = try LifeWorkload(device: context.device, grid: grid, rule: chosenRule, bounded: life.bounded, kernel: kernel)
         let offscreen = drawing ? try OffscreenRenderer(device: context.device, width: view.imageSize.width, height: view.imageSize.height) : nil
         var sequence = try view.frames.map { try FrameSequence(directory: $0) }
         if let offscreen, sequence != nil { try sequence!.write(try offscreen.render(workload)) }
@@ -166,6 +170,22 @@ extension RunCommand {
         if let png = view.png { print("png: \(png)") }
         if let sequence { print("frames: \(sequence.next) PNG files in \(sequence.directory.path)") }
         if let windowSummary { print(windowSummary) }
+    }
+}
+
+/// Refuses, before any cell is made, a grid that the device or this host cannot hold.
+enum LifeGridCheck {
+    /// A run holds the grid on the host, a byte per cell, and a downloaded copy beside it.
+    static let hostCopies: UInt64 = 2
+
+    static func fits(_ size: GridSize, kernel: LifeKernel, on device: PhysicalDeviceDescription) throws {
+        if let problem = LifeWorkload.sizeProblem(width: size.width, height: size.height, kernel: kernel, device: device) {
+            throw EngineError.unsupported(problem)
+        }
+        let needed = UInt64(size.width) * UInt64(size.height) * hostCopies
+        if let memory = HostMemory.physicalBytes, needed > memory {
+            throw EngineError.unsupported("a \(size) grid needs \(needed >> 30) GiB of host memory (a byte per cell, twice); this machine has \(memory >> 30) GiB")
+        }
     }
 }
 

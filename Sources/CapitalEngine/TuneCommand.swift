@@ -51,7 +51,7 @@ struct TuneCacheOptions: ParsableArguments {
             Console.note("[\(index)/\(total)] \(trial.kernel): \(outcome)")
         }
         guard let winner, let rate = trials.first(where: { $0.kernel == winner.description })?.cellUpdatesPerSecond else {
-            throw EngineError.unsupported("no Life kernel computed correct results on \(device.description.name)")
+            throw EngineError.unsupported("no Life kernel ran correctly on \(device.description.name): each candidate was rejected, for the reason shown above")
         }
         var store = TuningCache(url: url)
         if let warning = store.warning { Console.note("warning: \(warning); it will be replaced") }
@@ -84,7 +84,7 @@ struct TuneCacheOptions: ParsableArguments {
             }
         }
         guard let winner, let best = trials.first(where: { $0.configuration == winner && $0.rejection == nil }) else {
-            throw EngineError.unsupported("no candidate kernel computed correct results on \(device.description.name)")
+            throw EngineError.unsupported("no candidate kernel ran correctly on \(device.description.name): each was rejected, for the reason shown above")
         }
         var store = TuningCache(url: url)
         if let warning = store.warning { Console.note("warning: \(warning); it will be replaced") }

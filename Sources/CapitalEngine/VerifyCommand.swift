@@ -46,17 +46,27 @@ struct VerifyCommand: ParsableCommand {
         if workload == .life {
             try withEngine(deviceOptions) { log in
                 let rule = try life.rule.map { try LifeRule(parsing: $0) } ?? .conway
+                let context = try makeContext(deviceOptions, log: log, for: .life)
+                let device = context.device.description
+                print("device: [\(device.index)] \(device.name) (\(device.driverText))")
+                var kernels = life.lifeKernel.map({ [$0.kernel] }) ?? LifeKernel.candidates(for: rule, on: device)
+                if life.lifeKernel == nil {
+                    // Denser kernels hold grids the byte-per-cell one cannot; check those that can.
+                    let fitting = kernels.filter { LifeWorkload.sizeProblem(width: life.size.width, height: life.size.height, kernel: $0, device: device) == nil }
+                    for kernel in kernels where !fitting.contains(kernel) && !fitting.isEmpty {
+                        print("\(kernel) kernel: skipped, the grid does not fit the device's storage buffers with it")
+                    }
+                    if !fitting.isEmpty { kernels = fitting }
+                }
+                for kernel in kernels { try LifeGridCheck.fits(life.size, kernel: kernel, on: device) }
                 var grid = LifeGrid(width: life.size.width, height: life.size.height)
                 var random = SeededGenerator(seed: initial.seed)
                 let density = life.density
                 for i in grid.cells.indices where random.uniform() < density {
                     grid.cells[i] = UInt8(1 + Int(random.next() % UInt64(rule.states - 1)))
                 }
-                let context = try makeContext(deviceOptions, log: log, for: .life)
-                let device = context.device.description
-                print("device: [\(device.index)] \(device.name) (\(device.driverText))")
                 let cpu = LifeReference.advance(grid, rule: rule, generations: steps, bounded: life.bounded)
-                for kernel in life.lifeKernel.map({ [$0.kernel] }) ?? LifeKernel.candidates(for: rule, on: device) {
+                for kernel in kernels {
                     let gpuWorkload = try LifeWorkload(device: context.device, grid: grid, rule: rule, bounded: life.bounded, kernel: kernel)
                     try gpuWorkload.advance(generations: steps)
                     let gpu = try gpuWorkload.download()

@@ -31,6 +31,22 @@ struct CommandLineTests {
         return Result(status: result.status, stdout: result.stdout, stderr: result.stderr)
     }
 
+    /// The seeds of scripts/fuzz.sh and every input that once trapped, replayed through all of
+    /// Engine's readers of user input by the plain build of ParserFuzzer: none may trap.
+    @Test func everySavedFuzzInputIsHandled() throws {
+        let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("FuzzCorpus")
+        let inputs = try FileManager.default.contentsOfDirectory(atPath: corpus.path)
+        #expect(inputs.filter { $0.hasPrefix("crash-") }.count >= 7)
+        let process = Process()
+        process.executableURL = Self.binary.deletingLastPathComponent().appendingPathComponent("ParserFuzzer")
+        process.arguments = [corpus.path]
+        process.environment = ["SWIFT_BACKTRACE": "enable=no"]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+    }
+
     @Test func helpExplainsCommandsAndExitCodes() throws {
         let result = try run(["--help"])
         #expect(result.status == 0)

@@ -69,6 +69,27 @@ struct LifeCommandTests {
         #expect(tooBig.stderr.contains("larger than the grid"))
     }
 
+    /// Sizes no device holds are refused before the host makes the grid: a 2^20 x 2^20 grid
+    /// once asked the host for a terabyte and aborted.
+    @Test func gridsTooLargeForTheDeviceAreRefusedAtOnce() throws {
+        for command in ["run", "verify"] {
+            let started = Date()
+            let result = try CapitalEngineProcess.run([command, "--workload", "life", "--size", "1048576x1048576", "--steps", "1"])
+            #expect(result.status == 1, "\(command): \(result.stderr)")
+            #expect(result.stderr.contains("a 1048576x1048576 grid needs") && result.stderr.contains("maxStorageBufferRange"), "\(result.stderr)")
+            #expect(Date().timeIntervalSince(started) < 30)
+        }
+    }
+
+    @Test func aPatternPlacedFarOutsideTheGridWrapsOntoIt() throws {
+        let glider = try write("far.rle", "x = 3, y = 3\nbob$2bo$3o!\n")
+        let output = directory.appendingPathComponent("far.npy")
+        let result = try CapitalEngineProcess.run(["run", "--workload", "life", "--init", glider.path, "--size", "16x16",
+                                                   "--at", "9223372036854775807,9223372036854775807", "--steps", "0", "--output", output.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("population: 5"))
+    }
+
     @Test func verifyIsBitExactForGenerationsRules() throws {
         let result = try CapitalEngineProcess.run(["verify", "--workload", "life", "--rule", "B2/S/C3", "--size", "77x33",
                                                    "--steps", "25", "--bounded", "--validate"])

@@ -213,6 +213,17 @@ struct TuningTests {
         #expect(TuningCache(url: cache).warning == nil)
     }
 
+    /// Valid JSON with numbers no device can run, as a hand edit leaves it: the shape is
+    /// ignored with its reason, and the run goes on with the default.
+    @Test func aCachedShapeWithImpossibleNumbersIsIgnoredWithItsReason() throws {
+        let cache = directory.appendingPathComponent("impossible.json")
+        try writeCache(cache, shape: NBodyKernelConfiguration(workgroupSize: .max, bodiesPerInvocation: 16, tileSize: 0, invocationsPerBody: 2))
+        let result = try runEngine(["run", "--particles", "1000", "--steps", "1", "--tune-cache", cache.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("warning: ignoring the tuned shape (workgroup 9223372036854775807"), "\(result.stderr)")
+        #expect(result.stderr.contains("exceeds the device's"), "\(result.stderr)")
+    }
+
     @Test func theComparisonScriptFlagsARegression() throws {
         let fast = directory.appendingPathComponent("fast.json"), slow = directory.appendingPathComponent("slow.json")
         for (file, kernel) in [(fast, "32,16,0"), (slow, "32,1,0")] {

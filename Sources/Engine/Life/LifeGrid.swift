@@ -21,8 +21,11 @@ public struct LifeGrid: Sendable, Equatable {
     /// Cells in state 1.
     public var population: Int { cells.reduce(0) { $0 + ($1 == 1 ? 1 : 0) } }
 
-    /// Places `pattern` with its top-left corner at (x, y); parts beyond the grid wrap.
+    /// Places `pattern` with its top-left corner at (x, y), any integers; parts beyond the grid
+    /// wrap.
     public mutating func place(_ pattern: LifeGrid, atX x: Int, y: Int) {
+        // Reduced first, so that no position, however far out, overflows.
+        let x = x % width, y = y % height
         for py in 0..<pattern.height {
             for px in 0..<pattern.width {
                 let tx = ((x + px) % width + width) % width, ty = ((y + py) % height + height) % height

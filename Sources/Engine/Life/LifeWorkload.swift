@@ -38,6 +38,16 @@ public final class LifeWorkload {
         var generations: UInt32
     }
 
+    /// Why a `width` x `height` grid cannot run with `kernel` on `device`, nil when it can:
+    /// its words must fit one storage buffer. Asked before a grid is made, so that a size no
+    /// device could hold is refused at once, not after the host has filled it.
+    public static func sizeProblem(width: Int, height: Int, kernel: LifeKernel, device: PhysicalDeviceDescription) -> String? {
+        let layout = LifeCellLayout(width: width, height: height, cellsPerWord: kernel.cellsPerWord)
+        let bytes = UInt64(layout.wordCount) * 4
+        guard bytes > UInt64(device.limits.maxStorageBufferRange) else { return nil }
+        return "a \(width)x\(height) grid needs \(bytes) bytes with the \(kernel) kernel; the device's maxStorageBufferRange is \(device.limits.maxStorageBufferRange)"
+    }
+
     /// - Parameter kernel: nil picks ``LifeKernel/preferred(for:on:cells:)``.
     public convenience init(device: Device, grid: LifeGrid, rule: LifeRule, bounded: Bool = false,
                             kernel: LifeKernel? = nil) throws {
@@ -97,9 +107,8 @@ public final class LifeWorkload {
         self.kernel = kernel
         layout = LifeCellLayout(width: width, height: height, cellsPerWord: kernel.cellsPerWord)
         bitRowsPerInvocation = device.description.type == .cpu ? 32 : 8
-        let bytes = layout.wordCount * 4
-        guard UInt64(bytes) <= UInt64(device.description.limits.maxStorageBufferRange) else {
-            throw EngineError.unsupported("a \(width)x\(height) grid needs \(bytes) bytes with the \(kernel) kernel; the device's maxStorageBufferRange is \(device.description.limits.maxStorageBufferRange)")
+        if let problem = Self.sizeProblem(width: width, height: height, kernel: kernel, device: device.description) {
+            throw EngineError.unsupported(problem)
         }
         let ruleConstants: [SpecializationConstant] = [.uint(10, rule.birthMask), .uint(11, rule.survivalMask)]
         let pipeline: ComputePipeline
@@ -135,7 +144,7 @@ public final class LifeWorkload {
         guard UInt64(x) <= UInt64(limits[0]), UInt64(y) <= UInt64(limits[1]) else {
             throw EngineError.unsupported("a \(width)x\(height) grid needs \(x)x\(y) workgroups with the \(kernel) kernel; the device allows \(limits[0])x\(limits[1])")
         }
-        state = try PingPongState(device: device, pipeline: pipeline, bytes: bytes)
+        state = try PingPongState(device: device, pipeline: pipeline, bytes: layout.wordCount * 4)
     }
 
     /// Subgroup shuffles for side neighbours wherever compute shaders have them (about 30% on

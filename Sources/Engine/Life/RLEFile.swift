@@ -55,6 +55,10 @@ public enum RLEFile {
             for (offset, character) in line.enumerated() {
                 let column = offset + 1
                 if character.isWhitespace { continue }
+                // Letters compare as Unicode: "A" with a combining accent sorts between A and X.
+                guard character.isASCII else {
+                    throw RLEError(line: lineNumber, column: column, problem: "unknown character '\(character)' (expected b o . A-X $ ! or a count)")
+                }
                 if let digit = character.wholeNumberValue, character.isASCII {
                     let (value, overflow) = (count ?? 0).multipliedReportingOverflow(by: 10)
                     guard !overflow, value + digit < 1 << 24 else { throw RLEError(line: lineNumber, column: column, problem: "run length too large") }
@@ -124,7 +128,8 @@ public enum RLEFile {
             }
         }
         guard let width, let height else { throw RLEError(line: lineNumber, column: 1, problem: "the header needs both x and y") }
-        guard width * height <= 1 << 30 else { throw RLEError(line: lineNumber, column: 1, problem: "pattern of \(width)x\(height) is too large") }
+        let (cells, overflow) = width.multipliedReportingOverflow(by: height)
+        guard !overflow, cells <= 1 << 30 else { throw RLEError(line: lineNumber, column: 1, problem: "pattern of \(width)x\(height) is too large") }
         return (width, height, rule)
     }
 

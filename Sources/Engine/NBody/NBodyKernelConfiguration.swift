@@ -256,29 +256,48 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     public func problems(on device: PhysicalDeviceDescription, particleCount: Int) -> [String] {
         let limits = device.limits
         var problems: [String] = []
-        if workgroupSize < 1 || bodiesPerInvocation < 1 || tileSize < 0 {
-            problems.append("workgroup size and bodies per invocation must be at least 1, the tile size at least 0")
-            return problems
+        for (name, value) in [("workgroup size", workgroupSize), ("bodies per invocation", bodiesPerInvocation),
+                              ("invocations per body", invocationsPerBody), ("tile unrolling", tileUnroll)] where value < 1 {
+            problems.append("\(name) must be at least 1, not \(value)")
         }
-        if workgroupSize > Int(limits.maxComputeWorkGroupInvocations) || workgroupSize > Int(limits.maxComputeWorkGroupSize.first ?? 0) {
-            problems.append("workgroup size \(workgroupSize) exceeds the device's \(min(limits.maxComputeWorkGroupInvocations, limits.maxComputeWorkGroupSize.first ?? 0))")
+        if tileSize < 0 { problems.append("the tile size must be at least 0, not \(tileSize)") }
+        if !problems.isEmpty { return problems }
+        // Sizes beyond the device's limits stop here, before the arithmetic below, which
+        // assumes sizes a device can have (a hand-edited tuning cache may hold any integer).
+        let largestWorkgroup = Int(min(limits.maxComputeWorkGroupInvocations, limits.maxComputeWorkGroupSize.first ?? 0))
+        if workgroupSize > largestWorkgroup {
+            problems.append("workgroup size \(workgroupSize) exceeds the device's \(largestWorkgroup)")
         }
-        if sharedMemoryBytes > Int(limits.maxComputeSharedMemorySize) {
+        if tileSize > Int(limits.maxComputeSharedMemorySize) / 16 {
+            problems.append("a tile of \(tileSize) bodies needs more than the device's \(limits.maxComputeSharedMemorySize) bytes of shared memory")
+        } else if workgroupSize <= largestWorkgroup && sharedMemoryBytes > Int(limits.maxComputeSharedMemorySize) {
             problems.append("tile of \(tileSize) bodies\(prefetchesTiles ? ", prefetched," : "") needs \(sharedMemoryBytes) bytes of shared memory; the device has \(limits.maxComputeSharedMemorySize)")
         }
+        if invocationsPerBody > workgroupSize {
+            problems.append("\(invocationsPerBody) invocations per body do not fit in a workgroup of \(workgroupSize)")
+        }
+        let largestCount = Int(limits.maxStorageBufferRange) / ParticleState.bytesPerParticle
+        if particleCount > largestCount {
+            problems.append("\(particleCount) particles need more than the device's maxStorageBufferRange of \(limits.maxStorageBufferRange) bytes (at most \(largestCount) particles)")
+        }
+        if bodiesPerInvocation > 64 {
+            problems.append("more than 64 bodies per invocation is not supported")
+        }
+        if tileUnroll > Self.longestTileUnroll {
+            problems.append("the tile loop unrolls by 1 to \(Self.longestTileUnroll) bodies, not \(tileUnroll)")
+        }
+        if !problems.isEmpty { return problems }
         if tileUnroll != 1 {
             if tileSize == 0 || invocationsPerBody > 1 || eachPairOnce {
                 problems.append("only shapes with a shared tile and one invocation per body have a tile loop to unroll")
-            } else if tileUnroll < 1 || tileUnroll > Self.longestTileUnroll || tileSize % tileUnroll != 0 {
+            } else if tileSize % tileUnroll != 0 {
                 problems.append("the tile loop unrolls by 1 to \(Self.longestTileUnroll) bodies, a divisor of the tile size (\(tileSize)), not \(tileUnroll)")
             }
         }
         if prefetchesTiles && (tileSize == 0 || invocationsPerBody > 1) {
             problems.append("only shapes with a shared tile and one invocation per body can prefetch tiles")
         }
-        if bodiesPerInvocation > 64 {
-            problems.append("more than 64 bodies per invocation is not supported")
-        } else if let limit = device.shaderLoopIterationLimit, bodiesPerInvocation > Self.longestUnrolledLoop {
+        if let limit = device.shaderLoopIterationLimit, bodiesPerInvocation > Self.longestUnrolledLoop {
             problems.append("\(device.name) stops shader loops after \(limit) iterations and does not unroll a loop over more than \(Self.longestUnrolledLoop) bodies per invocation, so \(bodiesPerInvocation) would compute wrong results")
         }
         // Pairings per workgroup of the atomic pair-once form, as the workload will choose them.
@@ -307,8 +326,6 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
             if bodiesPerInvocation != 1 || workgroupSize % invocationsPerBody != 0 {
                 problems.append("with \(invocationsPerBody) invocations per body, bodies per invocation must be 1 and the workgroup size a multiple of \(invocationsPerBody)")
             }
-        } else if invocationsPerBody < 1 {
-            problems.append("invocations per body must be at least 1")
         }
         if let limit = device.shaderLoopIterationLimit {
             // Every loop iteration of an invocation counts; the j-loop runs N / unroll times.
@@ -331,10 +348,38 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
         if groups > Int(limits.maxComputeWorkGroupCount.first ?? 0) {
             problems.append("\(particleCount) particles need \(groups) workgroups; the device allows \(limits.maxComputeWorkGroupCount.first ?? 0)")
         }
-        let bytes = UInt64(particleCount) * UInt64(ParticleState.bytesPerParticle)
-        if bytes > UInt64(limits.maxStorageBufferRange) {
-            problems.append("\(particleCount) particles need a \(bytes)-byte storage buffer; the device's maxStorageBufferRange is \(limits.maxStorageBufferRange) (at most \(UInt64(limits.maxStorageBufferRange) / UInt64(ParticleState.bytesPerParticle)) particles)")
-        }
         return problems
+    }
+}
+
+extension NBodyKernelConfiguration {
+    /// Reads `W,B,T[,S]`: workgroup size, bodies per invocation, tile size and optionally
+    /// invocations per body. Letters after the tile size: `p` prefetches tiles (`32,1,32p`), `q`
+    /// spells the force as a quotient (`32,32,0q`), `s` evaluates each pair once, symmetrically
+    /// (`8,32,0qs`), `a` does so in the GPU form, adding shares atomically (`32,8,0a`); last, `uK`
+    /// unrolls the tile loop by K (`128,1,128u8`). Whether the shape suits a device is
+    /// `problems(on:particleCount:)`'s question.
+    public init?(parsing text: String) {
+        var fields = text.split(separator: ",").map { String($0.trimmed).lowercased() }
+        guard fields.count == 3 || fields.count == 4 else { return nil }
+        var letters = String(fields[2].drop { $0.isNumber })
+        fields[2].removeLast(letters.count)
+        var unroll = 1
+        if let u = letters.firstIndex(of: "u") {
+            guard let k = Int(letters[letters.index(after: u)...]), k >= 1 else { return nil }
+            unroll = k
+            letters = String(letters[..<u])
+        }
+        guard Set(letters).isSubset(of: "pqsa"), Set(letters).count == letters.count else { return nil }
+        let prefetch = letters.contains("p")
+        let parts = fields.map { Int($0) }
+        guard let w = parts[0], let b = parts[1], let t = parts[2], w > 0, b > 0, t >= 0 else { return nil }
+        let split = parts.count == 4 ? parts[3] : 1
+        guard let split, split >= 1 else { return nil }
+        self.init(workgroupSize: w, bodiesPerInvocation: b, tileSize: t,
+                  invocationsPerBody: split, prefetchesTiles: prefetch,
+                  force: letters.contains("q") ? .quotient : .reciprocalSquareRoot,
+                  eachPairOnce: letters.contains("s") || letters.contains("a"),
+                  addsSharesAtomically: letters.contains("a"), tileUnroll: unroll)
     }
 }

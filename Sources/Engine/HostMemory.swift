@@ -1,0 +1,17 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The host's memory, for refusing work that cannot fit before allocating it.
+public enum HostMemory {
+    /// Physical memory in bytes; nil where the system does not say.
+    public static var physicalBytes: UInt64? {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, pageSize > 0 else { return nil }
+        return UInt64(pages) * UInt64(pageSize)
+    }
+}

@@ -1,0 +1,88 @@
+@testable import Engine
+import Foundation
+import Testing
+
+/// Input that a user, a hand-edited file or a fuzzer supplies: each gets a reason, never a
+/// trap. Each case here trapped once (scripts/fuzz.sh found most of them).
+@Suite("Hostile input")
+struct HostileInputTests {
+    @Test func anRLEHeaderWhoseCellCountOverflowsIsTooLarge() {
+        #expect {
+            try RLEFile.parse("x = 9999999999999, y = 9999999999999\nbo$!\n")
+        } throws: { error in
+            (error as? RLEError)?.problem == "pattern of 9999999999999x9999999999999 is too large"
+        }
+    }
+
+    /// "A" followed by a combining accent is one Character that sorts between "A" and "X".
+    @Test func aLetterWithACombiningAccentIsAnUnknownCharacter() {
+        #expect {
+            try RLEFile.parse("x = 3, y = 1, rule = 345/2/4\nA\u{301}!\n")
+        } throws: { error in
+            (error as? RLEError).map { $0.line == 2 && $0.column == 1 && $0.problem.hasPrefix("unknown character") } ?? false
+        }
+    }
+
+    @Test(arguments: [(Int.max, 0), (0, Int.max), (Int.min, Int.min), (Int.max, Int.min), (-1, -1)])
+    func aPatternPlacedAtAnyPositionWraps(x: Int, y: Int) {
+        let pattern = LifeGrid(width: 3, height: 2, cells: [1, 0, 1, 0, 1, 1])
+        var anywhere = LifeGrid(width: 7, height: 5)
+        anywhere.place(pattern, atX: x, y: y)
+        // The same as placing it at the position reduced onto the torus.
+        var reduced = LifeGrid(width: 7, height: 5)
+        reduced.place(pattern, atX: (x % 7 + 7) % 7, y: (y % 5 + 5) % 5)
+        #expect(anywhere == reduced)
+        #expect(anywhere.population == 4)
+    }
+
+    /// Every combination of extreme values, as a tuning cache or checkpoint may hold them: each
+    /// shape gets reasons or passes, and one that passes has sizes a device can run.
+    @Test func kernelShapesOfAnyIntegersGetReasons() {
+        let values = [Int.min, -1, 0, 1, 2, 3, 64, 65, 1024, 1 << 40, Int.max]
+        let devices = [FabricatedDevices.nvidiaH100(index: 0), FabricatedDevices.lavapipe(index: 0), FabricatedDevices.videoCore(index: 0)]
+        var accepted = 0
+        for workgroup in values {
+            for bodies in values {
+                for tile in values {
+                    for split in [Int.min, 0, 1, 2, 1 << 40, Int.max] {
+                        for unroll in [Int.min, 0, 1, 4, 1 << 40, Int.max] {
+                            for pairs in [false, true] {
+                                let shape = NBodyKernelConfiguration(workgroupSize: workgroup, bodiesPerInvocation: bodies, tileSize: tile,
+                                                                     invocationsPerBody: split, eachPairOnce: pairs, tileUnroll: unroll)
+                                for device in devices {
+                                    for count in [1, 4096, 1 << 40, Int.max] where shape.problems(on: device, particleCount: count).isEmpty {
+                                        accepted += 1
+                                        #expect((1...1024).contains(workgroup) && (1...64).contains(bodies) && (0...3072).contains(tile)
+                                                && (1...workgroup).contains(split) && (1...32).contains(unroll) && count <= 1 << 27)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(accepted > 0, "some ordinary shapes pass")
+    }
+
+    @Test func kernelShapeTextWithHugeNumbersGetsReasons() throws {
+        let lavapipe = FabricatedDevices.lavapipe(index: 0)
+        for text in ["9223372036854775807,1,0", "16,9223372036854775807,0", "16,1,9223372036854775807", "16,1,64u9223372036854775807",
+                     "16,1,0,9223372036854775807", "4611686018427387904,4,0"] {
+            let shape = try #require(NBodyKernelConfiguration(parsing: text), "\(text) parses")
+            #expect(!shape.problems(on: lavapipe, particleCount: 4096).isEmpty, "\(text)")
+        }
+        for text in ["", "1,2", "1,2,3,4,5", "-1,1,0", "16,1,0x", "16,1,64u0", "16,1,64u", "16,1,0aa"] {
+            #expect(NBodyKernelConfiguration(parsing: text) == nil, "\(text)")
+        }
+    }
+
+    @Test func lifeGridsBeyondAStorageBufferAreRefusedBeforeTheyAreMade() {
+        let lavapipe = FabricatedDevices.lavapipe(index: 0)
+        #expect(LifeWorkload.sizeProblem(width: 1 << 20, height: 1 << 20, kernel: .bits, device: lavapipe)
+            == "a 1048576x1048576 grid needs 137438953472 bytes with the bits kernel; the device's maxStorageBufferRange is 134217728")
+        // 32 cells a word hold grids that a byte per cell cannot.
+        #expect(LifeWorkload.sizeProblem(width: 16384, height: 16384, kernel: .bits, device: lavapipe) == nil)
+        #expect(LifeWorkload.sizeProblem(width: 16384, height: 16384, kernel: .bytes, device: lavapipe) != nil)
+    }
+}
