@@ -77,6 +77,32 @@ struct HostileInputTests {
         }
     }
 
+    /// Checkpoint metadata is JSON a person can edit: a step or physics no run could have
+    /// reached is refused with the file's name, not run or reported as an option's fault.
+    @Test(arguments: [("step", -5.0, "gives step -5; a checkpoint's step is at least 0"),
+                      ("dt", -0.001, "cannot be resumed: its dt must be a positive finite number, got -0.001"),
+                      ("softening", -1.0, "cannot be resumed: its softening must be zero or a positive finite number, got -1.0")])
+    func editedCheckpointMetadataIsCheckedOnResume(field: String, value: Double, problem: String) throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("edited-\(UUID().uuidString).npy")
+        defer {
+            try? FileManager.default.removeItem(at: url)
+            try? FileManager.default.removeItem(at: Checkpoint.metadataURL(for: url))
+        }
+        try Checkpoint(step: 3, parameters: NBodyParameters(), state: InitialModel.plummer.generate(count: 8, seed: 1)).write(to: url)
+        #expect(try Checkpoint.read(from: url).step == 3)
+        let metadataURL = Checkpoint.metadataURL(for: url)
+        var metadata = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: metadataURL)) as? [String: Any])
+        if field == "step" {
+            metadata[field] = Int(value)
+        } else {
+            var parameters = try #require(metadata["parameters"] as? [String: Any])
+            parameters[field] = value
+            metadata["parameters"] = parameters
+        }
+        try JSONSerialization.data(withJSONObject: metadata).write(to: metadataURL)
+        #expect(throws: FileError(path: metadataURL.path, problem: problem)) { try Checkpoint.read(from: url) }
+    }
+
     @Test func lifeGridsBeyondAStorageBufferAreRefusedBeforeTheyAreMade() {
         let lavapipe = FabricatedDevices.lavapipe(index: 0)
         #expect(LifeWorkload.sizeProblem(width: 1 << 20, height: 1 << 20, kernel: .bits, device: lavapipe)

@@ -81,6 +81,14 @@ public struct Checkpoint: Sendable, Equatable {
               metadata.format == "capitalengine-checkpoint-1" else {
             throw FileError(path: metadataURL.path, problem: "is not CapitalEngine checkpoint metadata")
         }
+        // The metadata is JSON a person can edit; what it says must still make a run.
+        guard metadata.step >= 0 else {
+            throw FileError(path: metadataURL.path, problem: "gives step \(metadata.step); a checkpoint's step is at least 0")
+        }
+        do { try metadata.parameters.validate(prefix: "") } catch {
+            guard case .invalidInput(let problem) = error else { throw error }
+            throw FileError(path: metadataURL.path, problem: "cannot be resumed: its \(problem)")
+        }
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw FileError(path: url.path, problem: "cannot be read")
         }

@@ -64,13 +64,15 @@ public struct NBodyParameters: Sendable, Equatable, Codable {
     }
 
     /// Rejects parameters that would make every step meaningless or non-finite.
-    public func validate() throws(EngineError) {
-        guard dt.isFinite, dt > 0 else { throw .invalidInput("--dt must be a positive finite number, got \(dt)") }
+    /// - Parameter prefix: comes before each parameter's name: "--" names the options that set
+    ///   them, "" a file's fields.
+    public func validate(prefix: String = "--") throws(EngineError) {
+        guard dt.isFinite, dt > 0 else { throw .invalidInput("\(prefix)dt must be a positive finite number, got \(dt)") }
         guard softening.isFinite, softening >= 0 else {
-            throw .invalidInput("--softening must be zero or a positive finite number, got \(softening)")
+            throw .invalidInput("\(prefix)softening must be zero or a positive finite number, got \(softening)")
         }
         guard gravity.isFinite, gravity >= 0 else {
-            throw .invalidInput("--gravity must be zero or a positive finite number, got \(gravity)")
+            throw .invalidInput("\(prefix)gravity must be zero or a positive finite number, got \(gravity)")
         }
     }
 }
