@@ -81,6 +81,7 @@ struct BenchCommand: ParsableCommand {
             return
         }
         try withEngine(deviceOptions) { log in
+            if tune { try tuning.checkWritable() }
             let context = try makeContext(deviceOptions, log: log, for: .nbody)
             let device = context.device.description
             if !json {

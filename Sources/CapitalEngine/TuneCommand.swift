@@ -13,6 +13,14 @@ struct TuneCacheOptions: ParsableArguments {
 
     var url: URL { tuneCache.map { URL(fileURLWithPath: $0) } ?? TuningCache.defaultURL() }
 
+    /// Refuses, before any tuning, a cache file that could not be written at the end.
+    func checkWritable() throws {
+        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if let problem = AtomicFile.writeProblem(at: url) {
+            throw FileError(path: url.path, problem: "\(problem); tuning results go there (--tune-cache or CAPITALENGINE_TUNE_CACHE chooses another file)")
+        }
+    }
+
     /// The cache to look tuned kernels up in, read now; nil with --no-tune-cache. Warns about
     /// an unusable file.
     func lookupCache() -> TuningCache? {
@@ -155,6 +163,7 @@ struct TuneCommand: ParsableCommand {
     func run() throws {
         if workload == .life { return try tuneLife() }
         try withEngine(deviceOptions) { log in
+            try cache.checkWritable()
             let context = try makeContext(deviceOptions, log: log, for: .nbody)
             let device = context.device.description
             Console.note("tuning for [\(device.index)] \(device.name), N=\(particles), budget \(fixed(budget, 0)) s")
@@ -182,6 +191,7 @@ struct TuneCommand: ParsableCommand {
 
     private func tuneLife() throws {
         try withEngine(deviceOptions) { log in
+            try cache.checkWritable()
             let lifeRule = try LifeRule(parsing: rule)
             let context = try makeContext(deviceOptions, log: log, for: .life)
             let device = context.device.description

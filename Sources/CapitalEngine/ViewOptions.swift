@@ -95,7 +95,14 @@ struct FrameSequence {
 
     init(directory: String) throws {
         self.directory = URL(fileURLWithPath: directory)
-        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+        } catch {
+            throw FileError(path: directory, problem: "cannot be made a directory: \(systemMessage(for: error))")
+        }
+        if let problem = AtomicFile.writeProblem(at: self.directory.appendingPathComponent("frame_000000.png")) {
+            throw FileError(path: directory, problem: "cannot take frames: \(problem)")
+        }
     }
 
     mutating func write(_ image: PNGImage) throws {
@@ -111,7 +118,7 @@ func checkWritableDirectory(of path: String, option: String) throws {
     guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory else {
         throw ValidationError("\(option): directory '\(directory)' does not exist")
     }
-    guard FileManager.default.isWritableFile(atPath: directory) else {
-        throw ValidationError("\(option): directory '\(directory)' is not writable")
+    if let problem = AtomicFile.writeProblem(at: URL(fileURLWithPath: path)) {
+        throw ValidationError("\(option): '\(path)' \(problem)")
     }
 }

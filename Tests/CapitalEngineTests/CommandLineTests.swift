@@ -130,6 +130,29 @@ struct CommandLineTests {
         }
     }
 
+    /// A file that could not be written at the end is refused before the work that makes it:
+    /// a long run or a tuning session must not end by losing its result. Writability is found
+    /// out by writing, since root passes permission checks on /proc.
+    @Test func unwritableOutputsAreRefusedBeforeTheWork() throws {
+        for (arguments, message) in [(["run", "--output", "/proc/x.npy"], "--output: '/proc/x.npy' cannot be written"),
+                                     (["run", "--checkpoint", "/proc/x.npy"], "--checkpoint: '/proc/x.npy' cannot be written"),
+                                     (["run", "--png", "/proc/x.png"], "--png: '/proc/x.png' cannot be written")] {
+            let result = try run(arguments + ["--particles", "64", "--steps", "1"])
+            #expect(result.status == 64, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+        let frames = try run(["run", "--particles", "64", "--steps", "1", "--frames", "/proc/frames"])
+        #expect(frames.status == 1)
+        #expect(frames.stderr.contains("error: /proc/frames: cannot be made a directory"), "\(frames.stderr)")
+        for arguments in [["tune", "--particles", "64", "--budget", "0.5"], ["bench", "--particles", "64", "--tune"],
+                          ["tune", "--workload", "life", "--size", "64x64", "--budget", "0.5"]] {
+            let result = try run(arguments + ["--tune-cache", directory.path])
+            #expect(result.status == 1, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains("\(directory.path): is a directory; tuning results go there"), "\(arguments): \(result.stderr)")
+            #expect(!result.stderr.contains("[1/"), "no candidate was tried: \(result.stderr)")
+        }
+    }
+
     /// Options of the other workload would be ignored: a checkpoint asked of a Life run would
     /// never be written. They are refused, by name, before anything runs.
     @Test func optionsOfTheOtherWorkloadAreRefused() throws {

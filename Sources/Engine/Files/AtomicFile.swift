@@ -40,6 +40,27 @@ public enum AtomicFile {
     }
 }
 
+extension AtomicFile {
+    /// Why `write(_:to:)` could not write `url`, found out by creating and removing a file
+    /// beside it; nil when it can. Asked before long work, so that a run or a tuning session
+    /// does not end by failing to save what it made. A permission check alone is not enough:
+    /// root passes it on read-only and virtual file systems.
+    public static func writeProblem(at url: URL) -> String? {
+        var status = stat()
+        if stat(url.path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR { return "is a directory" }
+        let directory = url.deletingLastPathComponent()
+        guard stat(directory.path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+            return "its directory \(directory.path) does not exist"
+        }
+        let probe = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).probe.tmp")
+        let descriptor = open(probe.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return "cannot be written: \(String(cString: strerror(errno)))" }
+        close(descriptor)
+        unlink(probe.path)
+        return nil
+    }
+}
+
 /// A file the engine could not read or write, with the reason.
 public struct FileError: Error, CustomStringConvertible, Equatable {
     public var path: String
