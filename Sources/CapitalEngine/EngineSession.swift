@@ -37,6 +37,10 @@ func withEngine(_ options: DeviceOptions, _ body: (ValidationLog?) throws -> Voi
         throw error
     } catch {
         Console.error("\(error)")
+        if let vulkan = error as? VulkanError, vulkan.call == "vkCreateInstance" {
+            // The loader reports a broken ICD manifest as, among others, out of host memory.
+            Console.note("the Vulkan loader could not start; `CapitalEngine doctor` checks the loader, the ICD manifests (VK_ICD_FILENAMES, VK_DRIVER_FILES) and the drivers")
+        }
         throw ExitStatus.failure
     }
     if let log, log.count > 0 {

@@ -153,6 +153,24 @@ struct CommandLineTests {
         }
     }
 
+    /// The loader reports an ICD manifest that is not JSON as out of host memory; the run
+    /// says so and points at doctor, which names the file.
+    @Test func aBrokenDriverManifestPointsAtDoctor() throws {
+        let manifest = directory.appendingPathComponent("broken_icd.json")
+        try Data("garbage{".utf8).write(to: manifest)
+        let result = try run(["run", "--particles", "64", "--steps", "1"], environment: ["VK_ICD_FILENAMES": manifest.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("error: vkCreateInstance failed"), "\(result.stderr)")
+        #expect(result.stderr.contains("`CapitalEngine doctor` checks the loader, the ICD manifests"), "\(result.stderr)")
+        let doctor = try run(["doctor"], environment: ["VK_ICD_FILENAMES": manifest.path])
+        #expect(doctor.status == 1)
+        #expect(doctor.stdout.contains("\(manifest.path) is not a valid ICD manifest"), "\(doctor.stdout)")
+        // A directory given as the tuning cache is named, not silently read as no cache.
+        let cached = try run(["run", "--particles", "64", "--steps", "1", "--tune-cache", directory.path])
+        #expect(cached.status == 0)
+        #expect(cached.stderr.contains("\(directory.path) is a directory, not a CapitalEngine tuning cache; ignoring it"))
+    }
+
     /// Options of the other workload would be ignored: a checkpoint asked of a Life run would
     /// never be written. They are refused, by name, before anything runs.
     @Test func optionsOfTheOtherWorkloadAreRefused() throws {

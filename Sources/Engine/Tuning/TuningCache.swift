@@ -70,6 +70,11 @@ public struct TuningCache {
 
     public init(url: URL) {
         self.url = url
+        var isDirectory: Bool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory {
+            warning = "\(url.path) is a directory, not a CapitalEngine tuning cache; ignoring it"
+            return
+        }
         guard let data = FileManager.default.contents(atPath: url.path) else { return }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
