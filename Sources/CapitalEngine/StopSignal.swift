@@ -16,14 +16,16 @@ enum StopSignal {
         return value == 0 ? nil : value
     }
 
-    static func install() {
+    /// - Parameter stoppingAfter: what finishes before the stop, as the first signal's note
+    ///   tells the user.
+    static func install(stoppingAfter: String = "the current batch of steps") {
         for number in [SIGINT, SIGTERM] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 if flag.compareExchange(expected: 0, desired: number, ordering: .relaxed).exchanged {
                     let name = number == SIGINT ? "SIGINT" : "SIGTERM"
-                    writeToStandardError("\n\(name): stopping after the current batch of steps (signal again to abort)\n")
+                    writeToStandardError("\n\(name): stopping after \(stoppingAfter) (signal again to abort)\n")
                 } else {
                     signal(number, SIG_DFL)
                     raise(number)

@@ -52,7 +52,8 @@ struct TuneCacheOptions: ParsableArguments {
     /// stores the fastest verified one in the cache.
     func tuneLifeAndStore(on device: Device, width: Int, height: Int, rule: LifeRule, budget: Double)
         throws -> (winner: LifeKernel, rate: Double, trials: [LifeKernelTuner.Trial]) {
-        let tuner = LifeKernelTuner(device: device, width: width, height: height, rule: rule)
+        var tuner = LifeKernelTuner(device: device, width: width, height: height, rule: rule)
+        tuner.shouldStop = { StopSignal.requested != nil }
         let (winner, trials) = tuner.tune(budget: budget) { index, total, trial in
             let outcome = trial.rejection.map { "REJECTED: \($0)" }
                 ?? "\(scientific(trial.cellUpdatesPerSecond ?? 0)) cell updates/s (verified bit-exact)"
@@ -61,12 +62,18 @@ struct TuneCacheOptions: ParsableArguments {
         guard let winner, let rate = trials.first(where: { $0.kernel == winner.description })?.cellUpdatesPerSecond else {
             throw EngineError.unsupported("no Life kernel ran correctly on \(device.description.name): each candidate was rejected, for the reason shown above")
         }
+        noteEarlyStop(tried: trials.count)
         var store = TuningCache(url: url)
         if let warning = store.warning { Console.note("warning: \(warning); it will be replaced") }
         try store.store(lifeKernel: winner, rate: rate,
                         for: TuningCache.Key(device: device.description, lifeCells: width * height, rule: rule),
                         device: device.description.name)
         return (winner, rate, trials)
+    }
+
+    private func noteEarlyStop(tried: Int) {
+        guard let signal = StopSignal.requested else { return }
+        Console.note("\(StopSignal.name(signal)): the search stopped after \(tried) candidates; the fastest verified one is stored")
     }
 
     /// Tunes for `particleCount`, reporting every trial on stderr (each line starting with
@@ -76,6 +83,7 @@ struct TuneCacheOptions: ParsableArguments {
                       label: String = "") throws -> (winner: KernelTuner.Trial, trials: [KernelTuner.Trial]) {
         var tuner = KernelTuner(device: device, particleCount: particleCount, parameters: parameters)
         tuner.includeWrongCandidate = ProcessInfo.processInfo.environment["CAPITALENGINE_TUNE_TEST_WRONG_CANDIDATE"] == "1"
+        tuner.shouldStop = { StopSignal.requested != nil }
         let (winner, trials) = tuner.tune(budget: budget) { index, total, trial in
             let outcome = trial.rejection.map { "REJECTED: \($0)" }
                 ?? "\(scientific(trial.interactionsPerSecond ?? 0)) interactions/s (verified, error \(scientific(trial.error ?? 0, digits: 2)))"
@@ -94,6 +102,7 @@ struct TuneCacheOptions: ParsableArguments {
         guard let winner, let best = trials.first(where: { $0.configuration == winner && $0.rejection == nil }) else {
             throw EngineError.unsupported("no candidate kernel ran correctly on \(device.description.name): each was rejected, for the reason shown above")
         }
+        noteEarlyStop(tried: trials.count)
         var store = TuningCache(url: url)
         if let warning = store.warning { Console.note("warning: \(warning); it will be replaced") }
         try store.store(winner, rate: best.measuredInteractionsPerSecond ?? 0,
@@ -121,7 +130,8 @@ struct TuneCommand: ParsableCommand {
             reported and discarded. The winner is stored per device UUID, driver version, \
             shader build, subgroup size (lavapipe's follows its vector width) and size class \
             (within a factor of four) in the tuning cache, which run and bench then use \
-            automatically.
+            automatically. Ctrl-C (or SIGTERM) ends the search after the current candidate \
+            and stores the fastest verified so far.
             """)
 
     // --particles, --size and --rule are stored as given, so that the other workload's are
@@ -161,6 +171,8 @@ struct TuneCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Ctrl-C or docker stop ends the search after the current candidate and keeps the best.
+        StopSignal.install(stoppingAfter: "the current candidate; the best so far will be stored")
         if workload == .life { return try tuneLife() }
         try withEngine(deviceOptions) { log in
             try cache.checkWritable()

@@ -224,6 +224,31 @@ struct TuningTests {
         #expect(result.stderr.contains("exceeds the device's"), "\(result.stderr)")
     }
 
+    /// Ctrl-C during a long tuning session ends the search after the current candidate and
+    /// stores the best verified so far, so the minutes spent are not lost.
+    @Test(arguments: [WorkloadName.nbody, .life])
+    func aSignalEndsTuningEarlyAndKeepsTheBestSoFar(workload: WorkloadName) throws {
+        let cache = directory.appendingPathComponent("stopped-\(workload).json")
+        let arguments = workload == .nbody ? ["--particles", "2000"] : ["--workload", "life", "--size", "2048x2048"]
+        let engine = try CapitalEngineProcess(["tune", "--budget", "600", "--tune-cache", cache.path] + arguments)
+        try engine.waitForStderr("[2/")
+        kill(engine.process.processIdentifier, SIGINT)
+        let result = try engine.wait(timeout: 60)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("SIGINT: stopping after the current candidate"), "\(result.stderr)")
+        #expect(result.stderr.contains("SIGINT: the search stopped after"), "\(result.stderr)")
+        #expect(!result.stderr.contains("no final round"), "\(result.stderr)")
+        #expect(result.stdout.contains("winner: "))
+        #expect(TuningCache(url: cache).warning == nil)
+        let file = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: cache)) as? [String: Any])
+        #expect((file["entries"] as? [Any])?.count == 1)
+    }
+
+    enum WorkloadName: String, CustomStringConvertible, Sendable {
+        case nbody, life
+        var description: String { rawValue }
+    }
+
     @Test func theComparisonScriptFlagsARegression() throws {
         let fast = directory.appendingPathComponent("fast.json"), slow = directory.appendingPathComponent("slow.json")
         for (file, kernel) in [(fast, "32,16,0"), (slow, "32,1,0")] {

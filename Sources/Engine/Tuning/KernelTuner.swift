@@ -206,6 +206,9 @@ public struct KernelTuner {
     /// On GPUs, the share of the budget after which the first pass stops and the unrolled
     /// variants of its fastest tiled shapes take their turn (until 0.85 of it).
     public var firstPassShare = 0.7
+    /// Asked between candidates: true ends the search early (Ctrl-C), and the best shape
+    /// verified so far wins without a final round.
+    public var shouldStop: @Sendable () -> Bool = { false }
 
     /// Tries candidates until most of `budget` seconds have passed (the default is always
     /// tried; on GPUs the last part goes to `unrolledVariants`), then re-times the fastest few
@@ -230,6 +233,7 @@ public struct KernelTuner {
         var tried = 0
         for (index, (candidate, wrong)) in list.enumerated() {
             if tried >= 2 && Date() > firstPassDeadline { break }
+            if tried >= 1 && shouldStop() { break }
             if !wrong { tried += 1 }
             let trial = evaluate(candidate, wrong: wrong)
             trials.append(trial)
@@ -239,7 +243,7 @@ public struct KernelTuner {
             let variants = Self.unrolledVariants(of: trials, device: device.description, particleCount: particleCount)
             let total = trials.count + variants.count
             for variant in variants {
-                if Date() > deadline { break }
+                if Date() > deadline || shouldStop() { break }
                 let trial = evaluate(variant, wrong: false)
                 trials.append(trial)
                 progress(trials.count, total, trial)
@@ -256,12 +260,12 @@ public struct KernelTuner {
         let remaining = max(budget - Date().timeIntervalSince(start), 0)
         let interactionsPerStep = NBodyWorkload.interactionsPerStep(particleCount: particleCount)
         let stepSeconds = chosen.map { interactionsPerStep / trials[$0].interactionsPerSecond! }.reduce(0, +)
-        let confirming = chosen.count > 1 && 4 * stepSeconds <= max(remaining, 0.15 * budget)
+        let confirming = chosen.count > 1 && 4 * stepSeconds <= max(remaining, 0.15 * budget) && !shouldStop()
         if confirming {
             let rates = confirm(chosen.map { trials[$0].configuration }, secondsPerRun: min(0.25, max(0.02, remaining / Double(3 * chosen.count))))
             for (index, rate) in zip(chosen, rates) { trials[index].confirmedInteractionsPerSecond = rate }
             confirmed(chosen.map { trials[$0] })
-        } else if chosen.count > 1 {
+        } else if chosen.count > 1 && !shouldStop() {
             confirmed([])
         }
         // After a final round only its finalists compete.

@@ -18,6 +18,8 @@ public struct LifeKernelTuner {
     public let width: Int
     public let height: Int
     public let rule: LifeRule
+    /// Asked between candidates: true ends the search early (Ctrl-C); the best so far wins.
+    public var shouldStop: @Sendable () -> Bool = { false }
 
     public init(device: Device, width: Int, height: Int, rule: LifeRule) {
         self.device = device
@@ -80,7 +82,7 @@ public struct LifeKernelTuner {
         var trials: [Trial] = []
         var best: (kernel: LifeKernel, rate: Double)?
         for (index, kernel) in kernels.enumerated() {
-            if index > 0 && Date().timeIntervalSince(start) > budget { break }
+            if index > 0 && (Date().timeIntervalSince(start) > budget || shouldStop()) { break }
             var trial = Trial(kernel: kernel.description)
             do {
                 if try verify(kernel) {
