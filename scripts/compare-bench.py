@@ -32,6 +32,10 @@ def main():
     if before.get("device") != after.get("device") or before.get("driver") != after.get("driver"):
         print(f"note: different devices or drivers: {before.get('device')} ({before.get('driver')}) "
               f"vs {after.get('device')} ({after.get('driver')})")
+    for name, report in (("before", before), ("after", after)):
+        if report.get("stoppedBy"):
+            print(f"note: the {name} run was stopped early by {report['stoppedBy']}; its sizes may be fewer, "
+                  f"and its last size may have fewer repeats")
     regressions = 0
     print(f"{'N':>9}  {'before':>10}  {'after':>10}  {'change':>8}  kernel (after)")
     for n in sorted(set(old) & set(new)):

@@ -12,7 +12,8 @@ struct BenchCommand: ParsableCommand {
             with GPU timestamp queries (host time where the device has none). Reports the median \
             and the spread (min, max) of interactions/s (N^2 per step) and GFLOP/s (20 FLOP per \
             interaction, the CUDA nbody sample's convention). --json adds device, driver and \
-            kernel shape so runs can be compared by a script.
+            kernel shape so runs can be compared by a script. Ctrl-C (or SIGTERM) stops after \
+            the current timed run and reports what was measured (--json: with "stoppedBy").
             """)
 
     @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Particle counts to measure (several allowed, e.g. --particles 16384 65536).", valueName: "N"))
@@ -88,8 +89,10 @@ struct BenchCommand: ParsableCommand {
                 print("device: [\(device.index)] \(device.name) (\(device.driverText))")
                 print("timing: \(device.supportsComputeTimestamps ? "GPU timestamps" : "host clock (no GPU timestamps)")")
             }
+            StopSignal.install(stoppingAfter: "the current timed run; the results so far will be reported")
             var results: [BenchResult] = []
             for n in particles {
+                if StopSignal.requested != nil { break }
                 if tune && kernel == nil {
                     _ = try tuning.tuneAndStore(on: context.device, particleCount: n, parameters: physics.parameters,
                                                 budget: tuneBudget, label: "tune N=\(n) ")
@@ -107,12 +110,13 @@ struct BenchCommand: ParsableCommand {
                 var rates: [Double] = []
                 var times: [Double] = []
                 for _ in 0..<repeats {
+                    if StopSignal.requested != nil && !rates.isEmpty { break }
                     let seconds = try workload.timedAdvance(steps: stepsPerRun)
                     times.append(seconds)
                     rates.append(workload.interactionsPerStep * Double(stepsPerRun) / seconds)
                 }
                 let result = BenchResult(
-                    particles: n, stepsPerRepeat: stepsPerRun, repeats: repeats, kernel: workload.configuration,
+                    particles: n, stepsPerRepeat: stepsPerRun, repeats: rates.count, kernel: workload.configuration,
                     kernelDescription: workload.kernelDescription, bitReproducible: workload.isBitReproducible,
                     secondsPerRepeat: times, interactionsPerSecond: Summary(rates),
                     gflops: Summary(rates.map { $0 * 20 / 1e9 }))
@@ -120,16 +124,17 @@ struct BenchCommand: ParsableCommand {
                 if !json {
                     let r = result.interactionsPerSecond
                     print("N=\(n): \(scientific(r.median)) interactions/s (min \(scientific(r.min)), max \(scientific(r.max))), "
-                          + "\(fixed(result.gflops.median, 1)) GFLOP/s, \(stepsPerRun) steps x \(repeats), kernel: \(workload.kernelDescription)")
+                          + "\(fixed(result.gflops.median, 1)) GFLOP/s, \(stepsPerRun) steps x \(rates.count), kernel: \(workload.kernelDescription)")
                 }
             }
+            noteEarlyStop(measured: results.count, of: particles.count, what: "sizes")
             if json {
                 let report = BenchReport(
                     device: device.name, deviceType: device.type.rawValue, vendor: device.vendor.name,
                     driver: device.driverText, driverVersion: device.driverVersionText,
                     apiVersion: device.apiVersion.description, uuid: device.uuid,
                     timing: device.supportsComputeTimestamps ? "gpu-timestamps" : "host-clock",
-                    parameters: physics.parameters, results: results)
+                    parameters: physics.parameters, results: results, stoppedBy: StopSignal.requested.map(StopSignal.name))
                 try printJSON(report)
             }
         }
@@ -177,8 +182,12 @@ struct BenchCommand: ParsableCommand {
         }
         var results: [LifeResult] = []
         var verified: [LifeKernel] = []
+        StopSignal.install(stoppingAfter: "the current timed run; the results so far will be reported")
+        var planned = 0
         for (width, height) in sizes {
             for kernel in kernels(width: width, height: height) {
+                planned += 1
+                if StopSignal.requested != nil { continue }
                 if !verified.contains(kernel) {
                     let tuner = LifeKernelTuner(device: context.device, width: width, height: height, rule: lifeRule)
                     guard try tuner.verify(kernel) else {
@@ -200,22 +209,32 @@ struct BenchCommand: ParsableCommand {
                 // Whole dispatches, so every timed generation runs at the kernel's blocking factor.
                 generations = (generations + kernel.generationsPerDispatch - 1) / kernel.generationsPerDispatch * kernel.generationsPerDispatch
                 var rates: [Double] = []
-                for _ in 0..<repeats { rates.append(workload.cellsPerGeneration * Double(generations) / (try workload.timedAdvance(generations: generations))) }
+                for _ in 0..<repeats where StopSignal.requested == nil || rates.isEmpty {
+                    rates.append(workload.cellsPerGeneration * Double(generations) / (try workload.timedAdvance(generations: generations)))
+                }
                 let result = LifeResult(kernel: kernel.description, width: width, height: height, generationsPerRepeat: generations,
-                                        repeats: repeats, cellUpdatesPerSecond: Summary(rates),
+                                        repeats: rates.count, cellUpdatesPerSecond: Summary(rates),
                                         bytesPerGeneration: workload.minimumBytesPerGeneration)
                 results.append(result)
                 if !json {
                     let r = result.cellUpdatesPerSecond
                     let bandwidth = result.bytesPerGeneration * r.median / workload.cellsPerGeneration
-                    print("\(kernel) \(width)x\(height): \(scientific(r.median)) cell updates/s (min \(scientific(r.min)), max \(scientific(r.max))), \(generations) generations x \(repeats); memory traffic at least \(fixed(bandwidth / 1e9, 2)) GB/s")
+                    print("\(kernel) \(width)x\(height): \(scientific(r.median)) cell updates/s (min \(scientific(r.min)), max \(scientific(r.max))), \(generations) generations x \(rates.count); memory traffic at least \(fixed(bandwidth / 1e9, 2)) GB/s")
                 }
             }
         }
+        noteEarlyStop(measured: results.count, of: planned, what: "measurements")
         if json {
-            struct Report: Encodable { var device: String; var driver: String; var rule: String; var results: [LifeResult] }
-            try printJSON(Report(device: device.name, driver: device.driverText, rule: lifeRule.description, results: results))
+            struct Report: Encodable { var device: String; var driver: String; var rule: String; var results: [LifeResult]; var stoppedBy: String? }
+            try printJSON(Report(device: device.name, driver: device.driverText, rule: lifeRule.description, results: results,
+                                 stoppedBy: StopSignal.requested.map(StopSignal.name)))
         }
+    }
+
+    /// Says, after a signal, how much of the benchmark ran; what ran is reported as usual.
+    private func noteEarlyStop(measured: Int, of planned: Int, what: String) {
+        guard let signal = StopSignal.requested else { return }
+        Console.note("\(StopSignal.name(signal)): stopped early; \(measured) of \(planned) \(what) measured (a size's repeats may be fewer than --repeats)")
     }
 }
 
@@ -259,6 +278,8 @@ struct BenchReport: Encodable {
     var timing: String
     var parameters: NBodyParameters
     var results: [BenchResult]
+    /// The signal that stopped the benchmark early; absent when it ran to the end.
+    var stoppedBy: String?
 }
 
 /// `--kernel W,B,T[,S]` (`NBodyKernelConfiguration(parsing:)`).

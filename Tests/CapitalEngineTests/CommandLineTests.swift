@@ -130,6 +130,24 @@ struct CommandLineTests {
         }
     }
 
+    /// Ctrl-C during a long benchmark stops after the current timed run and reports what was
+    /// measured, in the JSON too, marked as stopped, instead of losing it all.
+    @Test func aSignalStopsABenchmarkAndReportsWhatRan() throws {
+        let engine = try CapitalEngineProcess(["bench", "--particles", "1024", "4096", "16384", "--repeats", "60", "--json"])
+        Thread.sleep(forTimeInterval: 3)
+        kill(engine.process.processIdentifier, SIGINT)
+        let result = try engine.wait(timeout: 60)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("SIGINT: stopped early; 1 of 3 sizes measured"), "\(result.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(report["stoppedBy"] as? String == "SIGINT")
+        let results = try #require(report["results"] as? [[String: Any]])
+        #expect(results.count == 1)
+        let repeats = try #require(results.first?["repeats"] as? Int)
+        #expect(repeats >= 1 && repeats < 60)
+        #expect((results.first?["secondsPerRepeat"] as? [Double])?.count == repeats)
+    }
+
     /// A file that could not be written at the end is refused before the work that makes it:
     /// a long run or a tuning session must not end by losing its result. Writability is found
     /// out by writing, since root passes permission checks on /proc.
