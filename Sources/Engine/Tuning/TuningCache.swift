@@ -98,13 +98,21 @@ public struct TuningCache {
     }
 
     private mutating func store(_ entry: Entry) throws {
-        let key = entry.key
-        entries[key] = entry
+        let directory = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // Two tuning sessions may finish together (tune for two sizes in two terminals). Under
+        // a lock on the directory, start from what the file holds now, not from what it held
+        // when this cache was read, so that neither session's winner is lost.
+        let lock = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if lock >= 0 { _ = flock(lock, LOCK_EX) }
+        defer { if lock >= 0 { close(lock) } }
+        let current = TuningCache(url: url)
+        if current.warning == nil { entries = current.entries }
+        entries[entry.key] = entry
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
         let data = try encoder.encode(File(entries: entries.values.sorted { $0.device + $0.key.sizeClass < $1.device + $1.key.sizeClass }))
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try AtomicFile.write(data, to: url)
         warning = nil
     }
