@@ -23,7 +23,7 @@ enum WorkloadChoice: String, ExpressibleByArgument, CaseIterable {
 /// `--size` and `--density` are stored as given (nil where not), so that an N-body run can tell
 /// that Life options were given and refuse them (`givenNames`) instead of ignoring them.
 struct LifeOptions: ParsableArguments {
-    @Option(name: .customLong("size"), help: ArgumentHelp("Grid size (Life; default: 256x256).", valueName: "WxH"))
+    @Option(name: .customLong("size"), help: ArgumentHelp("Grid size (Life), 1 to 1048576 a side, as far as the device holds it (default: 256x256).", valueName: "WxH"))
     var givenSize: GridSize?
 
     var size: GridSize { givenSize ?? GridSize(width: 256, height: 256) }
@@ -61,10 +61,61 @@ struct LifeOptions: ParsableArguments {
         if let at, position(at) == nil { throw ValidationError("--at takes X,Y, got '\(at)'") }
     }
 
+    /// Refuses options that the start (a pattern from `initFile`, else a random grid) ignores.
+    func validateStart(initFile: String?) throws {
+        if initFile == nil, at != nil { throw ValidationError("--at places the --init pattern; without --init the grid starts random") }
+        if initFile != nil, givenDensity != nil { throw ValidationError("--density sets a random start; with --init the grid starts from the pattern") }
+    }
+
     func position(_ text: String) -> (x: Int, y: Int)? {
         let parts = text.split(separator: ",").map { Int($0.trimmed) }
         guard parts.count == 2, let x = parts[0], let y = parts[1] else { return nil }
         return (x, y)
+    }
+
+    /// The RLE pattern `initFile` holds, checked against --size; nil without a file.
+    func pattern(from initFile: String?) throws -> RLEFile.Pattern? {
+        guard let initFile else { return nil }
+        guard initFile.lowercased().hasSuffix(".rle") else { throw EngineError.invalidInput("--init for Life takes an .rle file, got '\(initFile)'") }
+        let text: String
+        do { text = try String(contentsOfFile: initFile, encoding: .utf8) } catch {
+            throw FileError(path: initFile, problem: "cannot be read")
+        }
+        let pattern: RLEFile.Pattern
+        do { pattern = try RLEFile.parse(text) } catch { throw FileError(path: initFile, problem: error.description) }
+        guard pattern.grid.width <= size.width, pattern.grid.height <= size.height else {
+            throw FileError(path: initFile, problem: "the pattern (\(pattern.grid.width)x\(pattern.grid.height)) is larger than the grid (\(size)); raise --size")
+        }
+        return pattern
+    }
+
+    /// The rule: --rule, else the pattern's, else Conway's; refused if the pattern has states
+    /// it lacks.
+    func rule(for pattern: RLEFile.Pattern?) throws -> LifeRule {
+        let chosen = try rule.map { try LifeRule(parsing: $0) } ?? pattern?.rule ?? .conway
+        if let highest = pattern?.grid.cells.max(), Int(highest) >= chosen.states {
+            throw EngineError.invalidInput("the pattern uses state \(highest), which \(chosen) does not have")
+        }
+        return chosen
+    }
+
+    /// The starting grid of --size: the pattern at --at (else centred), or a random start
+    /// where a cell is live with probability --density, in state 1, or with `randomStates`
+    /// in any live state of `rule`. Made only after the size was checked (`LifeGridCheck`).
+    func startingGrid(pattern: RLEFile.Pattern?, seed: UInt64, rule: LifeRule, randomStates: Bool = false) -> LifeGrid {
+        var grid = LifeGrid(width: size.width, height: size.height)
+        if let pattern {
+            let origin = at.flatMap(position) ?? ((grid.width - pattern.grid.width) / 2, (grid.height - pattern.grid.height) / 2)
+            grid.place(pattern.grid, atX: origin.x, y: origin.y)
+            return grid
+        }
+        var random = SeededGenerator(seed: seed)
+        // Read once: an option's property wrapper costs a metadata lookup per access.
+        let density = density
+        for i in grid.cells.indices where random.uniform() < density {
+            grid.cells[i] = randomStates ? UInt8(1 + Int(random.next() % UInt64(rule.states - 1))) : 1
+        }
+        return grid
     }
 }
 
@@ -72,23 +123,8 @@ extension RunCommand {
     /// `run --workload life`: generations on the GPU, summary with the population.
     func runLife(log: ValidationLog?) throws {
         let size = life.size
-        var pattern: RLEFile.Pattern?
-        if let initFile = initial.initFile {
-            guard initFile.lowercased().hasSuffix(".rle") else { throw EngineError.invalidInput("--init for Life takes an .rle file, got '\(initFile)'") }
-            let text: String
-            do { text = try String(contentsOfFile: initFile, encoding: .utf8) } catch {
-                throw FileError(path: initFile, problem: "cannot be read")
-            }
-            do { pattern = try RLEFile.parse(text) } catch { throw FileError(path: initFile, problem: error.description) }
-            guard let pattern, pattern.grid.width <= size.width, pattern.grid.height <= size.height else {
-                throw FileError(path: initFile, problem: "the pattern (\(pattern!.grid.width)x\(pattern!.grid.height)) is larger than the grid (\(size)); raise --size")
-            }
-        }
-        let chosenRule = try life.rule.map { try LifeRule(parsing: $0) } ?? pattern?.rule ?? .conway
-        // A random start has states 0 and 1 only.
-        if let highest = pattern?.grid.cells.max(), Int(highest) >= chosenRule.states {
-            throw EngineError.invalidInput("the pattern uses state \(highest), which \(chosenRule) does not have")
-        }
+        let pattern = try life.pattern(from: initial.initFile)
+        let chosenRule = try life.rule(for: pattern)
         let drawing = view.png != nil || view.frames != nil
         let window = view.wantsWindow() ? try WindowSession(view: view, deviceOptions: deviceOptions, log: log) : nil
         let context = try window?.context ?? makeContext(deviceOptions, log: log, graphics: drawing, for: .life)
@@ -97,16 +133,7 @@ extension RunCommand {
             ?? LifeKernel.preferred(for: chosenRule, on: context.device.description, cells: size.width * size.height)
         try LifeGridCheck.fits(size, kernel: kernel, on: context.device.description)
 
-        var grid = LifeGrid(width: size.width, height: size.height)
-        if let pattern {
-            let origin = life.at.flatMap(life.position) ?? ((grid.width - pattern.grid.width) / 2, (grid.height - pattern.grid.height) / 2)
-            grid.place(pattern.grid, atX: origin.x, y: origin.y)
-        } else {
-            var random = SeededGenerator(seed: initial.seed)
-            // Read once: an option's property wrapper costs a metadata lookup per access.
-            let density = life.density
-            for i in grid.cells.indices where random.uniform() < density { grid.cells[i] = 1 }
-        }
+        let grid = life.startingGrid(pattern: pattern, seed: initial.seed, rule: chosenRule)
         let workload = try LifeWorkload(device: context.device, grid: grid, rule: chosenRule, bounded: life.bounded, kernel: kernel)
         let offscreen = drawing ? try OffscreenRenderer(device: context.device, width: view.imageSize.width, height: view.imageSize.height) : nil
         var sequence = try view.frames.map { try FrameSequence(directory: $0) }

@@ -86,15 +86,23 @@ struct InitialStateOptions: ParsableArguments {
         [givenParticles.map { _ in "--particles" }, givenModel.map { _ in "--model" }].compactMap { $0 }
     }
 
-    @Option(parsing: .unconditional, help: "Seed of the initial model; the same seed gives the same state.")
-    var seed: UInt64 = 1
+    @Option(name: .customLong("seed"), parsing: .unconditional,
+            help: ArgumentHelp("Seed of the initial model or random grid; the same seed gives the same state (default: 1).", valueName: "seed"))
+    var givenSeed: UInt64?
 
-    @Option(name: .customLong("init"), help: ArgumentHelp("Start from a state file (.npy, float32, shape (N, 8): x y z m vx vy vz w); overrides --particles and --model.", valueName: "file.npy"))
+    var seed: UInt64 { givenSeed ?? 1 }
+
+    @Option(name: .customLong("init"), help: ArgumentHelp("Start from a state file (.npy, float32, shape (N, 8): x y z m vx vy vz w; for Life an .rle pattern) instead of a built-in model, so not with --particles, --model or --seed.", valueName: "file"))
     var initFile: String?
 
     func validate() throws {
         guard particles >= 1 else { throw ValidationError("--particles must be at least 1, got \(particles)") }
         guard particles <= 1 << 28 else { throw ValidationError("--particles must be at most \(1 << 28), got \(particles)") }
+        // A file's state would silently override them.
+        let modelOptions = givenNBodyNames + [givenSeed.map { _ in "--seed" }].compactMap { $0 }
+        if initFile != nil && !modelOptions.isEmpty {
+            throw ValidationError("--init gives the starting state; \(modelOptions.joined(separator: ", ")) choose\(modelOptions.count == 1 ? "s" : "") a built-in one instead; use one or the other")
+        }
     }
 
     func makeState(gravity: Float) throws -> ParticleState {

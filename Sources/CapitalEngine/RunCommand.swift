@@ -66,6 +66,8 @@ struct RunCommand: ParsableCommand {
         guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be zero or more") }
         if checkpointEvery > 0 && checkpoint == nil { throw ValidationError("--checkpoint-every needs --checkpoint FILE.npy") }
         if resume != nil && initial.initFile != nil { throw ValidationError("--resume and --init both give the starting state; use one") }
+        if resume != nil && initial.givenSeed != nil { throw ValidationError("--resume continues the checkpoint's state; --seed would be ignored") }
+        if workload == .life { try life.validateStart(initFile: initial.initFile) }
         let nbodyOnly = initial.givenNBodyNames + physics.givenNames
         if workload == .life {
             let checkpoints = [checkpoint.map { _ in "--checkpoint" }, checkpointEvery != 0 ? "--checkpoint-every" : nil,

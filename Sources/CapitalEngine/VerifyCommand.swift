@@ -39,13 +39,18 @@ struct VerifyCommand: ParsableCommand {
         guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be positive, got \(tolerance)") }
         if kernel != nil && workload == .life { throw ValidationError("--kernel chooses an N-body kernel shape; for Life use --life-kernel") }
         try workload.refuse(workload == .life ? initial.givenNBodyNames + physics.givenNames : life.givenNames)
+        if workload == .life {
+            try life.validateStart(initFile: initial.initFile)
+            if life.stopWhenStable { throw ValidationError("--stop-when-stable applies to run; verify runs exactly --steps generations") }
+        }
     }
 
     func run() throws {
         var passed = true
         if workload == .life {
             try withEngine(deviceOptions) { log in
-                let rule = try life.rule.map { try LifeRule(parsing: $0) } ?? .conway
+                let pattern = try life.pattern(from: initial.initFile)
+                let rule = try life.rule(for: pattern)
                 let context = try makeContext(deviceOptions, log: log, for: .life)
                 let device = context.device.description
                 print("device: [\(device.index)] \(device.name) (\(device.driverText))")
@@ -59,12 +64,10 @@ struct VerifyCommand: ParsableCommand {
                     if !fitting.isEmpty { kernels = fitting }
                 }
                 for kernel in kernels { try LifeGridCheck.fits(life.size, kernel: kernel, on: device) }
-                var grid = LifeGrid(width: life.size.width, height: life.size.height)
-                var random = SeededGenerator(seed: initial.seed)
-                let density = life.density
-                for i in grid.cells.indices where random.uniform() < density {
-                    grid.cells[i] = UInt8(1 + Int(random.next() % UInt64(rule.states - 1)))
-                }
+                // A random start uses every state of the rule, so Generations decay is checked too.
+                let grid = life.startingGrid(pattern: pattern, seed: initial.seed, rule: rule, randomStates: true)
+                let occupied = grid.cells.reduce(0) { $0 + ($1 == 0 ? 0 : 1) }
+                print("start: \(initial.initFile.map { "pattern \($0)" } ?? "random, density \(life.density), seed \(initial.seed)"), \(occupied) cells not dead")
                 let cpu = LifeReference.advance(grid, rule: rule, generations: steps, bounded: life.bounded)
                 for kernel in kernels {
                     let gpuWorkload = try LifeWorkload(device: context.device, grid: grid, rule: rule, bounded: life.bounded, kernel: kernel)

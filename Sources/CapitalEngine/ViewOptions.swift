@@ -6,7 +6,7 @@ import Present
 
 /// How the simulation is shown: a window, PNG files, or nothing.
 struct ViewOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Open a window of this size (default when DISPLAY is set: 1024x768); also the size of --png and --frames images.", valueName: "WxH"))
+    @Option(help: ArgumentHelp("Open a window of this size, 16 to 16384 a side (default when DISPLAY is set: 1024x768); also the size of --png and --frames images.", valueName: "WxH"))
     var window: WindowSize?
 
     @Flag(help: "Never open a window, even with DISPLAY set.")
@@ -18,20 +18,34 @@ struct ViewOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write a numbered PNG sequence (frame_000000.png, ...) into this directory.", valueName: "dir"))
     var frames: String?
 
-    @Option(parsing: .unconditional, help: "With --frames: a frame every K steps.")
-    var every: Int = 10
+    // --every, --steps-per-frame and --present-mode are stored as given, so that one given
+    // where it cannot apply is refused instead of ignored.
+    @Option(name: .customLong("every"), parsing: .unconditional, help: ArgumentHelp("With --frames: a frame every K steps (default: 10).", valueName: "K"))
+    var givenEvery: Int?
 
-    @Option(parsing: .unconditional, help: "In a window: simulation steps between frames.")
-    var stepsPerFrame: Int = 1
+    @Option(name: .customLong("steps-per-frame"), parsing: .unconditional,
+            help: ArgumentHelp("In a window: simulation steps between frames (default: 1).", valueName: "steps"))
+    var givenStepsPerFrame: Int?
 
-    @Option(help: ArgumentHelp("In a window: fifo (default, vsync), mailbox or immediate, where supported.", valueName: "mode"))
-    var presentMode: PresentModeChoice = .fifo
+    @Option(name: .customLong("present-mode"), help: ArgumentHelp("In a window: fifo (default, vsync), mailbox or immediate, where supported. (values: fifo, mailbox, immediate)", valueName: "mode"))
+    var givenPresentMode: PresentModeChoice?
+
+    var every: Int { givenEvery ?? 10 }
+    var stepsPerFrame: Int { givenStepsPerFrame ?? 1 }
+    var presentMode: PresentModeChoice { givenPresentMode ?? .fifo }
 
     var imageSize: WindowSize { window ?? WindowSize(width: 1024, height: 768) }
 
     func validate() throws {
         guard every >= 1 else { throw ValidationError("--every must be at least 1") }
         guard stepsPerFrame >= 0 else { throw ValidationError("--steps-per-frame must be zero or more") }
+        if givenEvery != nil && frames == nil { throw ValidationError("--every sets how often --frames writes a frame; give --frames DIR too") }
+        // These run offscreen, so a window's options cannot apply.
+        let offscreen = headless ? "--headless" : png != nil ? "--png" : frames != nil ? "--frames" : nil
+        let windowOnly = [givenStepsPerFrame.map { _ in "--steps-per-frame" }, givenPresentMode.map { _ in "--present-mode" }].compactMap { $0 }
+        if let offscreen, !windowOnly.isEmpty {
+            throw ValidationError("\(windowOnly.joined(separator: " and ")) \(windowOnly.count == 1 ? "applies" : "apply") only in a window, which \(offscreen) rules out")
+        }
         if let png {
             guard png.lowercased().hasSuffix(".png") else { throw ValidationError("--png must name a .png file, got '\(png)'") }
             try checkWritableDirectory(of: png, option: "--png")

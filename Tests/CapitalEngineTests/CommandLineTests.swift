@@ -148,6 +148,32 @@ struct CommandLineTests {
         #expect((results.first?["secondsPerRepeat"] as? [Double])?.count == repeats)
     }
 
+    /// Options that the chosen start or view would silently ignore are refused, by name.
+    @Test func optionsTheStartOrTheViewWouldIgnoreAreRefused() throws {
+        let state = directory.appendingPathComponent("start.npy")
+        #expect(try run(["run", "--particles", "16", "--steps", "0", "--output", state.path]).status == 0)
+        let pattern = directory.appendingPathComponent("start.rle")
+        try Data("x = 3, y = 3\nbob$2bo$3o!\n".utf8).write(to: pattern)
+        for (arguments, message) in [
+            (["run", "--init", state.path, "--particles", "5"], "--init gives the starting state; --particles chooses a built-in one instead"),
+            (["run", "--init", state.path, "--model", "cube", "--seed", "2"], "--model, --seed choose a built-in one instead"),
+            (["verify", "--init", state.path, "--seed", "2"], "--seed chooses a built-in one instead"),
+            (["run", "--workload", "life", "--init", pattern.path, "--seed", "2"], "--seed chooses a built-in one instead"),
+            (["run", "--workload", "life", "--at", "3,3"], "--at places the --init pattern; without --init the grid starts random"),
+            (["verify", "--workload", "life", "--at", "3,3"], "--at places the --init pattern"),
+            (["run", "--workload", "life", "--init", pattern.path, "--density", "0.5"], "--density sets a random start"),
+            (["verify", "--workload", "life", "--stop-when-stable"], "--stop-when-stable applies to run"),
+            (["run", "--every", "3"], "--every sets how often --frames writes a frame; give --frames DIR too"),
+            (["run", "--headless", "--steps-per-frame", "2"], "--steps-per-frame applies only in a window, which --headless rules out"),
+            (["run", "--png", directory.appendingPathComponent("x.png").path, "--present-mode", "mailbox", "--steps-per-frame", "2"],
+             "--steps-per-frame and --present-mode apply only in a window, which --png rules out"),
+        ] {
+            let result = try run(arguments + ["--steps", "1"])
+            #expect(result.status == 64, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+    }
+
     /// A file that could not be written at the end is refused before the work that makes it:
     /// a long run or a tuning session must not end by losing its result. Writability is found
     /// out by writing, since root passes permission checks on /proc.

@@ -90,6 +90,17 @@ struct LifeCommandTests {
         #expect(result.stdout.contains("population: 5"))
     }
 
+    /// verify checks the pattern --init names, placed as run places it, with every kernel.
+    @Test func verifyChecksAnRLEPattern() throws {
+        let glider = try write("verify-glider.rle", "x = 3, y = 3\nbob$2bo$3o!\n")
+        let result = try CapitalEngineProcess.run(["verify", "--workload", "life", "--init", glider.path, "--size", "35x17",
+                                                   "--at", "33,15", "--steps", "40"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("start: pattern \(glider.path), 5 cells not dead"), "\(result.stdout)")
+        #expect(result.stdout.contains("bits kernel, 40 generations: 0 cells differ"))
+        #expect(result.stdout.contains("PASS (bit-exact)"))
+    }
+
     @Test func verifyIsBitExactForGenerationsRules() throws {
         let result = try CapitalEngineProcess.run(["verify", "--workload", "life", "--rule", "B2/S/C3", "--size", "77x33",
                                                    "--steps", "25", "--bounded", "--validate"])
