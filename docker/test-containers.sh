@@ -58,7 +58,7 @@ rm -f out/container.npy
 ./run-docker.sh mesa run --particles 200 --steps 10 --output out/container.npy >/dev/null 2>&1
 check "output lands in ./out, owned by the invoking user" test "$(stat -c %u out/container.npy 2>/dev/null)" = "$(id -u)"
 out=$(./run-docker.sh mesa run --particles 10 --steps 1 --output /data/x.npy 2>&1); status=$?
-check "the root file system is read-only to the run" bash -c '[[ $1 -eq 64 && "$2" == *"not writable"* ]]' _ "$status" "$out"
+check "the root file system is read-only to the run" bash -c '[[ $1 -eq 64 && "$2" == *"cannot be written: Read-only file system"* ]]' _ "$status" "$out"
 out=$(./run-docker.sh doctor --no-verify 2>&1); check "doctor runs in the container" grep -q "The setup works" <<<"$out"
 
 # docker stop during a run: the run stops at a step boundary and writes its output.
