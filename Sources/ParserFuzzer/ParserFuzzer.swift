@@ -40,8 +40,20 @@ func exerciseRLE(_ text: String) {
     guard let reread = try? RLEFile.parse(written), reread.grid == pattern.grid else { fail("RLE pattern") }
 }
 
+/// Where `NPYFile.read` finds the input: it reads files its own way (header first, data into
+/// place), and must agree with `decode` on every input.
+let npyFile = FileManager.default.temporaryDirectory.appendingPathComponent("parser-fuzzer-\(getpid()).npy")
+
 func exerciseNPY(_ bytes: [UInt8]) {
-    guard let state = try? NPYFile.decode(Data(bytes)) else { return }
+    let decoded = Result { () throws(NPYError.Problem) in try NPYFile.decode(Data(bytes)) }
+    guard (try? Data(bytes).write(to: npyFile)) != nil else { fatalError("cannot write \(npyFile.path)") }
+    let read = Result { try NPYFile.read(from: npyFile) }
+    switch (decoded, read) {
+    case (.success(let a), .success(let b)) where a.values.elementsEqual(b.values, by: { $0.bitPattern == $1.bitPattern }): break
+    case (.failure(let problem), .failure(let error)) where (error as? NPYError)?.problem == problem.text: break
+    default: fatalError("NPYFile.read and decode disagree: \(decoded) against \(read)")
+    }
+    guard let state = try? decoded.get() else { return }
     guard let reread = try? NPYFile.decode(NPYFile.encode(state)), reread.values.elementsEqual(state.values, by: { $0.bitPattern == $1.bitPattern }) else {
         fail(".npy state")
     }

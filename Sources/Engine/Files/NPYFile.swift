@@ -8,16 +8,46 @@ import Glibc
 public enum NPYFile {
     static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
 
+    /// Reads a state file straight into the particle array: the header first, then the data
+    /// into place, so a file takes its own size in memory once, not three times, and a
+    /// truncated one is refused before its data is read.
     public static func read(from url: URL) throws -> ParticleState {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw NPYError(path: url.path, problem: "cannot be read: \(systemMessage(for: error))")
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw NPYError(path: url.path, problem: "cannot be read: \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        func readExactly(_ destination: UnsafeMutableRawBufferPointer) throws -> Int {
+            var offset = 0
+            while offset < destination.count {
+                let got = Glibc.read(descriptor, destination.baseAddress! + offset, destination.count - offset)
+                if got < 0 && errno == EINTR { continue }
+                guard got >= 0 else { throw NPYError(path: url.path, problem: "cannot be read: \(String(cString: strerror(errno)))") }
+                if got == 0 { break }
+                offset += got
+            }
+            return offset
         }
         do {
-            return try decode(data)
-        } catch {
+            var status = stat()
+            guard fstat(descriptor, &status) == 0 else { throw NPYError.Problem("cannot be read: \(String(cString: strerror(errno)))") }
+            let fileSize = Int(status.st_size)
+            var prefix = [UInt8](repeating: 0, count: 12)
+            prefix.removeLast(12 - (try prefix.withUnsafeMutableBytes(readExactly)))
+            let (headerStart, headerLength) = try headerBounds(prefix)
+            let dataStart = headerStart + headerLength
+            guard fileSize >= dataStart else { throw NPYError.Problem("is truncated inside its header") }
+            var rest = [UInt8](repeating: 0, count: max(0, dataStart - prefix.count))
+            _ = try rest.withUnsafeMutableBytes(readExactly)
+            let count = try particleCount(header: Array((prefix + rest)[headerStart..<dataStart]), available: fileSize - dataStart)
+            // A header shorter than the 12 bytes read first leaves the data before the offset.
+            guard lseek(descriptor, off_t(dataStart), SEEK_SET) == off_t(dataStart) else {
+                throw NPYError.Problem("cannot be read: \(String(cString: strerror(errno)))")
+            }
+            var values = [Float](repeating: 0, count: count * ParticleState.floatsPerParticle)
+            guard try values.withUnsafeMutableBytes(readExactly) == count * ParticleState.bytesPerParticle else {
+                throw NPYError.Problem("is truncated: it shrank while being read")
+            }
+            return try validated(values)
+        } catch let error as NPYError.Problem {
             throw NPYError(path: url.path, problem: error.text)
         }
     }
@@ -25,25 +55,39 @@ public enum NPYFile {
     /// Parses an `.npy` image; errors name the problem but not the file.
     public static func decode(_ data: Data) throws(NPYError.Problem) -> ParticleState {
         let bytes = [UInt8](data)
+        let (headerStart, headerLength) = try headerBounds(bytes)
+        guard bytes.count >= headerStart + headerLength else { throw .init("is truncated inside its header") }
+        let dataStart = headerStart + headerLength
+        let count = try particleCount(header: Array(bytes[headerStart..<dataStart]), available: bytes.count - dataStart)
+        var values = [Float](repeating: 0, count: count * ParticleState.floatsPerParticle)
+        values.withUnsafeMutableBytes { destination in
+            bytes.withUnsafeBytes { source in
+                destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[dataStart..<dataStart + destination.count]))
+            }
+        }
+        return try validated(values)
+    }
+
+    /// Where the header lies, from the file's first 10 (version 1) or 12 (version 2) bytes.
+    private static func headerBounds(_ bytes: [UInt8]) throws(NPYError.Problem) -> (start: Int, length: Int) {
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
             throw .init("is not a NumPy .npy file (bad magic; expected \\x93NUMPY)")
         }
         let (major, minor) = (bytes[6], bytes[7])
-        let headerLength: Int
-        let headerStart: Int
         switch major {
         case 1:
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
-            headerStart = 10
+            return (10, Int(bytes[8]) | Int(bytes[9]) << 8)
         case 2:
             guard bytes.count >= 12 else { throw .init("is truncated inside its header") }
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
-            headerStart = 12
+            return (12, Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24)
         default:
             throw .init("uses .npy format version \(major).\(minor); versions 1.0 and 2.0 are supported")
         }
-        guard bytes.count >= headerStart + headerLength else { throw .init("is truncated inside its header") }
-        guard let header = String(bytes: bytes[headerStart..<headerStart + headerLength], encoding: .ascii) else {
+    }
+
+    /// The particle count the header declares, checked against the `available` bytes after it.
+    private static func particleCount(header headerBytes: [UInt8], available: Int) throws(NPYError.Problem) -> Int {
+        guard let header = String(bytes: headerBytes, encoding: .ascii) else {
             throw .init("has a header that is not ASCII")
         }
         let fields = try parseHeader(header)
@@ -67,23 +111,21 @@ public enum NPYFile {
             throw .init("has shape \(shapeText); expected (N, 8): x y z m vx vy vz w per particle")
         }
         guard shape[0] >= 1 else { throw .init("holds no particles (shape \(shapeText))") }
-
-        let dataStart = headerStart + headerLength
         let (expected, overflow) = shape[0].multipliedReportingOverflow(by: ParticleState.bytesPerParticle)
         guard !overflow else { throw .init("declares an impossible shape \(shapeText)") }
-        let available = bytes.count - dataStart
         guard available >= expected else {
             throw .init("is truncated: shape \(shapeText) needs \(expected) bytes of data, the file has \(available)")
         }
         guard available == expected else {
             throw .init("has \(available - expected) bytes of unexpected data after the array")
         }
-        var values = [Float](repeating: 0, count: shape[0] * ParticleState.floatsPerParticle)
-        values.withUnsafeMutableBytes { destination in
-            bytes.withUnsafeBytes { source in
-                destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[dataStart..<dataStart + expected]))
-            }
-        }
+        return shape[0]
+    }
+
+    /// The state the little-endian floats make, refused if a value is not finite or a mass
+    /// negative.
+    private static func validated(_ values: [Float]) throws(NPYError.Problem) -> ParticleState {
+        var values = values
         #if _endian(big)
         values = values.map { Float(bitPattern: $0.bitPattern.byteSwapped) }
         #endif
