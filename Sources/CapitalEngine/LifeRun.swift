@@ -150,6 +150,7 @@ extension RunCommand {
         var previous: [LifeGrid] = [grid]
         var batch = 1
         var windowSummary: String?
+        var displayLost = false
         if let window {
             if life.stopWhenStable { Console.note("note: --stop-when-stable is not checked while a window shows the run") }
             let size = view.imageSize
@@ -158,6 +159,7 @@ extension RunCommand {
                                              progress: { progress.update(done: $0) })
             done = outcome.stepsDone
             windowSummary = "window: \(outcome.framesPresented) frames presented, \(outcome.swapchainsCreated) swapchain(s)"
+            displayLost = outcome.connectionLost
         }
         while window == nil && done < steps && StopSignal.requested == nil {
             var count = life.stopWhenStable ? 1 : min(batch, steps - done)
@@ -197,6 +199,7 @@ extension RunCommand {
         if let png = view.png { print("png: \(png)") }
         if let sequence { print("frames: \(sequence.next) PNG files in \(sequence.directory.path)") }
         if let windowSummary { print(windowSummary) }
+        if displayLost { try reportLostDisplay(done: done, of: steps, unit: "generations") }
     }
 }
 

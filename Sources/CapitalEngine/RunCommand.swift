@@ -117,6 +117,7 @@ struct RunCommand: ParsableCommand {
             let workload: NBodyWorkload
             let context: ComputeContext
             var windowSummary: String?
+            var displayLost = false
 
             if view.wantsWindow() {
                 let window = try WindowSession(view: view, deviceOptions: deviceOptions, log: log)
@@ -129,6 +130,7 @@ struct RunCommand: ParsableCommand {
                                                  progress: { progress.update(done: firstStep + $0) })
                 done = firstStep + outcome.stepsDone
                 windowSummary = "window: \(outcome.framesPresented) frames presented, \(outcome.swapchainsCreated) swapchain(s)"
+                displayLost = outcome.connectionLost
             } else {
                 let drawing = view.png != nil || view.frames != nil
                 context = try makeContext(deviceOptions, log: log, graphics: drawing, for: .nbody)
@@ -202,7 +204,17 @@ struct RunCommand: ParsableCommand {
             if let output { print("output: \(output)") }
             if let png = view.png { print("png: \(png)") }
             if let checkpoint { print("checkpoint: \(checkpoint) (step \(done))") }
+            if displayLost { try reportLostDisplay(done: done, of: steps, unit: "steps") }
         }
+    }
+
+    /// The X server went away under a window run: its results are written by now (Xlib would
+    /// have ended the process before they were), and the run fails, as it did not finish as asked.
+    func reportLostDisplay(done: Int, of steps: Int, unit: String) throws {
+        let kept = [output.map { _ in "--output" }, checkpoint.map { _ in "--checkpoint" }].compactMap { $0 }
+        Console.error("the connection to the X display was lost after \(done) of \(steps) \(unit)"
+            + (kept.isEmpty ? "" : "; the state reached is in \(kept.joined(separator: " and "))"))
+        throw ExitStatus.failure
     }
 
     /// The kernel for this run: resuming on the device, driver and shaders the checkpoint was

@@ -44,6 +44,8 @@ public final class WindowPresenter {
         public var stepsDone: Int
         public var framesPresented: Int
         public var swapchainsCreated: Int
+        /// The X server went away before the run ended; the state reached is still on the GPU.
+        public var connectionLost = false
     }
 
     private static let framesInFlight = 2
@@ -99,10 +101,14 @@ public final class WindowPresenter {
         var framesSinceTitle = 0, stepsSinceTitle = 0
         let name = device.description.name
 
+        var connectionLost = false
         loop: while !shouldStop() {
             for event in window.pendingEvents() {
                 switch event {
                 case .close: break loop
+                case .connectionLost:
+                    connectionLost = true
+                    break loop
                 case .resized: needsSwapchain = true
                 case .key(let key):
                     switch key {
@@ -156,6 +162,11 @@ public final class WindowPresenter {
                 needsSwapchain = true
                 continue
             }
+            if acquired == VK_ERROR_SURFACE_LOST_KHR {
+                window.markConnectionLost()
+                connectionLost = true
+                break loop
+            }
             try check(acquired, "vkAcquireNextImageKHR")
             if acquired == VK_SUBOPTIMAL_KHR { needsSwapchain = true }
 
@@ -194,6 +205,10 @@ public final class WindowPresenter {
             }
             if presentedResult == VK_ERROR_OUT_OF_DATE_KHR || presentedResult == VK_SUBOPTIMAL_KHR {
                 needsSwapchain = true
+            } else if presentedResult == VK_ERROR_SURFACE_LOST_KHR {
+                window.markConnectionLost()
+                connectionLost = true
+                break loop
             } else {
                 try check(presentedResult, "vkQueuePresentKHR")
             }
@@ -215,7 +230,7 @@ public final class WindowPresenter {
             }
         }
         try device.waitIdle()
-        return Outcome(stepsDone: done, framesPresented: presented, swapchainsCreated: swapchainsCreated)
+        return Outcome(stepsDone: done, framesPresented: presented, swapchainsCreated: swapchainsCreated, connectionLost: connectionLost)
     }
 
     /// Arrow keys orbit around particles and pan over a grid (a tenth of the view per press).

@@ -2,6 +2,7 @@ import CX11
 import Engine
 import FoundationEssentials
 import Glibc
+import Synchronization
 
 /// An Xlib window with the events a viewer needs: keys, mouse, resize and the window
 /// manager's close button (WM_DELETE_WINDOW).
@@ -14,6 +15,8 @@ public final class X11Window {
 
     public enum Event: Equatable {
         case close
+        /// The X server went away (it stopped, or an ssh connection forwarding it dropped).
+        case connectionLost
         case resized(width: Int, height: Int)
         case key(KeySym)
         case drag(dx: Int, dy: Int)
@@ -37,6 +40,7 @@ public final class X11Window {
         self.display = display
         self.width = width
         self.height = height
+        Self.surviveConnectionLoss(display)
         let screen = XDefaultScreen(display)
         window = XCreateSimpleWindow(display, XRootWindow(display, screen), 0, 0, UInt32(width), UInt32(height), 0,
                                      XBlackPixel(display, screen), XBlackPixel(display, screen))
@@ -50,11 +54,15 @@ public final class X11Window {
     }
 
     deinit {
+        // A dead connection takes no requests, and Xlib would complain of each; its memory
+        // goes with the process, which ends soon after.
+        guard !connectionLost else { return }
         XDestroyWindow(display, window)
         XCloseDisplay(display)
     }
 
     public func setTitle(_ title: String) {
+        guard !connectionLost else { return }
         XStoreName(display, window, title)
         XFlush(display)
     }
@@ -62,10 +70,31 @@ public final class X11Window {
     /// The X window id, for tools such as xdotool and for tests.
     public var windowID: UInt { UInt(window) }
 
+    /// Set once the connection to the X server broke; Xlib then sends nothing more.
+    private static let lost = Atomic<Bool>(false)
+
+    /// Xlib's default on a broken connection is to print a line and exit the process, which
+    /// would lose a run's output. Instead the loss is noted and the display goes quiet (libX11
+    /// 1.7 and later skip all requests after it), so the run can stop and write its results.
+    private static func surviveConnectionLoss(_ display: OpaquePointer) {
+        XSetIOErrorHandler { _ in
+            X11Window.lost.store(true, ordering: .relaxed)
+            return 0
+        }
+        XSetIOErrorExitHandler(display, { _, _ in X11Window.lost.store(true, ordering: .relaxed) }, nil)
+    }
+
+    /// Whether the connection to the X server broke.
+    public var connectionLost: Bool { Self.lost.load(ordering: .relaxed) }
+
+    /// Notes a loss the Vulkan surface saw first (Mesa talks to the server on a connection of
+    /// its own), so that nothing more is sent on this one.
+    func markConnectionLost() { Self.lost.store(true, ordering: .relaxed) }
+
     /// Every event that has arrived, without blocking.
     public func pendingEvents() -> [Event] {
         var events: [Event] = []
-        while XPending(display) > 0 {
+        while !connectionLost && XPending(display) > 0 {
             var event = XEvent()
             XNextEvent(display, &event)
             switch event.type {
@@ -98,6 +127,7 @@ public final class X11Window {
                 break
             }
         }
+        if connectionLost { events.append(.connectionLost) }
         return events
     }
 }

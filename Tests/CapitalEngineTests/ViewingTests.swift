@@ -68,6 +68,30 @@ struct ViewingTests {
         }
     }
 
+    /// Xlib ends the process when its connection breaks; a run that loses its X server stops
+    /// instead, writes its output, and fails with the reason.
+    @Test(arguments: ["nbody", "life"])
+    func aLostDisplayStopsTheRunAndKeepsItsResults(workload: String) throws {
+        let display = try VirtualDisplay()
+        let output = directory.appendingPathComponent("lost-\(workload).npy")
+        let arguments = workload == "nbody" ? ["--particles", "512"] : ["--workload", "life", "--size", "64x48"]
+        let engine = try CapitalEngineProcess(["run", "--steps", "100000000", "--window", "320x240", "--output", output.path] + arguments,
+                                              environment: ["DISPLAY": display.name])
+        try engine.waitForStderr("window: first frame presented")
+        Thread.sleep(forTimeInterval: 0.5)
+        display.stop()
+        let result = try engine.wait(timeout: 30)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("error: the connection to the X display was lost after"), "\(result.stderr)")
+        #expect(result.stderr.contains("the state reached is in --output"))
+        #expect(!result.stderr.contains("Xlib:"), "\(result.stderr)")
+        if workload == "nbody" {
+            #expect(try NPYFile.read(from: output).count == 512)
+        } else {
+            #expect(try Data(contentsOf: output).count > 64 * 48)
+        }
+    }
+
     @Test func aWindowDrawsResizesAndClosesCleanly() throws {
         let display = try VirtualDisplay()
         let engine = try CapitalEngineProcess(["run", "--particles", "2000", "--steps", "100000000", "--window", "320x240",

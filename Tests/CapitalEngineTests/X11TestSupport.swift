@@ -38,6 +38,12 @@ final class VirtualDisplay {
         try? FileManager.default.removeItem(atPath: "/tmp/.X\(number)-lock")
     }
 
+    /// Ends the server at once, as a crash or a dropped ssh connection would.
+    func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
     /// A screenshot of the root window, taken with xwd.
     func screenshot() throws -> PNGImage {
         let result = try runTool("/usr/bin/xwd", ["-root", "-silent", "-display", name])
