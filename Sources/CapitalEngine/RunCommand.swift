@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import FoundationEssentials
 import Glibc
+import Synchronization
 import Present
 
 struct RunCommand: ParsableCommand {
@@ -259,6 +260,43 @@ struct RunCommand: ParsableCommand {
 
 /// Progress of a long run on stderr: one rewritten line on a terminal, a line every few
 /// seconds otherwise (logs of containers and CI).
+/// "LABEL: 37%, ETA 25 s" on stderr for work that reports its share done from any thread
+/// (the CPU reference of a large system takes minutes). Quiet for the first second, so short
+/// work prints nothing; then as often as `ProgressReporter`.
+final class ShareProgress: Sendable {
+    private struct State {
+        var lastReport: Date
+        var printed = false
+    }
+
+    private let label: String
+    private let started = Date()
+    private let terminal = Console.standardErrorIsTerminal
+    private let state: Mutex<State>
+
+    init(label: String) {
+        self.label = label
+        state = Mutex(State(lastReport: started))
+    }
+
+    func update(_ share: Double) {
+        let now = Date()
+        let elapsed = now.timeIntervalSince(started)
+        guard elapsed >= 1, share > 0 else { return }
+        let line = "\(label): \(Int(100 * share))%, ETA \(fixed(elapsed / share - elapsed, 0)) s"
+        state.withLock { state in
+            guard now.timeIntervalSince(state.lastReport) >= (terminal ? 0.2 : 5.0) else { return }
+            state.lastReport = now
+            state.printed = true
+            if terminal { writeToStandardError("\r\u{1B}[K\(line)") } else { Console.note(line) }
+        }
+    }
+
+    func finish() {
+        if terminal && state.withLock({ $0.printed }) { writeToStandardError("\r\u{1B}[K") }
+    }
+}
+
 final class ProgressReporter {
     private let total: Int
     private let enabled: Bool

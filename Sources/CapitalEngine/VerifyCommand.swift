@@ -68,7 +68,9 @@ struct VerifyCommand: ParsableCommand {
                 let grid = life.startingGrid(pattern: pattern, seed: initial.seed, rule: rule, randomStates: true)
                 let occupied = grid.cells.reduce(0) { $0 + ($1 == 0 ? 0 : 1) }
                 print("start: \(initial.initFile.map { "pattern \($0)" } ?? "random, density \(life.density), seed \(initial.seed)"), \(occupied) cells not dead")
-                let cpu = LifeReference.advance(grid, rule: rule, generations: steps, bounded: life.bounded)
+                let reporter = ShareProgress(label: "CPU reference")
+                let cpu = LifeReference.advance(grid, rule: rule, generations: steps, bounded: life.bounded, progress: reporter.update)
+                reporter.finish()
                 for kernel in kernels {
                     let gpuWorkload = try LifeWorkload(device: context.device, grid: grid, rule: rule, bounded: life.bounded, kernel: kernel)
                     try gpuWorkload.advance(generations: steps)
@@ -94,7 +96,9 @@ struct VerifyCommand: ParsableCommand {
             print("particles: \(state.count), steps: \(steps), kernel: \(workload.kernelDescription)")
             try workload.advance(steps: steps)
             let gpu = try workload.download()
-            let cpu = NBodyReference.advance(state, parameters: physics.parameters, steps: steps)
+            let reporter = ShareProgress(label: "CPU reference")
+            let cpu = NBodyReference.advance(state, parameters: physics.parameters, steps: steps, progress: reporter.update)
+            reporter.finish()
             let comparison = StateComparison(gpu, reference: cpu)
             print("position error: max \(scientific(comparison.maxPositionError)), rms \(scientific(comparison.rmsPositionError))")
             print("velocity error: max \(scientific(comparison.maxVelocityError)), rms \(scientific(comparison.rmsVelocityError))")

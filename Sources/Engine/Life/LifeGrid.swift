@@ -61,9 +61,14 @@ public enum LifeReference {
         return next
     }
 
-    public static func advance(_ grid: LifeGrid, rule: LifeRule, generations: Int, bounded: Bool = false) -> LifeGrid {
+    /// - Parameter progress: hears the share of generations done (0...1) after each one.
+    public static func advance(_ grid: LifeGrid, rule: LifeRule, generations: Int, bounded: Bool = false,
+                               progress: ((Double) -> Void)? = nil) -> LifeGrid {
         var current = grid
-        for _ in 0..<generations { current = step(current, rule: rule, bounded: bounded) }
+        for generation in 0..<generations {
+            current = step(current, rule: rule, bounded: bounded)
+            progress?(Double(generation + 1) / Double(generations))
+        }
         return current
     }
 }

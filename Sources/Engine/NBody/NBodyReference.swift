@@ -1,6 +1,7 @@
 import Dispatch
 import FoundationEssentials
 import Glibc
+import Synchronization
 
 /// The N-body step on the CPU with float64 accumulation: the reference every GPU result is
 /// checked against.
@@ -10,13 +11,21 @@ import Glibc
 /// semi-implicit Euler, but in double precision, so differences measure the GPU's error.
 public enum NBodyReference {
     /// Advances `state` by `steps` steps.
-    public static func advance(_ state: ParticleState, parameters: NBodyParameters, steps: Int) -> ParticleState {
+    /// - Parameter progress: hears the share done so far (0...1), from the worker threads, as
+    ///   each slice of rows finishes; large systems take minutes.
+    public static func advance(_ state: ParticleState, parameters: NBodyParameters, steps: Int,
+                               progress: (@Sendable (Double) -> Void)? = nil) -> ParticleState {
         var current = state
-        for _ in 0..<steps { current = step(current, parameters: parameters) }
+        for index in 0..<steps {
+            current = step(current, parameters: parameters, progress: progress.map { report in
+                { @Sendable share in report((Double(index) + share) / Double(steps)) }
+            })
+        }
         return current
     }
 
-    public static func step(_ state: ParticleState, parameters: NBodyParameters) -> ParticleState {
+    public static func step(_ state: ParticleState, parameters: NBodyParameters,
+                            progress: (@Sendable (Double) -> Void)? = nil) -> ParticleState {
         let n = state.count
         let x = (0..<n).map { Double(state.values[8 * $0]) }
         let y = (0..<n).map { Double(state.values[8 * $0 + 1]) }
@@ -34,7 +43,12 @@ public enum NBodyReference {
                             let inputs = (SendableBuffer(x), SendableBuffer(y), SendableBuffer(z), SendableBuffer(m))
                             // Rows are independent: split them over the cores.
                             let chunks = max(1, min(n, ProcessInfo.processInfo.activeProcessorCount * 4))
+                            let finished = Atomic<Int>(0)
                             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                                defer {
+                                    let count = finished.add(1, ordering: .relaxed).newValue
+                                    progress?(Double(count) / Double(chunks))
+                                }
                                 let (x, y, z, m) = (inputs.0.buffer, inputs.1.buffer, inputs.2.buffer, inputs.3.buffer)
                                 for i in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
                                     var ax = 0.0, ay = 0.0, az = 0.0
