@@ -83,8 +83,11 @@ build_images() {
 ensure_image() { have_image "capitalengine:$1" || build_images "$1"; }
 
 # Flags shared by every run: hardening, the invoking user, ./out, and X11 when there is a display.
+# The tuning cache lives in ./out: anywhere else in a read-only container is a tmpfs, and
+# `tune` would be forgotten when the container ends.
 run_flags=(--rm --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges:true --network none
-           --user "$(id -u):$(id -g)" -v "$PWD/out:/data/out" -w /data)
+           --user "$(id -u):$(id -g)" -v "$PWD/out:/data/out" -w /data
+           -e "CAPITALENGINE_TUNE_CACHE=/data/out/tuning.json")
 [[ -t 0 && -t 1 ]] && run_flags+=(-it)
 mkdir -p out
 

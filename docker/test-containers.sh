@@ -54,6 +54,13 @@ check "the runtime image has a health check running 'CapitalEngine devices'" \
 # --- the mesa container -------------------------------------------------------------------
 out=$(./run-docker.sh mesa devices 2>&1); check "the mesa container lists lavapipe" grep -q "llvmpipe" <<<"$out"
 out=$(./run-docker.sh mesa verify --particles 300 --steps 3 2>&1); check "the mesa container passes verify" grep -q "^PASS" <<<"$out"
+# Tuning outlives the container: it lands in ./out, and the next container's run uses it.
+rm -f out/tuning.json
+out=$(./run-docker.sh mesa tune --particles 300 --budget 1 2>&1)
+winner=$(sed -n 's/^winner: \(.*\): [0-9.e+]* interactions\/s.*/\1/p' <<<"$out")
+check "tune in a container keeps its result in ./out/tuning.json" test -s out/tuning.json -a -n "$winner"
+out=$(./run-docker.sh mesa run --particles 300 --steps 2 2>&1)
+check "a later container's run uses the tuned kernel ($winner)" grep -qF "kernel: $winner (tuned, from /data/out/tuning.json)" <<<"$out"
 rm -f out/container.npy
 ./run-docker.sh mesa run --particles 200 --steps 10 --output out/container.npy >/dev/null 2>&1
 check "output lands in ./out, owned by the invoking user" test "$(stat -c %u out/container.npy 2>/dev/null)" = "$(id -u)"

@@ -128,9 +128,11 @@ extension RunCommand {
         let drawing = view.png != nil || view.frames != nil
         let window = view.wantsWindow() ? try WindowSession(view: view, deviceOptions: deviceOptions, log: log) : nil
         let context = try window?.context ?? makeContext(deviceOptions, log: log, graphics: drawing, for: .life)
-        let kernel = life.lifeKernel?.kernel
-            ?? tuning.tunedLifeKernel(for: context.device.description, width: size.width, height: size.height, rule: chosenRule)
+        let tuned = life.lifeKernel == nil
+            ? tuning.tunedLifeKernel(for: context.device.description, width: size.width, height: size.height, rule: chosenRule) : nil
+        let kernel = life.lifeKernel?.kernel ?? tuned
             ?? LifeKernel.preferred(for: chosenRule, on: context.device.description, cells: size.width * size.height)
+        let kernelSource = life.lifeKernel != nil ? "--life-kernel" : tuned != nil ? "tuned, from \(tuning.url.path)" : "the device's default"
         try LifeGridCheck.fits(size, kernel: kernel, on: context.device.description)
 
         let grid = life.startingGrid(pattern: pattern, seed: initial.seed, rule: chosenRule)
@@ -140,7 +142,7 @@ extension RunCommand {
         if let offscreen, sequence != nil { try sequence!.write(try offscreen.render(workload)) }
         let device = context.device.description
         Console.note("device: [\(device.index)] \(device.name) (\(device.type), \(device.driverText))")
-        Console.note("Life \(chosenRule) on \(grid.width)x\(grid.height) \(life.bounded ? "bounded" : "torus"), \(steps) generations, \(workload.kernel) kernel")
+        Console.note("Life \(chosenRule) on \(grid.width)x\(grid.height) \(life.bounded ? "bounded" : "torus"), \(steps) generations, \(workload.kernel) kernel (\(kernelSource))")
 
         StopSignal.install()
         let progress = ProgressReporter(total: steps, enabled: !quiet)

@@ -123,9 +123,9 @@ struct RunCommand: ParsableCommand {
             if view.wantsWindow() {
                 let window = try WindowSession(view: view, deviceOptions: deviceOptions, log: log)
                 context = window.context
-                workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters,
-                                             configuration: kernel(for: context.device.description, particleCount: state.count, resuming: origin))
-                announce(context, workload, state)
+                let (shape, source) = kernel(for: context.device.description, particleCount: state.count, resuming: origin)
+                workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters, configuration: shape)
+                announce(context, workload, state, kernelSource: source)
                 let outcome = try window.present(.particles(workload, speedScale: speed), steps: steps - firstStep,
                                                  stepsPerFrame: view.stepsPerFrame, camera: camera,
                                                  progress: { progress.update(done: firstStep + $0) })
@@ -135,9 +135,9 @@ struct RunCommand: ParsableCommand {
             } else {
                 let drawing = view.png != nil || view.frames != nil
                 context = try makeContext(deviceOptions, log: log, graphics: drawing, for: .nbody)
-                workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters,
-                                             configuration: kernel(for: context.device.description, particleCount: state.count, resuming: origin))
-                announce(context, workload, state)
+                let (shape, source) = kernel(for: context.device.description, particleCount: state.count, resuming: origin)
+                workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters, configuration: shape)
+                announce(context, workload, state, kernelSource: source)
                 let size = view.imageSize
                 let offscreen = drawing ? try OffscreenRenderer(device: context.device, width: size.width, height: size.height) : nil
                 var sequence = try view.frames.map { try FrameSequence(directory: $0) }
@@ -218,38 +218,40 @@ struct RunCommand: ParsableCommand {
         throw ExitStatus.failure
     }
 
-    /// The kernel for this run: resuming on the device, driver and shaders the checkpoint was
-    /// computed with, the kernel the run started with, so that it goes on bit for bit whatever
-    /// the tuning cache says now; otherwise the tuned one, or nil for the default.
+    /// The kernel for this run, and where it comes from (for the start line): resuming on the
+    /// device, driver and shaders the checkpoint was computed with, the kernel the run started
+    /// with, so that it goes on bit for bit whatever the tuning cache says now; otherwise the
+    /// tuned one, or nil for the default.
     private func kernel(for device: PhysicalDeviceDescription, particleCount: Int,
-                        resuming origin: Checkpoint.ComputedBy?) -> NBodyKernelConfiguration? {
+                        resuming origin: Checkpoint.ComputedBy?) -> (NBodyKernelConfiguration?, source: String) {
         let tuned = tuning.tunedConfiguration(for: device, particleCount: particleCount)
-        guard let origin else { return tuned }
+        let usual = (tuned, tuned == nil ? "the device's default" : "tuned, from \(tuning.url.path)")
+        guard let origin else { return usual }
         guard origin.ranOn(device) else {
             Console.note("note: the checkpoint was computed on \(origin.device) (driver \(origin.driverVersion)) or with other shaders; "
                 + "resumed here, the run agrees with an uninterrupted one to rounding, not bit for bit")
-            return tuned
+            return usual
         }
         let chosen = tuned ?? .recommended(for: device, particleCount: particleCount)
-        guard origin.kernel != chosen else { return chosen }
+        guard origin.kernel != chosen else { return usual }
         let problems = origin.kernel.problems(on: device, particleCount: particleCount)
         guard problems.isEmpty else {
             Console.note("warning: the kernel the run started with (\(origin.kernel)) cannot run here: \(problems.joined(separator: "; ")); "
                 + "resumed with another, the run agrees with an uninterrupted one to rounding, not bit for bit")
-            return tuned
+            return usual
         }
         Console.note("resuming with the kernel the run started with, not \(tuned == nil ? "the default" : "the tuned one") (\(chosen)), so that it goes on bit for bit")
-        return origin.kernel
+        return (origin.kernel, "the checkpoint's")
     }
 
     private func computedBy(_ context: ComputeContext, _ workload: NBodyWorkload) -> Checkpoint.ComputedBy {
         Checkpoint.ComputedBy(device: context.device.description, kernel: workload.configuration, bitReproducible: workload.isBitReproducible)
     }
 
-    private func announce(_ context: ComputeContext, _ workload: NBodyWorkload, _ state: ParticleState) {
+    private func announce(_ context: ComputeContext, _ workload: NBodyWorkload, _ state: ParticleState, kernelSource: String) {
         let device = context.device.description
         Console.note("device: [\(device.index)] \(device.name) (\(device.type), \(device.driverText))")
-        Console.note("simulating \(state.count) particles (\(initial.origin)), \(steps) steps, dt \(workload.parameters.dt); kernel: \(workload.kernelDescription)")
+        Console.note("simulating \(state.count) particles (\(initial.origin)), \(steps) steps, dt \(workload.parameters.dt); kernel: \(workload.kernelDescription) (\(kernelSource))")
         if !workload.isBitReproducible {
             // Only a tuned shape gets here, on a device without 64-bit integer atomics or with
             // zero softening; every default kernel adds in a fixed order.

@@ -92,10 +92,11 @@ struct TuningTests {
                         for: TuningCache.Key(device: device, lifeCells: 300 * 200, rule: .conway), device: device.name)
         let run = try runEngine(["run", "--workload", "life", "--size", "300x200", "--steps", "7", "--tune-cache", cache.path])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stderr.contains("tiled:5 kernel"), "\(run.stderr)")
+        #expect(run.stderr.contains("tiled:5 kernel (tuned, from \(cache.path))"), "\(run.stderr)")
         let untuned = try runEngine(["run", "--workload", "life", "--size", "300x200", "--steps", "7",
                                                     "--tune-cache", cache.path, "--no-tune-cache"])
         #expect(!untuned.stderr.contains("tiled:5 kernel"), "\(untuned.stderr)")
+        #expect(untuned.stderr.contains("kernel (the device's default)"), "\(untuned.stderr)")
         let bench = try runEngine(["bench", "--workload", "life", "--grid", "300x200", "--repeats", "1", "--steps", "5",
                                                   "--json", "--tune-cache", cache.path])
         #expect(bench.status == 0, "\(bench.stderr)")
@@ -113,7 +114,9 @@ struct TuningTests {
         try writeCache(cache, shape: unusual)
         #expect(try benchKernel(["--tune-cache", cache.path]) == unusual)
         let run = try runEngine(["run", "--particles", "1000", "--steps", "2"], environment: ["CAPITALENGINE_TUNE_CACHE": cache.path])
-        #expect(run.stderr.contains("kernel: workgroup 64, 3 bodies/invocation, no shared tile"))
+        #expect(run.stderr.contains("kernel: workgroup 64, 3 bodies/invocation, no shared tile (tuned, from \(cache.path))"), "\(run.stderr)")
+        let untuned = try runEngine(["run", "--particles", "1000", "--steps", "2", "--no-tune-cache"])
+        #expect(untuned.stderr.contains("(the device's default)"), "\(untuned.stderr)")
         #expect(try benchKernel(["--tune-cache", cache.path, "--no-tune-cache"]) != unusual)
     }
 
