@@ -27,6 +27,7 @@ public struct SetupDoctor {
         findings += nvidiaFindings()
         findings += displayFindings()
         findings += validationLayerFindings()
+        findings += tuningCacheFindings()
         findings += deviceFindings(drm: drm)
         return Diagnosis(findings: findings)
     }
@@ -106,6 +107,45 @@ public struct SetupDoctor {
             ? [Finding("validation", .ok, "VK_LAYER_KHRONOS_validation is installed (--validate works)")]
             : [Finding("validation", .info, "VK_LAYER_KHRONOS_validation is not installed; --validate will fail",
                        fix: "apt-get install vulkan-validationlayers")]
+    }
+
+    // MARK: Tuning cache
+
+    /// Where `tune` keeps its results, and whether they will last: a cache that cannot be
+    /// written fails `tune` at once, and one on a tmpfs (a container's /tmp) is gone when the
+    /// container ends.
+    func tuningCacheFindings() -> [Finding] {
+        let url = TuningCache.defaultURL(environment: environment)
+        let fix = "set CAPITALENGINE_TUNE_CACHE to a file on a persistent, writable volume (./run-docker.sh and the compose file use out/tuning.json)"
+        var directory = url.deletingLastPathComponent()
+        // The cache's directory may not exist yet (tune makes it): judge the nearest that does.
+        while !FileManager.default.fileExists(atPath: directory.path) && directory.path != "/" { directory = directory.deletingLastPathComponent() }
+        let probe = FileManager.default.fileExists(atPath: url.deletingLastPathComponent().path) ? url : directory.appendingPathComponent("tuning.json")
+        if let problem = AtomicFile.writeProblem(at: probe) {
+            return [Finding("tuning", .warning, "the tuning cache \(url.path): \(probe == url ? "" : "\(directory.path): ")\(problem); tune will refuse to start", fix: fix)]
+        }
+        if fileSystemType(of: directory.path) == "tmpfs" {
+            return [Finding("tuning", .warning, "the tuning cache \(url.path) is on a tmpfs: what tune finds is lost at the next boot, or when this container ends", fix: fix)]
+        }
+        return [Finding("tuning", .ok, "tuning cache \(url.path)" + (FileManager.default.fileExists(atPath: url.path) ? "" : " (none yet; tune makes it)"))]
+    }
+
+    /// The type of the file system holding `path`, from the longest mount point above it in
+    /// /proc/self/mountinfo; nil where that cannot be read.
+    public func fileSystemType(of path: String) -> String? {
+        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return nil }
+        var best: (point: String, type: String)?
+        for line in text.split(separator: "\n") {
+            // "36 35 98:0 /root /mnt rw,noatime master:1 - ext3 /dev/root rw": the mount point is
+            // the fifth field, the type the first after " - "; spaces in paths are written \040.
+            let halves = line.components(separatedBy: " - ")
+            let fields = halves[0].split(separator: " ")
+            guard halves.count == 2, fields.count >= 5, let type = halves[1].split(separator: " ").first else { continue }
+            let point = String(fields[4]).replacing("\\040", with: " ")
+            let inside = point == "/" || path == point || path.hasPrefix(point + "/")
+            if inside && point.count >= (best?.point.count ?? -1) { best = (point, String(type)) }
+        }
+        return best?.type
     }
 
     // MARK: Devices

@@ -34,6 +34,26 @@ struct SetupDoctorTests {
         #expect(findings(diagnosis, "display") == [Finding("display", .info, "DISPLAY is not set: runs are headless (use --png or --frames to see them)")])
     }
 
+    /// Where tune will keep its results, and whether they last: a cache that cannot be written
+    /// and one on a tmpfs (a container's /tmp) are warned of, with the fix.
+    @Test func theTuningCacheIsCheckedForWritingAndPermanence() throws {
+        let fine = directory.appendingPathComponent("tuning.json")
+        #expect(findings(diagnose(["CAPITALENGINE_TUNE_CACHE": fine.path]), "tuning")
+            == [Finding("tuning", .ok, "tuning cache \(fine.path) (none yet; tune makes it)")])
+        let unwritable = findings(diagnose(["CAPITALENGINE_TUNE_CACHE": "/proc/tuning.json"]), "tuning")
+        #expect(unwritable.first?.status == .warning)
+        #expect(unwritable.first?.detail.contains("/proc/tuning.json: cannot be written") == true, "\(unwritable)")
+        #expect(unwritable.first?.fix?.contains("CAPITALENGINE_TUNE_CACHE") == true)
+        let doctor = SetupDoctor(environment: baseEnvironment)
+        #expect(doctor.fileSystemType(of: "/proc/self") == "proc")
+        // /dev/shm is a tmpfs on Linux machines and in Docker containers alike.
+        if doctor.fileSystemType(of: "/dev/shm") == "tmpfs" {
+            let volatile = findings(diagnose(["CAPITALENGINE_TUNE_CACHE": "/dev/shm/capitalengine-\(UUID().uuidString).json"]), "tuning")
+            #expect(volatile.first?.status == .warning)
+            #expect(volatile.first?.detail.contains("is on a tmpfs") == true, "\(volatile)")
+        }
+    }
+
     @Test func aMissingDriverManifestIsAnError() {
         let diagnosis = diagnose(["VK_ICD_FILENAMES": "/nonexistent/icd.json"])
         #expect(!diagnosis.works)
