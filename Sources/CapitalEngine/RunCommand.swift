@@ -126,9 +126,19 @@ struct RunCommand: ParsableCommand {
                 let (shape, source) = kernel(for: context.device.description, particleCount: state.count, resuming: origin)
                 workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters, configuration: shape)
                 announce(context, workload, state, kernelSource: source)
+                // Periodic checkpoints as in a headless run; a frame's steps may cross a multiple
+                // of --checkpoint-every, so the checkpoint holds the step it was taken at.
+                var lastCheckpoint = firstStep
                 let outcome = try window.present(.particles(workload, speedScale: speed), steps: steps - firstStep,
                                                  stepsPerFrame: view.stepsPerFrame, camera: camera,
-                                                 progress: { progress.update(done: firstStep + $0) })
+                                                 progress: { progress.update(done: firstStep + $0) }, advanced: { ran in
+                    let reached = firstStep + ran
+                    guard let checkpointURL, checkpointEvery > 0, reached < steps,
+                          reached / checkpointEvery > lastCheckpoint / checkpointEvery else { return }
+                    try Checkpoint(step: reached, parameters: parameters, state: try workload.download(),
+                                   computedBy: computedBy(context, workload)).write(to: checkpointURL)
+                    lastCheckpoint = reached
+                })
                 done = firstStep + outcome.stepsDone
                 windowSummary = "window: \(outcome.framesPresented) frames presented, \(outcome.swapchainsCreated) swapchain(s)"
                 displayLost = outcome.connectionLost

@@ -89,8 +89,10 @@ public final class WindowPresenter {
     /// Runs until the window is closed, q/Escape is pressed, or `shouldStop` says so. The
     /// simulation advances `stepsPerFrame` steps per frame until `steps` are done, then the
     /// window keeps showing the final state.
+    /// - Parameter advanced: hears the steps done after each frame's steps ran, and may save
+    ///   the state (periodic checkpoints).
     public func run(steps: Int, stepsPerFrame: Int, camera initialCamera: Camera,
-                    shouldStop: () -> Bool, progress: (Int) -> Void) throws -> Outcome {
+                    shouldStop: () -> Bool, progress: (Int) -> Void, advanced: (Int) throws -> Void = { _ in }) throws -> Outcome {
         var camera = initialCamera
         var paused = false
         var done = 0
@@ -138,6 +140,7 @@ public final class WindowPresenter {
                 done += count
                 stepsSinceTitle += count
                 progress(done)
+                try advanced(done)
             }
 
             let frame = frames[frameIndex]

@@ -92,6 +92,28 @@ struct ViewingTests {
         }
     }
 
+    /// --checkpoint-every holds in a window as it does headless: checkpoints appear while the
+    /// window shows the run, not only at its end.
+    @Test func aWindowRunWritesPeriodicCheckpoints() throws {
+        let display = try VirtualDisplay()
+        let checkpoint = directory.appendingPathComponent("window-checkpoint.npy")
+        let engine = try CapitalEngineProcess(["run", "--particles", "256", "--steps", "100000000", "--window", "160x120",
+                                               "--checkpoint", checkpoint.path, "--checkpoint-every", "200"],
+                                              environment: ["DISPLAY": display.name])
+        try engine.waitForStderr("window: first frame presented")
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: Checkpoint.metadataURL(for: checkpoint).path) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        let periodic = try Checkpoint.read(from: checkpoint)
+        #expect(periodic.step >= 200 && periodic.step < 100_000_000)
+        #expect(engine.process.isRunning, "the checkpoint came while the run went on")
+        kill(engine.process.processIdentifier, SIGTERM)
+        let result = try engine.wait(timeout: 30)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try Checkpoint.read(from: checkpoint).step >= periodic.step)
+    }
+
     @Test func aWindowDrawsResizesAndClosesCleanly() throws {
         let display = try VirtualDisplay()
         let engine = try CapitalEngineProcess(["run", "--particles", "2000", "--steps", "100000000", "--window", "320x240",
