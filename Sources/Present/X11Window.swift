@@ -70,7 +70,8 @@ public final class X11Window {
     /// The X window id, for tools such as xdotool and for tests.
     public var windowID: UInt { UInt(window) }
 
-    /// Set once the connection to the X server broke; Xlib then sends nothing more.
+    /// Set once the connection to the X server broke; Xlib then sends nothing more. Process-wide,
+    /// as Xlib's IO error handler is, and a run has one window.
     private static let lost = Atomic<Bool>(false)
 
     /// Xlib's default on a broken connection is to print a line and exit the process, which
@@ -87,8 +88,9 @@ public final class X11Window {
     /// Whether the connection to the X server broke.
     public var connectionLost: Bool { Self.lost.load(ordering: .relaxed) }
 
-    /// Notes a loss the Vulkan surface saw first (Mesa talks to the server on a connection of
-    /// its own), so that nothing more is sent on this one.
+    /// Notes a loss the Vulkan surface saw first (the driver talks to the server through this
+    /// display's XCB connection, and may read the error before Xlib does), so that nothing more
+    /// is sent on it.
     func markConnectionLost() { Self.lost.store(true, ordering: .relaxed) }
 
     /// Every event that has arrived, without blocking.
