@@ -82,9 +82,8 @@ struct LifeOptions: ParsableArguments {
             throw FileError(path: initFile, problem: "cannot be read")
         }
         let pattern: RLEFile.Pattern
-        do { pattern = try RLEFile.parse(text) } catch { throw FileError(path: initFile, problem: error.description) }
-        guard pattern.grid.width <= size.width, pattern.grid.height <= size.height else {
-            throw FileError(path: initFile, problem: "the pattern (\(pattern.grid.width)x\(pattern.grid.height)) is larger than the grid (\(size)); raise --size")
+        do { pattern = try RLEFile.parse(text, largest: (size.width, size.height)) } catch {
+            throw FileError(path: initFile, problem: error.description)
         }
         return pattern
     }

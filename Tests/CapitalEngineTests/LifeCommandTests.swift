@@ -81,6 +81,18 @@ struct LifeCommandTests {
         }
     }
 
+    /// A header may declare up to 2^30 cells; one larger than the grid is refused from the
+    /// header, before the pattern's own grid is made.
+    @Test func aPatternHeaderLargerThanTheGridIsRefusedAtOnce() throws {
+        let huge = try write("huge.rle", "x = 30000, y = 30000\nbo!\n")
+        let started = Date()
+        let result = try CapitalEngineProcess.run(["run", "--workload", "life", "--init", huge.path, "--steps", "1"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("huge.rle: line 1, column 1: the pattern (30000x30000) is larger than the grid (256x256); raise --size"),
+                "\(result.stderr)")
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
+
     @Test func aPatternPlacedFarOutsideTheGridWrapsOntoIt() throws {
         let glider = try write("far.rle", "x = 3, y = 3\nbob$2bo$3o!\n")
         let output = directory.appendingPathComponent("far.npy")

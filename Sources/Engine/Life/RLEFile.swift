@@ -14,7 +14,9 @@ public enum RLEFile {
         public var comments: [String]
     }
 
-    public static func parse(_ text: String) throws(RLEError) -> Pattern {
+    /// - Parameter largest: the grid the pattern must fit, checked against the header before
+    ///   the pattern's own grid is made (a header may declare up to 2^30 cells).
+    public static func parse(_ text: String, largest: (width: Int, height: Int)? = nil) throws(RLEError) -> Pattern {
         var comments: [String] = []
         var header: (width: Int, height: Int, rule: LifeRule?)?
         var grid: LifeGrid?
@@ -49,6 +51,10 @@ public enum RLEFile {
             }
             if header == nil {
                 header = try parseHeader(line, lineNumber: lineNumber)
+                if let largest, header!.width > largest.width || header!.height > largest.height {
+                    throw RLEError(line: lineNumber, column: 1, problem: "the pattern (\(header!.width)x\(header!.height)) is larger than the grid "
+                        + "(\(largest.width)x\(largest.height)); raise --size")
+                }
                 grid = LifeGrid(width: header!.width, height: header!.height)
                 continue
             }
