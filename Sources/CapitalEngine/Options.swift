@@ -124,5 +124,5 @@ func checkWritableOutput(_ path: String, option: String) throws {
     guard url.pathExtension.lowercased() == "npy" else {
         throw ValidationError("\(option) must name a .npy file, got '\(path)'")
     }
-    try checkWritableDirectory(of: path, option: option)
+    try checkWritableFile(path, option: option)
 }

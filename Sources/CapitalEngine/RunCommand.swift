@@ -58,7 +58,7 @@ struct RunCommand: ParsableCommand {
                 guard ["rle", "npy"].contains(URL(fileURLWithPath: output).pathExtension.lowercased()) else {
                     throw ValidationError("--output for Life must name a .rle or .npy file, got '\(output)'")
                 }
-                try checkWritableDirectory(of: output, option: "--output")
+                try checkWritableFile(output, option: "--output")
             } else {
                 try checkWritableOutput(output, option: "--output")
             }

@@ -48,7 +48,7 @@ struct ViewOptions: ParsableArguments {
         }
         if let png {
             guard png.lowercased().hasSuffix(".png") else { throw ValidationError("--png must name a .png file, got '\(png)'") }
-            try checkWritableDirectory(of: png, option: "--png")
+            try checkWritableFile(png, option: "--png")
         }
         if let frames {
             var isDirectory = false
@@ -126,7 +126,9 @@ struct FrameSequence {
     }
 }
 
-func checkWritableDirectory(of path: String, option: String) throws {
+/// Refuses, before the work that makes it, an output file that could not be written: its
+/// directory is missing, or writing there fails (found out by writing, `AtomicFile.writeProblem`).
+func checkWritableFile(_ path: String, option: String) throws {
     var isDirectory = false
     let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
     guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory else {
