@@ -206,16 +206,10 @@ extension RunCommand {
 
 /// Refuses, before any cell is made, a grid that the device or this host cannot hold.
 enum LifeGridCheck {
-    /// A run holds the grid on the host, a byte per cell, and a downloaded copy beside it.
-    static let hostCopies: UInt64 = 2
-
     static func fits(_ size: GridSize, kernel: LifeKernel, on device: PhysicalDeviceDescription) throws {
-        if let problem = LifeWorkload.sizeProblem(width: size.width, height: size.height, kernel: kernel, device: device) {
+        if let problem = LifeWorkload.sizeProblem(width: size.width, height: size.height, kernel: kernel, device: device)
+            ?? LifeGrid.hostMemoryProblem(width: size.width, height: size.height) {
             throw EngineError.unsupported(problem)
-        }
-        let needed = UInt64(size.width) * UInt64(size.height) * hostCopies
-        if let memory = HostMemory.physicalBytes, needed > memory {
-            throw EngineError.unsupported("a \(size) grid needs \(needed >> 30) GiB of host memory (a byte per cell, twice); this machine has \(memory >> 30) GiB")
         }
     }
 }

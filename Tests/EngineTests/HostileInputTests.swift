@@ -103,6 +103,13 @@ struct HostileInputTests {
         #expect(throws: FileError(path: metadataURL.path, problem: problem)) { try Checkpoint.read(from: url) }
     }
 
+    @Test func lifeGridsBeyondHostMemoryAreRefusedBeforeTheyAreMade() {
+        #expect(LifeGrid.hostMemoryProblem(width: 65536, height: 65536, memory: 4 << 30)
+            == "a 65536x65536 grid needs 8 GiB of host memory (a byte per cell, twice); this machine has 4 GiB")
+        #expect(LifeGrid.hostMemoryProblem(width: 4096, height: 4096, memory: 4 << 30) == nil)
+        #expect(LifeGrid.hostMemoryProblem(width: 1 << 20, height: 1 << 20, memory: nil) == nil, "unknown memory refuses nothing")
+    }
+
     @Test func lifeGridsBeyondAStorageBufferAreRefusedBeforeTheyAreMade() {
         let lavapipe = FabricatedDevices.lavapipe(index: 0)
         #expect(LifeWorkload.sizeProblem(width: 1 << 20, height: 1 << 20, kernel: .bits, device: lavapipe)

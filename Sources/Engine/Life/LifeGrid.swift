@@ -18,6 +18,14 @@ public struct LifeGrid: Sendable, Equatable {
         set { cells[y * width + x] = newValue }
     }
 
+    /// Why a `width` x `height` grid would not fit this host, nil when it would. A run holds
+    /// the grid, a byte per cell, and a downloaded copy beside it.
+    public static func hostMemoryProblem(width: Int, height: Int, memory: UInt64? = HostMemory.physicalBytes) -> String? {
+        let needed = UInt64(width) * UInt64(height) * 2
+        guard let memory, needed > memory else { return nil }
+        return "a \(width)x\(height) grid needs \(needed >> 30) GiB of host memory (a byte per cell, twice); this machine has \(memory >> 30) GiB"
+    }
+
     /// Cells in state 1.
     public var population: Int { cells.reduce(0) { $0 + ($1 == 1 ? 1 : 0) } }
 
