@@ -36,6 +36,8 @@ if want check; then
     step devices 60 devices
     step verify-nbody-4096 120 verify --particles 4096 --steps 10
     step verify-nbody-65536 200 verify --particles 65536 --steps 2
+    # The target size itself, one step of 8192 sampled bodies checked exactly (K·N on the CPU).
+    step verify-nbody-1048576-sampled 200 verify --particles 1048576 --steps 1 --sample 8192
     # Sizes that are not powers of two: a torus seam bug hid behind power-of-two sizes once.
     step verify-life 200 verify --workload life --size 4099x1027 --steps 50
     step verify-life-bounded 200 verify --workload life --size 4099x1027 --steps 50 --bounded
@@ -52,6 +54,7 @@ if want pairs; then
     # default kernel under the same zero-softening guard, show what fixed point costs.
     step verify-pairs-4096 120 verify --particles 4096 --steps 10 --kernel 32,8,0a
     step verify-pairs-65536 200 verify --particles 65536 --steps 2 --kernel 32,8,0a
+    step verify-pairs-1048576-sampled 200 verify --particles 1048576 --steps 1 --sample 8192 --kernel 32,8,0a
     for bodies in 8 4 16; do
         step bench-pairs-$bodies 240 bench --no-tune-cache --particles 16384 65536 262144 1048576 --repeats 7 \
             --kernel 32,$bodies,0a

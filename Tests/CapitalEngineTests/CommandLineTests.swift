@@ -148,6 +148,25 @@ struct CommandLineTests {
         #expect((results.first?["secondsPerRepeat"] as? [Double])?.count == repeats)
     }
 
+    /// verify --sample checks one step of a few bodies exactly, so large systems verify in
+    /// seconds; the same seed picks the same bodies.
+    @Test func verifyChecksASampleOfALargeSystem() throws {
+        let result = try run(["verify", "--particles", "20000", "--steps", "1", "--sample", "300"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("checked: 300 bodies sampled from 20000, their step computed on the CPU against all 20000"))
+        #expect(result.stdout.contains("PASS"))
+        let again = try run(["verify", "--particles", "20000", "--steps", "1", "--sample", "300"])
+        func errors(_ text: String) -> [Substring] { text.split(separator: "\n").filter { $0.contains("error: max") } }
+        #expect(errors(again.stdout) == errors(result.stdout), "the same bodies, the same errors")
+        for (arguments, message) in [(["verify", "--steps", "2", "--sample", "10"], "--sample checks one step exactly; give --steps 1"),
+                                     (["verify", "--steps", "1", "--sample", "0"], "--sample must be at least 1"),
+                                     (["verify", "--workload", "life", "--sample", "10"], "--sample applies only to --workload nbody")] {
+            let refused = try run(arguments)
+            #expect(refused.status == 64, "\(arguments): \(refused.stderr)")
+            #expect(refused.stderr.contains(message), "\(arguments): \(refused.stderr)")
+        }
+    }
+
     /// Options that the chosen start or view would silently ignore are refused, by name.
     @Test func optionsTheStartOrTheViewWouldIgnoreAreRefused() throws {
         let state = directory.appendingPathComponent("start.npy")

@@ -26,45 +26,56 @@ public enum NBodyReference {
 
     public static func step(_ state: ParticleState, parameters: NBodyParameters,
                             progress: (@Sendable (Double) -> Void)? = nil) -> ParticleState {
-        let n = state.count
+        step(state, parameters: parameters, rows: Array(0..<state.count), progress: progress)
+    }
+
+    /// The bodies `rows` (in that order) after one step: each body's step depends on the
+    /// starting state alone, so a sample of a system too large for the whole reference checks
+    /// exactly, at N times the sample's cost. Their values are the whole step's, bit for bit.
+    public static func step(_ state: ParticleState, parameters: NBodyParameters, rows: [Int],
+                            progress: (@Sendable (Double) -> Void)? = nil) -> ParticleState {
+        let n = state.count, count = rows.count
         let x = (0..<n).map { Double(state.values[8 * $0]) }
         let y = (0..<n).map { Double(state.values[8 * $0 + 1]) }
         let z = (0..<n).map { Double(state.values[8 * $0 + 2]) }
         let m = (0..<n).map { Double(state.values[8 * $0 + 3]) }
         let eps2 = Double(parameters.softening) * Double(parameters.softening)
-        var acceleration = [Double](repeating: 0, count: 3 * n)
+        var acceleration = [Double](repeating: 0, count: 3 * count)
 
         x.withUnsafeBufferPointer { x in
             y.withUnsafeBufferPointer { y in
                 z.withUnsafeBufferPointer { z in
                     m.withUnsafeBufferPointer { m in
-                        acceleration.withUnsafeMutableBufferPointer { out in
-                            let sink = SendablePointer(out.baseAddress!)
-                            let inputs = (SendableBuffer(x), SendableBuffer(y), SendableBuffer(z), SendableBuffer(m))
-                            // Rows are independent: split them over the cores.
-                            let chunks = max(1, min(n, ProcessInfo.processInfo.activeProcessorCount * 4))
-                            let finished = Atomic<Int>(0)
-                            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                                defer {
-                                    let count = finished.add(1, ordering: .relaxed).newValue
-                                    progress?(Double(count) / Double(chunks))
-                                }
-                                let (x, y, z, m) = (inputs.0.buffer, inputs.1.buffer, inputs.2.buffer, inputs.3.buffer)
-                                for i in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
-                                    var ax = 0.0, ay = 0.0, az = 0.0
-                                    let xi = x[i], yi = y[i], zi = z[i]
-                                    for j in 0..<n where j != i {
-                                        let dx = x[j] - xi, dy = y[j] - yi, dz = z[j] - zi
-                                        let r2 = dx * dx + dy * dy + dz * dz + eps2
-                                        guard r2 > 0 else { continue }
-                                        let s = m[j] / (r2 * r2.squareRoot())
-                                        ax += dx * s
-                                        ay += dy * s
-                                        az += dz * s
+                        rows.withUnsafeBufferPointer { rows in
+                            acceleration.withUnsafeMutableBufferPointer { out in
+                                let sink = SendablePointer(out.baseAddress!)
+                                let inputs = (SendableBuffer(x), SendableBuffer(y), SendableBuffer(z), SendableBuffer(m), SendableBuffer(rows))
+                                // Rows are independent: split them over the cores.
+                                let chunks = max(1, min(count, ProcessInfo.processInfo.activeProcessorCount * 4))
+                                let finished = Atomic<Int>(0)
+                                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                                    defer {
+                                        let done = finished.add(1, ordering: .relaxed).newValue
+                                        progress?(Double(done) / Double(chunks))
                                     }
-                                    sink.pointer[3 * i] = ax
-                                    sink.pointer[3 * i + 1] = ay
-                                    sink.pointer[3 * i + 2] = az
+                                    let (x, y, z, m, rows) = (inputs.0.buffer, inputs.1.buffer, inputs.2.buffer, inputs.3.buffer, inputs.4.buffer)
+                                    for row in (chunk * count / chunks)..<((chunk + 1) * count / chunks) {
+                                        let i = rows[row]
+                                        var ax = 0.0, ay = 0.0, az = 0.0
+                                        let xi = x[i], yi = y[i], zi = z[i]
+                                        for j in 0..<n where j != i {
+                                            let dx = x[j] - xi, dy = y[j] - yi, dz = z[j] - zi
+                                            let r2 = dx * dx + dy * dy + dz * dz + eps2
+                                            guard r2 > 0 else { continue }
+                                            let s = m[j] / (r2 * r2.squareRoot())
+                                            ax += dx * s
+                                            ay += dy * s
+                                            az += dz * s
+                                        }
+                                        sink.pointer[3 * row] = ax
+                                        sink.pointer[3 * row + 1] = ay
+                                        sink.pointer[3 * row + 2] = az
+                                    }
                                 }
                             }
                         }
@@ -73,13 +84,13 @@ public enum NBodyReference {
             }
         }
 
-        var next = state
+        var next = state.subset(rows)
         let g = Double(parameters.gravity), dt = Double(parameters.dt)
-        for i in 0..<n {
+        for (row, i) in rows.enumerated() {
             for axis in 0..<3 {
-                let velocity = Double(state.values[8 * i + 4 + axis]) + g * acceleration[3 * i + axis] * dt
-                next.values[8 * i + 4 + axis] = Float(velocity)
-                next.values[8 * i + axis] = Float(Double(state.values[8 * i + axis]) + velocity * dt)
+                let velocity = Double(state.values[8 * i + 4 + axis]) + g * acceleration[3 * row + axis] * dt
+                next.values[8 * row + 4 + axis] = Float(velocity)
+                next.values[8 * row + axis] = Float(Double(state.values[8 * i + axis]) + velocity * dt)
             }
         }
         return next
@@ -92,7 +103,7 @@ private struct SendablePointer: @unchecked Sendable {
     init(_ pointer: UnsafeMutablePointer<Double>) { self.pointer = pointer }
 }
 
-private struct SendableBuffer: @unchecked Sendable {
-    let buffer: UnsafeBufferPointer<Double>
-    init(_ buffer: UnsafeBufferPointer<Double>) { self.buffer = buffer }
+private struct SendableBuffer<Element>: @unchecked Sendable {
+    let buffer: UnsafeBufferPointer<Element>
+    init(_ buffer: UnsafeBufferPointer<Element>) { self.buffer = buffer }
 }

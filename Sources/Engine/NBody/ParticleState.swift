@@ -30,6 +30,14 @@ public struct ParticleState: Sendable, Equatable {
 
     public func mass(_ i: Int) -> Float { values[8 * i + 3] }
 
+    /// The bodies `rows`, in that order.
+    public func subset(_ rows: [Int]) -> ParticleState {
+        var values = [Float]()
+        values.reserveCapacity(rows.count * Self.floatsPerParticle)
+        for i in rows { values += self.values[Self.floatsPerParticle * i..<Self.floatsPerParticle * (i + 1)] }
+        return ParticleState(values: values)
+    }
+
     public mutating func set(_ i: Int, position: SIMD3<Float>, mass: Float, velocity: SIMD3<Float>) {
         values.replaceSubrange(8 * i..<8 * i + 8, with: [
             position.x, position.y, position.z, mass, velocity.x, velocity.y, velocity.z, 0,
