@@ -190,8 +190,11 @@ struct TuneCommand: ParsableCommand {
                     var winner: NBodyKernelConfiguration
                     var cache: String
                     var trials: [KernelTuner.Trial]
+                    /// The signal that ended the search early; absent when the budget did.
+                    var stoppedBy: String?
                 }
-                try printJSON(Report(device: device.name, particles: particles, winner: winner, cache: cache.url.path, trials: trials))
+                try printJSON(Report(device: device.name, particles: particles, winner: winner, cache: cache.url.path, trials: trials,
+                                     stoppedBy: StopSignal.requested.map(StopSignal.name)))
             } else {
                 print("winner: \(winner): \(scientific(best.measuredInteractionsPerSecond ?? 0)) interactions/s"
                       + (baseline.map { " (default: \(scientific($0.measuredInteractionsPerSecond ?? 0)))" } ?? ""))
@@ -219,9 +222,11 @@ struct TuneCommand: ParsableCommand {
                     var winner: String
                     var cache: String
                     var trials: [LifeKernelTuner.Trial]
+                    var stoppedBy: String?
                 }
                 try printJSON(Report(device: device.name, width: size.width, height: size.height, rule: lifeRule.description,
-                                     winner: winner.description, cache: cache.url.path, trials: trials))
+                                     winner: winner.description, cache: cache.url.path, trials: trials,
+                                     stoppedBy: StopSignal.requested.map(StopSignal.name)))
             } else {
                 let baseline = trials.first?.cellUpdatesPerSecond
                 print("winner: \(winner): \(scientific(rate)) cell updates/s" + (baseline.map { " (default: \(scientific($0)))" } ?? ""))

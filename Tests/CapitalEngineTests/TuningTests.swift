@@ -233,7 +233,7 @@ struct TuningTests {
     func aSignalEndsTuningEarlyAndKeepsTheBestSoFar(workload: WorkloadName) throws {
         let cache = directory.appendingPathComponent("stopped-\(workload).json")
         let arguments = workload == .nbody ? ["--particles", "2000"] : ["--workload", "life", "--size", "2048x2048"]
-        let engine = try CapitalEngineProcess(["tune", "--budget", "600", "--tune-cache", cache.path] + arguments)
+        let engine = try CapitalEngineProcess(["tune", "--budget", "600", "--json", "--tune-cache", cache.path] + arguments)
         try engine.waitForStderr("[2/")
         kill(engine.process.processIdentifier, SIGINT)
         let result = try engine.wait(timeout: 60)
@@ -241,7 +241,9 @@ struct TuningTests {
         #expect(result.stderr.contains("SIGINT: stopping after the current candidate"), "\(result.stderr)")
         #expect(result.stderr.contains("SIGINT: the search stopped after"), "\(result.stderr)")
         #expect(!result.stderr.contains("no final round"), "\(result.stderr)")
-        #expect(result.stdout.contains("winner: "))
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(report["stoppedBy"] as? String == "SIGINT")
+        #expect(report["winner"] != nil)
         #expect(TuningCache(url: cache).warning == nil)
         let file = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: cache)) as? [String: Any])
         #expect((file["entries"] as? [Any])?.count == 1)
