@@ -20,6 +20,15 @@ enum Console {
     }
 
     static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+
+    /// Seconds between progress lines: a line rewritten in place on a terminal can change
+    /// often; in a log (containers, CI) each one stays, so every few seconds.
+    static func progressInterval(terminal: Bool) -> Double { terminal ? 0.2 : 5.0 }
+
+    /// A progress line: rewritten in place on a terminal, appended to a log otherwise.
+    static func progress(_ line: String, terminal: Bool) {
+        if terminal { writeToStandardError("\r\u{1B}[K\(line)") } else { note(line) }
+    }
 }
 
 /// Runs `body` with the engine set up as the options ask, and turns every failure into a

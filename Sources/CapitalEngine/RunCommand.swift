@@ -270,8 +270,6 @@ struct RunCommand: ParsableCommand {
     }
 }
 
-/// Progress of a long run on stderr: one rewritten line on a terminal, a line every few
-/// seconds otherwise (logs of containers and CI).
 /// "LABEL: 37%, ETA 25 s" on stderr for work that reports its share done from any thread
 /// (the CPU reference of a large system takes minutes). Quiet for the first second, so short
 /// work prints nothing; then as often as `ProgressReporter`.
@@ -297,10 +295,10 @@ final class ShareProgress: Sendable {
         guard elapsed >= 1, share > 0 else { return }
         let line = "\(label): \(Int(100 * share))%, ETA \(fixed(elapsed / share - elapsed, 0)) s"
         state.withLock { state in
-            guard now.timeIntervalSince(state.lastReport) >= (terminal ? 0.2 : 5.0) else { return }
+            guard now.timeIntervalSince(state.lastReport) >= Console.progressInterval(terminal: terminal) else { return }
             state.lastReport = now
             state.printed = true
-            if terminal { writeToStandardError("\r\u{1B}[K\(line)") } else { Console.note(line) }
+            Console.progress(line, terminal: terminal)
         }
     }
 
@@ -309,6 +307,8 @@ final class ShareProgress: Sendable {
     }
 }
 
+/// Progress of a long run on stderr: one rewritten line on a terminal, a line every few
+/// seconds otherwise (logs of containers and CI).
 final class ProgressReporter {
     private let total: Int
     private let enabled: Bool
@@ -325,18 +325,13 @@ final class ProgressReporter {
     func update(done: Int) {
         guard enabled, total > 0 else { return }
         let now = Date()
-        let interval = terminal ? 0.2 : 5.0
-        guard now.timeIntervalSince(lastReport) >= interval || (printed && done == total && terminal) else { return }
+        guard now.timeIntervalSince(lastReport) >= Console.progressInterval(terminal: terminal) || (printed && done == total && terminal) else { return }
         lastReport = now
         let elapsed = now.timeIntervalSince(started)
         let rate = Double(done) / max(elapsed, 1e-9)
         let remaining = rate > 0 ? Double(total - done) / rate : 0
         let line = "step \(done)/\(total) (\(Int(100 * Double(done) / Double(total)))%), \(fixed(rate, 1)) steps/s, ETA \(fixed(remaining, 0)) s"
-        if terminal {
-            writeToStandardError("\r\u{1B}[K\(line)")
-        } else {
-            Console.note(line)
-        }
+        Console.progress(line, terminal: terminal)
         printed = true
     }
 

@@ -7,15 +7,11 @@ public enum AtomicFile {
     /// on one file system), syncs it, and renames it over `url`. On failure the temporary
     /// file is removed and nothing is left behind.
     public static func write(_ data: Data, to url: URL) throws {
-        let directory = url.deletingLastPathComponent()
-        var status = stat()
-        guard stat(directory.path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
-            throw FileError(path: url.path, problem: "its directory \(directory.path) does not exist")
-        }
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
-        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw FileError(path: url.path, problem: "cannot be written: \(String(cString: strerror(errno)))")
+        let descriptor: Int32, temporary: URL
+        do {
+            (descriptor, temporary) = try createFile(beside: url, suffix: "\(UInt32.random(in: 0...UInt32.max)).tmp")
+        } catch {
+            throw FileError(path: url.path, problem: error.problem)
         }
         var failure: String?
         data.withUnsafeBytes { raw in
@@ -48,16 +44,33 @@ extension AtomicFile {
     public static func writeProblem(at url: URL) -> String? {
         var status = stat()
         if stat(url.path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR { return "is a directory" }
-        let directory = url.deletingLastPathComponent()
-        guard stat(directory.path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
-            return "its directory \(directory.path) does not exist"
+        do {
+            let (descriptor, probe) = try createFile(beside: url, suffix: "probe.tmp")
+            close(descriptor)
+            unlink(probe.path)
+            return nil
+        } catch {
+            return error.problem
         }
-        let probe = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).probe.tmp")
-        let descriptor = open(probe.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { return "cannot be written: \(String(cString: strerror(errno)))" }
-        close(descriptor)
-        unlink(probe.path)
-        return nil
+    }
+
+    /// Why a file beside `url` could not be made.
+    struct Refusal: Error {
+        let problem: String
+    }
+
+    /// A new, hidden file in `url`'s directory (so a rename onto `url` stays on one file
+    /// system), open for writing: the one `write` fills and the one `writeProblem` tries.
+    private static func createFile(beside url: URL, suffix: String) throws(Refusal) -> (descriptor: Int32, url: URL) {
+        let directory = url.deletingLastPathComponent()
+        var status = stat()
+        guard stat(directory.path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+            throw Refusal(problem: "its directory \(directory.path) does not exist")
+        }
+        let file = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(suffix)")
+        let descriptor = open(file.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw Refusal(problem: "cannot be written: \(String(cString: strerror(errno)))") }
+        return (descriptor, file)
     }
 }
 
