@@ -42,3 +42,37 @@ uint nextWord(uint aboveW, uint above, uint aboveE,
     }
     return (alive & survives) | (~alive & born);
 }
+
+// The same rule from the three-cell horizontal sums (two bits each: low, high) of the rows
+// above, through and below a word of cells. Their total is the nine-cell sum, which counts the cell
+// itself: a live cell with n live neighbours sums to n + 1. For kernels that compute each
+// row's sums once and reuse them for the three rows that see it; words of type LIFE_WORD.
+#ifdef LIFE_WORD
+LIFE_WORD nextWordFromRowSums(LIFE_WORD aboveLow, LIFE_WORD aboveHigh, LIFE_WORD midLow, LIFE_WORD midHigh,
+                              LIFE_WORD belowLow, LIFE_WORD belowHigh, LIFE_WORD alive) {
+    // above + below: 0..6 in three bits.
+    const LIFE_WORD s0 = aboveLow ^ belowLow;
+    const LIFE_WORD k0 = aboveLow & belowLow;
+    const LIFE_WORD s1 = aboveHigh ^ belowHigh ^ k0;
+    const LIFE_WORD s2 = (aboveHigh & belowHigh) | (k0 & (aboveHigh ^ belowHigh));
+    // + middle: 0..9 in four bits.
+    const LIFE_WORD c0 = s0 ^ midLow;
+    const LIFE_WORD j0 = s0 & midLow;
+    const LIFE_WORD c1 = s1 ^ midHigh ^ j0;
+    const LIFE_WORD j1 = (s1 & midHigh) | (j0 & (s1 ^ midHigh));
+    const LIFE_WORD c2 = s2 ^ j1;
+    const LIFE_WORD c3 = s2 & j1;
+    LIFE_WORD born = LIFE_WORD(0u);
+    LIFE_WORD survives = LIFE_WORD(0u);
+    for (uint n = 0u; n <= 9u; ++n) {
+        const bool bornAt = n <= 8u && (BIRTH & (1u << n)) != 0u;
+        const bool survivesAt = n >= 1u && (SURVIVAL & (1u << (n - 1u))) != 0u;
+        if (!bornAt && !survivesAt) continue;
+        const LIFE_WORD count = ((n & 1u) != 0u ? c0 : ~c0) & ((n & 2u) != 0u ? c1 : ~c1)
+                              & ((n & 4u) != 0u ? c2 : ~c2) & ((n & 8u) != 0u ? c3 : ~c3);
+        if (bornAt) born |= count;
+        if (survivesAt) survives |= count;
+    }
+    return (alive & survives) | (~alive & born);
+}
+#endif

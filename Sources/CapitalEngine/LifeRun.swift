@@ -141,7 +141,7 @@ extension RunCommand {
         if let offscreen, sequence != nil { try sequence!.write(try offscreen.render(workload)) }
         let device = context.device.description
         Console.note("device: [\(device.index)] \(device.name) (\(device.type), \(device.driverText))")
-        Console.note("Life \(chosenRule) on \(grid.width)x\(grid.height) \(life.bounded ? "bounded" : "torus"), \(steps) generations, \(workload.kernel) kernel (\(kernelSource))")
+        Console.note("Life \(chosenRule) on \(grid.width)x\(grid.height) \(life.bounded ? "bounded" : "torus"), \(steps) generations, \(workload.kernelDescription) kernel (\(kernelSource))")
 
         StopSignal.install()
         let progress = ProgressReporter(total: steps, enabled: !quiet)

@@ -18,8 +18,8 @@ public final class Device {
     /// Creates the device with one queue.
     ///
     /// Compute-only runs pass no extensions and no graphics, so they touch no window system;
-    /// float and 64-bit integer atomics on storage buffers are enabled wherever the device
-    /// offers them.
+    /// 64-bit integers in shaders, and float and 64-bit integer atomics on storage buffers, are
+    /// enabled wherever the device offers them.
     /// - Parameters:
     ///   - graphics: take the queue from a family that runs graphics as well as compute.
     ///   - extensions: device extensions, e.g. `VK_KHR_swapchain` for a window.
@@ -56,7 +56,7 @@ public final class Device {
             queueInfo.pQueuePriorities = priorityPointer
             var features = VkPhysicalDeviceFeatures()
             features.largePoints = VkBool32(graphics && description.supportsLargePoints ? VK_TRUE : VK_FALSE)
-            features.shaderInt64 = VkBool32(int64Atomics ? VK_TRUE : VK_FALSE)
+            features.shaderInt64 = VkBool32(description.supportsInt64 ? VK_TRUE : VK_FALSE)
             return withUnsafePointer(to: &queueInfo) { queuePointer in
                 withUnsafePointer(to: &features) { featuresPointer in
                     withCStrings(extensions) { extensionNames in

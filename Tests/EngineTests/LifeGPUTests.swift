@@ -40,7 +40,8 @@ struct LifeGPUTests {
         let context = try ComputeContext(instanceOptions: InstanceOptions(validation: true), validationLog: ValidationLog(echo: nil))
         // Widths below, at and around the 32-cell word, a 30-word tile and several tiles; heights
         // below and around the tiled kernel's tile; 13 generations are not a multiple of 4 or 8.
-        let sizes = [(1, 1), (5, 3), (32, 9), (33, 40), (100, 37), (961, 70), (64, 300)]
+        // Widths of 8, 10, 32 and 128 words test the wide shape's aligned and partial strips.
+        let sizes = [(1, 1), (5, 3), (32, 9), (33, 40), (100, 37), (961, 70), (64, 300), (256, 21), (320, 6), (1000, 11), (4096, 5)]
         for (width, height) in sizes {
             for bounded in [false, true] {
                 let grid = randomGrid(width: width, height: height, states: 2, seed: UInt64(width * 7 + height))
@@ -50,13 +51,28 @@ struct LifeGPUTests {
                     try workload.advance(generations: 13)
                     #expect(try workload.download() == expected, "\(rule) \(kernel) \(width)x\(height) bounded: \(bounded)")
                 }
-                // The bit kernel's other variant: with shuffles where the default has none, and
+                // The bit kernel's shapes, whichever the default: columns of words, and wide
+                // strips of 32- and 64-bit words, 1, 4 and 8 words across (read four at a time
+                // where the row divides into them), 1 to 32 rows, not dividing the height.
+                let stride = (width + 31) / 32
+                let shapes: [LifeBitsShape] = [
+                    .columns(rows: 3), .wide(words: 1, wordBits: 32, rows: 1), .wide(words: 4, wordBits: 32, rows: 4),
+                    .wide(words: 8, wordBits: 32, rows: 32), .wide(words: 4, wordBits: 64, rows: 1), .wide(words: 8, wordBits: 64, rows: 4),
+                ]
+                for shape in shapes where shape.problem(stride: stride, device: context.device.description) == nil {
+                    let workload = try LifeWorkload(device: context.device, grid: grid, rule: rule, bounded: bounded, kernel: .bits,
+                                                    subgroupShuffles: LifeWorkload.subgroupShufflesWanted(on: context.device.description),
+                                                    bitsShape: shape)
+                    try workload.advance(generations: 13)
+                    #expect(try workload.download() == expected, "\(rule) bits, \(shape), \(width)x\(height) bounded: \(bounded)")
+                }
+                // The bit kernels' other variant: with shuffles where the default has none, and
                 // the other way round.
                 let shuffles = !LifeWorkload.subgroupShufflesWanted(on: context.device.description)
                 if !shuffles || context.device.description.limits.subgroupShuffleRelativeInCompute {
                     for kernel in [LifeKernel.bits, .bitsTiled(generations: 8)] {
                         let workload = try LifeWorkload(device: context.device, grid: grid, rule: rule, bounded: bounded, kernel: kernel,
-                                                        subgroupShuffles: shuffles)
+                                                        subgroupShuffles: shuffles, bitsShape: kernel == .bits ? .columns(rows: 32) : nil)
                         try workload.advance(generations: 13)
                         #expect(try workload.download() == expected, "\(rule) \(kernel), shuffles \(shuffles), \(width)x\(height) bounded: \(bounded)")
                     }

@@ -17,12 +17,9 @@ public final class LifeWorkload {
     private let state: PingPongState
     private let tile: LifeTileShape?
     private let groups: (x: Int, y: Int)
-    /// Rows each invocation of the one-generation bit kernel walks down: long runs on CPU
-    /// drivers, where fewer neighbour reloads pay (about 2x on lavapipe from 4 to 32 rows);
-    /// short ones on GPUs, which need many invocations in flight.
-    private let bitRowsPerInvocation: Int
+    /// How the one-generation bit kernel lays the grid onto invocations; nil for other kernels.
+    let bitsShape: LifeBitsShape?
     private static let byteTile = 16
-    private static let bitGroup = (x: 32, y: 8)
 
     private struct RulePushConstants: BitwiseCopyable {
         var width: UInt32
@@ -55,11 +52,14 @@ public final class LifeWorkload {
                       subgroupShuffles: Self.subgroupShufflesWanted(on: device.description))
     }
 
-    /// - Parameter subgroupShuffles: whether the bit kernels take their side neighbours from
-    ///   subgroup shuffles; the device must support them.
-    convenience init(device: Device, grid: LifeGrid, rule: LifeRule, bounded: Bool, kernel: LifeKernel?, subgroupShuffles: Bool) throws {
+    /// - Parameters:
+    ///   - subgroupShuffles: whether the bit kernels take their side neighbours from subgroup
+    ///     shuffles; the device must support them.
+    ///   - bitsShape: the `bits` kernel's shape; nil picks ``LifeBitsShape/preferred(on:stride:height:)``.
+    convenience init(device: Device, grid: LifeGrid, rule: LifeRule, bounded: Bool, kernel: LifeKernel?, subgroupShuffles: Bool,
+                     bitsShape: LifeBitsShape? = nil) throws {
         try self.init(device: device, width: grid.width, height: grid.height, rule: rule, bounded: bounded, kernel: kernel,
-                      subgroupShuffles: subgroupShuffles)
+                      subgroupShuffles: subgroupShuffles, bitsShape: bitsShape)
         try upload(grid)
     }
 
@@ -91,7 +91,7 @@ public final class LifeWorkload {
     }
 
     private init(device: Device, width: Int, height: Int, rule: LifeRule, bounded: Bool, kernel: LifeKernel?,
-                 subgroupShuffles: Bool) throws {
+                 subgroupShuffles: Bool, bitsShape: LifeBitsShape? = nil) throws {
         let kernel = kernel ?? LifeKernel.preferred(for: rule, on: device.description, cells: width * height)
         precondition(!subgroupShuffles || device.description.limits.subgroupShuffleRelativeInCompute,
                      "subgroup shuffles asked of a device without them")
@@ -106,7 +106,10 @@ public final class LifeWorkload {
         self.bounded = bounded
         self.kernel = kernel
         layout = LifeCellLayout(width: width, height: height, cellsPerWord: kernel.cellsPerWord)
-        bitRowsPerInvocation = device.description.type == .cpu ? 32 : 8
+        self.bitsShape = kernel == .bits ? bitsShape ?? LifeBitsShape.preferred(on: device.description, stride: layout.stride, height: height) : nil
+        if let problem = self.bitsShape?.problem(stride: layout.stride, device: device.description) {
+            throw EngineError.unsupported(problem)
+        }
         if let problem = Self.sizeProblem(width: width, height: height, kernel: kernel, device: device.description) {
             throw EngineError.unsupported(problem)
         }
@@ -121,11 +124,23 @@ public final class LifeWorkload {
                 specialization: [.uint(0, UInt32(Self.byteTile)), .uint(1, UInt32(Self.byteTile)), .bool(2, bounded)])
         case .bits:
             tile = nil
-            pipeline = try ComputePipeline(
-                device: device, shader: ShaderModule(device: device, shader: subgroupShuffles ? .lifeStepBitsSubgroup : .lifeStepBits), storageBuffers: 2,
-                pushConstantSize: MemoryLayout<GridPushConstants>.size,
-                specialization: [.uint(0, UInt32(Self.bitGroup.x)), .uint(1, UInt32(Self.bitGroup.y)),
-                                 .uint(2, UInt32(bitRowsPerInvocation)), .bool(3, bounded)] + ruleConstants)
+            let group = self.bitsShape!.group(stride: layout.stride)
+            let groupConstants: [SpecializationConstant] = [.uint(0, UInt32(group.x)), .uint(1, UInt32(group.y)),
+                                                            .uint(2, UInt32(self.bitsShape!.rows)), .bool(3, bounded)]
+            switch self.bitsShape! {
+            case .columns:
+                pipeline = try ComputePipeline(
+                    device: device, shader: ShaderModule(device: device, shader: subgroupShuffles ? .lifeStepBitsSubgroup : .lifeStepBits), storageBuffers: 2,
+                    pushConstantSize: MemoryLayout<GridPushConstants>.size,
+                    specialization: groupConstants + ruleConstants)
+            case .wide(let words, let wordBits, _):
+                let rowWords = layout.stride / (wordBits / 32)
+                pipeline = try ComputePipeline(
+                    device: device, shader: ShaderModule(device: device, shader: wordBits == 64 ? .lifeStepBitsWide64 : .lifeStepBitsWide),
+                    storageBuffers: 2, pushConstantSize: MemoryLayout<GridPushConstants>.size,
+                    specialization: groupConstants + ruleConstants
+                        + [.uint(4, UInt32(words)), .bool(5, words % 4 == 0 && rowWords % words == 0)])
+            }
         case .bitsTiled(let generations):
             guard let shape = LifeTileShape(device: device.description, generations: generations) else {
                 throw EngineError.unsupported("\(device.description.name) has too little shared memory (\(device.description.limits.maxComputeSharedMemorySize) bytes) for \(generations) generations per dispatch; try fewer or the bits kernel")
@@ -139,7 +154,7 @@ public final class LifeWorkload {
                                  .uint(2, UInt32(shape.rows)), .uint(3, UInt32(shape.halo)), .bool(4, bounded)] + ruleConstants)
         }
         let limits = device.description.limits.maxComputeWorkGroupCount
-        groups = Self.groups(kernel: kernel, layout: layout, tile: tile, bitRows: bitRowsPerInvocation)
+        groups = Self.groups(kernel: kernel, layout: layout, tile: tile, bitsShape: self.bitsShape)
         let (x, y) = groups
         guard UInt64(x) <= UInt64(limits[0]), UInt64(y) <= UInt64(limits[1]) else {
             throw EngineError.unsupported("a \(width)x\(height) grid needs \(x)x\(y) workgroups with the \(kernel) kernel; the device allows \(limits[0])x\(limits[1])")
@@ -202,11 +217,11 @@ public final class LifeWorkload {
     }
 
     /// Workgroups per dispatch, x and y.
-    private static func groups(kernel: LifeKernel, layout: LifeCellLayout, tile: LifeTileShape?, bitRows: Int) -> (x: Int, y: Int) {
+    private static func groups(kernel: LifeKernel, layout: LifeCellLayout, tile: LifeTileShape?, bitsShape: LifeBitsShape?) -> (x: Int, y: Int) {
         func count(_ items: Int, _ perGroup: Int) -> Int { (items + perGroup - 1) / perGroup }
         return switch kernel {
         case .bytes: (count(layout.stride, byteTile), count(layout.height, byteTile))
-        case .bits: (count(layout.stride, bitGroup.x), count(layout.height, bitGroup.y * bitRows))
+        case .bits: bitsShape!.groups(stride: layout.stride, height: layout.height)
         case .bitsTiled: (count(layout.stride, tile!.centreWords), count(layout.height, tile!.centreRows))
         }
     }
@@ -227,6 +242,11 @@ public final class LifeWorkload {
     /// writing the grid once per dispatch. Divided by the device's bandwidth, it bounds the speed.
     public var minimumBytesPerGeneration: Double {
         2 * Double(layout.wordCount * 4) / Double(kernel.generationsPerDispatch)
+    }
+
+    /// The kernel, with the shape the bit kernel took on this device for this grid.
+    public var kernelDescription: String {
+        bitsShape.map { "\(kernel) (\($0))" } ?? kernel.description
     }
 
     /// Cell updates per generation.

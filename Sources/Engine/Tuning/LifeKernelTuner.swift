@@ -41,19 +41,33 @@ public struct LifeKernelTuner {
     }
 
     /// Whether `kernel` matches the CPU reference on a torus whose width is not a multiple of
-    /// its packing, over generations that are not a multiple of its blocking, bounded and not.
+    /// its packing, over generations that are not a multiple of its blocking, bounded and not;
+    /// and for `bits`, also in the shape it takes at the tuner's size (which depends on the row's
+    /// length), on a few rows of that width.
     public func verify(_ kernel: LifeKernel) throws -> Bool {
         var random = SeededGenerator(seed: 99)
-        var grid = LifeGrid(width: 97, height: 75)
-        for i in grid.cells.indices where random.uniform() < 0.4 {
-            grid.cells[i] = UInt8(1 + Int(random.next() % UInt64(rule.states - 1)))
+        func randomGrid(width: Int, height: Int) -> LifeGrid {
+            var grid = LifeGrid(width: width, height: height)
+            for i in grid.cells.indices where random.uniform() < 0.4 {
+                grid.cells[i] = UInt8(1 + Int(random.next() % UInt64(rule.states - 1)))
+            }
+            return grid
         }
         let generations = 2 * kernel.generationsPerDispatch + 1
-        for bounded in [false, true] {
-            let workload = try LifeWorkload(device: device, grid: grid, rule: rule, bounded: bounded, kernel: kernel)
-            try workload.advance(generations: generations)
-            guard try workload.download() == LifeReference.advance(grid, rule: rule, generations: generations, bounded: bounded) else {
-                return false
+        var checks: [(grid: LifeGrid, bitsShape: LifeBitsShape?)] = [(randomGrid(width: 97, height: 75), nil)]
+        if kernel == .bits {
+            let stride = (width + 31) / 32
+            checks.append((randomGrid(width: width, height: 19), LifeBitsShape.preferred(on: device.description, stride: stride, height: height)))
+        }
+        for (grid, bitsShape) in checks {
+            for bounded in [false, true] {
+                let workload = try LifeWorkload(device: device, grid: grid, rule: rule, bounded: bounded, kernel: kernel,
+                                                subgroupShuffles: LifeWorkload.subgroupShufflesWanted(on: device.description),
+                                                bitsShape: bitsShape)
+                try workload.advance(generations: generations)
+                guard try workload.download() == LifeReference.advance(grid, rule: rule, generations: generations, bounded: bounded) else {
+                    return false
+                }
             }
         }
         return true

@@ -1,0 +1,121 @@
+import FoundationEssentials
+
+/// How the one-generation bit kernel (`bits`) lays a grid's words onto invocations. The two
+/// shapes compute the same generation; which is faster depends on the device class.
+enum LifeBitsShape: Equatable, Sendable, CustomStringConvertible {
+    /// An invocation per word column, `rows` rows tall, side neighbours from subgroup shuffles
+    /// where the device has them (life_step_bits.comp): GPUs, which need many invocations in
+    /// flight (measured on an H100, docs/benchmarks.md).
+    case columns(rows: Int)
+    /// An invocation per `words` adjacent words of `wordBits` bits (32, or 64: the grid's words
+    /// in pairs), `rows` rows tall, every row read once (life_step_bits_wide.comp): CPU
+    /// drivers, where each storage-buffer access costs a loop over the SIMD lanes, so cells per
+    /// access is what counts (lavapipe: about 4x the columns shape at 4096², docs/benchmarks.md).
+    case wide(words: Int, wordBits: Int, rows: Int)
+
+    /// Workgroup size of the columns shape: 32 columns of words by 8 invocations.
+    static let columnGroup = (x: 32, y: 8)
+    /// Invocations per workgroup of the wide shape.
+    static let wideGroupInvocations = 64
+
+    /// The shape for `device` and a grid of `height` rows of `stride` 32-bit words.
+    /// `CAPITALENGINE_LIFE_WIDE=0` or `1` forces the columns or the wide shape, to compare.
+    static func preferred(on device: PhysicalDeviceDescription, stride: Int, height: Int) -> LifeBitsShape {
+        let forced = ProcessInfo.processInfo.environment["CAPITALENGINE_LIFE_WIDE"]
+        let wide = forced.map { $0 != "0" } ?? (device.type == .cpu)
+        guard wide else { return .columns(rows: device.type == .cpu ? 32 : 8) }
+        let shape = widest(on: device, stride: stride, rows: 32)
+        guard device.type == .cpu else { return shape.withRows(8) }
+        // Long strips read fewer halo rows (lavapipe at 4096²: 32 rows about 1.5x 4), but every
+        // thread of the driver needs a workgroup of its own: with 32 rows a 512² grid ran on
+        // one thread at a third of the speed of 4 rows.
+        let wanted = hostThreads * wideGroupInvocations
+        for rows in [32, 16, 8, 4, 2] {
+            let candidate = shape.withRows(rows)
+            if candidate.invocations(stride: stride, height: height) >= wanted { return candidate }
+        }
+        return shape.withRows(1)
+    }
+
+    /// The threads a CPU driver runs workgroups on: one per processor, or `LP_NUM_THREADS`.
+    static var hostThreads: Int {
+        ProcessInfo.processInfo.environment["LP_NUM_THREADS"].flatMap { Int($0) }.map { max($0, 1) }
+            ?? ProcessInfo.processInfo.activeProcessorCount
+    }
+
+    /// The wide shape that moves the most cells per access: 64-bit words where the device has
+    /// them and the row holds an even number of 32-bit words, and 8 words an invocation where
+    /// the row divides into them (read and written four at a time), else 4.
+    static func widest(on device: PhysicalDeviceDescription, stride: Int, rows: Int) -> LifeBitsShape {
+        let wordBits = device.supportsInt64 && stride % 2 == 0 ? 64 : 32
+        let words = stride / (wordBits / 32) % 8 == 0 ? 8 : 4
+        return .wide(words: words, wordBits: wordBits, rows: rows)
+    }
+
+    func withRows(_ rows: Int) -> LifeBitsShape {
+        switch self {
+        case .columns: .columns(rows: rows)
+        case .wide(let words, let wordBits, _): .wide(words: words, wordBits: wordBits, rows: rows)
+        }
+    }
+
+    /// Rows one invocation walks down.
+    var rows: Int {
+        switch self {
+        case .columns(let rows), .wide(_, _, let rows): rows
+        }
+    }
+
+    /// Why this shape cannot run a grid with rows of `stride` 32-bit words on `device`, nil
+    /// when it can.
+    func problem(stride: Int, device: PhysicalDeviceDescription) -> String? {
+        guard case .wide(let words, let wordBits, _) = self else { return nil }
+        if words < 1 { return "the wide bit kernel needs at least one word an invocation" }
+        switch wordBits {
+        case 32: return nil
+        case 64:
+            if !device.supportsInt64 { return "\(device.name) has no 64-bit integers in shaders" }
+            return stride % 2 == 0 ? nil : "64-bit words need rows of an even number of 32-bit words; these have \(stride)"
+        default: return "words of \(wordBits) bits: 32 or 64 only"
+        }
+    }
+
+    /// Workgroup size for rows of `stride` 32-bit words: the columns shape's fixed one; for the
+    /// wide shape as many invocations across as the row has strips, up to 8 (a SIMD vector of
+    /// lavapipe's), so that narrow grids do not leave most lanes past the row's end.
+    func group(stride: Int) -> (x: Int, y: Int) {
+        guard case .wide = self else { return Self.columnGroup }
+        let strips = invocationsAcross(stride: stride)
+        let x = strips >= 8 ? 8 : strips >= 4 ? 4 : strips >= 2 ? 2 : 1
+        return (x, Self.wideGroupInvocations / x)
+    }
+
+    /// Invocations across a row of `stride` 32-bit words.
+    private func invocationsAcross(stride: Int) -> Int {
+        switch self {
+        case .columns: stride
+        case .wide(let words, let wordBits, _): (stride / (wordBits / 32) + words - 1) / words
+        }
+    }
+
+    /// Invocations that do work in a grid of `height` rows of `stride` 32-bit words.
+    func invocations(stride: Int, height: Int) -> Int {
+        invocationsAcross(stride: stride) * ((height + rows - 1) / rows)
+    }
+
+    /// Workgroups of one dispatch over `height` rows of `stride` 32-bit words.
+    func groups(stride: Int, height: Int) -> (x: Int, y: Int) {
+        func count(_ items: Int, _ perGroup: Int) -> Int { (items + perGroup - 1) / perGroup }
+        let group = group(stride: stride)
+        return (count(invocationsAcross(stride: stride), group.x), count(height, group.y * rows))
+    }
+
+    private static func rows(_ count: Int) -> String { count == 1 ? "1 row" : "\(count) rows" }
+
+    var description: String {
+        switch self {
+        case .columns(let rows): "a column of words per invocation, \(Self.rows(rows))"
+        case .wide(let words, let wordBits, let rows): "\(words) \(wordBits)-bit words per invocation, \(Self.rows(rows))"
+        }
+    }
+}
