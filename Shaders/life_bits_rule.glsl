@@ -1,55 +1,25 @@
 // Shared by the bit-packed Life kernels: 32 cells per 32-bit word, bit k of word j is cell
-// x = 32 j + k. Neighbour counts of 32 cells at once with bitwise adders, then the rule as a
-// boolean function of the count's bits. Two-state (Life-like) rules only.
+// x = 32 j + k (the wide kernel also takes the words in pairs, 64 cells per 64-bit word).
+// Neighbour counts of a word's cells at once with bitwise adders, then the rule as a boolean
+// function of the count's bits. Two-state (Life-like) rules only.
 
 // Bit n set: a dead cell with n live neighbours is born / a live one survives. Specialisation
 // constants, so the compiler folds the rule into a handful of instructions.
 layout(constant_id = 10) const uint BIRTH = 8u;           // B3
 layout(constant_id = 11) const uint SURVIVAL = 12u;       // S23
 
-// Two 3-input rows (above, below) and the middle row's two neighbours, summed bit-sliced:
-// each of the 32 lanes of a word is one cell's count, held in four words c0..c3.
-uint nextWord(uint aboveW, uint above, uint aboveE,
-              uint west, uint alive, uint east,
-              uint belowW, uint below, uint belowE) {
-    // Above: a 2-bit sum (0..3) of three cells.
-    const uint a0 = aboveW ^ above ^ aboveE;
-    const uint a1 = (aboveW & above) | (aboveE & (aboveW ^ above));
-    const uint b0 = belowW ^ below ^ belowE;
-    const uint b1 = (belowW & below) | (belowE & (belowW ^ below));
-    const uint m0 = west ^ east;
-    const uint m1 = west & east;
-    // above + below: 0..6 in three bits.
-    const uint s0 = a0 ^ b0;
-    const uint k0 = a0 & b0;
-    const uint s1 = a1 ^ b1 ^ k0;
-    const uint s2 = (a1 & b1) | (k0 & (a1 ^ b1));
-    // + middle: 0..8 in four bits.
-    const uint c0 = s0 ^ m0;
-    const uint j0 = s0 & m0;
-    const uint c1 = s1 ^ m1 ^ j0;
-    const uint j1 = (s1 & m1) | (j0 & (s1 ^ m1));
-    const uint c2 = s2 ^ j1;
-    const uint c3 = s2 & j1;
-    uint born = 0u;
-    uint survives = 0u;
-    for (uint n = 0u; n <= 8u; ++n) {
-        if (((BIRTH | SURVIVAL) & (1u << n)) == 0u) continue;
-        const uint count = ((n & 1u) != 0u ? c0 : ~c0) & ((n & 2u) != 0u ? c1 : ~c1)
-                         & ((n & 4u) != 0u ? c2 : ~c2) & ((n & 8u) != 0u ? c3 : ~c3);
-        if ((BIRTH & (1u << n)) != 0u) born |= count;
-        if ((SURVIVAL & (1u << n)) != 0u) survives |= count;
-    }
-    return (alive & survives) | (~alive & born);
-}
+// The word type: uint unless the including shader says otherwise.
+#ifndef LIFE_WORD
+#define LIFE_WORD uint
+#endif
 
-// The same rule from the three-cell horizontal sums (two bits each: low, high) of the rows
-// above, through and below a word of cells. Their total is the nine-cell sum, which counts the cell
-// itself: a live cell with n live neighbours sums to n + 1. For kernels that compute each
-// row's sums once and reuse them for the three rows that see it; words of type LIFE_WORD.
-#ifdef LIFE_WORD
-LIFE_WORD nextWordFromRowSums(LIFE_WORD aboveLow, LIFE_WORD aboveHigh, LIFE_WORD midLow, LIFE_WORD midHigh,
-                              LIFE_WORD belowLow, LIFE_WORD belowHigh, LIFE_WORD alive) {
+// The next state of a word of cells from bit-sliced sums of the rows above, through and below
+// it (two bits each: low, high; each lane of a word is one cell's sum). The rows above and
+// below sum three cells each; the middle row sums the cell's two side neighbours, or, with
+// midCountsItself, the cell as well: then a live cell with n live neighbours sums to n + 1.
+// Specialised on a constant midCountsItself, the loop folds to the rule's few operations.
+LIFE_WORD nextWordFromSums(LIFE_WORD aboveLow, LIFE_WORD aboveHigh, LIFE_WORD midLow, LIFE_WORD midHigh,
+                           LIFE_WORD belowLow, LIFE_WORD belowHigh, LIFE_WORD alive, bool midCountsItself) {
     // above + below: 0..6 in three bits.
     const LIFE_WORD s0 = aboveLow ^ belowLow;
     const LIFE_WORD k0 = aboveLow & belowLow;
@@ -66,7 +36,8 @@ LIFE_WORD nextWordFromRowSums(LIFE_WORD aboveLow, LIFE_WORD aboveHigh, LIFE_WORD
     LIFE_WORD survives = LIFE_WORD(0u);
     for (uint n = 0u; n <= 9u; ++n) {
         const bool bornAt = n <= 8u && (BIRTH & (1u << n)) != 0u;
-        const bool survivesAt = n >= 1u && (SURVIVAL & (1u << (n - 1u))) != 0u;
+        const uint neighboursIfAlive = midCountsItself ? n - 1u : n;
+        const bool survivesAt = neighboursIfAlive <= 8u && (SURVIVAL & (1u << neighboursIfAlive)) != 0u;
         if (!bornAt && !survivesAt) continue;
         const LIFE_WORD count = ((n & 1u) != 0u ? c0 : ~c0) & ((n & 2u) != 0u ? c1 : ~c1)
                               & ((n & 4u) != 0u ? c2 : ~c2) & ((n & 8u) != 0u ? c3 : ~c3);
@@ -75,4 +46,16 @@ LIFE_WORD nextWordFromRowSums(LIFE_WORD aboveLow, LIFE_WORD aboveHigh, LIFE_WORD
     }
     return (alive & survives) | (~alive & born);
 }
-#endif
+
+// The next state of a word from the nine words around it: each with its west and east
+// neighbour masks (bit k: the cell left / right of cell k).
+LIFE_WORD nextWord(LIFE_WORD aboveW, LIFE_WORD above, LIFE_WORD aboveE,
+                   LIFE_WORD west, LIFE_WORD alive, LIFE_WORD east,
+                   LIFE_WORD belowW, LIFE_WORD below, LIFE_WORD belowE) {
+    // Above and below: 2-bit sums (0..3) of three cells.
+    const LIFE_WORD a0 = aboveW ^ above ^ aboveE;
+    const LIFE_WORD a1 = (aboveW & above) | (aboveE & (aboveW ^ above));
+    const LIFE_WORD b0 = belowW ^ below ^ belowE;
+    const LIFE_WORD b1 = (belowW & below) | (belowE & (belowW ^ below));
+    return nextWordFromSums(a0, a1, west ^ east, west & east, b0, b1, alive, false);
+}

@@ -113,8 +113,8 @@ void main() {
         for (uint j = 0u; j < WORDS; ++j) {
             // Lanes beyond the last cell stay zero, as the neighbour reads rely on.
             const LIFE_WORD keep = x0 + j + 1u < n ? ALL : ALL >> (TOP - lastBit());
-            next[j] = nextWordFromRowSums(aboveLow[j], aboveHigh[j], midLow[j], midHigh[j],
-                                          belowLow[j], belowHigh[j], midAlive[j]) & keep;
+            next[j] = nextWordFromSums(aboveLow[j], aboveHigh[j], midLow[j], midHigh[j],
+                                       belowLow[j], belowHigh[j], midAlive[j], true) & keep;
             // An identity the compiler cannot see through (the all-ones mask comes from a push
             // constant): without it LLVM sinks the rule's last bitwise operations into the
             // store's per-lane loop, spilling their operands to the stack on every lane, which

@@ -10,7 +10,7 @@ enum LifeBitsShape: Equatable, Sendable, CustomStringConvertible {
     /// An invocation per `words` adjacent words of `wordBits` bits (32, or 64: the grid's words
     /// in pairs), `rows` rows tall, every row read once (life_step_bits_wide.comp): CPU
     /// drivers, where each storage-buffer access costs a loop over the SIMD lanes, so cells per
-    /// access is what counts (lavapipe: about 4x the columns shape at 4096², docs/benchmarks.md).
+    /// access is what counts (lavapipe: 3-8x the columns shape from 4096² up, docs/benchmarks.md).
     case wide(words: Int, wordBits: Int, rows: Int)
 
     /// Workgroup size of the columns shape: 32 columns of words by 8 invocations.
