@@ -62,7 +62,7 @@ public final class X11Window {
     }
 
     public func setTitle(_ title: String) {
-        guard !connectionLost else { return }
+        guard !connectionLost, !serverHungUp() else { return }
         XStoreName(display, window, title)
         XFlush(display)
     }
@@ -93,10 +93,28 @@ public final class X11Window {
     /// is sent on it.
     func markConnectionLost() { Self.lost.store(true, ordering: .relaxed) }
 
+    /// Whether the X server closed the socket, found before Xlib is asked to send on it, and if
+    /// so notes the loss. The Vulkan driver's present thread reads the same connection and can
+    /// meet the end first; Xlib then never learns of it, queues each request in a buffer that
+    /// no longer drains, and once that is full hands XStoreName a null request, which crashed a
+    /// run (SIGSEGV, seen under load) instead of letting it stop and write its output.
+    private func serverHungUp() -> Bool {
+        var descriptor = pollfd(fd: XConnectionNumber(display), events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, 0) == 1 else { return false }
+        var hungUp = descriptor.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
+        if !hungUp, descriptor.revents & Int16(POLLIN) != 0 {
+            // Readable with nothing to read: the server's end is closed.
+            var byte: UInt8 = 0
+            hungUp = recv(descriptor.fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) == 0
+        }
+        if hungUp { markConnectionLost() }
+        return hungUp
+    }
+
     /// Every event that has arrived, without blocking.
     public func pendingEvents() -> [Event] {
         var events: [Event] = []
-        while !connectionLost && XPending(display) > 0 {
+        while !connectionLost && !serverHungUp() && XPending(display) > 0 {
             var event = XEvent()
             XNextEvent(display, &event)
             switch event.type {
