@@ -172,6 +172,9 @@ struct BenchCommand: ParsableCommand {
         if !json { print("device: [\(device.index)] \(device.name) (\(device.driverText)); Life \(lifeRule)") }
         struct LifeResult: Encodable {
             var kernel: String
+            /// How the bits kernel laid the grid onto invocations (it depends on the device and
+            /// the row's length); absent for other kernels.
+            var shape: String?
             var width: Int
             var height: Int
             var generationsPerRepeat: Int
@@ -209,7 +212,7 @@ struct BenchCommand: ParsableCommand {
                 for _ in 0..<repeats where StopSignal.requested == nil || rates.isEmpty {
                     rates.append(workload.cellsPerGeneration * Double(generations) / (try workload.timedAdvance(generations: generations)))
                 }
-                let result = LifeResult(kernel: kernel.description, width: width, height: height, generationsPerRepeat: generations,
+                let result = LifeResult(kernel: kernel.description, shape: workload.bitsShapeDescription, width: width, height: height, generationsPerRepeat: generations,
                                         repeats: rates.count, cellUpdatesPerSecond: Summary(rates),
                                         bytesPerGeneration: workload.minimumBytesPerGeneration)
                 results.append(result)

@@ -147,6 +147,8 @@ struct LifeCommandTests {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let results = try #require(object["results"] as? [[String: Any]])
         #expect(results.map { $0["kernel"] as? String } == ["bytes", "bits", "tiled:4"])
+        // The bit kernel says how it laid the grid out, as its shape depends on device and size.
+        #expect(results.map { ($0["shape"] as? String)?.contains("per invocation") == true } == [false, true, false])
         // Bytes move 8x the bits' traffic; tiling divides it by the blocking factor.
         let traffic = results.compactMap { $0["bytesPerGeneration"] as? Double }
         let bitsTraffic: Double = 2 * 3 * 40 * 4

@@ -244,9 +244,12 @@ public final class LifeWorkload {
         2 * Double(layout.wordCount * 4) / Double(kernel.generationsPerDispatch)
     }
 
+    /// The shape the bit kernel took on this device for this grid; nil for other kernels.
+    public var bitsShapeDescription: String? { bitsShape?.description }
+
     /// The kernel, with the shape the bit kernel took on this device for this grid.
     public var kernelDescription: String {
-        bitsShape.map { "\(kernel) (\($0))" } ?? kernel.description
+        bitsShapeDescription.map { "\(kernel) (\($0))" } ?? kernel.description
     }
 
     /// Cell updates per generation.
