@@ -301,7 +301,7 @@ struct LifeKernelArgument: ExpressibleByArgument {
         self.kernel = kernel
     }
 
-    static var defaultCompletionKind: CompletionKind { .list(["bytes", "bits", "tiled:8"]) }
+    static var defaultCompletionKind: CompletionKind { .list(["bytes", "bits", "wide", "tiled:8"]) }
 }
 
 /// The Life benchmark's sizes and its correctness gate.

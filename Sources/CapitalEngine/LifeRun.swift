@@ -52,7 +52,7 @@ struct LifeOptions: ParsableArguments {
     @Flag(help: "Stop when the grid stops changing or repeats with period 2 (Life).")
     var stopWhenStable = false
 
-    @Option(help: ArgumentHelp("Life kernel: bytes (a byte per cell, every rule), bits (32 cells per word), tiled:K (bit-packed, K generations per dispatch). Default: the one `tune --workload life` stored for this device and size, else bits on CPU drivers and on discrete GPUs from 8192² cells, tiled:16 on smaller grids there, tiled:8 on other GPUs, bytes for Generations rules. verify checks every kernel the rule can use unless one is given.", valueName: "kernel"))
+    @Option(help: ArgumentHelp("Life kernel: bytes (a byte per cell, every rule), bits (32 cells per word, an invocation per column of words), wide (the same grid, several words of 64 bits per invocation: for CPU drivers), tiled:K (bit-packed, K generations per dispatch). Default: the one `tune --workload life` stored for this device and size, else wide on CPU drivers, bits on discrete GPUs from 8192² cells, tiled:16 on smaller grids there, tiled:8 on other GPUs, bytes for Generations rules. verify checks every kernel the rule can use unless one is given.", valueName: "kernel"))
     var lifeKernel: LifeKernelArgument?
 
     func validate() throws {

@@ -110,6 +110,7 @@ struct LifeCommandTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("start: pattern \(glider.path), 5 cells not dead"), "\(result.stdout)")
         #expect(result.stdout.contains("bits kernel, 40 generations: 0 cells differ"))
+        #expect(result.stdout.contains("wide kernel, 40 generations: 0 cells differ"))
         #expect(result.stdout.contains("PASS (bit-exact)"))
     }
 
@@ -124,7 +125,7 @@ struct LifeCommandTests {
     @Test func verifyChecksEveryKernelOfATwoStateRule() throws {
         let result = try CapitalEngineProcess.run(["verify", "--workload", "life", "--size", "97x61", "--steps", "19", "--validate"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        for kernel in ["bytes", "bits", "tiled:4", "tiled:8"] {
+        for kernel in ["bytes", "bits", "wide", "tiled:4", "tiled:8"] {
             #expect(result.stdout.contains(", \(kernel) kernel, 19 generations: 0 cells differ"), "\(kernel): \(result.stdout)")
         }
         let wrongKernel = try CapitalEngineProcess.run(["verify", "--workload", "life", "--rule", "B2/S/C3", "--life-kernel", "bits"])
@@ -141,18 +142,18 @@ struct LifeCommandTests {
     }
 
     @Test func benchComparesKernels() throws {
-        let result = try CapitalEngineProcess.run(["bench", "--workload", "life", "--grid", "96x40", "--life-kernel", "bytes", "bits", "tiled:4",
+        let result = try CapitalEngineProcess.run(["bench", "--workload", "life", "--grid", "96x40", "--life-kernel", "bytes", "bits", "wide", "tiled:4",
                                                    "--repeats", "2", "--steps", "8", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let results = try #require(object["results"] as? [[String: Any]])
-        #expect(results.map { $0["kernel"] as? String } == ["bytes", "bits", "tiled:4"])
-        // The bit kernel says how it laid the grid out, as its shape depends on device and size.
-        #expect(results.map { ($0["shape"] as? String)?.contains("per invocation") == true } == [false, true, false])
+        #expect(results.map { $0["kernel"] as? String } == ["bytes", "bits", "wide", "tiled:4"])
+        // The bit kernels say how they laid the grid out, as its shape depends on device and size.
+        #expect(results.map { ($0["shape"] as? String)?.contains("per invocation") == true } == [false, true, true, false])
         // Bytes move 8x the bits' traffic; tiling divides it by the blocking factor.
         let traffic = results.compactMap { $0["bytesPerGeneration"] as? Double }
         let bitsTraffic: Double = 2 * 3 * 40 * 4
-        #expect(traffic == [8 * bitsTraffic, bitsTraffic, bitsTraffic / 4])
+        #expect(traffic == [8 * bitsTraffic, bitsTraffic, bitsTraffic, bitsTraffic / 4])
     }
 
     @Test func benchReportsCellUpdatesPerSecond() throws {

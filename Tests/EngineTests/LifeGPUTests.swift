@@ -46,12 +46,12 @@ struct LifeGPUTests {
             for bounded in [false, true] {
                 let grid = randomGrid(width: width, height: height, states: 2, seed: UInt64(width * 7 + height))
                 let expected = LifeReference.advance(grid, rule: rule, generations: 13, bounded: bounded)
-                for kernel in [LifeKernel.bits, .bitsTiled(generations: 4), .bitsTiled(generations: 8)] {
+                for kernel in [LifeKernel.bits, .wide, .bitsTiled(generations: 4), .bitsTiled(generations: 8)] {
                     let workload = try LifeWorkload(device: context.device, grid: grid, rule: rule, bounded: bounded, kernel: kernel)
                     try workload.advance(generations: 13)
                     #expect(try workload.download() == expected, "\(rule) \(kernel) \(width)x\(height) bounded: \(bounded)")
                 }
-                // The bit kernel's shapes, whichever the default: columns of words, and wide
+                // The one-generation bit kernels' shapes, whichever the default: columns of words, and wide
                 // strips of 32- and 64-bit words, 1, 4 and 8 words across (read four at a time
                 // where the row divides into them), 1 to 32 rows, not dividing the height.
                 let stride = (width + 31) / 32
@@ -60,11 +60,11 @@ struct LifeGPUTests {
                     .wide(words: 8, wordBits: 32, rows: 32), .wide(words: 4, wordBits: 64, rows: 1), .wide(words: 8, wordBits: 64, rows: 4),
                 ]
                 for shape in shapes where shape.problem(stride: stride, device: context.device.description) == nil {
-                    let workload = try LifeWorkload(device: context.device, grid: grid, rule: rule, bounded: bounded, kernel: .bits,
+                    let workload = try LifeWorkload(device: context.device, grid: grid, rule: rule, bounded: bounded, kernel: shape.kernel,
                                                     subgroupShuffles: LifeWorkload.subgroupShufflesWanted(on: context.device.description),
                                                     bitsShape: shape)
                     try workload.advance(generations: 13)
-                    #expect(try workload.download() == expected, "\(rule) bits, \(shape), \(width)x\(height) bounded: \(bounded)")
+                    #expect(try workload.download() == expected, "\(rule) \(shape.kernel), \(shape), \(width)x\(height) bounded: \(bounded)")
                 }
                 // The bit kernels' other variant: with shuffles where the default has none, and
                 // the other way round.
@@ -143,6 +143,7 @@ struct LifeKernelTunerTests {
         #expect(candidates.first == LifeKernel.preferred(for: .conway, on: context.device.description, cells: 256 * 128))
         #expect(!candidates.contains(.bytes), "the byte kernel never wins a two-state rule")
         #expect(candidates.contains(.bitsTiled(generations: 8)))
+        #expect(candidates.contains(.bits) && candidates.contains(.wide), "both shapes of the one-generation bit kernel")
         let (winner, trials) = tuner.tune(budget: 0.5)
         let chosen = try #require(winner)
         #expect(try tuner.verify(chosen))

@@ -133,7 +133,7 @@ struct LifeKernelChoiceTests {
         // Measured on the H100: temporal blocking below 8192², one generation per dispatch above.
         #expect(LifeKernel.preferred(for: .conway, on: h100, cells: 4096 * 4096) == .bitsTiled(generations: 16))
         #expect(LifeKernel.preferred(for: .conway, on: h100, cells: 8192 * 8192) == .bits)
-        #expect(LifeKernel.preferred(for: .conway, on: FabricatedDevices.lavapipe(index: 0), cells: 1 << 20) == .bits)
+        #expect(LifeKernel.preferred(for: .conway, on: FabricatedDevices.lavapipe(index: 0), cells: 1 << 20) == .wide)
         #expect(LifeKernel.preferred(for: .briansBrain, on: h100, cells: 1 << 30) == .bytes)
         let tiny = PhysicalDeviceDescription(
             index: 0, name: "tiny", type: .integrated, vendorID: 1, apiVersion: APIVersion(1, 1, 0),
@@ -142,25 +142,27 @@ struct LifeKernelChoiceTests {
         #expect(LifeKernel.preferred(for: .conway, on: tiny, cells: 1 << 20) == .bits, "no tile fits: the one-generation kernel")
     }
 
-    @Test func cpuDriversGetTheWideBitShapeAndGPUsTheColumns() {
+    @Test func theWideKernelShapesItselfToTheDriverAndTheRow() throws {
         let lavapipe = FabricatedDevices.lavapipe(index: 0)
         // 4096² cells: 128 words a row, 64 as 64-bit words, 8 an invocation (two aligned fours).
-        let large = LifeBitsShape.preferred(on: lavapipe, stride: 128, height: 4096)
-        guard case .wide(8, 64, let rows) = large else { Issue.record("\(large)"); return }
+        let large = LifeBitsShape.preferred(for: .wide, on: lavapipe, stride: 128, height: 4096)
+        guard case .wide(8, 64, let rows)? = large else { Issue.record("\(String(describing: large))"); return }
         #expect(rows >= 1 && rows <= 32)
         // An odd number of 32-bit words a row: 32-bit words, 4 an invocation.
-        guard case .wide(4, 32, _) = LifeBitsShape.preferred(on: lavapipe, stride: 31, height: 100) else {
+        guard case .wide(4, 32, _)? = LifeBitsShape.preferred(for: .wide, on: lavapipe, stride: 31, height: 100) else {
             Issue.record("odd stride"); return
         }
         // Small grids get shorter strips, so that every driver thread has a workgroup.
-        let small = LifeBitsShape.preferred(on: lavapipe, stride: 16, height: 512)
+        let small = try #require(LifeBitsShape.preferred(for: .wide, on: lavapipe, stride: 16, height: 512))
         #expect(small.rows < 32)
         #expect(small.invocations(stride: 16, height: 512) >= LifeBitsShape.hostThreads * LifeBitsShape.wideGroupInvocations
                 || small.rows == 1)
         // Narrow rows: no more invocations across a workgroup than strips in the row.
         #expect(LifeBitsShape.wide(words: 8, wordBits: 64, rows: 4).group(stride: 16) == (1, 64))
         #expect(LifeBitsShape.wide(words: 4, wordBits: 32, rows: 4).group(stride: 100) == (8, 8))
-        #expect(LifeBitsShape.preferred(on: FabricatedDevices.nvidiaH100(index: 0), stride: 2048, height: 65536) == .columns(rows: 8))
+        #expect(LifeBitsShape.preferred(for: .bits, on: FabricatedDevices.nvidiaH100(index: 0), stride: 2048, height: 65536) == .columns(rows: 8))
+        #expect(LifeBitsShape.preferred(for: .bits, on: lavapipe, stride: 2048, height: 65536) == .columns(rows: 32))
+        #expect(LifeBitsShape.preferred(for: .bitsTiled(generations: 8), on: lavapipe, stride: 2048, height: 65536) == nil)
         // 64-bit words need them in shaders and an even row.
         #expect(LifeBitsShape.wide(words: 4, wordBits: 64, rows: 8).problem(stride: 3, device: lavapipe) != nil)
         #expect(LifeBitsShape.wide(words: 4, wordBits: 64, rows: 8).problem(stride: 4, device: FabricatedDevices.videoCore(index: 0)) != nil)
@@ -168,7 +170,7 @@ struct LifeKernelChoiceTests {
     }
 
     @Test func kernelNamesRoundTrip() {
-        for kernel in [LifeKernel.bytes, .bits, .bitsTiled(generations: 1), .bitsTiled(generations: 32)] {
+        for kernel in [LifeKernel.bytes, .bits, .wide, .bitsTiled(generations: 1), .bitsTiled(generations: 32)] {
             #expect(LifeKernel(parsing: kernel.description) == kernel)
         }
         for bad in ["tiled", "tiled:0", "tiled:33", "tiled:x", "bit", ""] { #expect(LifeKernel(parsing: bad) == nil, "\(bad)") }

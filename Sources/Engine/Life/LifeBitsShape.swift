@@ -1,7 +1,8 @@
 import FoundationEssentials
 
-/// How the one-generation bit kernel (`bits`) lays a grid's words onto invocations. The two
-/// shapes compute the same generation; which is faster depends on the device class.
+/// How the one-generation bit kernels lay a grid's words onto invocations: `bits` in columns,
+/// `wide` in wide strips. Both compute the same generation; which is faster depends on the
+/// device class.
 enum LifeBitsShape: Equatable, Sendable, CustomStringConvertible {
     /// An invocation per word column, `rows` rows tall, side neighbours from subgroup shuffles
     /// where the device has them (life_step_bits.comp): GPUs, which need many invocations in
@@ -18,13 +19,16 @@ enum LifeBitsShape: Equatable, Sendable, CustomStringConvertible {
     /// Invocations per workgroup of the wide shape.
     static let wideGroupInvocations = 64
 
-    /// The shape for `device` and a grid of `height` rows of `stride` 32-bit words.
-    /// `CAPITALENGINE_LIFE_WIDE=0` or `1` forces the columns or the wide shape, to compare.
-    static func preferred(on device: PhysicalDeviceDescription, stride: Int, height: Int) -> LifeBitsShape {
-        let forced = ProcessInfo.processInfo.environment["CAPITALENGINE_LIFE_WIDE"]
-        let wide = forced.map { $0 != "0" } ?? (device.type == .cpu)
-        guard wide else { return .columns(rows: device.type == .cpu ? 32 : 8) }
+    /// The shape of `kernel` (`bits`: columns, `wide`: wide; nil for the others) on `device`
+    /// for a grid of `height` rows of `stride` 32-bit words.
+    static func preferred(for kernel: LifeKernel, on device: PhysicalDeviceDescription, stride: Int, height: Int) -> LifeBitsShape? {
+        switch kernel {
+        case .bits: return .columns(rows: device.type == .cpu ? 32 : 8)
+        case .wide: break
+        default: return nil
+        }
         let shape = widest(on: device, stride: stride, rows: 32)
+        // Unmeasured on GPUs: short strips, as the columns shape has there.
         guard device.type == .cpu else { return shape.withRows(8) }
         // Long strips read fewer halo rows (lavapipe at 4096²: 32 rows about 1.5x 4), but every
         // thread of the driver needs a workgroup of its own: with 32 rows a 512² grid ran on
@@ -56,6 +60,14 @@ enum LifeBitsShape: Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .columns: .columns(rows: rows)
         case .wide(let words, let wordBits, _): .wide(words: words, wordBits: wordBits, rows: rows)
+        }
+    }
+
+    /// The kernel that takes this shape.
+    var kernel: LifeKernel {
+        switch self {
+        case .columns: .bits
+        case .wide: .wide
         }
     }
 

@@ -4,8 +4,12 @@ public enum LifeKernel: Equatable, Sendable, CustomStringConvertible {
     /// included.
     case bytes
     /// 32 cells per word, neighbour counts with bitwise adders, one generation per dispatch,
-    /// each word read from memory about once: two-state rules.
+    /// each word read from memory about once: two-state rules. An invocation per column of words.
     case bits
+    /// The bits kernel's grid and arithmetic in a shape for CPU drivers: several words (of 64
+    /// bits where the device has them) per invocation, each row read once in aligned fours.
+    /// There every buffer access costs a loop over the SIMD lanes, so cells per access count.
+    case wide
     /// The bit-packed grid advanced `generations` times per dispatch in a shared-memory tile
     /// (temporal blocking), so memory is touched once per that many generations.
     case bitsTiled(generations: Int)
@@ -17,9 +21,10 @@ public enum LifeKernel: Equatable, Sendable, CustomStringConvertible {
     public static func preferred(for rule: LifeRule, on device: PhysicalDeviceDescription, cells: Int) -> LifeKernel {
         guard rule.states == 2 else { return .bytes }
         // On CPU drivers shared memory is ordinary memory behind the same caches, and the
-        // tiled kernel's barriers and halo work only cost (lavapipe: bits about 2x tiled:16,
-        // docs/benchmarks.md).
-        guard device.type != .cpu else { return .bits }
+        // tiled kernel's barriers and halo work only cost (lavapipe: bits about 2x tiled:16),
+        // and the wide shape makes the fewest buffer accesses (lavapipe: 3-8x bits from 4096²
+        // up; docs/benchmarks.md).
+        guard device.type != .cpu else { return .wide }
         // Measured on an H100 (docs/benchmarks.md): from 8192² cells on, one generation per
         // dispatch wins (bits 4.5e12 cell updates/s against tiled:16's 3.8e12, 6.0e12 against
         // 4.5e12 at 65536²); on smaller grids a generation is too little work for a dispatch
@@ -37,17 +42,18 @@ public enum LifeKernel: Equatable, Sendable, CustomStringConvertible {
     static let largeGridCells = 8192 * 8192
 
     /// Every kernel worth checking for `rule` on `device`: the byte kernel, and for two-state
-    /// rules the bit kernel and the tiled one at a few blocking factors that fit.
+    /// rules the bit kernel in both shapes and the tiled one at a few blocking factors that fit.
     public static func candidates(for rule: LifeRule, on device: PhysicalDeviceDescription) -> [LifeKernel] {
         guard rule.states == 2 else { return [.bytes] }
-        return [.bytes, .bits] + [4, 8, 16].filter { LifeTileShape(device: device, generations: $0) != nil }.map { .bitsTiled(generations: $0) }
+        return [.bytes, .bits, .wide] + [4, 8, 16].filter { LifeTileShape(device: device, generations: $0) != nil }.map { .bitsTiled(generations: $0) }
     }
 
-    /// Reads `bytes`, `bits` or `tiled:K`.
+    /// Reads `bytes`, `bits`, `wide` or `tiled:K`.
     public init?(parsing text: String) {
         switch text.lowercased() {
         case "bytes": self = .bytes
         case "bits": self = .bits
+        case "wide": self = .wide
         default:
             let parts = text.lowercased().split(separator: ":")
             guard parts.count == 2, parts[0] == "tiled", let k = Int(parts[1]),
@@ -60,6 +66,7 @@ public enum LifeKernel: Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .bytes: "bytes"
         case .bits: "bits"
+        case .wide: "wide"
         case .bitsTiled(let k): "tiled:\(k)"
         }
     }

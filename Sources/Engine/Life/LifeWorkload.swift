@@ -55,7 +55,8 @@ public final class LifeWorkload {
     /// - Parameters:
     ///   - subgroupShuffles: whether the bit kernels take their side neighbours from subgroup
     ///     shuffles; the device must support them.
-    ///   - bitsShape: the `bits` kernel's shape; nil picks ``LifeBitsShape/preferred(on:stride:height:)``.
+    ///   - bitsShape: the `bits` or `wide` kernel's shape, of its family; nil picks
+    ///     ``LifeBitsShape/preferred(for:on:stride:height:)``.
     convenience init(device: Device, grid: LifeGrid, rule: LifeRule, bounded: Bool, kernel: LifeKernel?, subgroupShuffles: Bool,
                      bitsShape: LifeBitsShape? = nil) throws {
         try self.init(device: device, width: grid.width, height: grid.height, rule: rule, bounded: bounded, kernel: kernel,
@@ -106,7 +107,8 @@ public final class LifeWorkload {
         self.bounded = bounded
         self.kernel = kernel
         layout = LifeCellLayout(width: width, height: height, cellsPerWord: kernel.cellsPerWord)
-        self.bitsShape = kernel == .bits ? bitsShape ?? LifeBitsShape.preferred(on: device.description, stride: layout.stride, height: height) : nil
+        self.bitsShape = bitsShape ?? LifeBitsShape.preferred(for: kernel, on: device.description, stride: layout.stride, height: height)
+        precondition(bitsShape == nil || bitsShape?.kernel == kernel, "a \(bitsShape!) shape given for the \(kernel) kernel")
         if let problem = self.bitsShape?.problem(stride: layout.stride, device: device.description) {
             throw EngineError.unsupported(problem)
         }
@@ -122,7 +124,7 @@ public final class LifeWorkload {
                 device: device, shader: ShaderModule(device: device, shader: .lifeStepBytes), storageBuffers: 2,
                 pushConstantSize: MemoryLayout<RulePushConstants>.size,
                 specialization: [.uint(0, UInt32(Self.byteTile)), .uint(1, UInt32(Self.byteTile)), .bool(2, bounded)])
-        case .bits:
+        case .bits, .wide:
             tile = nil
             let group = self.bitsShape!.group(stride: layout.stride)
             let groupConstants: [SpecializationConstant] = [.uint(0, UInt32(group.x)), .uint(1, UInt32(group.y)),
@@ -202,7 +204,7 @@ public final class LifeWorkload {
                 birthMask: rule.birthMask, survivalMask: rule.survivalMask)
             return try state.advance(steps: generations, constants: constants,
                                      groups: groups)
-        case .bits:
+        case .bits, .wide:
             let constants = GridPushConstants(width: UInt32(width), height: UInt32(height), generations: 1)
             return try state.advance(steps: generations, constants: constants,
                                      groups: groups)
@@ -221,7 +223,7 @@ public final class LifeWorkload {
         func count(_ items: Int, _ perGroup: Int) -> Int { (items + perGroup - 1) / perGroup }
         return switch kernel {
         case .bytes: (count(layout.stride, byteTile), count(layout.height, byteTile))
-        case .bits: bitsShape!.groups(stride: layout.stride, height: layout.height)
+        case .bits, .wide: bitsShape!.groups(stride: layout.stride, height: layout.height)
         case .bitsTiled: (count(layout.stride, tile!.centreWords), count(layout.height, tile!.centreRows))
         }
     }

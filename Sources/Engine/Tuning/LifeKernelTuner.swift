@@ -42,8 +42,8 @@ public struct LifeKernelTuner {
 
     /// Whether `kernel` matches the CPU reference on a torus whose width is not a multiple of
     /// its packing, over generations that are not a multiple of its blocking, bounded and not;
-    /// and for `bits`, also in the shape it takes at the tuner's size (which depends on the row's
-    /// length), on a few rows of that width.
+    /// and for `wide`, also in the shape it takes at the tuner's size (which depends on the
+    /// row's length), on a few rows of that width.
     public func verify(_ kernel: LifeKernel) throws -> Bool {
         var random = SeededGenerator(seed: 99)
         func randomGrid(width: Int, height: Int) -> LifeGrid {
@@ -55,9 +55,10 @@ public struct LifeKernelTuner {
         }
         let generations = 2 * kernel.generationsPerDispatch + 1
         var checks: [(grid: LifeGrid, bitsShape: LifeBitsShape?)] = [(randomGrid(width: 97, height: 75), nil)]
-        if kernel == .bits {
+        if kernel == .wide {
             let stride = (width + 31) / 32
-            checks.append((randomGrid(width: width, height: 19), LifeBitsShape.preferred(on: device.description, stride: stride, height: height)))
+            checks.append((randomGrid(width: width, height: 19),
+                           LifeBitsShape.preferred(for: kernel, on: device.description, stride: stride, height: height)))
         }
         for (grid, bitsShape) in checks {
             for bounded in [false, true] {
