@@ -56,7 +56,7 @@ public final class X11Window {
     deinit {
         // A dead connection takes no requests, and Xlib would complain of each; its memory
         // goes with the process, which ends soon after.
-        guard !connectionLost else { return }
+        guard !connectionLost, !serverHungUp() else { return }
         XDestroyWindow(display, window)
         XCloseDisplay(display)
     }
