@@ -52,8 +52,8 @@ enum LifeBitsShape: Equatable, Sendable, CustomStringConvertible {
     /// the row divides into them (read and written four at a time), else 4.
     static func widest(on device: PhysicalDeviceDescription, stride: Int, rows: Int) -> LifeBitsShape {
         let wordBits = device.supportsInt64 && stride % 2 == 0 ? 64 : 32
-        let words = stride / (wordBits / 32) % 8 == 0 ? 8 : 4
-        return .wide(words: words, wordBits: wordBits, rows: rows)
+        let eight = LifeBitsShape.wide(words: 8, wordBits: wordBits, rows: rows)
+        return eight.readsFours(stride: stride) ? eight : .wide(words: 4, wordBits: wordBits, rows: rows)
     }
 
     func withRows(_ rows: Int) -> LifeBitsShape {
@@ -108,6 +108,13 @@ enum LifeBitsShape: Equatable, Sendable, CustomStringConvertible {
         case .columns: stride
         case .wide(let words, let wordBits, _): (stride / (wordBits / 32) + words - 1) / words
         }
+    }
+
+    /// Whether the wide shape reads and writes its words four at a time in rows of `stride`
+    /// 32-bit words: when the row divides into whole strips of whole fours, all aligned.
+    func readsFours(stride: Int) -> Bool {
+        guard case .wide(let words, let wordBits, _) = self else { return false }
+        return words % 4 == 0 && stride / (wordBits / 32) % words == 0
     }
 
     /// Invocations that do work in a grid of `height` rows of `stride` 32-bit words.

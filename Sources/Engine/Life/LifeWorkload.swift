@@ -126,22 +126,21 @@ public final class LifeWorkload {
                 specialization: [.uint(0, UInt32(Self.byteTile)), .uint(1, UInt32(Self.byteTile)), .bool(2, bounded)])
         case .bits, .wide:
             tile = nil
-            let group = self.bitsShape!.group(stride: layout.stride)
+            let shape = self.bitsShape!   // made above for both kernels
+            let group = shape.group(stride: layout.stride)
             let groupConstants: [SpecializationConstant] = [.uint(0, UInt32(group.x)), .uint(1, UInt32(group.y)),
-                                                            .uint(2, UInt32(self.bitsShape!.rows)), .bool(3, bounded)]
-            switch self.bitsShape! {
+                                                            .uint(2, UInt32(shape.rows)), .bool(3, bounded)]
+            switch shape {
             case .columns:
                 pipeline = try ComputePipeline(
                     device: device, shader: ShaderModule(device: device, shader: subgroupShuffles ? .lifeStepBitsSubgroup : .lifeStepBits), storageBuffers: 2,
                     pushConstantSize: MemoryLayout<GridPushConstants>.size,
                     specialization: groupConstants + ruleConstants)
             case .wide(let words, let wordBits, _):
-                let rowWords = layout.stride / (wordBits / 32)
                 pipeline = try ComputePipeline(
                     device: device, shader: ShaderModule(device: device, shader: wordBits == 64 ? .lifeStepBitsWide64 : .lifeStepBitsWide),
                     storageBuffers: 2, pushConstantSize: MemoryLayout<GridPushConstants>.size,
-                    specialization: groupConstants + ruleConstants
-                        + [.uint(4, UInt32(words)), .bool(5, words % 4 == 0 && rowWords % words == 0)])
+                    specialization: groupConstants + ruleConstants + [.uint(4, UInt32(words)), .bool(5, shape.readsFours(stride: layout.stride))])
             }
         case .bitsTiled(let generations):
             guard let shape = LifeTileShape(device: device.description, generations: generations) else {

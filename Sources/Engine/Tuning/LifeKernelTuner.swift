@@ -56,7 +56,7 @@ public struct LifeKernelTuner {
         let generations = 2 * kernel.generationsPerDispatch + 1
         var checks: [(grid: LifeGrid, bitsShape: LifeBitsShape?)] = [(randomGrid(width: 97, height: 75), nil)]
         if kernel == .wide {
-            let stride = (width + 31) / 32
+            let stride = LifeCellLayout(width: width, height: height, cellsPerWord: kernel.cellsPerWord).stride
             checks.append((randomGrid(width: width, height: 19),
                            LifeBitsShape.preferred(for: kernel, on: device.description, stride: stride, height: height)))
         }
