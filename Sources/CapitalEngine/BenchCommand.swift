@@ -172,8 +172,8 @@ struct BenchCommand: ParsableCommand {
         if !json { print("device: [\(device.index)] \(device.name) (\(device.driverText)); Life \(lifeRule)") }
         struct LifeResult: Encodable {
             var kernel: String
-            /// How the bits kernel laid the grid onto invocations (it depends on the device and
-            /// the row's length); absent for other kernels.
+            /// How the bits or wide kernel laid the grid onto invocations (wide's depends on the
+            /// device and the row's length); absent for other kernels.
             var shape: String?
             var width: Int
             var height: Int
@@ -190,7 +190,7 @@ struct BenchCommand: ParsableCommand {
             for kernel in kernels(width: width, height: height) {
                 planned += 1
                 if StopSignal.requested != nil { continue }
-                // At every size: the bits kernel's shape follows the row's length.
+                // At every size: the wide kernel's shape follows the row's length.
                 let tuner = LifeKernelTuner(device: context.device, width: width, height: height, rule: lifeRule)
                 guard try tuner.verify(kernel) else {
                     throw EngineError.unsupported("the \(kernel) Life kernel computes wrong results on this device (checked against the CPU reference); not timing it")

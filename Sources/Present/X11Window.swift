@@ -56,13 +56,13 @@ public final class X11Window {
     deinit {
         // A dead connection takes no requests, and Xlib would complain of each; its memory
         // goes with the process, which ends soon after.
-        guard !connectionLost, !serverHungUp() else { return }
+        guard connectionUsable else { return }
         XDestroyWindow(display, window)
         XCloseDisplay(display)
     }
 
     public func setTitle(_ title: String) {
-        guard !connectionLost, !serverHungUp() else { return }
+        guard connectionUsable else { return }
         XStoreName(display, window, title)
         XFlush(display)
     }
@@ -111,10 +111,13 @@ public final class X11Window {
         return hungUp
     }
 
+    /// Whether Xlib may be asked to send: asked before every request.
+    private var connectionUsable: Bool { !connectionLost && !serverHungUp() }
+
     /// Every event that has arrived, without blocking.
     public func pendingEvents() -> [Event] {
         var events: [Event] = []
-        while !connectionLost && !serverHungUp() && XPending(display) > 0 {
+        while connectionUsable && XPending(display) > 0 {
             var event = XEvent()
             XNextEvent(display, &event)
             switch event.type {
