@@ -22,10 +22,11 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "What to measure: nbody (default) or life (cell updates/s).")
     var workload: WorkloadChoice = .nbody
 
-    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Life grid sizes to measure; default: 1024x1024, 4096x4096, 16384x16384 and 65536x65536, as far as the device's memory allows.", valueName: "WxH"))
+    // `--size` too, since `run`, `verify` and `tune` spell the grid that way.
+    @Option(name: [.long, .customLong("size")], parsing: .upToNextOption, help: ArgumentHelp("Life grid sizes to measure (--size works too); default: 1024x1024, 4096x4096, 16384x16384 and 65536x65536, as far as the device's memory allows.", valueName: "WxH"))
     var grid: [GridSize] = []
 
-    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Life kernels to measure (several allowed): bytes (a byte per cell), bits (32 cells per word, a generation per dispatch), tiled:K (bit-packed, K generations per dispatch in shared memory, K <= 32). Default: the rule's preferred kernel on the device. Each is checked against the CPU first.", valueName: "kernel"))
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Life kernels to measure (several allowed): bytes (a byte per cell), bits (32 cells per word, a generation per dispatch), wide (the same grid, several 64-bit words per invocation: for CPU drivers), tiled:K (bit-packed, K generations per dispatch in shared memory, K <= 32). Default: the rule's preferred kernel on the device. Each is checked against the CPU first.", valueName: "kernel"))
     var lifeKernel: [LifeKernelArgument] = []
 
     @Option(help: ArgumentHelp("Life rule to measure.", valueName: "rule"))
@@ -73,7 +74,7 @@ struct BenchCommand: ParsableCommand {
         guard tuneBudget > 0 else { throw ValidationError("--tune-budget must be positive") }
         try workload.refuse(workload == .life
             ? physics.givenNames + [kernel.map { _ in "--kernel" }, tune ? "--tune" : nil].compactMap { $0 }
-            : [grid.isEmpty ? nil : "--grid", lifeKernel.isEmpty ? nil : "--life-kernel"].compactMap { $0 })
+            : [grid.isEmpty ? nil : "--grid (--size)", lifeKernel.isEmpty ? nil : "--life-kernel"].compactMap { $0 })
     }
 
     func run() throws {

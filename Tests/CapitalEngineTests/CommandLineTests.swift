@@ -245,7 +245,7 @@ struct CommandLineTests {
             (["verify", "--workload", "life", "--softening", "0.1"], "--softening applies only to --workload nbody"),
             (["verify", "--rule", "B36/S23"], "--rule applies only to --workload life"),
             (["bench", "--workload", "life", "--tune"], "--tune applies only to --workload nbody"),
-            (["bench", "--grid", "64x64"], "--grid applies only to --workload life"),
+            (["bench", "--grid", "64x64"], "--grid (--size) applies only to --workload life"),
             (["tune", "--workload", "life", "--particles", "100"], "--particles applies only to --workload nbody"),
             (["tune", "--size", "64x64"], "--size applies only to --workload life"),
         ] {

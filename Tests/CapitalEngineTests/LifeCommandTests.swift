@@ -157,7 +157,8 @@ struct LifeCommandTests {
     }
 
     @Test func benchReportsCellUpdatesPerSecond() throws {
-        let result = try CapitalEngineProcess.run(["bench", "--workload", "life", "--grid", "64x48", "100x30", "--repeats", "2",
+        // --size, as run, verify and tune spell it, names bench's grids too.
+        let result = try CapitalEngineProcess.run(["bench", "--workload", "life", "--size", "64x48", "100x30", "--repeats", "2",
                                                    "--steps", "3", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
