@@ -56,6 +56,26 @@ void main() {
     const uint by = index / wordsPerRow;
     const uint firstBlock = (index % wordsPerRow) * 4u;
     uint result = 0u;
+    if (p.bitsPerCell == 1u && p.factor <= 8u) {
+        // The four blocks' cells lie in one grid word (4 x factor <= 32 bits, aligned): OR
+        // that word down the block rows once and test each block's bits, a read a row where
+        // blockState reads one a row for each block.
+        const uint stride = (p.width + 31u) / 32u;
+        const uint x0 = firstBlock * p.factor;
+        const uint y0 = by * p.factor, y1 = min(p.height, y0 + p.factor);
+        uint bits = 0u;
+        for (uint y = y0; y < y1; ++y) bits |= word[y * stride + x0 / 32u];
+        bits >>= x0 % 32u;
+        // Only cells inside the grid count.
+        const uint valid = min(32u - x0 % 32u, p.width - x0);
+        if (valid < 32u) bits &= (1u << valid) - 1u;
+        const uint mask = (1u << p.factor) - 1u;
+        for (uint k = 0u; k < 4u; ++k) {
+            if (((bits >> (k * p.factor)) & mask) != 0u) result |= 1u << (8u * k);
+        }
+        block[index] = result;
+        return;
+    }
     for (uint k = 0u; k < 4u; ++k) {
         if (firstBlock + k < p.overviewWidth) result |= blockState(firstBlock + k, by) << (8u * k);
     }

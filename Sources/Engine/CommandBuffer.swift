@@ -68,12 +68,15 @@ public enum Hazard: Sendable {
     case computeToTransfer
     /// A transfer wrote host-visible memory that the host reads after the fence.
     case transferToHost
-    /// A compute dispatch wrote the particles a vertex shader draws next.
-    case computeToVertex
+    /// A compute dispatch wrote what drawing (a vertex or fragment shader) reads next.
+    case computeToDrawing
     /// Drawing read what the next dispatch overwrites (write-after-read: execution order only).
-    case vertexToCompute
+    case drawingToCompute
     /// Rendering wrote an image that a transfer copies out.
     case colorAttachmentToTransfer
+
+    /// Particles are read by the vertex shader, Life cells by the fragment shader.
+    private static let drawingShaders = VK_PIPELINE_STAGE_VERTEX_SHADER_BIT.rawValue | VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT.rawValue
 
     var stages: (source: VkPipelineStageFlags, destination: VkPipelineStageFlags) {
         switch self {
@@ -81,8 +84,8 @@ public enum Hazard: Sendable {
         case .computeToCompute: (VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue)
         case .computeToTransfer: (VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue)
         case .transferToHost: (VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue, VK_PIPELINE_STAGE_HOST_BIT.rawValue)
-        case .computeToVertex: (VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, VK_PIPELINE_STAGE_VERTEX_SHADER_BIT.rawValue)
-        case .vertexToCompute: (VK_PIPELINE_STAGE_VERTEX_SHADER_BIT.rawValue, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue)
+        case .computeToDrawing: (VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, Self.drawingShaders)
+        case .drawingToCompute: (Self.drawingShaders, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue)
         case .colorAttachmentToTransfer: (VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT.rawValue, VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue)
         }
     }
@@ -95,8 +98,8 @@ public enum Hazard: Sendable {
         case .computeToCompute: (shaderWrite, shaderRead | shaderWrite)
         case .computeToTransfer: (shaderWrite, VK_ACCESS_TRANSFER_READ_BIT.rawValue)
         case .transferToHost: (VK_ACCESS_TRANSFER_WRITE_BIT.rawValue, VK_ACCESS_HOST_READ_BIT.rawValue)
-        case .computeToVertex: (shaderWrite, shaderRead)
-        case .vertexToCompute: (0, 0)
+        case .computeToDrawing: (shaderWrite, shaderRead)
+        case .drawingToCompute: (0, 0)
         case .colorAttachmentToTransfer: (VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT.rawValue, VK_ACCESS_TRANSFER_READ_BIT.rawValue)
         }
     }

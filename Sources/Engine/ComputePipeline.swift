@@ -9,6 +9,24 @@ public struct SpecializationConstant: Sendable, Equatable {
     public static func float(_ id: UInt32, _ value: Float) -> Self { .init(id: id, bits: value.bitPattern) }
     /// GLSL booleans specialise as 32-bit VkBool32.
     public static func bool(_ id: UInt32, _ value: Bool) -> Self { .init(id: id, bits: value ? 1 : 0) }
+
+    /// Calls `body` with the `VkSpecializationInfo` that sets `constants` (nil when there are none).
+    package static func withInfo<R>(_ constants: [SpecializationConstant], _ body: (UnsafePointer<VkSpecializationInfo>?) -> R) -> R {
+        let entries = constants.enumerated().map { position, constant in
+            VkSpecializationMapEntry(constantID: constant.id, offset: UInt32(position * 4), size: 4)
+        }
+        let data = constants.map(\.bits)
+        return entries.withUnsafeBufferPointer { entryPointer in
+            data.withUnsafeBytes { dataPointer in
+                var info = VkSpecializationInfo()
+                info.mapEntryCount = UInt32(entryPointer.count)
+                info.pMapEntries = entryPointer.baseAddress
+                info.dataSize = dataPointer.count
+                info.pData = dataPointer.baseAddress
+                return withUnsafePointer(to: &info) { body(constants.isEmpty ? nil : $0) }
+            }
+        }
+    }
 }
 
 /// Set 0 of a pipeline: `storageBuffers` storage buffers at bindings 0..<n, and
@@ -94,33 +112,20 @@ public final class ComputePipeline {
                                         stages: VK_SHADER_STAGE_COMPUTE_BIT.rawValue)
         self.layout = layout
 
-        let entries = specialization.enumerated().map { position, constant in
-            VkSpecializationMapEntry(constantID: constant.id, offset: UInt32(position * 4), size: 4)
-        }
-        let data = specialization.map(\.bits)
         var pipeline: VkPipeline?
-        let pipelineResult = entries.withUnsafeBufferPointer { entryPointer in
-            data.withUnsafeBytes { dataPointer in
-                var specializationInfo = VkSpecializationInfo()
-                specializationInfo.mapEntryCount = UInt32(entryPointer.count)
-                specializationInfo.pMapEntries = entryPointer.baseAddress
-                specializationInfo.dataSize = dataPointer.count
-                specializationInfo.pData = dataPointer.baseAddress
-                return withUnsafePointer(to: &specializationInfo) { specializationPointer in
-                    "main".withCString { entryName in
-                        var stage = VkPipelineShaderStageCreateInfo()
-                        stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO
-                        stage.stage = VK_SHADER_STAGE_COMPUTE_BIT
-                        stage.module = shader.handle
-                        stage.pName = entryName
-                        stage.pSpecializationInfo = specialization.isEmpty ? nil : specializationPointer
-                        var info = VkComputePipelineCreateInfo()
-                        info.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO
-                        info.stage = stage
-                        info.layout = layout.handle
-                        return vkCreateComputePipelines(device.handle, nil, 1, &info, nil, &pipeline)
-                    }
-                }
+        let pipelineResult = SpecializationConstant.withInfo(specialization) { specializationPointer in
+            "main".withCString { entryName in
+                var stage = VkPipelineShaderStageCreateInfo()
+                stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO
+                stage.stage = VK_SHADER_STAGE_COMPUTE_BIT
+                stage.module = shader.handle
+                stage.pName = entryName
+                stage.pSpecializationInfo = specializationPointer
+                var info = VkComputePipelineCreateInfo()
+                info.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO
+                info.stage = stage
+                info.layout = layout.handle
+                return vkCreateComputePipelines(device.handle, nil, 1, &info, nil, &pipeline)
             }
         }
         try check(pipelineResult, "vkCreateComputePipelines(\(shader.name))")

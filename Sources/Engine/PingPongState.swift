@@ -94,7 +94,7 @@ final class PingPongState {
             // Order this batch after uploads, readbacks, drawing and the previous batch's last step.
             encoder.barrier(.transferToCompute)
             encoder.barrier(.computeToCompute)
-            if device.queueSupportsGraphics { encoder.barrier(.vertexToCompute) }
+            if device.queueSupportsGraphics { encoder.barrier(.drawingToCompute) }
             timestamps.map { encoder.writeTimestamp($0, index: 0) }
             if passes.count == 1 { encoder.bind(passes[0]) }
             for step in 0..<count {

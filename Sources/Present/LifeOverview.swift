@@ -67,7 +67,7 @@ final class LifeOverview {
         let source = life.currentStateBuffer
         let set = try sets.set(for: [source, buffer])
         encoder.barrier(.computeToCompute)
-        encoder.barrier(.vertexToCompute)
+        encoder.barrier(.drawingToCompute)
         encoder.bind(pipeline)
         encoder.bind(set)
         encoder.pushConstants(Parameters(width: UInt32(life.width), height: UInt32(life.height), bitsPerCell: UInt32(life.bitsPerCell),

@@ -1,8 +1,8 @@
 import CVulkan
 import Engine
 
-/// Draws an N-body state as additive point sprites, coloured by speed, straight from the
-/// simulation's storage buffer.
+/// Draws an N-body state as additive point sprites, coloured by speed, or a Life grid's cells
+/// as sprites of the same look, straight from the simulation's storage buffer.
 ///
 /// Owns the render pass (for one colour format and final layout) and the graphics
 /// pipeline; targets supply framebuffers made with ``renderPass``.
@@ -10,7 +10,10 @@ public final class ParticleRenderer {
     let device: Device
     let renderPass: VkRenderPass
     let layout: PipelineLayout
+    /// Particles: the point pipeline. Cells: the one for sprites within their cell.
     let pipeline: VkPipeline
+    /// Cells only: the pipeline for sprites wider than half a cell, which sums the four nearest.
+    let spreadPipeline: VkPipeline?
     let format: VkFormat
     /// A descriptor set per state buffer drawn.
     private let sets: DescriptorSetCache
@@ -25,16 +28,15 @@ public final class ParticleRenderer {
     }
     public var pointSize: Float
 
-    /// Matches the vertex shaders' push-constant blocks: the camera, the point size, and three
-    /// values of the style's own (speed scale for particles; width, height, states, bits per
-    /// cell for cells).
+    /// Matches particles_vertex.vert's push constants: the camera, the point size, and the
+    /// speed that is drawn hottest.
     struct CameraConstants: BitwiseCopyable {
         var viewProjection: (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>)
         var pointSize: Float
-        var extra: (Float, Float, Float, Float)
+        var speedScale: Float
     }
 
-    /// What the points stand for.
+    /// What the sprites stand for.
     enum Style {
         /// N-body particles, coloured by speed.
         case particles
@@ -50,13 +52,30 @@ public final class ParticleRenderer {
         self.pointSize = device.description.supportsLargePoints ? pointSize : 1
         renderPass = try ParticleRenderer.makeRenderPass(device: device, format: format, finalLayout: finalLayout)
         do {
-            layout = try PipelineLayout(device: device, storageBuffers: 1, pushConstantSize: MemoryLayout<CameraConstants>.size,
-                                        stages: VK_SHADER_STAGE_VERTEX_BIT.rawValue)
+            // Particles are points placed by the vertex shader; cells are worked out per pixel
+            // by the fragment shader under one screen-covering triangle.
+            let cells = style == .cells
+            layout = try PipelineLayout(device: device, storageBuffers: 1,
+                                        pushConstantSize: cells ? MemoryLayout<CellView>.size : MemoryLayout<CameraConstants>.size,
+                                        stages: cells ? VK_SHADER_STAGE_FRAGMENT_BIT.rawValue : VK_SHADER_STAGE_VERTEX_BIT.rawValue)
             sets = DescriptorSetCache(layout: layout)
-            let vertex = try ShaderModule(device: device, shader: style == .particles ? .particlesVertex : .lifeCellsVertex)
-            let fragment = try ShaderModule(device: device, shader: .particlesFragment)
-            pipeline = try ParticleRenderer.makePipeline(device: device, renderPass: renderPass, layout: layout,
-                                                         vertex: vertex, fragment: fragment)
+            let vertex = try ShaderModule(device: device, shader: cells ? .lifeCellsScreen : .particlesVertex)
+            let fragment = try ShaderModule(device: device, shader: cells ? .lifeCellsFragment : .particlesFragment)
+            let topology = cells ? VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST : VK_PRIMITIVE_TOPOLOGY_POINT_LIST
+            // Two variants rather than a branch: CPU drivers run both sides of a branch, and
+            // reading one cell a pixel instead of four is most of a frame's cost there.
+            pipeline = try ParticleRenderer.makePipeline(device: device, renderPass: renderPass, layout: layout, vertex: vertex,
+                                                         fragment: fragment, topology: topology,
+                                                         specialization: cells ? [.bool(0, false)] : [])
+            do {
+                spreadPipeline = cells
+                    ? try ParticleRenderer.makePipeline(device: device, renderPass: renderPass, layout: layout, vertex: vertex,
+                                                        fragment: fragment, topology: topology, specialization: [.bool(0, true)])
+                    : nil
+            } catch {
+                vkDestroyPipeline(device.handle, pipeline, nil)
+                throw error
+            }
         } catch {
             vkDestroyRenderPass(device.handle, renderPass, nil)
             throw error
@@ -65,6 +84,7 @@ public final class ParticleRenderer {
 
     deinit {
         vkDestroyPipeline(device.handle, pipeline, nil)
+        spreadPipeline.map { vkDestroyPipeline(device.handle, $0, nil) }
         vkDestroyRenderPass(device.handle, renderPass, nil)
     }
 
@@ -72,17 +92,24 @@ public final class ParticleRenderer {
     /// from `state`, after the compute writes to it.
     func record(_ encoder: inout CommandEncoder, framebuffer: VkFramebuffer, width: Int, height: Int,
                 state: Buffer, particleCount: Int, camera: Camera, speedScale: Float) throws {
-        try record(&encoder, framebuffer: framebuffer, width: width, height: height, state: state, count: particleCount,
-                   camera: camera, pointSize: pointSize, extra: (speedScale, 0, 0, 0))
+        try recordPass(&encoder, framebuffer: framebuffer, width: width, height: height, pipeline: pipeline, reading: state) { encoder in
+            let m = camera.viewProjection(aspect: Float(width) / Float(max(height, 1)))
+            encoder.pushConstants(CameraConstants(
+                viewProjection: (SIMD4(m[0], m[1], m[2], m[3]), SIMD4(m[4], m[5], m[6], m[7]),
+                                 SIMD4(m[8], m[9], m[10], m[11]), SIMD4(m[12], m[13], m[14], m[15])),
+                pointSize: device.description.supportsLargePoints ? pointSize : 1, speedScale: speedScale))
+            vkCmdDraw(encoder.handle, UInt32(particleCount), 1, 0, 0)
+        }
     }
 
-    /// Records the render pass for `count` points whose style-specific constants are `extra`.
-    /// `model` scales the points' world positions and moves them in the z = 0 plane first.
-    func record(_ encoder: inout CommandEncoder, framebuffer: VkFramebuffer, width: Int, height: Int,
-                state: Buffer, count: Int, camera: Camera, pointSize: Float, extra: (Float, Float, Float, Float),
-                firstVertex: Int = 0, model: (scale: Float, x: Float, y: Float) = (1, 0, 0)) throws {
+    /// Records a render pass over `framebuffer`, cleared, with `pipeline` (one of this
+    /// renderer's) and `state` bound, in which `draw` pushes its constants and draws.
+    /// Drawing is limited to `scissor` (the whole framebuffer when nil); the clear is not.
+    private func recordPass(_ encoder: inout CommandEncoder, framebuffer: VkFramebuffer, width: Int, height: Int,
+                            scissor: VkRect2D? = nil, pipeline: VkPipeline, reading state: Buffer,
+                            draw: (inout CommandEncoder) -> Void) throws {
         let set = try sets.set(for: [state])
-        encoder.barrier(.computeToVertex)
+        encoder.barrier(.computeToDrawing)
         var clear = VkClearValue()
         clear.color.float32 = (0.015, 0.015, 0.03, 1)
         var begin = VkRenderPassBeginInfo()
@@ -97,22 +124,11 @@ public final class ParticleRenderer {
         }
         var viewport = VkViewport(x: 0, y: 0, width: Float(width), height: Float(height), minDepth: 0, maxDepth: 1)
         vkCmdSetViewport(encoder.handle, 0, 1, &viewport)
-        var scissor = begin.renderArea
+        var scissor = scissor ?? begin.renderArea
         vkCmdSetScissor(encoder.handle, 0, 1, &scissor)
         encoder.bindGraphics(pipeline, layout: layout, owner: self)
         encoder.bind(set)
-        var m = camera.viewProjection(aspect: Float(width) / Float(max(height, 1)))
-        // m x model, column-major: the first two columns scale, the last gains the offset.
-        for row in 0..<4 {
-            m[12 + row] += model.x * m[row] + model.y * m[4 + row]
-            m[row] *= model.scale
-            m[4 + row] *= model.scale
-        }
-        encoder.pushConstants(CameraConstants(
-            viewProjection: (SIMD4(m[0], m[1], m[2], m[3]), SIMD4(m[4], m[5], m[6], m[7]),
-                             SIMD4(m[8], m[9], m[10], m[11]), SIMD4(m[12], m[13], m[14], m[15])),
-            pointSize: device.description.supportsLargePoints ? pointSize : 1, extra: extra))
-        vkCmdDraw(encoder.handle, UInt32(count), 1, UInt32(firstVertex), 0)
+        draw(&encoder)
         vkCmdEndRenderPass(encoder.handle)
     }
 
@@ -167,9 +183,10 @@ public final class ParticleRenderer {
     }
 
     private static func makePipeline(device: Device, renderPass: VkRenderPass, layout: PipelineLayout,
-                                     vertex: ShaderModule, fragment: ShaderModule) throws -> VkPipeline {
+                                     vertex: ShaderModule, fragment: ShaderModule, topology: VkPrimitiveTopology,
+                                     specialization: [SpecializationConstant]) throws -> VkPipeline {
         var pipeline: VkPipeline?
-        let result: VkResult = "main".withCString { entry in
+        let result: VkResult = SpecializationConstant.withInfo(specialization) { fragmentSpecialization in "main".withCString { entry in
             var stages = [VkPipelineShaderStageCreateInfo(), VkPipelineShaderStageCreateInfo()]
             for (index, (stage, module)) in [(VK_SHADER_STAGE_VERTEX_BIT, vertex), (VK_SHADER_STAGE_FRAGMENT_BIT, fragment)].enumerated() {
                 stages[index].sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO
@@ -177,11 +194,12 @@ public final class ParticleRenderer {
                 stages[index].module = module.handle
                 stages[index].pName = entry
             }
+            stages[1].pSpecializationInfo = fragmentSpecialization
             var vertexInput = VkPipelineVertexInputStateCreateInfo()
             vertexInput.sType = VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO
             var assembly = VkPipelineInputAssemblyStateCreateInfo()
             assembly.sType = VK_STRUCTURE_TYPE_PIPELINE_INPUT_ASSEMBLY_STATE_CREATE_INFO
-            assembly.topology = VK_PRIMITIVE_TOPOLOGY_POINT_LIST
+            assembly.topology = topology
             var viewport = VkPipelineViewportStateCreateInfo()
             viewport.sType = VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_STATE_CREATE_INFO
             viewport.viewportCount = 1
@@ -195,7 +213,8 @@ public final class ParticleRenderer {
             var multisample = VkPipelineMultisampleStateCreateInfo()
             multisample.sType = VK_STRUCTURE_TYPE_PIPELINE_MULTISAMPLE_STATE_CREATE_INFO
             multisample.rasterizationSamples = VK_SAMPLE_COUNT_1_BIT
-            // Additive: overlapping sprites add up, so dense regions glow.
+            // Additive: overlapping sprites add up, so dense regions glow (cells sum their own
+            // overlaps and add onto the cleared background).
             var blendAttachment = VkPipelineColorBlendAttachmentState()
             blendAttachment.blendEnable = VkBool32(VK_TRUE)
             blendAttachment.srcColorBlendFactor = VK_BLEND_FACTOR_ONE
@@ -244,7 +263,8 @@ public final class ParticleRenderer {
                 }
             }
         }
-        try check(result, "vkCreateGraphicsPipelines(particles)")
+        }
+        try check(result, "vkCreateGraphicsPipelines(\(fragment.name))")
         return pipeline!
     }
 }
@@ -252,45 +272,87 @@ public final class ParticleRenderer {
 extension ParticleRenderer {
     /// A point exactly one pixel wide whose centre falls on a pixel corner covers no pixel
     /// centre at all, and cells at a pixel or less apart land on corners all the time: a
-    /// little wider, a point always lights at least one pixel (1.25 survives the coarsest
+    /// little wider, a sprite always lights at least one pixel (1.25 survives the coarsest
     /// usual size granularity, 1/8).
     static let smallestCellPoint: Float = 1.25
 
+    /// Matches life_cells_fragment.frag's push constants.
+    struct CellView: BitwiseCopyable, Equatable {
+        /// The cell coordinates of pixel (0, 0)'s corner; a pixel centre p is at origin + p * cellsPerPixel.
+        var origin: SIMD2<Float>
+        var cellsPerPixel: Float
+        /// Half a cell's sprite, in cells.
+        var halfSprite: Float
+        var width: UInt32
+        var height: UInt32
+        var states: UInt32
+        var bitsPerCell: UInt32
+        var cellsPerWordLog2: UInt32
+        var wordsPerRow: UInt32
+
+        /// The pixels of a `width` x `height` image that a sprite can reach: the grid's
+        /// rectangle and half a sprite round it, so the pixels beside the grid (a wide window
+        /// round a square grid, or a small grid) cost nothing.
+        func pixelBounds(width: Int, height: Int) -> VkRect2D {
+            func span(_ origin: Float, _ cells: UInt32, _ pixels: Int) -> (Int32, UInt32) {
+                let margin = halfSprite + cellsPerPixel
+                let first = max(0, min(Float(pixels), ((-margin - origin) / cellsPerPixel).rounded(.down)))
+                let end = max(first, min(Float(pixels), ((Float(cells) + margin - origin) / cellsPerPixel).rounded(.up)))
+                return (Int32(first), UInt32(end - first))
+            }
+            let (x, w) = span(origin.x, self.width, width), (y, h) = span(origin.y, self.height, height)
+            return VkRect2D(offset: VkOffset2D(x: x, y: y), extent: VkExtent2D(width: w, height: h))
+        }
+    }
+
+    /// How a top-down `camera` sees a `gridWidth` x `gridHeight` grid drawn as blocks of
+    /// `blockSize` cells a side: where each pixel falls on the blocks (whose grid is `blocksWide`
+    /// x `blocksHigh`) and how large a block's sprite is.
+    static func cellView(camera: Camera, width: Int, height: Int, gridWidth: Int, gridHeight: Int,
+                         blockSize: Int, blocksWide: Int, blocksHigh: Int, states: Int, bitsPerCell: Int) throws -> CellView {
+        guard camera.yaw == 0 && camera.pitch == 0 else {
+            throw EngineError.invalidInput("a Life grid is drawn from straight above; this camera is turned")
+        }
+        // Straight above, a world unit (a cell) is height / visibleHeight pixels on both axes,
+        // the target sits at the image's centre, and world y points up the image.
+        let pixelsPerCell = Double(height) / Double(camera.visibleHeight)
+        let f = Double(blockSize)
+        let worldX = Double(camera.target.x) - Double(width) / 2 / pixelsPerCell
+        let worldY = Double(camera.target.y) + Double(height) / 2 / pixelsPerCell
+        // Cell column c has its centre at world x = c + 1/2 - W/2, row r at y = H/2 - r - 1/2.
+        let origin = SIMD2(Float((worldX + Double(gridWidth) / 2) / f), Float((Double(gridHeight) / 2 - worldY) / f))
+        let blockPixels = Float(pixelsPerCell * f)
+        let sprite = max(smallestCellPoint, blockPixels * 0.85)
+        let cellsPerWord = 32 / bitsPerCell
+        return CellView(origin: origin, cellsPerPixel: Float(1 / (pixelsPerCell * f)), halfSprite: sprite / 2 / blockPixels,
+                        width: UInt32(blocksWide), height: UInt32(blocksHigh), states: UInt32(states), bitsPerCell: UInt32(bitsPerCell),
+                        cellsPerWordLog2: UInt32(cellsPerWord.trailingZeroBitCount),
+                        wordsPerRow: UInt32((blocksWide + cellsPerWord - 1) / cellsPerWord))
+    }
+
     /// Records a render pass drawing the live and dying cells of `life` as the top-down
-    /// `camera` sees them: only the rows on screen, points about a cell wide.
+    /// `camera` sees them, a sprite about a cell wide each, every pixel working out its own.
     func recordCells(_ encoder: inout CommandEncoder, framebuffer: VkFramebuffer, width: Int, height: Int,
                      life: LifeWorkload, camera: Camera) throws {
         let pixelsPerCell = Float(height) / camera.visibleHeight
-        let extra = { (w: Int, h: Int, bits: Int) in (Float(w), Float(h), Float(life.rule.states), Float(bits)) }
         let factor = LifeOverview.factor(pixelsPerCell: pixelsPerCell, width: life.width, height: life.height,
                                          bitsPerCell: life.bitsPerCell, loopLimit: device.description.shaderLoopIterationLimit)
+        // Zoomed out, a pixel reads blocks of cells from a coarse copy rather than each cell.
+        var source = (buffer: life.currentStateBuffer, width: life.width, height: life.height, bitsPerCell: life.bitsPerCell)
         if factor > 1 {
-            // Zoomed out: draw blocks of cells from a coarse copy, placed and scaled onto the grid.
             let overview = try lifeOverview()
             let (w, h) = try overview.record(&encoder, life: life, factor: factor)
-            let f = Float(factor)
-            let model = (scale: f, x: f * Float(w) / 2 - Float(life.width) / 2, y: Float(life.height) / 2 - f * Float(h) / 2)
-            try record(&encoder, framebuffer: framebuffer, width: width, height: height, state: overview.buffer, count: w * h,
-                       camera: camera, pointSize: max(Self.smallestCellPoint, pixelsPerCell * f * 0.85), extra: extra(w, h, 8), model: model)
-            return
+            source = (overview.buffer, w, h, 8)
         }
-        let rows = Self.visibleRows(gridHeight: life.height, camera: camera, aspect: Float(width) / Float(max(height, 1)))
-        try record(&encoder, framebuffer: framebuffer, width: width, height: height,
-                   state: life.currentStateBuffer, count: rows.count * life.width, camera: camera,
-                   pointSize: max(Self.smallestCellPoint, pixelsPerCell * 0.85), extra: extra(life.width, life.height, life.bitsPerCell),
-                   firstVertex: rows.lowerBound * life.width)
-    }
-
-    /// The grid rows a top-down camera can see (all of them for any other view), so a zoomed-in
-    /// view of a huge grid draws a screenful of points rather than every cell.
-    static func visibleRows(gridHeight: Int, camera: Camera, aspect: Float) -> Range<Int> {
-        guard camera.yaw == 0 && camera.pitch == 0 else { return 0..<gridHeight }
-        // Cell row r is centred at world y = H/2 - r - 1/2; one row of margin for point sprites.
-        let half = camera.visibleHeight / 2
-        let top = Float(gridHeight) / 2 - (camera.target.y + half) - 1
-        let bottom = Float(gridHeight) / 2 - (camera.target.y - half) + 1
-        let first = max(0, min(gridHeight, Int(top.rounded(.down))))
-        let end = max(first, min(gridHeight, Int(bottom.rounded(.up))))
-        return first..<end
+        let view = try Self.cellView(camera: camera, width: width, height: height, gridWidth: life.width, gridHeight: life.height,
+                                     blockSize: factor, blocksWide: source.width, blocksHigh: source.height,
+                                     states: life.rule.states, bitsPerCell: source.bitsPerCell)
+        let spread = view.halfSprite >= 0.5
+        try recordPass(&encoder, framebuffer: framebuffer, width: width, height: height,
+                       scissor: view.pixelBounds(width: width, height: height),
+                       pipeline: spread ? spreadPipeline! : pipeline, reading: source.buffer) { encoder in
+            encoder.pushConstants(view)
+            vkCmdDraw(encoder.handle, 3, 1, 0, 0)
+        }
     }
 }

@@ -167,20 +167,33 @@ struct LifeRenderingTests {
         #expect(pictures[0] == pictures[2])
     }
 
-    @Test func onlyTheRowsOnScreenAreDrawn() {
-        var camera = Camera.topDown(gridWidth: 1000, gridHeight: 800, aspect: 1)
-        let all = ParticleRenderer.visibleRows(gridHeight: 800, camera: camera, aspect: 1)
-        #expect(all == 0..<800)
+    @Test func eachPixelFindsTheCellTheCameraPutsThere() throws {
+        var camera = Camera.topDown(gridWidth: 1000, gridHeight: 800, aspect: 640 / 480)
         camera.zoom(0.1)
-        let zoomed = ParticleRenderer.visibleRows(gridHeight: 800, camera: camera, aspect: 1)
-        // The 1000-wide grid frames 1040 rows at home (aspect 1); a tenth of that, around the middle.
-        #expect(zoomed.count >= 104 && zoomed.count <= 107, "\(zoomed)")
-        #expect(zoomed.contains(400))
-        camera.pan(right: 0, down: 10)
-        #expect(ParticleRenderer.visibleRows(gridHeight: 800, camera: camera, aspect: 1).isEmpty)
+        camera.pan(right: 0.3, down: -0.2)
+        let view = try ParticleRenderer.cellView(camera: camera, width: 640, height: 480, gridWidth: 1000, gridHeight: 800,
+                                                 blockSize: 1, blocksWide: 1000, blocksHigh: 800, states: 2, bitsPerCell: 1)
+        for (x, y) in [(500, 400), (530, 380), (470, 410)] {
+            // Cell (x, y) sits at (x - W/2 + 0.5, H/2 - y - 0.5) in the z = 0 plane.
+            let pixel = try #require(camera.project(SIMD3(Float(x) - 500 + 0.5, 400 - Float(y) - 0.5, 0), width: 640, height: 480))
+            let cell = view.origin + SIMD2(pixel.x, pixel.y) * view.cellsPerPixel
+            #expect(abs(cell.x - (Float(x) + 0.5)) < 1e-3 && abs(cell.y - (Float(y) + 0.5)) < 1e-3, "cell (\(x), \(y)) at \(cell)")
+        }
+        // Zoomed in, a sprite is 0.85 of its cell; blocks of 8 at a fifth of a pixel a cell are
+        // no smaller than the smallest sprite that always lights a pixel.
+        #expect(abs(view.halfSprite - 0.425) < 1e-6)
+        let overview = try ParticleRenderer.cellView(camera: Camera.topDown(gridWidth: 4000, gridHeight: 3000, aspect: 400 / 300),
+                                                     width: 400, height: 300, gridWidth: 4000, gridHeight: 3000,
+                                                     blockSize: 8, blocksWide: 500, blocksHigh: 375, states: 2, bitsPerCell: 8)
+        #expect(abs(overview.cellsPerPixel * 300 / 375 - 1.04) < 1e-3, "the home view frames 1.04 grid heights")
+        let blockPixels = 1 / overview.cellsPerPixel
+        #expect(abs(overview.halfSprite * 2 * blockPixels - max(ParticleRenderer.smallestCellPoint, 0.85 * blockPixels)) < 1e-4)
         var tilted = Camera.topDown(gridWidth: 10, gridHeight: 10, aspect: 1)
         tilted.orbit(yaw: 0.2, pitch: 0)
-        #expect(ParticleRenderer.visibleRows(gridHeight: 10, camera: tilted, aspect: 1) == 0..<10)
+        #expect(throws: EngineError.self) {
+            try ParticleRenderer.cellView(camera: tilted, width: 10, height: 10, gridWidth: 10, gridHeight: 10,
+                                          blockSize: 1, blocksWide: 10, blocksHigh: 10, states: 2, bitsPerCell: 1)
+        }
     }
 
     @Test func aZoomedOutGridIsDrawnFromBlocksWhereItsCellsAre() throws {
@@ -211,6 +224,107 @@ struct LifeRenderingTests {
                 var litAt: [String] = []
                 for y in 0..<300 { for x in 0..<400 where !Self.isBackground(image.pixel(x: x, y: y)) { litAt.append("\(x),\(y)") } }
                 #expect(count >= 4 && count <= 4 * 9, "\(kernel): \(count) lit pixels for four blocks, at \(litAt)")
+            }
+        }
+        #expect(log.messages.isEmpty, "\(log.messages)")
+    }
+
+    /// The picture the renderer should make, worked out on the CPU: each pixel sums the round
+    /// sprites of the cells (or, zoomed out, blocks) whose square covers its centre, over the
+    /// clear colour.
+    static func expectedPicture(of grid: LifeGrid, states: Int, camera: Camera, width: Int, height: Int,
+                                device: PhysicalDeviceDescription) throws -> [SIMD3<Float>] {
+        let factor = LifeOverview.factor(pixelsPerCell: Float(height) / camera.visibleHeight, width: grid.width, height: grid.height,
+                                         loopLimit: device.shaderLoopIterationLimit)
+        // A block is live if any cell in it is, else dying (state 2, the youngest) if any is.
+        var blocks = grid
+        if factor > 1 {
+            blocks = LifeGrid(width: (grid.width + factor - 1) / factor, height: (grid.height + factor - 1) / factor)
+            for y in 0..<grid.height {
+                for x in 0..<grid.width where grid[x, y] != 0 {
+                    let (bx, by) = (x / factor, y / factor)
+                    if blocks[bx, by] != 1 { blocks.cells[by * blocks.width + bx] = grid[x, y] == 1 ? 1 : 2 }
+                }
+            }
+        }
+        let view = try ParticleRenderer.cellView(camera: camera, width: width, height: height, gridWidth: grid.width,
+                                                 gridHeight: grid.height, blockSize: factor, blocksWide: blocks.width,
+                                                 blocksHigh: blocks.height, states: states, bitsPerCell: 8)
+        let h = view.halfSprite
+        return (0..<height).flatMap { py in
+            (0..<width).map { px in
+                let at = view.origin + SIMD2(Float(px) + 0.5, Float(py) + 0.5) * view.cellsPerPixel
+                var sum = SIMD3<Float>(0.015, 0.015, 0.03)
+                let first = SIMD2<Float>(max(0, (at.x - 0.5 - h).rounded(.up)), max(0, (at.y - 0.5 - h).rounded(.up)))
+                let last = SIMD2<Float>(min(Float(blocks.width - 1), (at.x - 0.5 + h).rounded(.down)),
+                                        min(Float(blocks.height - 1), (at.y - 0.5 + h).rounded(.down)))
+                var y = first.y
+                while y <= last.y {
+                    var x = first.x
+                    while x <= last.x {
+                        let state = blocks[Int(x), Int(y)]
+                        let offset = (at - SIMD2(x, y) - 0.5) / h
+                        let r2 = (offset * offset).sum()
+                        if state != 0 && r2 <= 1 {
+                            let age = states > 2 ? Float(state - 1) / Float(states - 1) : 0
+                            let colour = state == 1 ? SIMD3<Float>(0.55, 0.9, 1)
+                                : SIMD3<Float>(1, 0.55, 0.15) * (1 - age) + SIMD3<Float>(0.35, 0.05, 0.05) * age
+                            sum += colour * (1 - r2) * 0.6
+                        }
+                        x += 1
+                    }
+                    y += 1
+                }
+                return sum
+            }
+        }
+    }
+
+    /// Every view the window shows (cells larger than a pixel, about a pixel so that sprites
+    /// overlap, and blocks of cells zoomed out; a pan off the grid's edge), for the
+    /// bit-packed and byte layouts and a Generations rule's dying cells: the GPU's picture
+    /// against the CPU's, pixel by pixel.
+    @Test func cellPicturesMatchTheCPUReference() throws {
+        let log = ValidationLog(echo: nil)
+        do {
+            let context = try ComputeContext(instanceOptions: InstanceOptions(validation: true), validationLog: log, graphics: true)
+            var random = SeededGenerator(seed: 9)
+            for (gridSize, imageSize, zoom, pan, rule, kernel) in [
+                ((70, 45), (210, 140), 1.0 as Float, (0 as Float, 0 as Float), LifeRule.conway, LifeKernel.bits),  // 2.9 px a cell
+                ((100, 100), (90, 86), 1, (0, 0), .conway, .bytes),  // 0.83 px a cell: sprites overlap
+                ((400, 400), (90, 86), 1, (0, 0), .conway, .bits),  // blocks of 4 cells
+                ((300, 200), (160, 120), 0.3, (0.4, -0.3), .conway, .wide),  // zoomed in, panned past the edge
+                ((120, 90), (150, 100), 1, (0, 0), try LifeRule(parsing: "B2/S/C4"), .bytes),  // dying cells
+                ((480, 360), (100, 70), 1, (0, 0), try LifeRule(parsing: "B2/S/C4"), .bytes),  // blocks, dying ones too
+            ] {
+                var grid = LifeGrid(width: gridSize.0, height: gridSize.1)
+                for i in grid.cells.indices where random.uniform() < 0.25 { grid.cells[i] = 1 }
+                let life = try LifeWorkload(device: context.device, grid: grid, rule: rule, kernel: kernel)
+                // A few generations, so Generations rules have dying cells.
+                _ = try life.advance(generations: 3)
+                let state = try life.download()
+                let (width, height) = imageSize
+                var camera = Camera.topDown(gridWidth: grid.width, gridHeight: grid.height, aspect: Float(width) / Float(height))
+                camera.zoom(zoom)
+                camera.pan(right: pan.0, down: pan.1)
+                let image = try OffscreenRenderer(device: context.device, width: width, height: height).render(life, camera: camera)
+                let expected = try Self.expectedPicture(of: state, states: rule.states, camera: camera, width: width, height: height,
+                                                        device: context.device.description)
+                var wrong: [String] = []
+                var lit = 0
+                for y in 0..<height {
+                    for x in 0..<width {
+                        let pixel = image.pixel(x: x, y: y)
+                        let want = (expected[y * width + x] * 255).clamped(lowerBound: .zero, upperBound: SIMD3(repeating: 255))
+                        let got = SIMD3<Float>(Float(pixel.r), Float(pixel.g), Float(pixel.b))
+                        if !Self.isBackground(pixel) { lit += 1 }
+                        if ((got - want) * (got - want)).max() > 4 { wrong.append("\(x),\(y): \(got) not \(want)") }
+                    }
+                }
+                let label = "\(gridSize) \(rule) \(kernel) in \(imageSize), zoom \(zoom)"
+                #expect(wrong.isEmpty, "\(label): \(wrong.count) pixels differ, e.g. \(wrong.prefix(5))")
+                #expect(lit > width * height / 20, "\(label): only \(lit) pixels lit")
+                if rule.states > 2 { #expect(state.cells.contains(2), "\(label): no dying cells to draw") }
             }
         }
         #expect(log.messages.isEmpty, "\(log.messages)")
