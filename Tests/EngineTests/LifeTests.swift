@@ -100,11 +100,33 @@ struct LifeTests {
         #expect(try RLEFile.parse(RLEFile.write(gun.grid, rule: .conway)).grid == gun.grid)
     }
 
+    /// Files written on Windows end lines in CRLF; Unicode spaces are spaces; columns count
+    /// from the line's start, in characters as a reader counts them.
+    @Test func rleLineEndingsAndCharactersBeyondASCII() throws {
+        let lf = try RLEFile.parse(Self.gosperGun)
+        let crlf = try RLEFile.parse(Self.gosperGun.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\r\n"))
+        #expect(crlf == lf)
+        #expect(try RLEFile.parse("#C caf\u{e9}\r\nx = 3, y = 1\r\nb\u{a0}2o\u{2003}!\r\n").grid.cells == [0, 1, 1])
+        #expect(try RLEFile.parse("#C caf\u{e9}\nx = 3, y = 1\nbo!\n").comments == ["C caf\u{e9}"])
+        #expect {
+            try RLEFile.parse("x = 3, y = 1\n\u{e9}\u{e9}z!\n")
+        } throws: { error in
+            (error as? RLEError) == RLEError(line: 2, column: 1, problem: "unknown character '\u{e9}' (expected b o . A-X $ ! or a count)")
+        }
+        #expect {
+            try RLEFile.parse("x = 3, y = 1\n  \u{a0}oz!\n")
+        } throws: { error in
+            (error as? RLEError).map { $0.line == 2 && $0.column == 5 && $0.problem.hasPrefix("unknown character 'z'") } ?? false
+        }
+    }
+
     @Test("malformed RLE names the line and column", arguments: [
         ("x = 3\nbo!", "line 1, column 1: the header needs both x and y"),
         ("x = 3, y = 3, rule = B9/S23\nbo!", "line 1, column 14: invalid rule 'B9/S23'"),
         ("x = 2, y = 1\n3o!", "line 2, column 2: the pattern is larger than its header's x = 2, y = 1"),
         ("x = 3, y = 1\nbzo!", "line 2, column 2: unknown character 'z'"),
+        ("x = 3, y = 1\n   bzo!", "line 2, column 5: unknown character 'z'"),
+        ("  x = 3, y = 3, rule = B9/S23\nbo!", "line 1, column 16: invalid rule 'B9/S23'"),
         ("x = 3, y = 2\nbo$\nobo", "line 3, column 1: the pattern does not end with '!'"),
         ("x = 3, y = 1, rule = B3/S23\nAB!", "states above 1 in a two-state rule"),
         ("x = 3, y = 1, width = 3\no!", "line 1, column 14: unknown header field 'width'"),

@@ -16,90 +16,120 @@ public enum RLEFile {
 
     /// - Parameter largest: the grid the pattern must fit, checked against the header before
     ///   the pattern's own grid is made (a header may declare up to 2^30 cells).
+    ///
+    /// Works on the text's bytes, a line at a time (Swift's `Character`s took half a minute for
+    /// a 16384² grid's 165 MB); a line with anything beyond ASCII goes through `Character`s, so
+    /// that such a line's columns and messages name what a reader sees. Lines may end in CRLF.
     public static func parse(_ text: String, largest: (width: Int, height: Int)? = nil) throws(RLEError) -> Pattern {
         var comments: [String] = []
         var header: (width: Int, height: Int, rule: LifeRule?)?
-        var grid: LifeGrid?
+        // Replaced by the header's grid: the first line that is not a comment is the header.
+        var grid = LifeGrid(width: 1, height: 1)
         var x = 0, y = 0
         var count: Int?
-        var prefix: Character?
+        var prefix: UInt8?
         var finished = false
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let bytes = Array(text.utf8)
+        var lineCount = 0
 
         func place(_ state: UInt8, _ line: Int, _ column: Int) throws(RLEError) {
             let run = count ?? 1
             count = nil
-            guard let current = grid else { throw RLEError(line: line, column: column, problem: "cells before the header line") }
             if state != 0 {
-                guard x + run <= current.width, y < current.height else {
+                guard x + run <= grid.width, y < grid.height else {
                     throw RLEError(line: line, column: column,
-                                   problem: "the pattern is larger than its header's x = \(current.width), y = \(current.height)")
+                                   problem: "the pattern is larger than its header's x = \(grid.width), y = \(grid.height)")
                 }
-                for offset in 0..<run { grid![x + offset, y] = state }
+                let start = y * grid.width + x
+                for index in start..<start + run { grid.cells[index] = state }
             }
             x += run
         }
 
-        for (index, rawLine) in lines.enumerated() {
-            let lineNumber = index + 1
-            let line = String(rawLine).trimmingWhitespace()
+        var lineStart = 0
+        while lineStart <= bytes.count {
+            let lineEnd = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+            defer { lineStart = lineEnd + 1 }
+            lineCount += 1
+            let lineNumber = lineCount
             if finished { continue }
-            if line.isEmpty { continue }
-            if line.hasPrefix("#") {
-                comments.append(String(line.dropFirst()).trimmingWhitespace())
+            // The line as byte-sized units, trimmed: ASCII as it is; otherwise one unit per
+            // Character, whitespace as a space and anything else beyond ASCII as 0x80.
+            // Columns count from the line's start, the leading whitespace (`indent`) included.
+            var units = bytes[lineStart..<lineEnd]
+            var characters: [Character] = []
+            var indent = 0
+            if units.allSatisfy({ $0 < 0x80 }) {
+                while let first = units.first, isSpace(first) { units.removeFirst(); indent += 1 }
+                while let last = units.last, isSpace(last) { units.removeLast() }
+            } else {
+                characters = Array(String(decoding: units, as: UTF8.self))
+                while characters.first?.isWhitespace == true { characters.removeFirst(); indent += 1 }
+                while characters.last?.isWhitespace == true { characters.removeLast() }
+                units = ArraySlice(characters.map { $0.isWhitespace ? UInt8(ascii: " ") : $0.asciiValue ?? 0x80 })
+            }
+            func line() -> String { characters.isEmpty ? String(decoding: units, as: UTF8.self) : String(characters) }
+            if units.isEmpty { continue }
+            if units.first == UInt8(ascii: "#") {
+                comments.append(String(line().dropFirst()).trimmingWhitespace())
                 continue
             }
             if header == nil {
-                header = try parseHeader(line, lineNumber: lineNumber)
+                header = try parseHeader(line(), lineNumber: lineNumber, firstColumn: indent + 1)
                 if let largest, header!.width > largest.width || header!.height > largest.height {
-                    throw RLEError(line: lineNumber, column: 1, problem: "the pattern (\(header!.width)x\(header!.height)) is larger than the grid "
+                    throw RLEError(line: lineNumber, column: indent + 1, problem: "the pattern (\(header!.width)x\(header!.height)) is larger than the grid "
                         + "(\(largest.width)x\(largest.height)); raise --size")
                 }
                 grid = LifeGrid(width: header!.width, height: header!.height)
                 continue
             }
-            for (offset, character) in line.enumerated() {
-                let column = offset + 1
-                if character.isWhitespace { continue }
+            for (offset, unit) in units.enumerated() {
+                let column = indent + offset + 1
+                if isSpace(unit) { continue }
                 // Letters compare as Unicode: "A" with a combining accent sorts between A and X.
-                guard character.isASCII else {
-                    throw RLEError(line: lineNumber, column: column, problem: "unknown character '\(character)' (expected b o . A-X $ ! or a count)")
+                guard unit < 0x80 else {
+                    throw RLEError(line: lineNumber, column: column,
+                                   problem: "unknown character '\(characters[offset])' (expected b o . A-X $ ! or a count)")
                 }
-                if let digit = character.wholeNumberValue, character.isASCII {
+                if unit >= UInt8(ascii: "0") && unit <= UInt8(ascii: "9") {
                     let (value, overflow) = (count ?? 0).multipliedReportingOverflow(by: 10)
+                    let digit = Int(unit - UInt8(ascii: "0"))
                     guard !overflow, value + digit < 1 << 24 else { throw RLEError(line: lineNumber, column: column, problem: "run length too large") }
                     count = value + digit
                     continue
                 }
+                let letter = unit >= UInt8(ascii: "A") && unit <= UInt8(ascii: "X")
                 if let pending = prefix {
-                    guard character >= "A" && character <= "X" else {
-                        throw RLEError(line: lineNumber, column: column, problem: "'\(pending)\(character)' is not a state letter")
+                    guard letter else {
+                        throw RLEError(line: lineNumber, column: column,
+                                       problem: "'\(Character(UnicodeScalar(pending)))\(Character(UnicodeScalar(unit)))' is not a state letter")
                     }
-                    let state = 24 * Int(pending.asciiValue! - Character("p").asciiValue! + 1) + Int(character.asciiValue! - Character("A").asciiValue!) + 1
+                    let state = 24 * Int(pending - UInt8(ascii: "p") + 1) + Int(unit - UInt8(ascii: "A")) + 1
                     prefix = nil
                     guard state <= 255 else { throw RLEError(line: lineNumber, column: column, problem: "state \(state) is beyond 255") }
                     try place(UInt8(state), lineNumber, column)
                     continue
                 }
-                switch character {
-                case "b", ".": try place(0, lineNumber, column)
-                case "o": try place(1, lineNumber, column)
-                case "A"..."X": try place(UInt8(character.asciiValue! - Character("A").asciiValue! + 1), lineNumber, column)
-                case "p"..."y": prefix = character
-                case "$":
+                switch unit {
+                case UInt8(ascii: "b"), UInt8(ascii: "."): try place(0, lineNumber, column)
+                case UInt8(ascii: "o"): try place(1, lineNumber, column)
+                case _ where letter: try place(unit - UInt8(ascii: "A") + 1, lineNumber, column)
+                case UInt8(ascii: "p")...UInt8(ascii: "y"): prefix = unit
+                case UInt8(ascii: "$"):
                     y += count ?? 1
                     count = nil
                     x = 0
-                case "!":
+                case UInt8(ascii: "!"):
                     finished = true
                 default:
-                    throw RLEError(line: lineNumber, column: column, problem: "unknown character '\(character)' (expected b o . A-X $ ! or a count)")
+                    throw RLEError(line: lineNumber, column: column,
+                                   problem: "unknown character '\(Character(UnicodeScalar(unit)))' (expected b o . A-X $ ! or a count)")
                 }
                 if finished { break }
             }
         }
-        guard let header, let grid else { throw RLEError(line: lines.count, column: 1, problem: "no header line 'x = .., y = ..'") }
-        guard finished else { throw RLEError(line: lines.count, column: 1, problem: "the pattern does not end with '!'") }
+        guard let header else { throw RLEError(line: lineCount, column: 1, problem: "no header line 'x = .., y = ..'") }
+        guard finished else { throw RLEError(line: lineCount, column: 1, problem: "the pattern does not end with '!'") }
         if let rule = header.rule, !rule.isGenerations, grid.cells.contains(where: { $0 > 1 }) {
             throw RLEError(line: 1, column: 1, problem: "states above 1 in a two-state rule (\(rule))")
         }
@@ -109,9 +139,14 @@ public enum RLEFile {
         return Pattern(grid: grid, rule: header.rule, comments: comments)
     }
 
-    private static func parseHeader(_ line: String, lineNumber: Int) throws(RLEError) -> (width: Int, height: Int, rule: LifeRule?) {
+    /// ASCII whitespace, as `Character.isWhitespace` has it: tab, line feed, vertical tab,
+    /// form feed, carriage return, space.
+    private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
+
+    /// - Parameter firstColumn: the column `line` starts at in its file.
+    private static func parseHeader(_ line: String, lineNumber: Int, firstColumn: Int) throws(RLEError) -> (width: Int, height: Int, rule: LifeRule?) {
         var width: Int?, height: Int?, rule: LifeRule?
-        var column = 1
+        var column = firstColumn
         for field in line.split(separator: ",", omittingEmptySubsequences: false) {
             defer { column += field.count + 1 }
             let pair = field.split(separator: "=", maxSplits: 1).map { String($0).trimmingWhitespace() }
@@ -133,56 +168,92 @@ public enum RLEFile {
                 throw RLEError(line: lineNumber, column: column, problem: "unknown header field '\(pair[0])'")
             }
         }
-        guard let width, let height else { throw RLEError(line: lineNumber, column: 1, problem: "the header needs both x and y") }
+        guard let width, let height else { throw RLEError(line: lineNumber, column: firstColumn, problem: "the header needs both x and y") }
         let (cells, overflow) = width.multipliedReportingOverflow(by: height)
-        guard !overflow, cells <= 1 << 30 else { throw RLEError(line: lineNumber, column: 1, problem: "pattern of \(width)x\(height) is too large") }
+        guard !overflow, cells <= 1 << 30 else { throw RLEError(line: lineNumber, column: firstColumn, problem: "pattern of \(width)x\(height) is too large") }
         return (width, height, rule)
     }
 
     /// The RLE text of `grid`: runs per row, trailing dead cells and empty trailing rows
-    /// dropped, lines of at most 70 characters.
+    /// dropped, lines of at most 70 characters. Made as bytes, for the same reason `parse`
+    /// reads them.
     public static func write(_ grid: LifeGrid, rule: LifeRule, comments: [String] = []) -> String {
         let generations = rule.isGenerations
-        func tag(_ state: UInt8) -> String {
-            if !generations { return state == 0 ? "b" : "o" }
-            if state == 0 { return "." }
-            if state <= 24 { return String(Character(UnicodeScalar(UInt8(64) + state))) }
-            let high = (Int(state) - 1) / 24, low = (Int(state) - 1) % 24
-            return String(Character(UnicodeScalar(UInt8(111 + high)))) + String(Character(UnicodeScalar(UInt8(65 + low))))
+        var text: [UInt8] = []
+        text.reserveCapacity(grid.cells.count / 8 + 256)
+        for comment in comments { text += Array("#C \(comment)\n".utf8) }
+        text += Array("x = \(grid.width), y = \(grid.height), rule = \(rule)\n".utf8)
+        var body = RLEBody()
+        // A state's tag: b/o for two-state rules; ., A-X, then pA-yO for Generations.
+        func tag(_ state: UInt8) -> (UInt8, UInt8?) {
+            if !generations { return (state == 0 ? UInt8(ascii: "b") : UInt8(ascii: "o"), nil) }
+            if state == 0 { return (UInt8(ascii: "."), nil) }
+            if state <= 24 { return (64 + state, nil) }
+            return (UInt8(111 + (Int(state) - 1) / 24), UInt8(65 + (Int(state) - 1) % 24))
         }
-        var tokens: [String] = []
+        var wroteRow = false
         var pendingRows = 0
+        let cells = grid.cells
+        body.bytes.reserveCapacity(cells.count / 8)
         for y in 0..<grid.height {
-            var runs: [(UInt8, Int)] = []
-            for x in 0..<grid.width {
-                let state = grid[x, y]
-                if let last = runs.last, last.0 == state { runs[runs.count - 1].1 += 1 } else { runs.append((state, 1)) }
-            }
-            if runs.last?.0 == 0 { runs.removeLast() }
-            if runs.isEmpty {
+            let row = cells[y * grid.width..<(y + 1) * grid.width]
+            // Trailing dead cells are not written; a row of none is an empty row.
+            guard let last = row.lastIndex(where: { $0 != 0 }) else {
                 pendingRows += 1
                 continue
             }
-            if !tokens.isEmpty || pendingRows > 0 {
-                let rows = pendingRows + (tokens.isEmpty ? 0 : 1)
-                if rows > 0 { tokens.append(rows > 1 ? "\(rows)$" : "$") }
-            }
+            let rows = pendingRows + (wroteRow ? 1 : 0)
+            if rows > 0 { body.append(rows, UInt8(ascii: "$")) }
             pendingRows = 0
-            for (state, run) in runs { tokens.append((run > 1 ? "\(run)" : "") + tag(state)) }
-        }
-        tokens.append("!")
-        var lines = comments.map { "#C \($0)" }
-        lines.append("x = \(grid.width), y = \(grid.height), rule = \(rule)")
-        var current = ""
-        for token in tokens {
-            if current.count + token.count > 70 {
-                lines.append(current)
-                current = ""
+            wroteRow = true
+            var x = row.startIndex
+            while x <= last {
+                let state = cells[x]
+                var end = x + 1
+                while end <= last && cells[end] == state { end += 1 }
+                let (first, second) = tag(state)
+                body.append(end - x, first, second)
+                x = end
             }
-            current += token
         }
-        lines.append(current)
-        return lines.joined(separator: "\n") + "\n"
+        body.append(1, UInt8(ascii: "!"))
+        text += body.bytes
+        text.append(UInt8(ascii: "\n"))
+        return String(decoding: text, as: UTF8.self)
+    }
+}
+
+/// The runs of an RLE pattern as text, in lines of at most 70 characters.
+///
+/// A struct with mutating methods rather than closures over local variables: those pay a
+/// runtime exclusivity check on every access, most of the time for a 16384² grid.
+private struct RLEBody {
+    var bytes: [UInt8] = []
+    var lineLength = 0
+
+    /// Appends a run of `count` (written when above 1) of the tag `first` (and `second`).
+    mutating func append(_ count: Int, _ first: UInt8, _ second: UInt8? = nil) {
+        var digits = 0
+        if count > 1 {
+            var rest = count
+            while rest > 0 { digits += 1; rest /= 10 }
+        }
+        let length = digits + 1 + (second == nil ? 0 : 1)
+        if lineLength + length > 70 {
+            bytes.append(UInt8(ascii: "\n"))
+            lineLength = 0
+        }
+        if digits > 0 {
+            var divisor = 1
+            for _ in 1..<digits { divisor *= 10 }
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(count / divisor % 10))
+                divisor /= 10
+            }
+        }
+        bytes.append(first)
+        if let second { bytes.append(second) }
+        lineLength += length
     }
 }
 
