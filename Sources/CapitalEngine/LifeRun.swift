@@ -111,8 +111,11 @@ struct LifeOptions: ParsableArguments {
         var random = SeededGenerator(seed: seed)
         // Read once: an option's property wrapper costs a metadata lookup per access.
         let density = density
-        for i in grid.cells.indices where random.uniform() < density {
-            grid.cells[i] = randomStates ? UInt8(1 + Int(random.next() % UInt64(rule.states - 1))) : 1
+        let states = UInt64(rule.states)
+        grid.cells.withUnsafeMutableBufferPointer { cells in
+            for i in cells.indices where random.uniform() < density {
+                cells[i] = randomStates ? UInt8(1 + random.next() % (states - 1)) : 1
+            }
         }
         return grid
     }

@@ -117,14 +117,25 @@ struct LifeCellLayout {
     var wordCount: Int { stride * height }
     var bitsPerCell: Int { 32 / cellsPerWord }
 
+    // Word by word, shifting cells in and out: no division per cell, which made these most
+    // of a 16384² run's start.
     func pack(_ grid: LifeGrid) -> [UInt32] {
         var words = [UInt32](repeating: 0, count: wordCount)
-        let bits = bitsPerCell
-        grid.cells.withUnsafeBufferPointer { cells in
-            for y in 0..<height {
-                let row = y * width, base = y * stride
-                for x in 0..<width where cells[row + x] != 0 {
-                    words[base + x / cellsPerWord] |= UInt32(cells[row + x]) << UInt32(bits * (x % cellsPerWord))
+        let bits = UInt32(bitsPerCell), perWord = cellsPerWord, width = width, stride = stride
+        words.withUnsafeMutableBufferPointer { words in
+            grid.cells.withUnsafeBufferPointer { cells in
+                for y in 0..<height {
+                    var x = 0, index = y * stride
+                    while x < width {
+                        var word: UInt32 = 0, shift: UInt32 = 0
+                        for cell in cells[y * width + x..<y * width + min(x + perWord, width)] {
+                            word |= UInt32(cell) << shift
+                            shift &+= bits
+                        }
+                        words[index] = word
+                        index += 1
+                        x += perWord
+                    }
                 }
             }
         }
@@ -133,12 +144,20 @@ struct LifeCellLayout {
 
     func unpack(_ words: [UInt32]) -> LifeGrid {
         var grid = LifeGrid(width: width, height: height)
-        let bits = bitsPerCell, mask = UInt32((1 << bits) - 1)
+        let bits = UInt32(bitsPerCell), mask = UInt32((1 << bitsPerCell) - 1), perWord = cellsPerWord, width = width, stride = stride
         grid.cells.withUnsafeMutableBufferPointer { cells in
-            for y in 0..<height {
-                let row = y * width, base = y * stride
-                for x in 0..<width {
-                    cells[row + x] = UInt8((words[base + x / cellsPerWord] >> UInt32(bits * (x % cellsPerWord))) & mask)
+            words.withUnsafeBufferPointer { words in
+                for y in 0..<height {
+                    var x = 0, index = y * stride
+                    while x < width {
+                        var word = words[index]
+                        for cell in y * width + x..<y * width + min(x + perWord, width) {
+                            cells[cell] = UInt8(truncatingIfNeeded: word & mask)
+                            word >>= bits
+                        }
+                        index += 1
+                        x += perWord
+                    }
                 }
             }
         }
