@@ -112,10 +112,8 @@ struct LifeOptions: ParsableArguments {
         // Read once: an option's property wrapper costs a metadata lookup per access.
         let density = density
         let states = UInt64(rule.states)
-        grid.cells.withUnsafeMutableBufferPointer { cells in
-            for i in cells.indices where random.uniform() < density {
-                cells[i] = randomStates ? UInt8(1 + random.next() % (states - 1)) : 1
-            }
+        for i in grid.cells.indices where random.uniform() < density {
+            grid.cells[i] = randomStates ? UInt8(1 + random.next() % (states - 1)) : 1
         }
         return grid
     }
