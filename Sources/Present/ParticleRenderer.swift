@@ -262,8 +262,7 @@ public final class ParticleRenderer {
                     }
                 }
             }
-        }
-        }
+        } }
         try check(result, "vkCreateGraphicsPipelines(\(fragment.name))")
         return pipeline!
     }
