@@ -7,10 +7,20 @@
 #
 # PARTs (default: all but life-kernels and tune-life): check nbody pairs unroll life
 # life-wide life-kernels overhead tune-nbody tune-life validate
-# Each step runs under its own time limit so that one slow step cannot eat the whole lease.
+# Parts run in the order above, whatever the order given. Each step runs under its own time
+# limit so that one slow step cannot eat the whole lease, and the whole run under
+# GPU_BENCH_SECONDS (default 540, inside the device tool's 600 s a command): a step is cut to
+# the time left, or skipped and said so, and the logs are always archived, since a command the
+# tool kills brings back only what fits in its few files.
 set -u
+if (($# < 2)); then
+    echo "usage: $0 BINARY OUT [PART...]" >&2
+    exit 64
+fi
 BIN=$1 OUT=$2
 shift 2
+DEADLINE=${GPU_BENCH_SECONDS:-540}
+RESERVE=25  # seconds kept for a step's grace after TERM, archiving the logs and the summary
 PARTS=${*:-check nbody pairs unroll life life-wide overhead tune-nbody validate}
 mkdir -p "$OUT"
 export CAPITALENGINE_TUNE_CACHE=$OUT/tuning.json
@@ -20,14 +30,26 @@ SUMMARY=$OUT/summary.txt
 step() {  # step NAME SECONDS ARGS... : runs the binary, logs to OUT/NAME.log
     local name=$1 limit=$2
     shift 2
+    local left=$((DEADLINE - RESERVE - SECONDS))
+    if ((left < 20)); then
+        printf '%-28s skipped: out of time (GPU_BENCH_SECONDS=%s)  %s\n' "$name" "$DEADLINE" "$*" | tee -a "$SUMMARY"
+        return
+    fi
+    ((limit > left)) && limit=$left
     local start=$SECONDS
-    timeout -s KILL "$limit" "$BIN" "$@" >"$OUT/$name.log" 2>&1
+    # TERM first: bench reports what it measured, tune stores its best so far; KILL 10 s later.
+    timeout -s TERM -k 10 "$limit" "$BIN" "$@" >"$OUT/$name.log" 2>&1
     local rc=$?
     printf '%-28s rc=%-3s %4ss  %s\n' "$name" "$rc" "$((SECONDS - start))" "$*" | tee -a "$SUMMARY"
     grep -E 'interactions/s|cell updates/s|steps/s|error|winner|fastest|PASS|FAIL|wrong|repeat:' "$OUT/$name.log" | head -12 | sed 's/^/    /' >>"$SUMMARY"
 }
 
 want() { [[ " $PARTS " == *" $1 "* ]]; }
+
+json_of() {  # json_of NAME : the --json report in OUT/NAME.log, without the notes stderr put beside it
+    [ -f "$OUT/$1.log" ] && awk '/^\{/,/^\}/' "$OUT/$1.log" >"$OUT/$1.json"
+    [ -s "$OUT/$1.json" ] || { rm -f "$OUT/$1.json"; echo "    $1: no JSON report" >>"$SUMMARY"; }
+}
 
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,clocks.mem,power.draw,temperature.gpu --format=csv >"$OUT/gpu.txt" 2>&1
 cat "$OUT/gpu.txt" >>"$SUMMARY"
@@ -45,7 +67,7 @@ if want check; then
 fi
 if want nbody; then
     step bench-nbody-default 240 bench --no-tune-cache --particles 16384 65536 262144 1048576 --repeats 7 --json
-    cp "$OUT/bench-nbody-default.log" "$OUT/bench-nbody-default.json"
+    json_of bench-nbody-default
 fi
 if want pairs; then
     # The atomic pair-once form (nbody_pairs_atomic.glsl), written without a GPU: check it,
@@ -93,10 +115,10 @@ if want tune-nbody; then
     step tune-nbody-262144 60 tune --particles 262144 --budget 30
     step tune-nbody-1048576 100 tune --particles 1048576 --budget 60
     step bench-nbody-tuned 240 bench --particles 16384 65536 262144 1048576 --repeats 7 --json
-    cp "$OUT/bench-nbody-tuned.log" "$OUT/bench-nbody-tuned.json"
+    json_of bench-nbody-tuned
     # Against the last H100 record, where the machine has Python.
     record=$(dirname "$0")/../docs/results/h100-nbody-tuned-2026-11-23.json
-    if command -v python3 >/dev/null && [ -f "$record" ]; then
+    if command -v python3 >/dev/null && [ -f "$record" ] && [ -f "$OUT/bench-nbody-tuned.json" ]; then
         echo "tuned, against $(basename "$record"):" >>"$SUMMARY"
         python3 "$(dirname "$0")/compare-bench.py" "$record" "$OUT/bench-nbody-tuned.json" 2>&1 | sed 's/^/    /' >>"$SUMMARY"
     fi
@@ -119,6 +141,7 @@ if want validate; then
 fi
 # The device tool returns at most 8 files: keep the JSON reports, summary and cache loose,
 # the logs in one archive.
-tar -C "$OUT" -czf "$OUT/logs.tgz" --remove-files $(cd "$OUT" && ls *.log)
+logs=$(cd "$OUT" && ls *.log 2>/dev/null)
+[ -n "$logs" ] && tar -C "$OUT" -czf "$OUT/logs.tgz" --remove-files $logs
 echo "=== summary"
 cat "$SUMMARY"
