@@ -208,7 +208,8 @@ struct BenchCommand: ParsableCommand {
                 let perGeneration = try workload.warmedSecondsPerGeneration()
                 var generations = steps ?? max(1, min(100_000, Int(0.5 / max(perGeneration, 1e-9))))
                 // Whole dispatches, so every timed generation runs at the kernel's blocking factor.
-                generations = (generations + kernel.generationsPerDispatch - 1) / kernel.generationsPerDispatch * kernel.generationsPerDispatch
+                let perDispatch = workload.generationsPerDispatch
+                generations = (generations + perDispatch - 1) / perDispatch * perDispatch
                 var rates: [Double] = []
                 for _ in 0..<repeats where StopSignal.requested == nil || rates.isEmpty {
                     rates.append(workload.cellsPerGeneration * Double(generations) / (try workload.timedAdvance(generations: generations)))

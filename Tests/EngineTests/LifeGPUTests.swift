@@ -41,7 +41,10 @@ struct LifeGPUTests {
         // Widths below, at and around the 32-cell word, a 30-word tile and several tiles; heights
         // below and around the tiled kernel's tile; 13 generations are not a multiple of 4 or 8.
         // Widths of 8, 10, 32 and 128 words test the wide shape's aligned and partial strips.
-        let sizes = [(1, 1), (5, 3), (32, 9), (33, 40), (100, 37), (961, 70), (64, 300), (256, 21), (320, 6), (1000, 11), (4096, 5)]
+        // The two-generation wide shapes take the rows of whole aligned fours among them (100,
+        // 256, 1000 and 4096 cells), also one and two rows tall.
+        let sizes = [(1, 1), (5, 3), (32, 9), (33, 40), (100, 37), (961, 70), (64, 300), (256, 21), (320, 6), (1000, 11), (4096, 5),
+                     (256, 1), (1000, 2)]
         for (width, height) in sizes {
             for bounded in [false, true] {
                 let grid = randomGrid(width: width, height: height, states: 2, seed: UInt64(width * 7 + height))
@@ -51,13 +54,16 @@ struct LifeGPUTests {
                     try workload.advance(generations: 13)
                     #expect(try workload.download() == expected, "\(rule) \(kernel) \(width)x\(height) bounded: \(bounded)")
                 }
-                // The one-generation bit kernels' shapes, whichever the default: columns of words, and wide
+                // The bit kernels' shapes, whichever the default: columns of words, and wide
                 // strips of 32- and 64-bit words, 1, 4 and 8 words across (read four at a time
-                // where the row divides into them), 1 to 32 rows, not dividing the height.
+                // where the row divides into them), 1 to 32 rows, not dividing the height, one
+                // or two generations a dispatch (13: six dispatches of two, then one of one).
                 let stride = (width + 31) / 32
                 let shapes: [LifeBitsShape] = [
                     .columns(rows: 3), .wide(words: 1, wordBits: 32, rows: 1), .wide(words: 4, wordBits: 32, rows: 4),
                     .wide(words: 8, wordBits: 32, rows: 32), .wide(words: 4, wordBits: 64, rows: 1), .wide(words: 8, wordBits: 64, rows: 4),
+                    .wide(words: 4, wordBits: 32, rows: 5, generations: 2), .wide(words: 8, wordBits: 32, rows: 1, generations: 2),
+                    .wide(words: 4, wordBits: 64, rows: 32, generations: 2), .wide(words: 8, wordBits: 64, rows: 3, generations: 2),
                 ]
                 for shape in shapes where shape.problem(stride: stride, device: context.device.description) == nil {
                     let workload = try LifeWorkload(device: context.device, grid: grid, rule: rule, bounded: bounded, kernel: shape.kernel,

@@ -168,15 +168,19 @@ struct LifeKernelChoiceTests {
         let lavapipe = FabricatedDevices.lavapipe(index: 0)
         // 4096² cells: 128 words a row, 64 as 64-bit words, 8 an invocation (two aligned fours).
         let large = LifeBitsShape.preferred(for: .wide, on: lavapipe, stride: 128, height: 4096)
-        guard case .wide(8, 64, let rows)? = large else { Issue.record("\(String(describing: large))"); return }
+        guard case .wide(8, 64, let rows, let generations)? = large else { Issue.record("\(String(describing: large))"); return }
         #expect(rows >= 1 && rows <= 32)
+        // Strips of 32 rows advance two generations a dispatch; shorter ones one.
+        #expect(generations == (rows == 32 ? 2 : 1), "\(large!)")
+        #expect(LifeBitsShape.preferred(for: .wide, on: lavapipe, stride: 512, height: 16384)?.generationsPerDispatch == 2)
         // An odd number of 32-bit words a row: 32-bit words, 4 an invocation.
-        guard case .wide(4, 32, _)? = LifeBitsShape.preferred(for: .wide, on: lavapipe, stride: 31, height: 100) else {
+        guard case .wide(4, 32, _, 1)? = LifeBitsShape.preferred(for: .wide, on: lavapipe, stride: 31, height: 100) else {
             Issue.record("odd stride"); return
         }
         // Small grids get shorter strips, so that every driver thread has a workgroup.
         let small = try #require(LifeBitsShape.preferred(for: .wide, on: lavapipe, stride: 16, height: 512))
         #expect(small.rows < 32)
+        #expect(small.generationsPerDispatch == 1)
         #expect(small.invocations(stride: 16, height: 512) >= LifeBitsShape.hostThreads * LifeBitsShape.wideGroupInvocations
                 || small.rows == 1)
         // Narrow rows: no more invocations across a workgroup than strips in the row.
@@ -189,6 +193,12 @@ struct LifeKernelChoiceTests {
         #expect(LifeBitsShape.wide(words: 4, wordBits: 64, rows: 8).problem(stride: 3, device: lavapipe) != nil)
         #expect(LifeBitsShape.wide(words: 4, wordBits: 64, rows: 8).problem(stride: 4, device: FabricatedDevices.videoCore(index: 0)) != nil)
         #expect(LifeBitsShape.wide(words: 4, wordBits: 64, rows: 8).problem(stride: 4, device: lavapipe) == nil)
+        // Two generations a dispatch need whole aligned fours across the row; 1 or 2 only.
+        #expect(LifeBitsShape.wide(words: 4, wordBits: 64, rows: 8, generations: 2).problem(stride: 8, device: lavapipe) == nil)
+        #expect(LifeBitsShape.wide(words: 4, wordBits: 64, rows: 8, generations: 2).problem(stride: 12, device: lavapipe) != nil)
+        #expect(LifeBitsShape.wide(words: 2, wordBits: 32, rows: 8, generations: 2).problem(stride: 8, device: lavapipe) != nil)
+        #expect(LifeBitsShape.wide(words: 4, wordBits: 32, rows: 8, generations: 3).problem(stride: 8, device: lavapipe) != nil)
+        #expect(LifeBitsShape.wide(words: 8, wordBits: 64, rows: 32, generations: 2).description.hasSuffix("32 rows, 2 generations a dispatch"))
     }
 
     @Test func kernelNamesRoundTrip() {

@@ -12,7 +12,9 @@ enum LifeBitsShape: Equatable, Sendable, CustomStringConvertible {
     /// in pairs), `rows` rows tall, every row read once (life_step_bits_wide.comp): CPU
     /// drivers, where each storage-buffer access costs a loop over the SIMD lanes, so cells per
     /// access is what counts (lavapipe: 3-8x the columns shape from 4096² up, docs/benchmarks.md).
-    case wide(words: Int, wordBits: Int, rows: Int)
+    /// `generations` per dispatch, 1 or 2 (life_steps_bits_wide.comp: each access then serves
+    /// two generations), 2 only where the row reads fours (`readsFours`).
+    case wide(words: Int, wordBits: Int, rows: Int, generations: Int = 1)
 
     /// Workgroup size of the columns shape: 32 columns of words by 8 invocations.
     static let columnGroup = (x: 32, y: 8)
@@ -36,7 +38,12 @@ enum LifeBitsShape: Equatable, Sendable, CustomStringConvertible {
         let wanted = hostThreads * wideGroupInvocations
         for rows in [32, 16, 8, 4, 2] {
             let candidate = shape.withRows(rows)
-            if candidate.invocations(stride: stride, height: height) >= wanted { return candidate }
+            guard candidate.invocations(stride: stride, height: height) >= wanted else { continue }
+            // Two generations a dispatch, where the row allows: lavapipe 1.05-1.6x from 2048²
+            // up, where the strips are 32 rows; on shorter strips the halo rows cost more than
+            // the dispatches saved (1024², 16 rows: 0.6-0.9x; docs/benchmarks.md).
+            let twice = candidate.withGenerations(2)
+            return rows == 32 && twice.problem(stride: stride, device: device) == nil ? twice : candidate
         }
         return shape.withRows(1)
     }
@@ -56,10 +63,15 @@ enum LifeBitsShape: Equatable, Sendable, CustomStringConvertible {
         return eight.readsFours(stride: stride) ? eight : .wide(words: 4, wordBits: wordBits, rows: rows)
     }
 
+    func withGenerations(_ generations: Int) -> LifeBitsShape {
+        guard case .wide(let words, let wordBits, let rows, _) = self else { return self }
+        return .wide(words: words, wordBits: wordBits, rows: rows, generations: generations)
+    }
+
     func withRows(_ rows: Int) -> LifeBitsShape {
         switch self {
         case .columns: .columns(rows: rows)
-        case .wide(let words, let wordBits, _): .wide(words: words, wordBits: wordBits, rows: rows)
+        case .wide(let words, let wordBits, _, let generations): .wide(words: words, wordBits: wordBits, rows: rows, generations: generations)
         }
     }
 
@@ -74,21 +86,34 @@ enum LifeBitsShape: Equatable, Sendable, CustomStringConvertible {
     /// Rows one invocation walks down.
     var rows: Int {
         switch self {
-        case .columns(let rows), .wide(_, _, let rows): rows
+        case .columns(let rows), .wide(_, _, let rows, _): rows
         }
+    }
+
+    /// Generations one dispatch advances.
+    var generationsPerDispatch: Int {
+        if case .wide(_, _, _, let generations) = self { return generations }
+        return 1
     }
 
     /// Why this shape cannot run a grid with rows of `stride` 32-bit words on `device`, nil
     /// when it can.
     func problem(stride: Int, device: PhysicalDeviceDescription) -> String? {
-        guard case .wide(let words, let wordBits, _) = self else { return nil }
+        guard case .wide(let words, let wordBits, _, let generations) = self else { return nil }
         if words < 1 { return "the wide bit kernel needs at least one word an invocation" }
         switch wordBits {
-        case 32: return nil
+        case 32: break
         case 64:
             if !device.supportsInt64 { return "\(device.name) has no 64-bit integers in shaders" }
-            return stride % 2 == 0 ? nil : "64-bit words need rows of an even number of 32-bit words; these have \(stride)"
+            if stride % 2 != 0 { return "64-bit words need rows of an even number of 32-bit words; these have \(stride)" }
         default: return "words of \(wordBits) bits: 32 or 64 only"
+        }
+        switch generations {
+        case 1: return nil
+        case 2:
+            return readsFours(stride: stride) ? nil
+                : "two generations a dispatch need rows of whole aligned fours of words, \(words) \(wordBits)-bit words an invocation; these rows have \(stride) 32-bit words"
+        default: return "the wide bit kernel runs 1 or 2 generations a dispatch, not \(generations)"
         }
     }
 
@@ -106,14 +131,14 @@ enum LifeBitsShape: Equatable, Sendable, CustomStringConvertible {
     private func invocationsAcross(stride: Int) -> Int {
         switch self {
         case .columns: stride
-        case .wide(let words, let wordBits, _): (stride / (wordBits / 32) + words - 1) / words
+        case .wide(let words, let wordBits, _, _): (stride / (wordBits / 32) + words - 1) / words
         }
     }
 
     /// Whether the wide shape reads and writes its words four at a time in rows of `stride`
     /// 32-bit words: when the row divides into whole strips of whole fours, all aligned.
     func readsFours(stride: Int) -> Bool {
-        guard case .wide(let words, let wordBits, _) = self else { return false }
+        guard case .wide(let words, let wordBits, _, _) = self else { return false }
         return words % 4 == 0 && stride / (wordBits / 32) % words == 0
     }
 
@@ -134,7 +159,8 @@ enum LifeBitsShape: Equatable, Sendable, CustomStringConvertible {
     var description: String {
         switch self {
         case .columns(let rows): "a column of words per invocation, \(Self.rows(rows))"
-        case .wide(let words, let wordBits, let rows): "\(words) \(wordBits)-bit words per invocation, \(Self.rows(rows))"
+        case .wide(let words, let wordBits, let rows, let generations):
+            "\(words) \(wordBits)-bit words per invocation, \(Self.rows(rows))" + (generations > 1 ? ", \(generations) generations a dispatch" : "")
         }
     }
 }

@@ -136,11 +136,16 @@ public final class LifeWorkload {
                     device: device, shader: ShaderModule(device: device, shader: subgroupShuffles ? .lifeStepBitsSubgroup : .lifeStepBits), storageBuffers: 2,
                     pushConstantSize: MemoryLayout<GridPushConstants>.size,
                     specialization: groupConstants + ruleConstants)
-            case .wide(let words, let wordBits, _):
+            case .wide(let words, let wordBits, _, 1):
                 pipeline = try ComputePipeline(
                     device: device, shader: ShaderModule(device: device, shader: wordBits == 64 ? .lifeStepBitsWide64 : .lifeStepBitsWide),
                     storageBuffers: 2, pushConstantSize: MemoryLayout<GridPushConstants>.size,
                     specialization: groupConstants + ruleConstants + [.uint(4, UInt32(words)), .bool(5, shape.readsFours(stride: layout.stride))])
+            case .wide(let words, let wordBits, _, _):
+                pipeline = try ComputePipeline(
+                    device: device, shader: ShaderModule(device: device, shader: wordBits == 64 ? .lifeStepsBitsWide64 : .lifeStepsBitsWide),
+                    storageBuffers: 2, pushConstantSize: MemoryLayout<GridPushConstants>.size,
+                    specialization: groupConstants + ruleConstants + [.uint(4, UInt32(words))])
             }
         case .bitsTiled(let generations):
             guard let shape = LifeTileShape(device: device.description, generations: generations) else {
@@ -186,7 +191,7 @@ public final class LifeWorkload {
     /// Seconds per generation from one timed dispatch after an untimed one (pipelines compiled,
     /// clocks up): what sizes a benchmark's timed runs.
     public func warmedSecondsPerGeneration() throws -> Double {
-        let perDispatch = kernel.generationsPerDispatch
+        let perDispatch = generationsPerDispatch
         _ = try timedAdvance(generations: perDispatch)
         return try timedAdvance(generations: perDispatch) / Double(perDispatch)
     }
@@ -203,11 +208,8 @@ public final class LifeWorkload {
                 birthMask: rule.birthMask, survivalMask: rule.survivalMask)
             return try state.advance(steps: generations, constants: constants,
                                      groups: groups)
-        case .bits, .wide:
-            let constants = GridPushConstants(width: UInt32(width), height: UInt32(height), generations: 1)
-            return try state.advance(steps: generations, constants: constants,
-                                     groups: groups)
-        case .bitsTiled(let perDispatch):
+        case .bits, .wide, .bitsTiled:
+            let perDispatch = generationsPerDispatch
             let dispatches = (generations + perDispatch - 1) / perDispatch
             let (width, height) = (UInt32(width), UInt32(height))
             return try state.advance(steps: dispatches, constants: { step in
@@ -242,8 +244,12 @@ public final class LifeWorkload {
     /// The memory traffic one generation needs at the least with this kernel: reading and
     /// writing the grid once per dispatch. Divided by the device's bandwidth, it bounds the speed.
     public var minimumBytesPerGeneration: Double {
-        2 * Double(layout.wordCount * 4) / Double(kernel.generationsPerDispatch)
+        2 * Double(layout.wordCount * 4) / Double(generationsPerDispatch)
     }
+
+    /// Generations one dispatch advances: the tiled kernel's K, two for the wide kernel where
+    /// its shape runs two, else one.
+    public var generationsPerDispatch: Int { bitsShape?.generationsPerDispatch ?? kernel.generationsPerDispatch }
 
     /// The shape the bit kernel took on this device for this grid; nil for other kernels.
     public var bitsShapeDescription: String? { bitsShape?.description }

@@ -77,7 +77,7 @@ public struct LifeKernelTuner {
     /// Cell updates per second of `kernel` on a random grid, over about `seconds` of GPU time.
     public func measure(_ kernel: LifeKernel, seconds: Double = 0.25) throws -> Double {
         let workload = try LifeWorkload(device: device, width: width, height: height, rule: rule, density: 0.5, seed: 1, kernel: kernel)
-        let perDispatch = kernel.generationsPerDispatch
+        let perDispatch = workload.generationsPerDispatch
         let perGeneration = try workload.warmedSecondsPerGeneration()
         let dispatches = max(1, Int(seconds / max(perGeneration, 1e-9)) / perDispatch)
         var best = 0.0
