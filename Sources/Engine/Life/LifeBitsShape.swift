@@ -39,7 +39,7 @@ enum LifeBitsShape: Equatable, Sendable, CustomStringConvertible {
         for rows in [32, 16, 8, 4, 2] {
             let candidate = shape.withRows(rows)
             guard candidate.invocations(stride: stride, height: height) >= wanted else { continue }
-            // Two generations a dispatch, where the row allows: lavapipe 1.05-1.6x from 2048²
+            // Two generations a dispatch, where the row allows: lavapipe 1.05-1.8x from 2048²
             // up, where the strips are 32 rows; on shorter strips the halo rows cost more than
             // the dispatches saved (1024², 16 rows: 0.6-0.9x; docs/benchmarks.md).
             let twice = candidate.withGenerations(2)
