@@ -29,8 +29,7 @@ layout(std430, set = 0, binding = 1) writeonly buffer Destination4 { LIFE_WORD4 
 layout(push_constant) uniform Grid {
     uint width;
     uint height;
-    // This dispatch's generations: 2, or 1 to end on an odd count (the first generation is
-    // stored then).
+    // 2: an odd count ends with a dispatch of the one-generation kernel, faster at one.
     uint generations;
 } grid;
 
@@ -120,7 +119,6 @@ void main() {
     const uint firstRow = gl_GlobalInvocationID.y * ROWS;
     const bool inGrid = gl_GlobalInvocationID.x * WORDS < n && firstRow < grid.height;
     const int top = int(min(firstRow, grid.height - 1u));
-    const bool second = grid.generations >= 2u;
     // Rolling windows of three rows: the grid's sums (first generation's words) and the first
     // generation's sums (own words).
     LIFE_WORD aboveLow[INNER], aboveHigh[INNER], aboveAlive[INNER];
@@ -151,9 +149,8 @@ void main() {
             const uint row = firstRow + t - 2u;
             LIFE_WORD next[WORDS];
             for (uint j = 0u; j < WORDS; ++j) {
-                const LIFE_WORD twice = nextWordFromSums(firstAboveLow[j], firstAboveHigh[j], firstMidLow[j], firstMidHigh[j],
-                                                         firstBelowLow[j], firstBelowHigh[j], firstMidAlive[j], true) & keep(x0 + j);
-                next[j] = second ? twice : firstMidAlive[j];
+                next[j] = nextWordFromSums(firstAboveLow[j], firstAboveHigh[j], firstMidLow[j], firstMidHigh[j],
+                                           firstBelowLow[j], firstBelowHigh[j], firstMidAlive[j], true) & keep(x0 + j);
                 // As in life_step_bits_wide.glsl: an identity the compiler cannot see through
                 // keeps the rule's last operations out of the store's per-lane loop.
                 next[j] = min(next[j], LIFE_WORD(min(grid.generations, 1u)) * ALL);

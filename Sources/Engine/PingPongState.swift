@@ -12,6 +12,9 @@ final class PingPongState {
     private let buffers: [Buffer]
     /// `steps[k][p]`, for pass `p`, reads `buffers[k]` and writes `buffers[1 - k]`.
     private let steps: [[DescriptorSet]]
+    /// A single-pass state's other pipeline, taking the same buffers and push constants, which
+    /// `advance` runs instead for the steps it is told to; `sets[k]` as `steps[k][0]`.
+    private let alternate: (pipeline: ComputePipeline, sets: [DescriptorSet])?
     /// Which buffer holds the current state.
     private var current = 0
     private let commands: CommandBuffer
@@ -19,24 +22,30 @@ final class PingPongState {
     private let staging: Buffer
     private let readback: Buffer
 
-    /// - Parameter pipeline: takes the source buffer at binding 0 and the destination at 1.
-    convenience init(device: Device, pipeline: ComputePipeline, bytes: Int) throws {
-        try self.init(device: device, passes: [pipeline], bytes: bytes)
+    /// - Parameters:
+    ///   - pipeline: takes the source buffer at binding 0 and the destination at 1.
+    ///   - alternate: a pipeline of the same bindings and push constants that `advance` may run
+    ///     for a step instead (a workload's odd last step, say).
+    convenience init(device: Device, pipeline: ComputePipeline, alternate: ComputePipeline? = nil, bytes: Int) throws {
+        try self.init(device: device, passes: [pipeline], alternate: alternate, bytes: bytes)
     }
 
     /// - Parameters:
     ///   - passes: the dispatches of one step, in order, each taking the source buffer at
     ///     binding 0, the destination at 1 and `scratch` from binding 2 on.
     ///   - scratch: buffers the passes of a step hand on to each other; they start zeroed.
-    init(device: Device, passes: [ComputePipeline], scratch: [Buffer] = [], bytes: Int) throws {
+    init(device: Device, passes: [ComputePipeline], alternate: ComputePipeline? = nil, scratch: [Buffer] = [], bytes: Int) throws {
         precondition(!passes.isEmpty, "a step needs at least one pass")
+        precondition(alternate == nil || passes.count == 1, "an alternate pipeline stands in for a single pass")
         self.device = device
         self.passes = passes
         let buffers = [try Buffer(device: device, size: bytes, usage: .deviceLocal),
                        try Buffer(device: device, size: bytes, usage: .deviceLocal)]
         self.buffers = buffers
-        steps = try [[buffers[0], buffers[1]], [buffers[1], buffers[0]]].map { pair in
-            try passes.map { try DescriptorSet(pipeline: $0, buffers: pair + scratch) }
+        let pairs = [[buffers[0], buffers[1]], [buffers[1], buffers[0]]]
+        steps = try pairs.map { pair in try passes.map { try DescriptorSet(pipeline: $0, buffers: pair + scratch) } }
+        self.alternate = try alternate.map { pipeline in
+            (pipeline, try pairs.map { try DescriptorSet(pipeline: pipeline, buffers: $0 + scratch) })
         }
         commands = try CommandBuffer(device: device)
         timestamps = device.description.supportsComputeTimestamps ? try TimestampQueryPool(device: device, count: 2) : nil
@@ -80,12 +89,15 @@ final class PingPongState {
         try advance(steps: count, constants: { _ in constants }, groups: groups)
     }
 
-    /// Runs `count` steps in one submission, step `k` with push constants `constants(k)`.
-    func advance<Constants: BitwiseCopyable>(steps count: Int, constants: (Int) -> Constants, groups: (x: Int, y: Int)) throws -> Double? {
-        try advance(steps: count, constants: constants, groups: [groups])
+    /// Runs `count` steps in one submission, step `k` with push constants `constants(k)`, and
+    /// with the alternate pipeline where `alternateAt(k)`.
+    func advance<Constants: BitwiseCopyable>(steps count: Int, constants: (Int) -> Constants, groups: (x: Int, y: Int),
+                                             alternateAt: (Int) -> Bool = { _ in false }) throws -> Double? {
+        try advance(steps: count, constants: constants, groups: [groups], alternateAt: alternateAt)
     }
 
-    private func advance<Constants: BitwiseCopyable>(steps count: Int, constants: (Int) -> Constants, groups: [(x: Int, y: Int)]) throws -> Double? {
+    private func advance<Constants: BitwiseCopyable>(steps count: Int, constants: (Int) -> Constants, groups: [(x: Int, y: Int)],
+                                                     alternateAt: (Int) -> Bool = { _ in false }) throws -> Double? {
         precondition(groups.count == passes.count, "one dispatch size per pass")
         guard count > 0 else { return nil }
         var index = current
@@ -96,13 +108,20 @@ final class PingPongState {
             encoder.barrier(.computeToCompute)
             if device.queueSupportsGraphics { encoder.barrier(.drawingToCompute) }
             timestamps.map { encoder.writeTimestamp($0, index: 0) }
-            if passes.count == 1 { encoder.bind(passes[0]) }
+            var bound: ComputePipeline?
             for step in 0..<count {
+                let usesAlternate = alternateAt(step)
+                precondition(!usesAlternate || alternate != nil, "no alternate pipeline to run")
+                let alternative = usesAlternate ? alternate : nil
                 for (pass, pipeline) in passes.enumerated() {
                     if step > 0 || pass > 0 { encoder.barrier(.computeToCompute) }
-                    if passes.count > 1 { encoder.bind(pipeline) }
+                    let (pipeline, set) = alternative.map { ($0.pipeline, $0.sets[index]) } ?? (pipeline, steps[index][pass])
+                    if pipeline !== bound {
+                        encoder.bind(pipeline)
+                        bound = pipeline
+                    }
                     encoder.pushConstants(constants(step))
-                    encoder.bind(steps[index][pass])
+                    encoder.bind(set)
                     encoder.dispatch(groups[pass].x, groups[pass].y)
                 }
                 index = 1 - index

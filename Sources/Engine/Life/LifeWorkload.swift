@@ -117,6 +117,9 @@ public final class LifeWorkload {
         }
         let ruleConstants: [SpecializationConstant] = [.uint(10, rule.birthMask), .uint(11, rule.survivalMask)]
         let pipeline: ComputePipeline
+        // The two-generation wide shape ends an odd count with one dispatch of the
+        // one-generation kernel, which is faster at one than the other's first half.
+        var singleGeneration: ComputePipeline?
         switch kernel {
         case .bytes:
             tile = nil
@@ -136,16 +139,20 @@ public final class LifeWorkload {
                     device: device, shader: ShaderModule(device: device, shader: subgroupShuffles ? .lifeStepBitsSubgroup : .lifeStepBits), storageBuffers: 2,
                     pushConstantSize: MemoryLayout<GridPushConstants>.size,
                     specialization: groupConstants + ruleConstants)
-            case .wide(let words, let wordBits, _, 1):
-                pipeline = try ComputePipeline(
+            case .wide(let words, let wordBits, _, let generations):
+                let single = try ComputePipeline(
                     device: device, shader: ShaderModule(device: device, shader: wordBits == 64 ? .lifeStepBitsWide64 : .lifeStepBitsWide),
                     storageBuffers: 2, pushConstantSize: MemoryLayout<GridPushConstants>.size,
                     specialization: groupConstants + ruleConstants + [.uint(4, UInt32(words)), .bool(5, shape.readsFours(stride: layout.stride))])
-            case .wide(let words, let wordBits, _, _):
-                pipeline = try ComputePipeline(
-                    device: device, shader: ShaderModule(device: device, shader: wordBits == 64 ? .lifeStepsBitsWide64 : .lifeStepsBitsWide),
-                    storageBuffers: 2, pushConstantSize: MemoryLayout<GridPushConstants>.size,
-                    specialization: groupConstants + ruleConstants + [.uint(4, UInt32(words))])
+                if generations == 1 {
+                    pipeline = single
+                } else {
+                    pipeline = try ComputePipeline(
+                        device: device, shader: ShaderModule(device: device, shader: wordBits == 64 ? .lifeStepsBitsWide64 : .lifeStepsBitsWide),
+                        storageBuffers: 2, pushConstantSize: MemoryLayout<GridPushConstants>.size,
+                        specialization: groupConstants + ruleConstants + [.uint(4, UInt32(words))])
+                    singleGeneration = single
+                }
             }
         case .bitsTiled(let generations):
             guard let shape = LifeTileShape(device: device.description, generations: generations) else {
@@ -165,7 +172,7 @@ public final class LifeWorkload {
         guard UInt64(x) <= UInt64(limits[0]), UInt64(y) <= UInt64(limits[1]) else {
             throw EngineError.unsupported("a \(width)x\(height) grid needs \(x)x\(y) workgroups with the \(kernel) kernel; the device allows \(limits[0])x\(limits[1])")
         }
-        state = try PingPongState(device: device, pipeline: pipeline, bytes: layout.wordCount * 4)
+        state = try PingPongState(device: device, pipeline: pipeline, alternate: singleGeneration, bytes: layout.wordCount * 4)
     }
 
     /// Subgroup shuffles for side neighbours wherever compute shaders have them (about 30% on
@@ -212,10 +219,13 @@ public final class LifeWorkload {
             let perDispatch = generationsPerDispatch
             let dispatches = (generations + perDispatch - 1) / perDispatch
             let (width, height) = (UInt32(width), UInt32(height))
+            // The wide shape's odd last generation: its one-generation kernel (the tiled kernel
+            // runs fewer generations in its last dispatch itself).
+            let oddEnd = bitsShape.map { $0.generationsPerDispatch > 1 } == true && generations % perDispatch != 0
             return try state.advance(steps: dispatches, constants: { step in
                 GridPushConstants(width: width, height: height,
                                   generations: UInt32(min(perDispatch, generations - step * perDispatch)))
-            }, groups: groups)
+            }, groups: groups, alternateAt: { step in oddEnd && step == dispatches - 1 })
         }
     }
 
