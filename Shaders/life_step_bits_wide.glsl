@@ -15,36 +15,11 @@
 // Included by life_step_bits_wide.comp (32-bit words) and life_step_bits_wide64.comp
 // (64-bit), which define LIFE_WORD, LIFE_WORD4 and LIFE_WORD_BITS.
 
-layout(local_size_x_id = 0, local_size_y_id = 1) in;
-layout(constant_id = 2) const uint ROWS = 32u;
-// Dead cells beyond the edges instead of wrapping around.
-layout(constant_id = 3) const bool BOUNDED = false;
-layout(constant_id = 4) const uint WORDS = 4u;
+#include "life_bits_wide_grid.glsl"
+
 // The row stride (in LIFE_WORDs) is a multiple of WORDS, itself a multiple of 4: an
 // invocation's words are whole aligned LIFE_WORD4s.
 layout(constant_id = 5) const bool ALIGNED = false;
-
-#include "life_bits_rule.glsl"
-
-layout(std430, set = 0, binding = 0) readonly buffer Source { LIFE_WORD src[]; };
-layout(std430, set = 0, binding = 1) writeonly buffer Destination { LIFE_WORD dst[]; };
-layout(std430, set = 0, binding = 0) readonly buffer Source4 { LIFE_WORD4 src4[]; };
-layout(std430, set = 0, binding = 1) writeonly buffer Destination4 { LIFE_WORD4 dst4[]; };
-
-layout(push_constant) uniform Grid {
-    uint width;
-    uint height;
-    // 1 for this kernel. See main().
-    uint generations;
-} grid;
-
-const LIFE_WORD ZERO = LIFE_WORD(0u);
-const LIFE_WORD ONE = LIFE_WORD(1u);
-const LIFE_WORD ALL = ~ZERO;
-const uint TOP = LIFE_WORD_BITS - 1u;
-
-uint stride() { return (grid.width + TOP) / LIFE_WORD_BITS; }
-uint lastBit() { return (grid.width - 1u) & TOP; }
 
 // The three-cell horizontal sums of WORDS words of row y from word x0 on: bit k of low[j] /
 // high[j] is the low / high bit of (cell left of k) + k + (cell right of k) in word x0 + j,
@@ -81,15 +56,7 @@ void loadRowSums(int y, uint x0, out LIFE_WORD low[WORDS], out LIFE_WORD high[WO
     for (uint j = 0u; j < WORDS; ++j) {
         const uint x = x0 + j;
         const LIFE_WORD mid = x < n ? word[j + 1u] : ZERO;
-        const LIFE_WORD westBit = x > 0u ? word[j] >> TOP : (BOUNDED ? ZERO : (word[j] >> lastBit()) & ONE);
-        // The cell after the last word's last cell is padding (zero): the wrapped-in cell goes
-        // to the lane after the last cell rather than the top lane.
-        const LIFE_WORD eastBits = x + 1u < n ? word[j + 2u] << TOP : (BOUNDED ? ZERO : (word[j + 2u] & ONE) << lastBit());
-        const LIFE_WORD west = (mid << 1) | westBit;
-        const LIFE_WORD east = (mid >> 1) | eastBits;
-        const LIFE_WORD westMid = west ^ mid;
-        low[j] = westMid ^ east;
-        high[j] = (west & mid) | (east & westMid);
+        wordSums(word[j], mid, word[j + 2u], x, low[j], high[j]);
         alive[j] = mid;
     }
 }
@@ -111,10 +78,8 @@ void main() {
         loadRowSums(int(min(y, grid.height - 1u)) + 1, x0, belowLow, belowHigh, belowAlive);
         LIFE_WORD next[WORDS];
         for (uint j = 0u; j < WORDS; ++j) {
-            // Lanes beyond the last cell stay zero, as the neighbour reads rely on.
-            const LIFE_WORD keep = x0 + j + 1u < n ? ALL : ALL >> (TOP - lastBit());
             next[j] = nextWordFromSums(aboveLow[j], aboveHigh[j], midLow[j], midHigh[j],
-                                       belowLow[j], belowHigh[j], midAlive[j], true) & keep;
+                                       belowLow[j], belowHigh[j], midAlive[j], true) & keep(x0 + j);
             // An identity the compiler cannot see through (the all-ones mask comes from a push
             // constant): without it LLVM sinks the rule's last bitwise operations into the
             // store's per-lane loop, spilling their operands to the stack on every lane, which

@@ -13,35 +13,10 @@
 // Included by life_steps_bits_wide.comp (32-bit words) and life_steps_bits_wide64.comp
 // (64-bit), which define LIFE_WORD, LIFE_WORD4 and LIFE_WORD_BITS.
 
-layout(local_size_x_id = 0, local_size_y_id = 1) in;
-layout(constant_id = 2) const uint ROWS = 32u;
-// Dead cells beyond the edges instead of wrapping around.
-layout(constant_id = 3) const bool BOUNDED = false;
-layout(constant_id = 4) const uint WORDS = 8u;
+#include "life_bits_wide_grid.glsl"
 
-#include "life_bits_rule.glsl"
-
-layout(std430, set = 0, binding = 0) readonly buffer Source { LIFE_WORD src[]; };
-layout(std430, set = 0, binding = 1) writeonly buffer Destination { LIFE_WORD dst[]; };
-layout(std430, set = 0, binding = 0) readonly buffer Source4 { LIFE_WORD4 src4[]; };
-layout(std430, set = 0, binding = 1) writeonly buffer Destination4 { LIFE_WORD4 dst4[]; };
-
-layout(push_constant) uniform Grid {
-    uint width;
-    uint height;
-    // 2: an odd count ends with a dispatch of the one-generation kernel, faster at one.
-    uint generations;
-} grid;
-
-const LIFE_WORD ZERO = LIFE_WORD(0u);
-const LIFE_WORD ONE = LIFE_WORD(1u);
-const LIFE_WORD ALL = ~ZERO;
-const uint TOP = LIFE_WORD_BITS - 1u;
 // Words an invocation works on in the first generation: its own and one each side.
 const uint INNER = WORDS + 2u;
-
-uint stride() { return (grid.width + TOP) / LIFE_WORD_BITS; }
-uint lastBit() { return (grid.width - 1u) & TOP; }
 
 // Whether logical row y lies outside a bounded grid (every generation dead there).
 bool rowOutside(int y) { return BOUNDED && (y < 0 || y >= int(grid.height)); }
@@ -58,22 +33,6 @@ uint gridRow(int y) {
     if (row >= h) row -= h;
     return uint(row);
 }
-
-// The three-cell horizontal sums of word `mid`, word `index` of its row, whose neighbour words
-// are `left` and `right` (wrapped round the row as the grid is); as in life_step_bits_wide.glsl.
-void wordSums(LIFE_WORD left, LIFE_WORD mid, LIFE_WORD right, uint index, out LIFE_WORD low, out LIFE_WORD high) {
-    const LIFE_WORD westBit = index > 0u ? left >> TOP : (BOUNDED ? ZERO : (left >> lastBit()) & ONE);
-    const LIFE_WORD eastBits = index + 1u < stride() ? right << TOP : (BOUNDED ? ZERO : (right & ONE) << lastBit());
-    const LIFE_WORD west = (mid << 1) | westBit;
-    const LIFE_WORD east = (mid >> 1) | eastBits;
-    const LIFE_WORD westMid = west ^ mid;
-    low = westMid ^ east;
-    high = (west & mid) | (east & westMid);
-}
-
-// Lanes beyond the last cell of word `index` are zero in every generation, as the neighbour
-// reads rely on.
-LIFE_WORD keep(uint index) { return index + 1u < stride() ? ALL : ALL >> (TOP - lastBit()); }
 
 // Word x0 - 2 + p of the row, for p in 0, 1, WORDS + 2, WORDS + 3: its index in the row,
 // wrapped round the row's ends. Beyond a bounded grid's edges the wrapped words are read all
