@@ -1,8 +1,8 @@
 import FoundationEssentials
 
-/// How the one-generation bit kernels lay a grid's words onto invocations: `bits` in columns,
-/// `wide` in wide strips. Both compute the same generation; which is faster depends on the
-/// device class.
+/// How the bit kernels that are not tiled lay a grid's words onto invocations: `bits` in
+/// columns, `wide` in wide strips (one or two generations a dispatch). They compute the same
+/// generations; which is faster depends on the device class.
 enum LifeBitsShape: Equatable, Sendable, CustomStringConvertible {
     /// An invocation per word column, `rows` rows tall, side neighbours from subgroup shuffles
     /// where the device has them (life_step_bits.comp): GPUs, which need many invocations in

@@ -17,7 +17,7 @@ public final class LifeWorkload {
     private let state: PingPongState
     private let tile: LifeTileShape?
     private let groups: (x: Int, y: Int)
-    /// How the one-generation bit kernel lays the grid onto invocations; nil for other kernels.
+    /// How the `bits` or `wide` kernel lays the grid onto invocations; nil for other kernels.
     let bitsShape: LifeBitsShape?
     private static let byteTile = 16
 
