@@ -140,17 +140,17 @@ public final class LifeWorkload {
                     pushConstantSize: MemoryLayout<GridPushConstants>.size,
                     specialization: groupConstants + ruleConstants)
             case .wide(let words, let wordBits, _, let generations):
-                let single = try ComputePipeline(
-                    device: device, shader: ShaderModule(device: device, shader: wordBits == 64 ? .lifeStepBitsWide64 : .lifeStepBitsWide),
-                    storageBuffers: 2, pushConstantSize: MemoryLayout<GridPushConstants>.size,
-                    specialization: groupConstants + ruleConstants + [.uint(4, UInt32(words)), .bool(5, shape.readsFours(stride: layout.stride))])
+                func widePipeline(_ shader: EmbeddedShader, _ constants: [SpecializationConstant]) throws -> ComputePipeline {
+                    try ComputePipeline(device: device, shader: ShaderModule(device: device, shader: shader), storageBuffers: 2,
+                                        pushConstantSize: MemoryLayout<GridPushConstants>.size,
+                                        specialization: groupConstants + ruleConstants + [.uint(4, UInt32(words))] + constants)
+                }
+                let single = try widePipeline(wordBits == 64 ? .lifeStepBitsWide64 : .lifeStepBitsWide,
+                                              [.bool(5, shape.readsFours(stride: layout.stride))])
                 if generations == 1 {
                     pipeline = single
                 } else {
-                    pipeline = try ComputePipeline(
-                        device: device, shader: ShaderModule(device: device, shader: wordBits == 64 ? .lifeStepsBitsWide64 : .lifeStepsBitsWide),
-                        storageBuffers: 2, pushConstantSize: MemoryLayout<GridPushConstants>.size,
-                        specialization: groupConstants + ruleConstants + [.uint(4, UInt32(words))])
+                    pipeline = try widePipeline(wordBits == 64 ? .lifeStepsBitsWide64 : .lifeStepsBitsWide, [])
                     singleGeneration = single
                 }
             }
@@ -221,7 +221,7 @@ public final class LifeWorkload {
             let (width, height) = (UInt32(width), UInt32(height))
             // The wide shape's odd last generation: its one-generation kernel (the tiled kernel
             // runs fewer generations in its last dispatch itself).
-            let oddEnd = bitsShape.map { $0.generationsPerDispatch > 1 } == true && generations % perDispatch != 0
+            let oddEnd = bitsShape != nil && generations % perDispatch != 0
             return try state.advance(steps: dispatches, constants: { step in
                 GridPushConstants(width: width, height: height,
                                   generations: UInt32(min(perDispatch, generations - step * perDispatch)))
