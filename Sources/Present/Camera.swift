@@ -121,7 +121,11 @@ public struct Camera: Sendable, Equatable {
     /// Where `point` lands in a `width` x `height` image, or nil when behind the camera.
     public func project(_ point: SIMD3<Float>, width: Int, height: Int) -> (x: Float, y: Float)? {
         let m = viewProjection(aspect: Float(width) / Float(height))
-        let clip = (0..<4).map { row in m[row] * point.x + m[4 + row] * point.y + m[8 + row] * point.z + m[12 + row] }
+        // A typed closure: Swift 6.0 gives up type-checking the four-term sum inferred whole.
+        let clip = (0..<4).map { (row: Int) -> Float in
+            let x: Float = m[row] * point.x, y: Float = m[4 + row] * point.y, z: Float = m[8 + row] * point.z
+            return x + y + z + m[12 + row]
+        }
         guard clip[3] > 0 else { return nil }
         let ndcX = clip[0] / clip[3], ndcY = clip[1] / clip[3]
         return ((ndcX + 1) / 2 * Float(width), (ndcY + 1) / 2 * Float(height))
