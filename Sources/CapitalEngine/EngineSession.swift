@@ -46,9 +46,12 @@ func withEngine(_ options: DeviceOptions, _ body: (ValidationLog?) throws -> Voi
         throw error
     } catch {
         Console.error("\(error)")
+        // A broken ICD manifest is, depending on the loader's version, an instance that fails
+        // (reported as out of host memory, among others) or one with no devices.
         if let vulkan = error as? VulkanError, vulkan.call == "vkCreateInstance" {
-            // The loader reports a broken ICD manifest as, among others, out of host memory.
-            Console.note("the Vulkan loader could not start; `CapitalEngine doctor` checks the loader, the ICD manifests (VK_ICD_FILENAMES, VK_DRIVER_FILES) and the drivers")
+            Console.note("the Vulkan loader could not start; \(doctorChecks)")
+        } else if let engine = error as? EngineError, engine == .noDevices {
+            Console.note(doctorChecks)
         }
         throw ExitStatus.failure
     }
@@ -57,6 +60,8 @@ func withEngine(_ options: DeviceOptions, _ body: (ValidationLog?) throws -> Voi
         throw ExitStatus.validationMessages
     }
 }
+
+private let doctorChecks = "`CapitalEngine doctor` checks the loader, the ICD manifests (VK_ICD_FILENAMES, VK_DRIVER_FILES) and the drivers"
 
 /// The device the options choose, for `workload`: N-body that draws nothing asks lavapipe for
 /// its widest vectors first where they measured faster (`LavapipeVectorWidth`). Drawing stays

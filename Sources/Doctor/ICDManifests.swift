@@ -34,6 +34,23 @@ struct ICDManifests {
         return entries.filter { $0.hasSuffix(".json") }.sorted().map { path + "/" + $0 }
     }
 
+    /// The driver library a manifest names (`ICD.library_path`), nil when it is not one.
+    static func library(inManifest data: Data) -> String? {
+        struct Manifest: Decodable {
+            struct Driver: Decodable { var library_path: String }
+            var ICD: Driver
+        }
+        return (try? JSONDecoder().decode(Manifest.self, from: data))?.ICD.library_path
+    }
+
+    /// The manifests whose driver library's file name contains `name`.
+    func manifests(namingLibrary name: String) -> [String] {
+        manifestPaths().paths.filter { path in
+            guard let data = FileManager.default.contents(atPath: path), let library = Self.library(inManifest: data) else { return false }
+            return library.split(separator: "/").last?.contains(name) == true
+        }
+    }
+
     func findings() -> [Finding] {
         let (paths, source) = manifestPaths()
         guard !paths.isEmpty else {
@@ -45,11 +62,7 @@ struct ICDManifests {
                 return Finding("icd", .error, "\(path) (from \(source)) does not exist or cannot be read",
                                fix: "fix \(source == "the standard folders" ? "its permissions" : source)")
             }
-            struct Manifest: Decodable {
-                struct Driver: Decodable { var library_path: String }
-                var ICD: Driver
-            }
-            guard let library = (try? JSONDecoder().decode(Manifest.self, from: data))?.ICD.library_path else {
+            guard let library = Self.library(inManifest: data) else {
                 return Finding("icd", .error, "\(path) is not a valid ICD manifest (no ICD.library_path)")
             }
             // A name with a slash but not absolute is relative to the manifest's folder.

@@ -11,12 +11,15 @@ public struct SetupDoctor {
     /// Where `/dev/dri` and NVIDIA device nodes are looked for; tests point it elsewhere.
     public var deviceDirectory: String
     public var verify: Bool
+    /// The device tree's model file, which names a Raspberry Pi; tests point it elsewhere.
+    public var deviceTreeModel: String
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment, deviceDirectory: String = "/dev",
-                verify: Bool = true) {
+                verify: Bool = true, deviceTreeModel: String = "/proc/device-tree/model") {
         self.environment = environment
         self.deviceDirectory = deviceDirectory
         self.verify = verify
+        self.deviceTreeModel = deviceTreeModel
     }
 
     public func diagnose() -> Diagnosis {
@@ -160,6 +163,9 @@ public struct SetupDoctor {
         } catch {
             return findings + [Finding("devices", .error, "\(error)")]
         }
+        findings += RaspberryPiFindings(model: RaspberryPiFindings.readModel(at: deviceTreeModel),
+                                        v3dvManifests: ICDManifests(environment: environment).manifests(namingLibrary: "vulkan_broadcom"),
+                                        vulkanDevices: devices.map(\.description), drm: drm).findings()
         guard !devices.isEmpty else {
             return findings + [Finding("devices", .error, EngineError.noDevices.description)]
         }

@@ -223,7 +223,9 @@ struct CommandLineTests {
         try Data("garbage{".utf8).write(to: manifest)
         let result = try run(["run", "--particles", "64", "--steps", "1"], environment: ["VK_ICD_FILENAMES": manifest.path])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("error: vkCreateInstance failed"), "\(result.stderr)")
+        // Debian 12's loader fails the instance; Debian 13's skips the manifest and finds no device.
+        #expect(result.stderr.contains("error: vkCreateInstance failed") || result.stderr.contains("error: no Vulkan device found"),
+                "\(result.stderr)")
         #expect(result.stderr.contains("`CapitalEngine doctor` checks the loader, the ICD manifests"), "\(result.stderr)")
         let doctor = try run(["doctor"], environment: ["VK_ICD_FILENAMES": manifest.path])
         #expect(doctor.status == 1)

@@ -256,11 +256,20 @@ struct TuningTests {
 
     @Test func theComparisonScriptFlagsARegression() throws {
         let fast = directory.appendingPathComponent("fast.json"), slow = directory.appendingPathComponent("slow.json")
-        for (file, kernel) in [(fast, "32,16,0"), (slow, "32,1,0")] {
-            let result = try runEngine(["bench", "--particles", "1024", "--repeats", "3", "--json", "--kernel", kernel])
-            #expect(result.status == 0)
-            try Data(result.stdout.utf8).write(to: file)
+        let result = try runEngine(["bench", "--particles", "1024", "--repeats", "3", "--json", "--kernel", "32,16,0"])
+        #expect(result.status == 0)
+        try Data(result.stdout.utf8).write(to: fast)
+        // The same report at a third of the speed: which real kernel is slower depends on the
+        // driver and on how busy the machine is, and this tests the script, not the kernels.
+        var report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        report["results"] = try #require(report["results"] as? [[String: Any]]).map { entry in
+            var entry = entry
+            if let rates = entry["interactionsPerSecond"] as? [String: Double] {
+                entry["interactionsPerSecond"] = rates.mapValues { $0 / 3 }
+            }
+            return entry
         }
+        try JSONSerialization.data(withJSONObject: report).write(to: slow)
         func compare(_ a: URL, _ b: URL) throws -> (Int32, String) {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -32,6 +32,25 @@ struct LifeGPUTests {
         #expect(context.instance.validationLog?.messages.isEmpty == true)
     }
 
+    /// A Raspberry Pi's V3DV (256 invocations, 16 KiB of shared memory) is given the tiled
+    /// kernel with tiles of 64 rows; run here, on the real driver, within the Pi's limits, it
+    /// must equal the reference like every other shape.
+    @Test func theKernelChosenForAPiMatchesTheReference() throws {
+        let pi = FabricatedDevices.videoCore(index: 0)
+        let context = try ComputeContext(instanceOptions: InstanceOptions(validation: true), validationLog: ValidationLog(echo: nil))
+        for bounded in [false, true] {
+            let grid = randomGrid(width: 200, height: 150, states: 2, seed: bounded ? 5 : 6)
+            let workload = try LifeWorkload(device: context.device, grid: grid, rule: .conway, bounded: bounded, kernel: nil,
+                                            subgroupShuffles: LifeWorkload.subgroupShufflesWanted(on: pi), shapedFor: pi)
+            #expect(workload.kernel == .bitsTiled(generations: 8))
+            #expect(workload.tile?.rows == 64)
+            try workload.advance(generations: 13)
+            #expect(try workload.download() == LifeReference.advance(grid, rule: .conway, generations: 13, bounded: bounded),
+                    "bounded: \(bounded)")
+        }
+        #expect(context.instance.validationLog?.messages.isEmpty == true)
+    }
+
     static let twoStateRules = ["B3/S23", "B36/S23", "B3678/S34678", "B2/S", "B0123478/S34678", "B1/S012345678"]
 
     @Test("Bit-packed kernels equal the CPU reference bit for bit", arguments: twoStateRules)

@@ -15,7 +15,7 @@ public final class LifeWorkload {
     public let kernel: LifeKernel
     private let layout: LifeCellLayout
     private let state: PingPongState
-    private let tile: LifeTileShape?
+    let tile: LifeTileShape?
     private let groups: (x: Int, y: Int)
     /// How the `bits` or `wide` kernel lays the grid onto invocations; nil for other kernels.
     let bitsShape: LifeBitsShape?
@@ -57,10 +57,12 @@ public final class LifeWorkload {
     ///     shuffles; the device must support them.
     ///   - bitsShape: the `bits` or `wide` kernel's shape, of its family; nil picks
     ///     ``LifeBitsShape/preferred(for:on:stride:height:)``.
+    ///   - shapedFor: the device whose limits choose the kernel and its shape, when not the one
+    ///     it runs on: a Raspberry Pi's kernels are run and checked where there is no Pi.
     convenience init(device: Device, grid: LifeGrid, rule: LifeRule, bounded: Bool, kernel: LifeKernel?, subgroupShuffles: Bool,
-                     bitsShape: LifeBitsShape? = nil) throws {
+                     bitsShape: LifeBitsShape? = nil, shapedFor: PhysicalDeviceDescription? = nil) throws {
         try self.init(device: device, width: grid.width, height: grid.height, rule: rule, bounded: bounded, kernel: kernel,
-                      subgroupShuffles: subgroupShuffles, bitsShape: bitsShape)
+                      subgroupShuffles: subgroupShuffles, bitsShape: bitsShape, shapedFor: shapedFor)
         try upload(grid)
     }
 
@@ -92,8 +94,9 @@ public final class LifeWorkload {
     }
 
     private init(device: Device, width: Int, height: Int, rule: LifeRule, bounded: Bool, kernel: LifeKernel?,
-                 subgroupShuffles: Bool, bitsShape: LifeBitsShape? = nil) throws {
-        let kernel = kernel ?? LifeKernel.preferred(for: rule, on: device.description, cells: width * height)
+                 subgroupShuffles: Bool, bitsShape: LifeBitsShape? = nil, shapedFor: PhysicalDeviceDescription? = nil) throws {
+        let shaping = shapedFor ?? device.description
+        let kernel = kernel ?? LifeKernel.preferred(for: rule, on: shaping, cells: width * height)
         precondition(!subgroupShuffles || device.description.limits.subgroupShuffleRelativeInCompute,
                      "subgroup shuffles asked of a device without them")
         guard rule.states <= 255 else { throw EngineError.invalidInput("at most 255 states fit one byte per cell") }
@@ -107,7 +110,7 @@ public final class LifeWorkload {
         self.bounded = bounded
         self.kernel = kernel
         layout = LifeCellLayout(width: width, height: height, cellsPerWord: kernel.cellsPerWord)
-        self.bitsShape = bitsShape ?? LifeBitsShape.preferred(for: kernel, on: device.description, stride: layout.stride, height: height)
+        self.bitsShape = bitsShape ?? LifeBitsShape.preferred(for: kernel, on: shaping, stride: layout.stride, height: height)
         precondition(bitsShape == nil || bitsShape?.kernel == kernel, "a \(bitsShape!) shape given for the \(kernel) kernel")
         if let problem = self.bitsShape?.problem(stride: layout.stride, device: device.description) {
             throw EngineError.unsupported(problem)
@@ -155,8 +158,8 @@ public final class LifeWorkload {
                 }
             }
         case .bitsTiled(let generations):
-            guard let shape = LifeTileShape(device: device.description, generations: generations) else {
-                throw EngineError.unsupported("\(device.description.name) has too little shared memory (\(device.description.limits.maxComputeSharedMemorySize) bytes) for \(generations) generations per dispatch; try fewer or the bits kernel")
+            guard let shape = LifeTileShape(device: shaping, generations: generations) else {
+                throw EngineError.unsupported("\(shaping.name) has too little shared memory (\(shaping.limits.maxComputeSharedMemorySize) bytes) for \(generations) generations per dispatch; try fewer or the bits kernel")
             }
             tile = shape
             pipeline = try ComputePipeline(
