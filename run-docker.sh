@@ -12,10 +12,14 @@ Modes:
   nvidia   NVIDIA GPUs through the NVIDIA container toolkit (--gpus all, with the graphics
            and display capabilities Vulkan and windows need).
   rpi      Raspberry Pi 4/5 (linux/arm64) through /dev/dri; /dev/vchiq only when present.
+           On the Pi the image is built there; on an x86-64 machine it is assembled from a
+           cross-built binary (docker/build-rpi-image.sh, root) and runs under QEMU
+           (docker/register-binfmt.sh), for trying it out before copying it to a Pi.
   dev      The development container: the source mounted at /workspace, the build cache in
            the volume capitalengine-build. Default command: swift build.
-  build    Build the images (mesa, nvidia, dev). Without Docker Hub, the base images are made
-           from the Debian mirror and this machine's Swift toolchain (docker/build-base-images.sh).
+  build    Build the images: mesa, nvidia and dev, or those named (`build rpi`). Without
+           Docker Hub, the base images are made from the Debian mirror and this machine's Swift
+           toolchain (docker/build-base-images.sh).
   doctor   Run `CapitalEngine doctor` in the mesa container: what is missing, and the fix.
 
 Images are built when missing. Containers run hardened: read-only root, no capabilities,
@@ -72,15 +76,32 @@ build_images() {
         || { [[ $(id -u) -eq 0 ]] && docker/build-base-images.sh; } || fail "debian:bookworm-slim is missing and cannot be pulled"
     prepare_package_mirror
     for target in "${targets[@]}"; do
-        local platform=() tag=$target
-        if [[ $target == rpi ]]; then platform=(--platform linux/arm64); target=mesa; fi
+        local build_args=() tag=$target
+        # On the Pi the mesa target is the rpi image, with RPI_MESA_PACKAGES' Mesa.
+        if [[ $target == rpi ]]; then target=mesa; build_args=(--build-arg "MESA_PACKAGES=${RPI_MESA_PACKAGES:-mesa-vulkan-drivers}"); fi
         note "building capitalengine:$tag"
-        docker build -q "${platform[@]}" -f docker/Dockerfile --target "$target" \
+        docker build -q "${build_args[@]}" -f docker/Dockerfile --target "$target" \
             --build-arg BUILDER_IMAGE="$builder_image" -t "capitalengine:$tag" . >/dev/null
     done
 }
 
-ensure_image() { have_image "capitalengine:$1" || build_images "$1"; }
+# The rpi image: built natively on an arm64 machine; elsewhere assembled from the cross-built
+# binary, since Swift's compiler crashes under emulation.
+build_rpi_image() {
+    case "$(uname -m)" in
+        aarch64|arm64) build_images rpi ;;
+        *)
+            [[ $(id -u) -eq 0 ]] || fail "the rpi image is cross-built on this $(uname -m) machine, in a chroot: sudo ./run-docker.sh rpi"
+            note "building capitalengine:rpi from a cross-built arm64 binary (the first time: about 10 minutes)"
+            docker/build-rpi-image.sh
+            ;;
+    esac
+}
+
+ensure_image() {
+    have_image "capitalengine:$1" && return
+    if [[ $1 == rpi ]]; then build_rpi_image; else build_images "$1"; fi
+}
 
 # Flags shared by every run: hardening, the invoking user, ./out, and X11 when there is a display.
 # The tuning cache lives in ./out: anywhere else in a read-only container is a tmpfs, and
@@ -123,7 +144,14 @@ dri_flags() {
 
 case "$mode" in
     build)
-        build_images mesa nvidia dev
+        (($#)) || set -- mesa nvidia dev
+        for target in "$@"; do
+            case "$target" in
+                mesa|nvidia|dev) build_images "$target" ;;
+                rpi) build_rpi_image ;;
+                *) fail "unknown image '$target' (mesa, nvidia, dev, rpi)" ;;
+            esac
+        done
         docker image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' capitalengine
         ;;
     mesa|doctor)
@@ -143,6 +171,8 @@ case "$mode" in
         ;;
     rpi)
         ensure_image rpi
+        docker/register-binfmt.sh --check >/dev/null \
+            || fail "this $(uname -m) machine cannot run arm64 containers: sudo docker/register-binfmt.sh registers QEMU for them"
         dri_flags
         [[ -e /dev/vchiq ]] && run_flags+=(--device /dev/vchiq)
         (($#)) || set -- run --output out/final.npy

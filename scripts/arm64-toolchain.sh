@@ -7,7 +7,9 @@
 #                 validation layers, Xvfb), so the package is tested with Swift 6.0.3 there.
 #   sysroot/      Debian bookworm arm64 with the -dev packages the project links, Mesa's
 #                 Vulkan drivers (V3DV, lavapipe) and the loader: the target's libraries,
-#                 and the root the arm64 binary runs in under QEMU and the rpi image is made of.
+#                 and the root the arm64 binary runs in under QEMU.
+#   rpi-runtime/  bookworm arm64 with the loader and Mesa's drivers alone: what the rpi image
+#                 is made of (RPI_MESA_PACKAGES, RPI_APT_SOURCES: see below).
 #   sdk/          an aarch64 Swift SDK bundle: that sysroot, trixie's arm64 Swift 6.0.3 runtime
 #                 and a small glibc shim, so the binary needs no glibc newer than bookworm's.
 #   test-root/    trixie arm64 userland with Swift's dynamic runtime and Mesa, for the
@@ -180,23 +182,39 @@ fi
 
 # --- the sysroot: bookworm arm64 --------------------------------------------------------------
 sysroot=$cache/sysroot
-# RPI_MESA_PACKAGES and RPI_APT_SOURCES let a Raspberry Pi 5 owner take a newer Mesa (bookworm's
-# 22.3 predates the Pi 5's V3D 7.1), e.g. RPI_APT_SOURCES="deb [signed-by=...] URL bookworm main".
-mesa_packages=${RPI_MESA_PACKAGES:-mesa-vulkan-drivers}
-sysroot_key="$mesa_packages|${RPI_APT_SOURCES:-}"
-if ! ready "$sysroot" || [[ $(cat "$sysroot/.capitalengine-mesa" 2>/dev/null) != "$sysroot_key" ]]; then
+if ! ready "$sysroot"; then
     rm -rf "$sysroot" "$cache/apt/bookworm-arm64"
     start=$SECONDS
-    note "making the bookworm arm64 sysroot ($mesa_packages)"
-    apt_root bookworm-arm64 bookworm arm64 "${RPI_APT_SOURCES:-}"
-    read -r -a mesa_list <<<"$mesa_packages"
+    note "making the bookworm arm64 sysroot"
+    apt_root bookworm-arm64 bookworm arm64
     mapfile -t debs < <(download_closure bookworm-arm64 libc6-dev libgcc-12-dev libstdc++-12-dev libvulkan-dev \
-        libx11-dev libxext6 libdrm-dev zlib1g-dev libvulkan1 vulkan-validationlayers "${mesa_list[@]}")
+        libx11-dev libxext6 libdrm-dev zlib1g-dev libvulkan1 vulkan-validationlayers mesa-vulkan-drivers)
     extract_debs "$sysroot" "${debs[@]}"
     relativize_links "$sysroot"
-    echo "$sysroot_key" > "$sysroot/.capitalengine-mesa"
+    rm -f "$cache/sdk/.capitalengine-ready"   # the SDK's runtime lives in the sysroot
     mark_ready "$sysroot"
     note "sysroot ready (${#debs[@]} packages) in $((SECONDS - start)) s"
+fi
+
+# --- the rpi image's runtime: bookworm arm64 -------------------------------------------------
+# What the capitalengine:rpi image holds besides the binary: the loader, Xlib, libdrm, zlib and
+# Mesa's Vulkan drivers (V3DV, lavapipe). RPI_MESA_PACKAGES and RPI_APT_SOURCES let a Raspberry
+# Pi 5 owner take a newer Mesa (bookworm's 22.3 predates the Pi 5's V3D 7.1), e.g.
+# RPI_APT_SOURCES="deb [signed-by=KEYRING] URL bookworm main" with that archive's Mesa.
+rpi_runtime=$cache/rpi-runtime
+mesa_packages=${RPI_MESA_PACKAGES:-mesa-vulkan-drivers}
+rpi_key="$mesa_packages|${RPI_APT_SOURCES:-}"
+if ! ready "$rpi_runtime" || [[ $(cat "$rpi_runtime/.capitalengine-packages" 2>/dev/null) != "$rpi_key" ]]; then
+    rm -rf "$rpi_runtime" "$cache/apt/rpi-runtime"
+    note "making the rpi image's arm64 runtime ($mesa_packages)"
+    apt_root rpi-runtime bookworm arm64 "${RPI_APT_SOURCES:-}"
+    read -r -a mesa_list <<<"$mesa_packages"
+    mapfile -t debs < <(download_closure rpi-runtime libvulkan1 libx11-6 libxext6 libdrm2 zlib1g libstdc++6 "${mesa_list[@]}")
+    extract_debs "$rpi_runtime" "${debs[@]}"
+    relativize_links "$rpi_runtime"
+    rm -f "$cache"/apt/rpi-runtime/cache/archives/*.deb
+    echo "$rpi_key" > "$rpi_runtime/.capitalengine-packages"
+    mark_ready "$rpi_runtime"
 fi
 
 # --- trixie's arm64 Swift runtime ---------------------------------------------------------------
