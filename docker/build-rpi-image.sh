@@ -33,7 +33,8 @@ cache=$(scripts/arm64-toolchain.sh "${cache_args[@]}" --print-cache)
 context=$(mktemp -d /tmp/capitalengine-rpi.XXXXXX)
 trap 'rm -rf "$context"' EXIT
 docker/collect-rootfs.sh --from "$cache/rpi-runtime" "$context/rootfs" out/arm64/CapitalEngine
-# A read-only root file system still needs somewhere for Mesa's shader cache: /tmp (tmpfs).
+# The run-time settings of docker/Dockerfile's mesa image, which this image is on arm64. A
+# read-only root file system still needs somewhere for Mesa's shader cache: /tmp (tmpfs).
 cat > "$context/Dockerfile" <<'DOCKERFILE'
 FROM scratch
 COPY rootfs/ /

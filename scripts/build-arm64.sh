@@ -78,8 +78,12 @@ if command -v readelf >/dev/null; then
 fi
 mv -f "$binary" out/arm64/CapitalEngine
 echo "out/arm64/CapitalEngine: $(du -h out/arm64/CapitalEngine | cut -f1), aarch64, glibc ${newest:-?} at most" >&2
-cat >&2 <<'NEXT'
+if [[ $(uname -m) == aarch64 || $(uname -m) == arm64 ]]; then
+    echo "Next: out/arm64/CapitalEngine doctor" >&2
+else
+    cat >&2 <<'NEXT'
 On the Pi (Raspberry Pi OS or Debian 12; sudo apt install libvulkan1 mesa-vulkan-drivers):
     scp out/arm64/CapitalEngine pi@raspberrypi.local:
     ssh pi@raspberrypi.local ./CapitalEngine doctor
 NEXT
+fi

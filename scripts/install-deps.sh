@@ -3,14 +3,16 @@
 #   scripts/install-deps.sh          build + run: Vulkan loader and headers, Mesa drivers, glslc,
 #                                    Xlib and zlib headers
 #   scripts/install-deps.sh --test   also the validation layers, spirv-tools, NumPy, Xvfb,
-#                                    xwd and xdotool for the tests
+#                                    xwd and xdotool for the tests, and debootstrap, QEMU and
+#                                    binutils for the Swift 6.0 and arm64 (Raspberry Pi) tests
 set -euo pipefail
 
 packages=(libvulkan-dev libvulkan1 mesa-vulkan-drivers glslc pkg-config libx11-dev zlib1g-dev libdrm-dev)
 if [[ "${1:-}" == "--test" ]]; then
     # Validation layers, spirv-val, NumPy for .npy interop, and an X server with screenshot
     # and window tools for the window tests.
-    packages+=(vulkan-validationlayers spirv-tools vulkan-tools python3 python3-numpy xvfb x11-apps xdotool)
+    packages+=(vulkan-validationlayers spirv-tools vulkan-tools python3 python3-numpy xvfb x11-apps xdotool
+               debootstrap debian-archive-keyring qemu-user-static binutils)
 fi
 
 missing=()
