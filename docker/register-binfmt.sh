@@ -10,7 +10,7 @@
 # Undo: echo -1 > /proc/sys/fs/binfmt_misc/qemu-aarch64
 set -euo pipefail
 
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 binfmt=/proc/sys/fs/binfmt_misc
 case "${1:-}" in
     "") ;;

@@ -31,7 +31,7 @@
 # it exists), copied into the cache for offline package resolution.
 set -euo pipefail
 
-usage() { sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 cache=${CAPITALENGINE_ARM64_CACHE:-/var/cache/capitalengine-arm64}
 print_cache=0 action=make binds=() command=()
 while (($#)); do

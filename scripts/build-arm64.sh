@@ -10,7 +10,7 @@
 #   outside the checkout, reused afterwards). Needs root for the chroot. Nothing is compiled
 #   under emulation: Swift's compiler crashes under QEMU.
 #
-# Usage: scripts/build-arm64.sh [--cache DIR] [--debug] [--tests]
+# Usage: scripts/build-arm64.sh [--cache DIR] [--tests]
 #   --cache DIR   the toolchain cache (default $CAPITALENGINE_ARM64_CACHE, else
 #                 /var/cache/capitalengine-arm64)
 #   --tests       also cross-build the test bundle (x86-64 only), into .build-arm64-tests
@@ -18,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 cache_args=() tests=0
 while (($#)); do
     case "$1" in
