@@ -19,6 +19,8 @@ struct DevicesCommand: ParsableCommand {
             let instance = try Instance(options: InstanceOptions(validation: log != nil), validationLog: log)
             let drmDevices = DRMDevices.enumerate()
             let descriptions = try instance.physicalDevices(drmDevices: drmDevices).map(\.description)
+            let notes = driverNotes(instance)
+            notes.forEach(Console.note)
             let drmMatch = DRMNodeMatcher.match(vulkan: descriptions, drm: drmDevices)
             let selector = try deviceOptions.selector
             var selected: PhysicalDeviceDescription?
@@ -34,7 +36,8 @@ struct DevicesCommand: ParsableCommand {
                     selectedIndex: selected?.index,
                     selectionError: selectionError.map { "\($0)" },
                     devices: zip(descriptions, drmMatch.matches).map { DeviceReport(description: $0, node: $1.description) },
-                    drmDevices: drmDevices, drmDevicesWithoutVulkan: drmMatch.unclaimed)
+                    drmDevices: drmDevices, drmDevicesWithoutVulkan: drmMatch.unclaimed,
+                    driverNotes: notes.map { String($0.dropFirst("note: ".count)) })
                 try printJSON(report)
             } else {
                 printTable(descriptions, selected: selected, loader: Instance.loaderVersion(), drm: drmDevices, match: drmMatch)
@@ -115,6 +118,8 @@ struct DevicesReport: Encodable {
     var devices: [DeviceReport]
     var drmDevices: [DRMDeviceDescription]
     var drmDevicesWithoutVulkan: [DRMDeviceDescription]
+    /// A manifest supplied for NVIDIA's driver, devices the loader listed more than once.
+    var driverNotes: [String]
 }
 
 /// A device description plus the derived words a script would otherwise recompute.

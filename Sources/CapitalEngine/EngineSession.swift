@@ -69,8 +69,17 @@ private let doctorChecks = "`CapitalEngine doctor` checks the loader, the ICD ma
 /// hung in the container image, and a drawn run is paced by its frames anyway.
 func makeContext(_ options: DeviceOptions, log: ValidationLog?, graphics: Bool = false, for workload: WorkloadChoice) throws -> ComputeContext {
     if workload == .nbody && !graphics { LavapipeVectorWidth.preferWideVectorsForNBody() }
-    return try ComputeContext(selector: options.selector, instanceOptions: InstanceOptions(validation: log != nil),
-                       validationLog: log, graphics: graphics)
+    let context = try ComputeContext(selector: options.selector, instanceOptions: InstanceOptions(validation: log != nil),
+                                     validationLog: log, graphics: graphics)
+    driverNotes(context.instance).forEach(Console.note)
+    return context
+}
+
+/// What the engine did about the drivers, for the user to know: a manifest it supplied for
+/// NVIDIA's driver, a device the loader listed more than once.
+func driverNotes(_ instance: Instance) -> [String] {
+    [NVIDIADriverFallback.applied.map { "note: \($0)" }, DuplicateDevices.note(instance.duplicateDevices).map { "note: \($0)" }]
+        .compactMap { $0 }
 }
 
 extension PhysicalDeviceDescription {

@@ -1,68 +1,34 @@
+import Engine
 import FoundationEssentials
 import Glibc
 
-/// The Vulkan drivers the loader would find: ICD manifest files and their libraries.
+/// Checks the Vulkan drivers the loader would find: each manifest, and whether its library loads.
 struct ICDManifests {
     var environment: [String: String]
+    /// "" here; a fabricated tree in tests.
+    var root = ""
 
-    /// Manifests named by VK_DRIVER_FILES / VK_ICD_FILENAMES (which replace the search), else
-    /// those in the loader's standard folders.
-    func manifestPaths() -> (paths: [String], source: String) {
-        for variable in ["VK_DRIVER_FILES", "VK_ICD_FILENAMES"] {
-            if let value = environment[variable], !value.isEmpty {
-                let paths = value.split(separator: ":").map(String.init).flatMap(expand)
-                return (paths, variable)
-            }
-        }
-        var folders = ["/etc/vulkan/icd.d", "/usr/local/etc/vulkan/icd.d"]
-        let dataDirs = (environment["XDG_DATA_DIRS"].flatMap { $0.isEmpty ? nil : $0 } ?? "/usr/local/share:/usr/share")
-            .split(separator: ":").map(String.init)
-        folders += dataDirs.map { $0 + "/vulkan/icd.d" }
-        var seen = Set<String>()
-        let paths = folders.flatMap(expand).filter { seen.insert($0).inserted }
-        return (paths, "the standard folders")
-    }
-
-    /// A folder stands for the .json files in it.
-    private func expand(_ path: String) -> [String] {
-        var isDirectory = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            return environment["VK_DRIVER_FILES"] != nil || environment["VK_ICD_FILENAMES"] != nil ? [path] : []
-        }
-        guard isDirectory else { return [path] }
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        return entries.filter { $0.hasSuffix(".json") }.sorted().map { path + "/" + $0 }
-    }
-
-    /// The driver library a manifest names (`ICD.library_path`), nil when it is not one.
-    static func library(inManifest data: Data) -> String? {
-        struct Manifest: Decodable {
-            struct Driver: Decodable { var library_path: String }
-            var ICD: Driver
-        }
-        return (try? JSONDecoder().decode(Manifest.self, from: data))?.ICD.library_path
-    }
+    var manifests: DriverManifests { DriverManifests(environment: environment, root: root) }
 
     /// The manifests whose driver library's file name contains `name`.
     func manifests(namingLibrary name: String) -> [String] {
-        manifestPaths().paths.filter { path in
-            guard let data = FileManager.default.contents(atPath: path), let library = Self.library(inManifest: data) else { return false }
-            return library.split(separator: "/").last?.contains(name) == true
-        }
+        manifests.manifests().filter { $0.libraryName?.contains(name) == true }.map(\.path)
     }
 
     func findings() -> [Finding] {
-        let (paths, source) = manifestPaths()
-        guard !paths.isEmpty else {
+        let source = manifests.source
+        let found = manifests.manifests()
+        guard !found.isEmpty else {
             return [Finding("icd", .error, "no Vulkan driver manifests (ICDs) found in \(source)",
                             fix: "apt-get install mesa-vulkan-drivers; for NVIDIA in a container, NVIDIA_DRIVER_CAPABILITIES must include graphics")]
         }
-        return paths.map { path in
-            guard let data = FileManager.default.contents(atPath: path) else {
+        var findings = found.map { manifest in
+            let path = manifest.path
+            guard FileManager.default.isReadableFile(atPath: path) else {
                 return Finding("icd", .error, "\(path) (from \(source)) does not exist or cannot be read",
                                fix: "fix \(source == "the standard folders" ? "its permissions" : source)")
             }
-            guard let library = Self.library(inManifest: data) else {
+            guard let library = manifest.library else {
                 return Finding("icd", .error, "\(path) is not a valid ICD manifest (no ICD.library_path)")
             }
             // A name with a slash but not absolute is relative to the manifest's folder.
@@ -76,5 +42,11 @@ struct ICDManifests {
             dlclose(handle)
             return Finding("icd", .ok, "\(path) → \(library) loads")
         }
+        for shared in manifests.sharedLibraries() {
+            findings.append(Finding("icd", .warning,
+                "\(shared.manifests.count) manifests name one driver, \(shared.library): \(shared.manifests.joined(separator: ", ")); the loader lists its devices once for each, and CapitalEngine shows them once",
+                fix: "remove all but one of them (in an NVIDIA image: its own copy, since the container toolkit mounts one)"))
+        }
+        return findings
     }
 }

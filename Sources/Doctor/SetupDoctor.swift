@@ -13,19 +13,37 @@ public struct SetupDoctor {
     public var verify: Bool
     /// The device tree's model file, which names a Raspberry Pi; tests point it elsewhere.
     public var deviceTreeModel: String
+    /// Put before the library and manifest folders NVIDIA's driver is looked for in: "" here;
+    /// tests give a fabricated tree.
+    public var root: String
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment, deviceDirectory: String = "/dev",
-                verify: Bool = true, deviceTreeModel: String = "/proc/device-tree/model") {
+                verify: Bool = true, deviceTreeModel: String = "/proc/device-tree/model", root: String = "") {
         self.environment = environment
         self.deviceDirectory = deviceDirectory
         self.verify = verify
         self.deviceTreeModel = deviceTreeModel
+        self.root = root
     }
 
     public func diagnose() -> Diagnosis {
+        // As a run would: the manifest for NVIDIA's driver, if one is missing, is supplied
+        // first, so that what is reported below is what runs meet.
+        var doctor = self
+        if root.isEmpty {
+            NVIDIADriverFallback.applyOnce()
+            if let applied = NVIDIADriverFallback.applied {
+                let added = environment["VK_ADD_DRIVER_FILES"].flatMap { $0.isEmpty ? nil : $0 }
+                doctor.environment["VK_ADD_DRIVER_FILES"] = added.map { $0 + ":" + applied.manifest } ?? applied.manifest
+            }
+        }
+        return doctor.findings()
+    }
+
+    private func findings() -> Diagnosis {
         var findings: [Finding] = []
         findings.append(Finding("loader", .ok, "Vulkan loader (libvulkan) offers API \(Instance.loaderVersion())"))
-        findings += ICDManifests(environment: environment).findings()
+        findings += ICDManifests(environment: environment, root: root).findings()
         let drm = DRMDevices.enumerate()
         findings += nvidiaFindings()
         findings += displayFindings()
@@ -38,16 +56,10 @@ public struct SetupDoctor {
     // MARK: NVIDIA
 
     func nvidiaFindings() -> [Finding] {
-        let visible = environment["NVIDIA_VISIBLE_DEVICES"]
-        let nodes = (try? FileManager.default.contentsOfDirectory(atPath: deviceDirectory))?.filter { $0.hasPrefix("nvidia") } ?? []
-        guard visible != nil || !nodes.isEmpty else { return [] }
-        var findings: [Finding] = []
-        let gpuNodes = nodes.filter { $0.hasPrefix("nvidia") && $0.count > 6 && $0.dropFirst(6).allSatisfy(\.isASCIIDigit) }
-        if let visible, visible != "void", visible != "none", gpuNodes.isEmpty {
-            findings.append(Finding("nvidia", .error, "NVIDIA_VISIBLE_DEVICES=\(visible) but no /dev/nvidia<N> node is present",
-                                    fix: "start the container with --gpus all (NVIDIA container toolkit), or in compose: deploy.resources.reservations.devices with driver: nvidia"))
-        }
-        if visible != nil {
+        let setup = NVIDIAContainerSetup.read(root: root, deviceDirectory: deviceDirectory, environment: environment)
+        guard setup.concernsNVIDIA else { return [] }
+        var findings = setup.findings()
+        if let visible = setup.visibleDevices, visible != "void" {
             let capabilities = Set((environment["NVIDIA_DRIVER_CAPABILITIES"] ?? "compute,utility").split(separator: ",").map {
                 $0.trimmed.lowercased() })
             let all = capabilities.contains("all")

@@ -29,6 +29,8 @@ public final class Instance {
     /// Present when created with validation.
     public let validationLog: ValidationLog?
     private var messenger: VkDebugUtilsMessengerEXT?
+    /// The devices ``physicalDevices(drmDevices:)`` last found listed more than once.
+    public private(set) var duplicateDevices: [DuplicateDevices.Repeated] = []
     private let logReference: Unmanaged<ValidationLog>?
 
     /// The highest instance API version the loader supports.
@@ -45,6 +47,7 @@ public final class Instance {
     }
 
     public init(options: InstanceOptions = InstanceOptions(), validationLog: ValidationLog? = nil) throws {
+        NVIDIADriverFallback.applyOnce()
         let loader = Instance.loaderVersion()
         guard loader.withoutPatch >= .v1_1 else { throw EngineError.loaderTooOld(found: loader) }
         apiVersion = loader
@@ -141,15 +144,24 @@ public final class Instance {
         return unsafeBitCast(pointer, to: Function.self)
     }
 
-    /// Every physical device the loader reports, in its order, with the `/dev/dri` nodes
-    /// of `drmDevices` matched to them.
+    /// Every physical device the loader reports, in its order, each once, with the `/dev/dri`
+    /// nodes of `drmDevices` matched to them. A device the loader lists again, because several
+    /// manifests name its driver, is left out and noted in ``duplicateDevices``; the indices
+    /// count the devices kept, so they stay the same whether or not a duplicate comes and goes.
     public func physicalDevices(drmDevices: [DRMDeviceDescription] = DRMDevices.enumerate()) throws -> [PhysicalDevice] {
         let handles = try enumerate("vkEnumeratePhysicalDevices", empty: VkPhysicalDevice?.none) {
             vkEnumeratePhysicalDevices(handle, $0, $1)
         }
-        let devices = handles.enumerated().compactMap { index, device in
+        let listed = handles.enumerated().compactMap { index, device in
             device.map { PhysicalDevice(instance: self, handle: $0, index: index) }
         }
+        let unique = DuplicateDevices.unique(listed.map(\.description))
+        let devices = unique.kept.enumerated().map { index, listedIndex in
+            let device = listed[listedIndex]
+            device.description.index = index
+            return device
+        }
+        duplicateDevices = unique.repeated
         let descriptions = devices.map(\.description)
         let annotated = DRMNodeMatcher.annotate(descriptions, with: DRMNodeMatcher.match(vulkan: descriptions, drm: drmDevices))
         for (device, description) in zip(devices, annotated) { device.description = description }

@@ -216,6 +216,64 @@ struct CommandLineTests {
         }
     }
 
+    /// The NVIDIA container toolkit's most reported Vulkan failure, reproduced with a real
+    /// driver: a driver library under NVIDIA's name (lavapipe's, copied) that no manifest
+    /// names. CapitalEngine supplies the manifest, says so, finds the device through it, and
+    /// leaves no file behind; without the library it supplies nothing and changes nothing.
+    @Test func aDriverWithoutItsManifestIsSuppliedOne() throws {
+        let lavapipeManifest = try #require(try FileManager.default.contentsOfDirectory(atPath: "/usr/share/vulkan/icd.d")
+            .first { $0.hasPrefix("lvp_icd") })
+        let lavapipe = try #require(DriverManifests.library(inManifest: Data(contentsOf: URL(fileURLWithPath: "/usr/share/vulkan/icd.d/" + lavapipeManifest))))
+        let libraries = directory.appendingPathComponent("nvidia-libraries"), empty = directory.appendingPathComponent("no-manifests")
+        let temporary = directory.appendingPathComponent("tmp")
+        for folder in [libraries, empty, temporary] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+        try FileManager.default.copyItem(atPath: lavapipe, toPath: libraries.appendingPathComponent("libGLX_nvidia.so.0").path)
+        // No manifest anywhere the loader looks, as in a container the toolkit left without one.
+        let noManifests = ["XDG_DATA_DIRS": empty.path, "XDG_CONFIG_DIRS": empty.path, "XDG_DATA_HOME": empty.path, "TMPDIR": temporary.path]
+        let supplied = try run(["devices"], environment: noManifests.merging(["LD_LIBRARY_PATH": libraries.path]) { $1 })
+        #expect(supplied.status == 0, "\(supplied.stderr)")
+        #expect(supplied.stdout.contains("llvmpipe"), "the device comes through the supplied manifest: \(supplied.stdout)")
+        #expect(supplied.stderr.contains("no Vulkan driver manifest names NVIDIA's driver"), "\(supplied.stderr)")
+        #expect(supplied.stderr.contains("CapitalEngine supplied \(temporary.path)/capitalengine-nvidia_icd-"), "\(supplied.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path).isEmpty, "the manifest is removed at exit")
+        let doctor = try run(["doctor", "--no-verify"], environment: noManifests.merging(["LD_LIBRARY_PATH": libraries.path]) { $1 })
+        #expect(doctor.stdout.contains("nvidia-manifest: no Vulkan manifest names NVIDIA's driver"), "\(doctor.stdout)")
+        #expect(doctor.stdout.contains("CapitalEngine supplied"), "\(doctor.stdout)")
+
+        let none = try run(["devices"], environment: noManifests)
+        #expect(none.status == 1 && none.stderr.contains("no Vulkan device found"), "\(none.stderr)")
+        #expect(!none.stderr.contains("supplied"), "\(none.stderr)")
+        // A manifest naming the driver is never duplicated.
+        let own = empty.appendingPathComponent("vulkan/icd.d")
+        try FileManager.default.createDirectory(at: own, withIntermediateDirectories: true)
+        try Data(NVIDIADriverFallback.manifest(naming: "libGLX_nvidia.so.0").utf8).write(to: own.appendingPathComponent("nvidia_icd.json"))
+        let present = try run(["devices"], environment: noManifests.merging(["LD_LIBRARY_PATH": libraries.path]) { $1 })
+        #expect(present.status == 0 && present.stdout.contains("1 device(s)"), "\(present.stdout)")
+        #expect(!present.stderr.contains("supplied") && !present.stderr.contains("listed"), "\(present.stderr)")
+    }
+
+    /// One driver named by two manifests: the loader lists its device twice; CapitalEngine
+    /// counts it once, keeps the indices, and says why.
+    @Test func aDeviceListedTwiceIsCountedOnce() throws {
+        let folder = "/usr/share/vulkan/icd.d"
+        let lavapipe = try #require(try FileManager.default.contentsOfDirectory(atPath: folder).first { $0.hasPrefix("lvp_icd") })
+        let copy = directory.appendingPathComponent("lvp_copy.json")
+        try FileManager.default.copyItem(atPath: folder + "/" + lavapipe, toPath: copy.path)
+        let twice = try run(["devices", "--json"], environment: ["VK_ICD_FILENAMES": "\(folder)/\(lavapipe):\(copy.path)"])
+        #expect(twice.status == 0, "\(twice.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(twice.stdout.utf8)) as? [String: Any])
+        let devices = try #require(report["devices"] as? [[String: Any]])
+        #expect(devices.count == 1)
+        #expect(twice.stderr.contains("(listed 2 times): several driver manifests name one driver"), "\(twice.stderr)")
+        #expect(twice.stderr.contains(copy.path), "the manifests are named: \(twice.stderr)")
+        #expect((report["driverNotes"] as? [String])?.count == 1)
+        let verify = try run(["verify", "--particles", "64", "--steps", "1", "--device", "0"],
+                             environment: ["VK_ICD_FILENAMES": "\(folder)/\(lavapipe):\(copy.path)"])
+        #expect(verify.status == 0 && verify.stdout.contains("PASS"), "\(verify.stderr)")
+        let doctor = try run(["doctor", "--no-verify"], environment: ["VK_ICD_FILENAMES": "\(folder)/\(lavapipe):\(copy.path)"])
+        #expect(doctor.stdout.contains("2 manifests name one driver"), "\(doctor.stdout)")
+    }
+
     /// The loader reports an ICD manifest that is not JSON as out of host memory; the run
     /// says so and points at doctor, which names the file.
     @Test func aBrokenDriverManifestPointsAtDoctor() throws {
