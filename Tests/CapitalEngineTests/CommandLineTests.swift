@@ -223,7 +223,10 @@ struct CommandLineTests {
     @Test func aDriverWithoutItsManifestIsSuppliedOne() throws {
         let lavapipeManifest = try #require(try FileManager.default.contentsOfDirectory(atPath: "/usr/share/vulkan/icd.d")
             .first { $0.hasPrefix("lvp_icd") })
-        let lavapipe = try #require(DriverManifests.library(inManifest: Data(contentsOf: URL(fileURLWithPath: "/usr/share/vulkan/icd.d/" + lavapipeManifest))))
+        let named = try #require(DriverManifests.library(inManifest: Data(contentsOf: URL(fileURLWithPath: "/usr/share/vulkan/icd.d/" + lavapipeManifest))))
+        // Debian 12's manifest gives a path, Debian 13's a bare name.
+        let lavapipe = try #require(named.hasPrefix("/") ? named : ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib"]
+            .map { $0 + "/" + named }.first { FileManager.default.fileExists(atPath: $0) })
         let libraries = directory.appendingPathComponent("nvidia-libraries"), empty = directory.appendingPathComponent("no-manifests")
         let temporary = directory.appendingPathComponent("tmp")
         for folder in [libraries, empty, temporary] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
