@@ -10,7 +10,9 @@ Modes:
   mesa     AMD, Intel and other Mesa GPUs through /dev/dri (lavapipe on the CPU when there is
            no GPU). Default arguments: run --output out/final.npy
   nvidia   NVIDIA GPUs through the NVIDIA container toolkit (--gpus all, with the graphics
-           and display capabilities Vulkan and windows need).
+           and display capabilities Vulkan and windows need), or through CDI
+           (--device nvidia.com/gpu=all) where the host has a CDI spec for them
+           (sudo nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml) and the engine reads it.
   rpi      Raspberry Pi 4/5 (linux/arm64) through /dev/dri; /dev/vchiq only when present.
            On the Pi the image is built there; on an x86-64 machine it is assembled from a
            cross-built binary (docker/build-rpi-image.sh, root) and runs under QEMU
@@ -21,6 +23,9 @@ Modes:
            Docker Hub, the base images are made from the Debian mirror and this machine's Swift
            toolchain (docker/build-base-images.sh).
   doctor   Run `CapitalEngine doctor` in the mesa container: what is missing, and the fix.
+
+The engine is Docker, or Podman where Docker is absent or CONTAINER_ENGINE=podman is set
+(rootless too: your files stay yours through --userns=keep-id).
 
 Images are built when missing. Containers run hardened: read-only root, no capabilities,
 no-new-privileges, no network, as you (files in ./out are yours). With DISPLAY set, the X
@@ -46,12 +51,26 @@ case "$mode" in
     *) echo "run-docker.sh: error: unknown mode '$mode'" >&2; usage >&2; exit 64 ;;
 esac
 
-command -v docker >/dev/null || fail "the docker command is not installed (Debian/Ubuntu: apt-get install docker.io)"
-docker info >/dev/null 2>&1 || fail "no Docker engine is reachable: start it (sudo systemctl start docker), check DOCKER_HOST, or add yourself to the docker group"
+# The container engine: CONTAINER_ENGINE (docker or podman), else Docker, else Podman.
+engine=${CONTAINER_ENGINE:-}
+if [[ -z $engine ]]; then
+    if command -v docker >/dev/null; then engine=docker; elif command -v podman >/dev/null; then engine=podman; else engine=docker; fi
+fi
+case "$engine" in
+    docker)
+        command -v docker >/dev/null || fail "neither docker nor podman is installed (Debian/Ubuntu: apt-get install docker.io, or podman)"
+        docker info >/dev/null 2>&1 || fail "no Docker engine is reachable: start it (sudo systemctl start docker), check DOCKER_HOST, or add yourself to the docker group"
+        ;;
+    podman)
+        command -v podman >/dev/null || fail "CONTAINER_ENGINE=podman but podman is not installed (Debian/Ubuntu: apt-get install podman)"
+        podman info >/dev/null 2>&1 || fail "podman does not work for this user: podman info says why"
+        ;;
+    *) fail "CONTAINER_ENGINE must be docker or podman, not '$engine'" ;;
+esac
 
 builder_image=${BUILDER_IMAGE:-swift:6.0-bookworm}
 
-have_image() { docker image inspect "$1" >/dev/null 2>&1; }
+have_image() { "$engine" image inspect "$1" >/dev/null 2>&1; }
 
 # Swift package dependencies for builds without GitHub: copies of the machine's own mirrors.
 prepare_package_mirror() {
@@ -66,13 +85,13 @@ build_images() {
     if [[ -z "${BUILDER_IMAGE:-}" ]] && ! have_image "$builder_image" && have_image capitalengine/swift-builder:bookworm; then
         builder_image=capitalengine/swift-builder:bookworm
     fi
-    if ! have_image "$builder_image" && ! timeout 120 docker pull -q "$builder_image" >/dev/null 2>&1; then
+    if ! have_image "$builder_image" && ! timeout 120 "$engine" pull -q "$builder_image" >/dev/null 2>&1; then
         note "$builder_image cannot be pulled; making the base images locally"
         if [[ $(id -u) -ne 0 ]]; then fail "making base images offline needs root (debootstrap): sudo ./run-docker.sh build"; fi
         docker/build-base-images.sh
         builder_image=capitalengine/swift-builder:bookworm
     fi
-    have_image debian:bookworm-slim || timeout 120 docker pull -q debian:bookworm-slim >/dev/null 2>&1 \
+    have_image debian:bookworm-slim || timeout 120 "$engine" pull -q debian:bookworm-slim >/dev/null 2>&1 \
         || { [[ $(id -u) -eq 0 ]] && docker/build-base-images.sh; } || fail "debian:bookworm-slim is missing and cannot be pulled"
     prepare_package_mirror
     for target in "${targets[@]}"; do
@@ -80,7 +99,7 @@ build_images() {
         # On the Pi the mesa target is the rpi image, with RPI_MESA_PACKAGES' Mesa.
         if [[ $target == rpi ]]; then target=mesa; build_args=(--build-arg "MESA_PACKAGES=${RPI_MESA_PACKAGES:-mesa-vulkan-drivers}"); fi
         note "building capitalengine:$tag"
-        docker build -q "${build_args[@]}" -f docker/Dockerfile --target "$target" \
+        "$engine" build -q "${build_args[@]}" -f docker/Dockerfile --target "$target" \
             --build-arg BUILDER_IMAGE="$builder_image" -t "capitalengine:$tag" . >/dev/null
     done
 }
@@ -103,12 +122,35 @@ ensure_image() {
     if [[ $1 == rpi ]]; then build_rpi_image; else build_images "$1"; fi
 }
 
+# A CDI spec on this host that names NVIDIA's GPUs (nvidia-ctk cdi generate writes one).
+nvidia_cdi_spec() {
+    local spec
+    for spec in /etc/cdi/*.yaml /etc/cdi/*.json /var/run/cdi/*.yaml /var/run/cdi/*.json; do
+        [[ -r $spec ]] && grep -q 'nvidia.com/gpu' "$spec" && { echo "$spec"; return 0; }
+    done
+    return 1
+}
+# Podman always reads CDI specs; Docker from version 25 when its CDI feature is on, which
+# `docker info` shows as the folders it reads them from.
+engine_reads_cdi() {
+    [[ $engine == podman ]] && return 0
+    local folders
+    folders=$(docker info --format '{{json .CDISpecDirs}}' 2>/dev/null) || return 1
+    [[ -n $folders && $folders != null && $folders != '[]' ]]
+}
+
 # Flags shared by every run: hardening, the invoking user, ./out, and X11 when there is a display.
 # The tuning cache lives in ./out: anywhere else in a read-only container is a tmpfs, and
 # `tune` would be forgotten when the container ends.
 run_flags=(--rm --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges:true --network none
            --user "$(id -u):$(id -g)" -v "$PWD/out:/data/out" -w /data
            -e "CAPITALENGINE_TUNE_CACHE=/data/out/tuning.json")
+if [[ $engine == podman ]]; then
+    # The image's health check needs systemd's timers under Podman: a run does not need it.
+    run_flags+=(--no-healthcheck)
+    # Rootless: keep-id maps you to yourself inside, so files in ./out are yours.
+    [[ $(id -u) -eq 0 ]] || run_flags+=(--userns=keep-id)
+fi
 [[ -t 0 && -t 1 ]] && run_flags+=(-it)
 mkdir -p out
 
@@ -152,22 +194,31 @@ case "$mode" in
                 *) fail "unknown image '$target' (mesa, nvidia, dev, rpi)" ;;
             esac
         done
-        docker image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' capitalengine
+        "$engine" image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' | grep capitalengine
         ;;
     mesa|doctor)
         ensure_image mesa
         dri_flags
         if [[ $mode == doctor ]]; then set -- doctor "$@"; fi
         (($#)) || set -- run --output out/final.npy
-        exec docker run "${run_flags[@]}" capitalengine:mesa "$@"
+        exec "$engine" run "${run_flags[@]}" capitalengine:mesa "$@"
         ;;
     nvidia)
-        docker info --format '{{json .Runtimes}}' 2>/dev/null | grep -q nvidia || command -v nvidia-container-toolkit >/dev/null \
-            || command -v nvidia-ctk >/dev/null \
-            || fail "the NVIDIA container toolkit is not installed: install nvidia-container-toolkit, run 'sudo nvidia-ctk runtime configure --runtime=docker' and restart Docker"
+        # CDI where the host has a spec for NVIDIA's GPUs and the engine reads them (Podman,
+        # Docker 25+ with CDI enabled); the toolkit's --gpus otherwise.
+        if spec=$(nvidia_cdi_spec) && engine_reads_cdi; then
+            note "the GPUs through CDI ($spec)"
+            gpu_flags=(--device nvidia.com/gpu=all)
+        else
+            [[ $engine == docker ]] || fail "podman reaches NVIDIA GPUs through CDI, and this host has no CDI spec for them: sudo nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml"
+            docker info --format '{{json .Runtimes}}' 2>/dev/null | grep -q nvidia || command -v nvidia-container-toolkit >/dev/null \
+                || command -v nvidia-ctk >/dev/null \
+                || fail "the NVIDIA container toolkit is not installed: install nvidia-container-toolkit, run 'sudo nvidia-ctk runtime configure --runtime=docker' and restart Docker"
+            gpu_flags=(--gpus all)
+        fi
         ensure_image nvidia
         (($#)) || set -- run --output out/final.npy
-        exec docker run "${run_flags[@]}" --gpus all -e NVIDIA_DRIVER_CAPABILITIES=graphics,compute,utility,display capitalengine:nvidia "$@"
+        exec "$engine" run "${run_flags[@]}" "${gpu_flags[@]}" -e NVIDIA_DRIVER_CAPABILITIES=graphics,compute,utility,display capitalengine:nvidia "$@"
         ;;
     rpi)
         ensure_image rpi
@@ -176,7 +227,7 @@ case "$mode" in
         dri_flags
         [[ -e /dev/vchiq ]] && run_flags+=(--device /dev/vchiq)
         (($#)) || set -- run --output out/final.npy
-        exec docker run --platform linux/arm64 "${run_flags[@]}" capitalengine:rpi "$@"
+        exec "$engine" run --platform linux/arm64 "${run_flags[@]}" capitalengine:rpi "$@"
         ;;
     dev)
         ensure_image dev
@@ -185,7 +236,7 @@ case "$mode" in
         # As you (the image's entry drops to your IDs), so that what the build writes into the
         # checkout is yours; .build is made here first, or Docker would make it as root.
         mkdir -p .build
-        exec docker run --rm "${tty[@]}" -e "CAPITALENGINE_UID=$(id -u)" -e "CAPITALENGINE_GID=$(id -g)" \
+        exec "$engine" run --rm "${tty[@]}" -e "CAPITALENGINE_UID=$(id -u)" -e "CAPITALENGINE_GID=$(id -g)" \
             -v "$PWD:/workspace" -v capitalengine-build:/workspace/.build -w /workspace capitalengine:dev "$@"
         ;;
 esac
