@@ -80,6 +80,8 @@ check "the root file system is read-only to the run" bash -c '[[ $1 -eq 64 && "$
 out=$(./run-docker.sh doctor --no-verify 2>&1); check "doctor runs in the container" grep -q "The setup works" <<<"$out"
 
 # `up` of the mesa profile, with each compose: the default run, its output in ./out as the user.
+# Docker refuses a device that does not exist: with no GPU here, the compose file is told so.
+[[ -d /dev/dri ]] || export CAPITALENGINE_DRI=/dev/null
 for compose in docker-compose "docker compose"; do
     [[ $compose == docker-compose || -n $compose_v2 ]] || continue
     rm -f out/final.npy
@@ -116,6 +118,7 @@ as_user=()
 if [[ $(id -u) -eq 0 ]]; then
     getent group docker >/dev/null || groupadd docker
     id capitalengine-dev >/dev/null 2>&1 || useradd --create-home --groups docker capitalengine-dev
+    id -nG capitalengine-dev | tr ' ' '\n' | grep -qx docker || usermod -aG docker capitalengine-dev
     chown -R capitalengine-dev: "$workspace"
     as_user=(runuser -u capitalengine-dev --)
 fi
