@@ -111,7 +111,7 @@ build_rpi_image() {
         aarch64|arm64) build_images rpi ;;
         *)
             [[ $(id -u) -eq 0 ]] || fail "the rpi image is cross-built on this $(uname -m) machine, in a chroot: sudo ./run-docker.sh rpi"
-            note "building capitalengine:rpi from a cross-built arm64 binary (the first time: about 10 minutes)"
+            note "building capitalengine:rpi from a cross-built arm64 binary (the first time: 5 to 10 minutes, to make its toolchain)"
             docker/build-rpi-image.sh
             ;;
     esac

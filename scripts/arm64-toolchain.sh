@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes, or reuses, what building and testing CapitalEngine for arm64 (Raspberry Pi 4/5) on an
 # x86-64 Debian/Ubuntu machine needs, from Debian's archive alone, in a cache directory outside
-# the checkout (about 2.5 GB, 10 minutes the first time):
+# the checkout (about 6 GB, 5 to 10 minutes the first time):
 #   build-root/   Debian trixie amd64 with Swift 6.0.3, glslc and git: the compiler runs
 #                 natively in this chroot. It also has what the tests need (Mesa, the
 #                 validation layers, Xvfb), so the package is tested with Swift 6.0.3 there.

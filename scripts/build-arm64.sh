@@ -6,7 +6,7 @@
 #   On an arm64 machine (the Pi itself): a native release build with the Swift on PATH.
 #   On x86-64: a cross build, offline once its toolchain is made. The compiler runs natively:
 #   Debian trixie's Swift 6.0.3 in a chroot, with an aarch64 Swift SDK made from Debian's
-#   archive (scripts/arm64-toolchain.sh: about 10 minutes and 2.5 GB the first time, in a cache
+#   archive (scripts/arm64-toolchain.sh: 5 to 10 minutes and about 6 GB the first time, in a cache
 #   outside the checkout, reused afterwards). Needs root for the chroot. Nothing is compiled
 #   under emulation: Swift's compiler crashes under QEMU.
 #
