@@ -176,11 +176,12 @@ public struct SetupDoctor {
             return findings + [Finding("devices", .error, "\(error)")]
         }
         findings += RaspberryPiFindings(model: RaspberryPiFindings.readModel(at: deviceTreeModel),
-                                        v3dvManifests: ICDManifests(environment: environment).manifests(namingLibrary: "vulkan_broadcom"),
+                                        v3dvManifests: ICDManifests(environment: environment, root: root).manifests(namingLibrary: "vulkan_broadcom"),
                                         vulkanDevices: devices.map(\.description), drm: drm).findings()
         guard !devices.isEmpty else {
             return findings + [Finding("devices", .error, EngineError.noDevices.description)]
         }
+        findings.append(selectionFinding(devices.map(\.description)))
         let match = DRMNodeMatcher.match(vulkan: devices.map(\.description), drm: drm)
         for device in match.unclaimed {
             if let node = device.preferredNode, !node.accessible { continue }  // reported above
@@ -201,6 +202,21 @@ public struct SetupDoctor {
             findings.append(verify ? verifyFinding(device) : Finding("device", .ok, "[\(device.description.index)] \(device.description.summary)"))
         }
         return findings
+    }
+
+    /// The device runs will use: CAPITALENGINE_DEVICE's choice, which must parse and match,
+    /// else the automatic one.
+    func selectionFinding(_ devices: [PhysicalDeviceDescription]) -> Finding {
+        let text = environment["CAPITALENGINE_DEVICE"].flatMap { $0.isEmpty ? nil : $0 }
+        let source = text.map { "CAPITALENGINE_DEVICE=\($0)" } ?? "the automatic choice"
+        let fix = "unset CAPITALENGINE_DEVICE, or set it to an index, name, vendor or type that `CapitalEngine devices` lists"
+        do {
+            let selector = try text.map { try DeviceSelector(parsing: $0) } ?? .automatic
+            let chosen = try PhysicalDeviceSelector(selector: selector).select(from: devices)
+            return Finding("selection", .ok, "runs use [\(chosen.index)] \(chosen.name) (\(source))")
+        } catch {
+            return Finding("selection", .error, "every run fails: \(source): \(error)", fix: text == nil ? nil : fix)
+        }
     }
 
     func drmNodeFindings(_ drm: [DRMDeviceDescription]) -> [Finding] {

@@ -13,7 +13,7 @@ struct SetupDoctorTests {
 
     var baseEnvironment: [String: String] {
         var environment = ProcessInfo.processInfo.environment
-        for key in ["DISPLAY", "XAUTHORITY", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES", "VK_ICD_FILENAMES", "VK_DRIVER_FILES"] {
+        for key in ["DISPLAY", "XAUTHORITY", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES", "VK_ICD_FILENAMES", "VK_DRIVER_FILES", "CAPITALENGINE_DEVICE"] {
             environment[key] = nil
         }
         return environment
@@ -84,6 +84,21 @@ struct SetupDoctorTests {
     @Test func nvidiaDevicesRequestedButNotPassedIn() {
         let diagnosis = diagnose(["NVIDIA_VISIBLE_DEVICES": "all", "NVIDIA_DRIVER_CAPABILITIES": "all"])
         #expect(findings(diagnosis, "nvidia").contains { $0.status == .error && $0.fix?.contains("--gpus all") == true })
+    }
+
+    /// A device selection every run would fail on is an error, not "the setup works".
+    @Test func theDeviceSelectionRunsWillUseIsChecked() {
+        let automatic = findings(diagnose(), "selection")
+        #expect(automatic.map(\.status) == [.ok] && automatic.first?.detail.contains("(the automatic choice)") == true, "\(automatic)")
+        for junk in ["junk", "7", "discrete", ""] where !junk.isEmpty {
+            let diagnosis = diagnose(["CAPITALENGINE_DEVICE": junk])
+            let selection = findings(diagnosis, "selection")
+            #expect(!diagnosis.works, "\(junk)")
+            #expect(selection.first?.status == .error && selection.first?.detail.contains("CAPITALENGINE_DEVICE=\(junk)") == true, "\(selection)")
+            #expect(selection.first?.fix?.contains("CapitalEngine devices") == true)
+        }
+        let lavapipe = findings(diagnose(["CAPITALENGINE_DEVICE": "lavapipe"]), "selection")
+        #expect(lavapipe.first?.status == .ok && lavapipe.first?.detail.contains("llvmpipe") == true, "\(lavapipe)")
     }
 
     @Test func displayProblemsAreNamed() throws {
