@@ -63,6 +63,9 @@ struct LifeCommandTests {
         let rule = try CapitalEngineProcess.run(["run", "--workload", "life", "--rule", "B9/S23"])
         #expect(rule.status == 64)
         #expect(rule.stderr.contains("accepted rule forms"))
+        // Refused where it is parsed, before any device starts, with the range that runs.
+        let states = try CapitalEngineProcess.run(["run", "--workload", "life", "--rule", "B3/S23/C256"])
+        #expect(states.status == 64 && states.stderr.contains("from 2 to 255"), "\(states.stderr)")
         let big = try write("big.rle", "x = 40, y = 1\n40o!\n")
         let tooBig = try CapitalEngineProcess.run(["run", "--workload", "life", "--init", big.path, "--size", "32x32"])
         #expect(tooBig.status == 1)

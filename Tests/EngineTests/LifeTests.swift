@@ -22,6 +22,18 @@ struct LifeTests {
         #expect(rule.states == states)
     }
 
+    /// What the parser accepts, every kernel runs: 255 states at most, and the message says so.
+    @Test func theStatesTheEngineRunsAreTheStatesTheParserTakes() throws {
+        #expect(try LifeRule(parsing: "B3/S23/C255").states == 255)
+        for text in ["B3/S23/C256", "B3/S23/C1000", "23/3/256"] {
+            #expect {
+                _ = try LifeRule(parsing: text)
+            } throws: { error in
+                "\(error)".contains("is not a number of states from 2 to 255")
+            }
+        }
+    }
+
     @Test(arguments: ["", "B3", "B9/S23", "B3/S23/C1", "X3/S23", "B33/S23", "B3/S23/C3/D4", "B3/B23"])
     func malformedRulesShowTheAcceptedForms(text: String) {
         do {

@@ -11,6 +11,9 @@ public struct LifeRule: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// 2 for Life-like rules, C for Generations rules.
     public var states: Int
 
+    /// The most states a rule may have here: a cell is a byte.
+    public static let maximumStates = 255
+
     public init(birth: Set<Int>, survival: Set<Int>, states: Int = 2) {
         self.birth = birth
         self.survival = survival
@@ -49,8 +52,9 @@ public struct LifeRule: Sendable, Equatable, Hashable, CustomStringConvertible {
         }
         func states(_ part: String) throws(LifeRuleError) -> Int {
             let digitsOnly = part.hasPrefix("C") || part.hasPrefix("G") ? String(part.dropFirst()) : part
-            guard let value = Int(digitsOnly), value >= 2, value <= 256 else {
-                throw LifeRuleError(rule: text, problem: "'\(part)' is not a number of states between 2 and 256")
+            // The cells are bytes, state 0 dead: 255 states at most, as every kernel runs them.
+            guard let value = Int(digitsOnly), value >= 2, value <= LifeRule.maximumStates else {
+                throw LifeRuleError(rule: text, problem: "'\(part)' is not a number of states from 2 to \(LifeRule.maximumStates)")
             }
             return value
         }

@@ -99,7 +99,7 @@ public final class LifeWorkload {
         let kernel = kernel ?? LifeKernel.preferred(for: rule, on: shaping, cells: width * height)
         precondition(!subgroupShuffles || device.description.limits.subgroupShuffleRelativeInCompute,
                      "subgroup shuffles asked of a device without them")
-        guard rule.states <= 255 else { throw EngineError.invalidInput("at most 255 states fit one byte per cell") }
+        guard rule.states <= LifeRule.maximumStates else { throw EngineError.invalidInput("at most \(LifeRule.maximumStates) states fit one byte per cell") }
         if kernel != .bytes && rule.states != 2 {
             throw EngineError.invalidInput("the \(kernel) kernel runs two-state rules only; \(rule) has \(rule.states) states (use the bytes kernel)")
         }
