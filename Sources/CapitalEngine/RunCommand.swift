@@ -63,7 +63,11 @@ struct RunCommand: ParsableCommand {
                 try checkWritableOutput(output, option: "--output")
             }
         }
-        if let checkpoint { try checkWritableOutput(checkpoint, option: "--checkpoint") }
+        if let checkpoint {
+            // Both halves of a checkpoint, or the run ends with an orphan .npy.
+            try checkWritableOutput(checkpoint, option: "--checkpoint")
+            try checkWritableFile(Checkpoint.metadataURL(for: URL(fileURLWithPath: checkpoint)).path, option: "--checkpoint")
+        }
         guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be zero or more") }
         if checkpointEvery > 0 && checkpoint == nil { throw ValidationError("--checkpoint-every needs --checkpoint FILE.npy") }
         if resume != nil && initial.initFile != nil { throw ValidationError("--resume and --init both give the starting state; use one") }

@@ -216,6 +216,17 @@ struct CommandLineTests {
         }
     }
 
+    /// A checkpoint is FILE.npy and FILE.npy.json: the second is checked before the run too,
+    /// so a run never ends failing with an orphan .npy.
+    @Test func aCheckpointWhoseMetadataCannotBeWrittenIsRefusedAtOnce() throws {
+        let checkpoint = directory.appendingPathComponent("ckpt.npy")
+        try FileManager.default.createDirectory(at: Checkpoint.metadataURL(for: checkpoint), withIntermediateDirectories: true)
+        let result = try run(["run", "--particles", "64", "--steps", "50", "--checkpoint", checkpoint.path])
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains("--checkpoint: '\(checkpoint.path).json'"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: checkpoint.path), "no orphan .npy")
+    }
+
     /// The NVIDIA container toolkit's most reported Vulkan failure, reproduced with a real
     /// driver: a driver library under NVIDIA's name (lavapipe's, copied) that no manifest
     /// names. CapitalEngine supplies the manifest, says so, finds the device through it, and
