@@ -16,6 +16,9 @@ struct TuneCacheOptions: ParsableArguments {
     /// Refuses, before any tuning, a cache file that could not be written at the end.
     func checkWritable() throws {
         try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if let occupant = TuningCache.occupant(at: url) {
+            throw FileError(path: url.path, problem: "\(occupant); tuning results go there (--tune-cache or CAPITALENGINE_TUNE_CACHE chooses another file)")
+        }
         if let problem = AtomicFile.writeProblem(at: url) {
             throw FileError(path: url.path, problem: "\(problem); tuning results go there (--tune-cache or CAPITALENGINE_TUNE_CACHE chooses another file)")
         }

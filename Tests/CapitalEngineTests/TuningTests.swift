@@ -210,10 +210,14 @@ struct TuningTests {
         let result = try runEngine(["run", "--particles", "100", "--steps", "1", "--tune-cache", cache.path])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("is not a CapitalEngine tuning cache; ignoring it"))
-        // tune replaces it with a valid file.
+        // tune refuses it before tuning and leaves it as it was: it may be someone's file.
         let tuned = try runEngine(["tune", "--particles", "100", "--budget", "0.5", "--tune-cache", cache.path])
-        #expect(tuned.status == 0, "\(tuned.stderr)")
-        #expect(TuningCache(url: cache).warning == nil)
+        #expect(tuned.status == 1, "\(tuned.stderr)")
+        #expect(tuned.stderr.contains("is not a CapitalEngine tuning cache, and is left as it is"), "\(tuned.stderr)")
+        #expect(!tuned.stderr.contains("[1/"), "no candidate was tried: \(tuned.stderr)")
+        #expect(try Data(contentsOf: cache) == Data("{ not json".utf8))
+        let device = try runEngine(["tune", "--particles", "100", "--budget", "0.5", "--tune-cache", "/dev/null"])
+        #expect(device.status == 1 && device.stderr.contains("/dev/null: is not a regular file"), "\(device.stderr)")
     }
 
     /// Valid JSON with numbers no device can run, as a hand edit leaves it: the shape is

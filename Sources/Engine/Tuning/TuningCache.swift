@@ -97,7 +97,23 @@ public struct TuningCache {
         try store(Entry(key: key, lifeKernel: lifeKernel.description, interactionsPerSecond: rate, device: device, tuned: Date()))
     }
 
+    /// Why `url` cannot hold a tuning cache, when something else is already there: a directory,
+    /// a device or other special file, or a file that is no tuning cache (an `.npy`, say). Such
+    /// a file is never replaced. Nil when it is a tuning cache or nothing is there.
+    public static func occupant(at url: URL) -> String? {
+        var status = stat()
+        guard lstat(url.path, &status) == 0 else { return nil }
+        switch status.st_mode & S_IFMT {
+        case S_IFDIR: return "is a directory"
+        case S_IFREG, S_IFLNK: break
+        default: return "is not a regular file"
+        }
+        if stat(url.path, &status) == 0, status.st_mode & S_IFMT != S_IFREG { return "is not a regular file" }
+        return TuningCache(url: url).warning == nil ? nil : "is not a CapitalEngine tuning cache, and is left as it is"
+    }
+
     private mutating func store(_ entry: Entry) throws {
+        if let occupant = Self.occupant(at: url) { throw FileError(path: url.path, problem: occupant) }
         let directory = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         // Two tuning sessions may finish together (tune for two sizes in two terminals). Under
@@ -107,7 +123,8 @@ public struct TuningCache {
         if lock >= 0 { _ = flock(lock, LOCK_EX) }
         defer { if lock >= 0 { close(lock) } }
         let current = TuningCache(url: url)
-        if current.warning == nil { entries = current.entries }
+        guard current.warning == nil else { throw FileError(path: url.path, problem: "is not a CapitalEngine tuning cache, and is left as it is") }
+        entries = current.entries
         entries[entry.key] = entry
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
