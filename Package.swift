@@ -32,6 +32,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // libdrm, to match /dev/dri nodes to Vulkan devices.
         .systemLibrary(name: "CDRM", pkgConfig: "libdrm", providers: [.apt(["libdrm-dev"])]),
+        // Whether what was printed reached standard output: the C library's stream.
+        .systemLibrary(name: "CStandardOutput"),
         // Turns a SPIR-V module into Swift source so shaders travel inside the binary.
         .executableTarget(name: "ShaderEmbedder"),
         // Compiles Shaders/*.comp with glslc on every build, so an edited shader is never stale.
@@ -58,6 +60,7 @@ let package = Package(
                 "Engine",
                 "Present",
                 "Doctor",
+                "CStandardOutput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

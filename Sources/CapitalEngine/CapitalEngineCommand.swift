@@ -1,4 +1,6 @@
 import ArgumentParser
+import CStandardOutput
+import Glibc
 
 @main
 struct CapitalEngineCommand: ParsableCommand {
@@ -24,4 +26,17 @@ struct CapitalEngineCommand: ParsableCommand {
         subcommands: [DevicesCommand.self, RunCommand.self, BenchCommand.self, VerifyCommand.self, TuneCommand.self, DoctorCommand.self],
         defaultSubcommand: nil
     )
+
+    static func main() {
+        // What could not be written to standard output (a full disk, a closed file) is a
+        // failure, not a success with nothing to show: checked when the process exits.
+        atexit {
+            if capitalengine_standard_output_failed() != 0 {
+                let message = "error: standard output could not be written (\(String(cString: strerror(errno))))\n"
+                _ = message.withCString { Glibc.write(STDERR_FILENO, $0, strlen($0)) }
+                _exit(1)
+            }
+        }
+        main(nil)
+    }
 }

@@ -216,6 +216,37 @@ struct CommandLineTests {
         }
     }
 
+    /// Output that did not reach standard output (here a full device) fails the command.
+    @Test func aStandardOutputThatCannotBeWrittenFailsTheCommand() throws {
+        for arguments in [["devices"], ["devices", "--json"], ["--help"]] {
+            let process = Process()
+            process.executableURL = Self.binary
+            process.arguments = arguments
+            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/full"))
+            let errors = Pipe()
+            process.standardError = errors
+            try process.run()
+            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 1, "\(arguments)")
+            #expect(message.contains("error: standard output could not be written (No space left on device)"), "\(arguments): \(message)")
+        }
+    }
+
+    /// Any name the file system takes can be written, up to its 255 bytes: the temporary file
+    /// beside it must not make the name too long.
+    @Test func outputNamesUpToTheFileSystemsLimitAreWritten() throws {
+        for name in [String(repeating: "a", count: 251) + ".npy", String(repeating: "é", count: 125) + "b.npy"] {
+            #expect(name.utf8.count == 255)
+            let output = directory.appendingPathComponent(name)
+            let result = try run(["run", "--particles", "16", "--steps", "1", "--output", output.path])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(FileManager.default.fileExists(atPath: output.path))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).allSatisfy { !$0.hasSuffix(".tmp") })
+            try FileManager.default.removeItem(at: output)
+        }
+    }
+
     /// A checkpoint is FILE.npy and FILE.npy.json: the second is checked before the run too,
     /// so a run never ends failing with an orphan .npy.
     @Test func aCheckpointWhoseMetadataCannotBeWrittenIsRefusedAtOnce() throws {

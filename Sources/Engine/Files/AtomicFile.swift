@@ -67,7 +67,12 @@ extension AtomicFile {
         guard stat(directory.path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
             throw Refusal(problem: "its directory \(directory.path) does not exist")
         }
-        let file = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(suffix)")
+        // Hidden and named after the target, cut short where the target's name is so long that
+        // the additions would pass the file system's limit of 255 bytes a name.
+        let tail = ".\(getpid()).\(suffix)"
+        var stem = url.lastPathComponent
+        while 1 + stem.utf8.count + tail.utf8.count > 255 && !stem.isEmpty { stem.removeLast() }
+        let file = directory.appendingPathComponent("." + stem + tail)
         let descriptor = open(file.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw Refusal(problem: "cannot be written: \(String(cString: strerror(errno)))") }
         return (descriptor, file)
