@@ -15,6 +15,8 @@ struct LifeTests {
         ("B3/S23", "B3/S23", 2), ("b36/s23", "B36/S23", 2), ("B3678/S34678", "B3678/S34678", 2), ("B2/S", "B2/S", 2),
         ("B2/S/C3", "B2/S/C3", 3), ("b2/s345/c4", "B2/S345/C4", 4), ("345/2/4", "B2/S345/C4", 4), ("23/3", "B3/S23", 2),
         ("S23/B3", "B3/S23", 2), (" B3/S23 ", "B3/S23", 2),
+        // Without slashes, as Golly and Catagolue write them.
+        ("b3s23", "B3/S23", 2), ("B36S23", "B36/S23", 2), ("B2S345C4", "B2/S345/C4", 4), ("S23B3", "B3/S23", 2), ("B2SC3", "B2/S/C3", 3),
     ])
     func ruleForms(text: String, canonical: String, states: Int) throws {
         let rule = try LifeRule(parsing: text)
@@ -34,7 +36,7 @@ struct LifeTests {
         }
     }
 
-    @Test(arguments: ["", "B3", "B9/S23", "B3/S23/C1", "X3/S23", "B33/S23", "B3/S23/C3/D4", "B3/B23"])
+    @Test(arguments: ["", "B3", "B9/S23", "B3/S23/C1", "X3/S23", "B33/S23", "B3/S23/C3/D4", "B3/B23", "B3S23X4", "B3B23"])
     func malformedRulesShowTheAcceptedForms(text: String) {
         do {
             _ = try LifeRule(parsing: text)

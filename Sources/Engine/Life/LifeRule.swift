@@ -31,13 +31,22 @@ public struct LifeRule: Sendable, Equatable, Hashable, CustomStringConvertible {
 
     public static let acceptedForms = """
         accepted rule forms: B3/S23 (birth/survival, e.g. B36/S23, B2/S), B2/S345/C4 (Generations \
-        with C states), Golly's S/B and S/B/C (23/3, 345/2/4); case does not matter
+        with C states), the same without slashes (B3S23, B2S345C4), Golly's S/B and S/B/C \
+        (23/3, 345/2/4); case does not matter
         """
 
-    /// Parses `B3/S23`, `B2/S/C3`, Golly's older `S/B` and `S/B/C` (`23/3`, `345/2/4`), any case.
+    /// Parses `B3/S23`, `B2/S/C3`, the same without slashes (`B3S23`), Golly's older `S/B` and
+    /// `S/B/C` (`23/3`, `345/2/4`), any case.
     public init(parsing text: String) throws(LifeRuleError) {
         let trimmed = text.trimmingWhitespace().uppercased()
-        let parts = trimmed.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        var parts = trimmed.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        // Golly and Catagolue also let the letters alone separate the parts: B3S23, B2S345C4.
+        if parts.count == 1, trimmed.first == "B" || trimmed.first == "S" {
+            parts = []
+            for character in trimmed {
+                if character.isLetter { parts.append(String(character)) } else { parts[parts.count - 1].append(character) }
+            }
+        }
         func digits(_ part: Substring, in whole: String) throws(LifeRuleError) -> Set<Int> {
             var counts = Set<Int>()
             for character in part {
