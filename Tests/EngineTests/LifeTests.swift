@@ -116,6 +116,18 @@ struct LifeTests {
 
     /// Files written on Windows end lines in CRLF; Unicode spaces are spaces; columns count
     /// from the line's start, in characters as a reader counts them.
+    /// Files older than the header's `rule =` give the rule on a `#r S/B` line.
+    @Test func anOldRuleLineGivesTheRule() throws {
+        #expect(try RLEFile.parse("#N HighLife glider\n#r 23/36\nx = 3, y = 3\nbo$2bo$3o!\n").rule == LifeRule.highLife)
+        // The header's rule, where both are given, is the one.
+        #expect(try RLEFile.parse("#r 23/36\nx = 3, y = 3, rule = B3/S23\nbo$2bo$3o!\n").rule == LifeRule.conway)
+        #expect {
+            try RLEFile.parse("#r 9/9\nx = 3, y = 3\nbo$2bo$3o!\n")
+        } throws: { error in
+            (error as? RLEError).map { $0.line == 1 && $0.column == 4 && $0.problem.contains("invalid rule '9/9'") } ?? false
+        }
+    }
+
     @Test func rleLineEndingsAndCharactersBeyondASCII() throws {
         let lf = try RLEFile.parse(Self.gosperGun)
         let crlf = try RLEFile.parse(Self.gosperGun.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\r\n"))

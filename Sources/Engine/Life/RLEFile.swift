@@ -23,6 +23,7 @@ public enum RLEFile {
     public static func parse(_ text: String, largest: (width: Int, height: Int)? = nil) throws(RLEError) -> Pattern {
         var comments: [String] = []
         var header: (width: Int, height: Int, rule: LifeRule?)?
+        var commentRule: LifeRule?
         // Replaced by the header's grid: the first line that is not a comment is the header.
         var grid = LifeGrid(width: 1, height: 1)
         var x = 0, y = 0
@@ -71,7 +72,14 @@ public enum RLEFile {
             func line() -> String { characters.isEmpty ? String(decoding: units, as: UTF8.self) : String(characters) }
             if units.isEmpty { continue }
             if units.first == UInt8(ascii: "#") {
-                comments.append(String(line().dropFirst()).trimmingWhitespace())
+                let comment = String(line().dropFirst())
+                // `#r S/B`: the rule, in files older than the header's `rule =`.
+                if comment.hasPrefix("r "), commentRule == nil {
+                    do { commentRule = try LifeRule(parsing: String(comment.dropFirst(2))) } catch {
+                        throw RLEError(line: lineNumber, column: indent + 4, problem: error.description)
+                    }
+                }
+                comments.append(comment.trimmingWhitespace())
                 continue
             }
             if header == nil {
@@ -128,7 +136,8 @@ public enum RLEFile {
                 if finished { break }
             }
         }
-        guard let header else { throw RLEError(line: lineCount, column: 1, problem: "no header line 'x = .., y = ..'") }
+        guard var header else { throw RLEError(line: lineCount, column: 1, problem: "no header line 'x = .., y = ..'") }
+        header.rule = header.rule ?? commentRule
         guard finished else { throw RLEError(line: lineCount, column: 1, problem: "the pattern does not end with '!'") }
         if let rule = header.rule, !rule.isGenerations, grid.cells.contains(where: { $0 > 1 }) {
             throw RLEError(line: 1, column: 1, problem: "states above 1 in a two-state rule (\(rule))")
