@@ -48,9 +48,10 @@ case "$(uname -m)" in
         sdk=(--swift-sdks-path "$cache/sdk" --swift-sdk capitalengine-aarch64)
         # pkg-config must look in the sysroot only: otherwise SwiftPM adds the host's
         # /usr/lib/x86_64-linux-gnu to the link, and lld meets x86-64 archives.
-        environment=(env PKG_CONFIG_SYSROOT_DIR="$sysroot" PKG_CONFIG_LIBDIR="$pkgconfig" PKG_CONFIG_PATH="$pkgconfig")
-        "${toolchain[@]}" run --bind "$PWD" -- "${environment[@]}" bash -c 'cd "$1" && shift && "$@"' _ "$PWD" \
-            swift build -c release --product CapitalEngine --static-swift-stdlib "${sdk[@]}" --scratch-path .build-arm64 \
+        # A command in the build root, in this checkout, with that pkg-config.
+        in_checkout=("${toolchain[@]}" run --bind "$PWD" -- env PKG_CONFIG_SYSROOT_DIR="$sysroot" PKG_CONFIG_LIBDIR="$pkgconfig"
+                     PKG_CONFIG_PATH="$pkgconfig" bash -c 'cd "$1" && shift && "$@"' _ "$PWD")
+        "${in_checkout[@]}" swift build -c release --product CapitalEngine --static-swift-stdlib "${sdk[@]}" --scratch-path .build-arm64 \
                 -Xlinker --strip-all \
             || fail "the cross build failed"
         install -m 0755 .build-arm64/release/CapitalEngine out/arm64/CapitalEngine.partial
@@ -58,16 +59,15 @@ case "$(uname -m)" in
             # swift-testing has no static runtime in Swift 6.0.3: the bundle links the dynamic
             # one, which needs a newer glibc than the sysroot's, and runs in the trixie arm64
             # test root (scripts/test-arm64.sh).
-            "${toolchain[@]}" run --bind "$PWD" -- "${environment[@]}" bash -c 'cd "$1" && shift && "$@"' _ "$PWD" \
-                swift build --build-tests "${sdk[@]}" --scratch-path .build-arm64-tests -Xlinker --allow-shlib-undefined \
+            "${in_checkout[@]}" swift build --build-tests "${sdk[@]}" --scratch-path .build-arm64-tests -Xlinker --allow-shlib-undefined \
                 || fail "the cross build of the tests failed"
         fi
         ;;
     *) fail "unsupported build machine $(uname -m): build on the Pi itself or on x86-64" ;;
 esac
 
-# What a Pi running bookworm needs: an aarch64 ELF, glibc 2.36 at most, and only the loader,
-# Xlib, libdrm, zlib and the C/C++ runtime.
+# What a Pi running bookworm needs: an aarch64 ELF, and glibc 2.36 at most (scripts/test-arm64.sh
+# also checks the libraries it links).
 binary=out/arm64/CapitalEngine.partial
 if command -v readelf >/dev/null; then
     machine=$(readelf -h "$binary" | sed -n 's/.*Machine:[[:space:]]*//p')

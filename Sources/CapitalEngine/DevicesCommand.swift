@@ -20,7 +20,7 @@ struct DevicesCommand: ParsableCommand {
             let drmDevices = DRMDevices.enumerate()
             let descriptions = try instance.physicalDevices(drmDevices: drmDevices).map(\.description)
             let notes = driverNotes(instance)
-            notes.forEach(Console.note)
+            printDriverNotes(notes)
             let drmMatch = DRMNodeMatcher.match(vulkan: descriptions, drm: drmDevices)
             let selector = try deviceOptions.selector
             var selected: PhysicalDeviceDescription?
@@ -37,7 +37,7 @@ struct DevicesCommand: ParsableCommand {
                     selectionError: selectionError.map { "\($0)" },
                     devices: zip(descriptions, drmMatch.matches).map { DeviceReport(description: $0, node: $1.description) },
                     drmDevices: drmDevices, drmDevicesWithoutVulkan: drmMatch.unclaimed,
-                    driverNotes: notes.map { String($0.dropFirst("note: ".count)) })
+                    driverNotes: notes)
                 try printJSON(report)
             } else {
                 printTable(descriptions, selected: selected, loader: Instance.loaderVersion(), drm: drmDevices, match: drmMatch)

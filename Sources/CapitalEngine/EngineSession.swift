@@ -71,15 +71,18 @@ func makeContext(_ options: DeviceOptions, log: ValidationLog?, graphics: Bool =
     if workload == .nbody && !graphics { LavapipeVectorWidth.preferWideVectorsForNBody() }
     let context = try ComputeContext(selector: options.selector, instanceOptions: InstanceOptions(validation: log != nil),
                                      validationLog: log, graphics: graphics)
-    driverNotes(context.instance).forEach(Console.note)
+    printDriverNotes(driverNotes(context.instance))
     return context
 }
 
 /// What the engine did about the drivers, for the user to know: a manifest it supplied for
 /// NVIDIA's driver, a device the loader listed more than once.
 func driverNotes(_ instance: Instance) -> [String] {
-    [NVIDIADriverFallback.applied.map { "note: \($0)" }, DuplicateDevices.note(instance.duplicateDevices).map { "note: \($0)" }]
-        .compactMap { $0 }
+    [NVIDIADriverFallback.applied?.description, DuplicateDevices.note(instance.duplicateDevices)].compactMap { $0 }
+}
+
+func printDriverNotes(_ notes: [String]) {
+    for note in notes { Console.note("note: \(note)") }
 }
 
 extension PhysicalDeviceDescription {

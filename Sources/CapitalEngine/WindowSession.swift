@@ -25,7 +25,7 @@ struct WindowSession {
         self.window = window
         self.surface = surface!
         presentMode = PresentMode(rawValue: view.presentMode.rawValue)!
-        driverNotes(context.instance).forEach(Console.note)
+        printDriverNotes(driverNotes(context.instance))
     }
 
     /// Shows `scene` until the window closes, q/Escape, a stop signal, or forever after `steps`.

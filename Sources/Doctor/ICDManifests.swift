@@ -42,7 +42,7 @@ struct ICDManifests {
             dlclose(handle)
             return Finding("icd", .ok, "\(path) → \(library) loads")
         }
-        for shared in manifests.sharedLibraries() {
+        for shared in DriverManifests.sharedLibraries(found) {
             findings.append(Finding("icd", .warning,
                 "\(shared.manifests.count) manifests name one driver, \(shared.library): \(shared.manifests.joined(separator: ", ")); the loader lists its devices once for each, and CapitalEngine shows them once",
                 fix: "remove all but one of them (in an NVIDIA image: its own copy, since the container toolkit mounts one)"))

@@ -17,6 +17,8 @@ struct NVIDIAContainerSetup {
     /// The manifest this process supplied, if it did.
     var supplied: NVIDIADriverFallback.Applied?
 
+    /// What NVIDIA's Vulkan driver compiles shaders with, a library of its own.
+    static let shaderCompiler = "libnvidia-glvkspirv.so"
     static let libraryFolders = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib",
                                  "/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu", "/lib64"]
 
@@ -40,7 +42,7 @@ struct NVIDIAContainerSetup {
         var libraries: [String] = []
         for folder in libraryFolders {
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: root + folder)) ?? []
-            libraries += entries.filter { $0.hasPrefix("libGLX_nvidia.so") || $0.hasPrefix("libEGL_nvidia.so") || $0.hasPrefix("libnvidia-glvkspirv.so") }
+            libraries += entries.filter { NVIDIADriverFallback.isDriver(libraryName: $0) || $0.hasPrefix(Self.shaderCompiler) }
         }
         let found = Array(Set(libraries)).sorted()
         let manifests = DriverManifests(environment: environment, root: root)
@@ -59,7 +61,7 @@ struct NVIDIAContainerSetup {
     /// CDI specs made by `nvidia-ctk cdi generate` set NVIDIA_VISIBLE_DEVICES=void, so that the
     /// toolkit's older hook stays out of the way.
     var throughCDI: Bool { visibleDevices == "void" }
-    var hasDriver: Bool { libraries.contains { $0.hasPrefix("libGLX_nvidia.so") || $0.hasPrefix("libEGL_nvidia.so") } }
+    var hasDriver: Bool { libraries.contains(where: NVIDIADriverFallback.isDriver(libraryName:)) }
 
     /// Whether this looks like a container meant to use an NVIDIA GPU at all.
     var concernsNVIDIA: Bool { visibleDevices != nil || !nodes.isEmpty || hasDriver || supplied != nil }
@@ -113,7 +115,7 @@ struct NVIDIAContainerSetup {
             return [Finding("nvidia-driver", .error, "NVIDIA's Vulkan driver (libGLX_nvidia.so.0) is not mounted into this container",
                             fix: "NVIDIA_DRIVER_CAPABILITIES must include graphics (graphics,compute,utility,display), and the GPU must be requested through the toolkit or CDI")]
         }
-        guard libraries.contains(where: { $0.hasPrefix("libnvidia-glvkspirv.so") }) else {
+        guard libraries.contains(where: { $0.hasPrefix(Self.shaderCompiler) }) else {
             return [Finding("nvidia-driver", .error, "libnvidia-glvkspirv.so is not mounted: NVIDIA's Vulkan driver needs it to compile every shader, and some toolkit versions leave it out",
                             fix: "upgrade nvidia-container-toolkit, or mount the host's /usr/lib/x86_64-linux-gnu/libnvidia-glvkspirv.so.<driver version> at the same path")]
         }

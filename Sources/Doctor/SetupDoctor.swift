@@ -33,8 +33,7 @@ public struct SetupDoctor {
         if root.isEmpty {
             NVIDIADriverFallback.applyOnce()
             if let applied = NVIDIADriverFallback.applied {
-                let added = environment["VK_ADD_DRIVER_FILES"].flatMap { $0.isEmpty ? nil : $0 }
-                doctor.environment["VK_ADD_DRIVER_FILES"] = added.map { $0 + ":" + applied.manifest } ?? applied.manifest
+                doctor.environment["VK_ADD_DRIVER_FILES"] = NVIDIADriverFallback.driverFiles(adding: applied.manifest, to: environment["VK_ADD_DRIVER_FILES"])
             }
         }
         return doctor.findings()

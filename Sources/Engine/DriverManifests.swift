@@ -60,11 +60,11 @@ public struct DriverManifests: Sendable {
         }
     }
 
-    /// Manifests that name the same driver library as another: the loader then lists that
-    /// driver's devices once for each (by design: KhronosGroup/Vulkan-Loader #493).
-    public func sharedLibraries() -> [(library: String, manifests: [String])] {
+    /// Of `manifests`, those that name the same driver library as another: the loader then
+    /// lists that driver's devices once for each (by design: KhronosGroup/Vulkan-Loader #493).
+    public static func sharedLibraries(_ manifests: [DriverManifest]) -> [(library: String, manifests: [String])] {
         var byLibrary: [String: [String]] = [:], order: [String] = []
-        for manifest in manifests() {
+        for manifest in manifests {
             guard let name = manifest.libraryName else { continue }
             if byLibrary[name] == nil { order.append(name) }
             byLibrary[name, default: []].append(manifest.path)

@@ -35,7 +35,7 @@ public enum DuplicateDevices {
     public static func note(_ repeated: [Repeated], manifests: DriverManifests = DriverManifests()) -> String? {
         guard !repeated.isEmpty else { return nil }
         let devices = repeated.map { "\($0.name) (listed \($0.times) times)" }.joined(separator: ", ")
-        let shared = manifests.sharedLibraries().map { "\($0.library): \($0.manifests.joined(separator: ", "))" }
+        let shared = DriverManifests.sharedLibraries(manifests.manifests()).map { "\($0.library): \($0.manifests.joined(separator: ", "))" }
         return "the Vulkan loader listed \(devices): several driver manifests name one driver"
             + (shared.isEmpty ? "" : " (\(shared.joined(separator: "; ")))") + "; each device is shown and counted once"
     }

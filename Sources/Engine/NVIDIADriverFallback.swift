@@ -23,10 +23,18 @@ public enum NVIDIADriverFallback {
         case supply(library: String)
     }
 
+    /// Whether a library's file name is one of NVIDIA's driver (any version suffix).
+    public static func isDriver(libraryName name: String) -> Bool {
+        libraries.contains { name.hasPrefix($0.prefix { $0 != "." } + ".so") }
+    }
+
+    /// VK_ADD_DRIVER_FILES with `manifest` added to what it held.
+    public static func driverFiles(adding manifest: String, to existing: String?) -> String {
+        existing.flatMap { $0.isEmpty ? nil : $0 + ":" + manifest } ?? manifest
+    }
+
     public static func decide(manifests: DriverManifests, loads: (String) -> Bool) -> Decision {
-        if let named = manifests.manifests().first(where: { manifest in
-            libraries.contains { manifest.libraryName?.hasPrefix($0.prefix { $0 != "." }) == true }
-        }) {
+        if let named = manifests.manifests().first(where: { $0.libraryName.map(isDriver(libraryName:)) == true }) {
             return .present(manifest: named.path)
         }
         if let variable = manifests.replacingVariable { return .chosenByUser(variable: variable) }
@@ -86,8 +94,7 @@ public enum NVIDIADriverFallback {
             let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
             close(descriptor)
             guard written == bytes.count else { unlink(path); return }
-            let existing = ProcessInfo.processInfo.environment["VK_ADD_DRIVER_FILES"].flatMap { $0.isEmpty ? nil : $0 }
-            setenv("VK_ADD_DRIVER_FILES", existing.map { $0 + ":" + path } ?? path, 1)
+            setenv("VK_ADD_DRIVER_FILES", driverFiles(adding: path, to: ProcessInfo.processInfo.environment["VK_ADD_DRIVER_FILES"]), 1)
             state.applied = Applied(manifest: path, library: library)
             supplied.withLock { $0 = path }
             atexit { supplied.withLock { path in if let path { unlink(path) } } }

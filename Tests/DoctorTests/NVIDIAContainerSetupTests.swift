@@ -76,7 +76,7 @@ struct NVIDIAContainerSetupTests {
 
     @Test func twoManifestsOfOneDriverAreReportedWithTheFix() throws {
         try machine(manifests: [Self.manifest, "/etc/vulkan/icd.d/nvidia_icd.json"])
-        let shared = DriverManifests(environment: environment([:]), root: root.path).sharedLibraries()
+        let shared = DriverManifests.sharedLibraries(DriverManifests(environment: environment([:]), root: root.path).manifests())
         #expect(shared.count == 1 && shared.first?.library == "libGLX_nvidia.so.0" && shared.first?.manifests.count == 2)
         let diagnosis = SetupDoctor(environment: environment([:]), deviceDirectory: root.path + "/dev", verify: false, root: root.path).diagnose()
         let duplicate = try #require(diagnosis.findings.first { $0.check == "icd" && $0.status == .warning })

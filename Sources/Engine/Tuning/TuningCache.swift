@@ -101,6 +101,13 @@ public struct TuningCache {
     /// a device or other special file, or a file that is no tuning cache (an `.npy`, say). Such
     /// a file is never replaced. Nil when it is a tuning cache or nothing is there.
     public static func occupant(at url: URL) -> String? {
+        specialFile(at: url) ?? (TuningCache(url: url).warning == nil ? nil : notACache)
+    }
+
+    private static let notACache = "is not a CapitalEngine tuning cache, and is left as it is"
+
+    /// A directory, device node or other file that is not a regular one, in words.
+    private static func specialFile(at url: URL) -> String? {
         var status = stat()
         guard lstat(url.path, &status) == 0 else { return nil }
         switch status.st_mode & S_IFMT {
@@ -109,11 +116,10 @@ public struct TuningCache {
         default: return "is not a regular file"
         }
         if stat(url.path, &status) == 0, status.st_mode & S_IFMT != S_IFREG { return "is not a regular file" }
-        return TuningCache(url: url).warning == nil ? nil : "is not a CapitalEngine tuning cache, and is left as it is"
+        return nil
     }
 
     private mutating func store(_ entry: Entry) throws {
-        if let occupant = Self.occupant(at: url) { throw FileError(path: url.path, problem: occupant) }
         let directory = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         // Two tuning sessions may finish together (tune for two sizes in two terminals). Under
@@ -122,8 +128,10 @@ public struct TuningCache {
         let lock = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if lock >= 0 { _ = flock(lock, LOCK_EX) }
         defer { if lock >= 0 { close(lock) } }
+        // Whatever else is there (``occupant(at:)``) is never replaced.
+        if let special = Self.specialFile(at: url) { throw FileError(path: url.path, problem: special) }
         let current = TuningCache(url: url)
-        guard current.warning == nil else { throw FileError(path: url.path, problem: "is not a CapitalEngine tuning cache, and is left as it is") }
+        guard current.warning == nil else { throw FileError(path: url.path, problem: Self.notACache) }
         entries = current.entries
         entries[entry.key] = entry
         let encoder = JSONEncoder()
