@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "CapitalEngine", targets: ["CapitalEngine"]),
         .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "Simulation", targets: ["Simulation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -48,6 +49,9 @@ let package = Package(
             swiftSettings: fuzzerFlags,
             plugins: ["ShaderCompilerPlugin"]
         ),
+        // Runs above the Vulkan layer: the Workload protocol, the run loop, benchmarks,
+        // verification and the tuning store; what every command and sweep drives.
+        .target(name: "Simulation", dependencies: ["Engine"]),
         .target(
             name: "Present",
             dependencies: ["Engine", "CVulkan", "CX11", "CZlib"]
@@ -58,6 +62,7 @@ let package = Package(
             name: "CapitalEngine",
             dependencies: [
                 "Engine",
+                "Simulation",
                 "Present",
                 "Doctor",
                 "CStandardOutput",
@@ -73,6 +78,7 @@ let package = Package(
             linkerSettings: fuzzerLibrary.map { [.unsafeFlags(["-sanitize=address", $0, "-lstdc++"])] } ?? []
         ),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Engine"]),
         .testTarget(name: "PresentTests", dependencies: ["Present", "Engine", "CX11", "CZlib"]),
         .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Engine"]),
         .testTarget(name: "CapitalEngineTests", dependencies: ["Engine", "Present", "CX11"]),

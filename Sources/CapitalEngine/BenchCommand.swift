@@ -83,7 +83,7 @@ struct BenchCommand: ParsableCommand {
             return
         }
         try withEngine(deviceOptions) { log in
-            if tune { try tuning.checkWritable() }
+            if tune { try tuning.store.checkWritable() }
             let context = try makeContext(deviceOptions, log: log, for: .nbody)
             let device = context.device.description
             if !json {
@@ -101,7 +101,7 @@ struct BenchCommand: ParsableCommand {
                 let state = InitialModel.plummer.generate(count: n, seed: seed, gravity: physics.gravity)
                 let workload = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters,
                                                  configuration: kernel?.configuration
-                                                     ?? tuning.tunedConfiguration(for: device, particleCount: n))
+                                                     ?? tuning.store.tunedConfiguration(for: device, particleCount: n))
                 try verifyShape(workload.configuration, particleCount: n, context: context)
                 // Warm-up: pipelines compiled, clocks up; also sizes the timed runs.
                 let warmupSteps = steps ?? 1
@@ -164,7 +164,7 @@ struct BenchCommand: ParsableCommand {
             ? LifeBenchmark.defaultSizes(kernels: explicitKernels.isEmpty ? [.preferred(for: lifeRule, on: device, cells: 1 << 20)] : explicitKernels, device: device)
             : grid.map { ($0.width, $0.height) }
         // Without --life-kernel: per size, the tuned kernel if `tune --workload life` stored one, else the default.
-        let cache = explicitKernels.isEmpty ? tuning.lookupCache() : nil
+        let cache = explicitKernels.isEmpty ? tuning.store.lookupCache() : nil
         func kernels(width: Int, height: Int) -> [LifeKernel] {
             guard explicitKernels.isEmpty else { return explicitKernels }
             let key = TuningCache.Key(device: device, lifeCells: width * height, rule: lifeRule)

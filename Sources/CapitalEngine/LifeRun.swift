@@ -3,6 +3,7 @@ import Engine
 import FoundationEssentials
 import Glibc
 import Present
+import Simulation
 
 /// Which simulation `run` and `verify` drive.
 enum WorkloadChoice: String, ExpressibleByArgument, CaseIterable {
@@ -102,20 +103,10 @@ struct LifeOptions: ParsableArguments {
     /// where a cell is live with probability --density, in state 1, or with `randomStates`
     /// in any live state of `rule`. Made only after the size was checked (`LifeGridCheck`).
     func startingGrid(pattern: RLEFile.Pattern?, seed: UInt64, rule: LifeRule, randomStates: Bool = false) -> LifeGrid {
-        var grid = LifeGrid(width: size.width, height: size.height)
         if let pattern {
-            let origin = at.flatMap(position) ?? ((grid.width - pattern.grid.width) / 2, (grid.height - pattern.grid.height) / 2)
-            grid.place(pattern.grid, atX: origin.x, y: origin.y)
-            return grid
+            return LifeStart.grid(width: size.width, height: size.height, pattern: pattern.grid, origin: at.flatMap(position))
         }
-        var random = SeededGenerator(seed: seed)
-        // Read once: an option's property wrapper costs a metadata lookup per access.
-        let density = density
-        let states = UInt64(rule.states)
-        for i in grid.cells.indices where random.uniform() < density {
-            grid.cells[i] = randomStates ? UInt8(1 + random.next() % (states - 1)) : 1
-        }
-        return grid
+        return LifeStart.random(width: size.width, height: size.height, density: density, seed: seed, rule: rule, randomStates: randomStates)
     }
 }
 
@@ -129,7 +120,7 @@ extension RunCommand {
         let window = view.wantsWindow() ? try WindowSession(view: view, deviceOptions: deviceOptions, log: log) : nil
         let context = try window?.context ?? makeContext(deviceOptions, log: log, graphics: drawing, for: .life)
         let tuned = life.lifeKernel == nil
-            ? tuning.tunedLifeKernel(for: context.device.description, width: size.width, height: size.height, rule: chosenRule) : nil
+            ? tuning.store.tunedLifeKernel(for: context.device.description, width: size.width, height: size.height, rule: chosenRule) : nil
         let kernel = life.lifeKernel?.kernel ?? tuned
             ?? LifeKernel.preferred(for: chosenRule, on: context.device.description, cells: size.width * size.height)
         let kernelSource = life.lifeKernel != nil ? "--life-kernel" : tuned != nil ? "tuned, from \(tuning.url.path)" : "the device's default"
@@ -137,70 +128,78 @@ extension RunCommand {
 
         let grid = life.startingGrid(pattern: pattern, seed: initial.seed, rule: chosenRule)
         let workload = try LifeWorkload(device: context.device, grid: grid, rule: chosenRule, bounded: life.bounded, kernel: kernel)
-        let offscreen = drawing ? try OffscreenRenderer(device: context.device, width: view.imageSize.width, height: view.imageSize.height) : nil
-        var sequence = try view.frames.map { try FrameSequence(directory: $0) }
-        if let offscreen, sequence != nil { try sequence!.write(try offscreen.render(workload)) }
         let device = context.device.description
         Console.note("device: [\(device.index)] \(device.name) (\(device.type), \(device.driverText))")
         Console.note("Life \(chosenRule) on \(grid.width)x\(grid.height) \(life.bounded ? "bounded" : "torus"), \(steps) generations, \(workload.kernelDescription) kernel (\(kernelSource))")
 
         StopSignal.install()
         let progress = ProgressReporter(total: steps, enabled: !quiet)
-        let started = Date()
-        var done = 0
-        var stable: String?
-        var previous: [LifeGrid] = [grid]
-        var batch = 1
+        let loop = RunLoop(workload: workload, totalSteps: steps, batchLimit: 100_000)
+        loop.shouldStop = { StopSignal.requested != nil }
+        loop.progress = { progress.update(done: $0) }
+        let offscreen = drawing ? try OffscreenRenderer(device: context.device, width: view.imageSize.width, height: view.imageSize.height) : nil
+        let sequence = try view.frames.map { try FrameSequence(directory: $0) }
+        if let offscreen, let sequence {
+            try sequence.write(try offscreen.render(workload))
+            loop.observe(every: view.every) { _ in
+                try RunOutputs.named("--frames") { try sequence.write(try offscreen.render(workload)) }
+                return .goOn
+            }
+        }
+        if life.stopWhenStable && window == nil {
+            var detector = StableStateDetector(start: grid)
+            loop.observe(every: 1) { moment in
+                try detector.settled(moment.state, generation: moment.step).map { .stop($0) } ?? .goOn
+            }
+        }
+
+        let summary: RunSummary
         var windowSummary: String?
         var displayLost = false
         if let window {
             if life.stopWhenStable { Console.note("note: --stop-when-stable is not checked while a window shows the run") }
             let size = view.imageSize
             let camera = Camera.topDown(gridWidth: grid.width, gridHeight: grid.height, aspect: Float(size.width) / Float(size.height))
+            let started = Date()
             let outcome = try window.present(.cells(workload), steps: steps, stepsPerFrame: view.stepsPerFrame, camera: camera,
-                                             progress: { progress.update(done: $0) })
-            done = outcome.stepsDone
+                                             progress: { _ in }, advanced: { try loop.stepsAdvanced(to: $0) })
+            summary = loop.summary(stepsReached: outcome.stepsDone, wallSeconds: Date().timeIntervalSince(started),
+                                   stopRequested: StopSignal.requested != nil)
             windowSummary = "window: \(outcome.framesPresented) frames presented, \(outcome.swapchainsCreated) swapchain(s)"
             displayLost = outcome.connectionLost
-        }
-        while window == nil && done < steps && StopSignal.requested == nil {
-            var count = life.stopWhenStable ? 1 : min(batch, steps - done)
-            if sequence != nil { count = min(count, view.every - done % view.every) }
-            let batchStart = Date()
-            try workload.advance(generations: count)
-            done += count
-            progress.update(done: done)
-            if let offscreen, sequence != nil, done % view.every == 0 { try sequence!.write(try offscreen.render(workload)) }
-            if life.stopWhenStable {
-                let now = try workload.download()
-                if now == previous.last { stable = "still life (unchanged) at generation \(done)"; break }
-                if previous.count >= 2 && now == previous[previous.count - 2] { stable = "period 2 at generation \(done)"; break }
-                previous = Array((previous + [now]).suffix(2))
-            }
-            batch = nextBatchSize(lastBatch: count, took: Date().timeIntervalSince(batchStart), limit: 100_000)
+        } else {
+            summary = try loop.run()
         }
         progress.finish()
-        let wall = Date().timeIntervalSince(started)
+        let done = summary.stepsReached
         let final = try workload.download()
-        if let offscreen, let png = view.png { try offscreen.render(workload).write(to: URL(fileURLWithPath: png)) }
+
+        var outputs = RunOutputs()
+        if let offscreen, let png = view.png { outputs.add("--png") { try offscreen.render(workload).write(to: URL(fileURLWithPath: png)) } }
         if let output {
-            let url = URL(fileURLWithPath: output)
-            if url.pathExtension.lowercased() == "rle" {
-                try AtomicFile.write(Data(RLEFile.write(final, rule: chosenRule, comments: ["CapitalEngine, generation \(done)"]).utf8), to: url)
-            } else {
-                try AtomicFile.write(NPYFile.encode(final), to: url)
+            outputs.add("--output") {
+                let url = URL(fileURLWithPath: output)
+                if url.pathExtension.lowercased() == "rle" {
+                    try AtomicFile.write(Data(RLEFile.write(final, rule: chosenRule, comments: ["CapitalEngine, generation \(done)"]).utf8), to: url)
+                } else {
+                    try AtomicFile.write(NPYFile.encode(final), to: url)
+                }
             }
         }
+        let failures = outputs.writeAll()
+        let failed = Set(failures.map(\.name))
+
         if let signal = StopSignal.requested, done < steps { print("stopped: \(StopSignal.name(signal)) after \(done) of \(steps) generations") }
-        if let stable { print("stable: \(stable)") }
+        if case .settled(let stable) = summary.ending { print("stable: \(stable)") }
         print("generations: \(done)")
         print("population: \(final.population)")
-        print("wall time: \(fixed(wall, 3)) s")
-        if done > 0 { print("cell updates/s: \(scientific(Double(grid.width * grid.height) * Double(done) / wall)) (wall clock)") }
-        if let output { print("output: \(output)") }
-        if let png = view.png { print("png: \(png)") }
-        if let sequence { print("frames: \(sequence.next) PNG files in \(sequence.directory.path)") }
+        print("wall time: \(fixed(summary.wallSeconds, 3)) s")
+        if done > 0 { print("cell updates/s: \(scientific(Double(grid.width * grid.height) * Double(done) / summary.wallSeconds)) (wall clock)") }
+        if let output, !failed.contains("--output") { print("output: \(output)") }
+        if let png = view.png, !failed.contains("--png") { print("png: \(png)") }
+        if let sequence { print("frames: \(sequence.count) PNG files in \(sequence.directory.path)") }
         if let windowSummary { print(windowSummary) }
+        try reportEnding(summary, failures: failures, unit: "generations", lastCheckpoint: nil, advice: "")
         if displayLost { try reportLostDisplay(done: done, of: steps, unit: "generations") }
     }
 }

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Glibc
 import Synchronization
 import Present
+import Simulation
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -115,112 +116,130 @@ struct RunCommand: ParsableCommand {
             let speed = speedScale(for: state)
             StopSignal.install()
             let progress = ProgressReporter(total: steps, enabled: !quiet)
-            let started = Date()
-            var done = firstStep
-            var gpuSeconds = 0.0
-            let final: ParticleState
-            let workload: NBodyWorkload
-            let context: ComputeContext
+
+            let window = view.wantsWindow() ? try WindowSession(view: view, deviceOptions: deviceOptions, log: log) : nil
+            let drawing = view.png != nil || view.frames != nil
+            let context = try window?.context ?? makeContext(deviceOptions, log: log, graphics: drawing, for: .nbody)
+            let device = context.device.description
+            let choice = NBodyKernelChoice(device: device, particleCount: state.count,
+                                           tuned: tuning.store.tunedConfiguration(for: device, particleCount: state.count),
+                                           tuningSource: "tuned, from \(tuning.url.path)", resuming: origin)
+            for note in choice.notes { Console.note(note) }
+            let workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters, configuration: choice.configuration)
+            announce(context, workload, state, kernelSource: choice.source)
+            let computedBy = Checkpoint.ComputedBy(device: device, kernel: workload.configuration, bitReproducible: workload.isBitReproducible)
+
+            let loop = RunLoop(workload: workload, firstStep: firstStep, totalSteps: steps, batchLimit: 10_000)
+            loop.shouldStop = { StopSignal.requested != nil }
+            loop.progress = { progress.update(done: $0) }
+            let offscreen = drawing ? try OffscreenRenderer(device: context.device, width: view.imageSize.width, height: view.imageSize.height) : nil
+            let sequence = try view.frames.map { try FrameSequence(directory: $0) }
+            if let offscreen, let sequence {
+                try sequence.write(try offscreen.render(workload, camera: camera, speedScale: speed))
+                loop.observe(every: view.every) { _ in
+                    try RunOutputs.named("--frames") { try sequence.write(try offscreen.render(workload, camera: camera, speedScale: speed)) }
+                    return .goOn
+                }
+            }
+            // The last checkpoint written along the way, which a broken state leaves in place.
+            var lastCheckpoint: Int?
+            if let checkpointURL, checkpointEvery > 0 {
+                loop.observe(every: checkpointEvery) { moment in
+                    guard moment.step < steps else { return .goOn }
+                    try RunOutputs.named("--checkpoint") {
+                        try Checkpoint(step: moment.step, parameters: parameters, state: try moment.state, computedBy: computedBy).write(to: checkpointURL)
+                    }
+                    lastCheckpoint = moment.step
+                    return .goOn
+                }
+            }
+
+            let summary: RunSummary
             var windowSummary: String?
             var displayLost = false
-
-            if view.wantsWindow() {
-                let window = try WindowSession(view: view, deviceOptions: deviceOptions, log: log)
-                context = window.context
-                let (shape, source) = kernel(for: context.device.description, particleCount: state.count, resuming: origin)
-                workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters, configuration: shape)
-                announce(context, workload, state, kernelSource: source)
-                // Periodic checkpoints as in a headless run; a frame's steps may cross a multiple
-                // of --checkpoint-every, so the checkpoint holds the step it was taken at.
-                var lastCheckpoint = firstStep
+            if let window {
+                let started = Date()
                 let outcome = try window.present(.particles(workload, speedScale: speed), steps: steps - firstStep,
                                                  stepsPerFrame: view.stepsPerFrame, camera: camera,
-                                                 progress: { progress.update(done: firstStep + $0) }, advanced: { ran in
-                    let reached = firstStep + ran
-                    guard let checkpointURL, checkpointEvery > 0, reached < steps,
-                          reached / checkpointEvery > lastCheckpoint / checkpointEvery else { return }
-                    try Checkpoint(step: reached, parameters: parameters, state: try workload.download(),
-                                   computedBy: computedBy(context, workload)).write(to: checkpointURL)
-                    lastCheckpoint = reached
-                })
-                done = firstStep + outcome.stepsDone
+                                                 shouldStop: { StopSignal.requested != nil || loop.endingSoFar != nil },
+                                                 progress: { _ in }, advanced: { try loop.stepsAdvanced(to: firstStep + $0) })
+                summary = loop.summary(stepsReached: firstStep + outcome.stepsDone, wallSeconds: Date().timeIntervalSince(started),
+                                       stopRequested: StopSignal.requested != nil)
                 windowSummary = "window: \(outcome.framesPresented) frames presented, \(outcome.swapchainsCreated) swapchain(s)"
                 displayLost = outcome.connectionLost
             } else {
-                let drawing = view.png != nil || view.frames != nil
-                context = try makeContext(deviceOptions, log: log, graphics: drawing, for: .nbody)
-                let (shape, source) = kernel(for: context.device.description, particleCount: state.count, resuming: origin)
-                workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters, configuration: shape)
-                announce(context, workload, state, kernelSource: source)
-                let size = view.imageSize
-                let offscreen = drawing ? try OffscreenRenderer(device: context.device, width: size.width, height: size.height) : nil
-                var sequence = try view.frames.map { try FrameSequence(directory: $0) }
-                if let offscreen, sequence != nil {
-                    try sequence!.write(try offscreen.render(workload, camera: camera, speedScale: speed))
-                }
-                var batch = 1
-                while done < steps && StopSignal.requested == nil {
-                    var count = min(batch, steps - done)
-                    // Batches end on frame boundaries so every K-th step is drawn.
-                    if sequence != nil { count = min(count, view.every - done % view.every) }
-                    if checkpointEvery > 0 { count = min(count, checkpointEvery - done % checkpointEvery) }
-                    let batchStart = Date()
-                    gpuSeconds += try workload.advance(steps: count) ?? 0
-                    done += count
-                    progress.update(done: done)
-                    if let offscreen, sequence != nil, done % view.every == 0 {
-                        try sequence!.write(try offscreen.render(workload, camera: camera, speedScale: speed))
-                    }
-                    if let checkpointURL, checkpointEvery > 0, done % checkpointEvery == 0, done < steps {
-                        try Checkpoint(step: done, parameters: parameters, state: try workload.download(),
-                                       computedBy: computedBy(context, workload)).write(to: checkpointURL)
-                    }
-                    batch = nextBatchSize(lastBatch: count, took: Date().timeIntervalSince(batchStart), limit: 10_000)
-                }
-                if let offscreen, let png = view.png {
-                    try offscreen.render(workload, camera: camera, speedScale: speed).write(to: URL(fileURLWithPath: png))
-                }
-                if let sequence { windowSummary = "frames: \(sequence.next) PNG files in \(sequence.directory.path)" }
+                summary = try loop.run()
+                if let sequence { windowSummary = "frames: \(sequence.count) PNG files in \(sequence.directory.path)" }
             }
             progress.finish()
-            let wall = Date().timeIntervalSince(started)
-            final = try workload.download()
+            let done = summary.stepsReached
 
-            if let output {
-                try NPYFile.write(final, to: URL(fileURLWithPath: output))
+            // Each output on its own: one that cannot be written does not cost the others.
+            var outputs = RunOutputs()
+            let final = summary.stateIsSound ? try workload.download() : nil
+            if let final {
+                if let offscreen, let png = view.png {
+                    outputs.add("--png") { try offscreen.render(workload, camera: camera, speedScale: speed).write(to: URL(fileURLWithPath: png)) }
+                }
+                if let output { outputs.add("--output") { try NPYFile.write(final, to: URL(fileURLWithPath: output)) } }
+                if let checkpointURL {
+                    outputs.add("--checkpoint") {
+                        try Checkpoint(step: done, parameters: parameters, state: final, computedBy: computedBy).write(to: checkpointURL)
+                    }
+                }
             }
-            if let checkpointURL {
-                try Checkpoint(step: done, parameters: parameters, state: final, computedBy: computedBy(context, workload))
-                    .write(to: checkpointURL)
-            }
+            let failures = outputs.writeAll()
 
-            let seconds = gpuSeconds > 0 ? gpuSeconds : wall
             if let signal = StopSignal.requested, done < steps {
                 print("stopped: \(StopSignal.name(signal)) after \(done) of \(steps) steps")
             }
-            print("steps: \(done)\(firstStep > 0 ? " (\(done - firstStep) in this run)" : "")")
+            print("steps: \(done)\(firstStep > 0 ? " (\(summary.stepsRun) in this run)" : "")")
             print("particles: \(state.count)")
-            print("wall time: \(fixed(wall, 3)) s")
-            let ran = done - firstStep
-            if ran > 0 {
-                print("steps/s: \(fixed(Double(ran) / seconds, 1))\(gpuSeconds > 0 ? " (GPU time)" : "")")
-                print("interactions/s: \(scientific(workload.interactionsPerStep * Double(ran) / seconds))")
+            print("wall time: \(fixed(summary.wallSeconds, 3)) s")
+            if summary.stepsRun > 0 {
+                let seconds = summary.ratedSeconds
+                print("steps/s: \(fixed(Double(summary.stepsRun) / seconds, 1))\(summary.gpuSeconds != nil ? " (GPU time)" : "")")
+                print("interactions/s: \(scientific(workload.interactionsPerStep * Double(summary.stepsRun) / seconds))")
             }
-            if state.count <= 16384 {
+            if let final, state.count <= 16384 {
                 let before = NBodyDiagnostics(state, parameters: parameters)
                 let after = NBodyDiagnostics(final, parameters: parameters)
                 let drift = before.totalEnergy != 0 ? (after.totalEnergy - before.totalEnergy) / abs(before.totalEnergy) : 0
                 print("energy: \(scientific(before.totalEnergy, digits: 6)) -> \(scientific(after.totalEnergy, digits: 6)) (relative drift \(scientific(drift)))")
             }
-            if let bad = final.firstNonFiniteValue {
-                Console.note("warning: the state became non-finite (particle \(bad.particle), \(bad.field)); reduce --dt or raise --softening")
-            }
             if let windowSummary { print(windowSummary) }
-            if let output { print("output: \(output)") }
-            if let png = view.png { print("png: \(png)") }
-            if let checkpoint { print("checkpoint: \(checkpoint) (step \(done))") }
+            let failed = Set(failures.map(\.name))
+            if let output, final != nil, !failed.contains("--output") { print("output: \(output)") }
+            if let png = view.png, final != nil, !failed.contains("--png") { print("png: \(png)") }
+            if let checkpoint, final != nil, !failed.contains("--checkpoint") { print("checkpoint: \(checkpoint) (step \(done))") }
+            try reportEnding(summary, failures: failures, unit: "steps", lastCheckpoint: lastCheckpoint,
+                             advice: "reduce --dt or raise --softening")
             if displayLost { try reportLostDisplay(done: done, of: steps, unit: "steps") }
         }
+    }
+
+    /// Fails the run, after its summary, where it did not end as asked: its state broke, an
+    /// output along the way or at the end could not be written. The outputs that could be
+    /// written were.
+    func reportEnding(_ summary: RunSummary, failures: [RunOutputs.Failure], unit: String, lastCheckpoint: Int?, advice: String) throws {
+        var failed = false
+        switch summary.ending {
+        case .broken(let step, let lastSound, let problem):
+            let kept = lastCheckpoint.map { "; the checkpoint of step \($0) is kept" } ?? ""
+            Console.error("the state became non-finite between \(unit) \(lastSound) and \(step): \(problem); \(advice). "
+                + "No state was written at the end, as it could never be resumed\(kept)")
+            failed = true
+        case .failed(let error):
+            Console.error("\(error); the run stopped after \(summary.stepsReached) of \(summary.totalSteps) \(unit)")
+            failed = true
+        case .completed, .stopRequested, .settled:
+            break
+        }
+        for failure in failures {
+            Console.error("\(failure.name): \(failure.error); not written")
+            failed = true
+        }
+        if failed { throw ExitStatus.failure }
     }
 
     /// The X server went away under a window run: its results are written by now (Xlib would
@@ -230,36 +249,6 @@ struct RunCommand: ParsableCommand {
         Console.error("the connection to the X display was lost after \(done) of \(steps) \(unit)"
             + (kept.isEmpty ? "" : "; the state reached is in \(kept.joined(separator: " and "))"))
         throw ExitStatus.failure
-    }
-
-    /// The kernel for this run, and where it comes from (for the start line): resuming on the
-    /// device, driver and shaders the checkpoint was computed with, the kernel the run started
-    /// with, so that it goes on bit for bit whatever the tuning cache says now; otherwise the
-    /// tuned one, or nil for the default.
-    private func kernel(for device: PhysicalDeviceDescription, particleCount: Int,
-                        resuming origin: Checkpoint.ComputedBy?) -> (NBodyKernelConfiguration?, source: String) {
-        let tuned = tuning.tunedConfiguration(for: device, particleCount: particleCount)
-        let usual = (tuned, tuned == nil ? "the device's default" : "tuned, from \(tuning.url.path)")
-        guard let origin else { return usual }
-        guard origin.ranOn(device) else {
-            Console.note("note: the checkpoint was computed on \(origin.device) (driver \(origin.driverVersion)) or with other shaders; "
-                + "resumed here, the run agrees with an uninterrupted one to rounding, not bit for bit")
-            return usual
-        }
-        let chosen = tuned ?? .recommended(for: device, particleCount: particleCount)
-        guard origin.kernel != chosen else { return usual }
-        let problems = origin.kernel.problems(on: device, particleCount: particleCount)
-        guard problems.isEmpty else {
-            Console.note("warning: the kernel the run started with (\(origin.kernel)) cannot run here: \(problems.joined(separator: "; ")); "
-                + "resumed with another, the run agrees with an uninterrupted one to rounding, not bit for bit")
-            return usual
-        }
-        Console.note("resuming with the kernel the run started with, not \(tuned == nil ? "the default" : "the tuned one") (\(chosen)), so that it goes on bit for bit")
-        return (origin.kernel, "the checkpoint's")
-    }
-
-    private func computedBy(_ context: ComputeContext, _ workload: NBodyWorkload) -> Checkpoint.ComputedBy {
-        Checkpoint.ComputedBy(device: context.device.description, kernel: workload.configuration, bitReproducible: workload.isBitReproducible)
     }
 
     private func announce(_ context: ComputeContext, _ workload: NBodyWorkload, _ state: ParticleState, kernelSource: String) {

@@ -5,7 +5,9 @@ import Glibc
 import Synchronization
 
 /// SIGINT and SIGTERM (Ctrl-C, `docker stop`) ask a run to stop at the next step boundary
-/// and keep its results; a second signal ends the process at once.
+/// and keep its results; a second signal ends the process at once, with 128 + the signal's
+/// number as a shell reports a process killed by it. Files are only ever replaced whole
+/// (`AtomicFile`), so the outputs of earlier runs stay intact.
 enum StopSignal {
     private static let flag = Atomic<Int32>(0)
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
@@ -27,8 +29,10 @@ enum StopSignal {
                     let name = number == SIGINT ? "SIGINT" : "SIGTERM"
                     writeToStandardError("\n\(name): stopping after \(stoppingAfter) (signal again to abort)\n")
                 } else {
-                    signal(number, SIG_DFL)
-                    raise(number)
+                    // Not raise(): the dispatch source holds the signal, so it would come
+                    // back here instead of ending the process.
+                    writeToStandardError("\n\(name(number)): aborting\n")
+                    _exit(128 + number)
                 }
             }
             source.resume()

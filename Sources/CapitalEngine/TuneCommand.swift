@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import FoundationEssentials
 import Glibc
+import Simulation
 
 /// Where tuned kernel shapes are kept, and whether to use them.
 struct TuneCacheOptions: ParsableArguments {
@@ -13,81 +14,16 @@ struct TuneCacheOptions: ParsableArguments {
 
     var url: URL { tuneCache.map { URL(fileURLWithPath: $0) } ?? TuningCache.defaultURL() }
 
-    /// Refuses, before any tuning, a cache file that could not be written at the end.
-    func checkWritable() throws {
-        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        if let occupant = TuningCache.occupant(at: url) {
-            throw FileError(path: url.path, problem: "\(occupant); tuning results go there (--tune-cache or CAPITALENGINE_TUNE_CACHE chooses another file)")
-        }
-        if let problem = AtomicFile.writeProblem(at: url) {
-            throw FileError(path: url.path, problem: "\(problem); tuning results go there (--tune-cache or CAPITALENGINE_TUNE_CACHE chooses another file)")
-        }
-    }
-
-    /// The cache to look tuned kernels up in, read now; nil with --no-tune-cache. Warns about
-    /// an unusable file.
-    func lookupCache() -> TuningCache? {
-        guard !noTuneCache else { return nil }
-        let cache = TuningCache(url: url)
-        if let warning = cache.warning { Console.note("warning: \(warning)") }
-        return cache
-    }
-
-    /// The tuned shape for this device and size, if any. One the device cannot run here (tuned
-    /// with another `LP_NATIVE_VECTOR_WIDTH`, so another subgroup size) is passed over with a
-    /// warning, for the untuned default.
-    func tunedConfiguration(for device: PhysicalDeviceDescription, particleCount: Int) -> NBodyKernelConfiguration? {
-        guard let shape = lookupCache()?.lookup(TuningCache.Key(device: device, particleCount: particleCount)) else { return nil }
-        let problems = shape.problems(on: device, particleCount: particleCount)
-        guard problems.isEmpty else {
-            Console.note("warning: ignoring the tuned shape (\(shape)): " + problems.joined(separator: "; "))
-            return nil
-        }
-        return shape
-    }
-
-    /// The tuned Life kernel for this device, rule family and grid size, if any.
-    func tunedLifeKernel(for device: PhysicalDeviceDescription, width: Int, height: Int, rule: LifeRule) -> LifeKernel? {
-        lookupCache()?.lookupLifeKernel(TuningCache.Key(device: device, lifeCells: width * height, rule: rule))
-    }
-
-    /// Tunes the Life kernel for a grid size and rule, reporting every trial on stderr, and
-    /// stores the fastest verified one in the cache.
-    func tuneLifeAndStore(on device: Device, width: Int, height: Int, rule: LifeRule, budget: Double)
-        throws -> (winner: LifeKernel, rate: Double, trials: [LifeKernelTuner.Trial]) {
-        var tuner = LifeKernelTuner(device: device, width: width, height: height, rule: rule)
-        tuner.shouldStop = { StopSignal.requested != nil }
-        let (winner, trials) = tuner.tune(budget: budget) { index, total, trial in
-            let outcome = trial.rejection.map { "REJECTED: \($0)" }
-                ?? "\(scientific(trial.cellUpdatesPerSecond ?? 0)) cell updates/s (verified bit-exact)"
-            Console.note("[\(index)/\(total)] \(trial.kernel): \(outcome)")
-        }
-        guard let winner, let rate = trials.first(where: { $0.kernel == winner.description })?.cellUpdatesPerSecond else {
-            throw EngineError.unsupported("no Life kernel ran correctly on \(device.description.name): each candidate was rejected, for the reason shown above")
-        }
-        noteEarlyStop(tried: trials.count)
-        var store = TuningCache(url: url)
-        if let warning = store.warning { Console.note("warning: \(warning); it will be replaced") }
-        try store.store(lifeKernel: winner, rate: rate,
-                        for: TuningCache.Key(device: device.description, lifeCells: width * height, rule: rule),
-                        device: device.description.name)
-        return (winner, rate, trials)
-    }
-
-    private func noteEarlyStop(tried: Int) {
-        guard let signal = StopSignal.requested else { return }
-        Console.note("\(StopSignal.name(signal)): the search stopped after \(tried) candidates; the fastest verified one is stored")
+    var store: TuningStore {
+        TuningStore(url: url, enabled: !noTuneCache, warn: { Console.note("warning: \($0)") })
     }
 
     /// Tunes for `particleCount`, reporting every trial on stderr (each line starting with
     /// `label`), and stores the fastest verified shape in the cache.
-    /// - Returns: the winning trial and all trials.
     func tuneAndStore(on device: Device, particleCount: Int, parameters: NBodyParameters, budget: Double,
                       label: String = "") throws -> (winner: KernelTuner.Trial, trials: [KernelTuner.Trial]) {
-        var tuner = KernelTuner(device: device, particleCount: particleCount, parameters: parameters)
-        tuner.includeWrongCandidate = ProcessInfo.processInfo.environment["CAPITALENGINE_TUNE_TEST_WRONG_CANDIDATE"] == "1"
-        tuner.shouldStop = { StopSignal.requested != nil }
-        let (winner, trials) = tuner.tune(budget: budget) { index, total, trial in
+        let result = try store.tuneAndStore(on: device, particleCount: particleCount, parameters: parameters, budget: budget,
+                                            shouldStop: { StopSignal.requested != nil }) { index, total, trial in
             let outcome = trial.rejection.map { "REJECTED: \($0)" }
                 ?? "\(scientific(trial.interactionsPerSecond ?? 0)) interactions/s (verified, error \(scientific(trial.error ?? 0, digits: 2)))"
             Console.note("\(label)[\(index)/\(total)] \(trial.configuration): \(outcome)")
@@ -102,15 +38,27 @@ struct TuneCacheOptions: ParsableArguments {
                     + " (first pass \(scientific(trial.interactionsPerSecond ?? 0)))")
             }
         }
-        guard let winner, let best = trials.first(where: { $0.configuration == winner && $0.rejection == nil }) else {
-            throw EngineError.unsupported("no candidate kernel ran correctly on \(device.description.name): each was rejected, for the reason shown above")
+        noteEarlyStop(tried: result.trials.count)
+        return result
+    }
+
+    /// Tunes the Life kernel for a grid size and rule, reporting every trial on stderr, and
+    /// stores the fastest verified one in the cache.
+    func tuneLifeAndStore(on device: Device, width: Int, height: Int, rule: LifeRule, budget: Double)
+        throws -> (winner: LifeKernel, rate: Double, trials: [LifeKernelTuner.Trial]) {
+        let result = try store.tuneLifeAndStore(on: device, width: width, height: height, rule: rule, budget: budget,
+                                                shouldStop: { StopSignal.requested != nil }) { index, total, trial in
+            let outcome = trial.rejection.map { "REJECTED: \($0)" }
+                ?? "\(scientific(trial.cellUpdatesPerSecond ?? 0)) cell updates/s (verified bit-exact)"
+            Console.note("[\(index)/\(total)] \(trial.kernel): \(outcome)")
         }
-        noteEarlyStop(tried: trials.count)
-        var store = TuningCache(url: url)
-        if let warning = store.warning { Console.note("warning: \(warning); it will be replaced") }
-        try store.store(winner, rate: best.measuredInteractionsPerSecond ?? 0,
-                        for: TuningCache.Key(device: device.description, particleCount: particleCount), device: device.description.name)
-        return (best, trials)
+        noteEarlyStop(tried: result.trials.count)
+        return result
+    }
+
+    private func noteEarlyStop(tried: Int) {
+        guard let signal = StopSignal.requested else { return }
+        Console.note("\(StopSignal.name(signal)): the search stopped after \(tried) candidates; the fastest verified one is stored")
     }
 }
 
@@ -178,7 +126,7 @@ struct TuneCommand: ParsableCommand {
         StopSignal.install(stoppingAfter: "the current candidate; the best so far will be stored")
         if workload == .life { return try tuneLife() }
         try withEngine(deviceOptions) { log in
-            try cache.checkWritable()
+            try cache.store.checkWritable()
             let context = try makeContext(deviceOptions, log: log, for: .nbody)
             let device = context.device.description
             Console.note("tuning for [\(device.index)] \(device.name), N=\(particles), budget \(fixed(budget, 0)) s")
@@ -209,7 +157,7 @@ struct TuneCommand: ParsableCommand {
 
     private func tuneLife() throws {
         try withEngine(deviceOptions) { log in
-            try cache.checkWritable()
+            try cache.store.checkWritable()
             let lifeRule = try LifeRule(parsing: rule)
             let context = try makeContext(deviceOptions, log: log, for: .life)
             let device = context.device.description

@@ -103,9 +103,10 @@ enum PresentModeChoice: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// Writes the PNG frames of a run into a directory as the run goes.
-struct FrameSequence {
+final class FrameSequence {
     let directory: URL
-    var next = 0
+    /// Frames written so far.
+    private(set) var count = 0
 
     init(directory: String) throws {
         self.directory = URL(fileURLWithPath: directory)
@@ -119,10 +120,10 @@ struct FrameSequence {
         }
     }
 
-    mutating func write(_ image: PNGImage) throws {
-        let name = "frame_" + String(repeating: "0", count: max(0, 6 - String(next).count)) + String(next) + ".png"
+    func write(_ image: PNGImage) throws {
+        let name = "frame_" + String(repeating: "0", count: max(0, 6 - String(count).count)) + String(count) + ".png"
         try image.write(to: directory.appendingPathComponent(name))
-        next += 1
+        count += 1
     }
 }
 

@@ -30,10 +30,11 @@ struct WindowSession {
 
     /// Shows `scene` until the window closes, q/Escape, a stop signal, or forever after `steps`.
     func present(_ scene: WindowScene, steps: Int, stepsPerFrame: Int, camera: Camera,
+                 shouldStop: () -> Bool = { StopSignal.requested != nil },
                  progress: (Int) -> Void, advanced: (Int) throws -> Void = { _ in }) throws -> WindowPresenter.Outcome {
         let presenter = try WindowPresenter(device: context.device, surface: surface, window: window,
                                             presentMode: presentMode, scene: scene)
         return try presenter.run(steps: steps, stepsPerFrame: stepsPerFrame, camera: camera,
-                                 shouldStop: { StopSignal.requested != nil }, progress: progress, advanced: advanced)
+                                 shouldStop: shouldStop, progress: progress, advanced: advanced)
     }
 }

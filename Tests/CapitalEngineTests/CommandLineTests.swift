@@ -393,32 +393,86 @@ struct CommandLineTests {
     @Test(arguments: [SIGTERM, SIGINT])
     func aSignalStopsTheRunAndKeepsTheStateReached(signal: Int32) throws {
         let output = directory.appendingPathComponent("stopped-\(signal).npy")
-        let process = Process()
-        process.executableURL = Self.binary
         let checkpoint = directory.appendingPathComponent("stopped-\(signal).checkpoint.npy")
         // A small system keeps each batch, and the summary after the stop, short even on a busy machine.
-        process.arguments = ["run", "--particles", "512", "--steps", "10000000", "--output", output.path,
-                             "--checkpoint", checkpoint.path]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        Thread.sleep(forTimeInterval: 2)
-        #expect(process.isRunning)
-        let signalled = Date()
-        kill(process.processIdentifier, signal)
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(Date().timeIntervalSince(signalled) < 2, "took too long to stop")
-        #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(stdout)")
-        #expect(stdout.contains("stopped: \(signal == SIGTERM ? "SIGTERM" : "SIGINT") after"))
+        let engine = try CapitalEngineProcess(["run", "--particles", "512", "--steps", "10000000", "--output", output.path,
+                                               "--checkpoint", checkpoint.path, "--checkpoint-every", "50"])
+        // Evidence that steps ran: the first periodic checkpoint.
+        try engine.waitForFile(checkpoint)
+        kill(engine.process.processIdentifier, signal)
+        let result = try engine.wait(timeout: 120)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("stopped: \(signal == SIGTERM ? "SIGTERM" : "SIGINT") after"))
         let state = try NPYFile.read(from: output)
         #expect(state.count == 512)
         #expect(state != InitialModel.plummer.generate(count: 512, seed: 1), "some steps ran")
         // The checkpoint holds the same state, at the step the run reached.
         let saved = try Checkpoint.read(from: checkpoint)
         #expect(saved.state == state)
-        #expect(saved.step > 0 && stdout.contains("after \(saved.step) of 10000000 steps"))
+        #expect(saved.step >= 50 && result.stdout.contains("after \(saved.step) of 10000000 steps"))
+    }
+
+    /// A second signal aborts at once with 128 + its number, writing nothing, so the files of
+    /// an earlier run stay as they were. The process is stopped while both signals arrive, so
+    /// the second finds the first one's stop still under way however busy the machine.
+    @Test func aSecondSignalAbortsAtOnceAndLeavesEarlierOutputsIntact() throws {
+        let output = directory.appendingPathComponent("earlier.npy")
+        #expect(try run(["run", "--particles", "64", "--steps", "3", "--output", output.path]).status == 0)
+        let earlier = try Data(contentsOf: output)
+        let engine = try CapitalEngineProcess(["run", "--particles", "512", "--steps", "10000000", "--output", output.path])
+        try engine.waitForStderr("simulating 512 particles")
+        let pid = engine.process.processIdentifier
+        kill(pid, SIGSTOP)
+        kill(pid, SIGINT)
+        kill(pid, SIGTERM)
+        kill(pid, SIGCONT)
+        let result = try engine.wait(timeout: 120)
+        #expect([128 + SIGINT, 128 + SIGTERM].contains(result.status), "\(result.status): \(result.stderr)")
+        #expect(result.stderr.contains("aborting"), "\(result.stderr)")
+        #expect(!result.stdout.contains("output:"))
+        #expect(try Data(contentsOf: output) == earlier)
+    }
+
+    /// A run that blows up stops at the batch where its state stopped being finite, exits 1
+    /// naming the steps, keeps the last sound checkpoint (which resumes), and writes no state
+    /// that could never be read back.
+    @Test func aRunThatBlowsUpFailsAndKeepsItsLastSoundCheckpoint() throws {
+        let output = directory.appendingPathComponent("blown.npy")
+        let checkpoint = directory.appendingPathComponent("blown.checkpoint.npy")
+        // At dt 1e18 the bodies fly apart and overflow float after some dozens of steps.
+        let result = try run(["run", "--particles", "64", "--dt", "1e18", "--steps", "1000", "--output", output.path,
+                              "--checkpoint", checkpoint.path, "--checkpoint-every", "1"])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("the state became non-finite between steps"), "\(result.stderr)")
+        #expect(result.stderr.contains("reduce --dt or raise --softening"))
+        #expect(!FileManager.default.fileExists(atPath: output.path))
+        let saved = try Checkpoint.read(from: checkpoint)
+        #expect(saved.step > 0 && result.stderr.contains("the checkpoint of step \(saved.step) is kept"))
+        #expect(result.stderr.contains("between steps \(saved.step) and \(saved.step + 1)"))
+        // Without periodic checkpoints nothing is written, and a good checkpoint already there stays.
+        let before = try Data(contentsOf: checkpoint)
+        let again = try run(["run", "--particles", "64", "--dt", "1e30", "--steps", "10", "--checkpoint", checkpoint.path])
+        #expect(again.status == 1 && again.stderr.contains("between steps 0 and 1"), "\(again.stderr)")
+        #expect(try Data(contentsOf: checkpoint) == before)
+    }
+
+    /// An output that fails along the way (a frame) stops the run but costs none of the
+    /// others: the state reached is still written, and the failure is named, with exit 1.
+    @Test func aFailedFrameStillWritesTheStateAndIsNamed() throws {
+        let frames = directory.appendingPathComponent("blocked-frames")
+        // Frame 1's name is taken by a directory that is not empty, so it cannot be written.
+        try FileManager.default.createDirectory(at: frames.appendingPathComponent("frame_000001.png/inside"),
+                                                withIntermediateDirectories: true)
+        let output = directory.appendingPathComponent("after-frames.npy")
+        let checkpoint = directory.appendingPathComponent("after-frames.checkpoint.npy")
+        let result = try run(["run", "--particles", "64", "--steps", "30", "--frames", frames.path, "--every", "10",
+                              "--window", "64x64", "--output", output.path, "--checkpoint", checkpoint.path])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("--frames: "), "\(result.stderr)")
+        #expect(result.stderr.contains("the run stopped after 10 of 30 steps"), "\(result.stderr)")
+        #expect(try NPYFile.read(from: output).count == 64)
+        #expect(try Checkpoint.read(from: checkpoint).step == 10)
+        #expect(result.stdout.contains("output: \(output.path)"))
     }
 
     @Test func aResumedRunEqualsAnUninterruptedOneBitForBit() throws {

@@ -307,6 +307,16 @@ final class CapitalEngineProcess: @unchecked Sendable {
         }
     }
 
+    /// Waits until `file` exists: evidence that the run got as far as writing it.
+    func waitForFile(_ file: URL, timeout: TimeInterval = 120) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !FileManager.default.fileExists(atPath: file.path) {
+            guard process.isRunning else { throw TestFailure("exited before writing \(file.path): \(stderrText.withLock { $0 })") }
+            guard Date() < deadline else { throw TestFailure("timed out waiting for \(file.path)") }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
     func wait(timeout: TimeInterval) throws -> Result {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning {

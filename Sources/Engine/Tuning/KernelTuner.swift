@@ -26,9 +26,6 @@ public struct KernelTuner {
     public let parameters: NBodyParameters
     /// Largest relative error a candidate may show against the CPU reference.
     public var tolerance = 1e-4
-    /// Test hook: adds a candidate whose results are deliberately wrong (its G is doubled),
-    /// to prove verification rejects it.
-    public var includeWrongCandidate = false
 
     /// The systems candidates are checked and timed on, made once per tuning run: every
     /// candidate is checked on the same few systems, whose CPU reference for thousands of
@@ -216,11 +213,13 @@ public struct KernelTuner {
     /// short, and on a busy host (lavapipe on a shared VM) samples spread by ±25%, enough to
     /// crown a shape slower than the default.
     /// - Returns: every trial, and the fastest verified shape.
-    public func tune(budget: TimeInterval, progress: (Int, Int, Trial) -> Void = { _, _, _ in },
+    /// - Parameter deliberatelyWrong: shapes tried first with their G doubled, whose results
+    ///   verification must reject: how tests prove the gate works.
+    public func tune(budget: TimeInterval, deliberatelyWrong: [NBodyKernelConfiguration] = [],
+                     progress: (Int, Int, Trial) -> Void = { _, _, _ in },
                      confirmed: ([Trial]) -> Void = { _ in })
         -> (winner: NBodyKernelConfiguration?, trials: [Trial]) {
-        var list = candidates().map { ($0, false) }
-        if includeWrongCandidate, let first = list.first { list.insert((first.0, true), at: 0) }
+        let list = deliberatelyWrong.map { ($0, true) } + candidates().map { ($0, false) }
         let start = Date()
         let deadline = start.addingTimeInterval(budget * 0.85)
         // On GPUs the last part of the search writes out the tile loops of the fastest tiled

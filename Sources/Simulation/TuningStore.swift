@@ -1,0 +1,101 @@
+import Engine
+import FoundationEssentials
+
+/// The tuning cache as runs use it: where tuned kernels are looked up (passing over one the
+/// device cannot run), and where a search stores its winner.
+public struct TuningStore {
+    public let url: URL
+    /// False where tuned kernels are to be ignored (`--no-tune-cache`).
+    public let enabled: Bool
+    /// Hears what the user should know: an unusable cache file, a tuned kernel passed over.
+    public var warn: (String) -> Void
+
+    public init(url: URL, enabled: Bool = true, warn: @escaping (String) -> Void = { _ in }) {
+        self.url = url
+        self.enabled = enabled
+        self.warn = warn
+    }
+
+    /// Refuses, before any tuning, a cache path that holds something else or could not be
+    /// written at the end.
+    public func checkWritable() throws {
+        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let elsewhere = "tuning results go there (--tune-cache or CAPITALENGINE_TUNE_CACHE chooses another file)"
+        if let occupant = TuningCache.occupant(at: url) {
+            throw FileError(path: url.path, problem: "\(occupant); \(elsewhere)")
+        }
+        if let problem = AtomicFile.writeProblem(at: url) {
+            throw FileError(path: url.path, problem: "\(problem); \(elsewhere)")
+        }
+    }
+
+    /// The cache to look tuned kernels up in, read now; nil where disabled.
+    public func lookupCache() -> TuningCache? {
+        guard enabled else { return nil }
+        let cache = TuningCache(url: url)
+        if let warning = cache.warning { warn(warning) }
+        return cache
+    }
+
+    /// The tuned N-body kernel for this device and size, if any. One the device cannot run
+    /// here (tuned with another `LP_NATIVE_VECTOR_WIDTH`, so another subgroup size) is passed
+    /// over, with a warning, for the untuned default.
+    public func tunedConfiguration(for device: PhysicalDeviceDescription, particleCount: Int) -> NBodyKernelConfiguration? {
+        guard let shape = lookupCache()?.lookup(TuningCache.Key(device: device, particleCount: particleCount)) else { return nil }
+        let problems = shape.problems(on: device, particleCount: particleCount)
+        guard problems.isEmpty else {
+            warn("ignoring the tuned shape (\(shape)): " + problems.joined(separator: "; "))
+            return nil
+        }
+        return shape
+    }
+
+    /// The tuned Life kernel for this device, rule family and grid size, if any.
+    public func tunedLifeKernel(for device: PhysicalDeviceDescription, width: Int, height: Int, rule: LifeRule) -> LifeKernel? {
+        lookupCache()?.lookupLifeKernel(TuningCache.Key(device: device, lifeCells: width * height, rule: rule))
+    }
+
+    /// Tunes the N-body kernel for `particleCount` and stores the fastest verified shape.
+    /// - Parameters:
+    ///   - deliberatelyWrong: shapes to try first with wrong physics (G doubled), which
+    ///     verification must reject: how tests prove the gate works.
+    ///   - trial: hears each trial as it ends (index, total, trial).
+    ///   - confirmed: hears the final round's finalists (none where it was skipped).
+    /// - Returns: the winning trial and every trial.
+    public func tuneAndStore(on device: Device, particleCount: Int, parameters: NBodyParameters, budget: Double,
+                             deliberatelyWrong: [NBodyKernelConfiguration] = [], shouldStop: @escaping @Sendable () -> Bool = { false },
+                             trial: (Int, Int, KernelTuner.Trial) -> Void = { _, _, _ in },
+                             confirmed: ([KernelTuner.Trial]) -> Void = { _ in }) throws
+        -> (winner: KernelTuner.Trial, trials: [KernelTuner.Trial]) {
+        var tuner = KernelTuner(device: device, particleCount: particleCount, parameters: parameters)
+        tuner.shouldStop = shouldStop
+        let (winner, trials) = tuner.tune(budget: budget, deliberatelyWrong: deliberatelyWrong, progress: trial, confirmed: confirmed)
+        guard let winner, let best = trials.first(where: { $0.configuration == winner && $0.rejection == nil }) else {
+            throw EngineError.unsupported("no candidate kernel ran correctly on \(device.description.name): each was rejected, for the reason shown above")
+        }
+        var store = TuningCache(url: url)
+        if let warning = store.warning { warn("\(warning); it will be replaced") }
+        try store.store(winner, rate: best.measuredInteractionsPerSecond ?? 0,
+                        for: TuningCache.Key(device: device.description, particleCount: particleCount), device: device.description.name)
+        return (best, trials)
+    }
+
+    /// Tunes the Life kernel for a grid size and rule and stores the fastest verified one.
+    public func tuneLifeAndStore(on device: Device, width: Int, height: Int, rule: LifeRule, budget: Double,
+                                 shouldStop: @escaping @Sendable () -> Bool = { false },
+                                 trial: (Int, Int, LifeKernelTuner.Trial) -> Void = { _, _, _ in }) throws
+        -> (winner: LifeKernel, rate: Double, trials: [LifeKernelTuner.Trial]) {
+        var tuner = LifeKernelTuner(device: device, width: width, height: height, rule: rule)
+        tuner.shouldStop = shouldStop
+        let (winner, trials) = tuner.tune(budget: budget, report: trial)
+        guard let winner, let rate = trials.first(where: { $0.kernel == winner.description })?.cellUpdatesPerSecond else {
+            throw EngineError.unsupported("no Life kernel ran correctly on \(device.description.name): each candidate was rejected, for the reason shown above")
+        }
+        var store = TuningCache(url: url)
+        if let warning = store.warning { warn("\(warning); it will be replaced") }
+        try store.store(lifeKernel: winner, rate: rate,
+                        for: TuningCache.Key(device: device.description, lifeCells: width * height, rule: rule),
+                        device: device.description.name)
+        return (winner, rate, trials)
+    }
+}

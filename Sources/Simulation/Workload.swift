@@ -1,0 +1,75 @@
+import Engine
+
+/// A simulation the run loop, the benchmark and verification drive: a state on the device,
+/// advanced any number of steps per submission, that can be read back and replaced.
+///
+/// A new workload adopts this and gets `run`, `bench` and checkpoint-free runs for free; see
+/// docs/architecture.md.
+public protocol Workload: AnyObject {
+    /// What the host holds: particles, a grid.
+    associatedtype State
+
+    /// Runs `steps` steps in one submission and waits for them.
+    /// - Returns: their GPU time from timestamps, or nil where the device has none.
+    @discardableResult
+    func advance(steps: Int) throws -> Double?
+
+    /// Copies the current state back to the host.
+    func download() throws -> State
+
+    /// Replaces the current state.
+    func upload(_ state: State) throws
+
+    /// Work one step does, the unit of throughput: N² pair interactions, W·H cell updates.
+    var workPerStep: Double { get }
+
+    /// The kernel as people read it, for start lines and reports.
+    var kernelDescription: String { get }
+
+    /// Steps one dispatch advances; timed runs take whole dispatches.
+    var stepsPerDispatch: Int { get }
+
+    /// Whether a state can become one the program refuses to go on from (non-finite values),
+    /// so that the run loop checks each batch's result.
+    static var stateCanBreak: Bool { get }
+
+    /// Why `state` cannot be gone on from or saved, or nil where it can.
+    static func breakage(of state: State) -> String?
+}
+
+extension Workload {
+    public static var stateCanBreak: Bool { false }
+    public static func breakage(of state: State) -> String? { nil }
+    public var stepsPerDispatch: Int { 1 }
+
+    /// Runs `steps` steps in one submission and waits for them.
+    /// - Returns: their GPU time from timestamps, or the host's clock where the device has none.
+    public func timedAdvance(steps: Int) throws -> Double {
+        let start = ContinuousClock.now
+        if let seconds = try advance(steps: steps) { return seconds }
+        return (ContinuousClock.now - start).seconds
+    }
+}
+
+extension NBodyWorkload: Workload {
+    public typealias State = ParticleState
+
+    public var workPerStep: Double { interactionsPerStep }
+
+    public static var stateCanBreak: Bool { true }
+
+    public static func breakage(of state: ParticleState) -> String? {
+        state.firstNonFiniteValue.map { "particle \($0.particle)'s \($0.field) is not finite" }
+    }
+}
+
+extension LifeWorkload: Workload {
+    public typealias State = LifeGrid
+
+    @discardableResult
+    public func advance(steps: Int) throws -> Double? { try advance(generations: steps) }
+
+    public var workPerStep: Double { cellsPerGeneration }
+
+    public var stepsPerDispatch: Int { generationsPerDispatch }
+}
