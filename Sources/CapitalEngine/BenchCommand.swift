@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import FoundationEssentials
 import Glibc
+import Simulation
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,8 +13,9 @@ struct BenchCommand: ParsableCommand {
             with GPU timestamp queries (host time where the device has none). Reports the median \
             and the spread (min, max) of interactions/s (N^2 per step) and GFLOP/s (20 FLOP per \
             interaction, the CUDA nbody sample's convention). --json adds device, driver and \
-            kernel shape so runs can be compared by a script. Ctrl-C (or SIGTERM) stops after \
-            the current timed run and reports what was measured (--json: with "stoppedBy").
+            kernel shape so runs can be compared by a script. Ctrl-C (or SIGTERM) stops within a \
+            fraction of a second, dropping the timed run under way, and reports what was measured \
+            (--json: with "stoppedBy").
             """)
 
     @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Particle counts to measure (several allowed, e.g. --particles 16384 65536).", valueName: "N"))
@@ -68,7 +70,7 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("--particles values must be between 1 and \(1 << 28), got \(n)")
         }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
-        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
+        if let steps, !(1...1_000_000_000).contains(steps) { throw ValidationError("--steps must be between 1 and 1000000000, got \(steps)") }
         if tune && kernel != nil { throw ValidationError("--tune and --kernel both choose the kernel; use one") }
         if tune && tuning.noTuneCache { throw ValidationError("--tune stores its result in the tuning cache; drop --no-tune-cache") }
         guard tuneBudget > 0 else { throw ValidationError("--tune-budget must be positive") }
@@ -90,7 +92,8 @@ struct BenchCommand: ParsableCommand {
                 print("device: [\(device.index)] \(device.name) (\(device.driverText))")
                 print("timing: \(device.supportsComputeTimestamps ? "GPU timestamps" : "host clock (no GPU timestamps)")")
             }
-            StopSignal.install(stoppingAfter: "the current timed run; the results so far will be reported")
+            StopSignal.install(stoppingAfter: "the current piece of a timed run; the results so far will be reported")
+            let benchmark = makeBenchmark()
             var results: [BenchResult] = []
             for n in particles {
                 if StopSignal.requested != nil { break }
@@ -103,24 +106,16 @@ struct BenchCommand: ParsableCommand {
                                                  configuration: kernel?.configuration
                                                      ?? tuning.store.tunedConfiguration(for: device, particleCount: n))
                 try verifyShape(workload.configuration, particleCount: n, context: context)
-                // Warm-up: pipelines compiled, clocks up; also sizes the timed runs.
-                let warmupSteps = steps ?? 1
-                _ = try workload.timedAdvance(steps: warmupSteps)
-                let warm = try workload.timedAdvance(steps: warmupSteps)
-                let stepsPerRun = steps ?? max(1, min(100_000, Int(0.5 / max(warm / Double(warmupSteps), 1e-9))))
-                var rates: [Double] = []
-                var times: [Double] = []
-                for _ in 0..<repeats {
-                    if StopSignal.requested != nil && !rates.isEmpty { break }
-                    let seconds = try workload.timedAdvance(steps: stepsPerRun)
-                    times.append(seconds)
-                    rates.append(workload.interactionsPerStep * Double(stepsPerRun) / seconds)
-                }
+                let measurement = try benchmark.measure(workload, label: "N=\(n)")
+                guard let rate = measurement.rate else { continue }
+                let stepsPerRun = measurement.stepsPerRepeat
+                let rates = measurement.rates
+                let times = measurement.secondsPerRepeat
                 let result = BenchResult(
                     particles: n, stepsPerRepeat: stepsPerRun, repeats: rates.count, kernel: workload.configuration,
                     kernelDescription: workload.kernelDescription, bitReproducible: workload.isBitReproducible,
-                    secondsPerRepeat: times, interactionsPerSecond: Summary(rates),
-                    gflops: Summary(rates.map { $0 * 20 / 1e9 }))
+                    secondsPerRepeat: times, interactionsPerSecond: rate,
+                    gflops: Statistics(rates.map { $0 * 20 / 1e9 }))
                 results.append(result)
                 if !json {
                     let r = result.interactionsPerSecond
@@ -180,12 +175,13 @@ struct BenchCommand: ParsableCommand {
             var height: Int
             var generationsPerRepeat: Int
             var repeats: Int
-            var cellUpdatesPerSecond: Summary
+            var cellUpdatesPerSecond: Statistics
             /// Bytes one generation must read and write at the least, for a bandwidth bound.
             var bytesPerGeneration: Double
         }
         var results: [LifeResult] = []
-        StopSignal.install(stoppingAfter: "the current timed run; the results so far will be reported")
+        StopSignal.install(stoppingAfter: "the current piece of a timed run; the results so far will be reported")
+        let benchmark = makeBenchmark()
         var planned = 0
         for (width, height) in sizes {
             for kernel in kernels(width: width, height: height) {
@@ -205,17 +201,12 @@ struct BenchCommand: ParsableCommand {
                     Console.note("skipped: \(reason)")
                     continue
                 }
-                let perGeneration = try workload.warmedSecondsPerGeneration()
-                var generations = steps ?? max(1, min(100_000, Int(0.5 / max(perGeneration, 1e-9))))
-                // Whole dispatches, so every timed generation runs at the kernel's blocking factor.
-                let perDispatch = workload.generationsPerDispatch
-                generations = (generations + perDispatch - 1) / perDispatch * perDispatch
-                var rates: [Double] = []
-                for _ in 0..<repeats where StopSignal.requested == nil || rates.isEmpty {
-                    rates.append(workload.cellsPerGeneration * Double(generations) / (try workload.timedAdvance(generations: generations)))
-                }
+                let measurement = try benchmark.measure(workload, label: "\(kernel) \(width)x\(height)")
+                guard let rate = measurement.rate else { continue }
+                let generations = measurement.stepsPerRepeat
+                let rates = measurement.rates
                 let result = LifeResult(kernel: kernel.description, shape: workload.bitsShapeDescription, width: width, height: height, generationsPerRepeat: generations,
-                                        repeats: rates.count, cellUpdatesPerSecond: Summary(rates),
+                                        repeats: rates.count, cellUpdatesPerSecond: rate,
                                         bytesPerGeneration: workload.minimumBytesPerGeneration)
                 results.append(result)
                 if !json {
@@ -233,24 +224,17 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
+    /// Repeats as the options ask, that stop on a signal.
+    private func makeBenchmark() -> Benchmark {
+        var benchmark = Benchmark(repeats: repeats, stepsPerRepeat: steps)
+        benchmark.shouldStop = { StopSignal.requested != nil }
+        return benchmark
+    }
+
     /// Says, after a signal, how much of the benchmark ran; what ran is reported as usual.
     private func noteEarlyStop(measured: Int, of planned: Int, what: String) {
         guard let signal = StopSignal.requested else { return }
         Console.note("\(StopSignal.name(signal)): stopped early; \(measured) of \(planned) \(what) measured (a size's repeats may be fewer than --repeats)")
-    }
-}
-
-struct Summary: Encodable {
-    var median: Double
-    var min: Double
-    var max: Double
-
-    init(_ values: [Double]) {
-        let sorted = values.sorted()
-        let middle = sorted.count / 2
-        median = sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-        min = sorted.first!
-        max = sorted.last!
     }
 }
 
@@ -265,8 +249,8 @@ struct BenchResult: Encodable {
     /// Whether reruns give the same bits (false only for float atomic sums).
     var bitReproducible: Bool
     var secondsPerRepeat: [Double]
-    var interactionsPerSecond: Summary
-    var gflops: Summary
+    var interactionsPerSecond: Statistics
+    var gflops: Statistics
 }
 
 struct BenchReport: Encodable {
@@ -304,6 +288,19 @@ struct LifeKernelArgument: ExpressibleByArgument {
     }
 
     static var defaultCompletionKind: CompletionKind { .list(["bytes", "bits", "wide", "tiled:8"]) }
+}
+
+extension Benchmark {
+    /// Measures `workload`, with each repeat's end on stderr ("LABEL: repeat 2/5"): rewritten
+    /// in place on a terminal, a line each in a log.
+    func measure<W: Workload>(_ workload: W, label: String) throws -> Measurement {
+        var benchmark = self
+        let terminal = Console.standardErrorIsTerminal
+        benchmark.progress = { done, total in Console.progress("\(label): repeat \(done)/\(total)", terminal: terminal) }
+        let measurement = try benchmark.measure(workload)
+        if terminal && !measurement.rates.isEmpty { writeToStandardError("\r\u{1B}[K") }
+        return measurement
+    }
 }
 
 /// The Life benchmark's sizes and its correctness gate.

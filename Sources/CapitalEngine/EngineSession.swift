@@ -99,13 +99,6 @@ func printJSON(_ value: some Encodable) throws {
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
-/// The next batch size for a run that wants batches of about a quarter second: few
-/// submissions, live progress, and a prompt stop on a signal.
-func nextBatchSize(lastBatch count: Int, took seconds: TimeInterval, limit: Int) -> Int {
-    let perStep = max(seconds / Double(count), 1e-7)
-    return max(1, min(limit, Int(0.25 / perStep)))
-}
-
 /// `1.23e9`-style numbers for rates.
 func scientific(_ value: Double, digits: Int = 3) -> String {
     guard value.isFinite, value != 0 else { return "\(value)" }

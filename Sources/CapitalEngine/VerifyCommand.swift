@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import FoundationEssentials
 import Glibc
+import Simulation
 
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -84,16 +85,13 @@ struct VerifyCommand: ParsableCommand {
                 let reporter = ShareProgress(label: "CPU reference")
                 let cpu = LifeReference.advance(grid, rule: rule, generations: steps, bounded: life.bounded, progress: reporter.update)
                 reporter.finish()
-                for kernel in kernels {
-                    let gpuWorkload = try LifeWorkload(device: context.device, grid: grid, rule: rule, bounded: life.bounded, kernel: kernel)
-                    try gpuWorkload.advance(generations: steps)
-                    let gpu = try gpuWorkload.download()
-                    let differences = LifeDifference(gpu, reference: cpu)
-                    let differing = differences.count
-                    print("Life \(rule) on \(grid.width)x\(grid.height), \(kernel) kernel, \(steps) generations: \(differing) cells differ from the CPU reference"
-                        + differences.where)
-                    passed = passed && differing == 0
+                let outcomes = try LifeVerification.check(kernels: kernels, on: context.device, start: grid, rule: rule,
+                                                          bounded: life.bounded, generations: steps, reference: cpu)
+                for outcome in outcomes {
+                    print("Life \(rule) on \(grid.width)x\(grid.height), \(outcome.kernel) kernel, \(steps) generations: \(outcome.difference.count) cells differ from the CPU reference"
+                        + outcome.difference.where)
                 }
+                passed = outcomes.allSatisfy(\.passed)
                 print(passed ? "PASS (bit-exact)" : "FAIL")
             }
             if !passed { throw ExitStatus.verificationFailed }
@@ -107,60 +105,27 @@ struct VerifyCommand: ParsableCommand {
             let device = context.device.description
             print("device: [\(device.index)] \(device.name) (\(device.driverText))")
             print("particles: \(state.count), steps: \(steps), kernel: \(workload.kernelDescription)")
-            try workload.advance(steps: steps)
-            let gpu = try workload.download()
             let reporter = ShareProgress(label: "CPU reference")
-            let comparison: StateComparison
-            if let sample, sample < state.count {
-                // The same seed picks the same bodies (a Set's order would not: it varies by process).
-                var random = SeededGenerator(seed: initial.seed &+ 0x5A_4D_50_4C)
-                var picked = Set<Int>()
-                while picked.count < sample { picked.insert(Int(random.next() % UInt64(state.count))) }
-                let rows = picked.sorted()
-                let cpu = NBodyReference.step(state, parameters: physics.parameters, rows: rows, progress: reporter.update)
-                comparison = StateComparison(gpu.subset(rows), reference: cpu)
-                print("checked: \(rows.count) bodies sampled from \(state.count), their step computed on the CPU against all \(state.count)")
-            } else {
-                let cpu = NBodyReference.advance(state, parameters: physics.parameters, steps: steps, progress: reporter.update)
-                comparison = StateComparison(gpu, reference: cpu)
-            }
+            let verification = try NBodyVerification(workload, from: state, steps: steps, tolerance: tolerance, sample: sample,
+                                                     seed: initial.seed, progress: reporter.update)
             reporter.finish()
+            let comparison = verification.comparison
+            if let rows = verification.sampledBodies {
+                print("checked: \(rows.count) bodies sampled from \(state.count), their step computed on the CPU against all \(state.count)")
+            }
             print("position error: max \(scientific(comparison.maxPositionError)), rms \(scientific(comparison.rmsPositionError))")
             print("velocity error: max \(scientific(comparison.maxVelocityError)), rms \(scientific(comparison.rmsVelocityError))")
-            passed = comparison.worst <= tolerance
-            // A race in a kernel or driver can stay inside the tolerance and still make reruns,
-            // and resumed runs, differ: the same steps again must give the same bits.
-            let differing = try workload.valuesDifferingOnRerun(from: state, steps: steps, result: gpu)
-            if workload.isBitReproducible {
+            let differing = verification.valuesDifferingOnRerun
+            if verification.mustRepeatBits {
                 print(differing == 0 ? "repeat: the same bits" : "repeat: \(differing) values differ from the first run's; this kernel must give the same bits")
-                passed = passed && differing == 0
             } else {
                 print("repeat: \(differing == 0 ? "the same bits" : "\(differing) values differ in their last bits"), as float atomic sums may")
             }
+            passed = verification.passed
             print(passed ? "PASS (tolerance \(scientific(tolerance)))"
-                : comparison.worst > tolerance ? "FAIL: error \(scientific(comparison.worst)) exceeds tolerance \(scientific(tolerance))"
+                : !verification.withinTolerance ? "FAIL: error \(scientific(comparison.worst)) exceeds tolerance \(scientific(tolerance))"
                 : "FAIL: a second run gave other bits")
         }
         if !passed { throw ExitStatus.verificationFailed }
     }
-}
-
-/// Where a GPU grid differs from the reference: how many cells, and the rectangle holding them,
-/// which tells a wrong tile seam from a wrong rule at a glance.
-struct LifeDifference {
-    var count = 0
-    var minX = Int.max, minY = Int.max, maxX = -1, maxY = -1
-
-    init(_ grid: LifeGrid, reference: LifeGrid) {
-        let width = grid.width
-        for (index, (a, b)) in zip(grid.cells, reference.cells).enumerated() where a != b {
-            let (y, x) = index.quotientAndRemainder(dividingBy: width)
-            count += 1
-            minX = min(minX, x); maxX = max(maxX, x)
-            minY = min(minY, y); maxY = max(maxY, y)
-        }
-    }
-
-    /// ", in x 3...40, y 0...7" (empty when nothing differs).
-    var `where`: String { count == 0 ? "" : ", in x \(minX)...\(maxX), y \(minY)...\(maxY)" }
 }

@@ -134,7 +134,8 @@ struct CommandLineTests {
     /// measured, in the JSON too, marked as stopped, instead of losing it all.
     @Test func aSignalStopsABenchmarkAndReportsWhatRan() throws {
         let engine = try CapitalEngineProcess(["bench", "--particles", "1024", "4096", "16384", "--repeats", "60", "--json"])
-        Thread.sleep(forTimeInterval: 3)
+        // Evidence that a repeat of the first size was measured.
+        try engine.waitForStderr("N=1024: repeat 1/60")
         kill(engine.process.processIdentifier, SIGINT)
         let result = try engine.wait(timeout: 60)
         #expect(result.status == 0, "\(result.stderr)")

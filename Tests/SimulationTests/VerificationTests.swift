@@ -1,0 +1,92 @@
+import Engine
+import FoundationEssentials
+import Simulation
+import Testing
+
+/// Verification and the tuning store on lavapipe.
+@Suite(.serialized) struct VerificationTests {
+    let context: ComputeContext
+
+    init() throws {
+        context = try ComputeContext()
+    }
+
+    @Test func nbodyPassesAgainstTheReferenceAndFailsBeyondATightTolerance() throws {
+        let start = InitialModel.plummer.generate(count: 300, seed: 2, gravity: 1)
+        let workload = try NBodyWorkload(device: context.device, state: start, parameters: NBodyParameters())
+        let verification = try NBodyVerification(workload, from: start, steps: 5, tolerance: 1e-4)
+        #expect(verification.passed)
+        #expect(verification.comparison.worst > 0 && verification.comparison.worst < 1e-4)
+        #expect(verification.mustRepeatBits && verification.valuesDifferingOnRerun == 0)
+        let strict = try NBodyVerification(workload, from: start, steps: 5, tolerance: verification.comparison.worst / 10)
+        #expect(!strict.passed && !strict.withinTolerance)
+    }
+
+    /// A sample checks one step of a few bodies; the same seed picks the same ones.
+    @Test func aSampleChecksTheBodiesItPicks() throws {
+        let start = InitialModel.plummer.generate(count: 2000, seed: 2, gravity: 1)
+        let workload = try NBodyWorkload(device: context.device, state: start, parameters: NBodyParameters())
+        let first = try NBodyVerification(workload, from: start, steps: 1, tolerance: 1e-4, sample: 50, seed: 9)
+        let again = try NBodyVerification(workload, from: start, steps: 1, tolerance: 1e-4, sample: 50, seed: 9)
+        #expect(first.passed)
+        #expect(first.sampledBodies?.count == 50)
+        #expect(first.sampledBodies == again.sampledBodies && first.comparison == again.comparison)
+    }
+
+    @Test func lifeKernelsAgreeWithTheReferenceAndDifferencesAreLocated() throws {
+        let start = LifeStart.random(width: 96, height: 64, density: 0.4, seed: 5, rule: .conway)
+        let reference = LifeReference.advance(start, rule: .conway, generations: 9)
+        let outcomes = try LifeVerification.check(kernels: [.bytes, .bits, .bitsTiled(generations: 4)], on: context.device,
+                                                  start: start, rule: .conway, bounded: false, generations: 9, reference: reference)
+        #expect(outcomes.map(\.kernel) == [.bytes, .bits, .bitsTiled(generations: 4)])
+        #expect(outcomes.filter { !$0.passed }.isEmpty)
+        var wrong = reference
+        wrong[5, 7] = 1 - wrong[5, 7]
+        wrong[40, 3] = 1 - wrong[40, 3]
+        let difference = LifeDifference(wrong, reference: reference)
+        #expect(difference.count == 2 && difference.where == ", in x 5...40, y 3...7")
+    }
+
+    /// The tuner's gate: a shape given wrong physics is rejected, and the winner stored is
+    /// one that passed; the cache then hands it back for the same device and size.
+    @Test func tuningRejectsAWrongShapeAndStoresAVerifiedWinner() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let store = TuningStore(url: url)
+        try store.checkWritable()
+        let device = context.device.description
+        let wrong = NBodyKernelConfiguration.recommended(for: device, particleCount: 1000)
+        var heard: [KernelTuner.Trial] = []
+        let (winner, trials) = try store.tuneAndStore(on: context.device, particleCount: 1000, parameters: NBodyParameters(),
+                                                      budget: 1, deliberatelyWrong: [wrong],
+                                                      trial: { _, _, trial in heard.append(trial) })
+        #expect(trials.first?.configuration == wrong)
+        #expect(trials.first?.rejection?.hasPrefix("wrong results") == true, "\(String(describing: trials.first))")
+        #expect(winner.rejection == nil)
+        #expect(!heard.isEmpty && heard.count <= trials.count)
+        #expect(store.tunedConfiguration(for: device, particleCount: 1000) == winner.configuration)
+        #expect(TuningStore(url: url, enabled: false).tunedConfiguration(for: device, particleCount: 1000) == nil)
+    }
+
+    /// A tuned shape this device cannot run (tuned at another vector width) is passed over
+    /// with a warning; a path that holds something else is refused before any tuning.
+    @Test func anUnrunnableTunedShapeIsPassedOverAndAForeignFileRefused() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("unrunnable-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let device = context.device.description
+        let tooWide = NBodyKernelConfiguration(workgroupSize: Int(device.limits.maxComputeWorkGroupInvocations) * 2,
+                                               bodiesPerInvocation: 1, tileSize: 0)
+        var cache = TuningCache(url: url)
+        try cache.store(tooWide, rate: 1, for: TuningCache.Key(device: device, particleCount: 1000), device: device.name)
+        var warnings: [String] = []
+        let store = TuningStore(url: url, warn: { warnings.append($0) })
+        #expect(store.tunedConfiguration(for: device, particleCount: 1000) == nil)
+        #expect(warnings.count == 1 && warnings[0].hasPrefix("ignoring the tuned shape"))
+
+        let foreign = FileManager.default.temporaryDirectory.appendingPathComponent("foreign-\(UUID().uuidString).npy")
+        defer { try? FileManager.default.removeItem(at: foreign) }
+        try Data("not a cache".utf8).write(to: foreign)
+        #expect(throws: FileError.self) { try TuningStore(url: foreign).checkWritable() }
+        #expect(try Data(contentsOf: foreign) == Data("not a cache".utf8))
+    }
+}
