@@ -152,6 +152,12 @@ public struct CommandEncoder {
         vkCmdDispatch(handle, UInt32(groupsX), UInt32(groupsY), UInt32(groupsZ))
     }
 
+    /// Dispatches the workgroups from `base` on, `groupsX` by `groupsY` of them: a piece of a
+    /// larger dispatch, whose shaders see the workgroup IDs the whole dispatch would give them.
+    public func dispatch(base: (x: Int, y: Int), _ groupsX: Int, _ groupsY: Int) {
+        vkCmdDispatchBase(handle, UInt32(base.x), UInt32(base.y), 0, UInt32(groupsX), UInt32(groupsY), 1)
+    }
+
     public func barrier(_ hazard: Hazard) {
         var memoryBarrier = VkMemoryBarrier()
         memoryBarrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER

@@ -123,6 +123,9 @@ public final class ComputePipeline {
                 stage.pSpecializationInfo = specializationPointer
                 var info = VkComputePipelineCreateInfo()
                 info.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO
+                // A long step can then be submitted in pieces (`PingPongState.advanceInPieces`),
+                // so that a stop request is heard between them.
+                info.flags = VkPipelineCreateFlags(VK_PIPELINE_CREATE_DISPATCH_BASE_BIT.rawValue)
                 info.stage = stage
                 info.layout = layout.handle
                 return vkCreateComputePipelines(device.handle, nil, 1, &info, nil, &pipeline)

@@ -21,6 +21,10 @@ final class PingPongState {
     private let timestamps: TimestampQueryPool?
     private let staging: Buffer
     private let readback: Buffer
+    private let scratch: [Buffer]
+    /// Per pass, the workgroups (along the dispatch's longer axis) of the last piece size that
+    /// took about the time asked of a piece: where `advanceInPieces` starts next time.
+    private var pieceGroups: [Int]
 
     /// - Parameters:
     ///   - pipeline: takes the source buffer at binding 0 and the destination at 1.
@@ -51,13 +55,19 @@ final class PingPongState {
         timestamps = device.description.supportsComputeTimestamps ? try TimestampQueryPool(device: device, count: 2) : nil
         staging = try Buffer(device: device, size: bytes, usage: .upload)
         readback = try Buffer(device: device, size: bytes, usage: .readback)
-        if !scratch.isEmpty {
-            try commands.record { encoder in
-                for buffer in scratch { encoder.zero(buffer) }
-                encoder.barrier(.transferToCompute)
-            }
-            try device.submitAndWait(commands)
+        self.scratch = scratch
+        pieceGroups = Array(repeating: 1, count: passes.count)
+        try zeroScratch()
+    }
+
+    private func zeroScratch() throws {
+        guard !scratch.isEmpty else { return }
+        try commands.record { encoder in
+            encoder.barrier(.computeToTransfer)
+            for buffer in scratch { encoder.zero(buffer) }
+            encoder.barrier(.transferToCompute)
         }
+        try device.submitAndWait(commands)
     }
 
     /// The buffer holding the current state, for drawing it where it lies.
@@ -131,6 +141,69 @@ final class PingPongState {
         try device.submitAndWait(commands)
         current = index
         return try timestamps?.seconds(from: 0, to: 1)
+    }
+
+    /// Runs one step as several submissions, each a piece of a pass's workgroups taking about
+    /// `pieceSeconds`, and asks `shouldStop` between them: a step too long for one submission
+    /// (minutes for millions of bodies on a CPU driver) can then be stopped within a fraction
+    /// of a second. Piece sizes start from those that met the target last time and adapt.
+    ///
+    /// A step stopped part way is abandoned: it wrote only the other buffer, so the current
+    /// state is the one before it, and scratch sums are zeroed again for the next step.
+    /// - Returns: whether the step ran to its end, and its GPU time from timestamps, or nil
+    ///   where the device has none.
+    func advanceInPieces<Constants: BitwiseCopyable>(constants: Constants, groups: [(x: Int, y: Int)], pieceSeconds: Double,
+                                                     shouldStop: () -> Bool) throws -> (completed: Bool, seconds: Double?) {
+        precondition(groups.count == passes.count, "one dispatch size per pass")
+        var gpuSeconds: Double? = 0
+        for (pass, pipeline) in passes.enumerated() {
+            let (groupsX, groupsY) = groups[pass]
+            // Rows of a grid, or runs of bodies.
+            let alongY = groupsY > 1
+            let extent = alongY ? groupsY : groupsX
+            var start = 0
+            while start < extent {
+                if shouldStop() {
+                    try zeroScratch()
+                    return (false, nil)
+                }
+                let size = min(pieceGroups[pass], extent - start)
+                let began = ContinuousClock.now
+                try commands.record { encoder in
+                    if let timestamps { encoder.resetQueries(timestamps) }
+                    // After uploads, readbacks, drawing, earlier pieces and passes.
+                    encoder.barrier(.transferToCompute)
+                    encoder.barrier(.computeToCompute)
+                    if device.queueSupportsGraphics { encoder.barrier(.drawingToCompute) }
+                    timestamps.map { encoder.writeTimestamp($0, index: 0) }
+                    encoder.bind(pipeline)
+                    encoder.pushConstants(constants)
+                    encoder.bind(steps[current][pass])
+                    if alongY {
+                        encoder.dispatch(base: (0, start), groupsX, size)
+                    } else {
+                        encoder.dispatch(base: (start, 0), size, groupsY)
+                    }
+                    timestamps.map { encoder.writeTimestamp($0, index: 1) }
+                }
+                try device.submitAndWait(commands)
+                let took = ContinuousClock.now - began
+                let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) * 1e-18
+                if let piece = try timestamps?.seconds(from: 0, to: 1) {
+                    gpuSeconds = gpuSeconds.map { $0 + piece }
+                } else {
+                    gpuSeconds = nil
+                }
+                start += size
+                if seconds < pieceSeconds / 2 && size == pieceGroups[pass] {
+                    pieceGroups[pass] = min(extent, 2 * size)
+                } else if seconds > 2 * pieceSeconds {
+                    pieceGroups[pass] = max(1, size / 2)
+                }
+            }
+        }
+        current = 1 - current
+        return (true, gpuSeconds)
     }
 
     /// Seconds `work` took: its GPU time from timestamps where it reports one, else the

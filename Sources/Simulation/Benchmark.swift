@@ -39,27 +39,61 @@ public struct Benchmark {
     public func measure<W: Workload>(_ workload: W) throws -> Measurement {
         let perDispatch = workload.stepsPerDispatch
         func wholeDispatches(_ steps: Int) -> Int { (steps + perDispatch - 1) / perDispatch * perDispatch }
-        let warmUp = wholeDispatches(min(stepsPerRepeat ?? perDispatch, maximumSteps))
-        _ = try workload.timedAdvance(steps: warmUp)
-        let perStep = max(try workload.timedAdvance(steps: warmUp) / Double(warmUp), 1e-9)
-        let steps = wholeDispatches(stepsPerRepeat ?? max(1, min(maximumSteps, Int(targetSeconds / perStep))))
-        // Pieces of about a quarter second, in whole dispatches.
-        let piece = wholeDispatches(max(1, min(steps, Int(0.25 / perStep))))
-        var measurement = Measurement(stepsPerRepeat: steps, secondsPerRepeat: [], rates: [])
+        var measurement = Measurement(stepsPerRepeat: 0, secondsPerRepeat: [], rates: [])
+        // Warm-up: pipelines compiled, clocks up. Its first dispatch goes in pieces, stoppable
+        // and a first measure of how long a dispatch takes.
+        let began = ContinuousClock.now
+        let (ran, _) = try workload.advanceInPieces(pieceSeconds: 0.1, shouldStop: shouldStop)
+        guard ran > 0 else { return measurement }
+        // Dispatches longer than a quarter second are timed in pieces too.
+        let inPieces = (ContinuousClock.now - began).seconds > 0.25
+        let perStep: Double
+        if inPieces {
+            guard let seconds = try piecewise(workload, steps: perDispatch) else { return measurement }
+            perStep = seconds / Double(perDispatch)
+        } else {
+            let warmUp = wholeDispatches(min(stepsPerRepeat ?? perDispatch, maximumSteps))
+            _ = try workload.timedAdvance(steps: warmUp)
+            perStep = try workload.timedAdvance(steps: warmUp) / Double(warmUp)
+        }
+        let steps = wholeDispatches(stepsPerRepeat ?? max(1, min(maximumSteps, Int(targetSeconds / max(perStep, 1e-9)))))
+        measurement.stepsPerRepeat = steps
+        // Submissions of about a quarter second, in whole dispatches.
+        let piece = wholeDispatches(max(1, min(steps, Int(0.25 / max(perStep, 1e-9)))))
         repeats: for _ in 0..<repeats {
             var seconds = 0.0
-            var done = 0
-            while done < steps {
-                if shouldStop() { break repeats }
-                let count = min(piece, steps - done)
-                seconds += try workload.timedAdvance(steps: count)
-                done += count
+            if inPieces {
+                guard let timed = try piecewise(workload, steps: steps) else { break repeats }
+                seconds = timed
+            } else {
+                var done = 0
+                while done < steps {
+                    if shouldStop() { break repeats }
+                    let count = min(piece, steps - done)
+                    seconds += try workload.timedAdvance(steps: count)
+                    done += count
+                }
             }
             measurement.secondsPerRepeat.append(seconds)
             measurement.rates.append(workload.workPerStep * Double(steps) / seconds)
             progress(measurement.rates.count, repeats)
         }
         return measurement
+    }
+
+    /// Seconds `steps` steps take, run a dispatch at a time in pieces: the GPU's time where
+    /// the device has timestamps, else the host's; nil where a stop came first.
+    private func piecewise<W: Workload>(_ workload: W, steps: Int) throws -> Double? {
+        var seconds = 0.0
+        var done = 0
+        while done < steps {
+            let began = ContinuousClock.now
+            let (ran, gpu) = try workload.advanceInPieces(pieceSeconds: 0.1, shouldStop: shouldStop)
+            guard ran > 0 else { return nil }
+            seconds += gpu ?? (ContinuousClock.now - began).seconds
+            done += ran
+        }
+        return seconds
     }
 }
 

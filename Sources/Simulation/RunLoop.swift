@@ -56,22 +56,41 @@ public final class RunLoop<W: Workload> {
         var reached = firstStep
         var gpuSeconds: Double? = 0
         var batch = 1
+        // Seconds a step took, once measured. Until then, and while a dispatch takes longer
+        // than a batch should, steps run in pieces, so that a stop is heard between them.
+        var stepSeconds: Double?
+        let perDispatch = workload.stepsPerDispatch
         while reached < totalSteps && ending == nil {
             if shouldStop() {
                 ending = .stopRequested
                 break
             }
-            var count = min(batch, totalSteps - reached)
+            var room = totalSteps - reached
             for observer in observers {
                 guard let every = observer.every else { continue }
-                count = min(count, every - reached % every)
+                room = min(room, every - reached % every)
             }
+            let slow = stepSeconds.map { $0 * Double(perDispatch) > 2 * batchSeconds } ?? true
             let batchStart = ContinuousClock.now
-            let seconds = try workload.advance(steps: count)
-            gpuSeconds = seconds.flatMap { seconds in gpuSeconds.map { $0 + seconds } }
+            let count: Int
+            if slow && room >= perDispatch {
+                let (ran, seconds) = try workload.advanceInPieces(pieceSeconds: batchSeconds / 2, shouldStop: shouldStop)
+                guard ran > 0 else {
+                    ending = .stopRequested
+                    break
+                }
+                count = ran
+                gpuSeconds = seconds.flatMap { seconds in gpuSeconds.map { $0 + seconds } }
+            } else {
+                count = min(batch, room)
+                let seconds = try workload.advance(steps: count)
+                gpuSeconds = seconds.flatMap { seconds in gpuSeconds.map { $0 + seconds } }
+            }
+            let took = ContinuousClock.now - batchStart
+            stepSeconds = took.seconds / Double(count)
             reached += count
             try stepsAdvanced(to: reached)
-            batch = Self.nextBatch(after: count, took: ContinuousClock.now - batchStart, target: batchSeconds, limit: batchLimit)
+            batch = Self.nextBatch(after: count, took: took, target: batchSeconds, limit: batchLimit)
         }
         return RunSummary(firstStep: firstStep, stepsReached: reached, totalSteps: totalSteps,
                           wallSeconds: (ContinuousClock.now - started).seconds,

@@ -14,6 +14,13 @@ public protocol Workload: AnyObject {
     @discardableResult
     func advance(steps: Int) throws -> Double?
 
+    /// Runs the next `stepsPerDispatch` steps, one dispatch, in submissions of about
+    /// `pieceSeconds` each, asking `shouldStop` between them: how a step too long for one
+    /// submission stays stoppable.
+    /// - Returns: the steps run (0 where stopped part way, the state then as before) and
+    ///   their GPU time, or nil where the device has no timestamps.
+    func advanceInPieces(pieceSeconds: Double, shouldStop: () -> Bool) throws -> (steps: Int, seconds: Double?)
+
     /// Copies the current state back to the host.
     func download() throws -> State
 

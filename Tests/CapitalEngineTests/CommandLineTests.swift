@@ -413,6 +413,20 @@ struct CommandLineTests {
         #expect(saved.step >= 50 && result.stdout.contains("after \(saved.step) of 10000000 steps"))
     }
 
+    /// A step far longer than `docker stop` waits (262144 bodies: seconds on lavapipe) is
+    /// submitted in pieces, so a signal during the very first one stops the run there, with
+    /// the starting state written, instead of after the step.
+    @Test func aSignalStopsEvenInsideALongStep() throws {
+        let output = directory.appendingPathComponent("long-step.npy")
+        let engine = try CapitalEngineProcess(["run", "--particles", "262144", "--steps", "10", "--output", output.path])
+        try engine.waitForStderr("simulating 262144 particles")
+        kill(engine.process.processIdentifier, SIGTERM)
+        let result = try engine.wait(timeout: 600)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("stopped: SIGTERM after 0 of 10 steps"), "\(result.stdout)")
+        #expect(try NPYFile.read(from: output) == InitialModel.plummer.generate(count: 262144, seed: 1))
+    }
+
     /// A second signal aborts at once with 128 + its number, writing nothing, so the files of
     /// an earlier run stay as they were. The process is stopped while both signals arrive, so
     /// the second finds the first one's stop still under way however busy the machine.

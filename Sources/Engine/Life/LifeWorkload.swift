@@ -232,6 +232,27 @@ public final class LifeWorkload {
         }
     }
 
+    /// Runs one dispatch (`generationsPerDispatch` generations) in submissions of about
+    /// `pieceSeconds`, asking `shouldStop` between them (`PingPongState.advanceInPieces`).
+    /// - Returns: the generations run (0 where stopped part way: the grid is then the one
+    ///   before) and their GPU time, or nil where the device has no timestamps.
+    public func advanceInPieces(pieceSeconds: Double, shouldStop: () -> Bool) throws -> (steps: Int, seconds: Double?) {
+        let perDispatch = generationsPerDispatch
+        let completed: Bool, seconds: Double?
+        switch kernel {
+        case .bytes:
+            (completed, seconds) = try state.advanceInPieces(
+                constants: RulePushConstants(width: UInt32(width), height: UInt32(height), states: UInt32(rule.states),
+                                             birthMask: rule.birthMask, survivalMask: rule.survivalMask),
+                groups: [groups], pieceSeconds: pieceSeconds, shouldStop: shouldStop)
+        case .bits, .wide, .bitsTiled:
+            (completed, seconds) = try state.advanceInPieces(
+                constants: GridPushConstants(width: UInt32(width), height: UInt32(height), generations: UInt32(perDispatch)),
+                groups: [groups], pieceSeconds: pieceSeconds, shouldStop: shouldStop)
+        }
+        return (completed ? perDispatch : 0, seconds)
+    }
+
     /// Workgroups per dispatch, x and y.
     private static func groups(kernel: LifeKernel, layout: LifeCellLayout, tile: LifeTileShape?, bitsShape: LifeBitsShape?) -> (x: Int, y: Int) {
         func count(_ items: Int, _ perGroup: Int) -> Int { (items + perGroup - 1) / perGroup }

@@ -174,11 +174,23 @@ public final class NBodyWorkload {
     /// - Returns: the GPU time they took, from timestamps, or nil where the device has none.
     @discardableResult
     public func advance(steps count: Int) throws -> Double? {
-        let constants = PushConstants(
-            count: UInt32(particleCount), dt: parameters.dt,
-            softening2: parameters.softening * parameters.softening, gravity: parameters.gravity,
-            sumScale: sumScale?.scale ?? 1, sumUnit: sumScale?.unit ?? 1)
-        return try state.advance(steps: count, constants: constants, groups: dispatches)
+        try state.advance(steps: count, constants: pushConstants, groups: dispatches)
+    }
+
+    private var pushConstants: PushConstants {
+        PushConstants(count: UInt32(particleCount), dt: parameters.dt,
+                      softening2: parameters.softening * parameters.softening, gravity: parameters.gravity,
+                      sumScale: sumScale?.scale ?? 1, sumUnit: sumScale?.unit ?? 1)
+    }
+
+    /// Runs one step in submissions of about `pieceSeconds`, asking `shouldStop` between them
+    /// (`PingPongState.advanceInPieces`).
+    /// - Returns: the steps run (0 where stopped part way: the state is then the one before)
+    ///   and their GPU time, or nil where the device has no timestamps.
+    public func advanceInPieces(pieceSeconds: Double, shouldStop: () -> Bool) throws -> (steps: Int, seconds: Double?) {
+        let (completed, seconds) = try state.advanceInPieces(constants: pushConstants, groups: dispatches,
+                                                             pieceSeconds: pieceSeconds, shouldStop: shouldStop)
+        return (completed ? 1 : 0, seconds)
     }
 
     /// Runs `steps` again from `start` and counts the values that differ, bit for bit, from
