@@ -66,8 +66,11 @@ struct BenchCommand: ParsableCommand {
         if workload == .life {
             do { _ = try LifeRule(parsing: rule) } catch { throw ValidationError("\(error)") }
         }
-        for n in particles where n < 1 || n > 1 << 28 {
-            throw ValidationError("--particles values must be between 1 and \(1 << 28), got \(n)")
+        for n in particles where n < 1 || n > 1 << 31 {
+            throw ValidationError("--particles values must be between 1 and \(1 << 31), got \(n)")
+        }
+        for n in particles {
+            if let problem = NBodyCapacity.hostMemoryProblem(particleCount: n) { throw ValidationError("--particles: \(problem)") }
         }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
         if let steps, !(1...1_000_000_000).contains(steps) { throw ValidationError("--steps must be between 1 and 1000000000, got \(steps)") }
@@ -101,6 +104,7 @@ struct BenchCommand: ParsableCommand {
                     _ = try tuning.tuneAndStore(on: context.device, particleCount: n, parameters: physics.parameters,
                                                 budget: tuneBudget, label: "tune N=\(n) ")
                 }
+                try NBodyCapacity.check(particleCount: n, configuration: kernel?.configuration, on: device)
                 let state = InitialModel.plummer.generate(count: n, seed: seed, gravity: physics.gravity)
                 let workload = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters,
                                                  configuration: kernel?.configuration

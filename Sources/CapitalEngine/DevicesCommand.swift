@@ -77,6 +77,7 @@ struct DevicesCommand: ParsableCommand {
                 \(l.subgroupShuffleInCompute ? ", relative: \(l.subgroupShuffleRelativeInCompute ? "yes" : "no")" : ""), \
                 float atomic adds: \(device.supportsBufferFloatAtomicAdd ? "yes" : "no"), \
                 64-bit integer atomic adds: \(device.supportsBufferInt64AtomicAdd ? "yes" : "no")
+                    largest N-body run: \(NBodyCapacity.largestParticleCount(on: device)) particles (default kernels)
                 """)
         }
         print("")
@@ -128,7 +129,9 @@ struct DeviceReport: Encodable {
     /// The DRM node match in words ("/dev/dri/renderD128", "none (CPU device)", ...).
     var node: String
 
-    enum ExtraKeys: String, CodingKey { case vendor, driverVersionText, deviceLocalMemory, supportsComputeTimestamps, drmNode }
+    enum ExtraKeys: String, CodingKey {
+        case vendor, driverVersionText, deviceLocalMemory, supportsComputeTimestamps, drmNode, largestParticleCount
+    }
 
     func encode(to encoder: any Encoder) throws {
         try description.encode(to: encoder)
@@ -138,5 +141,6 @@ struct DeviceReport: Encodable {
         try container.encode(description.deviceLocalMemory, forKey: .deviceLocalMemory)
         try container.encode(description.supportsComputeTimestamps, forKey: .supportsComputeTimestamps)
         try container.encode(node, forKey: .drmNode)
+        try container.encode(NBodyCapacity.largestParticleCount(on: description), forKey: .largestParticleCount)
     }
 }

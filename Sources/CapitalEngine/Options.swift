@@ -72,7 +72,7 @@ struct PhysicsOptions: ParsableArguments {
 /// `PhysicsOptions`.
 struct InitialStateOptions: ParsableArguments {
     @Option(name: .customLong("particles"), parsing: .unconditional,
-            help: ArgumentHelp("Number of particles (any N >= 1; default: 4096).", valueName: "particles"))
+            help: ArgumentHelp("Number of particles (default: 4096): any N >= 1 up to what the device holds, which `devices` shows as its largest N-body run.", valueName: "particles"))
     var givenParticles: Int?
 
     @Option(name: .customLong("model"), help: ArgumentHelp("Initial model: plummer (default), cube or galaxies.", valueName: "model"))
@@ -97,7 +97,8 @@ struct InitialStateOptions: ParsableArguments {
 
     func validate() throws {
         guard particles >= 1 else { throw ValidationError("--particles must be at least 1, got \(particles)") }
-        guard particles <= 1 << 28 else { throw ValidationError("--particles must be at most \(1 << 28), got \(particles)") }
+        guard particles <= 1 << 31 else { throw ValidationError("--particles must be at most \(1 << 31), got \(particles)") }
+        if let problem = NBodyCapacity.hostMemoryProblem(particleCount: particles) { throw ValidationError("--particles: \(problem)") }
         // A file's state would silently override them.
         let modelOptions = givenNBodyNames + [givenSeed.map { _ in "--seed" }].compactMap { $0 }
         if initFile != nil && !modelOptions.isEmpty {

@@ -94,6 +94,18 @@ struct RunCommand: ParsableCommand {
             return
         }
         try withEngine(deviceOptions) { log in
+            let checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }
+            StopSignal.install()
+            let progress = ProgressReporter(total: steps, enabled: !quiet)
+
+            let window = view.wantsWindow() ? try WindowSession(view: view, deviceOptions: deviceOptions, log: log) : nil
+            let drawing = view.png != nil || view.frames != nil
+            let context = try window?.context ?? makeContext(deviceOptions, log: log, graphics: drawing, for: .nbody)
+            let device = context.device.description
+            // A model too large for this device is refused before it is made.
+            if resume == nil && initial.initFile == nil {
+                try NBodyCapacity.check(particleCount: initial.particles, on: device)
+            }
             var parameters = physics.parameters
             var firstStep = 0
             let state: ParticleState
@@ -111,16 +123,9 @@ struct RunCommand: ParsableCommand {
             } else {
                 state = try initial.makeState(gravity: physics.gravity)
             }
-            let checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }
+            if resume != nil || initial.initFile != nil { try NBodyCapacity.check(particleCount: state.count, on: device) }
             let camera = Camera(fitting: state)
             let speed = speedScale(for: state)
-            StopSignal.install()
-            let progress = ProgressReporter(total: steps, enabled: !quiet)
-
-            let window = view.wantsWindow() ? try WindowSession(view: view, deviceOptions: deviceOptions, log: log) : nil
-            let drawing = view.png != nil || view.frames != nil
-            let context = try window?.context ?? makeContext(deviceOptions, log: log, graphics: drawing, for: .nbody)
-            let device = context.device.description
             let choice = NBodyKernelChoice(device: device, particleCount: state.count,
                                            tuned: tuning.store.tunedConfiguration(for: device, particleCount: state.count),
                                            tuningSource: "tuned, from \(tuning.url.path)", resuming: origin)

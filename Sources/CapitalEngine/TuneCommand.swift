@@ -114,7 +114,8 @@ struct TuneCommand: ParsableCommand {
     @OptionGroup var deviceOptions: DeviceOptions
 
     func validate() throws {
-        guard particles >= 1 && particles <= 1 << 28 else { throw ValidationError("--particles must be between 1 and \(1 << 28)") }
+        guard particles >= 1 && particles <= 1 << 31 else { throw ValidationError("--particles must be between 1 and \(1 << 31)") }
+        if let problem = NBodyCapacity.hostMemoryProblem(particleCount: particles) { throw ValidationError("--particles: \(problem)") }
         guard budget > 0, budget.isFinite else { throw ValidationError("--budget must be a positive number of seconds") }
         do { _ = try LifeRule(parsing: rule) } catch { throw ValidationError("\(error)") }
         try workload.refuse(workload == .life ? [givenParticles.map { _ in "--particles" }].compactMap { $0 }
@@ -129,6 +130,7 @@ struct TuneCommand: ParsableCommand {
             try cache.store.checkWritable()
             let context = try makeContext(deviceOptions, log: log, for: .nbody)
             let device = context.device.description
+            try NBodyCapacity.check(particleCount: particles, on: device)
             Console.note("tuning for [\(device.index)] \(device.name), N=\(particles), budget \(fixed(budget, 0)) s")
             let (best, trials) = try cache.tuneAndStore(on: context.device, particleCount: particles,
                                                         parameters: NBodyParameters(), budget: budget)

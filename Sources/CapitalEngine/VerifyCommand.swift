@@ -98,8 +98,11 @@ struct VerifyCommand: ParsableCommand {
             return
         }
         try withEngine(deviceOptions) { log in
-            let state = try initial.makeState(gravity: physics.gravity)
             let context = try makeContext(deviceOptions, log: log, for: .nbody)
+            if initial.initFile == nil {
+                try NBodyCapacity.check(particleCount: initial.particles, configuration: kernel?.configuration, on: context.device.description)
+            }
+            let state = try initial.makeState(gravity: physics.gravity)
             let workload = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters,
                                              configuration: kernel?.configuration)
             let device = context.device.description

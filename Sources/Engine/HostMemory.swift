@@ -14,4 +14,19 @@ public enum HostMemory {
         guard pages > 0, pageSize > 0 else { return nil }
         return UInt64(pages) * UInt64(pageSize)
     }
+
+    /// What this process may allocate: the physical memory, or less under `ulimit -v`.
+    public static var budgetBytes: UInt64? {
+        var addressSpace: UInt64?
+        #if canImport(Glibc)
+        var limit = rlimit()
+        if getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0 && limit.rlim_cur != rlim_t.max {
+            addressSpace = UInt64(limit.rlim_cur)
+        }
+        #endif
+        switch (physicalBytes, addressSpace) {
+        case let (physical?, space?): return min(physical, space)
+        case let (physical, space): return physical ?? space
+        }
+    }
 }

@@ -520,6 +520,31 @@ struct CommandLineTests {
         #expect(superseded.status == 64 && superseded.stderr.contains("drop --particles, --dt"), "\(superseded.stderr)")
     }
 
+    /// Sizes from flags and files are checked against the host's memory and the device's
+    /// limits before anything of that size is made: a clear refusal, never a trap or the OOM
+    /// killer; the device's largest run is one that works, and `devices` shows it.
+    @Test func sizesBeyondTheHostOrDeviceAreRefusedBeforeAllocating() throws {
+        let flag = try run(["run", "--particles", "2147483648", "--steps", "1"])
+        #expect(flag.status == 64 && flag.stderr.contains("of host memory"), "\(flag.stderr)")
+        let devices = try #require(try JSONSerialization.jsonObject(with: Data(try run(["devices", "--json"]).stdout.utf8)) as? [String: Any])
+        let first = try #require((devices["devices"] as? [[String: Any]])?.first)
+        let largest = try #require(first["largestParticleCount"] as? Int)
+        let beyond = try run(["run", "--particles", "\(largest + 1)", "--steps", "1"])
+        #expect(beyond.status == 1 && beyond.stderr.contains("run at most \(largest) particles"), "\(beyond.stderr)")
+        #expect(!beyond.stderr.contains("simulating"), "refused before the model was made")
+        // A consistent header over a sparse file of 128 GiB: the data is really there.
+        let huge = directory.appendingPathComponent("huge.npy")
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 8), }"
+        header += String(repeating: " ", count: 128 - 10 - header.utf8.count - 1) + "\n"
+        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8)
+        try Data(bytes).write(to: huge)
+        bytes.removeAll()
+        #expect(truncate(huge.path, off_t(128 + (4294967296 * 32))) == 0)
+        defer { try? FileManager.default.removeItem(at: huge) }
+        let file = try run(["run", "--init", huge.path, "--steps", "1"])
+        #expect(file.status == 1 && file.stderr.contains("is too large"), "\(file.stderr)")
+    }
+
     @Test func badInputFilesFailCleanlyAndWriteNothing() throws {
         let bad = directory.appendingPathComponent("bad.npy")
         try Data("not numpy".utf8).write(to: bad)

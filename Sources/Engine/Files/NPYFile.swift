@@ -38,6 +38,8 @@ public enum NPYFile {
             var rest = [UInt8](repeating: 0, count: max(0, dataStart - prefix.count))
             _ = try rest.withUnsafeMutableBytes(readExactly)
             let count = try particleCount(header: Array((prefix + rest)[headerStart..<dataStart]), available: fileSize - dataStart)
+            // Before the array is allocated: a consistent but enormous file is refused, not a crash.
+            if let problem = NBodyCapacity.hostMemoryProblem(particleCount: count) { throw NPYError.Problem("is too large: \(problem)") }
             // A header shorter than the 12 bytes read first leaves the data before the offset.
             guard lseek(descriptor, off_t(dataStart), SEEK_SET) == off_t(dataStart) else {
                 throw NPYError.Problem("cannot be read: \(String(cString: strerror(errno)))")

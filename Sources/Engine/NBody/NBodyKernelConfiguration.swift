@@ -278,7 +278,7 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
         }
         let largestCount = Int(limits.maxStorageBufferRange) / ParticleState.bytesPerParticle
         if particleCount > largestCount {
-            problems.append("\(particleCount) particles need more than the device's maxStorageBufferRange of \(limits.maxStorageBufferRange) bytes (at most \(largestCount) particles)")
+            problems.append("\(particleCount) particles need more than the device's maxStorageBufferRange of \(limits.maxStorageBufferRange) bytes")
         }
         if bodiesPerInvocation > 64 {
             problems.append("more than 64 bodies per invocation is not supported")
