@@ -53,6 +53,26 @@ public func systemMessage(for error: any Error) -> String {
     return "\(error)"
 }
 
+/// `text` made safe to show in a terminal: control characters (ESC, BEL, ...) escaped as
+/// `\u{1B}`, so that a file's contents cannot retitle or clear the user's terminal, and cut
+/// to `limit` characters, so that a 40 KB header is not printed whole.
+public func excerpt(_ text: some StringProtocol, limit: Int = 60) -> String {
+    var result = ""
+    var shown = 0
+    for character in text {
+        guard shown < limit else { return result + "…" }
+        let scalars = character.unicodeScalars
+        if scalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+            for scalar in scalars { result += scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+                ? "\\u{\(String(scalar.value, radix: 16, uppercase: true))}" : String(scalar) }
+        } else {
+            result.append(character)
+        }
+        shown += 1
+    }
+    return result
+}
+
 extension Character {
     /// 0 to 9 only (`isNumber` also takes other scripts' digits and fractions).
     public var isASCIIDigit: Bool { ("0"..."9").contains(self) }

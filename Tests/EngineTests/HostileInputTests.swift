@@ -14,6 +14,29 @@ struct HostileInputTests {
         }
     }
 
+    /// What a file holds is quoted, not echoed: control characters that would retitle or clear
+    /// the terminal are escaped, and long excerpts are cut, in every message that shows them.
+    @Test func fileContentsInMessagesCannotReachTheTerminalRaw() throws {
+        let hostile = "\u{1B}]0;owned\u{07}\u{1B}[2J"
+        var messages: [String] = []
+        for rle in ["x = 3, y = 3, \(hostile) = 4\nbo$!\n", "x = 3, y = 3, rule = B3\(hostile)/S23\nbo$!\n", "x = 3, y = 1\nb\u{1B}!\n"] {
+            do { _ = try RLEFile.parse(rle); Issue.record("accepted \(rle.debugDescription)") } catch { messages.append("\(error)") }
+        }
+        for descr in ["<f4\(hostile)", String(repeating: "x", count: 40_000)] {
+            var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': (1, 8), }"
+            header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+            let bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
+                + Array(header.utf8) + [UInt8](repeating: 0, count: 32)
+            do { _ = try NPYFile.decode(Data(bytes)); Issue.record("accepted descr of \(descr.utf8.count) bytes") } catch { messages.append("\(error)") }
+        }
+        #expect(messages.count == 5)
+        for message in messages {
+            #expect(!message.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }, "\(message.debugDescription)")
+            #expect(message.count < 400, "\(message.count) characters")
+        }
+        #expect(messages[0].contains("\\u{1B}]0;owned\\u{7}"), "\(messages[0])")
+    }
+
     /// "A" followed by a combining accent is one Character that sorts between "A" and "X".
     @Test func aLetterWithACombiningAccentIsAnUnknownCharacter() {
         #expect {

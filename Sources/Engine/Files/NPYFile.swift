@@ -99,13 +99,13 @@ public enum NPYFile {
         switch dtype {
         case "<f4": break
         case ">f4": throw .init("holds big-endian float32 ('>f4'); convert with array.astype('<f4')")
-        default: throw .init("holds dtype '\(dtype)'; CapitalEngine needs little-endian float32 ('<f4')")
+        default: throw .init("holds dtype '\(excerpt(dtype))'; CapitalEngine needs little-endian float32 ('<f4')")
         }
         guard let fortran = fields["fortran_order"] else { throw .init("header has no 'fortran_order'") }
         switch fortran {
         case "False": break
         case "True": throw .init("is in Fortran order; save a C-ordered array (numpy.ascontiguousarray)")
-        default: throw .init("has an invalid fortran_order '\(fortran)'")
+        default: throw .init("has an invalid fortran_order '\(excerpt(fortran))'")
         }
         guard let shapeText = fields["shape"] else { throw .init("header has no 'shape'") }
         let shape = try parseShape(shapeText)
@@ -197,7 +197,7 @@ public enum NPYFile {
         entries.append(current)
         var fields: [String: String] = [:]
         for entry in entries where !entry.trimmed.isEmpty {
-            guard let colon = entry.firstIndex(of: ":") else { throw .init("has a malformed header entry '\(entry)'") }
+            guard let colon = entry.firstIndex(of: ":") else { throw .init("has a malformed header entry '\(excerpt(entry))'") }
             let key = unquote(entry[..<colon].trimmed)
             fields[key] = entry[entry.index(after: colon)...].trimmed
         }
@@ -205,12 +205,12 @@ public enum NPYFile {
     }
 
     private static func parseShape(_ text: String) throws(NPYError.Problem) -> [Int] {
-        guard text.hasPrefix("("), text.hasSuffix(")") else { throw .init("has a malformed shape '\(text)'") }
+        guard text.hasPrefix("("), text.hasSuffix(")") else { throw .init("has a malformed shape '\(excerpt(text))'") }
         let inner = text.dropFirst().dropLast()
         var shape: [Int] = []
         for part in inner.split(separator: ",") {
             let trimmed = part.trimmed.filter { $0 != "L" }
-            guard let value = Int(trimmed), value >= 0 else { throw .init("has a malformed shape '\(text)'") }
+            guard let value = Int(trimmed), value >= 0 else { throw .init("has a malformed shape '\(excerpt(text))'") }
             shape.append(value)
         }
         return shape

@@ -51,10 +51,10 @@ public struct LifeRule: Sendable, Equatable, Hashable, CustomStringConvertible {
             var counts = Set<Int>()
             for character in part {
                 guard let value = character.wholeNumberValue, value <= 8 else {
-                    throw LifeRuleError(rule: text, problem: "'\(character)' is not a neighbour count 0-8")
+                    throw LifeRuleError(rule: text, problem: "'\(excerpt(String(character)))' is not a neighbour count 0-8")
                 }
                 guard counts.insert(value).inserted else {
-                    throw LifeRuleError(rule: text, problem: "neighbour count \(value) appears twice in '\(whole)'")
+                    throw LifeRuleError(rule: text, problem: "neighbour count \(value) appears twice in '\(excerpt(whole))'")
                 }
             }
             return counts
@@ -63,7 +63,7 @@ public struct LifeRule: Sendable, Equatable, Hashable, CustomStringConvertible {
             let digitsOnly = part.hasPrefix("C") || part.hasPrefix("G") ? String(part.dropFirst()) : part
             // The cells are bytes, state 0 dead: 255 states at most, as every kernel runs them.
             guard let value = Int(digitsOnly), value >= 2, value <= LifeRule.maximumStates else {
-                throw LifeRuleError(rule: text, problem: "'\(part)' is not a number of states from 2 to \(LifeRule.maximumStates)")
+                throw LifeRuleError(rule: text, problem: "'\(excerpt(part))' is not a number of states from 2 to \(LifeRule.maximumStates)")
             }
             return value
         }
@@ -113,7 +113,7 @@ public struct LifeRule: Sendable, Equatable, Hashable, CustomStringConvertible {
 public struct LifeRuleError: Error, Equatable, CustomStringConvertible {
     public var rule: String
     public var problem: String
-    public var description: String { "invalid rule '\(rule)': \(problem); \(LifeRule.acceptedForms)" }
+    public var description: String { "invalid rule '\(excerpt(rule))': \(problem); \(LifeRule.acceptedForms)" }
 }
 
 extension String {

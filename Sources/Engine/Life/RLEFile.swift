@@ -97,7 +97,7 @@ public enum RLEFile {
                 // Letters compare as Unicode: "A" with a combining accent sorts between A and X.
                 guard unit < 0x80 else {
                     throw RLEError(line: lineNumber, column: column,
-                                   problem: "unknown character '\(characters[offset])' (expected b o . A-X $ ! or a count)")
+                                   problem: "unknown character '\(excerpt(String(characters[offset])))' (expected b o . A-X $ ! or a count)")
                 }
                 if unit >= UInt8(ascii: "0") && unit <= UInt8(ascii: "9") {
                     let (value, overflow) = (count ?? 0).multipliedReportingOverflow(by: 10)
@@ -110,7 +110,7 @@ public enum RLEFile {
                 if let pending = prefix {
                     guard letter else {
                         throw RLEError(line: lineNumber, column: column,
-                                       problem: "'\(Character(UnicodeScalar(pending)))\(Character(UnicodeScalar(unit)))' is not a state letter")
+                                       problem: "'\(excerpt("\(Character(UnicodeScalar(pending)))\(Character(UnicodeScalar(unit)))"))' is not a state letter")
                     }
                     let state = 24 * Int(pending - UInt8(ascii: "p") + 1) + Int(unit - UInt8(ascii: "A")) + 1
                     prefix = nil
@@ -131,7 +131,7 @@ public enum RLEFile {
                     finished = true
                 default:
                     throw RLEError(line: lineNumber, column: column,
-                                   problem: "unknown character '\(Character(UnicodeScalar(unit)))' (expected b o . A-X $ ! or a count)")
+                                   problem: "unknown character '\(excerpt(String(Character(UnicodeScalar(unit)))))' (expected b o . A-X $ ! or a count)")
                 }
                 if finished { break }
             }
@@ -160,7 +160,7 @@ public enum RLEFile {
             defer { column += field.count + 1 }
             let pair = field.split(separator: "=", maxSplits: 1).map { String($0).trimmingWhitespace() }
             guard pair.count == 2 else {
-                throw RLEError(line: lineNumber, column: column, problem: "bad header field '\(field)'; expected 'x = .., y = .., rule = ..'")
+                throw RLEError(line: lineNumber, column: column, problem: "bad header field '\(excerpt(field))'; expected 'x = .., y = .., rule = ..'")
             }
             switch pair[0].lowercased() {
             case "x":
@@ -174,7 +174,7 @@ public enum RLEFile {
                     throw RLEError(line: lineNumber, column: column, problem: error.description)
                 }
             default:
-                throw RLEError(line: lineNumber, column: column, problem: "unknown header field '\(pair[0])'")
+                throw RLEError(line: lineNumber, column: column, problem: "unknown header field '\(excerpt(pair[0]))'")
             }
         }
         guard let width, let height else { throw RLEError(line: lineNumber, column: firstColumn, problem: "the header needs both x and y") }
