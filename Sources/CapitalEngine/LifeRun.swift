@@ -78,15 +78,7 @@ struct LifeOptions: ParsableArguments {
     func pattern(from initFile: String?) throws -> RLEFile.Pattern? {
         guard let initFile else { return nil }
         guard initFile.lowercased().hasSuffix(".rle") else { throw EngineError.invalidInput("--init for Life takes an .rle file, got '\(initFile)'") }
-        let text: String
-        do { text = try String(contentsOfFile: initFile, encoding: .utf8) } catch {
-            throw FileError(path: initFile, problem: "cannot be read")
-        }
-        let pattern: RLEFile.Pattern
-        do { pattern = try RLEFile.parse(text, largest: (size.width, size.height)) } catch {
-            throw FileError(path: initFile, problem: error.description)
-        }
-        return pattern
+        return try RLEFile.read(from: initFile, largest: (size.width, size.height))
     }
 
     /// The rule: --rule, else the pattern's, else Conway's; refused if the pattern has states

@@ -19,8 +19,14 @@ public struct TuningStore {
     /// Refuses, before any tuning, a cache path that holds something else or could not be
     /// written at the end.
     public func checkWritable() throws {
-        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let elsewhere = "tuning results go there (--tune-cache or CAPITALENGINE_TUNE_CACHE chooses another file)"
+        let directory = url.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            // Read-only, forbidden, or a file where a directory should be: say which.
+            throw FileError(path: directory.path, problem: "cannot be made a directory: \(systemMessage(for: error)); \(elsewhere)")
+        }
         if let occupant = TuningCache.occupant(at: url) {
             throw FileError(path: url.path, problem: "\(occupant); \(elsewhere)")
         }

@@ -545,6 +545,46 @@ struct CommandLineTests {
         #expect(file.status == 1 && file.stderr.contains("is too large"), "\(file.stderr)")
     }
 
+    /// Messages give the real reason: a pipe is read, not called truncated; a missing file, a
+    /// directory and text that is not UTF-8 are told apart; bytes after an RLE's final `!` are
+    /// ignored whatever they are; a cache directory that cannot be made says why.
+    @Test func inputProblemsAreReportedForWhatTheyAre() throws {
+        let state = directory.appendingPathComponent("piped.npy")
+        #expect(try run(["run", "--particles", "16", "--steps", "0", "--output", state.path]).status == 0)
+        let piped = Process()
+        piped.executableURL = URL(fileURLWithPath: "/bin/sh")
+        piped.arguments = ["-c", "cat '\(state.path)' | '\(Self.binary.path)' run --init /dev/stdin --steps 2 --quiet"]
+        let out = Pipe()
+        piped.standardOutput = out
+        piped.standardError = out
+        try piped.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        piped.waitUntilExit()
+        #expect(piped.terminationStatus == 0 && text.contains("particles: 16"), "\(text)")
+
+        let missing = try run(["run", "--workload", "life", "--init", directory.appendingPathComponent("none.rle").path])
+        #expect(missing.status == 1 && missing.stderr.contains("cannot be read: No such file or directory"), "\(missing.stderr)")
+        let folder = directory.appendingPathComponent("folder.rle")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let isFolder = try run(["run", "--workload", "life", "--init", folder.path])
+        #expect(isFolder.status == 1 && isFolder.stderr.contains("is a directory"), "\(isFolder.stderr)")
+        let inside = directory.appendingPathComponent("inside.rle")
+        try Data("x = 3, y = 1\nb".utf8 + [0xFF] + "o!\n".utf8).write(to: inside)
+        let notText = try run(["run", "--workload", "life", "--init", inside.path, "--steps", "1"])
+        #expect(notText.status == 1 && notText.stderr.contains("line 2, column 2: unknown character"), "\(notText.stderr)")
+        let after = directory.appendingPathComponent("after.rle")
+        try Data("x = 3, y = 1\nobo!\n".utf8 + [0xFF, 0xFE, 0x00]).write(to: after)
+        let tail = try run(["run", "--workload", "life", "--init", after.path, "--steps", "0"])
+        #expect(tail.status == 0 && tail.stdout.contains("population: 2"), "\(tail.stderr)")
+
+        let blocker = directory.appendingPathComponent("not-a-directory")
+        try Data("x".utf8).write(to: blocker)
+        let cache = try run(["tune", "--particles", "100", "--budget", "1"],
+                            environment: ["XDG_CACHE_HOME": blocker.path, "CAPITALENGINE_TUNE_CACHE": ""])
+        #expect(cache.status == 1 && cache.stderr.contains("cannot be made a directory"), "\(cache.stderr)")
+        #expect(!cache.stderr.contains("does not exist"))
+    }
+
     @Test func badInputFilesFailCleanlyAndWriteNothing() throws {
         let bad = directory.appendingPathComponent("bad.npy")
         try Data("not numpy".utf8).write(to: bad)

@@ -64,9 +64,11 @@ extension AtomicFile {
     private static func createFile(beside url: URL, suffix: String) throws(Refusal) -> (descriptor: Int32, url: URL) {
         let directory = url.deletingLastPathComponent()
         var status = stat()
-        guard stat(directory.path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
-            throw Refusal(problem: "its directory \(directory.path) does not exist")
+        guard stat(directory.path, &status) == 0 else {
+            let reason = errno == ENOENT ? "does not exist" : "cannot be reached: \(String(cString: strerror(errno)))"
+            throw Refusal(problem: "its directory \(directory.path) \(reason)")
         }
+        guard status.st_mode & S_IFMT == S_IFDIR else { throw Refusal(problem: "\(directory.path) is not a directory") }
         // Hidden and named after the target, cut short where the target's name is so long that
         // the additions would pass the file system's limit of 255 bytes a name.
         let tail = ".\(getpid()).\(suffix)"

@@ -15,6 +15,13 @@ public enum NPYFile {
         let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw NPYError(path: url.path, problem: "cannot be read: \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
+        // A pipe (`--init /dev/stdin`) has no size to check the header against: read it whole,
+        // up to what this host could hold, and parse that.
+        guard InputFile.isRegular(descriptor) else {
+            let limit = Int(min(HostMemory.budgetBytes ?? 1 << 34, 1 << 40) / NBodyCapacity.hostBytesPerParticle) * ParticleState.bytesPerParticle
+            let bytes = try InputFile.read(descriptor: descriptor, path: url.path, limit: limit)
+            do { return try decode(Data(bytes)) } catch { throw NPYError(path: url.path, problem: error.text) }
+        }
         func readExactly(_ destination: UnsafeMutableRawBufferPointer) throws -> Int {
             var offset = 0
             while offset < destination.count {
