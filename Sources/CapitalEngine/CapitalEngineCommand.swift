@@ -28,6 +28,9 @@ struct CapitalEngineCommand: ParsableCommand {
     )
 
     static func main() {
+        // Past `ulimit -f` a write fails with EFBIG, reported like a full disk, instead of the
+        // signal ending the process with no message.
+        signal(SIGXFSZ, SIG_IGN)
         // What could not be written to standard output (a full disk, a closed file) is a
         // failure, not a success with nothing to show: checked when the process exits.
         atexit {

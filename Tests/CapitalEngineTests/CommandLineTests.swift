@@ -585,6 +585,42 @@ struct CommandLineTests {
         #expect(!cache.stderr.contains("does not exist"))
     }
 
+    /// Outputs under `ulimit -f` fail like a full disk, with a message and nothing left behind;
+    /// temporary files a killed run left are swept on the next write there; an output that is
+    /// a symbolic link is written through, as `cp` does.
+    @Test func filesAreWrittenWhateverTheFileSystemSays() throws {
+        let limited = directory.appendingPathComponent("limited")
+        try FileManager.default.createDirectory(at: limited, withIntermediateDirectories: true)
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "ulimit -f 8; exec '\(Self.binary.path)' run --particles 2000 --steps 0 --output '\(limited.path)/big.npy'"]
+        let err = Pipe()
+        shell.standardError = err
+        shell.standardOutput = FileHandle.nullDevice
+        try shell.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        shell.waitUntilExit()
+        #expect(shell.terminationReason == .exit && shell.terminationStatus == 1, "\(message)")
+        #expect(message.contains("File too large"), "\(message)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: limited.path).isEmpty)
+
+        let stale = directory.appendingPathComponent(".swept.npy.2147483646.1234.tmp")
+        let live = directory.appendingPathComponent(".swept.npy.\(getpid()).99.tmp")
+        let unrelated = directory.appendingPathComponent(".notes.tmp")
+        for file in [stale, live, unrelated] { try Data("x".utf8).write(to: file) }
+        #expect(try run(["run", "--particles", "16", "--steps", "0", "--output", directory.appendingPathComponent("swept.npy").path]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: stale.path), "a dead process's temporary file is swept")
+        #expect(FileManager.default.fileExists(atPath: live.path) && FileManager.default.fileExists(atPath: unrelated.path))
+
+        let real = directory.appendingPathComponent("real.npy")
+        let link = directory.appendingPathComponent("link.npy")
+        #expect(try run(["run", "--particles", "8", "--steps", "0", "--output", real.path]).status == 0)
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "real.npy")
+        #expect(try run(["run", "--particles", "24", "--steps", "0", "--output", link.path]).status == 0)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == "real.npy")
+        #expect(try NPYFile.read(from: real).count == 24)
+    }
+
     @Test func badInputFilesFailCleanlyAndWriteNothing() throws {
         let bad = directory.appendingPathComponent("bad.npy")
         try Data("not numpy".utf8).write(to: bad)

@@ -1,12 +1,18 @@
 import FoundationEssentials
 import Glibc
+import Synchronization
 
 /// Writes files so that readers see either the old contents or the complete new ones.
 public enum AtomicFile {
     /// Writes `data` to a temporary file in the destination's directory (so the rename stays
     /// on one file system), syncs it, and renames it over `url`. On failure the temporary
     /// file is removed and nothing is left behind.
+    ///
+    /// A symbolic link at `url` is written through, as `cp` does: the file it points to is
+    /// replaced and the link stays.
     public static func write(_ data: Data, to url: URL) throws {
+        let url = destination(of: url)
+        removeStaleTemporaries(in: url.deletingLastPathComponent())
         let descriptor: Int32, temporary: URL
         do {
             (descriptor, temporary) = try createFile(beside: url, suffix: "\(UInt32.random(in: 0...UInt32.max)).tmp")
@@ -37,11 +43,44 @@ public enum AtomicFile {
 }
 
 extension AtomicFile {
+    /// The file `write` replaces for `url`: where a symbolic link at `url` points, else `url`.
+    static func destination(of url: URL) -> URL {
+        var status = stat()
+        guard lstat(url.path, &status) == 0, status.st_mode & S_IFMT == S_IFLNK else { return url }
+        var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink(url.path, &target, target.count - 1)
+        guard length > 0 else { return url }
+        let path = String(decoding: target.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let resolved = path.hasPrefix("/") ? URL(fileURLWithPath: path) : url.deletingLastPathComponent().appendingPathComponent(path)
+        // A chain of links, followed as far as the system allows.
+        return resolved.path == url.path ? url : destination(of: resolved)
+    }
+
+    /// Directories already swept in this process: one look per directory, however many files
+    /// (frames) are written there.
+    private static let swept = Mutex<Set<String>>([])
+
+    /// Removes temporary files of ours that a killed process left in `directory` (`SIGKILL`,
+    /// the OOM killer): hidden, named `.<name>.<pid>.<number or probe>.tmp`, of a process that
+    /// no longer exists.
+    static func removeStaleTemporaries(in directory: URL) {
+        let path = directory.standardizedFileURL.path
+        guard swept.withLock({ $0.insert(path).inserted }) else { return }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
+        for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+            guard parts.count >= 5, let pid = Int32(parts[parts.count - 3]), pid > 0,
+                  parts[parts.count - 2] == "probe" || UInt32(parts[parts.count - 2]) != nil else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(directory.appendingPathComponent(name).path) }
+        }
+    }
+
     /// Why `write(_:to:)` could not write `url`, found out by creating and removing a file
     /// beside it; nil when it can. Asked before long work, so that a run or a tuning session
     /// does not end by failing to save what it made. A permission check alone is not enough:
     /// root passes it on read-only and virtual file systems.
     public static func writeProblem(at url: URL) -> String? {
+        let url = destination(of: url)
         var status = stat()
         if stat(url.path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR { return "is a directory" }
         do {
