@@ -24,10 +24,9 @@ enum WorkloadChoice: String, ExpressibleByArgument, CaseIterable {
 /// `--size` and `--density` are stored as given (nil where not), so that an N-body run can tell
 /// that Life options were given and refuse them (`givenNames`) instead of ignoring them.
 struct LifeOptions: ParsableArguments {
-    @Option(name: .customLong("size"), help: ArgumentHelp("Grid size (Life), 1 to 1048576 a side, as far as the device holds it (default: 256x256).", valueName: "WxH"))
+    @Option(name: .customLong("size"), help: ArgumentHelp("Grid size (Life), 1 to 1048576 a side, as far as the device holds it (default: the grid a rule suffix such as B3/S23:T72,48 names, else 256x256).", valueName: "WxH"))
     var givenSize: GridSize?
 
-    var size: GridSize { givenSize ?? GridSize(width: 256, height: 256) }
     var density: Double { givenDensity ?? 0.3 }
 
     /// The Life options given on the command line.
@@ -37,7 +36,7 @@ struct LifeOptions: ParsableArguments {
          lifeKernel.map { _ in "--life-kernel" }].compactMap { $0 }
     }
 
-    @Option(help: ArgumentHelp("Rule (Life): B3/S23 (Conway), B36/S23, B2/S/C3 (Brian's Brain), Golly's 345/2/4, ... Default: the RLE file's rule, else B3/S23.", valueName: "rule"))
+    @Option(help: ArgumentHelp("Rule (Life): B3/S23 (Conway), B36/S23, B2/S/C3 (Brian's Brain), Golly's 345/2/4, ...; Golly's grid suffix :TW,H (torus) or :PW,H (bounded plane) gives the grid where --size does not. Default: the RLE file's rule, else B3/S23.", valueName: "rule"))
     var rule: String?
 
     @Flag(help: "Dead cells beyond the edges instead of a torus (Life).")
@@ -58,7 +57,7 @@ struct LifeOptions: ParsableArguments {
 
     func validate() throws {
         guard density >= 0 && density <= 1 else { throw ValidationError("--density must be between 0 and 1") }
-        if let rule { do { _ = try LifeRule(parsing: rule) } catch { throw ValidationError("\(error)") } }
+        if let rule { do { _ = try LifeRuleSpecification(parsing: rule) } catch { throw ValidationError("\(error)") } }
         if let at, position(at) == nil { throw ValidationError("--at takes X,Y, got '\(at)'") }
     }
 
@@ -74,40 +73,60 @@ struct LifeOptions: ParsableArguments {
         return (x, y)
     }
 
-    /// The RLE pattern `initFile` holds, checked against --size; nil without a file.
-    func pattern(from initFile: String?) throws -> RLEFile.Pattern? {
-        guard let initFile else { return nil }
-        guard initFile.lowercased().hasSuffix(".rle") else { throw EngineError.invalidInput("--init for Life takes an .rle file, got '\(initFile)'") }
-        return try RLEFile.read(from: initFile, largest: (size.width, size.height))
+    /// What a Life run starts from, resolved from the options and the pattern file: the
+    /// pattern, the rule, and the grid.
+    struct Setup {
+        var pattern: RLEFile.Pattern?
+        var rule: LifeRule
+        var size: GridSize
+        var bounded: Bool
     }
 
-    /// The rule: --rule, else the pattern's, else Conway's; refused if the pattern has states
-    /// it lacks.
-    func rule(for pattern: RLEFile.Pattern?) throws -> LifeRule {
-        let chosen = try rule.map { try LifeRule(parsing: $0) } ?? pattern?.rule ?? .conway
+    /// The pattern `initFile` holds (nil without one), the rule (--rule, else the pattern's,
+    /// else Conway's) and the grid: --size and --bounded, else the grid a rule suffix names
+    /// (`B3/S23:T72,48`, of --rule, else of the pattern's rule), else 256x256.
+    func setup(initFile: String?) throws -> Setup {
+        let given = try rule.map { try LifeRuleSpecification(parsing: $0) }
+        var pattern: RLEFile.Pattern?
+        if let initFile {
+            guard initFile.lowercased().hasSuffix(".rle") else {
+                throw EngineError.invalidInput("--init for Life takes an .rle file, got '\(initFile)'")
+            }
+            // Checked against the grid as soon as the header is read, before a large body is.
+            let fixed = givenSize.map { (width: $0.width, height: $0.height) } ?? given?.topology.map { (width: $0.width, height: $0.height) }
+            pattern = try RLEFile.read(from: initFile, largest: fixed, gridWithoutSuffix: (256, 256))
+        }
+        let chosen = given?.rule ?? pattern?.rule ?? .conway
         if let highest = pattern?.grid.cells.max(), Int(highest) >= chosen.states {
             throw EngineError.invalidInput("the pattern uses state \(highest), which \(chosen) does not have")
         }
-        return chosen
+        let topology = givenSize == nil ? given?.topology ?? pattern?.topology : nil
+        let size = givenSize ?? topology.map { GridSize(width: $0.width, height: $0.height) } ?? GridSize(width: 256, height: 256)
+        if let pattern, pattern.grid.width > size.width || pattern.grid.height > size.height {
+            throw EngineError.invalidInput("the pattern (\(pattern.grid.width)x\(pattern.grid.height)) is larger than the grid (\(size)); raise --size")
+        }
+        return Setup(pattern: pattern, rule: chosen, size: size, bounded: bounded || topology?.bounded == true)
     }
 
     /// The starting grid of --size: the pattern at --at (else centred), or a random start
     /// where a cell is live with probability --density, in state 1, or with `randomStates`
     /// in any live state of `rule`. Made only after the size was checked (`LifeGridCheck`).
-    func startingGrid(pattern: RLEFile.Pattern?, seed: UInt64, rule: LifeRule, randomStates: Bool = false) -> LifeGrid {
-        if let pattern {
+    func startingGrid(_ setup: Setup, seed: UInt64, randomStates: Bool = false) -> LifeGrid {
+        let size = setup.size
+        if let pattern = setup.pattern {
             return LifeStart.grid(width: size.width, height: size.height, pattern: pattern.grid, origin: at.flatMap(position))
         }
-        return LifeStart.random(width: size.width, height: size.height, density: density, seed: seed, rule: rule, randomStates: randomStates)
+        return LifeStart.random(width: size.width, height: size.height, density: density, seed: seed, rule: setup.rule,
+                                randomStates: randomStates)
     }
 }
 
 extension RunCommand {
     /// `run --workload life`: generations on the GPU, summary with the population.
     func runLife(log: ValidationLog?) throws {
-        let size = life.size
-        let pattern = try life.pattern(from: initial.initFile)
-        let chosenRule = try life.rule(for: pattern)
+        let setup = try life.setup(initFile: initial.initFile)
+        let size = setup.size
+        let chosenRule = setup.rule
         let drawing = view.png != nil || view.frames != nil
         let window = view.wantsWindow() ? try WindowSession(view: view, deviceOptions: deviceOptions, log: log) : nil
         let context = try window?.context ?? makeContext(deviceOptions, log: log, graphics: drawing, for: .life)
@@ -118,11 +137,11 @@ extension RunCommand {
         let kernelSource = life.lifeKernel != nil ? "--life-kernel" : tuned != nil ? "tuned, from \(tuning.url.path)" : "the device's default"
         try LifeGridCheck.fits(size, kernel: kernel, on: context.device.description)
 
-        let grid = life.startingGrid(pattern: pattern, seed: initial.seed, rule: chosenRule)
-        let workload = try LifeWorkload(device: context.device, grid: grid, rule: chosenRule, bounded: life.bounded, kernel: kernel)
+        let grid = life.startingGrid(setup, seed: initial.seed)
+        let workload = try LifeWorkload(device: context.device, grid: grid, rule: chosenRule, bounded: setup.bounded, kernel: kernel)
         let device = context.device.description
         Console.note("device: [\(device.index)] \(device.name) (\(device.type), \(device.driverText))")
-        Console.note("Life \(chosenRule) on \(grid.width)x\(grid.height) \(life.bounded ? "bounded" : "torus"), \(steps) generations, \(workload.kernelDescription) kernel (\(kernelSource))")
+        Console.note("Life \(chosenRule) on \(grid.width)x\(grid.height) \(setup.bounded ? "bounded" : "torus"), \(steps) generations, \(workload.kernelDescription) kernel (\(kernelSource))")
 
         StopSignal.install()
         let progress = ProgressReporter(total: steps, enabled: !quiet)
@@ -172,7 +191,9 @@ extension RunCommand {
             outputs.add("--output") {
                 let url = URL(fileURLWithPath: output)
                 if url.pathExtension.lowercased() == "rle" {
-                    try AtomicFile.write(Data(RLEFile.write(final, rule: chosenRule, comments: ["CapitalEngine, generation \(done)"]).utf8), to: url)
+                    try AtomicFile.write(Data(RLEFile.write(final, rule: chosenRule,
+                                                                     topology: LifeTopology(width: final.width, height: final.height, bounded: setup.bounded),
+                                                                     comments: ["CapitalEngine, generation \(done)"]).utf8), to: url)
                 } else {
                     try AtomicFile.write(NPYFile.encode(final), to: url)
                 }

@@ -63,30 +63,30 @@ struct VerifyCommand: ParsableCommand {
         var passed = true
         if workload == .life {
             try withEngine(deviceOptions) { log in
-                let pattern = try life.pattern(from: initial.initFile)
-                let rule = try life.rule(for: pattern)
+                let setup = try life.setup(initFile: initial.initFile)
+                let rule = setup.rule
                 let context = try makeContext(deviceOptions, log: log, for: .life)
                 let device = context.device.description
                 print("device: [\(device.index)] \(device.name) (\(device.driverText))")
                 var kernels = life.lifeKernel.map({ [$0.kernel] }) ?? LifeKernel.candidates(for: rule, on: device)
                 if life.lifeKernel == nil {
                     // Denser kernels hold grids the byte-per-cell one cannot; check those that can.
-                    let fitting = kernels.filter { LifeWorkload.sizeProblem(width: life.size.width, height: life.size.height, kernel: $0, device: device) == nil }
+                    let fitting = kernels.filter { LifeWorkload.sizeProblem(width: setup.size.width, height: setup.size.height, kernel: $0, device: device) == nil }
                     for kernel in kernels where !fitting.contains(kernel) && !fitting.isEmpty {
                         print("\(kernel) kernel: skipped, the grid does not fit the device's storage buffers with it")
                     }
                     if !fitting.isEmpty { kernels = fitting }
                 }
-                for kernel in kernels { try LifeGridCheck.fits(life.size, kernel: kernel, on: device) }
+                for kernel in kernels { try LifeGridCheck.fits(setup.size, kernel: kernel, on: device) }
                 // A random start uses every state of the rule, so Generations decay is checked too.
-                let grid = life.startingGrid(pattern: pattern, seed: initial.seed, rule: rule, randomStates: true)
+                let grid = life.startingGrid(setup, seed: initial.seed, randomStates: true)
                 let occupied = grid.cells.reduce(0) { $0 + ($1 == 0 ? 0 : 1) }
                 print("start: \(initial.initFile.map { "pattern \($0)" } ?? "random, density \(life.density), seed \(initial.seed)"), \(occupied) cells not dead")
                 let reporter = ShareProgress(label: "CPU reference")
-                let cpu = LifeReference.advance(grid, rule: rule, generations: steps, bounded: life.bounded, progress: reporter.update)
+                let cpu = LifeReference.advance(grid, rule: rule, generations: steps, bounded: setup.bounded, progress: reporter.update)
                 reporter.finish()
                 let outcomes = try LifeVerification.check(kernels: kernels, on: context.device, start: grid, rule: rule,
-                                                          bounded: life.bounded, generations: steps, reference: cpu)
+                                                          bounded: setup.bounded, generations: steps, reference: cpu)
                 for outcome in outcomes {
                     print("Life \(rule) on \(grid.width)x\(grid.height), \(outcome.kernel) kernel, \(steps) generations: \(outcome.difference.count) cells differ from the CPU reference"
                         + outcome.difference.where)

@@ -183,4 +183,22 @@ struct LifeCommandTests {
             == ["frame_000000.png", "frame_000001.png", "frame_000002.png", "frame_000003.png"])
         #expect(try Data(contentsOf: png).prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
     }
+
+    /// Golly's grid suffix gives the grid where --size does not: a torus or a bounded plane,
+    /// from the pattern's rule or from --rule; the RLE written names the grid it ran on.
+    @Test func aRuleSuffixGivesTheGrid() throws {
+        let pattern = directory.appendingPathComponent("suffix.rle")
+        try Data("x = 3, y = 3, rule = B3/S23:P20,10\nbo$2bo$3o!\n".utf8).write(to: pattern)
+        let output = directory.appendingPathComponent("suffix-out.rle")
+        let plane = try CapitalEngineProcess.run(["run", "--workload", "life", "--init", pattern.path, "--steps", "4", "--output", output.path])
+        #expect(plane.status == 0, "\(plane.stderr)")
+        #expect(plane.stderr.contains("on 20x10 bounded"), "\(plane.stderr)")
+        #expect(try String(contentsOf: output, encoding: .utf8).contains("rule = B3/S23:P20,10"))
+        let torus = try CapitalEngineProcess.run(["run", "--workload", "life", "--init", pattern.path, "--rule", "B3/S23:T30,40", "--steps", "1"])
+        #expect(torus.status == 0 && torus.stderr.contains("on 30x40 torus"), "\(torus.stderr)")
+        let sized = try CapitalEngineProcess.run(["run", "--workload", "life", "--init", pattern.path, "--size", "64x64", "--steps", "1"])
+        #expect(sized.status == 0 && sized.stderr.contains("on 64x64 torus"), "\(sized.stderr)")
+        let klein = try CapitalEngineProcess.run(["run", "--workload", "life", "--rule", "B3/S23:K20,20", "--steps", "1"])
+        #expect(klein.status == 64 && klein.stderr.contains("Klein bottle"), "\(klein.stderr)")
+    }
 }

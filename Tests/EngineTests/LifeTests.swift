@@ -116,6 +116,39 @@ struct LifeTests {
 
     /// Files written on Windows end lines in CRLF; Unicode spaces are spaces; columns count
     /// from the line's start, in characters as a reader counts them.
+    /// Golly's grid suffix: a torus or a bounded plane of a given size is read with the rule
+    /// (its comma is no header field); what is not supported is refused by name.
+    @Test func gollysBoundedGridSuffixIsRead() throws {
+        let torus = try RLEFile.parse("x = 3, y = 3, rule = B3/S23:T72,48\nbo$2bo$3o!\n")
+        #expect(torus.rule == .conway && torus.topology == LifeTopology(width: 72, height: 48, bounded: false))
+        let plane = try RLEFile.parse("x = 3, y = 3, rule = 23/3:P10,12\nbo$2bo$3o!\n")
+        #expect(plane.topology == LifeTopology(width: 10, height: 12, bounded: true))
+        #expect(try LifeRuleSpecification(parsing: "b3s23:t5,6").topology == LifeTopology(width: 5, height: 6, bounded: false))
+        // The pattern must fit the grid its suffix names, as soon as the header is read.
+        #expect { try RLEFile.parse("x = 30, y = 3, rule = B3/S23:T20,20\n30o!\n") } throws: { error in
+            "\(error)".contains("line 1, column 1: the pattern (30x3) is larger than the grid (20x20)")
+        }
+        for (suffix, named) in [(":K20,20", "Klein bottle"), (":S20", "sphere"), (":C20,20", "cross-surface"),
+                                (":T20*,20", "twisted or shifted"), (":T20+2,20", "twisted or shifted"), (":T0,20", "unbounded side"),
+                                (":X1,1", "is no grid")] {
+            #expect(throws: LifeRuleError.self) { try LifeRuleSpecification(parsing: "B3/S23" + suffix) }
+            do { _ = try LifeRuleSpecification(parsing: "B3/S23" + suffix) } catch { #expect("\(error)".contains(named), "\(error)") }
+        }
+        // Written back with the grid the run used, and read again.
+        let text = RLEFile.write(torus.grid, rule: .conway, topology: LifeTopology(width: 72, height: 48, bounded: false))
+        #expect(text.contains("rule = B3/S23:T72,48"))
+        #expect(try RLEFile.parse(text).topology == torus.topology)
+    }
+
+    /// Golly's empty pattern.
+    @Test func anEmptyPatternIsRead() throws {
+        let empty = try RLEFile.parse("x = 0, y = 0, rule = B3/S23\n!\n")
+        #expect(empty.grid.width == 0 && empty.grid.height == 0 && empty.grid.population == 0)
+        var grid = LifeGrid(width: 8, height: 8)
+        grid.place(empty.grid, atX: 4, y: 4)
+        #expect(grid.population == 0)
+    }
+
     /// Files older than the header's `rule =` give the rule on a `#r S/B` line.
     @Test func anOldRuleLineGivesTheRule() throws {
         #expect(try RLEFile.parse("#N HighLife glider\n#r 23/36\nx = 3, y = 3\nbo$2bo$3o!\n").rule == LifeRule.highLife)
@@ -154,7 +187,8 @@ struct LifeTests {
         ("x = 3, y = 1\n   bzo!", "line 2, column 5: unknown character 'z'"),
         ("  x = 3, y = 3, rule = B9/S23\nbo!", "line 1, column 16: invalid rule 'B9/S23'"),
         ("x = 3, y = 2\nbo$\nobo", "line 3, column 1: the pattern does not end with '!'"),
-        ("x = 3, y = 1, rule = B3/S23\nAB!", "states above 1 in a two-state rule"),
+        ("x = 3, y = 1, rule = B3/S23\nAB!", "line 2, column 2: state 2 in a two-state rule (B3/S23)"),
+        ("x = 4, y = 2, rule = B2/S/C3\nA.B$2.AC!", "line 2, column 8: state 3 does not exist in B2/S/C3"),
         ("x = 3, y = 1, width = 3\no!", "line 1, column 14: unknown header field 'width'"),
         ("#C only a comment\n", "no header line"),
     ])

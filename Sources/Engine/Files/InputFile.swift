@@ -41,11 +41,12 @@ extension RLEFile {
     /// The pattern in the file at `path`, no larger than `largest`. The text is read as UTF-8
     /// where it is; bytes that are not UTF-8 become U+FFFD, which the parser reports where it
     /// matters (inside the pattern) and ignores where the format does (after the final `!`).
-    public static func read(from path: String, largest: (width: Int, height: Int)) throws -> Pattern {
+    public static func read(from path: String, largest: (width: Int, height: Int)?,
+                            gridWithoutSuffix: (width: Int, height: Int)? = nil) throws -> Pattern {
         // A pattern's text is at most a few bytes a cell, and comments; far beyond that is no pattern.
         let bytes = try InputFile.read(path, limit: 1 << 30)
         do {
-            return try parse(String(decoding: bytes, as: UTF8.self), largest: largest)
+            return try parse(String(decoding: bytes, as: UTF8.self), largest: largest, gridWithoutSuffix: gridWithoutSuffix)
         } catch {
             throw FileError(path: path, problem: error.description)
         }

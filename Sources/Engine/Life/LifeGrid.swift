@@ -6,7 +6,7 @@ public struct LifeGrid: Sendable, Equatable {
     public var cells: [UInt8]
 
     public init(width: Int, height: Int, cells: [UInt8]? = nil) {
-        precondition(width >= 1 && height >= 1, "a grid needs at least one cell")
+        precondition(width >= 0 && height >= 0, "a grid has no negative side")
         self.width = width
         self.height = height
         self.cells = cells ?? [UInt8](repeating: 0, count: width * height)

@@ -12,6 +12,8 @@ public enum RLEFile {
         public var grid: LifeGrid
         public var rule: LifeRule?
         public var comments: [String]
+        /// The grid the rule's suffix names (`rule = B3/S23:T72,48`), if any.
+        public var topology: LifeTopology?
     }
 
     /// - Parameter largest: the grid the pattern must fit, checked against the header before
@@ -20,10 +22,15 @@ public enum RLEFile {
     /// Works on the text's bytes, a line at a time (Swift's `Character`s took half a minute for
     /// a 16384² grid's 165 MB); a line with anything beyond ASCII goes through `Character`s, so
     /// that such a line's columns and messages name what a reader sees. Lines may end in CRLF.
-    public static func parse(_ text: String, largest: (width: Int, height: Int)? = nil) throws(RLEError) -> Pattern {
+    /// - Parameter gridWithoutSuffix: where `largest` is nil, the grid the pattern must fit
+    ///   unless its rule's suffix names one (`rule = B3/S23:T72,48`), which it must fit then.
+    public static func parse(_ text: String, largest: (width: Int, height: Int)? = nil,
+                             gridWithoutSuffix: (width: Int, height: Int)? = nil) throws(RLEError) -> Pattern {
         var comments: [String] = []
-        var header: (width: Int, height: Int, rule: LifeRule?)?
-        var commentRule: LifeRule?
+        var header: (width: Int, height: Int, rule: LifeRuleSpecification?)?
+        var commentRule: LifeRuleSpecification?
+        // Where each state first appears, for a message that points at it.
+        var firstSeen = [(line: Int, column: Int)?](repeating: nil, count: 256)
         // Replaced by the header's grid: the first line that is not a comment is the header.
         var grid = LifeGrid(width: 1, height: 1)
         var x = 0, y = 0
@@ -43,6 +50,7 @@ public enum RLEFile {
                 }
                 let start = y * grid.width + x
                 for index in start..<start + run { grid.cells[index] = state }
+                if firstSeen[Int(state)] == nil { firstSeen[Int(state)] = (line, column) }
             }
             x += run
         }
@@ -75,7 +83,7 @@ public enum RLEFile {
                 let comment = String(line().dropFirst())
                 // `#r S/B`: the rule, in files older than the header's `rule =`.
                 if comment.hasPrefix("r "), commentRule == nil {
-                    do { commentRule = try LifeRule(parsing: String(comment.dropFirst(2))) } catch {
+                    do { commentRule = try LifeRuleSpecification(parsing: String(comment.dropFirst(2))) } catch {
                         throw RLEError(line: lineNumber, column: indent + 4, problem: error.description)
                     }
                 }
@@ -84,7 +92,9 @@ public enum RLEFile {
             }
             if header == nil {
                 header = try parseHeader(line(), lineNumber: lineNumber, firstColumn: indent + 1)
-                if let largest, header!.width > largest.width || header!.height > largest.height {
+                let suffixGrid = header!.rule?.topology.map { (width: $0.width, height: $0.height) }
+                if let largest = largest ?? suffixGrid ?? gridWithoutSuffix,
+                   header!.width > largest.width || header!.height > largest.height {
                     throw RLEError(line: lineNumber, column: indent + 1, problem: "the pattern (\(header!.width)x\(header!.height)) is larger than the grid "
                         + "(\(largest.width)x\(largest.height)); raise --size")
                 }
@@ -139,13 +149,12 @@ public enum RLEFile {
         guard var header else { throw RLEError(line: lineCount, column: 1, problem: "no header line 'x = .., y = ..'") }
         header.rule = header.rule ?? commentRule
         guard finished else { throw RLEError(line: lineCount, column: 1, problem: "the pattern does not end with '!'") }
-        if let rule = header.rule, !rule.isGenerations, grid.cells.contains(where: { $0 > 1 }) {
-            throw RLEError(line: 1, column: 1, problem: "states above 1 in a two-state rule (\(rule))")
+        if let rule = header.rule?.rule, let state = (rule.states..<256).first(where: { firstSeen[$0] != nil }),
+           let position = firstSeen[state] {
+            throw RLEError(line: position.line, column: position.column,
+                           problem: rule.isGenerations ? "state \(state) does not exist in \(rule)" : "state \(state) in a two-state rule (\(rule))")
         }
-        if let rule = header.rule, let highest = grid.cells.max(), Int(highest) >= rule.states {
-            throw RLEError(line: 1, column: 1, problem: "state \(highest) does not exist in \(rule)")
-        }
-        return Pattern(grid: grid, rule: header.rule, comments: comments)
+        return Pattern(grid: grid, rule: header.rule?.rule, comments: comments, topology: header.rule?.topology)
     }
 
     /// ASCII whitespace, as `Character.isWhitespace` has it: tab, line feed, vertical tab,
@@ -153,10 +162,17 @@ public enum RLEFile {
     private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
 
     /// - Parameter firstColumn: the column `line` starts at in its file.
-    private static func parseHeader(_ line: String, lineNumber: Int, firstColumn: Int) throws(RLEError) -> (width: Int, height: Int, rule: LifeRule?) {
-        var width: Int?, height: Int?, rule: LifeRule?
+    private static func parseHeader(_ line: String, lineNumber: Int, firstColumn: Int) throws(RLEError) -> (width: Int, height: Int, rule: LifeRuleSpecification?) {
+        var width: Int?, height: Int?, rule: LifeRuleSpecification?
         var column = firstColumn
-        for field in line.split(separator: ",", omittingEmptySubsequences: false) {
+        var fields = line.split(separator: ",", omittingEmptySubsequences: false)[...]
+        while let first = fields.popFirst() {
+            var field = first
+            // The rule takes the rest of the line: a grid suffix has a comma of its own (B3/S23:T72,48).
+            if field.split(separator: "=", maxSplits: 1).first?.trimmed.lowercased() == "rule" && !fields.isEmpty {
+                field = line[field.startIndex..<fields.last!.endIndex]
+                fields.removeAll()
+            }
             defer { column += field.count + 1 }
             let pair = field.split(separator: "=", maxSplits: 1).map { String($0).trimmingWhitespace() }
             guard pair.count == 2 else {
@@ -164,13 +180,14 @@ public enum RLEFile {
             }
             switch pair[0].lowercased() {
             case "x":
-                guard let value = Int(pair[1]), value >= 1 else { throw RLEError(line: lineNumber, column: column, problem: "x must be a positive width") }
+                // 0 by 0 is Golly's empty pattern.
+                guard let value = Int(pair[1]), value >= 0 else { throw RLEError(line: lineNumber, column: column, problem: "x must be a width of 0 or more") }
                 width = value
             case "y":
-                guard let value = Int(pair[1]), value >= 1 else { throw RLEError(line: lineNumber, column: column, problem: "y must be a positive height") }
+                guard let value = Int(pair[1]), value >= 0 else { throw RLEError(line: lineNumber, column: column, problem: "y must be a height of 0 or more") }
                 height = value
             case "rule":
-                do { rule = try LifeRule(parsing: pair[1]) } catch {
+                do { rule = try LifeRuleSpecification(parsing: pair[1]) } catch {
                     throw RLEError(line: lineNumber, column: column, problem: error.description)
                 }
             default:
@@ -186,12 +203,14 @@ public enum RLEFile {
     /// The RLE text of `grid`: runs per row, trailing dead cells and empty trailing rows
     /// dropped, lines of at most 70 characters. Made as bytes, for the same reason `parse`
     /// reads them.
-    public static func write(_ grid: LifeGrid, rule: LifeRule, comments: [String] = []) -> String {
+    /// - Parameter topology: the grid to name in the rule's suffix, so that Golly opens the
+    ///   pattern on the torus or bounded plane it ran on.
+    public static func write(_ grid: LifeGrid, rule: LifeRule, topology: LifeTopology? = nil, comments: [String] = []) -> String {
         let generations = rule.isGenerations
         var text: [UInt8] = []
         text.reserveCapacity(grid.cells.count / 8 + 256)
         for comment in comments { text += Array("#C \(comment)\n".utf8) }
-        text += Array("x = \(grid.width), y = \(grid.height), rule = \(rule)\n".utf8)
+        text += Array("x = \(grid.width), y = \(grid.height), rule = \(rule)\(topology?.description ?? "")\n".utf8)
         var body = RLEBody()
         // A state's tag: b/o for two-state rules; ., A-X, then pA-yO for Generations.
         func tag(_ state: UInt8) -> (UInt8, UInt8?) {
