@@ -130,8 +130,13 @@ struct ViewingTests {
         try engine.waitForStderr("window: swapchain 400x300")
         Thread.sleep(forTimeInterval: 0.5)
         let resized = try display.screenshot()
-        Thread.sleep(forTimeInterval: 0.5)
-        let later = try display.screenshot()
+        // Evidence of drawing after the resize: a later screenshot that differs.
+        var later = try display.screenshot()
+        let deadline = Date().addingTimeInterval(60)
+        while later == resized && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.1)
+            later = try display.screenshot()
+        }
         #expect(Self.litPixels(resized, width: 400, height: 300) > 100)
         #expect(!Self.isBackground(resized.pixel(x: 200, y: 150)) || Self.litPixels(resized, width: 400, height: 300) > 200)
         #expect(resized != later, "drawing continues after the resize")
@@ -197,25 +202,32 @@ struct ViewingTests {
                                               environment: ["DISPLAY": display.name])
         try engine.waitForStderr("window: first frame presented")
         let window = String(try windowID(display))
-        func lit() throws -> Int {
-            Thread.sleep(forTimeInterval: 0.4)
-            return Self.litPixels(try display.screenshot(), width: 400, height: 300)
+        /// Lit pixels once the window shows what `expected` describes (evidence, not a wait
+        /// of fixed length: frames come slowly on a busy machine), or after a minute.
+        func lit(until expected: (Int) -> Bool) throws -> Int {
+            let deadline = Date().addingTimeInterval(60)
+            var count = Self.litPixels(try display.screenshot(), width: 400, height: 300)
+            while !expected(count) && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.1)
+                count = Self.litPixels(try display.screenshot(), width: 400, height: 300)
+            }
+            return count
         }
         func press(_ keys: [String]) throws {
             // After q the key release may find the window gone, which xdotool reports as failure.
             _ = try display.runTool("/usr/bin/xdotool", ["key", "--window", window] + keys, allowFailure: keys == ["q"])
         }
-        let home = try lit()
+        let home = try lit { $0 > 4 * 30 && $0 < 4 * 120 }
         // About 9.6 pixels per cell here, points 85% of that: 4 squares of 8x8.
         #expect(home > 4 * 30 && home < 4 * 120, "\(home) lit pixels for 4 cells")
         try press(Array(repeating: "plus", count: 5))
-        let zoomed = try lit()
+        let zoomed = try lit { $0 > 2 * home }
         #expect(zoomed > 2 * home, "zooming in enlarges the cells: \(home) -> \(zoomed)")
         try press(Array(repeating: "Right", count: 8))
-        let panned = try lit()
+        let panned = try lit { $0 == 0 }
         #expect(panned == 0, "panning moves the block off screen: \(panned)")
         try press(["r"])
-        let reset = try lit()
+        let reset = try lit { abs($0 - home) <= home / 10 }
         #expect(abs(reset - home) <= home / 10, "r restores the view: \(home) vs \(reset)")
         try press(["q"])
         let result = try engine.wait(timeout: 15)
@@ -230,10 +242,19 @@ struct ViewingTests {
         let engine = try CapitalEngineProcess(["run", "--workload", "life", "--size", "96x64", "--density", "0.3", "--steps", "1000000",
                                                "--window", "320x240", "--steps-per-frame", "1"], environment: ["DISPLAY": display.name])
         try engine.waitForStderr("window: first frame presented")
-        Thread.sleep(forTimeInterval: 0.3)
-        let first = try display.screenshot()
-        Thread.sleep(forTimeInterval: 0.5)
-        let second = try display.screenshot()
+        var first = try display.screenshot()
+        let drawn = Date().addingTimeInterval(60)
+        while Self.litPixels(first, width: 320, height: 240) <= 500 && Date() < drawn {
+            Thread.sleep(forTimeInterval: 0.1)
+            first = try display.screenshot()
+        }
+        // Evidence that the grid evolves: a later frame that differs.
+        var second = try display.screenshot()
+        let evolved = Date().addingTimeInterval(60)
+        while second == first && Date() < evolved {
+            Thread.sleep(forTimeInterval: 0.1)
+            second = try display.screenshot()
+        }
         #expect(Self.litPixels(first, width: 320, height: 240) > 500)
         #expect(first != second, "the grid evolves between frames")
         engine.process.terminate()
