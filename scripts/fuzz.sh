@@ -21,5 +21,14 @@ mkdir -p "$out" .build-fuzz/corpus
 cp Tests/FuzzCorpus/* .build-fuzz/corpus/
 # An RLE header may declare 2^30 cells, which the parser allocates (1 GiB): hence the memory
 # limit. Swift's own crash reporter reads memory AddressSanitizer guards; libFuzzer reports instead.
+status=0
 SWIFT_BACKTRACE=enable=no .build-fuzz/debug/ParserFuzzer .build-fuzz/corpus \
-    -max_total_time="$seconds" -max_len=4096 -rss_limit_mb=4096 -artifact_prefix="$out/" -print_final_stats=1
+    -max_total_time="$seconds" -max_len=4096 -rss_limit_mb=4096 -artifact_prefix="$out/" -print_final_stats=1 || status=$?
+# A new crash joins the corpus, which the tests replay on every run, and is printed, so that
+# one found on a CI machine can be taken from its log.
+for artifact in "$out"/crash-* "$out"/oom-* "$out"/timeout-*; do
+    [[ -f $artifact ]] || continue
+    cp "$artifact" Tests/FuzzCorpus/
+    echo "fuzz.sh: $(basename "$artifact") added to Tests/FuzzCorpus; its bytes (base64): $(base64 -w0 "$artifact")" >&2
+done
+exit "$status"
