@@ -16,7 +16,7 @@ struct DevicesCommand: ParsableCommand {
 
     func run() throws {
         try withEngine(deviceOptions) { log in
-            let instance = try Instance(options: InstanceOptions(validation: log != nil), validationLog: log)
+            let instance = try Instance(options: instanceOptions(validation: log != nil), validationLog: log)
             let drmDevices = DRMDevices.enumerate()
             let descriptions = try instance.physicalDevices(drmDevices: drmDevices).map(\.description)
             let notes = driverNotes(instance)

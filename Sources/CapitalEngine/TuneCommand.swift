@@ -12,7 +12,7 @@ struct TuneCacheOptions: ParsableArguments {
     @Flag(help: "Ignore tuned kernel shapes; use the device's untuned default.")
     var noTuneCache = false
 
-    var url: URL { tuneCache.map { URL(fileURLWithPath: $0) } ?? TuningCache.defaultURL() }
+    var url: URL { tuneCache.map { URL(fileURLWithPath: $0) } ?? TuningCache.defaultURL(environment: ProcessInfo.processInfo.environment) }
 
     var store: TuningStore {
         TuningStore(url: url, enabled: !noTuneCache, warn: { Console.note("warning: \($0)") })

@@ -14,7 +14,7 @@ struct WindowSession {
         var surface: WindowSurface?
         context = try ComputeContext(
             selector: deviceOptions.selector,
-            instanceOptions: InstanceOptions(validation: log != nil, extensions: WindowSurface.instanceExtensions),
+            instanceOptions: instanceOptions(validation: log != nil, extensions: WindowSurface.instanceExtensions),
             validationLog: log, graphics: true, deviceExtensions: WindowSurface.deviceExtensions,
             presentable: { instance, devices in
                 // The surface belongs to the instance, so it is made while devices are chosen.

@@ -31,7 +31,7 @@ public struct SetupDoctor {
         // first, so that what is reported below is what runs meet.
         var doctor = self
         if root.isEmpty {
-            NVIDIADriverFallback.applyOnce()
+            NVIDIADriverFallback.applyOnce(environment: environment)
             if let applied = NVIDIADriverFallback.applied {
                 doctor.environment["VK_ADD_DRIVER_FILES"] = NVIDIADriverFallback.driverFiles(adding: applied.manifest, to: environment["VK_ADD_DRIVER_FILES"])
             }

@@ -24,7 +24,7 @@ public struct DriverManifests: Sendable {
     /// Put before every folder searched: "" on a real system, a fabricated tree in tests.
     public var root: String
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment, root: String = "") {
+    public init(environment: [String: String], root: String = "") {
         self.environment = environment
         self.root = root
     }

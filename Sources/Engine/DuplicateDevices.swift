@@ -32,7 +32,7 @@ public enum DuplicateDevices {
 
     /// What to tell the user: which device was listed more than once, and which manifests name
     /// one driver.
-    public static func note(_ repeated: [Repeated], manifests: DriverManifests = DriverManifests()) -> String? {
+    public static func note(_ repeated: [Repeated], manifests: DriverManifests) -> String? {
         guard !repeated.isEmpty else { return nil }
         let devices = repeated.map { "\($0.name) (listed \($0.times) times)" }.joined(separator: ", ")
         let shared = DriverManifests.sharedLibraries(manifests.manifests()).map { "\($0.library): \($0.manifests.joined(separator: ", "))" }

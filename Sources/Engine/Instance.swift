@@ -11,11 +11,16 @@ public struct InstanceOptions: Sendable {
     /// Compute-only runs pass none: on V3DV, window-system extensions open the display node.
     public var extensions: [String]
     public var applicationName: String
+    /// The threads a CPU driver (lavapipe) runs on, where it was told other than one per
+    /// processor (`LP_NUM_THREADS`): kernels size their workgroups to keep each busy.
+    public var cpuDriverThreads: Int?
 
-    public init(validation: Bool = false, extensions: [String] = [], applicationName: String = "CapitalEngine") {
+    public init(validation: Bool = false, extensions: [String] = [], applicationName: String = "CapitalEngine",
+                cpuDriverThreads: Int? = nil) {
         self.validation = validation
         self.extensions = extensions
         self.applicationName = applicationName
+        self.cpuDriverThreads = cpuDriverThreads
     }
 }
 
@@ -26,6 +31,7 @@ public final class Instance {
     package let handle: VkInstance
     /// The API version the instance was created with: the highest the loader offers.
     public let apiVersion: APIVersion
+    private let cpuDriverThreads: Int?
     /// Present when created with validation.
     public let validationLog: ValidationLog?
     private var messenger: VkDebugUtilsMessengerEXT?
@@ -47,10 +53,10 @@ public final class Instance {
     }
 
     public init(options: InstanceOptions = InstanceOptions(), validationLog: ValidationLog? = nil) throws {
-        NVIDIADriverFallback.applyOnce()
         let loader = Instance.loaderVersion()
         guard loader.withoutPatch >= .v1_1 else { throw EngineError.loaderTooOld(found: loader) }
         apiVersion = loader
+        cpuDriverThreads = options.cpuDriverThreads
 
         var extensions = options.extensions
         var layers: [String] = []
@@ -164,7 +170,10 @@ public final class Instance {
         duplicateDevices = unique.repeated
         let descriptions = devices.map(\.description)
         let annotated = DRMNodeMatcher.annotate(descriptions, with: DRMNodeMatcher.match(vulkan: descriptions, drm: drmDevices))
-        for (device, description) in zip(devices, annotated) { device.description = description }
+        for (device, var description) in zip(devices, annotated) {
+            if description.type == .cpu { description.cpuDriverThreads = cpuDriverThreads }
+            device.description = description
+        }
         return devices
     }
 

@@ -32,8 +32,8 @@ public enum LavapipeVectorWidth {
     /// Vulkan instance: later it changes nothing. Other drivers ignore the variable.
     /// - Returns: the width asked for, or nil where it asked for none.
     @discardableResult
-    public static func preferWideVectorsForNBody() -> Int? {
-        guard getenv(variable) == nil,
+    public static func preferWideVectorsForNBody(environment: [String: String]) -> Int? {
+        guard environment[variable] == nil,
               let data = FileManager.default.contents(atPath: "/proc/cpuinfo"),
               prefersWideVectors(cpuInfo: String(decoding: data, as: UTF8.self)) else { return nil }
         setenv(variable, String(wide), 0)

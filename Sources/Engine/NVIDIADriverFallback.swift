@@ -74,18 +74,19 @@ public enum NVIDIADriverFallback {
     }
     private static let state = Mutex(State())
 
-    /// What ``applyOnce()`` did in this process; nil when it supplied nothing.
+    /// What ``applyOnce(environment:)`` did in this process; nil when it supplied nothing.
     public static var applied: Applied? { state.withLock { $0.applied } }
 
     /// Decides once per process, before the first instance, and when a manifest is needed
     /// writes it to a private file (removed when the process exits) and adds it to
     /// VK_ADD_DRIVER_FILES, which the loader reads at each instance's creation.
-    public static func applyOnce() {
+    /// - Parameter environment: the process's, where the loader reads its variables.
+    public static func applyOnce(environment: [String: String]) {
         state.withLock { state in
             guard !state.decided else { return }
             state.decided = true
-            guard case .supply(let library) = decide(manifests: DriverManifests(), loads: loads) else { return }
-            let directory = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+            guard case .supply(let library) = decide(manifests: DriverManifests(environment: environment), loads: loads) else { return }
+            let directory = environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
             var template = Array("\(directory)/capitalengine-nvidia_icd-XXXXXX.json".utf8CString)
             let descriptor = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 5) }
             guard descriptor >= 0 else { return }
@@ -94,7 +95,7 @@ public enum NVIDIADriverFallback {
             let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
             close(descriptor)
             guard written == bytes.count else { unlink(path); return }
-            setenv("VK_ADD_DRIVER_FILES", driverFiles(adding: path, to: ProcessInfo.processInfo.environment["VK_ADD_DRIVER_FILES"]), 1)
+            setenv("VK_ADD_DRIVER_FILES", driverFiles(adding: path, to: environment["VK_ADD_DRIVER_FILES"]), 1)
             state.applied = Applied(manifest: path, library: library)
             supplied.withLock { $0 = path }
             atexit { supplied.withLock { path in if let path { unlink(path) } } }

@@ -40,6 +40,9 @@ public struct PhysicalDeviceDescription: Sendable, Codable, Equatable {
     /// The `/dev/dri` render and primary nodes, once matched by ``DRMNodeMatcher``.
     public var renderNode: String?
     public var primaryNode: String?
+    /// The threads a CPU driver runs workgroups on, where the instance was told
+    /// (`InstanceOptions.cpuDriverThreads`); nil: one per processor.
+    public var cpuDriverThreads: Int?
 
     public init(
         index: Int, name: String, type: DeviceType, vendorID: UInt32, deviceID: UInt32 = 0,

@@ -1,3 +1,4 @@
+import FoundationEssentials
 import Testing
 @testable import Engine
 
@@ -241,8 +242,15 @@ struct LifeKernelChoiceTests {
         let small = try #require(LifeBitsShape.preferred(for: .wide, on: lavapipe, stride: 16, height: 512))
         #expect(small.rows < 32)
         #expect(small.generationsPerDispatch == 1)
-        #expect(small.invocations(stride: 16, height: 512) >= LifeBitsShape.hostThreads * LifeBitsShape.wideGroupInvocations
+        #expect(small.invocations(stride: 16, height: 512) >= ProcessInfo.processInfo.activeProcessorCount * LifeBitsShape.wideGroupInvocations
                 || small.rows == 1)
+        // A driver told to run on fewer threads (LP_NUM_THREADS, through the instance) gets
+        // longer strips: fewer workgroups keep it busy.
+        var fewThreads = lavapipe
+        fewThreads.cpuDriverThreads = 1
+        let long = try #require(LifeBitsShape.preferred(for: .wide, on: fewThreads, stride: 16, height: 512))
+        #expect(long.rows >= small.rows)
+        #expect(long.invocations(stride: 16, height: 512) >= LifeBitsShape.wideGroupInvocations)
         // Narrow rows: no more invocations across a workgroup than strips in the row.
         #expect(LifeBitsShape.wide(words: 8, wordBits: 64, rows: 4).group(stride: 16) == (1, 64))
         #expect(LifeBitsShape.wide(words: 4, wordBits: 32, rows: 4).group(stride: 100) == (8, 8))

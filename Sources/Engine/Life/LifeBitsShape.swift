@@ -35,7 +35,7 @@ enum LifeBitsShape: Equatable, Sendable, CustomStringConvertible {
         // Long strips read fewer halo rows (lavapipe at 4096²: 32 rows about 1.5x 4), but every
         // thread of the driver needs a workgroup of its own: with 32 rows a 512² grid ran on
         // one thread at a third of the speed of 4 rows.
-        let wanted = hostThreads * wideGroupInvocations
+        let wanted = (device.cpuDriverThreads ?? ProcessInfo.processInfo.activeProcessorCount) * wideGroupInvocations
         for rows in [32, 16, 8, 4, 2] {
             let candidate = shape.withRows(rows)
             guard candidate.invocations(stride: stride, height: height) >= wanted else { continue }
@@ -46,12 +46,6 @@ enum LifeBitsShape: Equatable, Sendable, CustomStringConvertible {
             return rows == 32 && twice.problem(stride: stride, device: device) == nil ? twice : candidate
         }
         return shape.withRows(1)
-    }
-
-    /// The threads a CPU driver runs workgroups on: one per processor, or `LP_NUM_THREADS`.
-    static var hostThreads: Int {
-        ProcessInfo.processInfo.environment["LP_NUM_THREADS"].flatMap { Int($0) }.map { max($0, 1) }
-            ?? ProcessInfo.processInfo.activeProcessorCount
     }
 
     /// The wide shape that moves the most cells per access: 64-bit words where the device has

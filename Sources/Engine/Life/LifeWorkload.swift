@@ -178,10 +178,10 @@ public final class LifeWorkload {
         state = try PingPongState(device: device, pipeline: pipeline, alternate: singleGeneration, bytes: layout.wordCount * 4)
     }
 
-    /// Subgroup shuffles for side neighbours wherever compute shaders have them (about 30% on
-    /// lavapipe); CAPITALENGINE_LIFE_SHUFFLES=0 turns them off, to compare.
+    /// Subgroup shuffles for side neighbours wherever compute shaders have them (faster on
+    /// lavapipe: docs/performance.md); tests run both forms.
     static func subgroupShufflesWanted(on device: PhysicalDeviceDescription) -> Bool {
-        ProcessInfo.processInfo.environment["CAPITALENGINE_LIFE_SHUFFLES"] != "0" && device.limits.subgroupShuffleRelativeInCompute
+        device.limits.subgroupShuffleRelativeInCompute
     }
 
     public func upload(_ grid: LifeGrid) throws {

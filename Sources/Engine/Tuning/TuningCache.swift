@@ -61,7 +61,7 @@ public struct TuningCache {
 
     /// The default location: `$CAPITALENGINE_TUNE_CACHE`, else `$XDG_CACHE_HOME` (or
     /// `~/.cache`) `/capitalengine/tuning.json`.
-    public static func defaultURL(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+    public static func defaultURL(environment: [String: String]) -> URL {
         if let path = environment["CAPITALENGINE_TUNE_CACHE"], !path.isEmpty { return URL(fileURLWithPath: path) }
         let base = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? ((environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path) + "/.cache")

@@ -68,8 +68,8 @@ private let doctorChecks = "`CapitalEngine doctor` checks the loader, the ICD ma
 /// at Mesa's width: lavapipe crashed drawing at 512 bits with its shader cache disabled and
 /// hung in the container image, and a drawn run is paced by its frames anyway.
 func makeContext(_ options: DeviceOptions, log: ValidationLog?, graphics: Bool = false, for workload: WorkloadChoice) throws -> ComputeContext {
-    if workload == .nbody && !graphics { LavapipeVectorWidth.preferWideVectorsForNBody() }
-    let context = try ComputeContext(selector: options.selector, instanceOptions: InstanceOptions(validation: log != nil),
+    if workload == .nbody && !graphics { LavapipeVectorWidth.preferWideVectorsForNBody(environment: ProcessInfo.processInfo.environment) }
+    let context = try ComputeContext(selector: options.selector, instanceOptions: instanceOptions(validation: log != nil),
                                      validationLog: log, graphics: graphics)
     printDriverNotes(driverNotes(context.instance))
     return context
@@ -78,7 +78,20 @@ func makeContext(_ options: DeviceOptions, log: ValidationLog?, graphics: Bool =
 /// What the engine did about the drivers, for the user to know: a manifest it supplied for
 /// NVIDIA's driver, a device the loader listed more than once.
 func driverNotes(_ instance: Instance) -> [String] {
-    [NVIDIADriverFallback.applied?.description, DuplicateDevices.note(instance.duplicateDevices)].compactMap { $0 }
+    [NVIDIADriverFallback.applied?.description,
+     DuplicateDevices.note(instance.duplicateDevices, manifests: DriverManifests(environment: ProcessInfo.processInfo.environment))]
+        .compactMap { $0 }
+}
+
+/// What the process's environment says about the Vulkan setup, read here at the edge so
+/// that the engine takes values: the manifest NVIDIA's driver needs where none is installed
+/// (`NVIDIADriverFallback`, before the first instance), and the threads `LP_NUM_THREADS`
+/// gives lavapipe.
+func instanceOptions(validation: Bool, extensions: [String] = []) -> InstanceOptions {
+    let environment = ProcessInfo.processInfo.environment
+    NVIDIADriverFallback.applyOnce(environment: environment)
+    let threads = environment["LP_NUM_THREADS"].flatMap { Int($0) }.map { max($0, 1) }
+    return InstanceOptions(validation: validation, extensions: extensions, cpuDriverThreads: threads)
 }
 
 func printDriverNotes(_ notes: [String]) {
