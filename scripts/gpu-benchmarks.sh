@@ -1,6 +1,6 @@
 #!/bin/bash
 # Verifies and benchmarks a release binary on a real GPU, in one go, for the lent GPU machine
-# (see docs/benchmarks.md, "Measuring on a GPU machine"). Writes logs and JSON reports to OUT
+# (see docs/history.md, "Measuring on a GPU machine"). Writes logs and JSON reports to OUT
 # and prints a short summary last.
 #
 #   scripts/gpu-benchmarks.sh BINARY OUT [PART...]

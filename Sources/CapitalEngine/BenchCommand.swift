@@ -295,12 +295,19 @@ struct LifeKernelArgument: ExpressibleByArgument {
 }
 
 extension Benchmark {
-    /// Measures `workload`, with each repeat's end on stderr ("LABEL: repeat 2/5"): rewritten
-    /// in place on a terminal, a line each in a log.
+    /// Measures `workload`, with its progress on stderr ("LABEL: repeat 2/5"): rewritten in
+    /// place on a terminal; in a log, the first repeat and then a line every few seconds.
     func measure<W: Workload>(_ workload: W, label: String) throws -> Measurement {
         var benchmark = self
         let terminal = Console.standardErrorIsTerminal
-        benchmark.progress = { done, total in Console.progress("\(label): repeat \(done)/\(total)", terminal: terminal) }
+        // In a log, the first repeat and then a line every few seconds.
+        var lastLine = Date.distantPast
+        benchmark.progress = { done, total in
+            let now = Date()
+            guard done == 1 || now.timeIntervalSince(lastLine) >= Console.progressInterval(terminal: terminal) else { return }
+            lastLine = now
+            Console.progress("\(label): repeat \(done)/\(total)", terminal: terminal)
+        }
         let measurement = try benchmark.measure(workload)
         if terminal && !measurement.rates.isEmpty { writeToStandardError("\r\u{1B}[K") }
         return measurement

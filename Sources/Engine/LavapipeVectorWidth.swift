@@ -5,10 +5,10 @@ import Glibc
 /// driver, from Mesa's `LP_NATIVE_VECTOR_WIDTH`: 256 bits by default, even where the CPU has
 /// 512-bit registers.
 ///
-/// Measured on an AMD EPYC VM (Zen 4, which runs 512-bit vectors at full clock;
-/// docs/benchmarks.md): 512 bits ran the pair-once N-body kernel 1.23x as fast at N = 16384
-/// and 1.55x at 100000, where the wider block also keeps its partial sums within lavapipe's
-/// 128 MiB buffers; but Life's bit kernels ran at 0.65x. So only the N-body workload asks, only
+/// On an AMD EPYC VM (Zen 4, which runs 512-bit vectors at full clock) 512 bits ran the
+/// pair-once N-body kernel faster, the more so at large N, where the wider block also keeps its
+/// partial sums within lavapipe's buffers; but Life's bit kernels ran slower
+/// (docs/history.md). So only the N-body workload asks, only
 /// on such CPUs, never over the user's own setting, and (the caller's part) only where nothing
 /// is drawn: lavapipe 22.3 crashed drawing at 512 bits with its shader cache disabled, and hung
 /// in the container image.
@@ -18,7 +18,7 @@ public enum LavapipeVectorWidth {
 
     /// Whether the CPU `/proc/cpuinfo` describes is one where 512 bits measured faster: AMD,
     /// with the AVX-512 subsets LLVM uses for 512-bit vectors. An Intel Xeon with AVX-512
-    /// (family 6, model 207) measured no faster: 0.995x at N = 16384, 0.94x at 65536.
+    /// measured no faster (docs/history.md).
     public static func prefersWideVectors(cpuInfo: String) -> Bool {
         let lines = cpuInfo.split(separator: "\n")
         guard let vendor = lines.first(where: { $0.hasPrefix("vendor_id") }), vendor.hasSuffix("AuthenticAMD"),

@@ -34,8 +34,8 @@ public struct PNGImage: Sendable, Equatable {
         }
         var compressedSize = compressBound(uLong(raw.count))
         var compressed = [UInt8](repeating: 0, count: Int(compressedSize))
-        // Level 3 rather than zlib's default 6: half the time (which was half of a --frames
-        // run's), for files 2-5% smaller on Life frames and about 7% larger on N-body ones.
+        // Level 3 rather than zlib's default 6: half the time, which was half of a --frames
+        // run's, for files of about the same size.
         let status = compress2(&compressed, &compressedSize, raw, uLong(raw.count), 3)
         precondition(status == Z_OK, "zlib compress2 failed: \(status)")
 

@@ -6,12 +6,12 @@ import FoundationEssentials
 enum LifeBitsShape: Equatable, Sendable, CustomStringConvertible {
     /// An invocation per word column, `rows` rows tall, side neighbours from subgroup shuffles
     /// where the device has them (life_step_bits.comp): GPUs, which need many invocations in
-    /// flight (measured on an H100, docs/benchmarks.md).
+    /// flight (docs/performance.md, the H100).
     case columns(rows: Int)
     /// An invocation per `words` adjacent words of `wordBits` bits (32, or 64: the grid's words
     /// in pairs), `rows` rows tall, every row read once (life_step_bits_wide.comp): CPU
     /// drivers, where each storage-buffer access costs a loop over the SIMD lanes, so cells per
-    /// access is what counts (lavapipe: 3-8x the columns shape from 4096² up, docs/benchmarks.md).
+    /// access is what counts (docs/history.md, "The `wide` kernel").
     /// `generations` per dispatch, 1 or 2 (life_steps_bits_wide.comp: each access then serves
     /// two generations), 2 only where the row reads fours (`readsFours`).
     case wide(words: Int, wordBits: Int, rows: Int, generations: Int = 1)
@@ -32,16 +32,15 @@ enum LifeBitsShape: Equatable, Sendable, CustomStringConvertible {
         let shape = widest(on: device, stride: stride, rows: 32)
         // Unmeasured on GPUs: short strips, as the columns shape has there.
         guard device.type == .cpu else { return shape.withRows(8) }
-        // Long strips read fewer halo rows (lavapipe at 4096²: 32 rows about 1.5x 4), but every
-        // thread of the driver needs a workgroup of its own: with 32 rows a 512² grid ran on
-        // one thread at a third of the speed of 4 rows.
+        // Long strips read fewer halo rows, but every thread of the driver needs a workgroup
+        // of its own: with long strips a small grid ran on one thread (docs/history.md).
         let wanted = (device.cpuDriverThreads ?? ProcessInfo.processInfo.activeProcessorCount) * wideGroupInvocations
         for rows in [32, 16, 8, 4, 2] {
             let candidate = shape.withRows(rows)
             guard candidate.invocations(stride: stride, height: height) >= wanted else { continue }
-            // Two generations a dispatch, where the row allows: lavapipe 1.05-1.8x from 2048²
-            // up, where the strips are 32 rows; on shorter strips the halo rows cost more than
-            // the dispatches saved (1024², 16 rows: 0.6-0.9x; docs/benchmarks.md).
+            // Two generations a dispatch, where the row allows and the strips are 32 rows; on
+            // shorter strips the halo rows cost more than the dispatches saved
+            // (docs/history.md, "Two generations a dispatch").
             let twice = candidate.withGenerations(2)
             return rows == 32 && twice.problem(stride: stride, device: device) == nil ? twice : candidate
         }

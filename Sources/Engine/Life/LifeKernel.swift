@@ -21,19 +21,17 @@ public enum LifeKernel: Equatable, Sendable, CustomStringConvertible {
     public static func preferred(for rule: LifeRule, on device: PhysicalDeviceDescription, cells: Int) -> LifeKernel {
         guard rule.states == 2 else { return .bytes }
         // On CPU drivers shared memory is ordinary memory behind the same caches, and the
-        // tiled kernel's barriers and halo work only cost (lavapipe: bits about 2x tiled:16),
-        // and the wide shape makes the fewest buffer accesses (lavapipe: 3-8x bits from 4096²
-        // up; docs/benchmarks.md).
+        // tiled kernel's barriers and halo work only cost, and the wide shape makes the fewest
+        // buffer accesses (docs/history.md, "Life, lavapipe").
         guard device.type != .cpu else { return .wide }
-        // Measured on an H100 (docs/benchmarks.md): from 8192² cells on, one generation per
-        // dispatch wins (bits 4.5e12 cell updates/s against tiled:16's 3.8e12, 6.0e12 against
-        // 4.5e12 at 65536²); on smaller grids a generation is too little work for a dispatch
-        // and 16 per dispatch win (3.5e12 against 1.8e12 at 4096²).
+        // On an H100, from 8192² cells on, one generation per dispatch wins; on smaller grids
+        // a generation is too little work for a dispatch and 16 per dispatch win
+        // (docs/performance.md).
         if device.type == .discrete {
             if cells >= Self.largeGridCells { return .bits }
             if LifeTileShape(device: device, generations: 16) != nil { return .bitsTiled(generations: 16) }
         }
-        // Other GPUs, unmeasured: blocking 8 generations cuts the memory traffic 8x.
+        // Other GPUs, unmeasured: blocking 8 generations cuts the memory traffic by as much.
         return LifeTileShape(device: device, generations: 8) != nil ? .bitsTiled(generations: 8) : .bits
     }
 

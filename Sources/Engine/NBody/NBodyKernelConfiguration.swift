@@ -17,8 +17,7 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     public var invocationsPerBody: Int
     /// Whether the next shared tile is read into registers while the current one is used (two
     /// tiles of shared memory, one barrier per tile instead of two). On the H100 it lifted small
-    /// systems most: N = 16384 with 32 invocations and a 32-body tile went from 0.88e12 to
-    /// 1.45e12 interactions/s, while at N = 1048576 the best shape ran 3% slower with it.
+    /// systems most and slowed the largest a little (docs/history.md).
     public var prefetchesTiles: Bool
     /// How the pull m / r³ is spelled in the shader (`Shaders/nbody_pull.glsl`).
     public var force: ForceExpression
@@ -39,8 +38,8 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     /// Tile bodies per iteration of the loop over a shared tile, written out in the shader
     /// (`TILE_UNROLL` in `Shaders/nbody_step.glsl`); 1 leaves the unrolling to the driver's
     /// compiler. On a GPU that is bound by instruction issue, as the H100 is, each iteration's
-    /// counter, compare and branch take slots the arithmetic could use: GPU Gems 3 (ch. 31)
-    /// gained 11% by unrolling this loop by 4. Divides the tile size.
+    /// counter, compare and branch take slots the arithmetic could use (GPU Gems 3, ch. 31,
+    /// unrolls this loop by 4). Divides the tile size.
     public var tileUnroll: Int
 
     /// Two spellings of the same pull, m / (r² + eps²)^(3/2), that suit different hardware.
@@ -162,14 +161,11 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     /// runs into its loop limit), and the force spelled as a quotient, since their
     /// inversesqrt is a square root and a division already. Where the device has subgroup
     /// shuffles and the partial sums fit, each pair once: the square roots and divisions bound
-    /// a CPU, and this halves them (lavapipe, N = 16384, 25 runs alternating with the old
-    /// default: median 5.05e9 interactions/s on 2 cores against 4.11e9; 5.9e9 with 512-bit
-    /// vectors, `LavapipeVectorWidth`). GPUs want many threads and light
-    /// blocking. Measured on an H100 (docs/benchmarks.md): one body per invocation and a tile
-    /// as wide as the workgroup throughout; 128 invocations from N = 65536 up (2.02e12 interactions/s at
-    /// N = 1048576), and below that 32 invocations with prefetched tiles, which keep more
-    /// workgroups in flight when there are few bodies (1.45e12 at N = 16384, against 0.69e12
-    /// for 256 invocations).
+    /// a CPU, and this halves them (docs/history.md, "Each pair once"). GPUs want many
+    /// threads and light blocking; on an H100 (docs/performance.md): one body per invocation
+    /// and a tile as wide as the workgroup throughout, 128 invocations from N = 65536 up, and
+    /// below that 32 invocations with prefetched tiles, which keep more workgroups in flight
+    /// when there are few bodies.
     public static func recommended(for device: PhysicalDeviceDescription, particleCount: Int,
                                    hostCores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Self {
         let limits = device.limits
@@ -223,8 +219,8 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
 
     /// j-bodies the streaming kernel holds in registers during one pass over an invocation's
     /// bodies (`J_GROUP` in the shader). CPU drivers: 4, so that the accelerations lavapipe
-    /// spills are loaded and stored once per four interactions (N = 16384, 32 × 32, six
-    /// alternating runs each: median 3.54e9 against 3.23e9; groups of 2 and 6 were slower).
+    /// spills are loaded and stored once per four interactions (groups of 2 and 6 were slower;
+    /// docs/history.md).
     /// GPUs: 1, the plain loop order.
     static func jGroup(device: PhysicalDeviceDescription) -> Int { device.type == .cpu ? 4 : 1 }
 
@@ -234,7 +230,7 @@ public struct NBodyKernelConfiguration: Sendable, Codable, Equatable, Hashable, 
     /// Whether the streaming kernel reads each group of j-bodies once per subgroup and passes
     /// them round by shuffles (`Shaders/nbody_step_shuffled.comp`) rather than in every
     /// invocation: lavapipe reads a storage buffer lane by lane even where all lanes read the
-    /// same body (N = 16384, 32 × 32, eight alternating runs: median 4.04e9 against 3.48e9).
+    /// same body (docs/history.md).
     /// Needs shuffles in compute shaders, subgroups at least as wide as the group, and a
     /// workgroup that fills them.
     func shufflesJBodies(on device: PhysicalDeviceDescription, group: Int) -> Bool {

@@ -17,7 +17,7 @@ public final class NBodyWorkload {
     /// The pair-once kernel's second pass: one body per invocation.
     private static let pairSumWorkgroupSize = 64
     /// Whether the pair-once kernel sums forces and divides by the mass at the end
-    /// (`FORCE_SUMS` in `nbody_pairs.comp`): 8 multiplies a pair instead of 12, +20% on lavapipe.
+    /// (`FORCE_SUMS` in `nbody_pairs.comp`): 8 multiplies a pair instead of 12.
     let sumsForces: Bool
     /// Whether the GPU pair-once kernel adds its shares in 64-bit fixed point
     /// (`Shaders/nbody_pairs_fixed.comp`) rather than as floats: where the device has 64-bit
