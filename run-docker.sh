@@ -139,10 +139,32 @@ engine_reads_cdi() {
     [[ -n $folders && $folders != null && $folders != '[]' ]]
 }
 
+# The hardening docker-compose.yml declares in its x-hardened block (read_only, cap_drop,
+# security_opt, network_mode, tmpfs), as `docker run` flags, so that the two ways of running
+# share one list; the block's other keys (user, volumes, ...) are set below for this script.
+hardening_flags() {
+    awk '
+        /^x-hardened:/ { inside = 1; next }
+        inside && /^[^ #]/ { exit }
+        inside && /^  [a-z_]+:/ {
+            key = $1; sub(/:$/, "", key)
+            value = $0; sub(/^  [a-z_]+: */, "", value); gsub(/[\[\]"]/, "", value); gsub(/, */, " ", value)
+            if (key == "read_only") { if (value == "true") print "--read-only" }
+            else if (key == "cap_drop") { n = split(value, items, " "); for (i = 1; i <= n; i++) print "--cap-drop\n" items[i] }
+            else if (key == "security_opt") { n = split(value, items, " "); for (i = 1; i <= n; i++) print "--security-opt\n" items[i] }
+            else if (key == "network_mode") print "--network\n" value
+            else if (key == "tmpfs") { n = split(value, items, " "); for (i = 1; i <= n; i++) print "--tmpfs\n" items[i] }
+        }
+    ' docker-compose.yml
+}
+mapfile -t hardening < <(hardening_flags)
+[[ " ${hardening[*]} " == *" --read-only "* && " ${hardening[*]} " == *" --cap-drop "* ]] \
+    || fail "cannot read the hardening from docker-compose.yml's x-hardened block"
+
 # Flags shared by every run: hardening, the invoking user, ./out, and X11 when there is a display.
 # The tuning cache lives in ./out: anywhere else in a read-only container is a tmpfs, and
 # `tune` would be forgotten when the container ends.
-run_flags=(--rm --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges:true --network none
+run_flags=(--rm "${hardening[@]}"
            --user "$(id -u):$(id -g)" -v "$PWD/out:/data/out" -w /data
            -e "CAPITALENGINE_TUNE_CACHE=/data/out/tuning.json")
 if [[ $engine == podman ]]; then

@@ -27,6 +27,10 @@ command -v docker-compose >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get i
 command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
 
 # --- run-docker.sh without images -------------------------------------------------------
+# One list of hardening: run-docker.sh reads it from the compose file's x-hardened block.
+flags=$(source <(sed -n '/^hardening_flags() {/,/^}/p' run-docker.sh); hardening_flags | tr '\n' ' ')
+check "run-docker.sh takes its hardening from docker-compose.yml" \
+    test "$flags" = "--read-only --cap-drop ALL --security-opt no-new-privileges:true --network none --tmpfs /tmp "
 out=$(./run-docker.sh --help); check "run-docker.sh --help explains every mode" \
     bash -c '[[ "$0" == *mesa* && "$0" == *nvidia* && "$0" == *rpi* && "$0" == *dev* && "$0" == *build* && "$0" == *doctor* ]]' "$out"
 ./run-docker.sh frobnicate >/dev/null 2>&1; check "an unknown mode is a usage error (64)" test $? -eq 64
