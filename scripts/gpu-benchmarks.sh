@@ -61,9 +61,9 @@ if want check; then
     # The target size itself, one step of 8192 sampled bodies checked exactly (K·N on the CPU).
     step verify-nbody-1048576-sampled 200 verify --particles 1048576 --steps 1 --sample 8192
     # Sizes that are not powers of two: a torus seam bug hid behind power-of-two sizes once.
-    step verify-life 200 verify --workload life --size 4099x1027 --steps 50
-    step verify-life-bounded 200 verify --workload life --size 4099x1027 --steps 50 --bounded
-    step verify-life-small 100 verify --workload life --size 97x75 --steps 9
+    step verify-life 200 verify life --size 4099x1027 --steps 50
+    step verify-life-bounded 200 verify life --size 4099x1027 --steps 50 --bounded
+    step verify-life-small 100 verify life --size 97x75 --steps 9
 fi
 if want nbody; then
     step bench-nbody-default 240 bench --no-tune-cache --particles 16384 65536 262144 1048576 --repeats 7 --json
@@ -93,17 +93,17 @@ if want unroll; then
     done
 fi
 if want life; then
-    step bench-life-default 200 bench --workload life --no-tune-cache --grid 2048x2048 4096x4096 8192x8192 16384x16384 65536x65536 --repeats 5
+    step bench-life-default 200 bench life --no-tune-cache --grid 2048x2048 4096x4096 8192x8192 16384x16384 65536x65536 --repeats 5
 fi
 if want life-wide; then
     # The wide kernel made for CPU drivers (64-bit words, several an invocation) on the GPU:
     # verified, then timed beside bits.
-    step verify-life-wide 200 verify --workload life --size 4099x1027 --steps 50 --life-kernel wide
-    step verify-life-wide-aligned 200 verify --workload life --size 4096x1027 --steps 50 --life-kernel wide --bounded
-    step bench-life-wide 200 bench --workload life --life-kernel bits wide --grid 4096x4096 16384x16384 65536x65536 --repeats 5
+    step verify-life-wide 200 verify life --size 4099x1027 --steps 50 --life-kernel wide
+    step verify-life-wide-aligned 200 verify life --size 4096x1027 --steps 50 --life-kernel wide --bounded
+    step bench-life-wide 200 bench life --life-kernel bits wide --grid 4096x4096 16384x16384 65536x65536 --repeats 5
 fi
 if want life-kernels; then
-    step bench-life 300 bench --workload life --life-kernel bits tiled:4 tiled:8 tiled:16 tiled:32 \
+    step bench-life 300 bench life --life-kernel bits tiled:4 tiled:8 tiled:16 tiled:32 \
         --grid 4096x4096 16384x16384 65536x65536 --repeats 5
 fi
 if want overhead; then
@@ -124,8 +124,8 @@ if want tune-nbody; then
     fi
 fi
 if want tune-life; then
-    step tune-life-16384 100 tune --workload life --size 16384x16384 --budget 50
-    step tune-life-65536 150 tune --workload life --size 65536x65536 --budget 70
+    step tune-life-16384 100 tune life --size 16384x16384 --budget 50
+    step tune-life-65536 150 tune life --size 65536x65536 --budget 70
 fi
 if want validate; then
     # The Khronos validation layer with synchronization validation, on NVIDIA's driver.

@@ -40,6 +40,6 @@ struct CapitalEngineCommand: ParsableCommand {
                 _exit(1)
             }
         }
-        main(nil)
+        main(WorkloadCommands.rewritingWorkloadOption(Array(CommandLine.arguments.dropFirst())))
     }
 }

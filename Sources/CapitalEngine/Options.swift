@@ -37,7 +37,7 @@ struct DeviceOptions: ParsableArguments {
 /// The physics every N-body command shares.
 ///
 /// The options are stored as given (nil where not) and read through their defaults, so that
-/// a command running Life can tell that they were given and refuse them (`givenNames`)
+/// a resumed run, whose checkpoint brings its own physics, can refuse them (`givenNames`)
 /// instead of ignoring them.
 struct PhysicsOptions: ParsableArguments {
     // Unconditional parsing takes "-1" as the value, so that a negative number meets the
@@ -87,12 +87,12 @@ struct InitialStateOptions: ParsableArguments {
     }
 
     @Option(name: .customLong("seed"), parsing: .unconditional,
-            help: ArgumentHelp("Seed of the initial model or random grid; the same seed gives the same state (default: 1).", valueName: "seed"))
+            help: ArgumentHelp("Seed of the initial model; the same seed gives the same state (default: 1).", valueName: "seed"))
     var givenSeed: UInt64?
 
     var seed: UInt64 { givenSeed ?? 1 }
 
-    @Option(name: .customLong("init"), help: ArgumentHelp("Start from a state file (.npy, float32, shape (N, 8): x y z m vx vy vz w; for Life an .rle pattern) instead of a built-in model, so not with --particles, --model or --seed.", valueName: "file"))
+    @Option(name: .customLong("init"), help: ArgumentHelp("Start from a state file (.npy, float32, shape (N, 8): x y z m vx vy vz w) instead of a built-in model, so not with --particles, --model or --seed.", valueName: "file.npy"))
     var initFile: String?
 
     func validate() throws {

@@ -62,47 +62,39 @@ struct TuneCacheOptions: ParsableArguments {
     }
 }
 
+/// `tune`: one subcommand per workload, N-body the default.
 struct TuneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tune",
-        abstract: "Find the fastest verified kernel (N-body shape or Life kernel) for this device and size, and remember it.",
+        abstract: "Find the fastest verified kernel for this device and size (tune nbody, the default, or tune life), and remember it.",
         discussion: """
-            N-body: tries workgroup sizes, bodies per invocation, shared-memory tiles, the \
-            force's spelling (m·rsqrt(r²)³ or m/(r²·√r²)) and, where the device has subgroup \
-            shuffles, evaluating each pair once for both bodies (on GPUs with atomic adds \
-            also in the form that adds each body's shares atomically), within the device's limits, the \
-            untuned default first; on GPUs the last part of the budget writes out the tile loops \
-            of the three fastest tiled shapes (4, 8 and 16 bodies an iteration); then re-times the fastest three and the default in \
-            interleaved runs and keeps the best of those (short samples on a busy machine \
-            mislead). Life (--workload life): tries the \
-            bit-packed kernel and the tiled ones at every blocking factor that fits. Every \
-            candidate is checked against the CPU reference, and against itself run again, before \
-            it is timed; wrong ones are \
-            reported and discarded. The winner is stored per device UUID, driver version, \
-            shader build, subgroup size (lavapipe's follows its vector width) and size class \
-            (within a factor of four) in the tuning cache, which run and bench then use \
-            automatically. Ctrl-C (or SIGTERM) ends the search after the current candidate \
-            and stores the fastest verified so far.
+            Every candidate is checked against the CPU reference, and against itself run again, \
+            before it is timed; wrong ones are reported and discarded. The winner is stored per \
+            device UUID, driver version, shader build, subgroup size (lavapipe's follows its \
+            vector width) and size class (within a factor of four) in the tuning cache, which \
+            run and bench then use automatically. Ctrl-C (or SIGTERM) ends the search after the \
+            current candidate and stores the fastest verified so far.
+            """,
+        subcommands: WorkloadCommands.tune, defaultSubcommand: WorkloadCommands.tune.first)
+}
+
+struct TuneNBodyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nbody",
+        abstract: "Find the fastest verified N-body kernel shape for this device and N, and remember it.",
+        discussion: """
+            Tries workgroup sizes, bodies per invocation, shared-memory tiles, the force's \
+            spelling (m·rsqrt(r²)³ or m/(r²·√r²)) and, where the device has subgroup shuffles, \
+            evaluating each pair once for both bodies (on GPUs with atomic adds also in the form \
+            that adds each body's shares atomically), within the device's limits, the untuned \
+            default first; on GPUs the last part of the budget writes out the tile loops of the \
+            three fastest tiled shapes (4, 8 and 16 bodies an iteration); then re-times the \
+            fastest three and the default in interleaved runs and keeps the best of those (short \
+            samples on a busy machine mislead).
             """)
 
-    // --particles, --size and --rule are stored as given, so that the other workload's are
-    // refused rather than ignored.
-    @Option(name: .customLong("particles"), parsing: .unconditional,
-            help: ArgumentHelp("Particle count to tune for (default: 16384).", valueName: "particles"))
-    var givenParticles: Int?
-    var particles: Int { givenParticles ?? 16384 }
-
-    @Option(help: "What to tune: nbody (default) or life.")
-    var workload: WorkloadChoice = .nbody
-
-    @Option(name: .customLong("size"), help: ArgumentHelp("Life grid size to tune for (default: 4096x4096).", valueName: "WxH"))
-    var givenSize: GridSize?
-    var size: GridSize { givenSize ?? GridSize(width: 4096, height: 4096) }
-
-    @Option(name: .customLong("rule"),
-            help: ArgumentHelp("Life rule to tune for (two-state rules share one tuning, Generations rules another; default: B3/S23).", valueName: "rule"))
-    var givenRule: String?
-    var rule: String { givenRule ?? "B3/S23" }
+    @Option(parsing: .unconditional, help: ArgumentHelp("Particle count to tune for.", valueName: "particles"))
+    var particles: Int = 16384
 
     @Option(parsing: .unconditional, help: "Seconds to spend; the default shape is always measured.")
     var budget: Double = 60
@@ -117,15 +109,11 @@ struct TuneCommand: ParsableCommand {
         guard particles >= 1 && particles <= 1 << 31 else { throw ValidationError("--particles must be between 1 and \(1 << 31)") }
         if let problem = NBodyCapacity.hostMemoryProblem(particleCount: particles) { throw ValidationError("--particles: \(problem)") }
         guard budget > 0, budget.isFinite else { throw ValidationError("--budget must be a positive number of seconds") }
-        do { _ = try LifeRule(parsing: rule) } catch { throw ValidationError("\(error)") }
-        try workload.refuse(workload == .life ? [givenParticles.map { _ in "--particles" }].compactMap { $0 }
-                                              : [givenSize.map { _ in "--size" }, givenRule.map { _ in "--rule" }].compactMap { $0 })
     }
 
     func run() throws {
         // Ctrl-C or docker stop ends the search after the current candidate and keeps the best.
         StopSignal.install(stoppingAfter: "the current candidate; the best so far will be stored")
-        if workload == .life { return try tuneLife() }
         try withEngine(deviceOptions) { log in
             try cache.store.checkWritable()
             let context = try makeContext(deviceOptions, log: log, for: .nbody)
@@ -157,7 +145,39 @@ struct TuneCommand: ParsableCommand {
         }
     }
 
-    private func tuneLife() throws {
+}
+
+struct TuneLifeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "life",
+        abstract: "Find the fastest verified Life kernel for this device, grid size and rule family, and remember it.",
+        discussion: """
+            Tries the bit-packed kernels and the tiled ones at every blocking factor that fits, \
+            each checked bit for bit against the CPU reference first.
+            """)
+
+    @Option(help: ArgumentHelp("Grid size to tune for.", valueName: "WxH"))
+    var size: GridSize = GridSize(width: 4096, height: 4096)
+
+    @Option(help: ArgumentHelp("Rule to tune for (two-state rules share one tuning, Generations rules another).", valueName: "rule"))
+    var rule: String = "B3/S23"
+
+    @Option(parsing: .unconditional, help: "Seconds to spend; the default kernel is always measured.")
+    var budget: Double = 60
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @OptionGroup var cache: TuneCacheOptions
+    @OptionGroup var deviceOptions: DeviceOptions
+
+    func validate() throws {
+        guard budget > 0, budget.isFinite else { throw ValidationError("--budget must be a positive number of seconds") }
+        do { _ = try LifeRule(parsing: rule) } catch { throw ValidationError("\(error)") }
+    }
+
+    func run() throws {
+        StopSignal.install(stoppingAfter: "the current candidate; the best so far will be stored")
         try withEngine(deviceOptions) { log in
             try cache.store.checkWritable()
             let lifeRule = try LifeRule(parsing: rule)

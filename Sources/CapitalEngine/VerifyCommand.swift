@@ -4,10 +4,80 @@ import FoundationEssentials
 import Glibc
 import Simulation
 
+/// `verify`: one subcommand per workload, N-body the default.
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check the GPU against the CPU reference (N-body or Life): a driver's first correctness test.",
+        abstract: "Check the GPU against the CPU reference (verify nbody, the default, or verify life): a driver's first correctness test.",
+        subcommands: WorkloadCommands.verify, defaultSubcommand: WorkloadCommands.verify.first)
+}
+
+struct VerifyLifeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "life",
+        abstract: "Check the Life kernels against the CPU reference, cell for cell.",
+        discussion: """
+            Runs --steps generations with every kernel the rule can use (or --life-kernel) and \
+            on the CPU, from a pattern or a random grid that uses every state of the rule, and \
+            exits with 2 when any cell differs.
+            """)
+
+    @OptionGroup(title: "Life") var life: LifeOptions
+    @OptionGroup var start: LifeStartOptions
+
+    @Option(parsing: .unconditional, help: "Number of generations.")
+    var steps: Int = 10
+
+    @OptionGroup var deviceOptions: DeviceOptions
+
+    func validate() throws {
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        try life.validateStart(initFile: start.initFile)
+        if life.stopWhenStable { throw ValidationError("--stop-when-stable applies to run; verify runs exactly --steps generations") }
+    }
+
+    func run() throws {
+        var passed = true
+        try withEngine(deviceOptions) { log in
+            let setup = try life.setup(initFile: start.initFile)
+            let rule = setup.rule
+            let context = try makeContext(deviceOptions, log: log, for: .life)
+            let device = context.device.description
+            print("device: [\(device.index)] \(device.name) (\(device.driverText))")
+            var kernels = life.lifeKernel.map({ [$0.kernel] }) ?? LifeKernel.candidates(for: rule, on: device)
+            if life.lifeKernel == nil {
+                // Denser kernels hold grids the byte-per-cell one cannot; check those that can.
+                let fitting = kernels.filter { LifeWorkload.sizeProblem(width: setup.size.width, height: setup.size.height, kernel: $0, device: device) == nil }
+                for kernel in kernels where !fitting.contains(kernel) && !fitting.isEmpty {
+                    print("\(kernel) kernel: skipped, the grid does not fit the device's storage buffers with it")
+                }
+                if !fitting.isEmpty { kernels = fitting }
+            }
+            for kernel in kernels { try LifeGridCheck.fits(setup.size, kernel: kernel, on: device) }
+            // A random start uses every state of the rule, so Generations decay is checked too.
+            let grid = life.startingGrid(setup, seed: start.seed, randomStates: true)
+            let occupied = grid.cells.reduce(0) { $0 + ($1 == 0 ? 0 : 1) }
+            print("start: \(start.initFile.map { "pattern \($0)" } ?? "random, density \(life.density), seed \(start.seed)"), \(occupied) cells not dead")
+            let reporter = ShareProgress(label: "CPU reference")
+            let cpu = LifeReference.advance(grid, rule: rule, generations: steps, bounded: setup.bounded, progress: reporter.update)
+            reporter.finish()
+            let outcomes = try LifeVerification.check(kernels: kernels, on: context.device, start: grid, rule: rule,
+                                                      bounded: setup.bounded, generations: steps, reference: cpu)
+            for outcome in outcomes {
+                print("Life \(rule) on \(grid.width)x\(grid.height), \(outcome.kernel) kernel, \(steps) generations: \(outcome.difference.count) cells differ from the CPU reference"
+                    + outcome.difference.where)
+            }
+            passed = outcomes.allSatisfy(\.passed)
+            print(passed ? "PASS (bit-exact)" : "FAIL")
+        }
+        if !passed { throw ExitStatus.verificationFailed }
+    }
+}
+
+struct VerifyNBodyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nbody",
+        abstract: "Check N-body on the GPU against the float64 CPU reference.",
         discussion: """
             Runs --steps steps on the GPU and on the float64 CPU reference from the same state and \
             prints the maximum and RMS error of positions and velocities, relative to the RMS \
@@ -15,11 +85,6 @@ struct VerifyCommand: ParsableCommand {
             but one adding float atomics must give the same bits, or a race would go unseen inside \
             the tolerance. Exits with 2 when any error exceeds --tolerance or the bits differ.
             """)
-
-    @Option(help: "The simulation: nbody (default) or life (exact comparison).")
-    var workload: WorkloadChoice = .nbody
-
-    @OptionGroup(title: "Life workload") var life: LifeOptions
 
     @OptionGroup var initial: InitialStateOptions
     @OptionGroup var physics: PhysicsOptions
@@ -30,13 +95,13 @@ struct VerifyCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Largest acceptable relative error.")
     var tolerance: Double = 1e-4
 
-    @Option(help: ArgumentHelp("N-body kernel shape to check instead of the device's default, as for bench (e.g. 32,32,0q or 128,1,128p).", valueName: "W,B,T"))
+    @Option(help: ArgumentHelp("Kernel shape to check instead of the device's default, as for bench (e.g. 32,32,0q or 128,1,128p).", valueName: "W,B,T"))
     var kernel: KernelShapeArgument?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("""
         With --steps 1: check K bodies chosen at random (by --seed) against a CPU reference of \
         just their step, which depends on the starting state alone; it costs K·N instead of N², \
-        so systems of millions of bodies check in seconds (N-body).
+        so systems of millions of bodies check in seconds.
         """, valueName: "K"))
     var sample: Int?
 
@@ -45,58 +110,15 @@ struct VerifyCommand: ParsableCommand {
     func validate() throws {
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
         guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be positive, got \(tolerance)") }
-        if kernel != nil && workload == .life { throw ValidationError("--kernel chooses an N-body kernel shape; for Life use --life-kernel") }
-        if sample != nil && workload == .life { throw ValidationError("--sample applies only to --workload nbody; Life grids are checked whole") }
         if let sample {
             guard sample >= 1 else { throw ValidationError("--sample must be at least 1, got \(sample)") }
             // After the first step a body's state depends on every other body's.
             guard steps == 1 else { throw ValidationError("--sample checks one step exactly; give --steps 1 (got \(steps))") }
         }
-        try workload.refuse(workload == .life ? initial.givenNBodyNames + physics.givenNames : life.givenNames)
-        if workload == .life {
-            try life.validateStart(initFile: initial.initFile)
-            if life.stopWhenStable { throw ValidationError("--stop-when-stable applies to run; verify runs exactly --steps generations") }
-        }
     }
 
     func run() throws {
         var passed = true
-        if workload == .life {
-            try withEngine(deviceOptions) { log in
-                let setup = try life.setup(initFile: initial.initFile)
-                let rule = setup.rule
-                let context = try makeContext(deviceOptions, log: log, for: .life)
-                let device = context.device.description
-                print("device: [\(device.index)] \(device.name) (\(device.driverText))")
-                var kernels = life.lifeKernel.map({ [$0.kernel] }) ?? LifeKernel.candidates(for: rule, on: device)
-                if life.lifeKernel == nil {
-                    // Denser kernels hold grids the byte-per-cell one cannot; check those that can.
-                    let fitting = kernels.filter { LifeWorkload.sizeProblem(width: setup.size.width, height: setup.size.height, kernel: $0, device: device) == nil }
-                    for kernel in kernels where !fitting.contains(kernel) && !fitting.isEmpty {
-                        print("\(kernel) kernel: skipped, the grid does not fit the device's storage buffers with it")
-                    }
-                    if !fitting.isEmpty { kernels = fitting }
-                }
-                for kernel in kernels { try LifeGridCheck.fits(setup.size, kernel: kernel, on: device) }
-                // A random start uses every state of the rule, so Generations decay is checked too.
-                let grid = life.startingGrid(setup, seed: initial.seed, randomStates: true)
-                let occupied = grid.cells.reduce(0) { $0 + ($1 == 0 ? 0 : 1) }
-                print("start: \(initial.initFile.map { "pattern \($0)" } ?? "random, density \(life.density), seed \(initial.seed)"), \(occupied) cells not dead")
-                let reporter = ShareProgress(label: "CPU reference")
-                let cpu = LifeReference.advance(grid, rule: rule, generations: steps, bounded: setup.bounded, progress: reporter.update)
-                reporter.finish()
-                let outcomes = try LifeVerification.check(kernels: kernels, on: context.device, start: grid, rule: rule,
-                                                          bounded: setup.bounded, generations: steps, reference: cpu)
-                for outcome in outcomes {
-                    print("Life \(rule) on \(grid.width)x\(grid.height), \(outcome.kernel) kernel, \(steps) generations: \(outcome.difference.count) cells differ from the CPU reference"
-                        + outcome.difference.where)
-                }
-                passed = outcomes.allSatisfy(\.passed)
-                print(passed ? "PASS (bit-exact)" : "FAIL")
-            }
-            if !passed { throw ExitStatus.verificationFailed }
-            return
-        }
         try withEngine(deviceOptions) { log in
             let context = try makeContext(deviceOptions, log: log, for: .nbody)
             if initial.initFile == nil {

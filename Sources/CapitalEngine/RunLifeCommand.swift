@@ -5,36 +5,20 @@ import Glibc
 import Present
 import Simulation
 
-/// Which simulation `run` and `verify` drive.
-enum WorkloadChoice: String, ExpressibleByArgument, CaseIterable {
+/// Which simulation a device is chosen for (`makeContext`).
+enum WorkloadChoice {
     case nbody, life
-
-    /// Refuses `given`, options of the other workload, which this one would ignore: a
-    /// checkpoint asked of a Life run, say, would silently never be written.
-    func refuse(_ given: [String]) throws {
-        guard !given.isEmpty else { return }
-        let other: WorkloadChoice = self == .life ? .nbody : .life
-        throw ValidationError("\(given.joined(separator: ", ")) \(given.count == 1 ? "applies" : "apply") only to --workload \(other), "
-            + "not to --workload \(rawValue)")
-    }
 }
 
-/// Options of the Life workload (`--workload life`).
+/// Options of the Life workload's grid and rule, shared by `run life` and `verify life`.
 ///
-/// `--size` and `--density` are stored as given (nil where not), so that an N-body run can tell
-/// that Life options were given and refuse them (`givenNames`) instead of ignoring them.
+/// `--size` and `--density` are stored as given (nil where not): a rule's grid suffix stands in
+/// for a size not given, and a density given with a pattern is refused.
 struct LifeOptions: ParsableArguments {
     @Option(name: .customLong("size"), help: ArgumentHelp("Grid size (Life), 1 to 1048576 a side, as far as the device holds it (default: the grid a rule suffix such as B3/S23:T72,48 names, else 256x256).", valueName: "WxH"))
     var givenSize: GridSize?
 
     var density: Double { givenDensity ?? 0.3 }
-
-    /// The Life options given on the command line.
-    var givenNames: [String] {
-        [givenSize.map { _ in "--size" }, rule.map { _ in "--rule" }, bounded ? "--bounded" : nil,
-         givenDensity.map { _ in "--density" }, at.map { _ in "--at" }, stopWhenStable ? "--stop-when-stable" : nil,
-         lifeKernel.map { _ in "--life-kernel" }].compactMap { $0 }
-    }
 
     @Option(help: ArgumentHelp("Rule (Life): B3/S23 (Conway), B36/S23, B2/S/C3 (Brian's Brain), Golly's 345/2/4, ...; Golly's grid suffix :TW,H (torus) or :PW,H (bounded plane) gives the grid where --size does not. Default: the RLE file's rule, else B3/S23.", valueName: "rule"))
     var rule: String?
@@ -52,7 +36,7 @@ struct LifeOptions: ParsableArguments {
     @Flag(help: "Stop when the grid stops changing or repeats with period 2 (Life).")
     var stopWhenStable = false
 
-    @Option(help: ArgumentHelp("Life kernel: bytes (a byte per cell, every rule), bits (32 cells per word, an invocation per column of words), wide (the same grid, several words of 64 bits per invocation: for CPU drivers), tiled:K (bit-packed, K generations per dispatch). Default: the one `tune --workload life` stored for this device and size, else wide on CPU drivers, bits on discrete GPUs from 8192² cells, tiled:16 on smaller grids there, tiled:8 on other GPUs, bytes for Generations rules. verify checks every kernel the rule can use unless one is given.", valueName: "kernel"))
+    @Option(help: ArgumentHelp("Life kernel: bytes (a byte per cell, every rule), bits (32 cells per word, an invocation per column of words), wide (the same grid, several words of 64 bits per invocation: for CPU drivers), tiled:K (bit-packed, K generations per dispatch). Default: the one `tune life` stored for this device and size, else wide on CPU drivers, bits on discrete GPUs from 8192² cells, tiled:16 on smaller grids there, tiled:8 on other GPUs, bytes for Generations rules. verify checks every kernel the rule can use unless one is given.", valueName: "kernel"))
     var lifeKernel: LifeKernelArgument?
 
     func validate() throws {
@@ -121,10 +105,68 @@ struct LifeOptions: ParsableArguments {
     }
 }
 
-extension RunCommand {
-    /// `run --workload life`: generations on the GPU, summary with the population.
+/// Where a Life run starts from: a pattern file, or a random grid of a seed.
+struct LifeStartOptions: ParsableArguments {
+    @Option(name: .customLong("seed"), parsing: .unconditional,
+            help: ArgumentHelp("Seed of the random grid; the same seed gives the same grid (default: 1).", valueName: "seed"))
+    var givenSeed: UInt64?
+
+    var seed: UInt64 { givenSeed ?? 1 }
+
+    @Option(name: .customLong("init"), help: ArgumentHelp("Start from an RLE pattern (Golly's and LifeWiki's format) instead of a random grid, so not with --seed or --density.", valueName: "file.rle"))
+    var initFile: String?
+
+    func validate() throws {
+        if initFile != nil && givenSeed != nil {
+            throw ValidationError("--init gives the starting state; --seed chooses a random one instead; use one or the other")
+        }
+    }
+}
+
+struct RunLifeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "life",
+        abstract: "Run Life-like and Generations cellular automata on the GPU.",
+        discussion: """
+            Starts from an RLE pattern (--init) or a random grid (--density, --seed), runs --steps \
+            generations, and prints the population. --output writes the final grid as .rle or \
+            .npy. Signals stop it as they stop `run nbody`.
+            """)
+
+    @OptionGroup(title: "Life") var life: LifeOptions
+    @OptionGroup var start: LifeStartOptions
+
+    @Option(parsing: .unconditional, help: "Number of generations.")
+    var steps: Int = 1000
+
+    @Option(help: ArgumentHelp("Write the final grid to this .rle or .npy file.", valueName: "file"))
+    var output: String?
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    @OptionGroup(title: "Viewing") var view: ViewOptions
+    @OptionGroup(title: "Tuning") var tuning: TuneCacheOptions
+    @OptionGroup var deviceOptions: DeviceOptions
+
+    func validate() throws {
+        guard steps >= 0 else { throw ValidationError("--steps must be zero or more, got \(steps)") }
+        if let output {
+            guard ["rle", "npy"].contains(URL(fileURLWithPath: output).pathExtension.lowercased()) else {
+                throw ValidationError("--output for Life must name a .rle or .npy file, got '\(output)'")
+            }
+            try checkWritableFile(output, option: "--output")
+        }
+        try life.validateStart(initFile: start.initFile)
+    }
+
+    func run() throws {
+        try withEngine(deviceOptions) { log in try runLife(log: log) }
+    }
+
+    /// Generations on the GPU, summary with the population.
     func runLife(log: ValidationLog?) throws {
-        let setup = try life.setup(initFile: initial.initFile)
+        let setup = try life.setup(initFile: start.initFile)
         let size = setup.size
         let chosenRule = setup.rule
         let drawing = view.png != nil || view.frames != nil
@@ -137,7 +179,7 @@ extension RunCommand {
         let kernelSource = life.lifeKernel != nil ? "--life-kernel" : tuned != nil ? "tuned, from \(tuning.url.path)" : "the device's default"
         try LifeGridCheck.fits(size, kernel: kernel, on: context.device.description)
 
-        let grid = life.startingGrid(setup, seed: initial.seed)
+        let grid = life.startingGrid(setup, seed: start.seed)
         let workload = try LifeWorkload(device: context.device, grid: grid, rule: chosenRule, bounded: setup.bounded, kernel: kernel)
         let device = context.device.description
         Console.note("device: [\(device.index)] \(device.name) (\(device.type), \(device.driverText))")
@@ -213,7 +255,7 @@ extension RunCommand {
         if let sequence { print("frames: \(sequence.count) PNG files in \(sequence.directory.path)") }
         if let windowSummary { print(windowSummary) }
         try reportEnding(summary, failures: failures, unit: "generations", lastCheckpoint: nil, advice: "")
-        if displayLost { try reportLostDisplay(done: done, of: steps, unit: "generations") }
+        if displayLost { try reportLostDisplay(done: done, of: steps, unit: "generations", kept: output.map { _ in ["--output"] } ?? []) }
     }
 }
 

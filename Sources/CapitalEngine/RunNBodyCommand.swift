@@ -6,25 +6,35 @@ import Synchronization
 import Present
 import Simulation
 
+/// `run`: one subcommand per workload, N-body the default.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run a simulation on the GPU: N-body gravity, or cellular automata with --workload life.",
+        abstract: "Run a simulation on the GPU: N-body gravity (run nbody, the default) or cellular automata (run life).",
+        discussion: """
+            `CapitalEngine run --particles 4096` runs N-body; `CapitalEngine run life --size 512x512` \
+            runs Life (`--workload life` is accepted for it too). `CapitalEngine run nbody --help` \
+            and `run life --help` list each one's options.
+            """,
+        subcommands: WorkloadCommands.run, defaultSubcommand: WorkloadCommands.run.first)
+}
+
+struct RunNBodyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nbody",
+        abstract: "Run N-body gravity on the GPU.",
         discussion: """
             Starts from a built-in model (--model, --seed, --particles) or a state file (--init), \
             runs --steps steps, shows progress on stderr and prints a summary with steps/s, \
             interactions/s and the energy drift. --output writes the final state as .npy \
             (float32, shape (N, 8): x y z m vx vy vz w); the file appears only when complete.
 
-            SIGINT (Ctrl-C) or SIGTERM (docker stop) stops the run at the next step boundary, \
-            within a fraction of a second: the state reached is written to --output, the summary \
-            says how many steps ran, and the exit status is 0. A second signal aborts at once.
+            SIGINT (Ctrl-C) or SIGTERM (docker stop) stops the run within a fraction of a second: \
+            the state of the last whole step is written to --output, the summary says how many \
+            steps ran, and the exit status is 0. A second signal aborts at once (exit 128 + the \
+            signal's number). A run whose state stops being finite fails (exit 1), keeping the \
+            last periodic checkpoint.
             """)
-
-    @Option(help: "The simulation: nbody (default) or life (cellular automata).")
-    var workload: WorkloadChoice = .nbody
-
-    @OptionGroup(title: "Life workload") var life: LifeOptions
 
     @OptionGroup var initial: InitialStateOptions
     @OptionGroup var physics: PhysicsOptions
@@ -54,16 +64,7 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         guard steps >= 0 else { throw ValidationError("--steps must be zero or more, got \(steps)") }
-        if let output {
-            if workload == .life {
-                guard ["rle", "npy"].contains(URL(fileURLWithPath: output).pathExtension.lowercased()) else {
-                    throw ValidationError("--output for Life must name a .rle or .npy file, got '\(output)'")
-                }
-                try checkWritableFile(output, option: "--output")
-            } else {
-                try checkWritableOutput(output, option: "--output")
-            }
-        }
+        if let output { try checkWritableOutput(output, option: "--output") }
         if let checkpoint {
             // Both halves of a checkpoint, or the run ends with an orphan .npy.
             try checkWritableOutput(checkpoint, option: "--checkpoint")
@@ -73,26 +74,14 @@ struct RunCommand: ParsableCommand {
         if checkpointEvery > 0 && checkpoint == nil { throw ValidationError("--checkpoint-every needs --checkpoint FILE.npy") }
         if resume != nil && initial.initFile != nil { throw ValidationError("--resume and --init both give the starting state; use one") }
         if resume != nil && initial.givenSeed != nil { throw ValidationError("--resume continues the checkpoint's state; --seed would be ignored") }
-        if workload == .life { try life.validateStart(initFile: initial.initFile) }
-        let nbodyOnly = initial.givenNBodyNames + physics.givenNames
-        if workload == .life {
-            let checkpoints = [checkpoint.map { _ in "--checkpoint" }, checkpointEvery != 0 ? "--checkpoint-every" : nil,
-                               resume.map { _ in "--resume" }].compactMap { $0 }
-            try workload.refuse(nbodyOnly + checkpoints)
-        } else {
-            try workload.refuse(life.givenNames)
-        }
         // A checkpoint brings its own state and physics; these would be ignored.
-        if resume != nil && !nbodyOnly.isEmpty {
-            throw ValidationError("--resume continues with the checkpoint's particles and physics; drop \(nbodyOnly.joined(separator: ", "))")
+        let superseded = initial.givenNBodyNames + physics.givenNames
+        if resume != nil && !superseded.isEmpty {
+            throw ValidationError("--resume continues with the checkpoint's particles and physics; drop \(superseded.joined(separator: ", "))")
         }
     }
 
     func run() throws {
-        if workload == .life {
-            try withEngine(deviceOptions) { log in try runLife(log: log) }
-            return
-        }
         try withEngine(deviceOptions) { log in
             let checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }
             StopSignal.install()
@@ -219,41 +208,11 @@ struct RunCommand: ParsableCommand {
             if let checkpoint, final != nil, !failed.contains("--checkpoint") { print("checkpoint: \(checkpoint) (step \(done))") }
             try reportEnding(summary, failures: failures, unit: "steps", lastCheckpoint: lastCheckpoint,
                              advice: "reduce --dt or raise --softening")
-            if displayLost { try reportLostDisplay(done: done, of: steps, unit: "steps") }
+            if displayLost {
+                try reportLostDisplay(done: done, of: steps, unit: "steps",
+                                      kept: [output.map { _ in "--output" }, checkpoint.map { _ in "--checkpoint" }].compactMap { $0 })
+            }
         }
-    }
-
-    /// Fails the run, after its summary, where it did not end as asked: its state broke, an
-    /// output along the way or at the end could not be written. The outputs that could be
-    /// written were.
-    func reportEnding(_ summary: RunSummary, failures: [RunOutputs.Failure], unit: String, lastCheckpoint: Int?, advice: String) throws {
-        var failed = false
-        switch summary.ending {
-        case .broken(let step, let lastSound, let problem):
-            let kept = lastCheckpoint.map { "; the checkpoint of step \($0) is kept" } ?? ""
-            Console.error("the state became non-finite between \(unit) \(lastSound) and \(step): \(problem); \(advice). "
-                + "No state was written at the end, as it could never be resumed\(kept)")
-            failed = true
-        case .failed(let error):
-            Console.error("\(error); the run stopped after \(summary.stepsReached) of \(summary.totalSteps) \(unit)")
-            failed = true
-        case .completed, .stopRequested, .settled:
-            break
-        }
-        for failure in failures {
-            Console.error("\(failure.name): \(failure.error); not written")
-            failed = true
-        }
-        if failed { throw ExitStatus.failure }
-    }
-
-    /// The X server went away under a window run: its results are written by now (Xlib would
-    /// have ended the process before they were), and the run fails, as it did not finish as asked.
-    func reportLostDisplay(done: Int, of steps: Int, unit: String) throws {
-        let kept = [output.map { _ in "--output" }, checkpoint.map { _ in "--checkpoint" }].compactMap { $0 }
-        Console.error("the connection to the X display was lost after \(done) of \(steps) \(unit)"
-            + (kept.isEmpty ? "" : "; the state reached is in \(kept.joined(separator: " and "))"))
-        throw ExitStatus.failure
     }
 
     private func announce(_ context: ComputeContext, _ workload: NBodyWorkload, _ state: ParticleState, kernelSource: String) {
@@ -266,6 +225,38 @@ struct RunCommand: ParsableCommand {
             Console.note("note: this tuned kernel adds forces as float atomics, in an order that varies, so reruns (and a resumed run against an uninterrupted one) agree to rounding, not bit for bit; --no-tune-cache runs the default kernel, which is bit-reproducible")
         }
     }
+}
+
+/// Fails the run, after its summary, where it did not end as asked: its state broke, an
+/// output along the way or at the end could not be written. The outputs that could be
+/// written were.
+func reportEnding(_ summary: RunSummary, failures: [RunOutputs.Failure], unit: String, lastCheckpoint: Int?, advice: String) throws {
+    var failed = false
+    switch summary.ending {
+    case .broken(let step, let lastSound, let problem):
+        let kept = lastCheckpoint.map { "; the checkpoint of step \($0) is kept" } ?? ""
+        Console.error("the state became non-finite between \(unit) \(lastSound) and \(step): \(problem); \(advice). "
+            + "No state was written at the end, as it could never be resumed\(kept)")
+        failed = true
+    case .failed(let error):
+        Console.error("\(error); the run stopped after \(summary.stepsReached) of \(summary.totalSteps) \(unit)")
+        failed = true
+    case .completed, .stopRequested, .settled:
+        break
+    }
+    for failure in failures {
+        Console.error("\(failure.name): \(failure.error); not written")
+        failed = true
+    }
+    if failed { throw ExitStatus.failure }
+}
+
+/// The X server went away under a window run: its results are written by now (Xlib would
+/// have ended the process before they were), and the run fails, as it did not finish as asked.
+func reportLostDisplay(done: Int, of steps: Int, unit: String, kept: [String]) throws {
+    Console.error("the connection to the X display was lost after \(done) of \(steps) \(unit)"
+        + (kept.isEmpty ? "" : "; the state reached is in \(kept.joined(separator: " and "))"))
+    throw ExitStatus.failure
 }
 
 /// "LABEL: 37%, ETA 25 s" on stderr for work that reports its share done from any thread
