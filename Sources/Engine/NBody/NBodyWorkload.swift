@@ -103,23 +103,28 @@ public final class NBodyWorkload {
             if configuration.addsSharesAtomically {
                 let span = atomicPairSpan ?? configuration.atomicPairSpan(particleCount: state.count, device: device.description)
                 precondition(span >= 1, "a workgroup takes at least one pairing of blocks")
+                typealias Atomic = NBodyShaderConstants.AtomicPairs
                 pairs = try pipeline(addsInFixedPoint ? .nbodyPairsFixed : .nbodyPairsAtomic, storageBuffers: 3,
-                                     [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.bodiesPerInvocation)),
-                                      .bool(3, parameters.softening == 0), .bool(8, configuration.force == .quotient),
-                                      .uint(11, UInt32(span))])
+                                     [.uint(NBodyShaderConstants.workgroupWidth, configuration.workgroupSize),
+                                      .uint(Atomic.bodies, configuration.bodiesPerInvocation),
+                                      .bool(Atomic.zeroSoftening, parameters.softening == 0),
+                                      .bool(Atomic.quotientForce, configuration.force == .quotient), .uint(Atomic.span, span)])
                 sum = try pipeline(addsInFixedPoint ? .nbodyPairsFixedSum : .nbodyPairsAtomicSum, storageBuffers: 3,
-                                   [.uint(0, UInt32(sumWidth))])
+                                   [.uint(NBodyShaderConstants.workgroupWidth, sumWidth)])
                 pairGroups = configuration.dispatchedWorkgroups(particleCount: state.count, span: span)
             } else {
+                typealias Pairs = NBodyShaderConstants.Pairs
+                typealias Sum = NBodyShaderConstants.PairsSum
                 pairs = try pipeline(.nbodyPairs, storageBuffers: 3,
-                                     [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.bodiesPerInvocation)),
-                                      .uint(2, UInt32(configuration.workgroupSize.trailingZeroBitCount)),
-                                      .bool(3, parameters.softening == 0), .bool(8, configuration.force == .quotient),
-                                      .uint(9, UInt32(NBodyKernelConfiguration.pairGroup)),
-                                      .bool(10, sumsForces)])
+                                     [.uint(NBodyShaderConstants.workgroupWidth, configuration.workgroupSize),
+                                      .uint(Pairs.bodies, configuration.bodiesPerInvocation),
+                                      .uint(Pairs.widthLog2, configuration.workgroupSize.trailingZeroBitCount),
+                                      .bool(Pairs.zeroSoftening, parameters.softening == 0),
+                                      .bool(Pairs.quotientForce, configuration.force == .quotient),
+                                      .uint(Pairs.jGroup, NBodyKernelConfiguration.pairGroup), .bool(Pairs.forceSums, sumsForces)])
                 sum = try pipeline(.nbodyPairsSum, storageBuffers: 3,
-                                   [.uint(0, UInt32(sumWidth)), .uint(1, UInt32(configuration.bodiesPerWorkgroup)),
-                                    .bool(2, sumsForces)])
+                                   [.uint(NBodyShaderConstants.workgroupWidth, sumWidth), .uint(Sum.block, configuration.bodiesPerWorkgroup),
+                                    .bool(Sum.forceSums, sumsForces)])
                 pairGroups = configuration.workgroupCount(particleCount: state.count)
             }
             let partialSums = try Buffer(device: device, size: Int(configuration.pairSumBytes(particleCount: state.count)), usage: .deviceLocal)
@@ -130,18 +135,20 @@ public final class NBodyWorkload {
             let canShuffle = configuration.shufflesJBodies(on: device.description, group: jGroup)
             precondition(shuffledLoads != true || canShuffle, "shuffled j-body loads asked of a shape or device that cannot use them")
             let shuffled = shuffledLoads ?? canShuffle
+            typealias Split = NBodyShaderConstants.Split
+            typealias Step = NBodyShaderConstants.Step
             let specialization: [SpecializationConstant] = split
-                ? [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.invocationsPerBody)),
-                   .uint(2, UInt32(configuration.workgroupSize)), .bool(3, parameters.softening == 0),
-                   .bool(4, configuration.force == .quotient)]
-                : [.uint(0, UInt32(configuration.workgroupSize)), .uint(1, UInt32(configuration.bodiesPerInvocation)),
-                   .uint(2, UInt32(max(configuration.tileSize, 1))), .bool(3, parameters.softening == 0),
-                   .bool(4, configuration.tileSize == 0),
-                   .uint(5, UInt32(NBodyKernelConfiguration.jUnroll(particleCount: state.count, device: device.description,
-                                                                     multipleOf: jGroup))),
-                   .bool(6, configuration.prefetchesTiles), .uint(7, UInt32(configuration.tileLoadsPerInvocation)),
-                   .bool(8, configuration.force == .quotient),
-                   .uint(9, UInt32(jGroup)), .uint(10, UInt32(configuration.tileUnroll))]
+                ? [.uint(NBodyShaderConstants.workgroupWidth, configuration.workgroupSize),
+                   .uint(Split.split, configuration.invocationsPerBody), .uint(Split.width, configuration.workgroupSize),
+                   .bool(Split.zeroSoftening, parameters.softening == 0), .bool(Split.quotientForce, configuration.force == .quotient)]
+                : [.uint(NBodyShaderConstants.workgroupWidth, configuration.workgroupSize),
+                   .uint(Step.bodies, configuration.bodiesPerInvocation), .uint(Step.tile, max(configuration.tileSize, 1)),
+                   .bool(Step.zeroSoftening, parameters.softening == 0), .bool(Step.streamFromGlobal, configuration.tileSize == 0),
+                   .uint(Step.jUnroll, NBodyKernelConfiguration.jUnroll(particleCount: state.count, device: device.description,
+                                                                         multipleOf: jGroup)),
+                   .bool(Step.prefetch, configuration.prefetchesTiles), .uint(Step.stages, configuration.tileLoadsPerInvocation),
+                   .bool(Step.quotientForce, configuration.force == .quotient),
+                   .uint(Step.jGroup, jGroup), .uint(Step.tileUnroll, configuration.tileUnroll)]
             let step = try pipeline(split ? .nbodyStepSplit : shuffled ? .nbodyStepShuffled : .nbodyStep, storageBuffers: 2, specialization)
             self.state = try PingPongState(device: device, pipeline: step, bytes: bytes)
             dispatches = [(configuration.workgroupCount(particleCount: state.count), 1)]
