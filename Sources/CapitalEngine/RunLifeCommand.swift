@@ -57,51 +57,16 @@ struct LifeOptions: ParsableArguments {
         return (x, y)
     }
 
-    /// What a Life run starts from, resolved from the options and the pattern file: the
-    /// pattern, the rule, and the grid.
-    struct Setup {
-        var pattern: RLEFile.Pattern?
-        var rule: LifeRule
-        var size: GridSize
-        var bounded: Bool
+    /// The pattern, rule and grid these options and `initFile` give (`LifeRunSetup`).
+    func setup(initFile: String?) throws -> LifeRunSetup {
+        try LifeRunSetup(patternFile: initFile, rule: rule.map { try LifeRuleSpecification(parsing: $0) },
+                         size: givenSize.map { ($0.width, $0.height) }, bounded: bounded)
     }
 
-    /// The pattern `initFile` holds (nil without one), the rule (--rule, else the pattern's,
-    /// else Conway's) and the grid: --size and --bounded, else the grid a rule suffix names
-    /// (`B3/S23:T72,48`, of --rule, else of the pattern's rule), else 256x256.
-    func setup(initFile: String?) throws -> Setup {
-        let given = try rule.map { try LifeRuleSpecification(parsing: $0) }
-        var pattern: RLEFile.Pattern?
-        if let initFile {
-            guard initFile.lowercased().hasSuffix(".rle") else {
-                throw EngineError.invalidInput("--init for Life takes an .rle file, got '\(initFile)'")
-            }
-            // Checked against the grid as soon as the header is read, before a large body is.
-            let fixed = givenSize.map { (width: $0.width, height: $0.height) } ?? given?.topology.map { (width: $0.width, height: $0.height) }
-            pattern = try RLEFile.read(from: initFile, largest: fixed, gridWithoutSuffix: (256, 256))
-        }
-        let chosen = given?.rule ?? pattern?.rule ?? .conway
-        if let highest = pattern?.grid.cells.max(), Int(highest) >= chosen.states {
-            throw EngineError.invalidInput("the pattern uses state \(highest), which \(chosen) does not have")
-        }
-        let topology = givenSize == nil ? given?.topology ?? pattern?.topology : nil
-        let size = givenSize ?? topology.map { GridSize(width: $0.width, height: $0.height) } ?? GridSize(width: 256, height: 256)
-        if let pattern, pattern.grid.width > size.width || pattern.grid.height > size.height {
-            throw EngineError.invalidInput("the pattern (\(pattern.grid.width)x\(pattern.grid.height)) is larger than the grid (\(size)); raise --size")
-        }
-        return Setup(pattern: pattern, rule: chosen, size: size, bounded: bounded || topology?.bounded == true)
-    }
-
-    /// The starting grid of --size: the pattern at --at (else centred), or a random start
-    /// where a cell is live with probability --density, in state 1, or with `randomStates`
-    /// in any live state of `rule`. Made only after the size was checked (`LifeGridCheck`).
-    func startingGrid(_ setup: Setup, seed: UInt64, randomStates: Bool = false) -> LifeGrid {
-        let size = setup.size
-        if let pattern = setup.pattern {
-            return LifeStart.grid(width: size.width, height: size.height, pattern: pattern.grid, origin: at.flatMap(position))
-        }
-        return LifeStart.random(width: size.width, height: size.height, density: density, seed: seed, rule: setup.rule,
-                                randomStates: randomStates)
+    /// The starting grid: the pattern at --at (else centred), or a random start of --density.
+    /// Made only after the size was checked (`LifeGridCheck`).
+    func startingGrid(_ setup: LifeRunSetup, seed: UInt64, randomStates: Bool = false) -> LifeGrid {
+        setup.startingGrid(origin: at.flatMap(position), density: density, seed: seed, randomStates: randomStates)
     }
 }
 
@@ -167,7 +132,7 @@ struct RunLifeCommand: ParsableCommand {
     /// Generations on the GPU, summary with the population.
     func runLife(log: ValidationLog?) throws {
         let setup = try life.setup(initFile: start.initFile)
-        let size = setup.size
+        let size = GridSize(width: setup.width, height: setup.height)
         let chosenRule = setup.rule
         let drawing = view.png != nil || view.frames != nil
         let window = view.wantsWindow() ? try WindowSession(view: view, deviceOptions: deviceOptions, log: log) : nil
@@ -215,6 +180,7 @@ struct RunLifeCommand: ParsableCommand {
             let camera = Camera.topDown(gridWidth: grid.width, gridHeight: grid.height, aspect: Float(size.width) / Float(size.height))
             let started = Date()
             let outcome = try window.present(.cells(workload), steps: steps, stepsPerFrame: view.stepsPerFrame, camera: camera,
+                                             shouldStop: { StopSignal.requested != nil || loop.endingSoFar != nil },
                                              progress: { _ in }, advanced: { try loop.stepsAdvanced(to: $0) })
             summary = loop.summary(stepsReached: outcome.stepsDone, wallSeconds: Date().timeIntervalSince(started),
                                    stopRequested: StopSignal.requested != nil)

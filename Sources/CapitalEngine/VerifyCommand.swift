@@ -47,13 +47,13 @@ struct VerifyLifeCommand: ParsableCommand {
             var kernels = life.lifeKernel.map({ [$0.kernel] }) ?? LifeKernel.candidates(for: rule, on: device)
             if life.lifeKernel == nil {
                 // Denser kernels hold grids the byte-per-cell one cannot; check those that can.
-                let fitting = kernels.filter { LifeWorkload.sizeProblem(width: setup.size.width, height: setup.size.height, kernel: $0, device: device) == nil }
+                let fitting = kernels.filter { LifeWorkload.sizeProblem(width: setup.width, height: setup.height, kernel: $0, device: device) == nil }
                 for kernel in kernels where !fitting.contains(kernel) && !fitting.isEmpty {
                     print("\(kernel) kernel: skipped, the grid does not fit the device's storage buffers with it")
                 }
                 if !fitting.isEmpty { kernels = fitting }
             }
-            for kernel in kernels { try LifeGridCheck.fits(setup.size, kernel: kernel, on: device) }
+            for kernel in kernels { try LifeGridCheck.fits(GridSize(width: setup.width, height: setup.height), kernel: kernel, on: device) }
             // A random start uses every state of the rule, so Generations decay is checked too.
             let grid = life.startingGrid(setup, seed: start.seed, randomStates: true)
             let occupied = grid.cells.reduce(0) { $0 + ($1 == 0 ? 0 : 1) }

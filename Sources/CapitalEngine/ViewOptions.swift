@@ -102,31 +102,6 @@ enum PresentModeChoice: String, ExpressibleByArgument, CaseIterable {
     case fifo, mailbox, immediate
 }
 
-/// Writes the PNG frames of a run into a directory as the run goes.
-final class FrameSequence {
-    let directory: URL
-    /// Frames written so far.
-    private(set) var count = 0
-
-    init(directory: String) throws {
-        self.directory = URL(fileURLWithPath: directory)
-        do {
-            try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
-        } catch {
-            throw FileError(path: directory, problem: "cannot be made a directory: \(systemMessage(for: error))")
-        }
-        if let problem = AtomicFile.writeProblem(at: self.directory.appendingPathComponent("frame_000000.png")) {
-            throw FileError(path: directory, problem: "cannot take frames: \(problem)")
-        }
-    }
-
-    func write(_ image: PNGImage) throws {
-        let name = "frame_" + String(repeating: "0", count: max(0, 6 - String(count).count)) + String(count) + ".png"
-        try image.write(to: directory.appendingPathComponent(name))
-        count += 1
-    }
-}
-
 /// Refuses, before the work that makes it, an output file that could not be written: its
 /// directory is missing, or writing there fails (found out by writing, `AtomicFile.writeProblem`).
 func checkWritableFile(_ path: String, option: String) throws {

@@ -43,3 +43,47 @@ public struct StableStateDetector {
         return nil
     }
 }
+
+/// What a Life run starts from, resolved from what the user gave: the pattern file, the rule
+/// and the grid. The rule is the one given, else the pattern's, else Conway's; the grid is the
+/// size given (with `bounded`), else the grid a rule's suffix names (`B3/S23:T72,48`: of the
+/// rule given, else of the pattern's), else 256×256.
+public struct LifeRunSetup: Sendable {
+    public var pattern: RLEFile.Pattern?
+    public var rule: LifeRule
+    public var width: Int
+    public var height: Int
+    public var bounded: Bool
+
+    public static let defaultSide = 256
+
+    public init(patternFile: String?, rule given: LifeRuleSpecification?, size: (width: Int, height: Int)?, bounded: Bool) throws {
+        if let patternFile {
+            guard patternFile.lowercased().hasSuffix(".rle") else {
+                throw EngineError.invalidInput("--init for Life takes an .rle file, got '\(patternFile)'")
+            }
+            // Checked against the grid as soon as the header is read, before a large body is.
+            let fixed = size ?? given?.topology.map { (width: $0.width, height: $0.height) }
+            pattern = try RLEFile.read(from: patternFile, largest: fixed, gridWithoutSuffix: (Self.defaultSide, Self.defaultSide))
+        }
+        rule = given?.rule ?? pattern?.rule ?? .conway
+        if let highest = pattern?.grid.cells.max(), Int(highest) >= rule.states {
+            throw EngineError.invalidInput("the pattern uses state \(highest), which \(rule) does not have")
+        }
+        let topology = size == nil ? given?.topology ?? pattern?.topology : nil
+        (width, height) = size ?? topology.map { ($0.width, $0.height) } ?? (Self.defaultSide, Self.defaultSide)
+        self.bounded = bounded || topology?.bounded == true
+        if let pattern, pattern.grid.width > width || pattern.grid.height > height {
+            throw EngineError.invalidInput("the pattern (\(pattern.grid.width)x\(pattern.grid.height)) is larger than the grid "
+                + "(\(width)x\(height)); raise --size")
+        }
+    }
+
+    /// The starting grid: the pattern at `origin` (nil: centred), or a random start where a
+    /// cell is live with probability `density`, in state 1, or with `randomStates` in any live
+    /// state of the rule.
+    public func startingGrid(origin: (x: Int, y: Int)?, density: Double, seed: UInt64, randomStates: Bool = false) -> LifeGrid {
+        if let pattern { return LifeStart.grid(width: width, height: height, pattern: pattern.grid, origin: origin) }
+        return LifeStart.random(width: width, height: height, density: density, seed: seed, rule: rule, randomStates: randomStates)
+    }
+}

@@ -1,0 +1,41 @@
+import Engine
+
+/// An X11 window and a device that can present to it: what a run needs to show any workload.
+public struct WindowSession {
+    public let window: X11Window
+    public let surface: WindowSurface
+    public let context: ComputeContext
+    public let presentMode: PresentMode
+
+    /// Opens the window, then chooses among the devices that can present to it.
+    /// - Parameter instanceOptions: the caller's (validation, driver settings); the window
+    ///   system's extensions are added.
+    public init(width: Int, height: Int, title: String = "CapitalEngine", selector: DeviceSelector,
+                instanceOptions: InstanceOptions, validationLog: ValidationLog?, presentMode: PresentMode) throws {
+        let window = try X11Window(width: width, height: height, title: title)
+        var options = instanceOptions
+        options.extensions += WindowSurface.instanceExtensions
+        var surface: WindowSurface?
+        context = try ComputeContext(
+            selector: selector, instanceOptions: options, validationLog: validationLog, graphics: true,
+            deviceExtensions: WindowSurface.deviceExtensions,
+            presentable: { instance, devices in
+                // The surface belongs to the instance, so it is made while devices are chosen.
+                let created = try WindowSurface(instance: instance, window: window)
+                surface = created
+                return created.presentableDevices(devices)
+            })
+        self.window = window
+        self.surface = surface!
+        self.presentMode = presentMode
+    }
+
+    /// Shows `scene` until the window closes, q/Escape, `shouldStop`, or forever after `steps`.
+    public func present(_ scene: WindowScene, steps: Int, stepsPerFrame: Int, camera: Camera, shouldStop: () -> Bool,
+                        progress: (Int) -> Void, advanced: (Int) throws -> Void = { _ in }) throws -> WindowPresenter.Outcome {
+        let presenter = try WindowPresenter(device: context.device, surface: surface, window: window,
+                                            presentMode: presentMode, scene: scene)
+        return try presenter.run(steps: steps, stepsPerFrame: stepsPerFrame, camera: camera,
+                                 shouldStop: shouldStop, progress: progress, advanced: advanced)
+    }
+}
