@@ -112,12 +112,7 @@ final class PingPongState {
         guard count > 0 else { return nil }
         var index = current
         try commands.record { encoder in
-            if let timestamps { encoder.resetQueries(timestamps) }
-            // Order this batch after uploads, readbacks, drawing and the previous batch's last step.
-            encoder.barrier(.transferToCompute)
-            encoder.barrier(.computeToCompute)
-            if device.queueSupportsGraphics { encoder.barrier(.drawingToCompute) }
-            timestamps.map { encoder.writeTimestamp($0, index: 0) }
+            beginTimedWork(&encoder)
             var bound: ComputePipeline?
             for step in 0..<count {
                 let usesAlternate = alternateAt(step)
@@ -141,6 +136,16 @@ final class PingPongState {
         try device.submitAndWait(commands)
         current = index
         return try timestamps?.seconds(from: 0, to: 1)
+    }
+
+    /// Starts a command buffer of steps: orders it after uploads, readbacks, drawing and the
+    /// steps (or pieces of one) submitted before, and starts its timing.
+    private func beginTimedWork(_ encoder: inout CommandEncoder) {
+        if let timestamps { encoder.resetQueries(timestamps) }
+        encoder.barrier(.transferToCompute)
+        encoder.barrier(.computeToCompute)
+        if device.queueSupportsGraphics { encoder.barrier(.drawingToCompute) }
+        timestamps.map { encoder.writeTimestamp($0, index: 0) }
     }
 
     /// Runs one step as several submissions, each a piece of a pass's workgroups taking about
@@ -170,12 +175,7 @@ final class PingPongState {
                 let size = min(pieceGroups[pass], extent - start)
                 let began = ContinuousClock.now
                 try commands.record { encoder in
-                    if let timestamps { encoder.resetQueries(timestamps) }
-                    // After uploads, readbacks, drawing, earlier pieces and passes.
-                    encoder.barrier(.transferToCompute)
-                    encoder.barrier(.computeToCompute)
-                    if device.queueSupportsGraphics { encoder.barrier(.drawingToCompute) }
-                    timestamps.map { encoder.writeTimestamp($0, index: 0) }
+                    beginTimedWork(&encoder)
                     encoder.bind(pipeline)
                     encoder.pushConstants(constants)
                     encoder.bind(steps[current][pass])
