@@ -21,9 +21,13 @@ mkdir -p "$out" .build-fuzz/corpus
 cp Tests/FuzzCorpus/* .build-fuzz/corpus/
 # An RLE header may declare 2^30 cells, which the parser allocates (1 GiB): hence the memory
 # limit. Swift's own crash reporter reads memory AddressSanitizer guards; libFuzzer reports instead.
+# libFuzzer's line per new input goes to a log; its summary, or what it found, is shown.
 status=0
+log=.build-fuzz/fuzz.log
 SWIFT_BACKTRACE=enable=no .build-fuzz/debug/ParserFuzzer .build-fuzz/corpus \
-    -max_total_time="$seconds" -max_len=4096 -rss_limit_mb=4096 -artifact_prefix="$out/" -print_final_stats=1 || status=$?
+    -max_total_time="$seconds" -max_len=4096 -rss_limit_mb=4096 -artifact_prefix="$out/" -print_final_stats=1 \
+    >"$log" 2>&1 || status=$?
+if ((status)); then cat "$log" >&2; else grep -E '^(stat::|Done|INFO: A corpus)' "$log" >&2 || tail -5 "$log" >&2; fi
 # A new crash joins the corpus, which the tests replay on every run, and is printed, so that
 # one found on a CI machine can be taken from its log.
 for artifact in "$out"/crash-* "$out"/oom-* "$out"/timeout-*; do
