@@ -4,7 +4,7 @@
 # as root, the same suite with Swift 6.0.3 (the oldest Swift the package supports), the arm64
 # (Raspberry Pi) build under QEMU, and the container images on a real Docker engine; and a
 # minute of fuzzing every reader of user input.
-# Each later part can be skipped: CAPITALENGINE_SKIP_FUZZ=1, CAPITALENGINE_SKIP_SWIFT60_TESTS=1,
+# Each later part can be skipped: CAPITALENGINE_SKIP_FORMAT=1, CAPITALENGINE_SKIP_FUZZ=1, CAPITALENGINE_SKIP_SWIFT60_TESTS=1,
 # CAPITALENGINE_SKIP_ARM64_TESTS=1, CAPITALENGINE_SKIP_CONTAINER_TESTS=1. A part that cannot
 # run says so (SKIP) and why; the run fails when any part failed.
 set -uo pipefail
@@ -28,6 +28,7 @@ part() {
     "$@" || failed+=("$name")
     echo "=== $name: $((SECONDS - start)) s"
 }
+part "the formatting (.swift-format)" CAPITALENGINE_SKIP_FORMAT scripts/check-format.sh
 # Any new crash fails the run and joins Tests/FuzzCorpus (scripts/fuzz.sh).
 part "a minute of fuzzing" CAPITALENGINE_SKIP_FUZZ scripts/fuzz.sh 60
 part --root "the test suite with Swift 6.0.3" CAPITALENGINE_SKIP_SWIFT60_TESTS scripts/test-swift-6.0.sh

@@ -56,7 +56,8 @@ public struct Benchmark {
             _ = try workload.timedAdvance(steps: warmUp)
             perStep = try workload.timedAdvance(steps: warmUp) / Double(warmUp)
         }
-        let steps = wholeDispatches(stepsPerRepeat ?? max(1, min(maximumSteps, Int(targetSeconds / max(perStep, 1e-9)))))
+        let steps = wholeDispatches(
+            stepsPerRepeat ?? max(1, min(maximumSteps, Int(targetSeconds / max(perStep, 1e-9)))))
         measurement.stepsPerRepeat = steps
         // Submissions of about a quarter second, in whole dispatches.
         let piece = wholeDispatches(max(1, min(steps, Int(0.25 / max(perStep, 1e-9)))))

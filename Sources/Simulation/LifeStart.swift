@@ -13,8 +13,10 @@ public enum LifeStart {
     /// A random grid where each cell is live with probability `density`: in state 1, or with
     /// `randomStates` in any live state of `rule` (so a Generations rule's decay is exercised).
     /// The same seed gives the same grid.
-    public static func random(width: Int, height: Int, density: Double, seed: UInt64, rule: LifeRule,
-                              randomStates: Bool = false) -> LifeGrid {
+    public static func random(
+        width: Int, height: Int, density: Double, seed: UInt64, rule: LifeRule,
+        randomStates: Bool = false
+    ) -> LifeGrid {
         var grid = LifeGrid(width: width, height: height)
         var random = SeededGenerator(seed: seed)
         let states = UInt64(rule.states)
@@ -57,14 +59,17 @@ public struct LifeRunSetup: Sendable {
 
     public static let defaultSide = 256
 
-    public init(patternFile: String?, rule given: LifeRuleSpecification?, size: (width: Int, height: Int)?, bounded: Bool) throws {
+    public init(
+        patternFile: String?, rule given: LifeRuleSpecification?, size: (width: Int, height: Int)?, bounded: Bool
+    ) throws {
         if let patternFile {
             guard patternFile.lowercased().hasSuffix(".rle") else {
                 throw EngineError.invalidInput("--init for Life takes an .rle file, got '\(patternFile)'")
             }
             // Checked against the grid as soon as the header is read, before a large body is.
             let fixed = size ?? given?.topology.map { (width: $0.width, height: $0.height) }
-            pattern = try RLEFile.read(from: patternFile, largest: fixed, gridWithoutSuffix: (Self.defaultSide, Self.defaultSide))
+            pattern = try RLEFile.read(
+                from: patternFile, largest: fixed, gridWithoutSuffix: (Self.defaultSide, Self.defaultSide))
         }
         rule = given?.rule ?? pattern?.rule ?? .conway
         if let highest = pattern?.grid.cells.max(), Int(highest) >= rule.states {
@@ -74,16 +79,20 @@ public struct LifeRunSetup: Sendable {
         (width, height) = size ?? topology.map { ($0.width, $0.height) } ?? (Self.defaultSide, Self.defaultSide)
         self.bounded = bounded || topology?.bounded == true
         if let pattern, pattern.grid.width > width || pattern.grid.height > height {
-            throw EngineError.invalidInput("the pattern (\(pattern.grid.width)x\(pattern.grid.height)) is larger than the grid "
-                + "(\(width)x\(height)); raise --size")
+            throw EngineError.invalidInput(
+                "the pattern (\(pattern.grid.width)x\(pattern.grid.height)) is larger than the grid "
+                    + "(\(width)x\(height)); raise --size")
         }
     }
 
     /// The starting grid: the pattern at `origin` (nil: centred), or a random start where a
     /// cell is live with probability `density`, in state 1, or with `randomStates` in any live
     /// state of the rule.
-    public func startingGrid(origin: (x: Int, y: Int)?, density: Double, seed: UInt64, randomStates: Bool = false) -> LifeGrid {
+    public func startingGrid(
+        origin: (x: Int, y: Int)?, density: Double, seed: UInt64, randomStates: Bool = false
+    ) -> LifeGrid {
         if let pattern { return LifeStart.grid(width: width, height: height, pattern: pattern.grid, origin: origin) }
-        return LifeStart.random(width: width, height: height, density: density, seed: seed, rule: rule, randomStates: randomStates)
+        return LifeStart.random(
+            width: width, height: height, density: density, seed: seed, rule: rule, randomStates: randomStates)
     }
 }

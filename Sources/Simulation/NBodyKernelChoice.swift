@@ -15,27 +15,36 @@ public struct NBodyKernelChoice {
     ///   - tuned: the tuning cache's kernel for this device and size, if any.
     ///   - tuningSource: where `tuned` comes from ("tuned, from FILE").
     ///   - origin: the checkpoint being resumed, if any.
-    public init(device: PhysicalDeviceDescription, particleCount: Int, tuned: NBodyKernelConfiguration?,
-                tuningSource: String, resuming origin: Checkpoint.ComputedBy?) {
+    public init(
+        device: PhysicalDeviceDescription, particleCount: Int, tuned: NBodyKernelConfiguration?,
+        tuningSource: String, resuming origin: Checkpoint.ComputedBy?
+    ) {
         configuration = tuned
         source = tuned == nil ? "the device's default" : tuningSource
         notes = []
         guard let origin else { return }
         guard origin.ranOn(device) else {
-            notes.append("note: the checkpoint was computed on \(origin.device) (driver \(origin.driverVersion)) or with other shaders; "
-                + "resumed here, the run agrees with an uninterrupted one to rounding, not bit for bit")
+            notes.append(
+                "note: the checkpoint was computed on \(origin.device) (driver \(origin.driverVersion)) "
+                    + "or with other shaders; resumed here, the run agrees with an uninterrupted one "
+                    + "to rounding, not bit for bit"
+            )
             return
         }
         let chosen = tuned ?? .recommended(for: device, particleCount: particleCount)
         guard origin.kernel != chosen else { return }
         let problems = origin.kernel.problems(on: device, particleCount: particleCount)
         guard problems.isEmpty else {
-            notes.append("warning: the kernel the run started with (\(origin.kernel)) cannot run here: \(problems.joined(separator: "; ")); "
-                + "resumed with another, the run agrees with an uninterrupted one to rounding, not bit for bit")
+            notes.append(
+                "warning: the kernel the run started with (\(origin.kernel)) cannot run here: "
+                    + "\(problems.joined(separator: "; ")); resumed with another, the run agrees "
+                    + "with an uninterrupted one to rounding, not bit for bit"
+            )
             return
         }
-        notes.append("resuming with the kernel the run started with, not \(tuned == nil ? "the default" : "the tuned one") (\(chosen)), "
-            + "so that it goes on bit for bit")
+        notes.append(
+            "resuming with the kernel the run started with, not "
+                + "\(tuned == nil ? "the default" : "the tuned one") (\(chosen)), so that it goes on bit for bit")
         configuration = origin.kernel
         source = "the checkpoint's"
     }

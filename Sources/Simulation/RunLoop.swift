@@ -74,7 +74,8 @@ public final class RunLoop<W: Workload> {
             let batchStart = ContinuousClock.now
             let count: Int
             if slow && room >= perDispatch {
-                let (ran, seconds) = try workload.advanceInPieces(pieceSeconds: batchSeconds / 2, shouldStop: shouldStop)
+                let (ran, seconds) = try workload.advanceInPieces(
+                    pieceSeconds: batchSeconds / 2, shouldStop: shouldStop)
                 guard ran > 0 else {
                     ending = .stopRequested
                     break
@@ -92,9 +93,10 @@ public final class RunLoop<W: Workload> {
             try stepsAdvanced(to: reached)
             batch = Self.nextBatch(after: count, took: took, target: batchSeconds, limit: batchLimit)
         }
-        return RunSummary(firstStep: firstStep, stepsReached: reached, totalSteps: totalSteps,
-                          wallSeconds: (ContinuousClock.now - started).seconds,
-                          gpuSeconds: reached > firstStep ? gpuSeconds : nil, ending: ending ?? .completed)
+        return RunSummary(
+            firstStep: firstStep, stepsReached: reached, totalSteps: totalSteps,
+            wallSeconds: (ContinuousClock.now - started).seconds,
+            gpuSeconds: reached > firstStep ? gpuSeconds : nil, ending: ending ?? .completed)
     }
 
     /// Checks and observes the state after steps the caller ran.
@@ -134,8 +136,10 @@ public final class RunLoop<W: Workload> {
     /// The summary of a run whose steps were paced elsewhere (a window's frames), which
     /// reported them through `stepsAdvanced(to:)`.
     public func summary(stepsReached: Int, wallSeconds: Double, stopRequested: Bool) -> RunSummary {
-        RunSummary(firstStep: firstStep, stepsReached: stepsReached, totalSteps: totalSteps, wallSeconds: wallSeconds,
-                   gpuSeconds: nil, ending: ending ?? (stopRequested && stepsReached < totalSteps ? .stopRequested : .completed))
+        RunSummary(
+            firstStep: firstStep, stepsReached: stepsReached, totalSteps: totalSteps, wallSeconds: wallSeconds,
+            gpuSeconds: nil,
+            ending: ending ?? (stopRequested && stepsReached < totalSteps ? .stopRequested : .completed))
     }
 
     /// The next batch's size for batches of about `target` seconds, from how long the last
@@ -205,7 +209,9 @@ public struct RunSummary {
     public var gpuSeconds: Double?
     public var ending: Ending
 
-    public init(firstStep: Int, stepsReached: Int, totalSteps: Int, wallSeconds: Double, gpuSeconds: Double?, ending: Ending) {
+    public init(
+        firstStep: Int, stepsReached: Int, totalSteps: Int, wallSeconds: Double, gpuSeconds: Double?, ending: Ending
+    ) {
         self.firstStep = firstStep
         self.stepsReached = stepsReached
         self.totalSteps = totalSteps

@@ -25,7 +25,8 @@ public struct TuningStore {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
             // Read-only, forbidden, or a file where a directory should be: say which.
-            throw FileError(path: directory.path, problem: "cannot be made a directory: \(systemMessage(for: error)); \(elsewhere)")
+            throw FileError(
+                path: directory.path, problem: "cannot be made a directory: \(systemMessage(for: error)); \(elsewhere)")
         }
         if let occupant = TuningCache.occupant(at: url) {
             throw FileError(path: url.path, problem: "\(occupant); \(elsewhere)")
@@ -46,8 +47,12 @@ public struct TuningStore {
     /// The tuned N-body kernel for this device and size, if any. One the device cannot run
     /// here (tuned with another `LP_NATIVE_VECTOR_WIDTH`, so another subgroup size) is passed
     /// over, with a warning, for the untuned default.
-    public func tunedConfiguration(for device: PhysicalDeviceDescription, particleCount: Int) -> NBodyKernelConfiguration? {
-        guard let shape = lookupCache()?.lookup(TuningCache.Key(device: device, particleCount: particleCount)) else { return nil }
+    public func tunedConfiguration(
+        for device: PhysicalDeviceDescription, particleCount: Int
+    ) -> NBodyKernelConfiguration? {
+        guard let shape = lookupCache()?.lookup(TuningCache.Key(device: device, particleCount: particleCount)) else {
+            return nil
+        }
         let problems = shape.problems(on: device, particleCount: particleCount)
         guard problems.isEmpty else {
             warn("ignoring the tuned shape (\(shape)): " + problems.joined(separator: "; "))
@@ -57,7 +62,9 @@ public struct TuningStore {
     }
 
     /// The tuned Life kernel for this device, rule family and grid size, if any.
-    public func tunedLifeKernel(for device: PhysicalDeviceDescription, width: Int, height: Int, rule: LifeRule) -> LifeKernel? {
+    public func tunedLifeKernel(
+        for device: PhysicalDeviceDescription, width: Int, height: Int, rule: LifeRule
+    ) -> LifeKernel? {
         lookupCache()?.lookupLifeKernel(TuningCache.Key(device: device, lifeCells: width * height, rule: rule))
     }
 
@@ -68,40 +75,57 @@ public struct TuningStore {
     ///   - trial: hears each trial as it ends (index, total, trial).
     ///   - confirmed: hears the final round's finalists (none where it was skipped).
     /// - Returns: the winning trial and every trial.
-    public func tuneAndStore(on device: Device, particleCount: Int, parameters: NBodyParameters, budget: Double,
-                             deliberatelyWrong: [NBodyKernelConfiguration] = [], shouldStop: @escaping @Sendable () -> Bool = { false },
-                             trial: (Int, Int, KernelTuner.Trial) -> Void = { _, _, _ in },
-                             confirmed: ([KernelTuner.Trial]) -> Void = { _ in }) throws
-        -> (winner: KernelTuner.Trial, trials: [KernelTuner.Trial]) {
+    public func tuneAndStore(
+        on device: Device, particleCount: Int, parameters: NBodyParameters, budget: Double,
+        deliberatelyWrong: [NBodyKernelConfiguration] = [], shouldStop: @escaping @Sendable () -> Bool = { false },
+        trial: (Int, Int, KernelTuner.Trial) -> Void = { _, _, _ in },
+        confirmed: ([KernelTuner.Trial]) -> Void = { _ in }
+    ) throws
+        -> (winner: KernelTuner.Trial, trials: [KernelTuner.Trial])
+    {
         var tuner = KernelTuner(device: device, particleCount: particleCount, parameters: parameters)
         tuner.shouldStop = shouldStop
-        let (winner, trials) = tuner.tune(budget: budget, deliberatelyWrong: deliberatelyWrong, progress: trial, confirmed: confirmed)
+        let (winner, trials) = tuner.tune(
+            budget: budget, deliberatelyWrong: deliberatelyWrong, progress: trial, confirmed: confirmed)
         guard let winner, let best = trials.first(where: { $0.configuration == winner && $0.rejection == nil }) else {
-            throw EngineError.unsupported("no candidate kernel ran correctly on \(device.description.name): each was rejected, for the reason shown above")
+            throw EngineError.unsupported(
+                "no candidate kernel ran correctly on \(device.description.name): "
+                    + "each was rejected, for the reason shown above"
+            )
         }
         var store = TuningCache(url: url)
         if let warning = store.warning { warn("\(warning); it will be replaced") }
-        try store.store(winner, rate: best.measuredInteractionsPerSecond ?? 0,
-                        for: TuningCache.Key(device: device.description, particleCount: particleCount), device: device.description.name)
+        try store.store(
+            winner, rate: best.measuredInteractionsPerSecond ?? 0,
+            for: TuningCache.Key(device: device.description, particleCount: particleCount),
+            device: device.description.name)
         return (best, trials)
     }
 
     /// Tunes the Life kernel for a grid size and rule and stores the fastest verified one.
-    public func tuneLifeAndStore(on device: Device, width: Int, height: Int, rule: LifeRule, budget: Double,
-                                 shouldStop: @escaping @Sendable () -> Bool = { false },
-                                 trial: (Int, Int, LifeKernelTuner.Trial) -> Void = { _, _, _ in }) throws
-        -> (winner: LifeKernel, rate: Double, trials: [LifeKernelTuner.Trial]) {
+    public func tuneLifeAndStore(
+        on device: Device, width: Int, height: Int, rule: LifeRule, budget: Double,
+        shouldStop: @escaping @Sendable () -> Bool = { false },
+        trial: (Int, Int, LifeKernelTuner.Trial) -> Void = { _, _, _ in }
+    ) throws
+        -> (winner: LifeKernel, rate: Double, trials: [LifeKernelTuner.Trial])
+    {
         var tuner = LifeKernelTuner(device: device, width: width, height: height, rule: rule)
         tuner.shouldStop = shouldStop
         let (winner, trials) = tuner.tune(budget: budget, report: trial)
-        guard let winner, let rate = trials.first(where: { $0.kernel == winner.description })?.cellUpdatesPerSecond else {
-            throw EngineError.unsupported("no Life kernel ran correctly on \(device.description.name): each candidate was rejected, for the reason shown above")
+        guard let winner, let rate = trials.first(where: { $0.kernel == winner.description })?.cellUpdatesPerSecond
+        else {
+            throw EngineError.unsupported(
+                "no Life kernel ran correctly on \(device.description.name): "
+                    + "each candidate was rejected, for the reason shown above"
+            )
         }
         var store = TuningCache(url: url)
         if let warning = store.warning { warn("\(warning); it will be replaced") }
-        try store.store(lifeKernel: winner, rate: rate,
-                        for: TuningCache.Key(device: device.description, lifeCells: width * height, rule: rule),
-                        device: device.description.name)
+        try store.store(
+            lifeKernel: winner, rate: rate,
+            for: TuningCache.Key(device: device.description, lifeCells: width * height, rule: rule),
+            device: device.description.name)
         return (winner, rate, trials)
     }
 }

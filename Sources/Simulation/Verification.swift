@@ -21,8 +21,10 @@ public struct NBodyVerification {
     ///   - sample: with one step, the number of bodies to check, picked by `seed`: their step
     ///     costs K·N on the CPU instead of N², so millions of bodies check in seconds.
     ///   - progress: hears the CPU reference's share done.
-    public init(_ workload: NBodyWorkload, from start: ParticleState, steps: Int, tolerance: Double,
-                sample: Int? = nil, seed: UInt64 = 1, progress: (@Sendable (Double) -> Void)? = nil) throws {
+    public init(
+        _ workload: NBodyWorkload, from start: ParticleState, steps: Int, tolerance: Double,
+        sample: Int? = nil, seed: UInt64 = 1, progress: (@Sendable (Double) -> Void)? = nil
+    ) throws {
         precondition(sample == nil || steps == 1, "a sample checks one step")
         try workload.upload(start)
         try workload.advance(steps: steps)
@@ -57,12 +59,15 @@ public struct LifeVerification {
 
     /// Runs `generations` generations of `start` with each kernel and compares them with
     /// `reference`, the CPU's result of those generations.
-    public static func check(kernels: [LifeKernel], on device: Device, start: LifeGrid, rule: LifeRule, bounded: Bool,
-                             generations: Int, reference: LifeGrid) throws -> [LifeVerification] {
+    public static func check(
+        kernels: [LifeKernel], on device: Device, start: LifeGrid, rule: LifeRule, bounded: Bool,
+        generations: Int, reference: LifeGrid
+    ) throws -> [LifeVerification] {
         try kernels.map { kernel in
             let workload = try LifeWorkload(device: device, grid: start, rule: rule, bounded: bounded, kernel: kernel)
             try workload.advance(generations: generations)
-            return LifeVerification(kernel: kernel, difference: LifeDifference(try workload.download(), reference: reference))
+            return LifeVerification(
+                kernel: kernel, difference: LifeDifference(try workload.download(), reference: reference))
         }
     }
 }
@@ -78,8 +83,10 @@ public struct LifeDifference: Sendable, Equatable {
         for (index, (a, b)) in zip(grid.cells, reference.cells).enumerated() where a != b {
             let (y, x) = index.quotientAndRemainder(dividingBy: width)
             count += 1
-            minX = min(minX, x); maxX = max(maxX, x)
-            minY = min(minY, y); maxY = max(maxY, y)
+            minX = min(minX, x)
+            maxX = max(maxX, x)
+            minY = min(minY, y)
+            maxY = max(maxY, y)
         }
     }
 

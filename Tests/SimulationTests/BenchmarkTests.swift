@@ -11,8 +11,9 @@ import Testing
     }
 
     @Test func repeatsTakeWholeDispatchesAndGiveTheirStatistics() throws {
-        let workload = try LifeWorkload(device: context.device, width: 256, height: 256, rule: .conway, density: 0.5, seed: 1,
-                                        kernel: .bitsTiled(generations: 8))
+        let workload = try LifeWorkload(
+            device: context.device, width: 256, height: 256, rule: .conway, density: 0.5, seed: 1,
+            kernel: .bitsTiled(generations: 8))
         var benchmark = Benchmark(repeats: 3, stepsPerRepeat: 10)
         var heard: [Int] = []
         benchmark.progress = { done, total in

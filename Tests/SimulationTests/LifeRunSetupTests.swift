@@ -17,7 +17,8 @@ struct LifeRunSetupTests {
         #expect(fromSuffix.rule == .highLife && fromSuffix.width == 20 && fromSuffix.height == 10 && fromSuffix.bounded)
         let sized = try LifeRunSetup(patternFile: plane, rule: nil, size: (64, 48), bounded: false)
         #expect(sized.width == 64 && sized.height == 48 && !sized.bounded)
-        let ruled = try LifeRunSetup(patternFile: plane, rule: try LifeRuleSpecification(parsing: "B3/S23:T30,40"), size: nil, bounded: false)
+        let ruled = try LifeRunSetup(
+            patternFile: plane, rule: try LifeRuleSpecification(parsing: "B3/S23:T30,40"), size: nil, bounded: false)
         #expect(ruled.rule == .conway && ruled.width == 30 && ruled.height == 40 && !ruled.bounded)
         let random = try LifeRunSetup(patternFile: nil, rule: nil, size: nil, bounded: true)
         #expect(random.width == 256 && random.height == 256 && random.bounded && random.pattern == nil)
@@ -27,11 +28,16 @@ struct LifeRunSetupTests {
 
     @Test func aPatternTheGridOrRuleCannotHoldIsRefused() throws {
         let wide = try pattern("x = 30, y = 1\n30o!\n")
-        #expect(throws: (any Error).self) { try LifeRunSetup(patternFile: wide, rule: nil, size: (20, 20), bounded: false) }
+        #expect(throws: (any Error).self) {
+            try LifeRunSetup(patternFile: wide, rule: nil, size: (20, 20), bounded: false)
+        }
         let brain = try pattern("x = 2, y = 1, rule = B2/S/C3\nAB!\n")
         #expect(throws: EngineError.self) {
-            try LifeRunSetup(patternFile: brain, rule: try LifeRuleSpecification(parsing: "B3/S23"), size: nil, bounded: false)
+            try LifeRunSetup(
+                patternFile: brain, rule: try LifeRuleSpecification(parsing: "B3/S23"), size: nil, bounded: false)
         }
-        #expect(throws: EngineError.self) { try LifeRunSetup(patternFile: "/tmp/glider.npy", rule: nil, size: nil, bounded: false) }
+        #expect(throws: EngineError.self) {
+            try LifeRunSetup(patternFile: "/tmp/glider.npy", rule: nil, size: nil, bounded: false)
+        }
     }
 }

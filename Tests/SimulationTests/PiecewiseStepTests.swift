@@ -24,9 +24,11 @@ import Testing
 
     func checkNBody(_ configuration: NBodyKernelConfiguration?) throws {
         let start = InitialModel.plummer.generate(count: 3000, seed: 4, gravity: 1)
-        let whole = try NBodyWorkload(device: context.device, state: start, parameters: NBodyParameters(), configuration: configuration)
+        let whole = try NBodyWorkload(
+            device: context.device, state: start, parameters: NBodyParameters(), configuration: configuration)
         try whole.advance(steps: 2)
-        let pieces = try NBodyWorkload(device: context.device, state: start, parameters: NBodyParameters(), configuration: configuration)
+        let pieces = try NBodyWorkload(
+            device: context.device, state: start, parameters: NBodyParameters(), configuration: configuration)
         // Stopped after three pieces: nothing of the step is kept.
         let stopped = try pieces.advanceInPieces(pieceSeconds: 10, shouldStop: StopAfter(3).ask)
         #expect(stopped.steps == 0)
@@ -35,8 +37,9 @@ import Testing
             let ran = try pieces.advanceInPieces(pieceSeconds: 1e-6, shouldStop: { false })
             #expect(ran.steps == 1)
         }
-        #expect(try pieces.download().values.map(\.bitPattern) == whole.download().values.map(\.bitPattern),
-                "\(pieces.kernelDescription)")
+        #expect(
+            try pieces.download().values.map(\.bitPattern) == whole.download().values.map(\.bitPattern),
+            "\(pieces.kernelDescription)")
     }
 
     @Test func nbodyPiecesEqualTheWholeStepForEveryKernelFamily() throws {
@@ -75,7 +78,10 @@ import Testing
         let stop = StopAfter(3)
         loop.shouldStop = stop.ask
         let summary = try loop.run()
-        guard case .stopRequested = summary.ending else { Issue.record("ended \(summary.ending)"); return }
+        guard case .stopRequested = summary.ending else {
+            Issue.record("ended \(summary.ending)")
+            return
+        }
         #expect(summary.stepsReached == 0)
         #expect(try workload.download() == start)
     }

@@ -1,7 +1,8 @@
 import Engine
 import FoundationEssentials
-@testable import Simulation
 import Testing
+
+@testable import Simulation
 
 /// The run loop on lavapipe, with real workloads: batches, cadences, stops and broken states.
 @Suite(.serialized) struct RunLoopTests {
@@ -36,7 +37,10 @@ import Testing
         }
         loop.progress = { reported.append($0) }
         let summary = try loop.run()
-        guard case .completed = summary.ending else { Issue.record("ended \(summary.ending)"); return }
+        guard case .completed = summary.ending else {
+            Issue.record("ended \(summary.ending)")
+            return
+        }
         #expect(summary.stepsReached == 40 && summary.stepsRun == 37)
         #expect(seen.keys.sorted() == [7, 14, 21, 28, 35])
         #expect(frames == [10, 20, 30, 40])
@@ -57,7 +61,10 @@ import Testing
         loop.progress = { _ in batches += 1 }
         loop.shouldStop = { batches >= 3 }
         let summary = try loop.run()
-        guard case .stopRequested = summary.ending else { Issue.record("ended \(summary.ending)"); return }
+        guard case .stopRequested = summary.ending else {
+            Issue.record("ended \(summary.ending)")
+            return
+        }
         #expect(summary.stepsReached > 0 && summary.stepsReached <= 15)
         #expect(summary.stateIsSound)
     }
@@ -92,12 +99,17 @@ import Testing
         let loop = RunLoop(workload: workload, totalSteps: 100, batchLimit: 100)
         loop.observe(every: 10) { moment in
             if moment.step == 20 {
-                try RunOutputs.named("--frames") { throw FileError(path: "/full/frame_000002.png", problem: "No space left on device") }
+                try RunOutputs.named("--frames") {
+                    throw FileError(path: "/full/frame_000002.png", problem: "No space left on device")
+                }
             }
             return .goOn
         }
         let summary = try loop.run()
-        guard case .failed(let error) = summary.ending else { Issue.record("ended \(summary.ending)"); return }
+        guard case .failed(let error) = summary.ending else {
+            Issue.record("ended \(summary.ending)")
+            return
+        }
         #expect("\(error)".hasPrefix("--frames: "))
         #expect(summary.stepsReached == 20 && summary.stateIsSound)
     }
@@ -120,30 +132,48 @@ import Testing
         }
         #expect(checkpoints == [12, 21])
         let summary = loop.summary(stepsReached: reached, wallSeconds: 1, stopRequested: true)
-        guard case .stopRequested = summary.ending else { Issue.record("ended \(summary.ending)"); return }
+        guard case .stopRequested = summary.ending else {
+            Issue.record("ended \(summary.ending)")
+            return
+        }
     }
 
     /// Life's stability check ends a run on a still life or an oscillator of period 2.
     @Test func aLifeRunStopsWhenTheGridSettles() throws {
-        for (pattern, expected) in [("bo$bo$bo!", "period 2 at generation 2"), ("2o$2o!", "still life (unchanged) at generation 1")] {
+        for (pattern, expected) in [
+            ("bo$bo$bo!", "period 2 at generation 2"), ("2o$2o!", "still life (unchanged) at generation 1"),
+        ] {
             let parsed = try RLEFile.parse("x = 3, y = 3\n" + pattern, largest: (16, 16))
             let grid = LifeStart.grid(width: 16, height: 16, pattern: parsed.grid)
             let workload = try LifeWorkload(device: context.device, grid: grid, rule: .conway, kernel: .bytes)
             let loop = RunLoop(workload: workload, totalSteps: 1000, batchLimit: 1000)
             var detector = StableStateDetector(start: grid)
-            loop.observe(every: 1) { moment in try detector.settled(moment.state, generation: moment.step).map { .stop($0) } ?? .goOn }
+            loop.observe(every: 1) { moment in
+                try detector.settled(moment.state, generation: moment.step).map { .stop($0) } ?? .goOn
+            }
             let summary = try loop.run()
-            guard case .settled(let reason) = summary.ending else { Issue.record("ended \(summary.ending)"); continue }
+            guard case .settled(let reason) = summary.ending else {
+                Issue.record("ended \(summary.ending)")
+                continue
+            }
             #expect(reason == expected)
         }
     }
 
     /// The batch grows toward a quarter second and never past its limit.
     @Test func batchesAreSizedToTheirTarget() {
-        #expect(RunLoop<NBodyWorkload>.nextBatch(after: 1, took: .nanoseconds(Int64(0.001 * 1e9)), target: 0.25, limit: 10_000) == 250)
-        #expect(RunLoop<NBodyWorkload>.nextBatch(after: 100, took: .nanoseconds(Int64(10 * 1e9)), target: 0.25, limit: 10_000) == 2)
-        #expect(RunLoop<NBodyWorkload>.nextBatch(after: 1, took: .nanoseconds(Int64(100 * 1e9)), target: 0.25, limit: 10_000) == 1)
-        #expect(RunLoop<NBodyWorkload>.nextBatch(after: 1, took: .nanoseconds(Int64(1e-9 * 1e9)), target: 0.25, limit: 500) == 500)
+        #expect(
+            RunLoop<NBodyWorkload>.nextBatch(
+                after: 1, took: .nanoseconds(Int64(0.001 * 1e9)), target: 0.25, limit: 10_000) == 250)
+        #expect(
+            RunLoop<NBodyWorkload>.nextBatch(
+                after: 100, took: .nanoseconds(Int64(10 * 1e9)), target: 0.25, limit: 10_000) == 2)
+        #expect(
+            RunLoop<NBodyWorkload>.nextBatch(
+                after: 1, took: .nanoseconds(Int64(100 * 1e9)), target: 0.25, limit: 10_000) == 1)
+        #expect(
+            RunLoop<NBodyWorkload>.nextBatch(after: 1, took: .nanoseconds(Int64(1e-9 * 1e9)), target: 0.25, limit: 500)
+                == 500)
     }
 }
 

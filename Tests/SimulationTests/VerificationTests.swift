@@ -18,7 +18,8 @@ import Testing
         #expect(verification.passed)
         #expect(verification.comparison.worst > 0 && verification.comparison.worst < 1e-4)
         #expect(verification.mustRepeatBits && verification.valuesDifferingOnRerun == 0)
-        let strict = try NBodyVerification(workload, from: start, steps: 5, tolerance: verification.comparison.worst / 10)
+        let strict = try NBodyVerification(
+            workload, from: start, steps: 5, tolerance: verification.comparison.worst / 10)
         #expect(!strict.passed && !strict.withinTolerance)
     }
 
@@ -36,8 +37,9 @@ import Testing
     @Test func lifeKernelsAgreeWithTheReferenceAndDifferencesAreLocated() throws {
         let start = LifeStart.random(width: 96, height: 64, density: 0.4, seed: 5, rule: .conway)
         let reference = LifeReference.advance(start, rule: .conway, generations: 9)
-        let outcomes = try LifeVerification.check(kernels: [.bytes, .bits, .bitsTiled(generations: 4)], on: context.device,
-                                                  start: start, rule: .conway, bounded: false, generations: 9, reference: reference)
+        let outcomes = try LifeVerification.check(
+            kernels: [.bytes, .bits, .bitsTiled(generations: 4)], on: context.device,
+            start: start, rule: .conway, bounded: false, generations: 9, reference: reference)
         #expect(outcomes.map(\.kernel) == [.bytes, .bits, .bitsTiled(generations: 4)])
         #expect(outcomes.filter { !$0.passed }.isEmpty)
         var wrong = reference
@@ -57,9 +59,10 @@ import Testing
         let device = context.device.description
         let wrong = NBodyKernelConfiguration.recommended(for: device, particleCount: 1000)
         var heard: [KernelTuner.Trial] = []
-        let (winner, trials) = try store.tuneAndStore(on: context.device, particleCount: 1000, parameters: NBodyParameters(),
-                                                      budget: 1, deliberatelyWrong: [wrong],
-                                                      trial: { _, _, trial in heard.append(trial) })
+        let (winner, trials) = try store.tuneAndStore(
+            on: context.device, particleCount: 1000, parameters: NBodyParameters(),
+            budget: 1, deliberatelyWrong: [wrong],
+            trial: { _, _, trial in heard.append(trial) })
         #expect(trials.first?.configuration == wrong)
         #expect(trials.first?.rejection?.hasPrefix("wrong results") == true, "\(String(describing: trials.first))")
         #expect(winner.rejection == nil)
@@ -74,10 +77,12 @@ import Testing
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("unrunnable-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: url) }
         let device = context.device.description
-        let tooWide = NBodyKernelConfiguration(workgroupSize: Int(device.limits.maxComputeWorkGroupInvocations) * 2,
-                                               bodiesPerInvocation: 1, tileSize: 0)
+        let tooWide = NBodyKernelConfiguration(
+            workgroupSize: Int(device.limits.maxComputeWorkGroupInvocations) * 2,
+            bodiesPerInvocation: 1, tileSize: 0)
         var cache = TuningCache(url: url)
-        try cache.store(tooWide, rate: 1, for: TuningCache.Key(device: device, particleCount: 1000), device: device.name)
+        try cache.store(
+            tooWide, rate: 1, for: TuningCache.Key(device: device, particleCount: 1000), device: device.name)
         var warnings: [String] = []
         let store = TuningStore(url: url, warn: { warnings.append($0) })
         #expect(store.tunedConfiguration(for: device, particleCount: 1000) == nil)
