@@ -544,7 +544,10 @@ struct CommandLineTests {
         let huge = directory.appendingPathComponent("huge.npy")
         var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 8), }"
         header += String(repeating: " ", count: 128 - 10 - header.utf8.count - 1) + "\n"
-        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8)
+        var bytes: [UInt8] = [0x93]
+        bytes += Array("NUMPY".utf8)
+        bytes += [1, 0, UInt8(header.utf8.count), 0]
+        bytes += Array(header.utf8)
         try Data(bytes).write(to: huge)
         bytes.removeAll()
         #expect(truncate(huge.path, off_t(128 + (4294967296 * 32))) == 0)

@@ -25,8 +25,12 @@ struct HostileInputTests {
         for descr in ["<f4\(hostile)", String(repeating: "x", count: 40_000)] {
             var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': (1, 8), }"
             header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
-            let bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
-                + Array(header.utf8) + [UInt8](repeating: 0, count: 32)
+            let length = header.utf8.count
+            var bytes: [UInt8] = [0x93]
+            bytes += Array("NUMPY".utf8)
+            bytes += [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)]
+            bytes += Array(header.utf8)
+            bytes += [UInt8](repeating: 0, count: 32)
             do { _ = try NPYFile.decode(Data(bytes)); Issue.record("accepted descr of \(descr.utf8.count) bytes") } catch { messages.append("\(error)") }
         }
         #expect(messages.count == 5)
