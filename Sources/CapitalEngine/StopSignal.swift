@@ -8,8 +8,16 @@ import Synchronization
 /// and keep its results; a second signal ends the process at once, with 128 + the signal's
 /// number as a shell reports a process killed by it. Files are only ever replaced whole
 /// (`AtomicFile`), so the outputs of earlier runs stay intact.
+///
+/// The same signal again within `sameSignalWindow` of the first is the same request, not a
+/// second one: `timeout(1)` sends its signal to the command and then to the command's
+/// process group, which holds the command too, so one expiry delivers SIGTERM twice within
+/// microseconds; a person's second Ctrl-C comes far later.
 enum StopSignal {
     private static let flag = Atomic<Int32>(0)
+    /// When the first signal was handled, in nanoseconds of the monotonic clock.
+    private static let firstHandled = Atomic<UInt64>(0)
+    static let sameSignalWindow: UInt64 = 250_000_000
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
 
     /// The signal that asked to stop, or nil.
@@ -25,9 +33,12 @@ enum StopSignal {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
+                let now = DispatchTime.now().uptimeNanoseconds
                 if flag.compareExchange(expected: 0, desired: number, ordering: .relaxed).exchanged {
-                    let name = number == SIGINT ? "SIGINT" : "SIGTERM"
-                    writeToStandardError("\n\(name): stopping after \(stoppingAfter) (signal again to abort)\n")
+                    firstHandled.store(now, ordering: .relaxed)
+                    writeToStandardError("\n\(name(number)): stopping after \(stoppingAfter) (signal again to abort)\n")
+                } else if flag.load(ordering: .relaxed) == number && now &- firstHandled.load(ordering: .relaxed) < sameSignalWindow {
+                    return
                 } else {
                     // Not raise(): the dispatch source holds the signal, so it would come
                     // back here instead of ending the process.

@@ -456,6 +456,20 @@ struct CommandLineTests {
         #expect(try Data(contentsOf: output) == earlier)
     }
 
+    /// `timeout` delivers its SIGTERM twice at once (to the command, then to its process
+    /// group): that is one request to stop, which keeps the results, not a second one.
+    @Test func oneSignalDeliveredTwiceAtOnceStillKeepsTheResults() throws {
+        let output = directory.appendingPathComponent("timeout.npy")
+        let engine = try CapitalEngineProcess(["run", "--particles", "512", "--steps", "10000000", "--output", output.path])
+        try engine.waitForStderr("simulating 512 particles")
+        kill(engine.process.processIdentifier, SIGTERM)
+        kill(engine.process.processIdentifier, SIGTERM)
+        let result = try engine.wait(timeout: 120)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("stopped: SIGTERM after"))
+        #expect(try NPYFile.read(from: output).count == 512)
+    }
+
     /// A run that blows up stops at the batch where its state stopped being finite, exits 1
     /// naming the steps, keeps the last sound checkpoint (which resumes), and writes no state
     /// that could never be read back.
