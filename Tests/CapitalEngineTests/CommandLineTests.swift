@@ -618,7 +618,13 @@ struct CommandLineTests {
         try FileManager.default.createDirectory(at: limited, withIntermediateDirectories: true)
         let shell = Process()
         shell.executableURL = URL(fileURLWithPath: "/bin/sh")
-        shell.arguments = ["-c", "ulimit -f 8; exec '\(Self.binary.path)' run --particles 2000 --steps 0 --output '\(limited.path)/big.npy'"]
+        // The limit leaves room for the driver: newer lavapipe backs device memory with files
+        // that the limit also bounds (it dies of SIGBUS below a few MiB), so the output is a
+        // Life grid of a byte a cell, 16 MiB and a header, against a limit of 16 MiB.
+        let glider = directory.appendingPathComponent("limited-glider.rle")
+        try Data("x = 3, y = 3\nbo$2bo$3o!\n".utf8).write(to: glider)
+        shell.arguments = ["-c", "ulimit -f 16384; exec '\(Self.binary.path)' run life --init '\(glider.path)' --size 4096x4096 "
+            + "--steps 0 --output '\(limited.path)/big.npy'"]
         let err = Pipe()
         shell.standardError = err
         shell.standardOutput = FileHandle.nullDevice
