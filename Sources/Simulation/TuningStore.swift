@@ -93,12 +93,12 @@ public struct TuningStore {
                     + "each was rejected, for the reason shown above"
             )
         }
-        var store = TuningCache(url: url)
-        if let warning = store.warning { warn("\(warning); it will be replaced") }
-        try store.store(
-            winner, rate: best.measuredInteractionsPerSecond ?? 0,
-            for: TuningCache.Key(device: device.description, particleCount: particleCount),
-            device: device.description.name)
+        try updateCache { cache in
+            try cache.store(
+                winner, rate: best.measuredInteractionsPerSecond ?? 0,
+                for: TuningCache.Key(device: device.description, particleCount: particleCount),
+                device: device.description.name)
+        }
         return (best, trials)
     }
 
@@ -120,12 +120,19 @@ public struct TuningStore {
                     + "each candidate was rejected, for the reason shown above"
             )
         }
-        var store = TuningCache(url: url)
-        if let warning = store.warning { warn("\(warning); it will be replaced") }
-        try store.store(
-            lifeKernel: winner, rate: rate,
-            for: TuningCache.Key(device: device.description, lifeCells: width * height, rule: rule),
-            device: device.description.name)
+        try updateCache { cache in
+            try cache.store(
+                lifeKernel: winner, rate: rate,
+                for: TuningCache.Key(device: device.description, lifeCells: width * height, rule: rule),
+                device: device.description.name)
+        }
         return (winner, rate, trials)
+    }
+
+    /// Reads the cache as it is now, warning where the file will be replaced, and stores into it.
+    private func updateCache(_ store: (inout TuningCache) throws -> Void) throws {
+        var cache = TuningCache(url: url)
+        if let warning = cache.warning { warn("\(warning); it will be replaced") }
+        try store(&cache)
     }
 }
