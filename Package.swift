@@ -52,9 +52,11 @@ let package = Package(
         // Runs above the Vulkan layer: the Workload protocol, the run loop, benchmarks,
         // verification and the tuning store; what every command and sweep drives.
         .target(name: "Simulation", dependencies: ["Engine"]),
+        // Drawing and windows; its shaders are Shaders/Present/.
         .target(
             name: "Present",
-            dependencies: ["Engine", "CVulkan", "CX11", "CZlib"]
+            dependencies: ["Engine", "CVulkan", "CX11", "CZlib"],
+            plugins: ["ShaderCompilerPlugin"]
         ),
         // Diagnoses what usually breaks GPU setups and containers.
         .target(name: "Doctor", dependencies: ["Engine", "Present"]),

@@ -1,15 +1,17 @@
 import Foundation
 import PackagePlugin
 
-/// Compiles every GLSL shader (compute, vertex, fragment) in the package's `Shaders/` folder to SPIR-V and
-/// embeds the modules in the target as Swift source.
+/// Compiles every GLSL shader (compute, vertex, fragment) of a target to SPIR-V and embeds the
+/// modules in it as Swift source: the engine's are in the package's `Shaders/` folder, another
+/// target's in `Shaders/<target name>/` (Present's drawing shaders).
 ///
 /// Exists so that a shader edit can never silently run old code: the shaders are inputs of
 /// the build, and SwiftPM reruns this step whenever any of them changes.
 @main
 struct ShaderCompilerPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
-        let shaderDirectory = context.package.directoryURL.appending(path: "Shaders")
+        let engine = target.name == "Engine"
+        let shaderDirectory = context.package.directoryURL.appending(path: engine ? "Shaders" : "Shaders/\(target.name)")
         let entries = try FileManager.default.contentsOfDirectory(
             at: shaderDirectory, includingPropertiesForKeys: nil)
         let stages = entries
@@ -26,7 +28,12 @@ struct ShaderCompilerPlugin: BuildToolPlugin {
         // The embedder lists the folder itself whenever the step runs. SwiftPM reruns this
         // plugin (and so notices an added shader) only when the manifest changes; the test
         // `embeddedShadersMatchSources` catches a build that missed one.
-        let arguments = ["--glslc", glslc.path(), "--output", output.path(), "--shader-directory", shaderDirectory.path()]
+        // The engine's list is `EmbeddedShader.all`; another target's is named after it.
+        let listName = engine ? "all" : target.name.prefix(1).lowercased() + target.name.dropFirst() + "Shaders"
+        let arguments = [
+            "--glslc", glslc.path(), "--output", output.path(), "--shader-directory", shaderDirectory.path(),
+            "--list-name", listName,
+        ] + (engine ? [] : ["--import", "Engine"])
         return [
             .buildCommand(
                 displayName: "Compiling \(stages.count) GLSL shaders with glslc",

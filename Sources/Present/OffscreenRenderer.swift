@@ -1,4 +1,3 @@
-import CVulkan
 import Engine
 
 /// Renders the simulation into an image and reads it back as a PNG, with no window system
@@ -7,11 +6,14 @@ public final class OffscreenRenderer {
     public let width: Int
     public let height: Int
     let device: Device
-    let renderer: ParticleRenderer
-    let image: ColorImage
+    let renderPass: RenderPass
     let framebuffer: Framebuffer
+    let image: ColorImage
     let readback: Buffer
     let commands: CommandBuffer
+    /// Each made the first time it draws.
+    private var particles: ParticleRenderer?
+    private var cells: CellRenderer?
 
     public init(device: Device, width: Int, height: Int) throws {
         guard width >= 1, height >= 1, width <= 16384, height <= 16384 else {
@@ -20,58 +22,43 @@ public final class OffscreenRenderer {
         self.device = device
         self.width = width
         self.height = height
-        renderer = try ParticleRenderer(device: device, format: VK_FORMAT_R8G8B8A8_UNORM,
-                                        finalLayout: VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL)
-        image = try ColorImage(device: device, width: width, height: height, format: VK_FORMAT_R8G8B8A8_UNORM)
-        framebuffer = try Framebuffer(device: device, renderPass: renderer.renderPass, view: image.view, width: width, height: height)
+        renderPass = try RenderPass(device: device, format: .rgba8, destination: .copyOut)
+        image = try ColorImage(device: device, width: width, height: height, format: .rgba8)
+        framebuffer = try Framebuffer(renderPass: renderPass, image: image)
         readback = try Buffer(device: device, size: width * height * 4, usage: .readback)
         commands = try CommandBuffer(device: device)
     }
 
     /// Draws the workload's current state as the camera sees it.
     public func render(_ workload: NBodyWorkload, camera: Camera, speedScale: Float) throws -> PNGImage {
-        try render { encoder in
-            try renderer.record(&encoder, framebuffer: framebuffer.handle, width: width, height: height,
-                                state: workload.currentStateBuffer, particleCount: workload.particleCount,
-                                camera: camera, speedScale: speedScale)
+        let renderer = try particles ?? ParticleRenderer(renderPass: renderPass)
+        particles = renderer
+        return try render { encoder in
+            try renderer.record(
+                &encoder, into: framebuffer, state: workload.currentStateBuffer, particleCount: workload.particleCount,
+                camera: camera, speedScale: speedScale)
         }
     }
 
-    /// Draws every live or dying cell of a Life grid as a point, seen straight from above.
+    /// Draws every live or dying cell of a Life grid, seen straight from above.
     public func render(_ life: LifeWorkload) throws -> PNGImage {
-        try render(life, camera: Camera.topDown(gridWidth: life.width, gridHeight: life.height, aspect: Float(width) / Float(height)))
+        let aspect = Float(width) / Float(height)
+        return try render(life, camera: Camera.topDown(gridWidth: life.width, gridHeight: life.height, aspect: aspect))
     }
 
     /// Draws the cells of a Life grid as a top-down `camera` sees them (zoomed or panned).
     public func render(_ life: LifeWorkload, camera: Camera) throws -> PNGImage {
-        let cells = try cellRenderer()
+        let renderer = try cells ?? CellRenderer(renderPass: renderPass)
+        cells = renderer
         return try render { encoder in
-            try cells.recordCells(&encoder, framebuffer: cellFramebuffer!.handle, width: width, height: height, life: life, camera: camera)
+            try renderer.record(&encoder, into: framebuffer, life: life, camera: camera)
         }
-    }
-
-    private var cells: ParticleRenderer?
-    private var cellFramebuffer: Framebuffer?
-
-    private func cellRenderer() throws -> ParticleRenderer {
-        if let cells { return cells }
-        let made = try ParticleRenderer(device: device, format: VK_FORMAT_R8G8B8A8_UNORM,
-                                        finalLayout: VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, style: .cells)
-        cellFramebuffer = try Framebuffer(device: device, renderPass: made.renderPass, view: image.view, width: width, height: height)
-        cells = made
-        return made
     }
 
     private func render(_ draw: (inout CommandEncoder) throws -> Void) throws -> PNGImage {
         try commands.record { encoder in
             try draw(&encoder)
-            var region = VkBufferImageCopy()
-            region.imageSubresource = VkImageSubresourceLayers(aspectMask: VK_IMAGE_ASPECT_COLOR_BIT.rawValue,
-                                                               mipLevel: 0, baseArrayLayer: 0, layerCount: 1)
-            region.imageExtent = VkExtent3D(width: UInt32(width), height: UInt32(height), depth: 1)
-            vkCmdCopyImageToBuffer(encoder.handle, image.handle, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, readback.handle, 1, &region)
-            encoder.retain(image)
-            encoder.retain(readback)
+            encoder.copy(image, to: readback)
             encoder.barrier(.transferToHost)
         }
         try device.submitAndWait(commands)

@@ -1,4 +1,3 @@
-import CVulkan
 import CX11
 import Engine
 import FoundationEssentials
@@ -15,13 +14,6 @@ public enum WindowScene {
         switch self {
         case .particles(let workload, _): try workload.advance(steps: count)
         case .cells(let life): try life.advance(generations: count)
-        }
-    }
-
-    var style: ParticleRenderer.Style {
-        switch self {
-        case .particles: .particles
-        case .cells: .cells
         }
     }
 
@@ -53,12 +45,14 @@ public final class WindowPresenter {
     let device: Device
     let surface: WindowSurface
     let window: X11Window
-    let renderer: ParticleRenderer
+    let renderPass: RenderPass
     let scene: WindowScene
-    let surfaceFormat: VkSurfaceFormatKHR
+    /// Draws the scene: particles or cells.
+    let draw: (inout CommandEncoder, Framebuffer, Camera) throws -> Void
+    let surfaceFormat: SurfaceFormat
     let presentMode: PresentMode
     private var swapchain: Swapchain?
-    private var frames: [(commands: CommandBuffer, imageAvailable: Semaphore, fence: Fence, inFlight: Bool)] = []
+    private var frames: [(commands: CommandBuffer, imageAvailable: BinarySemaphore, fence: Fence, inFlight: Bool)] = []
     private var swapchainsCreated = 0
 
     /// - Throws: when `presentMode` is not offered by the surface, naming the ones that are.
@@ -67,17 +61,31 @@ public final class WindowPresenter {
         self.scene = scene
         self.surface = surface
         self.window = window
-        let supported = try Swapchain.supportedModes(device: device, surface: surface)
+        let supported = try surface.surface.presentModes(on: device)
         guard supported.contains(presentMode) else {
-            throw EngineError.unsupported("present mode '\(presentMode.rawValue)' is not supported here; "
-                + "supported: \(supported.map(\.rawValue).joined(separator: ", "))")
+            throw EngineError.unsupported(
+                "present mode '\(presentMode.rawValue)' is not supported here; "
+                    + "supported: \(supported.map(\.rawValue).joined(separator: ", "))")
         }
         self.presentMode = presentMode
-        surfaceFormat = try Swapchain.chooseFormat(device: device, surface: surface)
-        renderer = try ParticleRenderer(device: device, format: surfaceFormat.format, finalLayout: VK_IMAGE_LAYOUT_PRESENT_SRC_KHR,
-                                        style: scene.style)
+        surfaceFormat = try surface.surface.preferredFormat(on: device)
+        renderPass = try RenderPass(device: device, format: surfaceFormat.format, destination: .presentation)
+        switch scene {
+        case .particles(let workload, let speedScale):
+            let renderer = try ParticleRenderer(renderPass: renderPass)
+            draw = { encoder, framebuffer, camera in
+                try renderer.record(
+                    &encoder, into: framebuffer, state: workload.currentStateBuffer,
+                    particleCount: workload.particleCount, camera: camera, speedScale: speedScale)
+            }
+        case .cells(let life):
+            let renderer = try CellRenderer(renderPass: renderPass)
+            draw = { encoder, framebuffer, camera in
+                try renderer.record(&encoder, into: framebuffer, life: life, camera: camera)
+            }
+        }
         for _ in 0..<Self.framesInFlight {
-            frames.append((try CommandBuffer(device: device), try Semaphore(device: device), try Fence(device: device), false))
+            frames.append((try CommandBuffer(device: device), try BinarySemaphore(device: device), try Fence(device: device), false))
         }
     }
 
@@ -159,61 +167,35 @@ public final class WindowPresenter {
                 continue
             }
 
-            var imageIndex: UInt32 = 0
-            let acquired = vkAcquireNextImageKHR(device.handle, swapchain.handle, UInt64.max, frame.imageAvailable.handle, nil, &imageIndex)
-            if acquired == VK_ERROR_OUT_OF_DATE_KHR {
+            let image: Int
+            switch try swapchain.acquireNextImage(signalling: frame.imageAvailable) {
+            case .outOfDate:
                 needsSwapchain = true
                 continue
-            }
-            if acquired == VK_ERROR_SURFACE_LOST_KHR {
+            case .surfaceLost:
                 window.markConnectionLost()
                 connectionLost = true
                 break loop
+            case .image(let index, let suboptimal):
+                image = index
+                if suboptimal { needsSwapchain = true }
             }
-            try check(acquired, "vkAcquireNextImageKHR")
-            if acquired == VK_SUBOPTIMAL_KHR { needsSwapchain = true }
 
-            let image = Int(imageIndex)
             try frame.commands.record { encoder in
-                let framebuffer = swapchain.framebuffers[image].handle
-                switch scene {
-                case .particles(let workload, let speedScale):
-                    try renderer.record(&encoder, framebuffer: framebuffer, width: swapchain.width, height: swapchain.height,
-                                        state: workload.currentStateBuffer, particleCount: workload.particleCount,
-                                        camera: camera, speedScale: speedScale)
-                case .cells(let life):
-                    try renderer.recordCells(&encoder, framebuffer: framebuffer, width: swapchain.width, height: swapchain.height,
-                                             life: life, camera: camera)
-                }
-                encoder.retain(swapchain)
+                try draw(&encoder, swapchain.framebuffers[image], camera)
             }
-            try submit(frame.commands, wait: frame.imageAvailable, signal: swapchain.renderFinished[image], fence: frame.fence)
+            try device.submit(
+                frame.commands, waitingFor: frame.imageAvailable, signalling: swapchain.renderFinished[image],
+                fence: frame.fence)
             frames[frameIndex].inFlight = true
 
-            var renderFinished: VkSemaphore? = swapchain.renderFinished[image].handle
-            var swapchainHandle: VkSwapchainKHR? = swapchain.handle
-            var presentInfo = VkPresentInfoKHR()
-            presentInfo.sType = VK_STRUCTURE_TYPE_PRESENT_INFO_KHR
-            let presentedResult = withUnsafePointer(to: &renderFinished) { semaphorePointer in
-                withUnsafePointer(to: &swapchainHandle) { swapchainPointer in
-                    withUnsafePointer(to: &imageIndex) { indexPointer in
-                        presentInfo.waitSemaphoreCount = 1
-                        presentInfo.pWaitSemaphores = semaphorePointer
-                        presentInfo.swapchainCount = 1
-                        presentInfo.pSwapchains = swapchainPointer
-                        presentInfo.pImageIndices = indexPointer
-                        return vkQueuePresentKHR(device.queue, &presentInfo)
-                    }
-                }
-            }
-            if presentedResult == VK_ERROR_OUT_OF_DATE_KHR || presentedResult == VK_SUBOPTIMAL_KHR {
-                needsSwapchain = true
-            } else if presentedResult == VK_ERROR_SURFACE_LOST_KHR {
+            switch try swapchain.present(image: image) {
+            case .presented: break
+            case .outOfDate: needsSwapchain = true
+            case .surfaceLost:
                 window.markConnectionLost()
                 connectionLost = true
                 break loop
-            } else {
-                try check(presentedResult, "vkQueuePresentKHR")
             }
             presented += 1
             framesSinceTitle += 1
@@ -255,38 +237,13 @@ public final class WindowPresenter {
         try device.waitIdle()
         let old = swapchain
         swapchain = nil
-        swapchain = try Swapchain(device: device, surface: surface, format: surfaceFormat, presentMode: presentMode,
-                                  renderPass: renderer.renderPass, window: window, old: old)
+        swapchain = try Swapchain(
+            device: device, surface: surface.surface, renderPass: renderPass, format: surfaceFormat,
+            presentMode: presentMode, windowSize: (window.width, window.height), replacing: old)
         if let swapchain {
             swapchainsCreated += 1
             note("window: swapchain \(swapchain.width)x\(swapchain.height), \(swapchain.imageCount) images, \(presentMode.rawValue)")
         }
-    }
-
-    private func submit(_ commands: CommandBuffer, wait: Semaphore, signal: Semaphore, fence: Fence) throws {
-        var commandHandle: VkCommandBuffer? = commands.handle
-        var waitHandle: VkSemaphore? = wait.handle
-        var signalHandle: VkSemaphore? = signal.handle
-        var stage = VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT.rawValue
-        let result = withUnsafePointer(to: &commandHandle) { commandPointer in
-            withUnsafePointer(to: &waitHandle) { waitPointer in
-                withUnsafePointer(to: &signalHandle) { signalPointer in
-                    withUnsafePointer(to: &stage) { stagePointer in
-                        var info = VkSubmitInfo()
-                        info.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO
-                        info.waitSemaphoreCount = 1
-                        info.pWaitSemaphores = waitPointer
-                        info.pWaitDstStageMask = stagePointer
-                        info.commandBufferCount = 1
-                        info.pCommandBuffers = commandPointer
-                        info.signalSemaphoreCount = 1
-                        info.pSignalSemaphores = signalPointer
-                        return vkQueueSubmit(device.queue, 1, &info, fence.handle)
-                    }
-                }
-            }
-        }
-        try check(result, "vkQueueSubmit")
     }
 
     private func note(_ message: String) {

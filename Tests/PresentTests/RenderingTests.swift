@@ -171,7 +171,7 @@ struct LifeRenderingTests {
         var camera = Camera.topDown(gridWidth: 1000, gridHeight: 800, aspect: 640 / 480)
         camera.zoom(0.1)
         camera.pan(right: 0.3, down: -0.2)
-        let view = try ParticleRenderer.cellView(camera: camera, width: 640, height: 480, gridWidth: 1000, gridHeight: 800,
+        let view = try CellRenderer.cellView(camera: camera, width: 640, height: 480, gridWidth: 1000, gridHeight: 800,
                                                  blockSize: 1, blocksWide: 1000, blocksHigh: 800, states: 2, bitsPerCell: 1)
         for (x, y) in [(500, 400), (530, 380), (470, 410)] {
             // Cell (x, y) sits at (x - W/2 + 0.5, H/2 - y - 0.5) in the z = 0 plane.
@@ -182,16 +182,16 @@ struct LifeRenderingTests {
         // Zoomed in, a sprite is 0.85 of its cell; blocks of 8 at a fifth of a pixel a cell are
         // no smaller than the smallest sprite that always lights a pixel.
         #expect(abs(view.halfSprite - 0.425) < 1e-6)
-        let overview = try ParticleRenderer.cellView(camera: Camera.topDown(gridWidth: 4000, gridHeight: 3000, aspect: 400 / 300),
+        let overview = try CellRenderer.cellView(camera: Camera.topDown(gridWidth: 4000, gridHeight: 3000, aspect: 400 / 300),
                                                      width: 400, height: 300, gridWidth: 4000, gridHeight: 3000,
                                                      blockSize: 8, blocksWide: 500, blocksHigh: 375, states: 2, bitsPerCell: 8)
         #expect(abs(overview.cellsPerPixel * 300 / 375 - 1.04) < 1e-3, "the home view frames 1.04 grid heights")
         let blockPixels = 1 / overview.cellsPerPixel
-        #expect(abs(overview.halfSprite * 2 * blockPixels - max(ParticleRenderer.smallestCellPoint, 0.85 * blockPixels)) < 1e-4)
+        #expect(abs(overview.halfSprite * 2 * blockPixels - max(CellRenderer.smallestCellPoint, 0.85 * blockPixels)) < 1e-4)
         var tilted = Camera.topDown(gridWidth: 10, gridHeight: 10, aspect: 1)
         tilted.orbit(yaw: 0.2, pitch: 0)
         #expect(throws: EngineError.self) {
-            try ParticleRenderer.cellView(camera: tilted, width: 10, height: 10, gridWidth: 10, gridHeight: 10,
+            try CellRenderer.cellView(camera: tilted, width: 10, height: 10, gridWidth: 10, gridHeight: 10,
                                           blockSize: 1, blocksWide: 10, blocksHigh: 10, states: 2, bitsPerCell: 1)
         }
     }
@@ -247,7 +247,7 @@ struct LifeRenderingTests {
                 }
             }
         }
-        let view = try ParticleRenderer.cellView(camera: camera, width: width, height: height, gridWidth: grid.width,
+        let view = try CellRenderer.cellView(camera: camera, width: width, height: height, gridWidth: grid.width,
                                                  gridHeight: grid.height, blockSize: factor, blocksWide: blocks.width,
                                                  blocksHigh: blocks.height, states: states, bitsPerCell: 8)
         let h = view.halfSprite

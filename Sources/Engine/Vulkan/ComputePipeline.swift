@@ -29,6 +29,16 @@ public struct SpecializationConstant: Sendable, Equatable {
     }
 }
 
+/// The shader stages that see a pipeline layout's buffers and push constants.
+public struct ShaderStages: OptionSet, Sendable {
+    public let rawValue: VkShaderStageFlags
+    public init(rawValue: VkShaderStageFlags) { self.rawValue = rawValue }
+
+    public static let compute = ShaderStages(rawValue: VK_SHADER_STAGE_COMPUTE_BIT.rawValue)
+    public static let vertex = ShaderStages(rawValue: VK_SHADER_STAGE_VERTEX_BIT.rawValue)
+    public static let fragment = ShaderStages(rawValue: VK_SHADER_STAGE_FRAGMENT_BIT.rawValue)
+}
+
 /// Set 0 of a pipeline: `storageBuffers` storage buffers at bindings 0..<n, and
 /// `pushConstantSize` bytes of push constants, for the given shader stages.
 public final class PipelineLayout {
@@ -39,10 +49,11 @@ public final class PipelineLayout {
     public let pushConstantSize: Int
     package let stages: VkShaderStageFlags
 
-    package init(device: Device, storageBuffers: Int, pushConstantSize: Int, stages: VkShaderStageFlags) throws {
+    public init(device: Device, storageBuffers: Int, pushConstantSize: Int, stages: ShaderStages) throws {
         self.device = device
         self.storageBuffers = storageBuffers
         self.pushConstantSize = pushConstantSize
+        let stages = stages.rawValue
         self.stages = stages
 
         let bindings = (0..<storageBuffers).map { index in
@@ -109,7 +120,7 @@ public final class ComputePipeline {
                 specialization: [SpecializationConstant] = []) throws {
         self.device = device
         let layout = try PipelineLayout(device: device, storageBuffers: storageBuffers, pushConstantSize: pushConstantSize,
-                                        stages: VK_SHADER_STAGE_COMPUTE_BIT.rawValue)
+                                        stages: .compute)
         self.layout = layout
 
         var pipeline: VkPipeline?

@@ -124,12 +124,11 @@ public struct CommandEncoder {
         retained.append(pipeline)
     }
 
-    /// Binds a graphics pipeline made outside Engine by its handle and layout.
-    package mutating func bindGraphics(_ pipeline: VkPipeline, layout: PipelineLayout, owner: AnyObject) {
-        vkCmdBindPipeline(handle, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeline)
-        boundLayout = layout
+    public mutating func bind(_ pipeline: GraphicsPipeline) {
+        vkCmdBindPipeline(handle, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeline.handle)
+        boundLayout = pipeline.layout
         bindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS
-        retained.append(owner)
+        retained.append(pipeline)
     }
 
     public mutating func bind(_ set: DescriptorSet) {
@@ -164,6 +163,55 @@ public struct CommandEncoder {
         memoryBarrier.srcAccessMask = hazard.access.source
         memoryBarrier.dstAccessMask = hazard.access.destination
         vkCmdPipelineBarrier(handle, hazard.stages.source, hazard.stages.destination, 0, 1, &memoryBarrier, 0, nil, 0, nil)
+    }
+
+    /// Records `body`'s drawing inside `renderPass` over `framebuffer`, which is first cleared
+    /// to `clearColor` (RGBA); the viewport is the whole framebuffer, drawing is limited to
+    /// `scissor` (all of it when nil), the clear is not.
+    public mutating func renderPass(
+        _ renderPass: RenderPass, framebuffer: Framebuffer, clearColor: SIMD4<Float>, scissor: PixelRect? = nil,
+        _ body: (inout CommandEncoder) throws -> Void
+    ) rethrows {
+        var clear = VkClearValue()
+        clear.color.float32 = (clearColor.x, clearColor.y, clearColor.z, clearColor.w)
+        let whole = PixelRect(x: 0, y: 0, width: framebuffer.width, height: framebuffer.height)
+        var begin = VkRenderPassBeginInfo()
+        begin.sType = VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO
+        begin.renderPass = renderPass.handle
+        begin.framebuffer = framebuffer.handle
+        begin.renderArea = whole.vulkan
+        begin.clearValueCount = 1
+        withUnsafePointer(to: &clear) { clearPointer in
+            begin.pClearValues = clearPointer
+            vkCmdBeginRenderPass(handle, &begin, VK_SUBPASS_CONTENTS_INLINE)
+        }
+        var viewport = VkViewport(
+            x: 0, y: 0, width: Float(framebuffer.width), height: Float(framebuffer.height), minDepth: 0, maxDepth: 1)
+        vkCmdSetViewport(handle, 0, 1, &viewport)
+        var scissorRect = (scissor ?? whole).vulkan
+        vkCmdSetScissor(handle, 0, 1, &scissorRect)
+        retained.append(renderPass)
+        retained.append(framebuffer)
+        defer { vkCmdEndRenderPass(handle) }
+        try body(&self)
+    }
+
+    /// Draws `vertices` vertices with the bound graphics pipeline; inside ``renderPass(_:framebuffer:clearColor:scissor:_:)``.
+    public func draw(vertices: Int) {
+        vkCmdDraw(handle, UInt32(vertices), 1, 0, 0)
+    }
+
+    /// Copies all of `image`, left by a render pass for ``RenderPass/Destination/copyOut``,
+    /// into `buffer` as tightly packed rows.
+    public mutating func copy(_ image: ColorImage, to buffer: Buffer) {
+        precondition(image.width * image.height * 4 <= buffer.size, "image larger than the buffer")
+        var region = VkBufferImageCopy()
+        region.imageSubresource = VkImageSubresourceLayers(
+            aspectMask: VK_IMAGE_ASPECT_COLOR_BIT.rawValue, mipLevel: 0, baseArrayLayer: 0, layerCount: 1)
+        region.imageExtent = VkExtent3D(width: UInt32(image.width), height: UInt32(image.height), depth: 1)
+        vkCmdCopyImageToBuffer(handle, image.handle, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, buffer.handle, 1, &region)
+        retained.append(image)
+        retained.append(buffer)
     }
 
     public mutating func copy(from source: Buffer, to destination: Buffer, size: Int) {

@@ -30,20 +30,11 @@ public final class Buffer {
 
         var requirements = VkMemoryRequirements()
         vkGetBufferMemoryRequirements(device.handle, buffer, &requirements)
-        let types = device.physicalDevice.memoryTypes
-        guard let typeIndex = MemoryTypeSelector.select(types, allowed: requirements.memoryTypeBits, usage: usage) else {
-            vkDestroyBuffer(device.handle, buffer, nil)
-            throw EngineError.unsupported("\(device.description.name) has no memory type for a \(usage) buffer")
-        }
-        memoryFlags = types[typeIndex].flags
-
-        var allocation = VkMemoryAllocateInfo()
-        allocation.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO
-        allocation.allocationSize = requirements.size
-        allocation.memoryTypeIndex = UInt32(typeIndex)
         var memory: VkDeviceMemory?
         do {
-            try check(vkAllocateMemory(device.handle, &allocation, nil, &memory), "vkAllocateMemory(\(size) bytes)")
+            let allocated = try device.allocateMemory(for: requirements, usage: usage, resource: "a \(usage) buffer")
+            memory = allocated.memory
+            memoryFlags = allocated.flags
             try check(vkBindBufferMemory(device.handle, buffer, memory, 0), "vkBindBufferMemory")
             var pointer: UnsafeMutableRawPointer?
             if usage != .deviceLocal {

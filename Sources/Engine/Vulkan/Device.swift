@@ -104,6 +104,36 @@ public final class Device {
         try fence.wait()
     }
 
+    /// Submits `commands` to run once `wait` is signalled (their drawing waits, not the work
+    /// before it), signalling `signal` and `fence` when done: a window's frame.
+    public func submit(_ commands: CommandBuffer, waitingFor wait: BinarySemaphore, signalling signal: BinarySemaphore, fence: Fence)
+        throws
+    {
+        var commandHandle: VkCommandBuffer? = commands.handle
+        var waitHandle: VkSemaphore? = wait.handle
+        var signalHandle: VkSemaphore? = signal.handle
+        var stage = VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT.rawValue
+        let result = withUnsafePointer(to: &commandHandle) { commandPointer in
+            withUnsafePointer(to: &waitHandle) { waitPointer in
+                withUnsafePointer(to: &signalHandle) { signalPointer in
+                    withUnsafePointer(to: &stage) { stagePointer in
+                        var info = VkSubmitInfo()
+                        info.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO
+                        info.waitSemaphoreCount = 1
+                        info.pWaitSemaphores = waitPointer
+                        info.pWaitDstStageMask = stagePointer
+                        info.commandBufferCount = 1
+                        info.pCommandBuffers = commandPointer
+                        info.signalSemaphoreCount = 1
+                        info.pSignalSemaphores = signalPointer
+                        return vkQueueSubmit(queue, 1, &info, fence.handle)
+                    }
+                }
+            }
+        }
+        try check(result, "vkQueueSubmit")
+    }
+
     /// Waits for all work on the device to finish, e.g. before tearing objects down.
     public func waitIdle() throws {
         try check(vkDeviceWaitIdle(handle), "vkDeviceWaitIdle")

@@ -76,3 +76,23 @@ public enum MemoryTypeSelector {
         }
     }
 }
+
+extension Device {
+    /// Allocates memory that meets `requirements`, of the best type for `usage`.
+    /// - Parameter resource: names what the memory is for, in errors ("a colour image").
+    package func allocateMemory(for requirements: VkMemoryRequirements, usage: MemoryUsage, resource: String) throws
+        -> (memory: VkDeviceMemory, flags: MemoryPropertyFlags)
+    {
+        let types = physicalDevice.memoryTypes
+        guard let typeIndex = MemoryTypeSelector.select(types, allowed: requirements.memoryTypeBits, usage: usage) else {
+            throw EngineError.unsupported("\(description.name) has no memory type for \(resource)")
+        }
+        var allocation = VkMemoryAllocateInfo()
+        allocation.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO
+        allocation.allocationSize = requirements.size
+        allocation.memoryTypeIndex = UInt32(typeIndex)
+        var memory: VkDeviceMemory?
+        try check(vkAllocateMemory(handle, &allocation, nil, &memory), "vkAllocateMemory(\(requirements.size) bytes)")
+        return (memory!, types[typeIndex].flags)
+    }
+}

@@ -11,7 +11,7 @@ public struct EmbeddedShader: Sendable {
     public let sourceFile: String
     private let base64: String
 
-    init(name: String, sourceFile: String, base64: String) {
+    package init(name: String, sourceFile: String, base64: String) {
         self.name = name
         self.sourceFile = sourceFile
         self.base64 = base64

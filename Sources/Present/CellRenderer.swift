@@ -1,0 +1,138 @@
+import Engine
+
+/// Draws the live and dying cells of a Life grid, seen from straight above, as sprites about a
+/// cell wide: one screen-covering triangle, every pixel working out which cells reach it
+/// straight from the simulation's storage buffer (or from a coarse overview, zoomed out).
+final class CellRenderer {
+    let device: Device
+    /// For sprites within their cell.
+    let pipeline: GraphicsPipeline
+    /// For sprites wider than half a cell, which sum the four nearest.
+    let spreadPipeline: GraphicsPipeline
+    /// A descriptor set per state buffer drawn.
+    private let sets: DescriptorSetCache
+    /// Made the first time a grid is drawn zoomed out.
+    private var overview: LifeOverview?
+
+    init(renderPass: RenderPass) throws {
+        device = renderPass.device
+        let layout = try PipelineLayout(
+            device: device, storageBuffers: 1, pushConstantSize: MemoryLayout<CellView>.size, stages: .fragment)
+        sets = DescriptorSetCache(layout: layout)
+        let vertex = try ShaderModule(device: device, shader: .lifeCellsScreen)
+        let fragment = try ShaderModule(device: device, shader: .lifeCellsFragment)
+        // Two variants rather than a branch: CPU drivers run both sides of a branch, and
+        // reading one cell a pixel instead of four is most of a frame's cost there.
+        func variant(spread: Bool) throws -> GraphicsPipeline {
+            try GraphicsPipeline(
+                renderPass: renderPass, layout: layout, vertex: vertex, fragment: fragment, topology: .triangles,
+                fragmentSpecialization: [.bool(0, spread)])
+        }
+        pipeline = try variant(spread: false)
+        spreadPipeline = try variant(spread: true)
+    }
+
+    private func lifeOverview() throws -> LifeOverview {
+        if let overview { return overview }
+        let made = try LifeOverview(device: device)
+        overview = made
+        return made
+    }
+
+    /// A point exactly one pixel wide whose centre falls on a pixel corner covers no pixel
+    /// centre at all, and cells at a pixel or less apart land on corners all the time: a
+    /// little wider, a sprite always lights at least one pixel (1.25 survives the coarsest
+    /// usual size granularity, 1/8).
+    static let smallestCellPoint: Float = 1.25
+
+    /// Matches life_cells_fragment.frag's push constants.
+    struct CellView: BitwiseCopyable, Equatable {
+        /// The cell coordinates of pixel (0, 0)'s corner; a pixel centre p is at origin + p * cellsPerPixel.
+        var origin: SIMD2<Float>
+        var cellsPerPixel: Float
+        /// Half a cell's sprite, in cells.
+        var halfSprite: Float
+        var width: UInt32
+        var height: UInt32
+        var states: UInt32
+        var bitsPerCell: UInt32
+        var cellsPerWordLog2: UInt32
+        var wordsPerRow: UInt32
+
+        /// The pixels of a `width` x `height` image that a sprite can reach: the grid's
+        /// rectangle and half a sprite round it, so the pixels beside the grid (a wide window
+        /// round a square grid, or a small grid) cost nothing.
+        func pixelBounds(width: Int, height: Int) -> PixelRect {
+            func span(_ origin: Float, _ cells: UInt32, _ pixels: Int) -> (Int, Int) {
+                let margin = halfSprite + cellsPerPixel
+                let first = max(0, min(Float(pixels), ((-margin - origin) / cellsPerPixel).rounded(.down)))
+                let end = max(
+                    first, min(Float(pixels), ((Float(cells) + margin - origin) / cellsPerPixel).rounded(.up)))
+                return (Int(first), Int(end - first))
+            }
+            let (x, w) = span(origin.x, self.width, width)
+            let (y, h) = span(origin.y, self.height, height)
+            return PixelRect(x: x, y: y, width: w, height: h)
+        }
+    }
+
+    /// How a top-down `camera` sees a `gridWidth` x `gridHeight` grid drawn as blocks of
+    /// `blockSize` cells a side: where each pixel falls on the blocks (whose grid is `blocksWide`
+    /// x `blocksHigh`) and how large a block's sprite is.
+    static func cellView(camera: Camera, width: Int, height: Int, gridWidth: Int, gridHeight: Int,
+                         blockSize: Int, blocksWide: Int, blocksHigh: Int, states: Int, bitsPerCell: Int) throws -> CellView {
+        guard camera.yaw == 0 && camera.pitch == 0 else {
+            throw EngineError.invalidInput("a Life grid is drawn from straight above; this camera is turned")
+        }
+        // Straight above, a world unit (a cell) is height / visibleHeight pixels on both axes,
+        // the target sits at the image's centre, and world y points up the image.
+        let pixelsPerCell = Double(height) / Double(camera.visibleHeight)
+        let f = Double(blockSize)
+        let worldX = Double(camera.target.x) - Double(width) / 2 / pixelsPerCell
+        let worldY = Double(camera.target.y) + Double(height) / 2 / pixelsPerCell
+        // Cell column c has its centre at world x = c + 1/2 - W/2, row r at y = H/2 - r - 1/2.
+        let origin = SIMD2(Float((worldX + Double(gridWidth) / 2) / f), Float((Double(gridHeight) / 2 - worldY) / f))
+        let blockPixels = Float(pixelsPerCell * f)
+        let sprite = max(smallestCellPoint, blockPixels * 0.85)
+        let cellsPerWord = 32 / bitsPerCell
+        return CellView(origin: origin, cellsPerPixel: Float(1 / (pixelsPerCell * f)), halfSprite: sprite / 2 / blockPixels,
+                        width: UInt32(blocksWide), height: UInt32(blocksHigh), states: UInt32(states), bitsPerCell: UInt32(bitsPerCell),
+                        cellsPerWordLog2: UInt32(cellsPerWord.trailingZeroBitCount),
+                        wordsPerRow: UInt32((blocksWide + cellsPerWord - 1) / cellsPerWord))
+    }
+
+    /// Records a render pass drawing the live and dying cells of `life` into `framebuffer` as
+    /// the top-down `camera` sees them.
+    func record(_ encoder: inout CommandEncoder, into framebuffer: Framebuffer, life: LifeWorkload, camera: Camera)
+        throws
+    {
+        let (width, height) = (framebuffer.width, framebuffer.height)
+        let pixelsPerCell = Float(height) / camera.visibleHeight
+        let factor = LifeOverview.factor(
+            pixelsPerCell: pixelsPerCell, width: life.width, height: life.height, bitsPerCell: life.bitsPerCell,
+            loopLimit: device.description.shaderLoopIterationLimit)
+        // Zoomed out, a pixel reads blocks of cells from a coarse copy rather than each cell.
+        var source = (buffer: life.currentStateBuffer, width: life.width, height: life.height, bitsPerCell: life.bitsPerCell)
+        if factor > 1 {
+            let overview = try lifeOverview()
+            let (w, h) = try overview.record(&encoder, life: life, factor: factor)
+            source = (overview.buffer, w, h, 8)
+        }
+        let view = try Self.cellView(
+            camera: camera, width: width, height: height, gridWidth: life.width, gridHeight: life.height,
+            blockSize: factor, blocksWide: source.width, blocksHigh: source.height, states: life.rule.states,
+            bitsPerCell: source.bitsPerCell)
+        let set = try sets.set(for: [source.buffer])
+        let chosen = view.halfSprite >= 0.5 ? spreadPipeline : pipeline
+        encoder.barrier(.computeToDrawing)
+        encoder.renderPass(
+            chosen.renderPass, framebuffer: framebuffer, clearColor: sceneBackground,
+            scissor: view.pixelBounds(width: width, height: height)
+        ) { encoder in
+            encoder.bind(chosen)
+            encoder.bind(set)
+            encoder.pushConstants(view)
+            encoder.draw(vertices: 3)
+        }
+    }
+}
