@@ -5,7 +5,7 @@
 # its long string literals leave it clean.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-FORMATTED=(Sources/Simulation Tests/SimulationTests)
+FORMATTED=(Sources/Simulation Tests/SimulationTests Sources/Present Sources/Engine/Vulkan)
 swift format lint --strict -r "${FORMATTED[@]}"
 long=$(find "${FORMATTED[@]}" -name '*.swift' -exec awk 'length > 120 { print FILENAME ":" FNR ": " length " characters" }' {} +)
 if [[ -n $long ]]; then

@@ -79,8 +79,10 @@ final class CellRenderer {
     /// How a top-down `camera` sees a `gridWidth` x `gridHeight` grid drawn as blocks of
     /// `blockSize` cells a side: where each pixel falls on the blocks (whose grid is `blocksWide`
     /// x `blocksHigh`) and how large a block's sprite is.
-    static func cellView(camera: Camera, width: Int, height: Int, gridWidth: Int, gridHeight: Int,
-                         blockSize: Int, blocksWide: Int, blocksHigh: Int, states: Int, bitsPerCell: Int) throws -> CellView {
+    static func cellView(
+        camera: Camera, width: Int, height: Int, gridWidth: Int, gridHeight: Int,
+        blockSize: Int, blocksWide: Int, blocksHigh: Int, states: Int, bitsPerCell: Int
+    ) throws -> CellView {
         guard camera.yaw == 0 && camera.pitch == 0 else {
             throw EngineError.invalidInput("a Life grid is drawn from straight above; this camera is turned")
         }
@@ -95,15 +97,19 @@ final class CellRenderer {
         let blockPixels = Float(pixelsPerCell * f)
         let sprite = max(smallestCellPoint, blockPixels * 0.85)
         let cellsPerWord = 32 / bitsPerCell
-        return CellView(origin: origin, cellsPerPixel: Float(1 / (pixelsPerCell * f)), halfSprite: sprite / 2 / blockPixels,
-                        width: UInt32(blocksWide), height: UInt32(blocksHigh), states: UInt32(states), bitsPerCell: UInt32(bitsPerCell),
-                        cellsPerWordLog2: UInt32(cellsPerWord.trailingZeroBitCount),
-                        wordsPerRow: UInt32((blocksWide + cellsPerWord - 1) / cellsPerWord))
+        return CellView(
+            origin: origin, cellsPerPixel: Float(1 / (pixelsPerCell * f)), halfSprite: sprite / 2 / blockPixels,
+            width: UInt32(blocksWide), height: UInt32(blocksHigh), states: UInt32(states),
+            bitsPerCell: UInt32(bitsPerCell),
+            cellsPerWordLog2: UInt32(cellsPerWord.trailingZeroBitCount),
+            wordsPerRow: UInt32((blocksWide + cellsPerWord - 1) / cellsPerWord))
     }
 
     /// Records a render pass drawing the live and dying cells of `life` into `framebuffer` as
     /// the top-down `camera` sees them.
-    func record(_ encoder: inout CommandEncoder, into framebuffer: Framebuffer, life: LifeWorkload, camera: Camera)
+    func record(
+        _ encoder: inout CommandEncoder, into framebuffer: Framebuffer, life: LifeWorkload, camera: Camera
+    )
         throws
     {
         let (width, height) = (framebuffer.width, framebuffer.height)
@@ -112,7 +118,9 @@ final class CellRenderer {
             pixelsPerCell: pixelsPerCell, width: life.width, height: life.height, bitsPerCell: life.bitsPerCell,
             loopLimit: device.description.shaderLoopIterationLimit)
         // Zoomed out, a pixel reads blocks of cells from a coarse copy rather than each cell.
-        var source = (buffer: life.currentStateBuffer, width: life.width, height: life.height, bitsPerCell: life.bitsPerCell)
+        var source = (
+            buffer: life.currentStateBuffer, width: life.width, height: life.height, bitsPerCell: life.bitsPerCell
+        )
         if factor > 1 {
             let overview = try lifeOverview()
             let (w, h) = try overview.record(&encoder, life: life, factor: factor)

@@ -27,8 +27,9 @@ final class LifeOverview {
 
     init(device: Device) throws {
         self.device = device
-        pipeline = try ComputePipeline(device: device, shader: ShaderModule(device: device, shader: .lifeCellsOverview),
-                                       storageBuffers: 2, pushConstantSize: MemoryLayout<Parameters>.size)
+        pipeline = try ComputePipeline(
+            device: device, shader: ShaderModule(device: device, shader: .lifeCellsOverview),
+            storageBuffers: 2, pushConstantSize: MemoryLayout<Parameters>.size)
         sets = DescriptorSetCache(layout: pipeline.layout)
         buffer = try Buffer(device: device, size: Self.capacity, usage: .deviceLocal)
     }
@@ -39,7 +40,9 @@ final class LifeOverview {
     ///
     /// Under a driver's loop limit (lavapipe stops a shader's loops after 65535 iterations in
     /// all), blocks stay small enough to be summed within it: more points, but none missing.
-    static func factor(pixelsPerCell: Float, width: Int, height: Int, bitsPerCell: Int = 1, loopLimit: Int? = nil) -> Int {
+    static func factor(
+        pixelsPerCell: Float, width: Int, height: Int, bitsPerCell: Int = 1, loopLimit: Int? = nil
+    ) -> Int {
         var factor = 1
         while Float(factor) * pixelsPerCell < 0.75 { factor *= 2 }
         guard factor > 1 else { return 1 }
@@ -70,8 +73,10 @@ final class LifeOverview {
         encoder.barrier(.drawingToCompute)
         encoder.bind(pipeline)
         encoder.bind(set)
-        encoder.pushConstants(Parameters(width: UInt32(life.width), height: UInt32(life.height), bitsPerCell: UInt32(life.bitsPerCell),
-                                         factor: UInt32(factor), overviewWidth: UInt32(width), overviewHeight: UInt32(height)))
+        encoder.pushConstants(
+            Parameters(
+                width: UInt32(life.width), height: UInt32(life.height), bitsPerCell: UInt32(life.bitsPerCell),
+                factor: UInt32(factor), overviewWidth: UInt32(width), overviewHeight: UInt32(height)))
         encoder.dispatch((words + 63) / 64)
         return (width, height)
     }

@@ -56,7 +56,9 @@ public final class WindowPresenter {
     private var swapchainsCreated = 0
 
     /// - Throws: when `presentMode` is not offered by the surface, naming the ones that are.
-    public init(device: Device, surface: WindowSurface, window: X11Window, presentMode: PresentMode, scene: WindowScene) throws {
+    public init(
+        device: Device, surface: WindowSurface, window: X11Window, presentMode: PresentMode, scene: WindowScene
+    ) throws {
         self.device = device
         self.scene = scene
         self.surface = surface
@@ -85,7 +87,11 @@ public final class WindowPresenter {
             }
         }
         for _ in 0..<Self.framesInFlight {
-            frames.append((try CommandBuffer(device: device), try BinarySemaphore(device: device), try Fence(device: device), false))
+            frames.append(
+                (
+                    try CommandBuffer(device: device), try BinarySemaphore(device: device), try Fence(device: device),
+                    false
+                ))
         }
     }
 
@@ -99,8 +105,10 @@ public final class WindowPresenter {
     /// window keeps showing the final state.
     /// - Parameter advanced: hears the steps done after each frame's steps ran, and may save
     ///   the state (periodic checkpoints).
-    public func run(steps: Int, stepsPerFrame: Int, camera initialCamera: Camera,
-                    shouldStop: () -> Bool, progress: (Int) -> Void, advanced: (Int) throws -> Void = { _ in }) throws -> Outcome {
+    public func run(
+        steps: Int, stepsPerFrame: Int, camera initialCamera: Camera,
+        shouldStop: () -> Bool, progress: (Int) -> Void, advanced: (Int) throws -> Void = { _ in }
+    ) throws -> Outcome {
         var camera = initialCamera
         var paused = false
         var done = 0
@@ -208,24 +216,28 @@ public final class WindowPresenter {
                 let fps = lastTitle == .distantPast ? 0 : Double(framesSinceTitle) / elapsed
                 let stepRate = lastTitle == .distantPast ? 0 : Double(stepsSinceTitle) / elapsed
                 let state = paused ? "paused" : (done >= steps ? "done" : "step \(done)/\(steps)")
-                window.setTitle("CapitalEngine — \(cFormat("%.0f", fps)) fps, \(cFormat("%.0f", stepRate)) \(scene.stepName)/s — \(state) — \(name)")
+                let rates = "\(cFormat("%.0f", fps)) fps, \(cFormat("%.0f", stepRate)) \(scene.stepName)/s"
+                window.setTitle("CapitalEngine — \(rates) — \(state) — \(name)")
                 lastTitle = now
                 framesSinceTitle = 0
                 stepsSinceTitle = 0
             }
         }
         try device.waitIdle()
-        return Outcome(stepsDone: done, framesPresented: presented, swapchainsCreated: swapchainsCreated, connectionLost: connectionLost)
+        return Outcome(
+            stepsDone: done, framesPresented: presented, swapchainsCreated: swapchainsCreated,
+            connectionLost: connectionLost)
     }
 
     /// Arrow keys orbit around particles and pan over a grid (a tenth of the view per press).
     private func steer(_ camera: inout Camera, key: KeySym) {
-        let (x, y): (Float, Float) = switch key {
-        case Keys.left: (-0.1, 0)
-        case Keys.right: (0.1, 0)
-        case Keys.up: (0, -0.1)
-        default: (0, 0.1)
-        }
+        let (x, y): (Float, Float) =
+            switch key {
+            case Keys.left: (-0.1, 0)
+            case Keys.right: (0.1, 0)
+            case Keys.up: (0, -0.1)
+            default: (0, 0.1)
+            }
         if case .cells = scene {
             camera.pan(right: x, down: y)
         } else {
@@ -242,7 +254,8 @@ public final class WindowPresenter {
             presentMode: presentMode, windowSize: (window.width, window.height), replacing: old)
         if let swapchain {
             swapchainsCreated += 1
-            note("window: swapchain \(swapchain.width)x\(swapchain.height), \(swapchain.imageCount) images, \(presentMode.rawValue)")
+            let size = "\(swapchain.width)x\(swapchain.height)"
+            note("window: swapchain \(size), \(swapchain.imageCount) images, \(presentMode.rawValue)")
         }
     }
 

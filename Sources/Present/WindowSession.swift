@@ -10,8 +10,10 @@ public struct WindowSession {
     /// Opens the window, then chooses among the devices that can present to it.
     /// - Parameter instanceOptions: the caller's (validation, driver settings); the window
     ///   system's extensions are added.
-    public init(width: Int, height: Int, title: String = "CapitalEngine", selector: DeviceSelector,
-                instanceOptions: InstanceOptions, validationLog: ValidationLog?, presentMode: PresentMode) throws {
+    public init(
+        width: Int, height: Int, title: String = "CapitalEngine", selector: DeviceSelector,
+        instanceOptions: InstanceOptions, validationLog: ValidationLog?, presentMode: PresentMode
+    ) throws {
         let window = try X11Window(width: width, height: height, title: title)
         var options = instanceOptions
         options.extensions += WindowSurface.instanceExtensions
@@ -31,11 +33,15 @@ public struct WindowSession {
     }
 
     /// Shows `scene` until the window closes, q/Escape, `shouldStop`, or forever after `steps`.
-    public func present(_ scene: WindowScene, steps: Int, stepsPerFrame: Int, camera: Camera, shouldStop: () -> Bool,
-                        progress: (Int) -> Void, advanced: (Int) throws -> Void = { _ in }) throws -> WindowPresenter.Outcome {
-        let presenter = try WindowPresenter(device: context.device, surface: surface, window: window,
-                                            presentMode: presentMode, scene: scene)
-        return try presenter.run(steps: steps, stepsPerFrame: stepsPerFrame, camera: camera,
-                                 shouldStop: shouldStop, progress: progress, advanced: advanced)
+    public func present(
+        _ scene: WindowScene, steps: Int, stepsPerFrame: Int, camera: Camera, shouldStop: () -> Bool,
+        progress: (Int) -> Void, advanced: (Int) throws -> Void = { _ in }
+    ) throws -> WindowPresenter.Outcome {
+        let presenter = try WindowPresenter(
+            device: context.device, surface: surface, window: window,
+            presentMode: presentMode, scene: scene)
+        return try presenter.run(
+            steps: steps, stepsPerFrame: stepsPerFrame, camera: camera,
+            shouldStop: shouldStop, progress: progress, advanced: advanced)
     }
 }

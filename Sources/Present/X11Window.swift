@@ -31,7 +31,8 @@ public final class X11Window {
     public init(width: Int, height: Int, title: String) throws {
         let name = ProcessInfo.processInfo.environment["DISPLAY"] ?? ""
         guard let display = XOpenDisplay(nil) else {
-            throw EngineError.unsupported("""
+            throw EngineError.unsupported(
+                """
                 cannot open X display '\(name)': no X server answers there, or it refused this client. \
                 Check that the server runs and that XAUTHORITY names a cookie it accepts \
                 (in a container: mount /tmp/.X11-unix and the cookie file); use --headless to run without a window
@@ -42,9 +43,11 @@ public final class X11Window {
         self.height = height
         Self.surviveConnectionLoss(display)
         let screen = XDefaultScreen(display)
-        window = XCreateSimpleWindow(display, XRootWindow(display, screen), 0, 0, UInt32(width), UInt32(height), 0,
-                                     XBlackPixel(display, screen), XBlackPixel(display, screen))
-        let mask = ExposureMask | KeyPressMask | ButtonPressMask | ButtonReleaseMask | PointerMotionMask | StructureNotifyMask
+        window = XCreateSimpleWindow(
+            display, XRootWindow(display, screen), 0, 0, UInt32(width), UInt32(height), 0,
+            XBlackPixel(display, screen), XBlackPixel(display, screen))
+        let mask =
+            ExposureMask | KeyPressMask | ButtonPressMask | ButtonReleaseMask | PointerMotionMask | StructureNotifyMask
         XSelectInput(display, window, Int(mask))
         XStoreName(display, window, title)
         deleteAtom = XInternAtom(display, "WM_DELETE_WINDOW", 0)

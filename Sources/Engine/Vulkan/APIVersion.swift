@@ -22,16 +22,22 @@ public struct APIVersion: RawRepresentable, Hashable, Comparable, Sendable, Coda
             ? lhs.patch < rhs.patch : lhs.withoutPatch.rawValue < rhs.withoutPatch.rawValue
     }
 
+    // Named as Vulkan names its versions (VK_API_VERSION_1_0).
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     public static let v1_0 = APIVersion(1, 0)
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     public static let v1_1 = APIVersion(1, 1)
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     public static let v1_2 = APIVersion(1, 2)
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     public static let v1_3 = APIVersion(1, 3)
 
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         let parts = text.split(separator: ".").compactMap { UInt32($0) }
         guard parts.count == 3 else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad API version \(text)"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "bad API version \(text)"))
         }
         self.init(parts[0], parts[1], parts[2])
     }

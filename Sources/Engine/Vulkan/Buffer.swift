@@ -38,7 +38,8 @@ public final class Buffer {
             try check(vkBindBufferMemory(device.handle, buffer, memory, 0), "vkBindBufferMemory")
             var pointer: UnsafeMutableRawPointer?
             if usage != .deviceLocal {
-                try check(vkMapMemory(device.handle, memory, 0, VkDeviceSize(VK_WHOLE_SIZE), 0, &pointer), "vkMapMemory")
+                try check(
+                    vkMapMemory(device.handle, memory, 0, VkDeviceSize(VK_WHOLE_SIZE), 0, &pointer), "vkMapMemory")
             }
             mapped = pointer
         } catch {

@@ -56,7 +56,8 @@ public final class ColorImage {
         vkGetImageMemoryRequirements(device.handle, image, &requirements)
         var memory: VkDeviceMemory?
         do {
-            memory = try device.allocateMemory(for: requirements, usage: .deviceLocal, resource: "a colour image").memory
+            memory = try device.allocateMemory(for: requirements, usage: .deviceLocal, resource: "a colour image")
+                .memory
             try check(vkBindImageMemory(device.handle, image, memory, 0), "vkBindImageMemory")
             view = try ImageView(device: device, image: image!, format: format)
         } catch {

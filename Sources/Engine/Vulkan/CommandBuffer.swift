@@ -76,17 +76,22 @@ public enum Hazard: Sendable {
     case colorAttachmentToTransfer
 
     /// Particles are read by the vertex shader, Life cells by the fragment shader.
-    private static let drawingShaders = VK_PIPELINE_STAGE_VERTEX_SHADER_BIT.rawValue | VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT.rawValue
+    private static let drawingShaders =
+        VK_PIPELINE_STAGE_VERTEX_SHADER_BIT.rawValue | VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT.rawValue
 
     var stages: (source: VkPipelineStageFlags, destination: VkPipelineStageFlags) {
         switch self {
-        case .transferToCompute: (VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue)
-        case .computeToCompute: (VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue)
-        case .computeToTransfer: (VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue)
+        case .transferToCompute:
+            (VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue)
+        case .computeToCompute:
+            (VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue)
+        case .computeToTransfer:
+            (VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue)
         case .transferToHost: (VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue, VK_PIPELINE_STAGE_HOST_BIT.rawValue)
         case .computeToDrawing: (VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, Self.drawingShaders)
         case .drawingToCompute: (Self.drawingShaders, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue)
-        case .colorAttachmentToTransfer: (VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT.rawValue, VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue)
+        case .colorAttachmentToTransfer:
+            (VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT.rawValue, VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue)
         }
     }
 
@@ -100,7 +105,8 @@ public enum Hazard: Sendable {
         case .transferToHost: (VK_ACCESS_TRANSFER_WRITE_BIT.rawValue, VK_ACCESS_HOST_READ_BIT.rawValue)
         case .computeToDrawing: (shaderWrite, shaderRead)
         case .drawingToCompute: (0, 0)
-        case .colorAttachmentToTransfer: (VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT.rawValue, VK_ACCESS_TRANSFER_READ_BIT.rawValue)
+        case .colorAttachmentToTransfer:
+            (VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT.rawValue, VK_ACCESS_TRANSFER_READ_BIT.rawValue)
         }
     }
 }
@@ -162,7 +168,8 @@ public struct CommandEncoder {
         memoryBarrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER
         memoryBarrier.srcAccessMask = hazard.access.source
         memoryBarrier.dstAccessMask = hazard.access.destination
-        vkCmdPipelineBarrier(handle, hazard.stages.source, hazard.stages.destination, 0, 1, &memoryBarrier, 0, nil, 0, nil)
+        vkCmdPipelineBarrier(
+            handle, hazard.stages.source, hazard.stages.destination, 0, 1, &memoryBarrier, 0, nil, 0, nil)
     }
 
     /// Records `body`'s drawing inside `renderPass` over `framebuffer`, which is first cleared
@@ -196,7 +203,8 @@ public struct CommandEncoder {
         try body(&self)
     }
 
-    /// Draws `vertices` vertices with the bound graphics pipeline; inside ``renderPass(_:framebuffer:clearColor:scissor:_:)``.
+    /// Draws `vertices` vertices with the bound graphics pipeline, inside
+    /// ``renderPass(_:framebuffer:clearColor:scissor:_:)``.
     public func draw(vertices: Int) {
         vkCmdDraw(handle, UInt32(vertices), 1, 0, 0)
     }
@@ -270,8 +278,10 @@ public final class TimestampQueryPool {
         var values = [UInt64](repeating: 0, count: count)
         let flags = VK_QUERY_RESULT_64_BIT.rawValue | VK_QUERY_RESULT_WAIT_BIT.rawValue
         _ = try values.withUnsafeMutableBytes { bytes in
-            try check(vkGetQueryPoolResults(device.handle, handle, 0, UInt32(count), bytes.count, bytes.baseAddress, 8, flags),
-                      "vkGetQueryPoolResults")
+            try check(
+                vkGetQueryPoolResults(
+                    device.handle, handle, 0, UInt32(count), bytes.count, bytes.baseAddress, 8, flags),
+                "vkGetQueryPoolResults")
         }
         let mask: UInt64 = validBits >= 64 ? .max : (1 << UInt64(validBits)) - 1
         let ticks = (values[end] &- values[start]) & mask

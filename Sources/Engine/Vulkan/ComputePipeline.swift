@@ -11,7 +11,9 @@ public struct SpecializationConstant: Sendable, Equatable {
     public static func bool(_ id: UInt32, _ value: Bool) -> Self { .init(id: id, bits: value ? 1 : 0) }
 
     /// Calls `body` with the `VkSpecializationInfo` that sets `constants` (nil when there are none).
-    package static func withInfo<R>(_ constants: [SpecializationConstant], _ body: (UnsafePointer<VkSpecializationInfo>?) -> R) -> R {
+    package static func withInfo<R>(
+        _ constants: [SpecializationConstant], _ body: (UnsafePointer<VkSpecializationInfo>?) -> R
+    ) -> R {
         let entries = constants.enumerated().map { position, constant in
             VkSpecializationMapEntry(constantID: constant.id, offset: UInt32(position * 4), size: 4)
         }
@@ -116,11 +118,14 @@ public final class ComputePipeline {
     public var storageBuffers: Int { layout.storageBuffers }
     public var pushConstantSize: Int { layout.pushConstantSize }
 
-    public init(device: Device, shader: ShaderModule, storageBuffers: Int, pushConstantSize: Int,
-                specialization: [SpecializationConstant] = []) throws {
+    public init(
+        device: Device, shader: ShaderModule, storageBuffers: Int, pushConstantSize: Int,
+        specialization: [SpecializationConstant] = []
+    ) throws {
         self.device = device
-        let layout = try PipelineLayout(device: device, storageBuffers: storageBuffers, pushConstantSize: pushConstantSize,
-                                        stages: .compute)
+        let layout = try PipelineLayout(
+            device: device, storageBuffers: storageBuffers, pushConstantSize: pushConstantSize,
+            stages: .compute)
         self.layout = layout
 
         var pipeline: VkPipeline?
@@ -172,7 +177,8 @@ public final class DescriptorSet {
         self.device = device
         self.buffers = buffers
 
-        var poolSize = VkDescriptorPoolSize(type: VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, descriptorCount: UInt32(buffers.count))
+        var poolSize = VkDescriptorPoolSize(
+            type: VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, descriptorCount: UInt32(buffers.count))
         var poolInfo = VkDescriptorPoolCreateInfo()
         poolInfo.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO
         poolInfo.maxSets = 1
@@ -202,7 +208,9 @@ public final class DescriptorSet {
         }
         handle = set!
 
-        let infos = buffers.map { VkDescriptorBufferInfo(buffer: $0.handle, offset: 0, range: VkDeviceSize(VK_WHOLE_SIZE)) }
+        let infos = buffers.map {
+            VkDescriptorBufferInfo(buffer: $0.handle, offset: 0, range: VkDeviceSize(VK_WHOLE_SIZE))
+        }
         infos.withUnsafeBufferPointer { infoPointer in
             let writes = (0..<buffers.count).map { index in
                 var write = VkWriteDescriptorSet()

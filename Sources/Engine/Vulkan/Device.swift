@@ -26,7 +26,8 @@ public final class Device {
     public init(physicalDevice: PhysicalDevice, graphics: Bool = false, extensions: [String] = []) throws {
         let description = physicalDevice.description
         guard let family = graphics ? description.graphicsComputeQueueFamily : description.computeQueueFamily else {
-            throw EngineError.unsupported("\(description.name) has no queue family for \(graphics ? "graphics and compute" : "compute")")
+            throw EngineError.unsupported(
+                "\(description.name) has no queue family for \(graphics ? "graphics and compute" : "compute")")
         }
         self.physicalDevice = physicalDevice
         queueFamilyIndex = family.index
@@ -36,7 +37,8 @@ public final class Device {
         // where not.
         let floatAtomics = description.supportsBufferFloatAtomicAdd
         let int64Atomics = description.supportsBufferInt64AtomicAdd
-        let extensions = extensions
+        let extensions =
+            extensions
             + (floatAtomics && !extensions.contains(floatAtomicsExtension) ? [floatAtomicsExtension] : [])
             + (int64Atomics && !extensions.contains(int64AtomicsExtension) ? [int64AtomicsExtension] : [])
         var floatAtomicFeatures = VkPhysicalDeviceShaderAtomicFloatFeaturesEXT()
@@ -60,21 +62,24 @@ public final class Device {
             return withUnsafePointer(to: &queueInfo) { queuePointer in
                 withUnsafePointer(to: &features) { featuresPointer in
                     withCStrings(extensions) { extensionNames in
-                      withUnsafeMutablePointer(to: &int64AtomicFeatures) { int64Pointer in
-                        withUnsafeMutablePointer(to: &floatAtomicFeatures) { floatPointer in
-                          // The chain holds whichever of the two structs the device offers.
-                          floatPointer.pointee.pNext = int64Atomics ? UnsafeMutableRawPointer(int64Pointer) : nil
-                          var info = VkDeviceCreateInfo()
-                          info.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
-                          info.pNext = floatAtomics ? UnsafeRawPointer(floatPointer) : int64Atomics ? UnsafeRawPointer(int64Pointer) : nil
-                          info.queueCreateInfoCount = 1
-                          info.pQueueCreateInfos = queuePointer
-                          info.pEnabledFeatures = featuresPointer
-                          info.enabledExtensionCount = UInt32(extensions.count)
-                          info.ppEnabledExtensionNames = extensionNames
-                          return vkCreateDevice(physicalDevice.handle, &info, nil, &created)
+                        withUnsafeMutablePointer(to: &int64AtomicFeatures) { int64Pointer in
+                            withUnsafeMutablePointer(to: &floatAtomicFeatures) { floatPointer in
+                                // The chain holds whichever of the two structs the device offers.
+                                floatPointer.pointee.pNext = int64Atomics ? UnsafeMutableRawPointer(int64Pointer) : nil
+                                var info = VkDeviceCreateInfo()
+                                info.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
+                                info.pNext =
+                                    floatAtomics
+                                    ? UnsafeRawPointer(floatPointer)
+                                    : int64Atomics ? UnsafeRawPointer(int64Pointer) : nil
+                                info.queueCreateInfoCount = 1
+                                info.pQueueCreateInfos = queuePointer
+                                info.pEnabledFeatures = featuresPointer
+                                info.enabledExtensionCount = UInt32(extensions.count)
+                                info.ppEnabledExtensionNames = extensionNames
+                                return vkCreateDevice(physicalDevice.handle, &info, nil, &created)
+                            }
                         }
-                      }
                     }
                 }
             }
@@ -106,7 +111,9 @@ public final class Device {
 
     /// Submits `commands` to run once `wait` is signalled (their drawing waits, not the work
     /// before it), signalling `signal` and `fence` when done: a window's frame.
-    public func submit(_ commands: CommandBuffer, waitingFor wait: BinarySemaphore, signalling signal: BinarySemaphore, fence: Fence)
+    public func submit(
+        _ commands: CommandBuffer, waitingFor wait: BinarySemaphore, signalling signal: BinarySemaphore, fence: Fence
+    )
         throws
     {
         var commandHandle: VkCommandBuffer? = commands.handle
@@ -164,7 +171,8 @@ public final class Fence {
 
     public func wait(timeoutNanoseconds: UInt64 = .max) throws {
         var fence: VkFence? = handle
-        let result = try check(vkWaitForFences(device.handle, 1, &fence, VkBool32(VK_TRUE), timeoutNanoseconds), "vkWaitForFences")
+        let result = try check(
+            vkWaitForFences(device.handle, 1, &fence, VkBool32(VK_TRUE), timeoutNanoseconds), "vkWaitForFences")
         if result == VK_TIMEOUT { throw VulkanError(result: result, call: "vkWaitForFences") }
     }
 }

@@ -118,13 +118,20 @@ private struct FixedFunctionStates {
                 dynamic.pDynamicStates = dynamicPointer.baseAddress
                 var info = VkGraphicsPipelineCreateInfo()
                 info.sType = VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO
-                return withUnsafePointer(to: &vertexInput) { info.pVertexInputState = $0
-                    return withUnsafePointer(to: &assembly) { info.pInputAssemblyState = $0
-                        return withUnsafePointer(to: &viewport) { info.pViewportState = $0
-                            return withUnsafePointer(to: &raster) { info.pRasterizationState = $0
-                                return withUnsafePointer(to: &multisample) { info.pMultisampleState = $0
-                                    return withUnsafePointer(to: &blend) { info.pColorBlendState = $0
-                                        return withUnsafePointer(to: &dynamic) { info.pDynamicState = $0
+                return withUnsafePointer(to: &vertexInput) {
+                    info.pVertexInputState = $0
+                    return withUnsafePointer(to: &assembly) {
+                        info.pInputAssemblyState = $0
+                        return withUnsafePointer(to: &viewport) {
+                            info.pViewportState = $0
+                            return withUnsafePointer(to: &raster) {
+                                info.pRasterizationState = $0
+                                return withUnsafePointer(to: &multisample) {
+                                    info.pMultisampleState = $0
+                                    return withUnsafePointer(to: &blend) {
+                                        info.pColorBlendState = $0
+                                        return withUnsafePointer(to: &dynamic) {
+                                            info.pDynamicState = $0
                                             return body(&info)
                                         }
                                     }

@@ -15,8 +15,10 @@ public struct InstanceOptions: Sendable {
     /// processor (`LP_NUM_THREADS`): kernels size their workgroups to keep each busy.
     public var cpuDriverThreads: Int?
 
-    public init(validation: Bool = false, extensions: [String] = [], applicationName: String = "CapitalEngine",
-                cpuDriverThreads: Int? = nil) {
+    public init(
+        validation: Bool = false, extensions: [String] = [], applicationName: String = "CapitalEngine",
+        cpuDriverThreads: Int? = nil
+    ) {
         self.validation = validation
         self.extensions = extensions
         self.applicationName = applicationName
@@ -126,7 +128,9 @@ public final class Instance {
         if options.validation {
             let create: PFN_vkCreateDebugUtilsMessengerEXT? = instanceFunction("vkCreateDebugUtilsMessengerEXT")
             guard let create else {
-                throw VulkanError(result: VK_ERROR_EXTENSION_NOT_PRESENT, call: "vkGetInstanceProcAddr(vkCreateDebugUtilsMessengerEXT)")
+                throw VulkanError(
+                    result: VK_ERROR_EXTENSION_NOT_PRESENT,
+                    call: "vkGetInstanceProcAddr(vkCreateDebugUtilsMessengerEXT)")
             }
             var info = Instance.messengerCreateInfo(userData: logPointer)
             var messenger: VkDebugUtilsMessengerEXT?
@@ -154,7 +158,8 @@ public final class Instance {
     /// nodes of `drmDevices` matched to them. A device the loader lists again, because several
     /// manifests name its driver, is left out and noted in ``duplicateDevices``; the indices
     /// count the devices kept, so they stay the same whether or not a duplicate comes and goes.
-    public func physicalDevices(drmDevices: [DRMDeviceDescription] = DRMDevices.enumerate()) throws -> [PhysicalDevice] {
+    public func physicalDevices(drmDevices: [DRMDeviceDescription] = DRMDevices.enumerate()) throws -> [PhysicalDevice]
+    {
         let handles = try enumerate("vkEnumeratePhysicalDevices", empty: VkPhysicalDevice?.none) {
             vkEnumeratePhysicalDevices(handle, $0, $1)
         }
@@ -169,7 +174,8 @@ public final class Instance {
         }
         duplicateDevices = unique.repeated
         let descriptions = devices.map(\.description)
-        let annotated = DRMNodeMatcher.annotate(descriptions, with: DRMNodeMatcher.match(vulkan: descriptions, drm: drmDevices))
+        let annotated = DRMNodeMatcher.annotate(
+            descriptions, with: DRMNodeMatcher.match(vulkan: descriptions, drm: drmDevices))
         for (device, var description) in zip(devices, annotated) {
             if description.type == .cpu { description.cpuDriverThreads = cpuDriverThreads }
             device.description = description
@@ -181,9 +187,11 @@ public final class Instance {
         var info = VkDebugUtilsMessengerCreateInfoEXT()
         info.sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT
         info.messageSeverity = VkDebugUtilsMessageSeverityFlagsEXT(
-            VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT.rawValue | VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT.rawValue)
+            VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT.rawValue
+                | VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT.rawValue)
         info.messageType = VkDebugUtilsMessageTypeFlagsEXT(
-            VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT.rawValue | VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT.rawValue
+            VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT.rawValue
+                | VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT.rawValue
                 | VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT.rawValue)
         info.pfnUserCallback = debugMessengerCallback
         info.pUserData = userData
@@ -196,9 +204,11 @@ private let debugMessengerCallback: PFN_vkDebugUtilsMessengerCallbackEXT = { sev
     guard let userData, let data else { return VkBool32(VK_FALSE) }
     let log = Unmanaged<ValidationLog>.fromOpaque(userData).takeUnretainedValue()
     let level: ValidationLog.Message.Severity =
-        severity.rawValue >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT.rawValue ? .error
-        : severity.rawValue >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT.rawValue ? .warning
-        : severity.rawValue >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_INFO_BIT_EXT.rawValue ? .info : .verbose
+        severity.rawValue >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT.rawValue
+        ? .error
+        : severity.rawValue >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT.rawValue
+            ? .warning
+            : severity.rawValue >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_INFO_BIT_EXT.rawValue ? .info : .verbose
     let identifier = data.pointee.pMessageIdName.map { String(cString: $0) } ?? "\(data.pointee.messageIdNumber)"
     let text = data.pointee.pMessage.map { String(cString: $0) } ?? ""
     log.record(.init(severity: level, identifier: identifier, text: text))
@@ -206,7 +216,9 @@ private let debugMessengerCallback: PFN_vkDebugUtilsMessengerCallbackEXT = { sev
 }
 
 /// Runs `body` with a C array of C strings that lives exactly as long as the call.
-package func withCStrings<Result>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> Result) -> Result {
+package func withCStrings<Result>(
+    _ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> Result
+) -> Result {
     let duplicates = strings.map { strdup($0) }
     defer { duplicates.forEach { free($0) } }
     let pointers = duplicates.map { UnsafePointer($0) }

@@ -80,11 +80,14 @@ public enum MemoryTypeSelector {
 extension Device {
     /// Allocates memory that meets `requirements`, of the best type for `usage`.
     /// - Parameter resource: names what the memory is for, in errors ("a colour image").
-    package func allocateMemory(for requirements: VkMemoryRequirements, usage: MemoryUsage, resource: String) throws
+    package func allocateMemory(
+        for requirements: VkMemoryRequirements, usage: MemoryUsage, resource: String
+    ) throws
         -> (memory: VkDeviceMemory, flags: MemoryPropertyFlags)
     {
         let types = physicalDevice.memoryTypes
-        guard let typeIndex = MemoryTypeSelector.select(types, allowed: requirements.memoryTypeBits, usage: usage) else {
+        guard let typeIndex = MemoryTypeSelector.select(types, allowed: requirements.memoryTypeBits, usage: usage)
+        else {
             throw EngineError.unsupported("\(description.name) has no memory type for \(resource)")
         }
         var allocation = VkMemoryAllocateInfo()

@@ -28,14 +28,17 @@ public final class PhysicalDevice {
         withUnsafeBytes(of: memoryProperties.memoryTypes) { raw in
             let types = raw.bindMemory(to: VkMemoryType.self)
             return (0..<Int(memoryProperties.memoryTypeCount)).map { index in
-                MemoryTypeDescription(flags: MemoryPropertyFlags(rawValue: types[index].propertyFlags),
-                                      heapIndex: Int(types[index].heapIndex))
+                MemoryTypeDescription(
+                    flags: MemoryPropertyFlags(rawValue: types[index].propertyFlags),
+                    heapIndex: Int(types[index].heapIndex))
             }
         }
     }
 
-    private static func describe(_ handle: VkPhysicalDevice, index: Int, extensions: Set<String>,
-                                 memory: VkPhysicalDeviceMemoryProperties) -> PhysicalDeviceDescription {
+    private static func describe(
+        _ handle: VkPhysicalDevice, index: Int, extensions: Set<String>,
+        memory: VkPhysicalDeviceMemoryProperties
+    ) -> PhysicalDeviceDescription {
         var basic = VkPhysicalDeviceProperties()
         vkGetPhysicalDeviceProperties(handle, &basic)
         let apiVersion = APIVersion(rawValue: basic.apiVersion)
@@ -48,7 +51,8 @@ public final class PhysicalDevice {
         var drm: DRMNodeNumbers?
         // The 1.1 property structs may only be chained for devices that support 1.1.
         if apiVersion.withoutPatch >= .v1_1 {
-            let hasDriverProperties = apiVersion.withoutPatch >= .v1_2 || extensions.contains("VK_KHR_driver_properties")
+            let hasDriverProperties =
+                apiVersion.withoutPatch >= .v1_2 || extensions.contains("VK_KHR_driver_properties")
             var driverProperties = VkPhysicalDeviceDriverProperties()
             driverProperties.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES
             var idProperties = VkPhysicalDeviceIDProperties()
@@ -59,30 +63,35 @@ public final class PhysicalDevice {
             var drmProperties = VkPhysicalDeviceDrmPropertiesEXT()
             drmProperties.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRM_PROPERTIES_EXT
             withUnsafeMutablePointer(to: &drmProperties) { drmPointer in
-              withUnsafeMutablePointer(to: &driverProperties) { driverPointer in
-                driverPointer.pointee.pNext = hasDRM ? UnsafeMutableRawPointer(drmPointer) : nil
-                withUnsafeMutablePointer(to: &subgroup) { subgroupPointer in
-                    subgroupPointer.pointee.pNext = hasDriverProperties ? UnsafeMutableRawPointer(driverPointer)
-                        : (hasDRM ? UnsafeMutableRawPointer(drmPointer) : nil)
-                    withUnsafeMutablePointer(to: &idProperties) { idPointer in
-                        idPointer.pointee.pNext = UnsafeMutableRawPointer(subgroupPointer)
-                        var properties = VkPhysicalDeviceProperties2()
-                        properties.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2
-                        properties.pNext = UnsafeMutableRawPointer(idPointer)
-                        vkGetPhysicalDeviceProperties2(handle, &properties)
+                withUnsafeMutablePointer(to: &driverProperties) { driverPointer in
+                    driverPointer.pointee.pNext = hasDRM ? UnsafeMutableRawPointer(drmPointer) : nil
+                    withUnsafeMutablePointer(to: &subgroup) { subgroupPointer in
+                        subgroupPointer.pointee.pNext =
+                            hasDriverProperties
+                            ? UnsafeMutableRawPointer(driverPointer)
+                            : (hasDRM ? UnsafeMutableRawPointer(drmPointer) : nil)
+                        withUnsafeMutablePointer(to: &idProperties) { idPointer in
+                            idPointer.pointee.pNext = UnsafeMutableRawPointer(subgroupPointer)
+                            var properties = VkPhysicalDeviceProperties2()
+                            properties.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2
+                            properties.pNext = UnsafeMutableRawPointer(idPointer)
+                            vkGetPhysicalDeviceProperties2(handle, &properties)
+                        }
                     }
                 }
-              }
             }
             if hasDRM {
                 drm = DRMNodeNumbers(
-                    primary: drmProperties.hasPrimary != 0 ? (UInt32(drmProperties.primaryMajor), UInt32(drmProperties.primaryMinor)) : nil,
-                    render: drmProperties.hasRender != 0 ? (UInt32(drmProperties.renderMajor), UInt32(drmProperties.renderMinor)) : nil)
+                    primary: drmProperties.hasPrimary != 0
+                        ? (UInt32(drmProperties.primaryMajor), UInt32(drmProperties.primaryMinor)) : nil,
+                    render: drmProperties.hasRender != 0
+                        ? (UInt32(drmProperties.renderMajor), UInt32(drmProperties.renderMinor)) : nil)
             }
             withUnsafeBytes(of: idProperties.deviceUUID) { uuid = Array($0) }
             subgroupSize = subgroup.subgroupSize
             let inCompute = subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT.rawValue != 0
-            shuffleRelative = inCompute && subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_RELATIVE_BIT.rawValue != 0
+            shuffleRelative =
+                inCompute && subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_RELATIVE_BIT.rawValue != 0
             shuffle = inCompute && subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT.rawValue != 0
             if hasDriverProperties {
                 let c = driverProperties.conformanceVersion
@@ -103,16 +112,18 @@ public final class PhysicalDevice {
                 supportsGraphics: family.queueFlags & VK_QUEUE_GRAPHICS_BIT.rawValue != 0,
                 supportsCompute: family.queueFlags & VK_QUEUE_COMPUTE_BIT.rawValue != 0,
                 // Graphics and compute queues can always transfer, flag or not.
-                supportsTransfer: family.queueFlags & (VK_QUEUE_TRANSFER_BIT.rawValue | VK_QUEUE_GRAPHICS_BIT.rawValue
-                    | VK_QUEUE_COMPUTE_BIT.rawValue) != 0,
+                supportsTransfer: family.queueFlags
+                    & (VK_QUEUE_TRANSFER_BIT.rawValue | VK_QUEUE_GRAPHICS_BIT.rawValue
+                        | VK_QUEUE_COMPUTE_BIT.rawValue) != 0,
                 timestampValidBits: family.timestampValidBits)
         }
 
         let heaps = withUnsafeBytes(of: memory.memoryHeaps) { raw in
             let heaps = raw.bindMemory(to: VkMemoryHeap.self)
             return (0..<Int(memory.memoryHeapCount)).map {
-                MemoryHeapDescription(size: heaps[$0].size,
-                                      deviceLocal: heaps[$0].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT.rawValue != 0)
+                MemoryHeapDescription(
+                    size: heaps[$0].size,
+                    deviceLocal: heaps[$0].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT.rawValue != 0)
             }
         }
 
@@ -149,8 +160,12 @@ public final class PhysicalDevice {
         let l = basic.limits
         let limits = ComputeLimits(
             maxComputeWorkGroupInvocations: l.maxComputeWorkGroupInvocations,
-            maxComputeWorkGroupSize: [l.maxComputeWorkGroupSize.0, l.maxComputeWorkGroupSize.1, l.maxComputeWorkGroupSize.2],
-            maxComputeWorkGroupCount: [l.maxComputeWorkGroupCount.0, l.maxComputeWorkGroupCount.1, l.maxComputeWorkGroupCount.2],
+            maxComputeWorkGroupSize: [
+                l.maxComputeWorkGroupSize.0, l.maxComputeWorkGroupSize.1, l.maxComputeWorkGroupSize.2,
+            ],
+            maxComputeWorkGroupCount: [
+                l.maxComputeWorkGroupCount.0, l.maxComputeWorkGroupCount.1, l.maxComputeWorkGroupCount.2,
+            ],
             maxComputeSharedMemorySize: l.maxComputeSharedMemorySize,
             maxStorageBufferRange: l.maxStorageBufferRange,
             maxPushConstantsSize: l.maxPushConstantsSize,
@@ -158,13 +173,14 @@ public final class PhysicalDevice {
             subgroupSize: subgroupSize, subgroupShuffleRelativeInCompute: shuffleRelative,
             subgroupShuffleInCompute: shuffle)
 
-        let type: DeviceType = switch basic.deviceType {
-        case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: .discrete
-        case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: .integrated
-        case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: .virtual
-        case VK_PHYSICAL_DEVICE_TYPE_CPU: .cpu
-        default: .other
-        }
+        let type: DeviceType =
+            switch basic.deviceType {
+            case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: .discrete
+            case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: .integrated
+            case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: .virtual
+            case VK_PHYSICAL_DEVICE_TYPE_CPU: .cpu
+            default: .other
+            }
 
         return PhysicalDeviceDescription(
             index: index, name: string(fromCArray: basic.deviceName), type: type,

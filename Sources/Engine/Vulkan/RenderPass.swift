@@ -98,10 +98,12 @@ public final class Framebuffer {
     }
 
     /// A framebuffer over a swapchain's image, with a view of its own.
-    convenience init(renderPass: RenderPass, swapchainImage: VkImage, width: Int, height: Int, owner: AnyObject) throws {
+    convenience init(renderPass: RenderPass, swapchainImage: VkImage, width: Int, height: Int, owner: AnyObject) throws
+    {
         let view = try ImageView(device: renderPass.device, image: swapchainImage, format: renderPass.format)
         do {
-            try self.init(renderPass: renderPass, view: view, width: width, height: height, image: owner, ownedView: view)
+            try self.init(
+                renderPass: renderPass, view: view, width: width, height: height, image: owner, ownedView: view)
         } catch {
             view.destroy()
             throw error
@@ -157,6 +159,7 @@ public struct PixelRect: Equatable, Sendable {
 
     var vulkan: VkRect2D {
         VkRect2D(
-            offset: VkOffset2D(x: Int32(x), y: Int32(y)), extent: VkExtent2D(width: UInt32(width), height: UInt32(height)))
+            offset: VkOffset2D(x: Int32(x), y: Int32(y)),
+            extent: VkExtent2D(width: UInt32(width), height: UInt32(height)))
     }
 }

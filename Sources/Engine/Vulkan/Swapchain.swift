@@ -20,7 +20,8 @@ public final class Surface {
             devices.compactMap { device in
                 guard let family = device.description.graphicsComputeQueueFamily else { return nil }
                 var supported: VkBool32 = 0
-                let result = vkGetPhysicalDeviceSurfaceSupportKHR(device.handle, UInt32(family.index), handle, &supported)
+                let result = vkGetPhysicalDeviceSurfaceSupportKHR(
+                    device.handle, UInt32(family.index), handle, &supported)
                 return result == VK_SUCCESS && supported != 0 ? device.description.index : nil
             })
     }
