@@ -174,8 +174,8 @@ struct BenchNBodyCommand: ParsableCommand {
     @OptionGroup var measuring: BenchmarkOptions
     @OptionGroup var physics: PhysicsOptions
 
-    @Option(help: ArgumentHelp("Kernel shape to measure instead of the device's default: workgroup size, bodies per invocation, tile size, 0 for none (e.g. 256,2,256 or 32,32,0), and optionally invocations per body (128,1,0,4). Letters after the tile size: p prefetches tiles (32,1,32p), q spells the force as a quotient m/(r²·√r²) instead of m·rsqrt(r²)³ (32,32,0q), s evaluates each pair once and applies its force to both bodies, with a workgroup of one subgroup and no tile (8,32,0qs: the default on lavapipe), a does so in the GPU form, passing bodies round the subgroup and adding shares atomically, in 64-bit fixed point where the device has such atomics and the softening is above 0, else as floats (32,8,0a). Last, uK writes the shared-tile loop out K bodies at a time (128,1,128u8). It is verified against the CPU reference before it is timed.", valueName: "W,B,T"))
-    var kernel: KernelShapeArgument?
+    @Option(help: ArgumentHelp("Kernel shape to measure instead of the device's default: workgroup size, bodies per invocation, tile size, 0 for none (e.g. 256,2,256 or 32,32,0), and optionally invocations per body (128,1,0,4). Letters after the tile size: p prefetches tiles (32,1,32p), q spells the force as a quotient m/(r²·√r²) instead of m·rsqrt(r²)³ (32,32,0q), s evaluates each pair once and applies its force to both bodies, with a workgroup of one subgroup and no tile (8,32,0qs: the default on lavapipe), a does so in the GPU form, passing bodies round the subgroup and adding shares atomically, in 64-bit fixed point where the device has such atomics and the softening is above 0, else as floats (32,8,0a). Last, uK writes the shared-tile loop out K bodies at a time (128,1,128u8). It is verified against the CPU reference before it is timed.", valueName: "W,B,T"), transform: parseKernelShape)
+    var kernel: NBodyKernel?
 
     @OptionGroup(title: "Tuning") var tuning: TuneCacheOptions
 
@@ -222,10 +222,10 @@ struct BenchNBodyCommand: ParsableCommand {
                     _ = try tuning.tuneAndStore(on: context.device, particleCount: n, parameters: physics.parameters,
                                                 budget: tuneBudget, label: "tune N=\(n) ")
                 }
-                try NBodyCapacity.check(particleCount: n, configuration: kernel?.configuration, on: device)
+                try NBodyCapacity.check(particleCount: n, configuration: kernel, on: device)
                 let state = InitialModel.plummer.generate(count: n, seed: seed, gravity: physics.gravity)
                 let workload = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters,
-                                                 configuration: kernel?.configuration
+                                                 configuration: kernel
                                                      ?? tuning.store.tunedConfiguration(for: device, particleCount: n))
                 try verifyShape(workload.configuration, particleCount: n, context: context)
                 let measurement = try benchmark.measure(workload, label: "N=\(n)")
@@ -261,7 +261,7 @@ struct BenchNBodyCommand: ParsableCommand {
     /// A fast wrong kernel is worse than a slow one: lavapipe has returned wrong results for
     /// heavy register blocking without any error. Check the shape on a system small enough for
     /// the CPU reference, with N not a multiple of the workgroup, before timing it.
-    private func verifyShape(_ configuration: NBodyKernelConfiguration, particleCount: Int, context: ComputeContext) throws {
+    private func verifyShape(_ configuration: NBodyKernel, particleCount: Int, context: ComputeContext) throws {
         let checker = KernelTuner(device: context.device, particleCount: particleCount, parameters: physics.parameters)
         let verification = try checker.verify(configuration)
         if let rejection = verification.rejection(tolerance: checker.tolerance) {
@@ -282,7 +282,7 @@ struct BenchResult: Encodable {
     var particles: Int
     var stepsPerRepeat: Int
     var repeats: Int
-    var kernel: NBodyKernelConfiguration
+    var kernel: NBodyKernel
     /// The shape and, for the atomic pair-once form, how it adds (fixed point or floats),
     /// which depends on the device and the softening as well as the shape.
     var kernelDescription: String
@@ -308,14 +308,9 @@ struct BenchReport: Encodable {
     var stoppedBy: String?
 }
 
-/// `--kernel W,B,T[,S]` (`NBodyKernelConfiguration(parsing:)`).
-struct KernelShapeArgument: ExpressibleByArgument {
-    var configuration: NBodyKernelConfiguration
-
-    init?(argument: String) {
-        guard let configuration = NBodyKernelConfiguration(parsing: argument) else { return nil }
-        self.configuration = configuration
-    }
+/// `--kernel W,B,T[,S]` (`NBodyKernel(parsing:)`), read with a reason when it names no kernel.
+func parseKernelShape(_ argument: String) throws -> NBodyKernel {
+    do { return try NBodyKernel(parsing: argument) } catch { throw ValidationError("\(error)") }
 }
 
 /// `--life-kernel bytes|bits|tiled:K`.

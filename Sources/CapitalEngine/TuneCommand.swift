@@ -128,7 +128,7 @@ struct TuneNBodyCommand: ParsableCommand {
                 struct Report: Encodable {
                     var device: String
                     var particles: Int
-                    var winner: NBodyKernelConfiguration
+                    var winner: NBodyKernel
                     var cache: String
                     var trials: [KernelTuner.Trial]
                     /// The signal that ended the search early; absent when the budget did.

@@ -95,8 +95,8 @@ struct VerifyNBodyCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Largest acceptable relative error.")
     var tolerance: Double = 1e-4
 
-    @Option(help: ArgumentHelp("Kernel shape to check instead of the device's default, as for bench (e.g. 32,32,0q or 128,1,128p).", valueName: "W,B,T"))
-    var kernel: KernelShapeArgument?
+    @Option(help: ArgumentHelp("Kernel shape to check instead of the device's default, as for bench (e.g. 32,32,0q or 128,1,128p).", valueName: "W,B,T"), transform: parseKernelShape)
+    var kernel: NBodyKernel?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("""
         With --steps 1: check K bodies chosen at random (by --seed) against a CPU reference of \
@@ -122,11 +122,11 @@ struct VerifyNBodyCommand: ParsableCommand {
         try withEngine(deviceOptions) { log in
             let context = try makeContext(deviceOptions, log: log, for: .nbody)
             if initial.initFile == nil {
-                try NBodyCapacity.check(particleCount: initial.particles, configuration: kernel?.configuration, on: context.device.description)
+                try NBodyCapacity.check(particleCount: initial.particles, configuration: kernel, on: context.device.description)
             }
             let state = try initial.makeState(gravity: physics.gravity)
             let workload = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters,
-                                             configuration: kernel?.configuration)
+                                             configuration: kernel)
             let device = context.device.description
             print("device: [\(device.index)] \(device.name) (\(device.driverText))")
             print("particles: \(state.count), steps: \(steps), kernel: \(workload.kernelDescription)")

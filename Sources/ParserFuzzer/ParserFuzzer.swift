@@ -22,7 +22,7 @@ func exercise(_ bytes: [UInt8]) {
     case 2: exerciseRule(text)
     case 3: exerciseLifeKernel(text)
     case 4: _ = try? DeviceSelector(parsing: text)
-    case 5: NBodyKernelConfiguration(parsing: text).map { exerciseShape($0, particleCount: 4096) }
+    case 5: (try? NBodyKernel(parsing: text)).map { exerciseShape($0, particleCount: 4096) }
     case 6: exerciseShapeFields(input)
     default: exercisePlacement(input)
     }
@@ -89,7 +89,7 @@ let devices: [PhysicalDeviceDescription] = {
             device("V3D 7.1.7", .integrated, vendor: 0x14E4, invocations: 256, shared: 16384, range: 1 << 30, subgroup: 16, atomics: false)]
 }()
 
-func exerciseShape(_ shape: NBodyKernelConfiguration, particleCount: Int) {
+func exerciseShape(_ shape: NBodyKernel, particleCount: Int) {
     _ = shape.description
     for device in devices where shape.problems(on: device, particleCount: particleCount).isEmpty {
         _ = shape.workgroupCount(particleCount: particleCount)
@@ -111,10 +111,11 @@ func integers(_ bytes: [UInt8], count: Int) -> [Int] {
 func exerciseShapeFields(_ bytes: [UInt8]) {
     let fields = integers(bytes, count: 6)
     let flags = bytes.count > 48 ? bytes[48] : 0
-    let shape = NBodyKernelConfiguration(
+    guard let shape = try? NBodyKernel(
         workgroupSize: fields[0], bodiesPerInvocation: fields[1], tileSize: fields[2], invocationsPerBody: fields[3],
         prefetchesTiles: flags & 1 != 0, force: flags & 2 != 0 ? .quotient : .reciprocalSquareRoot,
         eachPairOnce: flags & 4 != 0, addsSharesAtomically: flags & 8 != 0, tileUnroll: fields[4])
+    else { return }
     // Particle counts reach problems() only once they are at least 1.
     exerciseShape(shape, particleCount: max(1, fields[5]))
 }

@@ -5,7 +5,7 @@ import Engine
 /// with, so that it goes on bit for bit whatever the tuning cache says now.
 public struct NBodyKernelChoice {
     /// The kernel to run; nil for the device's default.
-    public var configuration: NBodyKernelConfiguration?
+    public var configuration: NBodyKernel?
     /// Where it comes from, for the start line: "the device's default", "tuned, from FILE".
     public var source: String
     /// What the user should know about the choice (a resume that cannot be bit for bit).
@@ -16,7 +16,7 @@ public struct NBodyKernelChoice {
     ///   - tuningSource: where `tuned` comes from ("tuned, from FILE").
     ///   - origin: the checkpoint being resumed, if any.
     public init(
-        device: PhysicalDeviceDescription, particleCount: Int, tuned: NBodyKernelConfiguration?,
+        device: PhysicalDeviceDescription, particleCount: Int, tuned: NBodyKernel?,
         tuningSource: String, resuming origin: Checkpoint.ComputedBy?
     ) {
         configuration = tuned

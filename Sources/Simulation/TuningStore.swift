@@ -49,7 +49,7 @@ public struct TuningStore {
     /// over, with a warning, for the untuned default.
     public func tunedConfiguration(
         for device: PhysicalDeviceDescription, particleCount: Int
-    ) -> NBodyKernelConfiguration? {
+    ) -> NBodyKernel? {
         guard let shape = lookupCache()?.lookup(TuningCache.Key(device: device, particleCount: particleCount)) else {
             return nil
         }
@@ -77,7 +77,7 @@ public struct TuningStore {
     /// - Returns: the winning trial and every trial.
     public func tuneAndStore(
         on device: Device, particleCount: Int, parameters: NBodyParameters, budget: Double,
-        deliberatelyWrong: [NBodyKernelConfiguration] = [], shouldStop: @escaping @Sendable () -> Bool = { false },
+        deliberatelyWrong: [NBodyKernel] = [], shouldStop: @escaping @Sendable () -> Bool = { false },
         trial: (Int, Int, KernelTuner.Trial) -> Void = { _, _, _ in },
         confirmed: ([KernelTuner.Trial]) -> Void = { _ in }
     ) throws

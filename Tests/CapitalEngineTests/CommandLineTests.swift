@@ -731,8 +731,9 @@ struct CommandLineTests {
         let result = try run(["bench", "--particles", "1000", "--steps", "2", "--repeats", "1", "--kernel", "32,2,48p"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("kernel: workgroup 32, 2 bodies/invocation, tile 48, prefetched"))
+        // No kernel prefetches without a tile: a usage error.
         let untiled = try run(["bench", "--particles", "1000", "--kernel", "32,1,0p"])
-        #expect(untiled.status == 1)
+        #expect(untiled.status == 64)
         #expect(untiled.stderr.contains("only shapes with a shared tile"))
     }
 
@@ -749,7 +750,7 @@ struct CommandLineTests {
         let uneven = try run(["verify", "--particles", "700", "--kernel", "64,1,64u5"])
         #expect(uneven.status == 1 && uneven.stderr.contains("a divisor of the tile size (64), not 5"), "\(uneven.stderr)")
         let untiled = try run(["verify", "--particles", "700", "--kernel", "64,1,0u4"])
-        #expect(untiled.status == 1 && untiled.stderr.contains("have a tile loop to unroll"), "\(untiled.stderr)")
+        #expect(untiled.status == 64 && untiled.stderr.contains("have a tile loop to unroll"), "\(untiled.stderr)")
         for bad in ["64,1,64u", "64,1,64u0", "64,1,64u4p"] {
             let refused = try run(["verify", "--kernel", bad])
             #expect(refused.status == 64 && refused.stderr.contains("is invalid for '--kernel"), "\(bad): \(refused.stderr)")

@@ -19,19 +19,19 @@ struct TuningTests {
     }()
 
     /// A shape no default picks, so its use is unmistakable.
-    let unusual = NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 3, tileSize: 0)
+    let unusual = NBodyKernel.streaming(workgroup: 64, bodies: 3)
 
-    func benchKernel(_ extra: [String]) throws -> NBodyKernelConfiguration {
+    func benchKernel(_ extra: [String]) throws -> NBodyKernel {
         let result = try runEngine(["bench", "--particles", "1000", "--repeats", "1", "--steps", "1", "--json"] + extra)
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let results = try #require(object["results"] as? [[String: Any]])
         let kernel = try #require(results.first?["kernel"])
-        return try JSONDecoder().decode(NBodyKernelConfiguration.self, from: JSONSerialization.data(withJSONObject: kernel))
+        return try JSONDecoder().decode(NBodyKernel.self, from: JSONSerialization.data(withJSONObject: kernel))
     }
 
     /// A cache entry written the way `tune` writes it, for the real device.
-    func writeCache(_ url: URL, uuidOverride: String? = nil, shape: NBodyKernelConfiguration) throws {
+    func writeCache(_ url: URL, uuidOverride: String? = nil, shape: NBodyKernel) throws {
         let instance = try Instance()
         var device = try #require(try instance.physicalDevices().first?.description)
         if let uuidOverride { device.uuid = uuidOverride }
@@ -57,7 +57,7 @@ struct TuningTests {
         #expect(entries.count == 1)
         // The winner is what bench now uses by itself.
         let stored = try #require(entries[0]["configuration"])
-        let winner = try JSONDecoder().decode(NBodyKernelConfiguration.self, from: JSONSerialization.data(withJSONObject: stored))
+        let winner = try JSONDecoder().decode(NBodyKernel.self, from: JSONSerialization.data(withJSONObject: stored))
         #expect(try benchKernel(["--tune-cache", cache.path]) == winner)
     }
 
@@ -133,8 +133,7 @@ struct TuningTests {
     @Test func aTunedAtomicKernelResumesBitForBitAndSaysWhenItCannot() throws {
         let subgroup = Int(try #require(try Instance().physicalDevices().first?.description.limits.subgroupSize))
         let cache = directory.appendingPathComponent("atomic.json")
-        try writeCache(cache, shape: NBodyKernelConfiguration(workgroupSize: subgroup, bodiesPerInvocation: 2, tileSize: 0,
-                                                              eachPairOnce: true, addsSharesAtomically: true))
+        try writeCache(cache, shape: NBodyKernel.atomicPairs(workgroup: subgroup, bodies: 2))
         let whole = directory.appendingPathComponent("atomic-whole.npy")
         let checkpoint = directory.appendingPathComponent("atomic-ckpt.npy")
         let resumed = directory.appendingPathComponent("atomic-resumed.npy")
@@ -225,7 +224,7 @@ struct TuningTests {
     /// ignored with its reason, and the run goes on with the default.
     @Test func aCachedShapeWithImpossibleNumbersIsIgnoredWithItsReason() throws {
         let cache = directory.appendingPathComponent("impossible.json")
-        try writeCache(cache, shape: NBodyKernelConfiguration(workgroupSize: .max, bodiesPerInvocation: 16, tileSize: 0, invocationsPerBody: 2))
+        try writeCache(cache, shape: NBodyKernel.split(workgroup: .max, invocations: 2))
         let result = try runEngine(["run", "--particles", "1000", "--steps", "1", "--tune-cache", cache.path])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("warning: ignoring the tuned shape (workgroup 9223372036854775807"), "\(result.stderr)")

@@ -10,18 +10,17 @@ import Testing
 struct AtomicPairKernelTests {
     /// One subgroup of lavapipe (8 invocations, 16 at 512 bits) with 2 bodies each: blocks of
     /// 16 or 32 bodies, so small systems span many blocks.
-    let shape: NBodyKernelConfiguration
+    let shape: NBodyKernel
     let block: Int
 
     init() throws {
         let subgroup = Int(try ComputeContext().device.description.limits.subgroupSize)
-        shape = NBodyKernelConfiguration(workgroupSize: subgroup, bodiesPerInvocation: 2, tileSize: 0,
-                                         eachPairOnce: true, addsSharesAtomically: true)
+        shape = NBodyKernel.atomicPairs(workgroup: subgroup, bodies: 2)
         block = shape.bodiesPerWorkgroup
     }
 
     /// `fixedPoint`: whether the sums are 64-bit fixed point (nil: wherever they can be).
-    func run(_ state: ParticleState, _ parameters: NBodyParameters, shape: NBodyKernelConfiguration? = nil,
+    func run(_ state: ParticleState, _ parameters: NBodyParameters, shape: NBodyKernel? = nil,
              span: Int? = nil, fixedPoint: Bool? = nil, steps: Int = 3) throws -> ParticleState {
         let context = try ComputeContext()
         let workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters,
@@ -57,10 +56,8 @@ struct AtomicPairKernelTests {
         let parameters = NBodyParameters(dt: 0.001, softening: 0.05)
         let state = InitialModel.plummer.generate(count: 1000, seed: 21)
         let reference = NBodyReference.advance(state, parameters: parameters, steps: 2)
-        for (bodies, force) in [(1, NBodyKernelConfiguration.ForceExpression.reciprocalSquareRoot), (4, .quotient)] {
-            var shape = self.shape
-            shape.bodiesPerInvocation = bodies
-            shape.force = force
+        for (bodies, force) in [(1, NBodyKernel.ForceExpression.reciprocalSquareRoot), (4, .quotient)] {
+            let shape = self.shape.with(bodies: bodies, force: force)
             for fixedPoint in [true, false] {
                 let comparison = StateComparison(try run(state, parameters, shape: shape, fixedPoint: fixedPoint, steps: 2),
                                                  reference: reference)
@@ -88,9 +85,8 @@ struct AtomicPairKernelTests {
         state.set(90, position: state.position(3), mass: 0.02, velocity: .zero)  // another block
         state.set(40, position: .zero, mass: 0.03, velocity: .zero)
         let parameters = NBodyParameters(dt: 0.001, softening: 0)
-        for force in NBodyKernelConfiguration.ForceExpression.allCases {
-            var shape = self.shape
-            shape.force = force
+        for force in NBodyKernel.ForceExpression.allCases {
+            let shape = self.shape.with(force: force)
             // Without softening there is no bound to scale fixed-point sums by: floats it is.
             let gpu = try run(state, parameters, shape: shape, fixedPoint: false, steps: 1)
             #expect(gpu.firstNonFiniteValue == nil)
@@ -119,8 +115,7 @@ struct AtomicPairKernelTests {
 
     /// Where the work goes: enough workgroups to fill a GPU, and memory that grows as N.
     @Test func workIsCutIntoRunsOfPairings() {
-        let gpuShape = NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 8, tileSize: 0,
-                                                eachPairOnce: true, addsSharesAtomically: true)
+        let gpuShape = NBodyKernel.atomicPairs(workgroup: 32, bodies: 8)
         #expect(gpuShape.description == "workgroup 32, 8 bodies/invocation, no shared tile, each pair once, shares added atomically")
         // N = 2^20: 4096 blocks of 256, each with its inner pairs and 2048 others: 2049
         // pairings, in 8 runs of 256 and a last one of 1.
@@ -136,15 +131,13 @@ struct AtomicPairKernelTests {
         // One block: one workgroup, its own pairs only.
         #expect(gpuShape.atomicPairSpan(particleCount: 100, target: 32768) == 1)
         #expect(gpuShape.dispatchedWorkgroups(particleCount: 100, span: 1) == 1)
-        var slots = gpuShape
-        slots.addsSharesAtomically = false
+        let slots = NBodyKernel.pairs(workgroup: gpuShape.workgroupSize, bodies: gpuShape.bodiesPerInvocation)
         #expect(slots.dispatchedWorkgroups(particleCount: large, span: 256) == 4096)
     }
 
     @Test func shapesItCannotRunAreRefusedWithTheReason() {
         var h100 = FabricatedDevices.nvidiaH100(index: 0)
-        let gpuShape = NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 8, tileSize: 0,
-                                                eachPairOnce: true, addsSharesAtomically: true)
+        let gpuShape = NBodyKernel.atomicPairs(workgroup: 32, bodies: 8)
         #expect(gpuShape.problems(on: h100, particleCount: 1 << 20).isEmpty, "N² memory is not needed")
         // Either kind of atomic add will do.
         h100.supportsBufferFloatAtomicAdd = false
@@ -154,14 +147,13 @@ struct AtomicPairKernelTests {
         #expect(gpuShape.problems(on: h100, particleCount: 4096).isEmpty)
         h100.supportsBufferFloatAtomicAdd = false
         #expect(gpuShape.problems(on: h100, particleCount: 4096).contains { $0.contains("VK_EXT_shader_atomic_float") })
-        var notPairOnce = gpuShape
-        notPairOnce.eachPairOnce = false
-        #expect(notPairOnce.problems(on: FabricatedDevices.nvidiaH100(index: 0), particleCount: 4096)
-            .contains { $0.contains("a form of evaluating each pair once") })
+        let notPairOnce = whyNoKernel {
+            try NBodyKernel(workgroupSize: 32, bodiesPerInvocation: 8, tileSize: 0, addsSharesAtomically: true)
+        }
+        #expect(notPairOnce?.description.contains("a form of evaluating each pair once") == true)
         // lavapipe's loop limit: every round of every pairing counts.
         let lavapipe = FabricatedDevices.lavapipe(index: 0)
-        let lavapipeShape = NBodyKernelConfiguration(workgroupSize: 8, bodiesPerInvocation: 32, tileSize: 0,
-                                                     eachPairOnce: true, addsSharesAtomically: true)
+        let lavapipeShape = NBodyKernel.atomicPairs(workgroup: 8, bodies: 32)
         #expect(lavapipeShape.problems(on: lavapipe, particleCount: 4096).isEmpty)
         #expect(lavapipeShape.problems(on: lavapipe, particleCount: 200_000).contains { $0.contains("stops shader loops") })
     }
@@ -177,7 +169,7 @@ struct AtomicPairKernelTests {
                                            configuration: shape)
         #expect(!unsoftened.addsInFixedPoint && !unsoftened.isBitReproducible)
         let ordinary = try NBodyWorkload(device: context.device, state: state, parameters: NBodyParameters(softening: 0),
-                                         configuration: NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 1, tileSize: 0))
+                                         configuration: NBodyKernel.streaming(workgroup: 32, bodies: 1))
         #expect(!ordinary.addsInFixedPoint && ordinary.isBitReproducible)
     }
 
@@ -268,10 +260,9 @@ struct AtomicPairKernelTests {
     /// Tuning caches written before this form existed still decode, as the slot form.
     @Test func cachedShapesWithoutTheFieldDecode() throws {
         let old = #"{"workgroupSize":8,"bodiesPerInvocation":32,"tileSize":0,"eachPairOnce":true}"#
-        let decoded = try JSONDecoder().decode(NBodyKernelConfiguration.self, from: Data(old.utf8))
+        let decoded = try JSONDecoder().decode(NBodyKernel.self, from: Data(old.utf8))
         #expect(decoded.eachPairOnce && !decoded.addsSharesAtomically)
-        let gpuShape = NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 8, tileSize: 0,
-                                                eachPairOnce: true, addsSharesAtomically: true)
-        #expect(try JSONDecoder().decode(NBodyKernelConfiguration.self, from: JSONEncoder().encode(gpuShape)) == gpuShape)
+        let gpuShape = NBodyKernel.atomicPairs(workgroup: 32, bodies: 8)
+        #expect(try JSONDecoder().decode(NBodyKernel.self, from: JSONEncoder().encode(gpuShape)) == gpuShape)
     }
 }

@@ -102,7 +102,7 @@ struct DeviceSelectionTests {
         let pi = FabricatedDevices.videoCore(index: 0)
         #expect(try PhysicalDeviceSelector().select(from: [pi]).name == "V3D 7.1.7")
         for n in [1, 100, 4099, 65536] {
-            let shape = NBodyKernelConfiguration.recommended(for: pi, particleCount: n)
+            let shape = NBodyKernel.recommended(for: pi, particleCount: n)
             #expect(shape.workgroupSize <= 256)
             #expect(shape.sharedMemoryBytes <= 16384)
             #expect(shape.problems(on: pi, particleCount: n).isEmpty)
@@ -111,22 +111,22 @@ struct DeviceSelectionTests {
 
     @Test func kernelShapesFollowTheDeviceClass() {
         let h100 = FabricatedDevices.nvidiaH100(index: 0)
-        let gpu = NBodyKernelConfiguration.recommended(for: h100, particleCount: 1 << 20)
-        #expect(gpu == NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 128))
+        let gpu = NBodyKernel.recommended(for: h100, particleCount: 1 << 20)
+        #expect(gpu == NBodyKernel.tiled(workgroup: 128, bodies: 1, tile: 128))
         // Few bodies: narrow workgroups with prefetched tiles, the H100's best at N = 16384.
-        let few = NBodyKernelConfiguration.recommended(for: h100, particleCount: 16384)
-        #expect(few == NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 1, tileSize: 32, prefetchesTiles: true))
+        let few = NBodyKernel.recommended(for: h100, particleCount: 16384)
+        #expect(few == NBodyKernel.tiled(workgroup: 32, bodies: 1, tile: 32, prefetch: true))
         #expect(few.sharedMemoryBytes == 1024)
         #expect(few.description == "workgroup 32, 1 bodies/invocation, tile 32, prefetched")
         // CPU drivers: each pair once where the device has shuffles (lavapipe); without them
         // the streaming kernel, 32 bodies per invocation.
-        let cpu = NBodyKernelConfiguration.recommended(for: FabricatedDevices.lavapipe(index: 0), particleCount: 16384, hostCores: 2)
-        #expect(cpu == NBodyKernelConfiguration(workgroupSize: 8, bodiesPerInvocation: 32, tileSize: 0, force: .quotient, eachPairOnce: true))
+        let cpu = NBodyKernel.recommended(for: FabricatedDevices.lavapipe(index: 0), particleCount: 16384, hostCores: 2)
+        #expect(cpu == NBodyKernel.pairs(workgroup: 8, bodies: 32, force: .quotient))
         #expect(cpu.description == "workgroup 8, 32 bodies/invocation, no shared tile, force as a quotient, each pair once")
         var plain = FabricatedDevices.lavapipe(index: 0)
         plain.limits.subgroupShuffleInCompute = false
-        let streaming = NBodyKernelConfiguration.recommended(for: plain, particleCount: 16384, hostCores: 2)
-        #expect(streaming == NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 0, force: .quotient))
+        let streaming = NBodyKernel.recommended(for: plain, particleCount: 16384, hostCores: 2)
+        #expect(streaming == NBodyKernel.streaming(workgroup: 32, bodies: 32, force: .quotient))
         #expect(gpu.force == .reciprocalSquareRoot && few.force == .reciprocalSquareRoot)
         // Shuffled j-body reads: streaming shapes on devices with shuffles and wide subgroups.
         let shuffling = FabricatedDevices.lavapipe(index: 0)
@@ -134,51 +134,58 @@ struct DeviceSelectionTests {
         #expect(!streaming.shufflesJBodies(on: plain, group: 4), "no shuffles")
         #expect(!streaming.shufflesJBodies(on: shuffling, group: 1), "nothing to share")
         #expect(!streaming.shufflesJBodies(on: shuffling, group: Int(shuffling.limits.subgroupSize) * 2), "group wider than a subgroup")
-        #expect(!NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 32).shufflesJBodies(on: shuffling, group: 4))
+        #expect(!NBodyKernel.tiled(workgroup: 32, bodies: 32, tile: 32).shufflesJBodies(on: shuffling, group: 4))
         // Small systems give up register blocking so every core has work.
-        let small = NBodyKernelConfiguration.recommended(for: FabricatedDevices.lavapipe(index: 0), particleCount: 1024, hostCores: 2)
+        let small = NBodyKernel.recommended(for: FabricatedDevices.lavapipe(index: 0), particleCount: 1024, hostCores: 2)
         #expect(small.workgroupCount(particleCount: 1024) >= 4 || small.bodiesPerInvocation == 1)
     }
 
     @Test func shapesFromOlderTuningCachesKeepTheirMeaning() throws {
         // Written before prefetching and the quotient spelling existed: neither.
         let old = #"{"workgroupSize": 64, "bodiesPerInvocation": 1, "tileSize": 64}"#
-        let shape = try JSONDecoder().decode(NBodyKernelConfiguration.self, from: Data(old.utf8))
-        #expect(shape == NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 1, tileSize: 64))
+        let shape = try JSONDecoder().decode(NBodyKernel.self, from: Data(old.utf8))
+        #expect(shape == NBodyKernel.tiled(workgroup: 64, bodies: 1, tile: 64))
         #expect(shape.force == .reciprocalSquareRoot)
-        for newer in [NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 1, tileSize: 32, prefetchesTiles: true),
-                      NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 0, force: .quotient)] {
-            #expect(try JSONDecoder().decode(NBodyKernelConfiguration.self, from: JSONEncoder().encode(newer)) == newer)
+        for newer in [NBodyKernel.tiled(workgroup: 32, bodies: 1, tile: 32, prefetch: true),
+                      NBodyKernel.streaming(workgroup: 32, bodies: 32, force: .quotient)] {
+            #expect(try JSONDecoder().decode(NBodyKernel.self, from: JSONEncoder().encode(newer)) == newer)
         }
         let unknown = #"{"workgroupSize": 64, "bodiesPerInvocation": 1, "tileSize": 64, "force": "cubic"}"#
-        #expect(throws: DecodingError.self) { try JSONDecoder().decode(NBodyKernelConfiguration.self, from: Data(unknown.utf8)) }
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(NBodyKernel.self, from: Data(unknown.utf8)) }
     }
 
     @Test func limitViolationsAreExplained() {
         let pi = FabricatedDevices.videoCore(index: 0)
-        let tooBig = NBodyKernelConfiguration(workgroupSize: 512, bodiesPerInvocation: 1, tileSize: 2048)
+        let tooBig = NBodyKernel.tiled(workgroup: 512, bodies: 1, tile: 2048)
         let problems = tooBig.problems(on: pi, particleCount: 1000)
         #expect(problems.count == 2)
         #expect(problems[0].contains("exceeds the device's 256"))
         #expect(problems[1].contains("16384"))
         let lavapipe = FabricatedDevices.lavapipe(index: 0)
-        let fine = NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 1, tileSize: 64)
+        let fine = NBodyKernel.tiled(workgroup: 64, bodies: 1, tile: 64)
         #expect(fine.problems(on: lavapipe, particleCount: 10_000_000).contains { $0.contains("maxStorageBufferRange") })
     }
 
     @Test func cooperativeShapesAreChecked() {
         let h100 = FabricatedDevices.nvidiaH100(index: 0)
-        let split = NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 0, invocationsPerBody: 4)
+        let split = NBodyKernel.split(workgroup: 128, invocations: 4)
         #expect(split.problems(on: h100, particleCount: 4096).isEmpty)
         #expect(split.bodiesPerWorkgroup == 32)
         #expect(split.workgroupCount(particleCount: 4096) == 128)
         #expect(split.description == "workgroup 128, 4 invocations/body")
-        let uneven = NBodyKernelConfiguration(workgroupSize: 100, bodiesPerInvocation: 2, tileSize: 0, invocationsPerBody: 8)
+        let uneven = NBodyKernel.split(workgroup: 100, invocations: 8)
         #expect(uneven.problems(on: h100, particleCount: 4096).contains { $0.contains("multiple of 8") })
+        // No kernel splits bodies and blocks them too: flat fields (a tuning cache, --kernel)
+        // that ask for it name no kernel.
+        #expect(throws: NBodyKernel.Unbuildable.self) {
+            try NBodyKernel(workgroupSize: 100, bodiesPerInvocation: 2, tileSize: 0, invocationsPerBody: 8)
+        }
         // Prefetching needs a shared tile, and two of them must fit.
-        let untiled = NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 1, tileSize: 0, prefetchesTiles: true)
-        #expect(untiled.problems(on: h100, particleCount: 4096).contains { $0.contains("prefetch") })
-        let doubled = NBodyKernelConfiguration(workgroupSize: 512, bodiesPerInvocation: 1, tileSize: 2048, prefetchesTiles: true)
+        let untiled = whyNoKernel {
+            try NBodyKernel(workgroupSize: 64, bodiesPerInvocation: 1, tileSize: 0, prefetchesTiles: true)
+        }
+        #expect(untiled?.description.contains("prefetch") == true)
+        let doubled = NBodyKernel.tiled(workgroup: 512, bodies: 1, tile: 2048, prefetch: true)
         #expect(doubled.sharedMemoryBytes == 65536)
         #expect(doubled.problems(on: h100, particleCount: 4096).contains { $0.contains("prefetched") })
     }

@@ -18,7 +18,7 @@ struct NBodyCapacityTests {
         #expect(largest > 1000)
         #expect(NBodyCapacity.deviceProblem(particleCount: largest, on: device) == nil)
         #expect(NBodyCapacity.deviceProblem(particleCount: largest + 1, on: device) != nil)
-        #expect(NBodyKernelConfiguration.recommended(for: device, particleCount: largest).problems(on: device, particleCount: largest).isEmpty)
+        #expect(NBodyKernel.recommended(for: device, particleCount: largest).problems(on: device, particleCount: largest).isEmpty)
     }
 
     @Test func theRefusalNamesTheDevicesLargestCount() {

@@ -6,7 +6,7 @@ import Testing
 @Suite("N-body on the real Vulkan device", .serialized)
 struct NBodyGPUTests {
     func gpuAdvance(_ state: ParticleState, _ parameters: NBodyParameters, steps: Int,
-                    configuration: NBodyKernelConfiguration? = nil, log: ValidationLog? = nil) throws -> ParticleState {
+                    configuration: NBodyKernel? = nil, log: ValidationLog? = nil) throws -> ParticleState {
         let context = try ComputeContext(instanceOptions: InstanceOptions(validation: log != nil), validationLog: log)
         let workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters, configuration: configuration)
         try workload.advance(steps: steps)
@@ -25,35 +25,35 @@ struct NBodyGPUTests {
     }
 
     @Test("every kernel shape the engine may pick computes correctly", arguments: [
-        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 0),
-        NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 32, tileSize: 256),
-        NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 3, tileSize: 0),
-        NBodyKernelConfiguration(workgroupSize: 256, bodiesPerInvocation: 2, tileSize: 256),
-        NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 128),
-        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 4, tileSize: 100),
-        NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 1, tileSize: 16),
-        NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 1, tileSize: 0, invocationsPerBody: 4),
-        NBodyKernelConfiguration(workgroupSize: 256, bodiesPerInvocation: 1, tileSize: 0, invocationsPerBody: 16),
-        NBodyKernelConfiguration(workgroupSize: 96, bodiesPerInvocation: 1, tileSize: 0, invocationsPerBody: 3),
+        NBodyKernel.streaming(workgroup: 32, bodies: 32),
+        NBodyKernel.tiled(workgroup: 64, bodies: 32, tile: 256),
+        NBodyKernel.streaming(workgroup: 64, bodies: 3),
+        NBodyKernel.tiled(workgroup: 256, bodies: 2, tile: 256),
+        NBodyKernel.tiled(workgroup: 128, bodies: 1, tile: 128),
+        NBodyKernel.tiled(workgroup: 32, bodies: 4, tile: 100),
+        NBodyKernel.tiled(workgroup: 64, bodies: 1, tile: 16),
+        NBodyKernel.split(workgroup: 64, invocations: 4),
+        NBodyKernel.split(workgroup: 256, invocations: 16),
+        NBodyKernel.split(workgroup: 96, invocations: 3),
         // Prefetched tiles: as wide as the workgroup, narrower, and wider than it (several
         // staged bodies per invocation, a partial last stage).
-        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 1, tileSize: 32, prefetchesTiles: true),
-        NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 2, tileSize: 16, prefetchesTiles: true),
-        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 3, tileSize: 100, prefetchesTiles: true),
+        NBodyKernel.tiled(workgroup: 32, bodies: 1, tile: 32, prefetch: true),
+        NBodyKernel.tiled(workgroup: 64, bodies: 2, tile: 16, prefetch: true),
+        NBodyKernel.tiled(workgroup: 32, bodies: 3, tile: 100, prefetch: true),
         // The force spelled as a quotient, in each kind of kernel.
-        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 0, force: .quotient),
-        NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 2, tileSize: 64, force: .quotient),
-        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 3, tileSize: 100, prefetchesTiles: true, force: .quotient),
-        NBodyKernelConfiguration(workgroupSize: 96, bodiesPerInvocation: 1, tileSize: 0, invocationsPerBody: 3, force: .quotient),
+        NBodyKernel.streaming(workgroup: 32, bodies: 32, force: .quotient),
+        NBodyKernel.tiled(workgroup: 64, bodies: 2, tile: 64, force: .quotient),
+        NBodyKernel.tiled(workgroup: 32, bodies: 3, tile: 100, prefetch: true, force: .quotient),
+        NBodyKernel.split(workgroup: 96, invocations: 3, force: .quotient),
         // The tile loop written out: by 4, by the whole tile, by a tile wider than the
         // workgroup, prefetched, and with several bodies per invocation.
-        NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 128, tileUnroll: 4),
-        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 1, tileSize: 32, tileUnroll: 32),
-        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 2, tileSize: 96, tileUnroll: 8),
-        NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 1, tileSize: 128, prefetchesTiles: true, tileUnroll: 16),
-        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 3, tileSize: 100, prefetchesTiles: true, tileUnroll: 4),
+        NBodyKernel.tiled(workgroup: 128, bodies: 1, tile: 128, unroll: 4),
+        NBodyKernel.tiled(workgroup: 32, bodies: 1, tile: 32, unroll: 32),
+        NBodyKernel.tiled(workgroup: 32, bodies: 2, tile: 96, unroll: 8),
+        NBodyKernel.tiled(workgroup: 64, bodies: 1, tile: 128, prefetch: true, unroll: 16),
+        NBodyKernel.tiled(workgroup: 32, bodies: 3, tile: 100, prefetch: true, unroll: 4),
     ])
-    func shapesMatchReference(shape: NBodyKernelConfiguration) throws {
+    func shapesMatchReference(shape: NBodyKernel) throws {
         let parameters = NBodyParameters(dt: 0.002, softening: 0.02)
         // Not a multiple of any workgroup, and fewer bodies than some workgroups hold.
         for particles in [13, 1543] {
@@ -71,8 +71,8 @@ struct NBodyGPUTests {
     func streamingGroupsMatchReference(group: Int, shuffled: Bool) throws {
         let parameters = NBodyParameters(dt: 0.002, softening: 0.02)
         let context = try ComputeContext()
-        for shape in [NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 8, tileSize: 0),
-                      NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 3, tileSize: 0, force: .quotient)] {
+        for shape in [NBodyKernel.streaming(workgroup: 32, bodies: 8),
+                      NBodyKernel.streaming(workgroup: 64, bodies: 3, force: .quotient)] {
             #expect(!shuffled || shape.shufflesJBodies(on: context.device.description, group: group), "lavapipe can shuffle")
             let state = InitialModel.galaxies.generate(count: 1543, seed: 5)
             let workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters, configuration: shape,
@@ -88,10 +88,9 @@ struct NBodyGPUTests {
         let candidates = KernelTuner(device: context.device, particleCount: 16384).candidates()
         // The untuned default comes first and, on a CPU driver, spells the force as a quotient.
         #expect(candidates.first?.force == .quotient)
-        var spellings: [NBodyKernelConfiguration: Set<NBodyKernelConfiguration.ForceExpression>] = [:]
+        var spellings: [NBodyKernel: Set<NBodyKernel.ForceExpression>] = [:]
         for candidate in candidates {
-            var shape = candidate
-            shape.force = .quotient
+            let shape = candidate.with(force: .quotient)
             spellings[shape, default: []].insert(candidate.force)
         }
         #expect(spellings.values.allSatisfy { $0.count == 2 }, "every shape is tried both ways")
@@ -122,7 +121,7 @@ struct NBodyGPUTests {
         let pi = FabricatedDevices.videoCore(index: 0)
         let parameters = NBodyParameters(dt: 0.001, softening: 0.01)
         for particles in [100, 4099] {
-            let shape = NBodyKernelConfiguration.recommended(for: pi, particleCount: particles)
+            let shape = NBodyKernel.recommended(for: pi, particleCount: particles)
             #expect(shape.problems(on: pi, particleCount: particles).isEmpty)
             let state = InitialModel.plummer.generate(count: particles, seed: 3)
             let gpu = try gpuAdvance(state, parameters, steps: 2, configuration: shape)
@@ -141,11 +140,11 @@ struct NBodyGPUTests {
     }
 
     @Test("zero softening ignores the self term and coincident bodies", arguments: [
-        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 2, tileSize: 0, force: .reciprocalSquareRoot),
-        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 2, tileSize: 0, force: .quotient),
-        NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 1, tileSize: 0, invocationsPerBody: 4, force: .quotient),
+        NBodyKernel.streaming(workgroup: 32, bodies: 2, force: .reciprocalSquareRoot),
+        NBodyKernel.streaming(workgroup: 32, bodies: 2, force: .quotient),
+        NBodyKernel.split(workgroup: 32, invocations: 4, force: .quotient),
     ])
-    func zeroSofteningIgnoresTheSelfTermAndCoincidentBodies(shape: NBodyKernelConfiguration) throws {
+    func zeroSofteningIgnoresTheSelfTermAndCoincidentBodies(shape: NBodyKernel) throws {
         var state = ParticleState(count: 3)
         state.set(0, position: SIMD3(-1, 0, 0), mass: 1, velocity: .zero)
         state.set(1, position: SIMD3(1, 0, 0), mass: 1, velocity: .zero)
@@ -278,28 +277,34 @@ struct NBodyLoopLimitTests {
     /// Only the shared-tile kernel has a tile loop, and the written-out iterations must divide it.
     @Test func tileUnrollingNeedsATileLoopItDivides() throws {
         let h100 = FabricatedDevices.nvidiaH100(index: 0)
-        let unrolled = NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 128, tileUnroll: 8)
+        let unrolled = NBodyKernel.tiled(workgroup: 128, bodies: 1, tile: 128, unroll: 8)
         #expect(unrolled.problems(on: h100, particleCount: 1 << 20).isEmpty)
         #expect(unrolled.description == "workgroup 128, 1 bodies/invocation, tile 128, tile loop unrolled by 8")
-        var prefetched = unrolled
-        prefetched.prefetchesTiles = true
+        let prefetched = NBodyKernel.tiled(workgroup: 128, bodies: 1, tile: 128, prefetch: true, unroll: 8)
         #expect(prefetched.problems(on: h100, particleCount: 1 << 20).isEmpty)
+        // Flat fields (a tuning cache, --kernel) that unroll a loop no tile has name no kernel.
+        for fields in [(tile: 0, split: 1, pairs: false), (tile: 0, split: 4, pairs: false), (tile: 0, split: 1, pairs: true)] {
+            let refused = whyNoKernel {
+                try NBodyKernel(
+                    workgroupSize: 128, bodiesPerInvocation: 1, tileSize: fields.tile, invocationsPerBody: fields.split,
+                    eachPairOnce: fields.pairs, tileUnroll: 4)
+            }
+            #expect(refused?.description.contains("have a tile loop to unroll") == true, "\(fields)")
+        }
         for (shape, reason) in [
-            (NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 0, tileUnroll: 4), "have a tile loop to unroll"),
-            (NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 0, invocationsPerBody: 4, tileUnroll: 4),
-             "have a tile loop to unroll"),
-            (NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 8, tileSize: 0, eachPairOnce: true, tileUnroll: 4),
-             "have a tile loop to unroll"),
-            (NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 96, tileUnroll: 64), "not 64"),
-            (NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 96, tileUnroll: 5), "not 5"),
-            (NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 96, tileUnroll: 0), "not 0"),
+            (NBodyKernel.tiled(workgroup: 128, bodies: 1, tile: 96, unroll: 64), "not 64"),
+            (NBodyKernel.tiled(workgroup: 128, bodies: 1, tile: 96, unroll: 5), "not 5"),
+            (NBodyKernel.tiled(workgroup: 128, bodies: 1, tile: 96, unroll: 0), "not 0"),
         ] {
             #expect(shape.problems(on: h100, particleCount: 65536).contains { $0.contains(reason) }, "\(shape)")
         }
+        // A cache entry of a combination no kernel has is not read as one.
+        let impossible = #"{"workgroupSize":128,"bodiesPerInvocation":1,"tileSize":0,"tileUnroll":4}"#
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(NBodyKernel.self, from: Data(impossible.utf8)) }
         // Caches written before the field existed decode as the driver's own unrolling.
         let old = #"{"workgroupSize":128,"bodiesPerInvocation":1,"tileSize":128,"prefetchesTiles":false}"#
-        #expect(try JSONDecoder().decode(NBodyKernelConfiguration.self, from: Data(old.utf8)).tileUnroll == 1)
-        #expect(try JSONDecoder().decode(NBodyKernelConfiguration.self, from: JSONEncoder().encode(unrolled)) == unrolled)
+        #expect(try JSONDecoder().decode(NBodyKernel.self, from: Data(old.utf8)).tileUnroll == 1)
+        #expect(try JSONDecoder().decode(NBodyKernel.self, from: JSONEncoder().encode(unrolled)) == unrolled)
     }
 
     /// A candidate must match the CPU within the tolerance and, run again, give the same bits.
@@ -313,8 +318,7 @@ struct NBodyLoopLimitTests {
         // pair form (no softening) need not, and is not held to it.
         let context = try ComputeContext()
         let subgroup = Int(context.device.description.limits.subgroupSize)
-        let atomic = NBodyKernelConfiguration(workgroupSize: subgroup, bodiesPerInvocation: 2, tileSize: 0,
-                                              eachPairOnce: true, addsSharesAtomically: true)
+        let atomic = NBodyKernel.atomicPairs(workgroup: subgroup, bodies: 2)
         let tuner = KernelTuner(device: context.device, particleCount: 2000)
         #expect(try tuner.verify(.recommended(for: context.device.description, particleCount: 2000)).rejection(tolerance: 1e-4) == nil)
         #expect(try tuner.verify(atomic).rejection(tolerance: 1e-4) == nil)
@@ -326,27 +330,23 @@ struct NBodyLoopLimitTests {
     /// that verified, by 4, 8 and 16 where the tile allows, and nothing tried before.
     @Test func theTunerUnrollsTheFastestTiledShapes() {
         let h100 = FabricatedDevices.nvidiaH100(index: 0)
-        func trial(_ shape: NBodyKernelConfiguration, _ rate: Double?, rejection: String? = nil) -> KernelTuner.Trial {
+        func trial(_ shape: NBodyKernel, _ rate: Double?, rejection: String? = nil) -> KernelTuner.Trial {
             KernelTuner.Trial(configuration: shape, error: 0, interactionsPerSecond: rate, rejection: rejection)
         }
-        let fastest = NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 128)
-        let second = NBodyKernelConfiguration(workgroupSize: 512, bodiesPerInvocation: 1, tileSize: 1024, prefetchesTiles: true)
-        let third = NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 1, tileSize: 8)
-        let slow = NBodyKernelConfiguration(workgroupSize: 64, bodiesPerInvocation: 1, tileSize: 64)
-        var alreadyUnrolled = fastest
-        alreadyUnrolled.tileUnroll = 8
+        let fastest = NBodyKernel.tiled(workgroup: 128, bodies: 1, tile: 128)
+        let second = NBodyKernel.tiled(workgroup: 512, bodies: 1, tile: 1024, prefetch: true)
+        let third = NBodyKernel.tiled(workgroup: 32, bodies: 1, tile: 8)
+        let slow = NBodyKernel.tiled(workgroup: 64, bodies: 1, tile: 64)
+        let alreadyUnrolled = fastest.with(unroll: 8)
         let trials = [
-            trial(NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 8, tileSize: 0, eachPairOnce: true,
-                                           addsSharesAtomically: true), 9e12),
-            trial(NBodyKernelConfiguration(workgroupSize: 256, bodiesPerInvocation: 1, tileSize: 256), 8e12, rejection: "wrong results"),
-            trial(NBodyKernelConfiguration(workgroupSize: 128, bodiesPerInvocation: 1, tileSize: 0, invocationsPerBody: 4), 7e12),
+            trial(NBodyKernel.atomicPairs(workgroup: 32, bodies: 8), 9e12),
+            trial(NBodyKernel.tiled(workgroup: 256, bodies: 1, tile: 256), 8e12, rejection: "wrong results"),
+            trial(NBodyKernel.split(workgroup: 128, invocations: 4), 7e12),
             trial(fastest, 2e12), trial(second, 1.9e12), trial(third, 1.8e12), trial(slow, 1e12), trial(alreadyUnrolled, 1.5e12),
         ]
         let variants = KernelTuner.unrolledVariants(of: trials, device: h100, particleCount: 1 << 20)
-        func unrolled(_ shape: NBodyKernelConfiguration, _ unroll: Int) -> NBodyKernelConfiguration {
-            var variant = shape
-            variant.tileUnroll = unroll
-            return variant
+        func unrolled(_ shape: NBodyKernel, _ unroll: Int) -> NBodyKernel {
+            shape.with(unroll: unroll)
         }
         // The 8-body tile allows only 4 and 8; 128 × 1 by 8 was tried already.
         #expect(variants == [unrolled(fastest, 4), unrolled(fastest, 16), unrolled(second, 4), unrolled(second, 8),
@@ -355,25 +355,25 @@ struct NBodyLoopLimitTests {
 
     @Test func lavapipeShapesStayUnderTheLimitOrSayWhy() {
         let lavapipe = FabricatedDevices.lavapipe(index: 0)
-        #expect(NBodyKernelConfiguration.jUnroll(particleCount: 16384, device: lavapipe) == 4)
-        #expect(NBodyKernelConfiguration.jUnroll(particleCount: 131_072, device: lavapipe) == 4)
-        #expect(NBodyKernelConfiguration.jUnroll(particleCount: 600_000, device: lavapipe) == 16)
-        #expect(NBodyKernelConfiguration.jUnroll(particleCount: 1 << 20, device: lavapipe) == 32)
-        #expect(NBodyKernelConfiguration.jUnroll(particleCount: 1 << 20, device: FabricatedDevices.nvidiaH100(index: 0)) == 1)
-        let streaming = NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 0)
+        #expect(NBodyKernel.jUnroll(particleCount: 16384, device: lavapipe) == 4)
+        #expect(NBodyKernel.jUnroll(particleCount: 131_072, device: lavapipe) == 4)
+        #expect(NBodyKernel.jUnroll(particleCount: 600_000, device: lavapipe) == 16)
+        #expect(NBodyKernel.jUnroll(particleCount: 1 << 20, device: lavapipe) == 32)
+        #expect(NBodyKernel.jUnroll(particleCount: 1 << 20, device: FabricatedDevices.nvidiaH100(index: 0)) == 1)
+        let streaming = NBodyKernel.streaming(workgroup: 32, bodies: 32)
         #expect(streaming.problems(on: lavapipe, particleCount: 1 << 20).isEmpty)
         #expect(!streaming.problems(on: lavapipe, particleCount: 8 << 20).isEmpty)
-        let tiled = NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 32)
+        let tiled = NBodyKernel.tiled(workgroup: 32, bodies: 32, tile: 32)
         #expect(tiled.problems(on: lavapipe, particleCount: 16384).isEmpty)
         #expect(tiled.problems(on: lavapipe, particleCount: 131_072).first?.contains("stops shader loops after 65535 iterations") == true)
         // Tile loads count too: a prefetched 32-body tile runs 35 iterations per 32 bodies.
-        let prefetched = NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 1, tileSize: 32, prefetchesTiles: true)
+        let prefetched = NBodyKernel.tiled(workgroup: 32, bodies: 1, tile: 32, prefetch: true)
         #expect(prefetched.problems(on: lavapipe, particleCount: 55_000).isEmpty)
         #expect(prefetched.problems(on: lavapipe, particleCount: 61_000).first?.contains("stops shader loops") == true)
         // lavapipe leaves a loop over more than 32 bodies rolled, inside the j-loop: at N = 16384
         // 40, 48 and 64 bodies per invocation all stopped early. GPUs have no such limit.
         for bodies in [33, 48, 64] {
-            let heavy = NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: bodies, tileSize: 0, force: .quotient)
+            let heavy = NBodyKernel.streaming(workgroup: 32, bodies: bodies, force: .quotient)
             #expect(heavy.problems(on: lavapipe, particleCount: 1000).first?.contains("does not unroll a loop over more than 32 bodies") == true)
             #expect(heavy.problems(on: FabricatedDevices.nvidiaH100(index: 0), particleCount: 1000).isEmpty)
         }
@@ -383,9 +383,21 @@ struct NBodyLoopLimitTests {
     /// driver left rolled to run into the limit, wherever the N tuned for allows.
     @Test func shapesAreCheckedWhereTheLoopLimitShows() throws {
         let context = try ComputeContext()
-        let shape = NBodyKernelConfiguration(workgroupSize: 32, bodiesPerInvocation: 32, tileSize: 0, force: .quotient)
+        let shape = NBodyKernel.streaming(workgroup: 32, bodies: 32, force: .quotient)
         #expect(KernelTuner(device: context.device, particleCount: 16384).checkParticleCount(for: shape) > 8000)
         #expect(KernelTuner(device: context.device, particleCount: 3000).checkParticleCount(for: shape) == 3000)
         #expect(KernelTuner(device: context.device, particleCount: 100).checkParticleCount(for: shape) == 1031)
+    }
+}
+
+/// Why the flat fields `body` gives name no N-body kernel; nil where they name one.
+func whyNoKernel(_ body: () throws -> NBodyKernel) -> String? {
+    do {
+        _ = try body()
+        return nil
+    } catch let error as NBodyKernel.Unbuildable {
+        return error.description
+    } catch {
+        return "\(error)"
     }
 }

@@ -8,18 +8,17 @@ struct PairOnceKernelTests {
     /// One subgroup of lavapipe (8 invocations, 16 with LP_NATIVE_VECTOR_WIDTH=512, 4 on an
     /// arm64 CPU's 128-bit vectors) with 4 bodies each: blocks of 16 to 64 bodies, so small
     /// systems span many blocks.
-    let shape: NBodyKernelConfiguration
+    let shape: NBodyKernel
     /// Bodies per block.
     let block: Int
 
     init() throws {
         let subgroup = Int(try ComputeContext().device.description.limits.subgroupSize)
-        shape = NBodyKernelConfiguration(workgroupSize: subgroup, bodiesPerInvocation: 4, tileSize: 0,
-                                         force: .quotient, eachPairOnce: true)
+        shape = NBodyKernel.pairs(workgroup: subgroup, bodies: 4, force: .quotient)
         block = shape.bodiesPerWorkgroup
     }
 
-    func run(_ state: ParticleState, _ parameters: NBodyParameters, shape: NBodyKernelConfiguration? = nil,
+    func run(_ state: ParticleState, _ parameters: NBodyParameters, shape: NBodyKernel? = nil,
              steps: Int = 2) throws -> (result: ParticleState, sumsForces: Bool) {
         let context = try ComputeContext()
         let workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters, configuration: shape ?? self.shape)
@@ -37,9 +36,8 @@ struct PairOnceKernelTests {
         // The partial block leaves out a share of a block, not a fixed count: a fixed 19 made
         // a negative count (a trap) where blocks are 16 bodies.
         for particles in [block * blocks, block * blocks - (block + 1) / 2 - 3] {
-            for force in NBodyKernelConfiguration.ForceExpression.allCases {
-                var shape = self.shape
-                shape.force = force
+            for force in NBodyKernel.ForceExpression.allCases {
+                let shape = self.shape.with(force: force)
                 let state = InitialModel.galaxies.generate(count: particles, seed: UInt64(particles))
                 let (gpu, sumsForces) = try run(state, parameters, shape: shape)
                 #expect(sumsForces, "every mass is positive")
@@ -69,9 +67,8 @@ struct PairOnceKernelTests {
         state.set(5, position: state.position(3), mass: 0.01, velocity: .zero)   // same block as 3
         state.set(90, position: state.position(3), mass: 0.02, velocity: .zero)  // another block
         let parameters = NBodyParameters(dt: 0.001, softening: 0)
-        for force in NBodyKernelConfiguration.ForceExpression.allCases {
-            var shape = self.shape
-            shape.force = force
+        for force in NBodyKernel.ForceExpression.allCases {
+            let shape = self.shape.with(force: force)
             let (gpu, _) = try run(state, parameters, shape: shape, steps: 1)
             #expect(gpu.firstNonFiniteValue == nil)
             let comparison = StateComparison(gpu, reference: NBodyReference.step(state, parameters: parameters))
@@ -107,33 +104,31 @@ struct PairOnceKernelTests {
 
     @Test func lavapipeDefaultsToItWhereItFits() throws {
         let lavapipe = FabricatedDevices.lavapipe(index: 0)
-        let small = NBodyKernelConfiguration.recommended(for: lavapipe, particleCount: 16384, hostCores: 2)
-        #expect(small == NBodyKernelConfiguration(workgroupSize: 8, bodiesPerInvocation: 32, tileSize: 0, force: .quotient, eachPairOnce: true))
+        let small = NBodyKernel.recommended(for: lavapipe, particleCount: 16384, hostCores: 2)
+        #expect(small == NBodyKernel.pairs(workgroup: 8, bodies: 32, force: .quotient))
         // 8 × 32 bodies a block: N² / 256 × 12 bytes of partial sums, 101 MiB at N = 65536;
         // beyond lavapipe's 128 MiB storage buffers, the ordinary kernel.
         #expect(small.pairSumBytes(particleCount: 65536) == 129 * 256 * 256 * 12)
-        #expect(NBodyKernelConfiguration.recommended(for: lavapipe, particleCount: 65536, hostCores: 2).eachPairOnce)
-        let large = NBodyKernelConfiguration.recommended(for: lavapipe, particleCount: 100_000, hostCores: 2)
+        #expect(NBodyKernel.recommended(for: lavapipe, particleCount: 65536, hostCores: 2).eachPairOnce)
+        let large = NBodyKernel.recommended(for: lavapipe, particleCount: 100_000, hostCores: 2)
         #expect(!large.eachPairOnce && large.workgroupSize == 32)
         #expect(small.problems(on: lavapipe, particleCount: 100_000).first?.contains("MiB of partial sums") == true)
         // The live device agrees.
         let context = try ComputeContext()
-        #expect(NBodyKernelConfiguration.recommended(for: context.device.description, particleCount: 16384).eachPairOnce)
+        #expect(NBodyKernel.recommended(for: context.device.description, particleCount: 16384).eachPairOnce)
     }
 
     @Test func shapesItCannotRunAreRefusedWithTheReason() {
         let lavapipe = FabricatedDevices.lavapipe(index: 0)
-        let lavapipeShape = NBodyKernelConfiguration(workgroupSize: 8, bodiesPerInvocation: 4, tileSize: 0,
-                                                     force: .quotient, eachPairOnce: true)
-        var tiled = lavapipeShape
-        tiled.tileSize = 32
-        #expect(tiled.problems(on: lavapipe, particleCount: 1000).contains { $0.contains("without a shared tile") })
-        var wide = lavapipeShape
-        wide.workgroupSize = 32
+        let lavapipeShape = NBodyKernel.pairs(workgroup: 8, bodies: 4, force: .quotient)
+        let tiled = whyNoKernel {
+            try NBodyKernel(workgroupSize: 8, bodiesPerInvocation: 4, tileSize: 32, force: .quotient, eachPairOnce: true)
+        }
+        #expect(tiled?.description.contains("without a shared tile") == true)
+        let wide = lavapipeShape.with(workgroup: 32)
         #expect(wide.problems(on: lavapipe, particleCount: 1000).contains { $0.contains("a workgroup of one subgroup (8 invocations") })
         // A device without subgroup shuffles cannot.
-        var gpu = lavapipeShape
-        gpu.workgroupSize = 32
+        let gpu = lavapipeShape.with(workgroup: 32)
         var noShuffles = FabricatedDevices.intelIntegrated(index: 0)
         noShuffles.limits.subgroupSize = 32
         #expect(gpu.problems(on: noShuffles, particleCount: 4096).contains { $0.contains("which has no such shuffles") })

@@ -22,7 +22,7 @@ import Testing
         }
     }
 
-    func checkNBody(_ configuration: NBodyKernelConfiguration?) throws {
+    func checkNBody(_ configuration: NBodyKernel?) throws {
         let start = InitialModel.plummer.generate(count: 3000, seed: 4, gravity: 1)
         let whole = try NBodyWorkload(
             device: context.device, state: start, parameters: NBodyParameters(), configuration: configuration)
@@ -45,10 +45,10 @@ import Testing
     @Test func nbodyPiecesEqualTheWholeStepForEveryKernelFamily() throws {
         let device = context.device.description
         try checkNBody(nil)
-        try checkNBody(NBodyKernelConfiguration(parsing: "64,1,64")!)
-        try checkNBody(NBodyKernelConfiguration(parsing: "8,4,0a")!)
-        try checkNBody(NBodyKernelConfiguration(parsing: "8,32,0qs")!)
-        try checkNBody(NBodyKernelConfiguration(parsing: "128,1,0,4")!)
+        try checkNBody(try NBodyKernel(parsing: "64,1,64"))
+        try checkNBody(try NBodyKernel(parsing: "8,4,0a"))
+        try checkNBody(try NBodyKernel(parsing: "8,32,0qs"))
+        try checkNBody(try NBodyKernel(parsing: "128,1,0,4"))
         _ = device
         #expect(log.count == 0, "\(log.messages)")
     }

@@ -57,7 +57,7 @@ import Testing
         let store = TuningStore(url: url)
         try store.checkWritable()
         let device = context.device.description
-        let wrong = NBodyKernelConfiguration.recommended(for: device, particleCount: 1000)
+        let wrong = NBodyKernel.recommended(for: device, particleCount: 1000)
         var heard: [KernelTuner.Trial] = []
         let (winner, trials) = try store.tuneAndStore(
             on: context.device, particleCount: 1000, parameters: NBodyParameters(),
@@ -77,9 +77,8 @@ import Testing
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("unrunnable-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: url) }
         let device = context.device.description
-        let tooWide = NBodyKernelConfiguration(
-            workgroupSize: Int(device.limits.maxComputeWorkGroupInvocations) * 2,
-            bodiesPerInvocation: 1, tileSize: 0)
+        let tooWide = NBodyKernel.streaming(
+            workgroup: Int(device.limits.maxComputeWorkGroupInvocations) * 2, bodies: 1)
         var cache = TuningCache(url: url)
         try cache.store(
             tooWide, rate: 1, for: TuningCache.Key(device: device, particleCount: 1000), device: device.name)

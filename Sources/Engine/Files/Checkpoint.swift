@@ -22,11 +22,11 @@ public struct Checkpoint: Sendable, Equatable {
         public var driverVersion: String
         public var shaderBuild: String
         public var subgroupSize: UInt32
-        public var kernel: NBodyKernelConfiguration
+        public var kernel: NBodyKernel
         /// False for float atomic sums, whose bits vary from run to run anyway.
         public var bitReproducible: Bool
 
-        public init(device: PhysicalDeviceDescription, kernel: NBodyKernelConfiguration, bitReproducible: Bool) {
+        public init(device: PhysicalDeviceDescription, kernel: NBodyKernel, bitReproducible: Bool) {
             self.device = device.name
             deviceUUID = device.uuid
             driverVersion = device.driverIdentity

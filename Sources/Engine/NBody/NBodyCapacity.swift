@@ -19,7 +19,7 @@ public enum NBodyCapacity {
 
     /// Why `particleCount` bodies cannot run on `device` with `configuration` (nil: the
     /// device's default kernel for that size), or nil where they can.
-    public static func deviceProblem(particleCount: Int, configuration: NBodyKernelConfiguration? = nil,
+    public static func deviceProblem(particleCount: Int, configuration: NBodyKernel? = nil,
                                      on device: PhysicalDeviceDescription) -> String? {
         let shape = configuration ?? .recommended(for: device, particleCount: particleCount)
         let problems = shape.problems(on: device, particleCount: particleCount)
@@ -49,7 +49,7 @@ public enum NBodyCapacity {
 
     /// Refuses, before the state is made, `particleCount` bodies that this host or device
     /// cannot hold, naming the most the device can.
-    public static func check(particleCount: Int, configuration: NBodyKernelConfiguration? = nil,
+    public static func check(particleCount: Int, configuration: NBodyKernel? = nil,
                              on device: PhysicalDeviceDescription) throws(EngineError) {
         if let problem = hostMemoryProblem(particleCount: particleCount) { throw .unsupported(problem) }
         if let problem = deviceProblem(particleCount: particleCount, configuration: configuration, on: device) {

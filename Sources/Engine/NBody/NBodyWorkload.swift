@@ -6,7 +6,7 @@
 public final class NBodyWorkload {
     public let device: Device
     public let particleCount: Int
-    public let configuration: NBodyKernelConfiguration
+    public let configuration: NBodyKernel
     /// Fixed for the workload's life: its kernels are specialized for them (zero softening) and
     /// the fixed-point sums are scaled by the softening.
     public let parameters: NBodyParameters
@@ -54,18 +54,18 @@ public final class NBodyWorkload {
     }
 
     public convenience init(device: Device, state: ParticleState, parameters: NBodyParameters,
-                            configuration: NBodyKernelConfiguration? = nil) throws {
+                            configuration: NBodyKernel? = nil) throws {
         try self.init(device: device, state: state, parameters: parameters, configuration: configuration,
-                      jGroup: NBodyKernelConfiguration.jGroup(device: device.description), shuffledLoads: nil)
+                      jGroup: NBodyKernel.jGroup(device: device.description), shuffledLoads: nil)
     }
 
     /// `jGroup`: j-bodies the streaming kernel holds in registers per pass over the bodies;
     /// `shuffledLoads`: whether it reads them once per subgroup (nil: where the device can).
     /// `atomicPairSpan`: pairings of blocks per workgroup of the atomic pair-once kernel (nil:
-    /// `NBodyKernelConfiguration.atomicPairSpan`); `fixedPointSums`: whether it adds in fixed
+    /// `NBodyKernel.atomicPairSpan`); `fixedPointSums`: whether it adds in fixed
     /// point (nil: wherever it can). Tests set them to run every variant on lavapipe.
     init(device: Device, state: ParticleState, parameters: NBodyParameters,
-         configuration: NBodyKernelConfiguration?, jGroup: Int, shuffledLoads: Bool?, atomicPairSpan: Int? = nil,
+         configuration: NBodyKernel?, jGroup: Int, shuffledLoads: Bool?, atomicPairSpan: Int? = nil,
          fixedPointSums: Bool? = nil) throws {
         guard state.count >= 1 else { throw EngineError.invalidInput("the simulation needs at least one particle") }
         try parameters.validate()
@@ -95,64 +95,72 @@ public final class NBodyWorkload {
             try ComputePipeline(device: device, shader: try ShaderModule(device: device, shader: shader), storageBuffers: storageBuffers,
                                 pushConstantSize: MemoryLayout<PushConstants>.size, specialization: specialization)
         }
-        if configuration.eachPairOnce {
-            // Two passes: the pairs, leaving partial sums in a scratch buffer, then a pass that
-            // adds them up and integrates, one body per invocation.
-            let sumWidth = min(Self.pairSumWorkgroupSize, Int(device.description.limits.maxComputeWorkGroupInvocations))
-            let pairs: ComputePipeline, sum: ComputePipeline, pairGroups: Int
-            if configuration.addsSharesAtomically {
-                let span = atomicPairSpan ?? configuration.atomicPairSpan(particleCount: state.count, device: device.description)
-                precondition(span >= 1, "a workgroup takes at least one pairing of blocks")
-                typealias Atomic = NBodyShaderConstants.AtomicPairs
-                pairs = try pipeline(addsInFixedPoint ? .nbodyPairsFixed : .nbodyPairsAtomic, storageBuffers: 3,
-                                     [.uint(NBodyShaderConstants.workgroupWidth, configuration.workgroupSize),
-                                      .uint(Atomic.bodies, configuration.bodiesPerInvocation),
-                                      .bool(Atomic.zeroSoftening, parameters.softening == 0),
-                                      .bool(Atomic.quotientForce, configuration.force == .quotient), .uint(Atomic.span, span)])
-                sum = try pipeline(addsInFixedPoint ? .nbodyPairsFixedSum : .nbodyPairsAtomicSum, storageBuffers: 3,
-                                   [.uint(NBodyShaderConstants.workgroupWidth, sumWidth)])
-                pairGroups = configuration.dispatchedWorkgroups(particleCount: state.count, span: span)
-            } else {
-                typealias Pairs = NBodyShaderConstants.Pairs
-                typealias Sum = NBodyShaderConstants.PairsSum
-                pairs = try pipeline(.nbodyPairs, storageBuffers: 3,
-                                     [.uint(NBodyShaderConstants.workgroupWidth, configuration.workgroupSize),
-                                      .uint(Pairs.bodies, configuration.bodiesPerInvocation),
-                                      .uint(Pairs.widthLog2, configuration.workgroupSize.trailingZeroBitCount),
-                                      .bool(Pairs.zeroSoftening, parameters.softening == 0),
-                                      .bool(Pairs.quotientForce, configuration.force == .quotient),
-                                      .uint(Pairs.jGroup, NBodyKernelConfiguration.pairGroup), .bool(Pairs.forceSums, sumsForces)])
-                sum = try pipeline(.nbodyPairsSum, storageBuffers: 3,
-                                   [.uint(NBodyShaderConstants.workgroupWidth, sumWidth), .uint(Sum.block, configuration.bodiesPerWorkgroup),
-                                    .bool(Sum.forceSums, sumsForces)])
-                pairGroups = configuration.workgroupCount(particleCount: state.count)
-            }
-            let partialSums = try Buffer(device: device, size: Int(configuration.pairSumBytes(particleCount: state.count)), usage: .deviceLocal)
-            self.state = try PingPongState(device: device, passes: [pairs, sum], scratch: [partialSums], bytes: bytes)
-            dispatches = [(pairGroups, 1), ((state.count + sumWidth - 1) / sumWidth, 1)]
-        } else {
-            let split = configuration.invocationsPerBody > 1
+        let zeroSoftening = parameters.softening == 0
+        let width = NBodyShaderConstants.workgroupWidth
+        // Two passes for each pair once: the pairs, leaving partial sums in a scratch buffer,
+        // then a pass that adds them up and integrates, one body per invocation.
+        let sumWidth = min(Self.pairSumWorkgroupSize, Int(device.description.limits.maxComputeWorkGroupInvocations))
+        let sumGroups = (state.count + sumWidth - 1) / sumWidth
+        let passes: [ComputePipeline]
+        let groups: [(x: Int, y: Int)]
+        switch configuration {
+        case .atomicPairs(let workgroup, let bodies, let force):
+            let span = atomicPairSpan ?? configuration.atomicPairSpan(particleCount: state.count, device: device.description)
+            precondition(span >= 1, "a workgroup takes at least one pairing of blocks")
+            typealias Atomic = NBodyShaderConstants.AtomicPairs
+            let pairs = try pipeline(
+                addsInFixedPoint ? .nbodyPairsFixed : .nbodyPairsAtomic, storageBuffers: 3,
+                [.uint(width, workgroup), .uint(Atomic.bodies, bodies), .bool(Atomic.zeroSoftening, zeroSoftening),
+                 .bool(Atomic.quotientForce, force == .quotient), .uint(Atomic.span, span)])
+            let sum = try pipeline(
+                addsInFixedPoint ? .nbodyPairsFixedSum : .nbodyPairsAtomicSum, storageBuffers: 3, [.uint(width, sumWidth)])
+            passes = [pairs, sum]
+            groups = [(configuration.dispatchedWorkgroups(particleCount: state.count, span: span), 1), (sumGroups, 1)]
+        case .pairs(let workgroup, let bodies, let force):
+            typealias Pairs = NBodyShaderConstants.Pairs
+            typealias Sum = NBodyShaderConstants.PairsSum
+            let pairs = try pipeline(
+                .nbodyPairs, storageBuffers: 3,
+                [.uint(width, workgroup), .uint(Pairs.bodies, bodies), .uint(Pairs.widthLog2, workgroup.trailingZeroBitCount),
+                 .bool(Pairs.zeroSoftening, zeroSoftening), .bool(Pairs.quotientForce, force == .quotient),
+                 .uint(Pairs.jGroup, NBodyKernel.pairGroup), .bool(Pairs.forceSums, sumsForces)])
+            let sum = try pipeline(
+                .nbodyPairsSum, storageBuffers: 3,
+                [.uint(width, sumWidth), .uint(Sum.block, configuration.bodiesPerWorkgroup), .bool(Sum.forceSums, sumsForces)])
+            passes = [pairs, sum]
+            groups = [(configuration.workgroupCount(particleCount: state.count), 1), (sumGroups, 1)]
+        case .split(let workgroup, let invocations, let force):
+            typealias Split = NBodyShaderConstants.Split
+            let step = try pipeline(
+                .nbodyStepSplit, storageBuffers: 2,
+                [.uint(width, workgroup), .uint(Split.split, invocations), .uint(Split.width, workgroup),
+                 .bool(Split.zeroSoftening, zeroSoftening), .bool(Split.quotientForce, force == .quotient)])
+            passes = [step]
+            groups = [(configuration.workgroupCount(particleCount: state.count), 1)]
+        case .streaming(let workgroup, let bodies, let force), .tiled(let workgroup, let bodies, _, _, _, let force):
             let canShuffle = configuration.shufflesJBodies(on: device.description, group: jGroup)
             precondition(shuffledLoads != true || canShuffle, "shuffled j-body loads asked of a shape or device that cannot use them")
             let shuffled = shuffledLoads ?? canShuffle
-            typealias Split = NBodyShaderConstants.Split
             typealias Step = NBodyShaderConstants.Step
-            let specialization: [SpecializationConstant] = split
-                ? [.uint(NBodyShaderConstants.workgroupWidth, configuration.workgroupSize),
-                   .uint(Split.split, configuration.invocationsPerBody), .uint(Split.width, configuration.workgroupSize),
-                   .bool(Split.zeroSoftening, parameters.softening == 0), .bool(Split.quotientForce, configuration.force == .quotient)]
-                : [.uint(NBodyShaderConstants.workgroupWidth, configuration.workgroupSize),
-                   .uint(Step.bodies, configuration.bodiesPerInvocation), .uint(Step.tile, max(configuration.tileSize, 1)),
-                   .bool(Step.zeroSoftening, parameters.softening == 0), .bool(Step.streamFromGlobal, configuration.tileSize == 0),
-                   .uint(Step.jUnroll, NBodyKernelConfiguration.jUnroll(particleCount: state.count, device: device.description,
-                                                                         multipleOf: jGroup)),
-                   .bool(Step.prefetch, configuration.prefetchesTiles), .uint(Step.stages, configuration.tileLoadsPerInvocation),
-                   .bool(Step.quotientForce, configuration.force == .quotient),
-                   .uint(Step.jGroup, jGroup), .uint(Step.tileUnroll, configuration.tileUnroll)]
-            let step = try pipeline(split ? .nbodyStepSplit : shuffled ? .nbodyStepShuffled : .nbodyStep, storageBuffers: 2, specialization)
-            self.state = try PingPongState(device: device, pipeline: step, bytes: bytes)
-            dispatches = [(configuration.workgroupCount(particleCount: state.count), 1)]
+            let jUnroll = NBodyKernel.jUnroll(particleCount: state.count, device: device.description, multipleOf: jGroup)
+            let step = try pipeline(
+                shuffled ? .nbodyStepShuffled : .nbodyStep, storageBuffers: 2,
+                [.uint(width, workgroup), .uint(Step.bodies, bodies), .uint(Step.tile, max(configuration.tileSize, 1)),
+                 .bool(Step.zeroSoftening, zeroSoftening), .bool(Step.streamFromGlobal, configuration.tileSize == 0),
+                 .uint(Step.jUnroll, jUnroll), .bool(Step.prefetch, configuration.prefetchesTiles),
+                 .uint(Step.stages, configuration.tileLoadsPerInvocation), .bool(Step.quotientForce, force == .quotient),
+                 .uint(Step.jGroup, jGroup), .uint(Step.tileUnroll, configuration.tileUnroll)])
+            passes = [step]
+            groups = [(configuration.workgroupCount(particleCount: state.count), 1)]
         }
+        if configuration.eachPairOnce {
+            let sumBytes = Int(configuration.pairSumBytes(particleCount: state.count))
+            let partialSums = try Buffer(device: device, size: sumBytes, usage: .deviceLocal)
+            self.state = try PingPongState(device: device, passes: passes, scratch: [partialSums], bytes: bytes)
+        } else {
+            self.state = try PingPongState(device: device, pipeline: passes[0], bytes: bytes)
+        }
+        dispatches = groups
         try upload(state)
     }
 

@@ -10,7 +10,7 @@ import Glibc
 /// results for heavy register blocking with no error at all.
 public struct KernelTuner {
     public struct Trial: Sendable, Codable, Equatable {
-        public var configuration: NBodyKernelConfiguration
+        public var configuration: NBodyKernel
         /// Relative error against the CPU reference; nil when the candidate could not run.
         public var error: Double?
         public var interactionsPerSecond: Double?
@@ -39,11 +39,11 @@ public struct KernelTuner {
     }
 
     /// Shapes worth trying on this device, the untuned default first, all within its limits.
-    public func candidates() -> [NBodyKernelConfiguration] {
+    public func candidates() -> [NBodyKernel] {
         let description = device.description
         let limit = Int(min(description.limits.maxComputeWorkGroupInvocations, description.limits.maxComputeWorkGroupSize.first ?? 1))
         let maxTile = Int(description.limits.maxComputeSharedMemorySize) / 16
-        var shapes = [NBodyKernelConfiguration.recommended(for: description, particleCount: particleCount)]
+        var shapes = [NBodyKernel.recommended(for: description, particleCount: particleCount)]
         let workgroups = [32, 64, 128, 256, 512].filter { $0 <= limit }
         // Beyond 32 bodies lavapipe has computed wrong results; verification would catch it,
         // but the time is better spent elsewhere. The likeliest blocking comes first (heavy on
@@ -54,11 +54,10 @@ public struct KernelTuner {
         // division, the quotient is likelier and both are tried for every shape; on GPUs (the
         // quotient was slower on the H100) only the default shape is tried both ways, which is
         // enough to notice a device that differs.
-        let forces: [NBodyKernelConfiguration.ForceExpression] = description.type == .cpu
+        let forces: [NBodyKernel.ForceExpression] = description.type == .cpu
             ? [.quotient, .reciprocalSquareRoot] : [.reciprocalSquareRoot]
-        if description.type != .cpu, var other = shapes.first {
-            other.force = other.force == .quotient ? .reciprocalSquareRoot : .quotient
-            shapes.append(other)
+        if description.type != .cpu, let first = shapes.first {
+            shapes.append(first.with(force: first.force == .quotient ? .reciprocalSquareRoot : .quotient))
         }
         // Each pair once (a workgroup of one subgroup): where the device can, first, since the
         // halved square roots and divisions bound CPU drivers. On GPUs first its atomic form,
@@ -67,14 +66,12 @@ public struct KernelTuner {
         let subgroup = Int(description.limits.subgroupSize)
         if description.type != .cpu && subgroup > 0 {
             for bodies in [8, 4, 16, 2] {
-                shapes.append(NBodyKernelConfiguration(workgroupSize: subgroup, bodiesPerInvocation: bodies, tileSize: 0,
-                                                       eachPairOnce: true, addsSharesAtomically: true))
+                shapes.append(.atomicPairs(workgroup: subgroup, bodies: bodies))
             }
         }
         for bodies in blocking where subgroup > 0 {
             for force in forces {
-                shapes.append(NBodyKernelConfiguration(workgroupSize: subgroup, bodiesPerInvocation: bodies, tileSize: 0,
-                                                       force: force, eachPairOnce: true))
+                shapes.append(.pairs(workgroup: subgroup, bodies: bodies, force: force))
             }
         }
         for bodies in blocking {
@@ -82,13 +79,13 @@ public struct KernelTuner {
                 let tiles = description.type == .cpu ? [0, workgroup] : [workgroup, 2 * workgroup, 0]
                 for tile in tiles where tile <= maxTile {
                     for force in forces {
-                        shapes.append(NBodyKernelConfiguration(workgroupSize: workgroup, bodiesPerInvocation: bodies, tileSize: tile,
-                                                               force: force))
+                        shapes.append(tile == 0
+                            ? .streaming(workgroup: workgroup, bodies: bodies, force: force)
+                            : .tiled(workgroup: workgroup, bodies: bodies, tile: tile, force: force))
                     }
                     // Prefetching only pays where tiles pass through shared memory: GPUs.
                     if description.type != .cpu && tile > 0 {
-                        shapes.append(NBodyKernelConfiguration(workgroupSize: workgroup, bodiesPerInvocation: bodies, tileSize: tile,
-                                                               prefetchesTiles: true))
+                        shapes.append(.tiled(workgroup: workgroup, bodies: bodies, tile: tile, prefetch: true))
                     }
                 }
             }
@@ -97,12 +94,11 @@ public struct KernelTuner {
         if description.type != .cpu && particleCount <= 65536 {
             for workgroup in [64, 128, 256] where workgroup <= limit {
                 for split in [2, 4, 8, 16] {
-                    shapes.append(NBodyKernelConfiguration(workgroupSize: workgroup, bodiesPerInvocation: 1, tileSize: 0,
-                                                           invocationsPerBody: split))
+                    shapes.append(.split(workgroup: workgroup, invocations: split))
                 }
             }
         }
-        var seen = Set<NBodyKernelConfiguration>()
+        var seen = Set<NBodyKernel>()
         return shapes.filter { seen.insert($0).inserted && $0.problems(on: description, particleCount: particleCount).isEmpty }
     }
 
@@ -111,7 +107,7 @@ public struct KernelTuner {
     /// stop long loops (lavapipe) also, up to the N being tuned, enough that a kernel whose loop
     /// over its bodies the driver left rolled runs into the limit here, not only at the user's N
     /// (from about 7700 bodies for 33 or more bodies per invocation).
-    public func checkParticleCount(for configuration: NBodyKernelConfiguration) -> Int {
+    public func checkParticleCount(for configuration: NBodyKernel) -> Int {
         let count = min(max(configuration.bodiesPerWorkgroup + 7, 257), 4099)
         guard let limit = device.description.shaderLoopIterationLimit else { return count }
         return max(count, min(particleCount, limit / 6 + 7))
@@ -137,7 +133,7 @@ public struct KernelTuner {
 
     /// Checks the shape against the CPU reference, and against itself run again. `wrong`
     /// doubles G on the GPU (the test hook).
-    public func verify(_ configuration: NBodyKernelConfiguration, wrong: Bool = false) throws -> Verification {
+    public func verify(_ configuration: NBodyKernel, wrong: Bool = false) throws -> Verification {
         let count = checkParticleCount(for: configuration)
         let (state, expected) = systems.reference(count: count, parameters: parameters)
         var checked = parameters
@@ -150,7 +146,7 @@ public struct KernelTuner {
     }
 
     /// Verifies, then times, one candidate.
-    public func evaluate(_ configuration: NBodyKernelConfiguration, wrong: Bool = false) -> Trial {
+    public func evaluate(_ configuration: NBodyKernel, wrong: Bool = false) -> Trial {
         do {
             let verification = try verify(configuration, wrong: wrong)
             let error = verification.error
@@ -183,18 +179,15 @@ public struct KernelTuner {
     /// unrolling trims loop overhead from a shape that is already good, and every shape tried
     /// three times over would take most of a budget.
     static func unrolledVariants(of trials: [Trial], device: PhysicalDeviceDescription, particleCount: Int,
-                                 shapes: Int = 3) -> [NBodyKernelConfiguration] {
+                                 shapes: Int = 3) -> [NBodyKernel] {
         let tried = Set(trials.map(\.configuration))
         let fastest = trials.filter {
-            $0.rejection == nil && $0.interactionsPerSecond != nil && $0.configuration.tileSize > 0
-                && $0.configuration.invocationsPerBody == 1 && !$0.configuration.eachPairOnce && $0.configuration.tileUnroll == 1
+            guard $0.rejection == nil && $0.interactionsPerSecond != nil,
+                  case .tiled(_, _, _, _, 1, _) = $0.configuration else { return false }
+            return true
         }.sorted { $0.interactionsPerSecond! > $1.interactionsPerSecond! }.prefix(shapes)
         return fastest.flatMap { trial in
-            tileUnrolls.map { unroll in
-                var variant = trial.configuration
-                variant.tileUnroll = unroll
-                return variant
-            }
+            tileUnrolls.map { trial.configuration.with(unroll: $0) }
         }.filter { !tried.contains($0) && $0.problems(on: device, particleCount: particleCount).isEmpty }
     }
 
@@ -215,10 +208,10 @@ public struct KernelTuner {
     /// - Returns: every trial, and the fastest verified shape.
     /// - Parameter deliberatelyWrong: shapes tried first with their G doubled, whose results
     ///   verification must reject: how tests prove the gate works.
-    public func tune(budget: TimeInterval, deliberatelyWrong: [NBodyKernelConfiguration] = [],
+    public func tune(budget: TimeInterval, deliberatelyWrong: [NBodyKernel] = [],
                      progress: (Int, Int, Trial) -> Void = { _, _, _ in },
                      confirmed: ([Trial]) -> Void = { _ in })
-        -> (winner: NBodyKernelConfiguration?, trials: [Trial]) {
+        -> (winner: NBodyKernel?, trials: [Trial]) {
         let list = deliberatelyWrong.map { ($0, true) } + candidates().map { ($0, false) }
         let start = Date()
         let deadline = start.addingTimeInterval(budget * 0.85)
@@ -275,7 +268,7 @@ public struct KernelTuner {
 
     /// Medians of three interleaved runs of each shape (nil where one fails), so that a slow
     /// minute of a shared host hits every shape alike.
-    func confirm(_ shapes: [NBodyKernelConfiguration], secondsPerRun: Double) -> [Double?] {
+    func confirm(_ shapes: [NBodyKernel], secondsPerRun: Double) -> [Double?] {
         let state = systems.timed(count: particleCount)
         var workloads: [(NBodyWorkload, steps: Int)?] = shapes.map { shape in
             guard let workload = try? NBodyWorkload(device: device, state: state, parameters: parameters, configuration: shape),

@@ -35,11 +35,46 @@ public struct TuningCache {
     /// cell updates/s, in the same field).
     struct Entry: Codable {
         var key: Key
-        var configuration: NBodyKernelConfiguration?
+        var configuration: NBodyKernel?
         var lifeKernel: String?
         var interactionsPerSecond: Double
         var device: String
         var tuned: Date
+
+        init(
+            key: Key, configuration: NBodyKernel? = nil, lifeKernel: String? = nil, interactionsPerSecond: Double,
+            device: String, tuned: Date
+        ) {
+            self.key = key
+            self.configuration = configuration
+            self.lifeKernel = lifeKernel
+            self.interactionsPerSecond = interactionsPerSecond
+            self.device = device
+            self.tuned = tuned
+        }
+
+        /// Why the stored shape names no kernel, where it does not; never stored.
+        var unreadableShape: String?
+
+        private enum CodingKeys: String, CodingKey {
+            case key, configuration, lifeKernel, interactionsPerSecond, device, tuned
+        }
+
+        /// A shape no kernel has (written by hand, or by a build with other kernels) is read
+        /// as none, with the reason: the cache drops that entry, and the size is tuned again.
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            key = try c.decode(Key.self, forKey: .key)
+            do {
+                configuration = try c.decodeIfPresent(NBodyKernel.self, forKey: .configuration)
+            } catch DecodingError.dataCorrupted(let context) {
+                unreadableShape = context.debugDescription
+            }
+            lifeKernel = try c.decodeIfPresent(String.self, forKey: .lifeKernel)
+            interactionsPerSecond = try c.decode(Double.self, forKey: .interactionsPerSecond)
+            device = try c.decode(String.self, forKey: .device)
+            tuned = try c.decode(Date.self, forKey: .tuned)
+        }
     }
 
     struct File: Codable {
@@ -49,8 +84,10 @@ public struct TuningCache {
 
     public let url: URL
     private var entries: [Key: Entry] = [:]
-    /// Why the file on disk was not used, if it was not.
+    /// Why the file on disk, or an entry of it, was not used, if it was not.
     public private(set) var warning: String?
+    /// Whether something other than a tuning cache is at `url`.
+    private var holdsSomethingElse = false
 
     /// Sizes within a factor of four tune alike: 1024..4095 share a class, and so on.
     static func sizeClass(_ n: Int) -> String {
@@ -73,6 +110,7 @@ public struct TuningCache {
         var isDirectory: Bool = false
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory {
             warning = "\(url.path) is a directory, not a CapitalEngine tuning cache; ignoring it"
+            holdsSomethingElse = true
             return
         }
         guard let data = FileManager.default.contents(atPath: url.path) else { return }
@@ -80,16 +118,23 @@ public struct TuningCache {
         decoder.dateDecodingStrategy = .iso8601
         guard let file = try? decoder.decode(File.self, from: data), file.format == "capitalengine-tuning-1" else {
             warning = "\(url.path) is not a CapitalEngine tuning cache; ignoring it"
+            holdsSomethingElse = true
             return
         }
-        for entry in file.entries { entries[entry.key] = entry }
+        for entry in file.entries {
+            if let reason = entry.unreadableShape {
+                warning = "\(url.path): ignoring the tuned shape for \(entry.key.sizeClass) on \(entry.device): \(reason)"
+                continue
+            }
+            entries[entry.key] = entry
+        }
     }
 
-    public func lookup(_ key: Key) -> NBodyKernelConfiguration? { entries[key]?.configuration }
+    public func lookup(_ key: Key) -> NBodyKernel? { entries[key]?.configuration }
 
     public func lookupLifeKernel(_ key: Key) -> LifeKernel? { entries[key]?.lifeKernel.flatMap(LifeKernel.init(parsing:)) }
 
-    public mutating func store(_ configuration: NBodyKernelConfiguration, rate: Double, for key: Key, device: String) throws {
+    public mutating func store(_ configuration: NBodyKernel, rate: Double, for key: Key, device: String) throws {
         try store(Entry(key: key, configuration: configuration, interactionsPerSecond: rate, device: device, tuned: Date()))
     }
 
@@ -101,7 +146,7 @@ public struct TuningCache {
     /// a device or other special file, or a file that is no tuning cache (an `.npy`, say). Such
     /// a file is never replaced. Nil when it is a tuning cache or nothing is there.
     public static func occupant(at url: URL) -> String? {
-        specialFile(at: url) ?? (TuningCache(url: url).warning == nil ? nil : notACache)
+        specialFile(at: url) ?? (TuningCache(url: url).holdsSomethingElse ? notACache : nil)
     }
 
     private static let notACache = "is not a CapitalEngine tuning cache, and is left as it is"
@@ -131,7 +176,7 @@ public struct TuningCache {
         // Whatever else is there (``occupant(at:)``) is never replaced.
         if let special = Self.specialFile(at: url) { throw FileError(path: url.path, problem: special) }
         let current = TuningCache(url: url)
-        guard current.warning == nil else { throw FileError(path: url.path, problem: Self.notACache) }
+        guard !current.holdsSomethingElse else { throw FileError(path: url.path, problem: Self.notACache) }
         entries = current.entries
         entries[entry.key] = entry
         let encoder = JSONEncoder()
