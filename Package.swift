@@ -17,7 +17,7 @@ let package = Package(
         .library(name: "Simulation", targets: ["Simulation"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
         // The system Vulkan loader; headers come from the distribution, never vendored.

@@ -11,10 +11,12 @@ import PackagePlugin
 struct ShaderCompilerPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         let engine = target.name == "Engine"
-        let shaderDirectory = context.package.directoryURL.appending(path: engine ? "Shaders" : "Shaders/\(target.name)")
+        let shaderDirectory = context.package.directoryURL.appending(
+            path: engine ? "Shaders" : "Shaders/\(target.name)")
         let entries = try FileManager.default.contentsOfDirectory(
             at: shaderDirectory, includingPropertiesForKeys: nil)
-        let stages = entries
+        let stages =
+            entries
             .filter { ["comp", "vert", "frag"].contains($0.pathExtension) }
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
         // Included files are inputs too: editing a header must rebuild its users.
@@ -30,10 +32,11 @@ struct ShaderCompilerPlugin: BuildToolPlugin {
         // `embeddedShadersMatchSources` catches a build that missed one.
         // The engine's list is `EmbeddedShader.all`; another target's is named after it.
         let listName = engine ? "all" : target.name.prefix(1).lowercased() + target.name.dropFirst() + "Shaders"
-        let arguments = [
-            "--glslc", glslc.path(), "--output", output.path(), "--shader-directory", shaderDirectory.path(),
-            "--list-name", listName,
-        ] + (engine ? [] : ["--import", "Engine"])
+        let arguments =
+            [
+                "--glslc", glslc.path(), "--output", output.path(), "--shader-directory", shaderDirectory.path(),
+                "--list-name", listName,
+            ] + (engine ? [] : ["--import", "Engine"])
         return [
             .buildCommand(
                 displayName: "Compiling \(stages.count) GLSL shaders with glslc",

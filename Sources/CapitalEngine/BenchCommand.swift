@@ -8,7 +8,11 @@ import Simulation
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure throughput with GPU timestamps: N-body interactions/s (bench nbody, the default), or Life cell updates/s (bench life).",
+        abstract:
+            """
+            Measure throughput with GPU timestamps: N-body interactions/s (bench nbody, the default), or Life \
+            cell updates/s (bench life).
+            """,
         subcommands: WorkloadCommands.bench, defaultSubcommand: WorkloadCommands.bench.first)
 }
 
@@ -28,7 +32,9 @@ struct BenchmarkOptions: ParsableArguments {
 
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
-        if let steps, !(1...1_000_000_000).contains(steps) { throw ValidationError("--steps must be between 1 and 1000000000, got \(steps)") }
+        if let steps, !(1...1_000_000_000).contains(steps) {
+            throw ValidationError("--steps must be between 1 and 1000000000, got \(steps)")
+        }
     }
 
     /// Repeats as the options ask, that stop on a signal.
@@ -51,10 +57,26 @@ struct BenchLifeCommand: ParsableCommand {
             """)
 
     // `--size` too, since `run`, `verify` and `tune` spell the grid that way.
-    @Option(name: [.long, .customLong("size")], parsing: .upToNextOption, help: ArgumentHelp("Grid sizes to measure (--size works too); default: 1024x1024, 4096x4096, 16384x16384 and 65536x65536, as far as the device's memory allows.", valueName: "WxH"))
+    @Option(
+        name: [.long, .customLong("size")], parsing: .upToNextOption,
+        help: ArgumentHelp(
+            """
+            Grid sizes to measure (--size works too); default: 1024x1024, 4096x4096, 16384x16384 and 65536x65536, \
+            as far as the device's memory allows.
+            """,
+            valueName: "WxH"))
     var grid: [GridSize] = []
 
-    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Kernels to measure (several allowed): bytes (a byte per cell), bits (32 cells per word, a generation per dispatch), wide (the same grid, several 64-bit words per invocation: for CPU drivers), tiled:K (bit-packed, K generations per dispatch in shared memory, K <= 32). Default: the rule's preferred kernel on the device. Each is checked against the CPU first.", valueName: "kernel"))
+    @Option(
+        name: .long, parsing: .upToNextOption,
+        help: ArgumentHelp(
+            """
+            Kernels to measure (several allowed): bytes (a byte per cell), bits (32 cells per word, a generation \
+            per dispatch), wide (the same grid, several 64-bit words per invocation: for CPU drivers), tiled:K \
+            (bit-packed, K generations per dispatch in shared memory, K <= 32). Default: the rule's preferred \
+            kernel on the device. Each is checked against the CPU first.
+            """,
+            valueName: "kernel"))
     var lifeKernel: [LifeKernelArgument] = []
 
     @Option(help: ArgumentHelp("Rule to measure.", valueName: "rule"))
@@ -82,9 +104,12 @@ struct BenchLifeCommand: ParsableCommand {
         let context = try makeContext(deviceOptions, log: log, for: .life)
         let device = context.device.description
         let explicitKernels = lifeKernel.map(\.kernel)
-        let sizes = grid.isEmpty
+        let sizes =
+            grid.isEmpty
             // Only the layout matters here, and a rule's preferred kernels share one at every size.
-            ? LifeBenchmark.defaultSizes(kernels: explicitKernels.isEmpty ? [.preferred(for: lifeRule, on: device, cells: 1 << 20)] : explicitKernels, device: device)
+            ? LifeBenchmark.defaultSizes(
+                kernels: explicitKernels.isEmpty
+                    ? [.preferred(for: lifeRule, on: device, cells: 1 << 20)] : explicitKernels, device: device)
             : grid.map { ($0.width, $0.height) }
         // Without --life-kernel: per size, the tuned kernel if `tune life` stored one, else the default.
         let cache = explicitKernels.isEmpty ? tuning.store.lookupCache() : nil
@@ -118,12 +143,18 @@ struct BenchLifeCommand: ParsableCommand {
                 // At every size: the wide kernel's shape follows the row's length.
                 let tuner = LifeKernelTuner(device: context.device, width: width, height: height, rule: lifeRule)
                 guard try tuner.verify(kernel) else {
-                    throw EngineError.unsupported("the \(kernel) Life kernel computes wrong results on this device (checked against the CPU reference); not timing it")
+                    throw EngineError.unsupported(
+                        """
+                        the \(kernel) Life kernel computes wrong results on this device (checked against the CPU \
+                        reference); not timing it
+                        """
+                    )
                 }
                 let workload: LifeWorkload
                 do {
-                    workload = try LifeWorkload(device: context.device, width: width, height: height, rule: lifeRule,
-                                                density: 0.5, seed: seed, kernel: kernel)
+                    workload = try LifeWorkload(
+                        device: context.device, width: width, height: height, rule: lifeRule,
+                        density: 0.5, seed: seed, kernel: kernel)
                 } catch EngineError.unsupported(let reason) {
                     // One size beyond one kernel's reach should not cost the other measurements.
                     Console.note("skipped: \(reason)")
@@ -133,22 +164,38 @@ struct BenchLifeCommand: ParsableCommand {
                 guard let rate = measurement.rate else { continue }
                 let generations = measurement.stepsPerRepeat
                 let rates = measurement.rates
-                let result = LifeResult(kernel: kernel.description, shape: workload.bitsShapeDescription, width: width, height: height, generationsPerRepeat: generations,
-                                        repeats: rates.count, cellUpdatesPerSecond: rate,
-                                        bytesPerGeneration: workload.minimumBytesPerGeneration)
+                let result = LifeResult(
+                    kernel: kernel.description, shape: workload.bitsShapeDescription, width: width, height: height,
+                    generationsPerRepeat: generations,
+                    repeats: rates.count, cellUpdatesPerSecond: rate,
+                    bytesPerGeneration: workload.minimumBytesPerGeneration)
                 results.append(result)
                 if !json {
                     let r = result.cellUpdatesPerSecond
                     let bandwidth = result.bytesPerGeneration * r.median / workload.cellsPerGeneration
-                    print("\(workload.kernelDescription) \(width)x\(height): \(scientific(r.median)) cell updates/s (min \(scientific(r.min)), max \(scientific(r.max))), \(generations) generations x \(rates.count); memory traffic at least \(fixed(bandwidth / 1e9, 2)) GB/s")
+                    print(
+                        """
+                        \(workload.kernelDescription) \(width)x\(height): \(scientific(r.median)) cell updates/s \
+                        (min \(scientific(r.min)), max \(scientific(r.max))), \(generations) generations x \
+                        \(rates.count); memory traffic at least \(fixed(bandwidth / 1e9, 2)) GB/s
+                        """
+                    )
                 }
             }
         }
         noteEarlyStop(measured: results.count, of: planned, what: "measurements")
         if json {
-            struct Report: Encodable { var device: String; var driver: String; var rule: String; var results: [LifeResult]; var stoppedBy: String? }
-            try printJSON(Report(device: device.name, driver: device.driverText, rule: lifeRule.description, results: results,
-                                 stoppedBy: StopSignal.requested.map(StopSignal.name)))
+            struct Report: Encodable {
+                var device: String
+                var driver: String
+                var rule: String
+                var results: [LifeResult]
+                var stoppedBy: String?
+            }
+            try printJSON(
+                Report(
+                    device: device.name, driver: device.driverText, rule: lifeRule.description, results: results,
+                    stoppedBy: StopSignal.requested.map(StopSignal.name)))
         }
     }
 
@@ -168,13 +215,29 @@ struct BenchNBodyCommand: ParsableCommand {
             (--json: with "stoppedBy").
             """)
 
-    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Particle counts to measure (several allowed, e.g. --particles 16384 65536).", valueName: "N"))
+    @Option(
+        name: .long, parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "Particle counts to measure (several allowed, e.g. --particles 16384 65536).", valueName: "N"))
     var particles: [Int] = [16384]
 
     @OptionGroup var measuring: BenchmarkOptions
     @OptionGroup var physics: PhysicsOptions
 
-    @Option(help: ArgumentHelp("Kernel shape to measure instead of the device's default: workgroup size, bodies per invocation, tile size, 0 for none (e.g. 256,2,256 or 32,32,0), and optionally invocations per body (128,1,0,4). Letters after the tile size: p prefetches tiles (32,1,32p), q spells the force as a quotient m/(r²·√r²) instead of m·rsqrt(r²)³ (32,32,0q), s evaluates each pair once and applies its force to both bodies, with a workgroup of one subgroup and no tile (8,32,0qs: the default on lavapipe), a does so in the GPU form, passing bodies round the subgroup and adding shares atomically, in 64-bit fixed point where the device has such atomics and the softening is above 0, else as floats (32,8,0a). Last, uK writes the shared-tile loop out K bodies at a time (128,1,128u8). It is verified against the CPU reference before it is timed.", valueName: "W,B,T"), transform: parseKernelShape)
+    @Option(
+        help: ArgumentHelp(
+            """
+            Kernel shape to measure instead of the device's default: workgroup size, bodies per invocation, tile \
+            size, 0 for none (e.g. 256,2,256 or 32,32,0), and optionally invocations per body (128,1,0,4). \
+            Letters after the tile size: p prefetches tiles (32,1,32p), q spells the force as a quotient \
+            m/(r²·√r²) instead of m·rsqrt(r²)³ (32,32,0q), s evaluates each pair once and applies its force to \
+            both bodies, with a workgroup of one subgroup and no tile (8,32,0qs: the default on lavapipe), a does \
+            so in the GPU form, passing bodies round the subgroup and adding shares atomically, in 64-bit fixed \
+            point where the device has such atomics and the softening is above 0, else as floats (32,8,0a). Last, \
+            uK writes the shared-tile loop out K bodies at a time (128,1,128u8). It is verified against the CPU \
+            reference before it is timed.
+            """,
+            valueName: "W,B,T"), transform: parseKernelShape)
     var kernel: NBodyKernel?
 
     @OptionGroup(title: "Tuning") var tuning: TuneCacheOptions
@@ -197,10 +260,14 @@ struct BenchNBodyCommand: ParsableCommand {
             throw ValidationError("--particles values must be between 1 and \(1 << 31), got \(n)")
         }
         for n in particles {
-            if let problem = NBodyCapacity.hostMemoryProblem(particleCount: n) { throw ValidationError("--particles: \(problem)") }
+            if let problem = NBodyCapacity.hostMemoryProblem(particleCount: n) {
+                throw ValidationError("--particles: \(problem)")
+            }
         }
         if tune && kernel != nil { throw ValidationError("--tune and --kernel both choose the kernel; use one") }
-        if tune && tuning.noTuneCache { throw ValidationError("--tune stores its result in the tuning cache; drop --no-tune-cache") }
+        if tune && tuning.noTuneCache {
+            throw ValidationError("--tune stores its result in the tuning cache; drop --no-tune-cache")
+        }
         guard tuneBudget > 0 else { throw ValidationError("--tune-budget must be positive") }
     }
 
@@ -211,7 +278,8 @@ struct BenchNBodyCommand: ParsableCommand {
             let device = context.device.description
             if !json {
                 print("device: [\(device.index)] \(device.name) (\(device.driverText))")
-                print("timing: \(device.supportsComputeTimestamps ? "GPU timestamps" : "host clock (no GPU timestamps)")")
+                print(
+                    "timing: \(device.supportsComputeTimestamps ? "GPU timestamps" : "host clock (no GPU timestamps)")")
             }
             StopSignal.install(stoppingAfter: "the current piece of a timed run; the results so far will be reported")
             let benchmark = measuring.makeBenchmark()
@@ -219,14 +287,16 @@ struct BenchNBodyCommand: ParsableCommand {
             for n in particles {
                 if StopSignal.requested != nil { break }
                 if tune && kernel == nil {
-                    _ = try tuning.tuneAndStore(on: context.device, particleCount: n, parameters: physics.parameters,
-                                                budget: tuneBudget, label: "tune N=\(n) ")
+                    _ = try tuning.tuneAndStore(
+                        on: context.device, particleCount: n, parameters: physics.parameters,
+                        budget: tuneBudget, label: "tune N=\(n) ")
                 }
                 try NBodyCapacity.check(particleCount: n, configuration: kernel, on: device)
                 let state = InitialModel.plummer.generate(count: n, seed: seed, gravity: physics.gravity)
-                let workload = try NBodyWorkload(device: context.device, state: state, parameters: physics.parameters,
-                                                 configuration: kernel
-                                                     ?? tuning.store.tunedConfiguration(for: device, particleCount: n))
+                let workload = try NBodyWorkload(
+                    device: context.device, state: state, parameters: physics.parameters,
+                    configuration: kernel
+                        ?? tuning.store.tunedConfiguration(for: device, particleCount: n))
                 try verifyShape(workload.configuration, particleCount: n, context: context)
                 let measurement = try benchmark.measure(workload, label: "N=\(n)")
                 guard let rate = measurement.rate else { continue }
@@ -241,8 +311,11 @@ struct BenchNBodyCommand: ParsableCommand {
                 results.append(result)
                 if !json {
                     let r = result.interactionsPerSecond
-                    print("N=\(n): \(scientific(r.median)) interactions/s (min \(scientific(r.min)), max \(scientific(r.max))), "
-                          + "\(fixed(result.gflops.median, 1)) GFLOP/s, \(stepsPerRun) steps x \(rates.count), kernel: \(workload.kernelDescription)")
+                    let spread = "min \(scientific(r.min)), max \(scientific(r.max))"
+                    print(
+                        "N=\(n): \(scientific(r.median)) interactions/s (\(spread)), "
+                            + "\(fixed(result.gflops.median, 1)) GFLOP/s, \(stepsPerRun) steps x \(rates.count), "
+                            + "kernel: \(workload.kernelDescription)")
                 }
             }
             noteEarlyStop(measured: results.count, of: particles.count, what: "sizes")
@@ -252,7 +325,8 @@ struct BenchNBodyCommand: ParsableCommand {
                     driver: device.driverText, driverVersion: device.driverVersionText,
                     apiVersion: device.apiVersion.description, uuid: device.uuid,
                     timing: device.supportsComputeTimestamps ? "gpu-timestamps" : "host-clock",
-                    parameters: physics.parameters, results: results, stoppedBy: StopSignal.requested.map(StopSignal.name))
+                    parameters: physics.parameters, results: results,
+                    stoppedBy: StopSignal.requested.map(StopSignal.name))
                 try printJSON(report)
             }
         }
@@ -265,8 +339,9 @@ struct BenchNBodyCommand: ParsableCommand {
         let checker = KernelTuner(device: context.device, particleCount: particleCount, parameters: physics.parameters)
         let verification = try checker.verify(configuration)
         if let rejection = verification.rejection(tolerance: checker.tolerance) {
-            throw EngineError.unsupported("kernel shape \(configuration) fails its check on this device at N=\(verification.particleCount): "
-                + "\(rejection); not timing it")
+            throw EngineError.unsupported(
+                "kernel shape \(configuration) fails its check on this device at N=\(verification.particleCount): "
+                    + "\(rejection); not timing it")
         }
     }
 
@@ -275,7 +350,12 @@ struct BenchNBodyCommand: ParsableCommand {
 /// Says, after a signal, how much of the benchmark ran; what ran is reported as usual.
 func noteEarlyStop(measured: Int, of planned: Int, what: String) {
     guard let signal = StopSignal.requested else { return }
-    Console.note("\(StopSignal.name(signal)): stopped early; \(measured) of \(planned) \(what) measured (a size's repeats may be fewer than --repeats)")
+    Console.note(
+        """
+        \(StopSignal.name(signal)): stopped early; \(measured) of \(planned) \(what) measured (a size's repeats \
+        may be fewer than --repeats)
+        """
+    )
 }
 
 struct BenchResult: Encodable {
@@ -335,7 +415,9 @@ extension Benchmark {
         var lastLine = Date.distantPast
         benchmark.progress = { done, total in
             let now = Date()
-            guard done == 1 || now.timeIntervalSince(lastLine) >= Console.progressInterval(terminal: terminal) else { return }
+            guard done == 1 || now.timeIntervalSince(lastLine) >= Console.progressInterval(terminal: terminal) else {
+                return
+            }
             lastLine = now
             Console.progress("\(label): repeat \(done)/\(total)", terminal: terminal)
         }
@@ -355,7 +437,8 @@ enum LifeBenchmark {
             let bytes = UInt64((side + densest - 1) / densest) * 4 * UInt64(side)
             return bytes <= UInt64(device.limits.maxStorageBufferRange) && 2 * bytes <= device.deviceLocalMemory / 2
         }
-        let chosen = fitting.filter { [1024, 4096, 16384].contains($0) } + (fitting.last.map { $0 > 16384 ? [$0] : [] } ?? [])
+        let chosen =
+            fitting.filter { [1024, 4096, 16384].contains($0) } + (fitting.last.map { $0 > 16384 ? [$0] : [] } ?? [])
         return (chosen.isEmpty ? Array(fitting.prefix(1)) : chosen).map { ($0, $0) }
     }
 }

@@ -6,7 +6,8 @@ import Glibc
 struct CapitalEngineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "CapitalEngine",
-        abstract: "Run GPU compute simulations with Vulkan on NVIDIA, AMD, Intel, Raspberry Pi or CPU (lavapipe) drivers.",
+        abstract:
+            "Run GPU compute simulations with Vulkan on NVIDIA, AMD, Intel, Raspberry Pi or CPU (lavapipe) drivers.",
         discussion: """
             Devices are chosen automatically (discrete > integrated > virtual > CPU) or with \
             --device / CAPITALENGINE_DEVICE: an index from `devices`, part of the name, a vendor \
@@ -23,7 +24,10 @@ struct CapitalEngineCommand: ParsableCommand {
               64  usage error: unknown command, bad option or option value
             """,
         version: "0.1.0",
-        subcommands: [DevicesCommand.self, RunCommand.self, BenchCommand.self, VerifyCommand.self, TuneCommand.self, DoctorCommand.self],
+        subcommands: [
+            DevicesCommand.self, RunCommand.self, BenchCommand.self, VerifyCommand.self, TuneCommand.self,
+            DoctorCommand.self,
+        ],
         defaultSubcommand: nil
     )
 

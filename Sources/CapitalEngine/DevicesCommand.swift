@@ -35,48 +35,70 @@ struct DevicesCommand: ParsableCommand {
                     loaderVersion: Instance.loaderVersion().description, selector: selector.description,
                     selectedIndex: selected?.index,
                     selectionError: selectionError.map { "\($0)" },
-                    devices: zip(descriptions, drmMatch.matches).map { DeviceReport(description: $0, node: $1.description) },
+                    devices: zip(descriptions, drmMatch.matches).map {
+                        DeviceReport(description: $0, node: $1.description)
+                    },
                     drmDevices: drmDevices, drmDevicesWithoutVulkan: drmMatch.unclaimed,
                     driverNotes: notes)
                 try printJSON(report)
             } else {
-                printTable(descriptions, selected: selected, loader: Instance.loaderVersion(), drm: drmDevices, match: drmMatch)
+                printTable(
+                    descriptions, selected: selected, loader: Instance.loaderVersion(), drm: drmDevices, match: drmMatch
+                )
             }
             if let selectionError { throw selectionError }
         }
     }
 
-    private func printTable(_ devices: [PhysicalDeviceDescription], selected: PhysicalDeviceDescription?, loader: APIVersion,
-                            drm: [DRMDeviceDescription], match: DRMNodeMatcher.Result) {
+    private func printTable(
+        _ devices: [PhysicalDeviceDescription], selected: PhysicalDeviceDescription?, loader: APIVersion,
+        drm: [DRMDeviceDescription], match: DRMNodeMatcher.Result
+    ) {
         print("Vulkan loader \(loader); \(devices.count) device(s)\n")
-        let rows = [["", "#", "Name", "Type", "Vendor", "Driver", "API", "Device memory", "DRM node"]]
+        let rows =
+            [["", "#", "Name", "Type", "Vendor", "Driver", "API", "Device memory", "DRM node"]]
             + zip(devices, match.matches).map { device, node in
-                [device.index == selected?.index ? "*" : "", "\(device.index)", device.name, device.type.rawValue,
-                 device.vendor.name, device.driverText, device.apiVersion.description, bytes(device.deviceLocalMemory),
-                 node.description]
+                [
+                    device.index == selected?.index ? "*" : "", "\(device.index)", device.name, device.type.rawValue,
+                    device.vendor.name, device.driverText, device.apiVersion.description,
+                    bytes(device.deviceLocalMemory),
+                    node.description,
+                ]
             }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max()! }
         for row in rows {
-            print(zip(row, widths).map { $0 + String(repeating: " ", count: max(0, $1 - $0.count)) }.joined(separator: "  "))
+            print(
+                zip(row, widths).map { $0 + String(repeating: " ", count: max(0, $1 - $0.count)) }.joined(
+                    separator: "  "))
         }
         for device in devices {
             let l = device.limits
-            print("""
+            func yesNo(_ value: Bool) -> String { value ? "yes" : "no" }
+            let queues = device.queueFamilies.filter(\.supportsCompute).map {
+                "#\($0.index) (\($0.queueCount) queue(s), \($0.timestampValidBits)-bit timestamps"
+                    + ($0.supportsGraphics ? ", graphics)" : ")")
+            }
+            let heaps = device.memoryHeaps.map { "\(bytes($0.size))\($0.deviceLocal ? " device-local" : "")" }
+            let size = l.maxComputeWorkGroupSize.map(String.init).joined(separator: "x")
+            let count = l.maxComputeWorkGroupCount.map(String.init).joined(separator: "x")
+            let relative = l.subgroupShuffleInCompute ? ", relative: \(yesNo(l.subgroupShuffleRelativeInCompute))" : ""
+            print(
+                """
 
                 [\(device.index)] \(device.name)
                     vendor \(device.vendor.name) (\(hex(device.vendorID))), device \(hex(device.deviceID)), \
                 driver version \(device.driverVersionText), UUID \(device.uuid)
-                    queue families with compute: \(device.queueFamilies.filter(\.supportsCompute).map { "#\($0.index) (\($0.queueCount) queue(s), \($0.timestampValidBits)-bit timestamps\($0.supportsGraphics ? ", graphics" : ""))" }.joined(separator: ", "))
-                    memory heaps: \(device.memoryHeaps.map { "\(bytes($0.size))\($0.deviceLocal ? " device-local" : "")" }.joined(separator: ", "))
-                    compute limits: \(l.maxComputeWorkGroupInvocations) invocations/workgroup, size \(l.maxComputeWorkGroupSize.map(String.init).joined(separator: "x")), \
-                count \(l.maxComputeWorkGroupCount.map(String.init).joined(separator: "x")), \(bytes(UInt64(l.maxComputeSharedMemorySize))) shared memory
+                    queue families with compute: \(queues.joined(separator: ", "))
+                    memory heaps: \(heaps.joined(separator: ", "))
+                    compute limits: \(l.maxComputeWorkGroupInvocations) invocations/workgroup, size \(size), \
+                count \(count), \(bytes(UInt64(l.maxComputeSharedMemorySize))) shared memory
                     storage buffer range \(bytes(UInt64(l.maxStorageBufferRange))), subgroup size \(l.subgroupSize), \
-                timestamp period \(l.timestampPeriod) ns, compute-queue timestamps: \(device.supportsComputeTimestamps ? "yes" : "no"), \
-                float64 in shaders: \(device.supportsFloat64 ? "yes" : "no"), \
-                subgroup shuffles in compute: \(l.subgroupShuffleInCompute ? "yes" : "no")\
-                \(l.subgroupShuffleInCompute ? ", relative: \(l.subgroupShuffleRelativeInCompute ? "yes" : "no")" : ""), \
-                float atomic adds: \(device.supportsBufferFloatAtomicAdd ? "yes" : "no"), \
-                64-bit integer atomic adds: \(device.supportsBufferInt64AtomicAdd ? "yes" : "no")
+                timestamp period \(l.timestampPeriod) ns, \
+                compute-queue timestamps: \(yesNo(device.supportsComputeTimestamps)), \
+                float64 in shaders: \(yesNo(device.supportsFloat64)), \
+                subgroup shuffles in compute: \(yesNo(l.subgroupShuffleInCompute))\(relative), \
+                float atomic adds: \(yesNo(device.supportsBufferFloatAtomicAdd)), \
+                64-bit integer atomic adds: \(yesNo(device.supportsBufferInt64AtomicAdd))
                     largest N-body run: \(NBodyCapacity.largestParticleCount(on: device)) particles (default kernels)
                 """)
         }
@@ -108,7 +130,8 @@ func bytes(_ count: UInt64) -> String {
         value /= 1024
         unit += 1
     }
-    return unit == 0 ? "\(count) B" : (value == value.rounded() ? "\(Int(value)) \(units[unit])" : "\(fixed(value)) \(units[unit])")
+    return unit == 0
+        ? "\(count) B" : (value == value.rounded() ? "\(Int(value)) \(units[unit])" : "\(fixed(value)) \(units[unit])")
 }
 
 struct DevicesReport: Encodable {

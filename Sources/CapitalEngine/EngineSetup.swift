@@ -61,16 +61,22 @@ func withEngine(_ options: DeviceOptions, _ body: (ValidationLog?) throws -> Voi
     }
 }
 
-private let doctorChecks = "`CapitalEngine doctor` checks the loader, the ICD manifests (VK_ICD_FILENAMES, VK_DRIVER_FILES) and the drivers"
+private let doctorChecks =
+    "`CapitalEngine doctor` checks the loader, the ICD manifests (VK_ICD_FILENAMES, VK_DRIVER_FILES) and the drivers"
 
 /// The device the options choose, for `workload`: N-body that draws nothing asks lavapipe for
 /// its widest vectors first where they measured faster (`LavapipeVectorWidth`). Drawing stays
 /// at Mesa's width: lavapipe crashed drawing at 512 bits with its shader cache disabled and
 /// hung in the container image, and a drawn run is paced by its frames anyway.
-func makeContext(_ options: DeviceOptions, log: ValidationLog?, graphics: Bool = false, for workload: WorkloadChoice) throws -> ComputeContext {
-    if workload == .nbody && !graphics { LavapipeVectorWidth.preferWideVectorsForNBody(environment: ProcessInfo.processInfo.environment) }
-    let context = try ComputeContext(selector: options.selector, instanceOptions: instanceOptions(validation: log != nil),
-                                     validationLog: log, graphics: graphics)
+func makeContext(
+    _ options: DeviceOptions, log: ValidationLog?, graphics: Bool = false, for workload: WorkloadChoice
+) throws -> ComputeContext {
+    if workload == .nbody && !graphics {
+        LavapipeVectorWidth.preferWideVectorsForNBody(environment: ProcessInfo.processInfo.environment)
+    }
+    let context = try ComputeContext(
+        selector: options.selector, instanceOptions: instanceOptions(validation: log != nil),
+        validationLog: log, graphics: graphics)
     printDriverNotes(driverNotes(context.instance))
     return context
 }
@@ -78,9 +84,12 @@ func makeContext(_ options: DeviceOptions, log: ValidationLog?, graphics: Bool =
 /// What the engine did about the drivers, for the user to know: a manifest it supplied for
 /// NVIDIA's driver, a device the loader listed more than once.
 func driverNotes(_ instance: Instance) -> [String] {
-    [NVIDIADriverFallback.applied?.description,
-     DuplicateDevices.note(instance.duplicateDevices, manifests: DriverManifests(environment: ProcessInfo.processInfo.environment))]
-        .compactMap { $0 }
+    [
+        NVIDIADriverFallback.applied?.description,
+        DuplicateDevices.note(
+            instance.duplicateDevices, manifests: DriverManifests(environment: ProcessInfo.processInfo.environment)),
+    ]
+    .compactMap { $0 }
 }
 
 /// What the process's environment says about the Vulkan setup, read here at the edge so

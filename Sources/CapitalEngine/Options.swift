@@ -5,12 +5,24 @@ import Glibc
 
 /// Where the device comes from and whether the run is validated; shared by every command.
 struct DeviceOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "Device to use: index, part of the name, vendor (nvidia, amd, intel, videocore, lavapipe) or type (discrete, integrated, virtual, cpu). Default: CAPITALENGINE_DEVICE, else automatic.",
-        valueName: "selector"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            """
+            Device to use: index, part of the name, vendor (nvidia, amd, intel, videocore, lavapipe) or type \
+            (discrete, integrated, virtual, cpu). Default: CAPITALENGINE_DEVICE, else automatic.
+            """,
+            valueName: "selector"))
     var device: String?
 
-    @Flag(name: .customLong("validate"), help: "Run under VK_LAYER_KHRONOS_validation with synchronization validation; any message fails the run (also CAPITALENGINE_VALIDATE=1).")
+    @Flag(
+        name: .customLong("validate"),
+        help:
+            """
+            Run under VK_LAYER_KHRONOS_validation with synchronization validation; any message fails the run \
+            (also CAPITALENGINE_VALIDATE=1).
+            """
+    )
     var validation = false
 
     var selector: DeviceSelector {
@@ -42,14 +54,21 @@ struct DeviceOptions: ParsableArguments {
 struct PhysicsOptions: ParsableArguments {
     // Unconditional parsing takes "-1" as the value, so that a negative number meets the
     // range check and its message instead of "missing value".
-    @Option(name: .customLong("dt"), parsing: .unconditional, help: ArgumentHelp("Time step (default: 0.001).", valueName: "dt"))
+    @Option(
+        name: .customLong("dt"), parsing: .unconditional,
+        help: ArgumentHelp("Time step (default: 0.001).", valueName: "dt"))
     var givenDt: Float?
 
-    @Option(name: .customLong("softening"), parsing: .unconditional,
-            help: ArgumentHelp("Plummer softening length eps (default: 0.01; 0 allowed, coincident bodies then exert no force).", valueName: "softening"))
+    @Option(
+        name: .customLong("softening"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "Plummer softening length eps (default: 0.01; 0 allowed, coincident bodies then exert no force).",
+            valueName: "softening"))
     var givenSoftening: Float?
 
-    @Option(name: .customLong("gravity"), parsing: .unconditional, help: ArgumentHelp("Gravitational constant G (default: 1).", valueName: "G"))
+    @Option(
+        name: .customLong("gravity"), parsing: .unconditional,
+        help: ArgumentHelp("Gravitational constant G (default: 1).", valueName: "G"))
     var givenGravity: Float?
 
     var dt: Float { givenDt ?? 0.001 }
@@ -58,7 +77,8 @@ struct PhysicsOptions: ParsableArguments {
 
     /// The options given on the command line.
     var givenNames: [String] {
-        [givenDt.map { _ in "--dt" }, givenSoftening.map { _ in "--softening" }, givenGravity.map { _ in "--gravity" }].compactMap { $0 }
+        [givenDt.map { _ in "--dt" }, givenSoftening.map { _ in "--softening" }, givenGravity.map { _ in "--gravity" }]
+            .compactMap { $0 }
     }
 
     var parameters: NBodyParameters { NBodyParameters(dt: dt, softening: softening, gravity: gravity) }
@@ -71,11 +91,19 @@ struct PhysicsOptions: ParsableArguments {
 /// Where the initial state comes from. `--particles` and `--model` are stored as given, as in
 /// `PhysicsOptions`.
 struct InitialStateOptions: ParsableArguments {
-    @Option(name: .customLong("particles"), parsing: .unconditional,
-            help: ArgumentHelp("Number of particles (default: 4096): any N >= 1 up to what the device holds, which `devices` shows as its largest N-body run.", valueName: "particles"))
+    @Option(
+        name: .customLong("particles"), parsing: .unconditional,
+        help: ArgumentHelp(
+            """
+            Number of particles (default: 4096): any N >= 1 up to what the device holds, which `devices` shows as \
+            its largest N-body run.
+            """,
+            valueName: "particles"))
     var givenParticles: Int?
 
-    @Option(name: .customLong("model"), help: ArgumentHelp("Initial model: plummer (default), cube or galaxies.", valueName: "model"))
+    @Option(
+        name: .customLong("model"),
+        help: ArgumentHelp("Initial model: plummer (default), cube or galaxies.", valueName: "model"))
     var givenModel: InitialModel?
 
     var particles: Int { givenParticles ?? 4096 }
@@ -86,23 +114,41 @@ struct InitialStateOptions: ParsableArguments {
         [givenParticles.map { _ in "--particles" }, givenModel.map { _ in "--model" }].compactMap { $0 }
     }
 
-    @Option(name: .customLong("seed"), parsing: .unconditional,
-            help: ArgumentHelp("Seed of the initial model; the same seed gives the same state (default: 1).", valueName: "seed"))
+    @Option(
+        name: .customLong("seed"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "Seed of the initial model; the same seed gives the same state (default: 1).", valueName: "seed"))
     var givenSeed: UInt64?
 
     var seed: UInt64 { givenSeed ?? 1 }
 
-    @Option(name: .customLong("init"), help: ArgumentHelp("Start from a state file (.npy, float32, shape (N, 8): x y z m vx vy vz w) instead of a built-in model, so not with --particles, --model or --seed.", valueName: "file.npy"))
+    @Option(
+        name: .customLong("init"),
+        help: ArgumentHelp(
+            """
+            Start from a state file (.npy, float32, shape (N, 8): x y z m vx vy vz w) instead of a built-in \
+            model, so not with --particles, --model or --seed.
+            """,
+            valueName: "file.npy"))
     var initFile: String?
 
     func validate() throws {
         guard particles >= 1 else { throw ValidationError("--particles must be at least 1, got \(particles)") }
-        guard particles <= 1 << 31 else { throw ValidationError("--particles must be at most \(1 << 31), got \(particles)") }
-        if let problem = NBodyCapacity.hostMemoryProblem(particleCount: particles) { throw ValidationError("--particles: \(problem)") }
+        guard particles <= 1 << 31 else {
+            throw ValidationError("--particles must be at most \(1 << 31), got \(particles)")
+        }
+        if let problem = NBodyCapacity.hostMemoryProblem(particleCount: particles) {
+            throw ValidationError("--particles: \(problem)")
+        }
         // A file's state would silently override them.
         let modelOptions = givenNBodyNames + [givenSeed.map { _ in "--seed" }].compactMap { $0 }
         if initFile != nil && !modelOptions.isEmpty {
-            throw ValidationError("--init gives the starting state; \(modelOptions.joined(separator: ", ")) choose\(modelOptions.count == 1 ? "s" : "") a built-in one instead; use one or the other")
+            throw ValidationError(
+                """
+                --init gives the starting state; \(modelOptions.joined(separator: ", ")) \
+                choose\(modelOptions.count == 1 ? "s" : "") a built-in one instead; use one or the other
+                """
+            )
         }
     }
 

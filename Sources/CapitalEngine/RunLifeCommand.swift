@@ -15,28 +15,55 @@ enum WorkloadChoice {
 /// `--size` and `--density` are stored as given (nil where not): a rule's grid suffix stands in
 /// for a size not given, and a density given with a pattern is refused.
 struct LifeOptions: ParsableArguments {
-    @Option(name: .customLong("size"), help: ArgumentHelp("Grid size (Life), 1 to 1048576 a side, as far as the device holds it (default: the grid a rule suffix such as B3/S23:T72,48 names, else 256x256).", valueName: "WxH"))
+    @Option(
+        name: .customLong("size"),
+        help: ArgumentHelp(
+            """
+            Grid size (Life), 1 to 1048576 a side, as far as the device holds it (default: the grid a rule suffix \
+            such as B3/S23:T72,48 names, else 256x256).
+            """,
+            valueName: "WxH"))
     var givenSize: GridSize?
 
     var density: Double { givenDensity ?? 0.3 }
 
-    @Option(help: ArgumentHelp("Rule (Life): B3/S23 (Conway), B36/S23, B2/S/C3 (Brian's Brain), Golly's 345/2/4, ...; Golly's grid suffix :TW,H (torus) or :PW,H (bounded plane) gives the grid where --size does not. Default: the RLE file's rule, else B3/S23.", valueName: "rule"))
+    @Option(
+        help: ArgumentHelp(
+            """
+            Rule (Life): B3/S23 (Conway), B36/S23, B2/S/C3 (Brian's Brain), Golly's 345/2/4, ...; Golly's grid \
+            suffix :TW,H (torus) or :PW,H (bounded plane) gives the grid where --size does not. Default: the RLE \
+            file's rule, else B3/S23.
+            """,
+            valueName: "rule"))
     var rule: String?
 
     @Flag(help: "Dead cells beyond the edges instead of a torus (Life).")
     var bounded = false
 
-    @Option(name: .customLong("density"), parsing: .unconditional,
-            help: ArgumentHelp("Share of live cells in a random start (Life, without --init; default: 0.3).", valueName: "density"))
+    @Option(
+        name: .customLong("density"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "Share of live cells in a random start (Life, without --init; default: 0.3).", valueName: "density"))
     var givenDensity: Double?
 
-    @Option(help: ArgumentHelp("Where the RLE pattern's top-left corner goes (Life; default: centred).", valueName: "X,Y"))
+    @Option(
+        help: ArgumentHelp("Where the RLE pattern's top-left corner goes (Life; default: centred).", valueName: "X,Y"))
     var at: String?
 
     @Flag(help: "Stop when the grid stops changing or repeats with period 2 (Life).")
     var stopWhenStable = false
 
-    @Option(help: ArgumentHelp("Life kernel: bytes (a byte per cell, every rule), bits (32 cells per word, an invocation per column of words), wide (the same grid, several words of 64 bits per invocation: for CPU drivers), tiled:K (bit-packed, K generations per dispatch). Default: the one `tune life` stored for this device and size, else wide on CPU drivers, bits on discrete GPUs from 8192² cells, tiled:16 on smaller grids there, tiled:8 on other GPUs, bytes for Generations rules. verify checks every kernel the rule can use unless one is given.", valueName: "kernel"))
+    @Option(
+        help: ArgumentHelp(
+            """
+            Life kernel: bytes (a byte per cell, every rule), bits (32 cells per word, an invocation per column \
+            of words), wide (the same grid, several words of 64 bits per invocation: for CPU drivers), tiled:K \
+            (bit-packed, K generations per dispatch). Default: the one `tune life` stored for this device and \
+            size, else wide on CPU drivers, bits on discrete GPUs from 8192² cells, tiled:16 on smaller grids \
+            there, tiled:8 on other GPUs, bytes for Generations rules. verify checks every kernel the rule can \
+            use unless one is given.
+            """,
+            valueName: "kernel"))
     var lifeKernel: LifeKernelArgument?
 
     func validate() throws {
@@ -47,8 +74,12 @@ struct LifeOptions: ParsableArguments {
 
     /// Refuses options that the start (a pattern from `initFile`, else a random grid) ignores.
     func validateStart(initFile: String?) throws {
-        if initFile == nil, at != nil { throw ValidationError("--at places the --init pattern; without --init the grid starts random") }
-        if initFile != nil, givenDensity != nil { throw ValidationError("--density sets a random start; with --init the grid starts from the pattern") }
+        if initFile == nil, at != nil {
+            throw ValidationError("--at places the --init pattern; without --init the grid starts random")
+        }
+        if initFile != nil, givenDensity != nil {
+            throw ValidationError("--density sets a random start; with --init the grid starts from the pattern")
+        }
     }
 
     func position(_ text: String) -> (x: Int, y: Int)? {
@@ -59,8 +90,9 @@ struct LifeOptions: ParsableArguments {
 
     /// The pattern, rule and grid these options and `initFile` give (`LifeRunSetup`).
     func setup(initFile: String?) throws -> LifeRunSetup {
-        try LifeRunSetup(patternFile: initFile, rule: rule.map { try LifeRuleSpecification(parsing: $0) },
-                         size: givenSize.map { ($0.width, $0.height) }, bounded: bounded)
+        try LifeRunSetup(
+            patternFile: initFile, rule: rule.map { try LifeRuleSpecification(parsing: $0) },
+            size: givenSize.map { ($0.width, $0.height) }, bounded: bounded)
     }
 
     /// The starting grid: the pattern at --at (else centred), or a random start of --density.
@@ -72,18 +104,28 @@ struct LifeOptions: ParsableArguments {
 
 /// Where a Life run starts from: a pattern file, or a random grid of a seed.
 struct LifeStartOptions: ParsableArguments {
-    @Option(name: .customLong("seed"), parsing: .unconditional,
-            help: ArgumentHelp("Seed of the random grid; the same seed gives the same grid (default: 1).", valueName: "seed"))
+    @Option(
+        name: .customLong("seed"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "Seed of the random grid; the same seed gives the same grid (default: 1).", valueName: "seed"))
     var givenSeed: UInt64?
 
     var seed: UInt64 { givenSeed ?? 1 }
 
-    @Option(name: .customLong("init"), help: ArgumentHelp("Start from an RLE pattern (Golly's and LifeWiki's format) instead of a random grid, so not with --seed or --density.", valueName: "file.rle"))
+    @Option(
+        name: .customLong("init"),
+        help: ArgumentHelp(
+            """
+            Start from an RLE pattern (Golly's and LifeWiki's format) instead of a random grid, so not with \
+            --seed or --density.
+            """,
+            valueName: "file.rle"))
     var initFile: String?
 
     func validate() throws {
         if initFile != nil && givenSeed != nil {
-            throw ValidationError("--init gives the starting state; --seed chooses a random one instead; use one or the other")
+            throw ValidationError(
+                "--init gives the starting state; --seed chooses a random one instead; use one or the other")
         }
     }
 }
@@ -137,25 +179,39 @@ struct RunLifeCommand: ParsableCommand {
         let drawing = view.png != nil || view.frames != nil
         let window = view.wantsWindow() ? try WindowSession(view: view, deviceOptions: deviceOptions, log: log) : nil
         let context = try window?.context ?? makeContext(deviceOptions, log: log, graphics: drawing, for: .life)
-        let tuned = life.lifeKernel == nil
-            ? tuning.store.tunedLifeKernel(for: context.device.description, width: size.width, height: size.height, rule: chosenRule) : nil
-        let kernel = life.lifeKernel?.kernel ?? tuned
+        let tuned =
+            life.lifeKernel == nil
+            ? tuning.store.tunedLifeKernel(
+                for: context.device.description, width: size.width, height: size.height, rule: chosenRule) : nil
+        let kernel =
+            life.lifeKernel?.kernel ?? tuned
             ?? LifeKernel.preferred(for: chosenRule, on: context.device.description, cells: size.width * size.height)
-        let kernelSource = life.lifeKernel != nil ? "--life-kernel" : tuned != nil ? "tuned, from \(tuning.url.path)" : "the device's default"
+        let kernelSource =
+            life.lifeKernel != nil
+            ? "--life-kernel" : tuned != nil ? "tuned, from \(tuning.url.path)" : "the device's default"
         try LifeGridCheck.fits(size, kernel: kernel, on: context.device.description)
 
         let grid = life.startingGrid(setup, seed: start.seed)
-        let workload = try LifeWorkload(device: context.device, grid: grid, rule: chosenRule, bounded: setup.bounded, kernel: kernel)
+        let workload = try LifeWorkload(
+            device: context.device, grid: grid, rule: chosenRule, bounded: setup.bounded, kernel: kernel)
         let device = context.device.description
         Console.note("device: [\(device.index)] \(device.name) (\(device.type), \(device.driverText))")
-        Console.note("Life \(chosenRule) on \(grid.width)x\(grid.height) \(setup.bounded ? "bounded" : "torus"), \(steps) generations, \(workload.kernelDescription) kernel (\(kernelSource))")
+        Console.note(
+            """
+            Life \(chosenRule) on \(grid.width)x\(grid.height) \(setup.bounded ? "bounded" : "torus"), \(steps) \
+            generations, \(workload.kernelDescription) kernel (\(kernelSource))
+            """
+        )
 
         StopSignal.install()
         let progress = ProgressReporter(total: steps, enabled: !quiet)
         let loop = RunLoop(workload: workload, totalSteps: steps, batchLimit: 100_000)
         loop.shouldStop = { StopSignal.requested != nil }
         loop.progress = { progress.update(done: $0) }
-        let offscreen = drawing ? try OffscreenRenderer(device: context.device, width: view.imageSize.width, height: view.imageSize.height) : nil
+        let offscreen =
+            drawing
+            ? try OffscreenRenderer(device: context.device, width: view.imageSize.width, height: view.imageSize.height)
+            : nil
         let sequence = try view.frames.map { try FrameSequence(directory: $0) }
         if let offscreen, let sequence {
             try sequence.write(try offscreen.render(workload))
@@ -175,16 +231,22 @@ struct RunLifeCommand: ParsableCommand {
         var windowSummary: String?
         var displayLost = false
         if let window {
-            if life.stopWhenStable { Console.note("note: --stop-when-stable is not checked while a window shows the run") }
+            if life.stopWhenStable {
+                Console.note("note: --stop-when-stable is not checked while a window shows the run")
+            }
             let size = view.imageSize
-            let camera = Camera.topDown(gridWidth: grid.width, gridHeight: grid.height, aspect: Float(size.width) / Float(size.height))
+            let camera = Camera.topDown(
+                gridWidth: grid.width, gridHeight: grid.height, aspect: Float(size.width) / Float(size.height))
             let started = Date()
-            let outcome = try window.present(.cells(workload), steps: steps, stepsPerFrame: view.stepsPerFrame, camera: camera,
-                                             shouldStop: { StopSignal.requested != nil || loop.endingSoFar != nil },
-                                             progress: { _ in }, advanced: { try loop.stepsAdvanced(to: $0) })
-            summary = loop.summary(stepsReached: outcome.stepsDone, wallSeconds: Date().timeIntervalSince(started),
-                                   stopRequested: StopSignal.requested != nil)
-            windowSummary = "window: \(outcome.framesPresented) frames presented, \(outcome.swapchainsCreated) swapchain(s)"
+            let outcome = try window.present(
+                .cells(workload), steps: steps, stepsPerFrame: view.stepsPerFrame, camera: camera,
+                shouldStop: { StopSignal.requested != nil || loop.endingSoFar != nil },
+                progress: { _ in }, advanced: { try loop.stepsAdvanced(to: $0) })
+            summary = loop.summary(
+                stepsReached: outcome.stepsDone, wallSeconds: Date().timeIntervalSince(started),
+                stopRequested: StopSignal.requested != nil)
+            windowSummary =
+                "window: \(outcome.framesPresented) frames presented, \(outcome.swapchainsCreated) swapchain(s)"
             displayLost = outcome.connectionLost
         } else {
             summary = try loop.run()
@@ -194,14 +256,21 @@ struct RunLifeCommand: ParsableCommand {
         let final = try workload.download()
 
         var outputs = RunOutputs()
-        if let offscreen, let png = view.png { outputs.add("--png") { try offscreen.render(workload).write(to: URL(fileURLWithPath: png)) } }
+        if let offscreen, let png = view.png {
+            outputs.add("--png") { try offscreen.render(workload).write(to: URL(fileURLWithPath: png)) }
+        }
         if let output {
             outputs.add("--output") {
                 let url = URL(fileURLWithPath: output)
                 if url.pathExtension.lowercased() == "rle" {
-                    try AtomicFile.write(Data(RLEFile.write(final, rule: chosenRule,
-                                                                     topology: LifeTopology(width: final.width, height: final.height, bounded: setup.bounded),
-                                                                     comments: ["CapitalEngine, generation \(done)"]).utf8), to: url)
+                    try AtomicFile.write(
+                        Data(
+                            RLEFile.write(
+                                final, rule: chosenRule,
+                                topology: LifeTopology(
+                                    width: final.width, height: final.height, bounded: setup.bounded),
+                                comments: ["CapitalEngine, generation \(done)"]
+                            ).utf8), to: url)
                 } else {
                     try AtomicFile.write(NPYFile.encode(final), to: url)
                 }
@@ -210,26 +279,40 @@ struct RunLifeCommand: ParsableCommand {
         let failures = outputs.writeAll()
         let failed = Set(failures.map(\.name))
 
-        if let signal = StopSignal.requested, done < steps { print("stopped: \(StopSignal.name(signal)) after \(done) of \(steps) generations") }
+        if let signal = StopSignal.requested, done < steps {
+            print("stopped: \(StopSignal.name(signal)) after \(done) of \(steps) generations")
+        }
         if case .settled(let stable) = summary.ending { print("stable: \(stable)") }
         print("generations: \(done)")
         print("population: \(final.population)")
         print("wall time: \(fixed(summary.wallSeconds, 3)) s")
-        if done > 0 { print("cell updates/s: \(scientific(Double(grid.width * grid.height) * Double(done) / summary.wallSeconds)) (wall clock)") }
+        if done > 0 {
+            print(
+                """
+                cell updates/s: \
+                \(scientific(Double(grid.width * grid.height) * Double(done) / summary.wallSeconds)) (wall clock)
+                """
+            )
+        }
         if let output, !failed.contains("--output") { print("output: \(output)") }
         if let png = view.png, !failed.contains("--png") { print("png: \(png)") }
         if let sequence { print("frames: \(sequence.count) PNG files in \(sequence.directory.path)") }
         if let windowSummary { print(windowSummary) }
         try reportEnding(summary, failures: failures, unit: "generations", lastCheckpoint: nil, advice: "")
-        if displayLost { try reportLostDisplay(done: done, of: steps, unit: "generations", kept: output.map { _ in ["--output"] } ?? []) }
+        if displayLost {
+            try reportLostDisplay(
+                done: done, of: steps, unit: "generations", kept: output.map { _ in ["--output"] } ?? [])
+        }
     }
 }
 
 /// Refuses, before any cell is made, a grid that the device or this host cannot hold.
 enum LifeGridCheck {
     static func fits(_ size: GridSize, kernel: LifeKernel, on device: PhysicalDeviceDescription) throws {
-        if let problem = LifeWorkload.sizeProblem(width: size.width, height: size.height, kernel: kernel, device: device)
-            ?? LifeGrid.hostMemoryProblem(width: size.width, height: size.height) {
+        if let problem = LifeWorkload.sizeProblem(
+            width: size.width, height: size.height, kernel: kernel, device: device)
+            ?? LifeGrid.hostMemoryProblem(width: size.width, height: size.height)
+        {
             throw EngineError.unsupported(problem)
         }
     }

@@ -2,15 +2,16 @@ import ArgumentParser
 import Engine
 import FoundationEssentials
 import Glibc
-import Synchronization
 import Present
 import Simulation
+import Synchronization
 
 /// `run`: one subcommand per workload, N-body the default.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run a simulation on the GPU: N-body gravity (run nbody, the default) or cellular automata (run life).",
+        abstract:
+            "Run a simulation on the GPU: N-body gravity (run nbody, the default) or cellular automata (run life).",
         discussion: """
             `CapitalEngine run --particles 4096` runs N-body; `CapitalEngine run life --size 512x512` \
             runs Life (`--workload life` is accepted for it too). `CapitalEngine run nbody --help` \
@@ -45,13 +46,28 @@ struct RunNBodyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the final state to this .npy file.", valueName: "file.npy"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Write a resumable checkpoint here (FILE.npy plus FILE.npy.json): every --checkpoint-every steps, at the end, and when stopped by a signal.", valueName: "file.npy"))
+    @Option(
+        help: ArgumentHelp(
+            """
+            Write a resumable checkpoint here (FILE.npy plus FILE.npy.json): every --checkpoint-every steps, at \
+            the end, and when stopped by a signal.
+            """,
+            valueName: "file.npy"))
     var checkpoint: String?
 
-    @Option(parsing: .unconditional, help: "With --checkpoint: steps between checkpoints (0: only at the end or on a signal).")
+    @Option(
+        parsing: .unconditional,
+        help: "With --checkpoint: steps between checkpoints (0: only at the end or on a signal).")
     var checkpointEvery: Int = 0
 
-    @Option(help: ArgumentHelp("Continue a run from a checkpoint; --steps is the total, counted from the original start. The checkpoint's dt, softening and G are used, and on the device it was computed on its kernel too, so the result equals an uninterrupted run's bit for bit.", valueName: "file.npy"))
+    @Option(
+        help: ArgumentHelp(
+            """
+            Continue a run from a checkpoint; --steps is the total, counted from the original start. The \
+            checkpoint's dt, softening and G are used, and on the device it was computed on its kernel too, so \
+            the result equals an uninterrupted run's bit for bit.
+            """,
+            valueName: "file.npy"))
     var resume: String?
 
     @Flag(help: "No progress output.")
@@ -68,16 +84,28 @@ struct RunNBodyCommand: ParsableCommand {
         if let checkpoint {
             // Both halves of a checkpoint, or the run ends with an orphan .npy.
             try checkWritableOutput(checkpoint, option: "--checkpoint")
-            try checkWritableFile(Checkpoint.metadataURL(for: URL(fileURLWithPath: checkpoint)).path, option: "--checkpoint")
+            try checkWritableFile(
+                Checkpoint.metadataURL(for: URL(fileURLWithPath: checkpoint)).path, option: "--checkpoint")
         }
         guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be zero or more") }
-        if checkpointEvery > 0 && checkpoint == nil { throw ValidationError("--checkpoint-every needs --checkpoint FILE.npy") }
-        if resume != nil && initial.initFile != nil { throw ValidationError("--resume and --init both give the starting state; use one") }
-        if resume != nil && initial.givenSeed != nil { throw ValidationError("--resume continues the checkpoint's state; --seed would be ignored") }
+        if checkpointEvery > 0 && checkpoint == nil {
+            throw ValidationError("--checkpoint-every needs --checkpoint FILE.npy")
+        }
+        if resume != nil && initial.initFile != nil {
+            throw ValidationError("--resume and --init both give the starting state; use one")
+        }
+        if resume != nil && initial.givenSeed != nil {
+            throw ValidationError("--resume continues the checkpoint's state; --seed would be ignored")
+        }
         // A checkpoint brings its own state and physics; these would be ignored.
         let superseded = initial.givenNBodyNames + physics.givenNames
         if resume != nil && !superseded.isEmpty {
-            throw ValidationError("--resume continues with the checkpoint's particles and physics; drop \(superseded.joined(separator: ", "))")
+            throw ValidationError(
+                """
+                --resume continues with the checkpoint's particles and physics; drop \
+                \(superseded.joined(separator: ", "))
+                """
+            )
         }
     }
 
@@ -87,7 +115,8 @@ struct RunNBodyCommand: ParsableCommand {
             StopSignal.install()
             let progress = ProgressReporter(total: steps, enabled: !quiet)
 
-            let window = view.wantsWindow() ? try WindowSession(view: view, deviceOptions: deviceOptions, log: log) : nil
+            let window =
+                view.wantsWindow() ? try WindowSession(view: view, deviceOptions: deviceOptions, log: log) : nil
             let drawing = view.png != nil || view.frames != nil
             let context = try window?.context ?? makeContext(deviceOptions, log: log, graphics: drawing, for: .nbody)
             let device = context.device.description
@@ -106,32 +135,47 @@ struct RunNBodyCommand: ParsableCommand {
                 firstStep = saved.step
                 origin = saved.computedBy
                 guard firstStep <= steps else {
-                    throw EngineError.invalidInput("the checkpoint is at step \(firstStep), beyond --steps \(steps) (--steps counts from the original start)")
+                    throw EngineError.invalidInput(
+                        """
+                        the checkpoint is at step \(firstStep), beyond --steps \(steps) (--steps counts from the \
+                        original start)
+                        """
+                    )
                 }
                 Console.note("resuming at step \(firstStep) of \(steps) from \(resume)")
             } else {
                 state = try initial.makeState(gravity: physics.gravity)
             }
-            if resume != nil || initial.initFile != nil { try NBodyCapacity.check(particleCount: state.count, on: device) }
+            if resume != nil || initial.initFile != nil {
+                try NBodyCapacity.check(particleCount: state.count, on: device)
+            }
             let camera = Camera(fitting: state)
             let speed = speedScale(for: state)
-            let choice = NBodyKernelChoice(device: device, particleCount: state.count,
-                                           tuned: tuning.store.tunedConfiguration(for: device, particleCount: state.count),
-                                           tuningSource: "tuned, from \(tuning.url.path)", resuming: origin)
+            let choice = NBodyKernelChoice(
+                device: device, particleCount: state.count,
+                tuned: tuning.store.tunedConfiguration(for: device, particleCount: state.count),
+                tuningSource: "tuned, from \(tuning.url.path)", resuming: origin)
             for note in choice.notes { Console.note(note) }
-            let workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters, configuration: choice.configuration)
+            let workload = try NBodyWorkload(
+                device: context.device, state: state, parameters: parameters, configuration: choice.configuration)
             announce(context, workload, state, kernelSource: choice.source)
-            let computedBy = Checkpoint.ComputedBy(device: device, kernel: workload.configuration, bitReproducible: workload.isBitReproducible)
+            let computedBy = Checkpoint.ComputedBy(
+                device: device, kernel: workload.configuration, bitReproducible: workload.isBitReproducible)
 
             let loop = RunLoop(workload: workload, firstStep: firstStep, totalSteps: steps, batchLimit: 10_000)
             loop.shouldStop = { StopSignal.requested != nil }
             loop.progress = { progress.update(done: $0) }
-            let offscreen = drawing ? try OffscreenRenderer(device: context.device, width: view.imageSize.width, height: view.imageSize.height) : nil
+            let offscreen =
+                drawing
+                ? try OffscreenRenderer(
+                    device: context.device, width: view.imageSize.width, height: view.imageSize.height) : nil
             let sequence = try view.frames.map { try FrameSequence(directory: $0) }
             if let offscreen, let sequence {
                 try sequence.write(try offscreen.render(workload, camera: camera, speedScale: speed))
                 loop.observe(every: view.every) { _ in
-                    try RunOutputs.named("--frames") { try sequence.write(try offscreen.render(workload, camera: camera, speedScale: speed)) }
+                    try RunOutputs.named("--frames") {
+                        try sequence.write(try offscreen.render(workload, camera: camera, speedScale: speed))
+                    }
                     return .goOn
                 }
             }
@@ -141,7 +185,9 @@ struct RunNBodyCommand: ParsableCommand {
                 loop.observe(every: checkpointEvery) { moment in
                     guard moment.step < steps else { return .goOn }
                     try RunOutputs.named("--checkpoint") {
-                        try Checkpoint(step: moment.step, parameters: parameters, state: try moment.state, computedBy: computedBy).write(to: checkpointURL)
+                        try Checkpoint(
+                            step: moment.step, parameters: parameters, state: try moment.state, computedBy: computedBy
+                        ).write(to: checkpointURL)
                     }
                     lastCheckpoint = moment.step
                     return .goOn
@@ -153,13 +199,16 @@ struct RunNBodyCommand: ParsableCommand {
             var displayLost = false
             if let window {
                 let started = Date()
-                let outcome = try window.present(.particles(workload, speedScale: speed), steps: steps - firstStep,
-                                                 stepsPerFrame: view.stepsPerFrame, camera: camera,
-                                                 shouldStop: { StopSignal.requested != nil || loop.endingSoFar != nil },
-                                                 progress: { _ in }, advanced: { try loop.stepsAdvanced(to: firstStep + $0) })
-                summary = loop.summary(stepsReached: firstStep + outcome.stepsDone, wallSeconds: Date().timeIntervalSince(started),
-                                       stopRequested: StopSignal.requested != nil)
-                windowSummary = "window: \(outcome.framesPresented) frames presented, \(outcome.swapchainsCreated) swapchain(s)"
+                let outcome = try window.present(
+                    .particles(workload, speedScale: speed), steps: steps - firstStep,
+                    stepsPerFrame: view.stepsPerFrame, camera: camera,
+                    shouldStop: { StopSignal.requested != nil || loop.endingSoFar != nil },
+                    progress: { _ in }, advanced: { try loop.stepsAdvanced(to: firstStep + $0) })
+                summary = loop.summary(
+                    stepsReached: firstStep + outcome.stepsDone, wallSeconds: Date().timeIntervalSince(started),
+                    stopRequested: StopSignal.requested != nil)
+                windowSummary =
+                    "window: \(outcome.framesPresented) frames presented, \(outcome.swapchainsCreated) swapchain(s)"
                 displayLost = outcome.connectionLost
             } else {
                 summary = try loop.run()
@@ -173,12 +222,16 @@ struct RunNBodyCommand: ParsableCommand {
             let final = summary.stateIsSound ? try workload.download() : nil
             if let final {
                 if let offscreen, let png = view.png {
-                    outputs.add("--png") { try offscreen.render(workload, camera: camera, speedScale: speed).write(to: URL(fileURLWithPath: png)) }
+                    outputs.add("--png") {
+                        try offscreen.render(workload, camera: camera, speedScale: speed).write(
+                            to: URL(fileURLWithPath: png))
+                    }
                 }
                 if let output { outputs.add("--output") { try NPYFile.write(final, to: URL(fileURLWithPath: output)) } }
                 if let checkpointURL {
                     outputs.add("--checkpoint") {
-                        try Checkpoint(step: done, parameters: parameters, state: final, computedBy: computedBy).write(to: checkpointURL)
+                        try Checkpoint(step: done, parameters: parameters, state: final, computedBy: computedBy).write(
+                            to: checkpointURL)
                     }
                 }
             }
@@ -192,37 +245,66 @@ struct RunNBodyCommand: ParsableCommand {
             print("wall time: \(fixed(summary.wallSeconds, 3)) s")
             if summary.stepsRun > 0 {
                 let seconds = summary.ratedSeconds
-                print("steps/s: \(fixed(Double(summary.stepsRun) / seconds, 1))\(summary.gpuSeconds != nil ? " (GPU time)" : "")")
-                print("interactions/s: \(scientific(workload.interactionsPerStep * Double(summary.stepsRun) / seconds))")
+                print(
+                    """
+                    steps/s: \
+                    \(fixed(Double(summary.stepsRun) / seconds, 1))\(summary.gpuSeconds != nil ? " (GPU time)" : "")
+                    """
+                )
+                print(
+                    "interactions/s: \(scientific(workload.interactionsPerStep * Double(summary.stepsRun) / seconds))")
             }
             if let final, state.count <= 16384 {
                 let before = NBodyDiagnostics(state, parameters: parameters)
                 let after = NBodyDiagnostics(final, parameters: parameters)
-                let drift = before.totalEnergy != 0 ? (after.totalEnergy - before.totalEnergy) / abs(before.totalEnergy) : 0
-                print("energy: \(scientific(before.totalEnergy, digits: 6)) -> \(scientific(after.totalEnergy, digits: 6)) (relative drift \(scientific(drift)))")
+                let drift =
+                    before.totalEnergy != 0 ? (after.totalEnergy - before.totalEnergy) / abs(before.totalEnergy) : 0
+                print(
+                    """
+                    energy: \(scientific(before.totalEnergy, digits: 6)) -> \
+                    \(scientific(after.totalEnergy, digits: 6)) (relative drift \(scientific(drift)))
+                    """
+                )
             }
             if let windowSummary { print(windowSummary) }
             let failed = Set(failures.map(\.name))
             if let output, final != nil, !failed.contains("--output") { print("output: \(output)") }
             if let png = view.png, final != nil, !failed.contains("--png") { print("png: \(png)") }
-            if let checkpoint, final != nil, !failed.contains("--checkpoint") { print("checkpoint: \(checkpoint) (step \(done))") }
-            try reportEnding(summary, failures: failures, unit: "steps", lastCheckpoint: lastCheckpoint,
-                             advice: "reduce --dt or raise --softening")
+            if let checkpoint, final != nil, !failed.contains("--checkpoint") {
+                print("checkpoint: \(checkpoint) (step \(done))")
+            }
+            try reportEnding(
+                summary, failures: failures, unit: "steps", lastCheckpoint: lastCheckpoint,
+                advice: "reduce --dt or raise --softening")
             if displayLost {
-                try reportLostDisplay(done: done, of: steps, unit: "steps",
-                                      kept: [output.map { _ in "--output" }, checkpoint.map { _ in "--checkpoint" }].compactMap { $0 })
+                try reportLostDisplay(
+                    done: done, of: steps, unit: "steps",
+                    kept: [output.map { _ in "--output" }, checkpoint.map { _ in "--checkpoint" }].compactMap { $0 })
             }
         }
     }
 
-    private func announce(_ context: ComputeContext, _ workload: NBodyWorkload, _ state: ParticleState, kernelSource: String) {
+    private func announce(
+        _ context: ComputeContext, _ workload: NBodyWorkload, _ state: ParticleState, kernelSource: String
+    ) {
         let device = context.device.description
         Console.note("device: [\(device.index)] \(device.name) (\(device.type), \(device.driverText))")
-        Console.note("simulating \(state.count) particles (\(initial.origin)), \(steps) steps, dt \(workload.parameters.dt); kernel: \(workload.kernelDescription) (\(kernelSource))")
+        Console.note(
+            """
+            simulating \(state.count) particles (\(initial.origin)), \(steps) steps, dt \
+            \(workload.parameters.dt); kernel: \(workload.kernelDescription) (\(kernelSource))
+            """
+        )
         if !workload.isBitReproducible {
             // Only a tuned shape gets here, on a device without 64-bit integer atomics or with
             // zero softening; every default kernel adds in a fixed order.
-            Console.note("note: this tuned kernel adds forces as float atomics, in an order that varies, so reruns (and a resumed run against an uninterrupted one) agree to rounding, not bit for bit; --no-tune-cache runs the default kernel, which is bit-reproducible")
+            Console.note(
+                """
+                note: this tuned kernel adds forces as float atomics, in an order that varies, so reruns (and a \
+                resumed run against an uninterrupted one) agree to rounding, not bit for bit; --no-tune-cache \
+                runs the default kernel, which is bit-reproducible
+                """
+            )
         }
     }
 }
@@ -230,13 +312,16 @@ struct RunNBodyCommand: ParsableCommand {
 /// Fails the run, after its summary, where it did not end as asked: its state broke, an
 /// output along the way or at the end could not be written. The outputs that could be
 /// written were.
-func reportEnding(_ summary: RunSummary, failures: [RunOutputs.Failure], unit: String, lastCheckpoint: Int?, advice: String) throws {
+func reportEnding(
+    _ summary: RunSummary, failures: [RunOutputs.Failure], unit: String, lastCheckpoint: Int?, advice: String
+) throws {
     var failed = false
     switch summary.ending {
     case .broken(let step, let lastSound, let problem):
         let kept = lastCheckpoint.map { "; the checkpoint of step \($0) is kept" } ?? ""
-        Console.error("the state became non-finite between \(unit) \(lastSound) and \(step): \(problem); \(advice). "
-            + "No state was written at the end, as it could never be resumed\(kept)")
+        Console.error(
+            "the state became non-finite between \(unit) \(lastSound) and \(step): \(problem); \(advice). "
+                + "No state was written at the end, as it could never be resumed\(kept)")
         failed = true
     case .failed(let error):
         Console.error("\(error); the run stopped after \(summary.stepsReached) of \(summary.totalSteps) \(unit)")
@@ -254,8 +339,9 @@ func reportEnding(_ summary: RunSummary, failures: [RunOutputs.Failure], unit: S
 /// The X server went away under a window run: its results are written by now (Xlib would
 /// have ended the process before they were), and the run fails, as it did not finish as asked.
 func reportLostDisplay(done: Int, of steps: Int, unit: String, kept: [String]) throws {
-    Console.error("the connection to the X display was lost after \(done) of \(steps) \(unit)"
-        + (kept.isEmpty ? "" : "; the state reached is in \(kept.joined(separator: " and "))"))
+    Console.error(
+        "the connection to the X display was lost after \(done) of \(steps) \(unit)"
+            + (kept.isEmpty ? "" : "; the state reached is in \(kept.joined(separator: " and "))"))
     throw ExitStatus.failure
 }
 
@@ -284,7 +370,9 @@ final class ShareProgress: Sendable {
         guard elapsed >= 1, share > 0 else { return }
         let line = "\(label): \(Int(100 * share))%, ETA \(fixed(elapsed / share - elapsed, 0)) s"
         state.withLock { state in
-            guard now.timeIntervalSince(state.lastReport) >= Console.progressInterval(terminal: terminal) else { return }
+            guard now.timeIntervalSince(state.lastReport) >= Console.progressInterval(terminal: terminal) else {
+                return
+            }
             state.lastReport = now
             state.printed = true
             Console.progress(line, terminal: terminal)
@@ -314,12 +402,19 @@ final class ProgressReporter {
     func update(done: Int) {
         guard enabled, total > 0 else { return }
         let now = Date()
-        guard now.timeIntervalSince(lastReport) >= Console.progressInterval(terminal: terminal) || (printed && done == total && terminal) else { return }
+        guard
+            now.timeIntervalSince(lastReport) >= Console.progressInterval(terminal: terminal)
+                || (printed && done == total && terminal)
+        else { return }
         lastReport = now
         let elapsed = now.timeIntervalSince(started)
         let rate = Double(done) / max(elapsed, 1e-9)
         let remaining = rate > 0 ? Double(total - done) / rate : 0
-        let line = "step \(done)/\(total) (\(Int(100 * Double(done) / Double(total)))%), \(fixed(rate, 1)) steps/s, ETA \(fixed(remaining, 0)) s"
+        let line =
+            """
+            step \(done)/\(total) (\(Int(100 * Double(done) / Double(total)))%), \(fixed(rate, 1)) steps/s, ETA \
+            \(fixed(remaining, 0)) s
+            """
         Console.progress(line, terminal: terminal)
         printed = true
     }

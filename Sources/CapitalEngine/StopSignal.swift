@@ -1,6 +1,6 @@
 import Dispatch
-import FoundationEssentials
 import Engine
+import FoundationEssentials
 import Glibc
 import Synchronization
 
@@ -37,7 +37,9 @@ enum StopSignal {
                 if flag.compareExchange(expected: 0, desired: number, ordering: .relaxed).exchanged {
                     firstHandled.store(now, ordering: .relaxed)
                     writeToStandardError("\n\(name(number)): stopping after \(stoppingAfter) (signal again to abort)\n")
-                } else if flag.load(ordering: .relaxed) == number && now &- firstHandled.load(ordering: .relaxed) < sameSignalWindow {
+                } else if flag.load(ordering: .relaxed) == number
+                    && now &- firstHandled.load(ordering: .relaxed) < sameSignalWindow
+                {
                     return
                 } else {
                     // Not raise(): the dispatch source holds the signal, so it would come

@@ -6,13 +6,19 @@ import Simulation
 
 /// Where tuned kernel shapes are kept, and whether to use them.
 struct TuneCacheOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Tuning cache file (default: CAPITALENGINE_TUNE_CACHE, else $XDG_CACHE_HOME/capitalengine/tuning.json).", valueName: "file.json"))
+    @Option(
+        help: ArgumentHelp(
+            "Tuning cache file (default: CAPITALENGINE_TUNE_CACHE, else $XDG_CACHE_HOME/capitalengine/tuning.json).",
+            valueName: "file.json"))
     var tuneCache: String?
 
     @Flag(help: "Ignore tuned kernel shapes; use the device's untuned default.")
     var noTuneCache = false
 
-    var url: URL { tuneCache.map { URL(fileURLWithPath: $0) } ?? TuningCache.defaultURL(environment: ProcessInfo.processInfo.environment) }
+    var url: URL {
+        tuneCache.map { URL(fileURLWithPath: $0) }
+            ?? TuningCache.defaultURL(environment: ProcessInfo.processInfo.environment)
+    }
 
     var store: TuningStore {
         TuningStore(url: url, enabled: !noTuneCache, warn: { Console.note("warning: \($0)") })
@@ -20,22 +26,36 @@ struct TuneCacheOptions: ParsableArguments {
 
     /// Tunes for `particleCount`, reporting every trial on stderr (each line starting with
     /// `label`), and stores the fastest verified shape in the cache.
-    func tuneAndStore(on device: Device, particleCount: Int, parameters: NBodyParameters, budget: Double,
-                      label: String = "") throws -> (winner: KernelTuner.Trial, trials: [KernelTuner.Trial]) {
-        let result = try store.tuneAndStore(on: device, particleCount: particleCount, parameters: parameters, budget: budget,
-                                            shouldStop: { StopSignal.requested != nil }) { index, total, trial in
-            let outcome = trial.rejection.map { "REJECTED: \($0)" }
-                ?? "\(scientific(trial.interactionsPerSecond ?? 0)) interactions/s (verified, error \(scientific(trial.error ?? 0, digits: 2)))"
+    func tuneAndStore(
+        on device: Device, particleCount: Int, parameters: NBodyParameters, budget: Double,
+        label: String = ""
+    ) throws -> (winner: KernelTuner.Trial, trials: [KernelTuner.Trial]) {
+        let result = try store.tuneAndStore(
+            on: device, particleCount: particleCount, parameters: parameters, budget: budget,
+            shouldStop: { StopSignal.requested != nil }
+        ) { index, total, trial in
+            let outcome =
+                trial.rejection.map { "REJECTED: \($0)" }
+                    ?? """
+                    \(scientific(trial.interactionsPerSecond ?? 0)) interactions/s (verified, error \
+                    \(scientific(trial.error ?? 0, digits: 2)))
+                    """
             Console.note("\(label)[\(index)/\(total)] \(trial.configuration): \(outcome)")
         } confirmed: { finalists in
             guard !finalists.isEmpty else {
-                return Console.note("\(label)no final round: re-timing the fastest shapes would overrun the budget at this N; the first pass decides")
+                return Console.note(
+                    """
+                    \(label)no final round: re-timing the fastest shapes would overrun the budget at this N; the \
+                    first pass decides
+                    """
+                )
             }
             Console.note("\(label)final round, \(finalists.count) shapes in interleaved runs:")
             for trial in finalists {
-                Console.note("\(label)  \(trial.configuration): "
-                    + (trial.confirmedInteractionsPerSecond.map { "\(scientific($0)) interactions/s" } ?? "failed")
-                    + " (first pass \(scientific(trial.interactionsPerSecond ?? 0)))")
+                Console.note(
+                    "\(label)  \(trial.configuration): "
+                        + (trial.confirmedInteractionsPerSecond.map { "\(scientific($0)) interactions/s" } ?? "failed")
+                        + " (first pass \(scientific(trial.interactionsPerSecond ?? 0)))")
             }
         }
         noteEarlyStop(tried: result.trials.count)
@@ -44,11 +64,17 @@ struct TuneCacheOptions: ParsableArguments {
 
     /// Tunes the Life kernel for a grid size and rule, reporting every trial on stderr, and
     /// stores the fastest verified one in the cache.
-    func tuneLifeAndStore(on device: Device, width: Int, height: Int, rule: LifeRule, budget: Double)
-        throws -> (winner: LifeKernel, rate: Double, trials: [LifeKernelTuner.Trial]) {
-        let result = try store.tuneLifeAndStore(on: device, width: width, height: height, rule: rule, budget: budget,
-                                                shouldStop: { StopSignal.requested != nil }) { index, total, trial in
-            let outcome = trial.rejection.map { "REJECTED: \($0)" }
+    func tuneLifeAndStore(
+        on device: Device, width: Int, height: Int, rule: LifeRule, budget: Double
+    )
+        throws -> (winner: LifeKernel, rate: Double, trials: [LifeKernelTuner.Trial])
+    {
+        let result = try store.tuneLifeAndStore(
+            on: device, width: width, height: height, rule: rule, budget: budget,
+            shouldStop: { StopSignal.requested != nil }
+        ) { index, total, trial in
+            let outcome =
+                trial.rejection.map { "REJECTED: \($0)" }
                 ?? "\(scientific(trial.cellUpdatesPerSecond ?? 0)) cell updates/s (verified bit-exact)"
             Console.note("[\(index)/\(total)] \(trial.kernel): \(outcome)")
         }
@@ -58,7 +84,12 @@ struct TuneCacheOptions: ParsableArguments {
 
     private func noteEarlyStop(tried: Int) {
         guard let signal = StopSignal.requested else { return }
-        Console.note("\(StopSignal.name(signal)): the search stopped after \(tried) candidates; the fastest verified one is stored")
+        Console.note(
+            """
+            \(StopSignal.name(signal)): the search stopped after \(tried) candidates; the fastest verified one is \
+            stored
+            """
+        )
     }
 }
 
@@ -66,7 +97,11 @@ struct TuneCacheOptions: ParsableArguments {
 struct TuneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tune",
-        abstract: "Find the fastest verified kernel for this device and size (tune nbody, the default, or tune life), and remember it.",
+        abstract:
+            """
+            Find the fastest verified kernel for this device and size (tune nbody, the default, or tune life), \
+            and remember it.
+            """,
         discussion: """
             Every candidate is checked against the CPU reference, and against itself run again, \
             before it is timed; wrong ones are reported and discarded. The winner is stored per \
@@ -106,9 +141,15 @@ struct TuneNBodyCommand: ParsableCommand {
     @OptionGroup var deviceOptions: DeviceOptions
 
     func validate() throws {
-        guard particles >= 1 && particles <= 1 << 31 else { throw ValidationError("--particles must be between 1 and \(1 << 31)") }
-        if let problem = NBodyCapacity.hostMemoryProblem(particleCount: particles) { throw ValidationError("--particles: \(problem)") }
-        guard budget > 0, budget.isFinite else { throw ValidationError("--budget must be a positive number of seconds") }
+        guard particles >= 1 && particles <= 1 << 31 else {
+            throw ValidationError("--particles must be between 1 and \(1 << 31)")
+        }
+        if let problem = NBodyCapacity.hostMemoryProblem(particleCount: particles) {
+            throw ValidationError("--particles: \(problem)")
+        }
+        guard budget > 0, budget.isFinite else {
+            throw ValidationError("--budget must be a positive number of seconds")
+        }
     }
 
     func run() throws {
@@ -120,8 +161,9 @@ struct TuneNBodyCommand: ParsableCommand {
             let device = context.device.description
             try NBodyCapacity.check(particleCount: particles, on: device)
             Console.note("tuning for [\(device.index)] \(device.name), N=\(particles), budget \(fixed(budget, 0)) s")
-            let (best, trials) = try cache.tuneAndStore(on: context.device, particleCount: particles,
-                                                        parameters: NBodyParameters(), budget: budget)
+            let (best, trials) = try cache.tuneAndStore(
+                on: context.device, particleCount: particles,
+                parameters: NBodyParameters(), budget: budget)
             let winner = best.configuration
             let baseline = trials.first { $0.rejection == nil }
             if json {
@@ -134,11 +176,15 @@ struct TuneNBodyCommand: ParsableCommand {
                     /// The signal that ended the search early; absent when the budget did.
                     var stoppedBy: String?
                 }
-                try printJSON(Report(device: device.name, particles: particles, winner: winner, cache: cache.url.path, trials: trials,
-                                     stoppedBy: StopSignal.requested.map(StopSignal.name)))
+                try printJSON(
+                    Report(
+                        device: device.name, particles: particles, winner: winner, cache: cache.url.path,
+                        trials: trials,
+                        stoppedBy: StopSignal.requested.map(StopSignal.name)))
             } else {
-                print("winner: \(winner): \(scientific(best.measuredInteractionsPerSecond ?? 0)) interactions/s"
-                      + (baseline.map { " (default: \(scientific($0.measuredInteractionsPerSecond ?? 0)))" } ?? ""))
+                print(
+                    "winner: \(winner): \(scientific(best.measuredInteractionsPerSecond ?? 0)) interactions/s"
+                        + (baseline.map { " (default: \(scientific($0.measuredInteractionsPerSecond ?? 0)))" } ?? ""))
                 print("tried: \(trials.count), rejected: \(trials.filter { $0.rejection != nil }.count)")
                 print("cache: \(cache.url.path)")
             }
@@ -159,7 +205,9 @@ struct TuneLifeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Grid size to tune for.", valueName: "WxH"))
     var size: GridSize = GridSize(width: 4096, height: 4096)
 
-    @Option(help: ArgumentHelp("Rule to tune for (two-state rules share one tuning, Generations rules another).", valueName: "rule"))
+    @Option(
+        help: ArgumentHelp(
+            "Rule to tune for (two-state rules share one tuning, Generations rules another).", valueName: "rule"))
     var rule: String = "B3/S23"
 
     @Option(parsing: .unconditional, help: "Seconds to spend; the default kernel is always measured.")
@@ -172,7 +220,9 @@ struct TuneLifeCommand: ParsableCommand {
     @OptionGroup var deviceOptions: DeviceOptions
 
     func validate() throws {
-        guard budget > 0, budget.isFinite else { throw ValidationError("--budget must be a positive number of seconds") }
+        guard budget > 0, budget.isFinite else {
+            throw ValidationError("--budget must be a positive number of seconds")
+        }
         do { _ = try LifeRule(parsing: rule) } catch { throw ValidationError("\(error)") }
     }
 
@@ -183,9 +233,15 @@ struct TuneLifeCommand: ParsableCommand {
             let lifeRule = try LifeRule(parsing: rule)
             let context = try makeContext(deviceOptions, log: log, for: .life)
             let device = context.device.description
-            Console.note("tuning Life \(lifeRule) for [\(device.index)] \(device.name), \(size.width)x\(size.height), budget \(fixed(budget, 0)) s")
-            let (winner, rate, trials) = try cache.tuneLifeAndStore(on: context.device, width: size.width, height: size.height,
-                                                                    rule: lifeRule, budget: budget)
+            Console.note(
+                """
+                tuning Life \(lifeRule) for [\(device.index)] \(device.name), \(size.width)x\(size.height), \
+                budget \(fixed(budget, 0)) s
+                """
+            )
+            let (winner, rate, trials) = try cache.tuneLifeAndStore(
+                on: context.device, width: size.width, height: size.height,
+                rule: lifeRule, budget: budget)
             if json {
                 struct Report: Encodable {
                     var device: String
@@ -197,12 +253,16 @@ struct TuneLifeCommand: ParsableCommand {
                     var trials: [LifeKernelTuner.Trial]
                     var stoppedBy: String?
                 }
-                try printJSON(Report(device: device.name, width: size.width, height: size.height, rule: lifeRule.description,
-                                     winner: winner.description, cache: cache.url.path, trials: trials,
-                                     stoppedBy: StopSignal.requested.map(StopSignal.name)))
+                try printJSON(
+                    Report(
+                        device: device.name, width: size.width, height: size.height, rule: lifeRule.description,
+                        winner: winner.description, cache: cache.url.path, trials: trials,
+                        stoppedBy: StopSignal.requested.map(StopSignal.name)))
             } else {
                 let baseline = trials.first?.cellUpdatesPerSecond
-                print("winner: \(winner): \(scientific(rate)) cell updates/s" + (baseline.map { " (default: \(scientific($0)))" } ?? ""))
+                print(
+                    "winner: \(winner): \(scientific(rate)) cell updates/s"
+                        + (baseline.map { " (default: \(scientific($0)))" } ?? ""))
                 print("tried: \(trials.count), rejected: \(trials.filter { $0.rejection != nil }.count)")
                 print("cache: \(cache.url.path)")
             }

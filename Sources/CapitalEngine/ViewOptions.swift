@@ -6,7 +6,13 @@ import Present
 
 /// How the simulation is shown: a window, PNG files, or nothing.
 struct ViewOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Open a window of this size, 16 to 16384 a side (default when DISPLAY is set: 1024x768); also the size of --png and --frames images.", valueName: "WxH"))
+    @Option(
+        help: ArgumentHelp(
+            """
+            Open a window of this size, 16 to 16384 a side (default when DISPLAY is set: 1024x768); also the size \
+            of --png and --frames images.
+            """,
+            valueName: "WxH"))
     var window: WindowSize?
 
     @Flag(help: "Never open a window, even with DISPLAY set.")
@@ -15,19 +21,31 @@ struct ViewOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Render the final state to this PNG file (no X server needed).", valueName: "file.png"))
     var png: String?
 
-    @Option(help: ArgumentHelp("Write a numbered PNG sequence (frame_000000.png, ...) into this directory.", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Write a numbered PNG sequence (frame_000000.png, ...) into this directory.", valueName: "dir"))
     var frames: String?
 
     // --every, --steps-per-frame and --present-mode are stored as given, so that one given
     // where it cannot apply is refused instead of ignored.
-    @Option(name: .customLong("every"), parsing: .unconditional, help: ArgumentHelp("With --frames: a frame every K steps (default: 10).", valueName: "K"))
+    @Option(
+        name: .customLong("every"), parsing: .unconditional,
+        help: ArgumentHelp("With --frames: a frame every K steps (default: 10).", valueName: "K"))
     var givenEvery: Int?
 
-    @Option(name: .customLong("steps-per-frame"), parsing: .unconditional,
-            help: ArgumentHelp("In a window: simulation steps between frames (default: 1).", valueName: "steps"))
+    @Option(
+        name: .customLong("steps-per-frame"), parsing: .unconditional,
+        help: ArgumentHelp("In a window: simulation steps between frames (default: 1).", valueName: "steps"))
     var givenStepsPerFrame: Int?
 
-    @Option(name: .customLong("present-mode"), help: ArgumentHelp("In a window: fifo (default, vsync), mailbox or immediate, where supported. (values: fifo, mailbox, immediate)", valueName: "mode"))
+    @Option(
+        name: .customLong("present-mode"),
+        help: ArgumentHelp(
+            """
+            In a window: fifo (default, vsync), mailbox or immediate, where supported. (values: fifo, mailbox, \
+            immediate)
+            """,
+            valueName: "mode"))
     var givenPresentMode: PresentModeChoice?
 
     var every: Int { givenEvery ?? 10 }
@@ -39,15 +57,26 @@ struct ViewOptions: ParsableArguments {
     func validate() throws {
         guard every >= 1 else { throw ValidationError("--every must be at least 1") }
         guard stepsPerFrame >= 0 else { throw ValidationError("--steps-per-frame must be zero or more") }
-        if givenEvery != nil && frames == nil { throw ValidationError("--every sets how often --frames writes a frame; give --frames DIR too") }
+        if givenEvery != nil && frames == nil {
+            throw ValidationError("--every sets how often --frames writes a frame; give --frames DIR too")
+        }
         // These run offscreen, so a window's options cannot apply.
         let offscreen = headless ? "--headless" : png != nil ? "--png" : frames != nil ? "--frames" : nil
-        let windowOnly = [givenStepsPerFrame.map { _ in "--steps-per-frame" }, givenPresentMode.map { _ in "--present-mode" }].compactMap { $0 }
+        let windowOnly = [
+            givenStepsPerFrame.map { _ in "--steps-per-frame" }, givenPresentMode.map { _ in "--present-mode" },
+        ].compactMap { $0 }
         if let offscreen, !windowOnly.isEmpty {
-            throw ValidationError("\(windowOnly.joined(separator: " and ")) \(windowOnly.count == 1 ? "applies" : "apply") only in a window, which \(offscreen) rules out")
+            throw ValidationError(
+                """
+                \(windowOnly.joined(separator: " and ")) \(windowOnly.count == 1 ? "applies" : "apply") only in a \
+                window, which \(offscreen) rules out
+                """
+            )
         }
         if let png {
-            guard png.lowercased().hasSuffix(".png") else { throw ValidationError("--png must name a .png file, got '\(png)'") }
+            guard png.lowercased().hasSuffix(".png") else {
+                throw ValidationError("--png must name a .png file, got '\(png)'")
+            }
             try checkWritableFile(png, option: "--png")
         }
         if let frames {

@@ -15,7 +15,9 @@ enum WorkloadCommands {
     /// `run --workload life ...` as `run life ...`: the spelling of earlier versions, still
     /// accepted. Only the word after the program's name is a command that takes a workload.
     static func rewritingWorkloadOption(_ arguments: [String]) -> [String] {
-        guard let command = arguments.first, ["run", "verify", "bench", "tune"].contains(command) else { return arguments }
+        guard let command = arguments.first, ["run", "verify", "bench", "tune"].contains(command) else {
+            return arguments
+        }
         var rest = Array(arguments.dropFirst())
         var workload: String?
         if let index = rest.firstIndex(of: "--workload"), index + 1 < rest.count {

@@ -38,7 +38,8 @@ struct RaspberryPiFindings {
     var mesaVersion: (major: Int, minor: Int, text: String)? {
         for device in vulkanDevices {
             guard let words = device.driver?.info.split(separator: " "), let mesa = words.firstIndex(of: "Mesa"),
-                  mesa + 1 < words.count else { continue }
+                mesa + 1 < words.count
+            else { continue }
             let text = words[mesa + 1].prefix { $0.isNumber || $0 == "." }
             let parts = text.split(separator: ".").compactMap { Int($0) }
             if parts.count >= 2 { return (parts[0], parts[1], String(text)) }
@@ -50,8 +51,15 @@ struct RaspberryPiFindings {
         let v3dv = vulkanDevices.filter { $0.vendor == .broadcom }
         guard isRaspberryPi else {
             guard !v3dvManifests.isEmpty, v3dv.isEmpty else { return [] }
-            return [Finding("raspberry-pi", .info,
-                            "V3DV, the Vulkan driver of the Raspberry Pi 4/5 GPU, is installed but this machine is not a Raspberry Pi: it lists no device here, as expected")]
+            return [
+                Finding(
+                    "raspberry-pi", .info,
+                    """
+                    V3DV, the Vulkan driver of the Raspberry Pi 4/5 GPU, is installed but this machine is not a \
+                    Raspberry Pi: it lists no device here, as expected
+                    """
+                )
+            ]
         }
         let model = model ?? "Raspberry Pi"
         if let gpu = v3dv.first {
@@ -59,21 +67,55 @@ struct RaspberryPiFindings {
         }
         let cpuOnly = "until then only the CPU driver (lavapipe) runs, many times slower"
         guard !v3dvManifests.isEmpty else {
-            return [Finding("raspberry-pi", .error, "\(model), but Mesa's V3DV driver is not installed; \(cpuOnly)",
-                            fix: "sudo apt install mesa-vulkan-drivers (in a container image: the rpi image carries it)")]
+            return [
+                Finding(
+                    "raspberry-pi", .error, "\(model), but Mesa's V3DV driver is not installed; \(cpuOnly)",
+                    fix: "sudo apt install mesa-vulkan-drivers (in a container image: the rpi image carries it)")
+            ]
         }
         guard let node = v3dNode else {
-            return [Finding("raspberry-pi", .error, "\(model), but there is no V3D GPU device in /dev/dri: its kernel driver (v3d) is not loaded, or /dev/dri was not passed into the container; \(cpuOnly)",
-                            fix: "dtoverlay=vc4-kms-v3d in /boot/firmware/config.txt (/boot/config.txt before bookworm), then reboot; in a container: --device /dev/dri")]
+            return [
+                Finding(
+                    "raspberry-pi", .error,
+                    """
+                    \(model), but there is no V3D GPU device in /dev/dri: its kernel driver (v3d) is not loaded, \
+                    or /dev/dri was not passed into the container; \(cpuOnly)
+                    """,
+                    fix:
+                        """
+                        dtoverlay=vc4-kms-v3d in /boot/firmware/config.txt (/boot/config.txt before bookworm), \
+                        then reboot; in a container: --device /dev/dri
+                        """
+                )
+            ]
         }
         if let render = node.render, !render.accessible {
-            return [Finding("raspberry-pi", .error, "\(model): V3DV cannot open \(render.path); \(cpuOnly)", fix: render.accessFix)]
+            return [
+                Finding(
+                    "raspberry-pi", .error, "\(model): V3DV cannot open \(render.path); \(cpuOnly)",
+                    fix: render.accessFix)
+            ]
         }
         if isPiFive, let mesa = mesaVersion, (mesa.major, mesa.minor) < Self.piFiveMesa {
-            return [Finding("raspberry-pi", .error, "\(model): Mesa \(mesa.text) predates the Pi 5's V3D 7.1 (Mesa 23.3 or newer drives it); \(cpuOnly)",
-                            fix: "Raspberry Pi OS's own Mesa (sudo apt full-upgrade), or for the rpi image RPI_MESA_PACKAGES and RPI_APT_SOURCES naming a newer Mesa")]
+            return [
+                Finding(
+                    "raspberry-pi", .error,
+                    """
+                    \(model): Mesa \(mesa.text) predates the Pi 5's V3D 7.1 (Mesa 23.3 or newer drives it); \
+                    \(cpuOnly)
+                    """,
+                    fix:
+                        """
+                        Raspberry Pi OS's own Mesa (sudo apt full-upgrade), or for the rpi image \
+                        RPI_MESA_PACKAGES and RPI_APT_SOURCES naming a newer Mesa
+                        """
+                )
+            ]
         }
-        return [Finding("raspberry-pi", .error, "\(model): V3DV lists no device although \(node.summary) is there; \(cpuOnly)",
-                        fix: "look for v3d errors in `dmesg`, and update Mesa (sudo apt full-upgrade)")]
+        return [
+            Finding(
+                "raspberry-pi", .error, "\(model): V3DV lists no device although \(node.summary) is there; \(cpuOnly)",
+                fix: "look for v3d errors in `dmesg`, and update Mesa (sudo apt full-upgrade)")
+        ]
     }
 }

@@ -17,8 +17,10 @@ public struct SetupDoctor {
     /// tests give a fabricated tree.
     public var root: String
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment, deviceDirectory: String = "/dev",
-                verify: Bool = true, deviceTreeModel: String = "/proc/device-tree/model", root: String = "") {
+    public init(
+        environment: [String: String] = ProcessInfo.processInfo.environment, deviceDirectory: String = "/dev",
+        verify: Bool = true, deviceTreeModel: String = "/proc/device-tree/model", root: String = ""
+    ) {
         self.environment = environment
         self.deviceDirectory = deviceDirectory
         self.verify = verify
@@ -33,7 +35,8 @@ public struct SetupDoctor {
         if root.isEmpty {
             NVIDIADriverFallback.applyOnce(environment: environment)
             if let applied = NVIDIADriverFallback.applied {
-                doctor.environment["VK_ADD_DRIVER_FILES"] = NVIDIADriverFallback.driverFiles(adding: applied.manifest, to: environment["VK_ADD_DRIVER_FILES"])
+                doctor.environment["VK_ADD_DRIVER_FILES"] = NVIDIADriverFallback.driverFiles(
+                    adding: applied.manifest, to: environment["VK_ADD_DRIVER_FILES"])
             }
         }
         return doctor.findings()
@@ -59,16 +62,31 @@ public struct SetupDoctor {
         guard setup.concernsNVIDIA else { return [] }
         var findings = setup.findings()
         if let visible = setup.visibleDevices, visible != "void" {
-            let capabilities = Set((environment["NVIDIA_DRIVER_CAPABILITIES"] ?? "compute,utility").split(separator: ",").map {
-                $0.trimmed.lowercased() })
+            let capabilities = Set(
+                (environment["NVIDIA_DRIVER_CAPABILITIES"] ?? "compute,utility").split(separator: ",").map {
+                    $0.trimmed.lowercased()
+                })
             let all = capabilities.contains("all")
             if !all && !capabilities.contains("graphics") {
-                findings.append(Finding("nvidia", .error,
-                    "NVIDIA_DRIVER_CAPABILITIES=\(capabilities.sorted().joined(separator: ",")) lacks 'graphics': the toolkit mounts no Vulkan driver",
-                    fix: "set NVIDIA_DRIVER_CAPABILITIES=graphics,compute,utility,display (compose: capabilities: [gpu, graphics, compute, utility, display])"))
+                findings.append(
+                    Finding(
+                        "nvidia", .error,
+                        """
+                        NVIDIA_DRIVER_CAPABILITIES=\(capabilities.sorted().joined(separator: ",")) lacks \
+                        'graphics': the toolkit mounts no Vulkan driver
+                        """,
+                        fix:
+                            """
+                            set NVIDIA_DRIVER_CAPABILITIES=graphics,compute,utility,display (compose: \
+                            capabilities: [gpu, graphics, compute, utility, display])
+                            """
+                    ))
             } else if !all && !capabilities.contains("display") {
-                findings.append(Finding("nvidia", .warning, "NVIDIA_DRIVER_CAPABILITIES lacks 'display': windows cannot be presented (headless runs work)",
-                                        fix: "add 'display' to NVIDIA_DRIVER_CAPABILITIES"))
+                findings.append(
+                    Finding(
+                        "nvidia", .warning,
+                        "NVIDIA_DRIVER_CAPABILITIES lacks 'display': windows cannot be presented (headless runs work)",
+                        fix: "add 'display' to NVIDIA_DRIVER_CAPABILITIES"))
             } else {
                 findings.append(Finding("nvidia", .ok, "NVIDIA capabilities include graphics\(all ? " (all)" : "")"))
             }
@@ -80,35 +98,62 @@ public struct SetupDoctor {
 
     func displayFindings() -> [Finding] {
         guard let display = environment["DISPLAY"], !display.isEmpty else {
-            return [Finding("display", .info, "DISPLAY is not set: runs are headless (use --png or --frames to see them)")]
+            return [
+                Finding("display", .info, "DISPLAY is not set: runs are headless (use --png or --frames to see them)")
+            ]
         }
         var findings: [Finding] = []
         // ":N" or ":N.S" is a local socket; "host:N" goes over TCP.
         if display.hasPrefix(":"), let number = Int(display.dropFirst().split(separator: ".").first ?? "") {
             let socket = "/tmp/.X11-unix/X\(number)"
             if !FileManager.default.fileExists(atPath: socket) {
-                findings.append(Finding("display", .error, "DISPLAY=\(display) but the socket \(socket) does not exist",
-                                        fix: "start the X server, or in a container mount it: -v /tmp/.X11-unix:/tmp/.X11-unix:ro"))
+                findings.append(
+                    Finding(
+                        "display", .error, "DISPLAY=\(display) but the socket \(socket) does not exist",
+                        fix: "start the X server, or in a container mount it: -v /tmp/.X11-unix:/tmp/.X11-unix:ro"))
             }
         }
         if let authority = environment["XAUTHORITY"], !authority.isEmpty {
             var isDirectory = false
             if !FileManager.default.fileExists(atPath: authority, isDirectory: &isDirectory) {
-                findings.append(Finding("display", .error, "XAUTHORITY=\(authority) does not exist",
-                                        fix: "create the cookie file before starting the container (Docker makes a directory in its place otherwise)"))
+                findings.append(
+                    Finding(
+                        "display", .error, "XAUTHORITY=\(authority) does not exist",
+                        fix:
+                            """
+                            create the cookie file before starting the container (Docker makes a directory in its \
+                            place otherwise)
+                            """
+                    ))
             } else if isDirectory {
-                findings.append(Finding("display", .error, "XAUTHORITY=\(authority) is a directory, not a cookie file",
-                                        fix: "remove it and mount the cookie file; Docker created the directory because the file was missing at start"))
+                findings.append(
+                    Finding(
+                        "display", .error, "XAUTHORITY=\(authority) is a directory, not a cookie file",
+                        fix:
+                            """
+                            remove it and mount the cookie file; Docker created the directory because the file \
+                            was missing at start
+                            """
+                    ))
             } else if !FileManager.default.isReadableFile(atPath: authority) {
-                findings.append(Finding("display", .error, "XAUTHORITY=\(authority) is not readable by this user",
-                                        fix: "chmod 644 the cookie file (xauth creates it 0600)"))
+                findings.append(
+                    Finding(
+                        "display", .error, "XAUTHORITY=\(authority) is not readable by this user",
+                        fix: "chmod 644 the cookie file (xauth creates it 0600)"))
             }
         }
         if findings.isEmpty {
-            findings.append(X11Window.canConnect(to: display)
-                ? Finding("display", .ok, "X display \(display) accepts connections")
-                : Finding("display", .error, "X display \(display) refuses the connection",
-                          fix: "check the server runs and that XAUTHORITY names a cookie it accepts (never xhost +); or use --headless"))
+            findings.append(
+                X11Window.canConnect(to: display)
+                    ? Finding("display", .ok, "X display \(display) accepts connections")
+                    : Finding(
+                        "display", .error, "X display \(display) refuses the connection",
+                        fix:
+                            """
+                            check the server runs and that XAUTHORITY names a cookie it accepts (never xhost +); \
+                            or use --headless
+                            """
+                    ))
         }
         return findings
     }
@@ -119,8 +164,11 @@ public struct SetupDoctor {
         let layers = (try? Instance.availableLayers()) ?? []
         return layers.contains(Instance.validationLayerName)
             ? [Finding("validation", .ok, "VK_LAYER_KHRONOS_validation is installed (--validate works)")]
-            : [Finding("validation", .info, "VK_LAYER_KHRONOS_validation is not installed; --validate will fail",
-                       fix: "apt-get install vulkan-validationlayers")]
+            : [
+                Finding(
+                    "validation", .info, "VK_LAYER_KHRONOS_validation is not installed; --validate will fail",
+                    fix: "apt-get install vulkan-validationlayers")
+            ]
     }
 
     // MARK: Tuning cache
@@ -130,18 +178,47 @@ public struct SetupDoctor {
     /// container ends.
     func tuningCacheFindings() -> [Finding] {
         let url = TuningCache.defaultURL(environment: environment)
-        let fix = "set CAPITALENGINE_TUNE_CACHE to a file on a persistent, writable volume (./run-docker.sh and the compose file use out/tuning.json)"
+        let fix =
+            """
+            set CAPITALENGINE_TUNE_CACHE to a file on a persistent, writable volume (./run-docker.sh and the \
+            compose file use out/tuning.json)
+            """
         var directory = url.deletingLastPathComponent()
         // The cache's directory may not exist yet (tune makes it): judge the nearest that does.
-        while !FileManager.default.fileExists(atPath: directory.path) && directory.path != "/" { directory = directory.deletingLastPathComponent() }
-        let probe = FileManager.default.fileExists(atPath: url.deletingLastPathComponent().path) ? url : directory.appendingPathComponent("tuning.json")
+        while !FileManager.default.fileExists(atPath: directory.path) && directory.path != "/" {
+            directory = directory.deletingLastPathComponent()
+        }
+        let probe =
+            FileManager.default.fileExists(atPath: url.deletingLastPathComponent().path)
+            ? url : directory.appendingPathComponent("tuning.json")
         if let problem = AtomicFile.writeProblem(at: probe) {
-            return [Finding("tuning", .warning, "the tuning cache \(url.path): \(probe == url ? "" : "\(directory.path): ")\(problem); tune will refuse to start", fix: fix)]
+            return [
+                Finding(
+                    "tuning", .warning,
+                    """
+                    the tuning cache \(url.path): \(probe == url ? "" : "\(directory.path): ")\(problem); tune \
+                    will refuse to start
+                    """,
+                    fix: fix)
+            ]
         }
         if fileSystemType(of: directory.path) == "tmpfs" {
-            return [Finding("tuning", .warning, "the tuning cache \(url.path) is on a tmpfs: what tune finds is lost at the next boot, or when this container ends", fix: fix)]
+            return [
+                Finding(
+                    "tuning", .warning,
+                    """
+                    the tuning cache \(url.path) is on a tmpfs: what tune finds is lost at the next boot, or when \
+                    this container ends
+                    """,
+                    fix: fix)
+            ]
         }
-        return [Finding("tuning", .ok, "tuning cache \(url.path)" + (FileManager.default.fileExists(atPath: url.path) ? "" : " (none yet; tune makes it)"))]
+        return [
+            Finding(
+                "tuning", .ok,
+                "tuning cache \(url.path)"
+                    + (FileManager.default.fileExists(atPath: url.path) ? "" : " (none yet; tune makes it)"))
+        ]
     }
 
     /// The type of the file system holding `path`, from the longest mount point above it in
@@ -154,7 +231,9 @@ public struct SetupDoctor {
             // the fifth field, the type the first after " - "; spaces in paths are written \040.
             let halves = line.components(separatedBy: " - ")
             let fields = halves[0].split(separator: " ")
-            guard halves.count == 2, fields.count >= 5, let type = halves[1].split(separator: " ").first else { continue }
+            guard halves.count == 2, fields.count >= 5, let type = halves[1].split(separator: " ").first else {
+                continue
+            }
             let point = String(fields[4]).replacing("\\040", with: " ")
             let inside = point == "/" || path == point || path.hasPrefix(point + "/")
             if inside && point.count >= (best?.point.count ?? -1) { best = (point, String(type)) }
@@ -174,9 +253,12 @@ public struct SetupDoctor {
         } catch {
             return findings + [Finding("devices", .error, "\(error)")]
         }
-        findings += RaspberryPiFindings(model: RaspberryPiFindings.readModel(at: deviceTreeModel),
-                                        v3dvManifests: ICDManifests(environment: environment, root: root).manifests(namingLibrary: "vulkan_broadcom"),
-                                        vulkanDevices: devices.map(\.description), drm: drm).findings()
+        findings += RaspberryPiFindings(
+            model: RaspberryPiFindings.readModel(at: deviceTreeModel),
+            v3dvManifests: ICDManifests(environment: environment, root: root).manifests(
+                namingLibrary: "vulkan_broadcom"),
+            vulkanDevices: devices.map(\.description), drm: drm
+        ).findings()
         guard !devices.isEmpty else {
             return findings + [Finding("devices", .error, EngineError.noDevices.description)]
         }
@@ -184,21 +266,38 @@ public struct SetupDoctor {
         let match = DRMNodeMatcher.match(vulkan: devices.map(\.description), drm: drm)
         for device in match.unclaimed {
             if let node = device.preferredNode, !node.accessible { continue }  // reported above
-            if case .platform(let compatible) = device.bus, compatible.contains(where: { $0.contains("vc4") || $0.contains("vc5") || $0.contains("-hdmi") }) {
-                findings.append(Finding("drm", .info, "\(device.summary) is a display controller; no Vulkan device is expected on it"))
+            if case .platform(let compatible) = device.bus,
+                compatible.contains(where: { $0.contains("vc4") || $0.contains("vc5") || $0.contains("-hdmi") })
+            {
+                findings.append(
+                    Finding(
+                        "drm", .info, "\(device.summary) is a display controller; no Vulkan device is expected on it"))
             } else {
-                findings.append(Finding("drm", .warning, "\(device.summary) has no Vulkan driver in this image",
-                                        fix: "install the Mesa Vulkan driver for it (mesa-vulkan-drivers; for a Raspberry Pi 5, Mesa 23.3 or newer)"))
+                findings.append(
+                    Finding(
+                        "drm", .warning, "\(device.summary) has no Vulkan driver in this image",
+                        fix:
+                            """
+                            install the Mesa Vulkan driver for it (mesa-vulkan-drivers; for a Raspberry Pi 5, \
+                            Mesa 23.3 or newer)
+                            """
+                    ))
             }
         }
         for (device, node) in zip(devices, match.matches) {
             if case .notVisible = node {
-                findings.append(Finding("drm", .warning, "[\(device.description.index)] \(device.description.name) uses a DRM \(node.description)",
-                                        fix: "pass the whole /dev/dri into the container (--device /dev/dri)"))
+                findings.append(
+                    Finding(
+                        "drm", .warning,
+                        "[\(device.description.index)] \(device.description.name) uses a DRM \(node.description)",
+                        fix: "pass the whole /dev/dri into the container (--device /dev/dri)"))
             }
         }
         for device in devices {
-            findings.append(verify ? verifyFinding(device) : Finding("device", .ok, "[\(device.description.index)] \(device.description.summary)"))
+            findings.append(
+                verify
+                    ? verifyFinding(device)
+                    : Finding("device", .ok, "[\(device.description.index)] \(device.description.summary)"))
         }
         return findings
     }
@@ -208,7 +307,8 @@ public struct SetupDoctor {
     func selectionFinding(_ devices: [PhysicalDeviceDescription]) -> Finding {
         let text = environment["CAPITALENGINE_DEVICE"].flatMap { $0.isEmpty ? nil : $0 }
         let source = text.map { "CAPITALENGINE_DEVICE=\($0)" } ?? "the automatic choice"
-        let fix = "unset CAPITALENGINE_DEVICE, or set it to an index, name, vendor or type that `CapitalEngine devices` lists"
+        let fix =
+            "unset CAPITALENGINE_DEVICE, or set it to an index, name, vendor or type that `CapitalEngine devices` lists"
         do {
             let selector = try text.map { try DeviceSelector(parsing: $0) } ?? .automatic
             let chosen = try PhysicalDeviceSelector(selector: selector).select(from: devices)
@@ -220,18 +320,29 @@ public struct SetupDoctor {
 
     func drmNodeFindings(_ drm: [DRMDeviceDescription]) -> [Finding] {
         guard !drm.isEmpty else {
-            return [Finding("drm", .info, "no DRM devices: no /dev/dri nodes visible, so only CPU (lavapipe) and NVIDIA devices can appear",
-                            fix: "for an AMD, Intel or Raspberry Pi GPU in a container: --device /dev/dri")]
+            return [
+                Finding(
+                    "drm", .info,
+                    "no DRM devices: no /dev/dri nodes visible, so only CPU (lavapipe) and NVIDIA devices can appear",
+                    fix: "for an AMD, Intel or Raspberry Pi GPU in a container: --device /dev/dri")
+            ]
         }
         var findings: [Finding] = []
         for device in drm {
             for node in [device.render, device.primary].compactMap({ $0 }) where !node.accessible {
-                findings.append(Finding("drm", .error, "\(node.path) cannot be opened by this user (group \(node.groupID)\(node.groupName.map { " '\($0)'" } ?? ""))",
-                                        fix: node.accessFix))
+                findings.append(
+                    Finding(
+                        "drm", .error,
+                        """
+                        \(node.path) cannot be opened by this user (group \
+                        \(node.groupID)\(node.groupName.map { " '\($0)'" } ?? ""))
+                        """,
+                        fix: node.accessFix))
             }
         }
         if findings.isEmpty {
-            findings.append(Finding("drm", .ok, "\(drm.count) DRM device(s): " + drm.map(\.summary).joined(separator: "; ")))
+            findings.append(
+                Finding("drm", .ok, "\(drm.count) DRM device(s): " + drm.map(\.summary).joined(separator: "; ")))
         }
         return findings
     }
@@ -245,11 +356,15 @@ public struct SetupDoctor {
             let state = InitialModel.plummer.generate(count: 257, seed: 1)
             let workload = try NBodyWorkload(device: device, state: state, parameters: parameters)
             try workload.advance(steps: 3)
-            let error = StateComparison(try workload.download(), reference: NBodyReference.advance(state, parameters: parameters, steps: 3)).worst
+            let error = StateComparison(
+                try workload.download(), reference: NBodyReference.advance(state, parameters: parameters, steps: 3)
+            ).worst
             return error <= 1e-4
                 ? Finding("device", .ok, "\(name): N-body matches the CPU reference (error \(cFormat("%.1e", error)))")
-                : Finding("device", .error, "\(name): wrong results (error \(cFormat("%.1e", error)) against the CPU reference)",
-                          fix: "update the driver; report the driver version with the output of `CapitalEngine verify`")
+                : Finding(
+                    "device", .error,
+                    "\(name): wrong results (error \(cFormat("%.1e", error)) against the CPU reference)",
+                    fix: "update the driver; report the driver version with the output of `CapitalEngine verify`")
         } catch {
             return Finding("device", .error, "\(name): \(error)")
         }

@@ -14,10 +14,12 @@ public final class ComputeContext {
     ///   - deviceExtensions: e.g. `VK_KHR_swapchain` for a window.
     ///   - presentable: given the instance and its devices, the indices of those that can
     ///     present to the window (nil when there is no window).
-    public init(selector: DeviceSelector = .automatic, requirements: DeviceRequirements = DeviceRequirements(),
-                instanceOptions: InstanceOptions = InstanceOptions(), validationLog: ValidationLog? = nil,
-                graphics: Bool = false, deviceExtensions: [String] = [],
-                presentable: ((Instance, [PhysicalDevice]) throws -> Set<Int>)? = nil) throws {
+    public init(
+        selector: DeviceSelector = .automatic, requirements: DeviceRequirements = DeviceRequirements(),
+        instanceOptions: InstanceOptions = InstanceOptions(), validationLog: ValidationLog? = nil,
+        graphics: Bool = false, deviceExtensions: [String] = [],
+        presentable: ((Instance, [PhysicalDevice]) throws -> Set<Int>)? = nil
+    ) throws {
         instance = try Instance(options: instanceOptions, validationLog: validationLog)
         physicalDevices = try instance.physicalDevices()
         var requirements = requirements
@@ -25,7 +27,8 @@ public final class ComputeContext {
         if let presentable { requirements.presentableDevices = try presentable(instance, physicalDevices) }
         let chosen = try PhysicalDeviceSelector(selector: selector, requirements: requirements)
             .select(from: physicalDevices.map(\.description))
-        device = try Device(physicalDevice: physicalDevices[chosen.index], graphics: requirements.needsGraphics,
-                            extensions: deviceExtensions)
+        device = try Device(
+            physicalDevice: physicalDevices[chosen.index], graphics: requirements.needsGraphics,
+            extensions: deviceExtensions)
     }
 }

@@ -76,8 +76,10 @@ public struct DeviceRequirements: Sendable, Equatable {
     /// family can present to it. Nil when nothing is presented.
     public var presentableDevices: Set<Int>?
 
-    public init(minimumAPIVersion: APIVersion = .v1_1, needsComputeQueue: Bool = true,
-                needsTimestamps: Bool = false, needsGraphics: Bool = false, presentableDevices: Set<Int>? = nil) {
+    public init(
+        minimumAPIVersion: APIVersion = .v1_1, needsComputeQueue: Bool = true,
+        needsTimestamps: Bool = false, needsGraphics: Bool = false, presentableDevices: Set<Int>? = nil
+    ) {
         self.minimumAPIVersion = minimumAPIVersion
         self.needsComputeQueue = needsComputeQueue
         self.needsTimestamps = needsTimestamps
@@ -140,9 +142,10 @@ public struct PhysicalDeviceSelector: Sendable {
             throw .noDeviceMatches(selector: selector.description, devices: devices)
         }
         if let best = ranked(matching).first { return best }
-        throw .noSuitableDevice(rejections: matching.map {
-            DeviceRejection(device: $0, reasons: requirements.reasons(rejecting: $0))
-        })
+        throw .noSuitableDevice(
+            rejections: matching.map {
+                DeviceRejection(device: $0, reasons: requirements.reasons(rejecting: $0))
+            })
     }
 
     /// Discrete > integrated > virtual > CPU; then more device-local memory; then enumeration order.

@@ -56,7 +56,8 @@ public struct DriverManifests: Sendable {
 
     public func manifests() -> [DriverManifest] {
         paths().map { path in
-            DriverManifest(path: path, library: FileManager.default.contents(atPath: path).flatMap(Self.library(inManifest:)))
+            DriverManifest(
+                path: path, library: FileManager.default.contents(atPath: path).flatMap(Self.library(inManifest:)))
         }
     }
 
@@ -75,10 +76,14 @@ public struct DriverManifests: Sendable {
     /// The driver library a manifest names (`ICD.library_path`), nil when it is not one.
     public static func library(inManifest data: Data) -> String? {
         struct Manifest: Decodable {
-            struct Driver: Decodable { var library_path: String }
-            var ICD: Driver
+            struct Driver: Decodable {
+                var libraryPath: String
+                enum CodingKeys: String, CodingKey { case libraryPath = "library_path" }
+            }
+            var icd: Driver
+            enum CodingKeys: String, CodingKey { case icd = "ICD" }
         }
-        return (try? JSONDecoder().decode(Manifest.self, from: data))?.ICD.library_path
+        return (try? JSONDecoder().decode(Manifest.self, from: data))?.icd.libraryPath
     }
 
     private func nonEmpty(_ variable: String) -> String? {
@@ -91,7 +96,9 @@ public struct DriverManifests: Sendable {
     /// missing, so that it can be reported; a standard folder that is missing is just empty.
     private func expand(_ path: String, named: Bool) -> [String] {
         var isDirectory = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return named ? [path] : [] }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            return named ? [path] : []
+        }
         guard isDirectory else { return [path] }
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         return entries.filter { $0.hasSuffix(".json") }.sorted().map { path + "/" + $0 }

@@ -26,7 +26,9 @@ public enum DuplicateDevices {
                 kept.append(position)
             }
         }
-        let repeated = kept.compactMap { position in times[position].map { Repeated(name: devices[position].name, times: $0) } }
+        let repeated = kept.compactMap { position in
+            times[position].map { Repeated(name: devices[position].name, times: $0) }
+        }
         return (kept, repeated)
     }
 
@@ -35,7 +37,9 @@ public enum DuplicateDevices {
     public static func note(_ repeated: [Repeated], manifests: DriverManifests) -> String? {
         guard !repeated.isEmpty else { return nil }
         let devices = repeated.map { "\($0.name) (listed \($0.times) times)" }.joined(separator: ", ")
-        let shared = DriverManifests.sharedLibraries(manifests.manifests()).map { "\($0.library): \($0.manifests.joined(separator: ", "))" }
+        let shared = DriverManifests.sharedLibraries(manifests.manifests()).map {
+            "\($0.library): \($0.manifests.joined(separator: ", "))"
+        }
         return "the Vulkan loader listed \(devices): several driver manifests name one driver"
             + (shared.isEmpty ? "" : " (\(shared.joined(separator: "; ")))") + "; each device is shown and counted once"
     }

@@ -38,7 +38,8 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
                 """
         case .noDeviceMatches(let selector, let devices):
             let list = devices.map { "  [\($0.index)] \($0.summary)" }.joined(separator: "\n")
-            let nodeHint = selector.hasPrefix("/dev/")
+            let nodeHint =
+                selector.hasPrefix("/dev/")
                 ? "\nNo Vulkan device uses \(selector): the node may not exist here (in a container: pass it with "
                     + "--device \(selector)), this process may not open it, or its driver does not report DRM nodes "
                     + "(NVIDIA's proprietary driver, lavapipe). `CapitalEngine doctor` checks each of these."
@@ -50,7 +51,9 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
                 a type (discrete, integrated, virtual, cpu) or a render node (/dev/dri/renderD128).\(nodeHint)
                 """
         case .noSuitableDevice(let rejections):
-            let list = rejections.map { "  [\($0.device.index)] \($0.device.name) — rejected: \($0.reasons.joined(separator: "; "))" }
+            let list = rejections.map {
+                "  [\($0.device.index)] \($0.device.name) — rejected: \($0.reasons.joined(separator: "; "))"
+            }
             return "no suitable Vulkan device:\n" + list.joined(separator: "\n")
         case .invalidSelector(let message):
             return "invalid device selector: \(message)"

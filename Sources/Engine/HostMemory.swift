@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The host's memory, for refusing work that cannot fit before allocating it.
@@ -19,10 +19,10 @@ public enum HostMemory {
     public static var budgetBytes: UInt64? {
         var addressSpace: UInt64?
         #if canImport(Glibc)
-        var limit = rlimit()
-        if getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0 && limit.rlim_cur != rlim_t.max {
-            addressSpace = UInt64(limit.rlim_cur)
-        }
+            var limit = rlimit()
+            if getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0 && limit.rlim_cur != rlim_t.max {
+                addressSpace = UInt64(limit.rlim_cur)
+            }
         #endif
         switch (physicalBytes, addressSpace) {
         case let (physical?, space?): return min(physical, space)

@@ -22,7 +22,8 @@ public enum LavapipeVectorWidth {
     public static func prefersWideVectors(cpuInfo: String) -> Bool {
         let lines = cpuInfo.split(separator: "\n")
         guard let vendor = lines.first(where: { $0.hasPrefix("vendor_id") }), vendor.hasSuffix("AuthenticAMD"),
-              let flagLine = lines.first(where: { $0.hasPrefix("flags") }) else { return false }
+            let flagLine = lines.first(where: { $0.hasPrefix("flags") })
+        else { return false }
         let flags = Set(flagLine.split(separator: " ").map(String.init))
         return ["avx512f", "avx512vl", "avx512bw", "avx512dq"].allSatisfy(flags.contains)
     }
@@ -34,8 +35,9 @@ public enum LavapipeVectorWidth {
     @discardableResult
     public static func preferWideVectorsForNBody(environment: [String: String]) -> Int? {
         guard environment[variable] == nil,
-              let data = FileManager.default.contents(atPath: "/proc/cpuinfo"),
-              prefersWideVectors(cpuInfo: String(decoding: data, as: UTF8.self)) else { return nil }
+            let data = FileManager.default.contents(atPath: "/proc/cpuinfo"),
+            prefersWideVectors(cpuInfo: String(decoding: data, as: UTF8.self))
+        else { return nil }
         setenv(variable, String(wide), 0)
         return wide
     }

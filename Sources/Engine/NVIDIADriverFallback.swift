@@ -64,7 +64,10 @@ public enum NVIDIADriverFallback {
         }
 
         public var description: String {
-            "no Vulkan driver manifest names NVIDIA's driver (the container toolkit mounted none); CapitalEngine supplied \(manifest) for \(library)"
+            """
+            no Vulkan driver manifest names NVIDIA's driver (the container toolkit mounted none); CapitalEngine \
+            supplied \(manifest) for \(library)
+            """
         }
     }
 
@@ -85,7 +88,8 @@ public enum NVIDIADriverFallback {
         state.withLock { state in
             guard !state.decided else { return }
             state.decided = true
-            guard case .supply(let library) = decide(manifests: DriverManifests(environment: environment), loads: loads) else { return }
+            guard case .supply(let library) = decide(manifests: DriverManifests(environment: environment), loads: loads)
+            else { return }
             let directory = environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
             var template = Array("\(directory)/capitalengine-nvidia_icd-XXXXXX.json".utf8CString)
             let descriptor = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 5) }
@@ -94,7 +98,10 @@ public enum NVIDIADriverFallback {
             let bytes = Array(manifest(naming: library).utf8)
             let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
             close(descriptor)
-            guard written == bytes.count else { unlink(path); return }
+            guard written == bytes.count else {
+                unlink(path)
+                return
+            }
             setenv("VK_ADD_DRIVER_FILES", driverFiles(adding: path, to: environment["VK_ADD_DRIVER_FILES"]), 1)
             state.applied = Applied(manifest: path, library: library)
             supplied.withLock { $0 = path }

@@ -221,8 +221,10 @@ public struct QueueFamilyDescription: Sendable, Codable, Equatable {
     /// Zero when this family cannot write timestamps.
     public var timestampValidBits: UInt32
 
-    public init(index: Int, queueCount: Int, supportsGraphics: Bool, supportsCompute: Bool,
-                supportsTransfer: Bool = true, timestampValidBits: UInt32) {
+    public init(
+        index: Int, queueCount: Int, supportsGraphics: Bool, supportsCompute: Bool,
+        supportsTransfer: Bool = true, timestampValidBits: UInt32
+    ) {
         self.index = index
         self.queueCount = queueCount
         self.supportsGraphics = supportsGraphics
@@ -259,11 +261,13 @@ public struct ComputeLimits: Sendable, Codable, Equatable {
     /// Compute shaders may use `subgroupShuffle` (`VK_SUBGROUP_FEATURE_SHUFFLE_BIT`).
     public var subgroupShuffleInCompute: Bool
 
-    public init(maxComputeWorkGroupInvocations: UInt32, maxComputeWorkGroupSize: [UInt32],
-                maxComputeWorkGroupCount: [UInt32], maxComputeSharedMemorySize: UInt32,
-                maxStorageBufferRange: UInt32, maxPushConstantsSize: UInt32 = 128,
-                timestampPeriod: Float, subgroupSize: UInt32 = 0, subgroupShuffleRelativeInCompute: Bool = false,
-                subgroupShuffleInCompute: Bool = false) {
+    public init(
+        maxComputeWorkGroupInvocations: UInt32, maxComputeWorkGroupSize: [UInt32],
+        maxComputeWorkGroupCount: [UInt32], maxComputeSharedMemorySize: UInt32,
+        maxStorageBufferRange: UInt32, maxPushConstantsSize: UInt32 = 128,
+        timestampPeriod: Float, subgroupSize: UInt32 = 0, subgroupShuffleRelativeInCompute: Bool = false,
+        subgroupShuffleInCompute: Bool = false
+    ) {
         self.subgroupShuffleRelativeInCompute = subgroupShuffleRelativeInCompute
         self.subgroupShuffleInCompute = subgroupShuffleInCompute
         self.maxComputeWorkGroupInvocations = maxComputeWorkGroupInvocations

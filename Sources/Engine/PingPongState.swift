@@ -38,13 +38,17 @@ final class PingPongState {
     ///   - passes: the dispatches of one step, in order, each taking the source buffer at
     ///     binding 0, the destination at 1 and `scratch` from binding 2 on.
     ///   - scratch: buffers the passes of a step hand on to each other; they start zeroed.
-    init(device: Device, passes: [ComputePipeline], alternate: ComputePipeline? = nil, scratch: [Buffer] = [], bytes: Int) throws {
+    init(
+        device: Device, passes: [ComputePipeline], alternate: ComputePipeline? = nil, scratch: [Buffer] = [], bytes: Int
+    ) throws {
         precondition(!passes.isEmpty, "a step needs at least one pass")
         precondition(alternate == nil || passes.count == 1, "an alternate pipeline stands in for a single pass")
         self.device = device
         self.passes = passes
-        let buffers = [try Buffer(device: device, size: bytes, usage: .deviceLocal),
-                       try Buffer(device: device, size: bytes, usage: .deviceLocal)]
+        let buffers = [
+            try Buffer(device: device, size: bytes, usage: .deviceLocal),
+            try Buffer(device: device, size: bytes, usage: .deviceLocal),
+        ]
         self.buffers = buffers
         let pairs = [[buffers[0], buffers[1]], [buffers[1], buffers[0]]]
         steps = try pairs.map { pair in try passes.map { try DescriptorSet(pipeline: $0, buffers: pair + scratch) } }
@@ -52,7 +56,8 @@ final class PingPongState {
             (pipeline, try pairs.map { try DescriptorSet(pipeline: pipeline, buffers: $0 + scratch) })
         }
         commands = try CommandBuffer(device: device)
-        timestamps = device.description.supportsComputeTimestamps ? try TimestampQueryPool(device: device, count: 2) : nil
+        timestamps =
+            device.description.supportsComputeTimestamps ? try TimestampQueryPool(device: device, count: 2) : nil
         staging = try Buffer(device: device, size: bytes, usage: .upload)
         readback = try Buffer(device: device, size: bytes, usage: .readback)
         self.scratch = scratch
@@ -89,25 +94,33 @@ final class PingPongState {
 
     /// Runs `count` steps in one submission and waits for them.
     /// - Returns: the GPU time they took, from timestamps, or nil where the device has none.
-    func advance<Constants: BitwiseCopyable>(steps count: Int, constants: Constants, groups: (x: Int, y: Int)) throws -> Double? {
+    func advance<Constants: BitwiseCopyable>(
+        steps count: Int, constants: Constants, groups: (x: Int, y: Int)
+    ) throws -> Double? {
         try advance(steps: count, constants: { _ in constants }, groups: [groups])
     }
 
     /// Runs `count` steps in one submission and waits for them; `groups[p]` is pass `p`'s
     /// dispatch size.
-    func advance<Constants: BitwiseCopyable>(steps count: Int, constants: Constants, groups: [(x: Int, y: Int)]) throws -> Double? {
+    func advance<Constants: BitwiseCopyable>(
+        steps count: Int, constants: Constants, groups: [(x: Int, y: Int)]
+    ) throws -> Double? {
         try advance(steps: count, constants: { _ in constants }, groups: groups)
     }
 
     /// Runs `count` steps in one submission, step `k` with push constants `constants(k)`, and
     /// with the alternate pipeline where `alternateAt(k)`.
-    func advance<Constants: BitwiseCopyable>(steps count: Int, constants: (Int) -> Constants, groups: (x: Int, y: Int),
-                                             alternateAt: (Int) -> Bool = { _ in false }) throws -> Double? {
+    func advance<Constants: BitwiseCopyable>(
+        steps count: Int, constants: (Int) -> Constants, groups: (x: Int, y: Int),
+        alternateAt: (Int) -> Bool = { _ in false }
+    ) throws -> Double? {
         try advance(steps: count, constants: constants, groups: [groups], alternateAt: alternateAt)
     }
 
-    private func advance<Constants: BitwiseCopyable>(steps count: Int, constants: (Int) -> Constants, groups: [(x: Int, y: Int)],
-                                                     alternateAt: (Int) -> Bool = { _ in false }) throws -> Double? {
+    private func advance<Constants: BitwiseCopyable>(
+        steps count: Int, constants: (Int) -> Constants, groups: [(x: Int, y: Int)],
+        alternateAt: (Int) -> Bool = { _ in false }
+    ) throws -> Double? {
         precondition(groups.count == passes.count, "one dispatch size per pass")
         guard count > 0 else { return nil }
         var index = current
@@ -120,7 +133,8 @@ final class PingPongState {
                 let alternative = usesAlternate ? alternate : nil
                 for (pass, pipeline) in passes.enumerated() {
                     if step > 0 || pass > 0 { encoder.barrier(.computeToCompute) }
-                    let (pipeline, set) = alternative.map { ($0.pipeline, $0.sets[index]) } ?? (pipeline, steps[index][pass])
+                    let (pipeline, set) =
+                        alternative.map { ($0.pipeline, $0.sets[index]) } ?? (pipeline, steps[index][pass])
                     if pipeline !== bound {
                         encoder.bind(pipeline)
                         bound = pipeline
@@ -157,8 +171,10 @@ final class PingPongState {
     /// state is the one before it, and scratch sums are zeroed again for the next step.
     /// - Returns: whether the step ran to its end, and its GPU time from timestamps, or nil
     ///   where the device has none.
-    func advanceInPieces<Constants: BitwiseCopyable>(constants: Constants, groups: [(x: Int, y: Int)], pieceSeconds: Double,
-                                                     shouldStop: () -> Bool) throws -> (completed: Bool, seconds: Double?) {
+    func advanceInPieces<Constants: BitwiseCopyable>(
+        constants: Constants, groups: [(x: Int, y: Int)], pieceSeconds: Double,
+        shouldStop: () -> Bool
+    ) throws -> (completed: Bool, seconds: Double?) {
         precondition(groups.count == passes.count, "one dispatch size per pass")
         var gpuSeconds: Double? = 0
         for (pass, pipeline) in passes.enumerated() {

@@ -45,8 +45,10 @@ enum NBodyShaderConstants {
         static let quotientForce = ShaderConstant("QUOTIENT_FORCE", 8, bool: true)
         static let jGroup = ShaderConstant("J_GROUP", 9)
         static let tileUnroll = ShaderConstant("TILE_UNROLL", 10)
-        static let all = [workgroupWidth, bodies, tile, zeroSoftening, streamFromGlobal, jUnroll, prefetch, stages,
-                          quotientForce, jGroup, tileUnroll]
+        static let all = [
+            workgroupWidth, bodies, tile, zeroSoftening, streamFromGlobal, jUnroll, prefetch, stages,
+            quotientForce, jGroup, tileUnroll,
+        ]
     }
 
     /// `nbody_step_split.comp`.

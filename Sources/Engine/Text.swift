@@ -1,10 +1,11 @@
 import FoundationEssentials
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // Small text helpers that Foundation's full module would otherwise bring, with its 30 MB of
@@ -15,7 +16,9 @@ public func cFormat(_ format: String, _ arguments: CVarArg...) -> String {
     withVaList(arguments) { list in
         var buffer = [CChar](repeating: 0, count: 128)
         let needed = Int(vsnprintf(&buffer, buffer.count, format, list))
-        guard needed >= buffer.count else { return String(decoding: buffer.prefix(max(needed, 0)).map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        guard needed >= buffer.count else {
+            return String(decoding: buffer.prefix(max(needed, 0)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
         return withVaList(arguments) { again in
             var larger = [CChar](repeating: 0, count: needed + 1)
             _ = vsnprintf(&larger, larger.count, format, again)
@@ -28,7 +31,9 @@ extension StringProtocol {
     /// Without leading and trailing spaces, tabs and line breaks.
     public var trimmed: String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0.isNewline }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
         return String(self[first...last])
     }
 }
@@ -63,8 +68,11 @@ public func excerpt(_ text: some StringProtocol, limit: Int = 60) -> String {
         guard shown < limit else { return result + "…" }
         let scalars = character.unicodeScalars
         if scalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
-            for scalar in scalars { result += scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
-                ? "\\u{\(String(scalar.value, radix: 16, uppercase: true))}" : String(scalar) }
+            for scalar in scalars {
+                result +=
+                    scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+                    ? "\\u{\(String(scalar.value, radix: 16, uppercase: true))}" : String(scalar)
+            }
         } else {
             result.append(character)
         }

@@ -18,9 +18,11 @@ public final class ValidationLog: Sendable {
     /// Where each message is echoed as it arrives; nil keeps them silent.
     private let echo: (@Sendable (Message) -> Void)?
 
-    public init(echo: (@Sendable (Message) -> Void)? = { message in
-        writeToStandardError(message.description + "\n")
-    }) {
+    public init(
+        echo: (@Sendable (Message) -> Void)? = { message in
+            writeToStandardError(message.description + "\n")
+        }
+    ) {
         self.echo = echo
     }
 

@@ -35,7 +35,9 @@ func exerciseRLE(_ text: String) {
     // Two-state patterns without a rule write as b/o, so only states 0 and 1 survive that.
     // Headers may declare up to 2^30 cells; writing and rereading those takes seconds, and
     // the round trip is the same at any size.
-    guard pattern.grid.cells.count <= 1 << 20, pattern.rule != nil || pattern.grid.cells.allSatisfy({ $0 <= 1 }) else { return }
+    guard pattern.grid.cells.count <= 1 << 20, pattern.rule != nil || pattern.grid.cells.allSatisfy({ $0 <= 1 }) else {
+        return
+    }
     let written = RLEFile.write(pattern.grid, rule: pattern.rule ?? .conway)
     guard let reread = try? RLEFile.parse(written), reread.grid == pattern.grid else { fail("RLE pattern") }
 }
@@ -49,12 +51,15 @@ func exerciseNPY(_ bytes: [UInt8]) {
     guard (try? Data(bytes).write(to: npyFile)) != nil else { fatalError("cannot write \(npyFile.path)") }
     let read = Result { try NPYFile.read(from: npyFile) }
     switch (decoded, read) {
-    case (.success(let a), .success(let b)) where a.values.elementsEqual(b.values, by: { $0.bitPattern == $1.bitPattern }): break
+    case (.success(let a), .success(let b))
+    where a.values.elementsEqual(b.values, by: { $0.bitPattern == $1.bitPattern }): break
     case (.failure(let problem), .failure(let error)) where (error as? NPYError)?.problem == problem.text: break
     default: fatalError("NPYFile.read and decode disagree: \(decoded) against \(read)")
     }
     guard let state = try? decoded.get() else { return }
-    guard let reread = try? NPYFile.decode(NPYFile.encode(state)), reread.values.elementsEqual(state.values, by: { $0.bitPattern == $1.bitPattern }) else {
+    guard let reread = try? NPYFile.decode(NPYFile.encode(state)),
+        reread.values.elementsEqual(state.values, by: { $0.bitPattern == $1.bitPattern })
+    else {
         fail(".npy state")
     }
 }
@@ -72,21 +77,35 @@ func exerciseRule(_ text: String) {
 /// Devices at the corners of what `problems` must judge: a GPU, a CPU driver with a loop
 /// limit, and V3DV's small limits.
 let devices: [PhysicalDeviceDescription] = {
-    func device(_ name: String, _ type: DeviceType, vendor: UInt32, invocations: UInt32, shared: UInt32, range: UInt32,
-                subgroup: UInt32, atomics: Bool) -> PhysicalDeviceDescription {
+    func device(
+        _ name: String, _ type: DeviceType, vendor: UInt32, invocations: UInt32, shared: UInt32, range: UInt32,
+        subgroup: UInt32, atomics: Bool
+    ) -> PhysicalDeviceDescription {
         PhysicalDeviceDescription(
             index: 0, name: name, type: type, vendorID: vendor, apiVersion: APIVersion(1, 3, 0),
-            queueFamilies: [QueueFamilyDescription(index: 0, queueCount: 1, supportsGraphics: true, supportsCompute: true, timestampValidBits: 64)],
+            queueFamilies: [
+                QueueFamilyDescription(
+                    index: 0, queueCount: 1, supportsGraphics: true, supportsCompute: true, timestampValidBits: 64)
+            ],
             memoryHeaps: [MemoryHeapDescription(size: 8 << 30, deviceLocal: true)],
-            limits: ComputeLimits(maxComputeWorkGroupInvocations: invocations, maxComputeWorkGroupSize: [invocations, invocations, 64],
-                                  maxComputeWorkGroupCount: [2_147_483_647, 65535, 65535], maxComputeSharedMemorySize: shared,
-                                  maxStorageBufferRange: range, timestampPeriod: 1, subgroupSize: subgroup,
-                                  subgroupShuffleRelativeInCompute: atomics, subgroupShuffleInCompute: atomics),
+            limits: ComputeLimits(
+                maxComputeWorkGroupInvocations: invocations, maxComputeWorkGroupSize: [invocations, invocations, 64],
+                maxComputeWorkGroupCount: [2_147_483_647, 65535, 65535], maxComputeSharedMemorySize: shared,
+                maxStorageBufferRange: range, timestampPeriod: 1, subgroupSize: subgroup,
+                subgroupShuffleRelativeInCompute: atomics, subgroupShuffleInCompute: atomics),
             supportsInt64: atomics, supportsBufferFloatAtomicAdd: atomics, supportsBufferInt64AtomicAdd: atomics)
     }
-    return [device("NVIDIA H100", .discrete, vendor: 0x10DE, invocations: 1024, shared: 49152, range: .max, subgroup: 32, atomics: true),
-            device("llvmpipe (LLVM 15.0.6, 256 bits)", .cpu, vendor: 0x10005, invocations: 1024, shared: 32768, range: 1 << 27, subgroup: 8, atomics: true),
-            device("V3D 7.1.7", .integrated, vendor: 0x14E4, invocations: 256, shared: 16384, range: 1 << 30, subgroup: 16, atomics: false)]
+    return [
+        device(
+            "NVIDIA H100", .discrete, vendor: 0x10DE, invocations: 1024, shared: 49152, range: .max, subgroup: 32,
+            atomics: true),
+        device(
+            "llvmpipe (LLVM 15.0.6, 256 bits)", .cpu, vendor: 0x10005, invocations: 1024, shared: 32768, range: 1 << 27,
+            subgroup: 8, atomics: true),
+        device(
+            "V3D 7.1.7", .integrated, vendor: 0x14E4, invocations: 256, shared: 16384, range: 1 << 30, subgroup: 16,
+            atomics: false),
+    ]
 }()
 
 func exerciseShape(_ shape: NBodyKernel, particleCount: Int) {
@@ -111,10 +130,12 @@ func integers(_ bytes: [UInt8], count: Int) -> [Int] {
 func exerciseShapeFields(_ bytes: [UInt8]) {
     let fields = integers(bytes, count: 6)
     let flags = bytes.count > 48 ? bytes[48] : 0
-    guard let shape = try? NBodyKernel(
-        workgroupSize: fields[0], bodiesPerInvocation: fields[1], tileSize: fields[2], invocationsPerBody: fields[3],
-        prefetchesTiles: flags & 1 != 0, force: flags & 2 != 0 ? .quotient : .reciprocalSquareRoot,
-        eachPairOnce: flags & 4 != 0, addsSharesAtomically: flags & 8 != 0, tileUnroll: fields[4])
+    guard
+        let shape = try? NBodyKernel(
+            workgroupSize: fields[0], bodiesPerInvocation: fields[1], tileSize: fields[2],
+            invocationsPerBody: fields[3],
+            prefetchesTiles: flags & 1 != 0, force: flags & 2 != 0 ? .quotient : .reciprocalSquareRoot,
+            eachPairOnce: flags & 4 != 0, addsSharesAtomically: flags & 8 != 0, tileUnroll: fields[4])
     else { return }
     // Particle counts reach problems() only once they are at least 1.
     exerciseShape(shape, particleCount: max(1, fields[5]))
@@ -129,39 +150,45 @@ func exercisePlacement(_ bytes: [UInt8]) {
 }
 
 #if FUZZING
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzer(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-               _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+    @_silgen_name("LLVMFuzzerRunDriver")
+    func runFuzzer(
+        _ argc: UnsafeMutablePointer<CInt>,
+        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+    ) -> CInt
 
-/// The entry point: SwiftPM links an executable target's `main` to `<target>_main`, and here
-/// that hands control to libFuzzer.
-@_cdecl("ParserFuzzer_main")
-func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var argc = argc
-    var argv = argv
-    return runFuzzer(&argc, &argv) { data, size in
-        exercise(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
-        return 0
+    /// The entry point: SwiftPM links an executable target's `main` to `<target>_main`, and here
+    /// that hands control to libFuzzer.
+    @_cdecl("ParserFuzzer_main")
+    func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+        var argc = argc
+        var argv = argv
+        return runFuzzer(&argc, &argv) { data, size in
+            exercise(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+            return 0
+        }
     }
-}
 #else
-/// Replays files, or directories of them (a libFuzzer corpus).
-@main
-enum ParserFuzzer {
-    static func main() {
-        for path in CommandLine.arguments.dropFirst() {
-            var isDirectory: Bool = false
-            let files = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory
-                ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted().map { path + "/" + $0 }
-                : [path]
-            for file in files {
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    writeToStandardError("\(file): cannot be read\n")
-                    exit(1)
+    /// Replays files, or directories of them (a libFuzzer corpus).
+    @main
+    enum ParserFuzzer {
+        static func main() {
+            for path in CommandLine.arguments.dropFirst() {
+                var isDirectory: Bool = false
+                let files =
+                    FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory
+                    ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted().map {
+                        path + "/" + $0
+                    }
+                    : [path]
+                for file in files {
+                    guard let data = FileManager.default.contents(atPath: file) else {
+                        writeToStandardError("\(file): cannot be read\n")
+                        exit(1)
+                    }
+                    exercise([UInt8](data))
                 }
-                exercise([UInt8](data))
             }
         }
     }
-}
 #endif

@@ -56,7 +56,10 @@ struct CommandLineTests {
         let runHelp = try run(["run", "--help"])
         #expect(runHelp.stdout.contains("nbody (default)") && runHelp.stdout.contains("life"), "\(runHelp.stdout)")
         let nbodyHelp = try run(["run", "nbody", "--help"])
-        for option in ["--particles", "--steps", "--dt", "--softening", "--model", "--seed", "--init", "--output", "--device", "--validate"] {
+        for option in [
+            "--particles", "--steps", "--dt", "--softening", "--model", "--seed", "--init", "--output", "--device",
+            "--validate",
+        ] {
             #expect(nbodyHelp.stdout.contains(option), "run nbody --help lacks \(option)")
         }
         let lifeHelp = try run(["run", "life", "--help"])
@@ -72,7 +75,13 @@ struct CommandLineTests {
         #expect(table.stdout.contains("llvmpipe"))
         #expect(table.stdout.contains("Selected: [0]"))
         // lavapipe offers what the pair-once kernels need.
-        #expect(table.stdout.contains("subgroup shuffles in compute: yes, relative: yes, float atomic adds: yes, 64-bit integer atomic adds: yes"))
+        #expect(
+            table.stdout.contains(
+                """
+                subgroup shuffles in compute: yes, relative: yes, float atomic adds: yes, 64-bit integer atomic \
+                adds: yes
+                """
+            ))
         let json = try run(["devices", "--json", "--device", "cpu"])
         #expect(json.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
@@ -86,8 +95,10 @@ struct CommandLineTests {
     }
 
     @Test func anUnknownDeviceIsAnErrorListingTheDevices() throws {
-        for result in [try run(["devices", "--device", "radeon"]),
-                       try run(["verify", "--particles", "10"], environment: ["CAPITALENGINE_DEVICE": "nvidia"])] {
+        for result in [
+            try run(["devices", "--device", "radeon"]),
+            try run(["verify", "--particles", "10"], environment: ["CAPITALENGINE_DEVICE": "nvidia"]),
+        ] {
             #expect(result.status == 1)
             #expect(result.stderr.contains("no Vulkan device matches"))
             #expect(result.stderr.contains("[0] llvmpipe"))
@@ -95,8 +106,12 @@ struct CommandLineTests {
     }
 
     @Test func noDriverAtAllExplainsTheLikelyCauses() throws {
-        let result = try run(["devices"], environment: ["VK_ICD_FILENAMES": "/nonexistent/icd.json",
-                                                         "VK_DRIVER_FILES": "/nonexistent/icd.json"])
+        let result = try run(
+            ["devices"],
+            environment: [
+                "VK_ICD_FILENAMES": "/nonexistent/icd.json",
+                "VK_DRIVER_FILES": "/nonexistent/icd.json",
+            ])
         #expect(result.status == 1)
         #expect(result.stderr.contains("no Vulkan device found"))
         #expect(result.stderr.contains("mesa-vulkan-drivers"))
@@ -110,10 +125,12 @@ struct CommandLineTests {
     }
 
     @Test func usageErrorsExitWith64() throws {
-        for arguments in [["run", "--particles", "0"], ["run", "--steps", "-1"], ["run", "--dt", "0"],
-                          ["run", "--model", "torus"], ["bench", "--repeats", "0"], ["frobnicate"],
-                          ["run", "--device", ""], ["run", "--output", "/no/such/dir/x.npy"],
-                          ["run", "--output", "\(directory.path)/x.txt"], ["verify", "--tolerance", "-1"]] {
+        for arguments in [
+            ["run", "--particles", "0"], ["run", "--steps", "-1"], ["run", "--dt", "0"],
+            ["run", "--model", "torus"], ["bench", "--repeats", "0"], ["frobnicate"],
+            ["run", "--device", ""], ["run", "--output", "/no/such/dir/x.npy"],
+            ["run", "--output", "\(directory.path)/x.txt"], ["verify", "--tolerance", "-1"],
+        ] {
             let result = try run(arguments)
             #expect(result.status == 64, "\(arguments): \(result.status) \(result.stderr)")
             #expect(!result.stderr.isEmpty)
@@ -123,13 +140,15 @@ struct CommandLineTests {
     /// A negative number is taken as the option's value and meets its range check, not read as
     /// an unknown option with the value missing.
     @Test func negativeNumbersGetTheRangeMessage() throws {
-        for (arguments, message) in [(["run", "--softening", "-1"], "--softening must be zero or a positive finite number, got -1"),
-                                     (["run", "--dt", "-0.5"], "--dt must be a positive finite number, got -0.5"),
-                                     (["run", "--gravity", "-2"], "--gravity must be zero or a positive finite number, got -2"),
-                                     (["run", "--particles", "-5"], "--particles must be at least 1, got -5"),
-                                     (["run", "--steps", "-3"], "--steps must be zero or more, got -3"),
-                                     (["verify", "--tolerance", "-1"], "--tolerance must be positive, got -1"),
-                                     (["bench", "--repeats", "-2"], "--repeats must be at least 1")] {
+        for (arguments, message) in [
+            (["run", "--softening", "-1"], "--softening must be zero or a positive finite number, got -1"),
+            (["run", "--dt", "-0.5"], "--dt must be a positive finite number, got -0.5"),
+            (["run", "--gravity", "-2"], "--gravity must be zero or a positive finite number, got -2"),
+            (["run", "--particles", "-5"], "--particles must be at least 1, got -5"),
+            (["run", "--steps", "-3"], "--steps must be zero or more, got -3"),
+            (["verify", "--tolerance", "-1"], "--tolerance must be positive, got -1"),
+            (["bench", "--repeats", "-2"], "--repeats must be at least 1"),
+        ] {
             let result = try run(arguments)
             #expect(result.status == 64, "\(arguments): \(result.status) \(result.stderr)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
@@ -140,7 +159,9 @@ struct CommandLineTests {
     /// Ctrl-C during a long benchmark stops after the current timed run and reports what was
     /// measured, in the JSON too, marked as stopped, instead of losing it all.
     @Test func aSignalStopsABenchmarkAndReportsWhatRan() throws {
-        let engine = try CapitalEngineProcess(["bench", "--particles", "1024", "4096", "16384", "--repeats", "60", "--json"])
+        let engine = try CapitalEngineProcess([
+            "bench", "--particles", "1024", "4096", "16384", "--repeats", "60", "--json",
+        ])
         // Evidence that a repeat of the first size was measured.
         try engine.waitForStderr("N=1024: repeat 1/60")
         kill(engine.process.processIdentifier, SIGINT)
@@ -161,14 +182,18 @@ struct CommandLineTests {
     @Test func verifyChecksASampleOfALargeSystem() throws {
         let result = try run(["verify", "--particles", "20000", "--steps", "1", "--sample", "300"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("checked: 300 bodies sampled from 20000, their step computed on the CPU against all 20000"))
+        #expect(
+            result.stdout.contains(
+                "checked: 300 bodies sampled from 20000, their step computed on the CPU against all 20000"))
         #expect(result.stdout.contains("PASS"))
         let again = try run(["verify", "--particles", "20000", "--steps", "1", "--sample", "300"])
         func errors(_ text: String) -> [Substring] { text.split(separator: "\n").filter { $0.contains("error: max") } }
         #expect(errors(again.stdout) == errors(result.stdout), "the same bodies, the same errors")
-        for (arguments, message) in [(["verify", "--steps", "2", "--sample", "10"], "--sample checks one step exactly; give --steps 1"),
-                                     (["verify", "--steps", "1", "--sample", "0"], "--sample must be at least 1"),
-                                     (["verify", "--workload", "life", "--sample", "10"], "Unknown option '--sample'")] {
+        for (arguments, message) in [
+            (["verify", "--steps", "2", "--sample", "10"], "--sample checks one step exactly; give --steps 1"),
+            (["verify", "--steps", "1", "--sample", "0"], "--sample must be at least 1"),
+            (["verify", "--workload", "life", "--sample", "10"], "Unknown option '--sample'"),
+        ] {
             let refused = try run(arguments)
             #expect(refused.status == 64, "\(arguments): \(refused.stderr)")
             #expect(refused.stderr.contains(message), "\(arguments): \(refused.stderr)")
@@ -182,18 +207,41 @@ struct CommandLineTests {
         let pattern = directory.appendingPathComponent("start.rle")
         try Data("x = 3, y = 3\nbob$2bo$3o!\n".utf8).write(to: pattern)
         for (arguments, message) in [
-            (["run", "--init", state.path, "--particles", "5"], "--init gives the starting state; --particles chooses a built-in one instead"),
-            (["run", "--init", state.path, "--model", "cube", "--seed", "2"], "--model, --seed choose a built-in one instead"),
+            (
+                ["run", "--init", state.path, "--particles", "5"],
+                "--init gives the starting state; --particles chooses a built-in one instead"
+            ),
+            (
+                ["run", "--init", state.path, "--model", "cube", "--seed", "2"],
+                "--model, --seed choose a built-in one instead"
+            ),
             (["verify", "--init", state.path, "--seed", "2"], "--seed chooses a built-in one instead"),
-            (["run", "--workload", "life", "--init", pattern.path, "--seed", "2"], "--seed chooses a random one instead"),
-            (["run", "--workload", "life", "--at", "3,3"], "--at places the --init pattern; without --init the grid starts random"),
+            (
+                ["run", "--workload", "life", "--init", pattern.path, "--seed", "2"],
+                "--seed chooses a random one instead"
+            ),
+            (
+                ["run", "--workload", "life", "--at", "3,3"],
+                "--at places the --init pattern; without --init the grid starts random"
+            ),
             (["verify", "--workload", "life", "--at", "3,3"], "--at places the --init pattern"),
-            (["run", "--workload", "life", "--init", pattern.path, "--density", "0.5"], "--density sets a random start"),
+            (
+                ["run", "--workload", "life", "--init", pattern.path, "--density", "0.5"],
+                "--density sets a random start"
+            ),
             (["verify", "--workload", "life", "--stop-when-stable"], "--stop-when-stable applies to run"),
             (["run", "--every", "3"], "--every sets how often --frames writes a frame; give --frames DIR too"),
-            (["run", "--headless", "--steps-per-frame", "2"], "--steps-per-frame applies only in a window, which --headless rules out"),
-            (["run", "--png", directory.appendingPathComponent("x.png").path, "--present-mode", "mailbox", "--steps-per-frame", "2"],
-             "--steps-per-frame and --present-mode apply only in a window, which --png rules out"),
+            (
+                ["run", "--headless", "--steps-per-frame", "2"],
+                "--steps-per-frame applies only in a window, which --headless rules out"
+            ),
+            (
+                [
+                    "run", "--png", directory.appendingPathComponent("x.png").path, "--present-mode", "mailbox",
+                    "--steps-per-frame", "2",
+                ],
+                "--steps-per-frame and --present-mode apply only in a window, which --png rules out"
+            ),
         ] {
             let result = try run(arguments + ["--steps", "1"])
             #expect(result.status == 64, "\(arguments): \(result.stderr)")
@@ -205,9 +253,11 @@ struct CommandLineTests {
     /// a long run or a tuning session must not end by losing its result. Writability is found
     /// out by writing, since root passes permission checks on /proc.
     @Test func unwritableOutputsAreRefusedBeforeTheWork() throws {
-        for (arguments, message) in [(["run", "--output", "/proc/x.npy"], "--output: '/proc/x.npy' cannot be written"),
-                                     (["run", "--checkpoint", "/proc/x.npy"], "--checkpoint: '/proc/x.npy' cannot be written"),
-                                     (["run", "--png", "/proc/x.png"], "--png: '/proc/x.png' cannot be written")] {
+        for (arguments, message) in [
+            (["run", "--output", "/proc/x.npy"], "--output: '/proc/x.npy' cannot be written"),
+            (["run", "--checkpoint", "/proc/x.npy"], "--checkpoint: '/proc/x.npy' cannot be written"),
+            (["run", "--png", "/proc/x.png"], "--png: '/proc/x.png' cannot be written"),
+        ] {
             let result = try run(arguments + ["--particles", "64", "--steps", "1"])
             #expect(result.status == 64, "\(arguments): \(result.stderr)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
@@ -215,11 +265,15 @@ struct CommandLineTests {
         let frames = try run(["run", "--particles", "64", "--steps", "1", "--frames", "/proc/frames"])
         #expect(frames.status == 1)
         #expect(frames.stderr.contains("error: /proc/frames: cannot be made a directory"), "\(frames.stderr)")
-        for arguments in [["tune", "--particles", "64", "--budget", "0.5"], ["bench", "--particles", "64", "--tune"],
-                          ["tune", "--workload", "life", "--size", "64x64", "--budget", "0.5"]] {
+        for arguments in [
+            ["tune", "--particles", "64", "--budget", "0.5"], ["bench", "--particles", "64", "--tune"],
+            ["tune", "--workload", "life", "--size", "64x64", "--budget", "0.5"],
+        ] {
             let result = try run(arguments + ["--tune-cache", directory.path])
             #expect(result.status == 1, "\(arguments): \(result.stderr)")
-            #expect(result.stderr.contains("\(directory.path): is a directory; tuning results go there"), "\(arguments): \(result.stderr)")
+            #expect(
+                result.stderr.contains("\(directory.path): is a directory; tuning results go there"),
+                "\(arguments): \(result.stderr)")
             #expect(!result.stderr.contains("[1/"), "no candidate was tried: \(result.stderr)")
         }
     }
@@ -237,7 +291,9 @@ struct CommandLineTests {
             let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()
             #expect(process.terminationStatus == 1, "\(arguments)")
-            #expect(message.contains("error: standard output could not be written (No space left on device)"), "\(arguments): \(message)")
+            #expect(
+                message.contains("error: standard output could not be written (No space left on device)"),
+                "\(arguments): \(message)")
         }
     }
 
@@ -250,7 +306,9 @@ struct CommandLineTests {
             let result = try run(["run", "--particles", "16", "--steps", "1", "--output", output.path])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(FileManager.default.fileExists(atPath: output.path))
-            #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).allSatisfy { !$0.hasSuffix(".tmp") })
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: directory.path).allSatisfy { !$0.hasSuffix(".tmp") }
+            )
             try FileManager.default.removeItem(at: output)
         }
     }
@@ -259,7 +317,8 @@ struct CommandLineTests {
     /// so a run never ends failing with an orphan .npy.
     @Test func aCheckpointWhoseMetadataCannotBeWrittenIsRefusedAtOnce() throws {
         let checkpoint = directory.appendingPathComponent("ckpt.npy")
-        try FileManager.default.createDirectory(at: Checkpoint.metadataURL(for: checkpoint), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: Checkpoint.metadataURL(for: checkpoint), withIntermediateDirectories: true)
         let result = try run(["run", "--particles", "64", "--steps", "50", "--checkpoint", checkpoint.path])
         #expect(result.status == 64, "\(result.stderr)")
         #expect(result.stderr.contains("--checkpoint: '\(checkpoint.path).json'"), "\(result.stderr)")
@@ -271,25 +330,45 @@ struct CommandLineTests {
     /// names. CapitalEngine supplies the manifest, says so, finds the device through it, and
     /// leaves no file behind; without the library it supplies nothing and changes nothing.
     @Test func aDriverWithoutItsManifestIsSuppliedOne() throws {
-        let lavapipeManifest = try #require(try FileManager.default.contentsOfDirectory(atPath: "/usr/share/vulkan/icd.d")
-            .first { $0.hasPrefix("lvp_icd") })
-        let named = try #require(DriverManifests.library(inManifest: Data(contentsOf: URL(fileURLWithPath: "/usr/share/vulkan/icd.d/" + lavapipeManifest))))
+        let lavapipeManifest = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: "/usr/share/vulkan/icd.d")
+                .first { $0.hasPrefix("lvp_icd") })
+        let named = try #require(
+            DriverManifests.library(
+                inManifest: Data(contentsOf: URL(fileURLWithPath: "/usr/share/vulkan/icd.d/" + lavapipeManifest))))
         // Debian 12's manifest gives a path, Debian 13's a bare name.
-        let lavapipe = try #require(named.hasPrefix("/") ? named : ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib"]
-            .map { $0 + "/" + named }.first { FileManager.default.fileExists(atPath: $0) })
-        let libraries = directory.appendingPathComponent("nvidia-libraries"), empty = directory.appendingPathComponent("no-manifests")
+        let lavapipe = try #require(
+            named.hasPrefix("/")
+                ? named
+                : ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib"]
+                    .map { $0 + "/" + named }.first { FileManager.default.fileExists(atPath: $0) })
+        let libraries = directory.appendingPathComponent("nvidia-libraries"),
+            empty = directory.appendingPathComponent("no-manifests")
         let temporary = directory.appendingPathComponent("tmp")
-        for folder in [libraries, empty, temporary] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
-        try FileManager.default.copyItem(atPath: lavapipe, toPath: libraries.appendingPathComponent("libGLX_nvidia.so.0").path)
+        for folder in [libraries, empty, temporary] {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        }
+        try FileManager.default.copyItem(
+            atPath: lavapipe, toPath: libraries.appendingPathComponent("libGLX_nvidia.so.0").path)
         // No manifest anywhere the loader looks, as in a container the toolkit left without one.
-        let noManifests = ["XDG_DATA_DIRS": empty.path, "XDG_CONFIG_DIRS": empty.path, "XDG_DATA_HOME": empty.path, "TMPDIR": temporary.path]
-        let supplied = try run(["devices"], environment: noManifests.merging(["LD_LIBRARY_PATH": libraries.path]) { $1 })
+        let noManifests = [
+            "XDG_DATA_DIRS": empty.path, "XDG_CONFIG_DIRS": empty.path, "XDG_DATA_HOME": empty.path,
+            "TMPDIR": temporary.path,
+        ]
+        let supplied = try run(
+            ["devices"], environment: noManifests.merging(["LD_LIBRARY_PATH": libraries.path]) { $1 })
         #expect(supplied.status == 0, "\(supplied.stderr)")
-        #expect(supplied.stdout.contains("llvmpipe"), "the device comes through the supplied manifest: \(supplied.stdout)")
+        #expect(
+            supplied.stdout.contains("llvmpipe"), "the device comes through the supplied manifest: \(supplied.stdout)")
         #expect(supplied.stderr.contains("no Vulkan driver manifest names NVIDIA's driver"), "\(supplied.stderr)")
-        #expect(supplied.stderr.contains("CapitalEngine supplied \(temporary.path)/capitalengine-nvidia_icd-"), "\(supplied.stderr)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path).isEmpty, "the manifest is removed at exit")
-        let doctor = try run(["doctor", "--no-verify"], environment: noManifests.merging(["LD_LIBRARY_PATH": libraries.path]) { $1 })
+        #expect(
+            supplied.stderr.contains("CapitalEngine supplied \(temporary.path)/capitalengine-nvidia_icd-"),
+            "\(supplied.stderr)")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: temporary.path).isEmpty,
+            "the manifest is removed at exit")
+        let doctor = try run(
+            ["doctor", "--no-verify"], environment: noManifests.merging(["LD_LIBRARY_PATH": libraries.path]) { $1 })
         #expect(doctor.stdout.contains("nvidia-manifest: no Vulkan manifest names NVIDIA's driver"), "\(doctor.stdout)")
         #expect(doctor.stdout.contains("CapitalEngine supplied"), "\(doctor.stdout)")
 
@@ -299,7 +378,8 @@ struct CommandLineTests {
         // A manifest naming the driver is never duplicated.
         let own = empty.appendingPathComponent("vulkan/icd.d")
         try FileManager.default.createDirectory(at: own, withIntermediateDirectories: true)
-        try Data(NVIDIADriverFallback.manifest(naming: "libGLX_nvidia.so.0").utf8).write(to: own.appendingPathComponent("nvidia_icd.json"))
+        try Data(NVIDIADriverFallback.manifest(naming: "libGLX_nvidia.so.0").utf8).write(
+            to: own.appendingPathComponent("nvidia_icd.json"))
         let present = try run(["devices"], environment: noManifests.merging(["LD_LIBRARY_PATH": libraries.path]) { $1 })
         #expect(present.status == 0 && present.stdout.contains("1 device(s)"), "\(present.stdout)")
         #expect(!present.stderr.contains("supplied") && !present.stderr.contains("listed"), "\(present.stderr)")
@@ -309,10 +389,12 @@ struct CommandLineTests {
     /// counts it once, keeps the indices, and says why.
     @Test func aDeviceListedTwiceIsCountedOnce() throws {
         let folder = "/usr/share/vulkan/icd.d"
-        let lavapipe = try #require(try FileManager.default.contentsOfDirectory(atPath: folder).first { $0.hasPrefix("lvp_icd") })
+        let lavapipe = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: folder).first { $0.hasPrefix("lvp_icd") })
         let copy = directory.appendingPathComponent("lvp_copy.json")
         try FileManager.default.copyItem(atPath: folder + "/" + lavapipe, toPath: copy.path)
-        let twice = try run(["devices", "--json"], environment: ["VK_ICD_FILENAMES": "\(folder)/\(lavapipe):\(copy.path)"])
+        let twice = try run(
+            ["devices", "--json"], environment: ["VK_ICD_FILENAMES": "\(folder)/\(lavapipe):\(copy.path)"])
         #expect(twice.status == 0, "\(twice.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(twice.stdout.utf8)) as? [String: Any])
         let devices = try #require(report["devices"] as? [[String: Any]])
@@ -320,10 +402,12 @@ struct CommandLineTests {
         #expect(twice.stderr.contains("(listed 2 times): several driver manifests name one driver"), "\(twice.stderr)")
         #expect(twice.stderr.contains(copy.path), "the manifests are named: \(twice.stderr)")
         #expect((report["driverNotes"] as? [String])?.count == 1)
-        let verify = try run(["verify", "--particles", "64", "--steps", "1", "--device", "0"],
-                             environment: ["VK_ICD_FILENAMES": "\(folder)/\(lavapipe):\(copy.path)"])
+        let verify = try run(
+            ["verify", "--particles", "64", "--steps", "1", "--device", "0"],
+            environment: ["VK_ICD_FILENAMES": "\(folder)/\(lavapipe):\(copy.path)"])
         #expect(verify.status == 0 && verify.stdout.contains("PASS"), "\(verify.stderr)")
-        let doctor = try run(["doctor", "--no-verify"], environment: ["VK_ICD_FILENAMES": "\(folder)/\(lavapipe):\(copy.path)"])
+        let doctor = try run(
+            ["doctor", "--no-verify"], environment: ["VK_ICD_FILENAMES": "\(folder)/\(lavapipe):\(copy.path)"])
         #expect(doctor.stdout.contains("2 manifests name one driver"), "\(doctor.stdout)")
     }
 
@@ -332,19 +416,24 @@ struct CommandLineTests {
     @Test func aBrokenDriverManifestPointsAtDoctor() throws {
         let manifest = directory.appendingPathComponent("broken_icd.json")
         try Data("garbage{".utf8).write(to: manifest)
-        let result = try run(["run", "--particles", "64", "--steps", "1"], environment: ["VK_ICD_FILENAMES": manifest.path])
+        let result = try run(
+            ["run", "--particles", "64", "--steps", "1"], environment: ["VK_ICD_FILENAMES": manifest.path])
         #expect(result.status == 1)
         // Debian 12's loader fails the instance; Debian 13's skips the manifest and finds no device.
-        #expect(result.stderr.contains("error: vkCreateInstance failed") || result.stderr.contains("error: no Vulkan device found"),
-                "\(result.stderr)")
-        #expect(result.stderr.contains("`CapitalEngine doctor` checks the loader, the ICD manifests"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("error: vkCreateInstance failed")
+                || result.stderr.contains("error: no Vulkan device found"),
+            "\(result.stderr)")
+        #expect(
+            result.stderr.contains("`CapitalEngine doctor` checks the loader, the ICD manifests"), "\(result.stderr)")
         let doctor = try run(["doctor"], environment: ["VK_ICD_FILENAMES": manifest.path])
         #expect(doctor.status == 1)
         #expect(doctor.stdout.contains("\(manifest.path) is not a valid ICD manifest"), "\(doctor.stdout)")
         // A directory given as the tuning cache is named, not silently read as no cache.
         let cached = try run(["run", "--particles", "64", "--steps", "1", "--tune-cache", directory.path])
         #expect(cached.status == 0)
-        #expect(cached.stderr.contains("\(directory.path) is a directory, not a CapitalEngine tuning cache; ignoring it"))
+        #expect(
+            cached.stderr.contains("\(directory.path) is a directory, not a CapitalEngine tuning cache; ignoring it"))
     }
 
     /// Each workload has options of its own, so the other workload's cannot be given: a
@@ -369,7 +458,9 @@ struct CommandLineTests {
         }
         #expect(!FileManager.default.fileExists(atPath: checkpoint.path))
         // The workload's own options, and those both share, still pass.
-        let life = try run(["run", "--workload", "life", "--size", "64x48", "--steps", "2", "--seed", "3", "--density", "0.5"])
+        let life = try run([
+            "run", "--workload", "life", "--size", "64x48", "--steps", "2", "--seed", "3", "--density", "0.5",
+        ])
         #expect(life.status == 0, "\(life.stderr)")
         let nbody = try run(["run", "--particles", "50", "--steps", "2", "--dt", "0.002", "--seed", "3"])
         #expect(nbody.status == 0, "\(nbody.stderr)")
@@ -377,8 +468,10 @@ struct CommandLineTests {
 
     @Test func runWritesTheFinalStateAndASummary() throws {
         let output = directory.appendingPathComponent("final.npy")
-        let result = try run(["run", "--particles", "300", "--steps", "25", "--model", "galaxies",
-                              "--output", output.path, "--validate"])
+        let result = try run([
+            "run", "--particles", "300", "--steps", "25", "--model", "galaxies",
+            "--output", output.path, "--validate",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("steps: 25"))
         #expect(result.stdout.contains("steps/s:"))
@@ -387,8 +480,9 @@ struct CommandLineTests {
         let state = try NPYFile.read(from: output)
         #expect(state.count == 300)
         // The written state is the GPU's 25 steps from the seeded model: the CPU agrees.
-        let reference = NBodyReference.advance(InitialModel.galaxies.generate(count: 300, seed: 1),
-                                               parameters: NBodyParameters(), steps: 25)
+        let reference = NBodyReference.advance(
+            InitialModel.galaxies.generate(count: 300, seed: 1),
+            parameters: NBodyParameters(), steps: 25)
         #expect(StateComparison(state, reference: reference).worst < 1e-4)
 
         // Continuing from that file for 25 more equals 50 steps in one go.
@@ -404,8 +498,10 @@ struct CommandLineTests {
         let output = directory.appendingPathComponent("stopped-\(signal).npy")
         let checkpoint = directory.appendingPathComponent("stopped-\(signal).checkpoint.npy")
         // A small system keeps each batch, and the summary after the stop, short even on a busy machine.
-        let engine = try CapitalEngineProcess(["run", "--particles", "512", "--steps", "10000000", "--output", output.path,
-                                               "--checkpoint", checkpoint.path, "--checkpoint-every", "50"])
+        let engine = try CapitalEngineProcess([
+            "run", "--particles", "512", "--steps", "10000000", "--output", output.path,
+            "--checkpoint", checkpoint.path, "--checkpoint-every", "50",
+        ])
         // Evidence that steps ran: the first periodic checkpoint.
         try engine.waitForFile(checkpoint)
         kill(engine.process.processIdentifier, signal)
@@ -426,7 +522,9 @@ struct CommandLineTests {
     /// the starting state written, instead of after the step.
     @Test func aSignalStopsEvenInsideALongStep() throws {
         let output = directory.appendingPathComponent("long-step.npy")
-        let engine = try CapitalEngineProcess(["run", "--particles", "262144", "--steps", "10", "--output", output.path])
+        let engine = try CapitalEngineProcess([
+            "run", "--particles", "262144", "--steps", "10", "--output", output.path,
+        ])
         try engine.waitForStderr("simulating 262144 particles")
         kill(engine.process.processIdentifier, SIGTERM)
         let result = try engine.wait(timeout: 600)
@@ -442,7 +540,9 @@ struct CommandLineTests {
         let output = directory.appendingPathComponent("earlier.npy")
         #expect(try run(["run", "--particles", "64", "--steps", "3", "--output", output.path]).status == 0)
         let earlier = try Data(contentsOf: output)
-        let engine = try CapitalEngineProcess(["run", "--particles", "512", "--steps", "10000000", "--output", output.path])
+        let engine = try CapitalEngineProcess([
+            "run", "--particles", "512", "--steps", "10000000", "--output", output.path,
+        ])
         try engine.waitForStderr("simulating 512 particles")
         let pid = engine.process.processIdentifier
         kill(pid, SIGSTOP)
@@ -460,7 +560,9 @@ struct CommandLineTests {
     /// group): that is one request to stop, which keeps the results, not a second one.
     @Test func oneSignalDeliveredTwiceAtOnceStillKeepsTheResults() throws {
         let output = directory.appendingPathComponent("timeout.npy")
-        let engine = try CapitalEngineProcess(["run", "--particles", "512", "--steps", "10000000", "--output", output.path])
+        let engine = try CapitalEngineProcess([
+            "run", "--particles", "512", "--steps", "10000000", "--output", output.path,
+        ])
         try engine.waitForStderr("simulating 512 particles")
         kill(engine.process.processIdentifier, SIGTERM)
         kill(engine.process.processIdentifier, SIGTERM)
@@ -477,8 +579,10 @@ struct CommandLineTests {
         let output = directory.appendingPathComponent("blown.npy")
         let checkpoint = directory.appendingPathComponent("blown.checkpoint.npy")
         // At dt 1e18 the bodies fly apart and overflow float after some dozens of steps.
-        let result = try run(["run", "--particles", "64", "--dt", "1e18", "--steps", "1000", "--output", output.path,
-                              "--checkpoint", checkpoint.path, "--checkpoint-every", "1"])
+        let result = try run([
+            "run", "--particles", "64", "--dt", "1e18", "--steps", "1000", "--output", output.path,
+            "--checkpoint", checkpoint.path, "--checkpoint-every", "1",
+        ])
         #expect(result.status == 1, "\(result.stderr)")
         #expect(result.stderr.contains("the state became non-finite between steps"), "\(result.stderr)")
         #expect(result.stderr.contains("reduce --dt or raise --softening"))
@@ -488,7 +592,9 @@ struct CommandLineTests {
         #expect(result.stderr.contains("between steps \(saved.step) and \(saved.step + 1)"))
         // Without periodic checkpoints nothing is written, and a good checkpoint already there stays.
         let before = try Data(contentsOf: checkpoint)
-        let again = try run(["run", "--particles", "64", "--dt", "1e30", "--steps", "10", "--checkpoint", checkpoint.path])
+        let again = try run([
+            "run", "--particles", "64", "--dt", "1e30", "--steps", "10", "--checkpoint", checkpoint.path,
+        ])
         #expect(again.status == 1 && again.stderr.contains("between steps 0 and 1"), "\(again.stderr)")
         #expect(try Data(contentsOf: checkpoint) == before)
     }
@@ -498,12 +604,15 @@ struct CommandLineTests {
     @Test func aFailedFrameStillWritesTheStateAndIsNamed() throws {
         let frames = directory.appendingPathComponent("blocked-frames")
         // Frame 1's name is taken by a directory that is not empty, so it cannot be written.
-        try FileManager.default.createDirectory(at: frames.appendingPathComponent("frame_000001.png/inside"),
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: frames.appendingPathComponent("frame_000001.png/inside"),
+            withIntermediateDirectories: true)
         let output = directory.appendingPathComponent("after-frames.npy")
         let checkpoint = directory.appendingPathComponent("after-frames.checkpoint.npy")
-        let result = try run(["run", "--particles", "64", "--steps", "30", "--frames", frames.path, "--every", "10",
-                              "--window", "64x64", "--output", output.path, "--checkpoint", checkpoint.path])
+        let result = try run([
+            "run", "--particles", "64", "--steps", "30", "--frames", frames.path, "--every", "10",
+            "--window", "64x64", "--output", output.path, "--checkpoint", checkpoint.path,
+        ])
         #expect(result.status == 1, "\(result.stderr)")
         #expect(result.stderr.contains("--frames: "), "\(result.stderr)")
         #expect(result.stderr.contains("the run stopped after 10 of 30 steps"), "\(result.stderr)")
@@ -519,7 +628,8 @@ struct CommandLineTests {
         let common = ["--particles", "300", "--dt", "0.003", "--model", "galaxies"]
         #expect(try run(["run", "--steps", "40", "--output", whole.path] + common).status == 0)
         // Checkpoints every 7 steps; the last periodic one is at step 21, the final one at 25.
-        let first = try run(["run", "--steps", "25", "--checkpoint", checkpoint.path, "--checkpoint-every", "7"] + common)
+        let first = try run(
+            ["run", "--steps", "25", "--checkpoint", checkpoint.path, "--checkpoint-every", "7"] + common)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("checkpoint: \(checkpoint.path) (step 25)"))
         let second = try run(["run", "--resume", checkpoint.path, "--steps", "40", "--output", resumed.path])
@@ -538,7 +648,9 @@ struct CommandLineTests {
         #expect(try run(["run", "--checkpoint-every", "5"]).status == 64)
         #expect(try run(["run", "--resume", checkpoint.path, "--init", checkpoint.path]).status == 64)
         // The checkpoint's particles and physics are used: others given beside it are refused.
-        let superseded = try run(["run", "--resume", checkpoint.path, "--steps", "40", "--dt", "0.01", "--particles", "9"])
+        let superseded = try run([
+            "run", "--resume", checkpoint.path, "--steps", "40", "--dt", "0.01", "--particles", "9",
+        ])
         #expect(superseded.status == 64 && superseded.stderr.contains("drop --particles, --dt"), "\(superseded.stderr)")
     }
 
@@ -548,7 +660,8 @@ struct CommandLineTests {
     @Test func sizesBeyondTheHostOrDeviceAreRefusedBeforeAllocating() throws {
         let flag = try run(["run", "--particles", "2147483648", "--steps", "1"])
         #expect(flag.status == 64 && flag.stderr.contains("of host memory"), "\(flag.stderr)")
-        let devices = try #require(try JSONSerialization.jsonObject(with: Data(try run(["devices", "--json"]).stdout.utf8)) as? [String: Any])
+        let devices = try #require(
+            try JSONSerialization.jsonObject(with: Data(try run(["devices", "--json"]).stdout.utf8)) as? [String: Any])
         let first = try #require((devices["devices"] as? [[String: Any]])?.first)
         let largest = try #require(first["largestParticleCount"] as? Int)
         let beyond = try run(["run", "--particles", "\(largest + 1)", "--steps", "1"])
@@ -587,8 +700,12 @@ struct CommandLineTests {
         piped.waitUntilExit()
         #expect(piped.terminationStatus == 0 && text.contains("particles: 16"), "\(text)")
 
-        let missing = try run(["run", "--workload", "life", "--init", directory.appendingPathComponent("none.rle").path])
-        #expect(missing.status == 1 && missing.stderr.contains("cannot be read: No such file or directory"), "\(missing.stderr)")
+        let missing = try run([
+            "run", "--workload", "life", "--init", directory.appendingPathComponent("none.rle").path,
+        ])
+        #expect(
+            missing.status == 1 && missing.stderr.contains("cannot be read: No such file or directory"),
+            "\(missing.stderr)")
         let folder = directory.appendingPathComponent("folder.rle")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let isFolder = try run(["run", "--workload", "life", "--init", folder.path])
@@ -596,7 +713,8 @@ struct CommandLineTests {
         let inside = directory.appendingPathComponent("inside.rle")
         try Data("x = 3, y = 1\nb".utf8 + [0xFF] + "o!\n".utf8).write(to: inside)
         let notText = try run(["run", "--workload", "life", "--init", inside.path, "--steps", "1"])
-        #expect(notText.status == 1 && notText.stderr.contains("line 2, column 2: unknown character"), "\(notText.stderr)")
+        #expect(
+            notText.status == 1 && notText.stderr.contains("line 2, column 2: unknown character"), "\(notText.stderr)")
         let after = directory.appendingPathComponent("after.rle")
         try Data("x = 3, y = 1\nobo!\n".utf8 + [0xFF, 0xFE, 0x00]).write(to: after)
         let tail = try run(["run", "--workload", "life", "--init", after.path, "--steps", "0"])
@@ -604,8 +722,9 @@ struct CommandLineTests {
 
         let blocker = directory.appendingPathComponent("not-a-directory")
         try Data("x".utf8).write(to: blocker)
-        let cache = try run(["tune", "--particles", "100", "--budget", "1"],
-                            environment: ["XDG_CACHE_HOME": blocker.path, "CAPITALENGINE_TUNE_CACHE": ""])
+        let cache = try run(
+            ["tune", "--particles", "100", "--budget", "1"],
+            environment: ["XDG_CACHE_HOME": blocker.path, "CAPITALENGINE_TUNE_CACHE": ""])
         #expect(cache.status == 1 && cache.stderr.contains("cannot be made a directory"), "\(cache.stderr)")
         #expect(!cache.stderr.contains("does not exist"))
     }
@@ -623,8 +742,11 @@ struct CommandLineTests {
             let shell = Process()
             // bash, whose `ulimit -f` counts KiB (dash's counts 512-byte blocks).
             shell.executableURL = URL(fileURLWithPath: "/bin/bash")
-            shell.arguments = ["-c", "ulimit -f \(side * side / 1024); exec '\(Self.binary.path)' run life --init '\(glider.path)' "
-                + "--size \(side)x\(side) --steps 0 --output '\(limited.path)/big.npy'"]
+            shell.arguments = [
+                "-c",
+                "ulimit -f \(side * side / 1024); exec '\(Self.binary.path)' run life --init '\(glider.path)' "
+                    + "--size \(side)x\(side) --steps 0 --output '\(limited.path)/big.npy'",
+            ]
             let err = Pipe()
             shell.standardError = err
             shell.standardOutput = FileHandle.nullDevice
@@ -648,9 +770,14 @@ struct CommandLineTests {
         let live = directory.appendingPathComponent(".swept.npy.\(getpid()).99.tmp")
         let unrelated = directory.appendingPathComponent(".notes.tmp")
         for file in [stale, live, unrelated] { try Data("x".utf8).write(to: file) }
-        #expect(try run(["run", "--particles", "16", "--steps", "0", "--output", directory.appendingPathComponent("swept.npy").path]).status == 0)
+        #expect(
+            try run([
+                "run", "--particles", "16", "--steps", "0", "--output",
+                directory.appendingPathComponent("swept.npy").path,
+            ]).status == 0)
         #expect(!FileManager.default.fileExists(atPath: stale.path), "a dead process's temporary file is swept")
-        #expect(FileManager.default.fileExists(atPath: live.path) && FileManager.default.fileExists(atPath: unrelated.path))
+        #expect(
+            FileManager.default.fileExists(atPath: live.path) && FileManager.default.fileExists(atPath: unrelated.path))
 
         let real = directory.appendingPathComponent("real.npy")
         let link = directory.appendingPathComponent("link.npy")
@@ -687,7 +814,8 @@ struct CommandLineTests {
     }
 
     @Test func validationFromTheEnvironmentIsCleanForARun() throws {
-        let result = try run(["run", "--particles", "100", "--steps", "10"], environment: ["CAPITALENGINE_VALIDATE": "1"])
+        let result = try run(
+            ["run", "--particles", "100", "--steps", "10"], environment: ["CAPITALENGINE_VALIDATE": "1"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(!result.stderr.contains("validation"))
     }
@@ -738,22 +866,28 @@ struct CommandLineTests {
     }
 
     @Test func benchAndVerifyTakeAnUnrolledTileLoop() throws {
-        let result = try run(["bench", "--particles", "1000", "--steps", "2", "--repeats", "1", "--kernel", "32,2,64pu8", "--json"])
+        let result = try run([
+            "bench", "--particles", "1000", "--steps", "2", "--repeats", "1", "--kernel", "32,2,64pu8", "--json",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let kernel = try #require((object["results"] as? [[String: Any]])?.first?["kernel"] as? [String: Any])
         #expect(kernel["tileUnroll"] as? Int == 8 && kernel["prefetchesTiles"] as? Bool == true)
         let verified = try run(["verify", "--particles", "700", "--steps", "2", "--kernel", "64,1,64u16"])
         #expect(verified.status == 0, "\(verified.stderr)")
-        #expect(verified.stdout.contains("kernel: workgroup 64, 1 bodies/invocation, tile 64, tile loop unrolled by 16\n"))
+        #expect(
+            verified.stdout.contains("kernel: workgroup 64, 1 bodies/invocation, tile 64, tile loop unrolled by 16\n"))
         // Not a divisor of the tile; no tile loop at all; no count.
         let uneven = try run(["verify", "--particles", "700", "--kernel", "64,1,64u5"])
-        #expect(uneven.status == 1 && uneven.stderr.contains("a divisor of the tile size (64), not 5"), "\(uneven.stderr)")
+        #expect(
+            uneven.status == 1 && uneven.stderr.contains("a divisor of the tile size (64), not 5"), "\(uneven.stderr)")
         let untiled = try run(["verify", "--particles", "700", "--kernel", "64,1,0u4"])
         #expect(untiled.status == 64 && untiled.stderr.contains("have a tile loop to unroll"), "\(untiled.stderr)")
         for bad in ["64,1,64u", "64,1,64u0", "64,1,64u4p"] {
             let refused = try run(["verify", "--kernel", bad])
-            #expect(refused.status == 64 && refused.stderr.contains("is invalid for '--kernel"), "\(bad): \(refused.stderr)")
+            #expect(
+                refused.status == 64 && refused.stderr.contains("is invalid for '--kernel"), "\(bad): \(refused.stderr)"
+            )
         }
     }
 
@@ -772,7 +906,9 @@ struct CommandLineTests {
     }
 
     @Test func benchTakesTheForceSpelling() throws {
-        let quotient = try run(["bench", "--particles", "1000", "--steps", "2", "--repeats", "1", "--kernel", "32,2,48PQ", "--json"])
+        let quotient = try run([
+            "bench", "--particles", "1000", "--steps", "2", "--repeats", "1", "--kernel", "32,2,48PQ", "--json",
+        ])
         #expect(quotient.status == 0, "\(quotient.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(quotient.stdout.utf8)) as? [String: Any])
         let results = try #require(object["results"] as? [[String: Any]])
@@ -788,13 +924,15 @@ struct CommandLineTests {
     @Test func benchAndVerifyTakeThePairOnceKernel() throws {
         // lavapipe's default 256-bit vectors: subgroups of 8.
         let narrow = [LavapipeVectorWidth.variable: "256"]
-        let pairs = try run(["bench", "--particles", "1000", "--steps", "2", "--repeats", "1", "--kernel", "8,8,0qs", "--json"],
-                            environment: narrow)
+        let pairs = try run(
+            ["bench", "--particles", "1000", "--steps", "2", "--repeats", "1", "--kernel", "8,8,0qs", "--json"],
+            environment: narrow)
         #expect(pairs.status == 0, "\(pairs.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(pairs.stdout.utf8)) as? [String: Any])
         let kernel = try #require((object["results"] as? [[String: Any]])?.first?["kernel"] as? [String: Any])
         #expect(kernel["eachPairOnce"] as? Bool == true)
-        let verified = try run(["verify", "--particles", "700", "--steps", "2", "--kernel", "8,4,0s"], environment: narrow)
+        let verified = try run(
+            ["verify", "--particles", "700", "--steps", "2", "--kernel", "8,4,0s"], environment: narrow)
         #expect(verified.status == 0, "\(verified.stderr)")
         #expect(verified.stdout.contains("kernel: workgroup 8, 4 bodies/invocation, no shared tile, each pair once\n"))
         #expect(verified.stdout.contains("PASS"))
@@ -803,24 +941,38 @@ struct CommandLineTests {
         #expect(wide.status == 1)
         #expect(wide.stderr.contains("a workgroup of one subgroup"))
         // The GPU form: lavapipe offers 64-bit integer atomic adds, so it runs (slowly) in fixed point and is checked.
-        let atomic = try run(["verify", "--particles", "300", "--steps", "2", "--kernel", "8,2,0a"], environment: narrow)
+        let atomic = try run(
+            ["verify", "--particles", "300", "--steps", "2", "--kernel", "8,2,0a"], environment: narrow)
         #expect(atomic.status == 0, "\(atomic.stderr)")
-        #expect(atomic.stdout.contains("kernel: workgroup 8, 2 bodies/invocation, no shared tile, each pair once, shares added atomically in 64-bit fixed point\n"))
+        #expect(
+            atomic.stdout.contains(
+                """
+                kernel: workgroup 8, 2 bodies/invocation, no shared tile, each pair once, shares added atomically \
+                in 64-bit fixed point\n
+                """
+            ))
         #expect(atomic.stdout.contains("PASS"))
         // Run twice, the fixed-point sums give the same bits, and verify checks that they do.
         #expect(atomic.stdout.contains("repeat: the same bits\n"))
-        let floats = try run(["verify", "--particles", "300", "--steps", "2", "--kernel", "8,2,0a", "--softening", "0"], environment: narrow)
+        let floats = try run(
+            ["verify", "--particles", "300", "--steps", "2", "--kernel", "8,2,0a", "--softening", "0"],
+            environment: narrow)
         #expect(floats.status == 0, "\(floats.stderr)")
         #expect(floats.stdout.contains("as float atomic sums may\n"))
         // bench --json says how it adds and whether reruns repeat bit for bit.
         for (softening, fixedPoint) in [("0.01", true), ("0", false)] {
-            let timed = try run(["bench", "--particles", "300", "--steps", "1", "--repeats", "1", "--kernel", "8,2,0a",
-                                 "--softening", softening, "--json"], environment: narrow)
+            let timed = try run(
+                [
+                    "bench", "--particles", "300", "--steps", "1", "--repeats", "1", "--kernel", "8,2,0a",
+                    "--softening", softening, "--json",
+                ], environment: narrow)
             #expect(timed.status == 0, "\(timed.stderr)")
             let report = try #require(try JSONSerialization.jsonObject(with: Data(timed.stdout.utf8)) as? [String: Any])
             let result = try #require((report["results"] as? [[String: Any]])?.first)
             #expect(result["bitReproducible"] as? Bool == fixedPoint)
-            #expect((result["kernelDescription"] as? String)?.hasSuffix(fixedPoint ? "in 64-bit fixed point" : "as floats") == true)
+            #expect(
+                (result["kernelDescription"] as? String)?.hasSuffix(fixedPoint ? "in 64-bit fixed point" : "as floats")
+                    == true)
         }
         let doubled = try run(["bench", "--particles", "300", "--kernel", "8,2,0aa"], environment: narrow)
         #expect(doubled.status != 0 && doubled.stderr.contains("is invalid for '--kernel"))
@@ -847,7 +999,8 @@ struct CommandLineTests {
         let life = try run(["verify", "--workload", "life", "--size", "64x64", "--steps", "1"])
         #expect(life.status == 0, "\(life.stderr)")
         #expect(life.stdout.contains("\(preset ?? "256") bits"), "\(life.stdout)")
-        let chosen = try run(["verify", "--particles", "300", "--steps", "1"], environment: [LavapipeVectorWidth.variable: "256"])
+        let chosen = try run(
+            ["verify", "--particles", "300", "--steps", "1"], environment: [LavapipeVectorWidth.variable: "256"])
         #expect(chosen.stdout.contains("256 bits"), "\(chosen.stdout)")
     }
 }

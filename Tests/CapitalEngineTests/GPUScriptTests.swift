@@ -34,7 +34,9 @@ struct GPUScriptTests {
         // Cut by timeout's TERM (status 124), not killed: tune stopped and stored its best.
         let first = try #require(lines.first { $0.hasPrefix("tune-nbody-16384 ") }, "\(summary)")
         #expect(first.contains("rc=124"), "\(summary)")
-        let cache = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("tuning.json"))) as? [String: Any]
+        let cache =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("tuning.json")))
+            as? [String: Any]
         let entries = try #require(cache?["entries"] as? [[String: Any]], "no tuning cache entries: \(summary)")
         #expect(entries.contains { ($0["key"] as? [String: Any])?["sizeClass"] as? String == "N>=16384" }, "\(entries)")
         for step in ["tune-nbody-65536", "tune-nbody-262144", "tune-nbody-1048576", "bench-nbody-tuned"] {

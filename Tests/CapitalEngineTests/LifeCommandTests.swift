@@ -17,7 +17,9 @@ struct LifeCommandTests {
     }
 
     @Test func theGosperGunFromAnRLEFile() throws {
-        let gun = try write("gun.rle", """
+        let gun = try write(
+            "gun.rle",
+            """
             #N Gosper glider gun
             x = 36, y = 9, rule = B3/S23
             24bo$22bobo$12b2o6b2o12b2o$11bo3bo4b2o12b2o$2o8bo5bo3b2o$2o8bo3bob2o4b
@@ -26,8 +28,10 @@ struct LifeCommandTests {
             """)
         let rle = directory.appendingPathComponent("after.rle"), npy = directory.appendingPathComponent("after.npy")
         for output in [rle, npy] {
-            let result = try CapitalEngineProcess.run(["run", "--workload", "life", "--init", gun.path, "--size", "120x100",
-                                                       "--steps", "60", "--output", output.path, "--validate"])
+            let result = try CapitalEngineProcess.run([
+                "run", "--workload", "life", "--init", gun.path, "--size", "120x100",
+                "--steps", "60", "--output", output.path, "--validate",
+            ])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stdout.contains("generations: 60"))
             #expect(result.stdout.contains("population: 46"))
@@ -39,19 +43,25 @@ struct LifeCommandTests {
         #expect(try RLEFile.parse(String(contentsOf: rle, encoding: .utf8)).grid == expected)
         // The .npy is uint8, shape (H, W), row-major.
         let bytes = try Data(contentsOf: npy)
-        #expect(String(decoding: bytes[10..<80], as: UTF8.self).contains("'descr': '|u1', 'fortran_order': False, 'shape': (100, 120)"))
+        #expect(
+            String(decoding: bytes[10..<80], as: UTF8.self).contains(
+                "'descr': '|u1', 'fortran_order': False, 'shape': (100, 120)"))
         #expect(Array(bytes.suffix(120 * 100)) == expected.cells)
     }
 
     @Test func stopWhenStableNamesThePeriod() throws {
         let blinker = try write("blinker.rle", "x = 3, y = 1\n3o!\n")
-        let result = try CapitalEngineProcess.run(["run", "--workload", "life", "--init", blinker.path, "--size", "16x16",
-                                                   "--steps", "1000", "--stop-when-stable"])
+        let result = try CapitalEngineProcess.run([
+            "run", "--workload", "life", "--init", blinker.path, "--size", "16x16",
+            "--steps", "1000", "--stop-when-stable",
+        ])
         #expect(result.status == 0)
         #expect(result.stdout.contains("stable: period 2 at generation 2"))
         let block = try write("block.rle", "x = 2, y = 2\n2o$2o!\n")
-        let still = try CapitalEngineProcess.run(["run", "--workload", "life", "--init", block.path, "--size", "8x8",
-                                                  "--steps", "1000", "--stop-when-stable"])
+        let still = try CapitalEngineProcess.run([
+            "run", "--workload", "life", "--init", block.path, "--size", "8x8",
+            "--steps", "1000", "--stop-when-stable",
+        ])
         #expect(still.stdout.contains("stable: still life (unchanged) at generation 1"))
     }
 
@@ -76,10 +86,14 @@ struct LifeCommandTests {
     /// once asked the host for a terabyte and aborted.
     @Test func gridsTooLargeForTheDeviceAreRefusedAtOnce() throws {
         for command in ["run", "verify"] {
-            let result = try CapitalEngineProcess.run([command, "--workload", "life", "--size", "1048576x1048576", "--steps", "1"])
+            let result = try CapitalEngineProcess.run([
+                command, "--workload", "life", "--size", "1048576x1048576", "--steps", "1",
+            ])
             #expect(result.status == 1, "\(command): \(result.stderr)")
             // Both reasons at once: the refusal came from the sizes, not from a grid that was made.
-            #expect(result.stderr.contains("a 1048576x1048576 grid needs") && result.stderr.contains("maxStorageBufferRange"), "\(result.stderr)")
+            #expect(
+                result.stderr.contains("a 1048576x1048576 grid needs")
+                    && result.stderr.contains("maxStorageBufferRange"), "\(result.stderr)")
         }
     }
 
@@ -89,15 +103,22 @@ struct LifeCommandTests {
         let huge = try write("huge.rle", "x = 30000, y = 30000\nbo!\n")
         let result = try CapitalEngineProcess.run(["run", "--workload", "life", "--init", huge.path, "--steps", "1"])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("huge.rle: line 1, column 1: the pattern (30000x30000) is larger than the grid (256x256); raise --size"),
-                "\(result.stderr)")
+        #expect(
+            result.stderr.contains(
+                """
+                huge.rle: line 1, column 1: the pattern (30000x30000) is larger than the grid (256x256); raise \
+                --size
+                """),
+            "\(result.stderr)")
     }
 
     @Test func aPatternPlacedFarOutsideTheGridWrapsOntoIt() throws {
         let glider = try write("far.rle", "x = 3, y = 3\nbob$2bo$3o!\n")
         let output = directory.appendingPathComponent("far.npy")
-        let result = try CapitalEngineProcess.run(["run", "--workload", "life", "--init", glider.path, "--size", "16x16",
-                                                   "--at", "9223372036854775807,9223372036854775807", "--steps", "0", "--output", output.path])
+        let result = try CapitalEngineProcess.run([
+            "run", "--workload", "life", "--init", glider.path, "--size", "16x16",
+            "--at", "9223372036854775807,9223372036854775807", "--steps", "0", "--output", output.path,
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("population: 5"))
     }
@@ -105,8 +126,10 @@ struct LifeCommandTests {
     /// verify checks the pattern --init names, placed as run places it, with every kernel.
     @Test func verifyChecksAnRLEPattern() throws {
         let glider = try write("verify-glider.rle", "x = 3, y = 3\nbob$2bo$3o!\n")
-        let result = try CapitalEngineProcess.run(["verify", "--workload", "life", "--init", glider.path, "--size", "35x17",
-                                                   "--at", "33,15", "--steps", "40"])
+        let result = try CapitalEngineProcess.run([
+            "verify", "--workload", "life", "--init", glider.path, "--size", "35x17",
+            "--at", "33,15", "--steps", "40",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("start: pattern \(glider.path), 5 cells not dead"), "\(result.stdout)")
         #expect(result.stdout.contains("bits kernel, 40 generations: 0 cells differ"))
@@ -115,25 +138,35 @@ struct LifeCommandTests {
     }
 
     @Test func verifyIsBitExactForGenerationsRules() throws {
-        let result = try CapitalEngineProcess.run(["verify", "--workload", "life", "--rule", "B2/S/C3", "--size", "77x33",
-                                                   "--steps", "25", "--bounded", "--validate"])
+        let result = try CapitalEngineProcess.run([
+            "verify", "--workload", "life", "--rule", "B2/S/C3", "--size", "77x33",
+            "--steps", "25", "--bounded", "--validate",
+        ])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("0 cells differ"))
         #expect(result.stdout.contains("PASS (bit-exact)"))
     }
 
     @Test func verifyChecksEveryKernelOfATwoStateRule() throws {
-        let result = try CapitalEngineProcess.run(["verify", "--workload", "life", "--size", "97x61", "--steps", "19", "--validate"])
+        let result = try CapitalEngineProcess.run([
+            "verify", "--workload", "life", "--size", "97x61", "--steps", "19", "--validate",
+        ])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         for kernel in ["bytes", "bits", "wide", "tiled:4", "tiled:8"] {
-            #expect(result.stdout.contains(", \(kernel) kernel, 19 generations: 0 cells differ"), "\(kernel): \(result.stdout)")
+            #expect(
+                result.stdout.contains(", \(kernel) kernel, 19 generations: 0 cells differ"),
+                "\(kernel): \(result.stdout)")
         }
-        let wrongKernel = try CapitalEngineProcess.run(["verify", "--workload", "life", "--rule", "B2/S/C3", "--life-kernel", "bits"])
+        let wrongKernel = try CapitalEngineProcess.run([
+            "verify", "--workload", "life", "--rule", "B2/S/C3", "--life-kernel", "bits",
+        ])
         #expect(wrongKernel.status == 1)
         #expect(wrongKernel.stderr.contains("runs two-state rules only"))
         // More workgroup rows than the device allows: a clear error, not a silently short dispatch.
-        let tall = try CapitalEngineProcess.run(["run", "--workload", "life", "--size", "4x1048576", "--steps", "1",
-                                                 "--life-kernel", "bytes", "--headless"])
+        let tall = try CapitalEngineProcess.run([
+            "run", "--workload", "life", "--size", "4x1048576", "--steps", "1",
+            "--life-kernel", "bytes", "--headless",
+        ])
         #expect(tall.status == 1)
         #expect(tall.stderr.contains("workgroups with the bytes kernel; the device allows"), "\(tall.stderr)")
         let badKernel = try CapitalEngineProcess.run(["run", "--workload", "life", "--life-kernel", "tiled:99"])
@@ -142,14 +175,17 @@ struct LifeCommandTests {
     }
 
     @Test func benchComparesKernels() throws {
-        let result = try CapitalEngineProcess.run(["bench", "--workload", "life", "--grid", "96x40", "--life-kernel", "bytes", "bits", "wide", "tiled:4",
-                                                   "--repeats", "2", "--steps", "8", "--json"])
+        let result = try CapitalEngineProcess.run([
+            "bench", "--workload", "life", "--grid", "96x40", "--life-kernel", "bytes", "bits", "wide", "tiled:4",
+            "--repeats", "2", "--steps", "8", "--json",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let results = try #require(object["results"] as? [[String: Any]])
         #expect(results.map { $0["kernel"] as? String } == ["bytes", "bits", "wide", "tiled:4"])
         // The bit kernels say how they laid the grid out, as its shape depends on device and size.
-        #expect(results.map { ($0["shape"] as? String)?.contains("per invocation") == true } == [false, true, true, false])
+        #expect(
+            results.map { ($0["shape"] as? String)?.contains("per invocation") == true } == [false, true, true, false])
         // Bytes move 8x the bits' traffic; tiling divides it by the blocking factor.
         let traffic = results.compactMap { $0["bytesPerGeneration"] as? Double }
         let bitsTraffic: Double = 2 * 3 * 40 * 4
@@ -158,8 +194,10 @@ struct LifeCommandTests {
 
     @Test func benchReportsCellUpdatesPerSecond() throws {
         // --size, as run, verify and tune spell it, names bench's grids too.
-        let result = try CapitalEngineProcess.run(["bench", "--workload", "life", "--size", "64x48", "100x30", "--repeats", "2",
-                                                   "--steps", "3", "--json"])
+        let result = try CapitalEngineProcess.run([
+            "bench", "--workload", "life", "--size", "64x48", "100x30", "--repeats", "2",
+            "--steps", "3", "--json",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(object["rule"] as? String == "B3/S23")
@@ -171,13 +209,16 @@ struct LifeCommandTests {
 
     @Test func pngAndFramesOfTheGrid() throws {
         let png = directory.appendingPathComponent("life.png"), frames = directory.appendingPathComponent("life-frames")
-        let result = try CapitalEngineProcess.run(["run", "--workload", "life", "--size", "64x32", "--density", "0.3", "--steps", "6",
-                                                   "--png", png.path, "--frames", frames.path, "--every", "2",
-                                                   "--window", "128x64", "--validate"])
+        let result = try CapitalEngineProcess.run([
+            "run", "--workload", "life", "--size", "64x32", "--density", "0.3", "--steps", "6",
+            "--png", png.path, "--frames", frames.path, "--every", "2",
+            "--window", "128x64", "--validate",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(!result.stderr.contains("validation"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: frames.path).sorted()
-            == ["frame_000000.png", "frame_000001.png", "frame_000002.png", "frame_000003.png"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: frames.path).sorted()
+                == ["frame_000000.png", "frame_000001.png", "frame_000002.png", "frame_000003.png"])
         #expect(try Data(contentsOf: png).prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
     }
 
@@ -187,15 +228,23 @@ struct LifeCommandTests {
         let pattern = directory.appendingPathComponent("suffix.rle")
         try Data("x = 3, y = 3, rule = B3/S23:P20,10\nbo$2bo$3o!\n".utf8).write(to: pattern)
         let output = directory.appendingPathComponent("suffix-out.rle")
-        let plane = try CapitalEngineProcess.run(["run", "--workload", "life", "--init", pattern.path, "--steps", "4", "--output", output.path])
+        let plane = try CapitalEngineProcess.run([
+            "run", "--workload", "life", "--init", pattern.path, "--steps", "4", "--output", output.path,
+        ])
         #expect(plane.status == 0, "\(plane.stderr)")
         #expect(plane.stderr.contains("on 20x10 bounded"), "\(plane.stderr)")
         #expect(try String(contentsOf: output, encoding: .utf8).contains("rule = B3/S23:P20,10"))
-        let torus = try CapitalEngineProcess.run(["run", "--workload", "life", "--init", pattern.path, "--rule", "B3/S23:T30,40", "--steps", "1"])
+        let torus = try CapitalEngineProcess.run([
+            "run", "--workload", "life", "--init", pattern.path, "--rule", "B3/S23:T30,40", "--steps", "1",
+        ])
         #expect(torus.status == 0 && torus.stderr.contains("on 30x40 torus"), "\(torus.stderr)")
-        let sized = try CapitalEngineProcess.run(["run", "--workload", "life", "--init", pattern.path, "--size", "64x64", "--steps", "1"])
+        let sized = try CapitalEngineProcess.run([
+            "run", "--workload", "life", "--init", pattern.path, "--size", "64x64", "--steps", "1",
+        ])
         #expect(sized.status == 0 && sized.stderr.contains("on 64x64 torus"), "\(sized.stderr)")
-        let klein = try CapitalEngineProcess.run(["run", "--workload", "life", "--rule", "B3/S23:K20,20", "--steps", "1"])
+        let klein = try CapitalEngineProcess.run([
+            "run", "--workload", "life", "--rule", "B3/S23:K20,20", "--steps", "1",
+        ])
         #expect(klein.status == 64 && klein.stderr.contains("Klein bottle"), "\(klein.stderr)")
     }
 }

@@ -9,7 +9,8 @@ struct TuningTests {
     /// with AVX-512, and lavapipe's subgroup size, part of the key, follows the width).
     func runEngine(_ arguments: [String], environment: [String: String] = [:]) throws -> CapitalEngineProcess.Result {
         let width = ProcessInfo.processInfo.environment[LavapipeVectorWidth.variable] ?? "256"
-        return try CapitalEngineProcess.run(arguments, environment: [LavapipeVectorWidth.variable: width].merging(environment) { $1 })
+        return try CapitalEngineProcess.run(
+            arguments, environment: [LavapipeVectorWidth.variable: width].merging(environment) { $1 })
     }
 
     let directory: URL = {
@@ -22,7 +23,8 @@ struct TuningTests {
     let unusual = NBodyKernel.streaming(workgroup: 64, bodies: 3)
 
     func benchKernel(_ extra: [String]) throws -> NBodyKernel {
-        let result = try runEngine(["bench", "--particles", "1000", "--repeats", "1", "--steps", "1", "--json"] + extra)
+        let result = try runEngine(
+            ["bench", "--particles", "1000", "--repeats", "1", "--steps", "1", "--json"] + extra)
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let results = try #require(object["results"] as? [[String: Any]])
@@ -75,36 +77,49 @@ struct TuningTests {
 
     @Test func lifeTuningStoresAVerifiedKernelThatRunAndBenchThenUse() throws {
         let cache = directory.appendingPathComponent("life.json")
-        let result = try runEngine(["tune", "--workload", "life", "--size", "300x200", "--budget", "1",
-                                                   "--tune-cache", cache.path, "--json"])
+        let result = try runEngine([
+            "tune", "--workload", "life", "--size", "300x200", "--budget", "1",
+            "--tune-cache", cache.path, "--json",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("[1/"))
         #expect(result.stderr.contains("cell updates/s (verified bit-exact)"))
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let winner = try #require(report["winner"] as? String)
-        let entries = try #require((try JSONSerialization.jsonObject(with: Data(contentsOf: cache)) as? [String: Any])?["entries"] as? [[String: Any]])
+        let entries = try #require(
+            (try JSONSerialization.jsonObject(with: Data(contentsOf: cache)) as? [String: Any])?["entries"]
+                as? [[String: Any]])
         #expect(entries.first?["lifeKernel"] as? String == winner)
 
         // A kernel no default would pick on this device, stored for the size class, is used.
         let instance = try Instance()
         let device = try #require(try instance.physicalDevices().first?.description)
         var store = TuningCache(url: cache)
-        try store.store(lifeKernel: .bitsTiled(generations: 5), rate: 1,
-                        for: TuningCache.Key(device: device, lifeCells: 300 * 200, rule: .conway), device: device.name)
-        let run = try runEngine(["run", "--workload", "life", "--size", "300x200", "--steps", "7", "--tune-cache", cache.path])
+        try store.store(
+            lifeKernel: .bitsTiled(generations: 5), rate: 1,
+            for: TuningCache.Key(device: device, lifeCells: 300 * 200, rule: .conway), device: device.name)
+        let run = try runEngine([
+            "run", "--workload", "life", "--size", "300x200", "--steps", "7", "--tune-cache", cache.path,
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.contains("tiled:5 kernel (tuned, from \(cache.path))"), "\(run.stderr)")
-        let untuned = try runEngine(["run", "--workload", "life", "--size", "300x200", "--steps", "7",
-                                                    "--tune-cache", cache.path, "--no-tune-cache"])
+        let untuned = try runEngine([
+            "run", "--workload", "life", "--size", "300x200", "--steps", "7",
+            "--tune-cache", cache.path, "--no-tune-cache",
+        ])
         #expect(!untuned.stderr.contains("tiled:5 kernel"), "\(untuned.stderr)")
         #expect(untuned.stderr.contains("kernel (the device's default)"), "\(untuned.stderr)")
-        let bench = try runEngine(["bench", "--workload", "life", "--grid", "300x200", "--repeats", "1", "--steps", "5",
-                                                  "--json", "--tune-cache", cache.path])
+        let bench = try runEngine([
+            "bench", "--workload", "life", "--grid", "300x200", "--repeats", "1", "--steps", "5",
+            "--json", "--tune-cache", cache.path,
+        ])
         #expect(bench.status == 0, "\(bench.stderr)")
         #expect(bench.stdout.contains("\"kernel\" : \"tiled:5\""), "\(bench.stdout)")
         // Generations rules tune apart: the two-state entry is not theirs.
-        let brain = try runEngine(["run", "--workload", "life", "--rule", "B2/S/C3", "--size", "300x200", "--steps", "3",
-                                                  "--tune-cache", cache.path])
+        let brain = try runEngine([
+            "run", "--workload", "life", "--rule", "B2/S/C3", "--size", "300x200", "--steps", "3",
+            "--tune-cache", cache.path,
+        ])
         #expect(brain.status == 0, "\(brain.stderr)")
         #expect(brain.stderr.contains("bytes kernel"))
     }
@@ -114,8 +129,12 @@ struct TuningTests {
         // A shape no default would pick, so its use is unmistakable.
         try writeCache(cache, shape: unusual)
         #expect(try benchKernel(["--tune-cache", cache.path]) == unusual)
-        let run = try runEngine(["run", "--particles", "1000", "--steps", "2"], environment: ["CAPITALENGINE_TUNE_CACHE": cache.path])
-        #expect(run.stderr.contains("kernel: workgroup 64, 3 bodies/invocation, no shared tile (tuned, from \(cache.path))"), "\(run.stderr)")
+        let run = try runEngine(
+            ["run", "--particles", "1000", "--steps", "2"], environment: ["CAPITALENGINE_TUNE_CACHE": cache.path])
+        #expect(
+            run.stderr.contains(
+                "kernel: workgroup 64, 3 bodies/invocation, no shared tile (tuned, from \(cache.path))"),
+            "\(run.stderr)")
         let untuned = try runEngine(["run", "--particles", "1000", "--steps", "2", "--no-tune-cache"])
         #expect(untuned.stderr.contains("(the device's default)"), "\(untuned.stderr)")
         #expect(try benchKernel(["--tune-cache", cache.path, "--no-tune-cache"]) != unusual)
@@ -143,8 +162,10 @@ struct TuningTests {
         #expect(tuned.stderr.contains("shares added atomically in 64-bit fixed point"))
         #expect(!tuned.stderr.contains("not bit for bit"))
         #expect(try runEngine(["run", "--steps", "5", "--checkpoint", checkpoint.path] + common).status == 0)
-        let second = try runEngine(["run", "--resume", checkpoint.path, "--steps", "12", "--output", resumed.path,
-                                    "--tune-cache", cache.path])
+        let second = try runEngine([
+            "run", "--resume", checkpoint.path, "--steps", "12", "--output", resumed.path,
+            "--tune-cache", cache.path,
+        ])
         #expect(second.status == 0, "\(second.stderr)")
         #expect(second.stderr.contains("shares added atomically in 64-bit fixed point"))
         #expect(try Data(contentsOf: whole) == Data(contentsOf: resumed))
@@ -166,23 +187,40 @@ struct TuningTests {
         try writeCache(cache, shape: unusual)
         func file(_ name: String) -> String { directory.appendingPathComponent(name).path }
         let common = ["--particles", "1000", "--model", "galaxies"]
-        #expect(try runEngine(["run", "--steps", "12", "--output", file("k-whole.npy"), "--tune-cache", cache.path] + common).status == 0)
-        #expect(try runEngine(["run", "--steps", "12", "--output", file("k-default.npy"), "--no-tune-cache"] + common).status == 0)
+        #expect(
+            try runEngine(
+                ["run", "--steps", "12", "--output", file("k-whole.npy"), "--tune-cache", cache.path] + common
+            ).status == 0)
+        #expect(
+            try runEngine(["run", "--steps", "12", "--output", file("k-default.npy"), "--no-tune-cache"] + common)
+                .status == 0)
         // The tuned and the default kernel add in different orders: their bits differ.
-        #expect(try Data(contentsOf: URL(fileURLWithPath: file("k-whole.npy"))) != Data(contentsOf: URL(fileURLWithPath: file("k-default.npy"))))
+        #expect(
+            try Data(contentsOf: URL(fileURLWithPath: file("k-whole.npy")))
+                != Data(contentsOf: URL(fileURLWithPath: file("k-default.npy"))))
 
         let checkpoint = file("k-ckpt.npy")
-        #expect(try runEngine(["run", "--steps", "5", "--checkpoint", checkpoint, "--tune-cache", cache.path] + common).status == 0)
-        let metadata = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: checkpoint + ".json"))) as? [String: Any])
+        #expect(
+            try runEngine(["run", "--steps", "5", "--checkpoint", checkpoint, "--tune-cache", cache.path] + common)
+                .status == 0)
+        let metadata = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: checkpoint + ".json")))
+                as? [String: Any])
         let computedBy = try #require(metadata["computedBy"] as? [String: Any])
         #expect((computedBy["kernel"] as? [String: Any])?["bodiesPerInvocation"] as? Int == 3)
         #expect(computedBy["bitReproducible"] as? Bool == true)
 
-        let resumed = try runEngine(["run", "--resume", checkpoint, "--steps", "12", "--output", file("k-resumed.npy"), "--no-tune-cache"])
+        let resumed = try runEngine([
+            "run", "--resume", checkpoint, "--steps", "12", "--output", file("k-resumed.npy"), "--no-tune-cache",
+        ])
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect(resumed.stderr.contains("resuming with the kernel the run started with, not the default"), "\(resumed.stderr)")
+        #expect(
+            resumed.stderr.contains("resuming with the kernel the run started with, not the default"),
+            "\(resumed.stderr)")
         #expect(resumed.stderr.contains("kernel: workgroup 64, 3 bodies/invocation"))
-        #expect(try Data(contentsOf: URL(fileURLWithPath: file("k-whole.npy"))) == Data(contentsOf: URL(fileURLWithPath: file("k-resumed.npy"))))
+        #expect(
+            try Data(contentsOf: URL(fileURLWithPath: file("k-whole.npy")))
+                == Data(contentsOf: URL(fileURLWithPath: file("k-resumed.npy"))))
 
         // Computed elsewhere (another device UUID): said, and the device's own kernel runs.
         var foreign = metadata
@@ -201,7 +239,9 @@ struct TuningTests {
         try JSONSerialization.data(withJSONObject: old).write(to: URL(fileURLWithPath: checkpoint + ".json"))
         let plain = try runEngine(["run", "--resume", checkpoint, "--steps", "6", "--no-tune-cache"])
         #expect(plain.status == 0, "\(plain.stderr)")
-        #expect(!plain.stderr.contains("bit for bit") && !plain.stderr.contains("kernel the run started with"), "\(plain.stderr)")
+        #expect(
+            !plain.stderr.contains("bit for bit") && !plain.stderr.contains("kernel the run started with"),
+            "\(plain.stderr)")
     }
 
     @Test func aCorruptCacheIsIgnoredWithAWarning() throws {
@@ -227,7 +267,9 @@ struct TuningTests {
         try writeCache(cache, shape: NBodyKernel.split(workgroup: .max, invocations: 2))
         let result = try runEngine(["run", "--particles", "1000", "--steps", "1", "--tune-cache", cache.path])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("warning: ignoring the tuned shape (workgroup 9223372036854775807"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("warning: ignoring the tuned shape (workgroup 9223372036854775807"),
+            "\(result.stderr)")
         #expect(result.stderr.contains("exceeds the device's"), "\(result.stderr)")
     }
 
@@ -237,7 +279,8 @@ struct TuningTests {
     func aSignalEndsTuningEarlyAndKeepsTheBestSoFar(workload: WorkloadName) throws {
         let cache = directory.appendingPathComponent("stopped-\(workload).json")
         let arguments = workload == .nbody ? ["--particles", "2000"] : ["--workload", "life", "--size", "2048x2048"]
-        let engine = try CapitalEngineProcess(["tune", "--budget", "600", "--json", "--tune-cache", cache.path] + arguments)
+        let engine = try CapitalEngineProcess(
+            ["tune", "--budget", "600", "--json", "--tune-cache", cache.path] + arguments)
         try engine.waitForStderr("[2/")
         kill(engine.process.processIdentifier, SIGINT)
         let result = try engine.wait(timeout: 60)

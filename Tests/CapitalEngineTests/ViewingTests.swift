@@ -24,8 +24,10 @@ struct ViewingTests {
 
     @Test func pngOfTheFinalStateWithNoDisplay() throws {
         let png = directory.appendingPathComponent("final.png")
-        let result = try CapitalEngineProcess.run(["run", "--particles", "500", "--steps", "5", "--window", "320x200",
-                                                   "--png", png.path, "--validate"])
+        let result = try CapitalEngineProcess.run([
+            "run", "--particles", "500", "--steps", "5", "--window", "320x200",
+            "--png", png.path, "--validate",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("DISPLAY is not set; running without a window"))
         #expect(!result.stderr.contains("validation"))
@@ -39,8 +41,10 @@ struct ViewingTests {
 
     @Test func aNumberedFrameSequence() throws {
         let frames = directory.appendingPathComponent("frames")
-        let result = try CapitalEngineProcess.run(["run", "--particles", "200", "--steps", "20", "--frames", frames.path,
-                                                   "--every", "5", "--window", "64x48", "--headless"])
+        let result = try CapitalEngineProcess.run([
+            "run", "--particles", "200", "--steps", "20", "--frames", frames.path,
+            "--every", "5", "--window", "64x48", "--headless",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let names = try FileManager.default.contentsOfDirectory(atPath: frames.path).sorted()
         #expect(names == (0...4).map { "frame_00000\($0).png" })
@@ -51,18 +55,22 @@ struct ViewingTests {
     }
 
     @Test func anUnreachableDisplayIsAClearError() throws {
-        let result = try CapitalEngineProcess.run(["run", "--particles", "10", "--steps", "1"], environment: ["DISPLAY": ":987"])
+        let result = try CapitalEngineProcess.run(
+            ["run", "--particles", "10", "--steps", "1"], environment: ["DISPLAY": ":987"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("cannot open X display ':987'"))
         #expect(result.stderr.contains("--headless"))
-        let headless = try CapitalEngineProcess.run(["run", "--particles", "10", "--steps", "1", "--headless"],
-                                                    environment: ["DISPLAY": ":987"])
+        let headless = try CapitalEngineProcess.run(
+            ["run", "--particles", "10", "--steps", "1", "--headless"],
+            environment: ["DISPLAY": ":987"])
         #expect(headless.status == 0)
     }
 
     @Test func badViewingOptionsAreUsageErrors() throws {
-        for arguments in [["run", "--png", "\(directory.path)/x.jpg"], ["run", "--window", "10x10"], ["run", "--window", "big"],
-                          ["run", "--every", "0"], ["run", "--present-mode", "vsync"], ["run", "--png", "/no/such/dir/x.png"]] {
+        for arguments in [
+            ["run", "--png", "\(directory.path)/x.jpg"], ["run", "--window", "10x10"], ["run", "--window", "big"],
+            ["run", "--every", "0"], ["run", "--present-mode", "vsync"], ["run", "--png", "/no/such/dir/x.png"],
+        ] {
             let result = try CapitalEngineProcess.run(arguments)
             #expect(result.status == 64, "\(arguments): \(result.stderr)")
         }
@@ -75,8 +83,9 @@ struct ViewingTests {
         let display = try VirtualDisplay()
         let output = directory.appendingPathComponent("lost-\(workload).npy")
         let arguments = workload == "nbody" ? ["--particles", "512"] : ["--workload", "life", "--size", "64x48"]
-        let engine = try CapitalEngineProcess(["run", "--steps", "100000000", "--window", "320x240", "--output", output.path] + arguments,
-                                              environment: ["DISPLAY": display.name])
+        let engine = try CapitalEngineProcess(
+            ["run", "--steps", "100000000", "--window", "320x240", "--output", output.path] + arguments,
+            environment: ["DISPLAY": display.name])
         try engine.waitForStderr("window: first frame presented")
         Thread.sleep(forTimeInterval: 0.5)
         display.stop()
@@ -97,12 +106,16 @@ struct ViewingTests {
     @Test func aWindowRunWritesPeriodicCheckpoints() throws {
         let display = try VirtualDisplay()
         let checkpoint = directory.appendingPathComponent("window-checkpoint.npy")
-        let engine = try CapitalEngineProcess(["run", "--particles", "256", "--steps", "100000000", "--window", "160x120",
-                                               "--checkpoint", checkpoint.path, "--checkpoint-every", "200"],
-                                              environment: ["DISPLAY": display.name])
+        let engine = try CapitalEngineProcess(
+            [
+                "run", "--particles", "256", "--steps", "100000000", "--window", "160x120",
+                "--checkpoint", checkpoint.path, "--checkpoint-every", "200",
+            ],
+            environment: ["DISPLAY": display.name])
         try engine.waitForStderr("window: first frame presented")
         let deadline = Date().addingTimeInterval(60)
-        while !FileManager.default.fileExists(atPath: Checkpoint.metadataURL(for: checkpoint).path) && Date() < deadline {
+        while !FileManager.default.fileExists(atPath: Checkpoint.metadataURL(for: checkpoint).path) && Date() < deadline
+        {
             Thread.sleep(forTimeInterval: 0.1)
         }
         let periodic = try Checkpoint.read(from: checkpoint)
@@ -116,8 +129,11 @@ struct ViewingTests {
 
     @Test func aWindowDrawsResizesAndClosesCleanly() throws {
         let display = try VirtualDisplay()
-        let engine = try CapitalEngineProcess(["run", "--particles", "2000", "--steps", "100000000", "--window", "320x240",
-                                               "--validate"], environment: ["DISPLAY": display.name])
+        let engine = try CapitalEngineProcess(
+            [
+                "run", "--particles", "2000", "--steps", "100000000", "--window", "320x240",
+                "--validate",
+            ], environment: ["DISPLAY": display.name])
         try engine.waitForStderr("window: first frame presented")
         Thread.sleep(forTimeInterval: 0.5)
         let shot = try display.screenshot()
@@ -138,24 +154,31 @@ struct ViewingTests {
             later = try display.screenshot()
         }
         #expect(Self.litPixels(resized, width: 400, height: 300) > 100)
-        #expect(!Self.isBackground(resized.pixel(x: 200, y: 150)) || Self.litPixels(resized, width: 400, height: 300) > 200)
+        #expect(
+            !Self.isBackground(resized.pixel(x: 200, y: 150)) || Self.litPixels(resized, width: 400, height: 300) > 200)
         #expect(resized != later, "drawing continues after the resize")
 
         try display.sendDeleteWindow(to: window)
         let result = try engine.wait(timeout: 15)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("swapchain(s)"))
-        #expect(result.stdout.range(of: #"window: \d+ frames presented, 2 swapchain\(s\)"#, options: .regularExpression) != nil,
-                "\(result.stdout)")
+        #expect(
+            result.stdout.range(of: #"window: \d+ frames presented, 2 swapchain\(s\)"#, options: .regularExpression)
+                != nil,
+            "\(result.stdout)")
         #expect(!result.stderr.contains("validation"), "\(result.stderr)")
     }
 
     @Test func pngAndFramesAreWrittenEvenWithADisplay() throws {
         let display = try VirtualDisplay()
-        let png = directory.appendingPathComponent("with-display.png"), frames = directory.appendingPathComponent("with-display")
+        let png = directory.appendingPathComponent("with-display.png"),
+            frames = directory.appendingPathComponent("with-display")
         for workload in [["--particles", "300"], ["--workload", "life", "--size", "64x48"]] {
-            let result = try CapitalEngineProcess.run(["run", "--steps", "4", "--png", png.path, "--frames", frames.path, "--every", "2",
-                                                       "--window", "160x120"] + workload, environment: ["DISPLAY": display.name])
+            let result = try CapitalEngineProcess.run(
+                [
+                    "run", "--steps", "4", "--png", png.path, "--frames", frames.path, "--every", "2",
+                    "--window", "160x120",
+                ] + workload, environment: ["DISPLAY": display.name])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stderr.contains("render offscreen; no window is opened"))
             #expect(!result.stderr.contains("first frame presented"))
@@ -175,14 +198,18 @@ struct ViewingTests {
     @Test func morePartclesDrawMorePixelsInTheWindow() throws {
         let display = try VirtualDisplay()
         func lit(_ particles: Int) throws -> Int {
-            let engine = try CapitalEngineProcess(["run", "--particles", String(particles), "--steps", "0", "--window", "320x240",
-                                                   "--model", "cube"], environment: ["DISPLAY": display.name])
+            let engine = try CapitalEngineProcess(
+                [
+                    "run", "--particles", String(particles), "--steps", "0", "--window", "320x240",
+                    "--model", "cube",
+                ], environment: ["DISPLAY": display.name])
             try engine.waitForStderr("window: first frame presented")
             Thread.sleep(forTimeInterval: 0.3)
             let count = Self.litPixels(try display.screenshot(), width: 320, height: 240)
             // The key release may find the window already gone, which xdotool reports as failure.
-            _ = try display.runTool("/usr/bin/xdotool", ["key", "--window", String(try windowID(display)), "q"],
-                                    allowFailure: true)
+            _ = try display.runTool(
+                "/usr/bin/xdotool", ["key", "--window", String(try windowID(display)), "q"],
+                allowFailure: true)
             let result = try engine.wait(timeout: 15)
             #expect(result.status == 0, "q ends the run cleanly: \(result.stderr)")
             return count
@@ -197,9 +224,12 @@ struct ViewingTests {
         // A 2x2 block (a still life) in the middle of a 40x30 torus: 4 cells, each a point.
         let block = directory.appendingPathComponent("block.rle")
         try "x = 2, y = 2, rule = B3/S23\n2o$2o!\n".write(to: block, atomically: true, encoding: .utf8)
-        let engine = try CapitalEngineProcess(["run", "--workload", "life", "--init", block.path, "--size", "40x30",
-                                               "--steps", "1000000", "--window", "400x300", "--validate"],
-                                              environment: ["DISPLAY": display.name])
+        let engine = try CapitalEngineProcess(
+            [
+                "run", "--workload", "life", "--init", block.path, "--size", "40x30",
+                "--steps", "1000000", "--window", "400x300", "--validate",
+            ],
+            environment: ["DISPLAY": display.name])
         try engine.waitForStderr("window: first frame presented")
         let window = String(try windowID(display))
         /// Lit pixels once the window shows what `expected` describes (evidence, not a wait
@@ -215,7 +245,8 @@ struct ViewingTests {
         }
         func press(_ keys: [String]) throws {
             // After q the key release may find the window gone, which xdotool reports as failure.
-            _ = try display.runTool("/usr/bin/xdotool", ["key", "--window", window] + keys, allowFailure: keys == ["q"])
+            _ = try display.runTool(
+                "/usr/bin/xdotool", ["key", "--window", window] + keys, allowFailure: keys == ["q"])
         }
         let home = try lit { $0 > 4 * 30 && $0 < 4 * 120 }
         // About 9.6 pixels per cell here, points 85% of that: 4 squares of 8x8.
@@ -239,8 +270,11 @@ struct ViewingTests {
 
     @Test func aLifeRunAdvancesInTheWindow() throws {
         let display = try VirtualDisplay()
-        let engine = try CapitalEngineProcess(["run", "--workload", "life", "--size", "96x64", "--density", "0.3", "--steps", "1000000",
-                                               "--window", "320x240", "--steps-per-frame", "1"], environment: ["DISPLAY": display.name])
+        let engine = try CapitalEngineProcess(
+            [
+                "run", "--workload", "life", "--size", "96x64", "--density", "0.3", "--steps", "1000000",
+                "--window", "320x240", "--steps-per-frame", "1",
+            ], environment: ["DISPLAY": display.name])
         try engine.waitForStderr("window: first frame presented")
         var first = try display.screenshot()
         let drawn = Date().addingTimeInterval(60)
@@ -294,7 +328,8 @@ final class CapitalEngineProcess: @unchecked Sendable {
         env["CAPITALENGINE_DEVICE"] = nil
         env["CAPITALENGINE_VALIDATE"] = nil
         // A tuning cache left by someone's `tune` must not change the shapes tests see.
-        env["CAPITALENGINE_TUNE_CACHE"] = FileManager.default.temporaryDirectory.appendingPathComponent("no-tuning-\(UUID().uuidString).json").path
+        env["CAPITALENGINE_TUNE_CACHE"] =
+            FileManager.default.temporaryDirectory.appendingPathComponent("no-tuning-\(UUID().uuidString).json").path
         env.merge(environment) { $1 }
         process.environment = env
         process.standardOutput = out
@@ -332,7 +367,9 @@ final class CapitalEngineProcess: @unchecked Sendable {
     func waitForFile(_ file: URL, timeout: TimeInterval = 120) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while !FileManager.default.fileExists(atPath: file.path) {
-            guard process.isRunning else { throw TestFailure("exited before writing \(file.path): \(stderrText.withLock { $0 })") }
+            guard process.isRunning else {
+                throw TestFailure("exited before writing \(file.path): \(stderrText.withLock { $0 })")
+            }
             guard Date() < deadline else { throw TestFailure("timed out waiting for \(file.path)") }
             Thread.sleep(forTimeInterval: 0.05)
         }
@@ -352,7 +389,8 @@ final class CapitalEngineProcess: @unchecked Sendable {
         // inherited them still runs: wait briefly, never forever.
         _ = stderrClosed.wait(timeout: .now() + 2)
         _ = stdoutClosed.wait(timeout: .now() + 2)
-        return Result(status: process.terminationStatus, stdout: stdoutText.withLock { $0 }, stderr: stderrText.withLock { $0 })
+        return Result(
+            status: process.terminationStatus, stdout: stdoutText.withLock { $0 }, stderr: stderrText.withLock { $0 })
     }
 }
 

@@ -10,9 +10,12 @@ final class VirtualDisplay {
 
     init(width: Int = 1024, height: Int = 768) throws {
         // A display number whose socket and lock file are both free.
-        guard let free = (60..<200).first(where: {
-            !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\($0)") && !FileManager.default.fileExists(atPath: "/tmp/.X\($0)-lock")
-        }) else { throw TestFailure("no free X display number") }
+        guard
+            let free = (60..<200).first(where: {
+                !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\($0)")
+                    && !FileManager.default.fileExists(atPath: "/tmp/.X\($0)-lock")
+            })
+        else { throw TestFailure("no free X display number") }
         number = free
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/Xvfb")

@@ -1,7 +1,8 @@
-@testable import Doctor
 import Engine
 import Foundation
 import Testing
+
+@testable import Doctor
 
 /// doctor in NVIDIA containers, on fabricated machines: a root folder holding the device
 /// nodes, driver libraries and manifests a container toolkit would (or would not) have put
@@ -20,27 +21,37 @@ struct NVIDIAContainerSetupTests {
     static let manifest = "/usr/share/vulkan/icd.d/nvidia_icd.json"
 
     /// Lays out a machine: nodes in /dev, libraries, manifests (each naming libGLX_nvidia.so.0).
-    func machine(nodes: [String] = toolkitNodes, libraries: [String] = toolkitLibraries, manifests: [String] = [manifest]) throws {
+    func machine(
+        nodes: [String] = toolkitNodes, libraries: [String] = toolkitLibraries, manifests: [String] = [manifest]
+    ) throws {
         let fileManager = FileManager.default
         for folder in ["/dev", Self.libraryFolder] {
             try fileManager.createDirectory(atPath: root.path + folder, withIntermediateDirectories: true)
         }
         for node in nodes { #expect(fileManager.createFile(atPath: root.path + "/dev/" + node, contents: Data())) }
-        for library in libraries { #expect(fileManager.createFile(atPath: root.path + Self.libraryFolder + "/" + library, contents: Data())) }
+        for library in libraries {
+            #expect(fileManager.createFile(atPath: root.path + Self.libraryFolder + "/" + library, contents: Data()))
+        }
         for manifest in manifests {
-            try fileManager.createDirectory(atPath: root.path + (manifest as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try Data(NVIDIADriverFallback.manifest(naming: "libGLX_nvidia.so.0").utf8).write(to: URL(fileURLWithPath: root.path + manifest))
+            try fileManager.createDirectory(
+                atPath: root.path + (manifest as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data(NVIDIADriverFallback.manifest(naming: "libGLX_nvidia.so.0").utf8).write(
+                to: URL(fileURLWithPath: root.path + manifest))
         }
     }
 
     func environment(_ changes: [String: String]) -> [String: String] {
-        var environment = ["HOME": "/root", "NVIDIA_VISIBLE_DEVICES": "all", "NVIDIA_DRIVER_CAPABILITIES": "graphics,compute,utility,display"]
+        var environment = [
+            "HOME": "/root", "NVIDIA_VISIBLE_DEVICES": "all",
+            "NVIDIA_DRIVER_CAPABILITIES": "graphics,compute,utility,display",
+        ]
         environment.merge(changes) { $1 }
         return environment.filter { !$0.value.isEmpty }
     }
 
     func setup(_ changes: [String: String] = [:]) -> NVIDIAContainerSetup {
-        NVIDIAContainerSetup.read(root: root.path, deviceDirectory: root.path + "/dev", environment: environment(changes))
+        NVIDIAContainerSetup.read(
+            root: root.path, deviceDirectory: root.path + "/dev", environment: environment(changes))
     }
 
     func findings(_ check: String, _ changes: [String: String] = [:]) -> [Finding] {
@@ -61,13 +72,18 @@ struct NVIDIAContainerSetupTests {
         try machine(manifests: [])
         #expect(setup().manifestDecision == .supply(library: "libGLX_nvidia.so.0"))
         let manifest = try #require(findings("nvidia-manifest").first)
-        #expect(manifest.status == .warning && manifest.detail.contains("CapitalEngine supplies one for libGLX_nvidia.so.0"))
+        #expect(
+            manifest.status == .warning && manifest.detail.contains("CapitalEngine supplies one for libGLX_nvidia.so.0")
+        )
         #expect(manifest.fix?.contains("nvidia_icd.json") == true)
         // Supplied in this process: said as done, with the file.
         var supplied = setup()
-        supplied.supplied = NVIDIADriverFallback.Applied(manifest: "/tmp/capitalengine-nvidia_icd-x.json", library: "libGLX_nvidia.so.0")
+        supplied.supplied = NVIDIADriverFallback.Applied(
+            manifest: "/tmp/capitalengine-nvidia_icd-x.json", library: "libGLX_nvidia.so.0")
         supplied.manifestDecision = .present(manifest: "/tmp/capitalengine-nvidia_icd-x.json")
-        #expect(supplied.manifestFindings().first?.detail.contains("CapitalEngine supplied /tmp/capitalengine-nvidia_icd-x.json") == true)
+        #expect(
+            supplied.manifestFindings().first?.detail.contains(
+                "CapitalEngine supplied /tmp/capitalengine-nvidia_icd-x.json") == true)
         // No driver library at all: nothing to supply, and the missing driver is the error.
         try FileManager.default.removeItem(atPath: root.path + Self.libraryFolder + "/libGLX_nvidia.so.0")
         #expect(setup().manifestDecision == .noDriver)
@@ -76,9 +92,13 @@ struct NVIDIAContainerSetupTests {
 
     @Test func twoManifestsOfOneDriverAreReportedWithTheFix() throws {
         try machine(manifests: [Self.manifest, "/etc/vulkan/icd.d/nvidia_icd.json"])
-        let shared = DriverManifests.sharedLibraries(DriverManifests(environment: environment([:]), root: root.path).manifests())
-        #expect(shared.count == 1 && shared.first?.library == "libGLX_nvidia.so.0" && shared.first?.manifests.count == 2)
-        let diagnosis = SetupDoctor(environment: environment([:]), deviceDirectory: root.path + "/dev", verify: false, root: root.path).diagnose()
+        let shared = DriverManifests.sharedLibraries(
+            DriverManifests(environment: environment([:]), root: root.path).manifests())
+        #expect(
+            shared.count == 1 && shared.first?.library == "libGLX_nvidia.so.0" && shared.first?.manifests.count == 2)
+        let diagnosis = SetupDoctor(
+            environment: environment([:]), deviceDirectory: root.path + "/dev", verify: false, root: root.path
+        ).diagnose()
         let duplicate = try #require(diagnosis.findings.first { $0.check == "icd" && $0.status == .warning })
         #expect(duplicate.detail.contains("2 manifests name one driver, libGLX_nvidia.so.0"))
         #expect(duplicate.fix?.contains("its own copy") == true)
@@ -104,11 +124,17 @@ struct NVIDIAContainerSetupTests {
         // Windows need the modeset node read-write; without a display nothing is said of it.
         var readOnly = setup(["DISPLAY": ":0"])
         readOnly.nodes["nvidia-modeset"] = .readOnly
-        #expect(readOnly.nodeFindings().contains { $0.status == .warning && $0.detail.contains("/dev/nvidia-modeset is not writable") })
+        #expect(
+            readOnly.nodeFindings().contains {
+                $0.status == .warning && $0.detail.contains("/dev/nvidia-modeset is not writable")
+            })
         readOnly.environment["DISPLAY"] = nil
         #expect(!readOnly.nodeFindings().contains { $0.detail.contains("nvidia-modeset") })
         try FileManager.default.removeItem(atPath: root.path + "/dev/nvidia-modeset")
-        #expect(findings("nvidia-nodes", ["DISPLAY": ":0"]).contains { $0.detail.contains("/dev/nvidia-modeset is missing") })
+        #expect(
+            findings("nvidia-nodes", ["DISPLAY": ":0"]).contains {
+                $0.detail.contains("/dev/nvidia-modeset is missing")
+            })
     }
 
     @Test func gpusRequestedButNotPassedIn() throws {
@@ -138,6 +164,9 @@ struct NVIDIAContainerSetupTests {
     }
 
     @Test func aMachineWithoutNVIDIAHearsNothingOfIt() {
-        #expect(NVIDIAContainerSetup.read(root: root.path, deviceDirectory: root.path + "/dev", environment: ["HOME": "/root"]).findings().isEmpty)
+        #expect(
+            NVIDIAContainerSetup.read(
+                root: root.path, deviceDirectory: root.path + "/dev", environment: ["HOME": "/root"]
+            ).findings().isEmpty)
     }
 }

@@ -13,33 +13,48 @@ struct SetupDoctorTests {
 
     var baseEnvironment: [String: String] {
         var environment = ProcessInfo.processInfo.environment
-        for key in ["DISPLAY", "XAUTHORITY", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES", "VK_ICD_FILENAMES", "VK_DRIVER_FILES", "CAPITALENGINE_DEVICE"] {
+        for key in [
+            "DISPLAY", "XAUTHORITY", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES", "VK_ICD_FILENAMES",
+            "VK_DRIVER_FILES", "CAPITALENGINE_DEVICE",
+        ] {
             environment[key] = nil
         }
         return environment
     }
 
     func diagnose(_ changes: [String: String] = [:], devices: String? = nil, verify: Bool = false) -> Diagnosis {
-        SetupDoctor(environment: baseEnvironment.merging(changes) { $1 }, deviceDirectory: devices ?? directory.path, verify: verify).diagnose()
+        SetupDoctor(
+            environment: baseEnvironment.merging(changes) { $1 }, deviceDirectory: devices ?? directory.path,
+            verify: verify
+        ).diagnose()
     }
 
-    func findings(_ diagnosis: Diagnosis, _ check: String) -> [Finding] { diagnosis.findings.filter { $0.check == check } }
+    func findings(_ diagnosis: Diagnosis, _ check: String) -> [Finding] {
+        diagnosis.findings.filter { $0.check == check }
+    }
 
     @Test func thisMachineWorksOnLavapipe() {
         let diagnosis = diagnose(verify: true)
         #expect(diagnosis.works, "\(diagnosis.findings)")
         #expect(findings(diagnosis, "icd").contains { $0.status == .ok && $0.detail.contains("lvp_icd") })
         #expect(findings(diagnosis, "drm").contains { $0.detail.hasPrefix("no DRM devices") })
-        #expect(findings(diagnosis, "device").contains { $0.status == .ok && $0.detail.contains("matches the CPU reference") })
-        #expect(findings(diagnosis, "display") == [Finding("display", .info, "DISPLAY is not set: runs are headless (use --png or --frames to see them)")])
+        #expect(
+            findings(diagnosis, "device").contains {
+                $0.status == .ok && $0.detail.contains("matches the CPU reference")
+            })
+        #expect(
+            findings(diagnosis, "display") == [
+                Finding("display", .info, "DISPLAY is not set: runs are headless (use --png or --frames to see them)")
+            ])
     }
 
     /// Where tune will keep its results, and whether they last: a cache that cannot be written
     /// and one on a tmpfs (a container's /tmp) are warned of, with the fix.
     @Test func theTuningCacheIsCheckedForWritingAndPermanence() throws {
         let fine = directory.appendingPathComponent("tuning.json")
-        #expect(findings(diagnose(["CAPITALENGINE_TUNE_CACHE": fine.path]), "tuning")
-            == [Finding("tuning", .ok, "tuning cache \(fine.path) (none yet; tune makes it)")])
+        #expect(
+            findings(diagnose(["CAPITALENGINE_TUNE_CACHE": fine.path]), "tuning")
+                == [Finding("tuning", .ok, "tuning cache \(fine.path) (none yet; tune makes it)")])
         let unwritable = findings(diagnose(["CAPITALENGINE_TUNE_CACHE": "/proc/tuning.json"]), "tuning")
         #expect(unwritable.first?.status == .warning)
         #expect(unwritable.first?.detail.contains("/proc/tuning.json: cannot be written") == true, "\(unwritable)")
@@ -48,7 +63,8 @@ struct SetupDoctorTests {
         #expect(doctor.fileSystemType(of: "/proc/self") == "proc")
         // /dev/shm is a tmpfs on Linux machines and in Docker containers alike.
         if doctor.fileSystemType(of: "/dev/shm") == "tmpfs" {
-            let volatile = findings(diagnose(["CAPITALENGINE_TUNE_CACHE": "/dev/shm/capitalengine-\(UUID().uuidString).json"]), "tuning")
+            let volatile = findings(
+                diagnose(["CAPITALENGINE_TUNE_CACHE": "/dev/shm/capitalengine-\(UUID().uuidString).json"]), "tuning")
             #expect(volatile.first?.status == .warning)
             #expect(volatile.first?.detail.contains("is on a tmpfs") == true, "\(volatile)")
         }
@@ -57,13 +73,19 @@ struct SetupDoctorTests {
     @Test func aMissingDriverManifestIsAnError() {
         let diagnosis = diagnose(["VK_ICD_FILENAMES": "/nonexistent/icd.json"])
         #expect(!diagnosis.works)
-        #expect(findings(diagnosis, "icd").first?.detail.contains("/nonexistent/icd.json (from VK_ICD_FILENAMES) does not exist") == true)
+        #expect(
+            findings(diagnosis, "icd").first?.detail.contains(
+                "/nonexistent/icd.json (from VK_ICD_FILENAMES) does not exist") == true)
     }
 
     @Test func aManifestWhoseLibraryWillNotLoad() throws {
         let manifest = directory.appendingPathComponent("broken_icd.json")
-        try Data(#"{"file_format_version": "1.0.0", "ICD": {"library_path": "/nonexistent/libvulkan_broken.so", "api_version": "1.3.0"}}"#.utf8)
-            .write(to: manifest)
+        try Data(
+            (#"{"file_format_version": "1.0.0", "ICD": "#
+                + #"{"library_path": "/nonexistent/libvulkan_broken.so", "api_version": "1.3.0"}}"#)
+                .utf8
+        )
+        .write(to: manifest)
         let diagnosis = diagnose(["VK_DRIVER_FILES": manifest.path])
         let icd = findings(diagnosis, "icd")
         #expect(icd.count == 1)
@@ -71,11 +93,14 @@ struct SetupDoctorTests {
     }
 
     @Test func nvidiaCapabilitiesWithoutGraphicsGiveNoVulkan() throws {
-        #expect(FileManager.default.createFile(atPath: directory.appendingPathComponent("nvidia0").path, contents: Data()))
+        #expect(
+            FileManager.default.createFile(atPath: directory.appendingPathComponent("nvidia0").path, contents: Data()))
         let defaults = diagnose(["NVIDIA_VISIBLE_DEVICES": "all"])
         #expect(findings(defaults, "nvidia").first?.status == .error)
         #expect(findings(defaults, "nvidia").first?.detail.contains("lacks 'graphics'") == true)
-        let noDisplay = diagnose(["NVIDIA_VISIBLE_DEVICES": "all", "NVIDIA_DRIVER_CAPABILITIES": "graphics,compute,utility"])
+        let noDisplay = diagnose([
+            "NVIDIA_VISIBLE_DEVICES": "all", "NVIDIA_DRIVER_CAPABILITIES": "graphics,compute,utility",
+        ])
         #expect(findings(noDisplay, "nvidia").map(\.status) == [.warning])
         let all = diagnose(["NVIDIA_VISIBLE_DEVICES": "all", "NVIDIA_DRIVER_CAPABILITIES": "all"])
         #expect(findings(all, "nvidia").map(\.status) == [.ok])
@@ -83,18 +108,23 @@ struct SetupDoctorTests {
 
     @Test func nvidiaDevicesRequestedButNotPassedIn() {
         let diagnosis = diagnose(["NVIDIA_VISIBLE_DEVICES": "all", "NVIDIA_DRIVER_CAPABILITIES": "all"])
-        #expect(findings(diagnosis, "nvidia").contains { $0.status == .error && $0.fix?.contains("--gpus all") == true })
+        #expect(
+            findings(diagnosis, "nvidia").contains { $0.status == .error && $0.fix?.contains("--gpus all") == true })
     }
 
     /// A device selection every run would fail on is an error, not "the setup works".
     @Test func theDeviceSelectionRunsWillUseIsChecked() {
         let automatic = findings(diagnose(), "selection")
-        #expect(automatic.map(\.status) == [.ok] && automatic.first?.detail.contains("(the automatic choice)") == true, "\(automatic)")
+        #expect(
+            automatic.map(\.status) == [.ok] && automatic.first?.detail.contains("(the automatic choice)") == true,
+            "\(automatic)")
         for junk in ["junk", "7", "discrete", ""] where !junk.isEmpty {
             let diagnosis = diagnose(["CAPITALENGINE_DEVICE": junk])
             let selection = findings(diagnosis, "selection")
             #expect(!diagnosis.works, "\(junk)")
-            #expect(selection.first?.status == .error && selection.first?.detail.contains("CAPITALENGINE_DEVICE=\(junk)") == true, "\(selection)")
+            #expect(
+                selection.first?.status == .error
+                    && selection.first?.detail.contains("CAPITALENGINE_DEVICE=\(junk)") == true, "\(selection)")
             #expect(selection.first?.fix?.contains("CapitalEngine devices") == true)
         }
         let lavapipe = findings(diagnose(["CAPITALENGINE_DEVICE": "lavapipe"]), "selection")
@@ -103,7 +133,9 @@ struct SetupDoctorTests {
 
     @Test func displayProblemsAreNamed() throws {
         let missing = diagnose(["DISPLAY": ":987"])
-        #expect(findings(missing, "display").first?.detail == "DISPLAY=:987 but the socket /tmp/.X11-unix/X987 does not exist")
+        #expect(
+            findings(missing, "display").first?.detail
+                == "DISPLAY=:987 but the socket /tmp/.X11-unix/X987 does not exist")
         let cookieDirectory = directory.appendingPathComponent("xauth")
         try FileManager.default.createDirectory(at: cookieDirectory, withIntermediateDirectories: true)
         let directoryCookie = diagnose(["DISPLAY": ":987", "XAUTHORITY": cookieDirectory.path])

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Testing
+
 @testable import Engine
 
 /// The GPU form of the pair-once kernel (`Shaders/nbody_pairs_atomic.glsl`: the other block's
@@ -20,12 +21,15 @@ struct AtomicPairKernelTests {
     }
 
     /// `fixedPoint`: whether the sums are 64-bit fixed point (nil: wherever they can be).
-    func run(_ state: ParticleState, _ parameters: NBodyParameters, shape: NBodyKernel? = nil,
-             span: Int? = nil, fixedPoint: Bool? = nil, steps: Int = 3) throws -> ParticleState {
+    func run(
+        _ state: ParticleState, _ parameters: NBodyParameters, shape: NBodyKernel? = nil,
+        span: Int? = nil, fixedPoint: Bool? = nil, steps: Int = 3
+    ) throws -> ParticleState {
         let context = try ComputeContext()
-        let workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters,
-                                         configuration: shape ?? self.shape, jGroup: 1, shuffledLoads: nil, atomicPairSpan: span,
-                                         fixedPointSums: fixedPoint)
+        let workload = try NBodyWorkload(
+            device: context.device, state: state, parameters: parameters,
+            configuration: shape ?? self.shape, jGroup: 1, shuffledLoads: nil, atomicPairSpan: span,
+            fixedPointSums: fixedPoint)
         if let fixedPoint { #expect(workload.addsInFixedPoint == fixedPoint) }
         try workload.advance(steps: steps)
         return try workload.download()
@@ -35,8 +39,9 @@ struct AtomicPairKernelTests {
     /// pairings of a block (its inner pairs and blocks / 2 others) taken one, two or three per
     /// workgroup (leaving short last runs) or all by one; three steps, so the sums must be
     /// cleared between steps.
-    @Test("every block count, odd and even, full and partial, every run length, both sums",
-          arguments: 1...8, [true, false])
+    @Test(
+        "every block count, odd and even, full and partial, every run length, both sums",
+        arguments: 1...8, [true, false])
     func blockCountsMatchReference(blocks: Int, fixedPoint: Bool) throws {
         let parameters = NBodyParameters(dt: 0.002, softening: 0.02)
         for particles in [block * blocks, block * blocks - 5] {
@@ -45,7 +50,9 @@ struct AtomicPairKernelTests {
             for span in [1, 2, 3, blocks / 2 + 1] {
                 let gpu = try run(state, parameters, span: span, fixedPoint: fixedPoint)
                 let comparison = StateComparison(gpu, reference: reference)
-                #expect(comparison.worst < 1e-4, "\(shape), N=\(particles), span \(span), fixed point \(fixedPoint): \(comparison)")
+                #expect(
+                    comparison.worst < 1e-4,
+                    "\(shape), N=\(particles), span \(span), fixed point \(fixedPoint): \(comparison)")
             }
         }
     }
@@ -59,8 +66,9 @@ struct AtomicPairKernelTests {
         for (bodies, force) in [(1, NBodyKernel.ForceExpression.reciprocalSquareRoot), (4, .quotient)] {
             let shape = self.shape.with(bodies: bodies, force: force)
             for fixedPoint in [true, false] {
-                let comparison = StateComparison(try run(state, parameters, shape: shape, fixedPoint: fixedPoint, steps: 2),
-                                                 reference: reference)
+                let comparison = StateComparison(
+                    try run(state, parameters, shape: shape, fixedPoint: fixedPoint, steps: 2),
+                    reference: reference)
                 #expect(comparison.worst < 1e-4, "\(shape), fixed point \(fixedPoint): \(comparison)")
             }
         }
@@ -70,9 +78,12 @@ struct AtomicPairKernelTests {
     @Test func tracersFeelGravityAndExertNone() throws {
         let parameters = NBodyParameters(dt: 0.002, softening: 0.02)
         var state = InitialModel.plummer.generate(count: 150, seed: 9)
-        for tracer in [0, 77, 149] { state.set(tracer, position: state.position(tracer), mass: 0, velocity: state.velocity(tracer)) }
+        for tracer in [0, 77, 149] {
+            state.set(tracer, position: state.position(tracer), mass: 0, velocity: state.velocity(tracer))
+        }
         let gpu = try run(state, parameters)
-        let comparison = StateComparison(gpu, reference: NBodyReference.advance(state, parameters: parameters, steps: 3))
+        let comparison = StateComparison(
+            gpu, reference: NBodyReference.advance(state, parameters: parameters, steps: 3))
         #expect(comparison.worst < 1e-4, "\(comparison)")
         #expect(gpu.velocity(77) != state.velocity(77), "the tracer is pulled")
     }
@@ -81,7 +92,7 @@ struct AtomicPairKernelTests {
     /// and padding bodies (massless, at the origin) give a body at the origin nothing.
     @Test func zeroSofteningIgnoresCoincidentBodies() throws {
         var state = InitialModel.cube.generate(count: 100, seed: 4)
-        state.set(5, position: state.position(3), mass: 0.01, velocity: .zero)   // same block as 3
+        state.set(5, position: state.position(3), mass: 0.01, velocity: .zero)  // same block as 3
         state.set(90, position: state.position(3), mass: 0.02, velocity: .zero)  // another block
         state.set(40, position: .zero, mass: 0.03, velocity: .zero)
         let parameters = NBodyParameters(dt: 0.001, softening: 0)
@@ -105,8 +116,9 @@ struct AtomicPairKernelTests {
             #expect(context.device.description.supportsBufferFloatAtomicAdd)
             #expect(context.device.description.supportsBufferInt64AtomicAdd)
             let state = InitialModel.plummer.generate(count: 200, seed: 1)
-            let workload = try NBodyWorkload(device: context.device, state: state, parameters: NBodyParameters(), configuration: shape,
-                                             jGroup: 1, shuffledLoads: nil, fixedPointSums: fixedPoint)
+            let workload = try NBodyWorkload(
+                device: context.device, state: state, parameters: NBodyParameters(), configuration: shape,
+                jGroup: 1, shuffledLoads: nil, fixedPointSums: fixedPoint)
             try workload.advance(steps: 3)
             _ = try workload.download()
         }
@@ -116,7 +128,9 @@ struct AtomicPairKernelTests {
     /// Where the work goes: enough workgroups to fill a GPU, and memory that grows as N.
     @Test func workIsCutIntoRunsOfPairings() {
         let gpuShape = NBodyKernel.atomicPairs(workgroup: 32, bodies: 8)
-        #expect(gpuShape.description == "workgroup 32, 8 bodies/invocation, no shared tile, each pair once, shares added atomically")
+        #expect(
+            gpuShape.description
+                == "workgroup 32, 8 bodies/invocation, no shared tile, each pair once, shares added atomically")
         // N = 2^20: 4096 blocks of 256, each with its inner pairs and 2048 others: 2049
         // pairings, in 8 runs of 256 and a last one of 1.
         let large = 1 << 20
@@ -155,7 +169,8 @@ struct AtomicPairKernelTests {
         let lavapipe = FabricatedDevices.lavapipe(index: 0)
         let lavapipeShape = NBodyKernel.atomicPairs(workgroup: 8, bodies: 32)
         #expect(lavapipeShape.problems(on: lavapipe, particleCount: 4096).isEmpty)
-        #expect(lavapipeShape.problems(on: lavapipe, particleCount: 200_000).contains { $0.contains("stops shader loops") })
+        #expect(
+            lavapipeShape.problems(on: lavapipe, particleCount: 200_000).contains { $0.contains("stops shader loops") })
     }
 
     /// Fixed point wherever the softening bounds the sums; floats, and no promise of the same
@@ -163,13 +178,16 @@ struct AtomicPairKernelTests {
     @Test func sumsAreFixedPointWhereverTheSofteningBoundsThem() throws {
         let context = try ComputeContext()
         let state = InitialModel.plummer.generate(count: 100, seed: 3)
-        let softened = try NBodyWorkload(device: context.device, state: state, parameters: NBodyParameters(), configuration: shape)
+        let softened = try NBodyWorkload(
+            device: context.device, state: state, parameters: NBodyParameters(), configuration: shape)
         #expect(softened.addsInFixedPoint && softened.isBitReproducible)
-        let unsoftened = try NBodyWorkload(device: context.device, state: state, parameters: NBodyParameters(softening: 0),
-                                           configuration: shape)
+        let unsoftened = try NBodyWorkload(
+            device: context.device, state: state, parameters: NBodyParameters(softening: 0),
+            configuration: shape)
         #expect(!unsoftened.addsInFixedPoint && !unsoftened.isBitReproducible)
-        let ordinary = try NBodyWorkload(device: context.device, state: state, parameters: NBodyParameters(softening: 0),
-                                         configuration: NBodyKernel.streaming(workgroup: 32, bodies: 1))
+        let ordinary = try NBodyWorkload(
+            device: context.device, state: state, parameters: NBodyParameters(softening: 0),
+            configuration: NBodyKernel.streaming(workgroup: 32, bodies: 1))
         #expect(!ordinary.addsInFixedPoint && ordinary.isBitReproducible)
     }
 
@@ -180,8 +198,9 @@ struct AtomicPairKernelTests {
         let parameters = NBodyParameters(dt: 0.002, softening: 0.02)
         let state = InitialModel.galaxies.generate(count: 37 * block + 3, seed: 8)
         func workload(_ state: ParticleState) throws -> NBodyWorkload {
-            let workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters, configuration: shape,
-                                             jGroup: 1, shuffledLoads: nil, atomicPairSpan: 2)
+            let workload = try NBodyWorkload(
+                device: context.device, state: state, parameters: parameters, configuration: shape,
+                jGroup: 1, shuffledLoads: nil, atomicPairSpan: 2)
             #expect(workload.addsInFixedPoint)
             return workload
         }
@@ -196,7 +215,8 @@ struct AtomicPairKernelTests {
         let result = try whole.download()
         #expect(try again.download().values == result.values)
         #expect(try resumed.download().values == result.values)
-        let comparison = StateComparison(result, reference: NBodyReference.advance(state, parameters: parameters, steps: 4))
+        let comparison = StateComparison(
+            result, reference: NBodyReference.advance(state, parameters: parameters, steps: 4))
         #expect(comparison.worst < 1e-4, "\(comparison)")
     }
 
@@ -212,7 +232,8 @@ struct AtomicPairKernelTests {
         }
         let parameters = NBodyParameters(dt: 0.001, softening: softening)
         let scale = try #require(FixedPointSumScale(state, softening: softening))
-        let bound = FixedPointSumScale.accelerationBound(totalAbsoluteMass: Double(3 * (state.count - 1) + 2), softening: softening)
+        let bound = FixedPointSumScale.accelerationBound(
+            totalAbsoluteMass: Double(3 * (state.count - 1) + 2), softening: softening)
         #expect(bound * Double(scale.scale) <= FixedPointSumScale.limit)
         let gpu = try run(state, parameters, fixedPoint: true, steps: 1)
         let reference = NBodyReference.step(state, parameters: parameters)
@@ -247,13 +268,16 @@ struct AtomicPairKernelTests {
         context.device.physicalDevice.description.supportsBufferFloatAtomicAdd = false
         let state = InitialModel.plummer.generate(count: 5 * block, seed: 12)
         let parameters = NBodyParameters(dt: 0.002, softening: 0.05)
-        let workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters, configuration: shape)
+        let workload = try NBodyWorkload(
+            device: context.device, state: state, parameters: parameters, configuration: shape)
         #expect(workload.addsInFixedPoint)
         try workload.advance(steps: 2)
-        let comparison = StateComparison(try workload.download(), reference: NBodyReference.advance(state, parameters: parameters, steps: 2))
+        let comparison = StateComparison(
+            try workload.download(), reference: NBodyReference.advance(state, parameters: parameters, steps: 2))
         #expect(comparison.worst < 1e-4, "\(comparison)")
         #expect {
-            try NBodyWorkload(device: context.device, state: state, parameters: NBodyParameters(softening: 0), configuration: shape)
+            try NBodyWorkload(
+                device: context.device, state: state, parameters: NBodyParameters(softening: 0), configuration: shape)
         } throws: { "\($0)".contains("needs a softening above 0") }
     }
 

@@ -1,10 +1,13 @@
 import Testing
+
 @testable import Engine
 
 @Suite("Matching /dev/dri nodes to Vulkan devices")
 struct DRMNodeMatcherTests {
     func node(_ path: String, _ minor: UInt32, accessible: Bool = true, group: UInt32 = 105) -> DRMNode {
-        DRMNode(path: path, major: 226, minor: minor, accessible: accessible, groupID: group, groupName: accessible ? "render" : nil)
+        DRMNode(
+            path: path, major: 226, minor: minor, accessible: accessible, groupID: group,
+            groupName: accessible ? "render" : nil)
     }
 
     func numbers(primary: UInt32?, render: UInt32?) -> DRMNodeNumbers {
@@ -17,8 +20,12 @@ struct DRMNodeMatcherTests {
         var amd = FabricatedDevices.amdDiscrete(index: 1)
         amd.drm = numbers(primary: 1, render: 129)
         let drm = [
-            DRMDeviceDescription(primary: node("/dev/dri/card0", 0), render: node("/dev/dri/renderD128", 128), bus: .pci(vendorID: 0x8086, deviceID: 0x4680)),
-            DRMDeviceDescription(primary: node("/dev/dri/card1", 1), render: node("/dev/dri/renderD129", 129), bus: .pci(vendorID: 0x1002, deviceID: 0x747E)),
+            DRMDeviceDescription(
+                primary: node("/dev/dri/card0", 0), render: node("/dev/dri/renderD128", 128),
+                bus: .pci(vendorID: 0x8086, deviceID: 0x4680)),
+            DRMDeviceDescription(
+                primary: node("/dev/dri/card1", 1), render: node("/dev/dri/renderD129", 129),
+                bus: .pci(vendorID: 0x1002, deviceID: 0x747E)),
         ]
         let result = DRMNodeMatcher.match(vulkan: [intel, amd], drm: drm)
         #expect(result.matches == [.node(drm[0]), .node(drm[1])])
@@ -26,8 +33,12 @@ struct DRMNodeMatcherTests {
         // Selecting by node picks the device behind it, whatever automatic selection prefers.
         let annotated = DRMNodeMatcher.annotate([intel, amd], with: result)
         #expect(annotated[0].renderNode == "/dev/dri/renderD128" && annotated[1].primaryNode == "/dev/dri/card1")
-        #expect(try PhysicalDeviceSelector(selector: DeviceSelector(parsing: "/dev/dri/renderD128")).select(from: annotated).vendor == .intel)
-        #expect(try PhysicalDeviceSelector(selector: DeviceSelector(parsing: "/dev/dri/card1")).select(from: annotated).vendor == .amd)
+        #expect(
+            try PhysicalDeviceSelector(selector: DeviceSelector(parsing: "/dev/dri/renderD128")).select(from: annotated)
+                .vendor == .intel)
+        #expect(
+            try PhysicalDeviceSelector(selector: DeviceSelector(parsing: "/dev/dri/card1")).select(from: annotated)
+                .vendor == .amd)
         #expect(try PhysicalDeviceSelector().select(from: annotated).vendor == .amd)
     }
 
@@ -35,8 +46,9 @@ struct DRMNodeMatcherTests {
         var v3d = FabricatedDevices.videoCore(index: 0)
         v3d.drm = numbers(primary: 0, render: 128)
         let drm = [
-            DRMDeviceDescription(primary: node("/dev/dri/card0", 0), render: node("/dev/dri/renderD128", 128),
-                                 bus: .platform(compatible: ["brcm,2711-v3d"])),
+            DRMDeviceDescription(
+                primary: node("/dev/dri/card0", 0), render: node("/dev/dri/renderD128", 128),
+                bus: .platform(compatible: ["brcm,2711-v3d"])),
             DRMDeviceDescription(primary: node("/dev/dri/card1", 1), bus: .platform(compatible: ["brcm,bcm2711-vc5"])),
         ]
         let result = DRMNodeMatcher.match(vulkan: [v3d], drm: drm)
@@ -48,8 +60,11 @@ struct DRMNodeMatcherTests {
 
     @Test func nvidiaWithoutTheExtensionIsNotGuessed() {
         let nvidia = FabricatedDevices.nvidiaH100(index: 0)  // no drm numbers reported
-        let drm = [DRMDeviceDescription(primary: node("/dev/dri/card0", 0), render: node("/dev/dri/renderD128", 128),
-                                        bus: .pci(vendorID: 0x10DE, deviceID: 0x2330))]
+        let drm = [
+            DRMDeviceDescription(
+                primary: node("/dev/dri/card0", 0), render: node("/dev/dri/renderD128", 128),
+                bus: .pci(vendorID: 0x10DE, deviceID: 0x2330))
+        ]
         let result = DRMNodeMatcher.match(vulkan: [nvidia], drm: drm)
         #expect(result.matches == [.notReported])
         #expect(result.matches[0].description == "not reported by the driver")

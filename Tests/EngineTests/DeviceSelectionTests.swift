@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Testing
+
 @testable import Engine
 
 @Suite("Device selection on fabricated devices")
@@ -7,7 +8,9 @@ struct DeviceSelectionTests {
     let nvidiaAndLavapipe = [FabricatedDevices.lavapipe(index: 0), FabricatedDevices.nvidiaH100(index: 1)]
     let intelAndAMD = [FabricatedDevices.intelIntegrated(index: 0), FabricatedDevices.amdDiscrete(index: 1)]
 
-    func select(_ text: String, from devices: [PhysicalDeviceDescription]) throws(EngineError) -> PhysicalDeviceDescription {
+    func select(
+        _ text: String, from devices: [PhysicalDeviceDescription]
+    ) throws(EngineError) -> PhysicalDeviceDescription {
         try PhysicalDeviceSelector(selector: DeviceSelector(parsing: text)).select(from: devices)
     }
 
@@ -22,15 +25,19 @@ struct DeviceSelectionTests {
     }
 
     @Test func tiesBetweenTypesAreBrokenByDeviceLocalMemory() throws {
-        let devices = [FabricatedDevices.amdDiscrete(index: 0, memory: 8 << 30, name: "small"),
-                       FabricatedDevices.amdDiscrete(index: 1, memory: 24 << 30, name: "large")]
+        let devices = [
+            FabricatedDevices.amdDiscrete(index: 0, memory: 8 << 30, name: "small"),
+            FabricatedDevices.amdDiscrete(index: 1, memory: 24 << 30, name: "large"),
+        ]
         #expect(try PhysicalDeviceSelector().select(from: devices).name == "large")
     }
 
-    @Test("vendor, type, index and name selectors", arguments: [
-        ("lavapipe", 0), ("llvmpipe", 0), ("cpu", 0), ("CPU", 0), ("nvidia", 1), ("NVIDIA", 1), ("discrete", 1),
-        ("0", 0), ("1", 1), ("h100", 1), ("LLVM 15", 0), ("auto", 1),
-    ])
+    @Test(
+        "vendor, type, index and name selectors",
+        arguments: [
+            ("lavapipe", 0), ("llvmpipe", 0), ("cpu", 0), ("CPU", 0), ("nvidia", 1), ("NVIDIA", 1), ("discrete", 1),
+            ("0", 0), ("1", 1), ("h100", 1), ("LLVM 15", 0), ("auto", 1),
+        ])
     func explicitSelectors(text: String, expectedIndex: Int) throws {
         #expect(try select(text, from: nvidiaAndLavapipe).index == expectedIndex)
     }
@@ -122,7 +129,8 @@ struct DeviceSelectionTests {
         // the streaming kernel, 32 bodies per invocation.
         let cpu = NBodyKernel.recommended(for: FabricatedDevices.lavapipe(index: 0), particleCount: 16384, hostCores: 2)
         #expect(cpu == NBodyKernel.pairs(workgroup: 8, bodies: 32, force: .quotient))
-        #expect(cpu.description == "workgroup 8, 32 bodies/invocation, no shared tile, force as a quotient, each pair once")
+        #expect(
+            cpu.description == "workgroup 8, 32 bodies/invocation, no shared tile, force as a quotient, each pair once")
         var plain = FabricatedDevices.lavapipe(index: 0)
         plain.limits.subgroupShuffleInCompute = false
         let streaming = NBodyKernel.recommended(for: plain, particleCount: 16384, hostCores: 2)
@@ -133,10 +141,13 @@ struct DeviceSelectionTests {
         #expect(streaming.shufflesJBodies(on: shuffling, group: 4))
         #expect(!streaming.shufflesJBodies(on: plain, group: 4), "no shuffles")
         #expect(!streaming.shufflesJBodies(on: shuffling, group: 1), "nothing to share")
-        #expect(!streaming.shufflesJBodies(on: shuffling, group: Int(shuffling.limits.subgroupSize) * 2), "group wider than a subgroup")
+        #expect(
+            !streaming.shufflesJBodies(on: shuffling, group: Int(shuffling.limits.subgroupSize) * 2),
+            "group wider than a subgroup")
         #expect(!NBodyKernel.tiled(workgroup: 32, bodies: 32, tile: 32).shufflesJBodies(on: shuffling, group: 4))
         // Small systems give up register blocking so every core has work.
-        let small = NBodyKernel.recommended(for: FabricatedDevices.lavapipe(index: 0), particleCount: 1024, hostCores: 2)
+        let small = NBodyKernel.recommended(
+            for: FabricatedDevices.lavapipe(index: 0), particleCount: 1024, hostCores: 2)
         #expect(small.workgroupCount(particleCount: 1024) >= 4 || small.bodiesPerInvocation == 1)
     }
 
@@ -146,8 +157,10 @@ struct DeviceSelectionTests {
         let shape = try JSONDecoder().decode(NBodyKernel.self, from: Data(old.utf8))
         #expect(shape == NBodyKernel.tiled(workgroup: 64, bodies: 1, tile: 64))
         #expect(shape.force == .reciprocalSquareRoot)
-        for newer in [NBodyKernel.tiled(workgroup: 32, bodies: 1, tile: 32, prefetch: true),
-                      NBodyKernel.streaming(workgroup: 32, bodies: 32, force: .quotient)] {
+        for newer in [
+            NBodyKernel.tiled(workgroup: 32, bodies: 1, tile: 32, prefetch: true),
+            NBodyKernel.streaming(workgroup: 32, bodies: 32, force: .quotient),
+        ] {
             #expect(try JSONDecoder().decode(NBodyKernel.self, from: JSONEncoder().encode(newer)) == newer)
         }
         let unknown = #"{"workgroupSize": 64, "bodiesPerInvocation": 1, "tileSize": 64, "force": "cubic"}"#
@@ -163,7 +176,8 @@ struct DeviceSelectionTests {
         #expect(problems[1].contains("16384"))
         let lavapipe = FabricatedDevices.lavapipe(index: 0)
         let fine = NBodyKernel.tiled(workgroup: 64, bodies: 1, tile: 64)
-        #expect(fine.problems(on: lavapipe, particleCount: 10_000_000).contains { $0.contains("maxStorageBufferRange") })
+        #expect(
+            fine.problems(on: lavapipe, particleCount: 10_000_000).contains { $0.contains("maxStorageBufferRange") })
     }
 
     @Test func cooperativeShapesAreChecked() {
@@ -226,15 +240,19 @@ struct MemoryTypeSelectorTests {
 
     @Test func unifiedMemoryDeviceUsesItsOneKindOfMemoryForEverything() {
         // lavapipe and the Raspberry Pi: everything device-local and host-visible.
-        let types = [MemoryTypeDescription(flags: [.deviceLocal, .hostVisible, .hostCoherent, .hostCached], heapIndex: 0)]
+        let types = [
+            MemoryTypeDescription(flags: [.deviceLocal, .hostVisible, .hostCoherent, .hostCached], heapIndex: 0)
+        ]
         for usage in [MemoryUsage.deviceLocal, .upload, .readback] {
             #expect(MemoryTypeSelector.select(types, allowed: 1, usage: usage) == 0)
         }
     }
 
     @Test func nonCoherentMemoryIsUsedWhenNothingElseIs() {
-        let types = [MemoryTypeDescription(flags: .deviceLocal, heapIndex: 0),
-                     MemoryTypeDescription(flags: [.hostVisible, .hostCached], heapIndex: 1)]
+        let types = [
+            MemoryTypeDescription(flags: .deviceLocal, heapIndex: 0),
+            MemoryTypeDescription(flags: [.hostVisible, .hostCached], heapIndex: 1),
+        ]
         #expect(MemoryTypeSelector.select(types, allowed: 0b11, usage: .upload) == 1)
         #expect(MemoryTypeSelector.select(types, allowed: 0b11, usage: .readback) == 1)
     }

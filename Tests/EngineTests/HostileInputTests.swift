@@ -1,6 +1,7 @@
-@testable import Engine
 import Foundation
 import Testing
+
+@testable import Engine
 
 /// Input that a user, a hand-edited file or a fuzzer supplies: each gets a reason, never a
 /// trap. Each case here trapped once (scripts/fuzz.sh found most of them).
@@ -19,8 +20,14 @@ struct HostileInputTests {
     @Test func fileContentsInMessagesCannotReachTheTerminalRaw() throws {
         let hostile = "\u{1B}]0;owned\u{07}\u{1B}[2J"
         var messages: [String] = []
-        for rle in ["x = 3, y = 3, \(hostile) = 4\nbo$!\n", "x = 3, y = 3, rule = B3\(hostile)/S23\nbo$!\n", "x = 3, y = 1\nb\u{1B}!\n"] {
-            do { _ = try RLEFile.parse(rle); Issue.record("accepted \(rle.debugDescription)") } catch { messages.append("\(error)") }
+        for rle in [
+            "x = 3, y = 3, \(hostile) = 4\nbo$!\n", "x = 3, y = 3, rule = B3\(hostile)/S23\nbo$!\n",
+            "x = 3, y = 1\nb\u{1B}!\n",
+        ] {
+            do {
+                _ = try RLEFile.parse(rle)
+                Issue.record("accepted \(rle.debugDescription)")
+            } catch { messages.append("\(error)") }
         }
         for descr in ["<f4\(hostile)", String(repeating: "x", count: 40_000)] {
             var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': (1, 8), }"
@@ -31,11 +38,16 @@ struct HostileInputTests {
             bytes += [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)]
             bytes += Array(header.utf8)
             bytes += [UInt8](repeating: 0, count: 32)
-            do { _ = try NPYFile.decode(Data(bytes)); Issue.record("accepted descr of \(descr.utf8.count) bytes") } catch { messages.append("\(error)") }
+            do {
+                _ = try NPYFile.decode(Data(bytes))
+                Issue.record("accepted descr of \(descr.utf8.count) bytes")
+            } catch { messages.append("\(error)") }
         }
         #expect(messages.count == 5)
         for message in messages {
-            #expect(!message.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }, "\(message.debugDescription)")
+            #expect(
+                !message.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) },
+                "\(message.debugDescription)")
             #expect(message.count < 400, "\(message.count) characters")
         }
         #expect(messages[0].contains("\\u{1B}]0;owned\\u{7}"), "\(messages[0])")
@@ -46,7 +58,8 @@ struct HostileInputTests {
         #expect {
             try RLEFile.parse("x = 3, y = 1, rule = 345/2/4\nA\u{301}!\n")
         } throws: { error in
-            (error as? RLEError).map { $0.line == 2 && $0.column == 1 && $0.problem.hasPrefix("unknown character") } ?? false
+            (error as? RLEError).map { $0.line == 2 && $0.column == 1 && $0.problem.hasPrefix("unknown character") }
+                ?? false
         }
     }
 
@@ -66,7 +79,10 @@ struct HostileInputTests {
     /// shape gets reasons or passes, and one that passes has sizes a device can run.
     @Test func kernelShapesOfAnyIntegersGetReasons() {
         let values = [Int.min, -1, 0, 1, 2, 3, 64, 65, 1024, 1 << 40, Int.max]
-        let devices = [FabricatedDevices.nvidiaH100(index: 0), FabricatedDevices.lavapipe(index: 0), FabricatedDevices.videoCore(index: 0)]
+        let devices = [
+            FabricatedDevices.nvidiaH100(index: 0), FabricatedDevices.lavapipe(index: 0),
+            FabricatedDevices.videoCore(index: 0),
+        ]
         var accepted = 0
         for workgroup in values {
             for bodies in values {
@@ -75,15 +91,20 @@ struct HostileInputTests {
                         for unroll in [Int.min, 0, 1, 4, 1 << 40, Int.max] {
                             for pairs in [false, true] {
                                 // Combinations no kernel has are refused before any device is asked.
-                                guard let shape = try? NBodyKernel(
-                                    workgroupSize: workgroup, bodiesPerInvocation: bodies, tileSize: tile,
-                                    invocationsPerBody: split, eachPairOnce: pairs, tileUnroll: unroll)
+                                guard
+                                    let shape = try? NBodyKernel(
+                                        workgroupSize: workgroup, bodiesPerInvocation: bodies, tileSize: tile,
+                                        invocationsPerBody: split, eachPairOnce: pairs, tileUnroll: unroll)
                                 else { continue }
                                 for device in devices {
-                                    for count in [1, 4096, 1 << 40, Int.max] where shape.problems(on: device, particleCount: count).isEmpty {
+                                    for count in [1, 4096, 1 << 40, Int.max]
+                                    where shape.problems(on: device, particleCount: count).isEmpty {
                                         accepted += 1
-                                        #expect((1...1024).contains(workgroup) && (1...64).contains(bodies) && (0...3072).contains(tile)
-                                                && (1...workgroup).contains(split) && (1...32).contains(unroll) && count <= 1 << 27)
+                                        #expect(
+                                            (1...1024).contains(workgroup) && (1...64).contains(bodies)
+                                                && (0...3072).contains(tile)
+                                                && (1...workgroup).contains(split) && (1...32).contains(unroll)
+                                                && count <= 1 << 27)
                                     }
                                 }
                             }
@@ -97,8 +118,11 @@ struct HostileInputTests {
 
     @Test func kernelShapeTextWithHugeNumbersGetsReasons() throws {
         let lavapipe = FabricatedDevices.lavapipe(index: 0)
-        for text in ["9223372036854775807,1,0", "16,9223372036854775807,0", "16,1,9223372036854775807", "16,1,64u9223372036854775807",
-                     "16,1,0,9223372036854775807", "4611686018427387904,4,0"] {
+        for text in [
+            "9223372036854775807,1,0", "16,9223372036854775807,0", "16,1,9223372036854775807",
+            "16,1,64u9223372036854775807",
+            "16,1,0,9223372036854775807", "4611686018427387904,4,0",
+        ] {
             let shape = try NBodyKernel(parsing: text)
             #expect(!shape.problems(on: lavapipe, particleCount: 4096).isEmpty, "\(text)")
         }
@@ -109,19 +133,23 @@ struct HostileInputTests {
 
     /// Checkpoint metadata is JSON a person can edit: a step or physics no run could have
     /// reached is refused with the file's name, not run or reported as an option's fault.
-    @Test(arguments: [("step", -5.0, "gives step -5; a checkpoint's step is at least 0"),
-                      ("dt", -0.001, "cannot be resumed: its dt must be a positive finite number, got -0.001"),
-                      ("softening", -1.0, "cannot be resumed: its softening must be zero or a positive finite number, got -1.0")])
+    @Test(arguments: [
+        ("step", -5.0, "gives step -5; a checkpoint's step is at least 0"),
+        ("dt", -0.001, "cannot be resumed: its dt must be a positive finite number, got -0.001"),
+        ("softening", -1.0, "cannot be resumed: its softening must be zero or a positive finite number, got -1.0"),
+    ])
     func editedCheckpointMetadataIsCheckedOnResume(field: String, value: Double, problem: String) throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("edited-\(UUID().uuidString).npy")
         defer {
             try? FileManager.default.removeItem(at: url)
             try? FileManager.default.removeItem(at: Checkpoint.metadataURL(for: url))
         }
-        try Checkpoint(step: 3, parameters: NBodyParameters(), state: InitialModel.plummer.generate(count: 8, seed: 1)).write(to: url)
+        try Checkpoint(step: 3, parameters: NBodyParameters(), state: InitialModel.plummer.generate(count: 8, seed: 1))
+            .write(to: url)
         #expect(try Checkpoint.read(from: url).step == 3)
         let metadataURL = Checkpoint.metadataURL(for: url)
-        var metadata = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: metadataURL)) as? [String: Any])
+        var metadata = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: metadataURL)) as? [String: Any])
         if field == "step" {
             metadata[field] = Int(value)
         } else {
@@ -134,16 +162,24 @@ struct HostileInputTests {
     }
 
     @Test func lifeGridsBeyondHostMemoryAreRefusedBeforeTheyAreMade() {
-        #expect(LifeGrid.hostMemoryProblem(width: 65536, height: 65536, memory: 4 << 30)
-            == "a 65536x65536 grid needs 8 GiB of host memory (a byte per cell, twice); this machine has 4 GiB")
+        #expect(
+            LifeGrid.hostMemoryProblem(width: 65536, height: 65536, memory: 4 << 30)
+                == "a 65536x65536 grid needs 8 GiB of host memory (a byte per cell, twice); this machine has 4 GiB")
         #expect(LifeGrid.hostMemoryProblem(width: 4096, height: 4096, memory: 4 << 30) == nil)
-        #expect(LifeGrid.hostMemoryProblem(width: 1 << 20, height: 1 << 20, memory: nil) == nil, "unknown memory refuses nothing")
+        #expect(
+            LifeGrid.hostMemoryProblem(width: 1 << 20, height: 1 << 20, memory: nil) == nil,
+            "unknown memory refuses nothing")
     }
 
     @Test func lifeGridsBeyondAStorageBufferAreRefusedBeforeTheyAreMade() {
         let lavapipe = FabricatedDevices.lavapipe(index: 0)
-        #expect(LifeWorkload.sizeProblem(width: 1 << 20, height: 1 << 20, kernel: .bits, device: lavapipe)
-            == "a 1048576x1048576 grid needs 137438953472 bytes with the bits kernel; the device's maxStorageBufferRange is 134217728")
+        #expect(
+            LifeWorkload.sizeProblem(width: 1 << 20, height: 1 << 20, kernel: .bits, device: lavapipe)
+                == """
+                a 1048576x1048576 grid needs 137438953472 bytes with the bits kernel; the device's \
+                maxStorageBufferRange is 134217728
+                """
+        )
         // 32 cells a word hold grids that a byte per cell cannot.
         #expect(LifeWorkload.sizeProblem(width: 16384, height: 16384, kernel: .bits, device: lavapipe) == nil)
         #expect(LifeWorkload.sizeProblem(width: 16384, height: 16384, kernel: .bytes, device: lavapipe) != nil)

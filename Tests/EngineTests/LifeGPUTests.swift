@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engine
 
 @Suite("Life on the real Vulkan device", .serialized)
@@ -12,18 +13,23 @@ struct LifeGPUTests {
         return grid
     }
 
-    @Test("The byte kernel equals the CPU reference bit for bit", arguments: [
-        "B3/S23", "B36/S23", "B3678/S34678", "B2/S", "B2/S/C3", "B2/S345/C4", "B0123478/S34678",
-    ])
+    @Test(
+        "The byte kernel equals the CPU reference bit for bit",
+        arguments: [
+            "B3/S23", "B36/S23", "B3678/S34678", "B2/S", "B2/S/C3", "B2/S345/C4", "B0123478/S34678",
+        ])
     func matchesReference(ruleText: String) throws {
         let rule = try LifeRule(parsing: ruleText)
-        let context = try ComputeContext(instanceOptions: InstanceOptions(validation: true), validationLog: ValidationLog(echo: nil))
+        let context = try ComputeContext(
+            instanceOptions: InstanceOptions(validation: true), validationLog: ValidationLog(echo: nil))
         // Widths that are not multiples of 4 (the packing) or 16 (the workgroup), and narrower
         // than one word, where the torus wraps inside the neighbour window.
         for (width, height) in [(37, 23), (5, 3), (64, 17), (1, 4), (2, 3), (3, 5)] {
             for bounded in [false, true] {
-                let grid = randomGrid(width: width, height: height, states: rule.states, seed: UInt64(width * 31 + height))
-                let workload = try LifeWorkload(device: context.device, grid: grid, rule: rule, bounded: bounded, kernel: .bytes)
+                let grid = randomGrid(
+                    width: width, height: height, states: rule.states, seed: UInt64(width * 31 + height))
+                let workload = try LifeWorkload(
+                    device: context.device, grid: grid, rule: rule, bounded: bounded, kernel: .bytes)
                 try workload.advance(generations: 7)
                 let expected = LifeReference.advance(grid, rule: rule, generations: 7, bounded: bounded)
                 #expect(try workload.download() == expected, "\(rule) \(width)x\(height) bounded: \(bounded)")
@@ -37,16 +43,20 @@ struct LifeGPUTests {
     /// must equal the reference like every other shape.
     @Test func theKernelChosenForAPiMatchesTheReference() throws {
         let pi = FabricatedDevices.videoCore(index: 0)
-        let context = try ComputeContext(instanceOptions: InstanceOptions(validation: true), validationLog: ValidationLog(echo: nil))
+        let context = try ComputeContext(
+            instanceOptions: InstanceOptions(validation: true), validationLog: ValidationLog(echo: nil))
         for bounded in [false, true] {
             let grid = randomGrid(width: 200, height: 150, states: 2, seed: bounded ? 5 : 6)
-            let workload = try LifeWorkload(device: context.device, grid: grid, rule: .conway, bounded: bounded, kernel: nil,
-                                            subgroupShuffles: LifeWorkload.subgroupShufflesWanted(on: pi), shapedFor: pi)
+            let workload = try LifeWorkload(
+                device: context.device, grid: grid, rule: .conway, bounded: bounded, kernel: nil,
+                subgroupShuffles: LifeWorkload.subgroupShufflesWanted(on: pi), shapedFor: pi)
             #expect(workload.kernel == .bitsTiled(generations: 8))
             #expect(workload.tile?.rows == 64)
             try workload.advance(generations: 13)
-            #expect(try workload.download() == LifeReference.advance(grid, rule: .conway, generations: 13, bounded: bounded),
-                    "bounded: \(bounded)")
+            #expect(
+                try workload.download()
+                    == LifeReference.advance(grid, rule: .conway, generations: 13, bounded: bounded),
+                "bounded: \(bounded)")
         }
         #expect(context.instance.validationLog?.messages.isEmpty == true)
     }
@@ -56,22 +66,28 @@ struct LifeGPUTests {
     @Test("Bit-packed kernels equal the CPU reference bit for bit", arguments: twoStateRules)
     func bitPackedKernelsMatchReference(ruleText: String) throws {
         let rule = try LifeRule(parsing: ruleText)
-        let context = try ComputeContext(instanceOptions: InstanceOptions(validation: true), validationLog: ValidationLog(echo: nil))
+        let context = try ComputeContext(
+            instanceOptions: InstanceOptions(validation: true), validationLog: ValidationLog(echo: nil))
         // Widths below, at and around the 32-cell word, a 30-word tile and several tiles; heights
         // below and around the tiled kernel's tile; 13 generations are not a multiple of 4 or 8.
         // Widths of 8, 10, 32 and 128 words test the wide shape's aligned and partial strips.
         // The two-generation wide shapes take the rows of whole aligned fours among them (100,
         // 256, 1000 and 4096 cells), also one and two rows tall.
-        let sizes = [(1, 1), (5, 3), (32, 9), (33, 40), (100, 37), (961, 70), (64, 300), (256, 21), (320, 6), (1000, 11), (4096, 5),
-                     (256, 1), (1000, 2)]
+        let sizes = [
+            (1, 1), (5, 3), (32, 9), (33, 40), (100, 37), (961, 70), (64, 300), (256, 21), (320, 6), (1000, 11),
+            (4096, 5),
+            (256, 1), (1000, 2),
+        ]
         for (width, height) in sizes {
             for bounded in [false, true] {
                 let grid = randomGrid(width: width, height: height, states: 2, seed: UInt64(width * 7 + height))
                 let expected = LifeReference.advance(grid, rule: rule, generations: 13, bounded: bounded)
                 for kernel in [LifeKernel.bits, .wide, .bitsTiled(generations: 4), .bitsTiled(generations: 8)] {
-                    let workload = try LifeWorkload(device: context.device, grid: grid, rule: rule, bounded: bounded, kernel: kernel)
+                    let workload = try LifeWorkload(
+                        device: context.device, grid: grid, rule: rule, bounded: bounded, kernel: kernel)
                     try workload.advance(generations: 13)
-                    #expect(try workload.download() == expected, "\(rule) \(kernel) \(width)x\(height) bounded: \(bounded)")
+                    #expect(
+                        try workload.download() == expected, "\(rule) \(kernel) \(width)x\(height) bounded: \(bounded)")
                 }
                 // The bit kernels' shapes, whichever the default: columns of words, and wide
                 // strips of 32- and 64-bit words, 1, 4 and 8 words across (read four at a time
@@ -80,26 +96,35 @@ struct LifeGPUTests {
                 let stride = (width + 31) / 32
                 let shapes: [LifeBitsShape] = [
                     .columns(rows: 3), .wide(words: 1, wordBits: 32, rows: 1), .wide(words: 4, wordBits: 32, rows: 4),
-                    .wide(words: 8, wordBits: 32, rows: 32), .wide(words: 4, wordBits: 64, rows: 1), .wide(words: 8, wordBits: 64, rows: 4),
-                    .wide(words: 4, wordBits: 32, rows: 5, generations: 2), .wide(words: 8, wordBits: 32, rows: 1, generations: 2),
-                    .wide(words: 4, wordBits: 64, rows: 32, generations: 2), .wide(words: 8, wordBits: 64, rows: 3, generations: 2),
+                    .wide(words: 8, wordBits: 32, rows: 32), .wide(words: 4, wordBits: 64, rows: 1),
+                    .wide(words: 8, wordBits: 64, rows: 4),
+                    .wide(words: 4, wordBits: 32, rows: 5, generations: 2),
+                    .wide(words: 8, wordBits: 32, rows: 1, generations: 2),
+                    .wide(words: 4, wordBits: 64, rows: 32, generations: 2),
+                    .wide(words: 8, wordBits: 64, rows: 3, generations: 2),
                 ]
                 for shape in shapes where shape.problem(stride: stride, device: context.device.description) == nil {
-                    let workload = try LifeWorkload(device: context.device, grid: grid, rule: rule, bounded: bounded, kernel: shape.kernel,
-                                                    subgroupShuffles: LifeWorkload.subgroupShufflesWanted(on: context.device.description),
-                                                    bitsShape: shape)
+                    let workload = try LifeWorkload(
+                        device: context.device, grid: grid, rule: rule, bounded: bounded, kernel: shape.kernel,
+                        subgroupShuffles: LifeWorkload.subgroupShufflesWanted(on: context.device.description),
+                        bitsShape: shape)
                     try workload.advance(generations: 13)
-                    #expect(try workload.download() == expected, "\(rule) \(shape.kernel), \(shape), \(width)x\(height) bounded: \(bounded)")
+                    #expect(
+                        try workload.download() == expected,
+                        "\(rule) \(shape.kernel), \(shape), \(width)x\(height) bounded: \(bounded)")
                 }
                 // The bit kernels' other variant: with shuffles where the default has none, and
                 // the other way round.
                 let shuffles = !LifeWorkload.subgroupShufflesWanted(on: context.device.description)
                 if !shuffles || context.device.description.limits.subgroupShuffleRelativeInCompute {
                     for kernel in [LifeKernel.bits, .bitsTiled(generations: 8)] {
-                        let workload = try LifeWorkload(device: context.device, grid: grid, rule: rule, bounded: bounded, kernel: kernel,
-                                                        subgroupShuffles: shuffles, bitsShape: kernel == .bits ? .columns(rows: 32) : nil)
+                        let workload = try LifeWorkload(
+                            device: context.device, grid: grid, rule: rule, bounded: bounded, kernel: kernel,
+                            subgroupShuffles: shuffles, bitsShape: kernel == .bits ? .columns(rows: 32) : nil)
                         try workload.advance(generations: 13)
-                        #expect(try workload.download() == expected, "\(rule) \(kernel), shuffles \(shuffles), \(width)x\(height) bounded: \(bounded)")
+                        #expect(
+                            try workload.download() == expected,
+                            "\(rule) \(kernel), shuffles \(shuffles), \(width)x\(height) bounded: \(bounded)")
                     }
                 }
             }
@@ -120,16 +145,21 @@ struct LifeGPUTests {
         let context = try ComputeContext()
         let grid = randomGrid(width: 40, height: 40, states: 2, seed: 5)
         #expect(try LifeWorkload(device: context.device, grid: grid, rule: .conway).kernel != .bytes)
-        #expect(try LifeWorkload(device: context.device, grid: LifeGrid(width: 8, height: 8), rule: .briansBrain).kernel == .bytes)
+        #expect(
+            try LifeWorkload(device: context.device, grid: LifeGrid(width: 8, height: 8), rule: .briansBrain).kernel
+                == .bytes)
         #expect(throws: EngineError.self) {
-            try LifeWorkload(device: context.device, grid: LifeGrid(width: 8, height: 8), rule: .briansBrain, kernel: .bits)
+            try LifeWorkload(
+                device: context.device, grid: LifeGrid(width: 8, height: 8), rule: .briansBrain, kernel: .bits)
         }
     }
 
     @Test func aRandomStartMadeOnTheGPUSideIsPackedLikeAnUploadedOne() throws {
         let context = try ComputeContext()
-        let packed = try LifeWorkload(device: context.device, width: 77, height: 20, rule: .conway, density: 0.4, seed: 11, kernel: .bits)
-        let bytes = try LifeWorkload(device: context.device, width: 77, height: 20, rule: .conway, density: 0.4, seed: 11, kernel: .bytes)
+        let packed = try LifeWorkload(
+            device: context.device, width: 77, height: 20, rule: .conway, density: 0.4, seed: 11, kernel: .bits)
+        let bytes = try LifeWorkload(
+            device: context.device, width: 77, height: 20, rule: .conway, density: 0.4, seed: 11, kernel: .bytes)
         let start = try packed.download()
         let bytesStart = try bytes.download()
         #expect(start == bytesStart)
@@ -166,15 +196,20 @@ struct LifeKernelTunerTests {
         let context = try ComputeContext()
         let tuner = LifeKernelTuner(device: context.device, width: 256, height: 128, rule: .conway)
         let candidates = tuner.candidates()
-        #expect(candidates.first == LifeKernel.preferred(for: .conway, on: context.device.description, cells: 256 * 128))
+        #expect(
+            candidates.first == LifeKernel.preferred(for: .conway, on: context.device.description, cells: 256 * 128))
         #expect(!candidates.contains(.bytes), "the byte kernel never wins a two-state rule")
         #expect(candidates.contains(.bitsTiled(generations: 8)))
-        #expect(candidates.contains(.bits) && candidates.contains(.wide), "both shapes of the one-generation bit kernel")
+        #expect(
+            candidates.contains(.bits) && candidates.contains(.wide), "both shapes of the one-generation bit kernel")
         let (winner, trials) = tuner.tune(budget: 0.5)
         let chosen = try #require(winner)
         #expect(try tuner.verify(chosen))
         #expect(trials.allSatisfy { $0.rejection == nil && ($0.cellUpdatesPerSecond ?? 0) > 0 })
-        #expect(trials.first { $0.kernel == chosen.description }?.cellUpdatesPerSecond == trials.compactMap(\.cellUpdatesPerSecond).max())
-        #expect(LifeKernelTuner(device: context.device, width: 64, height: 64, rule: .briansBrain).candidates() == [.bytes])
+        #expect(
+            trials.first { $0.kernel == chosen.description }?.cellUpdatesPerSecond
+                == trials.compactMap(\.cellUpdatesPerSecond).max())
+        #expect(
+            LifeKernelTuner(device: context.device, width: 64, height: 64, rule: .briansBrain).candidates() == [.bytes])
     }
 }

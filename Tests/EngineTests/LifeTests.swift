@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Testing
+
 @testable import Engine
 
 @Suite("Life rules, RLE patterns and the CPU reference")
@@ -12,13 +13,18 @@ struct LifeTests {
         obo$10bo5bo7bo$11bo3bo$12b2o!
         """
 
-    @Test("rule forms", arguments: [
-        ("B3/S23", "B3/S23", 2), ("b36/s23", "B36/S23", 2), ("B3678/S34678", "B3678/S34678", 2), ("B2/S", "B2/S", 2),
-        ("B2/S/C3", "B2/S/C3", 3), ("b2/s345/c4", "B2/S345/C4", 4), ("345/2/4", "B2/S345/C4", 4), ("23/3", "B3/S23", 2),
-        ("S23/B3", "B3/S23", 2), (" B3/S23 ", "B3/S23", 2),
-        // Without slashes, as Golly and Catagolue write them.
-        ("b3s23", "B3/S23", 2), ("B36S23", "B36/S23", 2), ("B2S345C4", "B2/S345/C4", 4), ("S23B3", "B3/S23", 2), ("B2SC3", "B2/S/C3", 3),
-    ])
+    @Test(
+        "rule forms",
+        arguments: [
+            ("B3/S23", "B3/S23", 2), ("b36/s23", "B36/S23", 2), ("B3678/S34678", "B3678/S34678", 2),
+            ("B2/S", "B2/S", 2),
+            ("B2/S/C3", "B2/S/C3", 3), ("b2/s345/c4", "B2/S345/C4", 4), ("345/2/4", "B2/S345/C4", 4),
+            ("23/3", "B3/S23", 2),
+            ("S23/B3", "B3/S23", 2), (" B3/S23 ", "B3/S23", 2),
+            // Without slashes, as Golly and Catagolue write them.
+            ("b3s23", "B3/S23", 2), ("B36S23", "B36/S23", 2), ("B2S345C4", "B2/S345/C4", 4), ("S23B3", "B3/S23", 2),
+            ("B2SC3", "B2/S/C3", 3),
+        ])
     func ruleForms(text: String, canonical: String, states: Int) throws {
         let rule = try LifeRule(parsing: text)
         #expect(rule.description == canonical)
@@ -37,7 +43,9 @@ struct LifeTests {
         }
     }
 
-    @Test(arguments: ["", "B3", "B9/S23", "B3/S23/C1", "X3/S23", "B33/S23", "B3/S23/C3/D4", "B3/B23", "B3S23X4", "B3B23"])
+    @Test(arguments: [
+        "", "B3", "B9/S23", "B3/S23/C1", "X3/S23", "B33/S23", "B3/S23/C3/D4", "B3/B23", "B3S23X4", "B3B23",
+    ])
     func malformedRulesShowTheAcceptedForms(text: String) {
         do {
             _ = try LifeRule(parsing: text)
@@ -104,7 +112,10 @@ struct LifeTests {
                 grid.cells[i] = UInt8(1 + Int(random.next() % UInt64(rule.states - 1)))
             }
             // Trailing empty rows and a leading empty row are kept by the header's size.
-            for x in 0..<97 { grid[x, 0] = 0; grid[x, 12] = 0 }
+            for x in 0..<97 {
+                grid[x, 0] = 0
+                grid[x, 12] = 0
+            }
             let text = RLEFile.write(grid, rule: rule, comments: ["round trip"])
             #expect(text.split(separator: "\n").allSatisfy { $0.count <= 70 })
             let parsed = try RLEFile.parse(text)
@@ -124,19 +135,26 @@ struct LifeTests {
         #expect(torus.rule == .conway && torus.topology == LifeTopology(width: 72, height: 48, bounded: false))
         let plane = try RLEFile.parse("x = 3, y = 3, rule = 23/3:P10,12\nbo$2bo$3o!\n")
         #expect(plane.topology == LifeTopology(width: 10, height: 12, bounded: true))
-        #expect(try LifeRuleSpecification(parsing: "b3s23:t5,6").topology == LifeTopology(width: 5, height: 6, bounded: false))
+        #expect(
+            try LifeRuleSpecification(parsing: "b3s23:t5,6").topology
+                == LifeTopology(width: 5, height: 6, bounded: false))
         // The pattern must fit the grid its suffix names, as soon as the header is read.
         #expect { try RLEFile.parse("x = 30, y = 3, rule = B3/S23:T20,20\n30o!\n") } throws: { error in
             "\(error)".contains("line 1, column 1: the pattern (30x3) is larger than the grid (20x20)")
         }
-        for (suffix, named) in [(":K20,20", "Klein bottle"), (":S20", "sphere"), (":C20,20", "cross-surface"),
-                                (":T20*,20", "twisted or shifted"), (":T20+2,20", "twisted or shifted"), (":T0,20", "unbounded side"),
-                                (":X1,1", "is no grid")] {
+        for (suffix, named) in [
+            (":K20,20", "Klein bottle"), (":S20", "sphere"), (":C20,20", "cross-surface"),
+            (":T20*,20", "twisted or shifted"), (":T20+2,20", "twisted or shifted"), (":T0,20", "unbounded side"),
+            (":X1,1", "is no grid"),
+        ] {
             #expect(throws: LifeRuleError.self) { try LifeRuleSpecification(parsing: "B3/S23" + suffix) }
-            do { _ = try LifeRuleSpecification(parsing: "B3/S23" + suffix) } catch { #expect("\(error)".contains(named), "\(error)") }
+            do { _ = try LifeRuleSpecification(parsing: "B3/S23" + suffix) } catch {
+                #expect("\(error)".contains(named), "\(error)")
+            }
         }
         // Written back with the grid the run used, and read again.
-        let text = RLEFile.write(torus.grid, rule: .conway, topology: LifeTopology(width: 72, height: 48, bounded: false))
+        let text = RLEFile.write(
+            torus.grid, rule: .conway, topology: LifeTopology(width: 72, height: 48, bounded: false))
         #expect(text.contains("rule = B3/S23:T72,48"))
         #expect(try RLEFile.parse(text).topology == torus.topology)
     }
@@ -158,41 +176,48 @@ struct LifeTests {
         #expect {
             try RLEFile.parse("#r 9/9\nx = 3, y = 3\nbo$2bo$3o!\n")
         } throws: { error in
-            (error as? RLEError).map { $0.line == 1 && $0.column == 4 && $0.problem.contains("invalid rule '9/9'") } ?? false
+            (error as? RLEError).map { $0.line == 1 && $0.column == 4 && $0.problem.contains("invalid rule '9/9'") }
+                ?? false
         }
     }
 
     @Test func rleLineEndingsAndCharactersBeyondASCII() throws {
         let lf = try RLEFile.parse(Self.gosperGun)
-        let crlf = try RLEFile.parse(Self.gosperGun.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\r\n"))
+        let crlf = try RLEFile.parse(
+            Self.gosperGun.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\r\n"))
         #expect(crlf == lf)
         #expect(try RLEFile.parse("#C caf\u{e9}\r\nx = 3, y = 1\r\nb\u{a0}2o\u{2003}!\r\n").grid.cells == [0, 1, 1])
         #expect(try RLEFile.parse("#C caf\u{e9}\nx = 3, y = 1\nbo!\n").comments == ["C caf\u{e9}"])
         #expect {
             try RLEFile.parse("x = 3, y = 1\n\u{e9}\u{e9}z!\n")
         } throws: { error in
-            (error as? RLEError) == RLEError(line: 2, column: 1, problem: "unknown character '\u{e9}' (expected b o . A-X $ ! or a count)")
+            (error as? RLEError)
+                == RLEError(
+                    line: 2, column: 1, problem: "unknown character '\u{e9}' (expected b o . A-X $ ! or a count)")
         }
         #expect {
             try RLEFile.parse("x = 3, y = 1\n  \u{a0}oz!\n")
         } throws: { error in
-            (error as? RLEError).map { $0.line == 2 && $0.column == 5 && $0.problem.hasPrefix("unknown character 'z'") } ?? false
+            (error as? RLEError).map { $0.line == 2 && $0.column == 5 && $0.problem.hasPrefix("unknown character 'z'") }
+                ?? false
         }
     }
 
-    @Test("malformed RLE names the line and column", arguments: [
-        ("x = 3\nbo!", "line 1, column 1: the header needs both x and y"),
-        ("x = 3, y = 3, rule = B9/S23\nbo!", "line 1, column 14: invalid rule 'B9/S23'"),
-        ("x = 2, y = 1\n3o!", "line 2, column 2: the pattern is larger than its header's x = 2, y = 1"),
-        ("x = 3, y = 1\nbzo!", "line 2, column 2: unknown character 'z'"),
-        ("x = 3, y = 1\n   bzo!", "line 2, column 5: unknown character 'z'"),
-        ("  x = 3, y = 3, rule = B9/S23\nbo!", "line 1, column 16: invalid rule 'B9/S23'"),
-        ("x = 3, y = 2\nbo$\nobo", "line 3, column 1: the pattern does not end with '!'"),
-        ("x = 3, y = 1, rule = B3/S23\nAB!", "line 2, column 2: state 2 in a two-state rule (B3/S23)"),
-        ("x = 4, y = 2, rule = B2/S/C3\nA.B$2.AC!", "line 2, column 8: state 3 does not exist in B2/S/C3"),
-        ("x = 3, y = 1, width = 3\no!", "line 1, column 14: unknown header field 'width'"),
-        ("#C only a comment\n", "no header line"),
-    ])
+    @Test(
+        "malformed RLE names the line and column",
+        arguments: [
+            ("x = 3\nbo!", "line 1, column 1: the header needs both x and y"),
+            ("x = 3, y = 3, rule = B9/S23\nbo!", "line 1, column 14: invalid rule 'B9/S23'"),
+            ("x = 2, y = 1\n3o!", "line 2, column 2: the pattern is larger than its header's x = 2, y = 1"),
+            ("x = 3, y = 1\nbzo!", "line 2, column 2: unknown character 'z'"),
+            ("x = 3, y = 1\n   bzo!", "line 2, column 5: unknown character 'z'"),
+            ("  x = 3, y = 3, rule = B9/S23\nbo!", "line 1, column 16: invalid rule 'B9/S23'"),
+            ("x = 3, y = 2\nbo$\nobo", "line 3, column 1: the pattern does not end with '!'"),
+            ("x = 3, y = 1, rule = B3/S23\nAB!", "line 2, column 2: state 2 in a two-state rule (B3/S23)"),
+            ("x = 4, y = 2, rule = B2/S/C3\nA.B$2.AC!", "line 2, column 8: state 3 does not exist in B2/S/C3"),
+            ("x = 3, y = 1, width = 3\no!", "line 1, column 14: unknown header field 'width'"),
+            ("#C only a comment\n", "no header line"),
+        ])
     func malformedRLE(text: String, expected: String) {
         do {
             _ = try RLEFile.parse(text)
@@ -222,27 +247,37 @@ struct LifeKernelChoiceTests {
             index: 0, name: "tiny", type: .integrated, vendorID: 1, apiVersion: APIVersion(1, 1, 0),
             queueFamilies: FabricatedDevices.computeQueue(), memoryHeaps: [],
             limits: FabricatedDevices.limits(invocations: 128, shared: 4096))
-        #expect(LifeKernel.preferred(for: .conway, on: tiny, cells: 1 << 20) == .bits, "no tile fits: the one-generation kernel")
+        #expect(
+            LifeKernel.preferred(for: .conway, on: tiny, cells: 1 << 20) == .bits,
+            "no tile fits: the one-generation kernel")
     }
 
     @Test func theWideKernelShapesItselfToTheDriverAndTheRow() throws {
         let lavapipe = FabricatedDevices.lavapipe(index: 0)
         // 4096² cells: 128 words a row, 64 as 64-bit words, 8 an invocation (two aligned fours).
         let large = LifeBitsShape.preferred(for: .wide, on: lavapipe, stride: 128, height: 4096)
-        guard case .wide(8, 64, let rows, let generations)? = large else { Issue.record("\(String(describing: large))"); return }
+        guard case .wide(8, 64, let rows, let generations)? = large else {
+            Issue.record("\(String(describing: large))")
+            return
+        }
         #expect(rows >= 1 && rows <= 32)
         // Strips of 32 rows advance two generations a dispatch; shorter ones one.
         #expect(generations == (rows == 32 ? 2 : 1), "\(large!)")
-        #expect(LifeBitsShape.preferred(for: .wide, on: lavapipe, stride: 512, height: 16384)?.generationsPerDispatch == 2)
+        #expect(
+            LifeBitsShape.preferred(for: .wide, on: lavapipe, stride: 512, height: 16384)?.generationsPerDispatch == 2)
         // An odd number of 32-bit words a row: 32-bit words, 4 an invocation.
-        guard case .wide(4, 32, _, 1)? = LifeBitsShape.preferred(for: .wide, on: lavapipe, stride: 31, height: 100) else {
-            Issue.record("odd stride"); return
+        guard case .wide(4, 32, _, 1)? = LifeBitsShape.preferred(for: .wide, on: lavapipe, stride: 31, height: 100)
+        else {
+            Issue.record("odd stride")
+            return
         }
         // Small grids get shorter strips, so that every driver thread has a workgroup.
         let small = try #require(LifeBitsShape.preferred(for: .wide, on: lavapipe, stride: 16, height: 512))
         #expect(small.rows < 32)
         #expect(small.generationsPerDispatch == 1)
-        #expect(small.invocations(stride: 16, height: 512) >= ProcessInfo.processInfo.activeProcessorCount * LifeBitsShape.wideGroupInvocations
+        #expect(
+            small.invocations(stride: 16, height: 512) >= ProcessInfo.processInfo.activeProcessorCount
+                * LifeBitsShape.wideGroupInvocations
                 || small.rows == 1)
         // A driver told to run on fewer threads (LP_NUM_THREADS, through the instance) gets
         // longer strips: fewer workgroups keep it busy.
@@ -254,25 +289,42 @@ struct LifeKernelChoiceTests {
         // Narrow rows: no more invocations across a workgroup than strips in the row.
         #expect(LifeBitsShape.wide(words: 8, wordBits: 64, rows: 4).group(stride: 16) == (1, 64))
         #expect(LifeBitsShape.wide(words: 4, wordBits: 32, rows: 4).group(stride: 100) == (8, 8))
-        #expect(LifeBitsShape.preferred(for: .bits, on: FabricatedDevices.nvidiaH100(index: 0), stride: 2048, height: 65536) == .columns(rows: 8))
+        #expect(
+            LifeBitsShape.preferred(for: .bits, on: FabricatedDevices.nvidiaH100(index: 0), stride: 2048, height: 65536)
+                == .columns(rows: 8))
         #expect(LifeBitsShape.preferred(for: .bits, on: lavapipe, stride: 2048, height: 65536) == .columns(rows: 32))
-        #expect(LifeBitsShape.preferred(for: .bitsTiled(generations: 8), on: lavapipe, stride: 2048, height: 65536) == nil)
+        #expect(
+            LifeBitsShape.preferred(for: .bitsTiled(generations: 8), on: lavapipe, stride: 2048, height: 65536) == nil)
         // 64-bit words need them in shaders and an even row.
         #expect(LifeBitsShape.wide(words: 4, wordBits: 64, rows: 8).problem(stride: 3, device: lavapipe) != nil)
-        #expect(LifeBitsShape.wide(words: 4, wordBits: 64, rows: 8).problem(stride: 4, device: FabricatedDevices.videoCore(index: 0)) != nil)
+        #expect(
+            LifeBitsShape.wide(words: 4, wordBits: 64, rows: 8).problem(
+                stride: 4, device: FabricatedDevices.videoCore(index: 0)) != nil)
         #expect(LifeBitsShape.wide(words: 4, wordBits: 64, rows: 8).problem(stride: 4, device: lavapipe) == nil)
         // Two generations a dispatch need whole aligned fours across the row; 1 or 2 only.
-        #expect(LifeBitsShape.wide(words: 4, wordBits: 64, rows: 8, generations: 2).problem(stride: 8, device: lavapipe) == nil)
-        #expect(LifeBitsShape.wide(words: 4, wordBits: 64, rows: 8, generations: 2).problem(stride: 12, device: lavapipe) != nil)
-        #expect(LifeBitsShape.wide(words: 2, wordBits: 32, rows: 8, generations: 2).problem(stride: 8, device: lavapipe) != nil)
-        #expect(LifeBitsShape.wide(words: 4, wordBits: 32, rows: 8, generations: 3).problem(stride: 8, device: lavapipe) != nil)
-        #expect(LifeBitsShape.wide(words: 8, wordBits: 64, rows: 32, generations: 2).description.hasSuffix("32 rows, 2 generations a dispatch"))
+        #expect(
+            LifeBitsShape.wide(words: 4, wordBits: 64, rows: 8, generations: 2).problem(stride: 8, device: lavapipe)
+                == nil)
+        #expect(
+            LifeBitsShape.wide(words: 4, wordBits: 64, rows: 8, generations: 2).problem(stride: 12, device: lavapipe)
+                != nil)
+        #expect(
+            LifeBitsShape.wide(words: 2, wordBits: 32, rows: 8, generations: 2).problem(stride: 8, device: lavapipe)
+                != nil)
+        #expect(
+            LifeBitsShape.wide(words: 4, wordBits: 32, rows: 8, generations: 3).problem(stride: 8, device: lavapipe)
+                != nil)
+        #expect(
+            LifeBitsShape.wide(words: 8, wordBits: 64, rows: 32, generations: 2).description.hasSuffix(
+                "32 rows, 2 generations a dispatch"))
     }
 
     @Test func kernelNamesRoundTrip() {
         for kernel in [LifeKernel.bytes, .bits, .wide, .bitsTiled(generations: 1), .bitsTiled(generations: 32)] {
             #expect(LifeKernel(parsing: kernel.description) == kernel)
         }
-        for bad in ["tiled", "tiled:0", "tiled:33", "tiled:x", "bit", ""] { #expect(LifeKernel(parsing: bad) == nil, "\(bad)") }
+        for bad in ["tiled", "tiled:0", "tiled:33", "tiled:x", "bit", ""] {
+            #expect(LifeKernel(parsing: bad) == nil, "\(bad)")
+        }
     }
 }

@@ -1,5 +1,6 @@
-@testable import Engine
 import Testing
+
+@testable import Engine
 
 /// Sizes refused before anything of that size is allocated, with the most that fits named.
 struct NBodyCapacityTests {
@@ -11,14 +12,18 @@ struct NBodyCapacityTests {
 
     /// The largest count each device takes is one that its default kernel really runs, and
     /// one more is refused with a reason.
-    @Test(arguments: [FabricatedDevices.lavapipe(index: 0), FabricatedDevices.nvidiaH100(index: 0),
-                      FabricatedDevices.videoCore(index: 0), FabricatedDevices.amdDiscrete(index: 0, memory: 1 << 30)])
+    @Test(arguments: [
+        FabricatedDevices.lavapipe(index: 0), FabricatedDevices.nvidiaH100(index: 0),
+        FabricatedDevices.videoCore(index: 0), FabricatedDevices.amdDiscrete(index: 0, memory: 1 << 30),
+    ])
     func theLargestCountRunsAndOneMoreDoesNot(device: PhysicalDeviceDescription) {
         let largest = NBodyCapacity.largestParticleCount(on: device)
         #expect(largest > 1000)
         #expect(NBodyCapacity.deviceProblem(particleCount: largest, on: device) == nil)
         #expect(NBodyCapacity.deviceProblem(particleCount: largest + 1, on: device) != nil)
-        #expect(NBodyKernel.recommended(for: device, particleCount: largest).problems(on: device, particleCount: largest).isEmpty)
+        #expect(
+            NBodyKernel.recommended(for: device, particleCount: largest).problems(on: device, particleCount: largest)
+                .isEmpty)
     }
 
     @Test func theRefusalNamesTheDevicesLargestCount() {

@@ -1,14 +1,18 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// The GPU workload on a real Vulkan driver (lavapipe here), checked against the CPU reference.
 @Suite("N-body on the real Vulkan device", .serialized)
 struct NBodyGPUTests {
-    func gpuAdvance(_ state: ParticleState, _ parameters: NBodyParameters, steps: Int,
-                    configuration: NBodyKernel? = nil, log: ValidationLog? = nil) throws -> ParticleState {
+    func gpuAdvance(
+        _ state: ParticleState, _ parameters: NBodyParameters, steps: Int,
+        configuration: NBodyKernel? = nil, log: ValidationLog? = nil
+    ) throws -> ParticleState {
         let context = try ComputeContext(instanceOptions: InstanceOptions(validation: log != nil), validationLog: log)
-        let workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters, configuration: configuration)
+        let workload = try NBodyWorkload(
+            device: context.device, state: state, parameters: parameters, configuration: configuration)
         try workload.advance(steps: steps)
         return try workload.download()
     }
@@ -24,61 +28,73 @@ struct NBodyGPUTests {
         #expect(gpu != state || particles == 1, "the state must move")
     }
 
-    @Test("every kernel shape the engine may pick computes correctly", arguments: [
-        NBodyKernel.streaming(workgroup: 32, bodies: 32),
-        NBodyKernel.tiled(workgroup: 64, bodies: 32, tile: 256),
-        NBodyKernel.streaming(workgroup: 64, bodies: 3),
-        NBodyKernel.tiled(workgroup: 256, bodies: 2, tile: 256),
-        NBodyKernel.tiled(workgroup: 128, bodies: 1, tile: 128),
-        NBodyKernel.tiled(workgroup: 32, bodies: 4, tile: 100),
-        NBodyKernel.tiled(workgroup: 64, bodies: 1, tile: 16),
-        NBodyKernel.split(workgroup: 64, invocations: 4),
-        NBodyKernel.split(workgroup: 256, invocations: 16),
-        NBodyKernel.split(workgroup: 96, invocations: 3),
-        // Prefetched tiles: as wide as the workgroup, narrower, and wider than it (several
-        // staged bodies per invocation, a partial last stage).
-        NBodyKernel.tiled(workgroup: 32, bodies: 1, tile: 32, prefetch: true),
-        NBodyKernel.tiled(workgroup: 64, bodies: 2, tile: 16, prefetch: true),
-        NBodyKernel.tiled(workgroup: 32, bodies: 3, tile: 100, prefetch: true),
-        // The force spelled as a quotient, in each kind of kernel.
-        NBodyKernel.streaming(workgroup: 32, bodies: 32, force: .quotient),
-        NBodyKernel.tiled(workgroup: 64, bodies: 2, tile: 64, force: .quotient),
-        NBodyKernel.tiled(workgroup: 32, bodies: 3, tile: 100, prefetch: true, force: .quotient),
-        NBodyKernel.split(workgroup: 96, invocations: 3, force: .quotient),
-        // The tile loop written out: by 4, by the whole tile, by a tile wider than the
-        // workgroup, prefetched, and with several bodies per invocation.
-        NBodyKernel.tiled(workgroup: 128, bodies: 1, tile: 128, unroll: 4),
-        NBodyKernel.tiled(workgroup: 32, bodies: 1, tile: 32, unroll: 32),
-        NBodyKernel.tiled(workgroup: 32, bodies: 2, tile: 96, unroll: 8),
-        NBodyKernel.tiled(workgroup: 64, bodies: 1, tile: 128, prefetch: true, unroll: 16),
-        NBodyKernel.tiled(workgroup: 32, bodies: 3, tile: 100, prefetch: true, unroll: 4),
-    ])
+    @Test(
+        "every kernel shape the engine may pick computes correctly",
+        arguments: [
+            NBodyKernel.streaming(workgroup: 32, bodies: 32),
+            NBodyKernel.tiled(workgroup: 64, bodies: 32, tile: 256),
+            NBodyKernel.streaming(workgroup: 64, bodies: 3),
+            NBodyKernel.tiled(workgroup: 256, bodies: 2, tile: 256),
+            NBodyKernel.tiled(workgroup: 128, bodies: 1, tile: 128),
+            NBodyKernel.tiled(workgroup: 32, bodies: 4, tile: 100),
+            NBodyKernel.tiled(workgroup: 64, bodies: 1, tile: 16),
+            NBodyKernel.split(workgroup: 64, invocations: 4),
+            NBodyKernel.split(workgroup: 256, invocations: 16),
+            NBodyKernel.split(workgroup: 96, invocations: 3),
+            // Prefetched tiles: as wide as the workgroup, narrower, and wider than it (several
+            // staged bodies per invocation, a partial last stage).
+            NBodyKernel.tiled(workgroup: 32, bodies: 1, tile: 32, prefetch: true),
+            NBodyKernel.tiled(workgroup: 64, bodies: 2, tile: 16, prefetch: true),
+            NBodyKernel.tiled(workgroup: 32, bodies: 3, tile: 100, prefetch: true),
+            // The force spelled as a quotient, in each kind of kernel.
+            NBodyKernel.streaming(workgroup: 32, bodies: 32, force: .quotient),
+            NBodyKernel.tiled(workgroup: 64, bodies: 2, tile: 64, force: .quotient),
+            NBodyKernel.tiled(workgroup: 32, bodies: 3, tile: 100, prefetch: true, force: .quotient),
+            NBodyKernel.split(workgroup: 96, invocations: 3, force: .quotient),
+            // The tile loop written out: by 4, by the whole tile, by a tile wider than the
+            // workgroup, prefetched, and with several bodies per invocation.
+            NBodyKernel.tiled(workgroup: 128, bodies: 1, tile: 128, unroll: 4),
+            NBodyKernel.tiled(workgroup: 32, bodies: 1, tile: 32, unroll: 32),
+            NBodyKernel.tiled(workgroup: 32, bodies: 2, tile: 96, unroll: 8),
+            NBodyKernel.tiled(workgroup: 64, bodies: 1, tile: 128, prefetch: true, unroll: 16),
+            NBodyKernel.tiled(workgroup: 32, bodies: 3, tile: 100, prefetch: true, unroll: 4),
+        ])
     func shapesMatchReference(shape: NBodyKernel) throws {
         let parameters = NBodyParameters(dt: 0.002, softening: 0.02)
         // Not a multiple of any workgroup, and fewer bodies than some workgroups hold.
         for particles in [13, 1543] {
             let state = InitialModel.galaxies.generate(count: particles, seed: 7)
             let gpu = try gpuAdvance(state, parameters, steps: 2, configuration: shape)
-            let comparison = StateComparison(gpu, reference: NBodyReference.advance(state, parameters: parameters, steps: 2))
+            let comparison = StateComparison(
+                gpu, reference: NBodyReference.advance(state, parameters: parameters, steps: 2))
             #expect(comparison.worst < 1e-4, "\(shape), N=\(particles): \(comparison)")
         }
     }
 
     /// lavapipe streams j-bodies in register groups of 4, read once per subgroup and shuffled
     /// round; GPUs one at a time. Every combination (groups of 2 and 8 too) is run here.
-    @Test("the streaming kernel's register groups and shuffled reads", arguments: [
-        (1, false), (2, false), (4, false), (8, false), (2, true), (4, true), (8, true)])
+    @Test(
+        "the streaming kernel's register groups and shuffled reads",
+        arguments: [
+            (1, false), (2, false), (4, false), (8, false), (2, true), (4, true), (8, true),
+        ])
     func streamingGroupsMatchReference(group: Int, shuffled: Bool) throws {
         let parameters = NBodyParameters(dt: 0.002, softening: 0.02)
         let context = try ComputeContext()
-        for shape in [NBodyKernel.streaming(workgroup: 32, bodies: 8),
-                      NBodyKernel.streaming(workgroup: 64, bodies: 3, force: .quotient)] {
-            #expect(!shuffled || shape.shufflesJBodies(on: context.device.description, group: group), "lavapipe can shuffle")
+        for shape in [
+            NBodyKernel.streaming(workgroup: 32, bodies: 8),
+            NBodyKernel.streaming(workgroup: 64, bodies: 3, force: .quotient),
+        ] {
+            #expect(
+                !shuffled || shape.shufflesJBodies(on: context.device.description, group: group), "lavapipe can shuffle"
+            )
             let state = InitialModel.galaxies.generate(count: 1543, seed: 5)
-            let workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters, configuration: shape,
-                                             jGroup: group, shuffledLoads: shuffled)
+            let workload = try NBodyWorkload(
+                device: context.device, state: state, parameters: parameters, configuration: shape,
+                jGroup: group, shuffledLoads: shuffled)
             try workload.advance(steps: 2)
-            let comparison = StateComparison(try workload.download(), reference: NBodyReference.advance(state, parameters: parameters, steps: 2))
+            let comparison = StateComparison(
+                try workload.download(), reference: NBodyReference.advance(state, parameters: parameters, steps: 2))
             #expect(comparison.worst < 1e-4, "group \(group), shuffled \(shuffled), \(shape): \(comparison)")
         }
     }
@@ -101,9 +117,10 @@ struct NBodyGPUTests {
     /// a CPU driver.
     @Test func tuningAGPUEndsWithUnrolledTileLoops() throws {
         let context = try ComputeContext()
-        #expect(KernelTuner(device: context.device, particleCount: 1000).tune(budget: 1).trials.allSatisfy {
-            $0.configuration.tileUnroll == 1
-        })
+        #expect(
+            KernelTuner(device: context.device, particleCount: 1000).tune(budget: 1).trials.allSatisfy {
+                $0.configuration.tileUnroll == 1
+            })
         context.device.physicalDevice.description.type = .discrete
         var tuner = KernelTuner(device: context.device, particleCount: 1000)
         // Most of the budget for the variants, so that a busy host still reaches them.
@@ -125,7 +142,8 @@ struct NBodyGPUTests {
             #expect(shape.problems(on: pi, particleCount: particles).isEmpty)
             let state = InitialModel.plummer.generate(count: particles, seed: 3)
             let gpu = try gpuAdvance(state, parameters, steps: 2, configuration: shape)
-            let comparison = StateComparison(gpu, reference: NBodyReference.advance(state, parameters: parameters, steps: 2))
+            let comparison = StateComparison(
+                gpu, reference: NBodyReference.advance(state, parameters: parameters, steps: 2))
             #expect(comparison.worst < 1e-4, "N=\(particles), \(shape): \(comparison)")
         }
     }
@@ -139,11 +157,13 @@ struct NBodyGPUTests {
         #expect(result.mass(0) == 5)
     }
 
-    @Test("zero softening ignores the self term and coincident bodies", arguments: [
-        NBodyKernel.streaming(workgroup: 32, bodies: 2, force: .reciprocalSquareRoot),
-        NBodyKernel.streaming(workgroup: 32, bodies: 2, force: .quotient),
-        NBodyKernel.split(workgroup: 32, invocations: 4, force: .quotient),
-    ])
+    @Test(
+        "zero softening ignores the self term and coincident bodies",
+        arguments: [
+            NBodyKernel.streaming(workgroup: 32, bodies: 2, force: .reciprocalSquareRoot),
+            NBodyKernel.streaming(workgroup: 32, bodies: 2, force: .quotient),
+            NBodyKernel.split(workgroup: 32, invocations: 4, force: .quotient),
+        ])
     func zeroSofteningIgnoresTheSelfTermAndCoincidentBodies(shape: NBodyKernel) throws {
         var state = ParticleState(count: 3)
         state.set(0, position: SIMD3(-1, 0, 0), mass: 1, velocity: .zero)
@@ -166,8 +186,12 @@ struct NBodyGPUTests {
         let energyDrift = abs(after.totalEnergy - before.totalEnergy) / abs(before.totalEnergy)
         #expect(energyDrift < 1e-3, "relative energy drift \(energyDrift)")
         let momentumDrift = ((after.momentum - before.momentum) * (after.momentum - before.momentum)).sum().squareRoot()
-        #expect(momentumDrift < 1e-5 * before.momentumScale, "momentum drift \(momentumDrift), scale \(before.momentumScale)")
-        let angularDrift = ((after.angularMomentum - before.angularMomentum) * (after.angularMomentum - before.angularMomentum)).sum().squareRoot()
+        #expect(
+            momentumDrift < 1e-5 * before.momentumScale,
+            "momentum drift \(momentumDrift), scale \(before.momentumScale)")
+        let angularDrift =
+            ((after.angularMomentum - before.angularMomentum) * (after.angularMomentum - before.angularMomentum)).sum()
+            .squareRoot()
         #expect(angularDrift < 1e-3 * before.momentumScale)
         // The sphere really evolved: kinetic energy moved.
         #expect(after.kineticEnergy != before.kineticEnergy)
@@ -232,8 +256,12 @@ struct NBodyGPUTests {
             #expect(lavapipe.type == .cpu)
             #expect(lavapipe.driver?.name == "llvmpipe")
             #expect(lavapipe.supportsComputeTimestamps)
-            #expect(try PhysicalDeviceSelector(selector: DeviceSelector(parsing: "lavapipe")).select(from: devices).index == lavapipe.index)
-            #expect(try PhysicalDeviceSelector(selector: DeviceSelector(parsing: "cpu")).select(from: devices).index == lavapipe.index)
+            #expect(
+                try PhysicalDeviceSelector(selector: DeviceSelector(parsing: "lavapipe")).select(from: devices).index
+                    == lavapipe.index)
+            #expect(
+                try PhysicalDeviceSelector(selector: DeviceSelector(parsing: "cpu")).select(from: devices).index
+                    == lavapipe.index)
         }
     }
 
@@ -257,7 +285,9 @@ struct NBodyLoopLimitTests {
     @Test func theLastOfSeventyThousandBodiesStillPulls() throws {
         let count = 70_000
         var state = ParticleState(count: count)
-        for i in 0..<count - 1 { state.set(i, position: SIMD3(Float(i % 100) * 0.01, Float(i / 100) * 0.01, 0), mass: 0, velocity: .zero) }
+        for i in 0..<count - 1 {
+            state.set(i, position: SIMD3(Float(i % 100) * 0.01, Float(i / 100) * 0.01, 0), mass: 0, velocity: .zero)
+        }
         let attractor = SIMD3<Float>(3, 4, 0)
         state.set(count - 1, position: attractor, mass: 1, velocity: .zero)
         let parameters = NBodyParameters()
@@ -269,7 +299,9 @@ struct NBodyLoopLimitTests {
             let d = attractor - state.position(i)
             let r2 = (d * d).sum() + parameters.softening * parameters.softening
             let expected = d * (parameters.gravity * parameters.dt / (r2 * r2.squareRoot()))
-            let error = ((after.velocity(i) - expected) * (after.velocity(i) - expected)).sum().squareRoot() / (expected * expected).sum().squareRoot()
+            let error =
+                ((after.velocity(i) - expected) * (after.velocity(i) - expected)).sum().squareRoot()
+                / (expected * expected).sum().squareRoot()
             #expect(error < 1e-4, "body \(i): velocity \(after.velocity(i)), expected \(expected)")
         }
     }
@@ -283,7 +315,9 @@ struct NBodyLoopLimitTests {
         let prefetched = NBodyKernel.tiled(workgroup: 128, bodies: 1, tile: 128, prefetch: true, unroll: 8)
         #expect(prefetched.problems(on: h100, particleCount: 1 << 20).isEmpty)
         // Flat fields (a tuning cache, --kernel) that unroll a loop no tile has name no kernel.
-        for fields in [(tile: 0, split: 1, pairs: false), (tile: 0, split: 4, pairs: false), (tile: 0, split: 1, pairs: true)] {
+        for fields in [
+            (tile: 0, split: 1, pairs: false), (tile: 0, split: 4, pairs: false), (tile: 0, split: 1, pairs: true),
+        ] {
             let refused = whyNoKernel {
                 try NBodyKernel(
                     workgroupSize: 128, bodiesPerInvocation: 1, tileSize: fields.tile, invocationsPerBody: fields.split,
@@ -311,18 +345,27 @@ struct NBodyLoopLimitTests {
     @Test func verificationRejectsWrongOrUnrepeatableResults() throws {
         typealias Verification = KernelTuner.Verification
         #expect(Verification(error: 1e-7, particleCount: 300, repeats: true).rejection(tolerance: 1e-4) == nil)
-        #expect(Verification(error: 1e-3, particleCount: 300, repeats: true).rejection(tolerance: 1e-4)?.hasPrefix("wrong results") == true)
-        #expect(Verification(error: .nan, particleCount: 300, repeats: true).rejection(tolerance: 1e-4)?.hasPrefix("wrong results") == true)
-        #expect(Verification(error: 1e-7, particleCount: 300, repeats: false).rejection(tolerance: 1e-4)?.contains("a race") == true)
+        #expect(
+            Verification(error: 1e-3, particleCount: 300, repeats: true).rejection(tolerance: 1e-4)?.hasPrefix(
+                "wrong results") == true)
+        #expect(
+            Verification(error: .nan, particleCount: 300, repeats: true).rejection(tolerance: 1e-4)?.hasPrefix(
+                "wrong results") == true)
+        #expect(
+            Verification(error: 1e-7, particleCount: 300, repeats: false).rejection(tolerance: 1e-4)?.contains("a race")
+                == true)
         // On the real driver: the default shape and the fixed-point pair form repeat; the float
         // pair form (no softening) need not, and is not held to it.
         let context = try ComputeContext()
         let subgroup = Int(context.device.description.limits.subgroupSize)
         let atomic = NBodyKernel.atomicPairs(workgroup: subgroup, bodies: 2)
         let tuner = KernelTuner(device: context.device, particleCount: 2000)
-        #expect(try tuner.verify(.recommended(for: context.device.description, particleCount: 2000)).rejection(tolerance: 1e-4) == nil)
+        #expect(
+            try tuner.verify(.recommended(for: context.device.description, particleCount: 2000)).rejection(
+                tolerance: 1e-4) == nil)
         #expect(try tuner.verify(atomic).rejection(tolerance: 1e-4) == nil)
-        let unsoftened = KernelTuner(device: context.device, particleCount: 2000, parameters: NBodyParameters(softening: 0))
+        let unsoftened = KernelTuner(
+            device: context.device, particleCount: 2000, parameters: NBodyParameters(softening: 0))
         #expect(try unsoftened.verify(atomic).repeats)
     }
 
@@ -342,15 +385,19 @@ struct NBodyLoopLimitTests {
             trial(NBodyKernel.atomicPairs(workgroup: 32, bodies: 8), 9e12),
             trial(NBodyKernel.tiled(workgroup: 256, bodies: 1, tile: 256), 8e12, rejection: "wrong results"),
             trial(NBodyKernel.split(workgroup: 128, invocations: 4), 7e12),
-            trial(fastest, 2e12), trial(second, 1.9e12), trial(third, 1.8e12), trial(slow, 1e12), trial(alreadyUnrolled, 1.5e12),
+            trial(fastest, 2e12), trial(second, 1.9e12), trial(third, 1.8e12), trial(slow, 1e12),
+            trial(alreadyUnrolled, 1.5e12),
         ]
         let variants = KernelTuner.unrolledVariants(of: trials, device: h100, particleCount: 1 << 20)
         func unrolled(_ shape: NBodyKernel, _ unroll: Int) -> NBodyKernel {
             shape.with(unroll: unroll)
         }
         // The 8-body tile allows only 4 and 8; 128 × 1 by 8 was tried already.
-        #expect(variants == [unrolled(fastest, 4), unrolled(fastest, 16), unrolled(second, 4), unrolled(second, 8),
-                             unrolled(second, 16), unrolled(third, 4), unrolled(third, 8)])
+        #expect(
+            variants == [
+                unrolled(fastest, 4), unrolled(fastest, 16), unrolled(second, 4), unrolled(second, 8),
+                unrolled(second, 16), unrolled(third, 4), unrolled(third, 8),
+            ])
     }
 
     @Test func lavapipeShapesStayUnderTheLimitOrSayWhy() {
@@ -365,7 +412,9 @@ struct NBodyLoopLimitTests {
         #expect(!streaming.problems(on: lavapipe, particleCount: 8 << 20).isEmpty)
         let tiled = NBodyKernel.tiled(workgroup: 32, bodies: 32, tile: 32)
         #expect(tiled.problems(on: lavapipe, particleCount: 16384).isEmpty)
-        #expect(tiled.problems(on: lavapipe, particleCount: 131_072).first?.contains("stops shader loops after 65535 iterations") == true)
+        #expect(
+            tiled.problems(on: lavapipe, particleCount: 131_072).first?.contains(
+                "stops shader loops after 65535 iterations") == true)
         // Tile loads count too: a prefetched 32-body tile runs 35 iterations per 32 bodies.
         let prefetched = NBodyKernel.tiled(workgroup: 32, bodies: 1, tile: 32, prefetch: true)
         #expect(prefetched.problems(on: lavapipe, particleCount: 55_000).isEmpty)
@@ -374,7 +423,9 @@ struct NBodyLoopLimitTests {
         // 40, 48 and 64 bodies per invocation all stopped early. GPUs have no such limit.
         for bodies in [33, 48, 64] {
             let heavy = NBodyKernel.streaming(workgroup: 32, bodies: bodies, force: .quotient)
-            #expect(heavy.problems(on: lavapipe, particleCount: 1000).first?.contains("does not unroll a loop over more than 32 bodies") == true)
+            #expect(
+                heavy.problems(on: lavapipe, particleCount: 1000).first?.contains(
+                    "does not unroll a loop over more than 32 bodies") == true)
             #expect(heavy.problems(on: FabricatedDevices.nvidiaH100(index: 0), particleCount: 1000).isEmpty)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 @Suite("State files (.npy)")
@@ -56,36 +57,43 @@ struct NPYFileTests {
         #expect(try NPYFile.decode(data) == sample)
     }
 
-    @Test("malformed files are rejected with a clear reason", arguments: [
-        ("bad magic", "is not a NumPy .npy file"),
-        ("version 3", "versions 1.0 and 2.0 are supported"),
-        ("float64", "dtype '<f8'"),
-        ("big endian", "big-endian"),
-        ("fortran", "Fortran order"),
-        ("shape (N, 7)", "expected (N, 8)"),
-        ("shape (N,)", "expected (N, 8)"),
-        ("no particles", "holds no particles"),
-        ("truncated data", "is truncated"),
-        ("truncated header", "truncated inside its header"),
-        ("trailing bytes", "unexpected data after the array"),
-        ("NaN", "non-finite value (NaN or Inf) in particle 2, field vy"),
-        ("Inf", "non-finite value (NaN or Inf) in particle 0, field x"),
-        ("negative mass", "negative mass"),
-        ("not a dict", "not a dict"),
-    ])
+    @Test(
+        "malformed files are rejected with a clear reason",
+        arguments: [
+            ("bad magic", "is not a NumPy .npy file"),
+            ("version 3", "versions 1.0 and 2.0 are supported"),
+            ("float64", "dtype '<f8'"),
+            ("big endian", "big-endian"),
+            ("fortran", "Fortran order"),
+            ("shape (N, 7)", "expected (N, 8)"),
+            ("shape (N,)", "expected (N, 8)"),
+            ("no particles", "holds no particles"),
+            ("truncated data", "is truncated"),
+            ("truncated header", "truncated inside its header"),
+            ("trailing bytes", "unexpected data after the array"),
+            ("NaN", "non-finite value (NaN or Inf) in particle 2, field vy"),
+            ("Inf", "non-finite value (NaN or Inf) in particle 0, field x"),
+            ("negative mass", "negative mass"),
+            ("not a dict", "not a dict"),
+        ])
     func malformed(kind: String, expected: String) throws {
         let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (37, 8), }"
         let good = image(header: header)
         var data: Data
         switch kind {
-        case "bad magic": data = good; data[1] = 0x4D
-        case "version 3": data = good; data[6] = 3
+        case "bad magic":
+            data = good
+            data[1] = 0x4D
+        case "version 3":
+            data = good
+            data[6] = 3
         case "float64": data = image(header: header.replacingOccurrences(of: "<f4", with: "<f8"))
         case "big endian": data = image(header: header.replacingOccurrences(of: "<f4", with: ">f4"))
         case "fortran": data = image(header: header.replacingOccurrences(of: "False", with: "True"))
         case "shape (N, 7)": data = image(header: header.replacingOccurrences(of: "(37, 8)", with: "(37, 7)"))
         case "shape (N,)": data = image(header: header.replacingOccurrences(of: "(37, 8)", with: "(296,)"))
-        case "no particles": data = image(header: header.replacingOccurrences(of: "(37, 8)", with: "(0, 8)"), payload: Data())
+        case "no particles":
+            data = image(header: header.replacingOccurrences(of: "(37, 8)", with: "(0, 8)"), payload: Data())
         case "truncated data": data = good.prefix(good.count - 5)
         case "truncated header": data = good.prefix(40)
         case "trailing bytes": data = good + Data([0, 0, 0, 0])
@@ -120,7 +128,8 @@ struct NPYFileTests {
         try NPYFile.write(sample, to: url)
         // A directory in the way makes the rename fail after the data was written.
         let blocked = directory.appendingPathComponent("blocked.npy")
-        try FileManager.default.createDirectory(at: blocked.appendingPathComponent("child"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: blocked.appendingPathComponent("child"), withIntermediateDirectories: true)
         #expect(throws: FileError.self) { try NPYFile.write(sample, to: blocked) }
         #expect(try NPYFile.read(from: url) == sample)
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()

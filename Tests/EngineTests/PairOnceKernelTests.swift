@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engine
 
 /// The pair-once kernel (`Shaders/nbody_pairs.comp`: each pair evaluated once, its force applied
@@ -18,10 +19,13 @@ struct PairOnceKernelTests {
         block = shape.bodiesPerWorkgroup
     }
 
-    func run(_ state: ParticleState, _ parameters: NBodyParameters, shape: NBodyKernel? = nil,
-             steps: Int = 2) throws -> (result: ParticleState, sumsForces: Bool) {
+    func run(
+        _ state: ParticleState, _ parameters: NBodyParameters, shape: NBodyKernel? = nil,
+        steps: Int = 2
+    ) throws -> (result: ParticleState, sumsForces: Bool) {
         let context = try ComputeContext()
-        let workload = try NBodyWorkload(device: context.device, state: state, parameters: parameters, configuration: shape ?? self.shape)
+        let workload = try NBodyWorkload(
+            device: context.device, state: state, parameters: parameters, configuration: shape ?? self.shape)
         try workload.advance(steps: steps)
         return (try workload.download(), workload.sumsForces)
     }
@@ -41,7 +45,8 @@ struct PairOnceKernelTests {
                 let state = InitialModel.galaxies.generate(count: particles, seed: UInt64(particles))
                 let (gpu, sumsForces) = try run(state, parameters, shape: shape)
                 #expect(sumsForces, "every mass is positive")
-                let comparison = StateComparison(gpu, reference: NBodyReference.advance(state, parameters: parameters, steps: 2))
+                let comparison = StateComparison(
+                    gpu, reference: NBodyReference.advance(state, parameters: parameters, steps: 2))
                 #expect(comparison.worst < 1e-4, "\(shape), N=\(particles): \(comparison)")
             }
         }
@@ -52,11 +57,14 @@ struct PairOnceKernelTests {
     @Test func tracersFeelGravityAndExertNone() throws {
         let parameters = NBodyParameters(dt: 0.002, softening: 0.02)
         var state = InitialModel.plummer.generate(count: 150, seed: 9)
-        for tracer in [0, 77, 149] { state.set(tracer, position: state.position(tracer), mass: 0, velocity: state.velocity(tracer)) }
+        for tracer in [0, 77, 149] {
+            state.set(tracer, position: state.position(tracer), mass: 0, velocity: state.velocity(tracer))
+        }
         #expect(NBodyWorkload.massesSuitForceSums(state)?.contains("particle 0 has mass 0.0") == true)
         let (gpu, sumsForces) = try run(state, parameters)
         #expect(!sumsForces)
-        let comparison = StateComparison(gpu, reference: NBodyReference.advance(state, parameters: parameters, steps: 2))
+        let comparison = StateComparison(
+            gpu, reference: NBodyReference.advance(state, parameters: parameters, steps: 2))
         #expect(comparison.worst < 1e-4, "\(comparison)")
         #expect(gpu.velocity(77) != state.velocity(77), "the tracer is pulled")
     }
@@ -64,7 +72,7 @@ struct PairOnceKernelTests {
     /// With zero softening a pair at one point exerts nothing, inside a block and across blocks.
     @Test func zeroSofteningIgnoresCoincidentBodies() throws {
         var state = InitialModel.cube.generate(count: 100, seed: 4)
-        state.set(5, position: state.position(3), mass: 0.01, velocity: .zero)   // same block as 3
+        state.set(5, position: state.position(3), mass: 0.01, velocity: .zero)  // same block as 3
         state.set(90, position: state.position(3), mass: 0.02, velocity: .zero)  // another block
         let parameters = NBodyParameters(dt: 0.001, softening: 0)
         for force in NBodyKernel.ForceExpression.allCases {
@@ -81,7 +89,8 @@ struct PairOnceKernelTests {
     @Test func uploadRefusesMassesTheKernelWasNotBuiltFor() throws {
         let context = try ComputeContext()
         let state = InitialModel.plummer.generate(count: 64, seed: 2)
-        let workload = try NBodyWorkload(device: context.device, state: state, parameters: NBodyParameters(), configuration: shape)
+        let workload = try NBodyWorkload(
+            device: context.device, state: state, parameters: NBodyParameters(), configuration: shape)
         #expect(workload.sumsForces)
         var tracer = state
         tracer.set(10, position: state.position(10), mass: 0, velocity: state.velocity(10))
@@ -95,7 +104,8 @@ struct PairOnceKernelTests {
         do {
             let context = try ComputeContext(instanceOptions: InstanceOptions(validation: true), validationLog: log)
             let state = InitialModel.plummer.generate(count: 200, seed: 1)
-            let workload = try NBodyWorkload(device: context.device, state: state, parameters: NBodyParameters(), configuration: shape)
+            let workload = try NBodyWorkload(
+                device: context.device, state: state, parameters: NBodyParameters(), configuration: shape)
             try workload.advance(steps: 3)
             _ = try workload.download()
         }
@@ -122,16 +132,21 @@ struct PairOnceKernelTests {
         let lavapipe = FabricatedDevices.lavapipe(index: 0)
         let lavapipeShape = NBodyKernel.pairs(workgroup: 8, bodies: 4, force: .quotient)
         let tiled = whyNoKernel {
-            try NBodyKernel(workgroupSize: 8, bodiesPerInvocation: 4, tileSize: 32, force: .quotient, eachPairOnce: true)
+            try NBodyKernel(
+                workgroupSize: 8, bodiesPerInvocation: 4, tileSize: 32, force: .quotient, eachPairOnce: true)
         }
         #expect(tiled?.description.contains("without a shared tile") == true)
         let wide = lavapipeShape.with(workgroup: 32)
-        #expect(wide.problems(on: lavapipe, particleCount: 1000).contains { $0.contains("a workgroup of one subgroup (8 invocations") })
+        #expect(
+            wide.problems(on: lavapipe, particleCount: 1000).contains {
+                $0.contains("a workgroup of one subgroup (8 invocations")
+            })
         // A device without subgroup shuffles cannot.
         let gpu = lavapipeShape.with(workgroup: 32)
         var noShuffles = FabricatedDevices.intelIntegrated(index: 0)
         noShuffles.limits.subgroupSize = 32
-        #expect(gpu.problems(on: noShuffles, particleCount: 4096).contains { $0.contains("which has no such shuffles") })
+        #expect(
+            gpu.problems(on: noShuffles, particleCount: 4096).contains { $0.contains("which has no such shuffles") })
     }
 }
 
@@ -149,7 +164,8 @@ struct LavapipeVectorWidthTests {
         #expect(!LavapipeVectorWidth.prefersWideVectors(cpuInfo: Self.cpuInfo(vendor: "AuthenticAMD", flags: "")))
         // Intel's AVX-512 may cost clock speed and was not measured.
         #expect(!LavapipeVectorWidth.prefersWideVectors(cpuInfo: Self.cpuInfo(vendor: "GenuineIntel", flags: avx512)))
-        #expect(!LavapipeVectorWidth.prefersWideVectors(cpuInfo: Self.cpuInfo(vendor: "AuthenticAMD", flags: "avx512f")))
+        #expect(
+            !LavapipeVectorWidth.prefersWideVectors(cpuInfo: Self.cpuInfo(vendor: "AuthenticAMD", flags: "avx512f")))
         #expect(!LavapipeVectorWidth.prefersWideVectors(cpuInfo: ""))
     }
 
@@ -159,6 +175,8 @@ struct LavapipeVectorWidthTests {
         let narrow = FabricatedDevices.lavapipe(index: 0)
         var wide = narrow
         wide.limits.subgroupSize = 16
-        #expect(TuningCache.Key(device: narrow, particleCount: 16384) != TuningCache.Key(device: wide, particleCount: 16384))
+        #expect(
+            TuningCache.Key(device: narrow, particleCount: 16384) != TuningCache.Key(device: wide, particleCount: 16384)
+        )
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// The specialization constants each N-body shader declares are those the engine's tables
@@ -15,8 +16,10 @@ import Testing
             if line.hasPrefix("#include \""), let included = line.split(separator: "\"").dropFirst().first {
                 found.merge(try names(in: String(included))) { $1 }
             }
-            guard line.contains("constant_id"), let id = line.split(separator: "=").dropFirst().first
-                .flatMap({ UInt32($0.prefix { $0 != ")" }.trimmingCharacters(in: .whitespaces)) }) else { continue }
+            guard line.contains("constant_id"),
+                let id = line.split(separator: "=").dropFirst().first
+                    .flatMap({ UInt32($0.prefix { $0 != ")" }.trimmingCharacters(in: .whitespaces)) })
+            else { continue }
             let declaration = line.split(separator: ")").last!.split(separator: " ")
             found[id] = declaration.count >= 3 ? String(declaration[2]) : nil
         }
@@ -24,10 +27,12 @@ import Testing
     }
     for (shader, declared) in NBodyShaderConstants.byShader {
         let compiled = SPIRVReflection.specializationConstants(of: shader.words)
-        #expect(compiled == Dictionary(uniqueKeysWithValues: declared.map { ($0.id, $0.isBool) }),
-                "\(shader.name): the SPIR-V declares \(compiled.sorted { $0.key < $1.key })")
+        #expect(
+            compiled == Dictionary(uniqueKeysWithValues: declared.map { ($0.id, $0.isBool) }),
+            "\(shader.name): the SPIR-V declares \(compiled.sorted { $0.key < $1.key })")
         let source = try names(in: shader.sourceFile)
-        #expect(source == Dictionary(uniqueKeysWithValues: declared.map { ($0.id, $0.name) }),
-                "\(shader.name): \(shader.sourceFile) declares \(source.sorted { $0.key < $1.key })")
+        #expect(
+            source == Dictionary(uniqueKeysWithValues: declared.map { ($0.id, $0.name) }),
+            "\(shader.name): \(shader.sourceFile) declares \(source.sorted { $0.key < $1.key })")
     }
 }

@@ -1,7 +1,8 @@
-@testable import Engine
 import Dispatch
 import Foundation
 import Testing
+
+@testable import Engine
 
 @Suite("Tuning cache file")
 struct TuningCacheTests {
@@ -17,12 +18,15 @@ struct TuningCacheTests {
         DispatchQueue.concurrentPerform(iterations: sizes.count) { index in
             var cache = sessions.caches[index]
             let shape = NBodyKernel.streaming(workgroup: 32 * (index + 1), bodies: 1)
-            try! cache.store(shape, rate: 1, for: TuningCache.Key(device: device, particleCount: sizes[index]), device: device.name)
+            try! cache.store(
+                shape, rate: 1, for: TuningCache.Key(device: device, particleCount: sizes[index]), device: device.name)
         }
         let merged = TuningCache(url: url)
         #expect(merged.warning == nil)
         for (index, size) in sizes.enumerated() {
-            #expect(merged.lookup(TuningCache.Key(device: device, particleCount: size))?.workgroupSize == 32 * (index + 1), "N=\(size)")
+            #expect(
+                merged.lookup(TuningCache.Key(device: device, particleCount: size))?.workgroupSize == 32 * (index + 1),
+                "N=\(size)")
         }
     }
 }
@@ -40,8 +44,10 @@ extension TuningCacheTests {
         let foreign = directory.appendingPathComponent("state.npy")
         let bytes = Data("\u{93}NUMPY not a tuning cache".utf8)
         try bytes.write(to: foreign)
-        for (url, expected) in [(foreign, "is not a CapitalEngine tuning cache"), (directory, "is a directory"),
-                                (URL(fileURLWithPath: "/dev/null"), "is not a regular file")] {
+        for (url, expected) in [
+            (foreign, "is not a CapitalEngine tuning cache"), (directory, "is a directory"),
+            (URL(fileURLWithPath: "/dev/null"), "is not a regular file"),
+        ] {
             #expect(TuningCache.occupant(at: url)?.contains(expected) == true, "\(url.path)")
             var cache = TuningCache(url: url)
             #expect(throws: FileError.self) { try cache.store(shape, rate: 1, for: key, device: device.name) }
@@ -71,7 +77,8 @@ extension TuningCacheTests {
         // The split shape edited into one with a tile loop to unroll, which no kernel has.
         var file = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         var entries = try #require(file["entries"] as? [[String: Any]])
-        let index = try #require(entries.firstIndex { ($0["configuration"] as? [String: Any])?["invocationsPerBody"] as? Int == 4 })
+        let index = try #require(
+            entries.firstIndex { ($0["configuration"] as? [String: Any])?["invocationsPerBody"] as? Int == 4 })
         var shape = try #require(entries[index]["configuration"] as? [String: Any])
         shape["tileUnroll"] = 4
         entries[index]["configuration"] = shape

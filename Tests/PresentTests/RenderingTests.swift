@@ -1,7 +1,8 @@
 import Engine
 import Foundation
-@testable import Present
 import Testing
+
+@testable import Present
 
 @Suite("PNG files")
 struct PNGImageTests {
@@ -64,9 +65,12 @@ struct OffscreenRenderingTests {
         max(p.r, p.g, p.b) <= 12
     }
 
-    func render(_ state: ParticleState, camera: Camera, width: Int = 200, height: Int = 150,
-                log: ValidationLog? = nil) throws -> PNGImage {
-        let context = try ComputeContext(instanceOptions: InstanceOptions(validation: log != nil), validationLog: log, graphics: true)
+    func render(
+        _ state: ParticleState, camera: Camera, width: Int = 200, height: Int = 150,
+        log: ValidationLog? = nil
+    ) throws -> PNGImage {
+        let context = try ComputeContext(
+            instanceOptions: InstanceOptions(validation: log != nil), validationLog: log, graphics: true)
         let workload = try NBodyWorkload(device: context.device, state: state, parameters: NBodyParameters())
         let renderer = try OffscreenRenderer(device: context.device, width: width, height: height)
         return try renderer.render(workload, camera: camera, speedScale: 1)
@@ -103,7 +107,9 @@ struct OffscreenRenderingTests {
             let state = InitialModel.cube.generate(count: count, seed: 2)
             let image = try render(state, camera: Camera(distance: 6))
             var lit = 0
-            for y in 0..<image.height { for x in 0..<image.width where !isBackground(image.pixel(x: x, y: y)) { lit += 1 } }
+            for y in 0..<image.height {
+                for x in 0..<image.width where !isBackground(image.pixel(x: x, y: y)) { lit += 1 }
+            }
             return lit
         }
         let few = try litPixels(20), many = try litPixels(600)
@@ -118,7 +124,9 @@ struct OffscreenRenderingTests {
         #expect(camera.pitch <= 1.5)
         camera.zoom(0.5)
         #expect(camera.distance == 5)
-        #expect(camera.project(SIMD3(1, 0, 0), width: 100, height: 100)! != home.project(SIMD3(1, 0, 0), width: 100, height: 100)!)
+        #expect(
+            camera.project(SIMD3(1, 0, 0), width: 100, height: 100)! != home.project(
+                SIMD3(1, 0, 0), width: 100, height: 100)!)
         camera.reset()
         #expect(camera == home)
         // A fitted camera stands back from the system.
@@ -134,13 +142,15 @@ struct LifeRenderingTests {
         grid[2, 3] = 1
         grid[17, 8] = 1
         do {
-            let context = try ComputeContext(instanceOptions: InstanceOptions(validation: true), validationLog: log, graphics: true)
+            let context = try ComputeContext(
+                instanceOptions: InstanceOptions(validation: true), validationLog: log, graphics: true)
             let life = try LifeWorkload(device: context.device, grid: grid, rule: .conway)
             let image = try OffscreenRenderer(device: context.device, width: 200, height: 100).render(life)
             let camera = Camera.topDown(gridWidth: 20, gridHeight: 10, aspect: 2)
             func lit(_ x: Int, _ y: Int) throws -> Bool {
                 // Cell (x, y) sits at (x - W/2 + 0.5, H/2 - y - 0.5) in the z = 0 plane.
-                let p = try #require(camera.project(SIMD3(Float(x) - 10 + 0.5, 5 - Float(y) - 0.5, 0), width: 200, height: 100))
+                let p = try #require(
+                    camera.project(SIMD3(Float(x) - 10 + 0.5, 5 - Float(y) - 0.5, 0), width: 200, height: 100))
                 let pixel = image.pixel(x: Int(p.x), y: Int(p.y))
                 return max(pixel.r, pixel.g, pixel.b) > 12
             }
@@ -148,7 +158,9 @@ struct LifeRenderingTests {
             #expect(try lit(17, 8))
             #expect(try !lit(10, 5))
             var count = 0
-            for y in 0..<100 { for x in 0..<200 where max(image.pixel(x: x, y: y).r, image.pixel(x: x, y: y).g) > 12 { count += 1 } }
+            for y in 0..<100 {
+                for x in 0..<200 where max(image.pixel(x: x, y: y).r, image.pixel(x: x, y: y).g) > 12 { count += 1 }
+            }
             #expect(count > 2 && count < 2 * 120, "\(count) lit pixels for two cells")
         }
         #expect(log.messages.isEmpty, "\(log.messages)")
@@ -171,28 +183,35 @@ struct LifeRenderingTests {
         var camera = Camera.topDown(gridWidth: 1000, gridHeight: 800, aspect: 640 / 480)
         camera.zoom(0.1)
         camera.pan(right: 0.3, down: -0.2)
-        let view = try CellRenderer.cellView(camera: camera, width: 640, height: 480, gridWidth: 1000, gridHeight: 800,
-                                                 blockSize: 1, blocksWide: 1000, blocksHigh: 800, states: 2, bitsPerCell: 1)
+        let view = try CellRenderer.cellView(
+            camera: camera, width: 640, height: 480, gridWidth: 1000, gridHeight: 800,
+            blockSize: 1, blocksWide: 1000, blocksHigh: 800, states: 2, bitsPerCell: 1)
         for (x, y) in [(500, 400), (530, 380), (470, 410)] {
             // Cell (x, y) sits at (x - W/2 + 0.5, H/2 - y - 0.5) in the z = 0 plane.
-            let pixel = try #require(camera.project(SIMD3(Float(x) - 500 + 0.5, 400 - Float(y) - 0.5, 0), width: 640, height: 480))
+            let pixel = try #require(
+                camera.project(SIMD3(Float(x) - 500 + 0.5, 400 - Float(y) - 0.5, 0), width: 640, height: 480))
             let cell = view.origin + SIMD2(pixel.x, pixel.y) * view.cellsPerPixel
-            #expect(abs(cell.x - (Float(x) + 0.5)) < 1e-3 && abs(cell.y - (Float(y) + 0.5)) < 1e-3, "cell (\(x), \(y)) at \(cell)")
+            #expect(
+                abs(cell.x - (Float(x) + 0.5)) < 1e-3 && abs(cell.y - (Float(y) + 0.5)) < 1e-3,
+                "cell (\(x), \(y)) at \(cell)")
         }
         // Zoomed in, a sprite is 0.85 of its cell; blocks of 8 at a fifth of a pixel a cell are
         // no smaller than the smallest sprite that always lights a pixel.
         #expect(abs(view.halfSprite - 0.425) < 1e-6)
-        let overview = try CellRenderer.cellView(camera: Camera.topDown(gridWidth: 4000, gridHeight: 3000, aspect: 400 / 300),
-                                                     width: 400, height: 300, gridWidth: 4000, gridHeight: 3000,
-                                                     blockSize: 8, blocksWide: 500, blocksHigh: 375, states: 2, bitsPerCell: 8)
+        let overview = try CellRenderer.cellView(
+            camera: Camera.topDown(gridWidth: 4000, gridHeight: 3000, aspect: 400 / 300),
+            width: 400, height: 300, gridWidth: 4000, gridHeight: 3000,
+            blockSize: 8, blocksWide: 500, blocksHigh: 375, states: 2, bitsPerCell: 8)
         #expect(abs(overview.cellsPerPixel * 300 / 375 - 1.04) < 1e-3, "the home view frames 1.04 grid heights")
         let blockPixels = 1 / overview.cellsPerPixel
-        #expect(abs(overview.halfSprite * 2 * blockPixels - max(CellRenderer.smallestCellPoint, 0.85 * blockPixels)) < 1e-4)
+        #expect(
+            abs(overview.halfSprite * 2 * blockPixels - max(CellRenderer.smallestCellPoint, 0.85 * blockPixels)) < 1e-4)
         var tilted = Camera.topDown(gridWidth: 10, gridHeight: 10, aspect: 1)
         tilted.orbit(yaw: 0.2, pitch: 0)
         #expect(throws: EngineError.self) {
-            try CellRenderer.cellView(camera: tilted, width: 10, height: 10, gridWidth: 10, gridHeight: 10,
-                                          blockSize: 1, blocksWide: 10, blocksHigh: 10, states: 2, bitsPerCell: 1)
+            try CellRenderer.cellView(
+                camera: tilted, width: 10, height: 10, gridWidth: 10, gridHeight: 10,
+                blockSize: 1, blocksWide: 10, blocksHigh: 10, states: 2, bitsPerCell: 1)
         }
     }
 
@@ -203,17 +222,21 @@ struct LifeRenderingTests {
         let blocks = [(100, 100), (3000, 2000), (1990, 40), (3990, 2990)]
         for (x, y) in blocks { for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] { grid[x + dx, y + dy] = 1 } }
         do {
-            let context = try ComputeContext(instanceOptions: InstanceOptions(validation: true), validationLog: log, graphics: true)
+            let context = try ComputeContext(
+                instanceOptions: InstanceOptions(validation: true), validationLog: log, graphics: true)
             let renderer = try OffscreenRenderer(device: context.device, width: 400, height: 300)
             let camera = Camera.topDown(gridWidth: 4000, gridHeight: 3000, aspect: 400 / 300)
             #expect(LifeOverview.factor(pixelsPerCell: 300 / camera.visibleHeight, width: 4000, height: 3000) == 8)
             for kernel in [LifeKernel.bits, .bytes] {
-                let image = try renderer.render(try LifeWorkload(device: context.device, grid: grid, rule: .conway, kernel: kernel))
+                let image = try renderer.render(
+                    try LifeWorkload(device: context.device, grid: grid, rule: .conway, kernel: kernel))
                 for (x, y) in blocks {
-                    let centre = try #require(camera.project(SIMD3(Float(x) + 1 - 2000, 1500 - Float(y) - 1, 0), width: 400, height: 300))
+                    let centre = try #require(
+                        camera.project(SIMD3(Float(x) + 1 - 2000, 1500 - Float(y) - 1, 0), width: 400, height: 300))
                     var lit = false
                     for py in max(0, Int(centre.y) - 2)...min(299, Int(centre.y) + 2) {
-                        for px in max(0, Int(centre.x) - 2)...min(399, Int(centre.x) + 2) where !Self.isBackground(image.pixel(x: px, y: py)) {
+                        for px in max(0, Int(centre.x) - 2)...min(399, Int(centre.x) + 2)
+                        where !Self.isBackground(image.pixel(x: px, y: py)) {
                             lit = true
                         }
                     }
@@ -222,7 +245,9 @@ struct LifeRenderingTests {
                 var count = 0
                 for y in 0..<300 { for x in 0..<400 where !Self.isBackground(image.pixel(x: x, y: y)) { count += 1 } }
                 var litAt: [String] = []
-                for y in 0..<300 { for x in 0..<400 where !Self.isBackground(image.pixel(x: x, y: y)) { litAt.append("\(x),\(y)") } }
+                for y in 0..<300 {
+                    for x in 0..<400 where !Self.isBackground(image.pixel(x: x, y: y)) { litAt.append("\(x),\(y)") }
+                }
                 #expect(count >= 4 && count <= 4 * 9, "\(kernel): \(count) lit pixels for four blocks, at \(litAt)")
             }
         }
@@ -232,10 +257,13 @@ struct LifeRenderingTests {
     /// The picture the renderer should make, worked out on the CPU: each pixel sums the round
     /// sprites of the cells (or, zoomed out, blocks) whose square covers its centre, over the
     /// clear colour.
-    static func expectedPicture(of grid: LifeGrid, states: Int, camera: Camera, width: Int, height: Int,
-                                device: PhysicalDeviceDescription) throws -> [SIMD3<Float>] {
-        let factor = LifeOverview.factor(pixelsPerCell: Float(height) / camera.visibleHeight, width: grid.width, height: grid.height,
-                                         loopLimit: device.shaderLoopIterationLimit)
+    static func expectedPicture(
+        of grid: LifeGrid, states: Int, camera: Camera, width: Int, height: Int,
+        device: PhysicalDeviceDescription
+    ) throws -> [SIMD3<Float>] {
+        let factor = LifeOverview.factor(
+            pixelsPerCell: Float(height) / camera.visibleHeight, width: grid.width, height: grid.height,
+            loopLimit: device.shaderLoopIterationLimit)
         // A block is live if any cell in it is, else dying (state 2, the youngest) if any is.
         var blocks = grid
         if factor > 1 {
@@ -247,17 +275,19 @@ struct LifeRenderingTests {
                 }
             }
         }
-        let view = try CellRenderer.cellView(camera: camera, width: width, height: height, gridWidth: grid.width,
-                                                 gridHeight: grid.height, blockSize: factor, blocksWide: blocks.width,
-                                                 blocksHigh: blocks.height, states: states, bitsPerCell: 8)
+        let view = try CellRenderer.cellView(
+            camera: camera, width: width, height: height, gridWidth: grid.width,
+            gridHeight: grid.height, blockSize: factor, blocksWide: blocks.width,
+            blocksHigh: blocks.height, states: states, bitsPerCell: 8)
         let h = view.halfSprite
         return (0..<height).flatMap { py in
             (0..<width).map { px in
                 let at = view.origin + SIMD2(Float(px) + 0.5, Float(py) + 0.5) * view.cellsPerPixel
                 var sum = SIMD3<Float>(0.015, 0.015, 0.03)
                 let first = SIMD2<Float>(max(0, (at.x - 0.5 - h).rounded(.up)), max(0, (at.y - 0.5 - h).rounded(.up)))
-                let last = SIMD2<Float>(min(Float(blocks.width - 1), (at.x - 0.5 + h).rounded(.down)),
-                                        min(Float(blocks.height - 1), (at.y - 0.5 + h).rounded(.down)))
+                let last = SIMD2<Float>(
+                    min(Float(blocks.width - 1), (at.x - 0.5 + h).rounded(.down)),
+                    min(Float(blocks.height - 1), (at.y - 0.5 + h).rounded(.down)))
                 var y = first.y
                 while y <= last.y {
                     var x = first.x
@@ -267,7 +297,9 @@ struct LifeRenderingTests {
                         let r2 = (offset * offset).sum()
                         if state != 0 && r2 <= 1 {
                             let age = states > 2 ? Float(state - 1) / Float(states - 1) : 0
-                            let colour = state == 1 ? SIMD3<Float>(0.55, 0.9, 1)
+                            let colour =
+                                state == 1
+                                ? SIMD3<Float>(0.55, 0.9, 1)
                                 : SIMD3<Float>(1, 0.55, 0.15) * (1 - age) + SIMD3<Float>(0.35, 0.05, 0.05) * age
                             sum += colour * (1 - r2) * 0.6
                         }
@@ -287,17 +319,20 @@ struct LifeRenderingTests {
     @Test func cellPicturesMatchTheCPUReference() throws {
         let log = ValidationLog(echo: nil)
         do {
-            let context = try ComputeContext(instanceOptions: InstanceOptions(validation: true), validationLog: log, graphics: true)
+            let context = try ComputeContext(
+                instanceOptions: InstanceOptions(validation: true), validationLog: log, graphics: true)
             var random = SeededGenerator(seed: 9)
             for (gridSize, imageSize, zoom, pan, rule, kernel, density) in [
-                ((70, 45), (210, 140), 1.0 as Float, (0 as Float, 0 as Float), LifeRule.conway, LifeKernel.bits, 0.25),  // 2.9 px a cell
+                // 2.9 px a cell
+                ((70, 45), (210, 140), 1.0 as Float, (0 as Float, 0 as Float), LifeRule.conway, LifeKernel.bits, 0.25),
                 ((100, 100), (90, 86), 1, (0, 0), .conway, .bytes, 0.25),  // 0.83 px a cell: sprites overlap
                 ((400, 400), (90, 86), 1, (0, 0), .conway, .bits, 0.25),  // blocks of 4 cells
                 ((1000, 800), (100, 70), 1, (0, 0), .conway, .bits, 0.002),  // blocks of 16, a few lit
                 ((2000, 1500), (100, 70), 1, (0, 0), .conway, .wide, 0.0005),  // blocks of 32
                 ((300, 200), (160, 120), 0.3, (0.4, -0.3), .conway, .wide, 0.25),  // zoomed in, panned past the edge
                 ((120, 90), (150, 100), 1, (0, 0), try LifeRule(parsing: "B2/S/C4"), .bytes, 0.25),  // dying cells
-                ((480, 360), (100, 70), 1, (0, 0), try LifeRule(parsing: "B2/S/C4"), .bytes, 0.25),  // blocks, dying ones too
+                // Blocks, dying ones too.
+                ((480, 360), (100, 70), 1, (0, 0), try LifeRule(parsing: "B2/S/C4"), .bytes, 0.25),
             ] {
                 var grid = LifeGrid(width: gridSize.0, height: gridSize.1)
                 for i in grid.cells.indices where random.uniform() < density {
@@ -313,18 +348,22 @@ struct LifeRenderingTests {
                 _ = try life.advance(generations: 3)
                 let state = try life.download()
                 let (width, height) = imageSize
-                var camera = Camera.topDown(gridWidth: grid.width, gridHeight: grid.height, aspect: Float(width) / Float(height))
+                var camera = Camera.topDown(
+                    gridWidth: grid.width, gridHeight: grid.height, aspect: Float(width) / Float(height))
                 camera.zoom(zoom)
                 camera.pan(right: pan.0, down: pan.1)
-                let image = try OffscreenRenderer(device: context.device, width: width, height: height).render(life, camera: camera)
-                let expected = try Self.expectedPicture(of: state, states: rule.states, camera: camera, width: width, height: height,
-                                                        device: context.device.description)
+                let image = try OffscreenRenderer(device: context.device, width: width, height: height).render(
+                    life, camera: camera)
+                let expected = try Self.expectedPicture(
+                    of: state, states: rule.states, camera: camera, width: width, height: height,
+                    device: context.device.description)
                 var wrong: [String] = []
                 var lit = 0
                 for y in 0..<height {
                     for x in 0..<width {
                         let pixel = image.pixel(x: x, y: y)
-                        let want = (expected[y * width + x] * 255).clamped(lowerBound: .zero, upperBound: SIMD3(repeating: 255))
+                        let want = (expected[y * width + x] * 255).clamped(
+                            lowerBound: .zero, upperBound: SIMD3(repeating: 255))
                         let got = SIMD3<Float>(Float(pixel.r), Float(pixel.g), Float(pixel.b))
                         if !Self.isBackground(pixel) { lit += 1 }
                         if ((got - want) * (got - want)).max() > 4 { wrong.append("\(x),\(y): \(got) not \(want)") }
@@ -348,8 +387,12 @@ struct LifeRenderingTests {
         #expect(LifeOverview.factor(pixelsPerCell: 0.5, width: 65536, height: 65536) == 32)
         // lavapipe: 4 blocks x 1024 rows x 32 words is past its loop limit; 512 rows x 16 words fits.
         #expect(LifeOverview.factor(pixelsPerCell: 0.001, width: 65536, height: 65536) == 1024)
-        #expect(LifeOverview.factor(pixelsPerCell: 0.001, width: 65536, height: 65536, bitsPerCell: 1, loopLimit: 65535) == 512)
-        #expect(LifeOverview.factor(pixelsPerCell: 0.001, width: 8192, height: 8192, bitsPerCell: 8, loopLimit: 65535) == 64)
+        #expect(
+            LifeOverview.factor(pixelsPerCell: 0.001, width: 65536, height: 65536, bitsPerCell: 1, loopLimit: 65535)
+                == 512)
+        #expect(
+            LifeOverview.factor(pixelsPerCell: 0.001, width: 8192, height: 8192, bitsPerCell: 8, loopLimit: 65535) == 64
+        )
     }
 
     static func isBackground(_ p: (r: UInt8, g: UInt8, b: UInt8)) -> Bool { max(p.r, p.g, p.b) <= 12 }

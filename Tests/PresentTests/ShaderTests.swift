@@ -1,7 +1,8 @@
 import Engine
 import Foundation
-@testable import Present
 import Testing
+
+@testable import Present
 
 @Suite("Shaders")
 struct ShaderTests {
@@ -45,13 +46,16 @@ struct ShaderTests {
     /// module may contain a signed remainder; shaders take remainders of unsigned values.
     @Test func noModuleTakesASignedRemainder() throws {
         for shader in Self.every {
-            let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(shader.name)-\(getpid())-rem.spv")
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "\(shader.name)-\(getpid())-rem.spv")
             try shader.bytes.write(to: file)
             defer { try? FileManager.default.removeItem(at: file) }
             let result = try run("spirv-dis", [file.path])
             #expect(result.status == 0, "\(shader.sourceFile): \(result.output)")
             #expect(result.output.contains("OpFunction"), "\(shader.sourceFile): no disassembly")
-            #expect(!result.output.contains("OpSMod") && !result.output.contains("OpSRem"), "\(shader.sourceFile) takes a signed remainder")
+            #expect(
+                !result.output.contains("OpSMod") && !result.output.contains("OpSRem"),
+                "\(shader.sourceFile) takes a signed remainder")
         }
     }
 
@@ -62,16 +66,21 @@ struct ShaderTests {
         let directory = Self.packageDirectory.appendingPathComponent(folder)
         let sources = try FileManager.default.contentsOfDirectory(atPath: directory.path)
             .filter { $0.hasSuffix(".comp") || $0.hasSuffix(".vert") || $0.hasSuffix(".frag") }.sorted()
-        #expect(sources == modules.map(\.sourceFile).sorted(),
-                "\(folder)/ and the embedded modules differ: touch Package.swift and rebuild")
+        #expect(
+            sources == modules.map(\.sourceFile).sorted(),
+            "\(folder)/ and the embedded modules differ: touch Package.swift and rebuild")
         for shader in modules {
-            let output = FileManager.default.temporaryDirectory.appendingPathComponent("fresh-\(shader.name)-\(getpid()).spv")
+            let output = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "fresh-\(shader.name)-\(getpid()).spv")
             defer { try? FileManager.default.removeItem(at: output) }
-            let result = try run("glslc", ["--target-env=vulkan1.1", "-O", "-Werror", "-o", output.path,
-                                           directory.appendingPathComponent(shader.sourceFile).path])
+            let result = try run(
+                "glslc",
+                [
+                    "--target-env=vulkan1.1", "-O", "-Werror", "-o", output.path,
+                    directory.appendingPathComponent(shader.sourceFile).path,
+                ])
             #expect(result.status == 0, "\(result.output)")
             #expect(try Data(contentsOf: output) == shader.bytes, "\(shader.sourceFile) is stale in the build")
         }
     }
 }
-

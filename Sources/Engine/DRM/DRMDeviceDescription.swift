@@ -57,7 +57,10 @@ public struct DRMNode: Sendable, Codable, Equatable {
     /// lack it (the usual case for `render` in containers).
     public var groupName: String?
 
-    public init(path: String, major: UInt32, minor: UInt32, accessible: Bool = true, groupID: UInt32 = 0, groupName: String? = nil) {
+    public init(
+        path: String, major: UInt32, minor: UInt32, accessible: Bool = true, groupID: UInt32 = 0,
+        groupName: String? = nil
+    ) {
         self.path = path
         self.major = major
         self.minor = minor
@@ -93,8 +96,10 @@ public struct DRMNodeNumbers: Sendable, Codable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let pm = try c.decodeIfPresent(UInt32.self, forKey: .primaryMajor), pn = try c.decodeIfPresent(UInt32.self, forKey: .primaryMinor)
-        let rm = try c.decodeIfPresent(UInt32.self, forKey: .renderMajor), rn = try c.decodeIfPresent(UInt32.self, forKey: .renderMinor)
+        let pm = try c.decodeIfPresent(UInt32.self, forKey: .primaryMajor),
+            pn = try c.decodeIfPresent(UInt32.self, forKey: .primaryMinor)
+        let rm = try c.decodeIfPresent(UInt32.self, forKey: .renderMajor),
+            rn = try c.decodeIfPresent(UInt32.self, forKey: .renderMinor)
         primary = pm.flatMap { m in pn.map { (m, $0) } }
         render = rm.flatMap { m in rn.map { (m, $0) } }
     }

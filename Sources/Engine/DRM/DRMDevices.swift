@@ -51,7 +51,8 @@ public enum DRMDevices {
         let device = UInt64(info.st_rdev)
         let major = ((device >> 8) & 0xFFF) | ((device >> 32) & ~UInt64(0xFFF))
         let minor = (device & 0xFF) | ((device >> 12) & ~UInt64(0xFF))
-        return DRMNode(path: path, major: UInt32(truncatingIfNeeded: major), minor: UInt32(truncatingIfNeeded: minor),
-                       accessible: access(path, R_OK | W_OK) == 0, groupID: info.st_gid, groupName: groupName)
+        return DRMNode(
+            path: path, major: UInt32(truncatingIfNeeded: major), minor: UInt32(truncatingIfNeeded: minor),
+            accessible: access(path, R_OK | W_OK) == 0, groupID: info.st_gid, groupName: groupName)
     }
 }

@@ -15,7 +15,7 @@ public enum DRMNodeMatch: Sendable, Equatable {
         switch self {
         case .node(let drm): drm.preferredNode?.path ?? "?"
         case .notVisible(let numbers):
-            "node \(numbers.render.map { "\($0.major):\($0.minor)" } ?? numbers.primary.map { "\($0.major):\($0.minor)" } ?? "?") not visible here"
+            "node \((numbers.render ?? numbers.primary).map { "\($0.major):\($0.minor)" } ?? "?") not visible here"
         case .cpuDevice: "none (CPU device)"
         case .notReported: "not reported by the driver"
         }
@@ -40,8 +40,11 @@ public enum DRMNodeMatcher {
         let matches = vulkan.map { device -> DRMNodeMatch in
             guard let numbers = device.drm else { return device.type == .cpu ? .cpuDevice : .notReported }
             let index = drm.firstIndex { candidate in
-                (numbers.render.map { r in candidate.render.map { $0.major == r.major && $0.minor == r.minor } ?? false } ?? false)
-                    || (numbers.primary.map { p in candidate.primary.map { $0.major == p.major && $0.minor == p.minor } ?? false } ?? false)
+                (numbers.render.map { r in candidate.render.map { $0.major == r.major && $0.minor == r.minor } ?? false
+                } ?? false)
+                    || (numbers.primary.map { p in
+                        candidate.primary.map { $0.major == p.major && $0.minor == p.minor } ?? false
+                    } ?? false)
             }
             guard let index else { return .notVisible(numbers) }
             claimed.insert(index)
@@ -53,7 +56,9 @@ public enum DRMNodeMatcher {
 
     /// Copies each matched device's node paths into its description, so selection by node
     /// stays a pure function of descriptions.
-    public static func annotate(_ vulkan: [PhysicalDeviceDescription], with result: Result) -> [PhysicalDeviceDescription] {
+    public static func annotate(
+        _ vulkan: [PhysicalDeviceDescription], with result: Result
+    ) -> [PhysicalDeviceDescription] {
         zip(vulkan, result.matches).map { device, match in
             var device = device
             if case .node(let drm) = match {

@@ -51,7 +51,9 @@ extension AtomicFile {
         let length = readlink(url.path, &target, target.count - 1)
         guard length > 0 else { return url }
         let path = String(decoding: target.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let resolved = path.hasPrefix("/") ? URL(fileURLWithPath: path) : url.deletingLastPathComponent().appendingPathComponent(path)
+        let resolved =
+            path.hasPrefix("/")
+            ? URL(fileURLWithPath: path) : url.deletingLastPathComponent().appendingPathComponent(path)
         // A chain of links, followed as far as the system allows.
         return resolved.path == url.path ? url : destination(of: resolved)
     }
@@ -70,7 +72,8 @@ extension AtomicFile {
         for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
             let parts = name.split(separator: ".", omittingEmptySubsequences: false)
             guard parts.count >= 5, let pid = Int32(parts[parts.count - 3]), pid > 0,
-                  parts[parts.count - 2] == "probe" || UInt32(parts[parts.count - 2]) != nil else { continue }
+                parts[parts.count - 2] == "probe" || UInt32(parts[parts.count - 2]) != nil
+            else { continue }
             if kill(pid, 0) != 0 && errno == ESRCH { unlink(directory.appendingPathComponent(name).path) }
         }
     }

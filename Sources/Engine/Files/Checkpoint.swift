@@ -64,8 +64,9 @@ public struct Checkpoint: Sendable, Equatable {
 
     public func write(to url: URL) throws {
         let data = NPYFile.encode(state)
-        let metadata = Metadata(step: step, particles: state.count, parameters: parameters, stateHash: Self.hash(data),
-                                computedBy: computedBy)
+        let metadata = Metadata(
+            step: step, particles: state.count, parameters: parameters, stateHash: Self.hash(data),
+            computedBy: computedBy)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(data, to: url)
@@ -75,15 +76,19 @@ public struct Checkpoint: Sendable, Equatable {
     public static func read(from url: URL) throws -> Checkpoint {
         let metadataURL = metadataURL(for: url)
         guard let metadataData = FileManager.default.contents(atPath: metadataURL.path) else {
-            throw FileError(path: metadataURL.path, problem: "is missing: a checkpoint is FILE.npy plus FILE.npy.json (written by --checkpoint)")
+            throw FileError(
+                path: metadataURL.path,
+                problem: "is missing: a checkpoint is FILE.npy plus FILE.npy.json (written by --checkpoint)")
         }
         guard let metadata = try? JSONDecoder().decode(Metadata.self, from: metadataData),
-              metadata.format == "capitalengine-checkpoint-1" else {
+            metadata.format == "capitalengine-checkpoint-1"
+        else {
             throw FileError(path: metadataURL.path, problem: "is not CapitalEngine checkpoint metadata")
         }
         // The metadata is JSON a person can edit; what it says must still make a run.
         guard metadata.step >= 0 else {
-            throw FileError(path: metadataURL.path, problem: "gives step \(metadata.step); a checkpoint's step is at least 0")
+            throw FileError(
+                path: metadataURL.path, problem: "gives step \(metadata.step); a checkpoint's step is at least 0")
         }
         do { try metadata.parameters.validate(prefix: "") } catch {
             guard case .invalidInput(let problem) = error else { throw error }
@@ -93,15 +98,19 @@ public struct Checkpoint: Sendable, Equatable {
             throw FileError(path: url.path, problem: "cannot be read")
         }
         guard hash(data) == metadata.stateHash else {
-            throw FileError(path: url.path, problem: "does not match its metadata \(metadataURL.lastPathComponent) "
-                + "(the run was probably interrupted between writing the two); use an older checkpoint")
+            throw FileError(
+                path: url.path,
+                problem: "does not match its metadata \(metadataURL.lastPathComponent) "
+                    + "(the run was probably interrupted between writing the two); use an older checkpoint")
         }
         let state: ParticleState
         do { state = try NPYFile.decode(data) } catch { throw NPYError(path: url.path, problem: error.text) }
         guard state.count == metadata.particles else {
-            throw FileError(path: url.path, problem: "holds \(state.count) particles, its metadata says \(metadata.particles)")
+            throw FileError(
+                path: url.path, problem: "holds \(state.count) particles, its metadata says \(metadata.particles)")
         }
-        return Checkpoint(step: metadata.step, parameters: metadata.parameters, state: state, computedBy: metadata.computedBy)
+        return Checkpoint(
+            step: metadata.step, parameters: metadata.parameters, state: state, computedBy: metadata.computedBy)
     }
 
     static func hash(_ data: Data) -> String { fnv1a(data) }

@@ -7,7 +7,9 @@ public enum InputFile {
     /// - Parameter limit: the most bytes accepted; a larger input is refused, not read whole.
     public static func read(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw FileError(path: path, problem: "cannot be read: \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else {
+            throw FileError(path: path, problem: "cannot be read: \(String(cString: strerror(errno)))")
+        }
         defer { close(descriptor) }
         return try read(descriptor: descriptor, path: path, limit: limit)
     }
@@ -23,9 +25,13 @@ public enum InputFile {
         while true {
             let got = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
             if got < 0 && errno == EINTR { continue }
-            guard got >= 0 else { throw FileError(path: path, problem: "cannot be read: \(String(cString: strerror(errno)))") }
+            guard got >= 0 else {
+                throw FileError(path: path, problem: "cannot be read: \(String(cString: strerror(errno)))")
+            }
             if got == 0 { return bytes }
-            guard bytes.count + got <= limit else { throw FileError(path: path, problem: "is larger than the \(limit) bytes accepted") }
+            guard bytes.count + got <= limit else {
+                throw FileError(path: path, problem: "is larger than the \(limit) bytes accepted")
+            }
             bytes += chunk[..<got]
         }
     }
@@ -41,12 +47,15 @@ extension RLEFile {
     /// The pattern in the file at `path`, no larger than `largest`. The text is read as UTF-8
     /// where it is; bytes that are not UTF-8 become U+FFFD, which the parser reports where it
     /// matters (inside the pattern) and ignores where the format does (after the final `!`).
-    public static func read(from path: String, largest: (width: Int, height: Int)?,
-                            gridWithoutSuffix: (width: Int, height: Int)? = nil) throws -> Pattern {
+    public static func read(
+        from path: String, largest: (width: Int, height: Int)?,
+        gridWithoutSuffix: (width: Int, height: Int)? = nil
+    ) throws -> Pattern {
         // A pattern's text is at most a few bytes a cell, and comments; far beyond that is no pattern.
         let bytes = try InputFile.read(path, limit: 1 << 30)
         do {
-            return try parse(String(decoding: bytes, as: UTF8.self), largest: largest, gridWithoutSuffix: gridWithoutSuffix)
+            return try parse(
+                String(decoding: bytes, as: UTF8.self), largest: largest, gridWithoutSuffix: gridWithoutSuffix)
         } catch {
             throw FileError(path: path, problem: error.description)
         }

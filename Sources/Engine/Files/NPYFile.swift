@@ -13,12 +13,16 @@ public enum NPYFile {
     /// truncated one is refused before its data is read.
     public static func read(from url: URL) throws -> ParticleState {
         let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw NPYError(path: url.path, problem: "cannot be read: \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else {
+            throw NPYError(path: url.path, problem: "cannot be read: \(String(cString: strerror(errno)))")
+        }
         defer { close(descriptor) }
         // A pipe (`--init /dev/stdin`) has no size to check the header against: read it whole,
         // up to what this host could hold, and parse that.
         guard InputFile.isRegular(descriptor) else {
-            let limit = Int(min(HostMemory.budgetBytes ?? 1 << 34, 1 << 40) / NBodyCapacity.hostBytesPerParticle) * ParticleState.bytesPerParticle
+            let limit =
+                Int(min(HostMemory.budgetBytes ?? 1 << 34, 1 << 40) / NBodyCapacity.hostBytesPerParticle)
+                * ParticleState.bytesPerParticle
             let bytes = try InputFile.read(descriptor: descriptor, path: url.path, limit: limit)
             do { return try decode(Data(bytes)) } catch { throw NPYError(path: url.path, problem: error.text) }
         }
@@ -27,7 +31,9 @@ public enum NPYFile {
             while offset < destination.count {
                 let got = Glibc.read(descriptor, destination.baseAddress! + offset, destination.count - offset)
                 if got < 0 && errno == EINTR { continue }
-                guard got >= 0 else { throw NPYError(path: url.path, problem: "cannot be read: \(String(cString: strerror(errno)))") }
+                guard got >= 0 else {
+                    throw NPYError(path: url.path, problem: "cannot be read: \(String(cString: strerror(errno)))")
+                }
                 if got == 0 { break }
                 offset += got
             }
@@ -35,7 +41,9 @@ public enum NPYFile {
         }
         do {
             var status = stat()
-            guard fstat(descriptor, &status) == 0 else { throw NPYError.Problem("cannot be read: \(String(cString: strerror(errno)))") }
+            guard fstat(descriptor, &status) == 0 else {
+                throw NPYError.Problem("cannot be read: \(String(cString: strerror(errno)))")
+            }
             let fileSize = Int(status.st_size)
             var prefix = [UInt8](repeating: 0, count: 12)
             prefix.removeLast(12 - (try prefix.withUnsafeMutableBytes(readExactly)))
@@ -44,9 +52,12 @@ public enum NPYFile {
             guard fileSize >= dataStart else { throw NPYError.Problem("is truncated inside its header") }
             var rest = [UInt8](repeating: 0, count: max(0, dataStart - prefix.count))
             _ = try rest.withUnsafeMutableBytes(readExactly)
-            let count = try particleCount(header: Array((prefix + rest)[headerStart..<dataStart]), available: fileSize - dataStart)
+            let count = try particleCount(
+                header: Array((prefix + rest)[headerStart..<dataStart]), available: fileSize - dataStart)
             // Before the array is allocated: a consistent but enormous file is refused, not a crash.
-            if let problem = NBodyCapacity.hostMemoryProblem(particleCount: count) { throw NPYError.Problem("is too large: \(problem)") }
+            if let problem = NBodyCapacity.hostMemoryProblem(particleCount: count) {
+                throw NPYError.Problem("is too large: \(problem)")
+            }
             // A header shorter than the 12 bytes read first leaves the data before the offset.
             guard lseek(descriptor, off_t(dataStart), SEEK_SET) == off_t(dataStart) else {
                 throw NPYError.Problem("cannot be read: \(String(cString: strerror(errno)))")
@@ -71,7 +82,8 @@ public enum NPYFile {
         var values = [Float](repeating: 0, count: count * ParticleState.floatsPerParticle)
         values.withUnsafeMutableBytes { destination in
             bytes.withUnsafeBytes { source in
-                destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[dataStart..<dataStart + destination.count]))
+                destination.copyMemory(
+                    from: UnsafeRawBufferPointer(rebasing: source[dataStart..<dataStart + destination.count]))
             }
         }
         return try validated(values)
@@ -136,7 +148,7 @@ public enum NPYFile {
     private static func validated(_ values: [Float]) throws(NPYError.Problem) -> ParticleState {
         var values = values
         #if _endian(big)
-        values = values.map { Float(bitPattern: $0.bitPattern.byteSwapped) }
+            values = values.map { Float(bitPattern: $0.bitPattern.byteSwapped) }
         #endif
         let state = ParticleState(values: values)
         if let bad = state.firstNonFiniteValue {
@@ -158,7 +170,7 @@ public enum NPYFile {
         data.append(Data(header.utf8))
         var values = state.values
         #if _endian(big)
-        values = values.map { Float(bitPattern: $0.bitPattern.byteSwapped) }
+            values = values.map { Float(bitPattern: $0.bitPattern.byteSwapped) }
         #endif
         values.withUnsafeBytes { data.append(contentsOf: $0) }
         return data
@@ -181,7 +193,9 @@ public enum NPYFile {
     /// Splits the header's Python dict literal into its top-level entries.
     private static func parseHeader(_ header: String) throws(NPYError.Problem) -> [String: String] {
         var text = header.trimmed
-        guard text.hasPrefix("{"), text.hasSuffix("}") else { throw .init("has a header that is not a dict: \(header)") }
+        guard text.hasPrefix("{"), text.hasSuffix("}") else {
+            throw .init("has a header that is not a dict: \(header)")
+        }
         text = String(text.dropFirst().dropLast())
         var entries: [String] = []
         var depth = 0, quote: Character?, current = ""
@@ -204,7 +218,9 @@ public enum NPYFile {
         entries.append(current)
         var fields: [String: String] = [:]
         for entry in entries where !entry.trimmed.isEmpty {
-            guard let colon = entry.firstIndex(of: ":") else { throw .init("has a malformed header entry '\(excerpt(entry))'") }
+            guard let colon = entry.firstIndex(of: ":") else {
+                throw .init("has a malformed header entry '\(excerpt(entry))'")
+            }
             let key = unquote(entry[..<colon].trimmed)
             fields[key] = entry[entry.index(after: colon)...].trimmed
         }

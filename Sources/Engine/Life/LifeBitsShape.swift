@@ -23,7 +23,9 @@ enum LifeBitsShape: Equatable, Sendable, CustomStringConvertible {
 
     /// The shape of `kernel` (`bits`: columns, `wide`: wide; nil for the others) on `device`
     /// for a grid of `height` rows of `stride` 32-bit words.
-    static func preferred(for kernel: LifeKernel, on device: PhysicalDeviceDescription, stride: Int, height: Int) -> LifeBitsShape? {
+    static func preferred(
+        for kernel: LifeKernel, on device: PhysicalDeviceDescription, stride: Int, height: Int
+    ) -> LifeBitsShape? {
         switch kernel {
         case .bits: return .columns(rows: device.type == .cpu ? 32 : 8)
         case .wide: break
@@ -64,7 +66,8 @@ enum LifeBitsShape: Equatable, Sendable, CustomStringConvertible {
     func withRows(_ rows: Int) -> LifeBitsShape {
         switch self {
         case .columns: .columns(rows: rows)
-        case .wide(let words, let wordBits, _, let generations): .wide(words: words, wordBits: wordBits, rows: rows, generations: generations)
+        case .wide(let words, let wordBits, _, let generations):
+            .wide(words: words, wordBits: wordBits, rows: rows, generations: generations)
         }
     }
 
@@ -98,14 +101,20 @@ enum LifeBitsShape: Equatable, Sendable, CustomStringConvertible {
         case 32: break
         case 64:
             if !device.supportsInt64 { return "\(device.name) has no 64-bit integers in shaders" }
-            if stride % 2 != 0 { return "64-bit words need rows of an even number of 32-bit words; these have \(stride)" }
+            if stride % 2 != 0 {
+                return "64-bit words need rows of an even number of 32-bit words; these have \(stride)"
+            }
         default: return "words of \(wordBits) bits: 32 or 64 only"
         }
         switch generations {
         case 1: return nil
         case 2:
-            return readsFours(stride: stride) ? nil
-                : "two generations a dispatch need rows of whole aligned fours of words, \(words) \(wordBits)-bit words an invocation; these rows have \(stride) 32-bit words"
+            return readsFours(stride: stride)
+                ? nil
+                : """
+                two generations a dispatch need rows of whole aligned fours of words, \(words) \(wordBits)-bit \
+                words an invocation; these rows have \(stride) 32-bit words
+                """
         default: return "the wide bit kernel runs 1 or 2 generations a dispatch, not \(generations)"
         }
     }
@@ -153,7 +162,8 @@ enum LifeBitsShape: Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .columns(let rows): "a column of words per invocation, \(Self.rows(rows))"
         case .wide(let words, let wordBits, let rows, let generations):
-            "\(words) \(wordBits)-bit words per invocation, \(Self.rows(rows))" + (generations > 1 ? ", \(generations) generations a dispatch" : "")
+            "\(words) \(wordBits)-bit words per invocation, \(Self.rows(rows))"
+                + (generations > 1 ? ", \(generations) generations a dispatch" : "")
         }
     }
 }

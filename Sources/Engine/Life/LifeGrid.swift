@@ -20,10 +20,15 @@ public struct LifeGrid: Sendable, Equatable {
 
     /// Why a `width` x `height` grid would not fit this host, nil when it would. A run holds
     /// the grid, a byte per cell, and a downloaded copy beside it.
-    public static func hostMemoryProblem(width: Int, height: Int, memory: UInt64? = HostMemory.physicalBytes) -> String? {
+    public static func hostMemoryProblem(width: Int, height: Int, memory: UInt64? = HostMemory.physicalBytes) -> String?
+    {
         let needed = UInt64(width) * UInt64(height) * 2
         guard let memory, needed > memory else { return nil }
-        return "a \(width)x\(height) grid needs \(needed >> 30) GiB of host memory (a byte per cell, twice); this machine has \(memory >> 30) GiB"
+        return
+            """
+            a \(width)x\(height) grid needs \(needed >> 30) GiB of host memory (a byte per cell, twice); this \
+            machine has \(memory >> 30) GiB
+            """
     }
 
     /// Cells in state 1.
@@ -70,8 +75,10 @@ public enum LifeReference {
     }
 
     /// - Parameter progress: hears the share of generations done (0...1) after each one.
-    public static func advance(_ grid: LifeGrid, rule: LifeRule, generations: Int, bounded: Bool = false,
-                               progress: ((Double) -> Void)? = nil) -> LifeGrid {
+    public static func advance(
+        _ grid: LifeGrid, rule: LifeRule, generations: Int, bounded: Bool = false,
+        progress: ((Double) -> Void)? = nil
+    ) -> LifeGrid {
         var current = grid
         for generation in 0..<generations {
             current = step(current, rule: rule, bounded: bounded)

@@ -43,7 +43,10 @@ public enum LifeKernel: Equatable, Sendable, CustomStringConvertible {
     /// rules the bit kernel in both shapes and the tiled one at a few blocking factors that fit.
     public static func candidates(for rule: LifeRule, on device: PhysicalDeviceDescription) -> [LifeKernel] {
         guard rule.states == 2 else { return [.bytes] }
-        return [.bytes, .bits, .wide] + [4, 8, 16].filter { LifeTileShape(device: device, generations: $0) != nil }.map { .bitsTiled(generations: $0) }
+        return [.bytes, .bits, .wide]
+            + [4, 8, 16].filter { LifeTileShape(device: device, generations: $0) != nil }.map {
+                .bitsTiled(generations: $0)
+            }
     }
 
     /// Reads `bytes`, `bits`, `wide` or `tiled:K`.
@@ -55,7 +58,8 @@ public enum LifeKernel: Equatable, Sendable, CustomStringConvertible {
         default:
             let parts = text.lowercased().split(separator: ":")
             guard parts.count == 2, parts[0] == "tiled", let k = Int(parts[1]),
-                  (1...Self.maximumTiledGenerations).contains(k) else { return nil }
+                (1...Self.maximumTiledGenerations).contains(k)
+            else { return nil }
             self = .bitsTiled(generations: k)
         }
     }
@@ -93,7 +97,8 @@ struct LifeTileShape: Equatable {
     init?(device: PhysicalDeviceDescription, generations: Int) {
         let limits = device.limits
         guard generations >= 1, generations <= LifeKernel.maximumTiledGenerations,
-              Self.words * Self.invocationRows <= Int(limits.maxComputeWorkGroupInvocations) else { return nil }
+            Self.words * Self.invocationRows <= Int(limits.maxComputeWorkGroupInvocations)
+        else { return nil }
         let fitting = Int(limits.maxComputeSharedMemorySize) / (2 * Self.words * 4)
         // Rows beyond a few hundred gain nothing but occupancy lost.
         let rows = min(fitting, 256) / Self.invocationRows * Self.invocationRows
@@ -142,7 +147,8 @@ struct LifeCellLayout {
 
     func unpack(_ words: [UInt32]) -> LifeGrid {
         var grid = LifeGrid(width: width, height: height)
-        let bits = UInt32(bitsPerCell), mask = UInt32((1 << bitsPerCell) - 1), perWord = cellsPerWord, width = width, stride = stride
+        let bits = UInt32(bitsPerCell), mask = UInt32((1 << bitsPerCell) - 1), perWord = cellsPerWord, width = width,
+            stride = stride
         grid.cells.withUnsafeMutableBufferPointer { cells in
             words.withUnsafeBufferPointer { words in
                 for y in 0..<height {

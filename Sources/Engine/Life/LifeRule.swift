@@ -44,17 +44,23 @@ public struct LifeRule: Sendable, Equatable, Hashable, CustomStringConvertible {
         if parts.count == 1, trimmed.first == "B" || trimmed.first == "S" {
             parts = []
             for character in trimmed {
-                if character.isLetter { parts.append(String(character)) } else { parts[parts.count - 1].append(character) }
+                if character.isLetter {
+                    parts.append(String(character))
+                } else {
+                    parts[parts.count - 1].append(character)
+                }
             }
         }
         func digits(_ part: Substring, in whole: String) throws(LifeRuleError) -> Set<Int> {
             var counts = Set<Int>()
             for character in part {
                 guard let value = character.wholeNumberValue, value <= 8 else {
-                    throw LifeRuleError(rule: text, problem: "'\(excerpt(String(character)))' is not a neighbour count 0-8")
+                    throw LifeRuleError(
+                        rule: text, problem: "'\(excerpt(String(character)))' is not a neighbour count 0-8")
                 }
                 guard counts.insert(value).inserted else {
-                    throw LifeRuleError(rule: text, problem: "neighbour count \(value) appears twice in '\(excerpt(whole))'")
+                    throw LifeRuleError(
+                        rule: text, problem: "neighbour count \(value) appears twice in '\(excerpt(whole))'")
                 }
             }
             return counts
@@ -63,7 +69,9 @@ public struct LifeRule: Sendable, Equatable, Hashable, CustomStringConvertible {
             let digitsOnly = part.hasPrefix("C") || part.hasPrefix("G") ? String(part.dropFirst()) : part
             // The cells are bytes, state 0 dead: 255 states at most, as every kernel runs them.
             guard let value = Int(digitsOnly), value >= 2, value <= LifeRule.maximumStates else {
-                throw LifeRuleError(rule: text, problem: "'\(excerpt(part))' is not a number of states from 2 to \(LifeRule.maximumStates)")
+                throw LifeRuleError(
+                    rule: text,
+                    problem: "'\(excerpt(part))' is not a number of states from 2 to \(LifeRule.maximumStates)")
             }
             return value
         }

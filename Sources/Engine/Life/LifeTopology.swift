@@ -18,24 +18,39 @@ public struct LifeTopology: Sendable, Equatable, CustomStringConvertible {
     /// Parses the suffix after the colon (`T72,48`, `P72,48`); `rule` is the whole text, for messages.
     init(parsingSuffix suffix: String, of rule: String) throws(LifeRuleError) {
         let upper = suffix.uppercased()
-        let names: [Character: String] = ["K": "Klein bottle", "C": "cross-surface", "S": "sphere", "H": "hexagonal grid"]
-        guard let kind = upper.first else { throw LifeRuleError(rule: rule, problem: "the grid suffix after ':' is empty") }
+        let names: [Character: String] = [
+            "K": "Klein bottle", "C": "cross-surface", "S": "sphere", "H": "hexagonal grid",
+        ]
+        guard let kind = upper.first else {
+            throw LifeRuleError(rule: rule, problem: "the grid suffix after ':' is empty")
+        }
         if let name = names[kind] {
-            throw LifeRuleError(rule: rule, problem: "Golly's \(name) (':\(excerpt(suffix))') is not supported; a torus (:T) or a bounded plane (:P) is")
+            throw LifeRuleError(
+                rule: rule,
+                problem:
+                    "Golly's \(name) (':\(excerpt(suffix))') is not supported; a torus (:T) or a bounded plane (:P) is")
         }
         guard kind == "T" || kind == "P" else {
-            throw LifeRuleError(rule: rule, problem: "':\(excerpt(suffix))' is no grid; Golly's :T W,H (torus) and :P W,H (bounded plane) are supported")
+            throw LifeRuleError(
+                rule: rule,
+                problem:
+                    "':\(excerpt(suffix))' is no grid; Golly's :T W,H (torus) and :P W,H (bounded plane) are supported")
         }
         let body = upper.dropFirst()
         if body.contains(where: { "*+-".contains($0) }) {
-            throw LifeRuleError(rule: rule, problem: "twisted or shifted edges (':\(excerpt(suffix))') are not supported; a plain :\(kind) W,H is")
+            throw LifeRuleError(
+                rule: rule,
+                problem: "twisted or shifted edges (':\(excerpt(suffix))') are not supported; a plain :\(kind) W,H is")
         }
         let sides = body.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmed) }
         guard sides.count == 2, let width = sides[0], let height = sides[1] else {
-            throw LifeRuleError(rule: rule, problem: "':\(excerpt(suffix))' should give the grid as :\(kind)WIDTH,HEIGHT")
+            throw LifeRuleError(
+                rule: rule, problem: "':\(excerpt(suffix))' should give the grid as :\(kind)WIDTH,HEIGHT")
         }
         guard width >= 1, height >= 1, width <= 1 << 20, height <= 1 << 20 else {
-            throw LifeRuleError(rule: rule, problem: "':\(excerpt(suffix))' needs sides from 1 to \(1 << 20) (an unbounded side, 0, needs --size)")
+            throw LifeRuleError(
+                rule: rule,
+                problem: "':\(excerpt(suffix))' needs sides from 1 to \(1 << 20) (an unbounded side, 0, needs --size)")
         }
         self.init(width: width, height: height, bounded: kind == "P")
     }
@@ -57,7 +72,9 @@ public struct LifeRuleSpecification: Sendable, Equatable {
             return
         }
         let rule = try LifeRule(parsing: String(text[..<colon]))
-        self.init(rule: rule, topology: try LifeTopology(parsingSuffix: String(text[text.index(after: colon)...]).trimmed, of: text))
+        self.init(
+            rule: rule,
+            topology: try LifeTopology(parsingSuffix: String(text[text.index(after: colon)...]).trimmed, of: text))
     }
 
     /// `B3/S23:T72,48`, as Golly reads it.

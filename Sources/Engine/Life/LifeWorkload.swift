@@ -38,18 +38,27 @@ public final class LifeWorkload {
     /// Why a `width` x `height` grid cannot run with `kernel` on `device`, nil when it can:
     /// its words must fit one storage buffer. Asked before a grid is made, so that a size no
     /// device could hold is refused at once, not after the host has filled it.
-    public static func sizeProblem(width: Int, height: Int, kernel: LifeKernel, device: PhysicalDeviceDescription) -> String? {
+    public static func sizeProblem(
+        width: Int, height: Int, kernel: LifeKernel, device: PhysicalDeviceDescription
+    ) -> String? {
         let layout = LifeCellLayout(width: width, height: height, cellsPerWord: kernel.cellsPerWord)
         let bytes = UInt64(layout.wordCount) * 4
         guard bytes > UInt64(device.limits.maxStorageBufferRange) else { return nil }
-        return "a \(width)x\(height) grid needs \(bytes) bytes with the \(kernel) kernel; the device's maxStorageBufferRange is \(device.limits.maxStorageBufferRange)"
+        return
+            """
+            a \(width)x\(height) grid needs \(bytes) bytes with the \(kernel) kernel; the device's \
+            maxStorageBufferRange is \(device.limits.maxStorageBufferRange)
+            """
     }
 
     /// - Parameter kernel: nil picks ``LifeKernel/preferred(for:on:cells:)``.
-    public convenience init(device: Device, grid: LifeGrid, rule: LifeRule, bounded: Bool = false,
-                            kernel: LifeKernel? = nil) throws {
-        try self.init(device: device, grid: grid, rule: rule, bounded: bounded, kernel: kernel,
-                      subgroupShuffles: Self.subgroupShufflesWanted(on: device.description))
+    public convenience init(
+        device: Device, grid: LifeGrid, rule: LifeRule, bounded: Bool = false,
+        kernel: LifeKernel? = nil
+    ) throws {
+        try self.init(
+            device: device, grid: grid, rule: rule, bounded: bounded, kernel: kernel,
+            subgroupShuffles: Self.subgroupShufflesWanted(on: device.description))
     }
 
     /// - Parameters:
@@ -59,19 +68,25 @@ public final class LifeWorkload {
     ///     ``LifeBitsShape/preferred(for:on:stride:height:)``.
     ///   - shapedFor: the device whose limits choose the kernel and its shape, when not the one
     ///     it runs on: a Raspberry Pi's kernels are run and checked where there is no Pi.
-    convenience init(device: Device, grid: LifeGrid, rule: LifeRule, bounded: Bool, kernel: LifeKernel?, subgroupShuffles: Bool,
-                     bitsShape: LifeBitsShape? = nil, shapedFor: PhysicalDeviceDescription? = nil) throws {
-        try self.init(device: device, width: grid.width, height: grid.height, rule: rule, bounded: bounded, kernel: kernel,
-                      subgroupShuffles: subgroupShuffles, bitsShape: bitsShape, shapedFor: shapedFor)
+    convenience init(
+        device: Device, grid: LifeGrid, rule: LifeRule, bounded: Bool, kernel: LifeKernel?, subgroupShuffles: Bool,
+        bitsShape: LifeBitsShape? = nil, shapedFor: PhysicalDeviceDescription? = nil
+    ) throws {
+        try self.init(
+            device: device, width: grid.width, height: grid.height, rule: rule, bounded: bounded, kernel: kernel,
+            subgroupShuffles: subgroupShuffles, bitsShape: bitsShape, shapedFor: shapedFor)
         try upload(grid)
     }
 
     /// A grid of `width` x `height` with a random start where each cell is alive with
     /// probability `density`, made without a byte-per-cell copy on the CPU (for large benchmarks).
-    public convenience init(device: Device, width: Int, height: Int, rule: LifeRule, density: Double, seed: UInt64,
-                            kernel: LifeKernel? = nil) throws {
-        try self.init(device: device, width: width, height: height, rule: rule, bounded: false, kernel: kernel,
-                      subgroupShuffles: Self.subgroupShufflesWanted(on: device.description))
+    public convenience init(
+        device: Device, width: Int, height: Int, rule: LifeRule, density: Double, seed: UInt64,
+        kernel: LifeKernel? = nil
+    ) throws {
+        try self.init(
+            device: device, width: width, height: height, rule: rule, bounded: false, kernel: kernel,
+            subgroupShuffles: Self.subgroupShufflesWanted(on: device.description))
         var random = SeededGenerator(seed: seed)
         let perWord = layout.cellsPerWord, bits = layout.bitsPerCell
         var words = [UInt32](repeating: 0, count: layout.wordCount)
@@ -80,7 +95,8 @@ public final class LifeWorkload {
             let keep = width % 32 == 0 ? UInt32.max : UInt32.max >> UInt32(32 - width % 32)
             for y in 0..<height {
                 for word in 0..<layout.stride {
-                    words[y * layout.stride + word] = UInt32(truncatingIfNeeded: random.next()) & (word + 1 == layout.stride ? keep : .max)
+                    words[y * layout.stride + word] =
+                        UInt32(truncatingIfNeeded: random.next()) & (word + 1 == layout.stride ? keep : .max)
                 }
             }
         } else {
@@ -93,15 +109,25 @@ public final class LifeWorkload {
         try words.withUnsafeBytes { try state.upload($0) }
     }
 
-    private init(device: Device, width: Int, height: Int, rule: LifeRule, bounded: Bool, kernel: LifeKernel?,
-                 subgroupShuffles: Bool, bitsShape: LifeBitsShape? = nil, shapedFor: PhysicalDeviceDescription? = nil) throws {
+    private init(
+        device: Device, width: Int, height: Int, rule: LifeRule, bounded: Bool, kernel: LifeKernel?,
+        subgroupShuffles: Bool, bitsShape: LifeBitsShape? = nil, shapedFor: PhysicalDeviceDescription? = nil
+    ) throws {
         let shaping = shapedFor ?? device.description
         let kernel = kernel ?? LifeKernel.preferred(for: rule, on: shaping, cells: width * height)
-        precondition(!subgroupShuffles || device.description.limits.subgroupShuffleRelativeInCompute,
-                     "subgroup shuffles asked of a device without them")
-        guard rule.states <= LifeRule.maximumStates else { throw EngineError.invalidInput("at most \(LifeRule.maximumStates) states fit one byte per cell") }
+        precondition(
+            !subgroupShuffles || device.description.limits.subgroupShuffleRelativeInCompute,
+            "subgroup shuffles asked of a device without them")
+        guard rule.states <= LifeRule.maximumStates else {
+            throw EngineError.invalidInput("at most \(LifeRule.maximumStates) states fit one byte per cell")
+        }
         if kernel != .bytes && rule.states != 2 {
-            throw EngineError.invalidInput("the \(kernel) kernel runs two-state rules only; \(rule) has \(rule.states) states (use the bytes kernel)")
+            throw EngineError.invalidInput(
+                """
+                the \(kernel) kernel runs two-state rules only; \(rule) has \(rule.states) states (use the bytes \
+                kernel)
+                """
+            )
         }
         self.device = device
         self.width = width
@@ -110,8 +136,10 @@ public final class LifeWorkload {
         self.bounded = bounded
         self.kernel = kernel
         layout = LifeCellLayout(width: width, height: height, cellsPerWord: kernel.cellsPerWord)
-        self.bitsShape = bitsShape ?? LifeBitsShape.preferred(for: kernel, on: shaping, stride: layout.stride, height: height)
-        precondition(bitsShape == nil || bitsShape?.kernel == kernel, "a \(bitsShape!) shape given for the \(kernel) kernel")
+        self.bitsShape =
+            bitsShape ?? LifeBitsShape.preferred(for: kernel, on: shaping, stride: layout.stride, height: height)
+        precondition(
+            bitsShape == nil || bitsShape?.kernel == kernel, "a \(bitsShape!) shape given for the \(kernel) kernel")
         if let problem = self.bitsShape?.problem(stride: layout.stride, device: device.description) {
             throw EngineError.unsupported(problem)
         }
@@ -132,24 +160,33 @@ public final class LifeWorkload {
                 specialization: [.uint(0, UInt32(Self.byteTile)), .uint(1, UInt32(Self.byteTile)), .bool(2, bounded)])
         case .bits, .wide:
             tile = nil
-            let shape = self.bitsShape!   // made above for both kernels
+            let shape = self.bitsShape!  // made above for both kernels
             let group = shape.group(stride: layout.stride)
-            let groupConstants: [SpecializationConstant] = [.uint(0, UInt32(group.x)), .uint(1, UInt32(group.y)),
-                                                            .uint(2, UInt32(shape.rows)), .bool(3, bounded)]
+            let groupConstants: [SpecializationConstant] = [
+                .uint(0, UInt32(group.x)), .uint(1, UInt32(group.y)),
+                .uint(2, UInt32(shape.rows)), .bool(3, bounded),
+            ]
             switch shape {
             case .columns:
                 pipeline = try ComputePipeline(
-                    device: device, shader: ShaderModule(device: device, shader: subgroupShuffles ? .lifeStepBitsSubgroup : .lifeStepBits), storageBuffers: 2,
+                    device: device,
+                    shader: ShaderModule(
+                        device: device, shader: subgroupShuffles ? .lifeStepBitsSubgroup : .lifeStepBits),
+                    storageBuffers: 2,
                     pushConstantSize: MemoryLayout<GridPushConstants>.size,
                     specialization: groupConstants + ruleConstants)
             case .wide(let words, let wordBits, _, let generations):
-                func widePipeline(_ shader: EmbeddedShader, _ constants: [SpecializationConstant]) throws -> ComputePipeline {
-                    try ComputePipeline(device: device, shader: ShaderModule(device: device, shader: shader), storageBuffers: 2,
-                                        pushConstantSize: MemoryLayout<GridPushConstants>.size,
-                                        specialization: groupConstants + ruleConstants + [.uint(4, UInt32(words))] + constants)
+                func widePipeline(
+                    _ shader: EmbeddedShader, _ constants: [SpecializationConstant]
+                ) throws -> ComputePipeline {
+                    try ComputePipeline(
+                        device: device, shader: ShaderModule(device: device, shader: shader), storageBuffers: 2,
+                        pushConstantSize: MemoryLayout<GridPushConstants>.size,
+                        specialization: groupConstants + ruleConstants + [.uint(4, UInt32(words))] + constants)
                 }
-                let single = try widePipeline(wordBits == 64 ? .lifeStepBitsWide64 : .lifeStepBitsWide,
-                                              [.bool(5, shape.readsFours(stride: layout.stride))])
+                let single = try widePipeline(
+                    wordBits == 64 ? .lifeStepBitsWide64 : .lifeStepBitsWide,
+                    [.bool(5, shape.readsFours(stride: layout.stride))])
                 if generations == 1 {
                     pipeline = single
                 } else {
@@ -159,23 +196,38 @@ public final class LifeWorkload {
             }
         case .bitsTiled(let generations):
             guard let shape = LifeTileShape(device: shaping, generations: generations) else {
-                throw EngineError.unsupported("\(shaping.name) has too little shared memory (\(shaping.limits.maxComputeSharedMemorySize) bytes) for \(generations) generations per dispatch; try fewer or the bits kernel")
+                throw EngineError.unsupported(
+                    """
+                    \(shaping.name) has too little shared memory (\(shaping.limits.maxComputeSharedMemorySize) \
+                    bytes) for \(generations) generations per dispatch; try fewer or the bits kernel
+                    """
+                )
             }
             tile = shape
             pipeline = try ComputePipeline(
-                device: device, shader: ShaderModule(device: device, shader: subgroupShuffles ? .lifeStepsBitsTiledSubgroup : .lifeStepsBitsTiled),
+                device: device,
+                shader: ShaderModule(
+                    device: device, shader: subgroupShuffles ? .lifeStepsBitsTiledSubgroup : .lifeStepsBitsTiled),
                 storageBuffers: 2,
                 pushConstantSize: MemoryLayout<GridPushConstants>.size,
-                specialization: [.uint(0, UInt32(LifeTileShape.words)), .uint(1, UInt32(LifeTileShape.invocationRows)),
-                                 .uint(2, UInt32(shape.rows)), .uint(3, UInt32(shape.halo)), .bool(4, bounded)] + ruleConstants)
+                specialization: [
+                    .uint(0, UInt32(LifeTileShape.words)), .uint(1, UInt32(LifeTileShape.invocationRows)),
+                    .uint(2, UInt32(shape.rows)), .uint(3, UInt32(shape.halo)), .bool(4, bounded),
+                ] + ruleConstants)
         }
         let limits = device.description.limits.maxComputeWorkGroupCount
         groups = Self.groups(kernel: kernel, layout: layout, tile: tile, bitsShape: self.bitsShape)
         let (x, y) = groups
         guard UInt64(x) <= UInt64(limits[0]), UInt64(y) <= UInt64(limits[1]) else {
-            throw EngineError.unsupported("a \(width)x\(height) grid needs \(x)x\(y) workgroups with the \(kernel) kernel; the device allows \(limits[0])x\(limits[1])")
+            throw EngineError.unsupported(
+                """
+                a \(width)x\(height) grid needs \(x)x\(y) workgroups with the \(kernel) kernel; the device allows \
+                \(limits[0])x\(limits[1])
+                """
+            )
         }
-        state = try PingPongState(device: device, pipeline: pipeline, alternate: singleGeneration, bytes: layout.wordCount * 4)
+        state = try PingPongState(
+            device: device, pipeline: pipeline, alternate: singleGeneration, bytes: layout.wordCount * 4)
     }
 
     /// Subgroup shuffles for side neighbours wherever compute shaders have them (faster on
@@ -216,8 +268,9 @@ public final class LifeWorkload {
             let constants = RulePushConstants(
                 width: UInt32(width), height: UInt32(height), states: UInt32(rule.states),
                 birthMask: rule.birthMask, survivalMask: rule.survivalMask)
-            return try state.advance(steps: generations, constants: constants,
-                                     groups: groups)
+            return try state.advance(
+                steps: generations, constants: constants,
+                groups: groups)
         case .bits, .wide, .bitsTiled:
             let perDispatch = generationsPerDispatch
             let dispatches = (generations + perDispatch - 1) / perDispatch
@@ -225,10 +278,13 @@ public final class LifeWorkload {
             // The wide shape's odd last generation: its one-generation kernel (the tiled kernel
             // runs fewer generations in its last dispatch itself).
             let oddEnd = bitsShape != nil && generations % perDispatch != 0
-            return try state.advance(steps: dispatches, constants: { step in
-                GridPushConstants(width: width, height: height,
-                                  generations: UInt32(min(perDispatch, generations - step * perDispatch)))
-            }, groups: groups, alternateAt: { step in oddEnd && step == dispatches - 1 })
+            return try state.advance(
+                steps: dispatches,
+                constants: { step in
+                    GridPushConstants(
+                        width: width, height: height,
+                        generations: UInt32(min(perDispatch, generations - step * perDispatch)))
+                }, groups: groups, alternateAt: { step in oddEnd && step == dispatches - 1 })
         }
     }
 
@@ -242,19 +298,23 @@ public final class LifeWorkload {
         switch kernel {
         case .bytes:
             (completed, seconds) = try state.advanceInPieces(
-                constants: RulePushConstants(width: UInt32(width), height: UInt32(height), states: UInt32(rule.states),
-                                             birthMask: rule.birthMask, survivalMask: rule.survivalMask),
+                constants: RulePushConstants(
+                    width: UInt32(width), height: UInt32(height), states: UInt32(rule.states),
+                    birthMask: rule.birthMask, survivalMask: rule.survivalMask),
                 groups: [groups], pieceSeconds: pieceSeconds, shouldStop: shouldStop)
         case .bits, .wide, .bitsTiled:
             (completed, seconds) = try state.advanceInPieces(
-                constants: GridPushConstants(width: UInt32(width), height: UInt32(height), generations: UInt32(perDispatch)),
+                constants: GridPushConstants(
+                    width: UInt32(width), height: UInt32(height), generations: UInt32(perDispatch)),
                 groups: [groups], pieceSeconds: pieceSeconds, shouldStop: shouldStop)
         }
         return (completed ? perDispatch : 0, seconds)
     }
 
     /// Workgroups per dispatch, x and y.
-    private static func groups(kernel: LifeKernel, layout: LifeCellLayout, tile: LifeTileShape?, bitsShape: LifeBitsShape?) -> (x: Int, y: Int) {
+    private static func groups(
+        kernel: LifeKernel, layout: LifeCellLayout, tile: LifeTileShape?, bitsShape: LifeBitsShape?
+    ) -> (x: Int, y: Int) {
         func count(_ items: Int, _ perGroup: Int) -> Int { (items + perGroup - 1) / perGroup }
         return switch kernel {
         case .bytes: (count(layout.stride, byteTile), count(layout.height, byteTile))

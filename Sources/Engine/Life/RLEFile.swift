@@ -24,8 +24,10 @@ public enum RLEFile {
     /// that such a line's columns and messages name what a reader sees. Lines may end in CRLF.
     /// - Parameter gridWithoutSuffix: where `largest` is nil, the grid the pattern must fit
     ///   unless its rule's suffix names one (`rule = B3/S23:T72,48`), which it must fit then.
-    public static func parse(_ text: String, largest: (width: Int, height: Int)? = nil,
-                             gridWithoutSuffix: (width: Int, height: Int)? = nil) throws(RLEError) -> Pattern {
+    public static func parse(
+        _ text: String, largest: (width: Int, height: Int)? = nil,
+        gridWithoutSuffix: (width: Int, height: Int)? = nil
+    ) throws(RLEError) -> Pattern {
         var comments: [String] = []
         var header: (width: Int, height: Int, rule: LifeRuleSpecification?)?
         var commentRule: LifeRuleSpecification?
@@ -45,8 +47,9 @@ public enum RLEFile {
             count = nil
             if state != 0 {
                 guard x + run <= grid.width, y < grid.height else {
-                    throw RLEError(line: line, column: column,
-                                   problem: "the pattern is larger than its header's x = \(grid.width), y = \(grid.height)")
+                    throw RLEError(
+                        line: line, column: column,
+                        problem: "the pattern is larger than its header's x = \(grid.width), y = \(grid.height)")
                 }
                 let start = y * grid.width + x
                 for index in start..<start + run { grid.cells[index] = state }
@@ -69,11 +72,17 @@ public enum RLEFile {
             var characters: [Character] = []
             var indent = 0
             if units.allSatisfy({ $0 < 0x80 }) {
-                while let first = units.first, isSpace(first) { units.removeFirst(); indent += 1 }
+                while let first = units.first, isSpace(first) {
+                    units.removeFirst()
+                    indent += 1
+                }
                 while let last = units.last, isSpace(last) { units.removeLast() }
             } else {
                 characters = Array(String(decoding: units, as: UTF8.self))
-                while characters.first?.isWhitespace == true { characters.removeFirst(); indent += 1 }
+                while characters.first?.isWhitespace == true {
+                    characters.removeFirst()
+                    indent += 1
+                }
                 while characters.last?.isWhitespace == true { characters.removeLast() }
                 units = ArraySlice(characters.map { $0.isWhitespace ? UInt8(ascii: " ") : $0.asciiValue ?? 0x80 })
             }
@@ -94,9 +103,12 @@ public enum RLEFile {
                 header = try parseHeader(line(), lineNumber: lineNumber, firstColumn: indent + 1)
                 let suffixGrid = header!.rule?.topology.map { (width: $0.width, height: $0.height) }
                 if let largest = largest ?? suffixGrid ?? gridWithoutSuffix,
-                   header!.width > largest.width || header!.height > largest.height {
-                    throw RLEError(line: lineNumber, column: indent + 1, problem: "the pattern (\(header!.width)x\(header!.height)) is larger than the grid "
-                        + "(\(largest.width)x\(largest.height)); raise --size")
+                    header!.width > largest.width || header!.height > largest.height
+                {
+                    throw RLEError(
+                        line: lineNumber, column: indent + 1,
+                        problem: "the pattern (\(header!.width)x\(header!.height)) is larger than the grid "
+                            + "(\(largest.width)x\(largest.height)); raise --size")
                 }
                 grid = LifeGrid(width: header!.width, height: header!.height)
                 continue
@@ -106,25 +118,41 @@ public enum RLEFile {
                 if isSpace(unit) { continue }
                 // Letters compare as Unicode: "A" with a combining accent sorts between A and X.
                 guard unit < 0x80 else {
-                    throw RLEError(line: lineNumber, column: column,
-                                   problem: "unknown character '\(excerpt(String(characters[offset])))' (expected b o . A-X $ ! or a count)")
+                    throw RLEError(
+                        line: lineNumber, column: column,
+                        problem:
+                            """
+                            unknown character '\(excerpt(String(characters[offset])))' (expected b o . A-X $ ! or \
+                            a count)
+                            """
+                    )
                 }
                 if unit >= UInt8(ascii: "0") && unit <= UInt8(ascii: "9") {
                     let (value, overflow) = (count ?? 0).multipliedReportingOverflow(by: 10)
                     let digit = Int(unit - UInt8(ascii: "0"))
-                    guard !overflow, value + digit < 1 << 24 else { throw RLEError(line: lineNumber, column: column, problem: "run length too large") }
+                    guard !overflow, value + digit < 1 << 24 else {
+                        throw RLEError(line: lineNumber, column: column, problem: "run length too large")
+                    }
                     count = value + digit
                     continue
                 }
                 let letter = unit >= UInt8(ascii: "A") && unit <= UInt8(ascii: "X")
                 if let pending = prefix {
                     guard letter else {
-                        throw RLEError(line: lineNumber, column: column,
-                                       problem: "'\(excerpt("\(Character(UnicodeScalar(pending)))\(Character(UnicodeScalar(unit)))"))' is not a state letter")
+                        throw RLEError(
+                            line: lineNumber, column: column,
+                            problem:
+                                """
+                                '\(excerpt("\(Character(UnicodeScalar(pending)))\(Character(UnicodeScalar(unit)))"))' \
+                                is not a state letter
+                                """
+                        )
                     }
                     let state = 24 * Int(pending - UInt8(ascii: "p") + 1) + Int(unit - UInt8(ascii: "A")) + 1
                     prefix = nil
-                    guard state <= 255 else { throw RLEError(line: lineNumber, column: column, problem: "state \(state) is beyond 255") }
+                    guard state <= 255 else {
+                        throw RLEError(line: lineNumber, column: column, problem: "state \(state) is beyond 255")
+                    }
                     try place(UInt8(state), lineNumber, column)
                     continue
                 }
@@ -140,8 +168,14 @@ public enum RLEFile {
                 case UInt8(ascii: "!"):
                     finished = true
                 default:
-                    throw RLEError(line: lineNumber, column: column,
-                                   problem: "unknown character '\(excerpt(String(Character(UnicodeScalar(unit)))))' (expected b o . A-X $ ! or a count)")
+                    throw RLEError(
+                        line: lineNumber, column: column,
+                        problem:
+                            """
+                            unknown character '\(excerpt(String(Character(UnicodeScalar(unit)))))' (expected b o \
+                            . A-X $ ! or a count)
+                            """
+                    )
                 }
                 if finished { break }
             }
@@ -150,9 +184,12 @@ public enum RLEFile {
         header.rule = header.rule ?? commentRule
         guard finished else { throw RLEError(line: lineCount, column: 1, problem: "the pattern does not end with '!'") }
         if let rule = header.rule?.rule, let state = (rule.states..<256).first(where: { firstSeen[$0] != nil }),
-           let position = firstSeen[state] {
-            throw RLEError(line: position.line, column: position.column,
-                           problem: rule.isGenerations ? "state \(state) does not exist in \(rule)" : "state \(state) in a two-state rule (\(rule))")
+            let position = firstSeen[state]
+        {
+            throw RLEError(
+                line: position.line, column: position.column,
+                problem: rule.isGenerations
+                    ? "state \(state) does not exist in \(rule)" : "state \(state) in a two-state rule (\(rule))")
         }
         return Pattern(grid: grid, rule: header.rule?.rule, comments: comments, topology: header.rule?.topology)
     }
@@ -162,7 +199,9 @@ public enum RLEFile {
     private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
 
     /// - Parameter firstColumn: the column `line` starts at in its file.
-    private static func parseHeader(_ line: String, lineNumber: Int, firstColumn: Int) throws(RLEError) -> (width: Int, height: Int, rule: LifeRuleSpecification?) {
+    private static func parseHeader(
+        _ line: String, lineNumber: Int, firstColumn: Int
+    ) throws(RLEError) -> (width: Int, height: Int, rule: LifeRuleSpecification?) {
         var width: Int?, height: Int?, rule: LifeRuleSpecification?
         var column = firstColumn
         var fields = line.split(separator: ",", omittingEmptySubsequences: false)[...]
@@ -176,15 +215,21 @@ public enum RLEFile {
             defer { column += field.count + 1 }
             let pair = field.split(separator: "=", maxSplits: 1).map { String($0).trimmingWhitespace() }
             guard pair.count == 2 else {
-                throw RLEError(line: lineNumber, column: column, problem: "bad header field '\(excerpt(field))'; expected 'x = .., y = .., rule = ..'")
+                throw RLEError(
+                    line: lineNumber, column: column,
+                    problem: "bad header field '\(excerpt(field))'; expected 'x = .., y = .., rule = ..'")
             }
             switch pair[0].lowercased() {
             case "x":
                 // 0 by 0 is Golly's empty pattern.
-                guard let value = Int(pair[1]), value >= 0 else { throw RLEError(line: lineNumber, column: column, problem: "x must be a width of 0 or more") }
+                guard let value = Int(pair[1]), value >= 0 else {
+                    throw RLEError(line: lineNumber, column: column, problem: "x must be a width of 0 or more")
+                }
                 width = value
             case "y":
-                guard let value = Int(pair[1]), value >= 0 else { throw RLEError(line: lineNumber, column: column, problem: "y must be a height of 0 or more") }
+                guard let value = Int(pair[1]), value >= 0 else {
+                    throw RLEError(line: lineNumber, column: column, problem: "y must be a height of 0 or more")
+                }
                 height = value
             case "rule":
                 do { rule = try LifeRuleSpecification(parsing: pair[1]) } catch {
@@ -194,9 +239,13 @@ public enum RLEFile {
                 throw RLEError(line: lineNumber, column: column, problem: "unknown header field '\(excerpt(pair[0]))'")
             }
         }
-        guard let width, let height else { throw RLEError(line: lineNumber, column: firstColumn, problem: "the header needs both x and y") }
+        guard let width, let height else {
+            throw RLEError(line: lineNumber, column: firstColumn, problem: "the header needs both x and y")
+        }
         let (cells, overflow) = width.multipliedReportingOverflow(by: height)
-        guard !overflow, cells <= 1 << 30 else { throw RLEError(line: lineNumber, column: firstColumn, problem: "pattern of \(width)x\(height) is too large") }
+        guard !overflow, cells <= 1 << 30 else {
+            throw RLEError(line: lineNumber, column: firstColumn, problem: "pattern of \(width)x\(height) is too large")
+        }
         return (width, height, rule)
     }
 
@@ -205,7 +254,9 @@ public enum RLEFile {
     /// reads them.
     /// - Parameter topology: the grid to name in the rule's suffix, so that Golly opens the
     ///   pattern on the torus or bounded plane it ran on.
-    public static func write(_ grid: LifeGrid, rule: LifeRule, topology: LifeTopology? = nil, comments: [String] = []) -> String {
+    public static func write(
+        _ grid: LifeGrid, rule: LifeRule, topology: LifeTopology? = nil, comments: [String] = []
+    ) -> String {
         let generations = rule.isGenerations
         var text: [UInt8] = []
         text.reserveCapacity(grid.cells.count / 8 + 256)
@@ -265,7 +316,10 @@ private struct RLEBody {
         var digits = 0
         if count > 1 {
             var rest = count
-            while rest > 0 { digits += 1; rest /= 10 }
+            while rest > 0 {
+                digits += 1
+                rest /= 10
+            }
         }
         let length = digits + 1 + (second == nil ? 0 : 1)
         if lineLength + length > 70 {

@@ -34,13 +34,16 @@ public enum InitialModel: String, Sendable, CaseIterable, Codable {
         let velocityScale = Double(gravity).squareRoot()
         var state = ParticleState(count: count)
         for (i, body) in bodies.enumerated() {
-            state.set(i, position: SIMD3<Float>(body.position), mass: Float(body.mass),
-                      velocity: SIMD3<Float>(body.velocity * velocityScale))
+            state.set(
+                i, position: SIMD3<Float>(body.position), mass: Float(body.mass),
+                velocity: SIMD3<Float>(body.velocity * velocityScale))
         }
         return state
     }
 
-    private static func plummer(count: Int, random: inout SeededGenerator) -> [(position: SIMD3<Double>, velocity: SIMD3<Double>, mass: Double)] {
+    private static func plummer(
+        count: Int, random: inout SeededGenerator
+    ) -> [(position: SIMD3<Double>, velocity: SIMD3<Double>, mass: Double)] {
         // Hénon units: scale lengths by 3π/16 and velocities by its inverse square root.
         let lengthScale = 3 * Double.pi / 16
         return (0..<count).map { _ in
@@ -57,33 +60,43 @@ public enum InitialModel: String, Sendable, CaseIterable, Codable {
                 if random.uniform() * 0.1 < q * q * pow(1 - q * q, 3.5) { break }
             }
             let escape = 2.0.squareRoot() * pow(1 + radius * radius, -0.25)
-            return (random.unitVector() * radius * lengthScale,
-                    random.unitVector() * q * escape / lengthScale.squareRoot(),
-                    1 / Double(count))
+            return (
+                random.unitVector() * radius * lengthScale,
+                random.unitVector() * q * escape / lengthScale.squareRoot(),
+                1 / Double(count)
+            )
         }
     }
 
-    private static func cube(count: Int, random: inout SeededGenerator) -> [(position: SIMD3<Double>, velocity: SIMD3<Double>, mass: Double)] {
+    private static func cube(
+        count: Int, random: inout SeededGenerator
+    ) -> [(position: SIMD3<Double>, velocity: SIMD3<Double>, mass: Double)] {
         (0..<count).map { _ in
             (SIMD3(random.uniform(-1, 1), random.uniform(-1, 1), random.uniform(-1, 1)), .zero, 1 / Double(count))
         }
     }
 
-    private static func galaxies(count: Int, random: inout SeededGenerator) -> [(position: SIMD3<Double>, velocity: SIMD3<Double>, mass: Double)] {
+    private static func galaxies(
+        count: Int, random: inout SeededGenerator
+    ) -> [(position: SIMD3<Double>, velocity: SIMD3<Double>, mass: Double)] {
         guard count >= 2 else { return [(.zero, .zero, 1)] }
         let firstCount = count / 2
         // Each galaxy is half the mass: a central bulge body holding half of it and a disk of
         // test-like stars on circular orbits around it.
         let tilt = 0.6
-        let first = disk(count: firstCount, random: &random, centre: SIMD3(-1.5, -0.4, 0),
-                         drift: SIMD3(0.25, 0.05, 0), tilt: 0)
-        let second = disk(count: count - firstCount, random: &random, centre: SIMD3(1.5, 0.4, 0),
-                          drift: SIMD3(-0.25, -0.05, 0), tilt: tilt)
+        let first = disk(
+            count: firstCount, random: &random, centre: SIMD3(-1.5, -0.4, 0),
+            drift: SIMD3(0.25, 0.05, 0), tilt: 0)
+        let second = disk(
+            count: count - firstCount, random: &random, centre: SIMD3(1.5, 0.4, 0),
+            drift: SIMD3(-0.25, -0.05, 0), tilt: tilt)
         return first + second
     }
 
-    private static func disk(count: Int, random: inout SeededGenerator, centre: SIMD3<Double>,
-                             drift: SIMD3<Double>, tilt: Double) -> [(position: SIMD3<Double>, velocity: SIMD3<Double>, mass: Double)] {
+    private static func disk(
+        count: Int, random: inout SeededGenerator, centre: SIMD3<Double>,
+        drift: SIMD3<Double>, tilt: Double
+    ) -> [(position: SIMD3<Double>, velocity: SIMD3<Double>, mass: Double)] {
         let galaxyMass = 0.5
         let bulgeMass = count > 1 ? galaxyMass / 2 : galaxyMass
         let starMass = count > 1 ? (galaxyMass - bulgeMass) / Double(count - 1) : 0
@@ -107,7 +120,9 @@ public enum InitialModel: String, Sendable, CaseIterable, Codable {
     }
 
     /// Shifts positions and velocities so the centre of mass rests at the origin.
-    private static func moveToCentreOfMass(_ bodies: inout [(position: SIMD3<Double>, velocity: SIMD3<Double>, mass: Double)]) {
+    private static func moveToCentreOfMass(
+        _ bodies: inout [(position: SIMD3<Double>, velocity: SIMD3<Double>, mass: Double)]
+    ) {
         let total = bodies.reduce(0) { $0 + $1.mass }
         guard total > 0 else { return }
         let position = bodies.reduce(SIMD3<Double>.zero) { $0 + $1.position * $1.mass } / total

@@ -166,8 +166,10 @@ public enum NBodyKernel: Sendable, Hashable, CustomStringConvertible {
     /// Workgroups the atomic pair-once kernel aims at (`atomicPairSpan`): on GPUs enough to
     /// fill the largest many times over, so that the last wave's idle share stays small; on CPU
     /// drivers a few per core, as each runs one workgroup per thread.
-    static func atomicPairWorkgroupTarget(device: PhysicalDeviceDescription,
-                                          hostCores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Int {
+    static func atomicPairWorkgroupTarget(
+        device: PhysicalDeviceDescription,
+        hostCores: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) -> Int {
         device.type == .cpu ? 4 * hostCores : 32768
     }
 
@@ -213,8 +215,10 @@ public enum NBodyKernel: Sendable, Hashable, CustomStringConvertible {
     /// and a tile as wide as the workgroup throughout, 128 invocations from N = 65536 up, and
     /// below that 32 invocations with prefetched tiles, which keep more workgroups in flight
     /// when there are few bodies.
-    public static func recommended(for device: PhysicalDeviceDescription, particleCount: Int,
-                                   hostCores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Self {
+    public static func recommended(
+        for device: PhysicalDeviceDescription, particleCount: Int,
+        hostCores: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) -> Self {
         let limits = device.limits
         let maxWorkgroup = Int(min(limits.maxComputeWorkGroupInvocations, limits.maxComputeWorkGroupSize.first ?? 1))
         let maxTile = Int(limits.maxComputeSharedMemorySize) / 16
@@ -321,7 +325,8 @@ public enum NBodyKernel: Sendable, Hashable, CustomStringConvertible {
         }
         let sharedBytes = limits.maxComputeSharedMemorySize
         if tileSize > Int(sharedBytes) / 16 {
-            problems.append("a tile of \(tileSize) bodies needs more than the device's \(sharedBytes) bytes of shared memory")
+            problems.append(
+                "a tile of \(tileSize) bodies needs more than the device's \(sharedBytes) bytes of shared memory")
         } else if workgroupSize <= largestWorkgroup && sharedMemoryBytes > Int(sharedBytes) {
             problems.append(
                 "tile of \(tileSize) bodies\(prefetchesTiles ? ", prefetched," : "") needs \(sharedMemoryBytes) bytes "
@@ -365,7 +370,11 @@ public enum NBodyKernel: Sendable, Hashable, CustomStringConvertible {
             if addsSharesAtomically && !device.supportsBufferFloatAtomicAdd && !device.supportsBufferInt64AtomicAdd {
                 problems.append(
                     "adding shares atomically needs 64-bit integer or float atomic adds on storage buffers "
-                        + "(VK_KHR_shader_atomic_int64, VK_EXT_shader_atomic_float), which \(device.name) does not offer")
+                        + """
+                        (VK_KHR_shader_atomic_int64, VK_EXT_shader_atomic_float), which \(device.name) does not \
+                        offer
+                        """
+                )
             }
             if !limits.subgroupShuffleInCompute || workgroupSize != subgroup || subgroup < Self.pairGroup {
                 let shuffles = limits.subgroupShuffleInCompute ? "" : ", which has no such shuffles"
@@ -388,15 +397,16 @@ public enum NBodyKernel: Sendable, Hashable, CustomStringConvertible {
             if iterations > limit - Self.loopIterationReserve {
                 let untiled = tileSize > 0 || invocationsPerBody > 1
                 problems.append(
-                    "\(device.name) stops shader loops after \(limit) iterations; \(particleCount) particles need about "
-                        + "\(iterations) with this shape"
+                    "\(device.name) stops shader loops after \(limit) iterations; "
+                        + "\(particleCount) particles need about \(iterations) with this shape"
                         + (untiled ? " (shapes without a shared tile unroll the loop and go further)" : ""))
             }
         }
         let groups = dispatchedWorkgroups(particleCount: particleCount, span: span)
         let largestDispatch = Int(limits.maxComputeWorkGroupCount.first ?? 0)
         if groups > largestDispatch {
-            problems.append("\(particleCount) particles need \(groups) workgroups; the device allows \(largestDispatch)")
+            problems.append(
+                "\(particleCount) particles need \(groups) workgroups; the device allows \(largestDispatch)")
         }
         return problems
     }
@@ -442,7 +452,8 @@ extension NBodyKernel: Codable {
         let tiled = tileSize != 0 && invocationsPerBody == 1 && !eachPairOnce
         if addsSharesAtomically && !eachPairOnce {
             throw Unbuildable(
-                description: "adding shares atomically is a form of evaluating each pair once, which this shape does not")
+                description:
+                    "adding shares atomically is a form of evaluating each pair once, which this shape does not")
         }
         if tileUnroll != 1 && !tiled {
             throw Unbuildable(
@@ -458,7 +469,9 @@ extension NBodyKernel: Codable {
                     description: "evaluating each pair once needs a shape without a shared tile and with one "
                         + "invocation per body")
             }
-            self = addsSharesAtomically ? .atomicPairs(workgroup: w, bodies: b, force: f) : .pairs(workgroup: w, bodies: b, force: f)
+            self =
+                addsSharesAtomically
+                ? .atomicPairs(workgroup: w, bodies: b, force: f) : .pairs(workgroup: w, bodies: b, force: f)
         } else if invocationsPerBody != 1 {
             guard bodiesPerInvocation == 1 && tileSize == 0 else {
                 throw Unbuildable(
@@ -467,7 +480,8 @@ extension NBodyKernel: Codable {
             }
             self = .split(workgroup: w, invocations: invocationsPerBody, force: f)
         } else if tileSize != 0 {
-            self = .tiled(workgroup: w, bodies: b, tile: tileSize, prefetch: prefetchesTiles, unroll: tileUnroll, force: f)
+            self = .tiled(
+                workgroup: w, bodies: b, tile: tileSize, prefetch: prefetchesTiles, unroll: tileUnroll, force: f)
         } else {
             self = .streaming(workgroup: w, bodies: b, force: f)
         }

@@ -13,27 +13,35 @@ public enum NBodyReference {
     /// Advances `state` by `steps` steps.
     /// - Parameter progress: hears the share done so far (0...1), from the worker threads, as
     ///   each slice of rows finishes; large systems take minutes.
-    public static func advance(_ state: ParticleState, parameters: NBodyParameters, steps: Int,
-                               progress: (@Sendable (Double) -> Void)? = nil) -> ParticleState {
+    public static func advance(
+        _ state: ParticleState, parameters: NBodyParameters, steps: Int,
+        progress: (@Sendable (Double) -> Void)? = nil
+    ) -> ParticleState {
         var current = state
         for index in 0..<steps {
-            current = step(current, parameters: parameters, progress: progress.map { report in
-                { @Sendable share in report((Double(index) + share) / Double(steps)) }
-            })
+            current = step(
+                current, parameters: parameters,
+                progress: progress.map { report in
+                    { @Sendable share in report((Double(index) + share) / Double(steps)) }
+                })
         }
         return current
     }
 
-    public static func step(_ state: ParticleState, parameters: NBodyParameters,
-                            progress: (@Sendable (Double) -> Void)? = nil) -> ParticleState {
+    public static func step(
+        _ state: ParticleState, parameters: NBodyParameters,
+        progress: (@Sendable (Double) -> Void)? = nil
+    ) -> ParticleState {
         step(state, parameters: parameters, rows: Array(0..<state.count), progress: progress)
     }
 
     /// The bodies `rows` (in that order) after one step: each body's step depends on the
     /// starting state alone, so a sample of a system too large for the whole reference checks
     /// exactly, at N times the sample's cost. Their values are the whole step's, bit for bit.
-    public static func step(_ state: ParticleState, parameters: NBodyParameters, rows: [Int],
-                            progress: (@Sendable (Double) -> Void)? = nil) -> ParticleState {
+    public static func step(
+        _ state: ParticleState, parameters: NBodyParameters, rows: [Int],
+        progress: (@Sendable (Double) -> Void)? = nil
+    ) -> ParticleState {
         let n = state.count, count = rows.count
         let x = (0..<n).map { Double(state.values[8 * $0]) }
         let y = (0..<n).map { Double(state.values[8 * $0 + 1]) }
@@ -49,7 +57,10 @@ public enum NBodyReference {
                         rows.withUnsafeBufferPointer { rows in
                             acceleration.withUnsafeMutableBufferPointer { out in
                                 let sink = SendablePointer(out.baseAddress!)
-                                let inputs = (SendableBuffer(x), SendableBuffer(y), SendableBuffer(z), SendableBuffer(m), SendableBuffer(rows))
+                                let inputs = (
+                                    SendableBuffer(x), SendableBuffer(y), SendableBuffer(z), SendableBuffer(m),
+                                    SendableBuffer(rows)
+                                )
                                 // Rows are independent: split them over the cores.
                                 let chunks = max(1, min(count, ProcessInfo.processInfo.activeProcessorCount * 4))
                                 let finished = Atomic<Int>(0)
@@ -58,7 +69,10 @@ public enum NBodyReference {
                                         let done = finished.add(1, ordering: .relaxed).newValue
                                         progress?(Double(done) / Double(chunks))
                                     }
-                                    let (x, y, z, m, rows) = (inputs.0.buffer, inputs.1.buffer, inputs.2.buffer, inputs.3.buffer, inputs.4.buffer)
+                                    let (x, y, z, m, rows) = (
+                                        inputs.0.buffer, inputs.1.buffer, inputs.2.buffer, inputs.3.buffer,
+                                        inputs.4.buffer
+                                    )
                                     for row in (chunk * count / chunks)..<((chunk + 1) * count / chunks) {
                                         let i = rows[row]
                                         var ax = 0.0, ay = 0.0, az = 0.0

@@ -39,9 +39,11 @@ public struct ParticleState: Sendable, Equatable {
     }
 
     public mutating func set(_ i: Int, position: SIMD3<Float>, mass: Float, velocity: SIMD3<Float>) {
-        values.replaceSubrange(8 * i..<8 * i + 8, with: [
-            position.x, position.y, position.z, mass, velocity.x, velocity.y, velocity.z, 0,
-        ])
+        values.replaceSubrange(
+            8 * i..<8 * i + 8,
+            with: [
+                position.x, position.y, position.z, mass, velocity.x, velocity.y, velocity.z, 0,
+            ])
     }
 
     /// The index and description of the first value that is NaN or infinite, if any.
@@ -75,7 +77,9 @@ public struct NBodyParameters: Sendable, Equatable, Codable {
     /// - Parameter prefix: comes before each parameter's name: "--" names the options that set
     ///   them, "" a file's fields.
     public func validate(prefix: String = "--") throws(EngineError) {
-        guard dt.isFinite, dt > 0 else { throw .invalidInput("\(prefix)dt must be a positive finite number, got \(dt)") }
+        guard dt.isFinite, dt > 0 else {
+            throw .invalidInput("\(prefix)dt must be a positive finite number, got \(dt)")
+        }
         guard softening.isFinite, softening >= 0 else {
             throw .invalidInput("\(prefix)softening must be zero or a positive finite number, got \(softening)")
         }

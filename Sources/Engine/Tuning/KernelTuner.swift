@@ -41,7 +41,10 @@ public struct KernelTuner {
     /// Shapes worth trying on this device, the untuned default first, all within its limits.
     public func candidates() -> [NBodyKernel] {
         let description = device.description
-        let limit = Int(min(description.limits.maxComputeWorkGroupInvocations, description.limits.maxComputeWorkGroupSize.first ?? 1))
+        let limit = Int(
+            min(
+                description.limits.maxComputeWorkGroupInvocations, description.limits.maxComputeWorkGroupSize.first ?? 1
+            ))
         let maxTile = Int(description.limits.maxComputeSharedMemorySize) / 16
         var shapes = [NBodyKernel.recommended(for: description, particleCount: particleCount)]
         let workgroups = [32, 64, 128, 256, 512].filter { $0 <= limit }
@@ -54,7 +57,8 @@ public struct KernelTuner {
         // division, the quotient is likelier and both are tried for every shape; on GPUs (the
         // quotient was slower on the H100) only the default shape is tried both ways, which is
         // enough to notice a device that differs.
-        let forces: [NBodyKernel.ForceExpression] = description.type == .cpu
+        let forces: [NBodyKernel.ForceExpression] =
+            description.type == .cpu
             ? [.quotient, .reciprocalSquareRoot] : [.reciprocalSquareRoot]
         if description.type != .cpu, let first = shapes.first {
             shapes.append(first.with(force: first.force == .quotient ? .reciprocalSquareRoot : .quotient))
@@ -79,9 +83,10 @@ public struct KernelTuner {
                 let tiles = description.type == .cpu ? [0, workgroup] : [workgroup, 2 * workgroup, 0]
                 for tile in tiles where tile <= maxTile {
                     for force in forces {
-                        shapes.append(tile == 0
-                            ? .streaming(workgroup: workgroup, bodies: bodies, force: force)
-                            : .tiled(workgroup: workgroup, bodies: bodies, tile: tile, force: force))
+                        shapes.append(
+                            tile == 0
+                                ? .streaming(workgroup: workgroup, bodies: bodies, force: force)
+                                : .tiled(workgroup: workgroup, bodies: bodies, tile: tile, force: force))
                     }
                     // Prefetching only pays where tiles pass through shared memory: GPUs.
                     if description.type != .cpu && tile > 0 {
@@ -99,7 +104,9 @@ public struct KernelTuner {
             }
         }
         var seen = Set<NBodyKernel>()
-        return shapes.filter { seen.insert($0).inserted && $0.problems(on: description, particleCount: particleCount).isEmpty }
+        return shapes.filter {
+            seen.insert($0).inserted && $0.problems(on: description, particleCount: particleCount).isEmpty
+        }
     }
 
     /// Bodies in the system a shape is checked on: not a multiple of the workgroup, so partial
@@ -141,8 +148,11 @@ public struct KernelTuner {
         let check = try NBodyWorkload(device: device, state: state, parameters: checked, configuration: configuration)
         try check.advance(steps: 2)
         let result = try check.download()
-        let repeats = check.isBitReproducible ? try check.valuesDifferingOnRerun(from: state, steps: 2, result: result) == 0 : true
-        return Verification(error: StateComparison(result, reference: expected).worst, particleCount: count, repeats: repeats)
+        let repeats =
+            check.isBitReproducible
+            ? try check.valuesDifferingOnRerun(from: state, steps: 2, result: result) == 0 : true
+        return Verification(
+            error: StateComparison(result, reference: expected).worst, particleCount: count, repeats: repeats)
     }
 
     /// Verifies, then times, one candidate.
@@ -153,18 +163,23 @@ public struct KernelTuner {
             if let rejection = verification.rejection(tolerance: tolerance) {
                 return Trial(configuration: configuration, error: error, rejection: rejection)
             }
-            let workload = try NBodyWorkload(device: device, state: systems.timed(count: particleCount),
-                                             parameters: parameters, configuration: configuration)
+            let workload = try NBodyWorkload(
+                device: device, state: systems.timed(count: particleCount),
+                parameters: parameters, configuration: configuration)
             let once = try workload.timedAdvance(steps: 1)  // warm-up, and a first estimate
             // A step of a second or more (huge N on a CPU driver) is its own measurement: three
             // more would quadruple the cost of every candidate for little gain in accuracy.
             if once >= 1 {
-                return Trial(configuration: configuration, error: error, interactionsPerSecond: workload.interactionsPerStep / once)
+                return Trial(
+                    configuration: configuration, error: error,
+                    interactionsPerSecond: workload.interactionsPerStep / once)
             }
             // Three runs of about 0.05 s each; the median resists a busy host.
             let steps = max(1, min(10_000, Int(0.05 / max(once, 1e-9))))
             var rates: [Double] = []
-            for _ in 0..<3 { rates.append(workload.interactionsPerStep * Double(steps) / (try workload.timedAdvance(steps: steps))) }
+            for _ in 0..<3 {
+                rates.append(workload.interactionsPerStep * Double(steps) / (try workload.timedAdvance(steps: steps)))
+            }
             return Trial(configuration: configuration, error: error, interactionsPerSecond: rates.sorted()[1])
         } catch {
             return Trial(configuration: configuration, rejection: "\(error)")
@@ -178,12 +193,15 @@ public struct KernelTuner {
     /// out by every factor of `tileUnrolls` it allows and not yet tried. Only the fastest few:
     /// unrolling trims loop overhead from a shape that is already good, and every shape tried
     /// three times over would take most of a budget.
-    static func unrolledVariants(of trials: [Trial], device: PhysicalDeviceDescription, particleCount: Int,
-                                 shapes: Int = 3) -> [NBodyKernel] {
+    static func unrolledVariants(
+        of trials: [Trial], device: PhysicalDeviceDescription, particleCount: Int,
+        shapes: Int = 3
+    ) -> [NBodyKernel] {
         let tried = Set(trials.map(\.configuration))
         let fastest = trials.filter {
             guard $0.rejection == nil && $0.interactionsPerSecond != nil,
-                  case .tiled(_, _, _, _, 1, _) = $0.configuration else { return false }
+                case .tiled(_, _, _, _, 1, _) = $0.configuration
+            else { return false }
             return true
         }.sorted { $0.interactionsPerSecond! > $1.interactionsPerSecond! }.prefix(shapes)
         return fastest.flatMap { trial in
@@ -208,10 +226,13 @@ public struct KernelTuner {
     /// - Returns: every trial, and the fastest verified shape.
     /// - Parameter deliberatelyWrong: shapes tried first with their G doubled, whose results
     ///   verification must reject: how tests prove the gate works.
-    public func tune(budget: TimeInterval, deliberatelyWrong: [NBodyKernel] = [],
-                     progress: (Int, Int, Trial) -> Void = { _, _, _ in },
-                     confirmed: ([Trial]) -> Void = { _ in })
-        -> (winner: NBodyKernel?, trials: [Trial]) {
+    public func tune(
+        budget: TimeInterval, deliberatelyWrong: [NBodyKernel] = [],
+        progress: (Int, Int, Trial) -> Void = { _, _, _ in },
+        confirmed: ([Trial]) -> Void = { _ in }
+    )
+        -> (winner: NBodyKernel?, trials: [Trial])
+    {
         let list = deliberatelyWrong.map { ($0, true) } + candidates().map { ($0, false) }
         let start = Date()
         let deadline = start.addingTimeInterval(budget * 0.85)
@@ -242,7 +263,9 @@ public struct KernelTuner {
             }
         }
         let verified = trials.indices.filter { trials[$0].rejection == nil && trials[$0].interactionsPerSecond != nil }
-        var chosen = verified.sorted { trials[$0].interactionsPerSecond! > trials[$1].interactionsPerSecond! }.prefix(finalists).map { $0 }
+        var chosen = verified.sorted { trials[$0].interactionsPerSecond! > trials[$1].interactionsPerSecond! }.prefix(
+            finalists
+        ).map { $0 }
         if let baseline = verified.first, !chosen.contains(baseline) {
             chosen.append(baseline)
         }
@@ -254,14 +277,18 @@ public struct KernelTuner {
         let stepSeconds = chosen.map { interactionsPerStep / trials[$0].interactionsPerSecond! }.reduce(0, +)
         let confirming = chosen.count > 1 && 4 * stepSeconds <= max(remaining, 0.15 * budget) && !shouldStop()
         if confirming {
-            let rates = confirm(chosen.map { trials[$0].configuration }, secondsPerRun: min(0.25, max(0.02, remaining / Double(3 * chosen.count))))
+            let rates = confirm(
+                chosen.map { trials[$0].configuration },
+                secondsPerRun: min(0.25, max(0.02, remaining / Double(3 * chosen.count))))
             for (index, rate) in zip(chosen, rates) { trials[index].confirmedInteractionsPerSecond = rate }
             confirmed(chosen.map { trials[$0] })
         } else if chosen.count > 1 && !shouldStop() {
             confirmed([])
         }
         // After a final round only its finalists compete.
-        func rate(_ trial: Trial) -> Double { (confirming ? trial.confirmedInteractionsPerSecond : trial.measuredInteractionsPerSecond) ?? 0 }
+        func rate(_ trial: Trial) -> Double {
+            (confirming ? trial.confirmedInteractionsPerSecond : trial.measuredInteractionsPerSecond) ?? 0
+        }
         let winner = verified.map { trials[$0] }.max { rate($0) < rate($1) }
         return (winner?.configuration, trials)
     }
@@ -271,15 +298,21 @@ public struct KernelTuner {
     func confirm(_ shapes: [NBodyKernel], secondsPerRun: Double) -> [Double?] {
         let state = systems.timed(count: particleCount)
         var workloads: [(NBodyWorkload, steps: Int)?] = shapes.map { shape in
-            guard let workload = try? NBodyWorkload(device: device, state: state, parameters: parameters, configuration: shape),
-                  let once = try? workload.timedAdvance(steps: 1) else { return nil }
+            guard
+                let workload = try? NBodyWorkload(
+                    device: device, state: state, parameters: parameters, configuration: shape),
+                let once = try? workload.timedAdvance(steps: 1)
+            else { return nil }
             return (workload, max(1, min(10_000, Int(secondsPerRun / max(once, 1e-9)))))
         }
         var rates = Array(repeating: [Double](), count: shapes.count)
         for _ in 0..<3 {
             for index in shapes.indices {
                 guard let (workload, steps) = workloads[index] else { continue }
-                guard let seconds = try? workload.timedAdvance(steps: steps) else { workloads[index] = nil; continue }
+                guard let seconds = try? workload.timedAdvance(steps: steps) else {
+                    workloads[index] = nil
+                    continue
+                }
                 rates[index].append(workload.interactionsPerStep * Double(steps) / seconds)
             }
         }

@@ -35,7 +35,9 @@ public struct LifeKernelTuner {
         var all = LifeKernel.candidates(for: rule, on: device.description)
         // Two-state rules: the byte kernel is 8x the memory traffic and never wins.
         if rule.states == 2 { all.removeAll { $0 == .bytes } }
-        if rule.states == 2, LifeTileShape(device: device.description, generations: 32) != nil { all.append(.bitsTiled(generations: 32)) }
+        if rule.states == 2, LifeTileShape(device: device.description, generations: 32) != nil {
+            all.append(.bitsTiled(generations: 32))
+        }
         for kernel in all where !kernels.contains(kernel) { kernels.append(kernel) }
         return kernels
     }
@@ -57,16 +59,23 @@ public struct LifeKernelTuner {
         var checks: [(grid: LifeGrid, bitsShape: LifeBitsShape?)] = [(randomGrid(width: 97, height: 75), nil)]
         if kernel == .wide {
             let stride = LifeCellLayout(width: width, height: height, cellsPerWord: kernel.cellsPerWord).stride
-            checks.append((randomGrid(width: width, height: 19),
-                           LifeBitsShape.preferred(for: kernel, on: device.description, stride: stride, height: height)))
+            checks.append(
+                (
+                    randomGrid(width: width, height: 19),
+                    LifeBitsShape.preferred(for: kernel, on: device.description, stride: stride, height: height)
+                ))
         }
         for (grid, bitsShape) in checks {
             for bounded in [false, true] {
-                let workload = try LifeWorkload(device: device, grid: grid, rule: rule, bounded: bounded, kernel: kernel,
-                                                subgroupShuffles: LifeWorkload.subgroupShufflesWanted(on: device.description),
-                                                bitsShape: bitsShape)
+                let workload = try LifeWorkload(
+                    device: device, grid: grid, rule: rule, bounded: bounded, kernel: kernel,
+                    subgroupShuffles: LifeWorkload.subgroupShufflesWanted(on: device.description),
+                    bitsShape: bitsShape)
                 try workload.advance(generations: generations)
-                guard try workload.download() == LifeReference.advance(grid, rule: rule, generations: generations, bounded: bounded) else {
+                guard
+                    try workload.download()
+                        == LifeReference.advance(grid, rule: rule, generations: generations, bounded: bounded)
+                else {
                     return false
                 }
             }
@@ -76,14 +85,18 @@ public struct LifeKernelTuner {
 
     /// Cell updates per second of `kernel` on a random grid, over about `seconds` of GPU time.
     public func measure(_ kernel: LifeKernel, seconds: Double = 0.25) throws -> Double {
-        let workload = try LifeWorkload(device: device, width: width, height: height, rule: rule, density: 0.5, seed: 1, kernel: kernel)
+        let workload = try LifeWorkload(
+            device: device, width: width, height: height, rule: rule, density: 0.5, seed: 1, kernel: kernel)
         let perDispatch = workload.generationsPerDispatch
         let perGeneration = try workload.warmedSecondsPerGeneration()
         let dispatches = max(1, Int(seconds / max(perGeneration, 1e-9)) / perDispatch)
         var best = 0.0
         for _ in 0..<3 {
             let generations = dispatches * perDispatch
-            best = max(best, workload.cellsPerGeneration * Double(generations) / (try workload.timedAdvance(generations: generations)))
+            best = max(
+                best,
+                workload.cellsPerGeneration * Double(generations)
+                    / (try workload.timedAdvance(generations: generations)))
         }
         return best
     }
@@ -91,7 +104,9 @@ public struct LifeKernelTuner {
     /// Tries candidates, the default first, until `budget` seconds have passed (the default is
     /// always measured). `report` hears about each trial as it ends.
     /// - Returns: the fastest verified kernel (nil if none was correct) and every trial.
-    public func tune(budget: Double, report: (Int, Int, Trial) -> Void = { _, _, _ in }) -> (winner: LifeKernel?, trials: [Trial]) {
+    public func tune(
+        budget: Double, report: (Int, Int, Trial) -> Void = { _, _, _ in }
+    ) -> (winner: LifeKernel?, trials: [Trial]) {
         let start = Date()
         let kernels = candidates()
         var trials: [Trial] = []

@@ -27,7 +27,9 @@ public struct TuningCache {
         /// factor of four in cells.
         public init(device: PhysicalDeviceDescription, lifeCells: Int, rule: LifeRule) {
             self.init(device: device, particleCount: 0)
-            sizeClass = "life \(rule.states == 2 ? "two-state" : "generations") cells" + TuningCache.sizeClass(lifeCells).dropFirst(1)
+            sizeClass =
+                "life \(rule.states == 2 ? "two-state" : "generations") cells"
+                + TuningCache.sizeClass(lifeCells).dropFirst(1)
         }
     }
 
@@ -100,7 +102,8 @@ public struct TuningCache {
     /// `~/.cache`) `/capitalengine/tuning.json`.
     public static func defaultURL(environment: [String: String]) -> URL {
         if let path = environment["CAPITALENGINE_TUNE_CACHE"], !path.isEmpty { return URL(fileURLWithPath: path) }
-        let base = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let base =
+            environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? ((environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path) + "/.cache")
         return URL(fileURLWithPath: base).appendingPathComponent("capitalengine/tuning.json")
     }
@@ -123,7 +126,8 @@ public struct TuningCache {
         }
         for entry in file.entries {
             if let reason = entry.unreadableShape {
-                warning = "\(url.path): ignoring the tuned shape for \(entry.key.sizeClass) on \(entry.device): \(reason)"
+                warning =
+                    "\(url.path): ignoring the tuned shape for \(entry.key.sizeClass) on \(entry.device): \(reason)"
                 continue
             }
             entries[entry.key] = entry
@@ -132,14 +136,20 @@ public struct TuningCache {
 
     public func lookup(_ key: Key) -> NBodyKernel? { entries[key]?.configuration }
 
-    public func lookupLifeKernel(_ key: Key) -> LifeKernel? { entries[key]?.lifeKernel.flatMap(LifeKernel.init(parsing:)) }
+    public func lookupLifeKernel(_ key: Key) -> LifeKernel? {
+        entries[key]?.lifeKernel.flatMap(LifeKernel.init(parsing:))
+    }
 
     public mutating func store(_ configuration: NBodyKernel, rate: Double, for key: Key, device: String) throws {
-        try store(Entry(key: key, configuration: configuration, interactionsPerSecond: rate, device: device, tuned: Date()))
+        try store(
+            Entry(key: key, configuration: configuration, interactionsPerSecond: rate, device: device, tuned: Date()))
     }
 
     public mutating func store(lifeKernel: LifeKernel, rate: Double, for key: Key, device: String) throws {
-        try store(Entry(key: key, lifeKernel: lifeKernel.description, interactionsPerSecond: rate, device: device, tuned: Date()))
+        try store(
+            Entry(
+                key: key, lifeKernel: lifeKernel.description, interactionsPerSecond: rate, device: device, tuned: Date()
+            ))
     }
 
     /// Why `url` cannot hold a tuning cache, when something else is already there: a directory,
@@ -182,7 +192,8 @@ public struct TuningCache {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
-        let data = try encoder.encode(File(entries: entries.values.sorted { $0.device + $0.key.sizeClass < $1.device + $1.key.sizeClass }))
+        let data = try encoder.encode(
+            File(entries: entries.values.sorted { $0.device + $0.key.sizeClass < $1.device + $1.key.sizeClass }))
         try AtomicFile.write(data, to: url)
         warning = nil
     }
