@@ -208,16 +208,15 @@ struct RunLifeCommand: ParsableCommand {
         let loop = RunLoop(workload: workload, totalSteps: steps, batchLimit: 100_000)
         loop.shouldStop = { StopSignal.requested != nil }
         loop.progress = { progress.update(done: $0) }
+        let session = RunSession(loop)
+        let imageSize = view.imageSize
         let offscreen =
             drawing
-            ? try OffscreenRenderer(device: context.device, width: view.imageSize.width, height: view.imageSize.height)
-            : nil
+            ? try OffscreenRenderer(device: context.device, width: imageSize.width, height: imageSize.height) : nil
         let sequence = try view.frames.map { try FrameSequence(directory: $0) }
         if let offscreen, let sequence {
-            try sequence.write(try offscreen.render(workload))
-            loop.observe(every: view.every) { _ in
-                try RunOutputs.named("--frames") { try sequence.write(try offscreen.render(workload)) }
-                return .goOn
+            try session.addFrames(every: view.every, named: "--frames") {
+                try sequence.write(try offscreen.render(workload))
             }
         }
         if life.stopWhenStable && window == nil {
@@ -226,58 +225,46 @@ struct RunLifeCommand: ParsableCommand {
                 try detector.settled(moment.state, generation: moment.step).map { .stop($0) } ?? .goOn
             }
         }
-
-        let summary: RunSummary
-        var windowSummary: String?
-        var displayLost = false
-        if let window {
-            if life.stopWhenStable {
-                Console.note("note: --stop-when-stable is not checked while a window shows the run")
-            }
-            let size = view.imageSize
-            let camera = Camera.topDown(
-                gridWidth: grid.width, gridHeight: grid.height, aspect: Float(size.width) / Float(size.height))
-            let started = Date()
-            let outcome = try window.present(
-                .cells(workload), steps: steps, stepsPerFrame: view.stepsPerFrame, camera: camera,
-                shouldStop: { StopSignal.requested != nil || loop.endingSoFar != nil },
-                progress: { _ in }, advanced: { try loop.stepsAdvanced(to: $0) })
-            summary = loop.summary(
-                stepsReached: outcome.stepsDone, wallSeconds: Date().timeIntervalSince(started),
-                stopRequested: StopSignal.requested != nil)
-            windowSummary =
-                "window: \(outcome.framesPresented) frames presented, \(outcome.swapchainsCreated) swapchain(s)"
-            displayLost = outcome.connectionLost
-        } else {
-            summary = try loop.run()
-        }
-        progress.finish()
-        let done = summary.stepsReached
-        let final = try workload.download()
-
-        var outputs = RunOutputs()
         if let offscreen, let png = view.png {
-            outputs.add("--png") { try offscreen.render(workload).write(to: URL(fileURLWithPath: png)) }
+            session.addOutput("--png") { _, _ in try offscreen.render(workload).write(to: URL(fileURLWithPath: png)) }
         }
         if let output {
-            outputs.add("--output") {
-                let url = URL(fileURLWithPath: output)
+            let url = URL(fileURLWithPath: output)
+            session.addOutput("--output") { final, generation in
                 if url.pathExtension.lowercased() == "rle" {
-                    try AtomicFile.write(
-                        Data(
-                            RLEFile.write(
-                                final, rule: chosenRule,
-                                topology: LifeTopology(
-                                    width: final.width, height: final.height, bounded: setup.bounded),
-                                comments: ["CapitalEngine, generation \(done)"]
-                            ).utf8), to: url)
+                    let topology = LifeTopology(width: final.width, height: final.height, bounded: setup.bounded)
+                    let text = RLEFile.write(
+                        final, rule: chosenRule, topology: topology,
+                        comments: ["CapitalEngine, generation \(generation)"])
+                    try AtomicFile.write(Data(text.utf8), to: url)
                 } else {
                     try AtomicFile.write(NPYFile.encode(final), to: url)
                 }
             }
         }
-        let failures = outputs.writeAll()
-        let failed = Set(failures.map(\.name))
+
+        if window != nil && life.stopWhenStable {
+            Console.note("note: --stop-when-stable is not checked while a window shows the run")
+        }
+        var windowOutcome: WindowPresenter.Outcome?
+        let report = try session.run(
+            pacedBy: window.map { window in
+                { shouldStop, advanced in
+                    let camera = Camera.topDown(
+                        gridWidth: grid.width, gridHeight: grid.height,
+                        aspect: Float(imageSize.width) / Float(imageSize.height))
+                    let outcome = try window.present(
+                        .cells(workload), steps: steps, stepsPerFrame: view.stepsPerFrame, camera: camera,
+                        shouldStop: { StopSignal.requested != nil || shouldStop() }, progress: { _ in },
+                        advanced: advanced)
+                    windowOutcome = outcome
+                    return outcome.stepsDone
+                }
+            })
+        progress.finish()
+        let summary = report.summary
+        let done = summary.stepsReached
+        let final = try report.finalState ?? workload.download()
 
         if let signal = StopSignal.requested, done < steps {
             print("stopped: \(StopSignal.name(signal)) after \(done) of \(steps) generations")
@@ -287,19 +274,19 @@ struct RunLifeCommand: ParsableCommand {
         print("population: \(final.population)")
         print("wall time: \(fixed(summary.wallSeconds, 3)) s")
         if done > 0 {
-            print(
-                """
-                cell updates/s: \
-                \(scientific(Double(grid.width * grid.height) * Double(done) / summary.wallSeconds)) (wall clock)
-                """
-            )
+            let rate = Double(grid.width * grid.height) * Double(done) / summary.wallSeconds
+            print("cell updates/s: \(scientific(rate)) (wall clock)")
         }
-        if let output, !failed.contains("--output") { print("output: \(output)") }
-        if let png = view.png, !failed.contains("--png") { print("png: \(png)") }
+        if let output, report.wrote("--output") { print("output: \(output)") }
+        if let png = view.png, report.wrote("--png") { print("png: \(png)") }
         if let sequence { print("frames: \(sequence.count) PNG files in \(sequence.directory.path)") }
-        if let windowSummary { print(windowSummary) }
-        try reportEnding(summary, failures: failures, unit: "generations", lastCheckpoint: nil, advice: "")
-        if displayLost {
+        if let windowOutcome {
+            print(
+                "window: \(windowOutcome.framesPresented) frames presented, "
+                    + "\(windowOutcome.swapchainsCreated) swapchain(s)")
+        }
+        try reportEnding(report, unit: "generations", advice: "")
+        if windowOutcome?.connectionLost == true {
             try reportLostDisplay(
                 done: done, of: steps, unit: "generations", kept: output.map { _ in ["--output"] } ?? [])
         }

@@ -111,10 +111,8 @@ struct RunNBodyCommand: ParsableCommand {
 
     func run() throws {
         try withEngine(deviceOptions) { log in
-            let checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }
             StopSignal.install()
             let progress = ProgressReporter(total: steps, enabled: !quiet)
-
             let window =
                 view.wantsWindow() ? try WindowSession(view: view, deviceOptions: deviceOptions, log: log) : nil
             let drawing = view.png != nil || view.frames != nil
@@ -124,28 +122,11 @@ struct RunNBodyCommand: ParsableCommand {
             if resume == nil && initial.initFile == nil {
                 try NBodyCapacity.check(particleCount: initial.particles, on: device)
             }
-            var parameters = physics.parameters
-            var firstStep = 0
-            let state: ParticleState
-            var origin: Checkpoint.ComputedBy?
-            if let resume {
-                let saved = try Checkpoint.read(from: URL(fileURLWithPath: resume))
-                state = saved.state
-                parameters = saved.parameters
-                firstStep = saved.step
-                origin = saved.computedBy
-                guard firstStep <= steps else {
-                    throw EngineError.invalidInput(
-                        """
-                        the checkpoint is at step \(firstStep), beyond --steps \(steps) (--steps counts from the \
-                        original start)
-                        """
-                    )
-                }
-                Console.note("resuming at step \(firstStep) of \(steps) from \(resume)")
-            } else {
-                state = try initial.makeState(gravity: physics.gravity)
-            }
+            let start =
+                try resume.map { try NBodyStart(resuming: URL(fileURLWithPath: $0), totalSteps: steps) }
+                ?? NBodyStart(state: try initial.makeState(gravity: physics.gravity), parameters: physics.parameters)
+            if let resume { Console.note("resuming at step \(start.firstStep) of \(steps) from \(resume)") }
+            let state = start.state
             if resume != nil || initial.initFile != nil {
                 try NBodyCapacity.check(particleCount: state.count, on: device)
             }
@@ -154,132 +135,101 @@ struct RunNBodyCommand: ParsableCommand {
             let choice = NBodyKernelChoice(
                 device: device, particleCount: state.count,
                 tuned: tuning.store.tunedConfiguration(for: device, particleCount: state.count),
-                tuningSource: "tuned, from \(tuning.url.path)", resuming: origin)
+                tuningSource: "tuned, from \(tuning.url.path)", resuming: start.origin)
             for note in choice.notes { Console.note(note) }
             let workload = try NBodyWorkload(
-                device: context.device, state: state, parameters: parameters, configuration: choice.configuration)
+                device: context.device, state: state, parameters: start.parameters, configuration: choice.configuration)
             announce(context, workload, state, kernelSource: choice.source)
             let computedBy = Checkpoint.ComputedBy(
                 device: device, kernel: workload.configuration, bitReproducible: workload.isBitReproducible)
+            func checkpointAt(_ step: Int, _ state: ParticleState) -> Checkpoint {
+                Checkpoint(step: step, parameters: start.parameters, state: state, computedBy: computedBy)
+            }
 
-            let loop = RunLoop(workload: workload, firstStep: firstStep, totalSteps: steps, batchLimit: 10_000)
+            let loop = RunLoop(workload: workload, firstStep: start.firstStep, totalSteps: steps, batchLimit: 10_000)
             loop.shouldStop = { StopSignal.requested != nil }
             loop.progress = { progress.update(done: $0) }
+            let session = RunSession(loop)
+            let size = view.imageSize
             let offscreen =
-                drawing
-                ? try OffscreenRenderer(
-                    device: context.device, width: view.imageSize.width, height: view.imageSize.height) : nil
+                drawing ? try OffscreenRenderer(device: context.device, width: size.width, height: size.height) : nil
             let sequence = try view.frames.map { try FrameSequence(directory: $0) }
             if let offscreen, let sequence {
-                try sequence.write(try offscreen.render(workload, camera: camera, speedScale: speed))
-                loop.observe(every: view.every) { _ in
-                    try RunOutputs.named("--frames") {
-                        try sequence.write(try offscreen.render(workload, camera: camera, speedScale: speed))
-                    }
-                    return .goOn
+                try session.addFrames(every: view.every, named: "--frames") {
+                    try sequence.write(try offscreen.render(workload, camera: camera, speedScale: speed))
                 }
             }
-            // The last checkpoint written along the way, which a broken state leaves in place.
-            var lastCheckpoint: Int?
+            let checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }
             if let checkpointURL, checkpointEvery > 0 {
-                loop.observe(every: checkpointEvery) { moment in
-                    guard moment.step < steps else { return .goOn }
-                    try RunOutputs.named("--checkpoint") {
-                        try Checkpoint(
-                            step: moment.step, parameters: parameters, state: try moment.state, computedBy: computedBy
-                        ).write(to: checkpointURL)
-                    }
-                    lastCheckpoint = moment.step
-                    return .goOn
+                session.addCheckpoints(every: checkpointEvery, named: "--checkpoint") {
+                    try checkpointAt($0, $1).write(to: checkpointURL)
                 }
             }
-
-            let summary: RunSummary
-            var windowSummary: String?
-            var displayLost = false
-            if let window {
-                let started = Date()
-                let outcome = try window.present(
-                    .particles(workload, speedScale: speed), steps: steps - firstStep,
-                    stepsPerFrame: view.stepsPerFrame, camera: camera,
-                    shouldStop: { StopSignal.requested != nil || loop.endingSoFar != nil },
-                    progress: { _ in }, advanced: { try loop.stepsAdvanced(to: firstStep + $0) })
-                summary = loop.summary(
-                    stepsReached: firstStep + outcome.stepsDone, wallSeconds: Date().timeIntervalSince(started),
-                    stopRequested: StopSignal.requested != nil)
-                windowSummary =
-                    "window: \(outcome.framesPresented) frames presented, \(outcome.swapchainsCreated) swapchain(s)"
-                displayLost = outcome.connectionLost
-            } else {
-                summary = try loop.run()
-                if let sequence { windowSummary = "frames: \(sequence.count) PNG files in \(sequence.directory.path)" }
+            if let offscreen, let png = view.png {
+                session.addOutput("--png") { _, _ in
+                    try offscreen.render(workload, camera: camera, speedScale: speed).write(
+                        to: URL(fileURLWithPath: png))
+                }
             }
+            if let output {
+                session.addOutput("--output") { final, _ in try NPYFile.write(final, to: URL(fileURLWithPath: output)) }
+            }
+            if let checkpointURL {
+                session.addOutput("--checkpoint") { try checkpointAt($1, $0).write(to: checkpointURL) }
+            }
+
+            var windowOutcome: WindowPresenter.Outcome?
+            let report = try session.run(
+                pacedBy: window.map { window in
+                    { shouldStop, advanced in
+                        let outcome = try window.present(
+                            .particles(workload, speedScale: speed), steps: steps - start.firstStep,
+                            stepsPerFrame: view.stepsPerFrame, camera: camera,
+                            shouldStop: { StopSignal.requested != nil || shouldStop() }, progress: { _ in },
+                            advanced: advanced)
+                        windowOutcome = outcome
+                        return outcome.stepsDone
+                    }
+                })
             progress.finish()
+            let summary = report.summary
             let done = summary.stepsReached
-
-            // Each output on its own: one that cannot be written does not cost the others.
-            var outputs = RunOutputs()
-            let final = summary.stateIsSound ? try workload.download() : nil
-            if let final {
-                if let offscreen, let png = view.png {
-                    outputs.add("--png") {
-                        try offscreen.render(workload, camera: camera, speedScale: speed).write(
-                            to: URL(fileURLWithPath: png))
-                    }
-                }
-                if let output { outputs.add("--output") { try NPYFile.write(final, to: URL(fileURLWithPath: output)) } }
-                if let checkpointURL {
-                    outputs.add("--checkpoint") {
-                        try Checkpoint(step: done, parameters: parameters, state: final, computedBy: computedBy).write(
-                            to: checkpointURL)
-                    }
-                }
-            }
-            let failures = outputs.writeAll()
 
             if let signal = StopSignal.requested, done < steps {
                 print("stopped: \(StopSignal.name(signal)) after \(done) of \(steps) steps")
             }
-            print("steps: \(done)\(firstStep > 0 ? " (\(summary.stepsRun) in this run)" : "")")
+            print("steps: \(done)\(start.firstStep > 0 ? " (\(summary.stepsRun) in this run)" : "")")
             print("particles: \(state.count)")
             print("wall time: \(fixed(summary.wallSeconds, 3)) s")
             if summary.stepsRun > 0 {
                 let seconds = summary.ratedSeconds
-                print(
-                    """
-                    steps/s: \
-                    \(fixed(Double(summary.stepsRun) / seconds, 1))\(summary.gpuSeconds != nil ? " (GPU time)" : "")
-                    """
-                )
+                let clock = summary.gpuSeconds != nil ? " (GPU time)" : ""
+                print("steps/s: \(fixed(Double(summary.stepsRun) / seconds, 1))\(clock)")
                 print(
                     "interactions/s: \(scientific(workload.interactionsPerStep * Double(summary.stepsRun) / seconds))")
             }
-            if let final, state.count <= 16384 {
-                let before = NBodyDiagnostics(state, parameters: parameters)
-                let after = NBodyDiagnostics(final, parameters: parameters)
-                let drift =
-                    before.totalEnergy != 0 ? (after.totalEnergy - before.totalEnergy) / abs(before.totalEnergy) : 0
+            if let final = report.finalState, state.count <= 16384 {
+                let before = NBodyDiagnostics(state, parameters: start.parameters).totalEnergy
+                let after = NBodyDiagnostics(final, parameters: start.parameters).totalEnergy
+                let drift = before != 0 ? (after - before) / abs(before) : 0
                 print(
-                    """
-                    energy: \(scientific(before.totalEnergy, digits: 6)) -> \
-                    \(scientific(after.totalEnergy, digits: 6)) (relative drift \(scientific(drift)))
-                    """
-                )
+                    "energy: \(scientific(before, digits: 6)) -> \(scientific(after, digits: 6)) "
+                        + "(relative drift \(scientific(drift)))")
             }
-            if let windowSummary { print(windowSummary) }
-            let failed = Set(failures.map(\.name))
-            if let output, final != nil, !failed.contains("--output") { print("output: \(output)") }
-            if let png = view.png, final != nil, !failed.contains("--png") { print("png: \(png)") }
-            if let checkpoint, final != nil, !failed.contains("--checkpoint") {
-                print("checkpoint: \(checkpoint) (step \(done))")
+            if let windowOutcome {
+                print(
+                    "window: \(windowOutcome.framesPresented) frames presented, "
+                        + "\(windowOutcome.swapchainsCreated) swapchain(s)")
+            } else if let sequence {
+                print("frames: \(sequence.count) PNG files in \(sequence.directory.path)")
             }
-            try reportEnding(
-                summary, failures: failures, unit: "steps", lastCheckpoint: lastCheckpoint,
-                advice: "reduce --dt or raise --softening")
-            if displayLost {
-                try reportLostDisplay(
-                    done: done, of: steps, unit: "steps",
-                    kept: [output.map { _ in "--output" }, checkpoint.map { _ in "--checkpoint" }].compactMap { $0 })
+            if let output, report.wrote("--output") { print("output: \(output)") }
+            if let png = view.png, report.wrote("--png") { print("png: \(png)") }
+            if let checkpoint, report.wrote("--checkpoint") { print("checkpoint: \(checkpoint) (step \(done))") }
+            try reportEnding(report, unit: "steps", advice: "reduce --dt or raise --softening")
+            if windowOutcome?.connectionLost == true {
+                let kept = [output.map { _ in "--output" }, checkpoint.map { _ in "--checkpoint" }].compactMap { $0 }
+                try reportLostDisplay(done: done, of: steps, unit: "steps", kept: kept)
             }
         }
     }
@@ -312,13 +262,12 @@ struct RunNBodyCommand: ParsableCommand {
 /// Fails the run, after its summary, where it did not end as asked: its state broke, an
 /// output along the way or at the end could not be written. The outputs that could be
 /// written were.
-func reportEnding(
-    _ summary: RunSummary, failures: [RunOutputs.Failure], unit: String, lastCheckpoint: Int?, advice: String
-) throws {
+func reportEnding<W: Workload>(_ report: RunReport<W>, unit: String, advice: String) throws {
+    let summary = report.summary
     var failed = false
     switch summary.ending {
     case .broken(let step, let lastSound, let problem):
-        let kept = lastCheckpoint.map { "; the checkpoint of step \($0) is kept" } ?? ""
+        let kept = report.lastCheckpoint.map { "; the checkpoint of step \($0) is kept" } ?? ""
         Console.error(
             "the state became non-finite between \(unit) \(lastSound) and \(step): \(problem); \(advice). "
                 + "No state was written at the end, as it could never be resumed\(kept)")
@@ -329,7 +278,7 @@ func reportEnding(
     case .completed, .stopRequested, .settled:
         break
     }
-    for failure in failures {
+    for failure in report.failures {
         Console.error("\(failure.name): \(failure.error); not written")
         failed = true
     }
