@@ -26,7 +26,7 @@ struct CapitalEngineCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             DevicesCommand.self, RunCommand.self, BenchCommand.self, VerifyCommand.self, TuneCommand.self,
-            DoctorCommand.self,
+            SweepCommand.self, DoctorCommand.self,
         ],
         defaultSubcommand: nil
     )

@@ -107,13 +107,6 @@ func printDriverNotes(_ notes: [String]) {
     for note in notes { Console.note("note: \(note)") }
 }
 
-extension PhysicalDeviceDescription {
-    var driverText: String {
-        if let driver { return "\(driver.name) \(driver.info)".trimmed }
-        return "driver \(driverVersionText)"
-    }
-}
-
 /// Prints `value` as indented JSON with sorted keys, the form every `--json` uses.
 func printJSON(_ value: some Encodable) throws {
     let encoder = JSONEncoder()

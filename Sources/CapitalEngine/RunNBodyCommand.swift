@@ -336,7 +336,7 @@ final class ShareProgress: Sendable {
 /// Progress of a long run on stderr: one rewritten line on a terminal, a line every few
 /// seconds otherwise (logs of containers and CI).
 final class ProgressReporter {
-    private let total: Int
+    private var total: Int
     private let enabled: Bool
     private let started = Date()
     private var lastReport = Date()
@@ -346,6 +346,12 @@ final class ProgressReporter {
     init(total: Int, enabled: Bool) {
         self.total = total
         self.enabled = enabled
+    }
+
+    /// `done` of a total known only once the work has started.
+    func update(done: Int, of total: Int) {
+        self.total = total
+        update(done: done)
     }
 
     func update(done: Int) {

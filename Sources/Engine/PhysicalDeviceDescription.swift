@@ -286,3 +286,11 @@ func hexadecimal(_ value: UInt32) -> String {
     let digits = String(value, radix: 16, uppercase: true)
     return "0x" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
 }
+
+extension PhysicalDeviceDescription {
+    /// The driver as people name it ("llvmpipe (LLVM 15.0.6, 256 bits)"), else its version.
+    public var driverText: String {
+        if let driver { return "\(driver.name) \(driver.info)".trimmed }
+        return "driver \(driverVersionText)"
+    }
+}

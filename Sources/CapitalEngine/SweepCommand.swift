@@ -1,0 +1,186 @@
+import ArgumentParser
+import Engine
+import FoundationEssentials
+import Simulation
+
+/// `sweep`: many runs of one workload, as a scheduler's array of tasks.
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Run a sweep of simulations as tasks of a scheduler's job array (Slurm, Kubernetes, Swarm).",
+        discussion: """
+            A sweep file (JSON) names a workload and the values its parameters take:
+
+              {"workload": "nbody", "axes": {"particles": [1024, 4096], "seed": {"from": 1, "to": 10}},
+               "fixed": {"steps": 200}, "extra": [{"particles": 512, "seed": 99}]}
+
+            The tasks are the product of the axes (in the order of their names, the last varying \
+            fastest), then the extra points, numbered from 0. `sweep plan FILE` lists them; \
+            `sweep run FILE --results DIR` runs one, chosen by --index or by \
+            CAPITALENGINE_TASK_INDEX, SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX; \
+            `sweep status DIR` counts what is done.
+            """,
+        subcommands: [SweepPlanCommand.self, SweepRunCommand.self, SweepStatusCommand.self])
+}
+
+struct SweepPlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan", abstract: "List a sweep's numbered tasks and the array range to give a scheduler.")
+
+    @Argument(help: ArgumentHelp("The sweep file.", valueName: "sweep.json"))
+    var file: String
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let plan = try withCleanErrors { try SweepPlan(contentsOf: URL(fileURLWithPath: file)) }
+        let array = "0-\(plan.tasks.count - 1)"
+        if json {
+            struct Task: Encodable {
+                var index: Int
+                var id: String
+                var parameters: [String: SweepValue]
+            }
+            struct Plan: Encodable {
+                var workload: SweepWorkload
+                var count: Int
+                var array: String
+                var tasks: [Task]
+            }
+            let tasks = plan.tasks.map { Task(index: $0.index, id: $0.id, parameters: $0.parameters) }
+            try printJSON(Plan(workload: plan.workload, count: tasks.count, array: array, tasks: tasks))
+            return
+        }
+        for task in plan.tasks { print("\(task.id)  \(task.summary)") }
+        print("\(plan.tasks.count) \(plan.workload.rawValue) tasks (--array=\(array))")
+    }
+}
+
+struct SweepRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run one task of a sweep into its folder of the results.",
+        discussion: """
+            The task's folder, DIR/<task id>, gets its parameters, its final state (state.npy or \
+            final.rle) and summary.json (device, driver, kernel, timings, status). A completed \
+            task is not run again. An N-body task saves checkpoints as it goes; killed (preempted, \
+            scancel, evicted), it goes on from the last one when run again, bit for bit. SIGTERM \
+            or Ctrl-C stops it at once with a checkpoint, and the exit status is 1, as for a task \
+            that fails.
+            """)
+
+    @Argument(help: ArgumentHelp("The sweep file.", valueName: "sweep.json"))
+    var file: String
+
+    @Option(help: ArgumentHelp("The results folder, shared by all the sweep's tasks.", valueName: "DIR"))
+    var results: String
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            """
+            The task to run; default: CAPITALENGINE_TASK_INDEX, SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, \
+            the first set.
+            """,
+            valueName: "N"))
+    var index: Int?
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    @OptionGroup var deviceOptions: DeviceOptions
+
+    func run() throws {
+        let (plan, text) = try withCleanErrors {
+            let url = URL(fileURLWithPath: file)
+            let plan = try SweepPlan(contentsOf: url)
+            return (plan, String(decoding: try InputFile.read(url.path, limit: 16 << 20), as: UTF8.self))
+        }
+        let task = try withCleanErrors { try plan.task(index: index, environment: ProcessInfo.processInfo.environment) }
+        try withEngine(deviceOptions) { log in
+            let folder = try SweepResults(folder: URL(fileURLWithPath: results), plan: plan, planText: text)
+            let context = try makeContext(deviceOptions, log: log, for: plan.workload == .nbody ? .nbody : .life)
+            StopSignal.install()
+            let progress = ProgressReporter(total: 0, enabled: !quiet)
+            var runner = SweepTaskRunner(results: folder, device: context.device)
+            runner.shouldStop = { StopSignal.requested != nil }
+            runner.progress = { reached, total in progress.update(done: reached, of: total) }
+            runner.note = { Console.note($0) }
+            Console.note("task \(task.id) of \(plan.tasks.count): \(task.summary)")
+            let outcome = try runner.run(task)
+            progress.finish()
+            switch outcome {
+            case .alreadyDone:
+                print("task \(task.id): already completed; nothing to do")
+            case .stopped(let step, let resumable):
+                let signal = StopSignal.requested.map(StopSignal.name) ?? "a stop request"
+                Console.error(
+                    "task \(task.id): stopped by \(signal) at step \(step); "
+                        + (resumable
+                            ? "its checkpoint lets the next run go on from there" : "the next run starts it again"))
+                throw ExitStatus.failure
+            case .ended(let summary):
+                print("task \(task.id): \(summary.status.rawValue)\(summary.message.map { " (\($0))" } ?? "")")
+                if let reached = summary.stepsReached, let total = summary.totalSteps {
+                    print("steps: \(reached) of \(total)")
+                }
+                if let rate = summary.rate { print("rate: \(scientific(rate))/s") }
+                if let population = summary.population { print("population: \(population)") }
+                if let output = summary.output { print("output: \(folder.folder(of: task).path)/\(output)") }
+                if summary.status != .completed { throw ExitStatus.failure }
+            }
+        }
+    }
+}
+
+struct SweepStatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Count a sweep's done, running, failed and pending tasks.")
+
+    @Argument(help: ArgumentHelp("The results folder.", valueName: "DIR"))
+    var results: String
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let folder = try withCleanErrors { try SweepResults(folder: URL(fileURLWithPath: results)) }
+        let status = folder.status()
+        if json {
+            struct Failed: Encodable {
+                var task: Int
+                var id: String
+                var message: String
+            }
+            struct Report: Encodable {
+                var tasks, done, running, pending: Int
+                var failed: [Failed]
+            }
+            try printJSON(
+                Report(
+                    tasks: folder.plan.tasks.count, done: status.done, running: status.running,
+                    pending: status.pending,
+                    failed: status.failed.map { Failed(task: $0.task.index, id: $0.task.id, message: $0.message) }))
+            return
+        }
+        print(
+            "\(folder.plan.tasks.count) tasks: \(status.done) done, \(status.running) running, "
+                + "\(status.failed.count) failed, \(status.pending) pending")
+        for (task, message) in status.failed { print("failed \(task.id) (\(task.summary)): \(message)") }
+    }
+}
+
+/// Runs `body`, turning a bad sweep file or folder into a usage error (exit 64) that says what
+/// is wrong where.
+private func withCleanErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as SweepFileError {
+        throw ValidationError(error.description)
+    } catch let error as FileError {
+        throw ValidationError(error.description)
+    } catch let error as EngineError {
+        throw ValidationError(error.description)
+    }
+}

@@ -1,0 +1,123 @@
+import Engine
+import FoundationEssentials
+import Glibc
+
+/// A sweep's results folder: the sweep file it runs (`sweep.json`, so that `status` needs
+/// nothing else and a folder is never shared by two sweeps), and a folder per task holding
+/// its parameters, its outputs and, once it has ended, its summary.
+public struct SweepResults {
+    public let folder: URL
+    public let plan: SweepPlan
+
+    /// The task's summary, written last: a task that has one has ended.
+    static let summaryName = "summary.json"
+    /// Written when a task starts: a task with it and no summary is running, or was killed.
+    static let startedName = "started.json"
+    static let planName = "sweep.json"
+
+    /// Opens `folder` for `plan`, made from `planText`: records the plan there the first time,
+    /// and refuses a folder that holds another sweep's results.
+    public init(folder: URL, plan: SweepPlan, planText: String) throws {
+        self.folder = folder
+        self.plan = plan
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let recorded = folder.appendingPathComponent(Self.planName)
+        if let existing = FileManager.default.contents(atPath: recorded.path) {
+            let other = try SweepPlan(json: String(decoding: existing, as: UTF8.self), file: recorded.path)
+            guard other.workload == plan.workload, other.tasks == plan.tasks else {
+                throw EngineError.invalidInput(
+                    "\(folder.path) holds the results of another sweep (\(recorded.path)); "
+                        + "give another --results folder")
+            }
+        } else {
+            try AtomicFile.write(Data(planText.utf8), to: recorded)
+        }
+    }
+
+    /// Opens the results in `folder`, with the sweep recorded there.
+    public init(folder: URL) throws {
+        let recorded = folder.appendingPathComponent(Self.planName)
+        guard FileManager.default.fileExists(atPath: recorded.path) else {
+            throw EngineError.invalidInput("\(folder.path) holds no sweep's results (no \(Self.planName))")
+        }
+        self.folder = folder
+        plan = try SweepPlan(contentsOf: recorded)
+    }
+
+    public func folder(of task: SweepTask) -> URL { folder.appendingPathComponent(task.id) }
+
+    /// The task's summary, where it has ended.
+    public func summary(of task: SweepTask) -> SweepTaskSummary? {
+        let url = folder(of: task).appendingPathComponent(Self.summaryName)
+        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try? decoder.decode(SweepTaskSummary.self, from: data)
+    }
+
+    /// Where each task stands.
+    public func status() -> SweepStatus {
+        var status = SweepStatus()
+        for task in plan.tasks {
+            if let summary = summary(of: task) {
+                if summary.status == .completed {
+                    status.done += 1
+                } else {
+                    status.failed.append((task, summary.message ?? summary.status.rawValue))
+                }
+            } else if FileManager.default.fileExists(
+                atPath: folder(of: task).appendingPathComponent(Self.startedName).path)
+            {
+                status.running += 1
+            } else {
+                status.pending += 1
+            }
+        }
+        return status
+    }
+}
+
+/// How many of a sweep's tasks are done, running (or killed before they ended), failed and
+/// not started.
+public struct SweepStatus {
+    public var done = 0
+    public var running = 0
+    public var failed: [(task: SweepTask, message: String)] = []
+    public var pending = 0
+}
+
+/// What a task's `summary.json` says: its parameters, where and how it ran, how it ended.
+public struct SweepTaskSummary: Codable, Sendable {
+    public enum Status: String, Codable, Sendable {
+        /// Ran every step; its outputs are written.
+        case completed
+        /// Stopped or broke; `message` says why.
+        case failed
+    }
+
+    public var task: Int
+    public var id: String
+    public var workload: SweepWorkload
+    public var parameters: [String: SweepValue]
+    public var status: Status
+    public var message: String?
+    public var device: String?
+    public var driver: String?
+    public var kernel: String?
+    public var stepsReached: Int?
+    public var totalSteps: Int?
+    /// Steps this attempt ran: fewer than `stepsReached` where it resumed a checkpoint.
+    public var stepsRun: Int?
+    public var wallSeconds: Double?
+    public var gpuSeconds: Double?
+    /// Interactions/s (N-body) or cell updates/s (Life) of this attempt.
+    public var rate: Double?
+    /// Live cells at the end (Life).
+    public var population: Int?
+    /// The state's file in the task's folder.
+    public var output: String?
+    public var host: String
+    public var finished: Date
+    /// The process's exit status: 0 where completed.
+    public var exitStatus: Int32
+}

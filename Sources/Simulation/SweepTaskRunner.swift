@@ -1,0 +1,195 @@
+import Engine
+import FoundationEssentials
+import Glibc
+
+/// Runs one task of a sweep into its folder: idempotent (a completed task is not run again),
+/// resumable (an N-body task killed part way goes on from its last checkpoint, bit for bit
+/// as `run --resume` does), and ending with a summary either way.
+public struct SweepTaskRunner {
+    public let results: SweepResults
+    public let device: Device
+    /// Asked between batches; a stop leaves the task resumable and unfinished.
+    public var shouldStop: () -> Bool = { false }
+    /// Hears the steps reached.
+    public var progress: (_ reached: Int, _ total: Int) -> Void = { _, _ in }
+    /// Hears what the user should know (a resumed checkpoint, the kernel chosen).
+    public var note: (String) -> Void = { _ in }
+
+    public init(results: SweepResults, device: Device) {
+        self.results = results
+        self.device = device
+    }
+
+    public enum Outcome {
+        /// It had completed before; nothing ran.
+        case alreadyDone(SweepTaskSummary)
+        /// It ran to its end, completed or failed, and its summary is written.
+        case ended(SweepTaskSummary)
+        /// A stop request ended it at `step`; its checkpoint (N-body) lets the next attempt go on.
+        case stopped(step: Int, resumable: Bool)
+    }
+
+    /// The N-body checkpoint a task writes along the way, and resumes from.
+    static let checkpointName = "checkpoint.npy"
+
+    public func run(_ task: SweepTask) throws -> Outcome {
+        if let summary = results.summary(of: task), summary.status == .completed { return .alreadyDone(summary) }
+        let folder = results.folder(of: task)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // A failed attempt's summary goes: this attempt writes its own.
+        try? FileManager.default.removeItem(at: folder.appendingPathComponent(SweepResults.summaryName))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        try AtomicFile.write(try encoder.encode(task.parameters), to: folder.appendingPathComponent("parameters.json"))
+        struct Started: Encodable {
+            var host: String
+            var pid: Int32
+            var started: Date
+        }
+        try AtomicFile.write(
+            try encoder.encode(Started(host: Self.hostName, pid: getpid(), started: Date())),
+            to: folder.appendingPathComponent(SweepResults.startedName))
+
+        var summary = SweepTaskSummary(
+            task: task.index, id: task.id, workload: results.plan.workload, parameters: task.parameters,
+            status: .failed, device: device.description.name, driver: device.description.driverText,
+            host: Self.hostName, finished: Date(), exitStatus: 1)
+        do {
+            let stopped: (step: Int, resumable: Bool)?
+            switch results.plan.workload {
+            case .nbody: stopped = try runNBody(task, in: folder, summary: &summary)
+            case .life: stopped = try runLife(task, in: folder, summary: &summary)
+            }
+            if let stopped { return .stopped(step: stopped.step, resumable: stopped.resumable) }
+        } catch {
+            summary.status = .failed
+            summary.message = "\(error)"
+        }
+        summary.exitStatus = summary.status == .completed ? 0 : 1
+        summary.finished = Date()
+        try AtomicFile.write(try encoder.encode(summary), to: folder.appendingPathComponent(SweepResults.summaryName))
+        return .ended(summary)
+    }
+
+    /// Fills `summary` from a run's report; nil unless a stop request ended it early.
+    private func record<W: Workload>(_ report: RunReport<W>, workload: W, into summary: inout SweepTaskSummary) {
+        let run = report.summary
+        summary.stepsReached = run.stepsReached
+        summary.totalSteps = run.totalSteps
+        summary.stepsRun = run.stepsRun
+        summary.wallSeconds = run.wallSeconds
+        summary.gpuSeconds = run.gpuSeconds
+        if run.stepsRun > 0 { summary.rate = workload.workPerStep * Double(run.stepsRun) / run.ratedSeconds }
+        switch run.ending {
+        case .completed:
+            summary.status = report.failures.isEmpty ? .completed : .failed
+            summary.message = report.failures.first.map { "\($0)" }
+        case .broken(let step, let lastSound, let problem):
+            summary.message = "the state became non-finite between steps \(lastSound) and \(step): \(problem)"
+        case .failed(let error):
+            summary.message = "\(error)"
+        case .settled(let reason):
+            summary.status = .completed
+            summary.message = reason
+        case .stopRequested:
+            summary.message = "stopped at step \(run.stepsReached)"
+        }
+    }
+
+    private func runNBody(_ task: SweepTask, in folder: URL, summary: inout SweepTaskSummary) throws -> (Int, Bool)? {
+        let parameters = try NBodyTaskParameters(task.parameters)
+        let description = device.description
+        let checkpointURL = folder.appendingPathComponent(Self.checkpointName)
+        let start: NBodyStart
+        if FileManager.default.fileExists(atPath: checkpointURL.path) {
+            start = try NBodyStart(resuming: checkpointURL, totalSteps: parameters.steps)
+            note("task \(task.id): resuming at step \(start.firstStep) of \(parameters.steps)")
+        } else {
+            try NBodyCapacity.check(
+                particleCount: parameters.particles, configuration: parameters.kernel, on: description)
+            let state = parameters.model.generate(
+                count: parameters.particles, seed: parameters.seed, gravity: parameters.physics.gravity)
+            start = NBodyStart(state: state, parameters: parameters.physics)
+        }
+        let choice = NBodyKernelChoice(
+            device: description, particleCount: start.state.count, tuned: parameters.kernel,
+            tuningSource: "the sweep's kernel", resuming: start.origin)
+        for line in choice.notes { note("task \(task.id): \(line)") }
+        let workload = try NBodyWorkload(
+            device: device, state: start.state, parameters: start.parameters, configuration: choice.configuration)
+        summary.kernel = workload.kernelDescription
+        let computedBy = Checkpoint.ComputedBy(
+            device: description, kernel: workload.configuration, bitReproducible: workload.isBitReproducible)
+        func checkpoint(_ step: Int, _ state: ParticleState) throws {
+            try Checkpoint(step: step, parameters: start.parameters, state: state, computedBy: computedBy)
+                .write(to: checkpointURL)
+        }
+        let loop = RunLoop(
+            workload: workload, firstStep: start.firstStep, totalSteps: parameters.steps, batchLimit: 10_000)
+        loop.shouldStop = shouldStop
+        loop.progress = { [progress] in progress($0, parameters.steps) }
+        let session = RunSession(loop)
+        if parameters.checkpointEvery > 0 {
+            session.addCheckpoints(every: parameters.checkpointEvery, named: "checkpoint", checkpoint)
+        }
+        let report = try session.run()
+        record(report, workload: workload, into: &summary)
+        guard let final = report.finalState else { return nil }
+        if case .stopRequested = report.summary.ending, report.summary.stepsReached < parameters.steps {
+            try checkpoint(report.summary.stepsReached, final)
+            return (report.summary.stepsReached, true)
+        }
+        guard summary.status == .completed else { return nil }
+        try NPYFile.write(final, to: folder.appendingPathComponent("state.npy"))
+        summary.output = "state.npy"
+        // Done: nothing resumes it any more.
+        try? FileManager.default.removeItem(at: checkpointURL)
+        try? FileManager.default.removeItem(at: Checkpoint.metadataURL(for: checkpointURL))
+        return nil
+    }
+
+    private func runLife(_ task: SweepTask, in folder: URL, summary: inout SweepTaskSummary) throws -> (Int, Bool)? {
+        let parameters = try LifeTaskParameters(task.parameters)
+        let setup = try LifeRunSetup(
+            patternFile: nil, rule: parameters.rule, size: (parameters.width, parameters.height),
+            bounded: parameters.bounded)
+        let kernel =
+            parameters.kernel
+            ?? .preferred(for: setup.rule, on: device.description, cells: setup.width * setup.height)
+        if let problem = LifeWorkload.sizeProblem(
+            width: setup.width, height: setup.height, kernel: kernel, device: device.description)
+            ?? LifeGrid.hostMemoryProblem(width: setup.width, height: setup.height)
+        {
+            throw EngineError.unsupported(problem)
+        }
+        let grid = setup.startingGrid(origin: nil, density: parameters.density, seed: parameters.seed)
+        let workload = try LifeWorkload(
+            device: device, grid: grid, rule: setup.rule, bounded: setup.bounded, kernel: kernel)
+        summary.kernel = workload.kernelDescription
+        let loop = RunLoop(workload: workload, totalSteps: parameters.steps, batchLimit: 100_000)
+        loop.shouldStop = shouldStop
+        loop.progress = { [progress] in progress($0, parameters.steps) }
+        let report = try RunSession(loop).run()
+        record(report, workload: workload, into: &summary)
+        guard let final = report.finalState else { return nil }
+        // Life runs are short and deterministic: a stopped one starts again from its seed.
+        if case .stopRequested = report.summary.ending, report.summary.stepsReached < parameters.steps {
+            return (report.summary.stepsReached, false)
+        }
+        summary.population = final.population
+        let topology = LifeTopology(width: final.width, height: final.height, bounded: setup.bounded)
+        let text = RLEFile.write(
+            final, rule: setup.rule, topology: topology,
+            comments: ["CapitalEngine sweep task \(task.id), generation \(report.summary.stepsReached)"])
+        try AtomicFile.write(Data(text.utf8), to: folder.appendingPathComponent("final.rle"))
+        summary.output = "final.rle"
+        return nil
+    }
+
+    static var hostName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "unknown" }
+        return String(cString: buffer)
+    }
+}

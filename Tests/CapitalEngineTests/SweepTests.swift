@@ -1,0 +1,139 @@
+import Engine
+import Foundation
+import Testing
+
+/// `sweep` end to end: the binary's exit codes, the files in the results folder, and tasks
+/// killed part way.
+@Suite("Sweeps", .serialized)
+struct SweepTests {
+    let directory: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
+
+    func sweepFile(_ text: String) throws -> URL {
+        let url = directory.appendingPathComponent("sweep-\(UUID().uuidString).json")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CapitalEngineProcess.Result {
+        try CapitalEngineProcess.run(arguments, environment: environment)
+    }
+
+    @Test func planListsTheTasksAndABadFileIsAUsageError() throws {
+        let file = try sweepFile(#"{"workload": "nbody", "axes": {"particles": [64, 96], "seed": [1, 2, 3]}}"#)
+        let plan = try run(["sweep", "plan", file.path])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stdout.contains("0  particles=64 seed=1\n1  particles=64 seed=2\n"))
+        #expect(plan.stdout.contains("6 nbody tasks (--array=0-5)"))
+        let json = try run(["sweep", "plan", file.path, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["count"] as? Int == 6 && object["array"] as? String == "0-5")
+        let bad = try sweepFile("{\"workload\": \"nbody\",\n \"axes\": {\"sead\": [1]}}")
+        let refused = try run(["sweep", "plan", bad.path])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("\(bad.path), line 2: \"sead\": no parameter of nbody"), "\(refused.stderr)")
+        let missing = try run(["sweep", "run", file.path, "--results", directory.appendingPathComponent("r").path])
+        #expect(missing.status == 64 && missing.stderr.contains("no task index"), "\(missing.stderr)")
+    }
+
+    /// Each task writes its folder; one equals a direct run bit for bit; a completed task is
+    /// not run again; a task that cannot run fails with its reason, and status says so.
+    @Test func tasksRunIntoTheirFoldersAndStatusCountsThem() throws {
+        let file = try sweepFile(
+            """
+            {"workload": "nbody", "axes": {"particles": [200, 300]}, "fixed": {"steps": 30, "seed": 4},
+             "extra": [{"particles": 100, "kernel": "4096,1,64"}]}
+            """)
+        let results = directory.appendingPathComponent("results")
+        let first = try run(["sweep", "run", file.path, "--results", results.path, "--index", "1"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("task 1: completed"))
+        let summary = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: results.appendingPathComponent("1/summary.json")))
+                as? [String: Any])
+        #expect(summary["status"] as? String == "completed" && summary["stepsReached"] as? Int == 30)
+        #expect(summary["device"] as? String != nil && summary["kernel"] as? String != nil)
+        let direct = directory.appendingPathComponent("direct.npy")
+        let reference = try run([
+            "run", "--particles", "300", "--seed", "4", "--steps", "30", "--output", direct.path, "--quiet",
+        ])
+        #expect(reference.status == 0, "\(reference.stderr)")
+        #expect(try Data(contentsOf: direct) == Data(contentsOf: results.appendingPathComponent("1/state.npy")))
+
+        let again = try run(
+            ["sweep", "run", file.path, "--results", results.path], environment: ["SLURM_ARRAY_TASK_ID": "1"])
+        #expect(again.status == 0 && again.stdout.contains("already completed"), "\(again.stdout)")
+        let failed = try run(["sweep", "run", file.path, "--results", results.path, "--index", "2"])
+        #expect(failed.status == 1)
+        #expect(failed.stdout.contains("task 2: failed (") && failed.stdout.contains("exceeds the device's"))
+        let status = try run(["sweep", "status", results.path])
+        #expect(status.status == 0)
+        #expect(status.stdout.contains("3 tasks: 1 done, 0 running, 1 failed, 1 pending"), "\(status.stdout)")
+        #expect(status.stdout.contains("failed 2 (kernel=4096,1,64 particles=100 seed=4 steps=30): "))
+        let json = try run(["sweep", "status", results.path, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["done"] as? Int == 1 && object["pending"] as? Int == 1 && object["tasks"] as? Int == 3)
+        // A folder of another sweep's results is not mixed with these.
+        let other = try sweepFile(#"{"workload": "life", "axes": {"seed": [1, 2]}}"#)
+        let mixed = try run(["sweep", "run", other.path, "--results", results.path, "--index", "0"])
+        #expect(mixed.status == 1 && mixed.stderr.contains("holds the results of another sweep"), "\(mixed.stderr)")
+    }
+
+    /// A task killed outright goes on from its last checkpoint when run again, and ends with the
+    /// bits of a run never interrupted; one stopped by SIGTERM saves a checkpoint first.
+    @Test(arguments: [SIGKILL, SIGTERM])
+    func aKilledTaskResumesBitForBit(signal: Int32) throws {
+        let file = try sweepFile(
+            #"{"workload": "nbody", "fixed": {"particles": 1024, "steps": 600, "seed": 2, "checkpointEvery": 20}}"#)
+        let results = directory.appendingPathComponent("killed-\(signal)")
+        let engine = try CapitalEngineProcess(["sweep", "run", file.path, "--results", results.path, "--index", "0"])
+        // Evidence that steps ran: the first checkpoint's metadata, written after its state.
+        try engine.waitForFile(results.appendingPathComponent("0/checkpoint.npy.json"))
+        kill(engine.process.processIdentifier, signal)
+        let killed = try engine.wait(timeout: 120)
+        // Process reports a killed child's signal as its status.
+        #expect(killed.status == (signal == SIGKILL ? SIGKILL : 1), "\(killed.stderr)")
+        if signal == SIGTERM {
+            #expect(killed.stderr.contains("stopped by SIGTERM at step"), "\(killed.stderr)")
+        }
+        let saved = try Checkpoint.read(from: results.appendingPathComponent("0/checkpoint.npy"))
+        #expect(saved.step > 0 && saved.step < 600)
+        let status = try run(["sweep", "status", results.path])
+        #expect(status.stdout.contains("1 tasks: 0 done, 1 running, 0 failed, 0 pending"), "\(status.stdout)")
+
+        let resumed = try run(["sweep", "run", file.path, "--results", results.path, "--index", "0"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("task 0: resuming at step \(saved.step) of 600"), "\(resumed.stderr)")
+        let direct = directory.appendingPathComponent("uninterrupted-\(signal).npy")
+        let reference = try run([
+            "run", "--particles", "1024", "--seed", "2", "--steps", "600", "--output", direct.path, "--quiet",
+        ])
+        #expect(reference.status == 0, "\(reference.stderr)")
+        #expect(try Data(contentsOf: direct) == Data(contentsOf: results.appendingPathComponent("0/state.npy")))
+        #expect(!FileManager.default.fileExists(atPath: results.appendingPathComponent("0/checkpoint.npy").path))
+    }
+
+    @Test func aLifeTaskWritesItsGridAndPopulation() throws {
+        let file = try sweepFile(
+            #"{"workload": "life", "axes": {"rule": ["B3/S23", "B2/S/C3"]}, "#
+                + #""fixed": {"size": "48x40", "steps": 25, "seed": 7}}"#)
+        let results = directory.appendingPathComponent("life")
+        let task = try run(
+            ["sweep", "run", file.path, "--results", results.path], environment: ["JOB_COMPLETION_INDEX": "1"])
+        #expect(task.status == 0, "\(task.stderr)")
+        let direct = directory.appendingPathComponent("direct.rle")
+        let reference = try run([
+            "run", "life", "--size", "48x40", "--rule", "B2/S/C3", "--steps", "25", "--seed", "7", "--output",
+            direct.path, "--quiet",
+        ])
+        #expect(reference.status == 0, "\(reference.stderr)")
+        let population = try #require(reference.stdout.split(separator: "\n").first { $0.hasPrefix("population: ") })
+        #expect(task.stdout.contains(population), "\(task.stdout)")
+        let grid = try RLEFile.read(from: results.appendingPathComponent("1/final.rle").path, largest: nil)
+        let expected = try RLEFile.read(from: direct.path, largest: nil)
+        #expect(grid.grid == expected.grid)
+    }
+}
