@@ -2,10 +2,11 @@
 # Installs what the tests need, then builds and runs them on the real Vulkan driver
 # (lavapipe when there is no GPU), under the validation layer where a test asks for it; then,
 # as root, the same suite with Swift 6.0.3 (the oldest Swift the package supports), the arm64
-# (Raspberry Pi) build under QEMU, and the container images on a real Docker engine; and a
-# minute of fuzzing every reader of user input.
+# (Raspberry Pi) build under QEMU, the container images on a real Docker engine and a sweep on
+# a real Slurm cluster; and a minute of fuzzing every reader of user input.
 # Each later part can be skipped: CAPITALENGINE_SKIP_FORMAT=1, CAPITALENGINE_SKIP_FUZZ=1, CAPITALENGINE_SKIP_SWIFT60_TESTS=1,
-# CAPITALENGINE_SKIP_ARM64_TESTS=1, CAPITALENGINE_SKIP_CONTAINER_TESTS=1. A part that cannot
+# CAPITALENGINE_SKIP_ARM64_TESTS=1, CAPITALENGINE_SKIP_CONTAINER_TESTS=1,
+# CAPITALENGINE_SKIP_SLURM_TESTS=1. A part that cannot
 # run says so (SKIP) and why; the run fails when any part failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,8 @@ part --root "the arm64 (Raspberry Pi) build under QEMU" CAPITALENGINE_SKIP_ARM64
 # The images, compose file and run-docker.sh on a real Docker engine (installed and started
 # when none runs; the images are built offline).
 part --root "the container images" CAPITALENGINE_SKIP_CONTAINER_TESTS bash docker/test-containers.sh
+# A sweep through deploy/slurm on a Slurm cluster started here (Debian's slurm-wlm and munge).
+part --root "a sweep on a real Slurm cluster" CAPITALENGINE_SKIP_SLURM_TESTS deploy/slurm/test-slurm.sh
 
 if ((${#failed[@]})); then
     echo "failed: ${failed[*]}" >&2

@@ -107,6 +107,11 @@ struct SweepRunCommand: ParsableCommand {
             runner.shouldStop = { StopSignal.requested != nil }
             runner.progress = { reached, total in progress.update(done: reached, of: total) }
             runner.note = { Console.note($0) }
+            // Slurm names the node; sweep.sbatch passes it on, into containers too.
+            let environment = ProcessInfo.processInfo.environment
+            if let node = environment["CAPITALENGINE_NODE"] ?? environment["SLURMD_NODENAME"], !node.isEmpty {
+                runner.node = node
+            }
             Console.note("task \(task.id) of \(plan.tasks.count): \(task.summary)")
             let outcome = try runner.run(task)
             progress.finish()

@@ -116,7 +116,8 @@ public struct SweepTaskSummary: Codable, Sendable {
     public var population: Int?
     /// The state's file in the task's folder.
     public var output: String?
-    public var host: String
+    /// The machine that ran it: the scheduler's node name where it gives one, else the host's.
+    public var node: String
     public var finished: Date
     /// The process's exit status: 0 where completed.
     public var exitStatus: Int32

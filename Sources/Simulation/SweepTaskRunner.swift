@@ -14,6 +14,8 @@ public struct SweepTaskRunner {
     public var progress: (_ reached: Int, _ total: Int) -> Void = { _, _ in }
     /// Hears what the user should know (a resumed checkpoint, the kernel chosen).
     public var note: (String) -> Void = { _ in }
+    /// The machine's name in the summary: the scheduler's node name where it gives one.
+    public var node = SweepTaskRunner.hostName
 
     public init(results: SweepResults, device: Device) {
         self.results = results
@@ -43,18 +45,18 @@ public struct SweepTaskRunner {
         encoder.dateEncodingStrategy = .iso8601
         try AtomicFile.write(try encoder.encode(task.parameters), to: folder.appendingPathComponent("parameters.json"))
         struct Started: Encodable {
-            var host: String
+            var node: String
             var pid: Int32
             var started: Date
         }
         try AtomicFile.write(
-            try encoder.encode(Started(host: Self.hostName, pid: getpid(), started: Date())),
+            try encoder.encode(Started(node: node, pid: getpid(), started: Date())),
             to: folder.appendingPathComponent(SweepResults.startedName))
 
         var summary = SweepTaskSummary(
             task: task.index, id: task.id, workload: results.plan.workload, parameters: task.parameters,
             status: .failed, device: device.description.name, driver: device.description.driverText,
-            host: Self.hostName, finished: Date(), exitStatus: 1)
+            node: node, finished: Date(), exitStatus: 1)
         do {
             let stopped: (step: Int, resumable: Bool)?
             switch results.plan.workload {
@@ -187,7 +189,7 @@ public struct SweepTaskRunner {
         return nil
     }
 
-    static var hostName: String {
+    public static var hostName: String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count) == 0 else { return "unknown" }
         return String(cString: buffer)
