@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import FoundationEssentials
+import Glibc
 import Simulation
 
 /// `sweep`: many runs of one workload, as a scheduler's array of tasks.
@@ -60,7 +61,7 @@ struct SweepPlanCommand: ParsableCommand {
 struct SweepRunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run one task of a sweep into its folder of the results.",
+        abstract: "Run one task of a sweep (or, with --claim, task after task) into the results folder.",
         discussion: """
             The task's folder, DIR/<task id>, gets its parameters, its final state (state.npy or \
             final.rle) and summary.json (device, driver, kernel, timings, status). A completed \
@@ -68,6 +69,12 @@ struct SweepRunCommand: ParsableCommand {
             scancel, evicted), it goes on from the last one when run again, bit for bit. SIGTERM \
             or Ctrl-C stops it at once with a checkpoint, and the exit status is 1, as for a task \
             that fails.
+
+            With --claim, for engines that give no index (Swarm, docker compose --scale), the \
+            worker takes the next task no one holds through a claim file in DIR (atomic on NFS \
+            too), runs it, and goes on until none is left. A claim its worker stops renewing is \
+            given back after --lease seconds. Tasks that failed are left for `sweep status` to \
+            report, not run again.
             """)
 
     @Argument(help: ArgumentHelp("The sweep file.", valueName: "sweep.json"))
@@ -86,10 +93,23 @@ struct SweepRunCommand: ParsableCommand {
             valueName: "N"))
     var index: Int?
 
+    @Flag(help: "Take tasks through claim files in the results folder until none is left, instead of one by index.")
+    var claim = false
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("With --claim: seconds after which a claim not renewed is given back.", valueName: "s"))
+    var lease: Double = 300
+
     @Flag(help: "No progress output.")
     var quiet = false
 
     @OptionGroup var deviceOptions: DeviceOptions
+
+    func validate() throws {
+        if claim && index != nil { throw ValidationError("--claim takes tasks as they come; drop --index") }
+        guard lease >= 1 && lease.isFinite else { throw ValidationError("--lease must be at least 1 second") }
+    }
 
     func run() throws {
         let (plan, text) = try withCleanErrors {
@@ -97,44 +117,76 @@ struct SweepRunCommand: ParsableCommand {
             let plan = try SweepPlan(contentsOf: url)
             return (plan, String(decoding: try InputFile.read(url.path, limit: 16 << 20), as: UTF8.self))
         }
-        let task = try withCleanErrors { try plan.task(index: index, environment: ProcessInfo.processInfo.environment) }
+        let environment = ProcessInfo.processInfo.environment
+        let single = try claim ? nil : withCleanErrors { try plan.task(index: index, environment: environment) }
         try withEngine(deviceOptions) { log in
             let folder = try SweepResults(folder: URL(fileURLWithPath: results), plan: plan, planText: text)
             let context = try makeContext(deviceOptions, log: log, for: plan.workload == .nbody ? .nbody : .life)
             StopSignal.install()
-            let progress = ProgressReporter(total: 0, enabled: !quiet)
             var runner = SweepTaskRunner(results: folder, device: context.device)
             runner.shouldStop = { StopSignal.requested != nil }
-            runner.progress = { reached, total in progress.update(done: reached, of: total) }
             runner.note = { Console.note($0) }
             // Slurm names the node; sweep.sbatch passes it on, into containers too.
-            let environment = ProcessInfo.processInfo.environment
             if let node = environment["CAPITALENGINE_NODE"] ?? environment["SLURMD_NODENAME"], !node.isEmpty {
                 runner.node = node
             }
-            Console.note("task \(task.id) of \(plan.tasks.count): \(task.summary)")
-            let outcome = try runner.run(task)
-            progress.finish()
-            switch outcome {
-            case .alreadyDone:
-                print("task \(task.id): already completed; nothing to do")
-            case .stopped(let step, let resumable):
-                let signal = StopSignal.requested.map(StopSignal.name) ?? "a stop request"
-                Console.error(
-                    "task \(task.id): stopped by \(signal) at step \(step); "
-                        + (resumable
-                            ? "its checkpoint lets the next run go on from there" : "the next run starts it again"))
-                throw ExitStatus.failure
-            case .ended(let summary):
-                print("task \(task.id): \(summary.status.rawValue)\(summary.message.map { " (\($0))" } ?? "")")
-                if let reached = summary.stepsReached, let total = summary.totalSteps {
-                    print("steps: \(reached) of \(total)")
-                }
-                if let rate = summary.rate { print("rate: \(scientific(rate))/s") }
-                if let population = summary.population { print("population: \(population)") }
-                if let output = summary.output { print("output: \(folder.folder(of: task).path)/\(output)") }
-                if summary.status != .completed { throw ExitStatus.failure }
+            if let single {
+                guard try runTask(single, runner: runner, folder: folder) else { throw ExitStatus.failure }
+                return
             }
+            let claims = SweepClaims(results: folder, owner: "\(runner.node)/\(getpid())", lease: lease)
+            var ran = 0
+            var failed = 0
+            while StopSignal.requested == nil, let task = try claims.claimNext() {
+                var renewed = Date()
+                var worker = runner
+                worker.renew = {
+                    guard Date().timeIntervalSince(renewed) >= lease / 4 else { return }
+                    claims.renew(task)
+                    renewed = Date()
+                }
+                defer { claims.release(task) }
+                ran += 1
+                if try !runTask(task, runner: worker, folder: folder) { failed += 1 }
+            }
+            let end = StopSignal.requested == nil ? "none left" : "stopped"
+            print("worker: \(ran) task(s) run, \(failed) failed or stopped; \(end)")
+            if failed > 0 || StopSignal.requested != nil { throw ExitStatus.failure }
+        }
+    }
+
+    /// Runs `task` and prints how it ended. - Returns: whether it completed (or had before).
+    private func runTask(_ task: SweepTask, runner: SweepTaskRunner, folder: SweepResults) throws -> Bool {
+        var runner = runner
+        let progress = ProgressReporter(total: 0, enabled: !quiet)
+        let renew = runner.renew
+        runner.progress = { reached, total in
+            progress.update(done: reached, of: total)
+            renew()
+        }
+        Console.note("task \(task.id) of \(folder.plan.tasks.count): \(task.summary)")
+        let outcome = try runner.run(task)
+        progress.finish()
+        switch outcome {
+        case .alreadyDone:
+            print("task \(task.id): already completed; nothing to do")
+            return true
+        case .stopped(let step, let resumable):
+            let signal = StopSignal.requested.map(StopSignal.name) ?? "a stop request"
+            Console.error(
+                "task \(task.id): stopped by \(signal) at step \(step); "
+                    + (resumable ? "its checkpoint lets the next run go on from there" : "the next run starts it again")
+            )
+            return false
+        case .ended(let summary):
+            print("task \(task.id): \(summary.status.rawValue)\(summary.message.map { " (\($0))" } ?? "")")
+            if let reached = summary.stepsReached, let total = summary.totalSteps {
+                print("steps: \(reached) of \(total)")
+            }
+            if let rate = summary.rate { print("rate: \(scientific(rate))/s") }
+            if let population = summary.population { print("population: \(population)") }
+            if let output = summary.output { print("output: \(folder.folder(of: task).path)/\(output)") }
+            return summary.status == .completed
         }
     }
 }

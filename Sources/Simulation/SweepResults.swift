@@ -11,7 +11,8 @@ public struct SweepResults {
 
     /// The task's summary, written last: a task that has one has ended.
     static let summaryName = "summary.json"
-    /// Written when a task starts: a task with it and no summary is running, or was killed.
+    /// Written when a task starts: a task with it (or a claim) and no summary is running, or
+    /// was killed.
     static let startedName = "started.json"
     static let planName = "sweep.json"
 
@@ -65,9 +66,9 @@ public struct SweepResults {
                 } else {
                     status.failed.append((task, summary.message ?? summary.status.rawValue))
                 }
-            } else if FileManager.default.fileExists(
-                atPath: folder(of: task).appendingPathComponent(Self.startedName).path)
-            {
+            } else if [Self.startedName, SweepClaims.claimName].contains(where: {
+                FileManager.default.fileExists(atPath: folder(of: task).appendingPathComponent($0).path)
+            }) {
                 status.running += 1
             } else {
                 status.pending += 1

@@ -14,6 +14,8 @@ public struct SweepTaskRunner {
     public var progress: (_ reached: Int, _ total: Int) -> Void = { _, _ in }
     /// Hears what the user should know (a resumed checkpoint, the kernel chosen).
     public var note: (String) -> Void = { _ in }
+    /// Called as the task runs (after each batch), to show that its worker is alive.
+    public var renew: () -> Void = {}
     /// The machine's name in the summary: the scheduler's node name where it gives one.
     public var node = SweepTaskRunner.hostName
 
@@ -31,8 +33,10 @@ public struct SweepTaskRunner {
         case stopped(step: Int, resumable: Bool)
     }
 
-    /// The N-body checkpoint a task writes along the way, and resumes from.
-    static let checkpointName = "checkpoint.npy"
+    /// The N-body checkpoints a task writes along the way, in turn, and resumes from: two, so
+    /// that a task killed while writing one (between its state and its metadata) still has the
+    /// other whole.
+    static let checkpointNames = ["checkpoint-a.npy", "checkpoint-b.npy"]
 
     public func run(_ task: SweepTask) throws -> Outcome {
         if let summary = results.summary(of: task), summary.status == .completed { return .alreadyDone(summary) }
@@ -102,10 +106,16 @@ public struct SweepTaskRunner {
     private func runNBody(_ task: SweepTask, in folder: URL, summary: inout SweepTaskSummary) throws -> (Int, Bool)? {
         let parameters = try NBodyTaskParameters(task.parameters)
         let description = device.description
-        let checkpointURL = folder.appendingPathComponent(Self.checkpointName)
+        let checkpointURLs = Self.checkpointNames.map { folder.appendingPathComponent($0) }
+        // The latest whole checkpoint; one cut short by a kill does not read.
+        let saved = checkpointURLs.indices.compactMap { slot in
+            (try? NBodyStart(resuming: checkpointURLs[slot], totalSteps: parameters.steps)).map { (slot, $0) }
+        }.max { $0.1.firstStep < $1.1.firstStep }
+        // Checkpoints go to the other slot first, so the one resumed from stays whole.
+        var slot = saved.map { 1 - $0.0 } ?? 0
         let start: NBodyStart
-        if FileManager.default.fileExists(atPath: checkpointURL.path) {
-            start = try NBodyStart(resuming: checkpointURL, totalSteps: parameters.steps)
+        if let saved {
+            start = saved.1
             note("task \(task.id): resuming at step \(start.firstStep) of \(parameters.steps)")
         } else {
             try NBodyCapacity.check(
@@ -125,7 +135,8 @@ public struct SweepTaskRunner {
             device: description, kernel: workload.configuration, bitReproducible: workload.isBitReproducible)
         func checkpoint(_ step: Int, _ state: ParticleState) throws {
             try Checkpoint(step: step, parameters: start.parameters, state: state, computedBy: computedBy)
-                .write(to: checkpointURL)
+                .write(to: checkpointURLs[slot])
+            slot = 1 - slot
         }
         let loop = RunLoop(
             workload: workload, firstStep: start.firstStep, totalSteps: parameters.steps, batchLimit: 10_000)
@@ -146,8 +157,10 @@ public struct SweepTaskRunner {
         try NPYFile.write(final, to: folder.appendingPathComponent("state.npy"))
         summary.output = "state.npy"
         // Done: nothing resumes it any more.
-        try? FileManager.default.removeItem(at: checkpointURL)
-        try? FileManager.default.removeItem(at: Checkpoint.metadataURL(for: checkpointURL))
+        for url in checkpointURLs {
+            try? FileManager.default.removeItem(at: url)
+            try? FileManager.default.removeItem(at: Checkpoint.metadataURL(for: url))
+        }
         return nil
     }
 

@@ -90,8 +90,9 @@ struct SweepTests {
             #"{"workload": "nbody", "fixed": {"particles": 1024, "steps": 600, "seed": 2, "checkpointEvery": 20}}"#)
         let results = directory.appendingPathComponent("killed-\(signal)")
         let engine = try CapitalEngineProcess(["sweep", "run", file.path, "--results", results.path, "--index", "0"])
-        // Evidence that steps ran: the first checkpoint's metadata, written after its state.
-        try engine.waitForFile(results.appendingPathComponent("0/checkpoint.npy.json"))
+        // Evidence that steps ran: the second checkpoint's metadata, written after its state:
+        // the first is whole by then, whenever the kill lands.
+        try engine.waitForFile(results.appendingPathComponent("0/checkpoint-b.npy.json"))
         kill(engine.process.processIdentifier, signal)
         let killed = try engine.wait(timeout: 120)
         // Process reports a killed child's signal as its status.
@@ -99,7 +100,12 @@ struct SweepTests {
         if signal == SIGTERM {
             #expect(killed.stderr.contains("stopped by SIGTERM at step"), "\(killed.stderr)")
         }
-        let saved = try Checkpoint.read(from: results.appendingPathComponent("0/checkpoint.npy"))
+        // The latest whole checkpoint: a kill while one was written leaves the other.
+        let saved = try #require(
+            ["a", "b"].compactMap {
+                try? Checkpoint.read(from: results.appendingPathComponent("0/checkpoint-\($0).npy"))
+            }
+            .max { $0.step < $1.step })
         #expect(saved.step > 0 && saved.step < 600)
         let status = try run(["sweep", "status", results.path])
         #expect(status.stdout.contains("1 tasks: 0 done, 1 running, 0 failed, 0 pending"), "\(status.stdout)")
@@ -113,7 +119,11 @@ struct SweepTests {
         ])
         #expect(reference.status == 0, "\(reference.stderr)")
         #expect(try Data(contentsOf: direct) == Data(contentsOf: results.appendingPathComponent("0/state.npy")))
-        #expect(!FileManager.default.fileExists(atPath: results.appendingPathComponent("0/checkpoint.npy").path))
+        for slot in ["a", "b"] {
+            #expect(
+                !FileManager.default.fileExists(atPath: results.appendingPathComponent("0/checkpoint-\(slot).npy").path)
+            )
+        }
     }
 
     @Test func aLifeTaskWritesItsGridAndPopulation() throws {
@@ -135,5 +145,61 @@ struct SweepTests {
         let grid = try RLEFile.read(from: results.appendingPathComponent("1/final.rle").path, largest: nil)
         let expected = try RLEFile.read(from: direct.path, largest: nil)
         #expect(grid.grid == expected.grid)
+    }
+
+    /// Workers that get no index share the tasks through claims: every task runs once, and
+    /// each worker goes on until none is left.
+    @Test func workersWithoutAnIndexShareTheTasksThroughClaims() throws {
+        let file = try sweepFile(
+            #"{"workload": "nbody", "axes": {"seed": {"from": 1, "to": 6}}, "fixed": {"particles": 512, "steps": 60}}"#)
+        let results = directory.appendingPathComponent("claimed")
+        let workers = try (1...2).map { worker in
+            try CapitalEngineProcess(
+                ["sweep", "run", file.path, "--results", results.path, "--claim", "--quiet"],
+                environment: ["CAPITALENGINE_NODE": "worker\(worker)"])
+        }
+        var completed: [[String]] = []
+        for worker in workers {
+            let result = try worker.wait(timeout: 300)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("failed or stopped; none left"), "\(result.stdout)")
+            completed.append(
+                result.stdout.split(separator: "\n").filter { $0.hasSuffix(": completed") }
+                    .map { String($0.dropFirst("task ".count).prefix { $0 != ":" }) })
+        }
+        #expect(Set(completed[0]).isDisjoint(with: completed[1]), "no task ran twice: \(completed)")
+        #expect((completed[0] + completed[1]).sorted() == ["0", "1", "2", "3", "4", "5"], "\(completed)")
+        let status = try run(["sweep", "status", results.path])
+        #expect(status.stdout.contains("6 tasks: 6 done, 0 running, 0 failed, 0 pending"), "\(status.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: results.appendingPathComponent("0/claim").path))
+    }
+
+    /// A claim its worker stopped renewing is taken over once its lease is out; a live one is
+    /// left to its worker.
+    @Test func anExpiredClaimIsTakenOverAndALiveOneLeftAlone() throws {
+        let file = try sweepFile(
+            #"{"workload": "life", "axes": {"seed": [1, 2, 3]}, "fixed": {"size": "32x32", "steps": 10}}"#)
+        let results = directory.appendingPathComponent("leases")
+        let plan = try run(["sweep", "run", file.path, "--results", results.path, "--index", "2"])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        try FileManager.default.removeItem(at: results.appendingPathComponent("2/summary.json"))
+        for task in ["0", "1"] {
+            let folder = results.appendingPathComponent(task)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try "a-dead-worker/1 0\n".write(
+                to: folder.appendingPathComponent("claim"), atomically: true, encoding: .utf8)
+        }
+        // Task 0's worker last renewed its claim an hour ago; task 1's just now.
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date().addingTimeInterval(-3600)],
+            ofItemAtPath: results.appendingPathComponent("0/claim").path)
+        let worker = try run(["sweep", "run", file.path, "--results", results.path, "--claim", "--lease", "600"])
+        #expect(worker.status == 0, "\(worker.stderr)")
+        #expect(worker.stdout.contains("task 0: completed") && worker.stdout.contains("task 2: completed"))
+        #expect(!worker.stdout.contains("task 1:"), "\(worker.stdout)")
+        let status = try run(["sweep", "status", results.path])
+        #expect(status.stdout.contains("3 tasks: 2 done, 1 running, 0 failed, 0 pending"), "\(status.stdout)")
+        let both = try run(["sweep", "run", file.path, "--results", results.path, "--claim", "--index", "1"])
+        #expect(both.status == 64 && both.stderr.contains("drop --index"), "\(both.stderr)")
     }
 }
