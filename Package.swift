@@ -51,7 +51,7 @@ let package = Package(
         ),
         // Runs above the Vulkan layer: the Workload protocol, the run loop, benchmarks,
         // verification and the tuning store; what every command and sweep drives.
-        .target(name: "Simulation", dependencies: ["Engine"]),
+        .target(name: "Simulation", dependencies: ["Engine"], swiftSettings: fuzzerFlags),
         // Drawing and windows; its shaders are Shaders/Present/.
         .target(
             name: "Present",
@@ -75,7 +75,7 @@ let package = Package(
         // scripts/fuzz.sh, a replayer of saved inputs otherwise.
         .executableTarget(
             name: "ParserFuzzer",
-            dependencies: ["Engine"],
+            dependencies: ["Engine", "Simulation"],
             swiftSettings: fuzzing ? fuzzerFlags + [.define("FUZZING"), .unsafeFlags(["-parse-as-library"])] : [],
             linkerSettings: fuzzerLibrary.map { [.unsafeFlags(["-sanitize=address", $0, "-lstdc++"])] } ?? []
         ),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import FoundationEssentials
 import Glibc
+import Present
 import Simulation
 
 /// `sweep`: many runs of one workload, as a scheduler's array of tasks.
@@ -19,9 +20,9 @@ struct SweepCommand: ParsableCommand {
             fastest), then the extra points, numbered from 0. `sweep plan FILE` lists them; \
             `sweep run FILE --results DIR` runs one, chosen by --index or by \
             CAPITALENGINE_TASK_INDEX, SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX; \
-            `sweep status DIR` counts what is done.
+            `sweep status DIR` counts what is done; `sweep report DIR` tables and plots it.
             """,
-        subcommands: [SweepPlanCommand.self, SweepRunCommand.self, SweepStatusCommand.self])
+        subcommands: [SweepPlanCommand.self, SweepRunCommand.self, SweepStatusCommand.self, SweepReportCommand.self])
 }
 
 struct SweepPlanCommand: ParsableCommand {
@@ -225,6 +226,67 @@ struct SweepStatusCommand: ParsableCommand {
             "\(folder.plan.tasks.count) tasks: \(status.done) done, \(status.running) running, "
                 + "\(status.failed.count) failed, \(status.pending) pending")
         for (task, message) in status.failed { print("failed \(task.id) (\(task.summary)): \(message)") }
+    }
+}
+
+struct SweepReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Table a sweep's results (CSV and JSON, a row per task) and plot a metric against an axis.",
+        discussion: """
+            Writes PREFIX.csv, PREFIX.json and PREFIX.png (default PREFIX: DIR/report). The plot \
+            shows --metric (rate: interactions/s or cell updates/s; wallSeconds, gpuSeconds, \
+            population, ...) against --x (default: the first numeric axis) for the completed \
+            tasks, a line per value of --by (an axis, or device, node, kernelRun...). Axes spanning \
+            a factor of 20 or more are logarithmic.
+            """)
+
+    @Argument(help: ArgumentHelp("The results folder.", valueName: "DIR"))
+    var results: String
+
+    @Option(help: "The metric plotted (a column of the table).")
+    var metric = "rate"
+
+    @Option(name: .customLong("x"), help: ArgumentHelp("The column along x.", valueName: "column"))
+    var xAxis: String?
+
+    @Option(help: ArgumentHelp("A line per value of this column.", valueName: "column"))
+    var by: String?
+
+    @Option(help: ArgumentHelp("Where the files go: PREFIX.csv, .json and .png.", valueName: "PREFIX"))
+    var output: String?
+
+    func run() throws {
+        let folder = try withCleanErrors { try SweepResults(folder: URL(fileURLWithPath: results)) }
+        let report = SweepReport(results: folder)
+        let axes = folder.plan.axes.map(\.name)
+        let prefix = output ?? folder.folder.appendingPathComponent("report").path
+        let x =
+            try xAxis ?? report.defaultX(axes: axes)
+            ?? {
+                throw ValidationError("no axis of this sweep is numeric; give --x COLUMN")
+            }()
+        let by = self.by ?? axes.first { $0 != x }
+        let series = try withCleanErrors { try report.series(metric: metric, x: x, by: by) }
+        var outputs = RunOutputs()
+        outputs.add("CSV") { try AtomicFile.write(Data(report.csv().utf8), to: URL(fileURLWithPath: prefix + ".csv")) }
+        outputs.add("JSON") { try AtomicFile.write(try report.json(), to: URL(fileURLWithPath: prefix + ".json")) }
+        outputs.add("PNG") {
+            let plot = LinePlot(
+                title: "\(report.describe(metric)) against \(x)" + (by.map { " by \($0)" } ?? ""),
+                xLabel: x, yLabel: report.describe(metric),
+                series: series.map { LinePlot.Series(label: $0.label, points: $0.points) })
+            try plot.render().write(to: URL(fileURLWithPath: prefix + ".png"))
+        }
+        let failures = outputs.writeAll()
+        for failure in failures { Console.error("\(failure.name): \(failure.error); not written") }
+        let written = ["CSV": "csv", "JSON": "json", "PNG": "png"].filter { name, _ in
+            !failures.contains { $0.name == name }
+        }
+        for (_, suffix) in written.sorted(by: { $0.key < $1.key }) { print("\(prefix).\(suffix)") }
+        let plotted = series.reduce(0) { $0 + $1.points.count }
+        print("\(report.rows.count) tasks in the table; \(plotted) completed ones plotted in \(series.count) line(s)")
+        if !failures.isEmpty { throw ExitStatus.failure }
     }
 }
 

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Present
 import Testing
 
 /// `sweep` end to end: the binary's exit codes, the files in the results folder, and tasks
@@ -76,6 +77,16 @@ struct SweepTests {
         let json = try run(["sweep", "status", results.path, "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(object["done"] as? Int == 1 && object["pending"] as? Int == 1 && object["tasks"] as? Int == 3)
+        let report = try run(["sweep", "report", results.path, "--by", "node"])
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(
+            report.stdout.contains("3 tasks in the table; 1 completed ones plotted in 1 line(s)"), "\(report.stdout)")
+        let csv = try String(contentsOf: results.appendingPathComponent("report.csv"), encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 4 && csv.contains("\n2,2,failed,"))
+        let png = try PNGImage.decode(Data(contentsOf: results.appendingPathComponent("report.png")))
+        #expect(png.width == 900 && png.height == 560)
+        let unknown = try run(["sweep", "report", results.path, "--metric", "speed"])
+        #expect(unknown.status == 64 && unknown.stderr.contains("'speed' is not a column"), "\(unknown.stderr)")
         // A folder of another sweep's results is not mixed with these.
         let other = try sweepFile(#"{"workload": "life", "axes": {"seed": [1, 2]}}"#)
         let mixed = try run(["sweep", "run", other.path, "--results", results.path, "--index", "0"])

@@ -397,3 +397,50 @@ struct LifeRenderingTests {
 
     static func isBackground(_ p: (r: UInt8, g: UInt8, b: UInt8)) -> Bool { max(p.r, p.g, p.b) <= 12 }
 }
+
+/// Plots of a sweep's results: lines where the values put them, in the series' colours, and
+/// labels drawn in the bitmap font.
+struct LinePlotTests {
+    func count(_ image: PNGImage, _ color: (UInt8, UInt8, UInt8), in box: (x: Range<Int>, y: Range<Int>)) -> Int {
+        box.y.reduce(0) { total, y in
+            total + box.x.filter { x in image.pixel(x: x, y: y) == (color.0, color.1, color.2) }.count
+        }
+    }
+
+    @Test func pointsLandWhereTheirValuesPutThemInTheirSeriesColours() {
+        let plot = LinePlot(
+            title: "rate against particles", xLabel: "particles", yLabel: "rate",
+            series: [
+                .init(label: "a", points: [(x: 100, y: 1e7), (x: 10000, y: 1e10)]),
+                .init(label: "b", points: [(x: 100, y: 1e9), (x: 10000, y: 1e8)]),
+            ])
+        let image = plot.render(width: 900, height: 560)
+        #expect(image.width == 900 && image.height == 560)
+        let area = LinePlot.area(width: 900, height: 560)
+        let (blue, orange) = (LinePlot.palette[0], LinePlot.palette[1])
+        // Both axes span a factor of 20 or more: logarithmic, from 1e2 to 1e4 and 1e7 to 1e10,
+        // so series a runs corner to corner, bottom left to top right.
+        #expect(count(image, blue, in: (area.left - 3..<area.left + 4, area.bottom - 3..<area.bottom + 4)) >= 40)
+        #expect(count(image, blue, in: (area.right - 3..<area.right + 4, area.top - 3..<area.top + 4)) >= 40)
+        let middle = ((area.left + area.right) / 2, (area.top + area.bottom) / 2)
+        #expect(
+            count(image, blue, in: (middle.0 - 4..<middle.0 + 5, middle.1 - 4..<middle.1 + 5)) > 0, "the line between")
+        // Series b falls from 1e9 (two thirds up) to 1e8 (one third up).
+        let high = area.bottom - 2 * (area.bottom - area.top) / 3
+        #expect(count(image, orange, in: (area.left - 3..<area.left + 4, high - 3..<high + 4)) >= 40)
+        // The legend: a swatch per series; the title: dark pixels across the top.
+        #expect(count(image, blue, in: (area.right + 20..<area.right + 34, 0..<560)) >= 14 * 14)
+        #expect(count(image, orange, in: (area.right + 20..<area.right + 34, 0..<560)) >= 14 * 14)
+        #expect(count(image, (40, 40, 40), in: (0..<900, 10..<30)) > 200)
+    }
+
+    @Test func everyGlyphIsFiveBySeven() {
+        for character in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ.,:-+=/()[]_%'*#? abc" {
+            let glyph = BitmapFont.glyph(character)
+            #expect(glyph.count == 7 && glyph.allSatisfy { $0.count == 5 }, "\(character)")
+        }
+        #expect(BitmapFont.glyph("a") == BitmapFont.glyph("A"))
+        #expect(BitmapFont.glyph("~") == BitmapFont.glyph("?"))
+        #expect(LinePlot.label(1e9) == "1E9" && LinePlot.label(2500) == "2500" && LinePlot.label(0.5) == "0.5")
+    }
+}
