@@ -9,10 +9,11 @@ set -euo pipefail
 
 packages=(libvulkan-dev libvulkan1 mesa-vulkan-drivers glslc pkg-config libx11-dev zlib1g-dev libdrm-dev)
 if [[ "${1:-}" == "--test" ]]; then
-    # Validation layers, spirv-val, NumPy for .npy interop, and an X server with screenshot
-    # and window tools for the window tests.
+    # Validation layers, spirv-val, NumPy for .npy interop, an X server with screenshot and
+    # window tools for the window tests, and YAML and virtual environments for the Kubernetes
+    # manifests' checks.
     packages+=(vulkan-validationlayers spirv-tools vulkan-tools python3 python3-numpy xvfb x11-apps xdotool
-               debootstrap debian-archive-keyring qemu-user-static binutils)
+               debootstrap debian-archive-keyring qemu-user-static binutils python3-yaml python3-venv)
 fi
 
 missing=()

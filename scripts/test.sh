@@ -6,7 +6,7 @@
 # a real Slurm cluster; and a minute of fuzzing every reader of user input.
 # Each later part can be skipped: CAPITALENGINE_SKIP_FORMAT=1, CAPITALENGINE_SKIP_FUZZ=1, CAPITALENGINE_SKIP_SWIFT60_TESTS=1,
 # CAPITALENGINE_SKIP_ARM64_TESTS=1, CAPITALENGINE_SKIP_CONTAINER_TESTS=1,
-# CAPITALENGINE_SKIP_SLURM_TESTS=1. A part that cannot
+# CAPITALENGINE_SKIP_SLURM_TESTS=1, CAPITALENGINE_SKIP_KUBERNETES_TESTS=1. A part that cannot
 # run says so (SKIP) and why; the run fails when any part failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +32,8 @@ part() {
 part "the formatting (.swift-format)" CAPITALENGINE_SKIP_FORMAT scripts/check-format.sh
 # Any new crash fails the run and joins Tests/FuzzCorpus (scripts/fuzz.sh).
 part "a minute of fuzzing" CAPITALENGINE_SKIP_FUZZ scripts/fuzz.sh 60
+# The Kubernetes manifests against the API's schemas, and the pods' command by index.
+part "the Kubernetes manifests" CAPITALENGINE_SKIP_KUBERNETES_TESTS deploy/kubernetes/test-kubernetes.sh
 part --root "the test suite with Swift 6.0.3" CAPITALENGINE_SKIP_SWIFT60_TESTS scripts/test-swift-6.0.sh
 part --root "the arm64 (Raspberry Pi) build under QEMU" CAPITALENGINE_SKIP_ARM64_TESTS scripts/test-arm64.sh
 # The images, compose file and run-docker.sh on a real Docker engine (installed and started
