@@ -45,7 +45,7 @@ fi
 docker compose version >/dev/null 2>&1 || docker/install-compose-v2.sh >/dev/null 2>&1
 compose_v2=$(docker compose version --short 2>/dev/null)
 [[ -n $compose_v2 ]] || failure "compose v2 could not be installed (docker/install-compose-v2.sh)"
-for profile in mesa nvidia nvidia-cdi rpi dev; do
+for profile in mesa nvidia nvidia-cdi rpi sweep dev; do
     check "compose v1 config is valid for profile $profile" docker-compose --profile "$profile" config -q
     if [[ -n $compose_v2 ]]; then
         # v2 warns of what it reads differently (an obsolete `version:`, say): none may remain.
@@ -55,6 +55,11 @@ for profile in mesa nvidia nvidia-cdi rpi dev; do
         [[ -z $out ]] || echo "$out" | head -3
     fi
 done
+
+if [[ -n $compose_v2 ]]; then
+    check "deploy/swarm/sweep-stack.yml is a valid compose file (v2 config)" \
+        env SWEEP_FILE=/tmp/sweep.json SWEEP_RESULTS=/tmp/results docker compose -f deploy/swarm/sweep-stack.yml config -q
+fi
 
 # --- images -----------------------------------------------------------------------------
 start=$(date +%s)
@@ -97,6 +102,26 @@ for compose in docker-compose "docker compose"; do
         bash -c '[[ $1 -eq 0 ]] && python3 -c "import numpy as np; assert np.load(\"out/final.npy\").shape == (4096, 8)"' _ "$status"
     ((status == 0)) || tail -5 /tmp/capitalengine-compose.out
 done
+
+# Sweep workers scaled by compose, which gives them no index: they share the tasks through
+# claims, every task runs once, and each worker stops when none is left.
+if [[ -n $compose_v2 ]]; then
+    rm -rf out/sweep
+    sweep_file=$(mktemp /tmp/capitalengine-sweep.XXXXXX.json)
+    echo '{"workload": "life", "axes": {"seed": {"from": 1, "to": 6}}, "fixed": {"size": "96x64", "steps": 50}}' > "$sweep_file"
+    chmod 644 "$sweep_file"
+    CAPITALENGINE_SWEEP=$sweep_file CAPITALENGINE_UID=$(id -u) CAPITALENGINE_GID=$(id -g) \
+        docker compose --profile sweep up --scale sweep=2 > /tmp/capitalengine-sweep.out 2>&1
+    status=$?
+    docker compose --profile sweep down >/dev/null 2>&1
+    sweep_status=$(docker run --rm --read-only --network none --user "$(id -u):$(id -g)" -v "$PWD/out:/data/out" \
+        capitalengine:mesa sweep status /data/out/sweep 2>&1)
+    check "compose --scale sweep=2: the workers claim and complete all 6 tasks, each once" \
+        bash -c '[[ $1 -eq 0 && $2 == "6 tasks: 6 done, 0 running, 0 failed, 0 pending" ]] && (( $(grep -c ": completed" /tmp/capitalengine-sweep.out) == 6 ))' \
+        _ "$status" "$sweep_status"
+    ((status == 0)) || tail -5 /tmp/capitalengine-sweep.out
+    rm -f "$sweep_file"
+fi
 
 # docker stop during a run: the run stops at a step boundary and writes its output.
 rm -f out/stopped.npy
