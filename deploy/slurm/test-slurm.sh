@@ -1,7 +1,8 @@
 #!/bin/bash
 # A sweep on a real Slurm cluster, started here: munge, slurmctld and three slurmd on loopback
 # ports, each node with one CPU and a fake GPU (GRES), with no systemd. A sweep of 9 tasks, one
-# made to fail, goes through submit.sh and sweep.sbatch; then the checks: every task ended,
+# made to fail, goes through submit.sh and sweep.sbatch, in three arrays under a MaxArraySize
+# of 4; then the checks: every task ended,
 # they ran on several nodes, each result equals a direct `run` of its parameters bit for bit,
 # and the failed task is FAILED with exit code 1 in Slurm's job-completion records.
 #
@@ -85,6 +86,8 @@ ReturnToService=2
 GresTypes=gpu
 JobCompType=jobcomp/filetxt
 JobCompLoc=$work/jobcomp.txt
+# Small, so that the 9 tasks go in three arrays, as a large sweep does past the default 1001.
+MaxArraySize=4
 NodeName=n1 NodeHostname=$host NodeAddr=127.0.0.1 Port=${ports[1]} CPUs=1 Gres=gpu:1 State=UNKNOWN
 NodeName=n2 NodeHostname=$host NodeAddr=127.0.0.1 Port=${ports[2]} CPUs=1 Gres=gpu:1 State=UNKNOWN
 NodeName=n3 NodeHostname=$host NodeAddr=127.0.0.1 Port=${ports[3]} CPUs=1 Gres=gpu:1 State=UNKNOWN
@@ -119,7 +122,8 @@ cat > "$work/sweep.json" <<'JSON'
 JSON
 jobs=$(cd "$work/jobs" && CAPITALENGINE=$binary timeout 30 "$OLDPWD/deploy/slurm/submit.sh" \
     "$work/sweep.json" "$work/results" --array-limit=3)
-echo "slurm: submitted job array $jobs"
+(($(wc -l <<<"$jobs") == 3)) || fail "9 tasks under MaxArraySize=4 are not 3 arrays: $jobs"
+echo "slurm: submitted job arrays $(tr '\n' ' ' <<<"$jobs")(MaxArraySize 4)"
 records() { [[ -f $work/jobcomp.txt ]] && (($(grep -c 'JobState=' "$work/jobcomp.txt") >= 9)); }
 until_true 300 records || fail "9 job-completion records did not arrive: $(timeout 5 squeue 2>&1)"
 
