@@ -21,7 +21,17 @@ public struct SweepResults {
     public init(folder: URL, plan: SweepPlan, planText: String) throws {
         self.folder = folder
         self.plan = plan
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var isFolder: Bool = false
+        if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), !isFolder {
+            throw EngineError.invalidInput("\(folder.path) is a file, not a results folder")
+        }
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            let posix = (error as? CocoaError)?.userInfo["NSUnderlyingError"] as? POSIXError
+            let reason = posix.map { String(cString: strerror($0.code.rawValue)) } ?? "\(error)"
+            throw FileError(path: folder.path, problem: "cannot be made a results folder: \(reason)")
+        }
         let recorded = folder.appendingPathComponent(Self.planName)
         if let existing = FileManager.default.contents(atPath: recorded.path) {
             let other = try SweepPlan(json: String(decoding: existing, as: UTF8.self), file: recorded.path)

@@ -38,6 +38,10 @@ struct SweepTests {
         #expect(refused.stderr.contains("\(bad.path), line 2: \"sead\": no parameter of nbody"), "\(refused.stderr)")
         let missing = try run(["sweep", "run", file.path, "--results", directory.appendingPathComponent("r").path])
         #expect(missing.status == 64 && missing.stderr.contains("no task index"), "\(missing.stderr)")
+        let aFile = try run(["sweep", "run", file.path, "--results", file.path, "--index", "0"])
+        #expect(aFile.status == 1 && aFile.stderr.contains("is a file, not a results folder"), "\(aFile.stderr)")
+        let nothing = try run(["sweep", "status", directory.path])
+        #expect(nothing.status == 64 && nothing.stderr.contains("holds no sweep's results"), "\(nothing.stderr)")
     }
 
     /// Each task writes its folder; one equals a direct run bit for bit; a completed task is
