@@ -4,7 +4,8 @@
 # made to fail, goes through submit.sh and sweep.sbatch, in three arrays under a MaxArraySize
 # of 4; then the checks: every task ended,
 # they ran on several nodes, each result equals a direct `run` of its parameters bit for bit,
-# and the failed task is FAILED with exit code 1 in Slurm's job-completion records.
+# and the failed task is FAILED with exit code 1 in Slurm's job-completion records. Then a long
+# task is requeued mid-run and must resume from its checkpoint, bit for bit.
 #
 # Usage (root): deploy/slurm/test-slurm.sh [BINARY]   (default: .build/debug/CapitalEngine)
 # Installs Debian's slurm-wlm and munge where they are missing.
@@ -83,6 +84,7 @@ SelectTypeParameters=CR_CPU
 SlurmdParameters=config_overrides
 MpiDefault=none
 ReturnToService=2
+JobRequeue=1
 GresTypes=gpu
 JobCompType=jobcomp/filetxt
 JobCompLoc=$work/jobcomp.txt
@@ -151,4 +153,27 @@ grep -E "JobState=FAILED.*ExitCode=1:0|ExitCode=1:0.*JobState=FAILED" "$work/job
     || fail "no FAILED record with exit code 1: $(cat "$work/jobcomp.txt")"
 (($(grep -c 'JobState=COMPLETED' "$work/jobcomp.txt") == 8)) || fail "not 8 COMPLETED records"
 echo "slurm: job-completion records: 8 COMPLETED, 1 FAILED with exit code 1"
+
+# Requeued mid-run (as preemption does): Slurm signals the task, which saves a checkpoint and
+# exits; the requeued task goes on from it, and ends with the bits of an uninterrupted run.
+cat > "$work/long.json" <<'JSON'
+{"workload": "nbody", "fixed": {"particles": 1024, "steps": 1500, "seed": 6, "checkpointEvery": 25}}
+JSON
+job=$(cd "$work/jobs" && CAPITALENGINE=$binary timeout 30 "$OLDPWD/deploy/slurm/submit.sh" \
+    "$work/long.json" "$work/long" --requeue)
+checkpointed() { [[ -f $work/long/0/checkpoint-b.npy.json ]]; }
+until_true 120 checkpointed || fail "the long task wrote no checkpoint"
+timeout 10 scontrol requeue "${job}_0" || fail "scontrol requeue ${job}_0 failed"
+# Slurm holds a requeued job back for a while before it may start again; here, start it now.
+pending() { [[ $(timeout 5 squeue -h -j "${job}_0" -o %t) == PD ]]; }
+until_true 60 pending || fail "the requeued task did not go back to the queue"
+timeout 10 scontrol update JobId="${job}_0" StartTime=now || fail "cannot start the requeued task now"
+echo "slurm: requeued ${job}_0 mid-run"
+finished() { grep -q '"status" : "completed"' "$work/long/0/summary.json" 2>/dev/null; }
+until_true 300 finished || fail "the requeued task did not complete: $(timeout 5 squeue 2>&1)"
+grep -q "resuming at step" "$work/jobs/slurm-${job}_0.out" || fail "the requeued task did not resume: $(cat "$work/jobs/slurm-${job}_0.out")"
+"$binary" run --particles 1024 --seed 6 --steps 1500 --no-tune-cache --quiet --output "$work/direct-long.npy" \
+    >/dev/null 2>>"$work/direct.log"
+cmp -s "$work/direct-long.npy" "$work/long/0/state.npy" || fail "the requeued task differs from an uninterrupted run"
+echo "slurm: the requeued task resumed from its checkpoint and equals an uninterrupted run bit for bit"
 echo "test-slurm.sh: PASS"
