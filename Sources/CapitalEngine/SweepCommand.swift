@@ -122,11 +122,31 @@ struct SweepRunCommand: ParsableCommand {
         let single = try claim ? nil : withCleanErrors { try plan.task(index: index, environment: environment) }
         try withEngine(deviceOptions) { log in
             let folder = try SweepResults(folder: URL(fileURLWithPath: results), plan: plan, planText: text)
-            let context = try makeContext(deviceOptions, log: log, for: plan.workload == .nbody ? .nbody : .life)
+            // Pictures need a device that draws: asked for only where a task wants one.
+            let pictures = plan.tasks.contains(where: \.wantsPicture)
+            let context = try makeContext(
+                deviceOptions, log: log, graphics: pictures, for: plan.workload == .nbody ? .nbody : .life)
             StopSignal.install()
             var runner = SweepTaskRunner(results: folder, device: context.device)
             runner.shouldStop = { StopSignal.requested != nil }
             runner.note = { Console.note($0) }
+            if pictures {
+                // The size `run --png` draws at.
+                let renderer = try OffscreenRenderer(device: context.device, width: 1024, height: 768)
+                runner.picture = { workload in
+                    if let nbody = workload as? NBodyWorkload {
+                        let state = try nbody.download()
+                        return try renderer.render(
+                            nbody, camera: Camera(fitting: state), speedScale: speedScale(for: state)
+                        )
+                        .encoded()
+                    }
+                    guard let life = workload as? LifeWorkload else {
+                        throw EngineError.unsupported("no picture of this")
+                    }
+                    return try renderer.render(life).encoded()
+                }
+            }
             // Slurm names the node; sweep.sbatch passes it on, into containers too.
             if let node = environment["CAPITALENGINE_NODE"] ?? environment["SLURMD_NODENAME"], !node.isEmpty {
                 runner.node = node
@@ -187,6 +207,7 @@ struct SweepRunCommand: ParsableCommand {
             if let rate = summary.rate { print("rate: \(scientific(rate))/s") }
             if let population = summary.population { print("population: \(population)") }
             if let output = summary.output { print("output: \(folder.folder(of: task).path)/\(output)") }
+            if let picture = summary.picture { print("png: \(folder.folder(of: task).path)/\(picture)") }
             return summary.status == .completed
         }
     }

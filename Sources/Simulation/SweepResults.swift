@@ -127,6 +127,8 @@ public struct SweepTaskSummary: Codable, Sendable {
     public var population: Int?
     /// The state's file in the task's folder.
     public var output: String?
+    /// The picture of the final state in the task's folder, where the task asked for one.
+    public var picture: String?
     /// The machine that ran it: the scheduler's node name where it gives one, else the host's.
     public var node: String
     public var finished: Date

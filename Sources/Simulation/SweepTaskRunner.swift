@@ -14,6 +14,9 @@ public struct SweepTaskRunner {
     public var progress: (_ reached: Int, _ total: Int) -> Void = { _, _ in }
     /// Hears what the user should know (a resumed checkpoint, the kernel chosen).
     public var note: (String) -> Void = { _ in }
+    /// Draws a task's final state as a PNG file's bytes, for tasks that ask (`"png": true`):
+    /// the N-body workload or the Life workload, as the command line draws them.
+    public var picture: ((_ workload: AnyObject) throws -> Data)?
     /// Called as the task runs (after each batch), to show that its worker is alive.
     public var renew: () -> Void = {}
     /// The machine's name in the summary: the scheduler's node name where it gives one.
@@ -156,6 +159,7 @@ public struct SweepTaskRunner {
         guard summary.status == .completed else { return nil }
         try NPYFile.write(final, to: folder.appendingPathComponent("state.npy"))
         summary.output = "state.npy"
+        try writePicture(of: workload, for: task, in: folder, summary: &summary)
         // Done: nothing resumes it any more.
         for url in checkpointURLs {
             try? FileManager.default.removeItem(at: url)
@@ -199,7 +203,18 @@ public struct SweepTaskRunner {
             comments: ["CapitalEngine sweep task \(task.id), generation \(report.summary.stepsReached)"])
         try AtomicFile.write(Data(text.utf8), to: folder.appendingPathComponent("final.rle"))
         summary.output = "final.rle"
+        try writePicture(of: workload, for: task, in: folder, summary: &summary)
         return nil
+    }
+
+    /// `picture.png`, where the task asks for one.
+    private func writePicture(
+        of workload: AnyObject, for task: SweepTask, in folder: URL, summary: inout SweepTaskSummary
+    ) throws {
+        guard task.wantsPicture else { return }
+        guard let picture else { throw EngineError.unsupported("this runner draws no pictures; the task asks for one") }
+        try AtomicFile.write(try picture(workload), to: folder.appendingPathComponent("picture.png"))
+        summary.picture = "picture.png"
     }
 
     public static var hostName: String {

@@ -16,6 +16,7 @@ public enum SweepWorkload: String, Sendable, Codable {
                 ("dt", "time step (default 0.001)"), ("softening", "softening length (default 0.01)"),
                 ("gravity", "G (default 1)"), ("kernel", "kernel shape W,B,T as for run (default: the device's)"),
                 ("checkpointEvery", "steps between checkpoints a killed task resumes from (default: a tenth)"),
+                ("png", "true: a picture of the final state, picture.png (default false)"),
             ]
         case .life:
             [
@@ -23,6 +24,7 @@ public enum SweepWorkload: String, Sendable, Codable {
                 ("seed", "seed of the random grid (default 1)"), ("density", "share of live cells (default 0.3)"),
                 ("steps", "generations (default 1000)"), ("bounded", "dead cells beyond the edges (default false)"),
                 ("kernel", "Life kernel as for run (default: the device's)"),
+                ("png", "true: a picture of the final grid, picture.png (default false)"),
             ]
         }
     }
@@ -41,11 +43,17 @@ public enum SweepWorkload: String, Sendable, Codable {
             case .nbody: _ = try NBodyTaskParameters(parameters)
             case .life: _ = try LifeTaskParameters(parameters)
             }
+            _ = try TaskParameterReader(parameters).bool("png", default: false)
             return nil
         } catch {
             return "\(error)"
         }
     }
+}
+
+extension SweepTask {
+    /// Whether the task asks for a picture of its final state.
+    public var wantsPicture: Bool { parameters["png"] == .bool(true) }
 }
 
 /// Reads typed values out of a task's parameters, naming the parameter when one is wrong.

@@ -144,7 +144,7 @@ struct SweepTests {
     @Test func aLifeTaskWritesItsGridAndPopulation() throws {
         let file = try sweepFile(
             #"{"workload": "life", "axes": {"rule": ["B3/S23", "B2/S/C3"]}, "#
-                + #""fixed": {"size": "48x40", "steps": 25, "seed": 7}}"#)
+                + #""fixed": {"size": "48x40", "steps": 25, "seed": 7, "png": true}}"#)
         let results = directory.appendingPathComponent("life")
         let task = try run(
             ["sweep", "run", file.path, "--results", results.path], environment: ["JOB_COMPLETION_INDEX": "1"])
@@ -160,6 +160,16 @@ struct SweepTests {
         let grid = try RLEFile.read(from: results.appendingPathComponent("1/final.rle").path, largest: nil)
         let expected = try RLEFile.read(from: direct.path, largest: nil)
         #expect(grid.grid == expected.grid)
+        // The picture asked for: the grid drawn as `run --png` draws it.
+        let picture = try PNGImage.decode(Data(contentsOf: results.appendingPathComponent("1/picture.png")))
+        #expect(picture.width == 1024 && picture.height == 768)
+        let drawn = directory.appendingPathComponent("direct.png")
+        let png = try run([
+            "run", "life", "--size", "48x40", "--rule", "B2/S/C3", "--steps", "25", "--seed", "7", "--png",
+            drawn.path, "--quiet",
+        ])
+        #expect(png.status == 0, "\(png.stderr)")
+        #expect(try PNGImage.decode(Data(contentsOf: drawn)) == picture)
     }
 
     /// Workers that get no index share the tasks through claims: every task runs once, and
