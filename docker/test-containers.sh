@@ -280,5 +280,14 @@ else
     done
 fi
 
+# A sweep on a real Docker Swarm: a private dockerd in its own network namespace, the mesa
+# image loaded into it, workers as a replicated job taking tasks through claims.
+if deploy/swarm/test-swarm.sh > /tmp/capitalengine-swarm.log 2>&1; then
+    pass "a sweep on a real Docker Swarm: workers as a replicated job complete every task once"
+else
+    failure "a sweep on a real Docker Swarm (deploy/swarm/test-swarm.sh)"
+    grep -v '^time=' /tmp/capitalengine-swarm.log | tail -10
+fi
+
 echo "$passed passed, $failed failed, $skipped skipped"
 ((failed == 0))
