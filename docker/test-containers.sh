@@ -280,6 +280,32 @@ else
     done
 fi
 
+# The Kubernetes Job's pod command in the image, as a pod runs it: read-only, as the image's
+# user, its index in JOB_COMPLETION_INDEX, the sweep file where the ConfigMap puts it.
+if [[ -x .build/debug/CapitalEngine ]]; then
+    k8s=$(mktemp -d /tmp/capitalengine-k8s.XXXXXX)
+    chmod 755 "$k8s"
+    mkdir -m 777 "$k8s/results"
+    echo '{"workload": "life", "axes": {"seed": [1, 2]}, "fixed": {"size": "40x30", "steps": 10}}' > "$k8s/sweep.json"
+    chmod 644 "$k8s/sweep.json"
+    CAPITALENGINE=.build/debug/CapitalEngine deploy/kubernetes/make-job.sh "$k8s/sweep.json" capitalengine:mesa > "$k8s/job.yaml"
+    mapfile -t pod_args < <(python3 -c 'import sys, yaml
+job = list(yaml.safe_load_all(open(sys.argv[1])))[1]
+print("\n".join(job["spec"]["template"]["spec"]["containers"][0]["args"]))' "$k8s/job.yaml")
+    for index in 0 1; do
+        docker run --rm --read-only --cap-drop ALL --network none --security-opt no-new-privileges:true \
+            -e JOB_COMPLETION_INDEX=$index -v "$k8s/sweep.json:/sweep/sweep.json:ro" -v "$k8s/results:/results" \
+            capitalengine:mesa "${pod_args[@]}" >/dev/null 2>>"$k8s/pods.log"
+    done
+    out=$(.build/debug/CapitalEngine sweep status "$k8s/results" 2>&1)
+    check "the Kubernetes Job's pod command in the image completes each index's task" \
+        test "$out" = "2 tasks: 2 done, 0 running, 0 failed, 0 pending"
+    [[ $out == "2 tasks: 2 done, 0 running, 0 failed, 0 pending" ]] || { echo "$out"; tail -5 "$k8s/pods.log"; }
+    rm -rf "$k8s"
+else
+    skip "the Kubernetes Job's pod command in the image: no .build/debug/CapitalEngine to write the Job with"
+fi
+
 # A sweep on a real Docker Swarm: a private dockerd in its own network namespace, the mesa
 # image loaded into it, workers as a replicated job taking tasks through claims.
 if deploy/swarm/test-swarm.sh > /tmp/capitalengine-swarm.log 2>&1; then
