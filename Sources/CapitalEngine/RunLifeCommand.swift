@@ -247,18 +247,12 @@ struct RunLifeCommand: ParsableCommand {
             Console.note("note: --stop-when-stable is not checked while a window shows the run")
         }
         var windowOutcome: WindowPresenter.Outcome?
+        let camera = Camera.topDown(
+            gridWidth: grid.width, gridHeight: grid.height, aspect: Float(imageSize.width) / Float(imageSize.height))
         let report = try session.run(
-            pacedBy: window.map { window in
-                { shouldStop, advanced in
-                    let camera = Camera.topDown(
-                        gridWidth: grid.width, gridHeight: grid.height,
-                        aspect: Float(imageSize.width) / Float(imageSize.height))
-                    let outcome = try window.present(
-                        .cells(workload), steps: steps, stepsPerFrame: view.stepsPerFrame, camera: camera,
-                        shouldStop: { StopSignal.requested != nil || shouldStop() }, progress: { _ in },
-                        advanced: advanced)
-                    windowOutcome = outcome
-                    return outcome.stepsDone
+            pacedBy: window.map {
+                windowPace($0, .cells(workload), steps: steps, stepsPerFrame: view.stepsPerFrame, camera: camera) {
+                    windowOutcome = $0
                 }
             })
         progress.finish()

@@ -180,16 +180,11 @@ struct RunNBodyCommand: ParsableCommand {
 
             var windowOutcome: WindowPresenter.Outcome?
             let report = try session.run(
-                pacedBy: window.map { window in
-                    { shouldStop, advanced in
-                        let outcome = try window.present(
-                            .particles(workload, speedScale: speed), steps: steps - start.firstStep,
-                            stepsPerFrame: view.stepsPerFrame, camera: camera,
-                            shouldStop: { StopSignal.requested != nil || shouldStop() }, progress: { _ in },
-                            advanced: advanced)
-                        windowOutcome = outcome
-                        return outcome.stepsDone
-                    }
+                pacedBy: window.map {
+                    windowPace(
+                        $0, .particles(workload, speedScale: speed), steps: steps - start.firstStep,
+                        stepsPerFrame: view.stepsPerFrame, camera: camera
+                    ) { windowOutcome = $0 }
                 })
             progress.finish()
             let summary = report.summary
