@@ -89,9 +89,10 @@ public struct SweepPlan: Sendable {
                 file: file, line: nil, message: "makes more than \(Self.taskLimit) tasks; is a range too wide?")
         }
         var tasks: [SweepTask] = []
-        let count = (axes.isEmpty ? 1 : product) + extra.count
-        let digits = String(max(count - 1, 0)).count
-        for index in 0..<(axes.isEmpty && !extra.isEmpty ? 0 : product) {
+        // Without axes the product is one task of the fixed values, unless extra points are given.
+        let fromAxes = axes.isEmpty && !extra.isEmpty ? 0 : product
+        let digits = String(max(fromAxes + extra.count - 1, 0)).count
+        for index in 0..<fromAxes {
             var values = fixed
             var rest = index
             for (name, axisValues) in axes.reversed() {

@@ -25,6 +25,10 @@ struct SweepPlanTests {
             ])
         let wide = try SweepPlan(json: #"{"workload": "life", "axes": {"seed": {"from": 0, "to": 11}}}"#)
         #expect(wide.tasks.first?.id == "00" && wide.tasks.last?.id == "11", "ids sort as numbers do")
+        let extraOnly = try SweepPlan(
+            json: #"{"workload": "life", "extra": [{"seed": 1}, {"seed": 2}, {"seed": 3}, {"seed": 4}, {"seed": 5}, "#
+                + #"{"seed": 6}, {"seed": 7}, {"seed": 8}, {"seed": 9}, {"seed": 10}]}"#)
+        #expect(extraOnly.tasks.map(\.id) == ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"])
         let single = try SweepPlan(json: #"{"workload": "life", "fixed": {"size": "64x32"}}"#)
         #expect(single.tasks.map(\.parameters) == [["size": .string("64x32")]])
     }
