@@ -259,7 +259,8 @@ struct SweepReportCommand: ParsableCommand {
             shows --metric (rate: interactions/s or cell updates/s; wallSeconds, gpuSeconds, \
             population, ...) against --x (default: the first numeric axis) for the completed \
             tasks, a line per value of --by (an axis, or device, node, kernelRun...). Axes spanning \
-            a factor of 20 or more are logarithmic.
+            a factor of 20 or more are logarithmic. For Life, --x generation plots each task's \
+            population against generation, named by its value of --by.
             """)
 
     @Argument(help: ArgumentHelp("The results folder.", valueName: "DIR"))
@@ -288,7 +289,12 @@ struct SweepReportCommand: ParsableCommand {
                 throw ValidationError("no axis of this sweep is numeric; give --x COLUMN")
             }()
         let by = self.by ?? axes.first { $0 != x }
-        let series = try withCleanErrors { try report.series(metric: metric, x: x, by: by) }
+        // Life's population over time: `--x generation`.
+        let overTime = x == "generation"
+        let metric = overTime ? "population" : self.metric
+        let series = try withCleanErrors {
+            overTime ? try report.populationSeries(by: by) : try report.series(metric: metric, x: x, by: by)
+        }
         var outputs = RunOutputs()
         outputs.add("CSV") { try AtomicFile.write(Data(report.csv().utf8), to: URL(fileURLWithPath: prefix + ".csv")) }
         outputs.add("JSON") { try AtomicFile.write(try report.json(), to: URL(fileURLWithPath: prefix + ".json")) }
@@ -306,7 +312,7 @@ struct SweepReportCommand: ParsableCommand {
         }
         for (_, suffix) in written.sorted(by: { $0.key < $1.key }) { print("\(prefix).\(suffix)") }
         let plotted = series.reduce(0) { $0 + $1.points.count }
-        print("\(report.rows.count) tasks in the table; \(plotted) completed ones plotted in \(series.count) line(s)")
+        print("\(report.rows.count) tasks in the table; \(plotted) point(s) plotted in \(series.count) line(s)")
         if !failures.isEmpty { throw ExitStatus.failure }
     }
 }

@@ -133,6 +133,28 @@ public struct SweepReport {
         return groups.keys.sorted().map { ($0, groups[$0]!) }
     }
 
+    /// Life's population against generation, a line per completed task, named by its value of
+    /// `by` (and its id where tasks share one), or by its id.
+    /// - Throws: for N-body sweeps, which record no population.
+    public func populationSeries(by: String?) throws -> [(label: String, points: [(x: Double, y: Double)])] {
+        guard workload == .life else {
+            throw EngineError.invalidInput("only Life tasks record their population by generation")
+        }
+        if let by, !columns.contains(by) {
+            throw EngineError.invalidInput(
+                "'\(by)' is not a column of this sweep's table; it has \(columns.joined(separator: ", "))")
+        }
+        let completed = rows.filter { $0.status == "completed" && $0.summary?.populationByGeneration != nil }
+        let names = completed.map { row in by.flatMap { value($0, in: row)?.description } ?? row.task.id }
+        return zip(completed, names).map { row, name in
+            let label = names.filter { $0 == name }.count > 1 ? "\(name) \(row.task.id)" : name
+            let points = row.summary!.populationByGeneration!.compactMap { pair in
+                pair.count == 2 ? (x: Double(pair[0]), y: Double(pair[1])) : nil
+            }
+            return (label, points)
+        }
+    }
+
     private func number(_ value: SweepValue?) -> Double? {
         switch value {
         case .int(let number)?: Double(number)

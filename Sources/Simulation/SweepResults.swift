@@ -125,6 +125,8 @@ public struct SweepTaskSummary: Codable, Sendable {
     public var rate: Double?
     /// Live cells at the end (Life).
     public var population: Int?
+    /// Life: `[generation, live cells]` from the start, about a hundred of them.
+    public var populationByGeneration: [[Int]]?
     /// The state's file in the task's folder.
     public var output: String?
     /// The picture of the final state in the task's folder, where the task asked for one.

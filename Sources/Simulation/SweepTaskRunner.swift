@@ -189,8 +189,16 @@ public struct SweepTaskRunner {
         let loop = RunLoop(workload: workload, totalSteps: parameters.steps, batchLimit: 100_000)
         loop.shouldStop = shouldStop
         loop.progress = { [progress] in progress($0, parameters.steps) }
+        // The population as the run goes, at about a hundred generations, for plots over time.
+        var populations = [[0, grid.population]]
+        let every = max(1, parameters.steps / Self.populationSamples)
+        loop.observe(every: every) { moment in
+            populations.append([moment.step, try moment.state.population])
+            return .goOn
+        }
         let report = try RunSession(loop).run()
         record(report, workload: workload, into: &summary)
+        summary.populationByGeneration = populations
         guard let final = report.finalState else { return nil }
         // Life runs are short and deterministic: a stopped one starts again from its seed.
         if case .stopRequested = report.summary.ending, report.summary.stepsReached < parameters.steps {
@@ -207,6 +215,9 @@ public struct SweepTaskRunner {
         return nil
     }
 
+    /// About how many times a Life task records its population.
+    static let populationSamples = 100
+
     /// `picture.png`, where the task asks for one.
     private func writePicture(
         of workload: AnyObject, for task: SweepTask, in folder: URL, summary: inout SweepTaskSummary
@@ -220,6 +231,7 @@ public struct SweepTaskRunner {
     public static var hostName: String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count) == 0 else { return "unknown" }
-        return String(cString: buffer)
+        let name = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: name, as: UTF8.self)
     }
 }

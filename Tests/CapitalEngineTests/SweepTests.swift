@@ -84,7 +84,7 @@ struct SweepTests {
         let report = try run(["sweep", "report", results.path, "--by", "node"])
         #expect(report.status == 0, "\(report.stderr)")
         #expect(
-            report.stdout.contains("3 tasks in the table; 1 completed ones plotted in 1 line(s)"), "\(report.stdout)")
+            report.stdout.contains("3 tasks in the table; 1 point(s) plotted in 1 line(s)"), "\(report.stdout)")
         let csv = try String(contentsOf: results.appendingPathComponent("report.csv"), encoding: .utf8)
         #expect(csv.split(separator: "\n").count == 4 && csv.contains("\n2,2,failed,"))
         let png = try PNGImage.decode(Data(contentsOf: results.appendingPathComponent("report.png")))
@@ -160,6 +160,19 @@ struct SweepTests {
         let grid = try RLEFile.read(from: results.appendingPathComponent("1/final.rle").path, largest: nil)
         let expected = try RLEFile.read(from: direct.path, largest: nil)
         #expect(grid.grid == expected.grid)
+        // Each task's population over time, a line per rule.
+        let other = try run(["sweep", "run", file.path, "--results", results.path, "--index", "0"])
+        #expect(other.status == 0, "\(other.stderr)")
+        let overTime = try run(["sweep", "report", results.path, "--x", "generation", "--by", "rule"])
+        #expect(overTime.status == 0, "\(overTime.stderr)")
+        #expect(
+            overTime.stdout.contains("2 tasks in the table; 52 point(s) plotted in 2 line(s)"), "\(overTime.stdout)")
+        let summary = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: results.appendingPathComponent("1/summary.json")))
+                as? [String: Any])
+        let samples = try #require(summary["populationByGeneration"] as? [[Int]])
+        #expect(samples.count == 26 && samples.first?[0] == 0 && samples.last?[0] == 25)
+        #expect(samples.last?[1] == Int(population.dropFirst("population: ".count)))
         // The picture asked for: the grid drawn as `run --png` draws it.
         let picture = try PNGImage.decode(Data(contentsOf: results.appendingPathComponent("1/picture.png")))
         #expect(picture.width == 1024 && picture.height == 768)
