@@ -46,4 +46,30 @@ struct SweepReportTests {
         #expect(try report.series(metric: "rate", x: "particles", by: nil).map(\.label) == ["interactions/s"])
         #expect(throws: EngineError.self) { try report.series(metric: "speed", x: "particles", by: nil) }
     }
+
+    /// Life's population over time: a line per completed task, named by its value of a column,
+    /// with its id where two share one; N-body sweeps record none.
+    @Test func populationSeriesHaveALinePerTask() throws {
+        let text = #"{"workload": "life", "axes": {"rule": ["B3/S23", "B36/S23"], "seed": [1, 2]}}"#
+        let plan = try SweepPlan(json: text)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("series-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let results = try SweepResults(folder: folder, plan: plan, planText: text)
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        for task in plan.tasks.prefix(3) {
+            var summary = SweepTaskSummary(
+                task: task.index, id: task.id, workload: .life, parameters: task.parameters, status: .completed,
+                node: "n", finished: Date(), exitStatus: 0)
+            summary.populationByGeneration = [[0, 10 + task.index], [5, 20 + task.index]]
+            try FileManager.default.createDirectory(at: results.folder(of: task), withIntermediateDirectories: true)
+            try encoder.encode(summary).write(to: results.folder(of: task).appendingPathComponent("summary.json"))
+        }
+        let report = SweepReport(results: results)
+        let series = try report.populationSeries(by: "rule")
+        #expect(series.map(\.label) == ["B3/S23 0", "B3/S23 1", "B36/S23"])
+        #expect(series[2].points.map(\.x) == [0, 5] && series[2].points.map(\.y) == [12, 22])
+        #expect(try report.populationSeries(by: nil).map(\.label) == ["0", "1", "2"])
+        #expect(throws: EngineError.self) { try report.populationSeries(by: "colour") }
+    }
 }
