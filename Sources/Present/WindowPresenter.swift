@@ -1,4 +1,3 @@
-import CX11
 import Engine
 import FoundationEssentials
 import Glibc
@@ -43,8 +42,8 @@ public final class WindowPresenter {
     private static let framesInFlight = 2
 
     let device: Device
-    let surface: WindowSurface
-    let window: X11Window
+    let surface: Surface
+    let window: any PresentationWindow
     let renderPass: RenderPass
     let scene: WindowScene
     /// Draws the scene: particles or cells.
@@ -57,20 +56,21 @@ public final class WindowPresenter {
 
     /// - Throws: when `presentMode` is not offered by the surface, naming the ones that are.
     public init(
-        device: Device, surface: WindowSurface, window: X11Window, presentMode: PresentMode, scene: WindowScene
+        device: Device, surface: Surface, window: any PresentationWindow, presentMode: PresentMode,
+        scene: WindowScene
     ) throws {
         self.device = device
         self.scene = scene
         self.surface = surface
         self.window = window
-        let supported = try surface.surface.presentModes(on: device)
+        let supported = try surface.presentModes(on: device)
         guard supported.contains(presentMode) else {
             throw EngineError.unsupported(
                 "present mode '\(presentMode.rawValue)' is not supported here; "
                     + "supported: \(supported.map(\.rawValue).joined(separator: ", "))")
         }
         self.presentMode = presentMode
-        surfaceFormat = try surface.surface.preferredFormat(on: device)
+        surfaceFormat = try surface.preferredFormat(on: device)
         renderPass = try RenderPass(device: device, format: surfaceFormat.format, destination: .presentation)
         switch scene {
         case .particles(let workload, let speedScale):
@@ -230,7 +230,7 @@ public final class WindowPresenter {
     }
 
     /// Arrow keys orbit around particles and pan over a grid (a tenth of the view per press).
-    private func steer(_ camera: inout Camera, key: KeySym) {
+    private func steer(_ camera: inout Camera, key: UInt) {
         let (x, y): (Float, Float) =
             switch key {
             case Keys.left: (-0.1, 0)
@@ -250,7 +250,7 @@ public final class WindowPresenter {
         let old = swapchain
         swapchain = nil
         swapchain = try Swapchain(
-            device: device, surface: surface.surface, renderPass: renderPass, format: surfaceFormat,
+            device: device, surface: surface, renderPass: renderPass, format: surfaceFormat,
             presentMode: presentMode, windowSize: (window.width, window.height), replacing: old)
         if let swapchain {
             swapchainsCreated += 1

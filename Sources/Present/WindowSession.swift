@@ -38,7 +38,7 @@ public struct WindowSession {
         progress: (Int) -> Void, advanced: (Int) throws -> Void = { _ in }
     ) throws -> WindowPresenter.Outcome {
         let presenter = try WindowPresenter(
-            device: context.device, surface: surface, window: window,
+            device: context.device, surface: surface.surface, window: window,
             presentMode: presentMode, scene: scene)
         return try presenter.run(
             steps: steps, stepsPerFrame: stepsPerFrame, camera: camera,

@@ -6,22 +6,14 @@ import Synchronization
 
 /// An Xlib window with the events a viewer needs: keys, mouse, resize and the window
 /// manager's close button (WM_DELETE_WINDOW).
-public final class X11Window {
+public final class X11Window: PresentationWindow {
     let display: OpaquePointer
     let window: Window
     private var deleteAtom: Atom
     public private(set) var width: Int
     public private(set) var height: Int
 
-    public enum Event: Equatable {
-        case close
-        /// The X server went away (it stopped, or an ssh connection forwarding it dropped).
-        case connectionLost
-        case resized(width: Int, height: Int)
-        case key(KeySym)
-        case drag(dx: Int, dy: Int)
-        case wheel(up: Bool)
-    }
+    public typealias Event = WindowEvent
 
     private var dragOrigin: (x: Int32, y: Int32)?
 
@@ -94,7 +86,7 @@ public final class X11Window {
     /// Notes a loss the Vulkan surface saw first (the driver talks to the server through this
     /// display's XCB connection, and may read the error before Xlib does), so that nothing more
     /// is sent on it.
-    func markConnectionLost() { Self.lost.store(true, ordering: .relaxed) }
+    public func markConnectionLost() { Self.lost.store(true, ordering: .relaxed) }
 
     /// Whether the X server closed the socket, found before Xlib is asked to send on it, and if
     /// so notes the loss. The Vulkan driver's present thread reads the same connection and can
@@ -156,23 +148,6 @@ public final class X11Window {
         if connectionLost { events.append(.connectionLost) }
         return events
     }
-}
-
-/// Key symbols the viewer reacts to (X11/keysymdef.h).
-enum Keys {
-    static let escape: KeySym = 0xFF1B
-    static let q: KeySym = 0x71
-    static let r: KeySym = 0x72
-    static let space: KeySym = 0x20
-    static let left: KeySym = 0xFF51
-    static let up: KeySym = 0xFF52
-    static let right: KeySym = 0xFF53
-    static let down: KeySym = 0xFF54
-    static let plus: KeySym = 0x2B
-    static let equal: KeySym = 0x3D
-    static let minus: KeySym = 0x2D
-    static let keypadPlus: KeySym = 0xFFAB
-    static let keypadMinus: KeySym = 0xFFAD
 }
 
 extension X11Window {
