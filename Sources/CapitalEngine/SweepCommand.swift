@@ -113,15 +113,11 @@ struct SweepRunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (plan, text) = try withCleanErrors {
-            let url = URL(fileURLWithPath: file)
-            let plan = try SweepPlan(contentsOf: url)
-            return (plan, String(decoding: try InputFile.read(url.path, limit: 16 << 20), as: UTF8.self))
-        }
+        let plan = try withCleanErrors { try SweepPlan(contentsOf: URL(fileURLWithPath: file)) }
         let environment = ProcessInfo.processInfo.environment
         let single = try claim ? nil : withCleanErrors { try plan.task(index: index, environment: environment) }
         try withEngine(deviceOptions) { log in
-            let folder = try SweepResults(folder: URL(fileURLWithPath: results), plan: plan, planText: text)
+            let folder = try SweepResults(folder: URL(fileURLWithPath: results), plan: plan)
             // Pictures need a device that draws: asked for only where a task wants one.
             let pictures = plan.tasks.contains(where: \.wantsPicture)
             let context = try makeContext(

@@ -24,6 +24,8 @@ public struct SweepPlan: Sendable {
     public let extra: [[String: SweepValue]]
     /// Every task's parameters, in task order: the product, then the extra points.
     public let tasks: [SweepTask]
+    /// The sweep file as it was read, which a results folder records.
+    public let text: String
 
     /// Most tasks one sweep may hold: beyond it a typo in a range, not a plan.
     public static let taskLimit = 1_000_000
@@ -110,6 +112,7 @@ public struct SweepPlan: Sendable {
             }
         }
         self.tasks = tasks
+        self.text = text
     }
 
     /// Reads the sweep file at `url`.

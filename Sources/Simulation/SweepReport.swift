@@ -28,13 +28,9 @@ public struct SweepReport {
         parameterNames = Set(results.plan.tasks.flatMap(\.parameters.keys)).sorted()
         rows = results.plan.tasks.map { task in
             let summary = results.summary(of: task)
-            let folder = results.folder(of: task)
-            let started = [SweepResults.startedName, SweepClaims.claimName].contains {
-                FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
-            }
             return Row(
                 task: task, summary: summary,
-                status: summary?.status.rawValue ?? (started ? "running" : "pending"))
+                status: summary?.status.rawValue ?? (results.hasStarted(task) ? "running" : "pending"))
         }
     }
 

@@ -16,9 +16,9 @@ public struct SweepResults {
     static let startedName = "started.json"
     static let planName = "sweep.json"
 
-    /// Opens `folder` for `plan`, made from `planText`: records the plan there the first time,
-    /// and refuses a folder that holds another sweep's results.
-    public init(folder: URL, plan: SweepPlan, planText: String) throws {
+    /// Opens `folder` for `plan`: records the sweep file there the first time, and refuses a
+    /// folder that holds another sweep's results.
+    public init(folder: URL, plan: SweepPlan) throws {
         self.folder = folder
         self.plan = plan
         var isFolder: Bool = false
@@ -41,7 +41,7 @@ public struct SweepResults {
                         + "give another --results folder")
             }
         } else {
-            try AtomicFile.write(Data(planText.utf8), to: recorded)
+            try AtomicFile.write(Data(plan.text.utf8), to: recorded)
         }
     }
 
@@ -66,6 +66,13 @@ public struct SweepResults {
         return try? decoder.decode(SweepTaskSummary.self, from: data)
     }
 
+    /// Whether a task that has not ended was started or claimed: it runs, or its worker died.
+    public func hasStarted(_ task: SweepTask) -> Bool {
+        [Self.startedName, SweepClaims.claimName].contains {
+            FileManager.default.fileExists(atPath: folder(of: task).appendingPathComponent($0).path)
+        }
+    }
+
     /// Where each task stands.
     public func status() -> SweepStatus {
         var status = SweepStatus()
@@ -76,9 +83,7 @@ public struct SweepResults {
                 } else {
                     status.failed.append((task, summary.message ?? summary.status.rawValue))
                 }
-            } else if [Self.startedName, SweepClaims.claimName].contains(where: {
-                FileManager.default.fileExists(atPath: folder(of: task).appendingPathComponent($0).path)
-            }) {
+            } else if hasStarted(task) {
                 status.running += 1
             } else {
                 status.pending += 1

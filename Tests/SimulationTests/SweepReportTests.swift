@@ -11,7 +11,7 @@ struct SweepReportTests {
         let plan = try SweepPlan(json: text)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let results = try SweepResults(folder: folder, plan: plan, planText: text)
+        let results = try SweepResults(folder: folder, plan: plan)
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         // Tasks 0 to 2 ended (2 failed, with a message that needs quoting); 3 never started.
@@ -54,7 +54,7 @@ struct SweepReportTests {
         let plan = try SweepPlan(json: text)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("series-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let results = try SweepResults(folder: folder, plan: plan, planText: text)
+        let results = try SweepResults(folder: folder, plan: plan)
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         for task in plan.tasks.prefix(3) {
