@@ -96,7 +96,7 @@ struct LifeOptions: ParsableArguments {
     }
 
     /// The starting grid: the pattern at --at (else centred), or a random start of --density.
-    /// Made only after the size was checked (`LifeGridCheck`).
+    /// Made only after the size was checked (`LifeRunSetup.checkFits`).
     func startingGrid(_ setup: LifeRunSetup, seed: UInt64, randomStates: Bool = false) -> LifeGrid {
         setup.startingGrid(origin: at.flatMap(position), density: density, seed: seed, randomStates: randomStates)
     }
@@ -189,7 +189,7 @@ struct RunLifeCommand: ParsableCommand {
         let kernelSource =
             life.lifeKernel != nil
             ? "--life-kernel" : tuned != nil ? "tuned, from \(tuning.url.path)" : "the device's default"
-        try LifeGridCheck.fits(size, kernel: kernel, on: context.device.description)
+        try setup.checkFits(kernel: kernel, on: context.device.description)
 
         let grid = life.startingGrid(setup, seed: start.seed)
         let workload = try LifeWorkload(
@@ -283,18 +283,6 @@ struct RunLifeCommand: ParsableCommand {
         if windowOutcome?.connectionLost == true {
             try reportLostDisplay(
                 done: done, of: steps, unit: "generations", kept: output.map { _ in ["--output"] } ?? [])
-        }
-    }
-}
-
-/// Refuses, before any cell is made, a grid that the device or this host cannot hold.
-enum LifeGridCheck {
-    static func fits(_ size: GridSize, kernel: LifeKernel, on device: PhysicalDeviceDescription) throws {
-        if let problem = LifeWorkload.sizeProblem(
-            width: size.width, height: size.height, kernel: kernel, device: device)
-            ?? LifeGrid.hostMemoryProblem(width: size.width, height: size.height)
-        {
-            throw EngineError.unsupported(problem)
         }
     }
 }

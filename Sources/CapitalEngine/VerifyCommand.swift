@@ -63,7 +63,7 @@ struct VerifyLifeCommand: ParsableCommand {
                 if !fitting.isEmpty { kernels = fitting }
             }
             for kernel in kernels {
-                try LifeGridCheck.fits(GridSize(width: setup.width, height: setup.height), kernel: kernel, on: device)
+                try setup.checkFits(kernel: kernel, on: device)
             }
             // A random start uses every state of the rule, so Generations decay is checked too.
             let grid = life.startingGrid(setup, seed: start.seed, randomStates: true)

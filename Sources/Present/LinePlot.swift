@@ -112,7 +112,7 @@ public struct LinePlot {
         let grey: (UInt8, UInt8, UInt8) = (225, 225, 225)
         let ink: (UInt8, UInt8, UInt8) = (40, 40, 40)
         for tick in xScale.ticks {
-            guard let (x, _) = pixel((tick, yScale.logarithmic ? yScale.low : yScale.low)) else { continue }
+            guard let (x, _) = pixel((tick, yScale.low)) else { continue }
             canvas.line(from: (x, area.top), to: (x, area.bottom), color: grey)
             let text = Self.label(tick)
             canvas.text(text, at: (x - BitmapFont.width(of: text, scale: 2) / 2, area.bottom + 8), scale: 2, color: ink)

@@ -85,6 +85,15 @@ public struct LifeRunSetup: Sendable {
         }
     }
 
+    /// Refuses, before any cell is made, a grid that `device` (with `kernel`) or this host cannot hold.
+    public func checkFits(kernel: LifeKernel, on device: PhysicalDeviceDescription) throws {
+        if let problem = LifeWorkload.sizeProblem(width: width, height: height, kernel: kernel, device: device)
+            ?? LifeGrid.hostMemoryProblem(width: width, height: height)
+        {
+            throw EngineError.unsupported(problem)
+        }
+    }
+
     /// The starting grid: the pattern at `origin` (nil: centred), or a random start where a
     /// cell is live with probability `density`, in state 1, or with `randomStates` in any live
     /// state of the rule.

@@ -81,7 +81,7 @@ public struct SweepTaskRunner {
         return .ended(summary)
     }
 
-    /// Fills `summary` from a run's report; nil unless a stop request ended it early.
+    /// Fills `summary` from a run's report: its steps, timings and rate, and how it ended.
     private func record<W: Workload>(_ report: RunReport<W>, workload: W, into summary: inout SweepTaskSummary) {
         let run = report.summary
         summary.stepsReached = run.stepsReached
@@ -176,12 +176,7 @@ public struct SweepTaskRunner {
         let kernel =
             parameters.kernel
             ?? .preferred(for: setup.rule, on: device.description, cells: setup.width * setup.height)
-        if let problem = LifeWorkload.sizeProblem(
-            width: setup.width, height: setup.height, kernel: kernel, device: device.description)
-            ?? LifeGrid.hostMemoryProblem(width: setup.width, height: setup.height)
-        {
-            throw EngineError.unsupported(problem)
-        }
+        try setup.checkFits(kernel: kernel, on: device.description)
         let grid = setup.startingGrid(origin: nil, density: parameters.density, seed: parameters.seed)
         let workload = try LifeWorkload(
             device: device, grid: grid, rule: setup.rule, bounded: setup.bounded, kernel: kernel)
