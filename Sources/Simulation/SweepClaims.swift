@@ -10,7 +10,7 @@ import Glibc
 /// systems and on NFS from version 3 on. Its owner renews it as the task runs (its time of
 /// modification); one not renewed for `lease` seconds belongs to a worker that died, and the
 /// next worker takes it over by renaming it away, which only one of them can do.
-public struct SweepClaims {
+public final class SweepClaims {
     public let results: SweepResults
     /// Who claims: the node and the process.
     public let owner: String
@@ -18,6 +18,9 @@ public struct SweepClaims {
     public let lease: Double
 
     static let claimName = "claim"
+    /// Where the next search starts: after the task this worker claimed last, so that a worker
+    /// does not read every ended task's summary again for each claim.
+    private var cursor = 0
 
     public init(results: SweepResults, owner: String, lease: Double) {
         self.results = results
@@ -27,11 +30,16 @@ public struct SweepClaims {
 
     func claimURL(_ task: SweepTask) -> URL { results.folder(of: task).appendingPathComponent(Self.claimName) }
 
-    /// Claims the first task that has not ended and that no live worker holds; nil when none
-    /// is left.
+    /// Claims the next task that has not ended and that no live worker holds, going round the
+    /// tasks once from after the last one claimed; nil when none is left.
     public func claimNext() throws -> SweepTask? {
-        for task in results.plan.tasks where results.summary(of: task) == nil {
-            if try claim(task) { return task }
+        let tasks = results.plan.tasks
+        for offset in 0..<tasks.count {
+            let index = (cursor + offset) % tasks.count
+            let task = tasks[index]
+            guard results.summary(of: task) == nil, try claim(task) else { continue }
+            cursor = index + 1
+            return task
         }
         return nil
     }
