@@ -79,11 +79,13 @@ let package = Package(
             swiftSettings: fuzzing ? fuzzerFlags + [.define("FUZZING"), .unsafeFlags(["-parse-as-library"])] : [],
             linkerSettings: fuzzerLibrary.map { [.unsafeFlags(["-sanitize=address", $0, "-lstdc++"])] } ?? []
         ),
-        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        // What the tests share: running programs with deadlines on every wait.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Engine"]),
-        .testTarget(name: "PresentTests", dependencies: ["Present", "Engine", "CX11", "CZlib"]),
+        .testTarget(name: "PresentTests", dependencies: ["Present", "Engine", "CX11", "CZlib", "TestSupport"]),
         .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Engine"]),
-        .testTarget(name: "CapitalEngineTests", dependencies: ["Engine", "Present", "CX11"]),
+        .testTarget(name: "CapitalEngineTests", dependencies: ["Engine", "Present", "CX11", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

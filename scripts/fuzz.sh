@@ -21,11 +21,13 @@ mkdir -p "$out" .build-fuzz/corpus
 cp Tests/FuzzCorpus/* .build-fuzz/corpus/
 # An RLE header may declare 2^30 cells, which the parser allocates (1 GiB): hence the memory
 # limit. Swift's own crash reporter reads memory AddressSanitizer guards; libFuzzer reports instead.
-# libFuzzer's line per new input goes to a log; its summary, or what it found, is shown.
+# libFuzzer's line per new input goes to a log; its summary, or what it found, is shown. An
+# input that takes over two minutes (the largest sweep a file may declare takes seconds) is a
+# hang, reported as one; libFuzzer's own default would wait twenty minutes.
 status=0
 log=.build-fuzz/fuzz.log
 SWIFT_BACKTRACE=enable=no .build-fuzz/debug/ParserFuzzer .build-fuzz/corpus \
-    -max_total_time="$seconds" -max_len=4096 -rss_limit_mb=4096 -artifact_prefix="$out/" -print_final_stats=1 \
+    -max_total_time="$seconds" -timeout=120 -max_len=4096 -rss_limit_mb=4096 -artifact_prefix="$out/" -print_final_stats=1 \
     >"$log" 2>&1 || status=$?
 if ((status)); then cat "$log" >&2; else grep -E '^(stat::|Done|INFO: A corpus)' "$log" >&2 || tail -5 "$log" >&2; fi
 # A new crash joins the corpus, which the tests replay on every run, and is printed, so that

@@ -62,8 +62,14 @@ for source in sources {
     process.executableURL = URL(fileURLWithPath: glslc)
     // Vulkan 1.1 SPIR-V (1.3) runs everywhere we target, V3DV's Vulkan 1.2 included.
     process.arguments = ["--target-env=vulkan1.1", "-O", "-Werror", "-o", spirvPath, source]
+    // Not waitUntilExit(): Swift 6.0's Foundation can miss the exit there and block the build.
+    let exited = DispatchSemaphore(value: 0)
+    process.terminationHandler = { _ in exited.signal() }
     do { try process.run() } catch { fail("cannot run \(glslc): \(error)") }
-    process.waitUntilExit()
+    guard exited.wait(timeout: .now() + 600) == .success else {
+        process.terminate()
+        fail("glslc did not finish \(source) within 10 minutes")
+    }
     guard process.terminationStatus == 0 else {
         fail("glslc failed on \(source) (exit \(process.terminationStatus))")
     }

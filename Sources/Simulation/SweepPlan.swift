@@ -85,7 +85,11 @@ public struct SweepPlan: Sendable {
             throw fail("extra", "must be a list of objects of parameters")
         }
         extra = try extraList.map { try parameters($0, "extra") }
-        let product = axes.reduce(1) { count, axis in count.multipliedReportingOverflow(by: axis.1.count).partialValue }
+        // Saturating: axes whose product overflows are as refused as ones just over the limit.
+        let product = axes.reduce(1) { count, axis in
+            let (value, overflow) = count.multipliedReportingOverflow(by: axis.1.count)
+            return overflow ? Int.max : value
+        }
         guard product <= Self.taskLimit - extra.count else {
             throw SweepFileError(
                 file: file, line: nil, message: "makes more than \(Self.taskLimit) tasks; is a range too wide?")
@@ -147,7 +151,8 @@ public struct SweepPlan: Sendable {
             step = given
         }
         guard from <= to else { throw fail("a range's from (\(from)) is above its to (\(to))") }
-        guard (to - from) / step < taskLimit else { throw fail("a range of more than \(taskLimit) values") }
+        let (span, overflow) = to.subtractingReportingOverflow(from)
+        guard !overflow && span / step < taskLimit else { throw fail("a range of more than \(taskLimit) values") }
         return stride(from: from, through: to, by: step).map { .int($0) }
     }
 

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import TestSupport
 import Testing
 
 /// The built `CapitalEngine` binary, run as a user runs it: exit codes, messages, files.
@@ -38,13 +39,10 @@ struct CommandLineTests {
             .appendingPathComponent("FuzzCorpus")
         let inputs = try FileManager.default.contentsOfDirectory(atPath: corpus.path)
         #expect(inputs.filter { $0.hasPrefix("crash-") }.count >= 7)
-        let process = Process()
-        process.executableURL = Self.binary.deletingLastPathComponent().appendingPathComponent("ParserFuzzer")
-        process.arguments = [corpus.path]
-        process.environment = ["SWIFT_BACKTRACE": "enable=no"]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        let replay = try ChildProcess.run(
+            Self.binary.deletingLastPathComponent().appendingPathComponent("ParserFuzzer"), [corpus.path],
+            environment: ["SWIFT_BACKTRACE": "enable=no"])
+        #expect(!replay.signalled && replay.status == 0, "\(replay.stderr)")
     }
 
     @Test func helpExplainsCommandsAndExitCodes() throws {
@@ -281,16 +279,12 @@ struct CommandLineTests {
     /// Output that did not reach standard output (here a full device) fails the command.
     @Test func aStandardOutputThatCannotBeWrittenFailsTheCommand() throws {
         for arguments in [["devices"], ["devices", "--json"], ["--help"]] {
-            let process = Process()
-            process.executableURL = Self.binary
-            process.arguments = arguments
-            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/full"))
-            let errors = Pipe()
-            process.standardError = errors
-            try process.run()
-            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 1, "\(arguments)")
+            let result = try ChildProcess(
+                Self.binary, arguments,
+                standardOutput: .file(FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/full")))
+            ).wait(timeout: 120)
+            let message = result.stderr
+            #expect(result.status == 1, "\(arguments)")
             #expect(
                 message.contains("error: standard output could not be written (No space left on device)"),
                 "\(arguments): \(message)")
@@ -689,16 +683,11 @@ struct CommandLineTests {
     @Test func inputProblemsAreReportedForWhatTheyAre() throws {
         let state = directory.appendingPathComponent("piped.npy")
         #expect(try run(["run", "--particles", "16", "--steps", "0", "--output", state.path]).status == 0)
-        let piped = Process()
-        piped.executableURL = URL(fileURLWithPath: "/bin/sh")
-        piped.arguments = ["-c", "cat '\(state.path)' | '\(Self.binary.path)' run --init /dev/stdin --steps 2 --quiet"]
-        let out = Pipe()
-        piped.standardOutput = out
-        piped.standardError = out
-        try piped.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        piped.waitUntilExit()
-        #expect(piped.terminationStatus == 0 && text.contains("particles: 16"), "\(text)")
+        let piped = try ChildProcess.run(
+            URL(fileURLWithPath: "/bin/sh"),
+            ["-c", "cat '\(state.path)' | '\(Self.binary.path)' run --init /dev/stdin --steps 2 --quiet"],
+            standardError: .intoStandardOutput)
+        #expect(piped.status == 0 && piped.stdout.contains("particles: 16"), "\(piped.stdout)")
 
         let missing = try run([
             "run", "--workload", "life", "--init", directory.appendingPathComponent("none.rle").path,
@@ -738,31 +727,26 @@ struct CommandLineTests {
         let glider = directory.appendingPathComponent("limited-glider.rle")
         try Data("x = 3, y = 3\nbo$2bo$3o!\n".utf8).write(to: glider)
         /// A run whose output, a Life grid of a byte a cell, passes a limit of exactly its cells.
-        func limitedRun(side: Int) throws -> (reason: Process.TerminationReason, status: Int32, message: String) {
-            let shell = Process()
+        func limitedRun(side: Int) throws -> (signalled: Bool, status: Int32, message: String) {
             // bash, whose `ulimit -f` counts KiB (dash's counts 512-byte blocks).
-            shell.executableURL = URL(fileURLWithPath: "/bin/bash")
-            shell.arguments = [
-                "-c",
-                "ulimit -f \(side * side / 1024); exec '\(Self.binary.path)' run life --init '\(glider.path)' "
-                    + "--size \(side)x\(side) --steps 0 --output '\(limited.path)/big.npy'",
-            ]
-            let err = Pipe()
-            shell.standardError = err
-            shell.standardOutput = FileHandle.nullDevice
-            try shell.run()
-            let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            shell.waitUntilExit()
-            return (shell.terminationReason, shell.terminationStatus, message)
+            let shell = try ChildProcess(
+                URL(fileURLWithPath: "/bin/bash"),
+                [
+                    "-c",
+                    "ulimit -f \(side * side / 1024); exec '\(Self.binary.path)' run life --init '\(glider.path)' "
+                        + "--size \(side)x\(side) --steps 0 --output '\(limited.path)/big.npy'",
+                ], standardOutput: .discard
+            ).wait(timeout: 120)
+            return (shell.signalled, shell.status, shell.stderr)
         }
         // The limit must leave the driver room: newer lavapipe backs device memory with files
         // the limit bounds too, and dies of SIGBUS under a few MiB before this program writes
         // anything. Where it does, the grid and the limit grow until it runs.
         var result = try limitedRun(side: 2048)
-        for side in [4096, 8192] where result.reason == .uncaughtSignal && !result.message.contains("--output") {
+        for side in [4096, 8192] where result.signalled && !result.message.contains("--output") {
             result = try limitedRun(side: side)
         }
-        #expect(result.reason == .exit && result.status == 1, "\(result.message)")
+        #expect(!result.signalled && result.status == 1, "\(result.message)")
         #expect(result.message.contains("File too large"), "\(result.message)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: limited.path).isEmpty)
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `scripts/gpu-benchmarks.sh` runs where device time is a few minutes a session and a command
@@ -12,22 +13,16 @@ struct GPUScriptTests {
     @Test func aStepIsCutAtTheDeadlineWithItsResultsKeptAndTheRestSkipped() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("gpu-script-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [Self.script.path, CommandLineTests.binary.path, out.path, "tune-nbody"]
         // 25 s of the 50 are the script's reserve, so the first tuning step (budget 30 s) gets
         // 25 s and every later one too little to start (under 20 s).
         var environment = ProcessInfo.processInfo.environment
         environment["GPU_BENCH_SECONDS"] = "50"
         environment["LP_NATIVE_VECTOR_WIDTH"] = environment["LP_NATIVE_VECTOR_WIDTH"] ?? "256"
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
+        let result = try ChildProcess.run(
+            URL(fileURLWithPath: "/bin/bash"),
+            [Self.script.path, CommandLineTests.binary.path, out.path, "tune-nbody"],
+            environment: environment, standardError: .intoStandardOutput)
+        #expect(result.status == 0, "\(result.stdout)")
 
         let summary = try String(contentsOf: out.appendingPathComponent("summary.txt"), encoding: .utf8)
         let lines = summary.split(separator: "\n").map(String.init)

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("Kernel tuning and its cache", .serialized)
@@ -318,17 +319,11 @@ struct TuningTests {
         }
         try JSONSerialization.data(withJSONObject: report).write(to: slow)
         func compare(_ a: URL, _ b: URL) throws -> (Int32, String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .deletingLastPathComponent().appendingPathComponent("scripts/compare-bench.py")
-            process.arguments = ["python3", script.path, a.path, b.path]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, output)
+            let result = try ChildProcess.run(
+                command: "python3", [script.path, a.path, b.path], standardError: .discard)
+            return (result.status, result.stdout)
         }
         let (status, output) = try compare(fast, slow)
         #expect(status == 1 && output.contains("REGRESSION"), "\(output)")

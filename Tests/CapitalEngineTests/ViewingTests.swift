@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Present
+import TestSupport
 import Testing
 
 /// Watching the simulation: PNG output with no display, and a real window under Xvfb.
@@ -307,22 +308,12 @@ struct ViewingTests {
 
 /// The CapitalEngine binary running in the background, its stderr watched line by line.
 final class CapitalEngineProcess: @unchecked Sendable {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = ChildProcess.Result
 
-    let process = Process()
-    private let out = Pipe(), err = Pipe()
-    private let stderrText = SharedText()
-    private let stdoutText = SharedText()
-    private let stderrClosed = DispatchSemaphore(value: 0)
-    private let stdoutClosed = DispatchSemaphore(value: 0)
+    let child: ChildProcess
+    var process: Process { child.process }
 
     init(_ arguments: [String], environment: [String: String] = [:]) throws {
-        process.executableURL = CommandLineTests.binary
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["DISPLAY"] = nil
         env["CAPITALENGINE_DEVICE"] = nil
@@ -331,21 +322,7 @@ final class CapitalEngineProcess: @unchecked Sendable {
         env["CAPITALENGINE_TUNE_CACHE"] =
             FileManager.default.temporaryDirectory.appendingPathComponent("no-tuning-\(UUID().uuidString).json").path
         env.merge(environment) { $1 }
-        process.environment = env
-        process.standardOutput = out
-        process.standardError = err
-        for (pipe, text, closed) in [(err, stderrText, stderrClosed), (out, stdoutText, stdoutClosed)] {
-            pipe.fileHandleForReading.readabilityHandler = { handle in
-                let data = handle.availableData
-                if data.isEmpty {
-                    handle.readabilityHandler = nil
-                    closed.signal()
-                } else {
-                    text.withLock { $0 += String(decoding: data, as: UTF8.self) }
-                }
-            }
-        }
-        try process.run()
+        child = try ChildProcess(CommandLineTests.binary, arguments, environment: env)
     }
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
@@ -353,55 +330,13 @@ final class CapitalEngineProcess: @unchecked Sendable {
     }
 
     func waitForStderr(_ text: String, timeout: TimeInterval = 60) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while !stderrText.withLock({ $0.contains(text) }) {
-            guard process.isRunning else {
-                throw TestFailure("exited before printing '\(text)': \(stderrText.withLock { $0 })")
-            }
-            guard Date() < deadline else { throw TestFailure("timed out waiting for '\(text)'") }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        try child.wait(for: "'\(text)'", timeout: timeout) { child.stderr.contains(text) }
     }
 
     /// Waits until `file` exists: evidence that the run got as far as writing it.
     func waitForFile(_ file: URL, timeout: TimeInterval = 120) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while !FileManager.default.fileExists(atPath: file.path) {
-            guard process.isRunning else {
-                throw TestFailure("exited before writing \(file.path): \(stderrText.withLock { $0 })")
-            }
-            guard Date() < deadline else { throw TestFailure("timed out waiting for \(file.path)") }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        try child.wait(for: file.path, timeout: timeout) { FileManager.default.fileExists(atPath: file.path) }
     }
 
-    func wait(timeout: TimeInterval) throws -> Result {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning {
-            guard Date() < deadline else {
-                process.terminate()
-                throw TestFailure("did not exit within \(timeout) s")
-            }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        process.waitUntilExit()
-        // The pipes reach end-of-file when the child has exited, unless another child that
-        // inherited them still runs: wait briefly, never forever.
-        _ = stderrClosed.wait(timeout: .now() + 2)
-        _ = stdoutClosed.wait(timeout: .now() + 2)
-        return Result(
-            status: process.terminationStatus, stdout: stdoutText.withLock { $0 }, stderr: stderrText.withLock { $0 })
-    }
-}
-
-/// Text appended from pipe handlers and read from the test.
-final class SharedText: @unchecked Sendable {
-    private let lock = NSLock()
-    private var text = ""
-
-    func withLock<T>(_ body: (inout String) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&text)
-    }
+    func wait(timeout: TimeInterval) throws -> Result { try child.wait(timeout: timeout) }
 }

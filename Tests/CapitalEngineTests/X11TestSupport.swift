@@ -1,11 +1,12 @@
 import CX11
 import Foundation
 import Present
+import TestSupport
 
 /// An Xvfb server on a free display number, for the duration of a test.
 final class VirtualDisplay {
     let number: Int
-    let process: Process
+    let process: ChildProcess
     var name: String { ":\(number)" }
 
     init(width: Int = 1024, height: Int = 768) throws {
@@ -17,12 +18,10 @@ final class VirtualDisplay {
             })
         else { throw TestFailure("no free X display number") }
         number = free
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/Xvfb")
-        process.arguments = [":\(free)", "-screen", "0", "\(width)x\(height)x24", "-nolisten", "tcp"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        process = try ChildProcess(
+            URL(fileURLWithPath: "/usr/bin/Xvfb"),
+            [":\(free)", "-screen", "0", "\(width)x\(height)x24", "-nolisten", "tcp"],
+            standardOutput: .discard, standardError: .discard)
         let deadline = Date().addingTimeInterval(10)
         while !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\(free)") {
             guard Date() < deadline, process.isRunning else { throw TestFailure("Xvfb \(name) did not start") }
@@ -35,16 +34,15 @@ final class VirtualDisplay {
         // process group, the test runner included.
         guard process.processIdentifier > 0 else { return }
         // SIGKILL: children of the test runner can inherit a mask that blocks SIGTERM.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        stop()
         try? FileManager.default.removeItem(atPath: "/tmp/.X11-unix/X\(number)")
         try? FileManager.default.removeItem(atPath: "/tmp/.X\(number)-lock")
     }
 
     /// Ends the server at once, as a crash or a dropped ssh connection would.
     func stop() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.signal(SIGKILL)
+        _ = try? process.wait(timeout: 30)
     }
 
     /// A screenshot of the root window, taken with xwd.
@@ -69,18 +67,12 @@ final class VirtualDisplay {
     }
 
     func runTool(_ path: String, _ arguments: [String], allowFailure: Bool = false) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["DISPLAY": name]) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 || allowFailure else { throw TestFailure("\(path) \(arguments) failed") }
-        return data
+        let result = try ChildProcess.run(
+            URL(fileURLWithPath: path), arguments,
+            environment: ProcessInfo.processInfo.environment.merging(["DISPLAY": name]) { $1 },
+            standardError: .discard, timeout: 60)
+        guard result.status == 0 || allowFailure else { throw TestFailure("\(path) \(arguments) failed") }
+        return result.output
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Engine
@@ -148,28 +149,15 @@ struct NPYFileTests {
             np.save(sys.argv[2], np.ascontiguousarray(a[:, :] * 2))
             print(repr(float(a[5, 3])))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, ours.path, theirs.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        #expect(Float(output.trimmingCharacters(in: .whitespacesAndNewlines)) == sample.mass(5))
+        let result = try ChildProcess.run(command: "python3", ["-c", script, ours.path, theirs.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(Float(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) == sample.mass(5))
         let doubled = try NPYFile.read(from: theirs)
         #expect(doubled.values == sample.values.map { $0 * 2 })
     }
 
     static var numpyAvailable: Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import numpy"]
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        (try? ChildProcess.run(command: "python3", ["-c", "import numpy"], standardError: .discard))?.status == 0
     }
 }
 

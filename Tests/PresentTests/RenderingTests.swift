@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Present
@@ -44,16 +45,9 @@ struct PNGImageTests {
             raw = zlib.decompress(idat)
             print(raw[1 + 3 * 4 + 2])
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, url.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        #expect(output == "(5, 3, 8, 2, 0, 0, 0)\n\(image.rgb[14])\n")
+        let result = try ChildProcess.run(command: "python3", ["-c", script, url.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "(5, 3, 8, 2, 0, 0, 0)\n\(image.rgb[14])\n")
     }
 }
 

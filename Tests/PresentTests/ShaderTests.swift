@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Present
@@ -17,16 +18,8 @@ struct ShaderTests {
     static var every: [EmbeddedShader] { collections.flatMap(\.modules) }
 
     func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        let result = try ChildProcess.run(command: tool, arguments, standardError: .intoStandardOutput)
+        return (result.status, result.stdout)
     }
 
     @Test func everyEmbeddedModulePassesSpirvVal() throws {

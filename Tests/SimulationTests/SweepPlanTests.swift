@@ -48,6 +48,16 @@ struct SweepPlanTests {
         (#"{"workload": "nbody", "axes": {"seed": {"from": 1, "to": 9, "by": 2}}}"#, "not by"),
         (#"{"workload": "nbody", "axes": {"seed": [1]}, "fixed": {"seed": 2}}"#, "both an axis and fixed"),
         (#"{"workload": "nbody", "axes": {"seed": {"from": 0, "to": 99999999}}}"#, "more than 1000000"),
+        (
+            #"{"workload": "nbody", "axes": {"seed": {"from": -9223372036854775808, "to": 9223372036854775807}}}"#,
+            "more than 1000000"
+        ),
+        (
+            #"{"workload": "nbody", "axes": {"particles": {"from": 1, "to": 999999}, "#
+                + #""seed": {"from": 1, "to": 999999}, "steps": {"from": 1, "to": 999999}, "#
+                + #""checkpointEvery": {"from": 1, "to": 999999}}}"#,
+            "more than 1000000"
+        ),
         (#"{"workload": "nbody", "axes": {"particles": [0, 5]}}"#, "task 0: particles must be a whole number in 1..."),
         (#"{"workload": "nbody", "fixed": {"model": "sphere"}}"#, "model must be one of plummer, cube, galaxies"),
         (#"{"workload": "nbody", "fixed": {"kernel": "64,1,0u4"}}"#, "have a tile loop to unroll"),
