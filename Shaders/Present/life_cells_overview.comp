@@ -1,8 +1,9 @@
 #version 450
 // A coarse copy of a Life grid for drawing it zoomed out: overview cell (bx, by) stands for
-// the FACTOR x FACTOR block of cells at (bx * FACTOR, by * FACTOR), and is 1 when any cell in
-// it is alive, else 2 when any is dying, else 0. Written a byte per cell, four per word, the
-// layout life_cells_vertex.vert draws; read from either simulation layout.
+// the FACTOR x FACTOR block of cells at (bx * FACTOR, by * FACTOR), and holds the share of
+// its cells alive (low four bits) and dying (high four), each in fifteenths, so a grid seen
+// whole keeps its density. Written a byte per cell, four per word, the layout
+// life_cells_fragment.frag reads; read from either simulation layout.
 
 layout(local_size_x = 64) in;
 
@@ -19,11 +20,17 @@ layout(push_constant) uniform Parameters {
     uint overviewHeight;
 } p;
 
-uint blockState(uint bx, uint by) {
+// A share of a block's cells, 0 for none, else 1 to 15 (never 0 for one cell of many).
+uint level(uint count, uint cells) {
+    return count == 0u ? 0u : max(1u, (15u * count + cells / 2u) / cells);
+}
+
+uint blockValue(uint bx, uint by) {
     const uint x0 = bx * p.factor, x1 = min(p.width, x0 + p.factor);
     const uint y0 = by * p.factor, y1 = min(p.height, y0 + p.factor);
+    const uint cells = (x1 - x0) * (y1 - y0);
     if (p.bitsPerCell == 1u) {
-        // Whole words at a time: OR the block's bits of every row.
+        // Whole words at a time: count the block's bits of every row.
         const uint stride = (p.width + 31u) / 32u;
         uint live = 0u;
         for (uint y = y0; y < y1; ++y) {
@@ -31,22 +38,21 @@ uint blockState(uint bx, uint by) {
                 const uint lo = max(x0, w * 32u) - w * 32u;
                 const uint hi = min(x1, w * 32u + 32u) - w * 32u;
                 const uint mask = hi - lo == 32u ? 0xFFFFFFFFu : ((1u << (hi - lo)) - 1u) << lo;
-                live |= word[y * stride + w] & mask;
+                live += bitCount(word[y * stride + w] & mask);
             }
-            if (live != 0u) return 1u;
         }
-        return 0u;
+        return level(live, cells);
     }
     const uint stride = (p.width + 3u) / 4u;
-    uint result = 0u;
+    uint live = 0u, dying = 0u;
     for (uint y = y0; y < y1; ++y) {
         for (uint x = x0; x < x1; ++x) {
             const uint state = (word[y * stride + x / 4u] >> (8u * (x & 3u))) & 0xFFu;
-            if (state == 1u) return 1u;
-            if (state >= 2u) result = 2u;
+            live += state == 1u ? 1u : 0u;
+            dying += state >= 2u ? 1u : 0u;
         }
     }
-    return result;
+    return level(live, cells) | level(dying, cells) << 4u;
 }
 
 void main() {
@@ -57,27 +63,33 @@ void main() {
     const uint firstBlock = (index % wordsPerRow) * 4u;
     uint result = 0u;
     if (p.bitsPerCell == 1u && p.factor <= 8u) {
-        // The four blocks' cells lie in one grid word (4 x factor <= 32 bits, aligned): OR
-        // that word down the block rows once and test each block's bits, a read a row where
-        // blockState reads one a row for each block.
+        // The four blocks' cells lie in one grid word (4 x factor <= 32 bits, aligned): read
+        // that word once a block row and count each block's bits in it, a read a row where
+        // blockValue reads one a row for each block.
         const uint stride = (p.width + 31u) / 32u;
         const uint x0 = firstBlock * p.factor;
         const uint y0 = by * p.factor, y1 = min(p.height, y0 + p.factor);
-        uint bits = 0u;
-        for (uint y = y0; y < y1; ++y) bits |= word[y * stride + x0 / 32u];
-        bits >>= x0 % 32u;
         // Only cells inside the grid count.
         const uint valid = min(32u - x0 % 32u, p.width - x0);
-        if (valid < 32u) bits &= (1u << valid) - 1u;
+        const uint inGrid = valid < 32u ? (1u << valid) - 1u : 0xFFFFFFFFu;
         const uint mask = (1u << p.factor) - 1u;
+        uvec4 live = uvec4(0u);
+        for (uint y = y0; y < y1; ++y) {
+            const uint bits = (word[y * stride + x0 / 32u] >> (x0 % 32u)) & inGrid;
+            live += uvec4(bitCount(bits & mask), bitCount((bits >> p.factor) & mask),
+                bitCount((bits >> (2u * p.factor)) & mask), bitCount((bits >> (3u * p.factor)) & mask));
+        }
         for (uint k = 0u; k < 4u; ++k) {
-            if (((bits >> (k * p.factor)) & mask) != 0u) result |= 1u << (8u * k);
+            const uint bx = firstBlock + k;
+            if (bx >= p.overviewWidth) break;
+            const uint cells = (min(p.width, (bx + 1u) * p.factor) - bx * p.factor) * (y1 - y0);
+            result |= level(live[k], cells) << (8u * k);
         }
         block[index] = result;
         return;
     }
     for (uint k = 0u; k < 4u; ++k) {
-        if (firstBlock + k < p.overviewWidth) result |= blockState(firstBlock + k, by) << (8u * k);
+        if (firstBlock + k < p.overviewWidth) result |= blockValue(firstBlock + k, by) << (8u * k);
     }
     block[index] = result;
 }

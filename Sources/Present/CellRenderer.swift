@@ -1,14 +1,13 @@
 import Engine
 
-/// Draws the live and dying cells of a Life grid, seen from straight above, as sprites about a
-/// cell wide: one screen-covering triangle, every pixel working out which cells reach it
-/// straight from the simulation's storage buffer (or from a coarse overview, zoomed out).
+/// Draws the live and dying cells of a Life grid, seen from straight above: filled squares
+/// where a cell spans two pixels or more, soft sprites about a cell wide below that. One
+/// screen-covering triangle, every pixel working out which cells reach it straight from the
+/// simulation's storage buffer (or from a coarse overview, zoomed out).
 final class CellRenderer {
     let device: Device
-    /// For sprites within their cell.
-    let pipeline: GraphicsPipeline
-    /// For sprites wider than half a cell, which sum the four nearest.
-    let spreadPipeline: GraphicsPipeline
+    /// A pipeline for each `CellView.Style`.
+    private let pipelines: [CellView.Style: GraphicsPipeline]
     /// A descriptor set per state buffer drawn.
     private let sets: DescriptorSetCache
     /// Made the first time a grid is drawn zoomed out.
@@ -21,15 +20,15 @@ final class CellRenderer {
         sets = DescriptorSetCache(layout: layout)
         let vertex = try ShaderModule(device: device, shader: .lifeCellsScreen)
         let fragment = try ShaderModule(device: device, shader: .lifeCellsFragment)
-        // Two variants rather than a branch: CPU drivers run both sides of a branch, and
-        // reading one cell a pixel instead of four is most of a frame's cost there.
-        func variant(spread: Bool) throws -> GraphicsPipeline {
-            try GraphicsPipeline(
+        // Variants rather than a branch: CPU drivers run both sides of a branch, and reading
+        // one cell a pixel instead of four is most of a frame's cost there.
+        var pipelines: [CellView.Style: GraphicsPipeline] = [:]
+        for style in CellView.Style.allCases {
+            pipelines[style] = try GraphicsPipeline(
                 renderPass: renderPass, layout: layout, vertex: vertex, fragment: fragment, topology: .triangles,
-                fragmentSpecialization: [.bool(0, spread)])
+                fragmentSpecialization: [.uint(0, style.rawValue)])
         }
-        pipeline = try variant(spread: false)
-        spreadPipeline = try variant(spread: true)
+        self.pipelines = pipelines
     }
 
     private func lifeOverview() throws -> LifeOverview {
@@ -58,6 +57,26 @@ final class CellRenderer {
         var bitsPerCell: UInt32
         var cellsPerWordLog2: UInt32
         var wordsPerRow: UInt32
+        /// Squares only: the gap at a cell's low edges, in cells (0: none).
+        var gap: Float
+
+        /// How cells are drawn: life_cells_fragment.frag's STYLE.
+        enum Style: UInt32, CaseIterable {
+            /// Round sprites within their cell, about a pixel and a half wide or more.
+            case sprites = 0
+            /// Sprites wider than half a cell, so that a pixel sums the four nearest.
+            case spreadSprites = 1
+            /// Each cell fills its square.
+            case squares = 2
+            /// An overview's blocks: their shares of live and dying cells, interpolated.
+            case overviewBlocks = 3
+        }
+
+        /// Squares from two pixels a cell, where a square reads better than a dot; an overview's
+        /// blocks as a density field.
+        func style(overview: Bool) -> Style {
+            overview ? .overviewBlocks : cellsPerPixel <= 0.5 ? .squares : halfSprite >= 0.5 ? .spreadSprites : .sprites
+        }
 
         /// The pixels of a `width` x `height` image that a sprite can reach: the grid's
         /// rectangle and half a sprite round it, so the pixels beside the grid (a wide window
@@ -97,12 +116,14 @@ final class CellRenderer {
         let blockPixels = Float(pixelsPerCell * f)
         let sprite = max(smallestCellPoint, blockPixels * 0.85)
         let cellsPerWord = 32 / bitsPerCell
+        // A pixel's gap once a cell is over four pixels wide, so neighbours stay apart.
+        let gap = blockPixels > 4 ? 1 / blockPixels : 0
         return CellView(
             origin: origin, cellsPerPixel: Float(1 / (pixelsPerCell * f)), halfSprite: sprite / 2 / blockPixels,
             width: UInt32(blocksWide), height: UInt32(blocksHigh), states: UInt32(states),
             bitsPerCell: UInt32(bitsPerCell),
             cellsPerWordLog2: UInt32(cellsPerWord.trailingZeroBitCount),
-            wordsPerRow: UInt32((blocksWide + cellsPerWord - 1) / cellsPerWord))
+            wordsPerRow: UInt32((blocksWide + cellsPerWord - 1) / cellsPerWord), gap: gap)
     }
 
     /// Records a render pass drawing the live and dying cells of `life` into `framebuffer` as
@@ -131,7 +152,7 @@ final class CellRenderer {
             blockSize: factor, blocksWide: source.width, blocksHigh: source.height, states: life.rule.states,
             bitsPerCell: source.bitsPerCell)
         let set = try sets.set(for: [source.buffer])
-        let chosen = view.halfSprite >= 0.5 ? spreadPipeline : pipeline
+        let chosen = pipelines[view.style(overview: factor > 1)]!
         encoder.barrier(.computeToDrawing)
         encoder.renderPass(
             chosen.renderPass, framebuffer: framebuffer, clearColor: sceneBackground,

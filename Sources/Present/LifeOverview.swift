@@ -1,8 +1,9 @@
 import Engine
 
 /// A coarse copy of a Life grid for drawing it zoomed out, made on the GPU from the
-/// simulation's buffer: each overview cell stands for a block of cells (live if any in it is,
-/// else dying if any is), so a frame never draws many more points than the screen has pixels.
+/// simulation's buffer: each overview cell stands for a block of cells and holds the shares of
+/// them alive and dying, so a frame never reads many more cells than the screen has pixels and
+/// a grid seen whole keeps its density.
 ///
 /// Exists because a 16384^2 grid is 268 million points: fine for a GPU at a few frames a
 /// second, seconds a frame on a CPU driver, and either way mostly points smaller than a pixel.
