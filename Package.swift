@@ -52,11 +52,20 @@ let package = Package(
         // Runs above the Vulkan layer: the Workload protocol, the run loop, benchmarks,
         // verification and the tuning store; what every command and sweep drives.
         .target(name: "Simulation", dependencies: ["Engine"], swiftSettings: fuzzerFlags),
+        // libwayland-client and libxkbcommon, loaded when a Wayland window opens.
+        .target(name: "CWayland", linkerSettings: [.linkedLibrary("dl")]),
+        .executableTarget(name: "WaylandProtocolGenerator"),
+        // Describes xdg-shell to libwayland from wayland-protocols' XML on every build.
+        .plugin(
+            name: "WaylandProtocolPlugin",
+            capability: .buildTool(),
+            dependencies: ["WaylandProtocolGenerator"]
+        ),
         // Drawing and windows; its shaders are Shaders/Present/.
         .target(
             name: "Present",
-            dependencies: ["Engine", "CVulkan", "CX11", "CZlib"],
-            plugins: ["ShaderCompilerPlugin"]
+            dependencies: ["Engine", "CVulkan", "CX11", "CZlib", "CWayland"],
+            plugins: ["ShaderCompilerPlugin", "WaylandProtocolPlugin"]
         ),
         // Diagnoses what usually breaks GPU setups and containers.
         .target(name: "Doctor", dependencies: ["Engine", "Present"]),

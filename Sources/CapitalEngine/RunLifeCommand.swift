@@ -177,7 +177,7 @@ struct RunLifeCommand: ParsableCommand {
         let size = GridSize(width: setup.width, height: setup.height)
         let chosenRule = setup.rule
         let drawing = view.png != nil || view.frames != nil
-        let window = view.wantsWindow() ? try WindowSession(view: view, deviceOptions: deviceOptions, log: log) : nil
+        let window = try view.windowSystem().map { try WindowSession(system: $0, view: view, deviceOptions: deviceOptions, log: log) }
         let context = try window?.context ?? makeContext(deviceOptions, log: log, graphics: drawing, for: .life)
         let tuned =
             life.lifeKernel == nil

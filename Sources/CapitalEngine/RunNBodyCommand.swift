@@ -114,7 +114,7 @@ struct RunNBodyCommand: ParsableCommand {
             StopSignal.install()
             let progress = ProgressReporter(total: steps, enabled: !quiet)
             let window =
-                view.wantsWindow() ? try WindowSession(view: view, deviceOptions: deviceOptions, log: log) : nil
+                try view.windowSystem().map { try WindowSession(system: $0, view: view, deviceOptions: deviceOptions, log: log) }
             let drawing = view.png != nil || view.frames != nil
             let context = try window?.context ?? makeContext(deviceOptions, log: log, graphics: drawing, for: .nbody)
             let device = context.device.description

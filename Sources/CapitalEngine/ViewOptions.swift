@@ -9,14 +9,23 @@ struct ViewOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             """
-            Open a window of this size, 16 to 16384 a side (default when DISPLAY is set: 1024x768); also the size \
-            of --png and --frames images.
+            Open a window of this size, 16 to 16384 a side (default when WAYLAND_DISPLAY or DISPLAY is set: \
+            1024x768); also the size of --png and --frames images.
             """,
             valueName: "WxH"))
     var window: WindowSize?
 
-    @Flag(help: "Never open a window, even with DISPLAY set.")
+    @Flag(help: "Never open a window, even with WAYLAND_DISPLAY or DISPLAY set (as --window-system none).")
     var headless = false
+
+    @Option(
+        help: ArgumentHelp(
+            """
+            Where a window opens: wayland, x11 or none. Default: Wayland when WAYLAND_DISPLAY names a compositor \
+            that answers, else X11 when DISPLAY is set, else none.
+            """,
+            valueName: "system"))
+    var windowSystem: WindowSystemChoice?
 
     @Option(help: ArgumentHelp("Render the final state to this PNG file (no X server needed).", valueName: "file.png"))
     var png: String?
@@ -87,21 +96,33 @@ struct ViewOptions: ParsableArguments {
         }
     }
 
-    /// Whether to open a window: asked for or DISPLAY set, and not --headless, and no --png or
-    /// --frames (those render offscreen, which a window run would skip). Says once why not
-    /// when one was asked for but cannot be had.
-    func wantsWindow(environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
-        if headless { return false }
-        let display = environment["DISPLAY"] ?? ""
-        if display.isEmpty {
-            if window != nil { Console.note("note: DISPLAY is not set; running without a window") }
-            return false
+    /// The window system to open a window on, if any: the one --window-system names, else the
+    /// one the environment offers (``WindowSystem/preferred(environment:)``); none with
+    /// --headless, or with --png or --frames (those render offscreen, which a window run would
+    /// skip). Says once why not when a window was asked for but cannot be had.
+    func windowSystem(environment: [String: String] = ProcessInfo.processInfo.environment) -> WindowSystem? {
+        if headless || windowSystem == WindowSystemChoice.none { return nil }
+        let system: WindowSystem
+        if let chosen = windowSystem {
+            system = chosen == .wayland ? .wayland : .x11
+        } else if let preferred = WindowSystem.preferred(environment: environment) {
+            system = preferred
+        } else {
+            if window != nil {
+                let wayland = environment["WAYLAND_DISPLAY"] ?? ""
+                Console.note(
+                    wayland.isEmpty
+                        ? "note: DISPLAY is not set; running without a window"
+                        : "note: no Wayland compositor answers at '\(wayland)' and DISPLAY is not set; "
+                            + "running without a window")
+            }
+            return nil
         }
         if png != nil || frames != nil {
             Console.note("note: --png and --frames render offscreen; no window is opened")
-            return false
+            return nil
         }
-        return true
+        return system
     }
 }
 
@@ -125,6 +146,10 @@ func parseSize(_ text: String, range: ClosedRange<Int>) -> (width: Int, height: 
     let parts = text.lowercased().split(separator: "x").map { Int($0) }
     guard parts.count == 2, let w = parts[0], let h = parts[1], range.contains(w), range.contains(h) else { return nil }
     return (w, h)
+}
+
+enum WindowSystemChoice: String, ExpressibleByArgument, CaseIterable {
+    case wayland, x11, none
 }
 
 enum PresentModeChoice: String, ExpressibleByArgument, CaseIterable {

@@ -1,8 +1,24 @@
 import Engine
 
-/// An X11 window and a device that can present to it: what a run needs to show any workload.
+/// The window systems a window opens on.
+public enum WindowSystem: String, CaseIterable, Sendable {
+    case wayland
+    case x11
+
+    /// Wayland where WAYLAND_DISPLAY names a compositor that answers, else X11 where DISPLAY
+    /// is set, else none (a run is headless).
+    public static func preferred(environment: [String: String]) -> WindowSystem? {
+        if let name = environment["WAYLAND_DISPLAY"], !name.isEmpty, WaylandWindow.canConnect(to: name) {
+            return .wayland
+        }
+        if let display = environment["DISPLAY"], !display.isEmpty { return .x11 }
+        return nil
+    }
+}
+
+/// A window and a device that can present to it: what a run needs to show any workload.
 public struct WindowSession {
-    public let window: X11Window
+    public let window: any PresentationWindow
     public let surface: WindowSurface
     public let context: ComputeContext
     public let presentMode: PresentMode
@@ -11,12 +27,16 @@ public struct WindowSession {
     /// - Parameter instanceOptions: the caller's (validation, driver settings); the window
     ///   system's extensions are added.
     public init(
-        width: Int, height: Int, title: String = "CapitalEngine", selector: DeviceSelector,
+        system: WindowSystem, width: Int, height: Int, title: String = "CapitalEngine", selector: DeviceSelector,
         instanceOptions: InstanceOptions, validationLog: ValidationLog?, presentMode: PresentMode
     ) throws {
-        let window = try X11Window(width: width, height: height, title: title)
+        let window: any PresentationWindow =
+            switch system {
+            case .wayland: try WaylandWindow(width: width, height: height, title: title)
+            case .x11: try X11Window(width: width, height: height, title: title)
+            }
         var options = instanceOptions
-        options.extensions += WindowSurface.instanceExtensions
+        options.extensions += WindowSurface.instanceExtensions(system)
         var surface: WindowSurface?
         context = try ComputeContext(
             selector: selector, instanceOptions: options, validationLog: validationLog, graphics: true,

@@ -5,11 +5,15 @@ import CVulkan
 public final class Surface {
     package let instance: Instance
     package let handle: VkSurfaceKHR
+    /// The window the surface shows, kept open until the surface is destroyed: a Wayland
+    /// driver's surface uses the window's connection until then.
+    private let window: AnyObject?
 
-    /// Takes ownership of `handle`, made on `instance`.
-    package init(instance: Instance, adopting handle: VkSurfaceKHR) {
+    /// Takes ownership of `handle`, made on `instance` for `window`.
+    package init(instance: Instance, adopting handle: VkSurfaceKHR, window: AnyObject? = nil) {
         self.instance = instance
         self.handle = handle
+        self.window = window
     }
 
     deinit { vkDestroySurfaceKHR(instance.handle, handle, nil) }
