@@ -1,7 +1,8 @@
 #!/bin/bash
 # Copies into ROOT exactly what CapitalEngine needs at run time on Mesa: the binary, the Vulkan
-# loader, every installed Vulkan ICD with its manifest, and the shared-library closure of all
-# of them (as ldd resolves it), plus a user, /tmp and the dynamic linker's cache.
+# loader, libwayland-client and libxkbcommon, every installed Vulkan ICD with its manifest, and
+# the shared-library closure of all of them (as ldd resolves it), plus a user, /tmp and the
+# dynamic linker's cache.
 #
 # Why: Debian's mesa-vulkan-drivers drags in python3, perl and the whole base system (about
 # 250 MB of a 617 MB image) that nothing loads at run time.
@@ -91,6 +92,12 @@ resolve() {
 loader=$(resolve libvulkan.so.1)
 [[ -n $loader ]] || { echo "collect-rootfs.sh: the Vulkan loader (libvulkan1) is not installed" >&2; exit 1; }
 with_closure "$loader"
+# What the binary loads only when a Wayland window opens (dlopen, so no DT_NEEDED names them).
+for soname in libwayland-client.so.0 libxkbcommon.so.0; do
+    library=$(resolve "$soname")
+    [[ -n $library ]] || { echo "collect-rootfs.sh: $soname (Wayland windows) is not installed" >&2; exit 1; }
+    with_closure "$library"
+done
 
 shopt -s nullglob
 icds=("$source_root"/usr/share/vulkan/icd.d/*.json)

@@ -137,8 +137,8 @@ in_build_root() {
 build_root=$cache/build-root
 build_root_packages=(
     swiftlang git ca-certificates pkg-config glslc binutils gcc g++ libc6-dev libstdc++-14-dev
-    libvulkan-dev libx11-dev libdrm-dev zlib1g-dev
-    # The tests, run here with Swift 6.0.3.
+    libvulkan-dev libx11-dev libdrm-dev zlib1g-dev wayland-protocols
+    # The tests, run here with Swift 6.0.3 (the Wayland window's need Weston, which is not here).
     mesa-vulkan-drivers vulkan-validationlayers spirv-tools vulkan-tools python3 python3-numpy
     xvfb x11-apps xdotool xauth procps bc
 )
@@ -157,8 +157,22 @@ if ! ready "$build_root"; then
         chroot "$1" apt-get clean' _ "$build_root" "${build_root_packages[@]}" > "$cache/build-root.log" 2>&1 \
         || fail "installing Swift and the build tools in the build root failed: see $cache/build-root.log"
     in_build_root -- swift --version 2>&1 | head -1 >&2 || fail "Swift does not run in the build root"
+    echo "${build_root_packages[*]}" > "$build_root/.capitalengine-packages"
     mark_ready "$build_root"
     note "build root ready in $((SECONDS - start)) s"
+fi
+# A build root made for an older list gets what the list gained, without being made again.
+if [[ $(cat "$build_root/.capitalengine-packages" 2>/dev/null) != "${build_root_packages[*]}" ]]; then
+    note "adding to the build root: what its package list gained"
+    cp /etc/resolv.conf "$build_root/etc/resolv.conf"
+    unshare --mount --propagation private -- bash -c '
+        set -e
+        mount -t proc proc "$1/proc"
+        chroot "$1" apt-get update -qq
+        chroot "$1" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${@:2}"
+        chroot "$1" apt-get clean' _ "$build_root" "${build_root_packages[@]}" >> "$cache/build-root.log" 2>&1 \
+        || fail "installing the build root's new packages failed: see $cache/build-root.log"
+    echo "${build_root_packages[*]}" > "$build_root/.capitalengine-packages"
 fi
 
 # --- the Swift packages, for builds with no network ---------------------------------------------
@@ -197,19 +211,20 @@ if ! ready "$sysroot"; then
 fi
 
 # --- the rpi image's runtime: bookworm arm64 -------------------------------------------------
-# What the capitalengine:rpi image holds besides the binary: the loader, Xlib, libdrm, zlib and
-# Mesa's Vulkan drivers (V3DV, lavapipe). RPI_MESA_PACKAGES and RPI_APT_SOURCES let a Raspberry
+# What the capitalengine:rpi image holds besides the binary: the loader, Xlib, libwayland-client
+# and libxkbcommon (Wayland windows), libdrm, zlib and Mesa's Vulkan drivers (V3DV, lavapipe). RPI_MESA_PACKAGES and RPI_APT_SOURCES let a Raspberry
 # Pi 5 owner take a newer Mesa (bookworm's 22.3 predates the Pi 5's V3D 7.1), e.g.
 # RPI_APT_SOURCES="deb [signed-by=KEYRING] URL bookworm main" with that archive's Mesa.
 rpi_runtime=$cache/rpi-runtime
 mesa_packages=${RPI_MESA_PACKAGES:-mesa-vulkan-drivers}
-rpi_key="$mesa_packages|${RPI_APT_SOURCES:-}"
+rpi_base_packages=(libvulkan1 libx11-6 libxext6 libwayland-client0 libxkbcommon0 libdrm2 zlib1g libstdc++6)
+rpi_key="${rpi_base_packages[*]}|$mesa_packages|${RPI_APT_SOURCES:-}"
 if ! ready "$rpi_runtime" || [[ $(cat "$rpi_runtime/.capitalengine-packages" 2>/dev/null) != "$rpi_key" ]]; then
     rm -rf "$rpi_runtime" "$cache/apt/rpi-runtime"
     note "making the rpi image's arm64 runtime ($mesa_packages)"
     apt_root rpi-runtime bookworm arm64 "${RPI_APT_SOURCES:-}"
     read -r -a mesa_list <<<"$mesa_packages"
-    mapfile -t debs < <(download_closure rpi-runtime libvulkan1 libx11-6 libxext6 libdrm2 zlib1g libstdc++6 "${mesa_list[@]}")
+    mapfile -t debs < <(download_closure rpi-runtime "${rpi_base_packages[@]}" "${mesa_list[@]}")
     extract_debs "$rpi_runtime" "${debs[@]}"
     relativize_links "$rpi_runtime"
     rm -f "$cache"/apt/rpi-runtime/cache/archives/*.deb

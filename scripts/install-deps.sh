@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Installs what CapitalEngine needs on Debian/Ubuntu, through sudo when not root.
 #   scripts/install-deps.sh          build + run: Vulkan loader and headers, Mesa drivers, glslc,
-#                                    Xlib and zlib headers
+#                                    Xlib and zlib headers, wayland-protocols, libwayland-client
+#                                    and libxkbcommon (Wayland windows, loaded when one opens)
 #   scripts/install-deps.sh --test   also the validation layers, spirv-tools, NumPy, Xvfb,
-#                                    xwd and xdotool for the tests, and debootstrap, QEMU and
+#                                    xwd, xdotool and Weston for the tests, and debootstrap, QEMU and
 #                                    binutils for the Swift 6.0 and arm64 (Raspberry Pi) tests
 set -euo pipefail
 
-packages=(libvulkan-dev libvulkan1 mesa-vulkan-drivers glslc pkg-config libx11-dev zlib1g-dev libdrm-dev)
+packages=(libvulkan-dev libvulkan1 mesa-vulkan-drivers glslc pkg-config libx11-dev zlib1g-dev libdrm-dev
+          wayland-protocols libwayland-client0 libxkbcommon0)
 if [[ "${1:-}" == "--test" ]]; then
     # Validation layers, spirv-val, NumPy for .npy interop, an X server with screenshot and
-    # window tools for the window tests, and YAML and virtual environments for the Kubernetes
+    # window tools and a Wayland compositor (Weston, headless) for the window tests, and YAML and virtual environments for the Kubernetes
     # manifests' checks.
-    packages+=(vulkan-validationlayers spirv-tools vulkan-tools python3 python3-numpy xvfb x11-apps xdotool
+    packages+=(vulkan-validationlayers spirv-tools vulkan-tools python3 python3-numpy xvfb x11-apps xdotool weston
                debootstrap debian-archive-keyring qemu-user-static binutils python3-yaml python3-venv)
 fi
 

@@ -177,7 +177,9 @@ struct RunLifeCommand: ParsableCommand {
         let size = GridSize(width: setup.width, height: setup.height)
         let chosenRule = setup.rule
         let drawing = view.png != nil || view.frames != nil
-        let window = try view.windowSystem().map { try WindowSession(system: $0, view: view, deviceOptions: deviceOptions, log: log) }
+        let window = try view.windowSystem().map {
+            try WindowSession(system: $0, view: view, deviceOptions: deviceOptions, log: log)
+        }
         let context = try window?.context ?? makeContext(deviceOptions, log: log, graphics: drawing, for: .life)
         let tuned =
             life.lifeKernel == nil
@@ -282,7 +284,8 @@ struct RunLifeCommand: ParsableCommand {
         try reportEnding(report, unit: "generations", advice: "")
         if windowOutcome?.connectionLost == true {
             try reportLostDisplay(
-                done: done, of: steps, unit: "generations", kept: output.map { _ in ["--output"] } ?? [])
+                window?.system, done: done, of: steps, unit: "generations", kept: output.map { _ in ["--output"] } ?? []
+            )
         }
     }
 }

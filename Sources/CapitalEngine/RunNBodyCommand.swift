@@ -114,7 +114,9 @@ struct RunNBodyCommand: ParsableCommand {
             StopSignal.install()
             let progress = ProgressReporter(total: steps, enabled: !quiet)
             let window =
-                try view.windowSystem().map { try WindowSession(system: $0, view: view, deviceOptions: deviceOptions, log: log) }
+                try view.windowSystem().map {
+                    try WindowSession(system: $0, view: view, deviceOptions: deviceOptions, log: log)
+                }
             let drawing = view.png != nil || view.frames != nil
             let context = try window?.context ?? makeContext(deviceOptions, log: log, graphics: drawing, for: .nbody)
             let device = context.device.description
@@ -224,7 +226,7 @@ struct RunNBodyCommand: ParsableCommand {
             try reportEnding(report, unit: "steps", advice: "reduce --dt or raise --softening")
             if windowOutcome?.connectionLost == true {
                 let kept = [output.map { _ in "--output" }, checkpoint.map { _ in "--checkpoint" }].compactMap { $0 }
-                try reportLostDisplay(done: done, of: steps, unit: "steps", kept: kept)
+                try reportLostDisplay(window?.system, done: done, of: steps, unit: "steps", kept: kept)
             }
         }
     }
@@ -280,11 +282,13 @@ func reportEnding<W: Workload>(_ report: RunReport<W>, unit: String, advice: Str
     if failed { throw ExitStatus.failure }
 }
 
-/// The X server went away under a window run: its results are written by now (Xlib would
-/// have ended the process before they were), and the run fails, as it did not finish as asked.
-func reportLostDisplay(done: Int, of steps: Int, unit: String, kept: [String]) throws {
+/// The X server or Wayland compositor went away under a window run: its results are written by
+/// now (Xlib would have ended the process before they were), and the run fails, as it did not
+/// finish as asked.
+func reportLostDisplay(_ system: WindowSystem?, done: Int, of steps: Int, unit: String, kept: [String]) throws {
     Console.error(
-        "the connection to the X display was lost after \(done) of \(steps) \(unit)"
+        "the connection to the \(system == .wayland ? "Wayland compositor" : "X display") was lost after "
+            + "\(done) of \(steps) \(unit)"
             + (kept.isEmpty ? "" : "; the state reached is in \(kept.joined(separator: " and "))"))
     throw ExitStatus.failure
 }

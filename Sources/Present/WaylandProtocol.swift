@@ -46,7 +46,9 @@ enum WaylandInterfaces {
             for (index, message) in list.enumerated() {
                 let types = UnsafeMutablePointer<UnsafePointer<wl_interface>?>.allocate(
                     capacity: max(1, message.types.count))
-                for (position, type) in message.types.enumerated() { (types + position).initialize(to: interface(type)) }
+                for (position, type) in message.types.enumerated() {
+                    (types + position).initialize(to: interface(type))
+                }
                 (array + index).initialize(
                     to: wl_message(
                         name: UnsafePointer(strdup(message.name)), signature: UnsafePointer(strdup(message.signature)),

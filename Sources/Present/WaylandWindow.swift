@@ -98,7 +98,10 @@ public final class WaylandWindow: PresentationWindow {
         // acknowledged before anything is shown.
         Self.request(surface, 6, [])  // wl_surface.commit
         while !configured && !lost {
-            guard ce_wl_display_roundtrip(display) >= 0 else { lost = true; break }
+            guard ce_wl_display_roundtrip(display) >= 0 else {
+                lost = true
+                break
+            }
         }
         guard configured else {
             throw EngineError.unsupported("the Wayland compositor at '\(name)' went away before showing the window")
@@ -153,7 +156,9 @@ public final class WaylandWindow: PresentationWindow {
             Unmanaged.passUnretained(self).toOpaque())
     }
 
-    fileprivate func handle(_ role: Role, _ proxy: OpaquePointer, _ opcode: UInt32, _ arguments: UnsafeMutablePointer<wl_argument>) {
+    fileprivate func handle(
+        _ role: Role, _ proxy: OpaquePointer, _ opcode: UInt32, _ arguments: UnsafeMutablePointer<wl_argument>
+    ) {
         switch role {
         case .registry where opcode == 0:  // global(name, interface, version)
             let name = arguments[0].u, interface = String(cString: arguments[1].s), version = arguments[2].u

@@ -18,6 +18,7 @@ public enum WindowSystem: String, CaseIterable, Sendable {
 
 /// A window and a device that can present to it: what a run needs to show any workload.
 public struct WindowSession {
+    public let system: WindowSystem
     public let window: any PresentationWindow
     public let surface: WindowSurface
     public let context: ComputeContext
@@ -47,6 +48,7 @@ public struct WindowSession {
                 surface = created
                 return created.presentableDevices(devices)
             })
+        self.system = system
         self.window = window
         self.surface = surface!
         self.presentMode = presentMode

@@ -14,7 +14,9 @@ func fail(_ message: String) -> Never {
 var options: [String: String] = [:]
 var arguments = CommandLine.arguments.dropFirst()
 while let flag = arguments.popFirst() {
-    guard flag.hasPrefix("--"), let value = arguments.popFirst() else { fail("usage: --protocol X --output Y --name Z") }
+    guard flag.hasPrefix("--"), let value = arguments.popFirst() else {
+        fail("usage: --protocol X --output Y --name Z")
+    }
     options[String(flag.dropFirst(2))] = value
 }
 guard let input = options["protocol"], let output = options["output"], let swiftName = options["name"] else {

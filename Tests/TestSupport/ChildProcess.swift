@@ -32,15 +32,16 @@ public final class ChildProcess: @unchecked Sendable {
     private let exited = DispatchSemaphore(value: 0)
     private var pipes: [(pipe: Pipe, closed: DispatchSemaphore)] = []
 
-    /// Starts `executable` with standard input at /dev/null. `environment` replaces the test's
-    /// own when given.
+    /// Starts `executable` with standard input at /dev/null, in `directory` when given.
+    /// `environment` replaces the test's own when given.
     public init(
-        _ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
+        _ executable: URL, _ arguments: [String], environment: [String: String]? = nil, directory: URL? = nil,
         standardOutput: Output = .capture, standardError: Output = .capture
     ) throws {
         process.executableURL = executable
         process.arguments = arguments
         if let environment { process.environment = environment }
+        if let directory { process.currentDirectoryURL = directory }
         process.standardInput = FileHandle.nullDevice
         let stdoutPipe = try attach(standardOutput, text: stdoutText, merged: nil)
         process.standardOutput = stdoutPipe
@@ -84,11 +85,12 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Runs a program to its end and returns what it wrote.
     public static func run(
-        _ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
+        _ executable: URL, _ arguments: [String], environment: [String: String]? = nil, directory: URL? = nil,
         standardError: Output = .capture, timeout: TimeInterval = 300
     ) throws -> Result {
-        try ChildProcess(executable, arguments, environment: environment, standardError: standardError)
-            .wait(timeout: timeout)
+        try ChildProcess(
+            executable, arguments, environment: environment, directory: directory, standardError: standardError
+        ).wait(timeout: timeout)
     }
 
     /// Runs a command found on PATH (`python3`, `spirv-val`) to its end.

@@ -1,0 +1,135 @@
+import Engine
+import Foundation
+import Present
+import TestSupport
+import Testing
+
+/// Windows on a real Wayland compositor: Weston, headless, with the window on lavapipe.
+@Suite("Viewing: Wayland windows on Weston", .serialized, .enabled(if: VirtualWayland.available))
+struct WaylandTests {
+    let directory: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("wayland-tests-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
+
+    /// Pixels bright enough to be drawn, not the shell's background (0x203040) nor the
+    /// window's (nearly black).
+    static func drawn(_ image: PNGImage) -> Int {
+        var count = 0
+        for y in 0..<image.height {
+            for x in 0..<image.width where max(image.pixel(x: x, y: y).r, image.pixel(x: x, y: y).g) > 100 {
+                count += 1
+            }
+        }
+        return count
+    }
+
+    /// Screenshots until one shows at least `pixels` drawn pixels: evidence that frames reached
+    /// the compositor.
+    static func screenshot(_ compositor: VirtualWayland, showing pixels: Int) throws -> PNGImage {
+        let deadline = Date().addingTimeInterval(60)
+        var shot = try compositor.screenshot()
+        while drawn(shot) < pixels && Date() < deadline { shot = try compositor.screenshot() }
+        return shot
+    }
+
+    @Test(arguments: ["nbody", "life"])
+    func aWindowShowsTheRunAndClosesCleanly(workload: String) throws {
+        let compositor = try VirtualWayland()
+        let arguments =
+            workload == "nbody"
+            ? ["run", "--particles", "2000"] : ["run", "life", "--size", "48x36", "--density", "0.3"]
+        let engine = try CapitalEngineProcess(
+            arguments + ["--steps", "100000000", "--window", "320x240", "--validate"],
+            environment: compositor.environment)
+        try engine.waitForStderr("window: first frame presented")
+        #expect(engine.child.stderr.contains("window: swapchain 320x240"), "\(engine.child.stderr)")
+        let shot = try Self.screenshot(compositor, showing: 100)
+        #expect(Self.drawn(shot) >= 100, "\(workload): \(Self.drawn(shot)) pixels drawn on Weston")
+        // Nothing outside the window: the shell's background fills the rest of the output.
+        #expect(shot.pixel(x: 2, y: 2) == (0x20, 0x30, 0x40), "\(shot.pixel(x: 2, y: 2))")
+        engine.child.signal(SIGTERM)
+        let result = try engine.wait(timeout: 60)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(
+            result.stdout.range(of: #"window: \d+ frames presented, 1 swapchain\(s\)"#, options: .regularExpression)
+                != nil, "\(result.stdout)")
+        #expect(!result.stderr.contains("validation"), "\(result.stderr)")
+    }
+
+    /// The compositor gone mid-run: the run stops, writes its output, and fails with the reason.
+    @Test(arguments: ["nbody", "life"])
+    func aLostCompositorStopsTheRunAndKeepsItsResults(workload: String) throws {
+        let compositor = try VirtualWayland()
+        let output = directory.appendingPathComponent("lost-\(workload).npy")
+        let arguments = workload == "nbody" ? ["run", "--particles", "512"] : ["run", "life", "--size", "64x48"]
+        let engine = try CapitalEngineProcess(
+            arguments + ["--steps", "100000000", "--window", "320x240", "--output", output.path],
+            environment: compositor.environment)
+        try engine.waitForStderr("window: first frame presented")
+        compositor.stop()
+        let result = try engine.wait(timeout: 60)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(
+            result.stderr.contains("error: the connection to the Wayland compositor was lost after"),
+            "\(result.stderr)")
+        #expect(result.stderr.contains("the state reached is in --output"), "\(result.stderr)")
+        #expect(FileManager.default.fileExists(atPath: output.path))
+    }
+
+    /// A compositor that chooses the size (the kiosk shell makes every window fullscreen):
+    /// the window takes it, and the swapchain follows.
+    @Test func theCompositorsSizeIsTaken() throws {
+        let compositor = try VirtualWayland(width: 400, height: 300, shell: .kiosk)
+        let engine = try CapitalEngineProcess(
+            [
+                "run", "--particles", "1000", "--steps", "100000000", "--window", "320x240", "--present-mode",
+                "mailbox", "--validate",
+            ], environment: compositor.environment)
+        try engine.waitForStderr("window: swapchain 400x300")
+        engine.child.signal(SIGTERM)
+        let result = try engine.wait(timeout: 60)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.stderr.contains("validation"), "\(result.stderr)")
+    }
+
+    /// Wayland first where it answers; --window-system chooses; a forced Wayland with no
+    /// compositor is a clear error.
+    @Test func theWindowSystemIsChosenAndForced() throws {
+        let compositor = try VirtualWayland()
+        let display = try VirtualDisplay()
+        var both = compositor.environment
+        both["DISPLAY"] = display.name
+        let x11 = try CapitalEngineProcess(
+            ["run", "--particles", "100", "--steps", "100000000", "--window-system", "x11", "--window", "160x120"],
+            environment: both)
+        try x11.waitForStderr("window: first frame presented")
+        // The X server shows the particles; Weston shows nothing but its background.
+        #expect(ViewingTests.litPixels(try display.screenshot()) > 0, "nothing drawn on the X server")
+        #expect(Self.drawn(try compositor.screenshot()) == 0, "a window on Weston too")
+        x11.child.signal(SIGTERM)
+        #expect(try x11.wait(timeout: 60).status == 0)
+
+        var unreachable = both
+        unreachable["WAYLAND_DISPLAY"] = "no-such-compositor"
+        unreachable["DISPLAY"] = nil
+        let headless = try CapitalEngineProcess.run(
+            ["run", "--particles", "100", "--steps", "2", "--window", "160x120"], environment: unreachable)
+        #expect(headless.status == 0, "\(headless.stderr)")
+        #expect(
+            headless.stderr.contains(
+                "no Wayland compositor answers at 'no-such-compositor' and DISPLAY is not set; running without a window"
+            ),
+            "\(headless.stderr)")
+        let forced = try CapitalEngineProcess.run(
+            ["run", "--particles", "100", "--steps", "2", "--window-system", "wayland"], environment: unreachable)
+        #expect(forced.status == 1, "\(forced.stderr)")
+        #expect(
+            forced.stderr.contains("cannot connect to the Wayland compositor at 'no-such-compositor'"),
+            "\(forced.stderr)")
+        let none = try CapitalEngineProcess.run(
+            ["run", "--particles", "100", "--steps", "2", "--window-system", "none"], environment: both)
+        #expect(none.status == 0 && !none.stderr.contains("window:"), "\(none.stderr)")
+    }
+}
