@@ -131,12 +131,13 @@ func literal(_ message: Message) -> String {
     return "(\"\(message.name)\", \"\(signature(message))\", [\(typeList)])"
 }
 
+let protocolName = URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
 var swift = """
-    // Generated at build time by WaylandProtocolGenerator from \(URL(fileURLWithPath: input).lastPathComponent).
+    // Generated at build time by WaylandProtocolGenerator from \(protocolName).xml.
     // Do not edit: edit the generator.
     import CWayland
 
-    /// The \(URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent) protocol's interfaces and their messages' opcodes.
+    /// The \(protocolName) protocol's interfaces and their messages' opcodes.
     enum \(swiftName) {
         /// Every interface of the protocol, with its requests and events as libwayland reads them.
         static let descriptions: [WaylandInterfaceDescription] = [
