@@ -5,7 +5,7 @@ import Present
 
 /// Diagnoses what usually breaks GPU work natively and in containers, and says how to fix
 /// each: the loader, the drivers' ICD manifests, `/dev/dri` nodes and their groups, NVIDIA's
-/// container capabilities, the X display, and finally a GPU-vs-CPU check on every device.
+/// container capabilities, the X display and the Wayland socket, and finally a GPU-vs-CPU check on every device.
 public struct SetupDoctor {
     public var environment: [String: String]
     /// Where `/dev/dri` and NVIDIA device nodes are looked for; tests point it elsewhere.
@@ -49,6 +49,7 @@ public struct SetupDoctor {
         let drm = DRMDevices.enumerate()
         findings += nvidiaFindings()
         findings += displayFindings()
+        findings += waylandFindings()
         findings += validationLayerFindings()
         findings += tuningCacheFindings()
         findings += deviceFindings(drm: drm)
@@ -94,12 +95,64 @@ public struct SetupDoctor {
         return findings
     }
 
+    // MARK: Wayland
+
+    func waylandFindings() -> [Finding] {
+        guard let name = environment["WAYLAND_DISPLAY"], !name.isEmpty else {
+            return [Finding("wayland", .info, "WAYLAND_DISPLAY is not set: no Wayland window (X11 or headless)")]
+        }
+        let socket = WaylandSocket(environment: environment)
+        guard let path = socket.path else {
+            return [
+                Finding(
+                    "wayland", .error, socket.problem ?? "no Wayland socket",
+                    fix: "set XDG_RUNTIME_DIR to the directory holding the socket (in a container: where it is mounted)"
+                )
+            ]
+        }
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            return [
+                Finding(
+                    "wayland", .error, "WAYLAND_DISPLAY=\(name) but the socket \(path) does not exist",
+                    fix:
+                        """
+                        start the compositor, or in a container mount the socket: \
+                        -v $XDG_RUNTIME_DIR/$WAYLAND_DISPLAY:/run/wayland/wayland-0:ro with \
+                        XDG_RUNTIME_DIR=/run/wayland and WAYLAND_DISPLAY=wayland-0
+                        """)
+            ]
+        }
+        guard access(path, R_OK | W_OK) == 0 else {
+            return [
+                Finding(
+                    "wayland", .error,
+                    "the Wayland socket \(path) belongs to user \(status.st_uid); this is user \(getuid())",
+                    fix: "run as the socket's owner (in a container: --user \(status.st_uid))")
+            ]
+        }
+        guard WaylandWindow.canConnect(to: path) else {
+            return [
+                Finding(
+                    "wayland", .error, "the Wayland socket \(path) refuses the connection",
+                    fix: "check that the compositor runs; or use --window-system x11 or --headless")
+            ]
+        }
+        let compositor = socket.compositor().map { " (\($0.name), process \($0.pid))" } ?? ""
+        return [Finding("wayland", .ok, "Wayland compositor at \(path) accepts connections\(compositor)")]
+    }
+
     // MARK: Display
 
     func displayFindings() -> [Finding] {
         guard let display = environment["DISPLAY"], !display.isEmpty else {
+            let wayland = !(environment["WAYLAND_DISPLAY"] ?? "").isEmpty
             return [
-                Finding("display", .info, "DISPLAY is not set: runs are headless (use --png or --frames to see them)")
+                Finding(
+                    "display", .info,
+                    wayland
+                        ? "DISPLAY is not set: no X11 window (a window opens on Wayland)"
+                        : "DISPLAY is not set: runs are headless (use --png or --frames to see them)")
             ]
         }
         var findings: [Finding] = []

@@ -333,3 +333,49 @@ private func waylandDispatch(
     window.handle(role, OpaquePointer(proxy), opcode, arguments)
     return 0
 }
+
+/// Where a Wayland client finds its compositor, as libwayland-client looks: WAYLAND_DISPLAY
+/// (default `wayland-0`), a path of its own when absolute, else inside XDG_RUNTIME_DIR.
+public struct WaylandSocket {
+    public let path: String?
+    /// Why there is no path: XDG_RUNTIME_DIR unset for a relative name.
+    public let problem: String?
+
+    public init(environment: [String: String]) {
+        let name = environment["WAYLAND_DISPLAY"].flatMap { $0.isEmpty ? nil : $0 } ?? "wayland-0"
+        if name.hasPrefix("/") {
+            (path, problem) = (name, nil)
+        } else if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty {
+            (path, problem) = (runtime + "/" + name, nil)
+        } else {
+            (path, problem) = (nil, "XDG_RUNTIME_DIR is not set, so WAYLAND_DISPLAY=\(name) names no socket")
+        }
+    }
+
+    /// The program at the other end of the socket (`weston`, `gnome-shell`), where this
+    /// process can see it: the peer's process id, then its name in /proc. Nil in a container
+    /// whose process namespace hides the compositor.
+    public func compositor() -> (name: String, pid: Int32)? {
+        guard let path else { return nil }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8.prefix(MemoryLayout.size(ofValue: address.sun_path) - 1))
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in raw.copyBytes(from: bytes) }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard connected == 0 else { return nil }
+        // struct ucred: pid, uid, gid.
+        var credentials = [Int32](repeating: 0, count: 3)
+        var length = socklen_t(MemoryLayout<Int32>.size * 3)
+        guard getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0, credentials[0] > 0,
+            let comm = try? String(contentsOfFile: "/proc/\(credentials[0])/comm", encoding: .utf8)
+        else { return nil }
+        return (comm.trimmingCharacters(in: .whitespacesAndNewlines), credentials[0])
+    }
+}

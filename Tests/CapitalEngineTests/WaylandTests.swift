@@ -94,6 +94,17 @@ struct WaylandTests {
         #expect(!result.stderr.contains("validation"), "\(result.stderr)")
     }
 
+    @Test func doctorNamesTheCompositor() throws {
+        let compositor = try VirtualWayland()
+        let result = try CapitalEngineProcess.run(["doctor", "--no-verify"], environment: compositor.environment)
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(
+            result.stdout.contains(
+                "ok      wayland: Wayland compositor at \(compositor.runtimeDirectory.path)/\(compositor.socket) "
+                    + "accepts connections (weston, process \(compositor.process.processIdentifier))"),
+            "\(result.stdout)")
+    }
+
     /// Wayland first where it answers; --window-system chooses; a forced Wayland with no
     /// compositor is a clear error.
     @Test func theWindowSystemIsChosenAndForced() throws {

@@ -15,7 +15,7 @@ struct SetupDoctorTests {
         var environment = ProcessInfo.processInfo.environment
         for key in [
             "DISPLAY", "XAUTHORITY", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES", "VK_ICD_FILENAMES",
-            "VK_DRIVER_FILES", "CAPITALENGINE_DEVICE",
+            "VK_DRIVER_FILES", "CAPITALENGINE_DEVICE", "WAYLAND_DISPLAY",
         ] {
             environment[key] = nil
         }
@@ -46,6 +46,41 @@ struct SetupDoctorTests {
             findings(diagnosis, "display") == [
                 Finding("display", .info, "DISPLAY is not set: runs are headless (use --png or --frames to see them)")
             ])
+    }
+
+    /// The Wayland socket: not asked for, no runtime directory, missing, and there but with no
+    /// compositor behind it, each with what to do. (WaylandTests sees one that answers.)
+    @Test func theWaylandSocketIsChecked() throws {
+        #expect(
+            findings(diagnose(), "wayland") == [
+                Finding("wayland", .info, "WAYLAND_DISPLAY is not set: no Wayland window (X11 or headless)")
+            ])
+        let noRuntime = findings(diagnose(["WAYLAND_DISPLAY": "wayland-0", "XDG_RUNTIME_DIR": ""]), "wayland")
+        #expect(
+            noRuntime.first?.status == .error && noRuntime.first?.detail.contains("XDG_RUNTIME_DIR is not set") == true)
+        let missing = findings(
+            diagnose(["WAYLAND_DISPLAY": "wayland-9", "XDG_RUNTIME_DIR": directory.path]), "wayland")
+        #expect(
+            missing.first?.detail
+                == "WAYLAND_DISPLAY=wayland-9 but the socket \(directory.path)/wayland-9 does not exist")
+        #expect(missing.first?.fix?.contains("XDG_RUNTIME_DIR=/run/wayland") == true, "\(missing)")
+        // A socket no compositor listens on any more.
+        let path = directory.appendingPathComponent("wayland-dead").path
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        close(fd)
+        #expect(bound == 0)
+        let dead = findings(diagnose(["WAYLAND_DISPLAY": path]), "wayland")
+        #expect(dead.first?.detail == "the Wayland socket \(path) refuses the connection", "\(dead)")
+        #expect(
+            findings(diagnose(["WAYLAND_DISPLAY": path]), "display").first?.detail.contains("opens on Wayland") == true)
     }
 
     /// Where tune will keep its results, and whether they last: a cache that cannot be written
