@@ -28,8 +28,10 @@ The engine is Docker, or Podman where Docker is absent or CONTAINER_ENGINE=podma
 (rootless too: your files stay yours through --userns=keep-id).
 
 Images are built when missing. Containers run hardened: read-only root, no capabilities,
-no-new-privileges, no network, as you (files in ./out are yours). With DISPLAY set, the X
-socket and a cookie for it are passed in (never `xhost +`); without it, runs are headless.
+no-new-privileges, no network, as you (files in ./out are yours). With WAYLAND_DISPLAY set,
+the compositor's socket is passed in read-only (no cookie: it is yours, and the container
+runs as you); with DISPLAY set, the X socket and a cookie for it (never `xhost +`). A window
+opens on Wayland first, as natively; with neither, runs are headless.
 
 Examples:
   ./run-docker.sh mesa run --particles 8192 --steps 2000 --png out/final.png
@@ -161,7 +163,8 @@ mapfile -t hardening < <(hardening_flags)
 [[ " ${hardening[*]} " == *" --read-only "* && " ${hardening[*]} " == *" --cap-drop "* ]] \
     || fail "cannot read the hardening from docker-compose.yml's x-hardened block"
 
-# Flags shared by every run: hardening, the invoking user, ./out, and X11 when there is a display.
+# Flags shared by every run: hardening, the invoking user, ./out, and Wayland and X11 where the
+# host has them.
 # The tuning cache lives in ./out: anywhere else in a read-only container is a tmpfs, and
 # `tune` would be forgotten when the container ends.
 run_flags=(--rm "${hardening[@]}"
@@ -185,6 +188,15 @@ if [[ -n "${DISPLAY:-}" ]]; then
     chmod 644 "$cookie"
     run_flags+=(-e "DISPLAY=$DISPLAY" -e XAUTHORITY=/tmp/.Xauthority-host -v "$cookie:/tmp/.Xauthority-host:ro"
                 -v /tmp/.X11-unix:/tmp/.X11-unix:ro)
+fi
+# Wayland: the compositor's socket alone, read-only, as /run/wayland/wayland-0.
+if [[ -n "${WAYLAND_DISPLAY:-}" ]]; then
+    if [[ $WAYLAND_DISPLAY == /* ]]; then socket=$WAYLAND_DISPLAY; else socket=${XDG_RUNTIME_DIR:-/run/user/$(id -u)}/$WAYLAND_DISPLAY; fi
+    if [[ -S $socket ]]; then
+        run_flags+=(-e XDG_RUNTIME_DIR=/run/wayland -e WAYLAND_DISPLAY=wayland-0 -v "$socket:/run/wayland/wayland-0:ro")
+    else
+        note "WAYLAND_DISPLAY is set but $socket is not a socket: no Wayland window"
+    fi
 fi
 [[ -n "${CAPITALENGINE_DEVICE:-}" ]] && run_flags+=(-e "CAPITALENGINE_DEVICE=$CAPITALENGINE_DEVICE")
 

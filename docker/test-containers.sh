@@ -249,6 +249,70 @@ check "q closes the containerised window cleanly" test "$status" -eq 0
 kill -9 $xvfb 2>/dev/null; rm -f "$cookie" "/tmp/.X11-unix/X$display_number" "/tmp/.X$display_number-lock"
 unset DISPLAY XAUTHORITY
 
+# --- Wayland from the container into a headless Weston --------------------------------------
+# The compositor's socket alone goes in (run-docker.sh), read-only; the container runs as the
+# socket's owner. Screenshots (weston-screenshooter, which needs --debug) until one shows the
+# particles; then the compositor is killed, and the run stops with the reason.
+wayland_dir=$(mktemp -d /tmp/capitalengine-wayland.XXXXXX)
+chmod 700 "$wayland_dir"
+printf '[core]\nidle-time=0\n[shell]\npanel-position=none\nbackground-color=0xff203040\nlocking=false\nanimation=none\nstartup-animation=none\n' \
+    > "$wayland_dir/weston.ini"
+XDG_RUNTIME_DIR=$wayland_dir weston --backend=headless-backend.so --use-pixman --width=640 --height=480 \
+    --socket=wayland-test --config="$wayland_dir/weston.ini" --debug >/dev/null 2>&1 &
+weston_pid=$!
+for _ in $(seq 1 100); do [[ -S $wayland_dir/wayland-test ]] && break; sleep 0.1; done
+XDG_RUNTIME_DIR=$wayland_dir WAYLAND_DISPLAY=wayland-test \
+    ./run-docker.sh mesa run --particles 1500 --steps 100000000 --window 320x240 > /tmp/capitalengine-wayland.out 2>&1 &
+runner=$!
+for _ in $(seq 1 120); do grep -q "first frame presented" /tmp/capitalengine-wayland.out && break; sleep 0.5; done
+drawn=0
+mkdir -p "$wayland_dir/shots"
+for _ in $(seq 1 30); do
+    rm -f "$wayland_dir"/shots/*.png
+    (cd "$wayland_dir/shots" && XDG_RUNTIME_DIR=$wayland_dir WAYLAND_DISPLAY=wayland-test weston-screenshooter >/dev/null 2>&1)
+    shot=$(ls "$wayland_dir"/shots/*.png 2>/dev/null | head -1)
+    [[ -n $shot ]] || continue
+    drawn=$(python3 - "$shot" <<'PY'
+import struct, sys, zlib
+data = open(sys.argv[1], 'rb').read()
+pos, idat, width, height = 8, b'', 0, 0
+while pos < len(data):
+    length, kind = struct.unpack('>I4s', data[pos:pos + 8])
+    body = data[pos + 8:pos + 8 + length]
+    if kind == b'IHDR': width, height, depth, colour = struct.unpack('>IIBB', body[:10])
+    if kind == b'IDAT': idat += body
+    pos += 12 + length
+raw, bpp = zlib.decompress(idat), 3 if colour == 2 else 4
+stride, previous, drawn = width * bpp, bytearray(width * bpp), 0
+for y in range(height):
+    kind, row = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+    for i in range(stride):
+        a = row[i - bpp] if i >= bpp else 0
+        b, c = previous[i], previous[i - bpp] if i >= bpp else 0
+        if kind == 1: row[i] = (row[i] + a) & 255
+        elif kind == 2: row[i] = (row[i] + b) & 255
+        elif kind == 3: row[i] = (row[i] + (a + b) // 2) & 255
+        elif kind == 4:
+            p = a + b - c
+            pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+            row[i] = (row[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+    drawn += sum(1 for x in range(width) if max(row[bpp * x], row[bpp * x + 1]) > 100)
+    previous = row
+print(drawn)
+PY
+)
+    ((drawn > 100)) && break
+done
+check "the Wayland socket passed into the mesa container: its window draws on Weston ($drawn pixels)" \
+    test "${drawn:-0}" -gt 100
+check "the containerised window opened on Wayland" grep -q "window: swapchain 320x240" /tmp/capitalengine-wayland.out
+kill -9 $weston_pid 2>/dev/null
+wait $runner; status=$?
+check "the compositor gone, the containerised run stops with the reason (exit 1)" \
+    bash -c "[[ $status -eq 1 ]] && grep -q 'connection to the Wayland compositor was lost' /tmp/capitalengine-wayland.out"
+((status == 1)) || tail -5 /tmp/capitalengine-wayland.out
+rm -rf "$wayland_dir"
+
 # --- the rpi image (linux/arm64), under QEMU when this machine is not arm64 ---------------------
 # Assembled from the cross-built binary: nothing is compiled under emulation.
 if reason=$(docker/register-binfmt.sh 2>&1 && docker/register-binfmt.sh --check 2>&1); then
