@@ -3,7 +3,8 @@ import Present
 import TestSupport
 
 /// A headless Weston compositor on a socket of its own, in a private XDG_RUNTIME_DIR, for the
-/// duration of a test. The desktop shell (panel, locking and animations off) sends frame
+/// duration of a test; or one nested in an X server (Xvfb), whose keyboard and pointer it then
+/// has, so that xdotool types into its windows. The desktop shell (panel, locking and animations off) sends frame
 /// callbacks, so presenting paces as on a desktop; the kiosk shell makes every window
 /// fullscreen, a size the compositor chooses. `--debug` lets weston-screenshooter take shots.
 final class VirtualWayland {
@@ -22,7 +23,7 @@ final class VirtualWayland {
     /// What a client of this compositor needs in its environment.
     var environment: [String: String] { ["XDG_RUNTIME_DIR": runtimeDirectory.path, "WAYLAND_DISPLAY": socket] }
 
-    init(width: Int = 640, height: Int = 480, shell: Shell = .desktop) throws {
+    init(width: Int = 640, height: Int = 480, shell: Shell = .desktop, nestedIn display: VirtualDisplay? = nil) throws {
         self.width = width
         self.height = height
         runtimeDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("wayland-\(UUID().uuidString)")
@@ -45,11 +46,12 @@ final class VirtualWayland {
         var environment = ProcessInfo.processInfo.environment
         environment["XDG_RUNTIME_DIR"] = runtimeDirectory.path
         environment["WAYLAND_DISPLAY"] = nil
-        environment["DISPLAY"] = nil
+        environment["DISPLAY"] = display?.name
         process = try ChildProcess(
             URL(fileURLWithPath: "/usr/bin/weston"),
             [
-                "--backend=headless-backend.so", "--use-pixman", "--width=\(width)", "--height=\(height)",
+                display == nil ? "--backend=headless-backend.so" : "--backend=x11-backend.so", "--use-pixman",
+                "--width=\(width)", "--height=\(height)",
                 "--socket=\(socket)", "--config=\(config.path)", "--shell=\(shell.rawValue)", "--debug",
             ],
             environment: environment, standardOutput: .discard, standardError: .capture)

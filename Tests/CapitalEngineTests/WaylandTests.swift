@@ -94,6 +94,28 @@ struct WaylandTests {
         #expect(!result.stderr.contains("validation"), "\(result.stderr)")
     }
 
+    /// The keyboard through the compositor's keymap: in a Weston nested in Xvfb, whose seat
+    /// has the X server's keyboard, q typed into it ends the run as in an X11 window.
+    @Test func keysReachTheWindowThroughTheKeymap() throws {
+        let display = try VirtualDisplay()
+        let compositor = try VirtualWayland(nestedIn: display)
+        let engine = try CapitalEngineProcess(
+            ["run", "--particles", "500", "--steps", "100000000", "--window", "320x240", "--validate"],
+            environment: compositor.environment)
+        try engine.waitForStderr("window: first frame presented")
+        // Into the focused window: the compositor's, which gives the key to ours once ours has
+        // the keyboard's focus; typed again until the run ends.
+        let deadline = Date().addingTimeInterval(60)
+        while engine.child.isRunning && Date() < deadline {
+            _ = try display.runTool("/usr/bin/xdotool", ["mousemove", "100", "100", "key", "q"])
+            _ = try? engine.child.wait(for: "the end of the run", timeout: 1) { !engine.child.isRunning }
+        }
+        let result = try engine.wait(timeout: 60)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("frames presented"), "\(result.stdout)")
+        #expect(!result.stderr.contains("validation"), "\(result.stderr)")
+    }
+
     @Test func doctorNamesTheCompositor() throws {
         let compositor = try VirtualWayland()
         let result = try CapitalEngineProcess.run(["doctor", "--no-verify"], environment: compositor.environment)
