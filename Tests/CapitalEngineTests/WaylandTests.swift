@@ -116,6 +116,57 @@ struct WaylandTests {
         #expect(!result.stderr.contains("validation"), "\(result.stderr)")
     }
 
+    /// The pointer: the wheel zooms, a drag pans, and r and q still work; a 2x2 block of Life
+    /// cells in a Weston nested in Xvfb, seen by the compositor's screenshots.
+    @Test func theWheelAndDragsMoveTheView() throws {
+        let display = try VirtualDisplay()
+        let compositor = try VirtualWayland(nestedIn: display)
+        let block = directory.appendingPathComponent("block.rle")
+        try "x = 2, y = 2, rule = B3/S23\n2o$2o!\n".write(to: block, atomically: true, encoding: .utf8)
+        let engine = try CapitalEngineProcess(
+            ["run", "life", "--init", block.path, "--size", "40x30", "--steps", "1000000", "--window", "400x300"],
+            environment: compositor.environment)
+        try engine.waitForStderr("window: first frame presented")
+        /// Drawn pixels once the output shows what `expected` describes, or after a minute.
+        func drawn(until expected: (Int, (x: Int, y: Int)) -> Bool) throws -> (count: Int, centre: (x: Int, y: Int)) {
+            let deadline = Date().addingTimeInterval(60)
+            while true {
+                let shot = try compositor.screenshot()
+                var count = 0, sum = (x: 0, y: 0)
+                for y in 0..<shot.height {
+                    for x in 0..<shot.width where max(shot.pixel(x: x, y: y).r, shot.pixel(x: x, y: y).g) > 100 {
+                        count += 1
+                        sum = (sum.x + x, sum.y + y)
+                    }
+                }
+                let centre = count == 0 ? (x: 0, y: 0) : (x: sum.x / count, y: sum.y / count)
+                if expected(count, centre) || Date() >= deadline { return (count, centre) }
+            }
+        }
+        func xdotool(_ arguments: [String]) throws { _ = try display.runTool("/usr/bin/xdotool", arguments) }
+        let home = try drawn { count, _ in count > 4 * 30 && count < 4 * 120 }
+        #expect(home.count > 4 * 30 && home.count < 4 * 120, "\(home.count) pixels for 4 cells")
+        let (x, y) = (String(home.centre.x), String(home.centre.y))
+        // Weston's X11 backend follows the pointer from its entry into the compositor's X
+        // window: in from outside it (Xvfb is 1024x768, Weston 640x480), then wheel up (button
+        // 4) over ours, a zoom step a click.
+        try xdotool(["mousemove", "1000", "700"])
+        try xdotool(["mousemove", x, y, "click", "--repeat", "8", "4"])
+        let zoomed = try drawn { count, _ in count > 2 * home.count }
+        #expect(zoomed.count > 2 * home.count, "the wheel zooms in: \(home.count) -> \(zoomed.count)")
+        // A drag of 150 pixels to the right carries the block with it.
+        try xdotool(["mousemove", x, y, "mousedown", "1", "mousemove_relative", "--", "150", "0", "mouseup", "1"])
+        let moved = try drawn { count, centre in count > 0 && centre.x > zoomed.centre.x + 50 }
+        #expect(moved.centre.x > zoomed.centre.x + 50, "the drag pans: \(zoomed.centre) -> \(moved.centre)")
+        try xdotool(["key", "r"])
+        let reset = try drawn { count, _ in abs(count - home.count) <= home.count / 10 }
+        #expect(abs(reset.count - home.count) <= home.count / 10, "r restores the view: \(home) vs \(reset)")
+        try xdotool(["key", "q"])
+        let result = try engine.wait(timeout: 60)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("population: 4"), "\(result.stdout)")
+    }
+
     @Test func doctorNamesTheCompositor() throws {
         let compositor = try VirtualWayland()
         let result = try CapitalEngineProcess.run(["doctor", "--no-verify"], environment: compositor.environment)
