@@ -95,7 +95,8 @@ struct WaylandTests {
     }
 
     /// The keyboard through the compositor's keymap: in a Weston nested in Xvfb, whose seat
-    /// has the X server's keyboard, q typed into it ends the run as in an X11 window.
+    /// has the X server's keyboard, the desktop shell's maximize resizes the window, and q
+    /// typed into it ends the run as in an X11 window.
     @Test func keysReachTheWindowThroughTheKeymap() throws {
         let display = try VirtualDisplay()
         let compositor = try VirtualWayland(nestedIn: display)
@@ -103,6 +104,14 @@ struct WaylandTests {
             ["run", "--particles", "500", "--steps", "100000000", "--window", "320x240", "--validate"],
             environment: compositor.environment)
         try engine.waitForStderr("window: first frame presented")
+        // The desktop shell's maximize (super+shift+m): the compositor sizes the window to its
+        // output, and the swapchain follows.
+        let maximizeDeadline = Date().addingTimeInterval(60)
+        while !engine.child.stderr.contains("window: swapchain 640x480") && Date() < maximizeDeadline {
+            _ = try display.runTool("/usr/bin/xdotool", ["key", "super+shift+m"])
+            try? engine.waitForStderr("window: swapchain 640x480", timeout: 1)
+        }
+        #expect(engine.child.stderr.contains("window: swapchain 640x480"), "\(engine.child.stderr)")
         // Into the focused window: the compositor's, which gives the key to ours once ours has
         // the keyboard's focus; typed again until the run ends.
         let deadline = Date().addingTimeInterval(60)
