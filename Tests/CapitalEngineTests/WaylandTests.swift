@@ -65,7 +65,7 @@ struct WaylandTests {
         let output = directory.appendingPathComponent("lost-\(workload).npy")
         let arguments = workload == "nbody" ? ["run", "--particles", "512"] : ["run", "life", "--size", "64x48"]
         let engine = try CapitalEngineProcess(
-            arguments + ["--steps", "100000000", "--window", "320x240", "--output", output.path],
+            arguments + ["--steps", "100000000", "--window", "320x240", "--output", output.path, "--validate"],
             environment: compositor.environment)
         try engine.waitForStderr("window: first frame presented")
         compositor.stop()
@@ -76,6 +76,7 @@ struct WaylandTests {
             "\(result.stderr)")
         #expect(result.stderr.contains("the state reached is in --output"), "\(result.stderr)")
         #expect(FileManager.default.fileExists(atPath: output.path))
+        #expect(!result.stderr.contains("validation"), "\(result.stderr)")
     }
 
     /// A compositor that chooses the size (the kiosk shell makes every window fullscreen):
