@@ -29,6 +29,10 @@ public final class WaylandWindow: PresentationWindow {
     private var lost = false
     private var pointerAt: (x: Double, y: Double) = (0, 0)
     private var dragOrigin: (x: Double, y: Double)?
+    /// Wayland leaves key repeat to the client: the key held, when it next repeats, and the
+    /// compositor's rate (keys a second) and delay (ms) from `repeat_info`.
+    private var heldKey: (code: UInt32, symbol: UInt, next: Double)?
+    private var repeatRate = 25.0, repeatDelay = 0.6
 
     /// What each proxy's events go to, as the dispatcher's implementation pointer.
     fileprivate enum Role: Int {
@@ -143,6 +147,13 @@ public final class WaylandWindow: PresentationWindow {
             lost = true
             events.append(.connectionLost)
         }
+        if let held = heldKey, repeatRate > 0 {
+            let now = Self.now()
+            if now >= held.next {
+                events.append(.key(held.symbol))
+                heldKey?.next = max(held.next + 1 / repeatRate, now)
+            }
+        }
         defer { events.removeAll() }
         return events
     }
@@ -221,21 +232,45 @@ public final class WaylandWindow: PresentationWindow {
             defer { munmap(text, size) }
             ce_xkb_state_free(keymapState)
             keymapState = ce_xkb_state_from_keymap(text.assumingMemoryBound(to: CChar.self))
+        case 1, 2:  // enter, leave: no key is held any more
+            heldKey = nil
         case 3:  // key(serial, time, key, state): 1 pressed
-            guard arguments[3].u == 1 else { return }
             let code = arguments[2].u
-            if let keymapState {
-                events.append(.key(UInt(ce_xkb_state_key_get_one_sym(keymapState, code + 8))))
-            } else if let symbol = Self.keysymsWithoutKeymap[code] {
-                events.append(.key(symbol))
+            guard arguments[3].u == 1 else {
+                if heldKey?.code == code { heldKey = nil }
+                return
             }
+            let symbol: UInt
+            if let keymapState {
+                symbol = UInt(ce_xkb_state_key_get_one_sym(keymapState, code + 8))
+            } else if let known = Self.keysymsWithoutKeymap[code] {
+                symbol = known
+            } else {
+                return
+            }
+            events.append(.key(symbol))
+            // The keys that move the view repeat while held, as X11's do; the others act once.
+            heldKey = Self.repeating.contains(symbol) ? (code, symbol, Self.now() + repeatDelay) : nil
         case 4:  // modifiers(serial, depressed, latched, locked, group)
             if let keymapState {
                 ce_xkb_state_update_mask(keymapState, arguments[1].u, arguments[2].u, arguments[3].u, arguments[4].u)
             }
+        case 5:  // repeat_info(rate, delay): rate 0 turns repeat off
+            (repeatRate, repeatDelay) = (Double(arguments[0].i), Double(arguments[1].i) / 1000)
         default:
             break
         }
+    }
+
+    private static let repeating: Set<UInt> = [
+        Keys.left, Keys.right, Keys.up, Keys.down, Keys.plus, Keys.equal, Keys.minus, Keys.keypadPlus,
+        Keys.keypadMinus,
+    ]
+
+    private static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     /// The viewer's keys by evdev code, for a compositor that sends no XKB keymap (or when

@@ -126,7 +126,8 @@ struct WaylandTests {
         #expect(!result.stderr.contains("validation"), "\(result.stderr)")
     }
 
-    /// The pointer: the wheel zooms, a drag pans, and r and q still work; a 2x2 block of Life
+    /// The pointer and held keys: the wheel zooms, a drag pans, a held arrow repeats, r resets
+    /// and q quits; a 2x2 block of Life
     /// cells in a Weston nested in Xvfb, seen by the compositor's screenshots.
     @Test func theWheelAndDragsMoveTheView() throws {
         let display = try VirtualDisplay()
@@ -171,6 +172,14 @@ struct WaylandTests {
         #expect(moved.centre.x > zoomed.centre.x + 50, "the drag pans: \(zoomed.centre) -> \(moved.centre)")
         try xdotool(["key", "r"])
         let reset = try drawn { count, _ in abs(count - home.count) <= home.count / 10 }
+        // Right held: the view pans while it is down (Wayland leaves key repeat to the client)
+        // until the block leaves the window.
+        try xdotool(["keydown", "Right"])
+        let panned = try drawn { count, _ in count == 0 }
+        try xdotool(["keyup", "Right"])
+        #expect(panned.count == 0, "holding Right pans the block away: \(panned)")
+        try xdotool(["key", "r"])
+        _ = try drawn { count, _ in abs(count - home.count) <= home.count / 10 }
         #expect(abs(reset.count - home.count) <= home.count / 10, "r restores the view: \(home) vs \(reset)")
         try xdotool(["key", "q"])
         let result = try engine.wait(timeout: 60)
