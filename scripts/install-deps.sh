@@ -12,10 +12,10 @@ packages=(libvulkan-dev libvulkan1 mesa-vulkan-drivers glslc pkg-config libx11-d
           wayland-protocols libwayland-client0 libxkbcommon0)
 if [[ "${1:-}" == "--test" ]]; then
     # Validation layers, spirv-val, NumPy for .npy interop, an X server with screenshot and
-    # window tools and a Wayland compositor (Weston, headless) for the window tests,
+    # window tools and Wayland compositors (Weston and sway, headless) for the window tests,
     # wayland-scanner to check the protocol tables against, and YAML and virtual environments for the Kubernetes
     # manifests' checks.
-    packages+=(vulkan-validationlayers spirv-tools vulkan-tools python3 python3-numpy xvfb x11-apps xdotool weston libwayland-bin
+    packages+=(vulkan-validationlayers spirv-tools vulkan-tools python3 python3-numpy xvfb x11-apps xdotool weston sway libwayland-bin
                debootstrap debian-archive-keyring qemu-user-static binutils python3-yaml python3-venv)
 fi
 

@@ -89,3 +89,59 @@ final class VirtualWayland {
         return try PNGImage.decode(Data(contentsOf: directory.appendingPathComponent(shot)))
     }
 }
+
+/// Sway (wlroots), headless, for what Weston 10 cannot do from outside: `swaymsg kill` asks the
+/// focused window to close (xdg_toplevel.close), as a title bar's close button does; and it
+/// tiles, so a window takes the output's size. Sway refuses to run as root: as root, it runs
+/// as nobody, whose socket root can still use.
+final class VirtualSway {
+    static var available: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/sway") }
+
+    let runtimeDirectory: URL
+    let process: ChildProcess
+    var environment: [String: String] { ["XDG_RUNTIME_DIR": runtimeDirectory.path, "WAYLAND_DISPLAY": "wayland-1"] }
+
+    init(width: Int = 640, height: Int = 480) throws {
+        runtimeDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("sway-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: runtimeDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let config = runtimeDirectory.appendingPathComponent("config")
+        try Data("output HEADLESS-1 resolution \(width)x\(height)\n".utf8).write(to: config)
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge([
+            "XDG_RUNTIME_DIR": runtimeDirectory.path, "HOME": runtimeDirectory.path, "WLR_BACKENDS": "headless",
+            "WLR_RENDERER": "pixman", "WLR_LIBINPUT_NO_DEVICES": "1",
+        ]) { $1 }
+        environment["WAYLAND_DISPLAY"] = nil
+        environment["DISPLAY"] = nil
+        var command = ["/usr/bin/sway", "-c", config.path]
+        if getuid() == 0 {
+            chown(runtimeDirectory.path, 65534, 65534)
+            command = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + command
+        }
+        process = try ChildProcess(
+            URL(fileURLWithPath: command[0]), Array(command.dropFirst()), environment: environment,
+            standardOutput: .discard, standardError: .capture)
+        let socket = runtimeDirectory.appendingPathComponent("wayland-1").path
+        try process.wait(for: "sway's socket \(socket)", timeout: 30) {
+            FileManager.default.fileExists(atPath: socket) && ipcSocket != nil
+        }
+    }
+
+    deinit {
+        process.signal(SIGKILL)
+        _ = try? process.wait(timeout: 30)
+        try? FileManager.default.removeItem(at: runtimeDirectory)
+    }
+
+    /// Sway's IPC socket, which swaymsg talks to.
+    var ipcSocket: String? {
+        (try? FileManager.default.contentsOfDirectory(atPath: runtimeDirectory.path))?
+            .first { $0.hasPrefix("sway-ipc.") }.map { runtimeDirectory.appendingPathComponent($0).path }
+    }
+
+    /// A sway command (`kill`), through swaymsg.
+    func command(_ words: String) throws -> ChildProcess.Result {
+        try ChildProcess.run(URL(fileURLWithPath: "/usr/bin/swaymsg"), ["-s", ipcSocket ?? "", words], timeout: 60)
+    }
+}

@@ -187,6 +187,37 @@ struct WaylandTests {
         #expect(result.stdout.contains("population: 4"), "\(result.stdout)")
     }
 
+    /// A close from the compositor (sway's `kill`, what a close button does) ends the run as
+    /// the X11 window manager's does; and a tiling compositor's size is taken.
+    @Test(.enabled(if: VirtualSway.available))
+    func theCompositorsCloseEndsTheRun() throws {
+        let sway = try VirtualSway()
+        let output = directory.appendingPathComponent("closed.npy")
+        let engine = try CapitalEngineProcess(
+            [
+                "run", "--particles", "500", "--steps", "100000000", "--window", "320x240", "--output", output.path,
+                "--validate",
+            ], environment: sway.environment)
+        try engine.waitForStderr("window: first frame presented")
+        // Tiled: the output less sway's borders and title bar (636x453 in 640x480, with the
+        // title bar's height from the font).
+        func tiles() -> [(Int, Int)] {
+            engine.child.stderr.matches(of: #/window: swapchain (\d+)x(\d+)/#).compactMap { match in
+                Int(match.1).flatMap { w in Int(match.2).map { (w, $0) } }
+            }
+        }
+        try engine.child.wait(for: "a swapchain of the tile's size", timeout: 60) { tiles().count >= 2 }
+        let tile = try #require(tiles().last)
+        #expect(tile.0 > 600 && tile.0 <= 640 && tile.1 > 400 && tile.1 <= 480, "\(tile)")
+        let closed = try sway.command("kill")
+        #expect(closed.status == 0, "\(closed.stdout) \(closed.stderr)")
+        let result = try engine.wait(timeout: 60)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("output: \(output.path)"), "\(result.stdout)")
+        #expect(!result.stderr.contains("validation"), "\(result.stderr)")
+        #expect(result.stdout.contains("2 swapchain(s)"), "\(result.stdout)")
+    }
+
     @Test func doctorNamesTheCompositor() throws {
         let compositor = try VirtualWayland()
         let result = try CapitalEngineProcess.run(["doctor", "--no-verify"], environment: compositor.environment)
