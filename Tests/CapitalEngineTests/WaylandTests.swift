@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 /// Windows on a real Wayland compositor: Weston, headless, with the window on lavapipe.
-@Suite("Viewing: Wayland windows on Weston", .serialized, .enabled(if: VirtualWayland.available))
+@Suite("Viewing: Wayland windows (Weston, sway)", .serialized, .enabled(if: VirtualWayland.available))
 struct WaylandTests {
     let directory: URL = {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("wayland-tests-\(UUID().uuidString)")
