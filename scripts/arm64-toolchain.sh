@@ -142,20 +142,23 @@ build_root_packages=(
     mesa-vulkan-drivers vulkan-validationlayers spirv-tools vulkan-tools python3 python3-numpy
     xvfb x11-apps xdotool xauth procps bc
 )
-if ! ready "$build_root"; then
-    rm -rf "$build_root"
-    start=$SECONDS
-    note "making the trixie amd64 build root with Swift 6.0.3 (about 6 minutes)"
-    debootstrap --variant=minbase --keyring="$keyring" trixie "$build_root" "$mirror" > "$cache/debootstrap.log" 2>&1 \
-        || fail "debootstrap of trixie failed: see $cache/debootstrap.log"
+# apt-get install of the build root's packages inside it (what is there already is kept).
+install_in_build_root() {
     cp /etc/resolv.conf "$build_root/etc/resolv.conf"
     unshare --mount --propagation private -- bash -c '
         set -e
         mount -t proc proc "$1/proc"
         chroot "$1" apt-get update -qq
         chroot "$1" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${@:2}"
-        chroot "$1" apt-get clean' _ "$build_root" "${build_root_packages[@]}" > "$cache/build-root.log" 2>&1 \
-        || fail "installing Swift and the build tools in the build root failed: see $cache/build-root.log"
+        chroot "$1" apt-get clean' _ "$build_root" "${build_root_packages[@]}" >> "$cache/build-root.log" 2>&1
+}
+if ! ready "$build_root"; then
+    rm -rf "$build_root" "$cache/build-root.log"
+    start=$SECONDS
+    note "making the trixie amd64 build root with Swift 6.0.3 (about 6 minutes)"
+    debootstrap --variant=minbase --keyring="$keyring" trixie "$build_root" "$mirror" > "$cache/debootstrap.log" 2>&1 \
+        || fail "debootstrap of trixie failed: see $cache/debootstrap.log"
+    install_in_build_root || fail "installing Swift and the build tools in the build root failed: see $cache/build-root.log"
     in_build_root -- swift --version 2>&1 | head -1 >&2 || fail "Swift does not run in the build root"
     echo "${build_root_packages[*]}" > "$build_root/.capitalengine-packages"
     mark_ready "$build_root"
@@ -164,14 +167,7 @@ fi
 # A build root made for an older list gets what the list gained, without being made again.
 if [[ $(cat "$build_root/.capitalengine-packages" 2>/dev/null) != "${build_root_packages[*]}" ]]; then
     note "adding to the build root: what its package list gained"
-    cp /etc/resolv.conf "$build_root/etc/resolv.conf"
-    unshare --mount --propagation private -- bash -c '
-        set -e
-        mount -t proc proc "$1/proc"
-        chroot "$1" apt-get update -qq
-        chroot "$1" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${@:2}"
-        chroot "$1" apt-get clean' _ "$build_root" "${build_root_packages[@]}" >> "$cache/build-root.log" 2>&1 \
-        || fail "installing the build root's new packages failed: see $cache/build-root.log"
+    install_in_build_root || fail "installing the build root's new packages failed: see $cache/build-root.log"
     echo "${build_root_packages[*]}" > "$build_root/.capitalengine-packages"
 fi
 
