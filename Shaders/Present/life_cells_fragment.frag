@@ -54,11 +54,11 @@ vec3 colourOf(uint state) {
     return mix(vec3(1.0, 0.62, 0.18), vec3(0.5, 0.1, 0.07), age);
 }
 
-// An overview block's colour: its shares of live and dying cells (fifteenths), raised towards
-// full brightness (half again of a square root) so that a lone still life in a block of many
-// cells still shows against empty ones, and busy regions against quiet ones.
+// An overview block's colour from the brightness of its live and dying cells (fifteenths of
+// the square roots of their shares, life_cells_overview.comp), half again so that a lone still
+// life in a block of many cells shows against empty ones, and busy regions against quiet ones.
 vec3 densityColourOf(uint block) {
-    return 1.5 * (colourOf(1u) * sqrt(float(block & 15u) / 15.0) + colourOf(2u) * sqrt(float(block >> 4u) / 15.0));
+    return (1.5 / 15.0) * (colourOf(1u) * float(block & 15u) + colourOf(2u) * float(block >> 4u));
 }
 
 // Whether cell k lies on the grid; reads then use cell 0 otherwise rather than branch around

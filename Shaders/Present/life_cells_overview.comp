@@ -1,8 +1,8 @@
 #version 450
 // A coarse copy of a Life grid for drawing it zoomed out: overview cell (bx, by) stands for
-// the FACTOR x FACTOR block of cells at (bx * FACTOR, by * FACTOR), and holds the share of
-// its cells alive (low four bits) and dying (high four), each in fifteenths, so a grid seen
-// whole keeps its density. Written a byte per cell, four per word, the layout
+// the FACTOR x FACTOR block of cells at (bx * FACTOR, by * FACTOR), and holds how bright its
+// shares of cells alive (low four bits) and dying (high four) draw, so a grid seen whole keeps
+// its density. Written a byte per cell, four per word, the layout
 // life_cells_fragment.frag reads; read from either simulation layout.
 
 layout(local_size_x = 64) in;
@@ -20,9 +20,11 @@ layout(push_constant) uniform Parameters {
     uint overviewHeight;
 } p;
 
-// A share of a block's cells, 0 for none, else 1 to 15 (never 0 for one cell of many).
+// How bright a share of a block's cells draws: 0 for none, else 1 to 15, the square root of
+// the share in fifteenths (so sparse regions still show against empty ones), never 0 for one
+// cell of many. Whole numbers throughout, so the CPU's reference agrees exactly.
 uint level(uint count, uint cells) {
-    return count == 0u ? 0u : max(1u, (15u * count + cells / 2u) / cells);
+    return count == 0u ? 0u : max(1u, uint(sqrt(float(225u * count / cells))));
 }
 
 uint blockValue(uint bx, uint by) {

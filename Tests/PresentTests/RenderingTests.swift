@@ -361,8 +361,8 @@ struct LifeRenderingTests {
         let factor = LifeOverview.factor(
             pixelsPerCell: Float(height) / camera.visibleHeight, width: grid.width, height: grid.height,
             loopLimit: device.shaderLoopIterationLimit)
-        // Zoomed out, a block's shares of live and dying cells, each in fifteenths and at least
-        // one when any is, and its colour from them.
+        // Zoomed out, a block's shares of live and dying cells, each drawn as the square root of the
+        // share in fifteenths (at least one when any cell is), and its colour from them.
         var blocks = grid
         var densities: [SIMD3<Float>] = []
         if factor > 1 {
@@ -376,12 +376,13 @@ struct LifeRenderingTests {
                     if grid[x, y] >= 2 { dying[block] += 1 }
                 }
             }
+            // The square root of the share in fifteenths, whole numbers as the shader has it.
             func level(_ count: Int, _ cells: Int) -> Float {
-                count == 0 ? 0 : Float(max(1, (15 * count + cells / 2) / cells))
+                count == 0 ? 0 : Float(max(1, Int(Double(225 * count / cells).squareRoot())))
             }
             densities = blocks.cells.indices.map { i in
-                (Self.colour(state: 1, states: states) * (level(live[i], cells[i]) / 15).squareRoot()
-                    + Self.colour(state: 2, states: states) * (level(dying[i], cells[i]) / 15).squareRoot()) * 1.5
+                (Self.colour(state: 1, states: states) * level(live[i], cells[i])
+                    + Self.colour(state: 2, states: states) * level(dying[i], cells[i])) * (1.5 / 15)
             }
         }
         let view = try CellRenderer.cellView(
