@@ -91,9 +91,9 @@ let package = Package(
         // What the tests share: running programs with deadlines on every wait.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Engine"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Engine", "TestSupport"]),
         .testTarget(name: "PresentTests", dependencies: ["Present", "Engine", "CX11", "CZlib", "TestSupport"]),
-        .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Engine"]),
+        .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Engine", "TestSupport"]),
         .testTarget(name: "CapitalEngineTests", dependencies: ["Engine", "Present", "CX11", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

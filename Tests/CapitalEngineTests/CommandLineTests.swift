@@ -19,11 +19,9 @@ struct CommandLineTests {
         return executable.deletingLastPathComponent().appendingPathComponent("CapitalEngine")
     }()
 
-    let directory: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cli-tests-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }()
+    /// A directory for the test's files, removed when the test ends.
+    let scratch = ScratchDirectory("cli-tests")
+    var directory: URL { scratch.url }
 
     /// Runs the binary to completion; DISPLAY and the CAPITALENGINE_ variables are cleared
     /// unless `environment` sets them.

@@ -1,14 +1,13 @@
 import Engine
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("run and verify --workload life", .serialized)
 struct LifeCommandTests {
-    let directory: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("life-cli-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }()
+    /// A directory for the test's files, removed when the test ends.
+    let scratch = ScratchDirectory("life-cli")
+    var directory: URL { scratch.url }
 
     func write(_ name: String, _ text: String) throws -> URL {
         let url = directory.appendingPathComponent(name)

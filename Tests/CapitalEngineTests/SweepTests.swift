@@ -1,17 +1,16 @@
 import Engine
 import Foundation
 import Present
+import TestSupport
 import Testing
 
 /// `sweep` end to end: the binary's exit codes, the files in the results folder, and tasks
 /// killed part way.
 @Suite("Sweeps", .serialized)
 struct SweepTests {
-    let directory: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }()
+    /// A directory for the test's files, removed when the test ends.
+    let scratch = ScratchDirectory("sweep")
+    var directory: URL { scratch.url }
 
     func sweepFile(_ text: String) throws -> URL {
         let url = directory.appendingPathComponent("sweep-\(UUID().uuidString).json")

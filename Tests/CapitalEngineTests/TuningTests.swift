@@ -14,11 +14,9 @@ struct TuningTests {
             arguments, environment: [LavapipeVectorWidth.variable: width].merging(environment) { $1 })
     }
 
-    let directory: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tuning-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }()
+    /// A directory for the test's files, removed when the test ends.
+    let scratch = ScratchDirectory("tuning")
+    var directory: URL { scratch.url }
 
     /// A shape no default picks, so its use is unmistakable.
     let unusual = NBodyKernel.streaming(workgroup: 64, bodies: 3)

@@ -7,11 +7,9 @@ import Testing
 /// Watching the simulation: PNG output with no display, and a real window under Xvfb.
 @Suite("Viewing: PNG files and X11 windows", .serialized)
 struct ViewingTests {
-    let directory: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("view-tests-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }()
+    /// A directory for the test's files, removed when the test ends.
+    let scratch = ScratchDirectory("view-tests")
+    var directory: URL { scratch.url }
 
     static func isBackground(_ p: (r: UInt8, g: UInt8, b: UInt8)) -> Bool { max(p.r, p.g, p.b) <= 12 }
 

@@ -7,11 +7,9 @@ import Testing
 /// Windows on a real Wayland compositor: Weston, headless, with the window on lavapipe.
 @Suite("Viewing: Wayland windows (Weston, sway)", .serialized, .enabled(if: VirtualWayland.available))
 struct WaylandTests {
-    let directory: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("wayland-tests-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }()
+    /// A directory for the test's files, removed when the test ends.
+    let scratch = ScratchDirectory("wayland-tests")
+    var directory: URL { scratch.url }
 
     /// Pixels bright enough to be drawn, not the shell's background (0x203040) nor the
     /// window's (nearly black).

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Doctor
@@ -9,11 +10,9 @@ import Testing
 /// there, with empty files standing for them.
 @Suite("doctor in NVIDIA containers", .serialized)
 struct NVIDIAContainerSetupTests {
-    let root: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("nvidia-machine-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }()
+    /// A machine's files for the test, removed when it ends.
+    let scratch = ScratchDirectory("nvidia-machine")
+    var root: URL { scratch.url }
 
     static let libraryFolder = "/usr/lib/x86_64-linux-gnu"
     static let toolkitNodes = ["nvidia0", "nvidiactl", "nvidia-uvm", "nvidia-modeset"]

@@ -1,15 +1,14 @@
 import Doctor
 import Engine
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("doctor", .serialized)
 struct SetupDoctorTests {
-    let directory: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("doctor-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }()
+    /// A directory for the test's files, removed when the test ends.
+    let scratch = ScratchDirectory("doctor")
+    var directory: URL { scratch.url }
 
     var baseEnvironment: [String: String] {
         var environment = ProcessInfo.processInfo.environment

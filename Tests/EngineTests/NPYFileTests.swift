@@ -6,11 +6,9 @@ import Testing
 
 @Suite("State files (.npy)")
 struct NPYFileTests {
-    let directory: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("npy-tests-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }()
+    /// A directory for the test's files, removed when the test ends.
+    let scratch = ScratchDirectory("npy-tests")
+    var directory: URL { scratch.url }
 
     let sample = InitialModel.galaxies.generate(count: 37, seed: 9)
 
