@@ -16,11 +16,10 @@ public final class WindowSurface {
     /// Device extensions a window needs.
     public static let deviceExtensions = ["VK_KHR_swapchain"]
 
-    let window: any PresentationWindow
+    /// The surface, which keeps the window open for as long as it lives.
     public let surface: Surface
 
     public init(instance: Instance, window: any PresentationWindow) throws {
-        self.window = window
         var handle: VkSurfaceKHR?
         switch window {
         case let x11 as X11Window:

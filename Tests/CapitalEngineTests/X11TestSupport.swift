@@ -22,10 +22,8 @@ final class VirtualDisplay {
             URL(fileURLWithPath: "/usr/bin/Xvfb"),
             [":\(free)", "-screen", "0", "\(width)x\(height)x24", "-nolisten", "tcp"],
             standardOutput: .discard, standardError: .discard)
-        let deadline = Date().addingTimeInterval(10)
-        while !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\(free)") {
-            guard Date() < deadline, process.isRunning else { throw TestFailure("Xvfb \(name) did not start") }
-            Thread.sleep(forTimeInterval: 0.05)
+        try process.wait(for: "Xvfb \(name)'s socket", timeout: 10) {
+            FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\(free)")
         }
     }
 
