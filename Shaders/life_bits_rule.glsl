@@ -1,7 +1,13 @@
 // Shared by the bit-packed Life kernels: 32 cells per 32-bit word, bit k of word j is cell
 // x = 32 j + k (the wide kernel also takes the words in pairs, 64 cells per 64-bit word).
 // Neighbour counts of a word's cells at once with bitwise adders, then the rule as a boolean
-// function of the count's bits. Two-state (Life-like) rules only.
+// function of the count's bits.
+//
+// Generations rules (C states: 0 dead, 1 alive, 2 to C - 1 dying) keep the grid in bit planes
+// one after another in the buffer, each laid out as a two-state grid: plane 0 holds the live
+// cells, so neighbour counts read it alone, exactly as for a two-state rule; planes 1 to
+// DYING_PLANES hold a bit-sliced counter, a dying cell's state minus one (0 for a cell that is
+// not dying), which ages with a ripple-carry increment on whole words.
 
 // Bit n set: a dead cell with n live neighbours is born / a live one survives. Specialisation
 // constants, so the compiler folds the rule into a handful of instructions.
@@ -13,13 +19,25 @@ layout(constant_id = 11) const uint SURVIVAL = 12u;       // S23
 #define LIFE_WORD uint
 #endif
 
+// The dying counter's planes: 0 for two-state rules, else enough bits for C - 2.
+layout(constant_id = 12) const uint DYING_PLANES = 0u;
+// C - 2: the counter of the last dying state, which dies the generation after.
+layout(constant_id = 13) const uint LAST_DYING = 0u;
+// Enough planes for C = 256.
+const uint MAX_DYING_PLANES = 8u;
+// Tests only: drops the cells a word takes from the words beside it, a deliberately broken
+// halo, so that tests show their grids would catch one (LifeWorkload's brokenHalo).
+layout(constant_id = 14) const bool BROKEN_HALO = false;
+
 // The next state of a word of cells from bit-sliced sums of the rows above, through and below
 // it (two bits each: low, high; each lane of a word is one cell's sum). The rows above and
 // below sum three cells each; the middle row sums the cell's two side neighbours, or, with
 // midCountsItself, the cell as well: then a live cell with n live neighbours sums to n + 1.
 // Specialised on a constant midCountsItself, the loop folds to the rule's few operations.
-LIFE_WORD nextWordFromSums(LIFE_WORD aboveLow, LIFE_WORD aboveHigh, LIFE_WORD midLow, LIFE_WORD midHigh,
-                           LIFE_WORD belowLow, LIFE_WORD belowHigh, LIFE_WORD alive, bool midCountsItself) {
+// Sets born / survives where a dead / live cell's count meets the rule.
+void ruleFromSums(LIFE_WORD aboveLow, LIFE_WORD aboveHigh, LIFE_WORD midLow, LIFE_WORD midHigh,
+                  LIFE_WORD belowLow, LIFE_WORD belowHigh, bool midCountsItself,
+                  out LIFE_WORD born, out LIFE_WORD survives) {
     // above + below: 0..6 in three bits.
     const LIFE_WORD s0 = aboveLow ^ belowLow;
     const LIFE_WORD k0 = aboveLow & belowLow;
@@ -32,8 +50,8 @@ LIFE_WORD nextWordFromSums(LIFE_WORD aboveLow, LIFE_WORD aboveHigh, LIFE_WORD mi
     const LIFE_WORD j1 = (s1 & midHigh) | (j0 & (s1 ^ midHigh));
     const LIFE_WORD c2 = s2 ^ j1;
     const LIFE_WORD c3 = s2 & j1;
-    LIFE_WORD born = LIFE_WORD(0u);
-    LIFE_WORD survives = LIFE_WORD(0u);
+    born = LIFE_WORD(0u);
+    survives = LIFE_WORD(0u);
     for (uint n = 0u; n <= 9u; ++n) {
         const bool bornAt = n <= 8u && (BIRTH & (1u << n)) != 0u;
         const uint neighboursIfAlive = midCountsItself ? n - 1u : n;
@@ -44,7 +62,35 @@ LIFE_WORD nextWordFromSums(LIFE_WORD aboveLow, LIFE_WORD aboveHigh, LIFE_WORD mi
         if (bornAt) born |= count;
         if (survivesAt) survives |= count;
     }
+}
+
+LIFE_WORD nextWordFromSums(LIFE_WORD aboveLow, LIFE_WORD aboveHigh, LIFE_WORD midLow, LIFE_WORD midHigh,
+                           LIFE_WORD belowLow, LIFE_WORD belowHigh, LIFE_WORD alive, bool midCountsItself) {
+    LIFE_WORD born, survives;
+    ruleFromSums(aboveLow, aboveHigh, midLow, midHigh, belowLow, belowHigh, midCountsItself, born, survives);
     return (alive & survives) | (~alive & born);
+}
+
+// A Generations rule's next live word, ageing `counter` (the dying planes) in place: a live
+// cell that does not survive starts dying (counter 1), a dying one ages until the last dying
+// state, after which it is dead, and only a cell neither alive nor dying can be born.
+LIFE_WORD nextGenerationsWord(LIFE_WORD alive, LIFE_WORD born, LIFE_WORD survives,
+                              inout LIFE_WORD counter[MAX_DYING_PLANES]) {
+    LIFE_WORD dying = LIFE_WORD(0u);
+    LIFE_WORD last = ~LIFE_WORD(0u);
+    for (uint i = 0u; i < DYING_PLANES; ++i) {
+        dying |= counter[i];
+        last &= ((LAST_DYING >> i) & 1u) != 0u ? counter[i] : ~counter[i];
+    }
+    const LIFE_WORD ageing = dying & ~last;
+    LIFE_WORD carry = ageing;
+    for (uint i = 0u; i < DYING_PLANES; ++i) {
+        const LIFE_WORD bit = counter[i];
+        counter[i] = (bit ^ carry) & ageing;
+        carry &= bit;
+    }
+    counter[0] |= alive & ~survives;
+    return (alive & survives) | (~alive & ~dying & born);
 }
 
 // The next state of a word from the nine words around it: each with its west and east
@@ -58,4 +104,18 @@ LIFE_WORD nextWord(LIFE_WORD aboveW, LIFE_WORD above, LIFE_WORD aboveE,
     const LIFE_WORD b0 = belowW ^ below ^ belowE;
     const LIFE_WORD b1 = (belowW & below) | (belowE & (belowW ^ below));
     return nextWordFromSums(a0, a1, west ^ east, west & east, b0, b1, alive, false);
+}
+
+// As nextWord, for a Generations rule: the next live word, with `counter` aged in place.
+LIFE_WORD nextGenerationsWordOf(LIFE_WORD aboveW, LIFE_WORD above, LIFE_WORD aboveE,
+                                LIFE_WORD west, LIFE_WORD alive, LIFE_WORD east,
+                                LIFE_WORD belowW, LIFE_WORD below, LIFE_WORD belowE,
+                                inout LIFE_WORD counter[MAX_DYING_PLANES]) {
+    const LIFE_WORD a0 = aboveW ^ above ^ aboveE;
+    const LIFE_WORD a1 = (aboveW & above) | (aboveE & (aboveW ^ above));
+    const LIFE_WORD b0 = belowW ^ below ^ belowE;
+    const LIFE_WORD b1 = (belowW & below) | (belowE & (belowW ^ below));
+    LIFE_WORD born, survives;
+    ruleFromSums(a0, a1, west ^ east, west & east, b0, b1, false, born, survives);
+    return nextGenerationsWord(alive, born, survives, counter);
 }

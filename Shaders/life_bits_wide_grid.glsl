@@ -37,8 +37,10 @@ uint lastBit() { return (grid.width - 1u) & TOP; }
 // the neighbours are ignored; past the last cell of a torus row comes its first cell, in the
 // lane after the last cell rather than the top lane (the rest of that word is padding, zero).
 void wordSums(LIFE_WORD left, LIFE_WORD mid, LIFE_WORD right, uint index, out LIFE_WORD low, out LIFE_WORD high) {
-    const LIFE_WORD westBit = index > 0u ? left >> TOP : (BOUNDED ? ZERO : (left >> lastBit()) & ONE);
-    const LIFE_WORD eastBits = index + 1u < stride() ? right << TOP : (BOUNDED ? ZERO : (right & ONE) << lastBit());
+    const LIFE_WORD westBit = index > 0u ? (BROKEN_HALO ? ZERO : left >> TOP)
+                                         : (BOUNDED ? ZERO : (left >> lastBit()) & ONE);
+    const LIFE_WORD eastBits = index + 1u < stride() ? (BROKEN_HALO ? ZERO : right << TOP)
+                                                     : (BOUNDED ? ZERO : (right & ONE) << lastBit());
     const LIFE_WORD west = (mid << 1) | westBit;
     const LIFE_WORD east = (mid >> 1) | eastBits;
     const LIFE_WORD westMid = west ^ mid;

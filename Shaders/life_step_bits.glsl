@@ -1,5 +1,6 @@
-// One generation of a two-state Life-like rule on a bit-packed grid (32 cells per word, row
-// stride ceil(width / 32) words, padding bits zero). Each invocation produces a column of
+// One generation of a Life-like rule on a bit-packed grid (32 cells per word, row stride
+// ceil(width / 32) words, padding bits zero), or of a Generations rule on its bit planes
+// (life_bits_rule.glsl). Each invocation produces a column of
 // ROWS words, keeping three rows of neighbours in registers as it walks down, so each word is
 // read from memory about once per generation: the memory-bandwidth-bound design.
 //
@@ -61,10 +62,13 @@ void loadRow(int y, uint wordX, bool inGrid, out uint west, out uint mid, out ui
     } else {
         westBit = BOUNDED ? 0u : (src[base + stride() - 1u] >> lastBit()) & 1u;
     }
+    if (BROKEN_HALO && wordX > 0u) westBit = 0u;
     west = (mid << 1) | westBit;
     // In the last word the cell after the last one is padding (zero), so the wrapped-in cell
     // goes to the last cell's lane rather than lane 31.
-    if (wordX + 1u < stride()) {
+    if (BROKEN_HALO && wordX + 1u < stride()) {
+        east = mid >> 1;
+    } else if (wordX + 1u < stride()) {
 #ifdef SUBGROUP_NEIGHBOURS
         east = (mid >> 1) | ((rightInSubgroup ? fromRight : src[base + wordX + 1u]) << 31);
 #else
@@ -95,7 +99,19 @@ void main() {
     for (uint r = 0u; r < ROWS; ++r) {
         const uint y = firstRow + r;
         loadRow(int(y) + 1, wordX, inGrid, bw, b, be);
-        if (inGrid && y < grid.height) dst[y * stride() + wordX] = nextWord(aw, a, ae, w, m, e, bw, b, be) & keep;
+        if (inGrid && y < grid.height) {
+            const uint index = y * stride() + wordX;
+            if (DYING_PLANES == 0u) {
+                dst[index] = nextWord(aw, a, ae, w, m, e, bw, b, be) & keep;
+            } else {
+                // The planes follow one another, each the size of the live one.
+                const uint plane = stride() * grid.height;
+                uint counter[MAX_DYING_PLANES];
+                for (uint i = 0u; i < DYING_PLANES; ++i) counter[i] = src[(i + 1u) * plane + index];
+                dst[index] = nextGenerationsWordOf(aw, a, ae, w, m, e, bw, b, be, counter) & keep;
+                for (uint i = 0u; i < DYING_PLANES; ++i) dst[(i + 1u) * plane + index] = counter[i];
+            }
+        }
         aw = w; a = m; ae = e;
         w = bw; m = b; e = be;
     }

@@ -1,5 +1,5 @@
-// One generation of a two-state Life-like rule on the bit-packed grid of life_step_bits.glsl,
-// shaped for CPU drivers (lavapipe, Mesa 22.3). There every storage-buffer access is a loop
+// One generation of a Life-like rule on the bit-packed grid of life_step_bits.glsl (or of a
+// Generations rule on its bit planes, life_bits_rule.glsl), shaped for CPU drivers (lavapipe, Mesa 22.3). There every storage-buffer access is a loop
 // over the SIMD lanes, a dozen instructions a lane whether or not the lane takes part, so
 // those loops and not the bitwise arithmetic bound the speed: the one-word kernel spent about
 // 50 vector instructions of adder against ~400 in load and store loops per 8 words.
@@ -61,6 +61,37 @@ void loadRowSums(int y, uint x0, out LIFE_WORD low[WORDS], out LIFE_WORD high[WO
     }
 }
 
+// Words x0 to x0 + WORDS - 1 of row `row` (inside the grid) of bit plane `plane`, those past
+// the row's end clamped into it.
+void loadRow(uint plane, uint row, uint x0, out LIFE_WORD words[WORDS]) {
+    const uint n = stride();
+    const uint base = plane * n * grid.height + row * n;
+    if (ALIGNED) {
+        for (uint q = 0u; q < WORDS / 4u; ++q) {
+            const LIFE_WORD4 four = src4[(base + x0) / 4u + q];
+            for (uint c = 0u; c < 4u; ++c) words[4u * q + c] = four[c];
+        }
+    } else {
+        for (uint j = 0u; j < WORDS; ++j) words[j] = src[base + min(x0 + j, n - 1u)];
+    }
+}
+
+// Writes words x0 to x0 + WORDS - 1 of row y of bit plane `plane`, those inside the grid.
+void storeRow(uint plane, uint y, uint x0, bool inGrid, LIFE_WORD words[WORDS]) {
+    if (!inGrid || y >= grid.height) return;
+    const uint n = stride();
+    const uint base = plane * n * grid.height + y * n;
+    if (ALIGNED) {
+        for (uint q = 0u; q < WORDS / 4u; ++q) {
+            dst4[(base + x0) / 4u + q] = LIFE_WORD4(words[4u * q], words[4u * q + 1u], words[4u * q + 2u], words[4u * q + 3u]);
+        }
+    } else {
+        for (uint j = 0u; j < WORDS; ++j) {
+            if (x0 + j < n) dst[base + x0 + j] = words[j];
+        }
+    }
+}
+
 void main() {
     const uint n = stride();
     // Invocations past the grid compute on clamped indices and store nothing.
@@ -76,25 +107,41 @@ void main() {
     for (uint r = 0u; r < ROWS; ++r) {
         const uint y = firstRow + r;
         loadRowSums(int(min(y, grid.height - 1u)) + 1, x0, belowLow, belowHigh, belowAlive);
+        // An identity the compiler cannot see through (the all-ones mask comes from a push
+        // constant): without it LLVM sinks the rule's last bitwise operations into the
+        // store's per-lane loop, spilling their operands to the stack on every lane, which
+        // cost lavapipe about half its speed.
+        const LIFE_WORD opaqueAll = LIFE_WORD(grid.generations) * ALL;
         LIFE_WORD next[WORDS];
-        for (uint j = 0u; j < WORDS; ++j) {
-            next[j] = nextWordFromSums(aboveLow[j], aboveHigh[j], midLow[j], midHigh[j],
-                                       belowLow[j], belowHigh[j], midAlive[j], true) & keep(x0 + j);
-            // An identity the compiler cannot see through (the all-ones mask comes from a push
-            // constant): without it LLVM sinks the rule's last bitwise operations into the
-            // store's per-lane loop, spilling their operands to the stack on every lane, which
-            // cost lavapipe about half its speed.
-            next[j] = min(next[j], LIFE_WORD(grid.generations) * ALL);
-        }
-        if (inGrid && y < grid.height) {
-            if (ALIGNED) {
-                for (uint q = 0u; q < WORDS / 4u; ++q) {
-                    dst4[(y * n + x0) / 4u + q] = LIFE_WORD4(next[4u * q], next[4u * q + 1u], next[4u * q + 2u], next[4u * q + 3u]);
-                }
-            } else {
-                for (uint j = 0u; j < WORDS; ++j) {
-                    if (x0 + j < n) dst[y * n + x0 + j] = next[j];
-                }
+        if (DYING_PLANES == 0u) {
+            for (uint j = 0u; j < WORDS; ++j) {
+                next[j] = nextWordFromSums(aboveLow[j], aboveHigh[j], midLow[j], midHigh[j],
+                                           belowLow[j], belowHigh[j], midAlive[j], true) & keep(x0 + j);
+                next[j] = min(next[j], opaqueAll);
+            }
+            storeRow(0u, y, x0, inGrid, next);
+        } else {
+            // The dying planes of this row's words, read, aged and written back plane by
+            // plane, at valid indices whether or not the strip is past the grid's end.
+            const uint row = min(y, grid.height - 1u);
+            LIFE_WORD counter[WORDS][MAX_DYING_PLANES];
+            for (uint i = 0u; i < DYING_PLANES; ++i) {
+                LIFE_WORD plane[WORDS];
+                loadRow(i + 1u, row, x0, plane);
+                for (uint j = 0u; j < WORDS; ++j) counter[j][i] = plane[j];
+            }
+            for (uint j = 0u; j < WORDS; ++j) {
+                LIFE_WORD born, survives;
+                ruleFromSums(aboveLow[j], aboveHigh[j], midLow[j], midHigh[j], belowLow[j], belowHigh[j], true,
+                             born, survives);
+                next[j] = nextGenerationsWord(midAlive[j], born, survives, counter[j]) & keep(x0 + j);
+                next[j] = min(next[j], opaqueAll);
+            }
+            storeRow(0u, y, x0, inGrid, next);
+            for (uint i = 0u; i < DYING_PLANES; ++i) {
+                LIFE_WORD plane[WORDS];
+                for (uint j = 0u; j < WORDS; ++j) plane[j] = min(counter[j][i], opaqueAll);
+                storeRow(i + 1u, y, x0, inGrid, plane);
             }
         }
         for (uint j = 0u; j < WORDS; ++j) {

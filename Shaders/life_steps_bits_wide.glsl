@@ -1,7 +1,12 @@
-// Two generations of a two-state Life-like rule per dispatch on the bit-packed grid, shaped for
-// CPU drivers as life_step_bits_wide.glsl is (read that first): there every storage-buffer
-// access is a loop over the SIMD lanes and those loops bound the speed, so advancing each
-// invocation's words twice between a load and a store halves them per generation.
+// Two generations of a Life-like rule per dispatch on the bit-packed grid (or of a Generations
+// rule on its bit planes, life_bits_rule.glsl), shaped for CPU drivers as
+// life_step_bits_wide.glsl is (read that first): there every storage-buffer access is a loop
+// over the SIMD lanes and those loops bound the speed, so advancing each invocation's words
+// twice between a load and a store halves them per generation.
+//
+// A Generations rule's first generation of a word needs which of its cells are dying (they
+// cannot be born), so the dying planes are read for the first generation's words; the ages of
+// its own words carry over to the second generation, one row later, in registers.
 //
 // A cell two generations on depends on the cells at most two away. So an invocation reads two
 // rows more above and below its strip, and two words more each side, works out the first
@@ -71,6 +76,30 @@ void loadRowSums(int y, uint x0, out LIFE_WORD low[INNER], out LIFE_WORD high[IN
     }
 }
 
+// Logical row y's dying cells for the first generation's INNER words (x0 - 1 on), and the
+// dying counter of its own words, read plane by plane; zero outside a bounded grid.
+void loadDying(int y, uint x0, out LIFE_WORD dying[INNER], out LIFE_WORD counter[WORDS][MAX_DYING_PLANES]) {
+    const uint n = stride();
+    const bool outside = rowOutside(y);
+    const uint base = (outside ? 0u : gridRow(y)) * n;
+    for (uint i = 0u; i < INNER; ++i) dying[i] = ZERO;
+    for (uint plane = 1u; plane <= DYING_PLANES; ++plane) {
+        const uint planeBase = plane * n * grid.height + base;
+        const LIFE_WORD west = src[planeBase + sideIndex(x0, 1u)];
+        dying[0] |= outside ? ZERO : west;
+        for (uint q = 0u; q < WORDS / 4u; ++q) {
+            const LIFE_WORD4 four = src4[(planeBase + x0) / 4u + q];
+            for (uint c = 0u; c < 4u; ++c) {
+                const LIFE_WORD word = outside ? ZERO : four[c];
+                counter[4u * q + c][plane - 1u] = word;
+                dying[1u + 4u * q + c] |= word;
+            }
+        }
+        const LIFE_WORD east = src[planeBase + sideIndex(x0, WORDS + 2u)];
+        dying[INNER - 1u] |= outside ? ZERO : east;
+    }
+}
+
 void main() {
     const uint n = stride();
     // Invocations past the grid compute on clamped indices and store nothing.
@@ -86,6 +115,9 @@ void main() {
     LIFE_WORD firstAboveLow[WORDS], firstAboveHigh[WORDS];
     LIFE_WORD firstMidLow[WORDS], firstMidHigh[WORDS], firstMidAlive[WORDS];
     LIFE_WORD firstBelowLow[WORDS], firstBelowHigh[WORDS], firstBelowAlive[WORDS];
+    // Generations rules: the first generation's dying counters of its own words, of the row
+    // the second generation works on and the row below it.
+    LIFE_WORD firstMidCounter[WORDS][MAX_DYING_PLANES], firstBelowCounter[WORDS][MAX_DYING_PLANES];
     loadRowSums(top - 2, x0, aboveLow, aboveHigh, aboveAlive);
     loadRowSums(top - 1, x0, midLow, midHigh, midAlive);
     // t = 0 and 1 make the first generation's rows top - 1 and top; each later t one row more,
@@ -95,10 +127,27 @@ void main() {
         loadRowSums(y, x0, belowLow, belowHigh, belowAlive);
         LIFE_WORD first[INNER];
         const bool firstOutside = rowOutside(y - 1);
-        for (uint i = 0u; i < INNER; ++i) {
-            const LIFE_WORD next = nextWordFromSums(aboveLow[i], aboveHigh[i], midLow[i], midHigh[i],
-                                                   belowLow[i], belowHigh[i], midAlive[i], true) & keep(firstIndex(x0, i));
-            first[i] = firstOutside ? ZERO : next;
+        if (DYING_PLANES == 0u) {
+            for (uint i = 0u; i < INNER; ++i) {
+                const LIFE_WORD next = nextWordFromSums(aboveLow[i], aboveHigh[i], midLow[i], midHigh[i],
+                                                       belowLow[i], belowHigh[i], midAlive[i], true) & keep(firstIndex(x0, i));
+                first[i] = firstOutside ? ZERO : next;
+            }
+        } else {
+            LIFE_WORD dying[INNER];
+            loadDying(y - 1, x0, dying, firstBelowCounter);
+            for (uint i = 0u; i < INNER; ++i) {
+                LIFE_WORD born, survives;
+                ruleFromSums(aboveLow[i], aboveHigh[i], midLow[i], midHigh[i], belowLow[i], belowHigh[i], true,
+                             born, survives);
+                LIFE_WORD next;
+                if (i == 0u || i == INNER - 1u) {
+                    next = (midAlive[i] & survives) | (~midAlive[i] & ~dying[i] & born);
+                } else {
+                    next = nextGenerationsWord(midAlive[i], born, survives, firstBelowCounter[i - 1u]);
+                }
+                first[i] = firstOutside ? ZERO : next & keep(firstIndex(x0, i));
+            }
         }
         for (uint j = 0u; j < WORDS; ++j) {
             wordSums(first[j], first[j + 1u], first[j + 2u], x0 + j, firstBelowLow[j], firstBelowHigh[j]);
@@ -106,19 +155,40 @@ void main() {
         }
         if (t >= 2u) {
             const uint row = firstRow + t - 2u;
+            // As in life_step_bits_wide.glsl: an identity the compiler cannot see through
+            // keeps the rule's last operations out of the store's per-lane loop.
+            const LIFE_WORD opaqueAll = LIFE_WORD(min(grid.generations, 1u)) * ALL;
             LIFE_WORD next[WORDS];
             for (uint j = 0u; j < WORDS; ++j) {
-                next[j] = nextWordFromSums(firstAboveLow[j], firstAboveHigh[j], firstMidLow[j], firstMidHigh[j],
-                                           firstBelowLow[j], firstBelowHigh[j], firstMidAlive[j], true) & keep(x0 + j);
-                // As in life_step_bits_wide.glsl: an identity the compiler cannot see through
-                // keeps the rule's last operations out of the store's per-lane loop.
-                next[j] = min(next[j], LIFE_WORD(min(grid.generations, 1u)) * ALL);
+                if (DYING_PLANES == 0u) {
+                    next[j] = nextWordFromSums(firstAboveLow[j], firstAboveHigh[j], firstMidLow[j], firstMidHigh[j],
+                                               firstBelowLow[j], firstBelowHigh[j], firstMidAlive[j], true);
+                } else {
+                    LIFE_WORD born, survives;
+                    ruleFromSums(firstAboveLow[j], firstAboveHigh[j], firstMidLow[j], firstMidHigh[j],
+                                 firstBelowLow[j], firstBelowHigh[j], true, born, survives);
+                    next[j] = nextGenerationsWord(firstMidAlive[j], born, survives, firstMidCounter[j]);
+                }
+                next[j] = min(next[j] & keep(x0 + j), opaqueAll);
             }
             if (inGrid && row < grid.height) {
                 for (uint q = 0u; q < WORDS / 4u; ++q) {
                     dst4[(row * n + x0) / 4u + q] = LIFE_WORD4(next[4u * q], next[4u * q + 1u], next[4u * q + 2u], next[4u * q + 3u]);
                 }
+                for (uint plane = 1u; plane <= DYING_PLANES; ++plane) {
+                    const uint planeBase = plane * n * grid.height + row * n;
+                    for (uint q = 0u; q < WORDS / 4u; ++q) {
+                        dst4[(planeBase + x0) / 4u + q] = LIFE_WORD4(
+                            min(firstMidCounter[4u * q][plane - 1u], opaqueAll),
+                            min(firstMidCounter[4u * q + 1u][plane - 1u], opaqueAll),
+                            min(firstMidCounter[4u * q + 2u][plane - 1u], opaqueAll),
+                            min(firstMidCounter[4u * q + 3u][plane - 1u], opaqueAll));
+                    }
+                }
             }
+        }
+        for (uint j = 0u; j < WORDS; ++j) {
+            for (uint i = 0u; i < DYING_PLANES; ++i) firstMidCounter[j][i] = firstBelowCounter[j][i];
         }
         for (uint i = 0u; i < INNER; ++i) {
             aboveLow[i] = midLow[i]; aboveHigh[i] = midHigh[i];

@@ -29,6 +29,10 @@ layout(push_constant) uniform View {
     uint wordsPerRow;
     // Squares only: the gap at a cell's low edges, in cells (0: none).
     float gap;
+    // A bit-packed Generations grid: the dying counter's planes after the live plane, each
+    // planeWords words (a dying cell's state minus one, bit-sliced); 0 otherwise.
+    uint dyingPlanes;
+    uint planeWords;
 } view;
 
 // 0: sprites within their cell. 1: sprites wider than half a cell (zoomed out to about a pixel
@@ -43,7 +47,14 @@ layout(location = 0) out vec4 result;
 
 uint stateOf(uint x, uint y) {
     const uint inWord = x & ((1u << view.cellsPerWordLog2) - 1u);
-    return (word[y * view.wordsPerRow + (x >> view.cellsPerWordLog2)] >> (view.bitsPerCell * inWord)) & ((1u << view.bitsPerCell) - 1u);
+    const uint index = y * view.wordsPerRow + (x >> view.cellsPerWordLog2);
+    const uint state = (word[index] >> (view.bitsPerCell * inWord)) & ((1u << view.bitsPerCell) - 1u);
+    if (view.dyingPlanes == 0u) return state;
+    uint counter = 0u;
+    for (uint i = 0u; i < view.dyingPlanes; ++i) {
+        counter |= ((word[(i + 1u) * view.planeWords + index] >> inWord) & 1u) << i;
+    }
+    return state == 1u ? 1u : (counter == 0u ? 0u : counter + 1u);
 }
 
 // Live cells bright; dying ones (Generations) a ramp from orange, just died, down to a dull

@@ -18,7 +18,18 @@ layout(push_constant) uniform Parameters {
     uint factor;
     uint overviewWidth;
     uint overviewHeight;
+    // A bit-packed Generations grid: its dying planes after the live one, each planeWords
+    // words; 0 otherwise.
+    uint dyingPlanes;
+    uint planeWords;
 } p;
+
+// Which cells of word `index` (bit-packed) are dying: set in any dying plane.
+uint dyingBits(uint index) {
+    uint dying = 0u;
+    for (uint i = 0u; i < p.dyingPlanes; ++i) dying |= word[(i + 1u) * p.planeWords + index];
+    return dying;
+}
 
 // How bright a share of a block's cells draws: 0 for none, else 1 to 15, the square root of
 // the share in fifteenths (so sparse regions still show against empty ones), never 0 for one
@@ -34,16 +45,17 @@ uint blockValue(uint bx, uint by) {
     if (p.bitsPerCell == 1u) {
         // Whole words at a time: count the block's bits of every row.
         const uint stride = (p.width + 31u) / 32u;
-        uint live = 0u;
+        uint live = 0u, dying = 0u;
         for (uint y = y0; y < y1; ++y) {
             for (uint w = x0 / 32u; w <= (x1 - 1u) / 32u; ++w) {
                 const uint lo = max(x0, w * 32u) - w * 32u;
                 const uint hi = min(x1, w * 32u + 32u) - w * 32u;
                 const uint mask = hi - lo == 32u ? 0xFFFFFFFFu : ((1u << (hi - lo)) - 1u) << lo;
                 live += bitCount(word[y * stride + w] & mask);
+                dying += bitCount(dyingBits(y * stride + w) & mask);
             }
         }
-        return level(live, cells);
+        return level(live, cells) | level(dying, cells) << 4u;
     }
     const uint stride = (p.width + 3u) / 4u;
     uint live = 0u, dying = 0u;
@@ -75,17 +87,23 @@ void main() {
         const uint valid = min(32u - x0 % 32u, p.width - x0);
         const uint inGrid = valid < 32u ? (1u << valid) - 1u : 0xFFFFFFFFu;
         const uint mask = (1u << p.factor) - 1u;
-        uvec4 live = uvec4(0u);
+        uvec4 live = uvec4(0u), dying = uvec4(0u);
         for (uint y = y0; y < y1; ++y) {
-            const uint bits = (word[y * stride + x0 / 32u] >> (x0 % 32u)) & inGrid;
+            const uint index = y * stride + x0 / 32u;
+            const uint bits = (word[index] >> (x0 % 32u)) & inGrid;
             live += uvec4(bitCount(bits & mask), bitCount((bits >> p.factor) & mask),
                 bitCount((bits >> (2u * p.factor)) & mask), bitCount((bits >> (3u * p.factor)) & mask));
+            if (p.dyingPlanes > 0u) {
+                const uint old = (dyingBits(index) >> (x0 % 32u)) & inGrid;
+                dying += uvec4(bitCount(old & mask), bitCount((old >> p.factor) & mask),
+                    bitCount((old >> (2u * p.factor)) & mask), bitCount((old >> (3u * p.factor)) & mask));
+            }
         }
         for (uint k = 0u; k < 4u; ++k) {
             const uint bx = firstBlock + k;
             if (bx >= p.overviewWidth) break;
             const uint cells = (min(p.width, (bx + 1u) * p.factor) - bx * p.factor) * (y1 - y0);
-            result |= level(live[k], cells) << (8u * k);
+            result |= (level(live[k], cells) | level(dying[k], cells) << 4u) << (8u * k);
         }
         block[index] = result;
         return;

@@ -54,8 +54,8 @@ struct VerifyLifeCommand: ParsableCommand {
             if life.lifeKernel == nil {
                 // Denser kernels hold grids the byte-per-cell one cannot; check those that can.
                 let fitting = kernels.filter {
-                    LifeWorkload.sizeProblem(width: setup.width, height: setup.height, kernel: $0, device: device)
-                        == nil
+                    LifeWorkload.sizeProblem(
+                        width: setup.width, height: setup.height, kernel: $0, rule: rule, device: device) == nil
                 }
                 for kernel in kernels where !fitting.contains(kernel) && !fitting.isEmpty {
                     print("\(kernel) kernel: skipped, the grid does not fit the device's storage buffers with it")

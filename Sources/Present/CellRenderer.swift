@@ -59,6 +59,10 @@ final class CellRenderer {
         var wordsPerRow: UInt32
         /// Squares only: the gap at a cell's low edges, in cells (0: none).
         var gap: Float
+        /// A bit-packed Generations grid's dying planes after the live one, and the words of
+        /// each (`LifeWorkload.dyingPlanes`); 0 for other layouts.
+        var dyingPlanes: UInt32 = 0
+        var planeWords: UInt32 = 0
 
         /// How cells are drawn: life_cells_fragment.frag's STYLE.
         enum Style: UInt32, CaseIterable {
@@ -100,7 +104,8 @@ final class CellRenderer {
     /// x `blocksHigh`) and how large a block's sprite is.
     static func cellView(
         camera: Camera, width: Int, height: Int, gridWidth: Int, gridHeight: Int,
-        blockSize: Int, blocksWide: Int, blocksHigh: Int, states: Int, bitsPerCell: Int
+        blockSize: Int, blocksWide: Int, blocksHigh: Int, states: Int, bitsPerCell: Int,
+        dyingPlanes: Int = 0, planeWords: Int = 0
     ) throws -> CellView {
         guard camera.yaw == 0 && camera.pitch == 0 else {
             throw EngineError.invalidInput("a Life grid is drawn from straight above; this camera is turned")
@@ -123,7 +128,8 @@ final class CellRenderer {
             width: UInt32(blocksWide), height: UInt32(blocksHigh), states: UInt32(states),
             bitsPerCell: UInt32(bitsPerCell),
             cellsPerWordLog2: UInt32(cellsPerWord.trailingZeroBitCount),
-            wordsPerRow: UInt32((blocksWide + cellsPerWord - 1) / cellsPerWord), gap: gap)
+            wordsPerRow: UInt32((blocksWide + cellsPerWord - 1) / cellsPerWord), gap: gap,
+            dyingPlanes: UInt32(dyingPlanes), planeWords: UInt32(planeWords))
     }
 
     /// Records a render pass drawing the live and dying cells of `life` into `framebuffer` as
@@ -137,20 +143,21 @@ final class CellRenderer {
         let pixelsPerCell = Float(height) / camera.visibleHeight
         let factor = LifeOverview.factor(
             pixelsPerCell: pixelsPerCell, width: life.width, height: life.height, bitsPerCell: life.bitsPerCell,
-            loopLimit: device.description.shaderLoopIterationLimit)
+            dyingPlanes: life.dyingPlanes, loopLimit: device.description.shaderLoopIterationLimit)
         // Zoomed out, a pixel reads blocks of cells from a coarse copy rather than each cell.
         var source = (
-            buffer: life.currentStateBuffer, width: life.width, height: life.height, bitsPerCell: life.bitsPerCell
+            buffer: life.currentStateBuffer, width: life.width, height: life.height, bitsPerCell: life.bitsPerCell,
+            dyingPlanes: life.dyingPlanes, planeWords: life.planeWordCount
         )
         if factor > 1 {
             let overview = try lifeOverview()
             let (w, h) = try overview.record(&encoder, life: life, factor: factor)
-            source = (overview.buffer, w, h, 8)
+            source = (overview.buffer, w, h, 8, 0, 0)
         }
         let view = try Self.cellView(
             camera: camera, width: width, height: height, gridWidth: life.width, gridHeight: life.height,
             blockSize: factor, blocksWide: source.width, blocksHigh: source.height, states: life.rule.states,
-            bitsPerCell: source.bitsPerCell)
+            bitsPerCell: source.bitsPerCell, dyingPlanes: source.dyingPlanes, planeWords: source.planeWords)
         let set = try sets.set(for: [source.buffer])
         let chosen = pipelines[view.style(overview: factor > 1)]!
         encoder.barrier(.computeToDrawing)

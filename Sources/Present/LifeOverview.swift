@@ -24,6 +24,8 @@ final class LifeOverview {
         var factor: UInt32
         var overviewWidth: UInt32
         var overviewHeight: UInt32
+        var dyingPlanes: UInt32
+        var planeWords: UInt32
     }
 
     init(device: Device) throws {
@@ -42,15 +44,19 @@ final class LifeOverview {
     /// Under a driver's loop limit (lavapipe stops a shader's loops after 65535 iterations in
     /// all), blocks stay small enough to be summed within it: more points, but none missing.
     static func factor(
-        pixelsPerCell: Float, width: Int, height: Int, bitsPerCell: Int = 1, loopLimit: Int? = nil
+        pixelsPerCell: Float, width: Int, height: Int, bitsPerCell: Int = 1, dyingPlanes: Int = 0,
+        loopLimit: Int? = nil
     ) -> Int {
         var factor = 1
         while Float(factor) * pixelsPerCell < 0.75 { factor *= 2 }
         guard factor > 1 else { return 1 }
         while bytes(width: width, height: height, factor: factor) > capacity { factor *= 2 }
         if let loopLimit {
-            // One invocation sums four blocks: rows x words (bit-packed) or rows x cells.
-            func iterations(_ f: Int) -> Int { 4 * f * (bitsPerCell == 1 ? (f + 31) / 32 + 1 : f) }
+            // One invocation sums four blocks: rows x words (bit-packed, each word's dying
+            // planes too) or rows x cells.
+            func iterations(_ f: Int) -> Int {
+                4 * f * (bitsPerCell == 1 ? ((f + 31) / 32 + 1) * (1 + dyingPlanes) : f)
+            }
             while factor > 1 && iterations(factor) > loopLimit - 1000 { factor /= 2 }
         }
         return factor
@@ -77,7 +83,8 @@ final class LifeOverview {
         encoder.pushConstants(
             Parameters(
                 width: UInt32(life.width), height: UInt32(life.height), bitsPerCell: UInt32(life.bitsPerCell),
-                factor: UInt32(factor), overviewWidth: UInt32(width), overviewHeight: UInt32(height)))
+                factor: UInt32(factor), overviewWidth: UInt32(width), overviewHeight: UInt32(height),
+                dyingPlanes: UInt32(life.dyingPlanes), planeWords: UInt32(life.planeWordCount)))
         encoder.dispatch((words + 63) / 64)
         return (width, height)
     }

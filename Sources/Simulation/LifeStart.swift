@@ -87,7 +87,8 @@ public struct LifeRunSetup: Sendable {
 
     /// Refuses, before any cell is made, a grid that `device` (with `kernel`) or this host cannot hold.
     public func checkFits(kernel: LifeKernel, on device: PhysicalDeviceDescription) throws {
-        if let problem = LifeWorkload.sizeProblem(width: width, height: height, kernel: kernel, device: device)
+        if let problem = LifeWorkload.sizeProblem(
+            width: width, height: height, kernel: kernel, rule: rule, device: device)
             ?? LifeGrid.hostMemoryProblem(width: width, height: height)
         {
             throw EngineError.unsupported(problem)

@@ -174,14 +174,18 @@ struct HostileInputTests {
     @Test func lifeGridsBeyondAStorageBufferAreRefusedBeforeTheyAreMade() {
         let lavapipe = FabricatedDevices.lavapipe(index: 0)
         #expect(
-            LifeWorkload.sizeProblem(width: 1 << 20, height: 1 << 20, kernel: .bits, device: lavapipe)
+            LifeWorkload.sizeProblem(width: 1 << 20, height: 1 << 20, kernel: .bits, rule: .conway, device: lavapipe)
                 == """
                 a 1048576x1048576 grid needs 137438953472 bytes with the bits kernel; the device's \
                 maxStorageBufferRange is 134217728
                 """
         )
         // 32 cells a word hold grids that a byte per cell cannot.
-        #expect(LifeWorkload.sizeProblem(width: 16384, height: 16384, kernel: .bits, device: lavapipe) == nil)
-        #expect(LifeWorkload.sizeProblem(width: 16384, height: 16384, kernel: .bytes, device: lavapipe) != nil)
+        #expect(
+            LifeWorkload.sizeProblem(width: 16384, height: 16384, kernel: .bits, rule: .conway, device: lavapipe) == nil
+        )
+        #expect(
+            LifeWorkload.sizeProblem(width: 16384, height: 16384, kernel: .bytes, rule: .conway, device: lavapipe)
+                != nil)
     }
 }

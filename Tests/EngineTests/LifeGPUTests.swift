@@ -4,11 +4,14 @@ import Testing
 
 @Suite("Life on the real Vulkan device", .serialized)
 struct LifeGPUTests {
+    /// A third of the cells not dead: half of those alive, the rest in dying states spread
+    /// evenly, so that rules of many states still have live cells to count.
     func randomGrid(width: Int, height: Int, states: Int, seed: UInt64) -> LifeGrid {
         var random = SeededGenerator(seed: seed)
         var grid = LifeGrid(width: width, height: height)
         for i in grid.cells.indices where random.uniform() < 0.35 {
-            grid.cells[i] = UInt8(1 + Int(random.next() % UInt64(states - 1)))
+            let dying = states > 2 && random.uniform() < 0.5
+            grid.cells[i] = dying ? UInt8(2 + Int(random.next() % UInt64(states - 2))) : 1
         }
         return grid
     }
@@ -132,6 +135,97 @@ struct LifeGPUTests {
         #expect(context.instance.validationLog?.messages.isEmpty == true)
     }
 
+    /// Where the dying counter gains a plane (C - 2 a power of two) and either side of it, up
+    /// to C = 256: both bit kernels' default shapes, bounded and not, against the reference.
+    static let generationsStates = [3, 4, 5, 6, 9, 10, 17, 18, 33, 34, 65, 66, 129, 130, 255, 256]
+
+    @Test("Bit-plane Generations kernels equal the CPU reference for every plane count", arguments: generationsStates)
+    func bitPlaneKernelsMatchReference(states: Int) throws {
+        let rule = LifeRule(birth: [2, 3], survival: [3, 4, 5], states: states)
+        let context = try ComputeContext(
+            instanceOptions: InstanceOptions(validation: true), validationLog: ValidationLog(echo: nil))
+        for (width, height) in [(100, 37), (256, 21)] {
+            for bounded in [false, true] {
+                let grid = randomGrid(width: width, height: height, states: states, seed: UInt64(states * 13 + width))
+                let expected = LifeReference.advance(grid, rule: rule, generations: 13, bounded: bounded)
+                for kernel in [LifeKernel.bits, .wide] {
+                    let workload = try LifeWorkload(
+                        device: context.device, grid: grid, rule: rule, bounded: bounded, kernel: kernel)
+                    #expect(workload.dyingPlanes == Int.bitWidth - (states - 2).leadingZeroBitCount)
+                    try workload.advance(generations: 13)
+                    #expect(
+                        try workload.download() == expected, "\(rule) \(kernel) \(width)x\(height) bounded: \(bounded)")
+                }
+            }
+        }
+        #expect(context.instance.validationLog?.messages.isEmpty == true)
+    }
+
+    /// Every shape of the bit kernels on Generations rules of one, two and eight dying planes,
+    /// with widths that are not multiples of the word, 1xN and Nx1 grids.
+    @Test("Bit-plane Generations kernels in every shape", arguments: ["B2/S/C3", "B2/S345/C4", "B3/S23/C256"])
+    func bitPlaneShapesMatchReference(ruleText: String) throws {
+        let rule = try LifeRule(parsing: ruleText)
+        let context = try ComputeContext(
+            instanceOptions: InstanceOptions(validation: true), validationLog: ValidationLog(echo: nil))
+        let description = context.device.description
+        let sizes = [(1, 1), (5, 3), (33, 40), (1000, 11), (4096, 5), (1, 17), (17, 1), (256, 1)]
+        let shapes: [LifeBitsShape] = [
+            .columns(rows: 3), .wide(words: 1, wordBits: 32, rows: 1), .wide(words: 4, wordBits: 32, rows: 4),
+            .wide(words: 8, wordBits: 32, rows: 32), .wide(words: 4, wordBits: 64, rows: 1),
+            .wide(words: 8, wordBits: 64, rows: 4),
+            .wide(words: 4, wordBits: 32, rows: 5, generations: 2),
+            .wide(words: 8, wordBits: 32, rows: 1, generations: 2),
+            .wide(words: 4, wordBits: 64, rows: 32, generations: 2),
+            .wide(words: 8, wordBits: 64, rows: 3, generations: 2),
+        ]
+        for (width, height) in sizes + [(100, 37), (1000, 2)] {
+            for bounded in [false, true] {
+                let grid = randomGrid(width: width, height: height, states: rule.states, seed: UInt64(width + height))
+                let expected = LifeReference.advance(grid, rule: rule, generations: 13, bounded: bounded)
+                for shape in shapes where shape.problem(stride: (width + 31) / 32, device: description) == nil {
+                    for shuffles in [false, true]
+                    where !shuffles || (shape.kernel == .bits && description.limits.subgroupShuffleRelativeInCompute) {
+                        let workload = try LifeWorkload(
+                            device: context.device, grid: grid, rule: rule, bounded: bounded, kernel: shape.kernel,
+                            subgroupShuffles: shuffles, bitsShape: shape)
+                        try workload.advance(generations: 13)
+                        #expect(
+                            try workload.download() == expected,
+                            "\(rule) \(shape), shuffles \(shuffles), \(width)x\(height) bounded: \(bounded)")
+                    }
+                }
+            }
+        }
+        #expect(context.instance.validationLog?.messages.isEmpty == true)
+    }
+
+    /// A kernel whose words lose the cells from the words beside them must fail the comparison
+    /// on the grids these tests use: otherwise they could not catch a halo mistake.
+    @Test func aBrokenHaloFailsTheComparison() throws {
+        let context = try ComputeContext()
+        let description = context.device.description
+        for rule in [LifeRule.conway, .briansBrain, try LifeRule(parsing: "B3/S23/C256")] {
+            let grid = randomGrid(width: 100, height: 37, states: rule.states, seed: 4)
+            let expected = LifeReference.advance(grid, rule: rule, generations: 13)
+            for shape in [LifeBitsShape.columns(rows: 3), .wide(words: 4, wordBits: 32, rows: 4)] {
+                for shuffles in [false, true]
+                where !shuffles || (shape.kernel == .bits && description.limits.subgroupShuffleRelativeInCompute) {
+                    let sound = try LifeWorkload(
+                        device: context.device, grid: grid, rule: rule, bounded: false, kernel: shape.kernel,
+                        subgroupShuffles: shuffles, bitsShape: shape)
+                    let broken = try LifeWorkload(
+                        device: context.device, grid: grid, rule: rule, bounded: false, kernel: shape.kernel,
+                        subgroupShuffles: shuffles, bitsShape: shape, brokenHalo: true)
+                    try sound.advance(generations: 13)
+                    try broken.advance(generations: 13)
+                    #expect(try sound.download() == expected, "\(rule) \(shape) shuffles \(shuffles)")
+                    #expect(try broken.download() != expected, "\(rule) \(shape) shuffles \(shuffles), broken halo")
+                }
+            }
+        }
+    }
+
     @Test func theTiledKernelRunsItsLongestBlock() throws {
         let context = try ComputeContext()
         let grid = randomGrid(width: 200, height: 150, states: 2, seed: 3)
@@ -141,16 +235,23 @@ struct LifeGPUTests {
         #expect(try workload.download() == LifeReference.advance(grid, rule: .conway, generations: 70))
     }
 
-    @Test func twoStateRulesDefaultToBitPacking() throws {
+    @Test func everyRuleDefaultsToBitPacking() throws {
         let context = try ComputeContext()
         let grid = randomGrid(width: 40, height: 40, states: 2, seed: 5)
         #expect(try LifeWorkload(device: context.device, grid: grid, rule: .conway).kernel != .bytes)
-        #expect(
-            try LifeWorkload(device: context.device, grid: LifeGrid(width: 8, height: 8), rule: .briansBrain).kernel
-                == .bytes)
+        let brain = try LifeWorkload(device: context.device, grid: LifeGrid(width: 8, height: 8), rule: .briansBrain)
+        #expect(brain.kernel == .wide && brain.dyingPlanes == 1)
+        // Temporal blocking keeps no dying planes.
         #expect(throws: EngineError.self) {
             try LifeWorkload(
-                device: context.device, grid: LifeGrid(width: 8, height: 8), rule: .briansBrain, kernel: .bits)
+                device: context.device, grid: LifeGrid(width: 8, height: 8), rule: .briansBrain,
+                kernel: .bitsTiled(generations: 4))
+        }
+        // A state the rule does not have cannot be uploaded.
+        var four = LifeGrid(width: 8, height: 8)
+        four.cells[9] = 3
+        #expect(throws: EngineError.self) {
+            try LifeWorkload(device: context.device, grid: four, rule: .briansBrain, kernel: .bits)
         }
     }
 
@@ -171,13 +272,29 @@ struct LifeGPUTests {
     @Test func briansBrainStaysEqualForManyGenerations() throws {
         let context = try ComputeContext()
         let grid = randomGrid(width: 61, height: 47, states: 3, seed: 9)
-        let workload = try LifeWorkload(device: context.device, grid: grid, rule: .briansBrain)
+        let workloads = try [LifeKernel.bytes, .bits, .wide].map {
+            try LifeWorkload(device: context.device, grid: grid, rule: .briansBrain, kernel: $0)
+        }
         var reference = grid
         for _ in 0..<5 {
-            try workload.advance(generations: 20)
             reference = LifeReference.advance(reference, rule: .briansBrain, generations: 20)
-            #expect(try workload.download() == reference)
+            for workload in workloads {
+                try workload.advance(generations: 20)
+                #expect(try workload.download() == reference, "\(workload.kernel)")
+            }
         }
+    }
+
+    /// Long enough for a cell of a 256-state rule to die through every dying state.
+    @Test func aTwoHundredFiftySixStateRuleAgesThroughEveryState() throws {
+        let context = try ComputeContext()
+        let rule = try LifeRule(parsing: "B2/S/C256")
+        var grid = randomGrid(width: 70, height: 9, states: 2, seed: 21)
+        grid.cells[5] = 255
+        grid.cells[6] = 2
+        let workload = try LifeWorkload(device: context.device, grid: grid, rule: rule, kernel: .wide)
+        try workload.advance(generations: 300)
+        #expect(try workload.download() == LifeReference.advance(grid, rule: rule, generations: 300))
     }
 
     @Test func theGosperGunOnTheGPU() throws {
@@ -209,7 +326,10 @@ struct LifeKernelTunerTests {
         #expect(
             trials.first { $0.kernel == chosen.description }?.cellUpdatesPerSecond
                 == trials.compactMap(\.cellUpdatesPerSecond).max())
+        // Generations rules: the bit-plane kernels, and the byte kernel, which they may not beat
+        // for many states on a small grid.
         #expect(
-            LifeKernelTuner(device: context.device, width: 64, height: 64, rule: .briansBrain).candidates() == [.bytes])
+            LifeKernelTuner(device: context.device, width: 64, height: 64, rule: .briansBrain).candidates()
+                == [.wide, .bytes, .bits])
     }
 }

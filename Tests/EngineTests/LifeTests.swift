@@ -31,14 +31,16 @@ struct LifeTests {
         #expect(rule.states == states)
     }
 
-    /// What the parser accepts, every kernel runs: 255 states at most, and the message says so.
+    /// What the parser accepts, every kernel runs: 256 states at most, as in Golly, and the
+    /// message says so.
     @Test func theStatesTheEngineRunsAreTheStatesTheParserTakes() throws {
-        #expect(try LifeRule(parsing: "B3/S23/C255").states == 255)
-        for text in ["B3/S23/C256", "B3/S23/C1000", "23/3/256"] {
+        #expect(try LifeRule(parsing: "B3/S23/C256").states == 256)
+        #expect(try LifeRule(parsing: "23/3/256").states == 256)
+        for text in ["B3/S23/C257", "B3/S23/C1000", "23/3/257"] {
             #expect {
                 _ = try LifeRule(parsing: text)
             } throws: { error in
-                "\(error)".contains("is not a number of states from 2 to 255")
+                "\(error)".contains("is not a number of states from 2 to 256")
             }
         }
     }
@@ -242,7 +244,11 @@ struct LifeKernelChoiceTests {
         #expect(LifeKernel.preferred(for: .conway, on: h100, cells: 4096 * 4096) == .bitsTiled(generations: 16))
         #expect(LifeKernel.preferred(for: .conway, on: h100, cells: 8192 * 8192) == .bits)
         #expect(LifeKernel.preferred(for: .conway, on: FabricatedDevices.lavapipe(index: 0), cells: 1 << 20) == .wide)
-        #expect(LifeKernel.preferred(for: .briansBrain, on: h100, cells: 1 << 30) == .bytes)
+        // Generations rules: bit planes, one generation a dispatch.
+        #expect(LifeKernel.preferred(for: .briansBrain, on: h100, cells: 1 << 30) == .bits)
+        #expect(LifeKernel.preferred(for: .briansBrain, on: pi, cells: 1 << 20) == .bits)
+        #expect(
+            LifeKernel.preferred(for: .briansBrain, on: FabricatedDevices.lavapipe(index: 0), cells: 1 << 20) == .wide)
         let tiny = PhysicalDeviceDescription(
             index: 0, name: "tiny", type: .integrated, vendorID: 1, apiVersion: APIVersion(1, 1, 0),
             queueFamilies: FabricatedDevices.computeQueue(), memoryHeaps: [],

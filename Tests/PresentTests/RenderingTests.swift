@@ -463,6 +463,13 @@ struct LifeRenderingTests {
                 ((120, 90), (150, 100), 1, (0, 0), try LifeRule(parsing: "B2/S/C4"), .bytes, 0.25),  // dying cells
                 // Blocks, dying ones too.
                 ((480, 360), (100, 70), 1, (0, 0), try LifeRule(parsing: "B2/S/C4"), .bytes, 0.25),
+                // Bit planes of Generations rules: squares, sprites, blocks of 4 cells in one word
+                // and of 16 across words, 2 and 8 dying planes.
+                ((120, 90), (150, 100), 1, (0, 0), try LifeRule(parsing: "B2/S/C4"), .bits, 0.25),
+                ((100, 100), (90, 86), 1, (0, 0), try LifeRule(parsing: "B2/S/C4"), .wide, 0.25),
+                ((480, 360), (100, 70), 1, (0, 0), try LifeRule(parsing: "B2/S/C4"), .wide, 0.25),
+                ((1000, 800), (100, 70), 1, (0, 0), try LifeRule(parsing: "B2/S/C256"), .bits, 0.25),
+                ((120, 90), (150, 100), 1, (0, 0), try LifeRule(parsing: "B2/S/C256"), .wide, 0.25),
             ] {
                 var grid = LifeGrid(width: gridSize.0, height: gridSize.1)
                 for i in grid.cells.indices where random.uniform() < density {

@@ -1,17 +1,19 @@
 /// How the GPU stores and advances a Life grid.
 public enum LifeKernel: Equatable, Sendable, CustomStringConvertible {
-    /// One byte per cell (four per word), one generation per dispatch: every rule, Generations
-    /// included.
+    /// One byte per cell (four per word), one generation per dispatch: every rule, the reference
+    /// the others are checked against.
     case bytes
     /// 32 cells per word, neighbour counts with bitwise adders, one generation per dispatch,
-    /// each word read from memory about once: two-state rules. An invocation per column of words.
+    /// each word read from memory about once; Generations rules in bit planes (a live plane
+    /// and a counter of the dying states). An invocation per column of words.
     case bits
     /// The bits kernel's grid and arithmetic in a shape for CPU drivers: several words (of 64
     /// bits where the device has them) per invocation, each row read once in aligned fours.
     /// There every buffer access costs a loop over the SIMD lanes, so cells per access count.
     case wide
     /// The bit-packed grid advanced `generations` times per dispatch in a shared-memory tile
-    /// (temporal blocking), so memory is touched once per that many generations.
+    /// (temporal blocking), so memory is touched once per that many generations: two-state
+    /// rules.
     case bitsTiled(generations: Int)
 
     /// The most generations one tiled dispatch may run: the halo is one 32-cell word wide.
@@ -19,7 +21,8 @@ public enum LifeKernel: Equatable, Sendable, CustomStringConvertible {
 
     /// The fastest kernel for `rule` on `device` for a grid of `cells` cells, without tuning.
     public static func preferred(for rule: LifeRule, on device: PhysicalDeviceDescription, cells: Int) -> LifeKernel {
-        guard rule.states == 2 else { return .bytes }
+        // Generations rules: bit planes, one generation a dispatch.
+        guard rule.states == 2 else { return device.type == .cpu ? .wide : .bits }
         // On CPU drivers shared memory is ordinary memory behind the same caches, and the
         // tiled kernel's barriers and halo work only cost, and the wide shape makes the fewest
         // buffer accesses (docs/history.md, "Life, lavapipe").
@@ -39,10 +42,10 @@ public enum LifeKernel: Equatable, Sendable, CustomStringConvertible {
     /// discrete GPU.
     static let largeGridCells = 8192 * 8192
 
-    /// Every kernel worth checking for `rule` on `device`: the byte kernel, and for two-state
-    /// rules the bit kernel in both shapes and the tiled one at a few blocking factors that fit.
+    /// Every kernel worth checking for `rule` on `device`: the byte kernel, the bit kernel in
+    /// both shapes, and for two-state rules the tiled one at a few blocking factors that fit.
     public static func candidates(for rule: LifeRule, on device: PhysicalDeviceDescription) -> [LifeKernel] {
-        guard rule.states == 2 else { return [.bytes] }
+        guard rule.states == 2 else { return [.bytes, .bits, .wide] }
         return [.bytes, .bits, .wide]
             + [4, 8, 16].filter { LifeTileShape(device: device, generations: $0) != nil }.map {
                 .bitsTiled(generations: $0)
@@ -110,19 +113,41 @@ struct LifeTileShape: Equatable {
 }
 
 /// Packing between ``LifeGrid`` (a byte per cell) and a kernel's words, rows padded to whole
-/// words with zero cells.
+/// words with zero cells. A bit-packed Generations grid is `planes` such grids one after
+/// another: the live cells, then the bits of each dying cell's state minus one
+/// (life_bits_rule.glsl).
 struct LifeCellLayout {
     let width: Int
     let height: Int
     let cellsPerWord: Int
+    /// 1 but for a bit-packed grid of a Generations rule.
+    let planes: Int
+
+    init(width: Int, height: Int, cellsPerWord: Int, planes: Int = 1) {
+        self.width = width
+        self.height = height
+        self.cellsPerWord = cellsPerWord
+        self.planes = planes
+    }
+
+    /// The bit planes a bit-packed grid of `rule` needs: the live cells, and for a Generations
+    /// rule enough for the dying states' counter, 1 to C - 2. That is ceil(log2 C) planes but
+    /// where C is a power of two, which takes one more: the live cells keep a plane of their
+    /// own so that neighbour counts read one plane, as for two-state rules.
+    static func planes(for rule: LifeRule) -> Int {
+        rule.states <= 2 ? 1 : 1 + (Int.bitWidth - (rule.states - 2).leadingZeroBitCount)
+    }
 
     var stride: Int { (width + cellsPerWord - 1) / cellsPerWord }
-    var wordCount: Int { stride * height }
+    /// Words of one plane.
+    var planeWordCount: Int { stride * height }
+    var wordCount: Int { planeWordCount * planes }
     var bitsPerCell: Int { 32 / cellsPerWord }
 
     // Word by word, shifting cells in and out: no division per cell, which made these most
     // of a 16384² run's start.
     func pack(_ grid: LifeGrid) -> [UInt32] {
+        if planes > 1 { return packPlanes(grid) }
         var words = [UInt32](repeating: 0, count: wordCount)
         let bits = UInt32(bitsPerCell), perWord = cellsPerWord, width = width, stride = stride
         words.withUnsafeMutableBufferPointer { words in
@@ -146,6 +171,7 @@ struct LifeCellLayout {
     }
 
     func unpack(_ words: [UInt32]) -> LifeGrid {
+        if planes > 1 { return unpackPlanes(words) }
         var grid = LifeGrid(width: width, height: height)
         let bits = UInt32(bitsPerCell), mask = UInt32((1 << bitsPerCell) - 1), perWord = cellsPerWord, width = width,
             stride = stride
@@ -161,6 +187,65 @@ struct LifeCellLayout {
                         }
                         index += 1
                         x += perWord
+                    }
+                }
+            }
+        }
+        return grid
+    }
+
+    /// The layout `kernel` keeps a grid of `rule` in.
+    init(kernel: LifeKernel, rule: LifeRule, width: Int, height: Int) {
+        self.init(
+            width: width, height: height, cellsPerWord: kernel.cellsPerWord,
+            planes: kernel == .bytes ? 1 : Self.planes(for: rule))
+    }
+}
+
+extension LifeCellLayout {
+    private func packPlanes(_ grid: LifeGrid) -> [UInt32] {
+        var words = [UInt32](repeating: 0, count: wordCount)
+        let planeWords = planeWordCount, width = width, stride = stride
+        words.withUnsafeMutableBufferPointer { words in
+            grid.cells.withUnsafeBufferPointer { cells in
+                for y in 0..<height {
+                    for x in 0..<width where cells[y * width + x] != 0 {
+                        let state = Int(cells[y * width + x])
+                        let index = y * stride + x >> 5, bit = UInt32(1) << UInt32(x & 31)
+                        if state == 1 {
+                            words[index] |= bit
+                            continue
+                        }
+                        var counter = state - 1, plane = 1
+                        while counter != 0 {
+                            if counter & 1 != 0 { words[plane * planeWords + index] |= bit }
+                            counter >>= 1
+                            plane += 1
+                        }
+                    }
+                }
+            }
+        }
+        return words
+    }
+
+    private func unpackPlanes(_ words: [UInt32]) -> LifeGrid {
+        var grid = LifeGrid(width: width, height: height)
+        let planeWords = planeWordCount, width = width, stride = stride, planes = planes
+        grid.cells.withUnsafeMutableBufferPointer { cells in
+            words.withUnsafeBufferPointer { words in
+                for y in 0..<height {
+                    for x in 0..<width {
+                        let index = y * stride + x >> 5, shift = UInt32(x & 31)
+                        if (words[index] >> shift) & 1 != 0 {
+                            cells[y * width + x] = 1
+                            continue
+                        }
+                        var counter = 0
+                        for plane in 1..<planes {
+                            counter |= Int((words[plane * planeWords + index] >> shift) & 1) << (plane - 1)
+                        }
+                        cells[y * width + x] = counter == 0 ? 0 : UInt8(truncatingIfNeeded: counter + 1)
                     }
                 }
             }

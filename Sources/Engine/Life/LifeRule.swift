@@ -11,8 +11,8 @@ public struct LifeRule: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// 2 for Life-like rules, C for Generations rules.
     public var states: Int
 
-    /// The most states a rule may have here: a cell is a byte.
-    public static let maximumStates = 255
+    /// The most states a rule may have, as in Golly: a cell is a byte, states 0 to 255.
+    public static let maximumStates = 256
 
     public init(birth: Set<Int>, survival: Set<Int>, states: Int = 2) {
         self.birth = birth
@@ -67,7 +67,7 @@ public struct LifeRule: Sendable, Equatable, Hashable, CustomStringConvertible {
         }
         func states(_ part: String) throws(LifeRuleError) -> Int {
             let digitsOnly = part.hasPrefix("C") || part.hasPrefix("G") ? String(part.dropFirst()) : part
-            // The cells are bytes, state 0 dead: 255 states at most, as every kernel runs them.
+            // The cells are bytes, states 0 to 255: 256 states at most, as every kernel runs them.
             guard let value = Int(digitsOnly), value >= 2, value <= LifeRule.maximumStates else {
                 throw LifeRuleError(
                     rule: text,

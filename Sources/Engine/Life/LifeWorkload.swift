@@ -3,7 +3,8 @@ import Glibc
 
 /// A cellular automaton on the GPU, ping-ponging between two device-local buffers and running
 /// many generations per command buffer, with one of the ``LifeKernel`` layouts: bit-packed
-/// (optionally several generations per dispatch) for two-state rules, a byte per cell for all.
+/// (two-state rules optionally several generations per dispatch; Generations rules in bit
+/// planes), or a byte per cell.
 ///
 /// Checked against ``LifeReference``.
 public final class LifeWorkload {
@@ -39,9 +40,9 @@ public final class LifeWorkload {
     /// its words must fit one storage buffer. Asked before a grid is made, so that a size no
     /// device could hold is refused at once, not after the host has filled it.
     public static func sizeProblem(
-        width: Int, height: Int, kernel: LifeKernel, device: PhysicalDeviceDescription
+        width: Int, height: Int, kernel: LifeKernel, rule: LifeRule, device: PhysicalDeviceDescription
     ) -> String? {
-        let layout = LifeCellLayout(width: width, height: height, cellsPerWord: kernel.cellsPerWord)
+        let layout = LifeCellLayout(kernel: kernel, rule: rule, width: width, height: height)
         let bytes = UInt64(layout.wordCount) * 4
         guard bytes > UInt64(device.limits.maxStorageBufferRange) else { return nil }
         return
@@ -68,13 +69,15 @@ public final class LifeWorkload {
     ///     ``LifeBitsShape/preferred(for:on:stride:height:)``.
     ///   - shapedFor: the device whose limits choose the kernel and its shape, when not the one
     ///     it runs on: a Raspberry Pi's kernels are run and checked where there is no Pi.
+    ///   - brokenHalo: tests only: the `bits` or `wide` kernel drops the cells its words take
+    ///     from the words beside them, so that tests can show they would catch a broken halo.
     convenience init(
         device: Device, grid: LifeGrid, rule: LifeRule, bounded: Bool, kernel: LifeKernel?, subgroupShuffles: Bool,
-        bitsShape: LifeBitsShape? = nil, shapedFor: PhysicalDeviceDescription? = nil
+        bitsShape: LifeBitsShape? = nil, shapedFor: PhysicalDeviceDescription? = nil, brokenHalo: Bool = false
     ) throws {
         try self.init(
             device: device, width: grid.width, height: grid.height, rule: rule, bounded: bounded, kernel: kernel,
-            subgroupShuffles: subgroupShuffles, bitsShape: bitsShape, shapedFor: shapedFor)
+            subgroupShuffles: subgroupShuffles, bitsShape: bitsShape, shapedFor: shapedFor, brokenHalo: brokenHalo)
         try upload(grid)
     }
 
@@ -111,7 +114,8 @@ public final class LifeWorkload {
 
     private init(
         device: Device, width: Int, height: Int, rule: LifeRule, bounded: Bool, kernel: LifeKernel?,
-        subgroupShuffles: Bool, bitsShape: LifeBitsShape? = nil, shapedFor: PhysicalDeviceDescription? = nil
+        subgroupShuffles: Bool, bitsShape: LifeBitsShape? = nil, shapedFor: PhysicalDeviceDescription? = nil,
+        brokenHalo: Bool = false
     ) throws {
         let shaping = shapedFor ?? device.description
         let kernel = kernel ?? LifeKernel.preferred(for: rule, on: shaping, cells: width * height)
@@ -121,11 +125,11 @@ public final class LifeWorkload {
         guard rule.states <= LifeRule.maximumStates else {
             throw EngineError.invalidInput("at most \(LifeRule.maximumStates) states fit one byte per cell")
         }
-        if kernel != .bytes && rule.states != 2 {
+        if case .bitsTiled = kernel, rule.states != 2 {
             throw EngineError.invalidInput(
                 """
-                the \(kernel) kernel runs two-state rules only; \(rule) has \(rule.states) states (use the bytes \
-                kernel)
+                the \(kernel) kernel runs two-state rules only; \(rule) has \(rule.states) states (use the bits, \
+                wide or bytes kernel)
                 """
             )
         }
@@ -135,18 +139,26 @@ public final class LifeWorkload {
         self.rule = rule
         self.bounded = bounded
         self.kernel = kernel
-        layout = LifeCellLayout(width: width, height: height, cellsPerWord: kernel.cellsPerWord)
+        layout = LifeCellLayout(kernel: kernel, rule: rule, width: width, height: height)
         self.bitsShape =
-            bitsShape ?? LifeBitsShape.preferred(for: kernel, on: shaping, stride: layout.stride, height: height)
+            bitsShape
+            ?? LifeBitsShape.preferred(for: kernel, on: shaping, stride: layout.stride, height: height)
         precondition(
             bitsShape == nil || bitsShape?.kernel == kernel, "a \(bitsShape!) shape given for the \(kernel) kernel")
         if let problem = self.bitsShape?.problem(stride: layout.stride, device: device.description) {
             throw EngineError.unsupported(problem)
         }
-        if let problem = Self.sizeProblem(width: width, height: height, kernel: kernel, device: device.description) {
+        if let problem = Self.sizeProblem(
+            width: width, height: height, kernel: kernel, rule: rule, device: device.description)
+        {
             throw EngineError.unsupported(problem)
         }
-        let ruleConstants: [SpecializationConstant] = [.uint(10, rule.birthMask), .uint(11, rule.survivalMask)]
+        let ruleConstants: [SpecializationConstant] =
+            [
+                .uint(10, rule.birthMask), .uint(11, rule.survivalMask),
+                .uint(12, UInt32(layout.planes - 1)), .uint(13, UInt32(max(rule.states - 2, 0))),
+            ] + (brokenHalo ? [.bool(14, true)] : [])
+        precondition(!brokenHalo || [.bits, .wide].contains(kernel), "a broken halo is built into bits and wide only")
         let pipeline: ComputePipeline
         // The two-generation wide shape ends an odd count with one dispatch of the
         // one-generation kernel, which is faster at one than the other's first half.
@@ -238,8 +250,8 @@ public final class LifeWorkload {
 
     public func upload(_ grid: LifeGrid) throws {
         precondition(grid.width == width && grid.height == height, "grid size changed")
-        if kernel != .bytes, let highest = grid.cells.max(), highest > 1 {
-            throw EngineError.invalidInput("the grid holds state \(highest); the \(kernel) kernel stores two states")
+        if let highest = grid.cells.max(), Int(highest) >= rule.states {
+            throw EngineError.invalidInput("the grid holds state \(highest); \(rule) has \(rule.states) states")
         }
         try layout.pack(grid).withUnsafeBytes { try state.upload($0) }
     }
@@ -334,6 +346,13 @@ public final class LifeWorkload {
 
     /// Bits per cell in ``currentStateBuffer``: 8 or 1.
     package var bitsPerCell: Int { layout.bitsPerCell }
+
+    /// The dying counter's bit planes after the live plane in ``currentStateBuffer`` (a
+    /// bit-packed Generations grid), each ``planeWordCount`` words; 0 for other layouts.
+    package var dyingPlanes: Int { layout.planes - 1 }
+
+    /// Words of one bit plane, or of the whole grid in other layouts.
+    package var planeWordCount: Int { layout.planeWordCount }
 
     /// The memory traffic one generation needs at the least with this kernel: reading and
     /// writing the grid once per dispatch. Divided by the device's bandwidth, it bounds the speed.

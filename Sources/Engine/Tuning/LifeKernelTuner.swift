@@ -50,15 +50,18 @@ public struct LifeKernelTuner {
         var random = SeededGenerator(seed: 99)
         func randomGrid(width: Int, height: Int) -> LifeGrid {
             var grid = LifeGrid(width: width, height: height)
+            // Half the cells not dead alive, the rest spread over the dying states, so that
+            // rules of many states have live cells to count too.
             for i in grid.cells.indices where random.uniform() < 0.4 {
-                grid.cells[i] = UInt8(1 + Int(random.next() % UInt64(rule.states - 1)))
+                let dying = rule.states > 2 && random.uniform() < 0.5
+                grid.cells[i] = dying ? UInt8(2 + Int(random.next() % UInt64(rule.states - 2))) : 1
             }
             return grid
         }
         let generations = 2 * kernel.generationsPerDispatch + 1
         var checks: [(grid: LifeGrid, bitsShape: LifeBitsShape?)] = [(randomGrid(width: 97, height: 75), nil)]
         if kernel == .wide {
-            let stride = LifeCellLayout(width: width, height: height, cellsPerWord: kernel.cellsPerWord).stride
+            let stride = LifeCellLayout(kernel: kernel, rule: rule, width: width, height: height).stride
             checks.append(
                 (
                     randomGrid(width: width, height: 19),
