@@ -6,7 +6,7 @@
 #   scripts/gpu-benchmarks.sh BINARY OUT [PART...]
 #
 # PARTs (default: all but life-kernels and tune-life): check nbody pairs unroll life
-# life-wide life-kernels overhead tune-nbody tune-life validate
+# life-wide life-streamed life-generations life-kernels overhead tune-nbody tune-life validate
 # Parts run in the order above, whatever the order given. Each step runs under its own time
 # limit so that one slow step cannot eat the whole lease, and the whole run under
 # GPU_BENCH_SECONDS (default 540, inside the device tool's 600 s a command): a step is cut to
@@ -21,7 +21,7 @@ BIN=$1 OUT=$2
 shift 2
 DEADLINE=${GPU_BENCH_SECONDS:-540}
 RESERVE=25  # seconds kept for a step's grace after TERM, archiving the logs and the summary
-PARTS=${*:-check nbody pairs unroll life life-wide overhead tune-nbody validate}
+PARTS=${*:-check nbody pairs unroll life life-wide life-streamed life-generations overhead tune-nbody validate}
 mkdir -p "$OUT"
 export CAPITALENGINE_TUNE_CACHE=$OUT/tuning.json
 SUMMARY=$OUT/summary.txt
@@ -101,6 +101,23 @@ if want life-wide; then
     step verify-life-wide 200 verify life --size 4099x1027 --steps 50 --life-kernel wide
     step verify-life-wide-aligned 200 verify life --size 4096x1027 --steps 50 --life-kernel wide --bounded
     step bench-life-wide 200 bench life --life-kernel bits wide --grid 4096x4096 16384x16384 65536x65536 --repeats 5
+fi
+if want life-streamed; then
+    # Generations streamed through registers, a subgroup per strip of words: verified at every
+    # blocking factor timed, torus and bounded, then timed beside bits.
+    for k in 4 8 16 32; do
+        step verify-life-streamed-$k 100 verify life --size 4099x1027 --steps 70 --life-kernel streamed:$k
+        step verify-life-streamed-$k-bounded 100 verify life --size 4099x1027 --steps 70 --life-kernel streamed:$k --bounded
+    done
+    step bench-life-streamed 300 bench life --life-kernel bits streamed:4 streamed:8 streamed:16 streamed:32 \
+        --grid 4096x4096 16384x16384 65536x65536 --repeats 5
+fi
+if want life-generations; then
+    # Generations rules in bit planes against Conway, each verified first.
+    for rule in B3/S23 B2/S/C3 B2/S345/C4 B3/S23/C256; do
+        name=$(echo "$rule" | tr / -)
+        step bench-life-$name 150 bench life --rule "$rule" --grid 4096x4096 16384x16384 --repeats 5
+    done
 fi
 if want life-kernels; then
     step bench-life 300 bench life --life-kernel bits tiled:4 tiled:8 tiled:16 tiled:32 \

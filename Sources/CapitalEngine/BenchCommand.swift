@@ -74,8 +74,8 @@ struct BenchLifeCommand: ParsableCommand {
             Kernels to measure (several allowed): bytes (a byte per cell), bits (32 cells per word, Generations \
             rules in bit planes, a generation per dispatch), wide (the same grid, several 64-bit words per \
             invocation: for CPU drivers), tiled:K (bit-packed, K generations per dispatch in shared memory, K <= \
-            32; two-state rules). Default: the rule's preferred kernel on the device. Each is checked against the \
-            CPU first.
+            32), streamed:K (K <= 32 generations per dispatch in registers, a subgroup per strip; both two-state \
+            rules). Default: the rule's preferred kernel on the device. Each is checked against the CPU first.
             """,
             valueName: "kernel"))
     var lifeKernel: [LifeKernelArgument] = []

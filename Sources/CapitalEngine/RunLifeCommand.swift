@@ -58,10 +58,11 @@ struct LifeOptions: ParsableArguments {
             """
             Life kernel: bytes (a byte per cell), bits (32 cells per word, Generations rules in bit planes, an \
             invocation per column of words), wide (the same grid, several words of 64 bits per invocation: for CPU \
-            drivers), tiled:K (bit-packed, K generations per dispatch; two-state rules). Default: the one `tune \
-            life` stored for this device and size, else wide on CPU drivers, for two-state rules bits on discrete \
-            GPUs from 8192² cells, tiled:16 on smaller grids there, tiled:8 on other GPUs, and for Generations \
-            rules bits on GPUs. verify checks every kernel the rule can use unless one is given.
+            drivers), tiled:K (bit-packed, K generations per dispatch in shared memory), streamed:K (K \
+            generations per dispatch in registers, a subgroup per strip of words; both two-state rules). Default: \
+            the one `tune life` stored for this device and size, else wide on CPU drivers, for two-state rules \
+            bits on discrete GPUs from 8192² cells, tiled:16 on smaller grids there, tiled:8 on other GPUs, and \
+            for Generations rules bits on GPUs. verify checks every kernel the rule can use unless one is given.
             """,
             valueName: "kernel"))
     var lifeKernel: LifeKernelArgument?

@@ -226,6 +226,65 @@ struct LifeGPUTests {
         }
     }
 
+    /// The streamed kernel for every number of generations a dispatch (1 to 32), torus and
+    /// bounded, on grids whose widths are not multiples of a strip or a word, tall enough for
+    /// several runs, and a row or a column only; 45 generations are not a multiple of most.
+    @Test("The streamed kernel equals the CPU reference for every K", arguments: 1...32)
+    func streamedKernelMatchesReference(generations: Int) throws {
+        let context = try ComputeContext(
+            instanceOptions: InstanceOptions(validation: true), validationLog: ValidationLog(echo: nil))
+        guard context.device.description.limits.subgroupShuffleRelativeInCompute else { return }
+        let rule = generations % 2 == 0 ? LifeRule.conway : try LifeRule(parsing: "B36/S23")
+        let sizes = [(97, 61), (1000, 11), (40, 700), (1, 9), (9, 1)]
+        for (index, (width, height)) in sizes.enumerated() where index < 2 || generations % 8 == 1 {
+            for bounded in [false, true] {
+                let grid = randomGrid(width: width, height: height, states: 2, seed: UInt64(generations * 7 + width))
+                let workload = try LifeWorkload(
+                    device: context.device, grid: grid, rule: rule, bounded: bounded,
+                    kernel: .bitsStreamed(generations: generations))
+                try workload.advance(generations: 45)
+                #expect(
+                    try workload.download()
+                        == LifeReference.advance(grid, rule: rule, generations: 45, bounded: bounded),
+                    "streamed:\(generations) \(width)x\(height) bounded: \(bounded)")
+            }
+        }
+        #expect(context.instance.validationLog?.messages.isEmpty == true)
+    }
+
+    /// The dispatch sized for other subgroup sizes than the device's (lavapipe has 8 lanes;
+    /// V3DV and Intel 16, AMD 64): the shader reads its own and covers the grid all the same.
+    /// A broken halo must show.
+    @Test func theStreamedKernelDoesNotDependOnTheSubgroupSizeItWasSizedFor() throws {
+        let context = try ComputeContext()
+        let real = context.device.description
+        guard real.limits.subgroupShuffleRelativeInCompute else { return }
+        let grid = randomGrid(width: 1000, height: 300, states: 2, seed: 12)
+        let expected = LifeReference.advance(grid, rule: .conway, generations: 20)
+        for lanes: UInt32 in [real.limits.subgroupSize, 4, 16, 32, 64] {
+            var shaping = real
+            shaping.limits.subgroupSize = lanes
+            let workload = try LifeWorkload(
+                device: context.device, grid: grid, rule: .conway, bounded: false,
+                kernel: .bitsStreamed(generations: 8), subgroupShuffles: true, shapedFor: shaping)
+            try workload.advance(generations: 20)
+            #expect(try workload.download() == expected, "sized for \(shaping.limits.subgroupSize) lanes")
+        }
+        // Long runs: the Gosper gun fires a glider every 30 generations.
+        var gun = LifeGrid(width: 120, height: 120)
+        gun.place(try RLEFile.parse(LifeTests.gosperGun).grid, atX: 10, y: 10)
+        let gunWorkload = try LifeWorkload(
+            device: context.device, grid: gun, rule: .conway, kernel: .bitsStreamed(generations: 16))
+        try gunWorkload.advance(generations: 90)
+        #expect(try gunWorkload.download() == LifeReference.advance(gun, rule: .conway, generations: 90))
+        #expect(try gunWorkload.download().population == 36 + 15)
+        let broken = try LifeWorkload(
+            device: context.device, grid: grid, rule: .conway, bounded: false, kernel: .bitsStreamed(generations: 8),
+            subgroupShuffles: true, brokenHalo: true)
+        try broken.advance(generations: 20)
+        #expect(try broken.download() != expected, "a broken halo")
+    }
+
     @Test func theTiledKernelRunsItsLongestBlock() throws {
         let context = try ComputeContext()
         let grid = randomGrid(width: 200, height: 150, states: 2, seed: 3)

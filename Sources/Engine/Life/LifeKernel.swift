@@ -15,8 +15,14 @@ public enum LifeKernel: Equatable, Sendable, CustomStringConvertible {
     /// (temporal blocking), so memory is touched once per that many generations: two-state
     /// rules.
     case bitsTiled(generations: Int)
+    /// The bit-packed grid advanced `generations` times per dispatch in registers: a subgroup
+    /// streams down a strip of words, a word a lane, each generation a stage of a pipeline,
+    /// cells crossing words by subgroup shuffles (life_steps_bits_streamed.comp): two-state
+    /// rules, on devices with subgroup shuffles in compute shaders.
+    case bitsStreamed(generations: Int)
 
-    /// The most generations one tiled dispatch may run: the halo is one 32-cell word wide.
+    /// The most generations one tiled or streamed dispatch may run: the halo is one 32-cell
+    /// word wide.
     public static let maximumTiledGenerations = 32
 
     /// The fastest kernel for `rule` on `device` for a grid of `cells` cells, without tuning.
@@ -50,9 +56,11 @@ public enum LifeKernel: Equatable, Sendable, CustomStringConvertible {
             + [4, 8, 16].filter { LifeTileShape(device: device, generations: $0) != nil }.map {
                 .bitsTiled(generations: $0)
             }
+            + (LifeStreamShape(device: device, generations: 8) != nil
+                ? [.bitsStreamed(generations: 8), .bitsStreamed(generations: 16)] : [])
     }
 
-    /// Reads `bytes`, `bits`, `wide` or `tiled:K`.
+    /// Reads `bytes`, `bits`, `wide`, `tiled:K` or `streamed:K`.
     public init?(parsing text: String) {
         switch text.lowercased() {
         case "bytes": self = .bytes
@@ -60,10 +68,13 @@ public enum LifeKernel: Equatable, Sendable, CustomStringConvertible {
         case "wide": self = .wide
         default:
             let parts = text.lowercased().split(separator: ":")
-            guard parts.count == 2, parts[0] == "tiled", let k = Int(parts[1]),
-                (1...Self.maximumTiledGenerations).contains(k)
+            guard parts.count == 2, let k = Int(parts[1]), (1...Self.maximumTiledGenerations).contains(k)
             else { return nil }
-            self = .bitsTiled(generations: k)
+            switch parts[0] {
+            case "tiled": self = .bitsTiled(generations: k)
+            case "streamed": self = .bitsStreamed(generations: k)
+            default: return nil
+            }
         }
     }
 
@@ -73,6 +84,7 @@ public enum LifeKernel: Equatable, Sendable, CustomStringConvertible {
         case .bits: "bits"
         case .wide: "wide"
         case .bitsTiled(let k): "tiled:\(k)"
+        case .bitsStreamed(let k): "streamed:\(k)"
         }
     }
 
@@ -81,8 +93,51 @@ public enum LifeKernel: Equatable, Sendable, CustomStringConvertible {
 
     /// Generations one dispatch advances.
     public var generationsPerDispatch: Int {
-        if case .bitsTiled(let k) = self { return k }
-        return 1
+        switch self {
+        case .bitsTiled(let k), .bitsStreamed(let k): k
+        case .bytes, .bits, .wide: 1
+        }
+    }
+
+    var isTiled: Bool {
+        if case .bitsTiled = self { return true }
+        return false
+    }
+
+    /// Whether the kernel runs Generations rules too.
+    public var runsGenerationsRules: Bool { [.bytes, .bits, .wide].contains(self) }
+}
+
+/// How the streamed kernel lays its strips onto the device: workgroups of whole subgroups
+/// (at least 64 invocations), runs of rows long enough that the 3K warm-up rows of a run cost
+/// little, short enough that a large grid has many runs for the GPU's many subgroups.
+struct LifeStreamShape: Equatable {
+    let workgroupSize: Int
+    let runRows: Int
+    /// The subgroup size the dispatch is sized for; the shader reads its own.
+    let subgroupSize: Int
+
+    init?(device: PhysicalDeviceDescription, generations: Int) {
+        let limits = device.limits
+        let subgroup = Int(limits.subgroupSize)
+        guard limits.subgroupShuffleRelativeInCompute, subgroup >= 4,
+            (1...LifeKernel.maximumTiledGenerations).contains(generations)
+        else { return nil }
+        let size = max(64, subgroup)
+        guard size <= Int(limits.maxComputeWorkGroupInvocations), size <= Int(limits.maxComputeWorkGroupSize[0])
+        else { return nil }
+        workgroupSize = size
+        subgroupSize = subgroup
+        runRows = min(max(16 * generations, 64), 512)
+    }
+
+    /// Workgroups across a row of `stride` words and down `height` rows: enough subgroups for
+    /// one strip each at the device's subgroup size, within the device's limit (the shader
+    /// loops over what remains).
+    func groups(stride: Int, height: Int, maximumAcross: Int) -> (x: Int, y: Int) {
+        let strips = (stride + subgroupSize - 3) / (subgroupSize - 2)
+        let perGroup = workgroupSize / subgroupSize
+        return (min((strips + perGroup - 1) / perGroup, maximumAcross), (height + runRows - 1) / runRows)
     }
 }
 

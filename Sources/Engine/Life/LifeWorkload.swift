@@ -17,6 +17,8 @@ public final class LifeWorkload {
     private let layout: LifeCellLayout
     private let state: PingPongState
     let tile: LifeTileShape?
+    /// The streamed kernel's workgroups and runs; nil for other kernels.
+    let stream: LifeStreamShape?
     private let groups: (x: Int, y: Int)
     /// How the `bits` or `wide` kernel lays the grid onto invocations; nil for other kernels.
     let bitsShape: LifeBitsShape?
@@ -34,6 +36,9 @@ public final class LifeWorkload {
         var width: UInt32
         var height: UInt32
         var generations: UInt32
+        /// The streamed kernel's workgroups across (life_steps_bits_streamed.comp); the other
+        /// kernels read the first three only.
+        var groupsAcross: UInt32 = 0
     }
 
     /// Why a `width` x `height` grid cannot run with `kernel` on `device`, nil when it can:
@@ -125,7 +130,7 @@ public final class LifeWorkload {
         guard rule.states <= LifeRule.maximumStates else {
             throw EngineError.invalidInput("at most \(LifeRule.maximumStates) states fit one byte per cell")
         }
-        if case .bitsTiled = kernel, rule.states != 2 {
+        if !kernel.runsGenerationsRules, rule.states != 2 {
             throw EngineError.invalidInput(
                 """
                 the \(kernel) kernel runs two-state rules only; \(rule) has \(rule.states) states (use the bits, \
@@ -158,7 +163,9 @@ public final class LifeWorkload {
                 .uint(10, rule.birthMask), .uint(11, rule.survivalMask),
                 .uint(12, UInt32(layout.planes - 1)), .uint(13, UInt32(max(rule.states - 2, 0))),
             ] + (brokenHalo ? [.bool(14, true)] : [])
-        precondition(!brokenHalo || [.bits, .wide].contains(kernel), "a broken halo is built into bits and wide only")
+        precondition(
+            !brokenHalo || [.bits, .wide].contains(kernel) || kernel.generationsPerDispatch > 1 && !kernel.isTiled,
+            "a broken halo is built into bits, wide and streamed only")
         let pipeline: ComputePipeline
         // The two-generation wide shape ends an odd count with one dispatch of the
         // one-generation kernel, which is faster at one than the other's first half.
@@ -166,12 +173,14 @@ public final class LifeWorkload {
         switch kernel {
         case .bytes:
             tile = nil
+            stream = nil
             pipeline = try ComputePipeline(
                 device: device, shader: ShaderModule(device: device, shader: .lifeStepBytes), storageBuffers: 2,
                 pushConstantSize: MemoryLayout<RulePushConstants>.size,
                 specialization: [.uint(0, UInt32(Self.byteTile)), .uint(1, UInt32(Self.byteTile)), .bool(2, bounded)])
         case .bits, .wide:
             tile = nil
+            stream = nil
             let shape = self.bitsShape!  // made above for both kernels
             let group = shape.group(stride: layout.stride)
             let groupConstants: [SpecializationConstant] = [
@@ -216,6 +225,7 @@ public final class LifeWorkload {
                 )
             }
             tile = shape
+            stream = nil
             pipeline = try ComputePipeline(
                 device: device,
                 shader: ShaderModule(
@@ -226,9 +236,31 @@ public final class LifeWorkload {
                     .uint(0, UInt32(LifeTileShape.words)), .uint(1, UInt32(LifeTileShape.invocationRows)),
                     .uint(2, UInt32(shape.rows)), .uint(3, UInt32(shape.halo)), .bool(4, bounded),
                 ] + ruleConstants)
+        case .bitsStreamed(let generations):
+            // Sized for the device the kernel is shaped for; the shader reads the subgroup
+            // size it runs with, so only whole subgroups per workgroup matter on this one.
+            let real = Int(device.description.limits.subgroupSize)
+            guard let shape = LifeStreamShape(device: shaping, generations: generations),
+                device.description.limits.subgroupShuffleRelativeInCompute, real >= 4, shape.workgroupSize % real == 0
+            else {
+                throw EngineError.unsupported(
+                    "\(device.description.name) has no subgroup shuffles in compute shaders for the streamed kernel")
+            }
+            tile = nil
+            stream = shape
+            pipeline = try ComputePipeline(
+                device: device, shader: ShaderModule(device: device, shader: .lifeStepsBitsStreamed),
+                storageBuffers: 2,
+                pushConstantSize: MemoryLayout<GridPushConstants>.size,
+                specialization: [
+                    .uint(0, UInt32(shape.workgroupSize)), .uint(1, UInt32(shape.runRows)),
+                    .uint(2, UInt32(generations)), .bool(3, bounded),
+                ] + ruleConstants)
         }
         let limits = device.description.limits.maxComputeWorkGroupCount
-        groups = Self.groups(kernel: kernel, layout: layout, tile: tile, bitsShape: self.bitsShape)
+        groups = Self.groups(
+            kernel: kernel, layout: layout, tile: tile, bitsShape: self.bitsShape, stream: stream,
+            maximumAcross: Int(limits[0]))
         let (x, y) = groups
         guard UInt64(x) <= UInt64(limits[0]), UInt64(y) <= UInt64(limits[1]) else {
             throw EngineError.unsupported(
@@ -283,10 +315,11 @@ public final class LifeWorkload {
             return try state.advance(
                 steps: generations, constants: constants,
                 groups: groups)
-        case .bits, .wide, .bitsTiled:
+        case .bits, .wide, .bitsTiled, .bitsStreamed:
             let perDispatch = generationsPerDispatch
             let dispatches = (generations + perDispatch - 1) / perDispatch
             let (width, height) = (UInt32(width), UInt32(height))
+            let across = UInt32(groups.x)
             // The wide shape's odd last generation: its one-generation kernel (the tiled kernel
             // runs fewer generations in its last dispatch itself).
             let oddEnd = bitsShape != nil && generations % perDispatch != 0
@@ -295,7 +328,7 @@ public final class LifeWorkload {
                 constants: { step in
                     GridPushConstants(
                         width: width, height: height,
-                        generations: UInt32(min(perDispatch, generations - step * perDispatch)))
+                        generations: UInt32(min(perDispatch, generations - step * perDispatch)), groupsAcross: across)
                 }, groups: groups, alternateAt: { step in oddEnd && step == dispatches - 1 })
         }
     }
@@ -314,10 +347,11 @@ public final class LifeWorkload {
                     width: UInt32(width), height: UInt32(height), states: UInt32(rule.states),
                     birthMask: rule.birthMask, survivalMask: rule.survivalMask),
                 groups: [groups], pieceSeconds: pieceSeconds, shouldStop: shouldStop)
-        case .bits, .wide, .bitsTiled:
+        case .bits, .wide, .bitsTiled, .bitsStreamed:
             (completed, seconds) = try state.advanceInPieces(
                 constants: GridPushConstants(
-                    width: UInt32(width), height: UInt32(height), generations: UInt32(perDispatch)),
+                    width: UInt32(width), height: UInt32(height), generations: UInt32(perDispatch),
+                    groupsAcross: UInt32(groups.x)),
                 groups: [groups], pieceSeconds: pieceSeconds, shouldStop: shouldStop)
         }
         return (completed ? perDispatch : 0, seconds)
@@ -325,13 +359,16 @@ public final class LifeWorkload {
 
     /// Workgroups per dispatch, x and y.
     private static func groups(
-        kernel: LifeKernel, layout: LifeCellLayout, tile: LifeTileShape?, bitsShape: LifeBitsShape?
+        kernel: LifeKernel, layout: LifeCellLayout, tile: LifeTileShape?, bitsShape: LifeBitsShape?,
+        stream: LifeStreamShape?, maximumAcross: Int
     ) -> (x: Int, y: Int) {
         func count(_ items: Int, _ perGroup: Int) -> Int { (items + perGroup - 1) / perGroup }
         return switch kernel {
         case .bytes: (count(layout.stride, byteTile), count(layout.height, byteTile))
         case .bits, .wide: bitsShape!.groups(stride: layout.stride, height: layout.height)
         case .bitsTiled: (count(layout.stride, tile!.centreWords), count(layout.height, tile!.centreRows))
+        case .bitsStreamed:
+            stream!.groups(stride: layout.stride, height: layout.height, maximumAcross: maximumAcross)
         }
     }
 
