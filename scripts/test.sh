@@ -70,7 +70,7 @@ part --root "the arm64 (Raspberry Pi) build under QEMU" CAPITALENGINE_SKIP_ARM64
 # when none runs; the images are built offline).
 part --root "the container images" CAPITALENGINE_SKIP_CONTAINER_TESTS 1200 bash docker/test-containers.sh
 # A sweep through deploy/slurm on a Slurm cluster started here (Debian's slurm-wlm and munge).
-part --root "a sweep on a real Slurm cluster" CAPITALENGINE_SKIP_SLURM_TESTS 300 deploy/slurm/test-slurm.sh
+part --root "a sweep on a real Slurm cluster" CAPITALENGINE_SKIP_SLURM_TESTS 600 deploy/slurm/test-slurm.sh
 
 if ((${#failed[@]})); then
     echo "failed: ${failed[*]}" >&2

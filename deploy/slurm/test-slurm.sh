@@ -5,26 +5,32 @@
 # of 4; then the checks: every task ended,
 # they ran on several nodes, each result equals a direct `run` of its parameters bit for bit,
 # and the failed task is FAILED with exit code 1 in Slurm's job-completion records. Then a long
-# task is requeued mid-run and must resume from its checkpoint, bit for bit.
+# task is requeued mid-run and must resume from its checkpoint, bit for bit. Last, four of the
+# tasks again in containers, through sweep.sbatch's container paths: `srun --container` with
+# an OCI bundle of the binary (make-bundle.sh, runc through oci.conf), and podman with an
+# image made of the same root file system; each must equal the direct runs.
 #
 # Usage (root): deploy/slurm/test-slurm.sh [BINARY]   (default: .build/debug/CapitalEngine)
-# Installs Debian's slurm-wlm and munge where they are missing.
+# Installs Debian's slurm-wlm, munge, runc and podman where they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [[ $(id -u) -eq 0 ]] || { echo "test-slurm.sh: needs root (it starts munged and the Slurm daemons)" >&2; exit 1; }
 binary=$(realpath "${1:-.build/debug/CapitalEngine}")
 [[ -x $binary ]] || { echo "test-slurm.sh: no binary at $binary (swift build first)" >&2; exit 1; }
-if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
+if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null || ! command -v runc >/dev/null \
+    || ! command -v podman >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        slurm-wlm slurm-wlm-basic-plugins munge >/dev/null
+        slurm-wlm slurm-wlm-basic-plugins munge runc podman uidmap slirp4netns fuse-overlayfs >/dev/null
 fi
 
 work=$(mktemp -d /tmp/capitalengine-slurm.XXXXXX)
 chmod 755 "$work"
 pids=()
+image=localhost/capitalengine:slurm-test
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
+    podman rmi -f "$image" >/dev/null 2>&1 || true
     if [[ ${KEEP_SLURM_WORK:-0} == 1 ]]; then echo "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -102,6 +108,8 @@ for node in n1 n2 n3; do
     mknod "$work/gpu-$node" c 1 3
     echo "NodeName=$node Name=gpu File=$work/gpu-$node" >> "$work/gres.conf"
 done
+# srun --container: runc, its state under the work folder (deploy/slurm/oci.conf otherwise).
+sed "s|/run/slurm-oci|$work/oci|" deploy/slurm/oci.conf > "$work/oci.conf"
 export SLURM_CONF=$work/slurm.conf
 
 slurmctld -D -i -f "$SLURM_CONF" > "$work/slurmctld.out" 2>&1 &
@@ -176,4 +184,37 @@ grep -q "resuming at step" "$work/jobs/slurm-${job}_0.out" || fail "the requeued
     >/dev/null 2>>"$work/direct.log"
 cmp -s "$work/direct-long.npy" "$work/long/0/state.npy" || fail "the requeued task differs from an uninterrupted run"
 echo "slurm: the requeued task resumed from its checkpoint and equals an uninterrupted run bit for bit"
+
+# The same tasks in containers. The bundle mounts the shared folder at its own path.
+mkdir -p "$work/share"
+cat > "$work/share/sweep.json" <<'JSON'
+{"workload": "nbody", "axes": {"particles": [128, 160], "seed": [1, 2]}, "fixed": {"steps": 40, "checkpointEvery": 10}}
+JSON
+bash -x deploy/slurm/make-bundle.sh "$work/bundle" --binary "$binary" --bind "$work/share" > "$work/bundle.log" 2>&1 \
+    || fail "make-bundle.sh: $(tail -20 "$work/bundle.log")"
+all_done() { [[ $("$binary" sweep status "$1" 2>/dev/null | head -1) == "4 tasks: 4 done, 0 running, 0 failed, 0 pending" ]]; }
+same_as_direct() {  # results folder, what ran them
+    cmp -s "$work/direct-0.npy" "$1/0/state.npy" || fail "$2: task (128, 1) differs from a direct run"
+    cmp -s "$work/direct-3.npy" "$1/3/state.npy" || fail "$2: task (160, 2) differs from a direct run"
+}
+(cd "$work/jobs" && SWEEP_CONTAINER=srun SWEEP_BUNDLE=$work/bundle CAPITALENGINE=$binary timeout 30 \
+    "$OLDPWD/deploy/slurm/submit.sh" "$work/share/sweep.json" "$work/share/srun") >/dev/null
+until_true 180 all_done "$work/share/srun" || fail "srun --container: $("$binary" sweep status "$work/share/srun" 2>&1)"
+# runc made its state folder: the tasks ran in containers that Slurm started.
+[[ -d $work/oci ]] || fail "srun --container: runc never ran"
+same_as_direct "$work/share/srun" "srun --container"
+echo "slurm: srun --container ran 4 tasks in an OCI bundle (runc), equal to direct runs bit for bit"
+
+# podman: an image of the same root file system, as the mesa image is; no /dev/dri here.
+podman_conf=$work/containers.conf
+printf '[containers]\ndefault_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]\n[engine]\nruntime = "runc"\n' > "$podman_conf"
+export CONTAINERS_CONF=$podman_conf
+tar -C "$work/bundle/rootfs" -c . | podman import -q --change 'ENTRYPOINT ["/usr/local/bin/CapitalEngine"]' - "$image" \
+    > "$work/podman.log" 2>&1 || fail "podman import: $(tail -5 "$work/podman.log")"
+(cd "$work/jobs" && SWEEP_CONTAINER=podman SWEEP_IMAGE=$image SWEEP_DEVICES= CAPITALENGINE=$binary timeout 30 \
+    "$OLDPWD/deploy/slurm/submit.sh" "$work/share/sweep.json" "$work/share/podman") >/dev/null
+until_true 240 all_done "$work/share/podman" \
+    || fail "podman: $("$binary" sweep status "$work/share/podman" 2>&1; tail -n 5 "$work"/jobs/slurm-*.out)"
+same_as_direct "$work/share/podman" "podman"
+echo "slurm: podman ran 4 tasks from an image, equal to direct runs bit for bit"
 echo "test-slurm.sh: PASS"
