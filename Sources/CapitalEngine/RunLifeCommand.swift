@@ -98,7 +98,7 @@ struct LifeOptions: ParsableArguments {
 
     /// The starting grid: the pattern at --at (else centred), or a random start of --density.
     /// Made only after the size was checked (`LifeRunSetup.checkFits`).
-    func startingGrid(_ setup: LifeRunSetup, seed: UInt64, randomStates: Bool = false) -> LifeGrid {
+    func startingGrid(_ setup: LifeRunSetup, seed: UInt64, randomStates: Bool) -> LifeGrid {
         setup.startingGrid(origin: at.flatMap(position), density: density, seed: seed, randomStates: randomStates)
     }
 }
@@ -182,36 +182,27 @@ struct RunLifeCommand: ParsableCommand {
             try WindowSession(system: $0, view: view, deviceOptions: deviceOptions, log: log)
         }
         let context = try window?.context ?? makeContext(deviceOptions, log: log, graphics: drawing, for: .life)
-        let tuned =
-            life.lifeKernel == nil
-            ? tuning.store.tunedLifeKernel(
-                for: context.device.description, width: size.width, height: size.height, rule: chosenRule) : nil
-        let kernel =
-            life.lifeKernel?.kernel ?? tuned
-            ?? LifeKernel.preferred(for: chosenRule, on: context.device.description, cells: size.width * size.height)
-        let kernelSource =
-            life.lifeKernel != nil
-            ? "--life-kernel" : tuned != nil ? "tuned, from \(tuning.url.path)" : "the device's default"
-        try setup.checkFits(kernel: kernel, on: context.device.description)
-
-        let grid = life.startingGrid(setup, seed: start.seed)
-        let workload = try LifeWorkload(
-            device: context.device, grid: grid, rule: chosenRule, bounded: setup.bounded, kernel: kernel)
         let device = context.device.description
+        let lifeRun = try LifeRun(
+            setup: setup, origin: life.at.flatMap(life.position), density: life.density, seed: start.seed,
+            steps: steps, device: context.device, given: life.lifeKernel?.kernel, givenSource: "--life-kernel",
+            tuned: life.lifeKernel == nil
+                ? tuning.store.tunedLifeKernel(for: device, width: size.width, height: size.height, rule: chosenRule)
+                : nil,
+            tuningSource: "tuned, from \(tuning.url.path)")
+        let (grid, workload, session) = (lifeRun.start, lifeRun.workload, lifeRun.session)
         Console.note("device: [\(device.index)] \(device.name) (\(device.type), \(device.driverText))")
         Console.note(
             """
             Life \(chosenRule) on \(grid.width)x\(grid.height) \(setup.bounded ? "bounded" : "torus"), \(steps) \
-            generations, \(workload.kernelDescription) kernel (\(kernelSource))
+            generations, \(workload.kernelDescription) kernel (\(lifeRun.kernelSource))
             """
         )
 
         StopSignal.install()
         let progress = ProgressReporter(total: steps, enabled: !quiet)
-        let loop = RunLoop(workload: workload, totalSteps: steps, batchLimit: 100_000)
-        loop.shouldStop = { StopSignal.requested != nil }
-        loop.progress = { progress.update(done: $0) }
-        let session = RunSession(loop)
+        lifeRun.loop.shouldStop = { StopSignal.requested != nil }
+        lifeRun.loop.progress = { progress.update(done: $0) }
         let imageSize = view.imageSize
         let offscreen =
             drawing
@@ -222,27 +213,14 @@ struct RunLifeCommand: ParsableCommand {
                 try sequence.write(try offscreen.render(workload))
             }
         }
-        if life.stopWhenStable && window == nil {
-            var detector = StableStateDetector(start: grid)
-            loop.observe(every: 1) { moment in
-                try detector.settled(moment.state, generation: moment.step).map { .stop($0) } ?? .goOn
-            }
-        }
+        if life.stopWhenStable && window == nil { lifeRun.stopWhenStable() }
         if let offscreen, let png = view.png {
             session.addOutput("--png") { _, _ in try offscreen.render(workload).write(to: URL(fileURLWithPath: png)) }
         }
         if let output {
-            let url = URL(fileURLWithPath: output)
             session.addOutput("--output") { final, generation in
-                if url.pathExtension.lowercased() == "rle" {
-                    let topology = LifeTopology(width: final.width, height: final.height, bounded: setup.bounded)
-                    let text = RLEFile.write(
-                        final, rule: chosenRule, topology: topology,
-                        comments: ["CapitalEngine, generation \(generation)"])
-                    try AtomicFile.write(Data(text.utf8), to: url)
-                } else {
-                    try AtomicFile.write(NPYFile.encode(final), to: url)
-                }
+                try lifeRun.write(
+                    final, to: URL(fileURLWithPath: output), comment: "CapitalEngine, generation \(generation)")
             }
         }
 

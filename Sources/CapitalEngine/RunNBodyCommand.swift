@@ -120,38 +120,23 @@ struct RunNBodyCommand: ParsableCommand {
             let drawing = view.png != nil || view.frames != nil
             let context = try window?.context ?? makeContext(deviceOptions, log: log, graphics: drawing, for: .nbody)
             let device = context.device.description
-            // A model too large for this device is refused before it is made.
-            if resume == nil && initial.initFile == nil {
-                try NBodyCapacity.check(particleCount: initial.particles, on: device)
-            }
-            let start =
-                try resume.map { try NBodyStart(resuming: URL(fileURLWithPath: $0), totalSteps: steps) }
-                ?? NBodyStart(state: try initial.makeState(gravity: physics.gravity), parameters: physics.parameters)
+            let origin: NBodyRun.Origin =
+                try resume.map { .checkpoint(try NBodyStart(resuming: URL(fileURLWithPath: $0), totalSteps: steps)) }
+                ?? initial.initFile.map { .file(URL(fileURLWithPath: $0)) }
+                ?? .model(initial.model, particles: initial.particles, seed: initial.seed)
+            let run = try NBodyRun(
+                from: origin, parameters: physics.parameters, steps: steps, device: context.device,
+                tuned: { tuning.store.tunedConfiguration(for: device, particleCount: $0) },
+                tuningSource: "tuned, from \(tuning.url.path)")
+            let (start, workload, session) = (run.start, run.workload, run.session)
             if let resume { Console.note("resuming at step \(start.firstStep) of \(steps) from \(resume)") }
             let state = start.state
-            if resume != nil || initial.initFile != nil {
-                try NBodyCapacity.check(particleCount: state.count, on: device)
-            }
             let camera = Camera(fitting: state)
             let speed = speedScale(for: state)
-            let choice = NBodyKernelChoice(
-                device: device, particleCount: state.count,
-                tuned: tuning.store.tunedConfiguration(for: device, particleCount: state.count),
-                tuningSource: "tuned, from \(tuning.url.path)", resuming: start.origin)
-            for note in choice.notes { Console.note(note) }
-            let workload = try NBodyWorkload(
-                device: context.device, state: state, parameters: start.parameters, configuration: choice.configuration)
-            announce(context, workload, state, kernelSource: choice.source)
-            let computedBy = Checkpoint.ComputedBy(
-                device: device, kernel: workload.configuration, bitReproducible: workload.isBitReproducible)
-            func checkpointAt(_ step: Int, _ state: ParticleState) -> Checkpoint {
-                Checkpoint(step: step, parameters: start.parameters, state: state, computedBy: computedBy)
-            }
-
-            let loop = RunLoop(workload: workload, firstStep: start.firstStep, totalSteps: steps, batchLimit: 10_000)
-            loop.shouldStop = { StopSignal.requested != nil }
-            loop.progress = { progress.update(done: $0) }
-            let session = RunSession(loop)
+            for note in run.choice.notes { Console.note(note) }
+            announce(context, workload, state, kernelSource: run.choice.source)
+            run.loop.shouldStop = { StopSignal.requested != nil }
+            run.loop.progress = { progress.update(done: $0) }
             let size = view.imageSize
             let offscreen =
                 drawing ? try OffscreenRenderer(device: context.device, width: size.width, height: size.height) : nil
@@ -164,7 +149,7 @@ struct RunNBodyCommand: ParsableCommand {
             let checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }
             if let checkpointURL, checkpointEvery > 0 {
                 session.addCheckpoints(every: checkpointEvery, named: "--checkpoint") {
-                    try checkpointAt($0, $1).write(to: checkpointURL)
+                    try run.checkpoint(at: $0, $1).write(to: checkpointURL)
                 }
             }
             if let offscreen, let png = view.png {
@@ -177,7 +162,7 @@ struct RunNBodyCommand: ParsableCommand {
                 session.addOutput("--output") { final, _ in try NPYFile.write(final, to: URL(fileURLWithPath: output)) }
             }
             if let checkpointURL {
-                session.addOutput("--checkpoint") { try checkpointAt($1, $0).write(to: checkpointURL) }
+                session.addOutput("--checkpoint") { try run.checkpoint(at: $1, $0).write(to: checkpointURL) }
             }
 
             var windowOutcome: WindowPresenter.Outcome?

@@ -108,7 +108,6 @@ public struct SweepTaskRunner {
 
     private func runNBody(_ task: SweepTask, in folder: URL, summary: inout SweepTaskSummary) throws -> (Int, Bool)? {
         let parameters = try NBodyTaskParameters(task.parameters)
-        let description = device.description
         let checkpointURLs = Self.checkpointNames.map { folder.appendingPathComponent($0) }
         // The latest whole checkpoint; one cut short by a kill does not read.
         let saved = checkpointURLs.indices.compactMap { slot in
@@ -116,36 +115,23 @@ public struct SweepTaskRunner {
         }.max { $0.1.firstStep < $1.1.firstStep }
         // Checkpoints go to the other slot first, so the one resumed from stays whole.
         var slot = saved.map { 1 - $0.0 } ?? 0
-        let start: NBodyStart
         if let saved {
-            start = saved.1
-            note("task \(task.id): resuming at step \(start.firstStep) of \(parameters.steps)")
-        } else {
-            try NBodyCapacity.check(
-                particleCount: parameters.particles, configuration: parameters.kernel, on: description)
-            let state = parameters.model.generate(
-                count: parameters.particles, seed: parameters.seed, gravity: parameters.physics.gravity)
-            start = NBodyStart(state: state, parameters: parameters.physics)
+            note("task \(task.id): resuming at step \(saved.1.firstStep) of \(parameters.steps)")
         }
-        let choice = NBodyKernelChoice(
-            device: description, particleCount: start.state.count, tuned: parameters.kernel,
-            tuningSource: "the sweep's kernel", resuming: start.origin)
-        for line in choice.notes { note("task \(task.id): \(line)") }
-        let workload = try NBodyWorkload(
-            device: device, state: start.state, parameters: start.parameters, configuration: choice.configuration)
+        let run = try NBodyRun(
+            from: saved.map { .checkpoint($0.1) }
+                ?? .model(parameters.model, particles: parameters.particles, seed: parameters.seed),
+            parameters: parameters.physics, steps: parameters.steps, device: device, tuned: { _ in parameters.kernel },
+            tuningSource: "the sweep's kernel")
+        for line in run.choice.notes { note("task \(task.id): \(line)") }
+        let (workload, session) = (run.workload, run.session)
         summary.kernel = workload.kernelDescription
-        let computedBy = Checkpoint.ComputedBy(
-            device: description, kernel: workload.configuration, bitReproducible: workload.isBitReproducible)
         func checkpoint(_ step: Int, _ state: ParticleState) throws {
-            try Checkpoint(step: step, parameters: start.parameters, state: state, computedBy: computedBy)
-                .write(to: checkpointURLs[slot])
+            try run.checkpoint(at: step, state).write(to: checkpointURLs[slot])
             slot = 1 - slot
         }
-        let loop = RunLoop(
-            workload: workload, firstStep: start.firstStep, totalSteps: parameters.steps, batchLimit: 10_000)
-        loop.shouldStop = shouldStop
-        loop.progress = { [progress] in progress($0, parameters.steps) }
-        let session = RunSession(loop)
+        run.loop.shouldStop = shouldStop
+        run.loop.progress = { [progress] in progress($0, parameters.steps) }
         if parameters.checkpointEvery > 0 {
             session.addCheckpoints(every: parameters.checkpointEvery, named: "checkpoint", checkpoint)
         }
@@ -173,15 +159,11 @@ public struct SweepTaskRunner {
         let setup = try LifeRunSetup(
             patternFile: nil, rule: parameters.rule, size: (parameters.width, parameters.height),
             bounded: parameters.bounded)
-        let kernel =
-            parameters.kernel
-            ?? .preferred(for: setup.rule, on: device.description, cells: setup.width * setup.height)
-        try setup.checkFits(kernel: kernel, on: device.description)
-        let grid = setup.startingGrid(origin: nil, density: parameters.density, seed: parameters.seed)
-        let workload = try LifeWorkload(
-            device: device, grid: grid, rule: setup.rule, bounded: setup.bounded, kernel: kernel)
+        let run = try LifeRun(
+            setup: setup, origin: nil, density: parameters.density, seed: parameters.seed, steps: parameters.steps,
+            device: device, given: parameters.kernel, givenSource: "the sweep's kernel", tuned: nil, tuningSource: "")
+        let (grid, workload, loop) = (run.start, run.workload, run.loop)
         summary.kernel = workload.kernelDescription
-        let loop = RunLoop(workload: workload, totalSteps: parameters.steps, batchLimit: 100_000)
         loop.shouldStop = shouldStop
         loop.progress = { [progress] in progress($0, parameters.steps) }
         // The population as the run goes, at about a hundred generations, for plots over time.
@@ -191,7 +173,7 @@ public struct SweepTaskRunner {
             populations.append([moment.step, try moment.state.population])
             return .goOn
         }
-        let report = try RunSession(loop).run()
+        let report = try run.session.run()
         record(report, workload: workload, into: &summary)
         summary.populationByGeneration = populations
         guard let final = report.finalState else { return nil }
@@ -200,11 +182,9 @@ public struct SweepTaskRunner {
             return (report.summary.stepsReached, false)
         }
         summary.population = final.population
-        let topology = LifeTopology(width: final.width, height: final.height, bounded: setup.bounded)
-        let text = RLEFile.write(
-            final, rule: setup.rule, topology: topology,
-            comments: ["CapitalEngine sweep task \(task.id), generation \(report.summary.stepsReached)"])
-        try AtomicFile.write(Data(text.utf8), to: folder.appendingPathComponent("final.rle"))
+        try run.write(
+            final, to: folder.appendingPathComponent("final.rle"),
+            comment: "CapitalEngine sweep task \(task.id), generation \(report.summary.stepsReached)")
         summary.output = "final.rle"
         try writePicture(of: workload, for: task, in: folder, summary: &summary)
         return nil

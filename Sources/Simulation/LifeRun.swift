@@ -1,0 +1,58 @@
+import Engine
+import FoundationEssentials
+
+/// A Life run put together from a description of it, for `run life` and a sweep's Life tasks
+/// alike: the kernel chosen (given, else tuned, else the device's default), the grid checked
+/// against the device before it is made, the starting grid, the workload, and a run session to
+/// which the caller adds frames and outputs before it runs.
+public final class LifeRun {
+    public let setup: LifeRunSetup
+    public let kernel: LifeKernel
+    /// Where the kernel comes from, for the start line.
+    public let kernelSource: String
+    public let start: LifeGrid
+    public let workload: LifeWorkload
+    public let session: RunSession<LifeWorkload>
+    public var loop: RunLoop<LifeWorkload> { session.loop }
+
+    /// - Parameters:
+    ///   - origin: where a pattern's top-left corner goes (nil: centred); `density` and `seed`
+    ///     make a random start where `setup` has no pattern.
+    ///   - given: the kernel asked for, if any, named in the start line by `givenSource`.
+    ///   - tuned: the tuning cache's kernel for this device, rule and size, if any, and whence.
+    public init(
+        setup: LifeRunSetup, origin: (x: Int, y: Int)?, density: Double, seed: UInt64, steps: Int,
+        device: Device, given: LifeKernel?, givenSource: String, tuned: LifeKernel?, tuningSource: String
+    ) throws {
+        self.setup = setup
+        let cells = setup.width * setup.height
+        let tuned = given == nil ? tuned : nil
+        kernel = given ?? tuned ?? .preferred(for: setup.rule, on: device.description, cells: cells)
+        kernelSource = given != nil ? givenSource : tuned != nil ? tuningSource : "the device's default"
+        try setup.checkFits(kernel: kernel, on: device.description)
+        start = setup.startingGrid(origin: origin, density: density, seed: seed)
+        workload = try LifeWorkload(
+            device: device, grid: start, rule: setup.rule, bounded: setup.bounded, kernel: kernel)
+        session = RunSession(RunLoop(workload: workload, totalSteps: steps, batchLimit: 100_000))
+    }
+
+    /// Ends the run, as settled, once the grid stops changing or repeats with period 2.
+    public func stopWhenStable() {
+        var detector = StableStateDetector(start: start)
+        loop.observe(every: 1) { moment in
+            try detector.settled(moment.state, generation: moment.step).map { .stop($0) } ?? .goOn
+        }
+    }
+
+    /// Writes `grid` to `url` as RLE (with the rule, the grid's topology and `comment`) or, for a
+    /// `.npy` name, as NumPy's uint8 (H, W), replacing the file whole.
+    public func write(_ grid: LifeGrid, to url: URL, comment: String) throws {
+        if url.pathExtension.lowercased() == "npy" {
+            try AtomicFile.write(NPYFile.encode(grid), to: url)
+            return
+        }
+        let topology = LifeTopology(width: grid.width, height: grid.height, bounded: setup.bounded)
+        let text = RLEFile.write(grid, rule: setup.rule, topology: topology, comments: [comment])
+        try AtomicFile.write(Data(text.utf8), to: url)
+    }
+}

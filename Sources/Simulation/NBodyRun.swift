@@ -1,0 +1,65 @@
+import Engine
+import FoundationEssentials
+
+/// An N-body run put together from a description of it, for `run nbody` and a sweep's N-body
+/// tasks alike: where it starts, the device's capacity checked before any state is made, the
+/// kernel chosen (``NBodyKernelChoice``: a resume keeps its checkpoint's), the workload, and a
+/// run session to which the caller adds frames, checkpoints and outputs before it runs.
+public final class NBodyRun {
+    /// Where a run starts.
+    public enum Origin {
+        /// A built-in model of `particles` bodies made from `seed`.
+        case model(InitialModel, particles: Int, seed: UInt64)
+        /// A state file (.npy).
+        case file(URL)
+        /// A checkpoint, read, whose state and physics the run goes on with.
+        case checkpoint(NBodyStart)
+    }
+
+    public let start: NBodyStart
+    public let choice: NBodyKernelChoice
+    public let workload: NBodyWorkload
+    public let session: RunSession<NBodyWorkload>
+    public var loop: RunLoop<NBodyWorkload> { session.loop }
+
+    /// - Parameters:
+    ///   - parameters: the physics of a fresh start; a checkpoint brings its own.
+    ///   - steps: the run's total, counted from the original start.
+    ///   - tuned: the tuned kernel for a number of bodies, if any; `tuningSource` says whence.
+    public init(
+        from origin: Origin, parameters: NBodyParameters, steps: Int, device: Device,
+        tuned: (Int) -> NBodyKernel?, tuningSource: String
+    ) throws {
+        let description = device.description
+        switch origin {
+        case .model(let model, let particles, let seed):
+            // A model too large for this device is refused before it is made.
+            try NBodyCapacity.check(particleCount: particles, configuration: tuned(particles), on: description)
+            let state = model.generate(count: particles, seed: seed, gravity: parameters.gravity)
+            start = NBodyStart(state: state, parameters: parameters)
+        case .file(let url):
+            start = NBodyStart(state: try NPYFile.read(from: url), parameters: parameters)
+            try NBodyCapacity.check(particleCount: start.state.count, on: description)
+        case .checkpoint(let saved):
+            start = saved
+            try NBodyCapacity.check(particleCount: saved.state.count, on: description)
+        }
+        choice = NBodyKernelChoice(
+            device: description, particleCount: start.state.count, tuned: tuned(start.state.count),
+            tuningSource: tuningSource, resuming: start.origin)
+        workload = try NBodyWorkload(
+            device: device, state: start.state, parameters: start.parameters, configuration: choice.configuration)
+        session = RunSession(
+            RunLoop(workload: workload, firstStep: start.firstStep, totalSteps: steps, batchLimit: 10_000))
+    }
+
+    /// A checkpoint of `state` at `step` that says how it was computed, so that a resume on the
+    /// same device and kernel goes on bit for bit.
+    public func checkpoint(at step: Int, _ state: ParticleState) -> Checkpoint {
+        Checkpoint(
+            step: step, parameters: start.parameters, state: state,
+            computedBy: Checkpoint.ComputedBy(
+                device: workload.device.description, kernel: workload.configuration,
+                bitReproducible: workload.isBitReproducible))
+    }
+}

@@ -1,0 +1,105 @@
+import Engine
+import FoundationEssentials
+import Testing
+import TestSupport
+
+@testable import Simulation
+
+/// Runs put together from their descriptions (`NBodyRun`, `LifeRun`), as `run` and a sweep's
+/// tasks make them, on lavapipe.
+@Suite(.serialized) struct RunDescriptionTests {
+    let context: ComputeContext
+    let log = ValidationLog()
+    let scratch = ScratchDirectory("run-description")
+    var directory: URL { scratch.url }
+
+    init() throws {
+        context = try ComputeContext(instanceOptions: InstanceOptions(validation: true), validationLog: log)
+    }
+
+    let physics = NBodyParameters(dt: 0.001, softening: 0.01, gravity: 1)
+
+    /// A run stopped at a checkpoint and resumed from it ends with the bits of one that ran
+    /// through, and the resume keeps the kernel the checkpoint was computed with.
+    @Test func aResumedNBodyRunEqualsAnUninterruptedOne() throws {
+        let origin = NBodyRun.Origin.model(.plummer, particles: 300, seed: 4)
+        let whole = try NBodyRun(
+            from: origin, parameters: physics, steps: 40, device: context.device, tuned: { _ in nil },
+            tuningSource: "")
+        #expect(whole.choice.source == "the device's default")
+        let through = try #require(try whole.session.run().finalState)
+
+        let first = try NBodyRun(
+            from: origin, parameters: physics, steps: 15, device: context.device, tuned: { _ in nil },
+            tuningSource: "")
+        let url = directory.appendingPathComponent("half.npy")
+        first.session.addOutput("checkpoint") { state, step in try first.checkpoint(at: step, state).write(to: url) }
+        _ = try first.session.run()
+        // A tuned kernel other than the checkpoint's: the resume keeps the checkpoint's.
+        let plain = NBodyKernel.streaming(workgroup: 32, bodies: 1)
+        let other = whole.workload.configuration == plain ? NBodyKernel.streaming(workgroup: 64, bodies: 1) : plain
+        let second = try NBodyRun(
+            from: .checkpoint(try NBodyStart(resuming: url, totalSteps: 40)), parameters: physics, steps: 40,
+            device: context.device, tuned: { _ in other }, tuningSource: "tuned")
+        #expect(second.start.firstStep == 15)
+        #expect(second.workload.configuration == whole.workload.configuration)
+        let resumed = try #require(try second.session.run().finalState)
+        #expect(resumed.values == through.values)
+        #expect(log.count == 0, "\(log.messages)")
+    }
+
+    /// A model larger than the device holds is refused before its state is made.
+    @Test func aModelBeyondTheDeviceIsRefusedBeforeItIsMade() throws {
+        #expect(throws: EngineError.self) {
+            try NBodyRun(
+                from: .model(.plummer, particles: 1 << 30, seed: 1), parameters: physics, steps: 1,
+                device: context.device, tuned: { _ in nil }, tuningSource: "")
+        }
+    }
+
+    /// The kernel given wins over the tuned one, which wins over the device's default; each
+    /// run says which it took.
+    @Test func aLifeRunSaysWhichKernelItTookAndWhy() throws {
+        let setup = try LifeRunSetup(patternFile: nil, rule: nil, size: (64, 48), bounded: false)
+        func run(given: LifeKernel?, tuned: LifeKernel?) throws -> LifeRun {
+            try LifeRun(
+                setup: setup, origin: nil, density: 0.3, seed: 2, steps: 5, device: context.device, given: given,
+                givenSource: "--life-kernel", tuned: tuned, tuningSource: "tuned")
+        }
+        let given = try run(given: .bytes, tuned: .bits)
+        #expect(given.kernel == .bytes && given.kernelSource == "--life-kernel")
+        let tuned = try run(given: nil, tuned: .bits)
+        #expect(tuned.kernel == .bits && tuned.kernelSource == "tuned")
+        let preferred = try run(given: nil, tuned: nil)
+        #expect(preferred.kernelSource == "the device's default")
+        let final = try #require(try preferred.session.run().finalState)
+        #expect(final == LifeReference.advance(preferred.start, rule: .conway, generations: 5))
+    }
+
+    /// A blinker settles into period 2; its final grid is written as RLE and as .npy, and the
+    /// RLE reads back as the same grid and rule.
+    @Test func aLifeRunStopsWhenStableAndWritesItsGrid() throws {
+        let blinker = directory.appendingPathComponent("blinker.rle")
+        try Data("x = 3, y = 1, rule = B3/S23\n3o!\n".utf8).write(to: blinker)
+        let setup = try LifeRunSetup(patternFile: blinker.path, rule: nil, size: (16, 16), bounded: true)
+        let run = try LifeRun(
+            setup: setup, origin: nil, density: 0, seed: 1, steps: 1000, device: context.device, given: nil,
+            givenSource: "", tuned: nil, tuningSource: "")
+        run.stopWhenStable()
+        let report = try run.session.run()
+        guard case .settled = report.summary.ending else {
+            Issue.record("not settled: \(report.summary.ending)")
+            return
+        }
+        #expect(report.summary.stepsReached < 10)
+        let final = try #require(report.finalState)
+        let rle = directory.appendingPathComponent("final.rle")
+        try run.write(final, to: rle, comment: "a blinker")
+        let read = try RLEFile.parse(String(decoding: try Data(contentsOf: rle), as: UTF8.self))
+        #expect(read.rule == .conway && read.grid.population == 3)
+        let npy = directory.appendingPathComponent("final.npy")
+        try run.write(final, to: npy, comment: "")
+        #expect(try Data(contentsOf: npy) == NPYFile.encode(final))
+        #expect(log.count == 0, "\(log.messages)")
+    }
+}
