@@ -85,9 +85,15 @@ libraries_of "$binary"
 mkdir -p "$root/usr/local/bin"
 cp "$binary" "$root/usr/local/bin/CapitalEngine"
 
-# A library by its soname, where SOURCE's dynamic linker would find it.
+# A library by its soname, where SOURCE's dynamic linker would find it. awk reads all of
+# ldconfig's list: leaving at the first match could end ldconfig by SIGPIPE, which pipefail
+# makes a failure, and `set -e` would end this script without a word.
 resolve() {
-    if [[ -z $source_root ]]; then ldconfig -p | awk -v name="$1" '$1 == name { print $NF; exit }'; else find_needed "$1" 2>/dev/null; fi
+    if [[ -z $source_root ]]; then
+        ldconfig -p | awk -v name="$1" '$1 == name && !found { print $NF; found = 1 }'
+    else
+        find_needed "$1" 2>/dev/null
+    fi
 }
 loader=$(resolve libvulkan.so.1)
 [[ -n $loader ]] || { echo "collect-rootfs.sh: the Vulkan loader (libvulkan1) is not installed" >&2; exit 1; }

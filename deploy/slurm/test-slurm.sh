@@ -192,7 +192,7 @@ cat > "$work/share/sweep.json" <<'JSON'
 JSON
 bash -x deploy/slurm/make-bundle.sh "$work/bundle" --binary "$binary" --bind "$work/share" > "$work/bundle.log" 2>&1 \
     || fail "make-bundle.sh: $(tail -20 "$work/bundle.log")"
-all_done() { [[ $("$binary" sweep status "$1" 2>/dev/null | head -1) == "4 tasks: 4 done, 0 running, 0 failed, 0 pending" ]]; }
+all_done() { [[ $("$binary" sweep status "$1" 2>/dev/null | sed -n 1p) == "4 tasks: 4 done, 0 running, 0 failed, 0 pending" ]]; }
 same_as_direct() {  # results folder, what ran them
     cmp -s "$work/direct-0.npy" "$1/0/state.npy" || fail "$2: task (128, 1) differs from a direct run"
     cmp -s "$work/direct-3.npy" "$1/3/state.npy" || fail "$2: task (160, 2) differs from a direct run"
