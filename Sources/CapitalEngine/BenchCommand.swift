@@ -104,93 +104,38 @@ struct BenchLifeCommand: ParsableCommand {
         let lifeRule = try LifeRule(parsing: rule)
         let context = try makeContext(deviceOptions, log: log, for: .life)
         let device = context.device.description
-        let explicitKernels = lifeKernel.map(\.kernel)
-        let sizes =
-            grid.isEmpty
-            // Only the layout matters here, and a rule's preferred kernels share one at every size.
-            ? LifeBenchmark.defaultSizes(
-                kernels: explicitKernels.isEmpty
-                    ? [.preferred(for: lifeRule, on: device, cells: 1 << 20)] : explicitKernels, device: device)
-            : grid.map { ($0.width, $0.height) }
-        // Without --life-kernel: per size, the tuned kernel if `tune life` stored one, else the default.
-        let cache = explicitKernels.isEmpty ? tuning.store.lookupCache() : nil
-        func kernels(width: Int, height: Int) -> [LifeKernel] {
-            guard explicitKernels.isEmpty else { return explicitKernels }
-            let key = TuningCache.Key(device: device, lifeCells: width * height, rule: lifeRule)
-            return [cache?.lookupLifeKernel(key) ?? .preferred(for: lifeRule, on: device, cells: width * height)]
+        StopSignal.install(stoppingAfter: "the current piece of a timed run; the results so far will be reported")
+        var suite = LifeBenchmark(benchmark: measuring.makeBenchmark(), rule: lifeRule, seed: seed)
+        suite.kernels = lifeKernel.map(\.kernel)
+        // Without --life-kernel: per size, the tuned kernel if `tune life` stored one.
+        let cache = suite.kernels.isEmpty ? tuning.store.lookupCache() : nil
+        suite.tuned = { width, height in
+            cache?.lookupLifeKernel(TuningCache.Key(device: device, lifeCells: width * height, rule: lifeRule))
+        }
+        suite.measure = { workload, label in try suite.benchmark.measure(workload, label: label) }
+        suite.skipped = { Console.note("skipped: \($0)") }
+        suite.measured = { result, workload in
+            guard !json else { return }
+            let r = result.cellUpdatesPerSecond
+            let bandwidth = result.bytesPerGeneration * r.median / workload.cellsPerGeneration
+            print(
+                """
+                \(workload.kernelDescription) \(result.width)x\(result.height): \(scientific(r.median)) cell updates/s \
+                (min \(scientific(r.min)), max \(scientific(r.max))), \(result.generationsPerRepeat) generations x \
+                \(result.repeats); memory traffic at least \(fixed(bandwidth / 1e9, 2)) GB/s
+                """
+            )
         }
         if !json { print("device: [\(device.index)] \(device.name) (\(device.driverText)); Life \(lifeRule)") }
-        struct LifeResult: Encodable {
-            var kernel: String
-            /// How the bits or wide kernel laid the grid onto invocations (wide's depends on the
-            /// device and the row's length); absent for other kernels.
-            var shape: String?
-            var width: Int
-            var height: Int
-            var generationsPerRepeat: Int
-            var repeats: Int
-            var cellUpdatesPerSecond: Statistics
-            /// Bytes one generation must read and write at the least, for a bandwidth bound.
-            var bytesPerGeneration: Double
-        }
-        var results: [LifeResult] = []
-        StopSignal.install(stoppingAfter: "the current piece of a timed run; the results so far will be reported")
-        let benchmark = measuring.makeBenchmark()
-        var planned = 0
-        for (width, height) in sizes {
-            for kernel in kernels(width: width, height: height) {
-                planned += 1
-                if StopSignal.requested != nil { continue }
-                // At every size: the wide kernel's shape follows the row's length.
-                let tuner = LifeKernelTuner(device: context.device, width: width, height: height, rule: lifeRule)
-                guard try tuner.verify(kernel) else {
-                    throw EngineError.unsupported(
-                        """
-                        the \(kernel) Life kernel computes wrong results on this device (checked against the CPU \
-                        reference); not timing it
-                        """
-                    )
-                }
-                let workload: LifeWorkload
-                do {
-                    workload = try LifeWorkload(
-                        device: context.device, width: width, height: height, rule: lifeRule,
-                        density: 0.5, seed: seed, kernel: kernel)
-                } catch EngineError.unsupported(let reason) {
-                    // One size beyond one kernel's reach should not cost the other measurements.
-                    Console.note("skipped: \(reason)")
-                    continue
-                }
-                let measurement = try benchmark.measure(workload, label: "\(kernel) \(width)x\(height)")
-                guard let rate = measurement.rate else { continue }
-                let generations = measurement.stepsPerRepeat
-                let rates = measurement.rates
-                let result = LifeResult(
-                    kernel: kernel.description, shape: workload.bitsShapeDescription, width: width, height: height,
-                    generationsPerRepeat: generations,
-                    repeats: rates.count, cellUpdatesPerSecond: rate,
-                    bytesPerGeneration: workload.minimumBytesPerGeneration)
-                results.append(result)
-                if !json {
-                    let r = result.cellUpdatesPerSecond
-                    let bandwidth = result.bytesPerGeneration * r.median / workload.cellsPerGeneration
-                    print(
-                        """
-                        \(workload.kernelDescription) \(width)x\(height): \(scientific(r.median)) cell updates/s \
-                        (min \(scientific(r.min)), max \(scientific(r.max))), \(generations) generations x \
-                        \(rates.count); memory traffic at least \(fixed(bandwidth / 1e9, 2)) GB/s
-                        """
-                    )
-                }
-            }
-        }
+        let sizes = grid.isEmpty ? suite.defaultSizes(on: device) : grid.map { ($0.width, $0.height) }
+        let (results, planned) = try suite.run(sizes: sizes, on: context.device)
         noteEarlyStop(measured: results.count, of: planned, what: "measurements")
         if json {
             struct Report: Encodable {
                 var device: String
                 var driver: String
                 var rule: String
-                var results: [LifeResult]
+                var results: [LifeBenchmarkResult]
                 var stoppedBy: String?
             }
             try printJSON(
@@ -199,7 +144,6 @@ struct BenchLifeCommand: ParsableCommand {
                     stoppedBy: StopSignal.requested.map(StopSignal.name)))
         }
     }
-
 }
 
 struct BenchNBodyCommand: ParsableCommand {
@@ -283,69 +227,37 @@ struct BenchNBodyCommand: ParsableCommand {
                     "timing: \(device.supportsComputeTimestamps ? "GPU timestamps" : "host clock (no GPU timestamps)")")
             }
             StopSignal.install(stoppingAfter: "the current piece of a timed run; the results so far will be reported")
-            let benchmark = measuring.makeBenchmark()
-            var results: [BenchResult] = []
-            for n in particles {
-                if StopSignal.requested != nil { break }
-                if tune && kernel == nil {
+            var suite = NBodyBenchmark(
+                benchmark: measuring.makeBenchmark(), parameters: physics.parameters, seed: seed)
+            suite.kernel = kernel
+            suite.tuned = { tuning.store.tunedConfiguration(for: device, particleCount: $0) }
+            if tune && kernel == nil {
+                suite.beforeSize = { n in
                     _ = try tuning.tuneAndStore(
                         on: context.device, particleCount: n, parameters: physics.parameters,
                         budget: tuneBudget, label: "tune N=\(n) ")
                 }
-                try NBodyCapacity.check(particleCount: n, configuration: kernel, on: device)
-                let state = InitialModel.plummer.generate(count: n, seed: seed, gravity: physics.gravity)
-                let workload = try NBodyWorkload(
-                    device: context.device, state: state, parameters: physics.parameters,
-                    configuration: kernel
-                        ?? tuning.store.tunedConfiguration(for: device, particleCount: n))
-                try verifyShape(workload.configuration, particleCount: n, context: context)
-                let measurement = try benchmark.measure(workload, label: "N=\(n)")
-                guard let rate = measurement.rate else { continue }
-                let stepsPerRun = measurement.stepsPerRepeat
-                let rates = measurement.rates
-                let times = measurement.secondsPerRepeat
-                let result = BenchResult(
-                    particles: n, stepsPerRepeat: stepsPerRun, repeats: rates.count, kernel: workload.configuration,
-                    kernelDescription: workload.kernelDescription, bitReproducible: workload.isBitReproducible,
-                    secondsPerRepeat: times, interactionsPerSecond: rate,
-                    gflops: Statistics(rates.map { $0 * 20 / 1e9 }))
-                results.append(result)
-                if !json {
-                    let r = result.interactionsPerSecond
-                    let spread = "min \(scientific(r.min)), max \(scientific(r.max))"
-                    print(
-                        "N=\(n): \(scientific(r.median)) interactions/s (\(spread)), "
-                            + "\(fixed(result.gflops.median, 1)) GFLOP/s, \(stepsPerRun) steps x \(rates.count), "
-                            + "kernel: \(workload.kernelDescription)")
-                }
             }
+            suite.measure = { workload, label in try suite.benchmark.measure(workload, label: label) }
+            suite.measured = { result, workload in
+                guard !json else { return }
+                let r = result.interactionsPerSecond
+                print(
+                    "N=\(result.particles): \(scientific(r.median)) interactions/s "
+                        + "(min \(scientific(r.min)), max \(scientific(r.max))), "
+                        + "\(fixed(result.gflops.median, 1)) GFLOP/s, \(result.stepsPerRepeat) steps x \(result.repeats), "
+                        + "kernel: \(workload.kernelDescription)")
+            }
+            let results = try suite.run(particleCounts: particles, on: context.device)
             noteEarlyStop(measured: results.count, of: particles.count, what: "sizes")
             if json {
-                let report = BenchReport(
-                    device: device.name, deviceType: device.type.rawValue, vendor: device.vendor.name,
-                    driver: device.driverText, driverVersion: device.driverVersionText,
-                    apiVersion: device.apiVersion.description, uuid: device.uuid,
-                    timing: device.supportsComputeTimestamps ? "gpu-timestamps" : "host-clock",
-                    parameters: physics.parameters, results: results,
-                    stoppedBy: StopSignal.requested.map(StopSignal.name))
-                try printJSON(report)
+                try printJSON(
+                    NBodyBenchmarkReport(
+                        device: device, parameters: physics.parameters, results: results,
+                        stoppedBy: StopSignal.requested.map(StopSignal.name)))
             }
         }
     }
-
-    /// A fast wrong kernel is worse than a slow one: lavapipe has returned wrong results for
-    /// heavy register blocking without any error. Check the shape on a system small enough for
-    /// the CPU reference, with N not a multiple of the workgroup, before timing it.
-    private func verifyShape(_ configuration: NBodyKernel, particleCount: Int, context: ComputeContext) throws {
-        let checker = KernelTuner(device: context.device, particleCount: particleCount, parameters: physics.parameters)
-        let verification = try checker.verify(configuration)
-        if let rejection = verification.rejection(tolerance: checker.tolerance) {
-            throw EngineError.unsupported(
-                "kernel shape \(configuration) fails its check on this device at N=\(verification.particleCount): "
-                    + "\(rejection); not timing it")
-        }
-    }
-
 }
 
 /// Says, after a signal, how much of the benchmark ran; what ran is reported as usual.
@@ -357,36 +269,6 @@ func noteEarlyStop(measured: Int, of planned: Int, what: String) {
         may be fewer than --repeats)
         """
     )
-}
-
-struct BenchResult: Encodable {
-    var particles: Int
-    var stepsPerRepeat: Int
-    var repeats: Int
-    var kernel: NBodyKernel
-    /// The shape and, for the atomic pair-once form, how it adds (fixed point or floats),
-    /// which depends on the device and the softening as well as the shape.
-    var kernelDescription: String
-    /// Whether reruns give the same bits (false only for float atomic sums).
-    var bitReproducible: Bool
-    var secondsPerRepeat: [Double]
-    var interactionsPerSecond: Statistics
-    var gflops: Statistics
-}
-
-struct BenchReport: Encodable {
-    var device: String
-    var deviceType: String
-    var vendor: String
-    var driver: String
-    var driverVersion: String
-    var apiVersion: String
-    var uuid: String
-    var timing: String
-    var parameters: NBodyParameters
-    var results: [BenchResult]
-    /// The signal that stopped the benchmark early; absent when it ran to the end.
-    var stoppedBy: String?
 }
 
 /// `--kernel W,B,T[,S]` (`NBodyKernel(parsing:)`), read with a reason when it names no kernel.
@@ -425,21 +307,5 @@ extension Benchmark {
         let measurement = try benchmark.measure(workload)
         if terminal && !measurement.rates.isEmpty { writeToStandardError("\r\u{1B}[K") }
         return measurement
-    }
-}
-
-/// The Life benchmark's sizes and its correctness gate.
-enum LifeBenchmark {
-    /// Square grids of 1024^2, 4096^2, 16384^2 and the largest power of two up to 65536^2 whose
-    /// two buffers fit, for every kernel, in half the device's memory and in one storage buffer.
-    static func defaultSizes(kernels: [LifeKernel], device: PhysicalDeviceDescription) -> [(Int, Int)] {
-        let densest = kernels.map(\.cellsPerWord).min() ?? 32
-        let fitting = [1024, 2048, 4096, 8192, 16384, 32768, 65536].filter { side in
-            let bytes = UInt64((side + densest - 1) / densest) * 4 * UInt64(side)
-            return bytes <= UInt64(device.limits.maxStorageBufferRange) && 2 * bytes <= device.deviceLocalMemory / 2
-        }
-        let chosen =
-            fitting.filter { [1024, 4096, 16384].contains($0) } + (fitting.last.map { $0 > 16384 ? [$0] : [] } ?? [])
-        return (chosen.isEmpty ? Array(fitting.prefix(1)) : chosen).map { ($0, $0) }
     }
 }

@@ -51,3 +51,67 @@ import Testing
         #expect(Statistics([4, 1, 2, 3]).median == 2.5)
     }
 }
+
+/// The benchmarks of each workload, as `bench` runs them: sizes in turn, each kernel checked
+/// before it is timed, results as they come, and a stop heard between sizes.
+@Suite(.serialized) struct WorkloadBenchmarkTests {
+    let context: ComputeContext
+
+    init() throws {
+        context = try ComputeContext()
+    }
+
+    @Test func nbodySizesAreMeasuredInTurnUntilAStop() throws {
+        let parameters = NBodyParameters(dt: 0.001, softening: 0.01, gravity: 1)
+        var suite = NBodyBenchmark(
+            benchmark: Benchmark(repeats: 2, stepsPerRepeat: 3), parameters: parameters, seed: 2)
+        var before: [Int] = []
+        var heard: [Int] = []
+        suite.beforeSize = { before.append($0) }
+        suite.measured = { result, workload in
+            heard.append(result.particles)
+            #expect(result.kernel == workload.configuration && result.repeats == 2)
+            #expect(result.interactionsPerSecond.median > 0)
+            #expect(abs(result.gflops.median - result.interactionsPerSecond.median * 20 / 1e9) < 1e-6)
+        }
+        let results = try suite.run(particleCounts: [100, 257], on: context.device)
+        #expect(results.map(\.particles) == [100, 257] && heard == [100, 257] && before == [100, 257])
+        // A stop asked after the first size leaves the rest unmeasured.
+        var stopped = false
+        suite.benchmark.shouldStop = { stopped }
+        suite.measured = { _, _ in stopped = true }
+        #expect(try suite.run(particleCounts: [100, 257], on: context.device).map(\.particles) == [100])
+        // A kernel the device cannot run is refused before anything is made.
+        suite.benchmark.shouldStop = { false }
+        suite.kernel = .streaming(workgroup: 65536, bodies: 1)
+        #expect(throws: EngineError.self) { try suite.run(particleCounts: [64], on: context.device) }
+    }
+
+    @Test func lifeKernelsAreMeasuredAtEachSizeAndSizesBeyondOneAreSkipped() throws {
+        let rule = try LifeRule(parsing: "B2/S/C256")
+        var suite = LifeBenchmark(benchmark: Benchmark(repeats: 1, stepsPerRepeat: 4), rule: rule, seed: 3)
+        suite.kernels = [.bits, .wide]
+        var skipped: [String] = []
+        suite.skipped = { skipped.append($0) }
+        // 16384 x 8192 cells in 9 bit planes, 144 MiB: past the 128 MiB storage buffers of Debian
+        // 12's lavapipe; where the device holds it, only the small size is measured.
+        let device = context.device.description
+        let large = (16384, 8192)
+        let beyond = [LifeKernel.bits, .wide].allSatisfy {
+            LifeWorkload.sizeProblem(width: large.0, height: large.1, kernel: $0, rule: rule, device: device) != nil
+        }
+        let (results, planned) = try suite.run(sizes: [(256, 64)] + (beyond ? [large] : []), on: context.device)
+        #expect(planned == (beyond ? 4 : 2))
+        #expect(results.map(\.kernel) == ["bits", "wide"] && results.allSatisfy { $0.width == 256 })
+        #expect(skipped.count == (beyond ? 2 : 0) && skipped.allSatisfy { $0.contains("maxStorageBufferRange") })
+        // Without kernels: the tuned one where there is one, else the rule's default.
+        suite.kernels = []
+        suite.tuned = { width, _ in width == 256 ? .bytes : nil }
+        #expect(suite.kernels(width: 256, height: 64, on: device) == [.bytes])
+        #expect(
+            suite.kernels(width: 512, height: 64, on: device) == [
+                .preferred(for: rule, on: device, cells: 512 * 64)
+            ])
+        #expect(LifeBenchmark.defaultSizes(kernels: [.wide], device: device).first.map { $0.0 } == 1024)
+    }
+}

@@ -1,7 +1,7 @@
 import Engine
 import FoundationEssentials
-import Testing
 import TestSupport
+import Testing
 
 @testable import Simulation
 
