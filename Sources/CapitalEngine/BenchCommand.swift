@@ -245,8 +245,8 @@ struct BenchNBodyCommand: ParsableCommand {
                 print(
                     "N=\(result.particles): \(scientific(r.median)) interactions/s "
                         + "(min \(scientific(r.min)), max \(scientific(r.max))), "
-                        + "\(fixed(result.gflops.median, 1)) GFLOP/s, \(result.stepsPerRepeat) steps x \(result.repeats), "
-                        + "kernel: \(workload.kernelDescription)")
+                        + "\(fixed(result.gflops.median, 1)) GFLOP/s, "
+                        + "\(result.stepsPerRepeat) steps x \(result.repeats), kernel: \(workload.kernelDescription)")
             }
             let results = try suite.run(particleCounts: particles, on: context.device)
             noteEarlyStop(measured: results.count, of: particles.count, what: "sizes")
