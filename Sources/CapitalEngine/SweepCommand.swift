@@ -152,19 +152,8 @@ struct SweepRunCommand: ParsableCommand {
                 return
             }
             let claims = SweepClaims(results: folder, owner: "\(runner.node)/\(getpid())", lease: lease)
-            var ran = 0
-            var failed = 0
-            while StopSignal.requested == nil, let task = try claims.claimNext() {
-                var renewed = Date()
-                var worker = runner
-                worker.renew = {
-                    guard Date().timeIntervalSince(renewed) >= lease / 4 else { return }
-                    claims.renew(task)
-                    renewed = Date()
-                }
-                defer { claims.release(task) }
-                ran += 1
-                if try !runTask(task, runner: worker, folder: folder) { failed += 1 }
+            let (ran, failed) = try claims.work(with: runner, shouldStop: { StopSignal.requested != nil }) {
+                try runTask($0, runner: $1, folder: folder)
             }
             let end = StopSignal.requested == nil ? "none left" : "stopped"
             print("worker: \(ran) task(s) run, \(failed) failed or stopped; \(end)")

@@ -88,4 +88,29 @@ public final class SweepClaims {
     public func release(_ task: SweepTask) {
         unlink(claimURL(task).path)
     }
+
+    /// Claims tasks one after another and runs each with `runner`, its claim renewed as the task
+    /// goes (about every quarter lease) and released at its end, until none is left or
+    /// `shouldStop` says so: `sweep run --claim`'s worker.
+    /// - Parameter run: runs a task with the runner it is given; returns whether it completed.
+    /// - Returns: the tasks run, and how many of them did not complete.
+    public func work(
+        with runner: SweepTaskRunner, shouldStop: () -> Bool, run: (SweepTask, SweepTaskRunner) throws -> Bool
+    ) throws -> (ran: Int, failed: Int) {
+        var ran = 0
+        var failed = 0
+        while !shouldStop(), let task = try claimNext() {
+            var renewed = Date()
+            var worker = runner
+            worker.renew = { [self] in
+                guard Date().timeIntervalSince(renewed) >= lease / 4 else { return }
+                renew(task)
+                renewed = Date()
+            }
+            defer { release(task) }
+            ran += 1
+            if try !run(task, worker) { failed += 1 }
+        }
+        return (ran, failed)
+    }
 }
