@@ -198,8 +198,9 @@ struct TuneLifeCommand: ParsableCommand {
         commandName: "life",
         abstract: "Find the fastest verified Life kernel for this device, grid size and rule family, and remember it.",
         discussion: """
-            Tries the bit-packed kernels and the tiled ones at every blocking factor that fits, \
-            each checked bit for bit against the CPU reference first.
+            Tries the bit-packed kernels (Generations rules in bit planes), the tiled ones at every \
+            blocking factor that fits and, where the device has subgroup shuffles, the streamed ones \
+            (two-state rules), each checked bit for bit against the CPU reference first.
             """)
 
     @Option(help: ArgumentHelp("Grid size to tune for.", valueName: "WxH"))

@@ -157,7 +157,7 @@ struct LifeTaskParameters {
         bounded = try read.bool("bounded", default: false)
         kernel = try read.string("kernel").map { text in
             guard let kernel = LifeKernel(parsing: text) else {
-                throw EngineError.invalidInput("kernel must be bytes, bits, wide or tiled:K, got \(text)")
+                throw EngineError.invalidInput("kernel must be bytes, bits, wide, tiled:K or streamed:K, got \(text)")
             }
             return kernel
         }
