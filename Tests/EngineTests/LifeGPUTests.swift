@@ -64,6 +64,19 @@ struct LifeGPUTests {
         #expect(context.instance.validationLog?.messages.isEmpty == true)
     }
 
+    /// The bit kernels' shapes: columns of words, and wide strips of 32- and 64-bit words, 1, 4
+    /// and 8 words across (read four at a time where the row divides into them), 1 to 32 rows,
+    /// not dividing the height, one or two generations a dispatch.
+    static let bitsShapes: [LifeBitsShape] = [
+        .columns(rows: 3), .wide(words: 1, wordBits: 32, rows: 1), .wide(words: 4, wordBits: 32, rows: 4),
+        .wide(words: 8, wordBits: 32, rows: 32), .wide(words: 4, wordBits: 64, rows: 1),
+        .wide(words: 8, wordBits: 64, rows: 4),
+        .wide(words: 4, wordBits: 32, rows: 5, generations: 2),
+        .wide(words: 8, wordBits: 32, rows: 1, generations: 2),
+        .wide(words: 4, wordBits: 64, rows: 32, generations: 2),
+        .wide(words: 8, wordBits: 64, rows: 3, generations: 2),
+    ]
+
     static let twoStateRules = ["B3/S23", "B36/S23", "B3678/S34678", "B2/S", "B0123478/S34678", "B1/S012345678"]
 
     @Test("Bit-packed kernels equal the CPU reference bit for bit", arguments: twoStateRules)
@@ -92,21 +105,11 @@ struct LifeGPUTests {
                     #expect(
                         try workload.download() == expected, "\(rule) \(kernel) \(width)x\(height) bounded: \(bounded)")
                 }
-                // The bit kernels' shapes, whichever the default: columns of words, and wide
-                // strips of 32- and 64-bit words, 1, 4 and 8 words across (read four at a time
-                // where the row divides into them), 1 to 32 rows, not dividing the height, one
-                // or two generations a dispatch (13: six dispatches of two, then one of one).
+                // The bit kernels' shapes, whichever the default (13 generations: six dispatches
+                // of two, then one of one).
                 let stride = (width + 31) / 32
-                let shapes: [LifeBitsShape] = [
-                    .columns(rows: 3), .wide(words: 1, wordBits: 32, rows: 1), .wide(words: 4, wordBits: 32, rows: 4),
-                    .wide(words: 8, wordBits: 32, rows: 32), .wide(words: 4, wordBits: 64, rows: 1),
-                    .wide(words: 8, wordBits: 64, rows: 4),
-                    .wide(words: 4, wordBits: 32, rows: 5, generations: 2),
-                    .wide(words: 8, wordBits: 32, rows: 1, generations: 2),
-                    .wide(words: 4, wordBits: 64, rows: 32, generations: 2),
-                    .wide(words: 8, wordBits: 64, rows: 3, generations: 2),
-                ]
-                for shape in shapes where shape.problem(stride: stride, device: context.device.description) == nil {
+                for shape in Self.bitsShapes
+                where shape.problem(stride: stride, device: context.device.description) == nil {
                     let workload = try LifeWorkload(
                         device: context.device, grid: grid, rule: rule, bounded: bounded, kernel: shape.kernel,
                         subgroupShuffles: LifeWorkload.subgroupShufflesWanted(on: context.device.description),
@@ -170,20 +173,12 @@ struct LifeGPUTests {
             instanceOptions: InstanceOptions(validation: true), validationLog: ValidationLog(echo: nil))
         let description = context.device.description
         let sizes = [(1, 1), (5, 3), (33, 40), (1000, 11), (4096, 5), (1, 17), (17, 1), (256, 1)]
-        let shapes: [LifeBitsShape] = [
-            .columns(rows: 3), .wide(words: 1, wordBits: 32, rows: 1), .wide(words: 4, wordBits: 32, rows: 4),
-            .wide(words: 8, wordBits: 32, rows: 32), .wide(words: 4, wordBits: 64, rows: 1),
-            .wide(words: 8, wordBits: 64, rows: 4),
-            .wide(words: 4, wordBits: 32, rows: 5, generations: 2),
-            .wide(words: 8, wordBits: 32, rows: 1, generations: 2),
-            .wide(words: 4, wordBits: 64, rows: 32, generations: 2),
-            .wide(words: 8, wordBits: 64, rows: 3, generations: 2),
-        ]
         for (width, height) in sizes + [(100, 37), (1000, 2)] {
             for bounded in [false, true] {
                 let grid = randomGrid(width: width, height: height, states: rule.states, seed: UInt64(width + height))
                 let expected = LifeReference.advance(grid, rule: rule, generations: 13, bounded: bounded)
-                for shape in shapes where shape.problem(stride: (width + 31) / 32, device: description) == nil {
+                for shape in Self.bitsShapes where shape.problem(stride: (width + 31) / 32, device: description) == nil
+                {
                     for shuffles in [false, true]
                     where !shuffles || (shape.kernel == .bits && description.limits.subgroupShuffleRelativeInCompute) {
                         let workload = try LifeWorkload(
