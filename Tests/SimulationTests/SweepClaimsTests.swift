@@ -48,9 +48,10 @@ import Testing
             _ = try worker.run(task)
             return true
         }
-        #expect(taken == (1, 0))
+        #expect(taken.ran == 1 && taken.failed == 0)
         // Nothing left, and a stop request ends a worker before it claims anything.
-        #expect(try claims.work(with: runner, shouldStop: { false }) { _, _ in true } == (0, 0))
+        let none = try claims.work(with: runner, shouldStop: { false }) { _, _ in true }
+        #expect(none.ran == 0 && none.failed == 0)
         #expect(folder.plan.tasks.allSatisfy { folder.summary(of: $0)?.status == .completed })
     }
 
@@ -65,7 +66,7 @@ import Testing
             stop = true
             return true
         }
-        #expect(outcome == (1, 0))
+        #expect(outcome.ran == 1 && outcome.failed == 0)
         #expect(folder.plan.tasks.filter { folder.summary(of: $0) != nil }.count == 1)
     }
 }
