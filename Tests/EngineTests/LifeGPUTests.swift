@@ -273,6 +273,16 @@ struct LifeGPUTests {
         try gunWorkload.advance(generations: 90)
         #expect(try gunWorkload.download() == LifeReference.advance(gun, rule: .conway, generations: 90))
         #expect(try gunWorkload.download().population == 36 + 15)
+        // Without subgroup shuffles in compute shaders (the Pi's V3DV as described here), the
+        // streamed kernel is neither offered nor run.
+        let pi = FabricatedDevices.videoCore(index: 0)
+        let offered = LifeKernel.candidates(for: .conway, on: pi).map(\.description)
+        #expect(!offered.contains { $0.hasPrefix("streamed") }, "\(offered)")
+        #expect(throws: EngineError.self) {
+            try LifeWorkload(
+                device: context.device, grid: grid, rule: .conway, bounded: false,
+                kernel: .bitsStreamed(generations: 8), subgroupShuffles: false, shapedFor: pi)
+        }
         let broken = try LifeWorkload(
             device: context.device, grid: grid, rule: .conway, bounded: false, kernel: .bitsStreamed(generations: 8),
             subgroupShuffles: true, brokenHalo: true)
