@@ -74,8 +74,9 @@ public final class LifeWorkload {
     ///     ``LifeBitsShape/preferred(for:on:stride:height:)``.
     ///   - shapedFor: the device whose limits choose the kernel and its shape, when not the one
     ///     it runs on: a Raspberry Pi's kernels are run and checked where there is no Pi.
-    ///   - brokenHalo: tests only: the `bits` or `wide` kernel drops the cells its words take
-    ///     from the words beside them, so that tests can show they would catch a broken halo.
+    ///   - brokenHalo: tests only: the `bits`, `wide` or `streamed` kernel drops the cells its
+    ///     words take from the words beside them, so that tests can show they would catch a
+    ///     broken halo.
     convenience init(
         device: Device, grid: LifeGrid, rule: LifeRule, bounded: Bool, kernel: LifeKernel?, subgroupShuffles: Bool,
         bitsShape: LifeBitsShape? = nil, shapedFor: PhysicalDeviceDescription? = nil, brokenHalo: Bool = false
@@ -164,8 +165,7 @@ public final class LifeWorkload {
                 .uint(12, UInt32(layout.planes - 1)), .uint(13, UInt32(max(rule.states - 2, 0))),
             ] + (brokenHalo ? [.bool(14, true)] : [])
         precondition(
-            !brokenHalo || [.bits, .wide].contains(kernel) || kernel.generationsPerDispatch > 1 && !kernel.isTiled,
-            "a broken halo is built into bits, wide and streamed only")
+            !brokenHalo || !(kernel == .bytes || kernel.isTiled), "a broken halo is built into bits, wide and streamed only")
         let pipeline: ComputePipeline
         // The two-generation wide shape ends an odd count with one dispatch of the
         // one-generation kernel, which is faster at one than the other's first half.
