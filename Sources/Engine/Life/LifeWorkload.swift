@@ -165,7 +165,8 @@ public final class LifeWorkload {
                 .uint(12, UInt32(layout.planes - 1)), .uint(13, UInt32(max(rule.states - 2, 0))),
             ] + (brokenHalo ? [.bool(14, true)] : [])
         precondition(
-            !brokenHalo || !(kernel == .bytes || kernel.isTiled), "a broken halo is built into bits, wide and streamed only")
+            !brokenHalo || !(kernel == .bytes || kernel.isTiled),
+            "a broken halo is built into bits, wide and streamed only")
         let pipeline: ComputePipeline
         // The two-generation wide shape ends an odd count with one dispatch of the
         // one-generation kernel, which is faster at one than the other's first half.
