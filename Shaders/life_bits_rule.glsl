@@ -29,12 +29,20 @@ const uint MAX_DYING_PLANES = 8u;
 // halo, so that tests show their grids would catch one (LifeWorkload's brokenHalo).
 layout(constant_id = 14) const bool BROKEN_HALO = false;
 
-// The next state of a word of cells from bit-sliced sums of the rows above, through and below
-// it (two bits each: low, high; each lane of a word is one cell's sum). The rows above and
-// below sum three cells each; the middle row sums the cell's two side neighbours, or, with
-// midCountsItself, the cell as well: then a live cell with n live neighbours sums to n + 1.
-// Specialised on a constant midCountsItself, the loop folds to the rule's few operations.
-// Sets born / survives where a dead / live cell's count meets the rule.
+// Three one-bit numbers added in every lane: the bitwise full adder the neighbour counts are
+// built of (the three cells of a row, or a row's sums with the rows above and below).
+void fullAdd(LIFE_WORD a, LIFE_WORD b, LIFE_WORD c, out LIFE_WORD sum, out LIFE_WORD carry) {
+    const LIFE_WORD ab = a ^ b;
+    sum = ab ^ c;
+    carry = (a & b) | (c & ab);
+}
+
+// Where a dead / live cell's neighbour count meets the rule (`born` / `survives`), from
+// bit-sliced sums of the rows above, through and below it (two bits each: low, high; each lane
+// of a word is one cell's sum). The rows above and below sum three cells each; the middle row
+// sums the cell's two side neighbours, or, with midCountsItself, the cell as well: then a live
+// cell with n live neighbours sums to n + 1. Specialised on a constant midCountsItself, the
+// loop folds to the rule's few operations.
 void ruleFromSums(LIFE_WORD aboveLow, LIFE_WORD aboveHigh, LIFE_WORD midLow, LIFE_WORD midHigh,
                   LIFE_WORD belowLow, LIFE_WORD belowHigh, bool midCountsItself,
                   out LIFE_WORD born, out LIFE_WORD survives) {
@@ -64,6 +72,7 @@ void ruleFromSums(LIFE_WORD aboveLow, LIFE_WORD aboveHigh, LIFE_WORD midLow, LIF
     }
 }
 
+// A two-state rule's next word from the sums of ruleFromSums.
 LIFE_WORD nextWordFromSums(LIFE_WORD aboveLow, LIFE_WORD aboveHigh, LIFE_WORD midLow, LIFE_WORD midHigh,
                            LIFE_WORD belowLow, LIFE_WORD belowHigh, LIFE_WORD alive, bool midCountsItself) {
     LIFE_WORD born, survives;
@@ -71,9 +80,15 @@ LIFE_WORD nextWordFromSums(LIFE_WORD aboveLow, LIFE_WORD aboveHigh, LIFE_WORD mi
     return (alive & survives) | (~alive & born);
 }
 
+// A Generations rule's next live word: a live cell that survives stays, and only a cell neither
+// alive nor dying can be born.
+LIFE_WORD nextLiveWord(LIFE_WORD alive, LIFE_WORD dying, LIFE_WORD born, LIFE_WORD survives) {
+    return (alive & survives) | (~alive & ~dying & born);
+}
+
 // A Generations rule's next live word, ageing `counter` (the dying planes) in place: a live
-// cell that does not survive starts dying (counter 1), a dying one ages until the last dying
-// state, after which it is dead, and only a cell neither alive nor dying can be born.
+// cell that does not survive starts dying (counter 1), and a dying one ages until the last
+// dying state, after which it is dead.
 LIFE_WORD nextGenerationsWord(LIFE_WORD alive, LIFE_WORD born, LIFE_WORD survives,
                               inout LIFE_WORD counter[MAX_DYING_PLANES]) {
     LIFE_WORD dying = LIFE_WORD(0u);
@@ -90,20 +105,27 @@ LIFE_WORD nextGenerationsWord(LIFE_WORD alive, LIFE_WORD born, LIFE_WORD survive
         carry &= bit;
     }
     counter[0] |= alive & ~survives;
-    return (alive & survives) | (~alive & ~dying & born);
+    return nextLiveWord(alive, dying, born, survives);
 }
 
-// The next state of a word from the nine words around it: each with its west and east
+// The rule's verdicts for a word from the nine words around it, each with its west and east
 // neighbour masks (bit k: the cell left / right of cell k).
+void ruleOfNeighbours(LIFE_WORD aboveW, LIFE_WORD above, LIFE_WORD aboveE, LIFE_WORD west, LIFE_WORD east,
+                      LIFE_WORD belowW, LIFE_WORD below, LIFE_WORD belowE, out LIFE_WORD born, out LIFE_WORD survives) {
+    // Above and below: 2-bit sums (0..3) of three cells.
+    LIFE_WORD a0, a1, b0, b1;
+    fullAdd(aboveW, above, aboveE, a0, a1);
+    fullAdd(belowW, below, belowE, b0, b1);
+    ruleFromSums(a0, a1, west ^ east, west & east, b0, b1, false, born, survives);
+}
+
+// The next state of a word from the nine words around it (ruleOfNeighbours).
 LIFE_WORD nextWord(LIFE_WORD aboveW, LIFE_WORD above, LIFE_WORD aboveE,
                    LIFE_WORD west, LIFE_WORD alive, LIFE_WORD east,
                    LIFE_WORD belowW, LIFE_WORD below, LIFE_WORD belowE) {
-    // Above and below: 2-bit sums (0..3) of three cells.
-    const LIFE_WORD a0 = aboveW ^ above ^ aboveE;
-    const LIFE_WORD a1 = (aboveW & above) | (aboveE & (aboveW ^ above));
-    const LIFE_WORD b0 = belowW ^ below ^ belowE;
-    const LIFE_WORD b1 = (belowW & below) | (belowE & (belowW ^ below));
-    return nextWordFromSums(a0, a1, west ^ east, west & east, b0, b1, alive, false);
+    LIFE_WORD born, survives;
+    ruleOfNeighbours(aboveW, above, aboveE, west, east, belowW, below, belowE, born, survives);
+    return (alive & survives) | (~alive & born);
 }
 
 // As nextWord, for a Generations rule: the next live word, with `counter` aged in place.
@@ -111,11 +133,7 @@ LIFE_WORD nextGenerationsWordOf(LIFE_WORD aboveW, LIFE_WORD above, LIFE_WORD abo
                                 LIFE_WORD west, LIFE_WORD alive, LIFE_WORD east,
                                 LIFE_WORD belowW, LIFE_WORD below, LIFE_WORD belowE,
                                 inout LIFE_WORD counter[MAX_DYING_PLANES]) {
-    const LIFE_WORD a0 = aboveW ^ above ^ aboveE;
-    const LIFE_WORD a1 = (aboveW & above) | (aboveE & (aboveW ^ above));
-    const LIFE_WORD b0 = belowW ^ below ^ belowE;
-    const LIFE_WORD b1 = (belowW & below) | (belowE & (belowW ^ below));
     LIFE_WORD born, survives;
-    ruleFromSums(a0, a1, west ^ east, west & east, b0, b1, false, born, survives);
+    ruleOfNeighbours(aboveW, above, aboveE, west, east, belowW, below, belowE, born, survives);
     return nextGenerationsWord(alive, born, survives, counter);
 }

@@ -43,9 +43,7 @@ void wordSums(LIFE_WORD left, LIFE_WORD mid, LIFE_WORD right, uint index, out LI
                                                      : (BOUNDED ? ZERO : (right & ONE) << lastBit());
     const LIFE_WORD west = (mid << 1) | westBit;
     const LIFE_WORD east = (mid >> 1) | eastBits;
-    const LIFE_WORD westMid = west ^ mid;
-    low = westMid ^ east;
-    high = (west & mid) | (east & westMid);
+    fullAdd(west, mid, east, low, high);
 }
 
 // Lanes beyond the last cell of word `index` are zero in every generation, as the neighbour

@@ -1,8 +1,9 @@
 // One generation of a Life-like rule on the bit-packed grid of life_step_bits.glsl (or of a
-// Generations rule on its bit planes, life_bits_rule.glsl), shaped for CPU drivers (lavapipe, Mesa 22.3). There every storage-buffer access is a loop
-// over the SIMD lanes, a dozen instructions a lane whether or not the lane takes part, so
-// those loops and not the bitwise arithmetic bound the speed: the one-word kernel spent about
-// 50 vector instructions of adder against ~400 in load and store loops per 8 words.
+// Generations rule on its bit planes, life_bits_rule.glsl), shaped for CPU drivers (lavapipe,
+// Mesa 22.3). There every storage-buffer access is a loop over the SIMD lanes, a dozen
+// instructions a lane whether or not the lane takes part, so those loops and not the bitwise
+// arithmetic bound the speed: the one-word kernel spent about 50 vector instructions of adder
+// against ~400 in load and store loops per 8 words.
 //
 // So an invocation here owns WORDS adjacent words of a strip ROWS rows tall and reads each
 // row once, as its words and one neighbour word each side, with no load under a condition:

@@ -61,8 +61,8 @@ void advanceStrip(uint strip, uint run, uint lane, uint lanes) {
     const int x = 32 * word;
     const bool written = lane > 0u && lane + 1u < lanes && word < int(stride());
     const uint lastBit = (grid.width - 1u) & 31u;
-    const uint keep = columnMask(x) & (word + 1 < int(stride()) ? 0xFFFFFFFFu : (0xFFFFFFFFu >> (31u - lastBit)));
     const uint inside = columnMask(x);
+    const uint keep = inside & (word + 1 < int(stride()) ? 0xFFFFFFFFu : (0xFFFFFFFFu >> (31u - lastBit)));
     const int r0 = int(run * RUN_ROWS);
     const uint rows = min(RUN_ROWS, grid.height - run * RUN_ROWS);
     // Per level: the sums of the row above and the middle row, the middle row itself, and
@@ -84,9 +84,8 @@ void advanceStrip(uint strip, uint run, uint lane, uint lanes) {
             const uint right = subgroupShuffleDown(cells, 1u);
             const uint westBit = lane > 0u && !BROKEN_HALO ? left >> 31 : 0u;
             const uint eastBit = lane + 1u < lanes && !BROKEN_HALO ? right << 31 : 0u;
-            const uint west = (cells << 1) | westBit, east = (cells >> 1) | eastBit;
-            const uint westMid = west ^ cells;
-            const uint belowLow = westMid ^ east, belowHigh = (west & cells) | (east & westMid);
+            uint belowLow, belowHigh;
+            fullAdd((cells << 1) | westBit, cells, (cells >> 1) | eastBit, belowLow, belowHigh);
             uint next = mid[k];
             if (k < grid.generations) {
                 next = nextWordFromSums(aboveLow[k], aboveHigh[k], midLow[k], midHigh[k], belowLow, belowHigh,

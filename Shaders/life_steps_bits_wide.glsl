@@ -142,7 +142,7 @@ void main() {
                              born, survives);
                 LIFE_WORD next;
                 if (i == 0u || i == INNER - 1u) {
-                    next = (midAlive[i] & survives) | (~midAlive[i] & ~dying[i] & born);
+                    next = nextLiveWord(midAlive[i], dying[i], born, survives);
                 } else {
                     next = nextGenerationsWord(midAlive[i], born, survives, firstBelowCounter[i - 1u]);
                 }
