@@ -31,22 +31,27 @@ public final class NBodyRun {
         tuned: (Int) -> NBodyKernel?, tuningSource: String
     ) throws {
         let description = device.description
+        // Looked up once, when the number of bodies is known.
+        let tunedKernel: NBodyKernel?
         switch origin {
         case .model(let model, let particles, let seed):
+            tunedKernel = tuned(particles)
             // A model too large for this device is refused before it is made.
-            try NBodyCapacity.check(particleCount: particles, configuration: tuned(particles), on: description)
+            try NBodyCapacity.check(particleCount: particles, configuration: tunedKernel, on: description)
             let state = model.generate(count: particles, seed: seed, gravity: parameters.gravity)
             start = NBodyStart(state: state, parameters: parameters)
         case .file(let url):
             start = NBodyStart(state: try NPYFile.read(from: url), parameters: parameters)
             try NBodyCapacity.check(particleCount: start.state.count, on: description)
+            tunedKernel = tuned(start.state.count)
         case .checkpoint(let saved):
             start = saved
             try NBodyCapacity.check(particleCount: saved.state.count, on: description)
+            tunedKernel = tuned(saved.state.count)
         }
         choice = NBodyKernelChoice(
-            device: description, particleCount: start.state.count, tuned: tuned(start.state.count),
-            tuningSource: tuningSource, resuming: start.origin)
+            device: description, particleCount: start.state.count, tuned: tunedKernel, tuningSource: tuningSource,
+            resuming: start.origin)
         workload = try NBodyWorkload(
             device: device, state: start.state, parameters: start.parameters, configuration: choice.configuration)
         session = RunSession(
