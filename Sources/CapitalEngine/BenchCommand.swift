@@ -112,7 +112,7 @@ struct BenchLifeCommand: ParsableCommand {
         suite.tuned = { width, height in
             cache?.lookupLifeKernel(TuningCache.Key(device: device, lifeCells: width * height, rule: lifeRule))
         }
-        suite.measure = { workload, label in try suite.benchmark.measure(workload, label: label) }
+        suite.measure = { benchmark, workload, label in try benchmark.measure(workload, label: label) }
         suite.skipped = { Console.note("skipped: \($0)") }
         suite.measured = { result, workload in
             guard !json else { return }
@@ -238,7 +238,7 @@ struct BenchNBodyCommand: ParsableCommand {
                         budget: tuneBudget, label: "tune N=\(n) ")
                 }
             }
-            suite.measure = { workload, label in try suite.benchmark.measure(workload, label: label) }
+            suite.measure = { benchmark, workload, label in try benchmark.measure(workload, label: label) }
             suite.measured = { result, workload in
                 guard !json else { return }
                 let r = result.interactionsPerSecond

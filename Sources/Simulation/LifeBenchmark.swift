@@ -11,8 +11,11 @@ public struct LifeBenchmark {
     public var kernels: [LifeKernel] = []
     /// The tuning cache's kernel for a size, if any.
     public var tuned: (_ width: Int, _ height: Int) -> LifeKernel? = { _, _ in nil }
-    /// Measures a workload: the caller's progress display around ``Benchmark/measure(_:)``.
-    public var measure: (LifeWorkload, _ label: String) throws -> Benchmark.Measurement
+    /// Measures a workload with ``benchmark``: the caller's progress display goes around
+    /// ``Benchmark/measure(_:)`` here.
+    public var measure: (Benchmark, LifeWorkload, _ label: String) throws -> Benchmark.Measurement = {
+        benchmark, workload, _ in try benchmark.measure(workload)
+    }
     /// Hears each measurement as it comes.
     public var measured: (LifeBenchmarkResult, LifeWorkload) -> Void = { _, _ in }
     /// Hears why a size was skipped for a kernel (beyond its reach on this device).
@@ -22,15 +25,18 @@ public struct LifeBenchmark {
         self.benchmark = benchmark
         self.rule = rule
         self.seed = seed
-        measure = { workload, _ in try benchmark.measure(workload) }
     }
 
     /// Square grids of 1024², 4096², 16384² and the largest power of two up to 65536² whose two
-    /// buffers fit, for every kernel, in half the device's memory and in one storage buffer.
-    public static func defaultSizes(kernels: [LifeKernel], device: PhysicalDeviceDescription) -> [(Int, Int)] {
-        let densest = kernels.map(\.cellsPerWord).min() ?? 32
+    /// buffers of `rule` fit, for every kernel, in half the device's memory and in one storage
+    /// buffer.
+    public static func defaultSizes(
+        kernels: [LifeKernel], rule: LifeRule, device: PhysicalDeviceDescription
+    ) -> [(Int, Int)] {
         let fitting = [1024, 2048, 4096, 8192, 16384, 32768, 65536].filter { side in
-            let bytes = UInt64((side + densest - 1) / densest) * 4 * UInt64(side)
+            let bytes = (kernels.isEmpty ? [.bits] : kernels).map {
+                LifeWorkload.stateBytes(width: side, height: side, kernel: $0, rule: rule)
+            }.max()!
             return bytes <= UInt64(device.limits.maxStorageBufferRange) && 2 * bytes <= device.deviceLocalMemory / 2
         }
         let chosen =
@@ -38,12 +44,13 @@ public struct LifeBenchmark {
         return (chosen.isEmpty ? Array(fitting.prefix(1)) : chosen).map { ($0, $0) }
     }
 
-    /// The sizes measured where none are given: ``defaultSizes(kernels:device:)`` of the
+    /// The sizes measured where none are given: ``defaultSizes(kernels:rule:device:)`` of the
     /// kernels given, else of the rule's default (a rule's default kernels share one layout at
     /// every size).
     public func defaultSizes(on device: PhysicalDeviceDescription) -> [(Int, Int)] {
         Self.defaultSizes(
-            kernels: kernels.isEmpty ? [.preferred(for: rule, on: device, cells: 1 << 20)] : kernels, device: device)
+            kernels: kernels.isEmpty ? [.preferred(for: rule, on: device, cells: 1 << 20)] : kernels, rule: rule,
+            device: device)
     }
 
     /// The kernels measured at a size.
@@ -81,7 +88,7 @@ public struct LifeBenchmark {
                     skipped(reason)
                     continue
                 }
-                let measurement = try measure(workload, "\(kernel) \(width)x\(height)")
+                let measurement = try measure(benchmark, workload, "\(kernel) \(width)x\(height)")
                 guard let rate = measurement.rate else { continue }
                 let result = LifeBenchmarkResult(
                     kernel: kernel.description, shape: workload.bitsShapeDescription, width: width, height: height,

@@ -14,8 +14,11 @@ public struct NBodyBenchmark {
     public var tuned: (Int) -> NBodyKernel? = { _ in nil }
     /// Runs before a size is measured (`bench --tune` tunes and stores it there).
     public var beforeSize: (Int) throws -> Void = { _ in }
-    /// Measures a workload: the caller's progress display around ``Benchmark/measure(_:)``.
-    public var measure: (NBodyWorkload, _ label: String) throws -> Benchmark.Measurement
+    /// Measures a workload with ``benchmark``: the caller's progress display goes around
+    /// ``Benchmark/measure(_:)`` here.
+    public var measure: (Benchmark, NBodyWorkload, _ label: String) throws -> Benchmark.Measurement = {
+        benchmark, workload, _ in try benchmark.measure(workload)
+    }
     /// Hears each size's result as it comes.
     public var measured: (NBodyBenchmarkResult, NBodyWorkload) -> Void = { _, _ in }
 
@@ -23,7 +26,6 @@ public struct NBodyBenchmark {
         self.benchmark = benchmark
         self.parameters = parameters
         self.seed = seed
-        measure = { workload, _ in try benchmark.measure(workload) }
     }
 
     /// Measures each of `particleCounts` in turn, until the benchmark's stop request.
@@ -37,7 +39,7 @@ public struct NBodyBenchmark {
             let workload = try NBodyWorkload(
                 device: device, state: state, parameters: parameters, configuration: kernel ?? tuned(n))
             try Self.verify(workload.configuration, particleCount: n, device: device, parameters: parameters)
-            let measurement = try measure(workload, "N=\(n)")
+            let measurement = try measure(benchmark, workload, "N=\(n)")
             guard let rate = measurement.rate else { continue }
             let result = NBodyBenchmarkResult(
                 particles: n, stepsPerRepeat: measurement.stepsPerRepeat, repeats: measurement.rates.count,
