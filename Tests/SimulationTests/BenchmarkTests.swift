@@ -112,6 +112,10 @@ import Testing
             suite.kernels(width: 512, height: 64, on: device) == [
                 .preferred(for: rule, on: device, cells: 512 * 64)
             ])
-        #expect(LifeBenchmark.defaultSizes(kernels: [.wide], device: device).first.map { $0.0 } == 1024)
+        #expect(LifeBenchmark.defaultSizes(kernels: [.wide], rule: rule, device: device).first.map { $0.0 } == 1024)
+        // Sizes whose bit planes do not fit are not planned: 16384² in 9 planes where it is beyond.
+        #expect(
+            LifeBenchmark.defaultSizes(kernels: [.wide], rule: rule, device: device).contains { $0.0 == 16384 }
+                == !beyond)
     }
 }

@@ -47,14 +47,19 @@ public final class LifeWorkload {
     public static func sizeProblem(
         width: Int, height: Int, kernel: LifeKernel, rule: LifeRule, device: PhysicalDeviceDescription
     ) -> String? {
-        let layout = LifeCellLayout(kernel: kernel, rule: rule, width: width, height: height)
-        let bytes = UInt64(layout.wordCount) * 4
+        let bytes = stateBytes(width: width, height: height, kernel: kernel, rule: rule)
         guard bytes > UInt64(device.limits.maxStorageBufferRange) else { return nil }
         return
             """
             a \(width)x\(height) grid needs \(bytes) bytes with the \(kernel) kernel; the device's \
             maxStorageBufferRange is \(device.limits.maxStorageBufferRange)
             """
+    }
+
+    /// Bytes of one of the two state buffers of a `width` x `height` grid of `rule` with `kernel`
+    /// (all of a Generations grid's bit planes).
+    public static func stateBytes(width: Int, height: Int, kernel: LifeKernel, rule: LifeRule) -> UInt64 {
+        UInt64(LifeCellLayout(kernel: kernel, rule: rule, width: width, height: height).wordCount) * 4
     }
 
     /// - Parameter kernel: nil picks ``LifeKernel/preferred(for:on:cells:)``.
