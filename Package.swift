@@ -64,7 +64,7 @@ let package = Package(
         // Drawing and windows; its shaders are Shaders/Present/.
         .target(
             name: "Present",
-            dependencies: ["Engine", "CVulkan", "CX11", "CZlib", "CWayland"],
+            dependencies: ["Engine", "Simulation", "CVulkan", "CX11", "CZlib", "CWayland"],
             plugins: ["ShaderCompilerPlugin", "WaylandProtocolPlugin"]
         ),
         // Diagnoses what usually breaks GPU setups and containers.

@@ -112,7 +112,7 @@ struct BenchLifeCommand: ParsableCommand {
         suite.tuned = { width, height in
             cache?.lookupLifeKernel(TuningCache.Key(device: device, lifeCells: width * height, rule: lifeRule))
         }
-        suite.measure = { benchmark, workload, label in try benchmark.measure(workload, label: label) }
+        suite.measure = { benchmark, workload, label in try benchmark.measure(workload, label: label, output: .standardError) }
         suite.skipped = { Console.note("skipped: \($0)") }
         suite.measured = { result, workload in
             guard !json else { return }
@@ -238,7 +238,7 @@ struct BenchNBodyCommand: ParsableCommand {
                         budget: tuneBudget, label: "tune N=\(n) ")
                 }
             }
-            suite.measure = { benchmark, workload, label in try benchmark.measure(workload, label: label) }
+            suite.measure = { benchmark, workload, label in try benchmark.measure(workload, label: label, output: .standardError) }
             suite.measured = { result, workload in
                 guard !json else { return }
                 let r = result.interactionsPerSecond
@@ -286,26 +286,4 @@ struct LifeKernelArgument: ExpressibleByArgument {
     }
 
     static var defaultCompletionKind: CompletionKind { .list(["bytes", "bits", "wide", "tiled:8"]) }
-}
-
-extension Benchmark {
-    /// Measures `workload`, with its progress on stderr ("LABEL: repeat 2/5"): rewritten in
-    /// place on a terminal; in a log, the first repeat and then a line every few seconds.
-    func measure<W: Workload>(_ workload: W, label: String) throws -> Measurement {
-        var benchmark = self
-        let terminal = Console.standardErrorIsTerminal
-        // In a log, the first repeat and then a line every few seconds.
-        var lastLine = Date.distantPast
-        benchmark.progress = { done, total in
-            let now = Date()
-            guard done == 1 || now.timeIntervalSince(lastLine) >= Console.progressInterval(terminal: terminal) else {
-                return
-            }
-            lastLine = now
-            Console.progress("\(label): repeat \(done)/\(total)", terminal: terminal)
-        }
-        let measurement = try benchmark.measure(workload)
-        if terminal && !measurement.rates.isEmpty { writeToStandardError("\r\u{1B}[K") }
-        return measurement
-    }
 }

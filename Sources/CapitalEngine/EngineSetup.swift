@@ -18,17 +18,6 @@ enum Console {
     static func note(_ message: String) {
         writeToStandardError("\(message)\n")
     }
-
-    static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
-
-    /// Seconds between progress lines: a line rewritten in place on a terminal can change
-    /// often; in a log (containers, CI) each one stays, so every few seconds.
-    static func progressInterval(terminal: Bool) -> Double { terminal ? 0.2 : 5.0 }
-
-    /// A progress line: rewritten in place on a terminal, appended to a log otherwise.
-    static func progress(_ line: String, terminal: Bool) {
-        if terminal { writeToStandardError("\r\u{1B}[K\(line)") } else { note(line) }
-    }
 }
 
 /// Runs `body` with the engine set up as the options ask, and turns every failure into a
@@ -112,14 +101,4 @@ func printJSON(_ value: some Encodable) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
-}
-
-/// `1.23e9`-style numbers for rates.
-func scientific(_ value: Double, digits: Int = 3) -> String {
-    guard value.isFinite, value != 0 else { return "\(value)" }
-    return cFormat("%.\(digits - 1)e", value)
-}
-
-func fixed(_ value: Double, _ decimals: Int = 1) -> String {
-    cFormat("%.\(decimals)f", value)
 }

@@ -175,47 +175,33 @@ struct RunLifeCommand: ParsableCommand {
     /// Generations on the GPU, summary with the population.
     func runLife(log: ValidationLog?) throws {
         let setup = try life.setup(initFile: start.initFile)
-        let size = GridSize(width: setup.width, height: setup.height)
-        let chosenRule = setup.rule
-        let drawing = view.png != nil || view.frames != nil
-        let window = try view.windowSystem().map {
-            try WindowSession(system: $0, view: view, deviceOptions: deviceOptions, log: log)
-        }
-        let context = try window?.context ?? makeContext(deviceOptions, log: log, graphics: drawing, for: .life)
+        let (shown, context) = try openView(view, deviceOptions, log: log, for: .life)
         let device = context.device.description
         let lifeRun = try LifeRun(
             setup: setup, origin: life.at.flatMap(life.position), density: life.density, seed: start.seed,
             steps: steps, device: context.device, given: life.lifeKernel?.kernel, givenSource: "--life-kernel",
             tuned: life.lifeKernel == nil
-                ? tuning.store.tunedLifeKernel(for: device, width: size.width, height: size.height, rule: chosenRule)
+                ? tuning.store.tunedLifeKernel(for: device, width: setup.width, height: setup.height, rule: setup.rule)
                 : nil,
             tuningSource: "tuned, from \(tuning.url.path)")
         let (grid, workload, session) = (lifeRun.start, lifeRun.workload, lifeRun.session)
         Console.note("device: [\(device.index)] \(device.name) (\(device.type), \(device.driverText))")
         Console.note(
             """
-            Life \(chosenRule) on \(grid.width)x\(grid.height) \(setup.bounded ? "bounded" : "torus"), \(steps) \
+            Life \(setup.rule) on \(grid.width)x\(grid.height) \(setup.bounded ? "bounded" : "torus"), \(steps) \
             generations, \(workload.kernelDescription) kernel (\(lifeRun.kernelSource))
             """
         )
-
         StopSignal.install()
-        let progress = ProgressReporter(total: steps, enabled: !quiet)
+        let progress = StepProgress(total: steps, output: quiet ? nil : .standardError)
         lifeRun.loop.shouldStop = { StopSignal.requested != nil }
         lifeRun.loop.progress = { progress.update(done: $0) }
-        let imageSize = view.imageSize
-        let offscreen =
-            drawing
-            ? try OffscreenRenderer(device: context.device, width: imageSize.width, height: imageSize.height) : nil
-        let sequence = try view.frames.map { try FrameSequence(directory: $0) }
-        if let offscreen, let sequence {
-            try session.addFrames(every: view.every, named: "--frames") {
-                try sequence.write(try offscreen.render(workload))
+        if life.stopWhenStable {
+            if shown.window == nil {
+                lifeRun.stopWhenStable()
+            } else {
+                Console.note("note: --stop-when-stable is not checked while a window shows the run")
             }
-        }
-        if life.stopWhenStable && window == nil { lifeRun.stopWhenStable() }
-        if let offscreen, let png = view.png {
-            session.addOutput("--png") { _, _ in try offscreen.render(workload).write(to: URL(fileURLWithPath: png)) }
         }
         if let output {
             session.addOutput("--output") { final, generation in
@@ -223,49 +209,23 @@ struct RunLifeCommand: ParsableCommand {
                     final, to: URL(fileURLWithPath: output), comment: "CapitalEngine, generation \(generation)")
             }
         }
-
-        if window != nil && life.stopWhenStable {
-            Console.note("note: --stop-when-stable is not checked while a window shows the run")
-        }
-        var windowOutcome: WindowPresenter.Outcome?
+        let size = view.imageSize
         let camera = Camera.topDown(
-            gridWidth: grid.width, gridHeight: grid.height, aspect: Float(imageSize.width) / Float(imageSize.height))
-        let report = try session.run(
-            pacedBy: window.map {
-                windowPace($0, .cells(workload), steps: steps, stepsPerFrame: view.stepsPerFrame, camera: camera) {
-                    windowOutcome = $0
-                }
-            })
+            gridWidth: grid.width, gridHeight: grid.height, aspect: Float(size.width) / Float(size.height))
+        let report = try shown.run(session, showing: .cells(workload), camera: camera, steps: steps)
         progress.finish()
-        let summary = report.summary
-        let done = summary.stepsReached
         let final = try report.finalState ?? workload.download()
-
-        if let signal = StopSignal.requested, done < steps {
-            print("stopped: \(StopSignal.name(signal)) after \(done) of \(steps) generations")
-        }
-        if case .settled(let stable) = summary.ending { print("stable: \(stable)") }
-        print("generations: \(done)")
-        print("population: \(final.population)")
-        print("wall time: \(fixed(summary.wallSeconds, 3)) s")
-        if done > 0 {
-            let rate = Double(grid.width * grid.height) * Double(done) / summary.wallSeconds
-            print("cell updates/s: \(scientific(rate)) (wall clock)")
-        }
-        if let output, report.wrote("--output") { print("output: \(output)") }
-        if let png = view.png, report.wrote("--png") { print("png: \(png)") }
-        if let sequence { print("frames: \(sequence.count) PNG files in \(sequence.directory.path)") }
-        if let windowOutcome {
-            print(
-                "window: \(windowOutcome.framesPresented) frames presented, "
-                    + "\(windowOutcome.swapchainsCreated) swapchain(s)")
-        }
-        try reportEnding(report, unit: "generations", advice: "")
-        if windowOutcome?.connectionLost == true {
-            try reportLostDisplay(
-                window?.system, done: done, of: steps, unit: "generations", kept: output.map { _ in ["--output"] } ?? []
-            )
-        }
+        let lines =
+            report.summaryLines(final: final, stoppedBy: StopSignal.requestedName) + shown.summaryLines(report)
+            + report.writtenLines([output.map { ("--output", "output: \($0)") }].compactMap { $0 })
+        for line in lines { print(line) }
+        try fail(
+            report.problems(unit: "generations", advice: "")
+                + [
+                    shown.lostDisplayProblem(
+                        done: report.summary.stepsReached, of: steps, unit: "generations",
+                        kept: output.map { _ in ["--output"] } ?? [])
+                ].compactMap { $0 })
     }
 }
 

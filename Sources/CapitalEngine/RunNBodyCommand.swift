@@ -4,7 +4,6 @@ import FoundationEssentials
 import Glibc
 import Present
 import Simulation
-import Synchronization
 
 /// `run`: one subcommand per workload, N-body the default.
 struct RunCommand: ParsableCommand {
@@ -112,13 +111,7 @@ struct RunNBodyCommand: ParsableCommand {
     func run() throws {
         try withEngine(deviceOptions) { log in
             StopSignal.install()
-            let progress = ProgressReporter(total: steps, enabled: !quiet)
-            let window =
-                try view.windowSystem().map {
-                    try WindowSession(system: $0, view: view, deviceOptions: deviceOptions, log: log)
-                }
-            let drawing = view.png != nil || view.frames != nil
-            let context = try window?.context ?? makeContext(deviceOptions, log: log, graphics: drawing, for: .nbody)
+            let (shown, context) = try openView(view, deviceOptions, log: log, for: .nbody)
             let device = context.device.description
             let origin: NBodyRun.Origin =
                 try resume.map { .checkpoint(try NBodyStart(resuming: URL(fileURLWithPath: $0), totalSteps: steps)) }
@@ -130,32 +123,15 @@ struct RunNBodyCommand: ParsableCommand {
                 tuningSource: "tuned, from \(tuning.url.path)")
             let (start, workload, session) = (run.start, run.workload, run.session)
             if let resume { Console.note("resuming at step \(start.firstStep) of \(steps) from \(resume)") }
-            let state = start.state
-            let camera = Camera(fitting: state)
-            let speed = speedScale(for: state)
             for note in run.choice.notes { Console.note(note) }
-            announce(context, workload, state, kernelSource: run.choice.source)
+            announce(context, workload, start.state, kernelSource: run.choice.source)
+            let progress = StepProgress(total: steps, output: quiet ? nil : .standardError)
             run.loop.shouldStop = { StopSignal.requested != nil }
             run.loop.progress = { progress.update(done: $0) }
-            let size = view.imageSize
-            let offscreen =
-                drawing ? try OffscreenRenderer(device: context.device, width: size.width, height: size.height) : nil
-            let sequence = try view.frames.map { try FrameSequence(directory: $0) }
-            if let offscreen, let sequence {
-                try session.addFrames(every: view.every, named: "--frames") {
-                    try sequence.write(try offscreen.render(workload, camera: camera, speedScale: speed))
-                }
-            }
             let checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }
             if let checkpointURL, checkpointEvery > 0 {
                 session.addCheckpoints(every: checkpointEvery, named: "--checkpoint") {
                     try run.checkpoint(at: $0, $1).write(to: checkpointURL)
-                }
-            }
-            if let offscreen, let png = view.png {
-                session.addOutput("--png") { _, _ in
-                    try offscreen.render(workload, camera: camera, speedScale: speed).write(
-                        to: URL(fileURLWithPath: png))
                 }
             }
             if let output {
@@ -164,55 +140,24 @@ struct RunNBodyCommand: ParsableCommand {
             if let checkpointURL {
                 session.addOutput("--checkpoint") { try run.checkpoint(at: $1, $0).write(to: checkpointURL) }
             }
-
-            var windowOutcome: WindowPresenter.Outcome?
-            let report = try session.run(
-                pacedBy: window.map {
-                    windowPace(
-                        $0, .particles(workload, speedScale: speed), steps: steps - start.firstStep,
-                        stepsPerFrame: view.stepsPerFrame, camera: camera
-                    ) { windowOutcome = $0 }
-                })
+            let report = try shown.run(
+                session, showing: .particles(workload, speedScale: speedScale(for: start.state)),
+                camera: Camera(fitting: start.state), steps: steps - start.firstStep)
             progress.finish()
-            let summary = report.summary
-            let done = summary.stepsReached
-
-            if let signal = StopSignal.requested, done < steps {
-                print("stopped: \(StopSignal.name(signal)) after \(done) of \(steps) steps")
-            }
-            print("steps: \(done)\(start.firstStep > 0 ? " (\(summary.stepsRun) in this run)" : "")")
-            print("particles: \(state.count)")
-            print("wall time: \(fixed(summary.wallSeconds, 3)) s")
-            if summary.stepsRun > 0 {
-                let seconds = summary.ratedSeconds
-                let clock = summary.gpuSeconds != nil ? " (GPU time)" : ""
-                print("steps/s: \(fixed(Double(summary.stepsRun) / seconds, 1))\(clock)")
-                print(
-                    "interactions/s: \(scientific(workload.interactionsPerStep * Double(summary.stepsRun) / seconds))")
-            }
-            if let final = report.finalState, state.count <= 16384 {
-                let before = NBodyDiagnostics(state, parameters: start.parameters).totalEnergy
-                let after = NBodyDiagnostics(final, parameters: start.parameters).totalEnergy
-                let drift = before != 0 ? (after - before) / abs(before) : 0
-                print(
-                    "energy: \(scientific(before, digits: 6)) -> \(scientific(after, digits: 6)) "
-                        + "(relative drift \(scientific(drift)))")
-            }
-            if let windowOutcome {
-                print(
-                    "window: \(windowOutcome.framesPresented) frames presented, "
-                        + "\(windowOutcome.swapchainsCreated) swapchain(s)")
-            } else if let sequence {
-                print("frames: \(sequence.count) PNG files in \(sequence.directory.path)")
-            }
-            if let output, report.wrote("--output") { print("output: \(output)") }
-            if let png = view.png, report.wrote("--png") { print("png: \(png)") }
-            if let checkpoint, report.wrote("--checkpoint") { print("checkpoint: \(checkpoint) (step \(done))") }
-            try reportEnding(report, unit: "steps", advice: "reduce --dt or raise --softening")
-            if windowOutcome?.connectionLost == true {
-                let kept = [output.map { _ in "--output" }, checkpoint.map { _ in "--checkpoint" }].compactMap { $0 }
-                try reportLostDisplay(window?.system, done: done, of: steps, unit: "steps", kept: kept)
-            }
+            let done = report.summary.stepsReached
+            let lines =
+                report.summaryLines(start: start, workload: workload, stoppedBy: StopSignal.requestedName)
+                + shown.summaryLines(report)
+                + report.writtenLines(
+                    [
+                        output.map { ("--output", "output: \($0)") },
+                        checkpoint.map { ("--checkpoint", "checkpoint: \($0) (step \(done))") },
+                    ].compactMap { $0 })
+            for line in lines { print(line) }
+            let kept = [output.map { _ in "--output" }, checkpoint.map { _ in "--checkpoint" }].compactMap { $0 }
+            try fail(
+                report.problems(unit: "steps", advice: "reduce --dt or raise --softening")
+                    + [shown.lostDisplayProblem(done: done, of: steps, unit: "steps", kept: kept)].compactMap { $0 })
         }
     }
 
@@ -241,124 +186,8 @@ struct RunNBodyCommand: ParsableCommand {
     }
 }
 
-/// Fails the run, after its summary, where it did not end as asked: its state broke, an
-/// output along the way or at the end could not be written. The outputs that could be
-/// written were.
-func reportEnding<W: Workload>(_ report: RunReport<W>, unit: String, advice: String) throws {
-    let summary = report.summary
-    var failed = false
-    switch summary.ending {
-    case .broken(let step, let lastSound, let problem):
-        let kept = report.lastCheckpoint.map { "; the checkpoint of step \($0) is kept" } ?? ""
-        Console.error(
-            "the state became non-finite between \(unit) \(lastSound) and \(step): \(problem); \(advice). "
-                + "No state was written at the end, as it could never be resumed\(kept)")
-        failed = true
-    case .failed(let error):
-        Console.error("\(error); the run stopped after \(summary.stepsReached) of \(summary.totalSteps) \(unit)")
-        failed = true
-    case .completed, .stopRequested, .settled:
-        break
-    }
-    for failure in report.failures {
-        Console.error("\(failure.name): \(failure.error); not written")
-        failed = true
-    }
-    if failed { throw ExitStatus.failure }
-}
-
-/// The X server or Wayland compositor went away under a window run: its results are written by
-/// now (Xlib would have ended the process before they were), and the run fails, as it did not
-/// finish as asked.
-func reportLostDisplay(_ system: WindowSystem?, done: Int, of steps: Int, unit: String, kept: [String]) throws {
-    Console.error(
-        "the connection to the \(system == .wayland ? "Wayland compositor" : "X display") was lost after "
-            + "\(done) of \(steps) \(unit)"
-            + (kept.isEmpty ? "" : "; the state reached is in \(kept.joined(separator: " and "))"))
-    throw ExitStatus.failure
-}
-
-/// "LABEL: 37%, ETA 25 s" on stderr for work that reports its share done from any thread
-/// (the CPU reference of a large system takes minutes). Quiet for the first second, so short
-/// work prints nothing; then as often as `ProgressReporter`.
-final class ShareProgress: Sendable {
-    private struct State {
-        var lastReport: Date
-        var printed = false
-    }
-
-    private let label: String
-    private let started = Date()
-    private let terminal = Console.standardErrorIsTerminal
-    private let state: Mutex<State>
-
-    init(label: String) {
-        self.label = label
-        state = Mutex(State(lastReport: started))
-    }
-
-    func update(_ share: Double) {
-        let now = Date()
-        let elapsed = now.timeIntervalSince(started)
-        guard elapsed >= 1, share > 0 else { return }
-        let line = "\(label): \(Int(100 * share))%, ETA \(fixed(elapsed / share - elapsed, 0)) s"
-        state.withLock { state in
-            guard now.timeIntervalSince(state.lastReport) >= Console.progressInterval(terminal: terminal) else {
-                return
-            }
-            state.lastReport = now
-            state.printed = true
-            Console.progress(line, terminal: terminal)
-        }
-    }
-
-    func finish() {
-        if terminal && state.withLock({ $0.printed }) { writeToStandardError("\r\u{1B}[K") }
-    }
-}
-
-/// Progress of a long run on stderr: one rewritten line on a terminal, a line every few
-/// seconds otherwise (logs of containers and CI).
-final class ProgressReporter {
-    private var total: Int
-    private let enabled: Bool
-    private let started = Date()
-    private var lastReport = Date()
-    private var printed = false
-    private let terminal = Console.standardErrorIsTerminal
-
-    init(total: Int, enabled: Bool) {
-        self.total = total
-        self.enabled = enabled
-    }
-
-    /// `done` of a total known only once the work has started.
-    func update(done: Int, of total: Int) {
-        self.total = total
-        update(done: done)
-    }
-
-    func update(done: Int) {
-        guard enabled, total > 0 else { return }
-        let now = Date()
-        guard
-            now.timeIntervalSince(lastReport) >= Console.progressInterval(terminal: terminal)
-                || (printed && done == total && terminal)
-        else { return }
-        lastReport = now
-        let elapsed = now.timeIntervalSince(started)
-        let rate = Double(done) / max(elapsed, 1e-9)
-        let remaining = rate > 0 ? Double(total - done) / rate : 0
-        let line =
-            """
-            step \(done)/\(total) (\(Int(100 * Double(done) / Double(total)))%), \(fixed(rate, 1)) steps/s, ETA \
-            \(fixed(remaining, 0)) s
-            """
-        Console.progress(line, terminal: terminal)
-        printed = true
-    }
-
-    func finish() {
-        if enabled && terminal && printed { writeToStandardError("\n") }
-    }
+/// Fails the command with `problems`, each an error line, where there are any.
+func fail(_ problems: [String]) throws {
+    for problem in problems { Console.error(problem) }
+    if !problems.isEmpty { throw ExitStatus.failure }
 }

@@ -53,5 +53,8 @@ enum StopSignal {
         }
     }
 
+    /// The name of the signal that asked to stop, or nil.
+    static var requestedName: String? { requested.map(name) }
+
     static func name(_ number: Int32) -> String { number == SIGINT ? "SIGINT" : "SIGTERM" }
 }

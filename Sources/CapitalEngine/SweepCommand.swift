@@ -129,19 +129,7 @@ struct SweepRunCommand: ParsableCommand {
             if pictures {
                 // The size `run --png` draws at.
                 let renderer = try OffscreenRenderer(device: context.device, width: 1024, height: 768)
-                runner.picture = { workload in
-                    if let nbody = workload as? NBodyWorkload {
-                        let state = try nbody.download()
-                        return try renderer.render(
-                            nbody, camera: Camera(fitting: state), speedScale: speedScale(for: state)
-                        )
-                        .encoded()
-                    }
-                    guard let life = workload as? LifeWorkload else {
-                        throw EngineError.unsupported("no picture of this")
-                    }
-                    return try renderer.render(life).encoded()
-                }
+                runner.picture = { try renderer.render(picture: $0).encoded() }
             }
             // Slurm names the node; sweep.sbatch passes it on, into containers too.
             if let node = environment["CAPITALENGINE_NODE"] ?? environment["SLURMD_NODENAME"], !node.isEmpty {
@@ -164,7 +152,7 @@ struct SweepRunCommand: ParsableCommand {
     /// Runs `task` and prints how it ended. - Returns: whether it completed (or had before).
     private func runTask(_ task: SweepTask, runner: SweepTaskRunner, folder: SweepResults) throws -> Bool {
         var runner = runner
-        let progress = ProgressReporter(total: 0, enabled: !quiet)
+        let progress = StepProgress(total: 0, output: quiet ? nil : .standardError)
         let renew = runner.renew
         runner.progress = { reached, total in
             progress.update(done: reached, of: total)

@@ -63,6 +63,12 @@ struct ViewOptions: ParsableArguments {
 
     var imageSize: WindowSize { window ?? WindowSize(width: 1024, height: 768) }
 
+    var request: RunView.Request {
+        RunView.Request(
+            imageSize: (imageSize.width, imageSize.height), png: png, frames: frames, every: every,
+            stepsPerFrame: stepsPerFrame)
+    }
+
     func validate() throws {
         guard every >= 1 else { throw ValidationError("--every must be at least 1") }
         guard stepsPerFrame >= 0 else { throw ValidationError("--steps-per-frame must be zero or more") }
