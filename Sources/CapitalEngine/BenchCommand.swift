@@ -112,36 +112,19 @@ struct BenchLifeCommand: ParsableCommand {
         suite.tuned = { width, height in
             cache?.lookupLifeKernel(TuningCache.Key(device: device, lifeCells: width * height, rule: lifeRule))
         }
-        suite.measure = { benchmark, workload, label in try benchmark.measure(workload, label: label, output: .standardError) }
-        suite.skipped = { Console.note("skipped: \($0)") }
-        suite.measured = { result, workload in
-            guard !json else { return }
-            let r = result.cellUpdatesPerSecond
-            let bandwidth = result.bytesPerGeneration * r.median / workload.cellsPerGeneration
-            print(
-                """
-                \(workload.kernelDescription) \(result.width)x\(result.height): \(scientific(r.median)) cell updates/s \
-                (min \(scientific(r.min)), max \(scientific(r.max))), \(result.generationsPerRepeat) generations x \
-                \(result.repeats); memory traffic at least \(fixed(bandwidth / 1e9, 2)) GB/s
-                """
-            )
+        suite.measure = { benchmark, workload, label in
+            try benchmark.measure(workload, label: label, output: .standardError)
         }
+        suite.skipped = { Console.note("skipped: \($0)") }
+        suite.measured = { result, workload in if !json { print(result.line(for: workload)) } }
         if !json { print("device: [\(device.index)] \(device.name) (\(device.driverText)); Life \(lifeRule)") }
         let sizes = grid.isEmpty ? suite.defaultSizes(on: device) : grid.map { ($0.width, $0.height) }
         let (results, planned) = try suite.run(sizes: sizes, on: context.device)
         noteEarlyStop(measured: results.count, of: planned, what: "measurements")
         if json {
-            struct Report: Encodable {
-                var device: String
-                var driver: String
-                var rule: String
-                var results: [LifeBenchmarkResult]
-                var stoppedBy: String?
-            }
             try printJSON(
-                Report(
-                    device: device.name, driver: device.driverText, rule: lifeRule.description, results: results,
-                    stoppedBy: StopSignal.requested.map(StopSignal.name)))
+                LifeBenchmarkReport(
+                    device: device, rule: lifeRule, results: results, stoppedBy: StopSignal.requestedName))
         }
     }
 }
@@ -238,23 +221,17 @@ struct BenchNBodyCommand: ParsableCommand {
                         budget: tuneBudget, label: "tune N=\(n) ")
                 }
             }
-            suite.measure = { benchmark, workload, label in try benchmark.measure(workload, label: label, output: .standardError) }
-            suite.measured = { result, workload in
-                guard !json else { return }
-                let r = result.interactionsPerSecond
-                print(
-                    "N=\(result.particles): \(scientific(r.median)) interactions/s "
-                        + "(min \(scientific(r.min)), max \(scientific(r.max))), "
-                        + "\(fixed(result.gflops.median, 1)) GFLOP/s, "
-                        + "\(result.stepsPerRepeat) steps x \(result.repeats), kernel: \(workload.kernelDescription)")
+            suite.measure = { benchmark, workload, label in
+                try benchmark.measure(workload, label: label, output: .standardError)
             }
+            suite.measured = { result, _ in if !json { print(result.line) } }
             let results = try suite.run(particleCounts: particles, on: context.device)
             noteEarlyStop(measured: results.count, of: particles.count, what: "sizes")
             if json {
                 try printJSON(
                     NBodyBenchmarkReport(
                         device: device, parameters: physics.parameters, results: results,
-                        stoppedBy: StopSignal.requested.map(StopSignal.name)))
+                        stoppedBy: StopSignal.requestedName))
             }
         }
     }

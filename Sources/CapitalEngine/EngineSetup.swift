@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import FoundationEssentials
 import Glibc
+import Simulation
 
 /// Exit codes beyond ArgumentParser's 0 (success) and 64 (usage).
 enum ExitStatus {
@@ -94,6 +95,11 @@ func instanceOptions(validation: Bool, extensions: [String] = []) -> InstanceOpt
 
 func printDriverNotes(_ notes: [String]) {
     for note in notes { Console.note("note: \(note)") }
+}
+
+/// Prints `report` as JSON (`printJSON`) or as its lines.
+func printReport(_ report: some CommandReport, json: Bool) throws {
+    if json { try printJSON(report) } else { for line in report.lines { print(line) } }
 }
 
 /// Prints `value` as indented JSON with sorted keys, the form every `--json` uses.

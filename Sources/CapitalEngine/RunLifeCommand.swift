@@ -96,11 +96,8 @@ struct LifeOptions: ParsableArguments {
             size: givenSize.map { ($0.width, $0.height) }, bounded: bounded)
     }
 
-    /// The starting grid: the pattern at --at (else centred), or a random start of --density.
-    /// Made only after the size was checked (`LifeRunSetup.checkFits`).
-    func startingGrid(_ setup: LifeRunSetup, seed: UInt64, randomStates: Bool) -> LifeGrid {
-        setup.startingGrid(origin: at.flatMap(position), density: density, seed: seed, randomStates: randomStates)
-    }
+    /// Where --at puts the pattern; nil: centred.
+    var origin: (x: Int, y: Int)? { at.flatMap(position) }
 }
 
 /// Where a Life run starts from: a pattern file, or a random grid of a seed.
@@ -178,7 +175,7 @@ struct RunLifeCommand: ParsableCommand {
         let (shown, context) = try openView(view, deviceOptions, log: log, for: .life)
         let device = context.device.description
         let lifeRun = try LifeRun(
-            setup: setup, origin: life.at.flatMap(life.position), density: life.density, seed: start.seed,
+            setup: setup, origin: life.origin, density: life.density, seed: start.seed,
             steps: steps, device: context.device, given: life.lifeKernel?.kernel, givenSource: "--life-kernel",
             tuned: life.lifeKernel == nil
                 ? tuning.store.tunedLifeKernel(for: device, width: setup.width, height: setup.height, rule: setup.rule)

@@ -37,25 +37,7 @@ struct SweepPlanCommand: ParsableCommand {
 
     func run() throws {
         let plan = try withCleanErrors { try SweepPlan(contentsOf: URL(fileURLWithPath: file)) }
-        let array = "0-\(plan.tasks.count - 1)"
-        if json {
-            struct Task: Encodable {
-                var index: Int
-                var id: String
-                var parameters: [String: SweepValue]
-            }
-            struct Plan: Encodable {
-                var workload: SweepWorkload
-                var count: Int
-                var array: String
-                var tasks: [Task]
-            }
-            let tasks = plan.tasks.map { Task(index: $0.index, id: $0.id, parameters: $0.parameters) }
-            try printJSON(Plan(workload: plan.workload, count: tasks.count, array: array, tasks: tasks))
-            return
-        }
-        for task in plan.tasks { print("\(task.id)  \(task.summary)") }
-        print("\(plan.tasks.count) \(plan.workload.rawValue) tasks (--array=\(array))")
+        try printReport(SweepPlanReport(plan), json: json)
     }
 }
 
@@ -161,28 +143,10 @@ struct SweepRunCommand: ParsableCommand {
         Console.note("task \(task.id) of \(folder.plan.tasks.count): \(task.summary)")
         let outcome = try runner.run(task)
         progress.finish()
-        switch outcome {
-        case .alreadyDone:
-            print("task \(task.id): already completed; nothing to do")
-            return true
-        case .stopped(let step, let resumable):
-            let signal = StopSignal.requested.map(StopSignal.name) ?? "a stop request"
-            Console.error(
-                "task \(task.id): stopped by \(signal) at step \(step); "
-                    + (resumable ? "its checkpoint lets the next run go on from there" : "the next run starts it again")
-            )
-            return false
-        case .ended(let summary):
-            print("task \(task.id): \(summary.status.rawValue)\(summary.message.map { " (\($0))" } ?? "")")
-            if let reached = summary.stepsReached, let total = summary.totalSteps {
-                print("steps: \(reached) of \(total)")
-            }
-            if let rate = summary.rate { print("rate: \(scientific(rate))/s") }
-            if let population = summary.population { print("population: \(population)") }
-            if let output = summary.output { print("output: \(folder.folder(of: task).path)/\(output)") }
-            if let picture = summary.picture { print("png: \(folder.folder(of: task).path)/\(picture)") }
-            return summary.status == .completed
-        }
+        let (lines, error) = outcome.report(of: task, in: folder, stoppedBy: StopSignal.requestedName)
+        for line in lines { print(line) }
+        if let error { Console.error(error) }
+        return outcome.completed
     }
 }
 
@@ -198,28 +162,7 @@ struct SweepStatusCommand: ParsableCommand {
 
     func run() throws {
         let folder = try withCleanErrors { try SweepResults(folder: URL(fileURLWithPath: results)) }
-        let status = folder.status()
-        if json {
-            struct Failed: Encodable {
-                var task: Int
-                var id: String
-                var message: String
-            }
-            struct Report: Encodable {
-                var tasks, done, running, pending: Int
-                var failed: [Failed]
-            }
-            try printJSON(
-                Report(
-                    tasks: folder.plan.tasks.count, done: status.done, running: status.running,
-                    pending: status.pending,
-                    failed: status.failed.map { Failed(task: $0.task.index, id: $0.task.id, message: $0.message) }))
-            return
-        }
-        print(
-            "\(folder.plan.tasks.count) tasks: \(status.done) done, \(status.running) running, "
-                + "\(status.failed.count) failed, \(status.pending) pending")
-        for (task, message) in status.failed { print("failed \(task.id) (\(task.summary)): \(message)") }
+        try printReport(SweepStatusReport(folder), json: json)
     }
 }
 
@@ -253,40 +196,13 @@ struct SweepReportCommand: ParsableCommand {
 
     func run() throws {
         let folder = try withCleanErrors { try SweepResults(folder: URL(fileURLWithPath: results)) }
-        let report = SweepReport(results: folder)
-        let axes = folder.plan.axes.map(\.name)
-        let prefix = output ?? folder.folder.appendingPathComponent("report").path
-        let x =
-            try xAxis ?? report.defaultX(axes: axes)
-            ?? {
-                throw ValidationError("no axis of this sweep is numeric; give --x COLUMN")
-            }()
-        let by = self.by ?? axes.first { $0 != x }
-        // Life's population over time: `--x generation`.
-        let overTime = x == "generation"
-        let metric = overTime ? "population" : self.metric
-        let series = try withCleanErrors {
-            overTime ? try report.populationSeries(by: by) : try report.series(metric: metric, x: x, by: by)
+        let (lines, failures) = try withCleanErrors {
+            try SweepReport(results: folder).write(
+                prefix: output ?? folder.folder.appendingPathComponent("report").path, metric: metric, x: xAxis,
+                by: by, axes: folder.plan.axes.map(\.name))
         }
-        var outputs = RunOutputs()
-        outputs.add("CSV") { try AtomicFile.write(Data(report.csv().utf8), to: URL(fileURLWithPath: prefix + ".csv")) }
-        outputs.add("JSON") { try AtomicFile.write(try report.json(), to: URL(fileURLWithPath: prefix + ".json")) }
-        outputs.add("PNG") {
-            let plot = LinePlot(
-                title: "\(report.describe(metric)) against \(x)" + (by.map { " by \($0)" } ?? ""),
-                xLabel: x, yLabel: report.describe(metric),
-                series: series.map { LinePlot.Series(label: $0.label, points: $0.points) })
-            try plot.render().write(to: URL(fileURLWithPath: prefix + ".png"))
-        }
-        let failures = outputs.writeAll()
-        for failure in failures { Console.error("\(failure.name): \(failure.error); not written") }
-        let written = ["CSV": "csv", "JSON": "json", "PNG": "png"].filter { name, _ in
-            !failures.contains { $0.name == name }
-        }
-        for (_, suffix) in written.sorted(by: { $0.key < $1.key }) { print("\(prefix).\(suffix)") }
-        let plotted = series.reduce(0) { $0 + $1.points.count }
-        print("\(report.rows.count) tasks in the table; \(plotted) point(s) plotted in \(series.count) line(s)")
-        if !failures.isEmpty { throw ExitStatus.failure }
+        for line in lines { print(line) }
+        try fail(failures.map { "\($0.name): \($0.error); not written" })
     }
 }
 

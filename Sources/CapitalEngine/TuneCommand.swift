@@ -27,37 +27,13 @@ struct TuneCacheOptions: ParsableArguments {
     /// Tunes for `particleCount`, reporting every trial on stderr (each line starting with
     /// `label`), and stores the fastest verified shape in the cache.
     func tuneAndStore(
-        on device: Device, particleCount: Int, parameters: NBodyParameters, budget: Double,
-        label: String = ""
+        on device: Device, particleCount: Int, parameters: NBodyParameters, budget: Double, label: String = ""
     ) throws -> (winner: KernelTuner.Trial, trials: [KernelTuner.Trial]) {
         let result = try store.tuneAndStore(
             on: device, particleCount: particleCount, parameters: parameters, budget: budget,
-            shouldStop: { StopSignal.requested != nil }
-        ) { index, total, trial in
-            let outcome =
-                trial.rejection.map { "REJECTED: \($0)" }
-                    ?? """
-                    \(scientific(trial.interactionsPerSecond ?? 0)) interactions/s (verified, error \
-                    \(scientific(trial.error ?? 0, digits: 2)))
-                    """
-            Console.note("\(label)[\(index)/\(total)] \(trial.configuration): \(outcome)")
-        } confirmed: { finalists in
-            guard !finalists.isEmpty else {
-                return Console.note(
-                    """
-                    \(label)no final round: re-timing the fastest shapes would overrun the budget at this N; the \
-                    first pass decides
-                    """
-                )
-            }
-            Console.note("\(label)final round, \(finalists.count) shapes in interleaved runs:")
-            for trial in finalists {
-                Console.note(
-                    "\(label)  \(trial.configuration): "
-                        + (trial.confirmedInteractionsPerSecond.map { "\(scientific($0)) interactions/s" } ?? "failed")
-                        + " (first pass \(scientific(trial.interactionsPerSecond ?? 0)))")
-            }
-        }
+            shouldStop: { StopSignal.requested != nil },
+            trial: { Console.note("\(label)[\($0)/\($1)] \($2.configuration): \($2.outcome)") },
+            confirmed: { for line in KernelTuner.finalRoundLines($0, label: label) { Console.note(line) } })
         noteEarlyStop(tried: result.trials.count)
         return result
     }
@@ -66,30 +42,18 @@ struct TuneCacheOptions: ParsableArguments {
     /// stores the fastest verified one in the cache.
     func tuneLifeAndStore(
         on device: Device, width: Int, height: Int, rule: LifeRule, budget: Double
-    )
-        throws -> (winner: LifeKernel, rate: Double, trials: [LifeKernelTuner.Trial])
-    {
+    ) throws -> (winner: LifeKernel, rate: Double, trials: [LifeKernelTuner.Trial]) {
         let result = try store.tuneLifeAndStore(
             on: device, width: width, height: height, rule: rule, budget: budget,
             shouldStop: { StopSignal.requested != nil }
-        ) { index, total, trial in
-            let outcome =
-                trial.rejection.map { "REJECTED: \($0)" }
-                ?? "\(scientific(trial.cellUpdatesPerSecond ?? 0)) cell updates/s (verified bit-exact)"
-            Console.note("[\(index)/\(total)] \(trial.kernel): \(outcome)")
-        }
+        ) { Console.note("[\($0)/\($1)] \($2.kernel): \($2.outcome)") }
         noteEarlyStop(tried: result.trials.count)
         return result
     }
 
     private func noteEarlyStop(tried: Int) {
-        guard let signal = StopSignal.requested else { return }
-        Console.note(
-            """
-            \(StopSignal.name(signal)): the search stopped after \(tried) candidates; the fastest verified one is \
-            stored
-            """
-        )
+        guard let signal = StopSignal.requestedName else { return }
+        Console.note("\(signal): the search stopped after \(tried) candidates; the fastest verified one is stored")
     }
 }
 
@@ -164,33 +128,12 @@ struct TuneNBodyCommand: ParsableCommand {
             let (best, trials) = try cache.tuneAndStore(
                 on: context.device, particleCount: particles,
                 parameters: NBodyParameters(), budget: budget)
-            let winner = best.configuration
-            let baseline = trials.first { $0.rejection == nil }
-            if json {
-                struct Report: Encodable {
-                    var device: String
-                    var particles: Int
-                    var winner: NBodyKernel
-                    var cache: String
-                    var trials: [KernelTuner.Trial]
-                    /// The signal that ended the search early; absent when the budget did.
-                    var stoppedBy: String?
-                }
-                try printJSON(
-                    Report(
-                        device: device.name, particles: particles, winner: winner, cache: cache.url.path,
-                        trials: trials,
-                        stoppedBy: StopSignal.requested.map(StopSignal.name)))
-            } else {
-                print(
-                    "winner: \(winner): \(scientific(best.measuredInteractionsPerSecond ?? 0)) interactions/s"
-                        + (baseline.map { " (default: \(scientific($0.measuredInteractionsPerSecond ?? 0)))" } ?? ""))
-                print("tried: \(trials.count), rejected: \(trials.filter { $0.rejection != nil }.count)")
-                print("cache: \(cache.url.path)")
-            }
+            let report = NBodyTuningReport(
+                device: device.name, particles: particles, winner: best, cache: cache.url.path, trials: trials,
+                stoppedBy: StopSignal.requestedName)
+            try printReport(report, json: json)
         }
     }
-
 }
 
 struct TuneLifeCommand: ParsableCommand {
@@ -243,30 +186,11 @@ struct TuneLifeCommand: ParsableCommand {
             let (winner, rate, trials) = try cache.tuneLifeAndStore(
                 on: context.device, width: size.width, height: size.height,
                 rule: lifeRule, budget: budget)
-            if json {
-                struct Report: Encodable {
-                    var device: String
-                    var width: Int
-                    var height: Int
-                    var rule: String
-                    var winner: String
-                    var cache: String
-                    var trials: [LifeKernelTuner.Trial]
-                    var stoppedBy: String?
-                }
-                try printJSON(
-                    Report(
-                        device: device.name, width: size.width, height: size.height, rule: lifeRule.description,
-                        winner: winner.description, cache: cache.url.path, trials: trials,
-                        stoppedBy: StopSignal.requested.map(StopSignal.name)))
-            } else {
-                let baseline = trials.first?.cellUpdatesPerSecond
-                print(
-                    "winner: \(winner): \(scientific(rate)) cell updates/s"
-                        + (baseline.map { " (default: \(scientific($0)))" } ?? ""))
-                print("tried: \(trials.count), rejected: \(trials.filter { $0.rejection != nil }.count)")
-                print("cache: \(cache.url.path)")
-            }
+            try printReport(
+                LifeTuningReport(
+                    device: device.name, width: size.width, height: size.height, rule: lifeRule, winner: winner,
+                    rate: rate, cache: cache.url.path, trials: trials, stoppedBy: StopSignal.requestedName),
+                json: json)
         }
     }
 }

@@ -46,52 +46,12 @@ struct VerifyLifeCommand: ParsableCommand {
         var passed = true
         try withEngine(deviceOptions) { log in
             let setup = try life.setup(initFile: start.initFile)
-            let rule = setup.rule
             let context = try makeContext(deviceOptions, log: log, for: .life)
-            let device = context.device.description
-            print("device: [\(device.index)] \(device.name) (\(device.driverText))")
-            var kernels = life.lifeKernel.map({ [$0.kernel] }) ?? LifeKernel.candidates(for: rule, on: device)
-            if life.lifeKernel == nil {
-                // Denser kernels hold grids the byte-per-cell one cannot; check those that can.
-                let fitting = kernels.filter {
-                    LifeWorkload.sizeProblem(
-                        width: setup.width, height: setup.height, kernel: $0, rule: rule, device: device) == nil
-                }
-                for kernel in kernels where !fitting.contains(kernel) && !fitting.isEmpty {
-                    print("\(kernel) kernel: skipped, the grid does not fit the device's storage buffers with it")
-                }
-                if !fitting.isEmpty { kernels = fitting }
-            }
-            for kernel in kernels {
-                try setup.checkFits(kernel: kernel, on: device)
-            }
-            // A random start uses every state of the rule, so Generations decay is checked too.
-            let grid = life.startingGrid(setup, seed: start.seed, randomStates: true)
-            let occupied = grid.cells.reduce(0) { $0 + ($1 == 0 ? 0 : 1) }
-            print(
-                """
-                start: \
-                \(start.initFile.map { "pattern \($0)" } ?? "random, density \(life.density), seed \(start.seed)"), \
-                \(occupied) cells not dead
-                """
-            )
-            let reporter = ShareProgress(label: "CPU reference")
-            let cpu = LifeReference.advance(
-                grid, rule: rule, generations: steps, bounded: setup.bounded, progress: reporter.update)
-            reporter.finish()
-            let outcomes = try LifeVerification.check(
-                kernels: kernels, on: context.device, start: grid, rule: rule,
-                bounded: setup.bounded, generations: steps, reference: cpu)
-            for outcome in outcomes {
-                print(
-                    """
-                    Life \(rule) on \(grid.width)x\(grid.height), \(outcome.kernel) kernel, \(steps) generations: \
-                    \(outcome.difference.count) cells differ from the CPU reference
-                    """
-                        + outcome.difference.where)
-            }
-            passed = outcomes.allSatisfy(\.passed)
-            print(passed ? "PASS (bit-exact)" : "FAIL")
+            passed = try LifeVerification.verify(
+                setup, kernel: life.lifeKernel?.kernel, origin: life.origin,
+                density: life.density, seed: start.seed, generations: steps, on: context.device,
+                progress: ShareProgress(label: "CPU reference")
+            ) { print($0) }
         }
         if !passed { throw ExitStatus.verificationFailed }
     }
@@ -170,50 +130,8 @@ struct VerifyNBodyCommand: ParsableCommand {
                 workload, from: state, steps: steps, tolerance: tolerance, sample: sample,
                 seed: initial.seed, progress: reporter.update)
             reporter.finish()
-            let comparison = verification.comparison
-            if let rows = verification.sampledBodies {
-                print(
-                    """
-                    checked: \(rows.count) bodies sampled from \(state.count), their step computed on the CPU \
-                    against all \(state.count)
-                    """
-                )
-            }
-            print(
-                """
-                position error: max \(scientific(comparison.maxPositionError)), rms \
-                \(scientific(comparison.rmsPositionError))
-                """
-            )
-            print(
-                """
-                velocity error: max \(scientific(comparison.maxVelocityError)), rms \
-                \(scientific(comparison.rmsVelocityError))
-                """
-            )
-            let differing = verification.valuesDifferingOnRerun
-            if verification.mustRepeatBits {
-                print(
-                    differing == 0
-                        ? "repeat: the same bits"
-                        : "repeat: \(differing) values differ from the first run's; this kernel must give the same bits"
-                )
-            } else {
-                print(
-                    """
-                    repeat: \
-                    \(differing == 0 ? "the same bits" : "\(differing) values differ in their last bits"), as \
-                    float atomic sums may
-                    """
-                )
-            }
+            for line in verification.lines { print(line) }
             passed = verification.passed
-            print(
-                passed
-                    ? "PASS (tolerance \(scientific(tolerance)))"
-                    : !verification.withinTolerance
-                        ? "FAIL: error \(scientific(comparison.worst)) exceeds tolerance \(scientific(tolerance))"
-                        : "FAIL: a second run gave other bits")
         }
         if !passed { throw ExitStatus.verificationFailed }
     }

@@ -116,3 +116,34 @@ public struct LifeBenchmarkResult: Encodable {
     /// Bytes one generation must read and write at the least, for a bandwidth bound.
     public var bytesPerGeneration: Double
 }
+
+extension LifeBenchmarkResult {
+    /// The measurement as `bench life` prints it, with the least memory traffic it implies.
+    public func line(for workload: LifeWorkload) -> String {
+        let r = cellUpdatesPerSecond
+        let bandwidth = bytesPerGeneration * r.median / workload.cellsPerGeneration
+        return """
+            \(workload.kernelDescription) \(width)x\(height): \(scientific(r.median)) cell updates/s \
+            (min \(scientific(r.min)), max \(scientific(r.max))), \(generationsPerRepeat) generations x \
+            \(repeats); memory traffic at least \(fixed(bandwidth / 1e9, 2)) GB/s
+            """
+    }
+}
+
+/// `bench life --json`: the device, the rule and every measurement.
+public struct LifeBenchmarkReport: Encodable {
+    public var device: String
+    public var driver: String
+    public var rule: String
+    public var results: [LifeBenchmarkResult]
+    /// The signal that stopped the benchmark early; absent when it ran to the end.
+    public var stoppedBy: String?
+
+    public init(device: PhysicalDeviceDescription, rule: LifeRule, results: [LifeBenchmarkResult], stoppedBy: String?) {
+        self.device = device.name
+        driver = device.driverText
+        self.rule = rule.description
+        self.results = results
+        self.stoppedBy = stoppedBy
+    }
+}

@@ -51,6 +51,8 @@ public struct StableStateDetector {
 /// size given (with `bounded`), else the grid a rule's suffix names (`B3/S23:T72,48`: of the
 /// rule given, else of the pattern's), else 256×256.
 public struct LifeRunSetup: Sendable {
+    /// The RLE file the pattern came from, if one did.
+    public var patternFile: String?
     public var pattern: RLEFile.Pattern?
     public var rule: LifeRule
     public var width: Int
@@ -62,6 +64,7 @@ public struct LifeRunSetup: Sendable {
     public init(
         patternFile: String?, rule given: LifeRuleSpecification?, size: (width: Int, height: Int)?, bounded: Bool
     ) throws {
+        self.patternFile = patternFile
         if let patternFile {
             guard patternFile.lowercased().hasSuffix(".rle") else {
                 throw EngineError.invalidInput("--init for Life takes an .rle file, got '\(patternFile)'")

@@ -115,3 +115,13 @@ public struct NBodyBenchmarkReport: Encodable {
         self.stoppedBy = stoppedBy
     }
 }
+
+extension NBodyBenchmarkResult {
+    /// The measurement as `bench nbody` prints it.
+    public var line: String {
+        let r = interactionsPerSecond
+        return "N=\(particles): \(scientific(r.median)) interactions/s "
+            + "(min \(scientific(r.min)), max \(scientific(r.max))), \(fixed(gflops.median, 1)) GFLOP/s, "
+            + "\(stepsPerRepeat) steps x \(repeats), kernel: \(kernelDescription)"
+    }
+}

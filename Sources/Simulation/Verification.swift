@@ -12,6 +12,8 @@ public struct NBodyVerification {
     /// Whether the kernel must give the same bits on a rerun (all but float atomic sums).
     public var mustRepeatBits: Bool
     public var tolerance: Double
+    /// The bodies of the system checked.
+    public var particleCount: Int
 
     public var withinTolerance: Bool { comparison.worst <= tolerance }
     public var passed: Bool { withinTolerance && (!mustRepeatBits || valuesDifferingOnRerun == 0) }
@@ -48,6 +50,7 @@ public struct NBodyVerification {
         valuesDifferingOnRerun = try workload.valuesDifferingOnRerun(from: start, steps: steps, result: gpu)
         mustRepeatBits = workload.isBitReproducible
         self.tolerance = tolerance
+        particleCount = start.count
     }
 }
 

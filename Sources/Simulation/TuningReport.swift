@@ -1,0 +1,115 @@
+import Engine
+
+extension KernelTuner.Trial {
+    /// How the trial went: its rate and error, or why it was rejected.
+    public var outcome: String {
+        rejection.map { "REJECTED: \($0)" }
+            ?? "\(scientific(interactionsPerSecond ?? 0)) interactions/s (verified, error \(scientific(error ?? 0, digits: 2)))"
+    }
+}
+
+extension LifeKernelTuner.Trial {
+    /// How the trial went: its rate, or why it was rejected.
+    public var outcome: String {
+        rejection.map { "REJECTED: \($0)" }
+            ?? "\(scientific(cellUpdatesPerSecond ?? 0)) cell updates/s (verified bit-exact)"
+    }
+}
+
+extension KernelTuner {
+    /// What the final round of interleaved runs found, a line each; `label` starts every line.
+    public static func finalRoundLines(_ finalists: [Trial], label: String = "") -> [String] {
+        guard !finalists.isEmpty else {
+            return [
+                "\(label)no final round: re-timing the fastest shapes would overrun the budget at this N; the "
+                    + "first pass decides"
+            ]
+        }
+        return ["\(label)final round, \(finalists.count) shapes in interleaved runs:"]
+            + finalists.map { trial in
+                "\(label)  \(trial.configuration): "
+                    + (trial.confirmedInteractionsPerSecond.map { "\(scientific($0)) interactions/s" } ?? "failed")
+                    + " (first pass \(scientific(trial.interactionsPerSecond ?? 0)))"
+            }
+    }
+}
+
+/// What `tune nbody` found, as text or JSON.
+public struct NBodyTuningReport: CommandReport {
+    public var device: String
+    public var particles: Int
+    public var winner: NBodyKernel
+    public var cache: String
+    public var trials: [KernelTuner.Trial]
+    /// The signal that ended the search early; absent when the budget did.
+    public var stoppedBy: String?
+    private var winnerRate: Double?
+
+    private enum CodingKeys: String, CodingKey {
+        case device, particles, winner, cache, trials, stoppedBy
+    }
+
+    public init(
+        device: String, particles: Int, winner: KernelTuner.Trial, cache: String, trials: [KernelTuner.Trial],
+        stoppedBy: String?
+    ) {
+        self.device = device
+        self.particles = particles
+        self.winner = winner.configuration
+        winnerRate = winner.measuredInteractionsPerSecond
+        self.cache = cache
+        self.trials = trials
+        self.stoppedBy = stoppedBy
+    }
+
+    public var lines: [String] {
+        let baseline = trials.first { $0.rejection == nil }
+        return [
+            "winner: \(winner): \(scientific(winnerRate ?? 0)) interactions/s"
+                + (baseline.map { " (default: \(scientific($0.measuredInteractionsPerSecond ?? 0)))" } ?? ""),
+            "tried: \(trials.count), rejected: \(trials.filter { $0.rejection != nil }.count)",
+            "cache: \(cache)",
+        ]
+    }
+}
+
+/// What `tune life` found, as text or JSON.
+public struct LifeTuningReport: CommandReport {
+    public var device: String
+    public var width: Int
+    public var height: Int
+    public var rule: String
+    public var winner: String
+    public var cache: String
+    public var trials: [LifeKernelTuner.Trial]
+    public var stoppedBy: String?
+    private var winnerRate: Double
+
+    private enum CodingKeys: String, CodingKey {
+        case device, width, height, rule, winner, cache, trials, stoppedBy
+    }
+
+    public init(
+        device: String, width: Int, height: Int, rule: LifeRule, winner: LifeKernel, rate: Double, cache: String,
+        trials: [LifeKernelTuner.Trial], stoppedBy: String?
+    ) {
+        self.device = device
+        self.width = width
+        self.height = height
+        self.rule = rule.description
+        self.winner = winner.description
+        winnerRate = rate
+        self.cache = cache
+        self.trials = trials
+        self.stoppedBy = stoppedBy
+    }
+
+    public var lines: [String] {
+        [
+            "winner: \(winner): \(scientific(winnerRate)) cell updates/s"
+                + (trials.first?.cellUpdatesPerSecond.map { " (default: \(scientific($0)))" } ?? ""),
+            "tried: \(trials.count), rejected: \(trials.filter { $0.rejection != nil }.count)",
+            "cache: \(cache)",
+        ]
+    }
+}
