@@ -68,7 +68,7 @@ let package = Package(
             plugins: ["ShaderCompilerPlugin", "WaylandProtocolPlugin"]
         ),
         // Diagnoses what usually breaks GPU setups and containers.
-        .target(name: "Doctor", dependencies: ["Engine", "Present"]),
+        .target(name: "Doctor", dependencies: ["Engine", "Simulation", "Present"]),
         .executableTarget(
             name: "CapitalEngine",
             dependencies: [

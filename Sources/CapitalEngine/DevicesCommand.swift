@@ -17,23 +17,11 @@ struct DevicesCommand: ParsableCommand {
     func run() throws {
         try withEngine(deviceOptions) { log in
             let instance = try Instance(options: instanceOptions(validation: log != nil), validationLog: log)
-            let drm = DRMDevices.enumerate()
-            let devices = try instance.physicalDevices(drmDevices: drm).map(\.description)
-            let notes = driverNotes(instance)
-            printDriverNotes(notes)
-            let selector = try deviceOptions.selector
-            var selected: PhysicalDeviceDescription?
-            var selectionError: Error?
-            do {
-                selected = try PhysicalDeviceSelector(selector: selector).select(from: devices)
-            } catch {
-                selectionError = error
-            }
-            let listing = DeviceListing(
-                loader: Instance.loaderVersion(), selector: selector, selected: selected,
-                selectionError: selectionError, devices: devices, drm: drm, driverNotes: notes)
+            let listing = try DeviceListing(
+                instance: instance, selector: deviceOptions.selector, driverNotes: driverNotes)
+            printDriverNotes(listing.driverNotes)
             if json { try printJSON(listing) } else { print(listing.table) }
-            if let selectionError { throw selectionError }
+            if let failure = listing.selectionFailure { throw failure }
         }
     }
 }

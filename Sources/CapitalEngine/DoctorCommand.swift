@@ -25,26 +25,7 @@ struct DoctorCommand: ParsableCommand {
 
     func run() throws {
         let diagnosis = SetupDoctor(verify: !noVerify).diagnose()
-        if json {
-            struct Report: Encodable {
-                var works: Bool
-                var findings: [Finding]
-            }
-            try printJSON(Report(works: diagnosis.works, findings: diagnosis.findings))
-        } else {
-            for finding in diagnosis.findings {
-                let mark =
-                    switch finding.status {
-                    case .ok: "ok     "
-                    case .info: "info   "
-                    case .warning: "WARNING"
-                    case .error: "ERROR  "
-                    }
-                print("\(mark) \(finding.check): \(finding.detail)")
-                if let fix = finding.fix, finding.status >= .info { print("        fix: \(fix)") }
-            }
-            print(diagnosis.works ? "\nThe setup works." : "\nThe setup has problems; see ERROR lines above.")
-        }
+        try printReport(diagnosis, json: json)
         if !diagnosis.works { throw ExitStatus.failure }
     }
 }

@@ -108,26 +108,10 @@ struct ViewOptions: ParsableArguments {
     /// skip). Says once why not when a window was asked for but cannot be had.
     func windowSystem(environment: [String: String] = ProcessInfo.processInfo.environment) -> WindowSystem? {
         if headless || windowSystem == WindowSystemChoice.none { return nil }
-        let system: WindowSystem
-        if let chosen = windowSystem {
-            system = chosen == .wayland ? .wayland : .x11
-        } else if let preferred = WindowSystem.preferred(environment: environment) {
-            system = preferred
-        } else {
-            if window != nil {
-                let wayland = environment["WAYLAND_DISPLAY"] ?? ""
-                Console.note(
-                    wayland.isEmpty
-                        ? "note: DISPLAY is not set; running without a window"
-                        : "note: no Wayland compositor answers at '\(wayland)' and DISPLAY is not set; "
-                            + "running without a window")
-            }
-            return nil
-        }
-        if png != nil || frames != nil {
-            Console.note("note: --png and --frames render offscreen; no window is opened")
-            return nil
-        }
+        let (system, note) = WindowSystem.forRun(
+            asked: windowSystem.flatMap { WindowSystem(rawValue: $0.rawValue) }, sizeGiven: window != nil,
+            offscreen: png != nil || frames != nil, environment: environment)
+        if let note { Console.note(note) }
         return system
     }
 }

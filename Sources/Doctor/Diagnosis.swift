@@ -1,3 +1,5 @@
+import Simulation
+
 /// One finding of `doctor`: what was checked, how it stands, and how to fix it.
 public struct Finding: Sendable, Codable, Equatable {
     public enum Status: String, Sendable, Codable, Comparable {
@@ -24,4 +26,32 @@ public struct Finding: Sendable, Codable, Equatable {
 public struct Diagnosis: Sendable, Codable, Equatable {
     public var findings: [Finding]
     public var works: Bool { !findings.contains { $0.status == .error } }
+}
+
+extension Diagnosis: CommandReport {
+    private enum ReportKeys: String, CodingKey {
+        case works, findings
+    }
+
+    /// `doctor --json`: the verdict and the findings.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: ReportKeys.self)
+        try container.encode(works, forKey: .works)
+        try container.encode(findings, forKey: .findings)
+    }
+
+    /// A line a finding, with its fix below it where it is not fine, and the verdict.
+    public var lines: [String] {
+        findings.flatMap { finding in
+            let mark =
+                switch finding.status {
+                case .ok: "ok     "
+                case .info: "info   "
+                case .warning: "WARNING"
+                case .error: "ERROR  "
+                }
+            return ["\(mark) \(finding.check): \(finding.detail)"]
+                + (finding.fix.map { finding.status >= .info ? ["        fix: \($0)"] : [] } ?? [])
+        } + [works ? "\nThe setup works." : "\nThe setup has problems; see ERROR lines above."]
+    }
 }

@@ -14,6 +14,8 @@ public struct DeviceListing: Encodable {
     /// A manifest supplied for NVIDIA's driver, devices the loader listed more than once.
     public var driverNotes: [String]
 
+    /// Why the selector chose no device, as thrown.
+    public let selectionFailure: Error?
     private let loader: APIVersion
     private let match: DRMNodeMatcher.Result
 
@@ -32,10 +34,30 @@ public struct DeviceListing: Encodable {
         self.selector = selector.description
         selectedIndex = selected?.index
         self.selectionError = selectionError.map { "\($0)" }
+        selectionFailure = selectionError
         self.devices = zip(devices, match.matches).map { DeviceEntry(description: $0, node: $1.description) }
         drmDevices = drm
         drmDevicesWithoutVulkan = match.unclaimed
         self.driverNotes = driverNotes
+    }
+
+    /// What `instance` finds: its devices with their DRM nodes, and the one `selector` picks
+    /// (or why none).
+    /// - Parameter driverNotes: what was done about the drivers, asked once the devices are
+    ///   listed (duplicates are found listing them).
+    public init(instance: Instance, selector: DeviceSelector, driverNotes: (Instance) -> [String]) throws {
+        let drm = DRMDevices.enumerate()
+        let devices = try instance.physicalDevices(drmDevices: drm).map(\.description)
+        var selected: PhysicalDeviceDescription?
+        var selectionError: Error?
+        do {
+            selected = try PhysicalDeviceSelector(selector: selector).select(from: devices)
+        } catch {
+            selectionError = error
+        }
+        self.init(
+            loader: Instance.loaderVersion(), selector: selector, selected: selected, selectionError: selectionError,
+            devices: devices, drm: drm, driverNotes: driverNotes(instance))
     }
 
     /// The devices as a table, then each one's limits, the DRM nodes and the selection.

@@ -14,6 +14,30 @@ public enum WindowSystem: String, CaseIterable, Sendable {
         if let display = environment["DISPLAY"], !display.isEmpty { return .x11 }
         return nil
     }
+
+    /// The window system a run opens its window on, if any, and a note where one was asked
+    /// for but none opens.
+    /// - Parameters:
+    ///   - asked: the one named, else nil for ``preferred(environment:)``.
+    ///   - sizeGiven: whether a window size was given, which asks for a window.
+    ///   - offscreen: whether the run draws PNG files, which a window run would skip.
+    public static func forRun(
+        asked: WindowSystem?, sizeGiven: Bool, offscreen: Bool, environment: [String: String]
+    ) -> (system: WindowSystem?, note: String?) {
+        guard let system = asked ?? preferred(environment: environment) else {
+            guard sizeGiven else { return (nil, nil) }
+            let wayland = environment["WAYLAND_DISPLAY"] ?? ""
+            return (
+                nil,
+                wayland.isEmpty
+                    ? "note: DISPLAY is not set; running without a window"
+                    : "note: no Wayland compositor answers at '\(wayland)' and DISPLAY is not set; "
+                        + "running without a window"
+            )
+        }
+        if offscreen { return (nil, "note: --png and --frames render offscreen; no window is opened") }
+        return (system, nil)
+    }
 }
 
 /// A window and a device that can present to it: what a run needs to show any workload.
