@@ -26,8 +26,8 @@ let package = Package(
             pkgConfig: "vulkan",
             providers: [.apt(["libvulkan-dev"])]
         ),
-        // Xlib and VK_KHR_xlib_surface, for the window; apart from CVulkan so compute-only
-        // code never includes a window-system platform.
+        // Xlib, for the X11 window; the engine makes its Vulkan surface from plain handles, so
+        // no code includes a window-system platform's Vulkan header.
         .systemLibrary(name: "CX11", pkgConfig: "x11", providers: [.apt(["libx11-dev"])]),
         // The system zlib, for PNG output.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -64,7 +64,7 @@ let package = Package(
         // Drawing and windows; its shaders are Shaders/Present/.
         .target(
             name: "Present",
-            dependencies: ["Engine", "Simulation", "CVulkan", "CX11", "CZlib", "CWayland"],
+            dependencies: ["Engine", "Simulation", "CX11", "CZlib", "CWayland"],
             plugins: ["ShaderCompilerPlugin", "WaylandProtocolPlugin"]
         ),
         // Diagnoses what usually breaks GPU setups and containers.

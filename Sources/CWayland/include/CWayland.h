@@ -6,7 +6,6 @@
 #define CAPITALENGINE_CWAYLAND_H
 
 #include <stdint.h>
-#include <vulkan/vulkan_core.h>
 
 struct wl_display;
 struct wl_proxy;
@@ -80,18 +79,5 @@ void ce_xkb_state_update_mask(void *state, uint32_t depressed, uint32_t latched,
 /// The keysym of an XKB keycode (an evdev keycode + 8) in this state.
 uint32_t ce_xkb_state_key_get_one_sym(void *state, uint32_t keycode);
 
-/// VK_KHR_wayland_surface's structure and create call, as vulkan_wayland.h declares them.
-typedef struct VkWaylandSurfaceCreateInfoKHR {
-    VkStructureType sType;
-    const void *pNext;
-    VkFlags flags;
-    struct wl_display *display;
-    struct wl_proxy *surface;
-} VkWaylandSurfaceCreateInfoKHR;
-
-typedef VkResult (*PFN_vkCreateWaylandSurfaceKHR)(VkInstance instance, const VkWaylandSurfaceCreateInfoKHR *info,
-                                                  const VkAllocationCallbacks *allocator, VkSurfaceKHR *surface);
-
-#define CE_VK_STRUCTURE_TYPE_WAYLAND_SURFACE_CREATE_INFO_KHR 1000006000
 
 #endif

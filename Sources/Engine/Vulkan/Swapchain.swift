@@ -18,6 +18,43 @@ public final class Surface {
 
     deinit { vkDestroySurfaceKHR(instance.handle, handle, nil) }
 
+    /// The surface of an X11 window (`VK_KHR_xlib_surface`): `display` is its `Display *`,
+    /// `window` its XID; `owner`, the window, stays open while the surface lives.
+    public static func xlib(
+        instance: Instance, display: OpaquePointer, window: UInt, owner: AnyObject
+    ) throws -> Surface {
+        let create: CEPFNCreateXlibSurface? = instance.instanceFunction("vkCreateXlibSurfaceKHR")
+        guard let create else { throw missing("vkCreateXlibSurfaceKHR") }
+        var info = CEXlibSurfaceCreateInfo()
+        info.sType = VkStructureType(rawValue: UInt32(CE_VK_STRUCTURE_TYPE_XLIB_SURFACE_CREATE_INFO_KHR))
+        info.dpy = UnsafeMutableRawPointer(display)
+        info.window = window
+        var handle: VkSurfaceKHR?
+        try check(create(instance.handle, &info, nil, &handle), "vkCreateXlibSurfaceKHR")
+        return Surface(instance: instance, adopting: handle!, window: owner)
+    }
+
+    /// The surface of a Wayland window (`VK_KHR_wayland_surface`): `display` is its
+    /// `wl_display *`, `surface` its `wl_surface *`; `owner`, the window, keeps its connection
+    /// open while the surface lives, as the driver uses it until then.
+    public static func wayland(
+        instance: Instance, display: OpaquePointer, surface: OpaquePointer, owner: AnyObject
+    ) throws -> Surface {
+        let create: CEPFNCreateWaylandSurface? = instance.instanceFunction("vkCreateWaylandSurfaceKHR")
+        guard let create else { throw missing("vkCreateWaylandSurfaceKHR") }
+        var info = CEWaylandSurfaceCreateInfo()
+        info.sType = VkStructureType(rawValue: UInt32(CE_VK_STRUCTURE_TYPE_WAYLAND_SURFACE_CREATE_INFO_KHR))
+        info.display = UnsafeMutableRawPointer(display)
+        info.surface = UnsafeMutableRawPointer(surface)
+        var handle: VkSurfaceKHR?
+        try check(create(instance.handle, &info, nil, &handle), "vkCreateWaylandSurfaceKHR")
+        return Surface(instance: instance, adopting: handle!, window: owner)
+    }
+
+    private static func missing(_ function: String) -> VulkanError {
+        VulkanError(result: VK_ERROR_EXTENSION_NOT_PRESENT, call: "vkGetInstanceProcAddr(\(function))")
+    }
+
     /// The indices of the devices whose graphics-and-compute queue family can present here.
     public func presentableDevices(_ devices: [PhysicalDevice]) -> Set<Int> {
         Set(
