@@ -26,6 +26,10 @@ public struct Finding: Sendable, Codable, Equatable {
 public struct Diagnosis: Sendable, Codable, Equatable {
     public var findings: [Finding]
     public var works: Bool { !findings.contains { $0.status == .error } }
+
+    public init(findings: [Finding]) {
+        self.findings = findings
+    }
 }
 
 extension Diagnosis: CommandReport {

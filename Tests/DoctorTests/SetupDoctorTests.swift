@@ -177,3 +177,21 @@ struct SetupDoctorTests {
         #expect(!directoryCookie.works)
     }
 }
+
+/// `doctor`'s report: a line a finding with the fix under those not fine, the verdict last,
+/// and its JSON with the verdict.
+@Test func theDiagnosisReportsAsTextAndJSON() throws {
+    let diagnosis = Diagnosis(findings: [
+        Finding("loader", .ok, "libvulkan.so.1 loads", fix: "nothing"),
+        Finding("/dev/dri", .error, "no render node", fix: "pass --device /dev/dri"),
+    ])
+    #expect(
+        diagnosis.lines == [
+            "ok      loader: libvulkan.so.1 loads", "ERROR   /dev/dri: no render node",
+            "        fix: pass --device /dev/dri", "\nThe setup has problems; see ERROR lines above.",
+        ])
+    let json = String(decoding: try JSONEncoder().encode(diagnosis), as: UTF8.self)
+    #expect(json.contains(#""works":false"#), "\(json)")
+    #expect(try JSONDecoder().decode(Diagnosis.self, from: Data(json.utf8)) == diagnosis)
+    #expect(Diagnosis(findings: [Finding("loader", .ok, "fine")]).lines.last == "\nThe setup works.")
+}
