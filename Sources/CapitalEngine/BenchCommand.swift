@@ -247,20 +247,3 @@ func noteEarlyStop(measured: Int, of planned: Int, what: String) {
         """
     )
 }
-
-/// `--kernel W,B,T[,S]` (`NBodyKernel(parsing:)`), read with a reason when it names no kernel.
-func parseKernelShape(_ argument: String) throws -> NBodyKernel {
-    do { return try NBodyKernel(parsing: argument) } catch { throw ValidationError("\(error)") }
-}
-
-/// `--life-kernel bytes|bits|tiled:K`.
-struct LifeKernelArgument: ExpressibleByArgument {
-    var kernel: LifeKernel
-
-    init?(argument: String) {
-        guard let kernel = LifeKernel(parsing: argument) else { return nil }
-        self.kernel = kernel
-    }
-
-    static var defaultCompletionKind: CompletionKind { .list(["bytes", "bits", "wide", "tiled:8"]) }
-}

@@ -21,6 +21,11 @@ enum Console {
     }
 }
 
+/// Which simulation a device is chosen for (`makeContext`).
+enum WorkloadChoice {
+    case nbody, life
+}
+
 /// Runs `body` with the engine set up as the options ask, and turns every failure into a
 /// message and an exit code.
 ///

@@ -164,6 +164,11 @@ struct InitialStateOptions: ParsableArguments {
 
 extension InitialModel: ExpressibleByArgument {}
 
+/// `--kernel W,B,T[,S]` (`NBodyKernel(parsing:)`), read with a reason when it names no kernel.
+func parseKernelShape(_ argument: String) throws -> NBodyKernel {
+    do { return try NBodyKernel(parsing: argument) } catch { throw ValidationError("\(error)") }
+}
+
 /// Checks that an output path can be written before any work is done, so a long run does
 /// not fail at its very end.
 func checkWritableOutput(_ path: String, option: String) throws {

@@ -4,59 +4,6 @@ import FoundationEssentials
 import Glibc
 import Simulation
 
-/// Where tuned kernel shapes are kept, and whether to use them.
-struct TuneCacheOptions: ParsableArguments {
-    @Option(
-        help: ArgumentHelp(
-            "Tuning cache file (default: CAPITALENGINE_TUNE_CACHE, else $XDG_CACHE_HOME/capitalengine/tuning.json).",
-            valueName: "file.json"))
-    var tuneCache: String?
-
-    @Flag(help: "Ignore tuned kernel shapes; use the device's untuned default.")
-    var noTuneCache = false
-
-    var url: URL {
-        tuneCache.map { URL(fileURLWithPath: $0) }
-            ?? TuningCache.defaultURL(environment: ProcessInfo.processInfo.environment)
-    }
-
-    var store: TuningStore {
-        TuningStore(url: url, enabled: !noTuneCache, warn: { Console.note("warning: \($0)") })
-    }
-
-    /// Tunes for `particleCount`, reporting every trial on stderr (each line starting with
-    /// `label`), and stores the fastest verified shape in the cache.
-    func tuneAndStore(
-        on device: Device, particleCount: Int, parameters: NBodyParameters, budget: Double, label: String = ""
-    ) throws -> (winner: KernelTuner.Trial, trials: [KernelTuner.Trial]) {
-        let result = try store.tuneAndStore(
-            on: device, particleCount: particleCount, parameters: parameters, budget: budget,
-            shouldStop: { StopSignal.requested != nil },
-            trial: { Console.note("\(label)[\($0)/\($1)] \($2.configuration): \($2.outcome)") },
-            confirmed: { for line in KernelTuner.finalRoundLines($0, label: label) { Console.note(line) } })
-        noteEarlyStop(tried: result.trials.count)
-        return result
-    }
-
-    /// Tunes the Life kernel for a grid size and rule, reporting every trial on stderr, and
-    /// stores the fastest verified one in the cache.
-    func tuneLifeAndStore(
-        on device: Device, width: Int, height: Int, rule: LifeRule, budget: Double
-    ) throws -> (winner: LifeKernel, rate: Double, trials: [LifeKernelTuner.Trial]) {
-        let result = try store.tuneLifeAndStore(
-            on: device, width: width, height: height, rule: rule, budget: budget,
-            shouldStop: { StopSignal.requested != nil }
-        ) { Console.note("[\($0)/\($1)] \($2.kernel): \($2.outcome)") }
-        noteEarlyStop(tried: result.trials.count)
-        return result
-    }
-
-    private func noteEarlyStop(tried: Int) {
-        guard let signal = StopSignal.requestedName else { return }
-        Console.note("\(signal): the search stopped after \(tried) candidates; the fastest verified one is stored")
-    }
-}
-
 /// `tune`: one subcommand per workload, N-body the default.
 struct TuneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
