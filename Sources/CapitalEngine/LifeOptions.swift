@@ -122,21 +122,12 @@ struct LifeStartOptions: ParsableArguments {
 }
 
 /// `WxH` for a Life grid: any size from 1x1 up to what the device's buffers hold.
-struct GridSize: ExpressibleByArgument, CustomStringConvertible {
-    var description: String { "\(width)x\(height)" }
-
+struct GridSize: SizeArgument, CustomStringConvertible {
+    static let sides = 1...1 << 20
     var width: Int
     var height: Int
 
-    init(width: Int, height: Int) {
-        self.width = width
-        self.height = height
-    }
-
-    init?(argument: String) {
-        guard let size = parseSize(argument, range: 1...1 << 20) else { return nil }
-        (width, height) = size
-    }
+    var description: String { "\(width)x\(height)" }
 }
 
 /// `--life-kernel bytes|bits|tiled:K`.

@@ -134,18 +134,23 @@ func openView(
     return (try RunView(request, window: window, device: context.device), context)
 }
 
-struct WindowSize: ExpressibleByArgument, Equatable {
+/// A window's or image's `WxH`.
+struct WindowSize: SizeArgument, Equatable {
+    static let sides = 16...16384
     var width: Int
     var height: Int
+}
 
-    init(width: Int, height: Int) {
-        self.width = width
-        self.height = height
-    }
+/// `WxH` with both sides within `sides`.
+protocol SizeArgument: ExpressibleByArgument {
+    static var sides: ClosedRange<Int> { get }
+    init(width: Int, height: Int)
+}
 
+extension SizeArgument {
     init?(argument: String) {
-        guard let size = parseSize(argument, range: 16...16384) else { return nil }
-        (width, height) = size
+        guard let (width, height) = parseSize(argument, range: Self.sides) else { return nil }
+        self.init(width: width, height: height)
     }
 }
 

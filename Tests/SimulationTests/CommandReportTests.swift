@@ -77,23 +77,6 @@ import Testing
         #expect(report.writtenLines([("--output", "output: x.npy")]).isEmpty)
     }
 
-    /// A Life run that settles says so, with its generations and population.
-    @Test func aLifeRunSummarySaysItSettled() throws {
-        let blinker = scratch.url.appendingPathComponent("blinker.rle")
-        try Data("x = 3, y = 1, rule = B3/S23\n3o!\n".utf8).write(to: blinker)
-        let setup = try LifeRunSetup(patternFile: blinker.path, rule: nil, size: (16, 16), bounded: true)
-        let run = try LifeRun(
-            setup: setup, origin: nil, density: 0, seed: 1, steps: 1000, device: context.device, given: nil,
-            givenSource: "", tuned: nil, tuningSource: "")
-        run.stopWhenStable()
-        let report = try run.session.run()
-        let lines = report.summaryLines(final: try #require(report.finalState), stoppedBy: nil)
-        #expect(lines.first?.hasPrefix("stable: ") == true, "\(lines)")
-        #expect(lines.contains("generations: \(report.summary.stepsReached)"))
-        #expect(lines.contains("population: 3"))
-        #expect(lines.contains { $0.hasPrefix("cell updates/s: ") && $0.hasSuffix("(wall clock)") })
-    }
-
     /// `verify nbody`'s lines: errors, the rerun and the verdict, which a tolerance too tight fails.
     @Test func nbodyVerificationSaysItsVerdict() throws {
         let state = InitialModel.plummer.generate(count: 256, seed: 2, gravity: 1)

@@ -76,8 +76,8 @@ import Testing
         #expect(final == LifeReference.advance(preferred.start, rule: .conway, generations: 5))
     }
 
-    /// A blinker settles into period 2; its final grid is written as RLE and as .npy, and the
-    /// RLE reads back as the same grid and rule.
+    /// A blinker settles into period 2, which its summary says; its final grid is written as
+    /// RLE and as .npy, and the RLE reads back as the same grid and rule.
     @Test func aLifeRunStopsWhenStableAndWritesItsGrid() throws {
         let blinker = directory.appendingPathComponent("blinker.rle")
         try Data("x = 3, y = 1, rule = B3/S23\n3o!\n".utf8).write(to: blinker)
@@ -93,6 +93,11 @@ import Testing
         }
         #expect(report.summary.stepsReached < 10)
         let final = try #require(report.finalState)
+        let lines = report.summaryLines(final: final, stoppedBy: nil)
+        #expect(lines.first?.hasPrefix("stable: ") == true, "\(lines)")
+        #expect(lines.contains("generations: \(report.summary.stepsReached)"))
+        #expect(lines.contains("population: 3"))
+        #expect(lines.contains { $0.hasPrefix("cell updates/s: ") && $0.hasSuffix("(wall clock)") })
         let rle = directory.appendingPathComponent("final.rle")
         try run.write(final, to: rle, comment: "a blinker")
         let read = try RLEFile.parse(String(decoding: try Data(contentsOf: rle), as: UTF8.self))
