@@ -26,6 +26,12 @@ enum WorkloadChoice {
     case nbody, life
 }
 
+/// Fails the command with `problems`, each an error line, where there are any.
+func fail(_ problems: [String]) throws {
+    for problem in problems { Console.error(problem) }
+    if !problems.isEmpty { throw ExitStatus.failure }
+}
+
 /// Runs `body` with the engine set up as the options ask, and turns every failure into a
 /// message and an exit code.
 ///

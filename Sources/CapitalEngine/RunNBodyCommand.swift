@@ -185,9 +185,3 @@ struct RunNBodyCommand: ParsableCommand {
         }
     }
 }
-
-/// Fails the command with `problems`, each an error line, where there are any.
-func fail(_ problems: [String]) throws {
-    for problem in problems { Console.error(problem) }
-    if !problems.isEmpty { throw ExitStatus.failure }
-}
