@@ -92,7 +92,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Engine", "TestSupport"]),
-        .testTarget(name: "PresentTests", dependencies: ["Present", "Simulation", "Engine", "CX11", "CZlib", "TestSupport"]),
+        .testTarget(
+            name: "PresentTests", dependencies: ["Present", "Simulation", "Engine", "CX11", "CZlib", "TestSupport"]),
         .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Simulation", "Engine", "TestSupport"]),
         .testTarget(name: "CapitalEngineTests", dependencies: ["Engine", "Present", "CX11", "TestSupport"]),
     ],

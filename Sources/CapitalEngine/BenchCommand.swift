@@ -117,7 +117,7 @@ struct BenchLifeCommand: ParsableCommand {
         }
         suite.skipped = { Console.note("skipped: \($0)") }
         suite.measured = { result, workload in if !json { print(result.line(for: workload)) } }
-        if !json { print("device: [\(device.index)] \(device.name) (\(device.driverText)); Life \(lifeRule)") }
+        if !json { print("device: \(device.heading()); Life \(lifeRule)") }
         let sizes = grid.isEmpty ? suite.defaultSizes(on: device) : grid.map { ($0.width, $0.height) }
         let (results, planned) = try suite.run(sizes: sizes, on: context.device)
         noteEarlyStop(measured: results.count, of: planned, what: "measurements")
@@ -205,7 +205,7 @@ struct BenchNBodyCommand: ParsableCommand {
             let context = try makeContext(deviceOptions, log: log, for: .nbody)
             let device = context.device.description
             if !json {
-                print("device: [\(device.index)] \(device.name) (\(device.driverText))")
+                print("device: \(device.heading())")
                 print(
                     "timing: \(device.supportsComputeTimestamps ? "GPU timestamps" : "host clock (no GPU timestamps)")")
             }

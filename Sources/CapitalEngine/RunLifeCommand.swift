@@ -59,13 +59,7 @@ struct RunLifeCommand: ParsableCommand {
                 : nil,
             tuningSource: "tuned, from \(tuning.url.path)")
         let (grid, workload, session) = (lifeRun.start, lifeRun.workload, lifeRun.session)
-        Console.note("device: [\(device.index)] \(device.name) (\(device.type), \(device.driverText))")
-        Console.note(
-            """
-            Life \(setup.rule) on \(grid.width)x\(grid.height) \(setup.bounded ? "bounded" : "torus"), \(steps) \
-            generations, \(workload.kernelDescription) kernel (\(lifeRun.kernelSource))
-            """
-        )
+        for line in lifeRun.announcement(device: device) { Console.note(line) }
         StopSignal.install()
         let progress = StepProgress(total: steps, output: quiet ? nil : .standardError)
         lifeRun.loop.shouldStop = { StopSignal.requested != nil }

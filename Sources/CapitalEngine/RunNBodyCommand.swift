@@ -122,9 +122,9 @@ struct RunNBodyCommand: ParsableCommand {
                 tuned: { tuning.store.tunedConfiguration(for: device, particleCount: $0) },
                 tuningSource: "tuned, from \(tuning.url.path)")
             let (start, workload, session) = (run.start, run.workload, run.session)
-            if let resume { Console.note("resuming at step \(start.firstStep) of \(steps) from \(resume)") }
-            for note in run.choice.notes { Console.note(note) }
-            announce(context, workload, start.state, kernelSource: run.choice.source)
+            for line in run.announcement(origin: initial.origin, resumedFrom: resume, device: device) {
+                Console.note(line)
+            }
             let progress = StepProgress(total: steps, output: quiet ? nil : .standardError)
             run.loop.shouldStop = { StopSignal.requested != nil }
             run.loop.progress = { progress.update(done: $0) }
@@ -158,30 +158,6 @@ struct RunNBodyCommand: ParsableCommand {
             try fail(
                 report.problems(unit: "steps", advice: "reduce --dt or raise --softening")
                     + [shown.lostDisplayProblem(done: done, of: steps, unit: "steps", kept: kept)].compactMap { $0 })
-        }
-    }
-
-    private func announce(
-        _ context: ComputeContext, _ workload: NBodyWorkload, _ state: ParticleState, kernelSource: String
-    ) {
-        let device = context.device.description
-        Console.note("device: [\(device.index)] \(device.name) (\(device.type), \(device.driverText))")
-        Console.note(
-            """
-            simulating \(state.count) particles (\(initial.origin)), \(steps) steps, dt \
-            \(workload.parameters.dt); kernel: \(workload.kernelDescription) (\(kernelSource))
-            """
-        )
-        if !workload.isBitReproducible {
-            // Only a tuned shape gets here, on a device without 64-bit integer atomics or with
-            // zero softening; every default kernel adds in a fixed order.
-            Console.note(
-                """
-                note: this tuned kernel adds forces as float atomics, in an order that varies, so reruns (and a \
-                resumed run against an uninterrupted one) agree to rounding, not bit for bit; --no-tune-cache \
-                runs the default kernel, which is bit-reproducible
-                """
-            )
         }
     }
 }

@@ -123,7 +123,7 @@ struct VerifyNBodyCommand: ParsableCommand {
                 device: context.device, state: state, parameters: physics.parameters,
                 configuration: kernel)
             let device = context.device.description
-            print("device: [\(device.index)] \(device.name) (\(device.driverText))")
+            print("device: \(device.heading())")
             print("particles: \(state.count), steps: \(steps), kernel: \(workload.kernelDescription)")
             let reporter = ShareProgress(label: "CPU reference")
             let verification = try NBodyVerification(

@@ -294,3 +294,11 @@ extension PhysicalDeviceDescription {
         return "driver \(driverVersionText)"
     }
 }
+
+extension PhysicalDeviceDescription {
+    /// The device as reports head it: "[0] llvmpipe (LLVM 15.0.6, 256 bits) (llvmpipe …)";
+    /// `withType` adds its type before the driver.
+    public func heading(withType: Bool = false) -> String {
+        "[\(index)] \(name) (\(withType ? "\(type), " : "")\(driverText))"
+    }
+}

@@ -56,3 +56,16 @@ public final class LifeRun {
         try AtomicFile.write(Data(text.utf8), to: url)
     }
 }
+
+extension LifeRun {
+    /// What the run says as it starts: the device, the rule, grid and kernel.
+    public func announcement(device: PhysicalDeviceDescription) -> [String] {
+        [
+            "device: \(device.heading(withType: true))",
+            """
+            Life \(setup.rule) on \(start.width)x\(start.height) \(setup.bounded ? "bounded" : "torus"), \
+            \(loop.totalSteps) generations, \(workload.kernelDescription) kernel (\(kernelSource))
+            """,
+        ]
+    }
+}

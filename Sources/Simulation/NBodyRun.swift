@@ -68,3 +68,34 @@ public final class NBodyRun {
                 bitReproducible: workload.isBitReproducible))
     }
 }
+
+extension NBodyRun {
+    /// What the run says as it starts: where it resumes, how its kernel was chosen, the
+    /// device, what it simulates with which kernel, and where reruns cannot give the same bits.
+    /// - Parameters:
+    ///   - origin: where the state came from, as the user gave it.
+    ///   - resumedFrom: the checkpoint file a resumed run continues.
+    public func announcement(origin: String, resumedFrom: String?, device: PhysicalDeviceDescription) -> [String] {
+        var lines = resumedFrom.map { ["resuming at step \(start.firstStep) of \(loop.totalSteps) from \($0)"] } ?? []
+        lines += choice.notes
+        lines.append("device: \(device.heading(withType: true))")
+        lines.append(
+            """
+            simulating \(start.state.count) particles (\(origin)), \(loop.totalSteps) steps, dt \
+            \(workload.parameters.dt); kernel: \(workload.kernelDescription) (\(choice.source))
+            """
+        )
+        if !workload.isBitReproducible {
+            // Only a tuned shape gets here, on a device without 64-bit integer atomics or with
+            // zero softening; every default kernel adds in a fixed order.
+            lines.append(
+                """
+                note: this tuned kernel adds forces as float atomics, in an order that varies, so reruns (and a \
+                resumed run against an uninterrupted one) agree to rounding, not bit for bit; --no-tune-cache \
+                runs the default kernel, which is bit-reproducible
+                """
+            )
+        }
+        return lines
+    }
+}

@@ -4,7 +4,8 @@ extension KernelTuner.Trial {
     /// How the trial went: its rate and error, or why it was rejected.
     public var outcome: String {
         rejection.map { "REJECTED: \($0)" }
-            ?? "\(scientific(interactionsPerSecond ?? 0)) interactions/s (verified, error \(scientific(error ?? 0, digits: 2)))"
+            ?? "\(scientific(interactionsPerSecond ?? 0)) interactions/s (verified, error "
+            + "\(scientific(error ?? 0, digits: 2)))"
     }
 }
 

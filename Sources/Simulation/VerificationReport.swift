@@ -15,7 +15,7 @@ extension LifeVerification {
         seed: UInt64, generations: Int, on device: Device, progress: ShareProgress? = nil, say: (String) -> Void
     ) throws -> Bool {
         let description = device.description
-        say("device: [\(description.index)] \(description.name) (\(description.driverText))")
+        say("device: \(description.heading())")
         var kernels = given.map { [$0] } ?? LifeKernel.candidates(for: setup.rule, on: description)
         if given == nil {
             // Denser kernels hold grids the byte-per-cell one cannot; check those that can.

@@ -108,7 +108,8 @@ import Testing
         for kernel in LifeKernel.candidates(for: setup.rule, on: context.device.description) {
             #expect(
                 lines.contains(
-                    "Life \(setup.rule) on 40x30, \(kernel) kernel, 5 generations: 0 cells differ from the CPU reference"
+                    "Life \(setup.rule) on 40x30, \(kernel) kernel, 5 generations: 0 cells differ from the CPU "
+                        + "reference"
                 ),
                 "\(lines)")
         }
