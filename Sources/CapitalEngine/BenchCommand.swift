@@ -117,7 +117,7 @@ struct BenchLifeCommand: ParsableCommand {
         }
         suite.skipped = { Console.note("skipped: \($0)") }
         suite.measured = { result, workload in if !json { print(result.line(for: workload)) } }
-        if !json { print("device: \(device.heading()); Life \(lifeRule)") }
+        if !json { print(LifeBenchmark.headerLine(device: device, rule: lifeRule)) }
         let sizes = grid.isEmpty ? suite.defaultSizes(on: device) : grid.map { ($0.width, $0.height) }
         let (results, planned) = try suite.run(sizes: sizes, on: context.device)
         noteEarlyStop(measured: results.count, of: planned, what: "measurements")
@@ -204,11 +204,7 @@ struct BenchNBodyCommand: ParsableCommand {
             if tune { try tuning.store.checkWritable() }
             let context = try makeContext(deviceOptions, log: log, for: .nbody)
             let device = context.device.description
-            if !json {
-                print("device: \(device.heading())")
-                print(
-                    "timing: \(device.supportsComputeTimestamps ? "GPU timestamps" : "host clock (no GPU timestamps)")")
-            }
+            if !json { for line in NBodyBenchmark.headerLines(device: device) { print(line) } }
             StopSignal.install(stoppingAfter: "the current piece of a timed run; the results so far will be reported")
             var suite = NBodyBenchmark(
                 benchmark: measuring.makeBenchmark(), parameters: physics.parameters, seed: seed)
@@ -239,11 +235,6 @@ struct BenchNBodyCommand: ParsableCommand {
 
 /// Says, after a signal, how much of the benchmark ran; what ran is reported as usual.
 func noteEarlyStop(measured: Int, of planned: Int, what: String) {
-    guard let signal = StopSignal.requested else { return }
-    Console.note(
-        """
-        \(StopSignal.name(signal)): stopped early; \(measured) of \(planned) \(what) measured (a size's repeats \
-        may be fewer than --repeats)
-        """
-    )
+    guard let signal = StopSignal.requestedName else { return }
+    Console.note(Benchmark.stoppedLine(by: signal, measured: measured, of: planned, what: what))
 }

@@ -125,8 +125,7 @@ struct SweepRunCommand: ParsableCommand {
             let (ran, failed) = try claims.work(with: runner, shouldStop: { StopSignal.requested != nil }) {
                 try runTask($0, runner: $1, folder: folder)
             }
-            let end = StopSignal.requested == nil ? "none left" : "stopped"
-            print("worker: \(ran) task(s) run, \(failed) failed or stopped; \(end)")
+            print(SweepClaims.workerLine(ran: ran, failed: failed, stopped: StopSignal.requested != nil))
             if failed > 0 || StopSignal.requested != nil { throw ExitStatus.failure }
         }
     }
@@ -140,7 +139,7 @@ struct SweepRunCommand: ParsableCommand {
             progress.update(done: reached, of: total)
             renew()
         }
-        Console.note("task \(task.id) of \(folder.plan.tasks.count): \(task.summary)")
+        Console.note(task.startLine(of: folder.plan.tasks.count))
         let outcome = try runner.run(task)
         progress.finish()
         let (lines, error) = outcome.report(of: task, in: folder, stoppedBy: StopSignal.requestedName)

@@ -31,7 +31,7 @@ struct TuneCacheOptions: ParsableArguments {
         let result = try store.tuneAndStore(
             on: device, particleCount: particleCount, parameters: parameters, budget: budget,
             shouldStop: { StopSignal.requested != nil },
-            trial: { Console.note("\(label)[\($0)/\($1)] \($2.configuration): \($2.outcome)") },
+            trial: { Console.note($2.line(index: $0, total: $1, label: label)) },
             confirmed: { for line in KernelTuner.finalRoundLines($0, label: label) { Console.note(line) } })
         noteEarlyStop(tried: result.trials.count)
         return result
@@ -45,13 +45,13 @@ struct TuneCacheOptions: ParsableArguments {
         let result = try store.tuneLifeAndStore(
             on: device, width: width, height: height, rule: rule, budget: budget,
             shouldStop: { StopSignal.requested != nil }
-        ) { Console.note("[\($0)/\($1)] \($2.kernel): \($2.outcome)") }
+        ) { Console.note($2.line(index: $0, total: $1)) }
         noteEarlyStop(tried: result.trials.count)
         return result
     }
 
     private func noteEarlyStop(tried: Int) {
         guard let signal = StopSignal.requestedName else { return }
-        Console.note("\(signal): the search stopped after \(tried) candidates; the fastest verified one is stored")
+        Console.note(TuningStore.stoppedLine(by: signal, tried: tried))
     }
 }

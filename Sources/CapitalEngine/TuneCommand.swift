@@ -71,7 +71,7 @@ struct TuneNBodyCommand: ParsableCommand {
             let context = try makeContext(deviceOptions, log: log, for: .nbody)
             let device = context.device.description
             try NBodyCapacity.check(particleCount: particles, on: device)
-            Console.note("tuning for [\(device.index)] \(device.name), N=\(particles), budget \(fixed(budget, 0)) s")
+            Console.note(NBodyTuningReport.startLine(device: device, particles: particles, budget: budget))
             let (best, trials) = try cache.tuneAndStore(
                 on: context.device, particleCount: particles,
                 parameters: NBodyParameters(), budget: budget)
@@ -125,11 +125,8 @@ struct TuneLifeCommand: ParsableCommand {
             let context = try makeContext(deviceOptions, log: log, for: .life)
             let device = context.device.description
             Console.note(
-                """
-                tuning Life \(lifeRule) for [\(device.index)] \(device.name), \(size.width)x\(size.height), \
-                budget \(fixed(budget, 0)) s
-                """
-            )
+                LifeTuningReport.startLine(
+                    rule: lifeRule, device: device, width: size.width, height: size.height, budget: budget))
             let (winner, rate, trials) = try cache.tuneLifeAndStore(
                 on: context.device, width: size.width, height: size.height,
                 rule: lifeRule, budget: budget)

@@ -123,8 +123,7 @@ struct VerifyNBodyCommand: ParsableCommand {
                 device: context.device, state: state, parameters: physics.parameters,
                 configuration: kernel)
             let device = context.device.description
-            print("device: \(device.heading())")
-            print("particles: \(state.count), steps: \(steps), kernel: \(workload.kernelDescription)")
+            for line in NBodyVerification.headerLines(device: device, workload: workload, steps: steps) { print(line) }
             let reporter = ShareProgress(label: "CPU reference")
             let verification = try NBodyVerification(
                 workload, from: state, steps: steps, tolerance: tolerance, sample: sample,

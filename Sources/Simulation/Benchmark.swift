@@ -119,3 +119,12 @@ public struct Statistics: Codable, Sendable, Equatable {
         max = sorted.last!
     }
 }
+
+extension Benchmark {
+    /// What a benchmark a signal ended says: how much of it was measured, which is reported
+    /// as usual.
+    public static func stoppedLine(by signal: String, measured: Int, of planned: Int, what: String) -> String {
+        "\(signal): stopped early; \(measured) of \(planned) \(what) measured (a size's repeats may be fewer than "
+            + "--repeats)"
+    }
+}

@@ -147,3 +147,10 @@ public struct LifeBenchmarkReport: Encodable {
         self.stoppedBy = stoppedBy
     }
 }
+
+extension LifeBenchmark {
+    /// What `bench life` says first: the device and the rule.
+    public static func headerLine(device: PhysicalDeviceDescription, rule: LifeRule) -> String {
+        "device: \(device.heading()); Life \(rule)"
+    }
+}

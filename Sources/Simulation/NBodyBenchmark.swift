@@ -125,3 +125,13 @@ extension NBodyBenchmarkResult {
             + "\(stepsPerRepeat) steps x \(repeats), kernel: \(kernelDescription)"
     }
 }
+
+extension NBodyBenchmark {
+    /// What `bench nbody` says first: the device and how it is timed.
+    public static func headerLines(device: PhysicalDeviceDescription) -> [String] {
+        [
+            "device: \(device.heading())",
+            "timing: \(device.supportsComputeTimestamps ? "GPU timestamps" : "host clock (no GPU timestamps)")",
+        ]
+    }
+}

@@ -102,3 +102,15 @@ extension SweepTaskRunner.Outcome {
         }
     }
 }
+
+extension SweepTask {
+    /// What `sweep run` says as the task starts: "task 0003 of 9: particles 1024, seed 3".
+    public func startLine(of count: Int) -> String { "task \(id) of \(count): \(summary)" }
+}
+
+extension SweepClaims {
+    /// What a `--claim` worker says at its end.
+    public static func workerLine(ran: Int, failed: Int, stopped: Bool) -> String {
+        "worker: \(ran) task(s) run, \(failed) failed or stopped; \(stopped ? "stopped" : "none left")"
+    }
+}

@@ -1,6 +1,11 @@
 import Engine
 
 extension KernelTuner.Trial {
+    /// "[3/40] 64,1,0: 2.00e+09 interactions/s (verified, error 1.0e-06)", `label` first.
+    public func line(index: Int, total: Int, label: String = "") -> String {
+        "\(label)[\(index)/\(total)] \(configuration): \(outcome)"
+    }
+
     /// How the trial went: its rate and error, or why it was rejected.
     public var outcome: String {
         rejection.map { "REJECTED: \($0)" }
@@ -10,6 +15,9 @@ extension KernelTuner.Trial {
 }
 
 extension LifeKernelTuner.Trial {
+    /// "[3/12] wide: 3.00e+09 cell updates/s (verified bit-exact)".
+    public func line(index: Int, total: Int) -> String { "[\(index)/\(total)] \(kernel): \(outcome)" }
+
     /// How the trial went: its rate, or why it was rejected.
     public var outcome: String {
         rejection.map { "REJECTED: \($0)" }
@@ -112,5 +120,28 @@ public struct LifeTuningReport: CommandReport {
             "tried: \(trials.count), rejected: \(trials.filter { $0.rejection != nil }.count)",
             "cache: \(cache)",
         ]
+    }
+}
+
+extension NBodyTuningReport {
+    /// What `tune nbody` says as it starts.
+    public static func startLine(device: PhysicalDeviceDescription, particles: Int, budget: Double) -> String {
+        "tuning for [\(device.index)] \(device.name), N=\(particles), budget \(fixed(budget, 0)) s"
+    }
+}
+
+extension LifeTuningReport {
+    /// What `tune life` says as it starts.
+    public static func startLine(
+        rule: LifeRule, device: PhysicalDeviceDescription, width: Int, height: Int, budget: Double
+    ) -> String {
+        "tuning Life \(rule) for [\(device.index)] \(device.name), \(width)x\(height), budget \(fixed(budget, 0)) s"
+    }
+}
+
+extension TuningStore {
+    /// What a search a signal ended says: how far it got, and that its best is kept.
+    public static func stoppedLine(by signal: String, tried: Int) -> String {
+        "\(signal): the search stopped after \(tried) candidates; the fastest verified one is stored"
     }
 }

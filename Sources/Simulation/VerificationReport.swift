@@ -90,3 +90,13 @@ extension NBodyVerification {
         return lines
     }
 }
+
+extension NBodyVerification {
+    /// What `verify nbody` says before the check, which can take minutes on the CPU.
+    public static func headerLines(device: PhysicalDeviceDescription, workload: NBodyWorkload, steps: Int) -> [String] {
+        [
+            "device: \(device.heading())",
+            "particles: \(workload.particleCount), steps: \(steps), kernel: \(workload.kernelDescription)",
+        ]
+    }
+}

@@ -82,6 +82,9 @@ import Testing
         let state = InitialModel.plummer.generate(count: 256, seed: 2, gravity: 1)
         let workload = try NBodyWorkload(device: context.device, state: state, parameters: physics)
         let passing = try NBodyVerification(workload, from: state, steps: 2, tolerance: 1e-3)
+        #expect(
+            NBodyVerification.headerLines(device: context.device.description, workload: workload, steps: 2).last
+                == "particles: 256, steps: 2, kernel: \(workload.kernelDescription)")
         #expect(passing.lines.first?.hasPrefix("position error: max ") == true)
         #expect(passing.lines.contains("repeat: the same bits"))
         #expect(passing.lines.last == "PASS (tolerance 1.00e-03)")
@@ -137,6 +140,14 @@ import Testing
             ])
         #expect(try jsonKeys(report) == ["device", "particles", "winner", "cache", "trials"])
         #expect(rejected.outcome == "REJECTED: wrong results")
+        #expect(
+            rejected.line(index: 1, total: 3, label: "tune N=1000 ")
+                == "tune N=1000 [1/3] \(rejected.configuration): REJECTED: wrong results")
+        #expect(
+            NBodyTuningReport.startLine(device: context.device.description, particles: 1000, budget: 30)
+                .hasSuffix(", N=1000, budget 30 s"))
+        #expect(
+            TuningStore.stoppedLine(by: "SIGINT", tried: 4).hasPrefix("SIGINT: the search stopped after 4 candidates"))
         #expect(fast.outcome == "2.00e+09 interactions/s (verified, error 1.0e-06)")
         #expect(
             KernelTuner.finalRoundLines([defaultShape], label: "x ") == [
@@ -157,6 +168,9 @@ import Testing
             ])
         #expect(
             try jsonKeys(life) == ["device", "width", "height", "rule", "winner", "cache", "trials", "stoppedBy"])
+        #expect(
+            LifeKernelTuner.Trial(kernel: "wide", cellUpdatesPerSecond: 1e9).line(index: 2, total: 5)
+                == "[2/5] wide: 1.00e+09 cell updates/s (verified bit-exact)")
     }
 
     /// `sweep plan` and `sweep status`: the tasks, the array range, and the counts.
@@ -189,6 +203,10 @@ import Testing
                 "task 1: already completed; nothing to do"
             ])
         #expect(SweepStatusReport(results).lines == ["3 tasks: 1 done, 0 running, 0 failed, 2 pending"])
+        #expect(plan.tasks[2].startLine(of: 3) == "task 2 of 3: \(plan.tasks[2].summary)")
+        #expect(
+            SweepClaims.workerLine(ran: 2, failed: 1, stopped: false)
+                == "worker: 2 task(s) run, 1 failed or stopped; none left")
         let stopped = SweepTaskRunner.Outcome.stopped(step: 40, resumable: true)
         #expect(!stopped.completed)
         #expect(
