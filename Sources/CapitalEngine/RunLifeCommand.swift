@@ -59,7 +59,7 @@ struct RunLifeCommand: ParsableCommand {
                 : nil,
             tuningSource: "tuned, from \(tuning.url.path)")
         let (grid, workload, session) = (lifeRun.start, lifeRun.workload, lifeRun.session)
-        for line in lifeRun.announcement(device: device) { Console.note(line) }
+        for line in lifeRun.announcement() { Console.note(line) }
         StopSignal.install()
         let progress = StepProgress(total: steps, output: quiet ? nil : .standardError)
         lifeRun.loop.shouldStop = { StopSignal.requested != nil }

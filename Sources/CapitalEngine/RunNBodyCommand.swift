@@ -122,7 +122,7 @@ struct RunNBodyCommand: ParsableCommand {
                 tuned: { tuning.store.tunedConfiguration(for: device, particleCount: $0) },
                 tuningSource: "tuned, from \(tuning.url.path)")
             let (start, workload, session) = (run.start, run.workload, run.session)
-            for line in run.announcement(origin: initial.origin, resumedFrom: resume, device: device) {
+            for line in run.announcement(origin: initial.origin, resumedFrom: resume) {
                 Console.note(line)
             }
             let progress = StepProgress(total: steps, output: quiet ? nil : .standardError)

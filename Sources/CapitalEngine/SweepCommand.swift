@@ -201,7 +201,7 @@ struct SweepReportCommand: ParsableCommand {
                 by: by, axes: folder.plan.axes.map(\.name))
         }
         for line in lines { print(line) }
-        try fail(failures.map { "\($0.name): \($0.error); not written" })
+        try fail(failures.map(\.problem))
     }
 }
 

@@ -122,8 +122,7 @@ struct VerifyNBodyCommand: ParsableCommand {
             let workload = try NBodyWorkload(
                 device: context.device, state: state, parameters: physics.parameters,
                 configuration: kernel)
-            let device = context.device.description
-            for line in NBodyVerification.headerLines(device: device, workload: workload, steps: steps) { print(line) }
+            for line in NBodyVerification.headerLines(workload: workload, steps: steps) { print(line) }
             let reporter = ShareProgress(label: "CPU reference")
             let verification = try NBodyVerification(
                 workload, from: state, steps: steps, tolerance: tolerance, sample: sample,

@@ -59,9 +59,9 @@ public final class LifeRun {
 
 extension LifeRun {
     /// What the run says as it starts: the device, the rule, grid and kernel.
-    public func announcement(device: PhysicalDeviceDescription) -> [String] {
+    public func announcement() -> [String] {
         [
-            "device: \(device.heading(withType: true))",
+            "device: \(workload.device.description.heading(withType: true))",
             """
             Life \(setup.rule) on \(start.width)x\(start.height) \(setup.bounded ? "bounded" : "torus"), \
             \(loop.totalSteps) generations, \(workload.kernelDescription) kernel (\(kernelSource))

@@ -75,10 +75,10 @@ extension NBodyRun {
     /// - Parameters:
     ///   - origin: where the state came from, as the user gave it.
     ///   - resumedFrom: the checkpoint file a resumed run continues.
-    public func announcement(origin: String, resumedFrom: String?, device: PhysicalDeviceDescription) -> [String] {
+    public func announcement(origin: String, resumedFrom: String?) -> [String] {
         var lines = resumedFrom.map { ["resuming at step \(start.firstStep) of \(loop.totalSteps) from \($0)"] } ?? []
         lines += choice.notes
-        lines.append("device: \(device.heading(withType: true))")
+        lines.append("device: \(workload.device.description.heading(withType: true))")
         lines.append(
             """
             simulating \(start.state.count) particles (\(origin)), \(loop.totalSteps) steps, dt \

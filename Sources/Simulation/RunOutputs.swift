@@ -7,6 +7,8 @@ public struct RunOutputs {
         public var name: String
         public var error: any Error
         public var description: String { "\(name): \(error)" }
+        /// The failure as a command reports it.
+        public var problem: String { "\(description); not written" }
     }
 
     private var writers: [(name: String, write: () throws -> Void)] = []

@@ -20,7 +20,7 @@ extension RunReport {
         case .completed, .stopRequested, .settled:
             break
         }
-        return problems + failures.map { "\($0.name): \($0.error); not written" }
+        return problems + failures.map(\.problem)
     }
 
     /// "NAME: PATH" for each output written, in the order given.

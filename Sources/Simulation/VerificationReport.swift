@@ -93,9 +93,9 @@ extension NBodyVerification {
 
 extension NBodyVerification {
     /// What `verify nbody` says before the check, which can take minutes on the CPU.
-    public static func headerLines(device: PhysicalDeviceDescription, workload: NBodyWorkload, steps: Int) -> [String] {
+    public static func headerLines(workload: NBodyWorkload, steps: Int) -> [String] {
         [
-            "device: \(device.heading())",
+            "device: \(workload.device.description.heading())",
             "particles: \(workload.particleCount), steps: \(steps), kernel: \(workload.kernelDescription)",
         ]
     }

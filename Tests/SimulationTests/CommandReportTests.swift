@@ -83,7 +83,7 @@ import Testing
         let workload = try NBodyWorkload(device: context.device, state: state, parameters: physics)
         let passing = try NBodyVerification(workload, from: state, steps: 2, tolerance: 1e-3)
         #expect(
-            NBodyVerification.headerLines(device: context.device.description, workload: workload, steps: 2).last
+            NBodyVerification.headerLines(workload: workload, steps: 2).last
                 == "particles: 256, steps: 2, kernel: \(workload.kernelDescription)")
         #expect(passing.lines.first?.hasPrefix("position error: max ") == true)
         #expect(passing.lines.contains("repeat: the same bits"))
