@@ -69,17 +69,17 @@ let package = Package(
         ),
         // Diagnoses what usually breaks GPU setups and containers.
         .target(name: "Doctor", dependencies: ["Engine", "Simulation", "Present"]),
-        .executableTarget(
-            name: "CapitalEngine",
+        // The commands and their options: parsing, and the calls into the library. A function
+        // of arguments, environment and output, so tests run it in their own process.
+        .target(
+            name: "Commands",
             dependencies: [
-                "Engine",
-                "Simulation",
-                "Present",
-                "Doctor",
-                "CStandardOutput",
+                "Engine", "Simulation", "Present", "Doctor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The process around the commands: signals, standard output's fate, the exit status.
+        .executableTarget(name: "CapitalEngine", dependencies: ["Commands", "Engine", "CStandardOutput"]),
         // Arbitrary bytes into every reader of user input: libFuzzer's target under
         // scripts/fuzz.sh, a replayer of saved inputs otherwise.
         .executableTarget(
@@ -95,6 +95,7 @@ let package = Package(
         .testTarget(
             name: "PresentTests", dependencies: ["Present", "Simulation", "Engine", "CX11", "CZlib", "TestSupport"]),
         .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Simulation", "Engine", "TestSupport"]),
+        .testTarget(name: "CommandsTests", dependencies: ["Commands", "Engine", "Present", "TestSupport"]),
         .testTarget(name: "CapitalEngineTests", dependencies: ["Engine", "Present", "CX11", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

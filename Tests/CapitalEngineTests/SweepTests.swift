@@ -4,8 +4,8 @@ import Present
 import TestSupport
 import Testing
 
-/// `sweep` end to end: the binary's exit codes, the files in the results folder, and tasks
-/// killed part way.
+/// `sweep` on the binary: tasks killed part way, and workers in processes of their own that
+/// share the tasks.
 @Suite("Sweeps", .serialized)
 struct SweepTests {
     /// A directory for the test's files, removed when the test ends.
@@ -20,80 +20,6 @@ struct SweepTests {
 
     func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CapitalEngineProcess.Result {
         try CapitalEngineProcess.run(arguments, environment: environment)
-    }
-
-    @Test func planListsTheTasksAndABadFileIsAUsageError() throws {
-        let file = try sweepFile(#"{"workload": "nbody", "axes": {"particles": [64, 96], "seed": [1, 2, 3]}}"#)
-        let plan = try run(["sweep", "plan", file.path])
-        #expect(plan.status == 0, "\(plan.stderr)")
-        #expect(plan.stdout.contains("0  particles=64 seed=1\n1  particles=64 seed=2\n"))
-        #expect(plan.stdout.contains("6 nbody tasks (--array=0-5)"))
-        let json = try run(["sweep", "plan", file.path, "--json"])
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
-        #expect(object["count"] as? Int == 6 && object["array"] as? String == "0-5")
-        let bad = try sweepFile("{\"workload\": \"nbody\",\n \"axes\": {\"sead\": [1]}}")
-        let refused = try run(["sweep", "plan", bad.path])
-        #expect(refused.status == 64)
-        #expect(refused.stderr.contains("\(bad.path), line 2: \"sead\": no parameter of nbody"), "\(refused.stderr)")
-        let missing = try run(["sweep", "run", file.path, "--results", directory.appendingPathComponent("r").path])
-        #expect(missing.status == 64 && missing.stderr.contains("no task index"), "\(missing.stderr)")
-        let aFile = try run(["sweep", "run", file.path, "--results", file.path, "--index", "0"])
-        #expect(aFile.status == 1 && aFile.stderr.contains("is a file, not a results folder"), "\(aFile.stderr)")
-        let nothing = try run(["sweep", "status", directory.path])
-        #expect(nothing.status == 64 && nothing.stderr.contains("holds no sweep's results"), "\(nothing.stderr)")
-    }
-
-    /// Each task writes its folder; one equals a direct run bit for bit; a completed task is
-    /// not run again; a task that cannot run fails with its reason, and status says so.
-    @Test func tasksRunIntoTheirFoldersAndStatusCountsThem() throws {
-        let file = try sweepFile(
-            """
-            {"workload": "nbody", "axes": {"particles": [200, 300]}, "fixed": {"steps": 30, "seed": 4},
-             "extra": [{"particles": 100, "kernel": "4096,1,64"}]}
-            """)
-        let results = directory.appendingPathComponent("results")
-        let first = try run(["sweep", "run", file.path, "--results", results.path, "--index", "1"])
-        #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout.contains("task 1: completed"))
-        let summary = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: results.appendingPathComponent("1/summary.json")))
-                as? [String: Any])
-        #expect(summary["status"] as? String == "completed" && summary["stepsReached"] as? Int == 30)
-        #expect(summary["device"] as? String != nil && summary["kernel"] as? String != nil)
-        let direct = directory.appendingPathComponent("direct.npy")
-        let reference = try run([
-            "run", "--particles", "300", "--seed", "4", "--steps", "30", "--output", direct.path, "--quiet",
-        ])
-        #expect(reference.status == 0, "\(reference.stderr)")
-        #expect(try Data(contentsOf: direct) == Data(contentsOf: results.appendingPathComponent("1/state.npy")))
-
-        let again = try run(
-            ["sweep", "run", file.path, "--results", results.path], environment: ["SLURM_ARRAY_TASK_ID": "1"])
-        #expect(again.status == 0 && again.stdout.contains("already completed"), "\(again.stdout)")
-        let failed = try run(["sweep", "run", file.path, "--results", results.path, "--index", "2"])
-        #expect(failed.status == 1)
-        #expect(failed.stdout.contains("task 2: failed (") && failed.stdout.contains("exceeds the device's"))
-        let status = try run(["sweep", "status", results.path])
-        #expect(status.status == 0)
-        #expect(status.stdout.contains("3 tasks: 1 done, 0 running, 1 failed, 1 pending"), "\(status.stdout)")
-        #expect(status.stdout.contains("failed 2 (kernel=4096,1,64 particles=100 seed=4 steps=30): "))
-        let json = try run(["sweep", "status", results.path, "--json"])
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
-        #expect(object["done"] as? Int == 1 && object["pending"] as? Int == 1 && object["tasks"] as? Int == 3)
-        let report = try run(["sweep", "report", results.path, "--by", "node"])
-        #expect(report.status == 0, "\(report.stderr)")
-        #expect(
-            report.stdout.contains("3 tasks in the table; 1 point(s) plotted in 1 line(s)"), "\(report.stdout)")
-        let csv = try String(contentsOf: results.appendingPathComponent("report.csv"), encoding: .utf8)
-        #expect(csv.split(separator: "\n").count == 4 && csv.contains("\n2,2,failed,"))
-        let png = try PNGImage.decode(Data(contentsOf: results.appendingPathComponent("report.png")))
-        #expect(png.width == 900 && png.height == 560)
-        let unknown = try run(["sweep", "report", results.path, "--metric", "speed"])
-        #expect(unknown.status == 64 && unknown.stderr.contains("'speed' is not a column"), "\(unknown.stderr)")
-        // A folder of another sweep's results is not mixed with these.
-        let other = try sweepFile(#"{"workload": "life", "axes": {"seed": [1, 2]}}"#)
-        let mixed = try run(["sweep", "run", other.path, "--results", results.path, "--index", "0"])
-        #expect(mixed.status == 1 && mixed.stderr.contains("holds the results of another sweep"), "\(mixed.stderr)")
     }
 
     /// A task killed outright goes on from its last checkpoint when run again, and ends with the
@@ -140,50 +66,6 @@ struct SweepTests {
         }
     }
 
-    @Test func aLifeTaskWritesItsGridAndPopulation() throws {
-        let file = try sweepFile(
-            #"{"workload": "life", "axes": {"rule": ["B3/S23", "B2/S/C3"]}, "#
-                + #""fixed": {"size": "48x40", "steps": 25, "seed": 7, "png": true}}"#)
-        let results = directory.appendingPathComponent("life")
-        let task = try run(
-            ["sweep", "run", file.path, "--results", results.path], environment: ["JOB_COMPLETION_INDEX": "1"])
-        #expect(task.status == 0, "\(task.stderr)")
-        let direct = directory.appendingPathComponent("direct.rle")
-        let reference = try run([
-            "run", "life", "--size", "48x40", "--rule", "B2/S/C3", "--steps", "25", "--seed", "7", "--output",
-            direct.path, "--quiet",
-        ])
-        #expect(reference.status == 0, "\(reference.stderr)")
-        let population = try #require(reference.stdout.split(separator: "\n").first { $0.hasPrefix("population: ") })
-        #expect(task.stdout.contains(population), "\(task.stdout)")
-        let grid = try RLEFile.read(from: results.appendingPathComponent("1/final.rle").path, largest: nil)
-        let expected = try RLEFile.read(from: direct.path, largest: nil)
-        #expect(grid.grid == expected.grid)
-        // Each task's population over time, a line per rule.
-        let other = try run(["sweep", "run", file.path, "--results", results.path, "--index", "0"])
-        #expect(other.status == 0, "\(other.stderr)")
-        let overTime = try run(["sweep", "report", results.path, "--x", "generation", "--by", "rule"])
-        #expect(overTime.status == 0, "\(overTime.stderr)")
-        #expect(
-            overTime.stdout.contains("2 tasks in the table; 52 point(s) plotted in 2 line(s)"), "\(overTime.stdout)")
-        let summary = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: results.appendingPathComponent("1/summary.json")))
-                as? [String: Any])
-        let samples = try #require(summary["populationByGeneration"] as? [[Int]])
-        #expect(samples.count == 26 && samples.first?[0] == 0 && samples.last?[0] == 25)
-        #expect(samples.last?[1] == Int(population.dropFirst("population: ".count)))
-        // The picture asked for: the grid drawn as `run --png` draws it.
-        let picture = try PNGImage.decode(Data(contentsOf: results.appendingPathComponent("1/picture.png")))
-        #expect(picture.width == 1024 && picture.height == 768)
-        let drawn = directory.appendingPathComponent("direct.png")
-        let png = try run([
-            "run", "life", "--size", "48x40", "--rule", "B2/S/C3", "--steps", "25", "--seed", "7", "--png",
-            drawn.path, "--quiet",
-        ])
-        #expect(png.status == 0, "\(png.stderr)")
-        #expect(try PNGImage.decode(Data(contentsOf: drawn)) == picture)
-    }
-
     /// Workers that get no index share the tasks through claims: every task runs once, and
     /// each worker goes on until none is left.
     @Test func workersWithoutAnIndexShareTheTasksThroughClaims() throws {
@@ -209,34 +91,5 @@ struct SweepTests {
         let status = try run(["sweep", "status", results.path])
         #expect(status.stdout.contains("6 tasks: 6 done, 0 running, 0 failed, 0 pending"), "\(status.stdout)")
         #expect(!FileManager.default.fileExists(atPath: results.appendingPathComponent("0/claim").path))
-    }
-
-    /// A claim its worker stopped renewing is taken over once its lease is out; a live one is
-    /// left to its worker.
-    @Test func anExpiredClaimIsTakenOverAndALiveOneLeftAlone() throws {
-        let file = try sweepFile(
-            #"{"workload": "life", "axes": {"seed": [1, 2, 3]}, "fixed": {"size": "32x32", "steps": 10}}"#)
-        let results = directory.appendingPathComponent("leases")
-        let plan = try run(["sweep", "run", file.path, "--results", results.path, "--index", "2"])
-        #expect(plan.status == 0, "\(plan.stderr)")
-        try FileManager.default.removeItem(at: results.appendingPathComponent("2/summary.json"))
-        for task in ["0", "1"] {
-            let folder = results.appendingPathComponent(task)
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try "a-dead-worker/1 0\n".write(
-                to: folder.appendingPathComponent("claim"), atomically: true, encoding: .utf8)
-        }
-        // Task 0's worker last renewed its claim an hour ago; task 1's just now.
-        try FileManager.default.setAttributes(
-            [.modificationDate: Date().addingTimeInterval(-3600)],
-            ofItemAtPath: results.appendingPathComponent("0/claim").path)
-        let worker = try run(["sweep", "run", file.path, "--results", results.path, "--claim", "--lease", "600"])
-        #expect(worker.status == 0, "\(worker.stderr)")
-        #expect(worker.stdout.contains("task 0: completed") && worker.stdout.contains("task 2: completed"))
-        #expect(!worker.stdout.contains("task 1:"), "\(worker.stdout)")
-        let status = try run(["sweep", "status", results.path])
-        #expect(status.stdout.contains("3 tasks: 2 done, 1 running, 0 failed, 0 pending"), "\(status.stdout)")
-        let both = try run(["sweep", "run", file.path, "--results", results.path, "--claim", "--index", "1"])
-        #expect(both.status == 64 && both.stderr.contains("drop --index"), "\(both.stderr)")
     }
 }

@@ -60,9 +60,9 @@ struct RunLifeCommand: ParsableCommand {
             tuningSource: "tuned, from \(tuning.url.path)")
         let (grid, workload, session) = (lifeRun.start, lifeRun.workload, lifeRun.session)
         for line in lifeRun.announcement() { Console.note(line) }
-        StopSignal.install()
+        StopRequest.listen()
         let progress = StepProgress(total: steps, output: quiet ? nil : .standardError)
-        lifeRun.loop.shouldStop = { StopSignal.requested != nil }
+        lifeRun.loop.shouldStop = { [stop = StopRequest.current] in stop.requested != nil }
         lifeRun.loop.progress = { progress.update(done: $0) }
         if life.stopWhenStable {
             if shown.window == nil {
@@ -84,9 +84,9 @@ struct RunLifeCommand: ParsableCommand {
         progress.finish()
         let final = try report.finalState ?? workload.download()
         let lines =
-            report.summaryLines(final: final, stoppedBy: StopSignal.requestedName) + shown.summaryLines(report)
+            report.summaryLines(final: final, stoppedBy: StopRequest.current.requested) + shown.summaryLines(report)
             + report.writtenLines([output.map { ("--output", "output: \($0)") }].compactMap { $0 })
-        for line in lines { print(line) }
+        for line in lines { Console.print(line) }
         try fail(
             report.problems(unit: "generations", advice: "")
                 + [

@@ -3,7 +3,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@Suite("run and verify --workload life", .serialized)
+@Suite("Life commands", .serialized)
 struct LifeCommandTests {
     /// A directory for the test's files, removed when the test ends.
     let scratch = ScratchDirectory("life-cli")
@@ -27,7 +27,7 @@ struct LifeCommandTests {
             """)
         let rle = directory.appendingPathComponent("after.rle"), npy = directory.appendingPathComponent("after.npy")
         for output in [rle, npy] {
-            let result = try CapitalEngineProcess.run([
+            let result = try CommandLineRun.run([
                 "run", "--workload", "life", "--init", gun.path, "--size", "120x100",
                 "--steps", "60", "--output", output.path, "--validate",
             ])
@@ -50,14 +50,14 @@ struct LifeCommandTests {
 
     @Test func stopWhenStableNamesThePeriod() throws {
         let blinker = try write("blinker.rle", "x = 3, y = 1\n3o!\n")
-        let result = try CapitalEngineProcess.run([
+        let result = try CommandLineRun.run([
             "run", "--workload", "life", "--init", blinker.path, "--size", "16x16",
             "--steps", "1000", "--stop-when-stable",
         ])
         #expect(result.status == 0)
         #expect(result.stdout.contains("stable: period 2 at generation 2"))
         let block = try write("block.rle", "x = 2, y = 2\n2o$2o!\n")
-        let still = try CapitalEngineProcess.run([
+        let still = try CommandLineRun.run([
             "run", "--workload", "life", "--init", block.path, "--size", "8x8",
             "--steps", "1000", "--stop-when-stable",
         ])
@@ -66,17 +66,17 @@ struct LifeCommandTests {
 
     @Test func badPatternsAndRulesAreClearErrors() throws {
         let broken = try write("broken.rle", "x = 3, y = 1\nbzo!\n")
-        let result = try CapitalEngineProcess.run(["run", "--workload", "life", "--init", broken.path])
+        let result = try CommandLineRun.run(["run", "--workload", "life", "--init", broken.path])
         #expect(result.status == 1)
         #expect(result.stderr.contains("broken.rle: line 2, column 2: unknown character 'z'"))
-        let rule = try CapitalEngineProcess.run(["run", "--workload", "life", "--rule", "B9/S23"])
+        let rule = try CommandLineRun.run(["run", "--workload", "life", "--rule", "B9/S23"])
         #expect(rule.status == 64)
         #expect(rule.stderr.contains("accepted rule forms"))
         // Refused where it is parsed, before any device starts, with the range that runs.
-        let states = try CapitalEngineProcess.run(["run", "--workload", "life", "--rule", "B3/S23/C257"])
+        let states = try CommandLineRun.run(["run", "--workload", "life", "--rule", "B3/S23/C257"])
         #expect(states.status == 64 && states.stderr.contains("from 2 to 256"), "\(states.stderr)")
         let big = try write("big.rle", "x = 40, y = 1\n40o!\n")
-        let tooBig = try CapitalEngineProcess.run(["run", "--workload", "life", "--init", big.path, "--size", "32x32"])
+        let tooBig = try CommandLineRun.run(["run", "--workload", "life", "--init", big.path, "--size", "32x32"])
         #expect(tooBig.status == 1)
         #expect(tooBig.stderr.contains("larger than the grid"))
     }
@@ -85,7 +85,7 @@ struct LifeCommandTests {
     /// once asked the host for a terabyte and aborted.
     @Test func gridsTooLargeForTheDeviceAreRefusedAtOnce() throws {
         for command in ["run", "verify"] {
-            let result = try CapitalEngineProcess.run([
+            let result = try CommandLineRun.run([
                 command, "--workload", "life", "--size", "1048576x1048576", "--steps", "1",
             ])
             #expect(result.status == 1, "\(command): \(result.stderr)")
@@ -100,7 +100,7 @@ struct LifeCommandTests {
     /// header, before the pattern's own grid is made.
     @Test func aPatternHeaderLargerThanTheGridIsRefusedAtOnce() throws {
         let huge = try write("huge.rle", "x = 30000, y = 30000\nbo!\n")
-        let result = try CapitalEngineProcess.run(["run", "--workload", "life", "--init", huge.path, "--steps", "1"])
+        let result = try CommandLineRun.run(["run", "--workload", "life", "--init", huge.path, "--steps", "1"])
         #expect(result.status == 1)
         #expect(
             result.stderr.contains(
@@ -114,7 +114,7 @@ struct LifeCommandTests {
     @Test func aPatternPlacedFarOutsideTheGridWrapsOntoIt() throws {
         let glider = try write("far.rle", "x = 3, y = 3\nbob$2bo$3o!\n")
         let output = directory.appendingPathComponent("far.npy")
-        let result = try CapitalEngineProcess.run([
+        let result = try CommandLineRun.run([
             "run", "--workload", "life", "--init", glider.path, "--size", "16x16",
             "--at", "9223372036854775807,9223372036854775807", "--steps", "0", "--output", output.path,
         ])
@@ -125,7 +125,7 @@ struct LifeCommandTests {
     /// verify checks the pattern --init names, placed as run places it, with every kernel.
     @Test func verifyChecksAnRLEPattern() throws {
         let glider = try write("verify-glider.rle", "x = 3, y = 3\nbob$2bo$3o!\n")
-        let result = try CapitalEngineProcess.run([
+        let result = try CommandLineRun.run([
             "verify", "--workload", "life", "--init", glider.path, "--size", "35x17",
             "--at", "33,15", "--steps", "40",
         ])
@@ -137,7 +137,7 @@ struct LifeCommandTests {
     }
 
     @Test func verifyIsBitExactForGenerationsRules() throws {
-        let result = try CapitalEngineProcess.run([
+        let result = try CommandLineRun.run([
             "verify", "--workload", "life", "--rule", "B2/S/C3", "--size", "77x33",
             "--steps", "25", "--bounded", "--validate",
         ])
@@ -151,7 +151,7 @@ struct LifeCommandTests {
     }
 
     @Test func verifyChecksEveryKernelOfATwoStateRule() throws {
-        let result = try CapitalEngineProcess.run([
+        let result = try CommandLineRun.run([
             "verify", "--workload", "life", "--size", "97x61", "--steps", "19", "--validate",
         ])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
@@ -160,25 +160,25 @@ struct LifeCommandTests {
                 result.stdout.contains(", \(kernel) kernel, 19 generations: 0 cells differ"),
                 "\(kernel): \(result.stdout)")
         }
-        let wrongKernel = try CapitalEngineProcess.run([
+        let wrongKernel = try CommandLineRun.run([
             "verify", "--workload", "life", "--rule", "B2/S/C3", "--life-kernel", "tiled:8",
         ])
         #expect(wrongKernel.status == 1)
         #expect(wrongKernel.stderr.contains("runs two-state rules only"))
         // More workgroup rows than the device allows: a clear error, not a silently short dispatch.
-        let tall = try CapitalEngineProcess.run([
+        let tall = try CommandLineRun.run([
             "run", "--workload", "life", "--size", "4x1048576", "--steps", "1",
             "--life-kernel", "bytes", "--headless",
         ])
         #expect(tall.status == 1)
         #expect(tall.stderr.contains("workgroups with the bytes kernel; the device allows"), "\(tall.stderr)")
-        let badKernel = try CapitalEngineProcess.run(["run", "--workload", "life", "--life-kernel", "tiled:99"])
+        let badKernel = try CommandLineRun.run(["run", "--workload", "life", "--life-kernel", "tiled:99"])
         #expect(badKernel.status == 64)
         #expect(badKernel.stderr.contains("--life-kernel"))
     }
 
     @Test func benchComparesKernels() throws {
-        let result = try CapitalEngineProcess.run([
+        let result = try CommandLineRun.run([
             "bench", "--workload", "life", "--grid", "96x40", "--life-kernel", "bytes", "bits", "wide", "tiled:4",
             "--repeats", "2", "--steps", "8", "--json",
         ])
@@ -197,7 +197,7 @@ struct LifeCommandTests {
 
     @Test func benchReportsCellUpdatesPerSecond() throws {
         // --size, as run, verify and tune spell it, names bench's grids too.
-        let result = try CapitalEngineProcess.run([
+        let result = try CommandLineRun.run([
             "bench", "--workload", "life", "--size", "64x48", "100x30", "--repeats", "2",
             "--steps", "3", "--json",
         ])
@@ -212,7 +212,7 @@ struct LifeCommandTests {
 
     @Test func pngAndFramesOfTheGrid() throws {
         let png = directory.appendingPathComponent("life.png"), frames = directory.appendingPathComponent("life-frames")
-        let result = try CapitalEngineProcess.run([
+        let result = try CommandLineRun.run([
             "run", "--workload", "life", "--size", "64x32", "--density", "0.3", "--steps", "6",
             "--png", png.path, "--frames", frames.path, "--every", "2",
             "--window", "128x64", "--validate",
@@ -231,21 +231,21 @@ struct LifeCommandTests {
         let pattern = directory.appendingPathComponent("suffix.rle")
         try Data("x = 3, y = 3, rule = B3/S23:P20,10\nbo$2bo$3o!\n".utf8).write(to: pattern)
         let output = directory.appendingPathComponent("suffix-out.rle")
-        let plane = try CapitalEngineProcess.run([
+        let plane = try CommandLineRun.run([
             "run", "--workload", "life", "--init", pattern.path, "--steps", "4", "--output", output.path,
         ])
         #expect(plane.status == 0, "\(plane.stderr)")
         #expect(plane.stderr.contains("on 20x10 bounded"), "\(plane.stderr)")
         #expect(try String(contentsOf: output, encoding: .utf8).contains("rule = B3/S23:P20,10"))
-        let torus = try CapitalEngineProcess.run([
+        let torus = try CommandLineRun.run([
             "run", "--workload", "life", "--init", pattern.path, "--rule", "B3/S23:T30,40", "--steps", "1",
         ])
         #expect(torus.status == 0 && torus.stderr.contains("on 30x40 torus"), "\(torus.stderr)")
-        let sized = try CapitalEngineProcess.run([
+        let sized = try CommandLineRun.run([
             "run", "--workload", "life", "--init", pattern.path, "--size", "64x64", "--steps", "1",
         ])
         #expect(sized.status == 0 && sized.stderr.contains("on 64x64 torus"), "\(sized.stderr)")
-        let klein = try CapitalEngineProcess.run([
+        let klein = try CommandLineRun.run([
             "run", "--workload", "life", "--rule", "B3/S23:K20,20", "--steps", "1",
         ])
         #expect(klein.status == 64 && klein.stderr.contains("Klein bottle"), "\(klein.stderr)")

@@ -110,7 +110,7 @@ struct RunNBodyCommand: ParsableCommand {
 
     func run() throws {
         try withEngine(deviceOptions) { log in
-            StopSignal.install()
+            StopRequest.listen()
             let (shown, context) = try openView(view, deviceOptions, log: log, for: .nbody)
             let device = context.device.description
             let origin: NBodyRun.Origin =
@@ -126,7 +126,7 @@ struct RunNBodyCommand: ParsableCommand {
                 Console.note(line)
             }
             let progress = StepProgress(total: steps, output: quiet ? nil : .standardError)
-            run.loop.shouldStop = { StopSignal.requested != nil }
+            run.loop.shouldStop = { [stop = StopRequest.current] in stop.requested != nil }
             run.loop.progress = { progress.update(done: $0) }
             let checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }
             if let checkpointURL, checkpointEvery > 0 {
@@ -146,14 +146,14 @@ struct RunNBodyCommand: ParsableCommand {
             progress.finish()
             let done = report.summary.stepsReached
             let lines =
-                report.summaryLines(start: start, workload: workload, stoppedBy: StopSignal.requestedName)
+                report.summaryLines(start: start, workload: workload, stoppedBy: StopRequest.current.requested)
                 + shown.summaryLines(report)
                 + report.writtenLines(
                     [
                         output.map { ("--output", "output: \($0)") },
                         checkpoint.map { ("--checkpoint", "checkpoint: \($0) (step \(done))") },
                     ].compactMap { $0 })
-            for line in lines { print(line) }
+            for line in lines { Console.print(line) }
             let kept = [output.map { _ in "--output" }, checkpoint.map { _ in "--checkpoint" }].compactMap { $0 }
             try fail(
                 report.problems(unit: "steps", advice: "reduce --dt or raise --softening")

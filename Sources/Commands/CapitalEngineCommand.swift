@@ -1,8 +1,5 @@
 import ArgumentParser
-import CStandardOutput
-import Glibc
 
-@main
 struct CapitalEngineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "CapitalEngine",
@@ -30,20 +27,4 @@ struct CapitalEngineCommand: ParsableCommand {
         ],
         defaultSubcommand: nil
     )
-
-    static func main() {
-        // Past `ulimit -f` a write fails with EFBIG, reported like a full disk, instead of the
-        // signal ending the process with no message.
-        signal(SIGXFSZ, SIG_IGN)
-        // What could not be written to standard output (a full disk, a closed file) is a
-        // failure, not a success with nothing to show: checked when the process exits.
-        atexit {
-            if capitalengine_standard_output_failed() != 0 {
-                let message = "error: standard output could not be written (\(String(cString: strerror(errno))))\n"
-                _ = message.withCString { Glibc.write(STDERR_FILENO, $0, strlen($0)) }
-                _exit(1)
-            }
-        }
-        main(WorkloadCommands.rewritingWorkloadOption(Array(CommandLine.arguments.dropFirst())))
-    }
 }

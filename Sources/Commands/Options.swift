@@ -27,7 +27,7 @@ struct DeviceOptions: ParsableArguments {
 
     var selector: DeviceSelector {
         get throws {
-            let environment = ProcessInfo.processInfo.environment["CAPITALENGINE_DEVICE"]
+            let environment = Console.environment["CAPITALENGINE_DEVICE"]
             guard let text = device ?? environment.flatMap({ $0.isEmpty ? nil : $0 }) else { return .automatic }
             return try DeviceSelector(parsing: text)
         }
@@ -35,7 +35,7 @@ struct DeviceOptions: ParsableArguments {
 
     var validationEnabled: Bool {
         if validation { return true }
-        let value = ProcessInfo.processInfo.environment["CAPITALENGINE_VALIDATE"] ?? ""
+        let value = Console.environment["CAPITALENGINE_VALIDATE"] ?? ""
         return !["", "0", "false", "no", "off"].contains(value.lowercased())
     }
 

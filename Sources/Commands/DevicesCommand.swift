@@ -20,7 +20,7 @@ struct DevicesCommand: ParsableCommand {
             let listing = try DeviceListing(
                 instance: instance, selector: deviceOptions.selector, driverNotes: driverNotes)
             printDriverNotes(listing.driverNotes)
-            if json { try printJSON(listing) } else { print(listing.table) }
+            if json { try printJSON(listing) } else { Console.print(listing.table) }
             if let failure = listing.selectionFailure { throw failure }
         }
     }

@@ -11,16 +11,6 @@ enum ExitStatus {
     static let validationMessages = ExitCode(3)
 }
 
-enum Console {
-    static func error(_ message: String) {
-        writeToStandardError("error: \(message)\n")
-    }
-
-    static func note(_ message: String) {
-        writeToStandardError("\(message)\n")
-    }
-}
-
 /// Which simulation a device is chosen for (`makeContext`).
 enum WorkloadChoice {
     case nbody, life
@@ -73,7 +63,7 @@ func makeContext(
     _ options: DeviceOptions, log: ValidationLog?, graphics: Bool = false, for workload: WorkloadChoice
 ) throws -> ComputeContext {
     if workload == .nbody && !graphics {
-        LavapipeVectorWidth.preferWideVectorsForNBody(environment: ProcessInfo.processInfo.environment)
+        LavapipeVectorWidth.preferWideVectorsForNBody(environment: Console.environment)
     }
     let context = try ComputeContext(
         selector: options.selector, instanceOptions: instanceOptions(validation: log != nil),
@@ -88,7 +78,7 @@ func driverNotes(_ instance: Instance) -> [String] {
     [
         NVIDIADriverFallback.applied?.description,
         DuplicateDevices.note(
-            instance.duplicateDevices, manifests: DriverManifests(environment: ProcessInfo.processInfo.environment)),
+            instance.duplicateDevices, manifests: DriverManifests(environment: Console.environment)),
     ]
     .compactMap { $0 }
 }
@@ -98,7 +88,7 @@ func driverNotes(_ instance: Instance) -> [String] {
 /// (`NVIDIADriverFallback`, before the first instance), and the threads `LP_NUM_THREADS`
 /// gives lavapipe.
 func instanceOptions(validation: Bool, extensions: [String] = []) -> InstanceOptions {
-    let environment = ProcessInfo.processInfo.environment
+    let environment = Console.environment
     NVIDIADriverFallback.applyOnce(environment: environment)
     let threads = environment["LP_NUM_THREADS"].flatMap { Int($0) }.map { max($0, 1) }
     return InstanceOptions(validation: validation, extensions: extensions, cpuDriverThreads: threads)
@@ -110,12 +100,12 @@ func printDriverNotes(_ notes: [String]) {
 
 /// Prints `report` as JSON (`printJSON`) or as its lines.
 func printReport(_ report: some CommandReport, json: Bool) throws {
-    if json { try printJSON(report) } else { for line in report.lines { print(line) } }
+    if json { try printJSON(report) } else { for line in report.lines { Console.print(line) } }
 }
 
 /// Prints `value` as indented JSON with sorted keys, the form every `--json` uses.
 func printJSON(_ value: some Encodable) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    Console.print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }

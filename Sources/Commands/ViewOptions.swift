@@ -106,7 +106,7 @@ struct ViewOptions: ParsableArguments {
     /// one the environment offers (``WindowSystem/preferred(environment:)``); none with
     /// --headless, or with --png or --frames (those render offscreen, which a window run would
     /// skip). Says once why not when a window was asked for but cannot be had.
-    func windowSystem(environment: [String: String] = ProcessInfo.processInfo.environment) -> WindowSystem? {
+    func windowSystem(environment: [String: String] = Console.environment) -> WindowSystem? {
         if headless || windowSystem == WindowSystemChoice.none { return nil }
         let (system, note) = WindowSystem.forRun(
             asked: windowSystem.flatMap { WindowSystem(rawValue: $0.rawValue) }, sizeGiven: window != nil,

@@ -16,7 +16,7 @@ struct TuneCacheOptions: ParsableArguments {
 
     var url: URL {
         tuneCache.map { URL(fileURLWithPath: $0) }
-            ?? TuningCache.defaultURL(environment: ProcessInfo.processInfo.environment)
+            ?? TuningCache.defaultURL(environment: Console.environment)
     }
 
     var store: TuningStore {
@@ -30,7 +30,7 @@ struct TuneCacheOptions: ParsableArguments {
     ) throws -> (winner: KernelTuner.Trial, trials: [KernelTuner.Trial]) {
         let result = try store.tuneAndStore(
             on: device, particleCount: particleCount, parameters: parameters, budget: budget,
-            shouldStop: { StopSignal.requested != nil },
+            shouldStop: { [stop = StopRequest.current] in stop.requested != nil },
             trial: { Console.note($2.line(index: $0, total: $1, label: label)) },
             confirmed: { for line in KernelTuner.finalRoundLines($0, label: label) { Console.note(line) } })
         noteEarlyStop(tried: result.trials.count)
@@ -44,14 +44,14 @@ struct TuneCacheOptions: ParsableArguments {
     ) throws -> (winner: LifeKernel, rate: Double, trials: [LifeKernelTuner.Trial]) {
         let result = try store.tuneLifeAndStore(
             on: device, width: width, height: height, rule: rule, budget: budget,
-            shouldStop: { StopSignal.requested != nil }
+            shouldStop: { [stop = StopRequest.current] in stop.requested != nil }
         ) { Console.note($2.line(index: $0, total: $1)) }
         noteEarlyStop(tried: result.trials.count)
         return result
     }
 
     private func noteEarlyStop(tried: Int) {
-        guard let signal = StopSignal.requestedName else { return }
+        guard let signal = StopRequest.current.requested else { return }
         Console.note(TuningStore.stoppedLine(by: signal, tried: tried))
     }
 }

@@ -40,7 +40,7 @@ struct BenchmarkOptions: ParsableArguments {
     /// Repeats as the options ask, that stop on a signal.
     func makeBenchmark() -> Benchmark {
         var benchmark = Benchmark(repeats: repeats, stepsPerRepeat: steps)
-        benchmark.shouldStop = { StopSignal.requested != nil }
+        benchmark.shouldStop = { [stop = StopRequest.current] in stop.requested != nil }
         return benchmark
     }
 }
@@ -104,7 +104,7 @@ struct BenchLifeCommand: ParsableCommand {
         let lifeRule = try LifeRule(parsing: rule)
         let context = try makeContext(deviceOptions, log: log, for: .life)
         let device = context.device.description
-        StopSignal.install(stoppingAfter: "the current piece of a timed run; the results so far will be reported")
+        StopRequest.listen(stoppingAfter: "the current piece of a timed run; the results so far will be reported")
         var suite = LifeBenchmark(benchmark: measuring.makeBenchmark(), rule: lifeRule, seed: seed)
         suite.kernels = lifeKernel.map(\.kernel)
         // Without --life-kernel: per size, the tuned kernel if `tune life` stored one.
@@ -116,15 +116,15 @@ struct BenchLifeCommand: ParsableCommand {
             try benchmark.measure(workload, label: label, output: .standardError)
         }
         suite.skipped = { Console.note("skipped: \($0)") }
-        suite.measured = { result, workload in if !json { print(result.line(for: workload)) } }
-        if !json { print(LifeBenchmark.headerLine(device: device, rule: lifeRule)) }
+        suite.measured = { result, workload in if !json { Console.print(result.line(for: workload)) } }
+        if !json { Console.print(LifeBenchmark.headerLine(device: device, rule: lifeRule)) }
         let sizes = grid.isEmpty ? suite.defaultSizes(on: device) : grid.map { ($0.width, $0.height) }
         let (results, planned) = try suite.run(sizes: sizes, on: context.device)
         noteEarlyStop(measured: results.count, of: planned, what: "measurements")
         if json {
             try printJSON(
                 LifeBenchmarkReport(
-                    device: device, rule: lifeRule, results: results, stoppedBy: StopSignal.requestedName))
+                    device: device, rule: lifeRule, results: results, stoppedBy: StopRequest.current.requested))
         }
     }
 }
@@ -204,8 +204,8 @@ struct BenchNBodyCommand: ParsableCommand {
             if tune { try tuning.store.checkWritable() }
             let context = try makeContext(deviceOptions, log: log, for: .nbody)
             let device = context.device.description
-            if !json { for line in NBodyBenchmark.headerLines(device: device) { print(line) } }
-            StopSignal.install(stoppingAfter: "the current piece of a timed run; the results so far will be reported")
+            if !json { for line in NBodyBenchmark.headerLines(device: device) { Console.print(line) } }
+            StopRequest.listen(stoppingAfter: "the current piece of a timed run; the results so far will be reported")
             var suite = NBodyBenchmark(
                 benchmark: measuring.makeBenchmark(), parameters: physics.parameters, seed: seed)
             suite.kernel = kernel
@@ -220,14 +220,14 @@ struct BenchNBodyCommand: ParsableCommand {
             suite.measure = { benchmark, workload, label in
                 try benchmark.measure(workload, label: label, output: .standardError)
             }
-            suite.measured = { result, _ in if !json { print(result.line) } }
+            suite.measured = { result, _ in if !json { Console.print(result.line) } }
             let results = try suite.run(particleCounts: particles, on: context.device)
             noteEarlyStop(measured: results.count, of: particles.count, what: "sizes")
             if json {
                 try printJSON(
                     NBodyBenchmarkReport(
                         device: device, parameters: physics.parameters, results: results,
-                        stoppedBy: StopSignal.requestedName))
+                        stoppedBy: StopRequest.current.requested))
             }
         }
     }
@@ -235,6 +235,6 @@ struct BenchNBodyCommand: ParsableCommand {
 
 /// Says, after a signal, how much of the benchmark ran; what ran is reported as usual.
 func noteEarlyStop(measured: Int, of planned: Int, what: String) {
-    guard let signal = StopSignal.requestedName else { return }
+    guard let signal = StopRequest.current.requested else { return }
     Console.note(Benchmark.stoppedLine(by: signal, measured: measured, of: planned, what: what))
 }

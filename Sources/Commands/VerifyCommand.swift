@@ -51,7 +51,7 @@ struct VerifyLifeCommand: ParsableCommand {
                 setup, kernel: life.lifeKernel?.kernel, origin: life.origin,
                 density: life.density, seed: start.seed, generations: steps, on: context.device,
                 progress: ShareProgress(label: "CPU reference")
-            ) { print($0) }
+            ) { Console.print($0) }
         }
         if !passed { throw ExitStatus.verificationFailed }
     }
@@ -122,13 +122,13 @@ struct VerifyNBodyCommand: ParsableCommand {
             let workload = try NBodyWorkload(
                 device: context.device, state: state, parameters: physics.parameters,
                 configuration: kernel)
-            for line in NBodyVerification.headerLines(workload: workload, steps: steps) { print(line) }
+            for line in NBodyVerification.headerLines(workload: workload, steps: steps) { Console.print(line) }
             let reporter = ShareProgress(label: "CPU reference")
             let verification = try NBodyVerification(
                 workload, from: state, steps: steps, tolerance: tolerance, sample: sample,
                 seed: initial.seed, progress: reporter.update)
             reporter.finish()
-            for line in verification.lines { print(line) }
+            for line in verification.lines { Console.print(line) }
             passed = verification.passed
         }
         if !passed { throw ExitStatus.verificationFailed }

@@ -96,7 +96,7 @@ struct SweepRunCommand: ParsableCommand {
 
     func run() throws {
         let plan = try withCleanErrors { try SweepPlan(contentsOf: URL(fileURLWithPath: file)) }
-        let environment = ProcessInfo.processInfo.environment
+        let environment = Console.environment
         let single = try claim ? nil : withCleanErrors { try plan.task(index: index, environment: environment) }
         try withEngine(deviceOptions) { log in
             let folder = try SweepResults(folder: URL(fileURLWithPath: results), plan: plan)
@@ -104,9 +104,9 @@ struct SweepRunCommand: ParsableCommand {
             let pictures = plan.tasks.contains(where: \.wantsPicture)
             let context = try makeContext(
                 deviceOptions, log: log, graphics: pictures, for: plan.workload == .nbody ? .nbody : .life)
-            StopSignal.install()
+            StopRequest.listen()
             var runner = SweepTaskRunner(results: folder, device: context.device)
-            runner.shouldStop = { StopSignal.requested != nil }
+            runner.shouldStop = { [stop = StopRequest.current] in stop.requested != nil }
             runner.note = { Console.note($0) }
             if pictures {
                 // The size `run --png` draws at.
@@ -122,11 +122,14 @@ struct SweepRunCommand: ParsableCommand {
                 return
             }
             let claims = SweepClaims(results: folder, owner: "\(runner.node)/\(getpid())", lease: lease)
-            let (ran, failed) = try claims.work(with: runner, shouldStop: { StopSignal.requested != nil }) {
+            let (ran, failed) = try claims.work(
+                with: runner, shouldStop: { [stop = StopRequest.current] in stop.requested != nil }
+            ) {
                 try runTask($0, runner: $1, folder: folder)
             }
-            print(SweepClaims.workerLine(ran: ran, failed: failed, stopped: StopSignal.requested != nil))
-            if failed > 0 || StopSignal.requested != nil { throw ExitStatus.failure }
+            Console.print(
+                SweepClaims.workerLine(ran: ran, failed: failed, stopped: StopRequest.current.requested != nil))
+            if failed > 0 || StopRequest.current.requested != nil { throw ExitStatus.failure }
         }
     }
 
@@ -142,8 +145,8 @@ struct SweepRunCommand: ParsableCommand {
         Console.note(task.startLine(of: folder.plan.tasks.count))
         let outcome = try runner.run(task)
         progress.finish()
-        let (lines, error) = outcome.report(of: task, in: folder, stoppedBy: StopSignal.requestedName)
-        for line in lines { print(line) }
+        let (lines, error) = outcome.report(of: task, in: folder, stoppedBy: StopRequest.current.requested)
+        for line in lines { Console.print(line) }
         if let error { Console.error(error) }
         return outcome.completed
     }
@@ -200,7 +203,7 @@ struct SweepReportCommand: ParsableCommand {
                 prefix: output ?? folder.folder.appendingPathComponent("report").path, metric: metric, x: xAxis,
                 by: by, axes: folder.plan.axes.map(\.name))
         }
-        for line in lines { print(line) }
+        for line in lines { Console.print(line) }
         try fail(failures.map(\.problem))
     }
 }

@@ -65,7 +65,7 @@ struct TuneNBodyCommand: ParsableCommand {
 
     func run() throws {
         // Ctrl-C or docker stop ends the search after the current candidate and keeps the best.
-        StopSignal.install(stoppingAfter: "the current candidate; the best so far will be stored")
+        StopRequest.listen(stoppingAfter: "the current candidate; the best so far will be stored")
         try withEngine(deviceOptions) { log in
             try cache.store.checkWritable()
             let context = try makeContext(deviceOptions, log: log, for: .nbody)
@@ -77,7 +77,7 @@ struct TuneNBodyCommand: ParsableCommand {
                 parameters: NBodyParameters(), budget: budget)
             let report = NBodyTuningReport(
                 device: device.name, particles: particles, winner: best, cache: cache.url.path, trials: trials,
-                stoppedBy: StopSignal.requestedName)
+                stoppedBy: StopRequest.current.requested)
             try printReport(report, json: json)
         }
     }
@@ -118,7 +118,7 @@ struct TuneLifeCommand: ParsableCommand {
     }
 
     func run() throws {
-        StopSignal.install(stoppingAfter: "the current candidate; the best so far will be stored")
+        StopRequest.listen(stoppingAfter: "the current candidate; the best so far will be stored")
         try withEngine(deviceOptions) { log in
             try cache.store.checkWritable()
             let lifeRule = try LifeRule(parsing: rule)
@@ -133,7 +133,7 @@ struct TuneLifeCommand: ParsableCommand {
             try printReport(
                 LifeTuningReport(
                     device: device.name, width: size.width, height: size.height, rule: lifeRule, winner: winner,
-                    rate: rate, cache: cache.url.path, trials: trials, stoppedBy: StopSignal.requestedName),
+                    rate: rate, cache: cache.url.path, trials: trials, stoppedBy: StopRequest.current.requested),
                 json: json)
         }
     }
