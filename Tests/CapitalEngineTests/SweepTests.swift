@@ -13,9 +13,7 @@ struct SweepTests {
     var directory: URL { scratch.url }
 
     func sweepFile(_ text: String) throws -> URL {
-        let url = directory.appendingPathComponent("sweep-\(UUID().uuidString).json")
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url
+        try scratch.file("sweep-\(UUID().uuidString).json", containing: text)
     }
 
     func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CapitalEngineProcess.Result {

@@ -9,11 +9,7 @@ struct LifeCommandTests {
     let scratch = ScratchDirectory("life-cli")
     var directory: URL { scratch.url }
 
-    func write(_ name: String, _ text: String) throws -> URL {
-        let url = directory.appendingPathComponent(name)
-        try Data(text.utf8).write(to: url)
-        return url
-    }
+    func write(_ name: String, _ text: String) throws -> URL { try scratch.file(name, containing: text) }
 
     @Test func theGosperGunFromAnRLEFile() throws {
         let gun = try write(

@@ -12,5 +12,12 @@ public final class ScratchDirectory: Sendable {
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
+    /// Writes `text` to a file named `name` in the directory, and returns its URL.
+    public func file(_ name: String, containing text: String) throws -> URL {
+        let file = url.appendingPathComponent(name)
+        try Data(text.utf8).write(to: file)
+        return file
+    }
+
     deinit { try? FileManager.default.removeItem(at: url) }
 }
