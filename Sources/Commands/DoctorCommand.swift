@@ -24,7 +24,7 @@ struct DoctorCommand: ParsableCommand {
     var noVerify = false
 
     func run() throws {
-        let diagnosis = SetupDoctor(verify: !noVerify).diagnose()
+        let diagnosis = SetupDoctor(environment: Console.environment, verify: !noVerify).diagnose()
         try printReport(diagnosis, json: json)
         if !diagnosis.works { throw ExitStatus.failure }
     }

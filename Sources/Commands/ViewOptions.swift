@@ -124,7 +124,8 @@ func openView(
     let request = view.request
     let window = try view.windowSystem().map {
         try WindowSession(
-            system: $0, width: request.imageSize.width, height: request.imageSize.height,
+            system: $0, display: $0.display(environment: Console.environment), width: request.imageSize.width,
+            height: request.imageSize.height,
             selector: deviceOptions.selector, instanceOptions: instanceOptions(validation: log != nil),
             validationLog: log, presentMode: PresentMode(rawValue: view.presentMode.rawValue)!)
     }

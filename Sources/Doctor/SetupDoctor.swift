@@ -18,7 +18,7 @@ public struct SetupDoctor {
     public var root: String
 
     public init(
-        environment: [String: String] = ProcessInfo.processInfo.environment, deviceDirectory: String = "/dev",
+        environment: [String: String], deviceDirectory: String = "/dev",
         verify: Bool = true, deviceTreeModel: String = "/proc/device-tree/model", root: String = ""
     ) {
         self.environment = environment

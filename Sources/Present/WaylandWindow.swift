@@ -46,15 +46,14 @@ public final class WaylandWindow: PresentationWindow {
         return true
     }
 
-    /// Connects to the compositor WAYLAND_DISPLAY names and maps a window there.
+    /// Connects to the compositor at `name` (as WAYLAND_DISPLAY names one) and maps a window there.
     /// - Throws: ``EngineError/unsupported(_:)`` when libwayland-client is missing, no
     ///   compositor answers, or it lacks what a window needs.
-    public init(width: Int, height: Int, title: String) throws {
+    public init(display name: String, width: Int, height: Int, title: String) throws {
         guard ce_wayland_load() != 0 else {
             throw EngineError.unsupported("no Wayland window: \(String(cString: ce_wayland_error())); use --headless")
         }
-        let name = ProcessInfo.processInfo.environment["WAYLAND_DISPLAY"] ?? "wayland-0"
-        guard let display = ce_wl_display_connect(nil) else {
+        guard let display = ce_wl_display_connect(name) else {
             throw EngineError.unsupported(
                 """
                 cannot connect to the Wayland compositor at '\(name)': no compositor answers there \

@@ -5,6 +5,15 @@ public enum WindowSystem: String, CaseIterable, Sendable {
     case wayland
     case x11
 
+    /// The display a window of this system opens on, as the environment names it: DISPLAY, or
+    /// WAYLAND_DISPLAY (`wayland-0` where unset, as libwayland has it).
+    public func display(environment: [String: String]) -> String {
+        switch self {
+        case .wayland: environment["WAYLAND_DISPLAY"].flatMap { $0.isEmpty ? nil : $0 } ?? "wayland-0"
+        case .x11: environment["DISPLAY"] ?? ""
+        }
+    }
+
     /// Wayland where WAYLAND_DISPLAY names a compositor that answers, else X11 where DISPLAY
     /// is set, else none (a run is headless).
     public static func preferred(environment: [String: String]) -> WindowSystem? {
@@ -51,14 +60,16 @@ public struct WindowSession {
     /// Opens the window, then chooses among the devices that can present to it.
     /// - Parameter instanceOptions: the caller's (validation, driver settings); the window
     ///   system's extensions are added.
+    /// - Parameter display: the display the window opens on (``WindowSystem/display(environment:)``).
     public init(
-        system: WindowSystem, width: Int, height: Int, title: String = "CapitalEngine", selector: DeviceSelector,
-        instanceOptions: InstanceOptions, validationLog: ValidationLog?, presentMode: PresentMode
+        system: WindowSystem, display: String, width: Int, height: Int, title: String = "CapitalEngine",
+        selector: DeviceSelector, instanceOptions: InstanceOptions, validationLog: ValidationLog?,
+        presentMode: PresentMode
     ) throws {
         let window: any PresentationWindow =
             switch system {
-            case .wayland: try WaylandWindow(width: width, height: height, title: title)
-            case .x11: try X11Window(width: width, height: height, title: title)
+            case .wayland: try WaylandWindow(display: display, width: width, height: height, title: title)
+            case .x11: try X11Window(display: display, width: width, height: height, title: title)
             }
         var options = instanceOptions
         options.extensions += WindowSurface.instanceExtensions(system)

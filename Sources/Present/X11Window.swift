@@ -17,12 +17,11 @@ public final class X11Window: PresentationWindow {
 
     private var dragOrigin: (x: Int32, y: Int32)?
 
-    /// Opens the display named by DISPLAY and maps a window on it.
+    /// Opens the display `name` (as DISPLAY names one) and maps a window on it.
     /// - Throws: ``EngineError/unsupported(_:)`` when the display cannot be opened, saying why
     ///   that usually happens.
-    public init(width: Int, height: Int, title: String) throws {
-        let name = ProcessInfo.processInfo.environment["DISPLAY"] ?? ""
-        guard let display = XOpenDisplay(nil) else {
+    public init(display name: String, width: Int, height: Int, title: String) throws {
+        guard let display = XOpenDisplay(name) else {
             throw EngineError.unsupported(
                 """
                 cannot open X display '\(name)': no X server answers there, or it refused this client. \
