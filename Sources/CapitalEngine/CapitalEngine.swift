@@ -1,6 +1,5 @@
 import CStandardOutput
 import Commands
-import FoundationEssentials
 import Glibc
 
 /// The process around the commands: its arguments, environment, signals and exit status.
@@ -19,7 +18,8 @@ enum CapitalEngine {
                 _exit(1)
             }
         }
-        let context = CommandContext(environment: ProcessInfo.processInfo.environment, stopRequests: StopSignal())
-        exit(CommandLineTool.run(Array(CommandLine.arguments.dropFirst()), context: context))
+        exit(
+            CommandLineTool.run(Array(CommandLine.arguments.dropFirst()), context: .process(stopRequests: StopSignal()))
+        )
     }
 }

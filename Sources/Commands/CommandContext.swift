@@ -13,8 +13,7 @@ public struct CommandContext: Sendable {
 
     public init(
         environment: [String: String], stopRequests: any StopRequests,
-        standardOutput: @escaping @Sendable (String) -> Void = { Swift.print($0, terminator: "") },
-        standardError: @escaping @Sendable (String) -> Void = writeToStandardError
+        standardOutput: @escaping @Sendable (String) -> Void, standardError: @escaping @Sendable (String) -> Void
     ) {
         self.environment = environment
         self.stopRequests = stopRequests
@@ -22,9 +21,15 @@ public struct CommandContext: Sendable {
         self.standardError = standardError
     }
 
+    /// The process's own environment, standard output and standard error.
+    public static func process(stopRequests: any StopRequests) -> CommandContext {
+        CommandContext(
+            environment: ProcessInfo.processInfo.environment, stopRequests: stopRequests,
+            standardOutput: { Swift.print($0, terminator: "") }, standardError: { writeToStandardError($0) })
+    }
+
     /// The context of the command running on this task.
-    @TaskLocal static var current = CommandContext(
-        environment: ProcessInfo.processInfo.environment, stopRequests: NoStopRequests())
+    @TaskLocal static var current = process(stopRequests: NoStopRequests())
 }
 
 /// Asks a long command (a run, a benchmark, tuning, a sweep) to stop at its next boundary and

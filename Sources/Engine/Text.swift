@@ -12,7 +12,7 @@ import FoundationEssentials
 // ICU data: the binary imports only FoundationEssentials.
 
 /// `printf`-style formatting of numbers (`"%.3e"`, `"%.1f"`), through the C library.
-public func cFormat(_ format: String, _ arguments: CVarArg...) -> String {
+package func cFormat(_ format: String, _ arguments: CVarArg...) -> String {
     withVaList(arguments) { list in
         var buffer = [CChar](repeating: 0, count: 128)
         let needed = Int(vsnprintf(&buffer, buffer.count, format, list))
@@ -29,7 +29,7 @@ public func cFormat(_ format: String, _ arguments: CVarArg...) -> String {
 
 extension StringProtocol {
     /// Without leading and trailing spaces, tabs and line breaks.
-    public var trimmed: String {
+    package var trimmed: String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0.isNewline }
         guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
             return ""
@@ -39,7 +39,7 @@ extension StringProtocol {
 }
 
 /// Writes `text` to standard error, unbuffered.
-public func writeToStandardError(_ text: String) {
+package func writeToStandardError(_ text: String) {
     var bytes = Array(text.utf8)[...]
     while !bytes.isEmpty {
         let written = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
@@ -50,7 +50,7 @@ public func writeToStandardError(_ text: String) {
 }
 
 /// The reason a file operation failed, in the system's words ("No such file or directory").
-public func systemMessage(for error: any Error) -> String {
+package func systemMessage(for error: any Error) -> String {
     if let error = error as? CocoaError, let posix = error.underlying as? POSIXError {
         return String(cString: strerror(posix.code.rawValue))
     }
@@ -61,7 +61,7 @@ public func systemMessage(for error: any Error) -> String {
 /// `text` made safe to show in a terminal: control characters (ESC, BEL, ...) escaped as
 /// `\u{1B}`, so that a file's contents cannot retitle or clear the user's terminal, and cut
 /// to `limit` characters, so that a 40 KB header is not printed whole.
-public func excerpt(_ text: some StringProtocol, limit: Int = 60) -> String {
+package func excerpt(_ text: some StringProtocol, limit: Int = 60) -> String {
     var result = ""
     var shown = 0
     for character in text {
@@ -83,5 +83,5 @@ public func excerpt(_ text: some StringProtocol, limit: Int = 60) -> String {
 
 extension Character {
     /// 0 to 9 only (`isNumber` also takes other scripts' digits and fractions).
-    public var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+    package var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }

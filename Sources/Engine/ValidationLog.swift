@@ -18,11 +18,12 @@ public final class ValidationLog: Sendable {
     /// Where each message is echoed as it arrives; nil keeps them silent.
     private let echo: (@Sendable (Message) -> Void)?
 
-    public init(
-        echo: (@Sendable (Message) -> Void)? = { message in
-            writeToStandardError(message.description + "\n")
-        }
-    ) {
+    /// Echoes each message on standard error as it arrives: what a command's user sees.
+    public static let echoOnStandardError: @Sendable (Message) -> Void = { message in
+        writeToStandardError(message.description + "\n")
+    }
+
+    public init(echo: (@Sendable (Message) -> Void)? = echoOnStandardError) {
         self.echo = echo
     }
 

@@ -311,7 +311,8 @@ private struct RLEBody {
     var lineLength = 0
 
     /// Appends a run of `count` (written when above 1) of the tag `first` (and `second`).
-    /// The digits are worked out here: `String(count)` a run made a 16384² grid take 2 s more.
+    /// The digits are worked out here: a `String(count)` for every run allocates, and a large
+    /// grid has up to hundreds of millions of runs.
     mutating func append(_ count: Int, _ first: UInt8, _ second: UInt8? = nil) {
         var digits = 0
         if count > 1 {

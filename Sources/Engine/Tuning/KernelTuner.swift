@@ -221,7 +221,7 @@ public struct KernelTuner {
     /// Tries candidates until most of `budget` seconds have passed (the default is always
     /// tried; on GPUs the last part goes to `unrolledVariants`), then re-times the fastest few
     /// and the default in interleaved runs and crowns the best median: a first-pass sample is
-    /// short, and on a busy host (lavapipe on a shared VM) samples spread by ±25%, enough to
+    /// short, and on a busy host (lavapipe on a shared VM) samples spread widely, enough to
     /// crown a shape slower than the default.
     /// - Returns: every trial, and the fastest verified shape.
     /// - Parameter deliberatelyWrong: shapes tried first with their G doubled, whose results
