@@ -113,7 +113,7 @@ struct BenchLifeCommand: ParsableCommand {
             cache?.lookupLifeKernel(TuningCache.Key(device: device, lifeCells: width * height, rule: lifeRule))
         }
         suite.measure = { benchmark, workload, label in
-            try benchmark.measure(workload, label: label, output: .standardError)
+            try benchmark.measure(workload, label: label, output: Console.progress)
         }
         suite.skipped = { Console.note("skipped: \($0)") }
         suite.measured = { result, workload in if !json { Console.print(result.line(for: workload)) } }
@@ -218,7 +218,7 @@ struct BenchNBodyCommand: ParsableCommand {
                 }
             }
             suite.measure = { benchmark, workload, label in
-                try benchmark.measure(workload, label: label, output: .standardError)
+                try benchmark.measure(workload, label: label, output: Console.progress)
             }
             suite.measured = { result, _ in if !json { Console.print(result.line) } }
             let results = try suite.run(particleCounts: particles, on: context.device)

@@ -1,6 +1,7 @@
 import Engine
 import FoundationEssentials
 import Glibc
+import Simulation
 
 /// What a command reads from and writes to the world around it: the environment, standard
 /// output and error, and the requests to stop. The executable gives the process's own; tests
@@ -10,22 +11,27 @@ public struct CommandContext: Sendable {
     public var standardOutput: @Sendable (String) -> Void
     public var standardError: @Sendable (String) -> Void
     public var stopRequests: any StopRequests
+    /// Whether standard error is a terminal, where progress rewrites one line in place.
+    public var standardErrorIsTerminal: Bool
 
     public init(
         environment: [String: String], stopRequests: any StopRequests,
-        standardOutput: @escaping @Sendable (String) -> Void, standardError: @escaping @Sendable (String) -> Void
+        standardOutput: @escaping @Sendable (String) -> Void, standardError: @escaping @Sendable (String) -> Void,
+        standardErrorIsTerminal: Bool = false
     ) {
         self.environment = environment
         self.stopRequests = stopRequests
         self.standardOutput = standardOutput
         self.standardError = standardError
+        self.standardErrorIsTerminal = standardErrorIsTerminal
     }
 
     /// The process's own environment, standard output and standard error.
     public static func process(stopRequests: any StopRequests) -> CommandContext {
         CommandContext(
             environment: ProcessInfo.processInfo.environment, stopRequests: stopRequests,
-            standardOutput: { Swift.print($0, terminator: "") }, standardError: { writeToStandardError($0) })
+            standardOutput: { Swift.print($0, terminator: "") }, standardError: { writeToStandardError($0) },
+            standardErrorIsTerminal: isatty(STDERR_FILENO) != 0)
     }
 
     /// The context of the command running on this task.
@@ -72,6 +78,18 @@ enum Console {
     }
 
     static var environment: [String: String] { CommandContext.current.environment }
+
+    /// Where progress of long work goes: standard error.
+    static var progress: ProgressOutput {
+        let context = CommandContext.current
+        return ProgressOutput(terminal: context.standardErrorIsTerminal, write: context.standardError)
+    }
+
+    /// A validation layer's messages, each on standard error as it arrives.
+    static func validationLog() -> ValidationLog {
+        let standardError = CommandContext.current.standardError
+        return ValidationLog { standardError($0.description + "\n") }
+    }
 }
 
 /// The command line as a function: parses `arguments` (without the program's name), runs the

@@ -28,7 +28,7 @@ func fail(_ problems: [String]) throws {
 /// The validation log is judged only after `body` has returned and every Vulkan object it
 /// made has been destroyed, so messages raised at teardown (leaks, for one) fail the run too.
 func withEngine(_ options: DeviceOptions, _ body: (ValidationLog?) throws -> Void) throws {
-    let log = options.validationEnabled ? ValidationLog() : nil
+    let log = options.validationEnabled ? Console.validationLog() : nil
     do {
         try body(log)
     } catch let exit as ExitCode {

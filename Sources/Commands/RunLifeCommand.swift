@@ -61,7 +61,7 @@ struct RunLifeCommand: ParsableCommand {
         let (grid, workload, session) = (lifeRun.start, lifeRun.workload, lifeRun.session)
         for line in lifeRun.announcement() { Console.note(line) }
         StopRequest.listen()
-        let progress = StepProgress(total: steps, output: quiet ? nil : .standardError)
+        let progress = StepProgress(total: steps, output: quiet ? nil : Console.progress)
         lifeRun.loop.shouldStop = { [stop = StopRequest.current] in stop.requested != nil }
         lifeRun.loop.progress = { progress.update(done: $0) }
         if life.stopWhenStable {

@@ -125,7 +125,7 @@ struct RunNBodyCommand: ParsableCommand {
             for line in run.announcement(origin: initial.origin, resumedFrom: resume) {
                 Console.note(line)
             }
-            let progress = StepProgress(total: steps, output: quiet ? nil : .standardError)
+            let progress = StepProgress(total: steps, output: quiet ? nil : Console.progress)
             run.loop.shouldStop = { [stop = StopRequest.current] in stop.requested != nil }
             run.loop.progress = { progress.update(done: $0) }
             let checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }

@@ -136,7 +136,7 @@ struct SweepRunCommand: ParsableCommand {
     /// Runs `task` and prints how it ended. - Returns: whether it completed (or had before).
     private func runTask(_ task: SweepTask, runner: SweepTaskRunner, folder: SweepResults) throws -> Bool {
         var runner = runner
-        let progress = StepProgress(total: 0, output: quiet ? nil : .standardError)
+        let progress = StepProgress(total: 0, output: quiet ? nil : Console.progress)
         let renew = runner.renew
         runner.progress = { reached, total in
             progress.update(done: reached, of: total)

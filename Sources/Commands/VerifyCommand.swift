@@ -50,7 +50,7 @@ struct VerifyLifeCommand: ParsableCommand {
             passed = try LifeVerification.verify(
                 setup, kernel: life.lifeKernel?.kernel, origin: life.origin,
                 density: life.density, seed: start.seed, generations: steps, on: context.device,
-                progress: ShareProgress(label: "CPU reference")
+                progress: ShareProgress(label: "CPU reference", output: Console.progress)
             ) { Console.print($0) }
         }
         if !passed { throw ExitStatus.verificationFailed }
@@ -123,7 +123,7 @@ struct VerifyNBodyCommand: ParsableCommand {
                 device: context.device, state: state, parameters: physics.parameters,
                 configuration: kernel)
             for line in NBodyVerification.headerLines(workload: workload, steps: steps) { Console.print(line) }
-            let reporter = ShareProgress(label: "CPU reference")
+            let reporter = ShareProgress(label: "CPU reference", output: Console.progress)
             let verification = try NBodyVerification(
                 workload, from: state, steps: steps, tolerance: tolerance, sample: sample,
                 seed: initial.seed, progress: reporter.update)

@@ -17,7 +17,10 @@ enum CommandLineRun {
     /// Runs `arguments` (without the program's name). The environment is this process's,
     /// without DISPLAY and the CAPITALENGINE_ variables and with a tuning cache of its own,
     /// unless `environment` sets them.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    /// - Parameter stoppedBy: a stop asked for from the start, by this name, as a signal asks.
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], stoppedBy: String? = nil
+    ) throws -> Result {
         var env = ProcessInfo.processInfo.environment
         for name in ["DISPLAY", "WAYLAND_DISPLAY", "CAPITALENGINE_DEVICE", "CAPITALENGINE_VALIDATE"] { env[name] = nil }
         // A tuning cache left by someone's `tune` must not change the shapes tests see.
@@ -29,7 +32,8 @@ enum CommandLineRun {
         env.merge(environment) { $1 }
         let stdout = Collected(), stderr = Collected()
         let context = CommandContext(
-            environment: env, stopRequests: NoStopRequests(), standardOutput: stdout.append,
+            environment: env, stopRequests: stoppedBy.map { StopAsked(name: $0) } ?? NoStopRequests(),
+            standardOutput: stdout.append,
             standardError: stderr.append)
         let status = CommandLineTool.run(arguments, context: context)
         return Result(status: status, stdout: stdout.text, stderr: stderr.text)
@@ -42,4 +46,11 @@ private final class Collected: Sendable {
     @Sendable func append(_ text: String) { collected.withLock { $0 += text } }
 
     var text: String { collected.withLock { $0 } }
+}
+
+/// A stop asked for before the command starts.
+private struct StopAsked: StopRequests {
+    let name: String
+    func listen(stoppingAfter: String) {}
+    var requested: String? { name }
 }

@@ -519,4 +519,25 @@ struct CommandLineTests {
             #expect(refused.status != 0 && refused.stderr.contains("is invalid for '--kernel"), "\(bad)")
         }
     }
+
+    /// A stop asked for (as SIGTERM asks) before the first step: each long command ends at
+    /// once with what it reached, its outputs written, and says what stopped it.
+    @Test func aStopRequestEndsEachLongCommandWithWhatItReached() throws {
+        let output = directory.appendingPathComponent("stopped.npy")
+        let run = try CommandLineRun.run(
+            ["run", "--particles", "64", "--steps", "1000000", "--output", output.path], stoppedBy: "SIGTERM")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("stopped: SIGTERM after 0 of 1000000 steps"), "\(run.stdout)")
+        #expect(try NPYFile.read(from: output).count == 64)
+        let grid = directory.appendingPathComponent("stopped.rle")
+        let life = try CommandLineRun.run(
+            ["run", "life", "--size", "64x64", "--steps", "1000000", "--output", grid.path], stoppedBy: "SIGINT")
+        #expect(life.status == 0 && life.stdout.contains("stopped: SIGINT"), "\(life.stdout)\(life.stderr)")
+        #expect(FileManager.default.fileExists(atPath: grid.path))
+        let bench = try CommandLineRun.run(
+            ["bench", "--particles", "64", "128", "--repeats", "2", "--json"], stoppedBy: "SIGINT")
+        #expect(bench.status == 0, "\(bench.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(bench.stdout.utf8)) as? [String: Any])
+        #expect(report["stoppedBy"] as? String == "SIGINT")
+    }
 }
