@@ -25,8 +25,7 @@ struct CommandLineTests {
     let scratch = ScratchDirectory("cli-tests")
     var directory: URL { scratch.url }
 
-    /// Runs the binary to completion; DISPLAY and the CAPITALENGINE_ variables are cleared
-    /// unless `environment` sets them.
+    /// Runs the binary to completion in ``commandEnvironment(_:)`` with `environment`'s changes.
     func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let result = try CapitalEngineProcess.run(arguments, environment: environment)
         return Result(status: result.status, stdout: result.stdout, stderr: result.stderr)

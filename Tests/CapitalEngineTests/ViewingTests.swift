@@ -275,15 +275,7 @@ final class CapitalEngineProcess: @unchecked Sendable {
     var process: Process { child.process }
 
     init(_ arguments: [String], environment: [String: String] = [:]) throws {
-        var env = ProcessInfo.processInfo.environment
-        env["DISPLAY"] = nil
-        env["CAPITALENGINE_DEVICE"] = nil
-        env["CAPITALENGINE_VALIDATE"] = nil
-        // A tuning cache left by someone's `tune` must not change the shapes tests see.
-        env["CAPITALENGINE_TUNE_CACHE"] =
-            FileManager.default.temporaryDirectory.appendingPathComponent("no-tuning-\(UUID().uuidString).json").path
-        env.merge(environment) { $1 }
-        child = try ChildProcess(CommandLineTests.binary, arguments, environment: env)
+        child = try ChildProcess(CommandLineTests.binary, arguments, environment: commandEnvironment(environment))
     }
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {

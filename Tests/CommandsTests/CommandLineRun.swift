@@ -2,6 +2,7 @@ import Commands
 import Engine
 import Foundation
 import Synchronization
+import TestSupport
 
 /// The command line run in the test's own process, as the binary runs it: the same parsing,
 /// messages, files and exit status, with an environment of the test's and the output collected.
@@ -14,22 +15,16 @@ enum CommandLineRun {
         var stderr: String
     }
 
-    /// Runs `arguments` (without the program's name). The environment is this process's,
-    /// without DISPLAY and the CAPITALENGINE_ variables and with a tuning cache of its own,
-    /// unless `environment` sets them.
+    /// Runs `arguments` (without the program's name) in ``commandEnvironment(_:)`` with
+    /// `environment`'s changes.
     /// - Parameter stoppedBy: a stop asked for from the start, by this name, as a signal asks.
     static func run(
         _ arguments: [String], environment: [String: String] = [:], stoppedBy: String? = nil
     ) throws -> Result {
-        var env = ProcessInfo.processInfo.environment
-        for name in ["DISPLAY", "WAYLAND_DISPLAY", "CAPITALENGINE_DEVICE", "CAPITALENGINE_VALIDATE"] { env[name] = nil }
-        // A tuning cache left by someone's `tune` must not change the shapes tests see.
-        env["CAPITALENGINE_TUNE_CACHE"] =
-            FileManager.default.temporaryDirectory.appendingPathComponent("no-tuning-\(UUID().uuidString).json").path
         // The width lavapipe already has in this process: a command must not change the
         // process's environment under the other tests (the binary's tests check the choice).
-        env[LavapipeVectorWidth.variable] = env[LavapipeVectorWidth.variable] ?? "256"
-        env.merge(environment) { $1 }
+        let width = ProcessInfo.processInfo.environment[LavapipeVectorWidth.variable] ?? "256"
+        let env = commandEnvironment([LavapipeVectorWidth.variable: width].merging(environment) { $1 })
         let stdout = Collected(), stderr = Collected()
         let context = CommandContext(
             environment: env, stopRequests: stoppedBy.map { StopAsked(name: $0) } ?? NoStopRequests(),
