@@ -69,6 +69,15 @@ struct RunNBodyCommand: ParsableCommand {
             valueName: "file.npy"))
     var resume: String?
 
+    @Option(
+        help: ArgumentHelp(
+            """
+            Kernel shape to run, as for bench (e.g. 32,32,0q or 128,1,128p). Default: the one `tune` stored for \
+            this device and N, else the device's; resuming, the checkpoint's, so that the run goes on bit for bit.
+            """,
+            valueName: "W,B,T"), transform: parseKernelShape)
+    var kernel: NBodyKernel?
+
     @Flag(help: "No progress output.")
     var quiet = false
 
@@ -119,6 +128,7 @@ struct RunNBodyCommand: ParsableCommand {
                 ?? .model(initial.model, particles: initial.particles, seed: initial.seed)
             let run = try NBodyRun(
                 from: origin, parameters: physics.parameters, steps: steps, device: context.device,
+                given: kernel, givenSource: "--kernel",
                 tuned: { tuning.store.tunedConfiguration(for: device, particleCount: $0) },
                 tuningSource: "tuned, from \(tuning.url.path)")
             let (start, workload, session) = (run.start, run.workload, run.session)

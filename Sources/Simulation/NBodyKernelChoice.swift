@@ -1,8 +1,9 @@
 import Engine
 
-/// Which N-body kernel a run uses, and why: the tuned one, the device's default, or, resuming
-/// on the device, driver and shaders a checkpoint was computed with, the kernel the run started
-/// with, so that it goes on bit for bit whatever the tuning cache says now.
+/// Which N-body kernel a run uses, and why: the one asked for, else the tuned one, else the
+/// device's default; or, resuming on the device, driver and shaders a checkpoint was computed
+/// with and no kernel asked for, the kernel the run started with, so that it goes on bit for
+/// bit whatever the tuning cache says now.
 public struct NBodyKernelChoice {
     /// The kernel to run; nil for the device's default.
     public var configuration: NBodyKernel?
@@ -12,15 +13,17 @@ public struct NBodyKernelChoice {
     public var notes: [String]
 
     /// - Parameters:
+    ///   - given: the kernel asked for, if any, named in the start line by `givenSource`.
     ///   - tuned: the tuning cache's kernel for this device and size, if any.
     ///   - tuningSource: where `tuned` comes from ("tuned, from FILE").
     ///   - origin: the checkpoint being resumed, if any.
     public init(
-        device: PhysicalDeviceDescription, particleCount: Int, tuned: NBodyKernel?,
-        tuningSource: String, resuming origin: Checkpoint.ComputedBy?
+        device: PhysicalDeviceDescription, particleCount: Int, given: NBodyKernel?, givenSource: String,
+        tuned: NBodyKernel?, tuningSource: String, resuming origin: Checkpoint.ComputedBy?
     ) {
-        configuration = tuned
-        source = tuned == nil ? "the device's default" : tuningSource
+        let tuned = given == nil ? tuned : nil
+        configuration = given ?? tuned
+        source = given != nil ? givenSource : tuned != nil ? tuningSource : "the device's default"
         notes = []
         guard let origin else { return }
         guard origin.ranOn(device) else {
@@ -31,8 +34,16 @@ public struct NBodyKernelChoice {
             )
             return
         }
-        let chosen = tuned ?? .recommended(for: device, particleCount: particleCount)
+        let chosen = given ?? tuned ?? .recommended(for: device, particleCount: particleCount)
         guard origin.kernel != chosen else { return }
+        if given != nil {
+            // Asked for by name: the user's choice stands, and they learn what it costs.
+            notes.append(
+                "note: the run started with another kernel (\(origin.kernel)); resumed with \(givenSource)'s, "
+                    + "it agrees with an uninterrupted run to rounding, not bit for bit"
+            )
+            return
+        }
         let problems = origin.kernel.problems(on: device, particleCount: particleCount)
         guard problems.isEmpty else {
             notes.append(

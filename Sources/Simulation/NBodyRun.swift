@@ -3,7 +3,8 @@ import FoundationEssentials
 
 /// An N-body run put together from a description of it, for `run nbody` and a sweep's N-body
 /// tasks alike: where it starts, the device's capacity checked before any state is made, the
-/// kernel chosen (``NBodyKernelChoice``: a resume keeps its checkpoint's), the workload, and a
+/// kernel chosen (``NBodyKernelChoice``: given, else tuned, else the device's default; a resume
+/// keeps its checkpoint's unless one is given), the workload, and a
 /// run session to which the caller adds frames, checkpoints and outputs before it runs.
 public final class NBodyRun {
     /// Where a run starts.
@@ -25,33 +26,34 @@ public final class NBodyRun {
     /// - Parameters:
     ///   - parameters: the physics of a fresh start; a checkpoint brings its own.
     ///   - steps: the run's total, counted from the original start.
+    ///   - given: the kernel asked for, if any, named in the start line by `givenSource`.
     ///   - tuned: the tuned kernel for a number of bodies, if any; `tuningSource` says whence.
     public init(
         from origin: Origin, parameters: NBodyParameters, steps: Int, device: Device,
-        tuned: (Int) -> NBodyKernel?, tuningSource: String
+        given: NBodyKernel?, givenSource: String, tuned: (Int) -> NBodyKernel?, tuningSource: String
     ) throws {
         let description = device.description
         // Looked up once, when the number of bodies is known.
         let tunedKernel: NBodyKernel?
         switch origin {
         case .model(let model, let particles, let seed):
-            tunedKernel = tuned(particles)
-            // A model too large for this device is refused before it is made.
-            try NBodyCapacity.check(particleCount: particles, configuration: tunedKernel, on: description)
+            tunedKernel = given == nil ? tuned(particles) : nil
+            // A model too large for this device, or for the kernel, is refused before it is made.
+            try NBodyCapacity.check(particleCount: particles, configuration: given ?? tunedKernel, on: description)
             let state = model.generate(count: particles, seed: seed, gravity: parameters.gravity)
             start = NBodyStart(state: state, parameters: parameters)
         case .file(let url):
             start = NBodyStart(state: try NPYFile.read(from: url), parameters: parameters)
-            try NBodyCapacity.check(particleCount: start.state.count, on: description)
-            tunedKernel = tuned(start.state.count)
+            try NBodyCapacity.check(particleCount: start.state.count, configuration: given, on: description)
+            tunedKernel = given == nil ? tuned(start.state.count) : nil
         case .checkpoint(let saved):
             start = saved
-            try NBodyCapacity.check(particleCount: saved.state.count, on: description)
-            tunedKernel = tuned(saved.state.count)
+            try NBodyCapacity.check(particleCount: saved.state.count, configuration: given, on: description)
+            tunedKernel = given == nil ? tuned(saved.state.count) : nil
         }
         choice = NBodyKernelChoice(
-            device: description, particleCount: start.state.count, tuned: tunedKernel, tuningSource: tuningSource,
-            resuming: start.origin)
+            device: description, particleCount: start.state.count, given: given, givenSource: givenSource,
+            tuned: tunedKernel, tuningSource: tuningSource, resuming: start.origin)
         workload = try NBodyWorkload(
             device: device, state: start.state, parameters: start.parameters, configuration: choice.configuration)
         session = RunSession(

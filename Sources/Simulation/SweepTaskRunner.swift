@@ -121,8 +121,8 @@ public struct SweepTaskRunner {
         let run = try NBodyRun(
             from: saved.map { .checkpoint($0.1) }
                 ?? .model(parameters.model, particles: parameters.particles, seed: parameters.seed),
-            parameters: parameters.physics, steps: parameters.steps, device: device, tuned: { _ in parameters.kernel },
-            tuningSource: "the sweep's kernel")
+            parameters: parameters.physics, steps: parameters.steps, device: device, given: parameters.kernel,
+            givenSource: "the sweep's kernel", tuned: { _ in nil }, tuningSource: "")
         for line in run.choice.notes { note("task \(task.id): \(line)") }
         let (workload, session) = (run.workload, run.session)
         summary.kernel = workload.kernelDescription

@@ -290,6 +290,35 @@ struct CommandLineTests {
         #expect(StateComparison(try NPYFile.read(from: continued), reference: fifty).worst < 1e-4)
     }
 
+    /// `run --kernel` runs the shape named, says so, and its checkpoint carries it: a resume
+    /// without --kernel goes on with it bit for bit; one the device cannot run is refused first.
+    @Test func runTakesAKernelShape() throws {
+        let whole = directory.appendingPathComponent("shaped-whole.npy")
+        let checkpoint = directory.appendingPathComponent("shaped-ckpt.npy")
+        let resumed = directory.appendingPathComponent("shaped-resumed.npy")
+        let common = ["--particles", "300", "--model", "galaxies", "--kernel", "32,2,32"]
+        let first = try run(["run", "--steps", "20", "--output", whole.path, "--validate"] + common)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(
+            first.stderr.contains("kernel: workgroup 32, 2 bodies/invocation, tile 32 (--kernel)"), "\(first.stderr)")
+        let reference = NBodyReference.advance(
+            InitialModel.galaxies.generate(count: 300, seed: 1), parameters: NBodyParameters(), steps: 20)
+        #expect(StateComparison(try NPYFile.read(from: whole), reference: reference).worst < 1e-4)
+
+        #expect(try run(["run", "--steps", "8", "--checkpoint", checkpoint.path] + common).status == 0)
+        let second = try run(["run", "--resume", checkpoint.path, "--steps", "20", "--output", resumed.path])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("tile 32 (the checkpoint's)"), "\(second.stderr)")
+        #expect(try Data(contentsOf: whole) == Data(contentsOf: resumed))
+        let other = try run(["run", "--resume", checkpoint.path, "--steps", "9", "--kernel", "64,1,0"])
+        #expect(other.status == 0 && other.stderr.contains("not bit for bit"), "\(other.stderr)")
+
+        let output = directory.appendingPathComponent("too-wide.npy")
+        let refused = try run(["run", "--particles", "300", "--kernel", "2048,1,64", "--output", output.path])
+        #expect(refused.status == 1 && refused.stderr.contains("exceeds the device's 1024"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output.path))
+    }
+
     /// A run that blows up stops at the batch where its state stopped being finite, exits 1
     /// naming the steps, keeps the last sound checkpoint (which resumes), and writes no state
     /// that could never be read back.

@@ -24,13 +24,15 @@ import Testing
     @Test func aResumedNBodyRunEqualsAnUninterruptedOne() throws {
         let origin = NBodyRun.Origin.model(.plummer, particles: 300, seed: 4)
         let whole = try NBodyRun(
-            from: origin, parameters: physics, steps: 40, device: context.device, tuned: { _ in nil },
+            from: origin, parameters: physics, steps: 40, device: context.device, given: nil, givenSource: "",
+            tuned: { _ in nil },
             tuningSource: "")
         #expect(whole.choice.source == "the device's default")
         let through = try #require(try whole.session.run().finalState)
 
         let first = try NBodyRun(
-            from: origin, parameters: physics, steps: 15, device: context.device, tuned: { _ in nil },
+            from: origin, parameters: physics, steps: 15, device: context.device, given: nil, givenSource: "",
+            tuned: { _ in nil },
             tuningSource: "")
         let url = directory.appendingPathComponent("half.npy")
         first.session.addOutput("checkpoint") { state, step in try first.checkpoint(at: step, state).write(to: url) }
@@ -40,11 +42,46 @@ import Testing
         let other = whole.workload.configuration == plain ? NBodyKernel.streaming(workgroup: 64, bodies: 1) : plain
         let second = try NBodyRun(
             from: .checkpoint(try NBodyStart(resuming: url, totalSteps: 40)), parameters: physics, steps: 40,
-            device: context.device, tuned: { _ in other }, tuningSource: "tuned")
+            device: context.device, given: nil, givenSource: "", tuned: { _ in other }, tuningSource: "tuned")
         #expect(second.start.firstStep == 15)
         #expect(second.workload.configuration == whole.workload.configuration)
         let resumed = try #require(try second.session.run().finalState)
         #expect(resumed.values == through.values)
+        // A kernel asked for by name wins over the checkpoint's, and the run says what that costs.
+        let asked = try NBodyRun(
+            from: .checkpoint(try NBodyStart(resuming: url, totalSteps: 40)), parameters: physics, steps: 40,
+            device: context.device, given: other, givenSource: "--kernel", tuned: { _ in nil }, tuningSource: "")
+        #expect(asked.workload.configuration == other && asked.choice.source == "--kernel")
+        #expect(
+            asked.choice.notes.contains { $0.contains("resumed with --kernel's") && $0.contains("not bit for bit") })
+        // The checkpoint's own kernel, asked for, goes on as the checkpoint would, without a note.
+        let same = try NBodyRun(
+            from: .checkpoint(try NBodyStart(resuming: url, totalSteps: 40)), parameters: physics, steps: 40,
+            device: context.device, given: whole.workload.configuration, givenSource: "--kernel", tuned: { _ in other },
+            tuningSource: "tuned")
+        #expect(same.choice.notes.isEmpty && same.workload.configuration == whole.workload.configuration)
+        #expect(log.count == 0, "\(log.messages)")
+    }
+
+    /// A kernel asked for wins over the tuned one, is named in the start line, and one the
+    /// device cannot run is refused before the state is made.
+    @Test func anNBodyRunTakesTheKernelAskedFor() throws {
+        let asked = NBodyKernel.streaming(workgroup: 32, bodies: 2)
+        let run = try NBodyRun(
+            from: .model(.plummer, particles: 200, seed: 3), parameters: physics, steps: 3, device: context.device,
+            given: asked, givenSource: "--kernel", tuned: { _ in .streaming(workgroup: 64, bodies: 1) },
+            tuningSource: "tuned")
+        #expect(run.workload.configuration == asked)
+        #expect(run.announcement(origin: "plummer", resumedFrom: nil).contains { $0.hasSuffix("(--kernel)") })
+        let final = try #require(try run.session.run().finalState)
+        let reference = NBodyReference.advance(run.start.state, parameters: physics, steps: 3)
+        #expect(StateComparison(final, reference: reference).worst < 1e-4)
+        let tooWide = NBodyKernel.streaming(workgroup: 2048, bodies: 1)
+        #expect(throws: EngineError.self) {
+            try NBodyRun(
+                from: .model(.plummer, particles: 200, seed: 3), parameters: physics, steps: 3,
+                device: context.device, given: tooWide, givenSource: "--kernel", tuned: { _ in nil }, tuningSource: "")
+        }
         #expect(log.count == 0, "\(log.messages)")
     }
 
@@ -53,7 +90,7 @@ import Testing
         #expect(throws: EngineError.self) {
             try NBodyRun(
                 from: .model(.plummer, particles: 1 << 30, seed: 1), parameters: physics, steps: 1,
-                device: context.device, tuned: { _ in nil }, tuningSource: "")
+                device: context.device, given: nil, givenSource: "", tuned: { _ in nil }, tuningSource: "")
         }
     }
 
