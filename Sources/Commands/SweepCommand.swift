@@ -35,9 +35,10 @@ struct SweepPlanCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    func validate() throws { _ = try readPlan(file) }
+
     func run() throws {
-        let plan = try withCleanErrors { try SweepPlan(contentsOf: URL(fileURLWithPath: file)) }
-        try printReport(SweepPlanReport(plan), json: json)
+        try printReport(SweepPlanReport(try readPlan(file)), json: json)
     }
 }
 
@@ -92,10 +93,12 @@ struct SweepRunCommand: ParsableCommand {
     func validate() throws {
         if claim && index != nil { throw ValidationError("--claim takes tasks as they come; drop --index") }
         guard lease >= 1 && lease.isFinite else { throw ValidationError("--lease must be at least 1 second") }
+        let plan = try readPlan(file)
+        if !claim { _ = try withCleanErrors { try plan.task(index: index, environment: Console.environment) } }
     }
 
     func run() throws {
-        let plan = try withCleanErrors { try SweepPlan(contentsOf: URL(fileURLWithPath: file)) }
+        let plan = try readPlan(file)
         let environment = Console.environment
         let single = try claim ? nil : withCleanErrors { try plan.task(index: index, environment: environment) }
         try withEngine(deviceOptions) { log in
@@ -162,9 +165,10 @@ struct SweepStatusCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    func validate() throws { _ = try readResults(results) }
+
     func run() throws {
-        let folder = try withCleanErrors { try SweepResults(folder: URL(fileURLWithPath: results)) }
-        try printReport(SweepStatusReport(folder), json: json)
+        try printReport(SweepStatusReport(try readResults(results)), json: json)
     }
 }
 
@@ -196,8 +200,10 @@ struct SweepReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Where the files go: PREFIX.csv, .json and .png.", valueName: "PREFIX"))
     var output: String?
 
+    func validate() throws { _ = try readResults(results) }
+
     func run() throws {
-        let folder = try withCleanErrors { try SweepResults(folder: URL(fileURLWithPath: results)) }
+        let folder = try readResults(results)
         let (lines, failures) = try withCleanErrors {
             try SweepReport(results: folder).write(
                 prefix: output ?? folder.folder.appendingPathComponent("report").path, metric: metric, x: xAxis,
@@ -206,6 +212,19 @@ struct SweepReportCommand: ParsableCommand {
         for line in lines { Console.print(line) }
         try fail(failures.map(\.problem))
     }
+}
+
+// The sweep file and the results folder are read in `validate()`, so that a bad one is
+// reported with the usage of the command it was given to, and again in `run()`, which uses them.
+
+/// The sweep file at `path`; a bad one is a usage error.
+private func readPlan(_ path: String) throws -> SweepPlan {
+    try withCleanErrors { try SweepPlan(contentsOf: URL(fileURLWithPath: path)) }
+}
+
+/// The results folder at `path`; one that holds no sweep's results is a usage error.
+private func readResults(_ path: String) throws -> SweepResults {
+    try withCleanErrors { try SweepResults(folder: URL(fileURLWithPath: path)) }
 }
 
 /// Runs `body`, turning a bad sweep file or folder into a usage error (exit 64) that says what

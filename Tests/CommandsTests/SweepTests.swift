@@ -32,12 +32,15 @@ struct SweepTests {
         let refused = try run(["sweep", "plan", bad.path])
         #expect(refused.status == 64)
         #expect(refused.stderr.contains("\(bad.path), line 2: \"sead\": no parameter of nbody"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("Usage: CapitalEngine sweep plan <sweep.json>"), "\(refused.stderr)")
         let missing = try run(["sweep", "run", file.path, "--results", directory.appendingPathComponent("r").path])
         #expect(missing.status == 64 && missing.stderr.contains("no task index"), "\(missing.stderr)")
+        #expect(missing.stderr.contains("See 'CapitalEngine sweep run --help'"), "\(missing.stderr)")
         let aFile = try run(["sweep", "run", file.path, "--results", file.path, "--index", "0"])
         #expect(aFile.status == 1 && aFile.stderr.contains("is a file, not a results folder"), "\(aFile.stderr)")
         let nothing = try run(["sweep", "status", directory.path])
         #expect(nothing.status == 64 && nothing.stderr.contains("holds no sweep's results"), "\(nothing.stderr)")
+        #expect(nothing.stderr.contains("Usage: CapitalEngine sweep status <DIR>"), "\(nothing.stderr)")
     }
 
     /// Each task writes its folder; one equals a direct run bit for bit; a completed task is
