@@ -28,9 +28,7 @@ public struct NBodyVerification {
         sample: Int? = nil, seed: UInt64 = 1, progress: (@Sendable (Double) -> Void)? = nil
     ) throws {
         precondition(sample == nil || steps == 1, "a sample checks one step")
-        try workload.upload(start)
-        try workload.advance(steps: steps)
-        let gpu = try workload.download()
+        let gpu = try workload.result(from: start, steps: steps)
         if let sample, sample < start.count {
             // The same seed picks the same bodies (a Set's order would not: it varies by process).
             var random = SeededGenerator(seed: seed &+ 0x5A_4D_50_4C)
@@ -41,8 +39,8 @@ public struct NBodyVerification {
             comparison = StateComparison(gpu.subset(rows), reference: cpu)
             sampledBodies = rows
         } else {
-            let cpu = NBodyReference.advance(start, parameters: workload.parameters, steps: steps, progress: progress)
-            comparison = StateComparison(gpu, reference: cpu)
+            let cpu = workload.reference(from: start, steps: steps, progress: progress)
+            comparison = workload.discrepancy(of: gpu, from: cpu)
             sampledBodies = nil
         }
         // A race in a kernel or driver can stay inside the tolerance and still make reruns,
@@ -70,7 +68,7 @@ public struct LifeVerification {
             let workload = try LifeWorkload(device: device, grid: start, rule: rule, bounded: bounded, kernel: kernel)
             try workload.advance(generations: generations)
             return LifeVerification(
-                kernel: kernel, difference: LifeDifference(try workload.download(), reference: reference))
+                kernel: kernel, difference: workload.discrepancy(of: try workload.download(), from: reference))
         }
     }
 }

@@ -1,7 +1,8 @@
 import Engine
 
 /// A simulation the run loop, the benchmark and verification drive: a state on the device,
-/// advanced any number of steps per submission, that can be read back and replaced.
+/// advanced any number of steps per submission, that can be read back and replaced, and
+/// checked against its CPU reference.
 ///
 /// A new workload adopts this and gets `run`, `bench` and checkpoint-free runs for free; see
 /// docs/architecture.md.
@@ -42,6 +43,16 @@ public protocol Workload: AnyObject {
 
     /// Why `state` cannot be gone on from or saved, or nil where it can.
     static func breakage(of state: State) -> String?
+
+    /// How far a device's state is from the CPU's: relative errors, cells that differ.
+    associatedtype Discrepancy
+
+    /// The CPU's result of `steps` steps from `state`, with this workload's physics or rule:
+    /// what the device's result is checked against. `progress` hears the share done (0...1).
+    func reference(from state: State, steps: Int, progress: (@Sendable (Double) -> Void)?) -> State
+
+    /// How `state` differs from `reference`.
+    func discrepancy(of state: State, from reference: State) -> Discrepancy
 }
 
 extension Workload {
@@ -56,6 +67,13 @@ extension Workload {
         if let seconds = try advance(steps: steps) { return seconds }
         return (ContinuousClock.now - start).seconds
     }
+
+    /// The device's result of `steps` steps from `start`, which replaces the current state.
+    public func result(from start: State, steps: Int) throws -> State {
+        try upload(start)
+        try advance(steps: steps)
+        return try download()
+    }
 }
 
 extension NBodyWorkload: Workload {
@@ -68,6 +86,17 @@ extension NBodyWorkload: Workload {
     public static func breakage(of state: ParticleState) -> String? {
         state.firstNonFiniteValue.map { "particle \($0.particle)'s \($0.field) is not finite" }
     }
+
+    /// In float64, so that the difference measures the device's error.
+    public func reference(
+        from state: ParticleState, steps: Int, progress: (@Sendable (Double) -> Void)?
+    ) -> ParticleState {
+        NBodyReference.advance(state, parameters: parameters, steps: steps, progress: progress)
+    }
+
+    public func discrepancy(of state: ParticleState, from reference: ParticleState) -> StateComparison {
+        StateComparison(state, reference: reference)
+    }
 }
 
 extension LifeWorkload: Workload {
@@ -79,4 +108,13 @@ extension LifeWorkload: Workload {
     public var workPerStep: Double { cellsPerGeneration }
 
     public var stepsPerDispatch: Int { generationsPerDispatch }
+
+    public func reference(from state: LifeGrid, steps: Int, progress: (@Sendable (Double) -> Void)?) -> LifeGrid {
+        LifeReference.advance(state, rule: rule, generations: steps, bounded: bounded, progress: progress)
+    }
+
+    /// Cell for cell: every kernel must match the CPU exactly.
+    public func discrepancy(of state: LifeGrid, from reference: LifeGrid) -> LifeDifference {
+        LifeDifference(state, reference: reference)
+    }
 }

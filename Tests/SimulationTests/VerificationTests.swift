@@ -11,6 +11,38 @@ import Testing
         context = try ComputeContext()
     }
 
+    /// What verification asks of any workload, through the protocol alone: the device's result
+    /// of some steps, the CPU's, and how far apart they are.
+    func discrepancy<W: Workload>(of workload: W, from start: W.State, steps: Int) throws -> W.Discrepancy {
+        let device = try workload.result(from: start, steps: steps)
+        return workload.discrepancy(of: device, from: workload.reference(from: start, steps: steps, progress: nil))
+    }
+
+    @Test func everyWorkloadChecksAgainstItsReferenceThroughTheProtocol() throws {
+        let particles = InitialModel.galaxies.generate(count: 200, seed: 3, gravity: 1)
+        let parameters = NBodyParameters(dt: 0.002, softening: 0.02, gravity: 1)
+        let nbody = try NBodyWorkload(device: context.device, state: particles, parameters: parameters)
+        let comparison = try discrepancy(of: nbody, from: particles, steps: 6)
+        #expect(comparison.worst > 0 && comparison.worst < 1e-4, "\(comparison)")
+        // The reference takes the workload's physics: another dt is far from it.
+        let other = NBodyReference.advance(
+            particles, parameters: NBodyParameters(dt: 0.004, softening: 0.02, gravity: 1), steps: 6)
+        #expect(nbody.discrepancy(of: try nbody.download(), from: other).worst > 1e-3)
+
+        let grid = LifeStart.random(
+            width: 70, height: 40, density: 0.5, seed: 8, rule: try LifeRule(parsing: "B2/S/C3"))
+        for bounded in [false, true] {
+            let life = try LifeWorkload(
+                device: context.device, grid: grid, rule: try LifeRule(parsing: "B2/S/C3"), bounded: bounded,
+                kernel: .bits)
+            #expect(try discrepancy(of: life, from: grid, steps: 7).count == 0)
+            // The reference takes the workload's edges: the other edges differ.
+            let otherEdges = LifeReference.advance(
+                grid, rule: try LifeRule(parsing: "B2/S/C3"), generations: 7, bounded: !bounded)
+            #expect(life.discrepancy(of: try life.download(), from: otherEdges).count > 0)
+        }
+    }
+
     @Test func nbodyPassesAgainstTheReferenceAndFailsBeyondATightTolerance() throws {
         let start = InitialModel.plummer.generate(count: 300, seed: 2, gravity: 1)
         let workload = try NBodyWorkload(device: context.device, state: start, parameters: NBodyParameters())
