@@ -102,7 +102,7 @@ struct BenchLifeCommand: ParsableCommand {
     /// Cell updates per second of each Life kernel for each grid size.
     private func benchLife(log: ValidationLog?) throws {
         let lifeRule = try LifeRule(parsing: rule)
-        let context = try makeContext(deviceOptions, log: log, for: .life)
+        let context = try makeContext(deviceOptions, log: log)
         let device = context.device.description
         StopRequest.listen(stoppingAfter: "the current piece of a timed run; the results so far will be reported")
         var suite = LifeBenchmark(benchmark: measuring.makeBenchmark(), rule: lifeRule, seed: seed)
@@ -202,7 +202,7 @@ struct BenchNBodyCommand: ParsableCommand {
     func run() throws {
         try withEngine(deviceOptions) { log in
             if tune { try tuning.store.checkWritable() }
-            let context = try makeContext(deviceOptions, log: log, for: .nbody)
+            let context = try makeContext(deviceOptions, log: log, wideVectors: true)
             let device = context.device.description
             if !json { for line in NBodyBenchmark.headerLines(device: device) { Console.print(line) } }
             StopRequest.listen(stoppingAfter: "the current piece of a timed run; the results so far will be reported")

@@ -11,11 +11,6 @@ enum ExitStatus {
     static let validationMessages = ExitCode(3)
 }
 
-/// Which simulation a device is chosen for (`makeContext`).
-enum WorkloadChoice {
-    case nbody, life
-}
-
 /// Fails the command with `problems`, each an error line, where there are any.
 func fail(_ problems: [String]) throws {
     for problem in problems { Console.error(problem) }
@@ -55,14 +50,15 @@ func withEngine(_ options: DeviceOptions, _ body: (ValidationLog?) throws -> Voi
 private let doctorChecks =
     "`CapitalEngine doctor` checks the loader, the ICD manifests (VK_ICD_FILENAMES, VK_DRIVER_FILES) and the drivers"
 
-/// The device the options choose, for `workload`: N-body that draws nothing asks lavapipe for
-/// its widest vectors first where they measured faster (`LavapipeVectorWidth`). Drawing stays
-/// at Mesa's width: lavapipe crashed drawing at 512 bits with its shader cache disabled and
-/// hung in the container image, and a drawn run is paced by its frames anyway.
+/// The device the options choose. With `wideVectors` (N-body), a context that draws nothing
+/// asks lavapipe for its widest vectors first where they measured faster
+/// (`LavapipeVectorWidth`). Drawing stays at Mesa's width: lavapipe crashed drawing at 512 bits
+/// with its shader cache disabled and hung in the container image, and a drawn run is paced by
+/// its frames anyway.
 func makeContext(
-    _ options: DeviceOptions, log: ValidationLog?, graphics: Bool = false, for workload: WorkloadChoice
+    _ options: DeviceOptions, log: ValidationLog?, graphics: Bool = false, wideVectors: Bool = false
 ) throws -> ComputeContext {
-    if workload == .nbody && !graphics {
+    if wideVectors && !graphics {
         LavapipeVectorWidth.preferWideVectorsForNBody(environment: Console.environment)
     }
     let context = try ComputeContext(

@@ -49,7 +49,7 @@ struct RunLifeCommand: ParsableCommand {
     /// Generations on the GPU, summary with the population.
     func runLife(log: ValidationLog?) throws {
         let setup = try life.setup(initFile: start.initFile)
-        let (shown, context) = try openView(view, deviceOptions, log: log, for: .life)
+        let (shown, context) = try openView(view, deviceOptions, log: log)
         let device = context.device.description
         let lifeRun = try LifeRun(
             setup: setup, origin: life.origin, density: life.density, seed: start.seed,

@@ -120,7 +120,7 @@ struct RunNBodyCommand: ParsableCommand {
     func run() throws {
         try withEngine(deviceOptions) { log in
             StopRequest.listen()
-            let (shown, context) = try openView(view, deviceOptions, log: log, for: .nbody)
+            let (shown, context) = try openView(view, deviceOptions, log: log, wideVectors: true)
             let device = context.device.description
             let origin: NBodyRun.Origin =
                 try resume.map { .checkpoint(try NBodyStart(resuming: URL(fileURLWithPath: $0), totalSteps: steps)) }

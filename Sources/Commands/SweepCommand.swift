@@ -106,7 +106,7 @@ struct SweepRunCommand: ParsableCommand {
             // Pictures need a device that draws: asked for only where a task wants one.
             let pictures = plan.tasks.contains(where: \.wantsPicture)
             let context = try makeContext(
-                deviceOptions, log: log, graphics: pictures, for: plan.workload == .nbody ? .nbody : .life)
+                deviceOptions, log: log, graphics: pictures, wideVectors: plan.workload == .nbody)
             StopRequest.listen()
             var runner = SweepTaskRunner(results: folder, device: context.device)
             runner.shouldStop = { [stop = StopRequest.current] in stop.requested != nil }

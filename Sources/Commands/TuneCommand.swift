@@ -68,7 +68,7 @@ struct TuneNBodyCommand: ParsableCommand {
         StopRequest.listen(stoppingAfter: "the current candidate; the best so far will be stored")
         try withEngine(deviceOptions) { log in
             try cache.store.checkWritable()
-            let context = try makeContext(deviceOptions, log: log, for: .nbody)
+            let context = try makeContext(deviceOptions, log: log, wideVectors: true)
             let device = context.device.description
             try NBodyCapacity.check(particleCount: particles, on: device)
             Console.note(NBodyTuningReport.startLine(device: device, particles: particles, budget: budget))
@@ -122,7 +122,7 @@ struct TuneLifeCommand: ParsableCommand {
         try withEngine(deviceOptions) { log in
             try cache.store.checkWritable()
             let lifeRule = try LifeRule(parsing: rule)
-            let context = try makeContext(deviceOptions, log: log, for: .life)
+            let context = try makeContext(deviceOptions, log: log)
             let device = context.device.description
             Console.note(
                 LifeTuningReport.startLine(

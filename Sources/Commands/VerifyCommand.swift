@@ -46,7 +46,7 @@ struct VerifyLifeCommand: ParsableCommand {
         var passed = true
         try withEngine(deviceOptions) { log in
             let setup = try life.setup(initFile: start.initFile)
-            let context = try makeContext(deviceOptions, log: log, for: .life)
+            let context = try makeContext(deviceOptions, log: log)
             passed = try LifeVerification.verify(
                 setup, kernel: life.lifeKernel?.kernel, origin: life.origin,
                 density: life.density, seed: start.seed, generations: steps, on: context.device,
@@ -113,7 +113,7 @@ struct VerifyNBodyCommand: ParsableCommand {
     func run() throws {
         var passed = true
         try withEngine(deviceOptions) { log in
-            let context = try makeContext(deviceOptions, log: log, for: .nbody)
+            let context = try makeContext(deviceOptions, log: log, wideVectors: true)
             if initial.initFile == nil {
                 try NBodyCapacity.check(
                     particleCount: initial.particles, configuration: kernel, on: context.device.description)

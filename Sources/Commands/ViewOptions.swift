@@ -119,7 +119,7 @@ struct ViewOptions: ParsableArguments {
 /// How the view options show a run, and the device it runs on: the window's where one opens
 /// (it must present to it), else the one the device options choose.
 func openView(
-    _ view: ViewOptions, _ deviceOptions: DeviceOptions, log: ValidationLog?, for workload: WorkloadChoice
+    _ view: ViewOptions, _ deviceOptions: DeviceOptions, log: ValidationLog?, wideVectors: Bool = false
 ) throws -> (RunView, ComputeContext) {
     let request = view.request
     let window = try view.windowSystem().map {
@@ -131,7 +131,7 @@ func openView(
     }
     if let window { printDriverNotes(driverNotes(window.context.instance)) }
     let context =
-        try window?.context ?? makeContext(deviceOptions, log: log, graphics: request.draws, for: workload)
+        try window?.context ?? makeContext(deviceOptions, log: log, graphics: request.draws, wideVectors: wideVectors)
     return (try RunView(request, window: window, device: context.device), context)
 }
 
