@@ -10,8 +10,8 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract:
             """
-            Measure throughput with GPU timestamps: N-body interactions/s (bench nbody, the default), or Life \
-            cell updates/s (bench life).
+            Measure throughput with GPU timestamps: N-body interactions/s unless another workload \
+            (`bench --help` lists them) is named, which reports its own rate (cell updates/s for the grids).
             """,
         subcommands: WorkloadCommands.bench, defaultSubcommand: WorkloadCommands.bench.first)
 }

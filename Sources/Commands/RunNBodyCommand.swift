@@ -10,11 +10,11 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract:
-            "Run a simulation on the GPU: N-body gravity (run nbody, the default) or cellular automata (run life).",
+            "Run a simulation on the GPU: N-body gravity unless another workload (`run --help` lists them) is named.",
         discussion: """
             `CapitalEngine run --particles 4096` runs N-body; `CapitalEngine run life --size 512x512` \
-            runs Life (`--workload life` is accepted for it too). `CapitalEngine run nbody --help` \
-            and `run life --help` list each one's options.
+            runs Life (`--workload life` is accepted too). `CapitalEngine run WORKLOAD --help` lists \
+            a workload's options.
             """,
         subcommands: WorkloadCommands.run, defaultSubcommand: WorkloadCommands.run.first)
 }

@@ -10,8 +10,8 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract:
             """
-            Check the GPU against the CPU reference (verify nbody, the default, or verify life): a driver's first \
-            correctness test.
+            Check the GPU against the CPU reference, N-body unless another workload (`verify --help` lists \
+            them) is named: a driver's first correctness test.
             """,
         subcommands: WorkloadCommands.verify, defaultSubcommand: WorkloadCommands.verify.first)
 }
