@@ -4,9 +4,13 @@ import ArgumentParser
 /// `bench` and `tune`: a workload added here reaches every one of them, and its options are
 /// its own, so another workload's cannot be given. The first is each command's default.
 enum WorkloadCommands {
-    static let run: [ParsableCommand.Type] = [RunNBodyCommand.self, RunLifeCommand.self]
-    static let verify: [ParsableCommand.Type] = [VerifyNBodyCommand.self, VerifyLifeCommand.self]
-    static let bench: [ParsableCommand.Type] = [BenchNBodyCommand.self, BenchLifeCommand.self]
+    static let run: [ParsableCommand.Type] = [RunNBodyCommand.self, RunLifeCommand.self, RunGrayScottCommand.self]
+    static let verify: [ParsableCommand.Type] = [
+        VerifyNBodyCommand.self, VerifyLifeCommand.self, VerifyGrayScottCommand.self,
+    ]
+    static let bench: [ParsableCommand.Type] = [
+        BenchNBodyCommand.self, BenchLifeCommand.self, BenchGrayScottCommand.self,
+    ]
     static let tune: [ParsableCommand.Type] = [TuneNBodyCommand.self, TuneLifeCommand.self]
 
     /// The workloads' names, as `--workload NAME` spells them.

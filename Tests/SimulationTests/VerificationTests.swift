@@ -41,6 +41,26 @@ import Testing
                 grid, rule: try LifeRule(parsing: "B2/S/C3"), generations: 7, bounded: !bounded)
             #expect(life.discrepancy(of: try life.download(), from: otherEdges).count > 0)
         }
+
+        let field = GrayScottField.seeded(width: 40, height: 30, seed: 2)
+        let grayScott = try GrayScottWorkload(device: context.device, field: field, parameters: GrayScottParameters())
+        #expect(try discrepancy(of: grayScott, from: field, steps: 25).maxError < 1e-5)
+        // The reference takes the workload's rates: another feed rate is far from it.
+        let otherFeed = GrayScottReference.advance(field, parameters: GrayScottParameters(feed: 0.03), steps: 25)
+        #expect(grayScott.discrepancy(of: try grayScott.download(), from: otherFeed).maxError > 1e-3)
+    }
+
+    /// A Gray-Scott check passes within a tolerance and gives the same bits again; a
+    /// tolerance below its error fails.
+    @Test func grayScottPassesAgainstTheReferenceAndFailsBeyondATightTolerance() throws {
+        let start = GrayScottField.seeded(width: 50, height: 37, seed: 5)
+        let workload = try GrayScottWorkload(device: context.device, field: start, parameters: GrayScottParameters())
+        let verification = try GrayScottVerification(workload, from: start, steps: 40, tolerance: 1e-4)
+        #expect(verification.passed && verification.valuesDifferingOnRerun == 0)
+        #expect(verification.comparison.maxError > 0)
+        let strict = try GrayScottVerification(
+            workload, from: start, steps: 40, tolerance: verification.comparison.maxError / 10)
+        #expect(!strict.passed && strict.lines.last?.hasPrefix("FAIL: error") == true)
     }
 
     @Test func nbodyPassesAgainstTheReferenceAndFailsBeyondATightTolerance() throws {

@@ -162,13 +162,25 @@ public enum NPYFile {
 
     /// The bytes of a version 1.0 `.npy` file holding `state`.
     public static func encode(_ state: ParticleState) -> Data {
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(state.count), 8), }"
+        encode(floats: state.values, shape: [state.count, 8])
+    }
+
+    /// A version 1.0 `.npy` file's header for `descr` (`'<f4'`, `'|u1'`) and `shape`, C order.
+    static func header(descr: String, shape: [Int]) -> Data {
+        let dimensions = shape.map(String.init).joined(separator: ", ")
+        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': (\(dimensions)), }"
         // NumPy aligns the data to 64 bytes and ends the header with a newline.
         let unpadded = 10 + header.utf8.count + 1
         header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
         var data = Data(magic + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)])
         data.append(Data(header.utf8))
-        var values = state.values
+        return data
+    }
+
+    /// `values` as little-endian float32 of `shape`.
+    static func encode(floats values: [Float], shape: [Int]) -> Data {
+        var data = header(descr: "<f4", shape: shape)
+        var values = values
         #if _endian(big)
             values = values.map { Float(bitPattern: $0.bitPattern.byteSwapped) }
         #endif
@@ -257,12 +269,13 @@ public struct NPYError: Error, CustomStringConvertible, Equatable {
 extension NPYFile {
     /// A cellular-automaton grid as `.npy`: uint8, C order, shape (H, W).
     public static func encode(_ grid: LifeGrid) -> Data {
-        var header = "{'descr': '|u1', 'fortran_order': False, 'shape': (\(grid.height), \(grid.width)), }"
-        let unpadded = 10 + header.utf8.count + 1
-        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        var data = Data(magic + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)])
-        data.append(Data(header.utf8))
+        var data = header(descr: "|u1", shape: [grid.height, grid.width])
         data.append(contentsOf: grid.cells)
         return data
+    }
+
+    /// A Gray-Scott field as `.npy`: float32, C order, shape (H, W, 2): u and v of each cell.
+    public static func encode(_ field: GrayScottField) -> Data {
+        encode(floats: field.values, shape: [field.height, field.width, 2])
     }
 }

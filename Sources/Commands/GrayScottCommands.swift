@@ -1,0 +1,184 @@
+import ArgumentParser
+import Engine
+import FoundationEssentials
+import Present
+import Simulation
+
+struct RunGrayScottCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gray-scott",
+        abstract: "Run Gray-Scott reaction-diffusion on the GPU.",
+        discussion: """
+            Two chemicals on a torus: u is fed in, v feeds on it (u + 2v -> 3v), and each \
+            diffuses at its own rate; from a few seeded spots, stripes and spots grow whose \
+            shape the feed and kill rates choose (the defaults grow coral). Runs --steps steps \
+            and prints the mean concentration of v. --output writes the final field as .npy \
+            (float32, shape (H, W, 2): u and v), --png draws it. Signals stop it as they stop \
+            `run nbody`.
+            """)
+
+    @OptionGroup(title: "Gray-Scott") var model: GrayScottOptions
+    @OptionGroup var start: GrayScottStartOptions
+
+    @Option(help: ArgumentHelp("Field size, 1 to 1048576 a side, as far as the device holds it.", valueName: "WxH"))
+    var size = GridSize(width: 256, height: 256)
+
+    @Option(parsing: .unconditional, help: "Number of steps.")
+    var steps: Int = 5000
+
+    @Option(help: ArgumentHelp("Write the final field to this .npy file.", valueName: "file.npy"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("Draw the final field to this PNG file.", valueName: "file.png"))
+    var png: String?
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    @OptionGroup var deviceOptions: DeviceOptions
+
+    func validate() throws {
+        guard steps >= 0 else { throw ValidationError("--steps must be zero or more, got \(steps)") }
+        if let output { try checkWritableOutput(output, option: "--output") }
+        if let png {
+            guard png.lowercased().hasSuffix(".png") else {
+                throw ValidationError("--png must name a .png file, got '\(png)'")
+            }
+            try checkWritableFile(png, option: "--png")
+        }
+    }
+
+    func run() throws {
+        try withEngine(deviceOptions) { log in
+            let context = try makeContext(deviceOptions, log: log)
+            let run = try GrayScottRun(
+                width: size.width, height: size.height, seed: start.seed, parameters: model.parameters, steps: steps,
+                device: context.device)
+            for line in run.announcement(seed: start.seed) { Console.note(line) }
+            StopRequest.listen()
+            let progress = StepProgress(total: steps, output: quiet ? nil : Console.progress)
+            run.loop.shouldStop = { [stop = StopRequest.current] in stop.requested != nil }
+            run.loop.progress = { progress.update(done: $0) }
+            if let output {
+                run.session.addOutput("--output") { final, _ in
+                    try AtomicFile.write(NPYFile.encode(final), to: URL(fileURLWithPath: output))
+                }
+            }
+            if let png {
+                run.session.addOutput("--png") { final, _ in
+                    try GrayScottPicture.render(final).write(to: URL(fileURLWithPath: png))
+                }
+            }
+            let report = try run.session.run()
+            progress.finish()
+            let final = try report.finalState ?? run.workload.download()
+            let lines =
+                report.summaryLines(final: final, stoppedBy: StopRequest.current.requested)
+                + report.writtenLines(
+                    [output.map { ("--output", "output: \($0)") }, png.map { ("--png", "png: \($0)") }].compactMap {
+                        $0
+                    })
+            for line in lines { Console.print(line) }
+            try fail(report.problems(unit: "steps", advice: "lower --dt or the diffusion rates"))
+        }
+    }
+}
+
+struct VerifyGrayScottCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gray-scott",
+        abstract: "Check Gray-Scott on the GPU against the float64 CPU reference.",
+        discussion: """
+            Runs --steps steps on the GPU and on the float64 CPU reference from the same seeded \
+            field and prints the largest and the RMS difference of a concentration; then runs them \
+            on the GPU again, which must give the same bits. Exits with 2 when the difference \
+            exceeds --tolerance or the bits differ.
+            """)
+
+    @OptionGroup(title: "Gray-Scott") var model: GrayScottOptions
+    @OptionGroup var start: GrayScottStartOptions
+
+    @Option(help: ArgumentHelp("Field size.", valueName: "WxH"))
+    var size = GridSize(width: 100, height: 75)
+
+    @Option(parsing: .unconditional, help: "Number of steps.")
+    var steps: Int = 50
+
+    @Option(parsing: .unconditional, help: "Largest acceptable difference of a concentration.")
+    var tolerance: Double = 1e-4
+
+    @OptionGroup var deviceOptions: DeviceOptions
+
+    func validate() throws {
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        guard tolerance > 0, tolerance.isFinite else {
+            throw ValidationError("--tolerance must be positive, got \(tolerance)")
+        }
+    }
+
+    func run() throws {
+        var passed = true
+        try withEngine(deviceOptions) { log in
+            let context = try makeContext(deviceOptions, log: log)
+            let field = GrayScottField.seeded(width: size.width, height: size.height, seed: start.seed)
+            let workload = try GrayScottWorkload(device: context.device, field: field, parameters: model.parameters)
+            for line in GrayScottVerification.headerLines(workload: workload, steps: steps) { Console.print(line) }
+            let reporter = ShareProgress(label: "CPU reference", output: Console.progress)
+            let verification = try GrayScottVerification(
+                workload, from: field, steps: steps, tolerance: tolerance, progress: reporter.update)
+            reporter.finish()
+            for line in verification.lines { Console.print(line) }
+            passed = verification.passed
+        }
+        if !passed { throw ExitStatus.verificationFailed }
+    }
+}
+
+struct BenchGrayScottCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gray-scott",
+        abstract: "Measure Gray-Scott's cell updates/s with GPU timestamps.",
+        discussion: """
+            The kernel is checked against the CPU reference first; then, for each field size, one \
+            warm-up and --repeats timed runs. Reports the median and the spread (min, max) of cell \
+            updates/s and the least memory traffic that implies. Ctrl-C (or SIGTERM) stops within \
+            a fraction of a second and reports what was measured (--json: with "stoppedBy").
+            """)
+
+    @Option(
+        name: .customLong("size"), parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "Field sizes to measure; default: 512x512, 2048x2048 and 4096x4096, as far as the device holds them.",
+            valueName: "WxH"))
+    var sizes: [GridSize] = []
+
+    @OptionGroup(title: "Gray-Scott") var model: GrayScottOptions
+    @OptionGroup var measuring: BenchmarkOptions
+    @OptionGroup var deviceOptions: DeviceOptions
+
+    func run() throws {
+        try withEngine(deviceOptions) { log in
+            let context = try makeContext(deviceOptions, log: log)
+            let device = context.device.description
+            let json = measuring.json
+            StopRequest.listen(stoppingAfter: "the current piece of a timed run; the results so far will be reported")
+            var suite = GrayScottBenchmark(
+                benchmark: measuring.makeBenchmark(), parameters: model.parameters, seed: measuring.seed)
+            suite.measure = { benchmark, workload, label in
+                try benchmark.measure(workload, label: label, output: Console.progress)
+            }
+            suite.skipped = { Console.note("skipped: \($0)") }
+            suite.measured = { if !json { Console.print($0.line) } }
+            if !json { Console.print(GrayScottBenchmark.headerLine(device: device, parameters: model.parameters)) }
+            let planned = sizes.isEmpty ? GrayScottBenchmark.defaultSizes : sizes.map { ($0.width, $0.height) }
+            let results = try suite.run(sizes: planned, on: context.device)
+            noteEarlyStop(measured: results.count, of: planned.count, what: "sizes")
+            if json {
+                try printJSON(
+                    GrayScottBenchmarkReport(
+                        device: device, parameters: model.parameters, results: results,
+                        stoppedBy: StopRequest.current.requested))
+            }
+        }
+    }
+}

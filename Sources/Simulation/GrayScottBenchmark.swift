@@ -1,0 +1,108 @@
+import Engine
+
+/// `bench gray-scott`: the kernel checked against the CPU reference on a small field, then, for
+/// each field size, measured (``Benchmark``) on a seeded field.
+public struct GrayScottBenchmark {
+    public var benchmark: Benchmark
+    public var parameters: GrayScottParameters
+    public var seed: UInt64
+    /// Measures a workload with ``benchmark``: the caller's progress display goes around
+    /// ``Benchmark/measure(_:)`` here.
+    public var measure: (Benchmark, GrayScottWorkload, _ label: String) throws -> Benchmark.Measurement = {
+        benchmark, workload, _ in try benchmark.measure(workload)
+    }
+    /// Hears each measurement as it comes.
+    public var measured: (GrayScottBenchmarkResult) -> Void = { _ in }
+    /// Hears why a size was skipped (beyond the device's reach).
+    public var skipped: (String) -> Void = { _ in }
+
+    public init(benchmark: Benchmark, parameters: GrayScottParameters, seed: UInt64) {
+        self.benchmark = benchmark
+        self.parameters = parameters
+        self.seed = seed
+    }
+
+    /// 512², 2048² and 4096² where the device holds them.
+    public static let defaultSizes = [(512, 512), (2048, 2048), (4096, 4096)]
+
+    /// Checks the kernel, then measures each of `sizes` until the benchmark's stop request.
+    public func run(sizes: [(Int, Int)], on device: Device) throws -> [GrayScottBenchmarkResult] {
+        // Not a multiple of the workgroup either way, so the edges' invocations are checked too.
+        let check = GrayScottField.seeded(width: 70, height: 45, seed: seed)
+        let verification = try GrayScottVerification(
+            try GrayScottWorkload(device: device, field: check, parameters: parameters), from: check, steps: 20,
+            tolerance: 1e-4)
+        guard verification.passed else {
+            throw EngineError.unsupported(
+                "the Gray-Scott kernel computes wrong results on this device (\(verification.lines.last ?? "")); "
+                    + "not timing it")
+        }
+        var results: [GrayScottBenchmarkResult] = []
+        for (width, height) in sizes {
+            if benchmark.shouldStop() { break }
+            if let problem = GrayScottWorkload.sizeProblem(width: width, height: height, device: device.description) {
+                skipped(problem)
+                continue
+            }
+            let workload = try GrayScottWorkload(
+                device: device, field: .seeded(width: width, height: height, seed: seed), parameters: parameters)
+            let measurement = try measure(benchmark, workload, "\(width)x\(height)")
+            guard let rate = measurement.rate else { break }
+            let result = GrayScottBenchmarkResult(
+                width: width, height: height, stepsPerRepeat: measurement.stepsPerRepeat,
+                repeats: measurement.rates.count, cellUpdatesPerSecond: rate)
+            results.append(result)
+            measured(result)
+        }
+        return results
+    }
+
+    /// What `bench gray-scott` says first: the device and the rates.
+    public static func headerLine(device: PhysicalDeviceDescription, parameters: GrayScottParameters) -> String {
+        "device: \(device.heading()); Gray-Scott, feed \(parameters.feed), kill \(parameters.kill)"
+    }
+}
+
+/// One measurement of `bench gray-scott`, as `--json` writes it.
+public struct GrayScottBenchmarkResult: Encodable {
+    public var width: Int
+    public var height: Int
+    public var stepsPerRepeat: Int
+    public var repeats: Int
+    public var cellUpdatesPerSecond: Statistics
+
+    /// The measurement as `bench gray-scott` prints it, with the least memory traffic it
+    /// implies: a step reads and writes each cell's two floats once.
+    public var line: String {
+        let r = cellUpdatesPerSecond
+        let bandwidth = 2 * Double(GrayScottField.bytesPerCell) * r.median
+        return """
+            \(width)x\(height): \(scientific(r.median)) cell updates/s (min \(scientific(r.min)), max \
+            \(scientific(r.max))), \(stepsPerRepeat) steps x \(repeats); memory traffic at least \
+            \(fixed(bandwidth / 1e9, 2)) GB/s
+            """
+    }
+}
+
+/// `bench gray-scott --json`: the device, the rates and every measurement.
+public struct GrayScottBenchmarkReport: Encodable {
+    public var device: String
+    public var driver: String
+    public var feed: Float
+    public var kill: Float
+    public var results: [GrayScottBenchmarkResult]
+    /// The signal that stopped the benchmark early; absent when it ran to the end.
+    public var stoppedBy: String?
+
+    public init(
+        device: PhysicalDeviceDescription, parameters: GrayScottParameters, results: [GrayScottBenchmarkResult],
+        stoppedBy: String?
+    ) {
+        self.device = device.name
+        driver = device.driverText
+        feed = parameters.feed
+        kill = parameters.kill
+        self.results = results
+        self.stoppedBy = stoppedBy
+    }
+}

@@ -1,0 +1,75 @@
+import Engine
+import FoundationEssentials
+
+extension GrayScottWorkload: Workload {
+    public typealias State = GrayScottField
+
+    public var workPerStep: Double { cellsPerStep }
+
+    public static var stateCanBreak: Bool { true }
+
+    public static func breakage(of state: GrayScottField) -> String? {
+        state.firstNonFiniteCell.map { "the concentrations of cell (\($0.x), \($0.y)) are not finite" }
+    }
+
+    public func reference(
+        from state: GrayScottField, steps: Int, progress: (@Sendable (Double) -> Void)?
+    ) -> GrayScottField {
+        GrayScottReference.advance(state, parameters: parameters, steps: steps, progress: progress)
+    }
+
+    public func discrepancy(of state: GrayScottField, from reference: GrayScottField) -> FieldComparison {
+        FieldComparison(state, reference: reference)
+    }
+}
+
+/// A Gray-Scott run put together from its description, for `run gray-scott`: the field checked
+/// against the device before it is made, the seeded start, the workload, and a run session to
+/// which the caller adds outputs before it runs.
+public final class GrayScottRun {
+    public let start: GrayScottField
+    public let workload: GrayScottWorkload
+    public let session: RunSession<GrayScottWorkload>
+    public var loop: RunLoop<GrayScottWorkload> { session.loop }
+
+    public init(
+        width: Int, height: Int, seed: UInt64, parameters: GrayScottParameters, steps: Int, device: Device
+    ) throws {
+        try parameters.validate()
+        if let problem = GrayScottWorkload.sizeProblem(width: width, height: height, device: device.description) {
+            throw EngineError.unsupported(problem)
+        }
+        start = GrayScottField.seeded(width: width, height: height, seed: seed)
+        workload = try GrayScottWorkload(device: device, field: start, parameters: parameters)
+        session = RunSession(RunLoop(workload: workload, totalSteps: steps, batchLimit: 100_000))
+    }
+
+    /// What the run says as it starts: the device, the field and the rates.
+    public func announcement(seed: UInt64) -> [String] {
+        let p = workload.parameters
+        return [
+            "device: \(workload.device.description.heading(withType: true))",
+            """
+            Gray-Scott on a \(start.width)x\(start.height) torus (seed \(seed)), \(loop.totalSteps) steps, feed \
+            \(p.feed), kill \(p.kill), diffusion \(p.diffusionU) and \(p.diffusionV), dt \(p.dt)
+            """,
+        ]
+    }
+}
+
+extension RunReport where W == GrayScottWorkload {
+    /// The summary of a Gray-Scott run: steps, the mean concentration of v in `final`, the rate.
+    public func summaryLines(final: GrayScottField, stoppedBy: String?) -> [String] {
+        var lines = stoppedLine(by: stoppedBy, unit: "steps")
+        let done = summary.stepsReached
+        lines.append("steps: \(done)")
+        lines.append("mean v: \(fixed(final.meanV, 5))")
+        lines.append("wall time: \(fixed(summary.wallSeconds, 3)) s")
+        if summary.stepsRun > 0 {
+            let rate = Double(final.width * final.height) * Double(summary.stepsRun) / summary.ratedSeconds
+            lines.append(
+                "cell updates/s: \(scientific(rate)) \(summary.gpuSeconds != nil ? "(GPU time)" : "(wall clock)")")
+        }
+        return lines
+    }
+}

@@ -1,0 +1,52 @@
+import Engine
+
+/// Gray-Scott on the GPU against the float64 CPU reference: the largest difference of a
+/// concentration after the same steps from the same field, and a rerun that must give the same
+/// bits (every cell's sum has a fixed order).
+public struct GrayScottVerification {
+    public var comparison: FieldComparison
+    /// Values that differ, bit for bit, when the same steps run again.
+    public var valuesDifferingOnRerun: Int
+    public var tolerance: Double
+
+    public var withinTolerance: Bool { comparison.maxError <= tolerance }
+    public var passed: Bool { withinTolerance && valuesDifferingOnRerun == 0 }
+
+    /// Runs `steps` steps of `start` on the GPU, on the CPU, then on the GPU again.
+    /// - Parameter progress: hears the CPU reference's share done.
+    public init(
+        _ workload: GrayScottWorkload, from start: GrayScottField, steps: Int, tolerance: Double,
+        progress: (@Sendable (Double) -> Void)? = nil
+    ) throws {
+        let gpu = try workload.result(from: start, steps: steps)
+        comparison = workload.discrepancy(
+            of: gpu, from: workload.reference(from: start, steps: steps, progress: progress))
+        let again = try workload.result(from: start, steps: steps)
+        valuesDifferingOnRerun = zip(again.values, gpu.values).filter { $0.bitPattern != $1.bitPattern }.count
+        self.tolerance = tolerance
+    }
+
+    /// What `verify gray-scott` says before the check.
+    public static func headerLines(workload: GrayScottWorkload, steps: Int) -> [String] {
+        [
+            "device: \(workload.device.description.heading())",
+            "field: \(workload.width)x\(workload.height), steps: \(steps), kernel: \(workload.kernelDescription)",
+        ]
+    }
+
+    /// The errors, the rerun and the verdict.
+    public var lines: [String] {
+        [
+            "concentration error: max \(scientific(comparison.maxError)), rms \(scientific(comparison.rmsError))",
+            valuesDifferingOnRerun == 0
+                ? "repeat: the same bits"
+                : "repeat: \(valuesDifferingOnRerun) values differ from the first run's; "
+                    + "this kernel must give the same bits",
+            passed
+                ? "PASS (tolerance \(scientific(tolerance)))"
+                : !withinTolerance
+                    ? "FAIL: error \(scientific(comparison.maxError)) exceeds tolerance \(scientific(tolerance))"
+                    : "FAIL: a second run gave other bits",
+        ]
+    }
+}

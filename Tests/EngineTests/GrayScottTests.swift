@@ -1,0 +1,68 @@
+import Engine
+import FoundationEssentials
+import Testing
+
+/// The Gray-Scott workload on lavapipe against its float64 CPU reference.
+@Suite(.serialized) struct GrayScottTests {
+    let context: ComputeContext
+    let log = ValidationLog()
+
+    init() throws {
+        context = try ComputeContext(instanceOptions: InstanceOptions(validation: true), validationLog: log)
+    }
+
+    /// Sizes off the 16x16 workgroup and a field of one row, whose neighbours all wrap round.
+    @Test(arguments: [(70, 45), (16, 16), (33, 1), (1, 1)])
+    func theGPUFollowsTheReference(width: Int, height: Int) throws {
+        let start = GrayScottField.seeded(width: width, height: height, seed: 7)
+        let parameters = GrayScottParameters(feed: 0.04, kill: 0.06, diffusionU: 0.9, diffusionV: 0.4, dt: 1.1)
+        let workload = try GrayScottWorkload(device: context.device, field: start, parameters: parameters)
+        try workload.advance(steps: 30)
+        let gpu = try workload.download()
+        let reference = GrayScottReference.advance(start, parameters: parameters, steps: 30)
+        let comparison = FieldComparison(gpu, reference: reference)
+        #expect(comparison.maxError < 1e-5, "\(comparison)")
+        // Something happened: the start is far from the result.
+        #expect(FieldComparison(start, reference: reference).maxError > 1e-3 || width * height == 1)
+        #expect(log.count == 0, "\(log.messages)")
+    }
+
+    @Test func aSeededFieldIsReproducibleAndHoldsSpots() {
+        let a = GrayScottField.seeded(width: 64, height: 40, seed: 3)
+        #expect(a == GrayScottField.seeded(width: 64, height: 40, seed: 3))
+        #expect(a != GrayScottField.seeded(width: 64, height: 40, seed: 4))
+        #expect(a.meanV > 0 && a.meanV < 0.25)
+        #expect(a.values.allSatisfy { (0...1).contains($0) })
+    }
+
+    @Test func ratesThatCannotRunAreRefusedWithTheReason() {
+        for (parameters, reason) in [
+            (GrayScottParameters(feed: 1.5), "--feed must be between 0 and 1"),
+            (GrayScottParameters(kill: .nan), "--kill must be between 0 and 1"),
+            (GrayScottParameters(diffusionV: -1), "--diffusion-v must be zero or more"),
+            (GrayScottParameters(dt: 0), "--dt must be a positive finite number"),
+            (GrayScottParameters(dt: 2), "the diffusion blows up"),
+        ] {
+            #expect(throws: EngineError.self) { try parameters.validate() }
+            do { try parameters.validate() } catch { #expect("\(error)".contains(reason), "\(error)") }
+        }
+        #expect(throws: Never.self) { try GrayScottParameters(diffusionU: 1.25, dt: 1).validate() }
+    }
+
+    @Test func aFieldBeyondTheDeviceIsRefusedBeforeItIsMade() {
+        let problem = GrayScottWorkload.sizeProblem(width: 1 << 20, height: 1 << 20, device: context.device.description)
+        #expect(problem?.contains("maxStorageBufferRange") == true, "\(problem ?? "")")
+        #expect(GrayScottWorkload.sizeProblem(width: 512, height: 512, device: context.device.description) == nil)
+    }
+
+    @Test func theFieldIsWrittenAsNumPyFloat32OfShapeHW2() throws {
+        let field = GrayScottField.seeded(width: 5, height: 3, seed: 1)
+        let data = NPYFile.encode(field)
+        let headerLength = Int(data[8]) | Int(data[9]) << 8
+        let header = String(decoding: data[10..<10 + headerLength], as: UTF8.self)
+        #expect(header.contains("'descr': '<f4'") && header.contains("'shape': (3, 5, 2)"), "\(header)")
+        #expect((10 + headerLength) % 64 == 0)
+        let floats = data[(10 + headerLength)...].withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        #expect(floats == field.values)
+    }
+}
