@@ -13,8 +13,8 @@ struct RunGrayScottCommand: ParsableCommand {
             diffuses at its own rate; from a few seeded spots, stripes and spots grow whose \
             shape the feed and kill rates choose (the defaults grow coral). Runs --steps steps \
             and prints the mean concentration of v. --output writes the final field as .npy \
-            (float32, shape (H, W, 2): u and v), --png draws it. Signals stop it as they stop \
-            `run nbody`.
+            (float32, shape (H, W, 2): u and v). A window, --png and --frames show v from dark \
+            blue through cyan to white. Signals stop it as they stop `run nbody`.
             """)
 
     @OptionGroup(title: "Gray-Scott") var model: GrayScottOptions
@@ -29,28 +29,20 @@ struct RunGrayScottCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the final field to this .npy file.", valueName: "file.npy"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Draw the final field to this PNG file.", valueName: "file.png"))
-    var png: String?
-
     @Flag(help: "No progress output.")
     var quiet = false
 
+    @OptionGroup(title: "Viewing") var view: ViewOptions
     @OptionGroup var deviceOptions: DeviceOptions
 
     func validate() throws {
         guard steps >= 0 else { throw ValidationError("--steps must be zero or more, got \(steps)") }
         if let output { try checkWritableOutput(output, option: "--output") }
-        if let png {
-            guard png.lowercased().hasSuffix(".png") else {
-                throw ValidationError("--png must name a .png file, got '\(png)'")
-            }
-            try checkWritableFile(png, option: "--png")
-        }
     }
 
     func run() throws {
         try withEngine(deviceOptions) { log in
-            let context = try makeContext(deviceOptions, log: log)
+            let (shown, context) = try openView(view, deviceOptions, log: log)
             let run = try GrayScottRun(
                 width: size.width, height: size.height, seed: start.seed, parameters: model.parameters, steps: steps,
                 device: context.device)
@@ -64,22 +56,23 @@ struct RunGrayScottCommand: ParsableCommand {
                     try AtomicFile.write(NPYFile.encode(final), to: URL(fileURLWithPath: output))
                 }
             }
-            if let png {
-                run.session.addOutput("--png") { final, _ in
-                    try GrayScottPicture.render(final).write(to: URL(fileURLWithPath: png))
-                }
-            }
-            let report = try run.session.run()
+            let image = view.imageSize
+            let camera = Camera.topDown(
+                gridWidth: size.width, gridHeight: size.height, aspect: Float(image.width) / Float(image.height))
+            let report = try shown.run(run.session, showing: .field(run.workload), camera: camera, steps: steps)
             progress.finish()
             let final = try report.finalState ?? run.workload.download()
             let lines =
-                report.summaryLines(final: final, stoppedBy: StopRequest.current.requested)
-                + report.writtenLines(
-                    [output.map { ("--output", "output: \($0)") }, png.map { ("--png", "png: \($0)") }].compactMap {
-                        $0
-                    })
+                report.summaryLines(final: final, stoppedBy: StopRequest.current.requested) + shown.summaryLines(report)
+                + report.writtenLines([output.map { ("--output", "output: \($0)") }].compactMap { $0 })
             for line in lines { Console.print(line) }
-            try fail(report.problems(unit: "steps", advice: "lower --dt or the diffusion rates"))
+            try fail(
+                report.problems(unit: "steps", advice: "lower --dt or the diffusion rates")
+                    + [
+                        shown.lostDisplayProblem(
+                            done: report.summary.stepsReached, of: steps, unit: "steps",
+                            kept: output.map { _ in ["--output"] } ?? [])
+                    ].compactMap { $0 })
         }
     }
 }

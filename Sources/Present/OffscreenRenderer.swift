@@ -14,6 +14,7 @@ public final class OffscreenRenderer {
     /// Each made the first time it draws.
     private var particles: ParticleRenderer?
     private var cells: CellRenderer?
+    private var field: FieldRenderer?
 
     public init(device: Device, width: Int, height: Int) throws {
         guard width >= 1, height >= 1, width <= 16384, height <= 16384 else {
@@ -52,6 +53,15 @@ public final class OffscreenRenderer {
         cells = renderer
         return try render { encoder in
             try renderer.record(&encoder, into: framebuffer, life: life, camera: camera)
+        }
+    }
+
+    /// Draws a Gray-Scott field as a top-down `camera` sees it.
+    public func render(_ workload: GrayScottWorkload, camera: Camera) throws -> PNGImage {
+        let renderer = try field ?? FieldRenderer(renderPass: renderPass)
+        field = renderer
+        return try render { encoder in
+            try renderer.record(&encoder, into: framebuffer, field: workload, camera: camera)
         }
     }
 

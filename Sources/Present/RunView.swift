@@ -104,6 +104,7 @@ extension OffscreenRenderer {
         switch scene {
         case .particles(let workload, let speedScale): try render(workload, camera: camera, speedScale: speedScale)
         case .cells(let life): try render(life, camera: camera)
+        case .field(let field): try render(field, camera: camera)
         }
     }
 }

@@ -8,26 +8,34 @@ public enum WindowScene {
     case particles(NBodyWorkload, speedScale: Float)
     /// A Life grid's cells, seen from above; the view pans instead of orbiting.
     case cells(LifeWorkload)
+    /// A Gray-Scott field, a square per cell, seen from above as a Life grid is.
+    case field(GrayScottWorkload)
 
     func advance(_ count: Int) throws {
         switch self {
         case .particles(let workload, _): try workload.advance(steps: count)
         case .cells(let life): try life.advance(generations: count)
+        case .field(let field): try field.advance(steps: count)
         }
     }
 
     var stepName: String {
         switch self {
-        case .particles: "steps"
+        case .particles, .field: "steps"
         case .cells: "generations"
         }
+    }
+
+    /// Whether the scene is a flat grid seen from above, which the view pans instead of orbiting.
+    var isTopDown: Bool {
+        if case .particles = self { false } else { true }
     }
 }
 
 /// Shows a running simulation in a window: advances it between frames, draws it from its
 /// storage buffer, and lets the user steer the camera.
 ///
-/// Keys: arrows orbit (N-body) or pan (Life), +/- zoom, space pauses, r resets the view, q or
+/// Keys: arrows orbit (N-body) or pan (a grid or field), +/- zoom, space pauses, r resets the view, q or
 /// Escape quit; the mouse orbits or pans while button 1 is held, the wheel zooms; the close
 /// button quits.
 public final class WindowPresenter {
@@ -46,7 +54,7 @@ public final class WindowPresenter {
     let window: any PresentationWindow
     let renderPass: RenderPass
     let scene: WindowScene
-    /// Draws the scene: particles or cells.
+    /// Draws the scene: particles, cells or a field.
     let draw: (inout CommandEncoder, Framebuffer, Camera) throws -> Void
     let surfaceFormat: SurfaceFormat
     let presentMode: PresentMode
@@ -84,6 +92,11 @@ public final class WindowPresenter {
             let renderer = try CellRenderer(renderPass: renderPass)
             draw = { encoder, framebuffer, camera in
                 try renderer.record(&encoder, into: framebuffer, life: life, camera: camera)
+            }
+        case .field(let field):
+            let renderer = try FieldRenderer(renderPass: renderPass)
+            draw = { encoder, framebuffer, camera in
+                try renderer.record(&encoder, into: framebuffer, field: field, camera: camera)
             }
         }
         for _ in 0..<Self.framesInFlight {
@@ -139,7 +152,7 @@ public final class WindowPresenter {
                     default: break
                     }
                 case .drag(let dx, let dy):
-                    if case .cells = scene {
+                    if scene.isTopDown {
                         // The grid follows the pointer.
                         let unitsPerPixel = 1 / Float(max(swapchain?.height ?? 1, 1))
                         camera.pan(right: -Float(dx) * unitsPerPixel, down: -Float(dy) * unitsPerPixel)
@@ -238,7 +251,7 @@ public final class WindowPresenter {
             case Keys.up: (0, -0.1)
             default: (0, 0.1)
             }
-        if case .cells = scene {
+        if scene.isTopDown {
             camera.pan(right: x, down: y)
         } else {
             camera.orbit(yaw: x, pitch: -y)

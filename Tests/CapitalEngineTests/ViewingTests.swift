@@ -259,6 +259,38 @@ struct ViewingTests {
         #expect(result.stdout.contains("stopped: SIGTERM"), "\(result.stdout)")
     }
 
+    /// A Gray-Scott field in a window on a real X server: drawn, growing between frames, and
+    /// under the validation layer without a message.
+    @Test func aGrayScottRunGrowsInTheWindow() throws {
+        let display = try VirtualDisplay()
+        let engine = try CapitalEngineProcess(
+            [
+                "run", "gray-scott", "--size", "128x96", "--steps", "1000000", "--window", "320x240",
+                "--steps-per-frame", "2", "--validate",
+            ], environment: ["DISPLAY": display.name])
+        try engine.waitForStderr("window: first frame presented")
+        var first = try display.screenshot()
+        let drawn = Date().addingTimeInterval(60)
+        while Self.litPixels(first, width: 320, height: 240) <= 2000 && Date() < drawn {
+            Thread.sleep(forTimeInterval: 0.1)
+            first = try display.screenshot()
+        }
+        var second = try display.screenshot()
+        let grown = Date().addingTimeInterval(60)
+        while second == first && Date() < grown {
+            Thread.sleep(forTimeInterval: 0.1)
+            second = try display.screenshot()
+        }
+        // The field fills the window's height: most pixels are its cells, not the background.
+        #expect(Self.litPixels(first, width: 320, height: 240) > 2000)
+        #expect(first != second, "the field grows between frames")
+        engine.process.terminate()
+        let result = try engine.wait(timeout: 15)
+        #expect(result.status == 0, "SIGTERM ends a windowed Gray-Scott run cleanly: \(result.stderr)")
+        #expect(result.stdout.contains("stopped: SIGTERM") && result.stdout.contains("window: "), "\(result.stdout)")
+        #expect(!result.stderr.contains("validation layer reported"), "\(result.stderr)")
+    }
+
     private func windowID(_ display: VirtualDisplay) throws -> UInt {
         let output = try display.runTool("/usr/bin/xdotool", ["search", "--name", "CapitalEngine"])
         let text = String(decoding: output, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""

@@ -10,19 +10,29 @@ struct GrayScottCommandTests {
     let scratch = ScratchDirectory("gray-scott-cli")
     var directory: URL { scratch.url }
 
+    /// v's colour as gray_scott_field.frag draws it: dark blue through cyan to white.
+    static func ramp(_ v: Float) -> [Double] {
+        let t = 2 * Double(min(max(v / 0.35, 0), 1))
+        let (dark, cyan, white) = ([8.0, 10, 30], [0.0, 150, 200], [255.0, 255, 255])
+        return (0..<3).map {
+            t < 1 ? dark[$0] + (cyan[$0] - dark[$0]) * t : cyan[$0] + (white[$0] - cyan[$0]) * (t - 1)
+        }
+    }
+
     /// The run's field, written as .npy, is the CPU reference's after the same steps from the
-    /// same seeded start; its picture shows it; the summary names the steps and the mean of v.
+    /// same seeded start; its picture, drawn by the GPU from the field's buffer, shows each
+    /// cell's v; the summary names the steps and the mean of v.
     @Test func runWritesTheFieldAndItsPicture() throws {
         let output = directory.appendingPathComponent("field.npy")
         let png = directory.appendingPathComponent("field.png")
         let result = try CommandLineRun.run([
             "run", "gray-scott", "--size", "48x40", "--steps", "60", "--seed", "4", "--feed", "0.04",
-            "--output", output.path, "--png", png.path, "--validate",
+            "--output", output.path, "--window", "480x400", "--png", png.path, "--validate",
         ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("Gray-Scott on a 48x40 torus (seed 4), 60 steps, feed 0.04"), "\(result.stderr)")
         #expect(result.stdout.contains("steps: 60\nmean v: "), "\(result.stdout)")
-        #expect(result.stdout.contains("output: \(output.path)\npng: \(png.path)"), "\(result.stdout)")
+        #expect(result.stdout.contains("png: \(png.path)\noutput: \(output.path)"), "\(result.stdout)")
         let data = try Data(contentsOf: output)
         let headerLength = Int(data[8]) | Int(data[9]) << 8
         let values = data[(10 + headerLength)...].withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
@@ -31,8 +41,28 @@ struct GrayScottCommandTests {
         let field = GrayScottField(width: 48, height: 40, values: values)
         #expect(FieldComparison(field, reference: reference).maxError < 1e-5)
         #expect(result.stdout.contains("mean v: \(String(format: "%.5f", field.meanV))"), "\(result.stdout)")
+
+        // The fitted camera shows the 40 rows in 1.04 x 40 cells' height, centred.
         let picture = try PNGImage.decode(Data(contentsOf: png))
-        #expect(picture == GrayScottPicture.render(field))
+        #expect(picture.width == 480 && picture.height == 400)
+        let pixelsPerCell = 400 / (40 * 1.04)
+        // The drawing adds onto the cleared background, as every scene's does.
+        let background = picture.pixel(x: 2, y: 200)
+        #expect(max(background.r, background.g, background.b) <= 12)
+        let seeded = (0..<48 * 40).filter { values[2 * $0 + 1] > 0.1 }.prefix(20).map { ($0 % 48, $0 / 48) }
+        #expect(!seeded.isEmpty)
+        for (x, y) in [(0, 0), (47, 39), (10, 20), (30, 5)] + seeded {
+            let px = Int((240 + (Double(x) + 0.5 - 24) * pixelsPerCell).rounded(.down))
+            let py = Int((200 + (Double(y) + 0.5 - 20) * pixelsPerCell).rounded(.down))
+            let drawn = picture.pixel(x: px, y: py)
+            let expected = zip(
+                Self.ramp(values[2 * (y * 48 + x) + 1]), [background.r, background.g, background.b].map(Double.init)
+            ).map { min($0 + $1, 255) }
+            let off = zip([drawn.r, drawn.g, drawn.b].map(Double.init), expected).map { abs($0 - $1) }.max()!
+            #expect(off <= 1.5, "cell (\(x), \(y)): drawn \(drawn), expected \(expected)")
+        }
+        // Beyond the field on either side, the background.
+        #expect(picture.pixel(x: 477, y: 3) == background)
     }
 
     @Test func verifyPassesAndFailsBeyondTheTolerance() throws {

@@ -101,6 +101,9 @@ public final class GrayScottWorkload {
         return GrayScottField(width: width, height: height, values: values)
     }
 
+    /// The buffer holding the current field, for drawing it where it lies.
+    package var currentStateBuffer: Buffer { state.currentBuffer }
+
     /// Cell updates per step.
     public var cellsPerStep: Double { Double(width) * Double(height) }
 
