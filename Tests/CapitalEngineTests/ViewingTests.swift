@@ -238,19 +238,8 @@ struct ViewingTests {
                 "--window", "320x240", "--steps-per-frame", "1",
             ], environment: ["DISPLAY": display.name])
         try engine.waitForStderr("window: first frame presented")
-        var first = try display.screenshot()
-        let drawn = Date().addingTimeInterval(60)
-        while Self.litPixels(first, width: 320, height: 240) <= 500 && Date() < drawn {
-            Thread.sleep(forTimeInterval: 0.1)
-            first = try display.screenshot()
-        }
         // Evidence that the grid evolves: a later frame that differs.
-        var second = try display.screenshot()
-        let evolved = Date().addingTimeInterval(60)
-        while second == first && Date() < evolved {
-            Thread.sleep(forTimeInterval: 0.1)
-            second = try display.screenshot()
-        }
+        let (first, second) = try Self.twoFrames(of: display, lit: 500)
         #expect(Self.litPixels(first, width: 320, height: 240) > 500)
         #expect(first != second, "the grid evolves between frames")
         engine.process.terminate()
@@ -269,18 +258,7 @@ struct ViewingTests {
                 "--steps-per-frame", "2", "--validate",
             ], environment: ["DISPLAY": display.name])
         try engine.waitForStderr("window: first frame presented")
-        var first = try display.screenshot()
-        let drawn = Date().addingTimeInterval(60)
-        while Self.litPixels(first, width: 320, height: 240) <= 2000 && Date() < drawn {
-            Thread.sleep(forTimeInterval: 0.1)
-            first = try display.screenshot()
-        }
-        var second = try display.screenshot()
-        let grown = Date().addingTimeInterval(60)
-        while second == first && Date() < grown {
-            Thread.sleep(forTimeInterval: 0.1)
-            second = try display.screenshot()
-        }
+        let (first, second) = try Self.twoFrames(of: display, lit: 2000)
         // The field fills the window's height: most pixels are its cells, not the background.
         #expect(Self.litPixels(first, width: 320, height: 240) > 2000)
         #expect(first != second, "the field grows between frames")
@@ -289,6 +267,24 @@ struct ViewingTests {
         #expect(result.status == 0, "SIGTERM ends a windowed Gray-Scott run cleanly: \(result.stderr)")
         #expect(result.stdout.contains("stopped: SIGTERM") && result.stdout.contains("window: "), "\(result.stdout)")
         #expect(!result.stderr.contains("validation layer reported"), "\(result.stderr)")
+    }
+
+    /// A screenshot of the 320x240 window once more than `lit` of its pixels are drawn, and the
+    /// first later one that differs (each waited for up to a minute, for busy machines).
+    static func twoFrames(of display: VirtualDisplay, lit: Int) throws -> (PNGImage, PNGImage) {
+        var first = try display.screenshot()
+        let drawn = Date().addingTimeInterval(60)
+        while litPixels(first, width: 320, height: 240) <= lit && Date() < drawn {
+            Thread.sleep(forTimeInterval: 0.1)
+            first = try display.screenshot()
+        }
+        var second = try display.screenshot()
+        let changed = Date().addingTimeInterval(60)
+        while second == first && Date() < changed {
+            Thread.sleep(forTimeInterval: 0.1)
+            second = try display.screenshot()
+        }
+        return (first, second)
     }
 
     private func windowID(_ display: VirtualDisplay) throws -> UInt {
