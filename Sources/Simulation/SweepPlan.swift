@@ -54,7 +54,7 @@ public struct SweepPlan: Sendable {
             throw SweepFileError(file: file, line: nil, message: "needs \"workload\": \"nbody\" or \"life\"")
         }
         guard let workload = SweepWorkload(rawValue: name) else {
-            throw fail("workload", "'\(name)' is not a workload; use nbody or life")
+            throw fail("workload", "'\(name)' is not a workload sweeps run; use nbody or life")
         }
         self.workload = workload
         func parameters(_ value: JSONValue?, _ key: String) throws -> [String: SweepValue] {
