@@ -10,8 +10,9 @@ public final class GrayScottWorkload {
     private let state: PingPongState
     private let groups: (x: Int, y: Int)
 
-    /// The shader's workgroup: 16 x 16 cells.
-    static let workgroupSide = 16
+    /// The shader's workgroup: 64 columns, each invocation a strip of `rows` cells down one.
+    static let workgroupWidth = 64
+    static let rows = 16
 
     private struct PushConstants: BitwiseCopyable {
         var width: UInt32
@@ -46,11 +47,16 @@ public final class GrayScottWorkload {
                 "a \(width)x\(height) field needs \(2 * bytes >> 20) MiB of device memory; it has \(memory >> 20) MiB"
         }
         let counts = device.limits.maxComputeWorkGroupCount
-        let (x, y) = ((width + workgroupSide - 1) / workgroupSide, (height + workgroupSide - 1) / workgroupSide)
+        let (x, y) = groups(width: width, height: height)
         if UInt64(x) > UInt64(counts[0]) || UInt64(y) > UInt64(counts[1]) {
             return "a \(width)x\(height) field needs \(x)x\(y) workgroups; the device allows \(counts[0])x\(counts[1])"
         }
         return nil
+    }
+
+    /// Workgroups across and strips of rows down a `width` x `height` field.
+    static func groups(width: Int, height: Int) -> (x: Int, y: Int) {
+        ((width + workgroupWidth - 1) / workgroupWidth, (height + rows - 1) / rows)
     }
 
     public init(device: Device, field: GrayScottField, parameters: GrayScottParameters) throws {
@@ -62,13 +68,10 @@ public final class GrayScottWorkload {
         width = field.width
         height = field.height
         self.parameters = parameters
-        groups = (
-            (width + Self.workgroupSide - 1) / Self.workgroupSide,
-            (height + Self.workgroupSide - 1) / Self.workgroupSide
-        )
+        groups = Self.groups(width: width, height: height)
         let pipeline = try ComputePipeline(
             device: device, shader: ShaderModule(device: device, shader: .grayScottStep), storageBuffers: 2,
-            pushConstantSize: MemoryLayout<PushConstants>.size, specialization: [])
+            pushConstantSize: MemoryLayout<PushConstants>.size, specialization: [.uint(0, UInt32(Self.rows))])
         state = try PingPongState(
             device: device, pipeline: pipeline, bytes: width * height * GrayScottField.bytesPerCell)
         try upload(field)
@@ -107,5 +110,5 @@ public final class GrayScottWorkload {
     /// Cell updates per step.
     public var cellsPerStep: Double { Double(width) * Double(height) }
 
-    public var kernelDescription: String { "workgroup 16x16, a cell per invocation" }
+    public var kernelDescription: String { "workgroup 64, a strip of \(Self.rows) cells per invocation" }
 }
