@@ -6,7 +6,8 @@
 #   scripts/gpu-benchmarks.sh BINARY OUT [PART...]
 #
 # PARTs (default: all but life-kernels and tune-life): check nbody pairs unroll life
-# life-wide life-streamed life-generations life-kernels overhead tune-nbody tune-life validate
+# life-wide life-streamed life-generations life-kernels gray-scott overhead tune-nbody tune-life
+# validate
 # Parts run in the order above, whatever the order given. Each step runs under its own time
 # limit so that one slow step cannot eat the whole lease, and the whole run under
 # GPU_BENCH_SECONDS (default 540, inside the device tool's 600 s a command): a step is cut to
@@ -21,7 +22,7 @@ BIN=$1 OUT=$2
 shift 2
 DEADLINE=${GPU_BENCH_SECONDS:-540}
 RESERVE=25  # seconds kept for a step's grace after TERM, archiving the logs and the summary
-PARTS=${*:-check nbody pairs unroll life life-wide life-streamed life-generations overhead tune-nbody validate}
+PARTS=${*:-check nbody pairs unroll life life-wide life-streamed life-generations gray-scott overhead tune-nbody validate}
 mkdir -p "$OUT"
 export CAPITALENGINE_TUNE_CACHE=$OUT/tuning.json
 SUMMARY=$OUT/summary.txt
@@ -122,6 +123,11 @@ fi
 if want life-kernels; then
     step bench-life 300 bench life --life-kernel bits tiled:4 tiled:8 tiled:16 tiled:32 \
         --grid 4096x4096 16384x16384 65536x65536 --repeats 5
+fi
+if want gray-scott; then
+    step verify-gray-scott 60 verify gray-scott --size 4099x1027 --steps 50
+    step bench-gray-scott 150 bench gray-scott --size 4096x4096 8192x8192 16384x16384 --repeats 5 --json
+    json_of bench-gray-scott
 fi
 if want overhead; then
     step run-nbody-1024x10000 120 run --particles 1024 --steps 10000
