@@ -87,6 +87,11 @@ check "output lands in ./out, owned by the invoking user" test "$(stat -c %u out
 out=$(./run-docker.sh mesa run --particles 10 --steps 1 --output /data/x.npy 2>&1); status=$?
 check "the root file system is read-only to the run" bash -c '[[ $1 -eq 64 && "$2" == *"cannot be written: Read-only file system"* ]]' _ "$status" "$out"
 out=$(./run-docker.sh doctor --no-verify 2>&1); check "doctor runs in the container" grep -q "The setup works" <<<"$out"
+rm -f out/coral.png
+./run-docker.sh mesa run gray-scott --size 64x48 --steps 200 --png out/coral.png >/dev/null 2>&1
+# A PNG of the default image size: its IHDR's width and height.
+check "the mesa container draws a Gray-Scott field into ./out" \
+    python3 -c "import struct; d = open('out/coral.png', 'rb').read(24); assert struct.unpack('>II', d[16:24]) == (1024, 768)"
 
 # `up` of the mesa profile, with each compose: the default run, its output in ./out as the user.
 # Docker refuses a device that does not exist: with no GPU here, the compose file is told so.
