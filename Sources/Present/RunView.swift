@@ -116,6 +116,11 @@ extension OffscreenRenderer {
             let state = try nbody.download()
             return try render(nbody, camera: Camera(fitting: state), speedScale: speedScale(for: state))
         }
+        if let field = workload as? GrayScottWorkload {
+            let camera = Camera.topDown(
+                gridWidth: field.width, gridHeight: field.height, aspect: Float(width) / Float(height))
+            return try render(field, camera: camera)
+        }
         guard let life = workload as? LifeWorkload else { throw EngineError.unsupported("no picture of this") }
         return try render(life)
     }

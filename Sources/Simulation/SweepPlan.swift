@@ -51,10 +51,10 @@ public struct SweepPlan: Sendable {
             throw fail(key, "unknown key; a sweep has workload, axes, fixed and extra")
         }
         guard case .value(.string(let name))? = root["workload"] else {
-            throw SweepFileError(file: file, line: nil, message: "needs \"workload\": \"nbody\" or \"life\"")
+            throw SweepFileError(file: file, line: nil, message: "needs \"workload\": \(SweepWorkload.names)")
         }
         guard let workload = SweepWorkload(rawValue: name) else {
-            throw fail("workload", "'\(name)' is not a workload sweeps run; use nbody or life")
+            throw fail("workload", "'\(name)' is not a workload sweeps run; use \(SweepWorkload.names)")
         }
         self.workload = workload
         func parameters(_ value: JSONValue?, _ key: String) throws -> [String: SweepValue] {

@@ -23,6 +23,14 @@ public struct SweepReport {
         "rate", "population", "exitStatus", "message",
     ]
 
+    /// ``summaryColumns`` and what the workload's summaries add: Gray-Scott's mean of v.
+    static func summaryColumns(of workload: SweepWorkload) -> [String] {
+        guard workload == .grayScott else { return summaryColumns }
+        var columns = summaryColumns
+        columns.insert("meanV", at: columns.firstIndex(of: "population")! + 1)
+        return columns
+    }
+
     public init(results: SweepResults) {
         workload = results.plan.workload
         parameterNames = Set(results.plan.tasks.flatMap(\.parameters.keys)).sorted()
@@ -35,7 +43,8 @@ public struct SweepReport {
     }
 
     public var columns: [String] {
-        ["task", "id", "status"] + parameterNames + Self.summaryColumns.filter { !parameterNames.contains($0) }
+        ["task", "id", "status"] + parameterNames
+            + Self.summaryColumns(of: workload).filter { !parameterNames.contains($0) }
     }
 
     /// The value in `column` of `row`; nil where it has none.
@@ -60,6 +69,7 @@ public struct SweepReport {
         case "gpuSeconds": return summary.gpuSeconds.map(SweepValue.double)
         case "rate": return summary.rate.map(SweepValue.double)
         case "population": return summary.population.map(SweepValue.int)
+        case "meanV": return summary.meanV.map(SweepValue.double)
         case "exitStatus": return .int(Int(summary.exitStatus))
         case "message": return summary.message.map(SweepValue.string)
         default: return nil

@@ -126,10 +126,12 @@ public struct SweepTaskSummary: Codable, Sendable {
     public var stepsRun: Int?
     public var wallSeconds: Double?
     public var gpuSeconds: Double?
-    /// Interactions/s (N-body) or cell updates/s (Life) of this attempt.
+    /// Interactions/s (N-body) or cell updates/s (Life, Gray-Scott) of this attempt.
     public var rate: Double?
     /// Live cells at the end (Life).
     public var population: Int?
+    /// The mean concentration of v at the end (Gray-Scott).
+    public var meanV: Double?
     /// Life: `[generation, live cells]` from the start, about a hundred of them.
     public var populationByGeneration: [[Int]]?
     /// The state's file in the task's folder.

@@ -15,7 +15,7 @@ public struct SweepTaskRunner {
     /// Hears what the user should know (a resumed checkpoint, the kernel chosen).
     public var note: (String) -> Void = { _ in }
     /// Draws a task's final state as a PNG file's bytes, for tasks that ask (`"png": true`):
-    /// the N-body workload or the Life workload, as the command line draws them.
+    /// any workload, as the command line draws it.
     public var picture: ((_ workload: AnyObject) throws -> Data)?
     /// Called as the task runs (after each batch), to show that its worker is alive.
     public var renew: () -> Void = {}
@@ -69,6 +69,7 @@ public struct SweepTaskRunner {
             switch results.plan.workload {
             case .nbody: stopped = try runNBody(task, in: folder, summary: &summary)
             case .life: stopped = try runLife(task, in: folder, summary: &summary)
+            case .grayScott: stopped = try runGrayScott(task, in: folder, summary: &summary)
             }
             if let stopped { return .stopped(step: stopped.step, resumable: stopped.resumable) }
         } catch {
@@ -187,6 +188,31 @@ public struct SweepTaskRunner {
             comment: "CapitalEngine sweep task \(task.id), generation \(report.summary.stepsReached)")
         summary.output = "final.rle"
         try writePicture(of: workload, for: task, in: folder, summary: &summary)
+        return nil
+    }
+
+    private func runGrayScott(
+        _ task: SweepTask, in folder: URL, summary: inout SweepTaskSummary
+    ) throws -> (Int, Bool)? {
+        let parameters = try GrayScottTaskParameters(task.parameters)
+        let run = try GrayScottRun(
+            width: parameters.width, height: parameters.height, seed: parameters.seed, parameters: parameters.rates,
+            steps: parameters.steps, device: device)
+        summary.kernel = run.workload.kernelDescription
+        run.loop.shouldStop = shouldStop
+        run.loop.progress = { [progress] in progress($0, parameters.steps) }
+        let report = try run.session.run()
+        record(report, workload: run.workload, into: &summary)
+        guard let final = report.finalState else { return nil }
+        // Deterministic from its seed: a stopped task starts again.
+        if case .stopRequested = report.summary.ending, report.summary.stepsReached < parameters.steps {
+            return (report.summary.stepsReached, false)
+        }
+        guard summary.status == .completed else { return nil }
+        summary.meanV = final.meanV
+        try AtomicFile.write(NPYFile.encode(final), to: folder.appendingPathComponent("field.npy"))
+        summary.output = "field.npy"
+        try writePicture(of: run.workload, for: task, in: folder, summary: &summary)
         return nil
     }
 

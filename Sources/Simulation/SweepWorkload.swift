@@ -3,8 +3,9 @@ import FoundationEssentials
 
 /// The workloads a sweep runs, and the parameters each of its tasks takes: the names of the
 /// `run` command's options, camel-cased (`checkpointEvery`).
-public enum SweepWorkload: String, Sendable, Codable {
+public enum SweepWorkload: String, Sendable, Codable, CaseIterable {
     case nbody, life
+    case grayScott = "gray-scott"
 
     /// Each parameter and its default, in words, for `sweep --help` and errors.
     public var parameters: [(name: String, meaning: String)] {
@@ -26,7 +27,21 @@ public enum SweepWorkload: String, Sendable, Codable {
                 ("kernel", "Life kernel as for run (default: the device's)"),
                 ("png", "true: a picture of the final grid, picture.png (default false)"),
             ]
+        case .grayScott:
+            [
+                ("size", "field WxH (default 256x256)"), ("seed", "seed of the spots (default 1)"),
+                ("steps", "steps (default 5000)"), ("feed", "feed rate (default 0.055)"),
+                ("kill", "kill rate (default 0.062)"), ("diffusionU", "diffusion rate of u (default 1)"),
+                ("diffusionV", "diffusion rate of v (default 0.5)"), ("dt", "time step (default 1)"),
+                ("png", "true: a picture of the final field, picture.png (default false)"),
+            ]
         }
+    }
+
+    /// The workloads' names, as a sweep file spells them: "nbody, life or gray-scott".
+    static var names: String {
+        let names = allCases.map(\.rawValue)
+        return names.dropLast().joined(separator: ", ") + " or " + names.last!
     }
 
     /// Why `name` is no parameter of this workload; nil when it is one.
@@ -42,6 +57,7 @@ public enum SweepWorkload: String, Sendable, Codable {
             switch self {
             case .nbody: _ = try NBodyTaskParameters(parameters)
             case .life: _ = try LifeTaskParameters(parameters)
+            case .grayScott: _ = try GrayScottTaskParameters(parameters)
             }
             _ = try TaskParameterReader(parameters).bool("png", default: false)
             return nil
@@ -128,6 +144,40 @@ struct NBodyTaskParameters {
     }
 }
 
+/// `size`: WxH, each side 1 to 1048576.
+func readSize(_ read: TaskParameterReader, default value: String) throws -> (width: Int, height: Int) {
+    let size = try read.string("size") ?? value
+    let sides = size.lowercased().split(separator: "x").map { Int($0) }
+    guard sides.count == 2, let width = sides[0], let height = sides[1], (1...1 << 20).contains(width),
+        (1...1 << 20).contains(height)
+    else { throw EngineError.invalidInput("size must be WxH, each 1 to 1048576, got \(size)") }
+    return (width, height)
+}
+
+/// A Gray-Scott task's parameters, checked.
+struct GrayScottTaskParameters {
+    var width: Int
+    var height: Int
+    var seed: UInt64
+    var steps: Int
+    var rates: GrayScottParameters
+
+    init(_ values: [String: SweepValue]) throws {
+        let read = TaskParameterReader(values)
+        (width, height) = try readSize(read, default: "256x256")
+        seed = UInt64(try read.int("seed", default: 1, in: 0...Int.max))
+        steps = try read.int("steps", default: 5000, in: 0...1_000_000_000)
+        let defaults = GrayScottParameters()
+        rates = GrayScottParameters(
+            feed: Float(try read.number("feed", default: Double(defaults.feed))),
+            kill: Float(try read.number("kill", default: Double(defaults.kill))),
+            diffusionU: Float(try read.number("diffusionU", default: Double(defaults.diffusionU))),
+            diffusionV: Float(try read.number("diffusionV", default: Double(defaults.diffusionV))),
+            dt: Float(try read.number("dt", default: Double(defaults.dt))))
+        try rates.validate()
+    }
+}
+
 /// A Life task's parameters, checked.
 struct LifeTaskParameters {
     var width: Int
@@ -141,12 +191,7 @@ struct LifeTaskParameters {
 
     init(_ values: [String: SweepValue]) throws {
         let read = TaskParameterReader(values)
-        let size = try read.string("size") ?? "256x256"
-        let sides = size.lowercased().split(separator: "x").map { Int($0) }
-        guard sides.count == 2, let width = sides[0], let height = sides[1], (1...1 << 20).contains(width),
-            (1...1 << 20).contains(height)
-        else { throw EngineError.invalidInput("size must be WxH, each 1 to 1048576, got \(size)") }
-        (self.width, self.height) = (width, height)
+        (width, height) = try readSize(read, default: "256x256")
         rule = try LifeRuleSpecification(parsing: try read.string("rule") ?? "B3/S23")
         seed = UInt64(try read.int("seed", default: 1, in: 0...Int.max))
         density = try read.number("density", default: 0.3)

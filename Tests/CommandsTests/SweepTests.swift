@@ -43,6 +43,49 @@ struct SweepTests {
         #expect(nothing.stderr.contains("Usage: CapitalEngine sweep status <DIR>"), "\(nothing.stderr)")
     }
 
+    /// A Gray-Scott sweep over the feed and kill rates: each task's field equals a direct run's
+    /// bit for bit, its picture is drawn, and the report plots the mean of v against the feed.
+    @Test func aGrayScottSweepMapsTheRates() throws {
+        let file = try sweepFile(
+            """
+            {"workload": "gray-scott", "axes": {"feed": [0.03, 0.055], "kill": [0.06, 0.065]},
+             "fixed": {"size": "40x32", "steps": 300, "seed": 2, "png": true}}
+            """)
+        let results = directory.appendingPathComponent("gray-scott")
+        for index in 0..<4 {
+            let task = try run(["sweep", "run", file.path, "--results", results.path, "--index", "\(index)"])
+            #expect(
+                task.status == 0 && task.stdout.contains("task \(index): completed"), "\(task.stdout)\(task.stderr)")
+        }
+        let direct = directory.appendingPathComponent("direct-field.npy")
+        let reference = try run([
+            "run", "gray-scott", "--size", "40x32", "--steps", "300", "--seed", "2", "--feed", "0.055", "--kill",
+            "0.065", "--output", direct.path, "--quiet",
+        ])
+        #expect(reference.status == 0, "\(reference.stderr)")
+        #expect(try Data(contentsOf: direct) == Data(contentsOf: results.appendingPathComponent("3/field.npy")))
+        let picture = try PNGImage.decode(Data(contentsOf: results.appendingPathComponent("3/picture.png")))
+        #expect(picture.width == 1024 && picture.height == 768)
+        let report = try run(["sweep", "report", results.path, "--metric", "meanV", "--x", "feed", "--by", "kill"])
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(report.stdout.contains("4 tasks in the table; 4 point(s) plotted in 2 line(s)"), "\(report.stdout)")
+        let csv = try String(contentsOf: results.appendingPathComponent("report.csv"), encoding: .utf8)
+        #expect(csv.hasPrefix("task,id,status,feed,kill,png,seed,size,steps,") && csv.contains(",population,meanV,"))
+        let rows = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: results.appendingPathComponent("report.json")))
+                as? [[String: Any]])
+        // Each task's mean of v is its field's.
+        for row in rows {
+            let id = try #require(row["id"] as? String)
+            let data = try Data(contentsOf: results.appendingPathComponent("\(id)/field.npy"))
+            let field = data.dropFirst(10 + (Int(data[8]) | Int(data[9]) << 8)).withUnsafeBytes {
+                Array($0.bindMemory(to: Float.self))
+            }
+            let meanV = stride(from: 1, to: field.count, by: 2).reduce(0.0) { $0 + Double(field[$1]) } / 1280
+            #expect(abs((row["meanV"] as? Double ?? -1) - meanV) < 1e-9, "task \(id)")
+        }
+    }
+
     /// Each task writes its folder; one equals a direct run bit for bit; a completed task is
     /// not run again; a task that cannot run fails with its reason, and status says so.
     @Test func tasksRunIntoTheirFoldersAndStatusCountsThem() throws {

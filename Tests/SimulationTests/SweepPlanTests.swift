@@ -38,7 +38,7 @@ struct SweepPlanTests {
         (#"["nbody"]"#, "must hold a JSON object"),
         ("{\n\"workload\": \"nbody\",\n\"axis\": {}}", "line 3: \"axis\": unknown key"),
         (#"{"axes": {}}"#, "needs \"workload\""),
-        (#"{"workload": "gray-scott"}"#, "'gray-scott' is not a workload sweeps run; use nbody or life"),
+        (#"{"workload": "fluid"}"#, "'fluid' is not a workload sweeps run; use nbody, life or gray-scott"),
         (
             "{\"workload\": \"life\",\n \"axes\": {\"particles\": [1]}}",
             "line 2: \"particles\": no parameter of life; it takes size"
