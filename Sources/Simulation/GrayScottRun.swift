@@ -63,7 +63,8 @@ extension RunReport where W == GrayScottWorkload {
         var lines = stoppedLine(by: stoppedBy, unit: "steps")
         let done = summary.stepsReached
         lines.append("steps: \(done)")
-        lines.append("mean v: \(fixed(final.meanV, 5))")
+        // A field that broke has no mean worth printing; the problem says where it broke.
+        if case .broken = summary.ending {} else { lines.append("mean v: \(fixed(final.meanV, 5))") }
         lines.append("wall time: \(fixed(summary.wallSeconds, 3)) s")
         if summary.stepsRun > 0 {
             let rate = Double(final.width * final.height) * Double(summary.stepsRun) / summary.ratedSeconds

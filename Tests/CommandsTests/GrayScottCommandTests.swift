@@ -106,6 +106,14 @@ struct GrayScottCommandTests {
             #expect(result.status == 64, "\(arguments): \(result.status) \(result.stderr)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
         }
+        // Rates that pass the checks can still blow up: the run stops there and writes nothing.
+        let blown = try CommandLineRun.run([
+            "run", "gray-scott", "--size", "32x32", "--steps", "2000", "--dt", "50", "--diffusion-u", "0.02",
+            "--diffusion-v", "0.01", "--output", output.path,
+        ])
+        #expect(blown.status == 1, "\(blown.stderr)")
+        #expect(blown.stderr.contains("the state became non-finite between steps"), "\(blown.stderr)")
+        #expect(blown.stderr.contains("lower --dt or the diffusion rates") && !blown.stdout.contains("mean v"))
         let huge = try CommandLineRun.run(["run", "gray-scott", "--size", "1048576x1048576", "--output", output.path])
         #expect(huge.status == 1 && huge.stderr.contains("maxStorageBufferRange"), "\(huge.stderr)")
         #expect(!FileManager.default.fileExists(atPath: output.path))
@@ -120,5 +128,10 @@ struct GrayScottCommandTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("stopped: SIGTERM after 0 of 1000000 steps"), "\(result.stdout)")
         #expect(FileManager.default.fileExists(atPath: output.path))
+        let bench = try CommandLineRun.run(
+            ["bench", "gray-scott", "--size", "64x64", "128x128", "--json"], stoppedBy: "SIGINT")
+        #expect(bench.status == 0, "\(bench.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(bench.stdout.utf8)) as? [String: Any])
+        #expect(report["stoppedBy"] as? String == "SIGINT" && (report["results"] as? [Any])?.isEmpty == true)
     }
 }
