@@ -113,6 +113,7 @@ struct VerifyGrayScottCommand: ParsableCommand {
         var passed = true
         try withEngine(deviceOptions) { log in
             let context = try makeContext(deviceOptions, log: log)
+            try GrayScottWorkload.checkSize(width: size.width, height: size.height, on: context.device.description)
             let field = GrayScottField.seeded(width: size.width, height: size.height, seed: start.seed)
             let workload = try GrayScottWorkload(device: context.device, field: field, parameters: model.parameters)
             for line in GrayScottVerification.headerLines(workload: workload, steps: steps) { Console.print(line) }

@@ -36,9 +36,7 @@ public final class GrayScottRun {
         width: Int, height: Int, seed: UInt64, parameters: GrayScottParameters, steps: Int, device: Device
     ) throws {
         try parameters.validate()
-        if let problem = GrayScottWorkload.sizeProblem(width: width, height: height, device: device.description) {
-            throw EngineError.unsupported(problem)
-        }
+        try GrayScottWorkload.checkSize(width: width, height: height, on: device.description)
         start = GrayScottField.seeded(width: width, height: height, seed: seed)
         workload = try GrayScottWorkload(device: device, field: start, parameters: parameters)
         session = RunSession(RunLoop(workload: workload, totalSteps: steps, batchLimit: 100_000))

@@ -116,6 +116,8 @@ struct GrayScottCommandTests {
         #expect(blown.stderr.contains("lower --dt or the diffusion rates") && !blown.stdout.contains("mean v"))
         let huge = try CommandLineRun.run(["run", "gray-scott", "--size", "1048576x1048576", "--output", output.path])
         #expect(huge.status == 1 && huge.stderr.contains("maxStorageBufferRange"), "\(huge.stderr)")
+        let checked = try CommandLineRun.run(["verify", "gray-scott", "--size", "1048576x1048576"])
+        #expect(checked.status == 1 && checked.stderr.contains("maxStorageBufferRange"), "\(checked.stderr)")
         #expect(!FileManager.default.fileExists(atPath: output.path))
     }
 

@@ -54,6 +54,11 @@ public final class GrayScottWorkload {
         return nil
     }
 
+    /// Refuses, before the field is made, a `width` x `height` field that `device` cannot run.
+    public static func checkSize(width: Int, height: Int, on device: PhysicalDeviceDescription) throws(EngineError) {
+        if let problem = sizeProblem(width: width, height: height, device: device) { throw .unsupported(problem) }
+    }
+
     /// Workgroups across and strips of rows down a `width` x `height` field.
     static func groups(width: Int, height: Int) -> (x: Int, y: Int) {
         ((width + workgroupWidth - 1) / workgroupWidth, (height + rows - 1) / rows)
@@ -61,9 +66,7 @@ public final class GrayScottWorkload {
 
     public init(device: Device, field: GrayScottField, parameters: GrayScottParameters) throws {
         try parameters.validate()
-        if let problem = Self.sizeProblem(width: field.width, height: field.height, device: device.description) {
-            throw EngineError.unsupported(problem)
-        }
+        try Self.checkSize(width: field.width, height: field.height, on: device.description)
         self.device = device
         width = field.width
         height = field.height
