@@ -13,10 +13,11 @@ struct GrayScottCommandTests {
     /// v's colour as gray_scott_field.frag draws it: dark blue through cyan to white.
     static func ramp(_ v: Float) -> [Double] {
         let t = 2 * Double(min(max(v / 0.35, 0), 1))
-        let (dark, cyan, white) = ([8.0, 10, 30], [0.0, 150, 200], [255.0, 255, 255])
-        return (0..<3).map {
-            t < 1 ? dark[$0] + (cyan[$0] - dark[$0]) * t : cyan[$0] + (white[$0] - cyan[$0]) * (t - 1)
-        }
+        let dark: [Double] = [8, 10, 30]
+        let cyan: [Double] = [0, 150, 200]
+        let white: [Double] = [255, 255, 255]
+        let (from, to, share) = t < 1 ? (dark, cyan, t) : (cyan, white, t - 1)
+        return (0..<3).map { (channel: Int) -> Double in from[channel] + (to[channel] - from[channel]) * share }
     }
 
     /// The run's field, written as .npy, is the CPU reference's after the same steps from the
