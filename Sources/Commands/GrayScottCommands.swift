@@ -53,12 +53,10 @@ struct RunGrayScottCommand: ParsableCommand {
             run.loop.progress = { progress.update(done: $0) }
             if let output {
                 run.session.addOutput("--output") { final, _ in
-                    try AtomicFile.write(NPYFile.encode(final), to: URL(fileURLWithPath: output))
+                    try NPYFile.write(final, to: URL(fileURLWithPath: output))
                 }
             }
-            let image = view.imageSize
-            let camera = Camera.topDown(
-                gridWidth: size.width, gridHeight: size.height, aspect: Float(image.width) / Float(image.height))
+            let camera = view.topDownCamera(gridWidth: size.width, gridHeight: size.height)
             let report = try shown.run(run.session, showing: .field(run.workload), camera: camera, steps: steps)
             progress.finish()
             let final = try report.finalState ?? run.workload.download()
@@ -67,12 +65,9 @@ struct RunGrayScottCommand: ParsableCommand {
                 + report.writtenLines([output.map { ("--output", "output: \($0)") }].compactMap { $0 })
             for line in lines { Console.print(line) }
             try fail(
-                report.problems(unit: "steps", advice: "lower --dt or the diffusion rates")
-                    + [
-                        shown.lostDisplayProblem(
-                            done: report.summary.stepsReached, of: steps, unit: "steps",
-                            kept: output.map { _ in ["--output"] } ?? [])
-                    ].compactMap { $0 })
+                shown.problems(
+                    report, unit: "steps", advice: "lower --dt or the diffusion rates",
+                    kept: output.map { _ in ["--output"] } ?? []))
         }
     }
 }

@@ -77,9 +77,7 @@ struct RunLifeCommand: ParsableCommand {
                     final, to: URL(fileURLWithPath: output), comment: "CapitalEngine, generation \(generation)")
             }
         }
-        let size = view.imageSize
-        let camera = Camera.topDown(
-            gridWidth: grid.width, gridHeight: grid.height, aspect: Float(size.width) / Float(size.height))
+        let camera = view.topDownCamera(gridWidth: grid.width, gridHeight: grid.height)
         let report = try shown.run(session, showing: .cells(workload), camera: camera, steps: steps)
         progress.finish()
         let final = try report.finalState ?? workload.download()
@@ -88,11 +86,6 @@ struct RunLifeCommand: ParsableCommand {
             + report.writtenLines([output.map { ("--output", "output: \($0)") }].compactMap { $0 })
         for line in lines { Console.print(line) }
         try fail(
-            report.problems(unit: "generations", advice: "")
-                + [
-                    shown.lostDisplayProblem(
-                        done: report.summary.stepsReached, of: steps, unit: "generations",
-                        kept: output.map { _ in ["--output"] } ?? [])
-                ].compactMap { $0 })
+            shown.problems(report, unit: "generations", advice: "", kept: output.map { _ in ["--output"] } ?? []))
     }
 }

@@ -165,9 +165,7 @@ struct RunNBodyCommand: ParsableCommand {
                     ].compactMap { $0 })
             for line in lines { Console.print(line) }
             let kept = [output.map { _ in "--output" }, checkpoint.map { _ in "--checkpoint" }].compactMap { $0 }
-            try fail(
-                report.problems(unit: "steps", advice: "reduce --dt or raise --softening")
-                    + [shown.lostDisplayProblem(done: done, of: steps, unit: "steps", kept: kept)].compactMap { $0 })
+            try fail(shown.problems(report, unit: "steps", advice: "reduce --dt or raise --softening", kept: kept))
         }
     }
 }

@@ -63,6 +63,12 @@ struct ViewOptions: ParsableArguments {
 
     var imageSize: WindowSize { window ?? WindowSize(width: 1024, height: 768) }
 
+    /// The camera that shows a whole `gridWidth` x `gridHeight` grid from above in the image.
+    func topDownCamera(gridWidth: Int, gridHeight: Int) -> Camera {
+        Camera.topDown(
+            gridWidth: gridWidth, gridHeight: gridHeight, aspect: Float(imageSize.width) / Float(imageSize.height))
+    }
+
     var request: RunView.Request {
         RunView.Request(
             imageSize: (imageSize.width, imageSize.height), png: png, frames: frames, every: every,

@@ -56,6 +56,13 @@ public final class OffscreenRenderer {
         }
     }
 
+    /// Draws a whole Gray-Scott field, seen straight from above.
+    public func render(_ field: GrayScottWorkload) throws -> PNGImage {
+        let aspect = Float(width) / Float(height)
+        return try render(
+            field, camera: Camera.topDown(gridWidth: field.width, gridHeight: field.height, aspect: aspect))
+    }
+
     /// Draws a Gray-Scott field as a top-down `camera` sees it.
     public func render(_ workload: GrayScottWorkload, camera: Camera) throws -> PNGImage {
         let renderer = try field ?? FieldRenderer(renderPass: renderPass)

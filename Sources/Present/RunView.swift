@@ -87,6 +87,16 @@ public final class RunView {
         return lines
     }
 
+    /// Why the run shown this way failed: its own problems (``RunReport/problems(unit:advice:)``),
+    /// then a display lost under it (``lostDisplayProblem(done:of:unit:kept:)``), whose state is
+    /// in the outputs named by `kept`.
+    public func problems<W>(_ report: RunReport<W>, unit: String, advice: String, kept: [String]) -> [String] {
+        let summary = report.summary
+        return report.problems(unit: unit, advice: advice)
+            + [lostDisplayProblem(done: summary.stepsReached, of: summary.totalSteps, unit: unit, kept: kept)]
+            .compactMap { $0 }
+    }
+
     /// Where the X server or Wayland compositor went away under the run: its results are
     /// written by then (Xlib would have ended the process before they were), and the run
     /// fails, as it did not finish as asked.
@@ -116,11 +126,7 @@ extension OffscreenRenderer {
             let state = try nbody.download()
             return try render(nbody, camera: Camera(fitting: state), speedScale: speedScale(for: state))
         }
-        if let field = workload as? GrayScottWorkload {
-            let camera = Camera.topDown(
-                gridWidth: field.width, gridHeight: field.height, aspect: Float(width) / Float(height))
-            return try render(field, camera: camera)
-        }
+        if let field = workload as? GrayScottWorkload { return try render(field) }
         guard let life = workload as? LifeWorkload else { throw EngineError.unsupported("no picture of this") }
         return try render(life)
     }

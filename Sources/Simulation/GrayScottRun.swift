@@ -35,7 +35,7 @@ public final class GrayScottRun {
     public init(
         width: Int, height: Int, seed: UInt64, parameters: GrayScottParameters, steps: Int, device: Device
     ) throws {
-        try parameters.validate()
+        // Before the field is made; the workload checks the rates.
         try GrayScottWorkload.checkSize(width: width, height: height, on: device.description)
         start = GrayScottField.seeded(width: width, height: height, seed: seed)
         workload = try GrayScottWorkload(device: device, field: start, parameters: parameters)

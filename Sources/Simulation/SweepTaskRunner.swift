@@ -210,7 +210,7 @@ public struct SweepTaskRunner {
         }
         guard summary.status == .completed else { return nil }
         summary.meanV = final.meanV
-        try AtomicFile.write(NPYFile.encode(final), to: folder.appendingPathComponent("field.npy"))
+        try NPYFile.write(final, to: folder.appendingPathComponent("field.npy"))
         summary.output = "field.npy"
         try writePicture(of: run.workload, for: task, in: folder, summary: &summary)
         return nil

@@ -278,4 +278,9 @@ extension NPYFile {
     public static func encode(_ field: GrayScottField) -> Data {
         encode(floats: field.values, shape: [field.height, field.width, 2])
     }
+
+    /// Writes `field` atomically, as a state is written.
+    public static func write(_ field: GrayScottField, to url: URL) throws {
+        try AtomicFile.write(encode(field), to: url)
+    }
 }
