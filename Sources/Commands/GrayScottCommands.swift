@@ -13,15 +13,19 @@ struct RunGrayScottCommand: ParsableCommand {
             diffuses at its own rate; from a few seeded spots, stripes and spots grow whose \
             shape the feed and kill rates choose (the defaults grow coral). Runs --steps steps \
             and prints the mean concentration of v. --output writes the final field as .npy \
-            (float32, shape (H, W, 2): u and v). A window, --png and --frames show v from dark \
-            blue through cyan to white. Signals stop it as they stop `run nbody`.
+            (float32, shape (H, W, 2): u and v), which --init starts from. A window, --png and \
+            --frames show v from dark blue through cyan to white. Signals stop it as they stop \
+            `run nbody`.
             """)
 
     @OptionGroup(title: "Gray-Scott") var model: GrayScottOptions
     @OptionGroup var start: GrayScottStartOptions
 
-    @Option(help: ArgumentHelp("Field size, 1 to 1048576 a side, as far as the device holds it.", valueName: "WxH"))
-    var size = GridSize(width: 256, height: 256)
+    @Option(
+        name: .customLong("size"),
+        help: ArgumentHelp(
+            "Field size, 1 to 1048576 a side, as far as the device holds it (default: 256x256).", valueName: "WxH"))
+    var givenSize: GridSize?
 
     @Option(parsing: .unconditional, help: "Number of steps.")
     var steps: Int = 5000
@@ -37,6 +41,7 @@ struct RunGrayScottCommand: ParsableCommand {
 
     func validate() throws {
         guard steps >= 0 else { throw ValidationError("--steps must be zero or more, got \(steps)") }
+        try start.check(size: givenSize)
         if let output { try checkWritableOutput(output, option: "--output") }
     }
 
@@ -44,9 +49,9 @@ struct RunGrayScottCommand: ParsableCommand {
         try withEngine(deviceOptions) { log in
             let (shown, context) = try openView(view, deviceOptions, log: log)
             let run = try GrayScottRun(
-                width: size.width, height: size.height, seed: start.seed, parameters: model.parameters, steps: steps,
-                device: context.device)
-            for line in run.announcement(seed: start.seed) { Console.note(line) }
+                from: start.origin(size: givenSize ?? GridSize(width: 256, height: 256)),
+                parameters: model.parameters, steps: steps, device: context.device)
+            for line in run.announcement { Console.note(line) }
             StopRequest.listen()
             let progress = StepProgress(total: steps, output: quiet ? nil : Console.progress)
             run.loop.shouldStop = { [stop = StopRequest.current] in stop.requested != nil }
@@ -56,7 +61,7 @@ struct RunGrayScottCommand: ParsableCommand {
                     try NPYFile.write(final, to: URL(fileURLWithPath: output))
                 }
             }
-            let camera = view.topDownCamera(gridWidth: size.width, gridHeight: size.height)
+            let camera = view.topDownCamera(gridWidth: run.start.width, gridHeight: run.start.height)
             let report = try shown.run(run.session, showing: .field(run.workload), camera: camera, steps: steps)
             progress.finish()
             let final = try report.finalState ?? run.workload.download()
@@ -86,8 +91,11 @@ struct VerifyGrayScottCommand: ParsableCommand {
     @OptionGroup(title: "Gray-Scott") var model: GrayScottOptions
     @OptionGroup var start: GrayScottStartOptions
 
-    @Option(help: ArgumentHelp("Field size.", valueName: "WxH"))
-    var size = GridSize(width: 100, height: 75)
+    @Option(
+        name: .customLong("size"),
+        help: ArgumentHelp(
+            "Field size (default: 100x75, which leaves workgroups and strips part-filled).", valueName: "WxH"))
+    var givenSize: GridSize?
 
     @Option(parsing: .unconditional, help: "Number of steps.")
     var steps: Int = 50
@@ -99,6 +107,7 @@ struct VerifyGrayScottCommand: ParsableCommand {
 
     func validate() throws {
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        try start.check(size: givenSize)
         guard tolerance > 0, tolerance.isFinite else {
             throw ValidationError("--tolerance must be positive, got \(tolerance)")
         }
@@ -108,8 +117,8 @@ struct VerifyGrayScottCommand: ParsableCommand {
         var passed = true
         try withEngine(deviceOptions) { log in
             let context = try makeContext(deviceOptions, log: log)
-            try GrayScottWorkload.checkSize(width: size.width, height: size.height, on: context.device.description)
-            let field = GrayScottField.seeded(width: size.width, height: size.height, seed: start.seed)
+            let field = try start.origin(size: givenSize ?? GridSize(width: 100, height: 75))
+                .field(on: context.device.description)
             let workload = try GrayScottWorkload(device: context.device, field: field, parameters: model.parameters)
             for line in GrayScottVerification.headerLines(workload: workload, steps: steps) { Console.print(line) }
             let reporter = ShareProgress(label: "CPU reference", output: Console.progress)

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Engine
+import FoundationEssentials
+import Simulation
 
 /// The Gray-Scott model's rates, shared by `run`, `verify` and `bench gray-scott`.
 struct GrayScottOptions: ParsableArguments {
@@ -31,12 +33,43 @@ struct GrayScottOptions: ParsableArguments {
     }
 }
 
-/// Where a Gray-Scott field starts: spots placed by a seed (`bench` takes its seed with its
-/// other options).
+/// Where a Gray-Scott field starts: spots placed by a seed on a field of --size, or a field
+/// saved by --output (`bench` takes its seed with its other options).
 struct GrayScottStartOptions: ParsableArguments {
     @Option(
-        parsing: .unconditional,
+        name: .customLong("seed"), parsing: .unconditional,
         help: ArgumentHelp(
-            "Seed of the spots the patterns grow from; the same seed gives the same field.", valueName: "seed"))
-    var seed: UInt64 = 1
+            "Seed of the spots the patterns grow from; the same seed gives the same field (default: 1).",
+            valueName: "seed"))
+    var givenSeed: UInt64?
+
+    @Option(
+        name: .customLong("init"),
+        help: ArgumentHelp(
+            """
+            Start from a field saved by --output (float32 .npy, shape (H, W, 2): u and v per cell) instead of \
+            seeded spots, so not with --seed or --size; with the same rates the run goes on as if it had not \
+            stopped.
+            """,
+            valueName: "file.npy"))
+    var initFile: String?
+
+    func validate() throws {
+        if initFile != nil && givenSeed != nil {
+            throw ValidationError("--init gives the starting field; --seed places spots instead; use one or the other")
+        }
+    }
+
+    /// Refuses a --size given with --init, whose file sets the size.
+    func check(size: GridSize?) throws {
+        if initFile != nil && size != nil {
+            throw ValidationError("--init's field has its own size; drop --size")
+        }
+    }
+
+    /// The start: the --init file, else spots on a field of `size`.
+    func origin(size: GridSize) -> GrayScottRun.Origin {
+        initFile.map { .file(URL(fileURLWithPath: $0)) }
+            ?? .seeded(width: size.width, height: size.height, seed: givenSeed ?? 1)
+    }
 }

@@ -1,5 +1,5 @@
 // Feeds arbitrary bytes to everything that reads what a user or a file supplies: RLE
-// patterns, .npy state files, Life rules, kernel names and shapes, device selectors, sweep
+// patterns, .npy state and field files, Life rules, kernel names and shapes, device selectors, sweep
 // files, and the kernel shapes a tuning cache or checkpoint hands to `problems(on:particleCount:)`. The
 // rule for each: a clear error or a value that survives a round trip, never a trap.
 //
@@ -57,26 +57,32 @@ func exerciseRLE(_ text: String) {
     guard let reread = try? RLEFile.parse(written), reread.grid == pattern.grid else { fail("RLE pattern") }
 }
 
-/// Where `NPYFile.read` finds the input: it reads files its own way (header first, data into
-/// place), and must agree with `decode` on every input.
+/// Where `NPYFile.read` and `readField` find the input: they read files their own way (header
+/// first, data into place), and must agree with `decode` and `decodeField` on every input.
 let npyFile = FileManager.default.temporaryDirectory.appendingPathComponent("parser-fuzzer-\(getpid()).npy")
 
+/// The input as a state and as a Gray-Scott field: the file readers agree with the decoders,
+/// and what is read survives being written and read again.
 func exerciseNPY(_ bytes: [UInt8]) {
-    let decoded = Result { () throws(NPYError.Problem) in try NPYFile.decode(Data(bytes)) }
     guard (try? Data(bytes).write(to: npyFile)) != nil else { fatalError("cannot write \(npyFile.path)") }
-    let read = Result { try NPYFile.read(from: npyFile) }
+    checkNPY(bytes, decode: NPYFile.decode, read: NPYFile.read, encode: NPYFile.encode, values: \.values)
+    checkNPY(bytes, decode: NPYFile.decodeField, read: NPYFile.readField, encode: NPYFile.encode, values: \.values)
+}
+
+func checkNPY<T>(
+    _ bytes: [UInt8], decode: (Data) throws(NPYError.Problem) -> T, read: (URL) throws -> T,
+    encode: (T) -> Data, values: (T) -> [Float]
+) {
+    func same(_ a: T, _ b: T) -> Bool { values(a).elementsEqual(values(b)) { $0.bitPattern == $1.bitPattern } }
+    let decoded = Result { () throws(NPYError.Problem) in try decode(Data(bytes)) }
+    let read = Result { try read(npyFile) }
     switch (decoded, read) {
-    case (.success(let a), .success(let b))
-    where a.values.elementsEqual(b.values, by: { $0.bitPattern == $1.bitPattern }): break
+    case (.success(let a), .success(let b)) where same(a, b): break
     case (.failure(let problem), .failure(let error)) where (error as? NPYError)?.problem == problem.text: break
-    default: fatalError("NPYFile.read and decode disagree: \(decoded) against \(read)")
+    default: fatalError("the .npy file reader and decoder disagree: \(decoded) against \(read)")
     }
-    guard let state = try? decoded.get() else { return }
-    guard let reread = try? NPYFile.decode(NPYFile.encode(state)),
-        reread.values.elementsEqual(state.values, by: { $0.bitPattern == $1.bitPattern })
-    else {
-        fail(".npy state")
-    }
+    guard let value = try? decoded.get() else { return }
+    guard let reread = try? decode(encode(value)), same(reread, value) else { fail(".npy \(T.self)") }
 }
 
 func exerciseLifeKernel(_ text: String) {

@@ -24,34 +24,59 @@ extension GrayScottWorkload: Workload {
 }
 
 /// A Gray-Scott run put together from its description, for `run gray-scott`: the field checked
-/// against the device before it is made, the seeded start, the workload, and a run session to
-/// which the caller adds outputs before it runs.
+/// against the device before it is made, the start, the workload, and a run session to which
+/// the caller adds outputs before it runs.
 public final class GrayScottRun {
+    /// Where the field starts.
+    public enum Origin: Sendable {
+        /// Spots placed by a seed on a `width` x `height` field (`GrayScottField.seeded`).
+        case seeded(width: Int, height: Int, seed: UInt64)
+        /// A field saved as `.npy` (`--output`): a run from it goes on as one that never stopped.
+        case file(URL)
+    }
+
+    public let origin: Origin
     public let start: GrayScottField
     public let workload: GrayScottWorkload
     public let session: RunSession<GrayScottWorkload>
     public var loop: RunLoop<GrayScottWorkload> { session.loop }
 
-    public init(
-        width: Int, height: Int, seed: UInt64, parameters: GrayScottParameters, steps: Int, device: Device
-    ) throws {
-        // Before the field is made; the workload checks the rates.
-        try GrayScottWorkload.checkSize(width: width, height: height, on: device.description)
-        start = GrayScottField.seeded(width: width, height: height, seed: seed)
+    public init(from origin: Origin, parameters: GrayScottParameters, steps: Int, device: Device) throws {
+        self.origin = origin
+        start = try origin.field(on: device.description)
         workload = try GrayScottWorkload(device: device, field: start, parameters: parameters)
         session = RunSession(RunLoop(workload: workload, totalSteps: steps, batchLimit: 100_000))
     }
 
     /// What the run says as it starts: the device, the field and the rates.
-    public func announcement(seed: UInt64) -> [String] {
+    public var announcement: [String] {
         let p = workload.parameters
+        let from =
+            switch origin {
+            case .seeded(_, _, let seed): "seed \(seed)"
+            case .file(let url): "from \(url.path)"
+            }
         return [
             "device: \(workload.device.description.heading(withType: true))",
             """
-            Gray-Scott on a \(start.width)x\(start.height) torus (seed \(seed)), \(loop.totalSteps) steps, feed \
+            Gray-Scott on a \(start.width)x\(start.height) torus (\(from)), \(loop.totalSteps) steps, feed \
             \(p.feed), kill \(p.kill), diffusion \(p.diffusionU) and \(p.diffusionV), dt \(p.dt)
             """,
         ]
+    }
+}
+
+extension GrayScottRun.Origin {
+    /// The starting field, its size checked against `device` before a seeded one is made (the
+    /// workload checks the rates).
+    public func field(on device: PhysicalDeviceDescription) throws -> GrayScottField {
+        switch self {
+        case .seeded(let width, let height, let seed):
+            try GrayScottWorkload.checkSize(width: width, height: height, on: device)
+            return GrayScottField.seeded(width: width, height: height, seed: seed)
+        case .file(let url):
+            return try NPYFile.readField(from: url)
+        }
     }
 }
 

@@ -196,8 +196,8 @@ public struct SweepTaskRunner {
     ) throws -> (Int, Bool)? {
         let parameters = try GrayScottTaskParameters(task.parameters)
         let run = try GrayScottRun(
-            width: parameters.width, height: parameters.height, seed: parameters.seed, parameters: parameters.rates,
-            steps: parameters.steps, device: device)
+            from: .seeded(width: parameters.width, height: parameters.height, seed: parameters.seed),
+            parameters: parameters.rates, steps: parameters.steps, device: device)
         summary.kernel = run.workload.kernelDescription
         run.loop.shouldStop = shouldStop
         run.loop.progress = { [progress] in progress($0, parameters.steps) }

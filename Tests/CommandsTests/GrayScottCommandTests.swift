@@ -122,6 +122,53 @@ struct GrayScottCommandTests {
         #expect(!FileManager.default.fileExists(atPath: output.path))
     }
 
+    /// A run from a field another run wrote goes on as one that never stopped: the same bits as
+    /// an uninterrupted run's; verify checks a field from a file as it checks a seeded one.
+    @Test func aRunFromASavedFieldGoesOnBitForBit() throws {
+        let first = directory.appendingPathComponent("first.npy")
+        let second = directory.appendingPathComponent("second.npy")
+        let whole = directory.appendingPathComponent("whole.npy")
+        let size = ["--size", "70x45", "--seed", "3"]
+        let start = try CommandLineRun.run(["run", "gray-scott", "--steps", "120", "--output", first.path] + size)
+        #expect(start.status == 0, "\(start.stderr)")
+        let resumed = try CommandLineRun.run([
+            "run", "gray-scott", "--init", first.path, "--steps", "80", "--output", second.path, "--validate",
+        ])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(
+            resumed.stderr.contains("Gray-Scott on a 70x45 torus (from \(first.path)), 80 steps"), "\(resumed.stderr)")
+        let uninterrupted = try CommandLineRun.run(
+            ["run", "gray-scott", "--steps", "200", "--output", whole.path] + size)
+        #expect(uninterrupted.status == 0, "\(uninterrupted.stderr)")
+        #expect(try Data(contentsOf: second) == Data(contentsOf: whole))
+        #expect(try NPYFile.readField(from: whole) != NPYFile.readField(from: first))
+
+        let verified = try CommandLineRun.run(["verify", "gray-scott", "--init", whole.path, "--steps", "10"])
+        #expect(verified.status == 0 && verified.stdout.contains("field: 70x45, steps: 10"), "\(verified.stdout)")
+    }
+
+    /// --init's file sets the size and the start, so --size and --seed are refused beside it; a
+    /// file that is not a field fails naming what it is, and nothing is written.
+    @Test func aSavedFieldIsRefusedWithWhatItIs() throws {
+        let output = directory.appendingPathComponent("never.npy")
+        let state = directory.appendingPathComponent("state.npy")
+        try NPYFile.write(InitialModel.plummer.generate(count: 8, seed: 1), to: state)
+        for (arguments, message) in [
+            (["--size", "8x8"], "--init's field has its own size; drop --size"),
+            (["--seed", "2"], "--init gives the starting field; --seed places spots instead"),
+        ] {
+            let result = try CommandLineRun.run(["run", "gray-scott", "--init", state.path] + arguments)
+            #expect(result.status == 64 && result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+        let wrong = try CommandLineRun.run(["run", "gray-scott", "--init", state.path, "--output", output.path])
+        #expect(wrong.status == 1, "\(wrong.stderr)")
+        #expect(wrong.stderr.contains("state.npy: has shape (8, 8); expected (H, W, 2)"), "\(wrong.stderr)")
+        let missing = try CommandLineRun.run(
+            ["verify", "gray-scott", "--init", directory.appendingPathComponent("missing.npy").path])
+        #expect(missing.status == 1 && missing.stderr.contains("missing.npy: cannot be read"), "\(missing.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output.path))
+    }
+
     /// A stop asked for before the first step ends the run at once with its field written.
     @Test func aStopRequestEndsTheRunWithItsField() throws {
         let output = directory.appendingPathComponent("stopped.npy")

@@ -4,7 +4,7 @@ import Testing
 
 @testable import Engine
 
-@Suite("State files (.npy)")
+@Suite("NumPy files (.npy): states and fields")
 struct NPYFileTests {
     /// A directory for the test's files, removed when the test ends.
     let scratch = ScratchDirectory("npy-tests")
@@ -152,6 +152,73 @@ struct NPYFileTests {
         #expect(Float(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) == sample.mass(5))
         let doubled = try NPYFile.read(from: theirs)
         #expect(doubled.values == sample.values.map { $0 * 2 })
+    }
+
+    /// A field of 5 x 3 cells, its values all different.
+    let field = GrayScottField(width: 5, height: 3, values: (0..<30).map { Float($0) / 32 })
+
+    @Test func aFieldRoundTripsThroughAFileAndIsToldFromAState() throws {
+        let url = directory.appendingPathComponent("field.npy")
+        try NPYFile.write(field, to: url)
+        #expect(try NPYFile.readField(from: url) == field)
+        #expect(try NPYFile.decodeField(NPYFile.encode(field)) == field)
+        // Each reader names the other's file, and the command that takes it.
+        do {
+            _ = try NPYFile.read(from: url)
+            Issue.record("a field was read as a state")
+        } catch let error as NPYError {
+            #expect(error.problem.contains("expected (N, 8)") && error.problem.contains("run gray-scott --init"))
+        }
+        #expect(
+            throws: NPYError.Problem(
+                "has shape (37, 8); expected (H, W, 2): u and v per cell (an N-body state: run --init)")
+        ) {
+            try NPYFile.decodeField(NPYFile.encode(sample))
+        }
+    }
+
+    @Test(
+        "malformed fields are rejected with a clear reason",
+        arguments: [
+            ("(3, 5, 3)", "expected (H, W, 2)"), ("(30,)", "expected (H, W, 2)"), ("(0, 5, 2)", "holds no cells"),
+            ("(3, 0, 2)", "holds no cells"), ("(4, 5, 2)", "is truncated: shape (4, 5, 2) needs 160 bytes"),
+            ("(3, 5, 1)", "expected (H, W, 2)"),
+        ])
+    func malformedField(shape: String, expected: String) throws {
+        let data = image(
+            header: "{'descr': '<f4', 'fortran_order': False, 'shape': \(shape), }",
+            payload: shape.hasPrefix("(0") || shape.hasPrefix("(3, 0")
+                ? Data() : field.values.withUnsafeBytes { Data($0) })
+        #expect(throws: NPYError.Problem.self) { try NPYFile.decodeField(data) }
+        do { _ = try NPYFile.decodeField(data) } catch {
+            #expect(error.text.contains(expected), "\(shape): \(error.text)")
+        }
+    }
+
+    @Test func aFieldThatIsNotFiniteNamesTheCell() throws {
+        var values = field.values
+        values[2 * (1 * 5 + 3) + 1] = .infinity
+        let data = NPYFile.encode(GrayScottField(width: 5, height: 3, values: values))
+        #expect(throws: NPYError.Problem("contains a non-finite value (NaN or Inf) in cell (3, 1)")) {
+            try NPYFile.decodeField(data)
+        }
+    }
+
+    /// A field NumPy writes (its own header, its own padding) is read cell for cell.
+    @Test(.enabled(if: NPYFileTests.numpyAvailable)) func readsAFieldNumPyWrites() throws {
+        let theirs = directory.appendingPathComponent("field.npy")
+        let script = """
+            import numpy as np, sys
+            a = np.zeros((3, 5, 2), dtype='<f4')
+            a[..., 0] = np.arange(15).reshape(3, 5) / 16
+            a[2, 4, 1] = 0.75
+            np.save(sys.argv[1], a)
+            """
+        let result = try ChildProcess.run(command: "python3", ["-c", script, theirs.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let read = try NPYFile.readField(from: theirs)
+        #expect(read.width == 5 && read.height == 3)
+        #expect(read.values[2 * 7] == 7 / 16 && read.values[2 * 14 + 1] == 0.75)
     }
 
     static var numpyAvailable: Bool {

@@ -1,7 +1,8 @@
 import FoundationEssentials
 import Glibc
 
-/// Reads and writes N-body state as NumPy `.npy`: `<f4`, C order, shape (N, 8).
+/// Reads and writes NumPy `.npy` arrays of little-endian float32 (`<f4`), C order: N-body
+/// states of shape (N, 8) and Gray-Scott fields of shape (H, W, 2).
 ///
 /// Format versions 1.0 and 2.0 are read (they differ only in the header-length field);
 /// 1.0 is written, which every NumPy reads. Anything else is a ``NPYError`` that says what.
@@ -12,6 +13,85 @@ public enum NPYFile {
     /// into place, so a file takes its own size in memory once, not three times, and a
     /// truncated one is refused before its data is read.
     public static func read(from url: URL) throws -> ParticleState {
+        try read(from: url, as: .particles, make: particles)
+    }
+
+    /// Parses an `.npy` image of a state; errors name the problem but not the file.
+    public static func decode(_ data: Data) throws(NPYError.Problem) -> ParticleState {
+        try decode(data, as: .particles, make: particles)
+    }
+
+    /// Reads a Gray-Scott field file, as ``read(from:)`` reads a state.
+    public static func readField(from url: URL) throws -> GrayScottField {
+        try read(from: url, as: .field, make: field)
+    }
+
+    /// Parses an `.npy` image of a Gray-Scott field; errors name the problem but not the file.
+    public static func decodeField(_ data: Data) throws(NPYError.Problem) -> GrayScottField {
+        try decode(data, as: .field, make: field)
+    }
+
+    /// The shape an array must have for what reads it, and what its values take of the host.
+    struct Layout {
+        /// The number of floats an array of `shape` (spelled `text` in messages) holds; throws
+        /// where the shape is not one this layout reads.
+        var floatCount: ([Int], _ text: String) throws(NPYError.Problem) -> Int
+        /// Why `floats` values would not fit this host, or nil.
+        var hostMemoryProblem: (_ floats: Int) -> String?
+        /// The most bytes read from a pipe, whose size cannot be checked first.
+        var pipeLimit: Int
+
+        static var particles: Layout {
+            Layout(
+                floatCount: { shape, text throws(NPYError.Problem) in
+                    guard shape.count == 2, shape[1] == ParticleState.floatsPerParticle else {
+                        let field =
+                            shape.count == 3 && shape[2] == 2 ? " (a Gray-Scott field: run gray-scott --init)" : ""
+                        throw .init("has shape \(text); expected (N, 8): x y z m vx vy vz w per particle\(field)")
+                    }
+                    guard shape[0] >= 1 else { throw .init("holds no particles (shape \(text))") }
+                    return try product(shape, text)
+                },
+                hostMemoryProblem: {
+                    NBodyCapacity.hostMemoryProblem(particleCount: $0 / ParticleState.floatsPerParticle)
+                },
+                pipeLimit: Int(min(HostMemory.budgetBytes ?? 1 << 34, 1 << 40) / NBodyCapacity.hostBytesPerParticle)
+                    * ParticleState.bytesPerParticle)
+        }
+
+        static var field: Layout {
+            Layout(
+                floatCount: { shape, text throws(NPYError.Problem) in
+                    guard shape.count == 3, shape[2] == 2 else {
+                        let state =
+                            shape.count == 2 && shape[1] == ParticleState.floatsPerParticle
+                            ? " (an N-body state: run --init)" : ""
+                        throw .init("has shape \(text); expected (H, W, 2): u and v per cell\(state)")
+                    }
+                    guard shape[0] >= 1, shape[1] >= 1 else { throw .init("holds no cells (shape \(text))") }
+                    return try product(shape, text)
+                },
+                hostMemoryProblem: { GrayScottField.hostMemoryProblem(cellCount: $0 / 2) },
+                pipeLimit: Int(
+                    min(HostMemory.budgetBytes ?? 1 << 34, 1 << 40) / GrayScottField.hostBytesPerCell
+                        * UInt64(GrayScottField.bytesPerCell)))
+        }
+
+        /// The number of elements of `shape`, refused where it does not fit an `Int`'s bytes.
+        private static func product(_ shape: [Int], _ text: String) throws(NPYError.Problem) -> Int {
+            var count = MemoryLayout<Float>.size
+            for side in shape {
+                let (next, overflow) = count.multipliedReportingOverflow(by: side)
+                guard !overflow else { throw .init("declares an impossible shape \(text)") }
+                count = next
+            }
+            return count / MemoryLayout<Float>.size
+        }
+    }
+
+    private static func read<T>(
+        from url: URL, as layout: Layout, make: ([Float], [Int]) throws(NPYError.Problem) -> T
+    ) throws -> T {
         let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw NPYError(path: url.path, problem: "cannot be read: \(String(cString: strerror(errno)))")
@@ -20,11 +100,10 @@ public enum NPYFile {
         // A pipe (`--init /dev/stdin`) has no size to check the header against: read it whole,
         // up to what this host could hold, and parse that.
         guard InputFile.isRegular(descriptor) else {
-            let limit =
-                Int(min(HostMemory.budgetBytes ?? 1 << 34, 1 << 40) / NBodyCapacity.hostBytesPerParticle)
-                * ParticleState.bytesPerParticle
-            let bytes = try InputFile.read(descriptor: descriptor, path: url.path, limit: limit)
-            do { return try decode(Data(bytes)) } catch { throw NPYError(path: url.path, problem: error.text) }
+            let bytes = try InputFile.read(descriptor: descriptor, path: url.path, limit: layout.pipeLimit)
+            do { return try decode(Data(bytes), as: layout, make: make) } catch {
+                throw NPYError(path: url.path, problem: error.text)
+            }
         }
         func readExactly(_ destination: UnsafeMutableRawBufferPointer) throws -> Int {
             var offset = 0
@@ -52,41 +131,42 @@ public enum NPYFile {
             guard fileSize >= dataStart else { throw NPYError.Problem("is truncated inside its header") }
             var rest = [UInt8](repeating: 0, count: max(0, dataStart - prefix.count))
             _ = try rest.withUnsafeMutableBytes(readExactly)
-            let count = try particleCount(
-                header: Array((prefix + rest)[headerStart..<dataStart]), available: fileSize - dataStart)
+            let (shape, count) = try arrayShape(
+                header: Array((prefix + rest)[headerStart..<dataStart]), available: fileSize - dataStart,
+                layout: layout)
             // Before the array is allocated: a consistent but enormous file is refused, not a crash.
-            if let problem = NBodyCapacity.hostMemoryProblem(particleCount: count) {
-                throw NPYError.Problem("is too large: \(problem)")
-            }
+            if let problem = layout.hostMemoryProblem(count) { throw NPYError.Problem("is too large: \(problem)") }
             // A header shorter than the 12 bytes read first leaves the data before the offset.
             guard lseek(descriptor, off_t(dataStart), SEEK_SET) == off_t(dataStart) else {
                 throw NPYError.Problem("cannot be read: \(String(cString: strerror(errno)))")
             }
-            var values = [Float](repeating: 0, count: count * ParticleState.floatsPerParticle)
-            guard try values.withUnsafeMutableBytes(readExactly) == count * ParticleState.bytesPerParticle else {
+            var values = [Float](repeating: 0, count: count)
+            guard try values.withUnsafeMutableBytes(readExactly) == count * MemoryLayout<Float>.size else {
                 throw NPYError.Problem("is truncated: it shrank while being read")
             }
-            return try validated(values)
+            return try make(littleEndian(values), shape)
         } catch let error as NPYError.Problem {
             throw NPYError(path: url.path, problem: error.text)
         }
     }
 
-    /// Parses an `.npy` image; errors name the problem but not the file.
-    public static func decode(_ data: Data) throws(NPYError.Problem) -> ParticleState {
+    private static func decode<T>(
+        _ data: Data, as layout: Layout, make: ([Float], [Int]) throws(NPYError.Problem) -> T
+    ) throws(NPYError.Problem) -> T {
         let bytes = [UInt8](data)
         let (headerStart, headerLength) = try headerBounds(bytes)
         guard bytes.count >= headerStart + headerLength else { throw .init("is truncated inside its header") }
         let dataStart = headerStart + headerLength
-        let count = try particleCount(header: Array(bytes[headerStart..<dataStart]), available: bytes.count - dataStart)
-        var values = [Float](repeating: 0, count: count * ParticleState.floatsPerParticle)
+        let (shape, count) = try arrayShape(
+            header: Array(bytes[headerStart..<dataStart]), available: bytes.count - dataStart, layout: layout)
+        var values = [Float](repeating: 0, count: count)
         values.withUnsafeMutableBytes { destination in
             bytes.withUnsafeBytes { source in
                 destination.copyMemory(
                     from: UnsafeRawBufferPointer(rebasing: source[dataStart..<dataStart + destination.count]))
             }
         }
-        return try validated(values)
+        return try make(littleEndian(values), shape)
     }
 
     /// Where the header lies, from the file's first 10 (version 1) or 12 (version 2) bytes.
@@ -106,8 +186,11 @@ public enum NPYFile {
         }
     }
 
-    /// The particle count the header declares, checked against the `available` bytes after it.
-    private static func particleCount(header headerBytes: [UInt8], available: Int) throws(NPYError.Problem) -> Int {
+    /// The shape the header declares and its number of floats, checked against `layout` and
+    /// against the `available` bytes after the header.
+    private static func arrayShape(
+        header headerBytes: [UInt8], available: Int, layout: Layout
+    ) throws(NPYError.Problem) -> (shape: [Int], floats: Int) {
         guard let header = String(bytes: headerBytes, encoding: .ascii) else {
             throw .init("has a header that is not ASCII")
         }
@@ -128,28 +211,28 @@ public enum NPYFile {
         }
         guard let shapeText = fields["shape"] else { throw .init("header has no 'shape'") }
         let shape = try parseShape(shapeText)
-        guard shape.count == 2, shape[1] == ParticleState.floatsPerParticle else {
-            throw .init("has shape \(shapeText); expected (N, 8): x y z m vx vy vz w per particle")
-        }
-        guard shape[0] >= 1 else { throw .init("holds no particles (shape \(shapeText))") }
-        let (expected, overflow) = shape[0].multipliedReportingOverflow(by: ParticleState.bytesPerParticle)
-        guard !overflow else { throw .init("declares an impossible shape \(shapeText)") }
+        let floats = try layout.floatCount(shape, shapeText)
+        let expected = floats * MemoryLayout<Float>.size
         guard available >= expected else {
             throw .init("is truncated: shape \(shapeText) needs \(expected) bytes of data, the file has \(available)")
         }
         guard available == expected else {
             throw .init("has \(available - expected) bytes of unexpected data after the array")
         }
-        return shape[0]
+        return (shape, floats)
     }
 
-    /// The state the little-endian floats make, refused if a value is not finite or a mass
-    /// negative.
-    private static func validated(_ values: [Float]) throws(NPYError.Problem) -> ParticleState {
-        var values = values
+    /// The floats of the file, in this host's order.
+    private static func littleEndian(_ values: [Float]) -> [Float] {
         #if _endian(big)
-            values = values.map { Float(bitPattern: $0.bitPattern.byteSwapped) }
+            return values.map { Float(bitPattern: $0.bitPattern.byteSwapped) }
+        #else
+            return values
         #endif
+    }
+
+    /// The state the values make, refused if a value is not finite or a mass negative.
+    private static func particles(_ values: [Float], shape: [Int]) throws(NPYError.Problem) -> ParticleState {
         let state = ParticleState(values: values)
         if let bad = state.firstNonFiniteValue {
             throw .init("contains a non-finite value (NaN or Inf) in particle \(bad.particle), field \(bad.field)")
@@ -158,6 +241,15 @@ public enum NPYFile {
             throw .init("gives particle \(negative) a negative mass")
         }
         return state
+    }
+
+    /// The field the values make, refused if a concentration is not finite.
+    private static func field(_ values: [Float], shape: [Int]) throws(NPYError.Problem) -> GrayScottField {
+        let field = GrayScottField(width: shape[1], height: shape[0], values: values)
+        if let bad = field.firstNonFiniteCell {
+            throw .init("contains a non-finite value (NaN or Inf) in cell (\(bad.x), \(bad.y))")
+        }
+        return field
     }
 
     /// The bytes of a version 1.0 `.npy` file holding `state`.

@@ -55,6 +55,18 @@ public struct GrayScottField: Sendable, Equatable {
 
     public static let bytesPerCell = 2 * MemoryLayout<Float>.size
 
+    /// Host memory a cell takes at most: the field read, its copy downloaded at the end, and
+    /// the float64 reference's two fields when it is verified.
+    public static let hostBytesPerCell: UInt64 = 48
+
+    /// Why `cellCount` cells would not fit this host, or nil.
+    public static func hostMemoryProblem(cellCount: Int, memory: UInt64? = HostMemory.budgetBytes) -> String? {
+        let needed = UInt64(max(cellCount, 0)) * hostBytesPerCell
+        guard let memory, needed > memory else { return nil }
+        return
+            "\(cellCount) cells need about \(needed >> 20) MiB of host memory; this process may use \(memory >> 20) MiB"
+    }
+
     public init(width: Int, height: Int, values: [Float]) {
         precondition(values.count == 2 * width * height, "a field holds two values per cell")
         self.width = width
