@@ -50,11 +50,7 @@ struct ViewOptions: ParsableArguments {
     @Option(
         name: .customLong("present-mode"),
         help: ArgumentHelp(
-            """
-            In a window: fifo (default, vsync), mailbox or immediate, where supported. (values: fifo, mailbox, \
-            immediate)
-            """,
-            valueName: "mode"))
+            "In a window: fifo (default, vsync), mailbox or immediate, where supported.", valueName: "mode"))
     var givenPresentMode: PresentModeChoice?
 
     var every: Int { givenEvery ?? 10 }

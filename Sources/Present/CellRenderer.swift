@@ -83,19 +83,11 @@ final class CellRenderer {
         }
 
         /// The pixels of a `width` x `height` image that a sprite can reach: the grid's
-        /// rectangle and half a sprite round it, so the pixels beside the grid (a wide window
-        /// round a square grid, or a small grid) cost nothing.
+        /// rectangle and half a sprite round it.
         func pixelBounds(width: Int, height: Int) -> PixelRect {
-            func span(_ origin: Float, _ cells: UInt32, _ pixels: Int) -> (Int, Int) {
-                let margin = halfSprite + cellsPerPixel
-                let first = max(0, min(Float(pixels), ((-margin - origin) / cellsPerPixel).rounded(.down)))
-                let end = max(
-                    first, min(Float(pixels), ((Float(cells) + margin - origin) / cellsPerPixel).rounded(.up)))
-                return (Int(first), Int(end - first))
-            }
-            let (x, w) = span(origin.x, self.width, width)
-            let (y, h) = span(origin.y, self.height, height)
-            return PixelRect(x: x, y: y, width: w, height: h)
+            TopDownGeometry(origin: origin, cellsPerPixel: cellsPerPixel).pixelBounds(
+                width: width, height: height, blocksWide: self.width, blocksHigh: self.height,
+                margin: halfSprite + cellsPerPixel)
         }
     }
 
@@ -107,24 +99,14 @@ final class CellRenderer {
         blockSize: Int, blocksWide: Int, blocksHigh: Int, states: Int, bitsPerCell: Int,
         dyingPlanes: Int = 0, planeWords: Int = 0
     ) throws -> CellView {
-        guard camera.yaw == 0 && camera.pitch == 0 else {
-            throw EngineError.invalidInput("a Life grid is drawn from straight above; this camera is turned")
-        }
-        // Straight above, a world unit (a cell) is height / visibleHeight pixels on both axes,
-        // the target sits at the image's centre, and world y points up the image.
-        let pixelsPerCell = Double(height) / Double(camera.visibleHeight)
-        let f = Double(blockSize)
-        let worldX = Double(camera.target.x) - Double(width) / 2 / pixelsPerCell
-        let worldY = Double(camera.target.y) + Double(height) / 2 / pixelsPerCell
-        // Cell column c has its centre at world x = c + 1/2 - W/2, row r at y = H/2 - r - 1/2.
-        let origin = SIMD2(Float((worldX + Double(gridWidth) / 2) / f), Float((Double(gridHeight) / 2 - worldY) / f))
-        let blockPixels = Float(pixelsPerCell * f)
+        let (geometry, blockPixels) = try TopDownGeometry.seeing(
+            camera, width: width, height: height, gridWidth: gridWidth, gridHeight: gridHeight, blockSize: blockSize)
         let sprite = max(smallestCellPoint, blockPixels * 0.85)
         let cellsPerWord = 32 / bitsPerCell
         // A pixel's gap once a cell is over four pixels wide, so neighbours stay apart.
         let gap = blockPixels > 4 ? 1 / blockPixels : 0
         return CellView(
-            origin: origin, cellsPerPixel: Float(1 / (pixelsPerCell * f)), halfSprite: sprite / 2 / blockPixels,
+            origin: geometry.origin, cellsPerPixel: geometry.cellsPerPixel, halfSprite: sprite / 2 / blockPixels,
             width: UInt32(blocksWide), height: UInt32(blocksHigh), states: UInt32(states),
             bitsPerCell: UInt32(bitsPerCell),
             cellsPerWordLog2: UInt32(cellsPerWord.trailingZeroBitCount),

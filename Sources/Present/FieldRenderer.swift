@@ -32,18 +32,18 @@ final class FieldRenderer {
         _ encoder: inout CommandEncoder, into framebuffer: Framebuffer, field: GrayScottWorkload, camera: Camera
     ) throws {
         let (width, height) = (framebuffer.width, framebuffer.height)
-        // The cells' geometry is a Life grid's of a cell a block.
-        let cells = try CellRenderer.cellView(
-            camera: camera, width: width, height: height, gridWidth: field.width, gridHeight: field.height,
-            blockSize: 1, blocksWide: field.width, blocksHigh: field.height, states: 2, bitsPerCell: 8)
+        let (geometry, _) = try TopDownGeometry.seeing(
+            camera, width: width, height: height, gridWidth: field.width, gridHeight: field.height)
         let view = FieldView(
-            origin: cells.origin, cellsPerPixel: cells.cellsPerPixel, width: UInt32(field.width),
+            origin: geometry.origin, cellsPerPixel: geometry.cellsPerPixel, width: UInt32(field.width),
             height: UInt32(field.height))
         let set = try sets.set(for: [field.currentStateBuffer])
         encoder.barrier(.computeToDrawing)
         encoder.renderPass(
             pipeline.renderPass, framebuffer: framebuffer, clearColor: sceneBackground,
-            scissor: cells.pixelBounds(width: width, height: height)
+            scissor: geometry.pixelBounds(
+                width: width, height: height, blocksWide: view.width, blocksHigh: view.height,
+                margin: geometry.cellsPerPixel)
         ) { encoder in
             encoder.bind(pipeline)
             encoder.bind(set)
