@@ -23,9 +23,9 @@ extension GrayScottWorkload: Workload {
     }
 }
 
-/// A Gray-Scott run put together from its description, for `run gray-scott`: the field checked
-/// against the device before it is made, the start, the workload, and a run session to which
-/// the caller adds outputs before it runs.
+/// A Gray-Scott run put together from its description, for `run gray-scott` and a sweep's
+/// Gray-Scott tasks: the field checked against the device before it is made, the start, the
+/// workload, and a run session to which the caller adds checkpoints and outputs before it runs.
 public final class GrayScottRun {
     /// Where the field starts.
     public enum Origin: Sendable {
@@ -33,36 +33,72 @@ public final class GrayScottRun {
         case seeded(width: Int, height: Int, seed: UInt64)
         /// A field saved as `.npy` (`--output`): a run from it goes on as one that never stopped.
         case file(URL)
+        /// A checkpoint, read, whose field, step and rates the run goes on with.
+        case checkpoint(GrayScottCheckpoint)
     }
 
     public let origin: Origin
     public let start: GrayScottField
+    /// The step the run starts at, counted from the original start.
+    public let firstStep: Int
     public let workload: GrayScottWorkload
     public let session: RunSession<GrayScottWorkload>
     public var loop: RunLoop<GrayScottWorkload> { session.loop }
 
+    /// - Parameters:
+    ///   - parameters: the rates of a fresh start; a checkpoint brings its own.
+    ///   - steps: the run's total, counted from the original start.
     public init(from origin: Origin, parameters: GrayScottParameters, steps: Int, device: Device) throws {
         self.origin = origin
+        var rates = parameters
+        if case .checkpoint(let saved) = origin {
+            guard saved.step <= steps else {
+                throw EngineError.invalidInput(
+                    "the checkpoint is at step \(saved.step), beyond --steps \(steps) "
+                        + "(--steps counts from the original start)")
+            }
+            rates = saved.parameters
+        }
         start = try origin.field(on: device.description)
-        workload = try GrayScottWorkload(device: device, field: start, parameters: parameters)
-        session = RunSession(RunLoop(workload: workload, totalSteps: steps, batchLimit: 100_000))
+        firstStep = origin.firstStep
+        workload = try GrayScottWorkload(device: device, field: start, parameters: rates)
+        session = RunSession(
+            RunLoop(workload: workload, firstStep: firstStep, totalSteps: steps, batchLimit: 100_000))
     }
 
-    /// What the run says as it starts: the device, the field and the rates.
+    /// A checkpoint of `field` at `step` that names the device computing it, so that a resume
+    /// knows whether it goes on bit for bit.
+    public func checkpoint(at step: Int, _ field: GrayScottField) -> GrayScottCheckpoint {
+        GrayScottCheckpoint(
+            step: step, parameters: workload.parameters, field: field,
+            computedOn: CheckpointDevice(workload.device.description))
+    }
+
+    /// What the run says as it starts: the device, the field and the rates, and, resuming a
+    /// checkpoint computed elsewhere, that the bits will differ from an uninterrupted run's.
     public var announcement: [String] {
         let p = workload.parameters
         let from =
             switch origin {
             case .seeded(_, _, let seed): "seed \(seed)"
             case .file(let url): "from \(url.path)"
+            case .checkpoint(let saved): "resumed at step \(saved.step)"
             }
-        return [
+        var lines = [
             "device: \(workload.device.description.heading(withType: true))",
             """
             Gray-Scott on a \(start.width)x\(start.height) torus (\(from)), \(loop.totalSteps) steps, feed \
             \(p.feed), kill \(p.kill), diffusion \(p.diffusionU) and \(p.diffusionV), dt \(p.dt)
             """,
         ]
+        if case .checkpoint(let saved) = origin, !saved.computedOn.isSame(as: workload.device.description) {
+            lines.append(
+                """
+                note: the checkpoint was computed on \(saved.computedOn.device) with another driver, shader build or \
+                subgroup size; the run goes on, but its bits will differ from an uninterrupted run's
+                """)
+        }
+        return lines
     }
 }
 
@@ -76,7 +112,14 @@ extension GrayScottRun.Origin {
             return GrayScottField.seeded(width: width, height: height, seed: seed)
         case .file(let url):
             return try NPYFile.readField(from: url)
+        case .checkpoint(let saved):
+            return saved.field
         }
+    }
+
+    /// The step it starts at, counted from the original start.
+    var firstStep: Int {
+        if case .checkpoint(let saved) = self { saved.step } else { 0 }
     }
 }
 

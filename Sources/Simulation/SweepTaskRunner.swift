@@ -3,8 +3,8 @@ import FoundationEssentials
 import Glibc
 
 /// Runs one task of a sweep into its folder: idempotent (a completed task is not run again),
-/// resumable (an N-body task killed part way goes on from its last checkpoint, bit for bit
-/// as `run --resume` does), and ending with a summary either way.
+/// resumable (an N-body or Gray-Scott task killed part way goes on from its last checkpoint,
+/// bit for bit on the same device, as `run --resume` does), and ending with a summary either way.
 public struct SweepTaskRunner {
     public let results: SweepResults
     public let device: Device
@@ -32,14 +32,10 @@ public struct SweepTaskRunner {
         case alreadyDone(SweepTaskSummary)
         /// It ran to its end, completed or failed, and its summary is written.
         case ended(SweepTaskSummary)
-        /// A stop request ended it at `step`; its checkpoint (N-body) lets the next attempt go on.
+        /// A stop request ended it at `step`; its checkpoint (N-body, Gray-Scott) lets the next
+        /// attempt go on.
         case stopped(step: Int, resumable: Bool)
     }
-
-    /// The N-body checkpoints a task writes along the way, in turn, and resumes from: two, so
-    /// that a task killed while writing one (between its state and its metadata) still has the
-    /// other whole.
-    static let checkpointNames = ["checkpoint-a.npy", "checkpoint-b.npy"]
 
     public func run(_ task: SweepTask) throws -> Outcome {
         if let summary = results.summary(of: task), summary.status == .completed { return .alreadyDone(summary) }
@@ -109,18 +105,13 @@ public struct SweepTaskRunner {
 
     private func runNBody(_ task: SweepTask, in folder: URL, summary: inout SweepTaskSummary) throws -> (Int, Bool)? {
         let parameters = try NBodyTaskParameters(task.parameters)
-        let checkpointURLs = Self.checkpointNames.map { folder.appendingPathComponent($0) }
-        // The latest whole checkpoint; one cut short by a kill does not read.
-        let saved = checkpointURLs.indices.compactMap { slot in
-            (try? NBodyStart(resuming: checkpointURLs[slot], totalSteps: parameters.steps)).map { (slot, $0) }
-        }.max { $0.1.firstStep < $1.1.firstStep }
-        // Checkpoints go to the other slot first, so the one resumed from stays whole.
-        var slot = saved.map { 1 - $0.0 } ?? 0
-        if let saved {
-            note("task \(task.id): resuming at step \(saved.1.firstStep) of \(parameters.steps)")
+        let slots = SweepCheckpointSlots(
+            in: folder, read: { try NBodyStart(resuming: $0, totalSteps: parameters.steps) }, step: \.firstStep)
+        if let saved = slots.latest {
+            note("task \(task.id): resuming at step \(saved.firstStep) of \(parameters.steps)")
         }
         let run = try NBodyRun(
-            from: saved.map { .checkpoint($0.1) }
+            from: slots.latest.map { .checkpoint($0) }
                 ?? .model(parameters.model, particles: parameters.particles, seed: parameters.seed),
             parameters: parameters.physics, steps: parameters.steps, device: device, given: parameters.kernel,
             givenSource: "the sweep's kernel", tuned: { _ in nil }, tuningSource: "")
@@ -128,8 +119,7 @@ public struct SweepTaskRunner {
         let (workload, session) = (run.workload, run.session)
         summary.kernel = workload.kernelDescription
         func checkpoint(_ step: Int, _ state: ParticleState) throws {
-            try run.checkpoint(at: step, state).write(to: checkpointURLs[slot])
-            slot = 1 - slot
+            try slots.write { try run.checkpoint(at: step, state).write(to: $0) }
         }
         run.loop.shouldStop = shouldStop
         run.loop.progress = { [progress] in progress($0, parameters.steps) }
@@ -147,11 +137,7 @@ public struct SweepTaskRunner {
         try NPYFile.write(final, to: folder.appendingPathComponent("state.npy"))
         summary.output = "state.npy"
         try writePicture(of: workload, for: task, in: folder, summary: &summary)
-        // Done: nothing resumes it any more.
-        for url in checkpointURLs {
-            try? FileManager.default.removeItem(at: url)
-            try? FileManager.default.removeItem(at: Checkpoint.metadataURL(for: url))
-        }
+        slots.removeAll()
         return nil
     }
 
@@ -195,24 +181,43 @@ public struct SweepTaskRunner {
         _ task: SweepTask, in folder: URL, summary: inout SweepTaskSummary
     ) throws -> (Int, Bool)? {
         let parameters = try GrayScottTaskParameters(task.parameters)
+        let slots = SweepCheckpointSlots(
+            in: folder,
+            read: { url in
+                let saved = try GrayScottCheckpoint.read(from: url)
+                guard saved.step <= parameters.steps else { throw EngineError.invalidInput("beyond the task's steps") }
+                return saved
+            }, step: \.step)
+        if let saved = slots.latest {
+            note("task \(task.id): resuming at step \(saved.step) of \(parameters.steps)")
+        }
         let run = try GrayScottRun(
-            from: .seeded(width: parameters.width, height: parameters.height, seed: parameters.seed),
+            from: slots.latest.map { .checkpoint($0) }
+                ?? .seeded(width: parameters.width, height: parameters.height, seed: parameters.seed),
             parameters: parameters.rates, steps: parameters.steps, device: device)
+        for line in run.announcement.dropFirst(2) { note("task \(task.id): \(line)") }
         summary.kernel = run.workload.kernelDescription
+        func checkpoint(_ step: Int, _ field: GrayScottField) throws {
+            try slots.write { try run.checkpoint(at: step, field).write(to: $0) }
+        }
         run.loop.shouldStop = shouldStop
         run.loop.progress = { [progress] in progress($0, parameters.steps) }
+        if parameters.checkpointEvery > 0 {
+            run.session.addCheckpoints(every: parameters.checkpointEvery, named: "checkpoint", checkpoint)
+        }
         let report = try run.session.run()
         record(report, workload: run.workload, into: &summary)
         guard let final = report.finalState else { return nil }
-        // Deterministic from its seed: a stopped task starts again.
         if case .stopRequested = report.summary.ending, report.summary.stepsReached < parameters.steps {
-            return (report.summary.stepsReached, false)
+            try checkpoint(report.summary.stepsReached, final)
+            return (report.summary.stepsReached, true)
         }
         guard summary.status == .completed else { return nil }
         summary.meanV = final.meanV
         try NPYFile.write(final, to: folder.appendingPathComponent("field.npy"))
         summary.output = "field.npy"
         try writePicture(of: run.workload, for: task, in: folder, summary: &summary)
+        slots.removeAll()
         return nil
     }
 
@@ -234,5 +239,43 @@ public struct SweepTaskRunner {
         guard gethostname(&buffer, buffer.count) == 0 else { return "unknown" }
         let name = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
         return String(decoding: name, as: UTF8.self)
+    }
+}
+
+/// The two checkpoints a task writes in turn and resumes from, so that a task killed while
+/// writing one (between its state and its metadata) still has the other whole.
+final class SweepCheckpointSlots<Saved> {
+    static var names: [String] { ["checkpoint-a.npy", "checkpoint-b.npy"] }
+
+    let urls: [URL]
+    /// The latest whole checkpoint, if any; one cut short by a kill does not read.
+    let latest: Saved?
+    private var next: Int
+
+    /// - Parameters:
+    ///   - read: reads a checkpoint, throwing where it is not whole or not this task's.
+    ///   - step: the step a checkpoint was taken at.
+    init(in folder: URL, read: (URL) throws -> Saved, step: (Saved) -> Int) {
+        let urls = Self.names.map { folder.appendingPathComponent($0) }
+        let saved = urls.indices.compactMap { slot in (try? read(urls[slot])).map { (slot, $0) } }
+            .max { step($0.1) < step($1.1) }
+        self.urls = urls
+        latest = saved?.1
+        // Checkpoints go to the other slot first, so the one resumed from stays whole.
+        next = saved.map { 1 - $0.0 } ?? 0
+    }
+
+    /// Writes the next checkpoint with `body`, given the slot's file.
+    func write(_ body: (URL) throws -> Void) throws {
+        try body(urls[next])
+        next = 1 - next
+    }
+
+    /// Done: nothing resumes the task any more.
+    func removeAll() {
+        for url in urls {
+            try? FileManager.default.removeItem(at: url)
+            try? FileManager.default.removeItem(at: Checkpoint.metadataURL(for: url))
+        }
     }
 }

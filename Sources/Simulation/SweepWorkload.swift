@@ -33,6 +33,7 @@ public enum SweepWorkload: String, Sendable, Codable, CaseIterable {
                 ("steps", "steps (default 5000)"), ("feed", "feed rate (default 0.055)"),
                 ("kill", "kill rate (default 0.062)"), ("diffusionU", "diffusion rate of u (default 1)"),
                 ("diffusionV", "diffusion rate of v (default 0.5)"), ("dt", "time step (default 1)"),
+                ("checkpointEvery", "steps between checkpoints a killed task resumes from (default: a tenth)"),
                 ("png", "true: a picture of the final field, picture.png (default false)"),
             ]
         }
@@ -161,6 +162,7 @@ struct GrayScottTaskParameters {
     var seed: UInt64
     var steps: Int
     var rates: GrayScottParameters
+    var checkpointEvery: Int
 
     init(_ values: [String: SweepValue]) throws {
         let read = TaskParameterReader(values)
@@ -174,7 +176,8 @@ struct GrayScottTaskParameters {
             diffusionU: Float(try read.number("diffusionU", default: Double(defaults.diffusionU))),
             diffusionV: Float(try read.number("diffusionV", default: Double(defaults.diffusionV))),
             dt: Float(try read.number("dt", default: Double(defaults.dt))))
-        try rates.validate()
+        try rates.validate(spelling: .key)
+        checkpointEvery = try read.int("checkpointEvery", default: max(1, steps / 10), in: 0...1_000_000_000)
     }
 }
 

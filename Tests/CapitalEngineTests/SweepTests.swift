@@ -20,13 +20,36 @@ struct SweepTests {
         try CapitalEngineProcess.run(arguments, environment: environment)
     }
 
+    /// A workload's task that runs long enough to be killed part way, the uninterrupted run it
+    /// must equal, and how its checkpoints and final state are read.
+    struct KillableTask: Sendable, CustomTestStringConvertible {
+        var sweep: String
+        var run: [String]
+        var steps: Int
+        var finalFile: String
+        var step: @Sendable (URL) throws -> Int
+        var testDescription: String
+
+        static let nbody = KillableTask(
+            sweep:
+                #"{"workload": "nbody", "fixed": {"particles": 1024, "steps": 600, "seed": 2, "checkpointEvery": 20}}"#,
+            run: ["run", "--particles", "1024", "--seed", "2", "--steps", "600"], steps: 600, finalFile: "state.npy",
+            step: { try Checkpoint.read(from: $0).step }, testDescription: "nbody")
+        static let grayScott = KillableTask(
+            sweep: #"""
+                {"workload": "gray-scott", "fixed": {"size": "256x256", "steps": 6000, "seed": 2, "checkpointEvery": 200}}
+                """#,
+            run: ["run", "gray-scott", "--size", "256x256", "--seed", "2", "--steps", "6000"], steps: 6000,
+            finalFile: "field.npy", step: { try GrayScottCheckpoint.read(from: $0).step },
+            testDescription: "gray-scott")
+    }
+
     /// A task killed outright goes on from its last checkpoint when run again, and ends with the
     /// bits of a run never interrupted; one stopped by SIGTERM saves a checkpoint first.
-    @Test(arguments: [SIGKILL, SIGTERM])
-    func aKilledTaskResumesBitForBit(signal: Int32) throws {
-        let file = try sweepFile(
-            #"{"workload": "nbody", "fixed": {"particles": 1024, "steps": 600, "seed": 2, "checkpointEvery": 20}}"#)
-        let results = directory.appendingPathComponent("killed-\(signal)")
+    @Test(arguments: [KillableTask.nbody, KillableTask.grayScott], [SIGKILL, SIGTERM])
+    func aKilledTaskResumesBitForBit(task: KillableTask, signal: Int32) throws {
+        let file = try sweepFile(task.sweep)
+        let results = directory.appendingPathComponent("killed-\(task.testDescription)-\(signal)")
         let engine = try CapitalEngineProcess(["sweep", "run", file.path, "--results", results.path, "--index", "0"])
         // Evidence that steps ran: the second checkpoint's metadata, written after its state:
         // the first is whole by then, whenever the kill lands.
@@ -40,23 +63,18 @@ struct SweepTests {
         }
         // The latest whole checkpoint: a kill while one was written leaves the other.
         let saved = try #require(
-            ["a", "b"].compactMap {
-                try? Checkpoint.read(from: results.appendingPathComponent("0/checkpoint-\($0).npy"))
-            }
-            .max { $0.step < $1.step })
-        #expect(saved.step > 0 && saved.step < 600)
+            ["a", "b"].compactMap { try? task.step(results.appendingPathComponent("0/checkpoint-\($0).npy")) }.max())
+        #expect(saved > 0 && saved < task.steps)
         let status = try run(["sweep", "status", results.path])
         #expect(status.stdout.contains("1 tasks: 0 done, 1 running, 0 failed, 0 pending"), "\(status.stdout)")
 
         let resumed = try run(["sweep", "run", file.path, "--results", results.path, "--index", "0"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect(resumed.stderr.contains("task 0: resuming at step \(saved.step) of 600"), "\(resumed.stderr)")
-        let direct = directory.appendingPathComponent("uninterrupted-\(signal).npy")
-        let reference = try run([
-            "run", "--particles", "1024", "--seed", "2", "--steps", "600", "--output", direct.path, "--quiet",
-        ])
+        #expect(resumed.stderr.contains("task 0: resuming at step \(saved) of \(task.steps)"), "\(resumed.stderr)")
+        let direct = directory.appendingPathComponent("uninterrupted-\(task.testDescription)-\(signal).npy")
+        let reference = try run(task.run + ["--output", direct.path, "--quiet"])
         #expect(reference.status == 0, "\(reference.stderr)")
-        #expect(try Data(contentsOf: direct) == Data(contentsOf: results.appendingPathComponent("0/state.npy")))
+        #expect(try Data(contentsOf: direct) == Data(contentsOf: results.appendingPathComponent("0/\(task.finalFile)")))
         for slot in ["a", "b"] {
             #expect(
                 !FileManager.default.fileExists(atPath: results.appendingPathComponent("0/checkpoint-\(slot).npy").path)

@@ -161,6 +161,71 @@ struct HostileInputTests {
         #expect(throws: FileError(path: metadataURL.path, problem: problem)) { try Checkpoint.read(from: url) }
     }
 
+    /// A Gray-Scott checkpoint is read back whole; edited rates or step, a torn pair, a field of
+    /// another size and the other workload's checkpoint are each refused with what is wrong.
+    @Test func grayScottCheckpointsAreReadBackWholeOrRefused() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gray-scott-\(UUID().uuidString).npy")
+        let nbody = url.deletingPathExtension().appendingPathExtension("nbody.npy")
+        defer {
+            for file in [url, nbody] {
+                try? FileManager.default.removeItem(at: file)
+                try? FileManager.default.removeItem(at: Checkpoint.metadataURL(for: file))
+            }
+        }
+        let device = FabricatedDevices.lavapipe(index: 0)
+        let saved = GrayScottCheckpoint(
+            step: 40, parameters: GrayScottParameters(feed: 0.03), field: .seeded(width: 9, height: 7, seed: 2),
+            computedOn: CheckpointDevice(device))
+        try saved.write(to: url)
+        #expect(try GrayScottCheckpoint.read(from: url) == saved)
+        #expect(
+            saved.computedOn.isSame(as: device) && !saved.computedOn.isSame(as: FabricatedDevices.nvidiaH100(index: 0)))
+
+        let metadataURL = Checkpoint.metadataURL(for: url)
+        let original = try Data(contentsOf: metadataURL)
+        for (edit, problem) in [
+            ({ (m: inout [String: Any]) in m["step"] = -1 }, "gives step -1; a checkpoint's step is at least 0"),
+            (
+                { (m: inout [String: Any]) in
+                    var rates = m["parameters"] as! [String: Any]
+                    rates["diffusionU"] = -2
+                    m["parameters"] = rates
+                }, "cannot be resumed: its diffusionU must be zero or more, got -2.0"
+            ),
+            (
+                { (m: inout [String: Any]) in m["format"] = "capitalengine-checkpoint-1" },
+                "is an N-body checkpoint's metadata (run --resume)"
+            ),
+        ] {
+            var metadata = try #require(try JSONSerialization.jsonObject(with: original) as? [String: Any])
+            edit(&metadata)
+            try JSONSerialization.data(withJSONObject: metadata).write(to: metadataURL)
+            #expect(throws: FileError(path: metadataURL.path, problem: problem)) {
+                try GrayScottCheckpoint.read(from: url)
+            }
+        }
+        try original.write(to: metadataURL)
+        // A field written over the checkpoint's, as a kill between the two writes leaves it.
+        try NPYFile.write(GrayScottField.seeded(width: 9, height: 7, seed: 3), to: url)
+        #expect(throws: FileError.self) { try GrayScottCheckpoint.read(from: url) }
+        do { _ = try GrayScottCheckpoint.read(from: url) } catch {
+            #expect("\(error)".contains("does not match its metadata"), "\(error)")
+        }
+        // Each reader names the other's checkpoint.
+        try Checkpoint(step: 3, parameters: NBodyParameters(), state: InitialModel.plummer.generate(count: 8, seed: 1))
+            .write(to: nbody)
+        #expect(
+            throws: FileError(
+                path: Checkpoint.metadataURL(for: nbody).path,
+                problem: "is an N-body checkpoint's metadata (run --resume)")
+        ) { try GrayScottCheckpoint.read(from: nbody) }
+        try saved.write(to: url)
+        #expect(
+            throws: FileError(
+                path: metadataURL.path, problem: "is a Gray-Scott checkpoint's metadata (run gray-scott --resume)")
+        ) { try Checkpoint.read(from: url) }
+    }
+
     @Test func lifeGridsBeyondHostMemoryAreRefusedBeforeTheyAreMade() {
         #expect(
             LifeGrid.hostMemoryProblem(width: 65536, height: 65536, memory: 4 << 30)

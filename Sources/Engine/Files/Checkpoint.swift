@@ -1,11 +1,8 @@
 import FoundationEssentials
 import Glibc
 
-/// A resumable point of a run: the state as `.npy` (loadable by NumPy like any state file)
-/// and, beside it in `FILE.npy.json`, the step it was taken at and the physics it needs.
-///
-/// Both files are written atomically; the metadata carries a hash of the state file, so a
-/// pair torn apart by a crash between the two writes is detected on resume, never trusted.
+/// A resumable point of an N-body run: the state as `.npy` and, beside it in `FILE.npy.json`,
+/// the step it was taken at, the physics it needs and how it was computed (`CheckpointFiles`).
 public struct Checkpoint: Sendable, Equatable {
     public var step: Int
     public var parameters: NBodyParameters
@@ -27,11 +24,12 @@ public struct Checkpoint: Sendable, Equatable {
         public var bitReproducible: Bool
 
         public init(device: PhysicalDeviceDescription, kernel: NBodyKernel, bitReproducible: Bool) {
-            self.device = device.name
-            deviceUUID = device.uuid
-            driverVersion = device.driverIdentity
-            shaderBuild = EmbeddedShader.buildID
-            subgroupSize = device.limits.subgroupSize
+            let computedOn = CheckpointDevice(device)
+            self.device = computedOn.device
+            deviceUUID = computedOn.deviceUUID
+            driverVersion = computedOn.driverVersion
+            shaderBuild = computedOn.shaderBuild
+            subgroupSize = computedOn.subgroupSize
             self.kernel = kernel
             self.bitReproducible = bitReproducible
         }
@@ -39,8 +37,10 @@ public struct Checkpoint: Sendable, Equatable {
         /// Whether the run was computed on `device`, with its driver, this build's shaders and
         /// its subgroup size, whatever the kernel.
         public func ranOn(_ device: PhysicalDeviceDescription) -> Bool {
-            deviceUUID == device.uuid && driverVersion == device.driverIdentity && shaderBuild == EmbeddedShader.buildID
-                && subgroupSize == device.limits.subgroupSize
+            CheckpointDevice(
+                device: self.device, deviceUUID: deviceUUID, driverVersion: driverVersion, shaderBuild: shaderBuild,
+                subgroupSize: subgroupSize
+            ).isSame(as: device)
         }
     }
 
@@ -51,8 +51,9 @@ public struct Checkpoint: Sendable, Equatable {
         self.computedBy = computedBy
     }
 
-    struct Metadata: Codable {
-        var format = "capitalengine-checkpoint-1"
+    struct Metadata: CheckpointMetadata {
+        static let currentFormat = "capitalengine-checkpoint-1"
+        var format = Metadata.currentFormat
         var step: Int
         var particles: Int
         var parameters: NBodyParameters
@@ -60,48 +61,25 @@ public struct Checkpoint: Sendable, Equatable {
         var computedBy: ComputedBy?
     }
 
-    public static func metadataURL(for url: URL) -> URL { url.appendingPathExtension("json") }
+    public static func metadataURL(for url: URL) -> URL { CheckpointFiles.metadataURL(for: url) }
 
     public func write(to url: URL) throws {
-        let data = NPYFile.encode(state)
-        let metadata = Metadata(
-            step: step, particles: state.count, parameters: parameters, stateHash: Self.hash(data),
-            computedBy: computedBy)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(data, to: url)
-        try AtomicFile.write(try encoder.encode(metadata), to: Self.metadataURL(for: url))
+        try CheckpointFiles.write(NPYFile.encode(state), to: url) { hash in
+            Metadata(
+                step: step, particles: state.count, parameters: parameters, stateHash: hash, computedBy: computedBy)
+        }
     }
 
     public static func read(from url: URL) throws -> Checkpoint {
+        let (metadata, data) = try CheckpointFiles.read(
+            Metadata.self, from: url, writtenBy: "--checkpoint",
+            otherFormats: [
+                GrayScottCheckpoint.Metadata.currentFormat: "is a Gray-Scott checkpoint's metadata (run gray-scott --resume)"
+            ])
         let metadataURL = metadataURL(for: url)
-        guard let metadataData = FileManager.default.contents(atPath: metadataURL.path) else {
-            throw FileError(
-                path: metadataURL.path,
-                problem: "is missing: a checkpoint is FILE.npy plus FILE.npy.json (written by --checkpoint)")
-        }
-        guard let metadata = try? JSONDecoder().decode(Metadata.self, from: metadataData),
-            metadata.format == "capitalengine-checkpoint-1"
-        else {
-            throw FileError(path: metadataURL.path, problem: "is not CapitalEngine checkpoint metadata")
-        }
-        // The metadata is JSON a person can edit; what it says must still make a run.
-        guard metadata.step >= 0 else {
-            throw FileError(
-                path: metadataURL.path, problem: "gives step \(metadata.step); a checkpoint's step is at least 0")
-        }
         do { try metadata.parameters.validate(prefix: "") } catch {
             guard case .invalidInput(let problem) = error else { throw error }
             throw FileError(path: metadataURL.path, problem: "cannot be resumed: its \(problem)")
-        }
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw FileError(path: url.path, problem: "cannot be read")
-        }
-        guard hash(data) == metadata.stateHash else {
-            throw FileError(
-                path: url.path,
-                problem: "does not match its metadata \(metadataURL.lastPathComponent) "
-                    + "(the run was probably interrupted between writing the two); use an older checkpoint")
         }
         let state: ParticleState
         do { state = try NPYFile.decode(data) } catch { throw NPYError(path: url.path, problem: error.text) }
@@ -112,6 +90,4 @@ public struct Checkpoint: Sendable, Equatable {
         return Checkpoint(
             step: metadata.step, parameters: metadata.parameters, state: state, computedBy: metadata.computedBy)
     }
-
-    static func hash(_ data: Data) -> String { fnv1a(data) }
 }

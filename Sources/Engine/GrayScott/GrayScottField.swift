@@ -3,7 +3,7 @@ import FoundationEssentials
 /// The rates of the Gray-Scott model: u is fed in at `feed`, v is removed at `feed + kill`,
 /// and each diffuses at its own rate. The defaults grow the coral-like stripes and spots the
 /// model is known for.
-public struct GrayScottParameters: Sendable, Equatable {
+public struct GrayScottParameters: Sendable, Equatable, Codable {
     public var feed: Float
     public var kill: Float
     public var diffusionU: Float
@@ -23,22 +23,35 @@ public struct GrayScottParameters: Sendable, Equatable {
     /// Laplacian stay stable: its most negative eigenvalue is -1.6 (a checkerboard).
     public static let stableDiffusionStep: Float = 1.25
 
+    /// How a message names a rate: as its command-line option (`--diffusion-u`) or as its key
+    /// in a sweep file or checkpoint (`diffusionU`).
+    public enum Spelling: Sendable {
+        case option, key
+    }
+
     /// Refuses rates that are not numbers, out of range, or make the diffusion blow up.
-    public func validate() throws(EngineError) {
-        for (name, value) in [("--feed", feed), ("--kill", kill)] where !(value >= 0 && value <= 1) {
+    public func validate(spelling: Spelling = .option) throws(EngineError) {
+        func name(_ key: String, _ option: String) -> String { spelling == .key ? key : "--\(option)" }
+        for (name, value) in [(name("feed", "feed"), feed), (name("kill", "kill"), kill)]
+        where !(value >= 0 && value <= 1) {
             throw .invalidInput("\(name) must be between 0 and 1, got \(value)")
         }
-        for (name, value) in [("--diffusion-u", diffusionU), ("--diffusion-v", diffusionV)]
+        for (name, value) in [
+            (name("diffusionU", "diffusion-u"), diffusionU), (name("diffusionV", "diffusion-v"), diffusionV),
+        ]
         where !(value >= 0 && value.isFinite) {
             throw .invalidInput("\(name) must be zero or more, got \(value)")
         }
-        guard dt > 0 && dt.isFinite else { throw .invalidInput("--dt must be a positive finite number, got \(dt)") }
+        let dtName = name("dt", "dt")
+        guard dt > 0 && dt.isFinite else {
+            throw .invalidInput("\(dtName) must be a positive finite number, got \(dt)")
+        }
         let step = dt * max(diffusionU, diffusionV)
         guard step <= Self.stableDiffusionStep else {
             throw .invalidInput(
                 """
-                --dt \(dt) times the larger diffusion rate is \(step); above \(Self.stableDiffusionStep) the \
-                diffusion blows up: lower --dt or the rates
+                \(dtName) \(dt) times the larger diffusion rate is \(step); above \(Self.stableDiffusionStep) the \
+                diffusion blows up: lower \(dtName) or the rates
                 """
             )
         }
