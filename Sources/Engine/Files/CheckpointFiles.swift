@@ -47,7 +47,8 @@ enum CheckpointFiles {
         if let format, let other = otherFormats[format] {
             throw FileError(path: metadataURL.path, problem: other)
         }
-        guard format == Metadata.currentFormat, let metadata = try? JSONDecoder().decode(Metadata.self, from: metadataData)
+        guard format == Metadata.currentFormat,
+            let metadata = try? JSONDecoder().decode(Metadata.self, from: metadataData)
         else {
             throw FileError(path: metadataURL.path, problem: "is not CapitalEngine checkpoint metadata")
         }
