@@ -33,6 +33,18 @@ struct RunGrayScottCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the final field to this .npy file.", valueName: "file.npy"))
     var output: String?
 
+    @OptionGroup var checkpoints: CheckpointOptions
+
+    @Option(
+        help: ArgumentHelp(
+            """
+            Continue a run from a checkpoint; --steps is the total, counted from the original start. The \
+            checkpoint's rates are used, so that on the device it was computed on the result equals an \
+            uninterrupted run's bit for bit.
+            """,
+            valueName: "file.npy"))
+    var resume: String?
+
     @Flag(help: "No progress output.")
     var quiet = false
 
@@ -43,14 +55,21 @@ struct RunGrayScottCommand: ParsableCommand {
         guard steps >= 0 else { throw ValidationError("--steps must be zero or more, got \(steps)") }
         try start.check(size: givenSize)
         if let output { try checkWritableOutput(output, option: "--output") }
+        // A checkpoint brings its own field, size and rates; these would be ignored.
+        let superseded = start.givenNames + (givenSize.map { _ in ["--size"] } ?? []) + model.givenNames
+        if resume != nil && !superseded.isEmpty {
+            throw ValidationError(
+                "--resume continues the checkpoint's field with its rates; drop \(superseded.joined(separator: ", "))")
+        }
     }
 
     func run() throws {
         try withEngine(deviceOptions) { log in
             let (shown, context) = try openView(view, deviceOptions, log: log)
-            let run = try GrayScottRun(
-                from: start.origin(size: givenSize ?? GridSize(width: 256, height: 256)),
-                parameters: model.parameters, steps: steps, device: context.device)
+            let origin =
+                try resume.map { .checkpoint(try GrayScottCheckpoint.read(from: URL(fileURLWithPath: $0))) }
+                ?? start.origin(size: givenSize ?? GridSize(width: 256, height: 256))
+            let run = try GrayScottRun(from: origin, parameters: model.parameters, steps: steps, device: context.device)
             for line in run.announcement { Console.note(line) }
             StopRequest.listen()
             let progress = StepProgress(total: steps, output: quiet ? nil : Console.progress)
@@ -61,18 +80,22 @@ struct RunGrayScottCommand: ParsableCommand {
                     try NPYFile.write(final, to: URL(fileURLWithPath: output))
                 }
             }
+            checkpoints.add(to: run.session) { try run.checkpoint(at: $0, $1).write(to: $2) }
             let camera = view.topDownCamera(gridWidth: run.start.width, gridHeight: run.start.height)
-            let report = try shown.run(run.session, showing: .field(run.workload), camera: camera, steps: steps)
+            let report = try shown.run(
+                run.session, showing: .field(run.workload), camera: camera, steps: steps - run.firstStep)
             progress.finish()
             let final = try report.finalState ?? run.workload.download()
             let lines =
                 report.summaryLines(final: final, stoppedBy: StopRequest.current.requested) + shown.summaryLines(report)
-                + report.writtenLines([output.map { ("--output", "output: \($0)") }].compactMap { $0 })
+                + report.writtenLines(
+                    [output.map { ("--output", "output: \($0)") }].compactMap { $0 } + checkpoints.written(report))
             for line in lines { Console.print(line) }
             try fail(
                 shown.problems(
                     report, unit: "steps", advice: "lower --dt or the diffusion rates",
-                    kept: output.map { _ in ["--output"] } ?? []))
+                    kept: [output.map { _ in "--output" }, checkpoints.file.map { _ in "--checkpoint" }]
+                        .compactMap { $0 }))
         }
     }
 }

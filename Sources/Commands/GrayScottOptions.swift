@@ -3,29 +3,52 @@ import Engine
 import FoundationEssentials
 import Simulation
 
-/// The Gray-Scott model's rates, shared by `run`, `verify` and `bench gray-scott`.
+/// The Gray-Scott model's rates, shared by `run`, `verify` and `bench gray-scott`. Stored as
+/// given, as `PhysicsOptions` are, so that a resumed run, whose checkpoint brings its own
+/// rates, can refuse them.
 struct GrayScottOptions: ParsableArguments {
     // Unconditional parsing takes "-1" as the value, so that a negative number meets the
     // range check and its message instead of "missing value".
-    @Option(parsing: .unconditional, help: ArgumentHelp("Feed rate of u.", valueName: "F"))
-    var feed: Float = 0.055
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Kill rate of v (removed at F + k).", valueName: "k"))
-    var kill: Float = 0.062
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Diffusion rate of u.", valueName: "Du"))
-    var diffusionU: Float = 1
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Diffusion rate of v.", valueName: "Dv"))
-    var diffusionV: Float = 0.5
+    @Option(
+        name: .customLong("feed"), parsing: .unconditional,
+        help: ArgumentHelp("Feed rate of u (default: 0.055).", valueName: "F"))
+    var givenFeed: Float?
 
     @Option(
-        parsing: .unconditional,
-        help: ArgumentHelp("Time step; dt times the larger diffusion rate at most 1.25.", valueName: "dt"))
-    var dt: Float = 1
+        name: .customLong("kill"), parsing: .unconditional,
+        help: ArgumentHelp("Kill rate of v, removed at F + k (default: 0.062).", valueName: "k"))
+    var givenKill: Float?
+
+    @Option(
+        name: .customLong("diffusion-u"), parsing: .unconditional,
+        help: ArgumentHelp("Diffusion rate of u (default: 1).", valueName: "Du"))
+    var givenDiffusionU: Float?
+
+    @Option(
+        name: .customLong("diffusion-v"), parsing: .unconditional,
+        help: ArgumentHelp("Diffusion rate of v (default: 0.5).", valueName: "Dv"))
+    var givenDiffusionV: Float?
+
+    @Option(
+        name: .customLong("dt"), parsing: .unconditional,
+        help: ArgumentHelp("Time step; dt times the larger diffusion rate at most 1.25 (default: 1).", valueName: "dt"))
+    var givenDt: Float?
 
     var parameters: GrayScottParameters {
-        GrayScottParameters(feed: feed, kill: kill, diffusionU: diffusionU, diffusionV: diffusionV, dt: dt)
+        let defaults = GrayScottParameters()
+        return GrayScottParameters(
+            feed: givenFeed ?? defaults.feed, kill: givenKill ?? defaults.kill,
+            diffusionU: givenDiffusionU ?? defaults.diffusionU, diffusionV: givenDiffusionV ?? defaults.diffusionV,
+            dt: givenDt ?? defaults.dt)
+    }
+
+    /// The options given on the command line.
+    var givenNames: [String] {
+        [
+            givenFeed.map { _ in "--feed" }, givenKill.map { _ in "--kill" },
+            givenDiffusionU.map { _ in "--diffusion-u" }, givenDiffusionV.map { _ in "--diffusion-v" },
+            givenDt.map { _ in "--dt" },
+        ].compactMap { $0 }
     }
 
     func validate() throws {
@@ -65,6 +88,11 @@ struct GrayScottStartOptions: ParsableArguments {
         if initFile != nil && size != nil {
             throw ValidationError("--init's field has its own size; drop --size")
         }
+    }
+
+    /// The options given on the command line.
+    var givenNames: [String] {
+        [givenSeed.map { _ in "--seed" }, initFile.map { _ in "--init" }].compactMap { $0 }
     }
 
     /// The start: the --init file, else spots on a field of `size`.

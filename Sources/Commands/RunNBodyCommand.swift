@@ -45,19 +45,7 @@ struct RunNBodyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the final state to this .npy file.", valueName: "file.npy"))
     var output: String?
 
-    @Option(
-        help: ArgumentHelp(
-            """
-            Write a resumable checkpoint here (FILE.npy plus FILE.npy.json): every --checkpoint-every steps, at \
-            the end, and when stopped by a signal.
-            """,
-            valueName: "file.npy"))
-    var checkpoint: String?
-
-    @Option(
-        parsing: .unconditional,
-        help: "With --checkpoint: steps between checkpoints (0: only at the end or on a signal).")
-    var checkpointEvery: Int = 0
+    @OptionGroup var checkpoints: CheckpointOptions
 
     @Option(
         help: ArgumentHelp(
@@ -89,16 +77,6 @@ struct RunNBodyCommand: ParsableCommand {
     func validate() throws {
         guard steps >= 0 else { throw ValidationError("--steps must be zero or more, got \(steps)") }
         if let output { try checkWritableOutput(output, option: "--output") }
-        if let checkpoint {
-            // Both halves of a checkpoint, or the run ends with an orphan .npy.
-            try checkWritableOutput(checkpoint, option: "--checkpoint")
-            try checkWritableFile(
-                Checkpoint.metadataURL(for: URL(fileURLWithPath: checkpoint)).path, option: "--checkpoint")
-        }
-        guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be zero or more") }
-        if checkpointEvery > 0 && checkpoint == nil {
-            throw ValidationError("--checkpoint-every needs --checkpoint FILE.npy")
-        }
         if resume != nil && initial.initFile != nil {
             throw ValidationError("--resume and --init both give the starting state; use one")
         }
@@ -138,33 +116,21 @@ struct RunNBodyCommand: ParsableCommand {
             let progress = StepProgress(total: steps, output: quiet ? nil : Console.progress)
             run.loop.shouldStop = { [stop = StopRequest.current] in stop.requested != nil }
             run.loop.progress = { progress.update(done: $0) }
-            let checkpointURL = checkpoint.map { URL(fileURLWithPath: $0) }
-            if let checkpointURL, checkpointEvery > 0 {
-                session.addCheckpoints(every: checkpointEvery, named: "--checkpoint") {
-                    try run.checkpoint(at: $0, $1).write(to: checkpointURL)
-                }
-            }
             if let output {
                 session.addOutput("--output") { final, _ in try NPYFile.write(final, to: URL(fileURLWithPath: output)) }
             }
-            if let checkpointURL {
-                session.addOutput("--checkpoint") { try run.checkpoint(at: $1, $0).write(to: checkpointURL) }
-            }
+            checkpoints.add(to: session) { try run.checkpoint(at: $0, $1).write(to: $2) }
             let report = try shown.run(
                 session, showing: .particles(workload, speedScale: speedScale(for: start.state)),
                 camera: Camera(fitting: start.state), steps: steps - start.firstStep)
             progress.finish()
-            let done = report.summary.stepsReached
             let lines =
                 report.summaryLines(start: start, workload: workload, stoppedBy: StopRequest.current.requested)
                 + shown.summaryLines(report)
                 + report.writtenLines(
-                    [
-                        output.map { ("--output", "output: \($0)") },
-                        checkpoint.map { ("--checkpoint", "checkpoint: \($0) (step \(done))") },
-                    ].compactMap { $0 })
+                    [output.map { ("--output", "output: \($0)") }].compactMap { $0 } + checkpoints.written(report))
             for line in lines { Console.print(line) }
-            let kept = [output.map { _ in "--output" }, checkpoint.map { _ in "--checkpoint" }].compactMap { $0 }
+            let kept = [output.map { _ in "--output" }, checkpoints.file.map { _ in "--checkpoint" }].compactMap { $0 }
             try fail(shown.problems(report, unit: "steps", advice: "reduce --dt or raise --softening", kept: kept))
         }
     }

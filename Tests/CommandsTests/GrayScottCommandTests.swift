@@ -147,6 +147,43 @@ struct GrayScottCommandTests {
         #expect(verified.status == 0 && verified.stdout.contains("field: 70x45, steps: 10"), "\(verified.stdout)")
     }
 
+    /// A run that checkpoints and one that resumes from the checkpoint end with the bits of a run
+    /// never interrupted; the resumed run takes the checkpoint's rates and refuses others.
+    @Test func aCheckpointedRunResumesBitForBit() throws {
+        let checkpoint = directory.appendingPathComponent("checkpoint.npy")
+        let resumed = directory.appendingPathComponent("resumed.npy")
+        let whole = directory.appendingPathComponent("whole.npy")
+        let first = try CommandLineRun.run([
+            "run", "gray-scott", "--size", "70x45", "--kill", "0.06", "--steps", "120", "--checkpoint", checkpoint.path,
+            "--checkpoint-every", "50",
+        ])
+        #expect(first.status == 0 && first.stdout.contains("checkpoint: \(checkpoint.path) (step 120)"), "\(first)")
+        let saved = try GrayScottCheckpoint.read(from: checkpoint)
+        #expect(saved.step == 120 && saved.parameters == GrayScottParameters(kill: 0.06))
+        let second = try CommandLineRun.run([
+            "run", "gray-scott", "--resume", checkpoint.path, "--steps", "200", "--output", resumed.path, "--validate",
+        ])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("(resumed at step 120), 200 steps, feed 0.055, kill 0.06"), "\(second.stderr)")
+        #expect(second.stdout.contains("steps: 200\n"), "\(second.stdout)")
+        let uninterrupted = try CommandLineRun.run([
+            "run", "gray-scott", "--size", "70x45", "--kill", "0.06", "--steps", "200", "--output", whole.path,
+        ])
+        #expect(uninterrupted.status == 0, "\(uninterrupted.stderr)")
+        #expect(try Data(contentsOf: resumed) == Data(contentsOf: whole))
+
+        for (arguments, message) in [
+            (["--kill", "0.05"], "--resume continues the checkpoint's field with its rates; drop --kill"),
+            (["--size", "8x8", "--seed", "2"], "drop --seed, --size"),
+            (["--checkpoint-every", "10"], "--checkpoint-every needs --checkpoint FILE.npy"),
+        ] {
+            let result = try CommandLineRun.run(["run", "gray-scott", "--resume", checkpoint.path] + arguments)
+            #expect(result.status == 64 && result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+        let past = try CommandLineRun.run(["run", "gray-scott", "--resume", checkpoint.path, "--steps", "100"])
+        #expect(past.status == 1 && past.stderr.contains("the checkpoint is at step 120, beyond --steps 100"))
+    }
+
     /// --init's file sets the size and the start, so --size and --seed are refused beside it; a
     /// file that is not a field fails naming what it is, and nothing is written.
     @Test func aSavedFieldIsRefusedWithWhatItIs() throws {
@@ -172,12 +209,17 @@ struct GrayScottCommandTests {
     /// A stop asked for before the first step ends the run at once with its field written.
     @Test func aStopRequestEndsTheRunWithItsField() throws {
         let output = directory.appendingPathComponent("stopped.npy")
+        let checkpoint = directory.appendingPathComponent("stopped-checkpoint.npy")
         let result = try CommandLineRun.run(
-            ["run", "gray-scott", "--size", "32x32", "--steps", "1000000", "--output", output.path],
+            [
+                "run", "gray-scott", "--size", "32x32", "--steps", "1000000", "--output", output.path, "--checkpoint",
+                checkpoint.path,
+            ],
             stoppedBy: "SIGTERM")
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("stopped: SIGTERM after 0 of 1000000 steps"), "\(result.stdout)")
         #expect(FileManager.default.fileExists(atPath: output.path))
+        #expect(try GrayScottCheckpoint.read(from: checkpoint).field == NPYFile.readField(from: output))
         let bench = try CommandLineRun.run(
             ["bench", "gray-scott", "--size", "64x64", "128x128", "--json"], stoppedBy: "SIGINT")
         #expect(bench.status == 0, "\(bench.stderr)")

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Engine
+import FoundationEssentials
+import Simulation
+
+/// Where a run writes its resumable checkpoints, and how often; `--resume` reads them.
+struct CheckpointOptions: ParsableArguments {
+    @Option(
+        name: .customLong("checkpoint"),
+        help: ArgumentHelp(
+            """
+            Write a resumable checkpoint here (FILE.npy plus FILE.npy.json): every --checkpoint-every steps, at \
+            the end, and when stopped by a signal.
+            """,
+            valueName: "file.npy"))
+    var file: String?
+
+    @Option(
+        parsing: .unconditional,
+        help: "With --checkpoint: steps between checkpoints (0: only at the end or on a signal).")
+    var checkpointEvery: Int = 0
+
+    func validate() throws {
+        if let file {
+            // Both halves of a checkpoint, or the run ends with an orphan .npy.
+            try checkWritableOutput(file, option: "--checkpoint")
+            try checkWritableFile(Checkpoint.metadataURL(for: URL(fileURLWithPath: file)).path, option: "--checkpoint")
+        }
+        guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be zero or more") }
+        if checkpointEvery > 0 && file == nil {
+            throw ValidationError("--checkpoint-every needs --checkpoint FILE.npy")
+        }
+    }
+
+    /// Has `session` write checkpoints, with `write` (the step, the state, the file), every
+    /// --checkpoint-every steps and at the end or on a signal.
+    func add<W: Workload>(
+        to session: RunSession<W>, _ write: @escaping (_ step: Int, _ state: W.State, _ url: URL) throws -> Void
+    ) {
+        guard let file else { return }
+        let url = URL(fileURLWithPath: file)
+        if checkpointEvery > 0 {
+            session.addCheckpoints(every: checkpointEvery, named: "--checkpoint") { try write($0, $1, url) }
+        }
+        session.addOutput("--checkpoint") { try write($1, $0, url) }
+    }
+
+    /// The summary's line for the checkpoint, where there is one, for `RunReport.writtenLines`.
+    func written<W>(_ report: RunReport<W>) -> [(name: String, line: String)] {
+        file.map { [("--checkpoint", "checkpoint: \($0) (step \(report.summary.stepsReached))")] } ?? []
+    }
+}
