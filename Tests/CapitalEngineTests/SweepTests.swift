@@ -37,7 +37,8 @@ struct SweepTests {
             step: { try Checkpoint.read(from: $0).step }, testDescription: "nbody")
         static let grayScott = KillableTask(
             sweep: #"""
-                {"workload": "gray-scott", "fixed": {"size": "256x256", "steps": 6000, "seed": 2, "checkpointEvery": 200}}
+                {"workload": "gray-scott",
+                 "fixed": {"size": "256x256", "steps": 6000, "seed": 2, "checkpointEvery": 200}}
                 """#,
             run: ["run", "gray-scott", "--size", "256x256", "--seed", "2", "--steps", "6000"], steps: 6000,
             finalFile: "field.npy", step: { try GrayScottCheckpoint.read(from: $0).step },

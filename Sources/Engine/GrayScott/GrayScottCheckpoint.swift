@@ -49,8 +49,8 @@ public struct GrayScottCheckpoint: Sendable, Equatable {
         guard field.width == metadata.width && field.height == metadata.height else {
             throw FileError(
                 path: url.path,
-                problem:
-                    "holds a \(field.width)x\(field.height) field, its metadata says \(metadata.width)x\(metadata.height)"
+                problem: "holds a \(field.width)x\(field.height) field, its metadata says "
+                    + "\(metadata.width)x\(metadata.height)"
             )
         }
         return GrayScottCheckpoint(
