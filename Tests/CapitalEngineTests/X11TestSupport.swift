@@ -1,6 +1,7 @@
 import CX11
 import Foundation
 import Present
+import Synchronization
 import TestSupport
 
 /// An Xvfb server on a free display number, for the duration of a test.
@@ -10,21 +11,47 @@ final class VirtualDisplay {
     var name: String { ":\(number)" }
 
     init(width: Int = 1024, height: Int = 768) throws {
-        // A display number whose socket and lock file are both free.
-        guard
-            let free = (60..<200).first(where: {
-                !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\($0)")
-                    && !FileManager.default.fileExists(atPath: "/tmp/.X\($0)-lock")
-            })
-        else { throw TestFailure("no free X display number") }
-        number = free
-        process = try ChildProcess(
-            URL(fileURLWithPath: "/usr/bin/Xvfb"),
-            [":\(free)", "-screen", "0", "\(width)x\(height)x24", "-nolisten", "tcp"],
-            standardOutput: .discard, standardError: .discard)
-        try process.wait(for: "Xvfb \(name)'s socket", timeout: 10) {
-            FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\(free)")
+        (number, process) = try Self.start(width: width, height: height)
+    }
+
+    /// The numbers this test process's servers hold: tests run in parallel, and two that saw the
+    /// same number free would otherwise share one server.
+    private static let claimed = Mutex<Set<Int>>([])
+
+    /// An Xvfb on a display number whose socket and lock file are both free. A server of another
+    /// process can still take the number first; then ours exits, and the next number is tried.
+    private static func start(width: Int, height: Int) throws -> (Int, ChildProcess) {
+        for _ in 0..<10 {
+            let claim = claimed.withLock { claimed -> Int? in
+                let free = (60..<200).first {
+                    !claimed.contains($0) && !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\($0)")
+                        && !FileManager.default.fileExists(atPath: "/tmp/.X\($0)-lock")
+                }
+                if let free { claimed.insert(free) }
+                return free
+            }
+            guard let number = claim else { throw TestFailure("no free X display number") }
+            let process = try ChildProcess(
+                URL(fileURLWithPath: "/usr/bin/Xvfb"),
+                [":\(number)", "-screen", "0", "\(width)x\(height)x24", "-nolisten", "tcp"],
+                standardOutput: .discard, standardError: .discard)
+            do {
+                // The lock file names the server that holds the number: it must be ours.
+                try process.wait(for: "Xvfb :\(number)'s socket", timeout: 10) {
+                    FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\(number)")
+                        && (try? String(contentsOfFile: "/tmp/.X\(number)-lock", encoding: .utf8))?
+                            .trimmingCharacters(in: .whitespacesAndNewlines) == String(process.processIdentifier)
+                }
+                return (number, process)
+            } catch where !process.isRunning {
+                _ = claimed.withLock { $0.remove(number) }
+            } catch {
+                process.signal(SIGKILL)
+                _ = claimed.withLock { $0.remove(number) }
+                throw error
+            }
         }
+        throw TestFailure("other X servers took every display number tried")
     }
 
     deinit {
@@ -35,6 +62,7 @@ final class VirtualDisplay {
         stop()
         try? FileManager.default.removeItem(atPath: "/tmp/.X11-unix/X\(number)")
         try? FileManager.default.removeItem(atPath: "/tmp/.X\(number)-lock")
+        _ = Self.claimed.withLock { $0.remove(number) }
     }
 
     /// Ends the server at once, as a crash or a dropped ssh connection would.
