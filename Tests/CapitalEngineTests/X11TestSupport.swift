@@ -43,7 +43,7 @@ final class VirtualDisplay {
                             .trimmingCharacters(in: .whitespacesAndNewlines) == String(process.processIdentifier)
                 }
                 return (number, process)
-            } catch where !process.isRunning {
+            } catch  where !process.isRunning {
                 _ = claimed.withLock { $0.remove(number) }
             } catch {
                 process.signal(SIGKILL)
