@@ -43,12 +43,13 @@ final class VirtualDisplay {
                             .trimmingCharacters(in: .whitespacesAndNewlines) == String(process.processIdentifier)
                 }
                 return (number, process)
-            } catch  where !process.isRunning {
-                _ = claimed.withLock { $0.remove(number) }
             } catch {
-                process.signal(SIGKILL)
                 _ = claimed.withLock { $0.remove(number) }
-                throw error
+                // Exited: another server holds the number. Still running: it never came up.
+                guard !process.isRunning else {
+                    process.signal(SIGKILL)
+                    throw error
+                }
             }
         }
         throw TestFailure("other X servers took every display number tried")
