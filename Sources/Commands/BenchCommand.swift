@@ -173,7 +173,7 @@ struct BenchNBodyCommand: ParsableCommand {
     @Flag(help: "Tune each N first (as `tune` does, storing the winner), then measure the winner.")
     var tune = false
 
-    @Option(parsing: .unconditional, help: "With --tune: seconds of tuning per N.")
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --tune: seconds of tuning per N.", valueName: "seconds"))
     var tuneBudget: Double = 30
 
     @OptionGroup var deviceOptions: DeviceOptions

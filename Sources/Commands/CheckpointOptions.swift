@@ -17,7 +17,8 @@ struct CheckpointOptions: ParsableArguments {
 
     @Option(
         parsing: .unconditional,
-        help: "With --checkpoint: steps between checkpoints (0: only at the end or on a signal).")
+        help: ArgumentHelp(
+            "With --checkpoint: steps between checkpoints (0: only at the end or on a signal).", valueName: "K"))
     var checkpointEvery: Int = 0
 
     func validate() throws {
