@@ -160,9 +160,10 @@ struct BenchGrayScottCommand: ParsableCommand {
         commandName: "gray-scott",
         abstract: "Measure Gray-Scott's cell updates/s with GPU timestamps.",
         discussion: """
-            The kernel is checked against the CPU reference first; then, for each field size, one \
-            warm-up and --repeats timed runs. Reports the median and the spread (min, max) of cell \
-            updates/s and the least memory traffic that implies. Ctrl-C (or SIGTERM) stops within \
+            The kernel is checked against the CPU reference first (with each strip length of \
+            --rows); then, for each field size and strip length, one warm-up and --repeats timed \
+            runs. Reports the median and the spread (min, max) of cell updates/s and the least \
+            memory traffic that implies. Ctrl-C (or SIGTERM) stops within \
             a fraction of a second and reports what was measured (--json: with "stoppedBy").
             """)
 
@@ -173,9 +174,27 @@ struct BenchGrayScottCommand: ParsableCommand {
             valueName: "WxH"))
     var sizes: [GridSize] = []
 
+    @Option(
+        parsing: .upToNextOption,
+        help: ArgumentHelp(
+            """
+            Strip lengths to measure (several allowed, 1 to \(GrayScottWorkload.rowRange.upperBound)): the cells \
+            each invocation steps down a column, reading three values a cell rather than nine.
+            """,
+            valueName: "R"))
+    var rows: [Int] = [GrayScottWorkload.defaultRows]
+
     @OptionGroup(title: "Gray-Scott") var model: GrayScottOptions
     @OptionGroup var measuring: BenchmarkOptions
     @OptionGroup var deviceOptions: DeviceOptions
+
+    func validate() throws {
+        guard !rows.isEmpty else { throw ValidationError("--rows needs at least one value") }
+        for r in rows where !GrayScottWorkload.rowRange.contains(r) {
+            throw ValidationError(
+                "--rows values must be between 1 and \(GrayScottWorkload.rowRange.upperBound), got \(r)")
+        }
+    }
 
     func run() throws {
         try withEngine(deviceOptions) { log in
@@ -185,6 +204,7 @@ struct BenchGrayScottCommand: ParsableCommand {
             StopRequest.listen(stoppingAfter: "the current piece of a timed run; the results so far will be reported")
             var suite = GrayScottBenchmark(
                 benchmark: measuring.makeBenchmark(), parameters: model.parameters, seed: measuring.seed)
+            suite.rows = rows
             suite.measure = { benchmark, workload, label in
                 try benchmark.measure(workload, label: label, output: Console.progress)
             }
@@ -193,7 +213,7 @@ struct BenchGrayScottCommand: ParsableCommand {
             if !json { Console.print(GrayScottBenchmark.headerLine(device: device, parameters: model.parameters)) }
             let planned = sizes.isEmpty ? GrayScottBenchmark.defaultSizes : sizes.map { ($0.width, $0.height) }
             let results = try suite.run(sizes: planned, on: context.device)
-            noteEarlyStop(measured: results.count, of: planned.count, what: "sizes")
+            noteEarlyStop(measured: results.count, of: planned.count * rows.count, what: "measurements")
             if json {
                 try printJSON(
                     GrayScottBenchmarkReport(

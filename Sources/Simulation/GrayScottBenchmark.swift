@@ -6,6 +6,8 @@ public struct GrayScottBenchmark {
     public var benchmark: Benchmark
     public var parameters: GrayScottParameters
     public var seed: UInt64
+    /// The strip lengths to measure (`GrayScottWorkload.rows`), each checked first.
+    public var rows = [GrayScottWorkload.defaultRows]
     /// Measures a workload with ``benchmark``: the caller's progress display goes around
     /// ``Benchmark/measure(_:)`` here.
     public var measure: (Benchmark, GrayScottWorkload, _ label: String) throws -> Benchmark.Measurement = {
@@ -25,34 +27,44 @@ public struct GrayScottBenchmark {
     /// 512², 2048² and 4096² where the device holds them.
     public static let defaultSizes = [(512, 512), (2048, 2048), (4096, 4096)]
 
-    /// Checks the kernel, then measures each of `sizes` until the benchmark's stop request.
+    /// Checks the kernel with each strip length, then measures each of `sizes` with each until
+    /// the benchmark's stop request.
     public func run(sizes: [(Int, Int)], on device: Device) throws -> [GrayScottBenchmarkResult] {
         // Not a multiple of the workgroup either way, so the edges' invocations are checked too.
         let check = GrayScottField.seeded(width: 70, height: 45, seed: seed)
-        let verification = try GrayScottVerification(
-            try GrayScottWorkload(device: device, field: check, parameters: parameters), from: check, steps: 20,
-            tolerance: 1e-4)
-        guard verification.passed else {
-            throw EngineError.unsupported(
-                "the Gray-Scott kernel computes wrong results on this device (\(verification.lines.last ?? "")); "
-                    + "not timing it")
+        for rows in rows {
+            let verification = try GrayScottVerification(
+                try GrayScottWorkload(device: device, field: check, parameters: parameters, rows: rows), from: check,
+                steps: 20, tolerance: 1e-4)
+            guard verification.passed else {
+                throw EngineError.unsupported(
+                    "the Gray-Scott kernel with strips of \(rows) computes wrong results on this device "
+                        + "(\(verification.lines.last ?? "")); not timing it")
+            }
         }
         var results: [GrayScottBenchmarkResult] = []
-        for (width, height) in sizes {
-            if benchmark.shouldStop() { break }
-            if let problem = GrayScottWorkload.sizeProblem(width: width, height: height, device: device.description) {
-                skipped(problem)
-                continue
+        var problems: Set<String> = []
+        measuring: for (width, height) in sizes {
+            for rows in rows {
+                if benchmark.shouldStop() { break measuring }
+                if let problem = GrayScottWorkload.sizeProblem(
+                    width: width, height: height, rows: rows, device: device.description)
+                {
+                    // Said once: most problems are the field's, whatever the strips.
+                    if problems.insert(problem).inserted { skipped(problem) }
+                    continue
+                }
+                let workload = try GrayScottWorkload(
+                    device: device, field: .seeded(width: width, height: height, seed: seed), parameters: parameters,
+                    rows: rows)
+                let measurement = try measure(benchmark, workload, "\(width)x\(height), strips of \(rows)")
+                guard let rate = measurement.rate else { break measuring }
+                let result = GrayScottBenchmarkResult(
+                    width: width, height: height, rows: rows, stepsPerRepeat: measurement.stepsPerRepeat,
+                    repeats: measurement.rates.count, cellUpdatesPerSecond: rate)
+                results.append(result)
+                measured(result)
             }
-            let workload = try GrayScottWorkload(
-                device: device, field: .seeded(width: width, height: height, seed: seed), parameters: parameters)
-            let measurement = try measure(benchmark, workload, "\(width)x\(height)")
-            guard let rate = measurement.rate else { break }
-            let result = GrayScottBenchmarkResult(
-                width: width, height: height, stepsPerRepeat: measurement.stepsPerRepeat,
-                repeats: measurement.rates.count, cellUpdatesPerSecond: rate)
-            results.append(result)
-            measured(result)
         }
         return results
     }
@@ -67,6 +79,8 @@ public struct GrayScottBenchmark {
 public struct GrayScottBenchmarkResult: Encodable {
     public var width: Int
     public var height: Int
+    /// Cells in each invocation's strip.
+    public var rows: Int
     public var stepsPerRepeat: Int
     public var repeats: Int
     public var cellUpdatesPerSecond: Statistics
@@ -77,8 +91,9 @@ public struct GrayScottBenchmarkResult: Encodable {
         let r = cellUpdatesPerSecond
         let bandwidth = 2 * Double(GrayScottField.bytesPerCell) * r.median
         return """
-            \(width)x\(height): \(scientific(r.median)) cell updates/s (min \(scientific(r.min)), max \
-            \(scientific(r.max))), \(stepsPerRepeat) steps x \(repeats); memory traffic at least \
+            \(width)x\(height), strips of \(rows): \(scientific(r.median)) cell updates/s \
+            (min \(scientific(r.min)), max \(scientific(r.max))), \(stepsPerRepeat) steps x \(repeats); \
+            memory traffic at least \
             \(fixed(bandwidth / 1e9, 2)) GB/s
             """
     }

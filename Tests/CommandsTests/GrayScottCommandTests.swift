@@ -87,7 +87,28 @@ struct GrayScottCommandTests {
         let rate = try #require(results.first?["cellUpdatesPerSecond"] as? [String: Double])
         #expect((rate["median"] ?? 0) > 0)
         let text = try CommandLineRun.run(["bench", "gray-scott", "--size", "64x64", "--repeats", "1", "--steps", "2"])
-        #expect(text.status == 0 && text.stdout.contains("64x64: "), "\(text.stdout)\(text.stderr)")
+        #expect(text.status == 0 && text.stdout.contains("64x64, strips of 16: "), "\(text.stdout)\(text.stderr)")
+    }
+
+    /// --rows measures each strip length at each size, each checked against the CPU first;
+    /// one out of range is a usage error.
+    @Test func benchMeasuresEachStripLength() throws {
+        let result = try CommandLineRun.run([
+            "bench", "gray-scott", "--size", "64x64", "96x32", "--rows", "1", "5", "--repeats", "1", "--steps", "2",
+            "--json",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let results = try #require(object["results"] as? [[String: Any]])
+        #expect(
+            results.map { "\($0["width"] ?? "")x\($0["height"] ?? "")/\($0["rows"] ?? "")" }
+                == ["64x64/1", "64x64/5", "96x32/1", "96x32/5"])
+        for rows in ["0", "1025"] {
+            let refused = try CommandLineRun.run(["bench", "gray-scott", "--rows", rows])
+            #expect(refused.status == 64, "\(refused.stderr)")
+            #expect(
+                refused.stderr.contains("--rows values must be between 1 and 1024, got \(rows)"), "\(refused.stderr)")
+        }
     }
 
     /// Bad rates, sizes and files are usage errors that name the option; another workload's

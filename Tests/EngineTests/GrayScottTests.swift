@@ -11,7 +11,8 @@ import Testing
         context = try ComputeContext(instanceOptions: InstanceOptions(validation: true), validationLog: log)
     }
 
-    /// Sizes off the 16x16 workgroup and a field of one row, whose neighbours all wrap round.
+    /// Sizes off the workgroup (64 columns, strips of 16 rows) and a field of one row, whose
+    /// neighbours all wrap round.
     @Test(arguments: [(70, 45), (16, 16), (33, 1), (1, 1)])
     func theGPUFollowsTheReference(width: Int, height: Int) throws {
         let start = GrayScottField.seeded(width: width, height: height, seed: 7)
@@ -25,6 +26,30 @@ import Testing
         // Something happened: the start is far from the result.
         #expect(FieldComparison(start, reference: reference).maxError > 1e-3 || width * height == 1)
         #expect(log.count == 0, "\(log.messages)")
+    }
+
+    /// Other strip lengths (`bench gray-scott --rows`): one cell each, lengths that leave the last
+    /// strip part-filled, and strips longer than the field, whose last row wraps to the first.
+    @Test(arguments: [1, 3, 7, 64, GrayScottWorkload.rowRange.upperBound])
+    func everyStripLengthFollowsTheReference(rows: Int) throws {
+        let start = GrayScottField.seeded(width: 70, height: 45, seed: 5)
+        let parameters = GrayScottParameters(feed: 0.035, kill: 0.065)
+        let workload = try GrayScottWorkload(device: context.device, field: start, parameters: parameters, rows: rows)
+        #expect(workload.kernelDescription.contains("a strip of \(rows) cells"))
+        try workload.advance(steps: 25)
+        let comparison = FieldComparison(
+            try workload.download(), reference: GrayScottReference.advance(start, parameters: parameters, steps: 25))
+        #expect(comparison.maxError < 1e-5, "\(comparison)")
+        #expect(log.count == 0, "\(log.messages)")
+    }
+
+    @Test func aStripLengthOutOfRangeIsRefused() throws {
+        let field = GrayScottField.seeded(width: 8, height: 8, seed: 1)
+        for rows in [0, -1, GrayScottWorkload.rowRange.upperBound + 1] {
+            #expect {
+                try GrayScottWorkload(device: context.device, field: field, parameters: .init(), rows: rows)
+            } throws: { "\($0)".contains("a strip of \(rows) rows: it must be 1 to 1024") }
+        }
     }
 
     @Test func aSeededFieldIsReproducibleAndHoldsSpots() {

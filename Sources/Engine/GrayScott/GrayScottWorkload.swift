@@ -8,11 +8,18 @@ public final class GrayScottWorkload {
     public let height: Int
     public let parameters: GrayScottParameters
     private let state: PingPongState
+    /// Cells in each invocation's strip down a column.
+    public let rows: Int
     private let groups: (x: Int, y: Int)
 
     /// The shader's workgroup: 64 columns, each invocation a strip of `rows` cells down one.
     static let workgroupWidth = 64
-    static let rows = 16
+    /// The strip length unless one is given: on CPU drivers each cell of a strip after its first
+    /// reads three values rather than nine, so long strips pay; on a GPU fewer invocations can
+    /// leave it idle on small fields, which `bench gray-scott --rows` measures.
+    public static let defaultRows = 16
+    /// The strip lengths a workload takes.
+    public static let rowRange = 1...1024
 
     private struct PushConstants: BitwiseCopyable {
         var width: UInt32
@@ -32,7 +39,9 @@ public final class GrayScottWorkload {
 
     /// Why a `width` x `height` field cannot run on `device` (its buffers' range, its memory,
     /// its workgroup counts), or nil where it can.
-    public static func sizeProblem(width: Int, height: Int, device: PhysicalDeviceDescription) -> String? {
+    public static func sizeProblem(
+        width: Int, height: Int, rows: Int = defaultRows, device: PhysicalDeviceDescription
+    ) -> String? {
         let bytes = UInt64(width) * UInt64(height) * UInt64(GrayScottField.bytesPerCell)
         if bytes > UInt64(device.limits.maxStorageBufferRange) {
             return
@@ -47,7 +56,7 @@ public final class GrayScottWorkload {
                 "a \(width)x\(height) field needs \(2 * bytes >> 20) MiB of device memory; it has \(memory >> 20) MiB"
         }
         let counts = device.limits.maxComputeWorkGroupCount
-        let (x, y) = groups(width: width, height: height)
+        let (x, y) = groups(width: width, height: height, rows: rows)
         if UInt64(x) > UInt64(counts[0]) || UInt64(y) > UInt64(counts[1]) {
             return "a \(width)x\(height) field needs \(x)x\(y) workgroups; the device allows \(counts[0])x\(counts[1])"
         }
@@ -55,26 +64,37 @@ public final class GrayScottWorkload {
     }
 
     /// Refuses, before the field is made, a `width` x `height` field that `device` cannot run.
-    public static func checkSize(width: Int, height: Int, on device: PhysicalDeviceDescription) throws(EngineError) {
-        if let problem = sizeProblem(width: width, height: height, device: device) { throw .unsupported(problem) }
+    public static func checkSize(
+        width: Int, height: Int, rows: Int = defaultRows, on device: PhysicalDeviceDescription
+    ) throws(EngineError) {
+        if let problem = sizeProblem(width: width, height: height, rows: rows, device: device) {
+            throw .unsupported(problem)
+        }
     }
 
-    /// Workgroups across and strips of rows down a `width` x `height` field.
-    static func groups(width: Int, height: Int) -> (x: Int, y: Int) {
+    /// Workgroups across and strips of `rows` down a `width` x `height` field.
+    static func groups(width: Int, height: Int, rows: Int) -> (x: Int, y: Int) {
         ((width + workgroupWidth - 1) / workgroupWidth, (height + rows - 1) / rows)
     }
 
-    public init(device: Device, field: GrayScottField, parameters: GrayScottParameters) throws {
+    public init(
+        device: Device, field: GrayScottField, parameters: GrayScottParameters, rows: Int = defaultRows
+    ) throws {
         try parameters.validate()
-        try Self.checkSize(width: field.width, height: field.height, on: device.description)
+        guard Self.rowRange.contains(rows) else {
+            throw EngineError.invalidInput(
+                "a strip of \(rows) rows: it must be \(Self.rowRange.lowerBound) to \(Self.rowRange.upperBound)")
+        }
+        try Self.checkSize(width: field.width, height: field.height, rows: rows, on: device.description)
         self.device = device
+        self.rows = rows
         width = field.width
         height = field.height
         self.parameters = parameters
-        groups = Self.groups(width: width, height: height)
+        groups = Self.groups(width: width, height: height, rows: rows)
         let pipeline = try ComputePipeline(
             device: device, shader: ShaderModule(device: device, shader: .grayScottStep), storageBuffers: 2,
-            pushConstantSize: MemoryLayout<PushConstants>.size, specialization: [.uint(0, UInt32(Self.rows))])
+            pushConstantSize: MemoryLayout<PushConstants>.size, specialization: [.uint(0, UInt32(rows))])
         state = try PingPongState(
             device: device, pipeline: pipeline, bytes: width * height * GrayScottField.bytesPerCell)
         try upload(field)
@@ -113,5 +133,5 @@ public final class GrayScottWorkload {
     /// Cell updates per step.
     public var cellsPerStep: Double { Double(width) * Double(height) }
 
-    public var kernelDescription: String { "workgroup 64, a strip of \(Self.rows) cells per invocation" }
+    public var kernelDescription: String { "workgroup 64, a strip of \(rows) cells per invocation" }
 }
