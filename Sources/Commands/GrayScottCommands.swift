@@ -30,6 +30,8 @@ struct RunGrayScottCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Number of steps.")
     var steps: Int = 5000
 
+    @OptionGroup var strip: GrayScottStripOption
+
     @Option(help: ArgumentHelp("Write the final field to this .npy file.", valueName: "file.npy"))
     var output: String?
 
@@ -69,7 +71,8 @@ struct RunGrayScottCommand: ParsableCommand {
             let origin =
                 try resume.map { .checkpoint(try GrayScottCheckpoint.read(from: URL(fileURLWithPath: $0))) }
                 ?? start.origin(size: givenSize ?? GridSize(width: 256, height: 256))
-            let run = try GrayScottRun(from: origin, parameters: model.parameters, steps: steps, device: context.device)
+            let run = try GrayScottRun(
+                from: origin, parameters: model.parameters, steps: steps, device: context.device, rows: strip.rows)
             for line in run.announcement { Console.note(line) }
             StopRequest.listen()
             let progress = StepProgress(total: steps, output: quiet ? nil : Console.progress)
@@ -126,6 +129,8 @@ struct VerifyGrayScottCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Largest acceptable difference of a concentration.")
     var tolerance: Double = 1e-4
 
+    @OptionGroup var strip: GrayScottStripOption
+
     @OptionGroup var deviceOptions: DeviceOptions
 
     func validate() throws {
@@ -142,7 +147,8 @@ struct VerifyGrayScottCommand: ParsableCommand {
             let context = try makeContext(deviceOptions, log: log)
             let field = try start.origin(size: givenSize ?? GridSize(width: 100, height: 75))
                 .field(on: context.device.description)
-            let workload = try GrayScottWorkload(device: context.device, field: field, parameters: model.parameters)
+            let workload = try GrayScottWorkload(
+                device: context.device, field: field, parameters: model.parameters, rows: strip.rows)
             for line in GrayScottVerification.headerLines(workload: workload, steps: steps) { Console.print(line) }
             let reporter = ShareProgress(label: "CPU reference", output: Console.progress)
             let verification = try GrayScottVerification(

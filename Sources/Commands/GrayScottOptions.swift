@@ -101,3 +101,23 @@ struct GrayScottStartOptions: ParsableArguments {
             ?? .seeded(width: size.width, height: size.height, seed: givenSeed ?? 1)
     }
 }
+
+/// The kernel's strip length, for `run` and `verify gray-scott`; `bench gray-scott --rows`
+/// measures several.
+struct GrayScottStripOption: ParsableArguments {
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            """
+            Cells each invocation steps down a column, 1 to \(GrayScottWorkload.rowRange.upperBound): a speed only \
+            (each cell's sums stay the same), which `bench gray-scott --rows` measures.
+            """,
+            valueName: "R"))
+    var rows: Int = GrayScottWorkload.defaultRows
+
+    func validate() throws {
+        guard GrayScottWorkload.rowRange.contains(rows) else {
+            throw ValidationError("--rows must be between 1 and \(GrayScottWorkload.rowRange.upperBound), got \(rows)")
+        }
+    }
+}

@@ -48,7 +48,12 @@ public final class GrayScottRun {
     /// - Parameters:
     ///   - parameters: the rates of a fresh start; a checkpoint brings its own.
     ///   - steps: the run's total, counted from the original start.
-    public init(from origin: Origin, parameters: GrayScottParameters, steps: Int, device: Device) throws {
+    ///   - rows: the kernel's strip length (`GrayScottWorkload.rows`), which leaves the bits as
+    ///     they are.
+    public init(
+        from origin: Origin, parameters: GrayScottParameters, steps: Int, device: Device,
+        rows: Int = GrayScottWorkload.defaultRows
+    ) throws {
         self.origin = origin
         var rates = parameters
         if case .checkpoint(let saved) = origin {
@@ -61,7 +66,7 @@ public final class GrayScottRun {
         }
         start = try origin.field(on: device.description)
         firstStep = origin.firstStep
-        workload = try GrayScottWorkload(device: device, field: start, parameters: rates)
+        workload = try GrayScottWorkload(device: device, field: start, parameters: rates, rows: rows)
         session = RunSession(
             RunLoop(workload: workload, firstStep: firstStep, totalSteps: steps, batchLimit: 100_000))
     }
@@ -88,7 +93,8 @@ public final class GrayScottRun {
             "device: \(workload.device.description.heading(withType: true))",
             """
             Gray-Scott on a \(start.width)x\(start.height) torus (\(from)), \(loop.totalSteps) steps, feed \
-            \(p.feed), kill \(p.kill), diffusion \(p.diffusionU) and \(p.diffusionV), dt \(p.dt)
+            \(p.feed), kill \(p.kill), diffusion \(p.diffusionU) and \(p.diffusionV), dt \(p.dt); kernel: \
+            \(workload.kernelDescription)
             """,
         ]
         if case .checkpoint(let saved) = origin, !saved.computedOn.isSame(as: workload.device.description) {

@@ -33,6 +33,7 @@ public enum SweepWorkload: String, Sendable, Codable, CaseIterable {
                 ("steps", "steps (default 5000)"), ("feed", "feed rate (default 0.055)"),
                 ("kill", "kill rate (default 0.062)"), ("diffusionU", "diffusion rate of u (default 1)"),
                 ("diffusionV", "diffusion rate of v (default 0.5)"), ("dt", "time step (default 1)"),
+                ("rows", "cells per invocation's strip, a speed only (default 16)"),
                 ("checkpointEvery", "steps between checkpoints a killed task resumes from (default: a tenth)"),
                 ("png", "true: a picture of the final field, picture.png (default false)"),
             ]
@@ -162,6 +163,7 @@ struct GrayScottTaskParameters {
     var seed: UInt64
     var steps: Int
     var rates: GrayScottParameters
+    var rows: Int
     var checkpointEvery: Int
 
     init(_ values: [String: SweepValue]) throws {
@@ -177,6 +179,7 @@ struct GrayScottTaskParameters {
             diffusionV: Float(try read.number("diffusionV", default: Double(defaults.diffusionV))),
             dt: Float(try read.number("dt", default: Double(defaults.dt))))
         try rates.validate(spelling: .key)
+        rows = try read.int("rows", default: GrayScottWorkload.defaultRows, in: GrayScottWorkload.rowRange)
         checkpointEvery = try read.int("checkpointEvery", default: max(1, steps / 10), in: 0...1_000_000_000)
     }
 }

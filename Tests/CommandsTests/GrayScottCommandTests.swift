@@ -123,6 +123,7 @@ struct GrayScottCommandTests {
             (["--png", "/nonexistent/a.png"], "--png: directory '/nonexistent' does not exist"),
             (["--particles", "5"], "Unknown option '--particles'"),
             (["--rule", "B3/S23"], "Unknown option '--rule'"),
+            (["--rows", "0"], "--rows must be between 1 and 1024, got 0"),
         ] {
             let result = try CommandLineRun.run(["run", "gray-scott", "--output", output.path] + arguments)
             #expect(result.status == 64, "\(arguments): \(result.status) \(result.stderr)")
@@ -152,20 +153,28 @@ struct GrayScottCommandTests {
         let size = ["--size", "70x45", "--seed", "3"]
         let start = try CommandLineRun.run(["run", "gray-scott", "--steps", "120", "--output", first.path] + size)
         #expect(start.status == 0, "\(start.stderr)")
+        // Another strip length on the way: a speed only, the bits stay.
         let resumed = try CommandLineRun.run([
             "run", "gray-scott", "--init", first.path, "--steps", "80", "--output", second.path, "--validate",
+            "--rows", "3",
         ])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(
             resumed.stderr.contains("Gray-Scott on a 70x45 torus (from \(first.path)), 80 steps"), "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("kernel: workgroup 64, a strip of 3 cells per invocation"), "\(resumed.stderr)")
         let uninterrupted = try CommandLineRun.run(
             ["run", "gray-scott", "--steps", "200", "--output", whole.path] + size)
         #expect(uninterrupted.status == 0, "\(uninterrupted.stderr)")
         #expect(try Data(contentsOf: second) == Data(contentsOf: whole))
         #expect(try NPYFile.readField(from: whole) != NPYFile.readField(from: first))
 
-        let verified = try CommandLineRun.run(["verify", "gray-scott", "--init", whole.path, "--steps", "10"])
-        #expect(verified.status == 0 && verified.stdout.contains("field: 70x45, steps: 10"), "\(verified.stdout)")
+        let verified = try CommandLineRun.run([
+            "verify", "gray-scott", "--init", whole.path, "--steps", "10", "--rows", "1",
+        ])
+        #expect(
+            verified.status == 0
+                && verified.stdout.contains("field: 70x45, steps: 10, kernel: workgroup 64, a strip of 1 cell per"),
+            "\(verified.stdout)")
     }
 
     /// A run that checkpoints and one that resumes from the checkpoint end with the bits of a run

@@ -35,12 +35,25 @@ import Testing
         let start = GrayScottField.seeded(width: 70, height: 45, seed: 5)
         let parameters = GrayScottParameters(feed: 0.035, kill: 0.065)
         let workload = try GrayScottWorkload(device: context.device, field: start, parameters: parameters, rows: rows)
-        #expect(workload.kernelDescription.contains("a strip of \(rows) cells"))
+        #expect(workload.kernelDescription.contains("a strip of \(rows) cell"))
         try workload.advance(steps: 25)
         let comparison = FieldComparison(
             try workload.download(), reference: GrayScottReference.advance(start, parameters: parameters, steps: 25))
         #expect(comparison.maxError < 1e-5, "\(comparison)")
         #expect(log.count == 0, "\(log.messages)")
+    }
+
+    /// A cell's sums are the same, in the same order, whatever strip it is in: the strip length
+    /// is a speed, and runs with different ones (a resume among them) give the same bits.
+    @Test func theStripLengthLeavesTheBitsAsTheyAre() throws {
+        let start = GrayScottField.seeded(width: 100, height: 75, seed: 9)
+        let fields = try [1, 7, 16, 64].map { rows in
+            let workload = try GrayScottWorkload(device: context.device, field: start, parameters: .init(), rows: rows)
+            try workload.advance(steps: 40)
+            return try workload.download()
+        }
+        #expect(fields.allSatisfy { $0 == fields[0] })
+        #expect(fields[0] != start)
     }
 
     @Test func aStripLengthOutOfRangeIsRefused() throws {

@@ -133,5 +133,7 @@ public final class GrayScottWorkload {
     /// Cell updates per step.
     public var cellsPerStep: Double { Double(width) * Double(height) }
 
-    public var kernelDescription: String { "workgroup 64, a strip of \(rows) cells per invocation" }
+    public var kernelDescription: String {
+        "workgroup 64, a strip of \(rows) \(rows == 1 ? "cell" : "cells") per invocation"
+    }
 }
