@@ -169,8 +169,8 @@ struct BenchGrayScottCommand: ParsableCommand {
             The kernel is checked against the CPU reference first (with each strip length of \
             --rows); then, for each field size and strip length, one warm-up and --repeats timed \
             runs. Reports the median and the spread (min, max) of cell updates/s and the least \
-            memory traffic that implies. Ctrl-C (or SIGTERM) stops within \
-            a fraction of a second and reports what was measured (--json: with "stoppedBy").
+            memory traffic that implies. Ctrl-C (or SIGTERM) stops within a fraction of a second \
+            and reports what was measured (--json: with "stoppedBy").
             """)
 
     @Option(

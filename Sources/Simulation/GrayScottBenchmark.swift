@@ -93,8 +93,7 @@ public struct GrayScottBenchmarkResult: Encodable {
         return """
             \(width)x\(height), strips of \(rows): \(scientific(r.median)) cell updates/s \
             (min \(scientific(r.min)), max \(scientific(r.max))), \(stepsPerRepeat) steps x \(repeats); \
-            memory traffic at least \
-            \(fixed(bandwidth / 1e9, 2)) GB/s
+            memory traffic at least \(fixed(bandwidth / 1e9, 2)) GB/s
             """
     }
 }
