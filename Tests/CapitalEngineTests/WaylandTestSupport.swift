@@ -20,6 +20,9 @@ final class VirtualWayland {
     let process: ChildProcess
     let width: Int, height: Int
 
+    /// The desktop shell's background colour, set in weston.ini.
+    static let background: (r: UInt8, g: UInt8, b: UInt8) = (0x20, 0x30, 0x40)
+
     /// What a client of this compositor needs in its environment.
     var environment: [String: String] { ["XDG_RUNTIME_DIR": runtimeDirectory.path, "WAYLAND_DISPLAY": socket] }
 
@@ -58,6 +61,14 @@ final class VirtualWayland {
         let socketPath = runtimeDirectory.appendingPathComponent(socket).path
         try process.wait(for: "Weston's socket \(socketPath)", timeout: 30) {
             FileManager.default.fileExists(atPath: socketPath)
+        }
+        // The desktop shell paints its background from a client of its own, which can start after
+        // a test's window is up: until then the output is black where a test expects the background.
+        // Its centre, for nested in X the pointer sits at the top left.
+        if shell == .desktop {
+            try process.wait(for: "the desktop shell's background", timeout: 60) {
+                (try? screenshot()).map { $0.pixel(x: width / 2, y: height / 2) == Self.background } ?? false
+            }
         }
     }
 

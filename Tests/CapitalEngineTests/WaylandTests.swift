@@ -46,7 +46,7 @@ struct WaylandTests {
         let shot = try Self.screenshot(compositor, showing: 100)
         #expect(Self.drawn(shot) >= 100, "\(workload): \(Self.drawn(shot)) pixels drawn on Weston")
         // Nothing outside the window: the shell's background fills the rest of the output.
-        #expect(shot.pixel(x: 2, y: 2) == (0x20, 0x30, 0x40), "\(shot.pixel(x: 2, y: 2))")
+        #expect(shot.pixel(x: 2, y: 2) == VirtualWayland.background, "\(shot.pixel(x: 2, y: 2))")
         engine.child.signal(SIGTERM)
         let result = try engine.wait(timeout: 60)
         #expect(result.status == 0, "\(result.stderr)")
