@@ -133,7 +133,11 @@ rm -f out/stopped.npy
 docker run -d --name capitalengine-stop-test --read-only --tmpfs /tmp --cap-drop ALL --network none \
     --security-opt no-new-privileges:true --user "$(id -u):$(id -g)" -v "$PWD/out:/data/out" \
     capitalengine:mesa run --particles 2048 --steps 100000000 --output out/stopped.npy >/dev/null
-sleep 4
+# Mid-run: the announcement comes once the run listens for signals and is about to step.
+for _ in $(seq 1 240); do
+    [[ $(docker logs capitalengine-stop-test 2>&1) == *"simulating 2048 particles"* ]] && break
+    sleep 0.5
+done
 stop_start=$(date +%s.%N)
 docker stop -t 10 capitalengine-stop-test >/dev/null
 stop_seconds=$(echo "$(date +%s.%N) - $stop_start" | bc)
@@ -232,9 +236,12 @@ export DISPLAY=":$display_number" XAUTHORITY=$cookie
 ./run-docker.sh mesa run --particles 1500 --steps 100000000 --window 320x240 > /tmp/capitalengine-x11.out 2>&1 &
 runner=$!
 for _ in $(seq 1 120); do grep -q "first frame presented" /tmp/capitalengine-x11.out && break; sleep 0.5; done
-sleep 1
-xwd -root -silent > /tmp/capitalengine-x11.xwd 2>/dev/null
-lit=$(python3 - /tmp/capitalengine-x11.xwd <<'PY'
+# Screenshots until one shows the particles (frames reach the server late on a busy machine).
+lit=0
+deadline=$((SECONDS + 60))
+while ((lit <= 100 && SECONDS < deadline)); do
+    xwd -root -silent > /tmp/capitalengine-x11.xwd 2>/dev/null
+    lit=$(python3 - /tmp/capitalengine-x11.xwd <<'PY'
 import struct, sys
 data = open(sys.argv[1], 'rb').read()
 h = struct.unpack('>25I', data[:100])
@@ -247,6 +254,7 @@ for y in range(240):
 print(lit)
 PY
 )
+done
 check "the X11 path draws into Xvfb from inside the container ($lit lit pixels)" test "${lit:-0}" -gt 100
 xdotool key --window "$(xdotool search --name CapitalEngine | head -1)" q >/dev/null 2>&1
 wait $runner; status=$?
@@ -272,7 +280,8 @@ runner=$!
 for _ in $(seq 1 120); do grep -q "first frame presented" /tmp/capitalengine-wayland.out && break; sleep 0.5; done
 drawn=0
 mkdir -p "$wayland_dir/shots"
-for _ in $(seq 1 30); do
+deadline=$((SECONDS + 60))
+while ((SECONDS < deadline)); do
     rm -f "$wayland_dir"/shots/*.png
     (cd "$wayland_dir/shots" && XDG_RUNTIME_DIR=$wayland_dir WAYLAND_DISPLAY=wayland-test weston-screenshooter >/dev/null 2>&1)
     shot=$(ls "$wayland_dir"/shots/*.png 2>/dev/null | head -1)

@@ -49,7 +49,6 @@ struct ViewingTests {
             ["run", "--steps", "100000000", "--window", "320x240", "--output", output.path] + arguments,
             environment: ["DISPLAY": display.name])
         try engine.waitForStderr("window: first frame presented")
-        Thread.sleep(forTimeInterval: 0.5)
         display.stop()
         let result = try engine.wait(timeout: 30)
         #expect(result.status == 1, "\(result.stderr)")
@@ -97,8 +96,7 @@ struct ViewingTests {
                 "--validate",
             ], environment: ["DISPLAY": display.name])
         try engine.waitForStderr("window: first frame presented")
-        Thread.sleep(forTimeInterval: 0.5)
-        let shot = try display.screenshot()
+        let shot = try display.screenshot { Self.litPixels($0, width: 320, height: 240) > 100 }
         let inside = Self.litPixels(shot, width: 320, height: 240)
         #expect(inside > 100, "\(inside) lit pixels in the window")
         #expect(Self.litPixels(shot) == inside, "nothing is drawn outside the window")
@@ -106,18 +104,15 @@ struct ViewingTests {
         let window = try windowID(display)
         _ = try display.runTool("/usr/bin/xdotool", ["windowsize", String(window), "400", "300"])
         try engine.waitForStderr("window: swapchain 400x300")
-        Thread.sleep(forTimeInterval: 0.5)
-        let resized = try display.screenshot()
-        // Evidence of drawing after the resize: a later screenshot that differs.
-        var later = try display.screenshot()
-        let deadline = Date().addingTimeInterval(60)
-        while later == resized && Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.1)
-            later = try display.screenshot()
+        /// The sphere drawn in the resized window: lit in its middle, or plenty lit around it.
+        func showsTheSphere(_ shot: PNGImage) -> Bool {
+            let lit = Self.litPixels(shot, width: 400, height: 300)
+            return lit > 100 && (!Self.isBackground(shot.pixel(x: 200, y: 150)) || lit > 200)
         }
-        #expect(Self.litPixels(resized, width: 400, height: 300) > 100)
-        #expect(
-            !Self.isBackground(resized.pixel(x: 200, y: 150)) || Self.litPixels(resized, width: 400, height: 300) > 200)
+        let resized = try display.screenshot(until: showsTheSphere)
+        // Evidence of drawing after the resize: a later screenshot that differs.
+        let later = try display.screenshot { $0 != resized }
+        #expect(showsTheSphere(resized), "\(Self.litPixels(resized, width: 400, height: 300)) lit pixels")
         #expect(resized != later, "drawing continues after the resize")
 
         try display.sendDeleteWindow(to: window)
@@ -166,8 +161,9 @@ struct ViewingTests {
                     "--model", "cube",
                 ], environment: ["DISPLAY": display.name])
             try engine.waitForStderr("window: first frame presented")
-            Thread.sleep(forTimeInterval: 0.3)
-            let count = Self.litPixels(try display.screenshot(), width: 320, height: 240)
+            // Every frame shows the same state (no steps): the first that reaches the server.
+            let count = Self.litPixels(
+                try display.screenshot { Self.litPixels($0, width: 320, height: 240) > 0 }, width: 320, height: 240)
             // The key release may find the window already gone, which xdotool reports as failure.
             _ = try display.runTool(
                 "/usr/bin/xdotool", ["key", "--window", String(try windowID(display)), "q"],

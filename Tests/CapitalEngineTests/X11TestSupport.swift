@@ -78,6 +78,18 @@ final class VirtualDisplay {
         return try XWDImage.decode(result)
     }
 
+    /// Screenshots until one shows what `expected` describes, or the last after a minute: frames
+    /// reach the server late on a busy machine.
+    func screenshot(until expected: (PNGImage) -> Bool) throws -> PNGImage {
+        let deadline = Date().addingTimeInterval(60)
+        var shot = try screenshot()
+        while !expected(shot) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.1)
+            shot = try screenshot()
+        }
+        return shot
+    }
+
     /// Asks the window manager's way: sends WM_DELETE_WINDOW to the window, as a close button does.
     func sendDeleteWindow(to window: UInt) throws {
         guard let display = XOpenDisplay(name) else { throw TestFailure("cannot open \(name)") }
