@@ -39,11 +39,20 @@ public final class WaylandWindow: PresentationWindow {
         case registry = 1, windowManager, xdgSurface, toplevel, seat, keyboard, pointer
     }
 
-    /// Whether a Wayland compositor answers at `name` (WAYLAND_DISPLAY's value).
+    /// Whether a Wayland compositor answers at `name` (WAYLAND_DISPLAY's value, or a socket's path).
     public static func canConnect(to name: String) -> Bool {
-        guard ce_wayland_load() != 0, let display = ce_wl_display_connect(name) else { return false }
+        guard lookupProblem(name) == nil, ce_wayland_load() != 0, let display = ce_wl_display_connect(name)
+        else { return false }
         ce_wl_display_disconnect(display)
         return true
+    }
+
+    /// Why libwayland cannot find the socket `name` names, which it would say on standard error in
+    /// words of its own: it reads XDG_RUNTIME_DIR from this process's environment.
+    private static func lookupProblem(_ name: String) -> String? {
+        var environment = ["WAYLAND_DISPLAY": name]
+        environment["XDG_RUNTIME_DIR"] = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"]
+        return WaylandSocket(environment: environment).problem
     }
 
     /// Connects to the compositor at `name` (as WAYLAND_DISPLAY names one) and maps a window there.
@@ -52,6 +61,13 @@ public final class WaylandWindow: PresentationWindow {
     public init(display name: String, width: Int, height: Int, title: String) throws {
         guard ce_wayland_load() != 0 else {
             throw EngineError.unsupported("no Wayland window: \(String(cString: ce_wayland_error())); use --headless")
+        }
+        if let problem = Self.lookupProblem(name) {
+            throw EngineError.unsupported(
+                """
+                cannot connect to the Wayland compositor at '\(name)': \(problem); use --headless to run without \
+                a window, or --window-system x11
+                """)
         }
         guard let display = ce_wl_display_connect(name) else {
             throw EngineError.unsupported(
@@ -379,10 +395,13 @@ public struct WaylandSocket {
         let name = environment["WAYLAND_DISPLAY"].flatMap { $0.isEmpty ? nil : $0 } ?? "wayland-0"
         if name.hasPrefix("/") {
             (path, problem) = (name, nil)
-        } else if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty {
+        } else if let runtime = environment["XDG_RUNTIME_DIR"], runtime.hasPrefix("/") {
             (path, problem) = (runtime + "/" + name, nil)
         } else {
-            (path, problem) = (nil, "XDG_RUNTIME_DIR is not set, so WAYLAND_DISPLAY=\(name) names no socket")
+            // libwayland takes only an absolute directory.
+            let runtime = environment["XDG_RUNTIME_DIR"] ?? ""
+            let why = runtime.isEmpty ? "is not set" : "is not an absolute path ('\(runtime)')"
+            (path, problem) = (nil, "XDG_RUNTIME_DIR \(why), so WAYLAND_DISPLAY=\(name) names no socket")
         }
     }
 

@@ -17,7 +17,10 @@ public enum WindowSystem: String, CaseIterable, Sendable {
     /// Wayland where WAYLAND_DISPLAY names a compositor that answers, else X11 where DISPLAY
     /// is set, else none (a run is headless).
     public static func preferred(environment: [String: String]) -> WindowSystem? {
-        if let name = environment["WAYLAND_DISPLAY"], !name.isEmpty, WaylandWindow.canConnect(to: name) {
+        if let name = environment["WAYLAND_DISPLAY"], !name.isEmpty,
+            let socket = WaylandSocket(environment: environment).path,
+            WaylandWindow.canConnect(to: socket)
+        {
             return .wayland
         }
         if let display = environment["DISPLAY"], !display.isEmpty { return .x11 }
@@ -36,12 +39,14 @@ public enum WindowSystem: String, CaseIterable, Sendable {
         guard let system = asked ?? preferred(environment: environment) else {
             guard sizeGiven else { return (nil, nil) }
             let wayland = environment["WAYLAND_DISPLAY"] ?? ""
+            let unanswered =
+                WaylandSocket(environment: environment).problem.map { "\($0)," }
+                ?? "no Wayland compositor answers at '\(wayland)'"
             return (
                 nil,
                 wayland.isEmpty
                     ? "note: DISPLAY is not set; running without a window"
-                    : "note: no Wayland compositor answers at '\(wayland)' and DISPLAY is not set; "
-                        + "running without a window"
+                    : "note: \(unanswered) and DISPLAY is not set; running without a window"
             )
         }
         if offscreen { return (nil, "note: --png and --frames render offscreen; no window is opened") }

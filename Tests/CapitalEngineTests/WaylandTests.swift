@@ -261,6 +261,18 @@ struct WaylandTests {
         #expect(
             forced.stderr.contains("cannot connect to the Wayland compositor at 'no-such-compositor'"),
             "\(forced.stderr)")
+        // No XDG_RUNTIME_DIR: the socket cannot be found, which the run says once, in its own words.
+        var noRuntime = unreachable
+        noRuntime["WAYLAND_DISPLAY"] = "wayland-0"
+        noRuntime["XDG_RUNTIME_DIR"] = ""
+        let lost = try CapitalEngineProcess.run(
+            ["run", "--particles", "100", "--steps", "2", "--window-system", "wayland"], environment: noRuntime)
+        #expect(lost.status == 1, "\(lost.stderr)")
+        #expect(
+            lost.stderr
+                == "error: cannot connect to the Wayland compositor at 'wayland-0': XDG_RUNTIME_DIR is not set, so "
+                + "WAYLAND_DISPLAY=wayland-0 names no socket; use --headless to run without a window, or "
+                + "--window-system x11\n", "\(lost.stderr)")
         let none = try CapitalEngineProcess.run(
             ["run", "--particles", "100", "--steps", "2", "--window-system", "none"], environment: both)
         #expect(none.status == 0 && !none.stderr.contains("window:"), "\(none.stderr)")

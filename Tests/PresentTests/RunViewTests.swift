@@ -26,9 +26,18 @@ import Testing
         #expect(chosen(nil) == "none | ")
         #expect(chosen(nil, size: true) == "none | note: DISPLAY is not set; running without a window")
         #expect(
-            chosen(nil, size: true, ["WAYLAND_DISPLAY": "no-such-compositor"])
+            chosen(nil, size: true, ["WAYLAND_DISPLAY": "no-such-compositor", "XDG_RUNTIME_DIR": scratch.url.path])
                 == "none | note: no Wayland compositor answers at 'no-such-compositor' and DISPLAY is not set; "
                 + "running without a window")
+        // Where libwayland would not look, for want of XDG_RUNTIME_DIR, the note says so.
+        #expect(
+            chosen(nil, size: true, ["WAYLAND_DISPLAY": "wayland-0"])
+                == "none | note: XDG_RUNTIME_DIR is not set, so WAYLAND_DISPLAY=wayland-0 names no socket, and "
+                + "DISPLAY is not set; running without a window")
+        #expect(
+            chosen(nil, size: true, ["WAYLAND_DISPLAY": "wayland-0", "XDG_RUNTIME_DIR": "run/user"])
+                == "none | note: XDG_RUNTIME_DIR is not an absolute path ('run/user'), so WAYLAND_DISPLAY=wayland-0 "
+                + "names no socket, and DISPLAY is not set; running without a window")
         #expect(chosen(nil, ["DISPLAY": ":9"]) == "x11 | ")
         #expect(
             chosen(.wayland, size: true, offscreen: true)
