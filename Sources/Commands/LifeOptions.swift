@@ -40,7 +40,8 @@ struct LifeOptions: ParsableArguments {
     var givenDensity: Double?
 
     @Option(
-        help: ArgumentHelp("Where the RLE pattern's top-left corner goes (Life; default: centred).", valueName: "X,Y"))
+        help: ArgumentHelp(
+            "Where the --init pattern's top-left corner goes (Life; default: centred).", valueName: "X,Y"))
     var at: String?
 
     @Flag(help: "Stop when the grid stops changing or repeats with period 2 (Life).")
@@ -107,10 +108,11 @@ struct LifeStartOptions: ParsableArguments {
         name: .customLong("init"),
         help: ArgumentHelp(
             """
-            Start from an RLE pattern (Golly's and LifeWiki's format) instead of a random grid, so not with \
-            --seed or --density.
+            Start from an RLE pattern (Golly's and LifeWiki's format) or an .npy grid (uint8 or bool, shape \
+            (H, W), as --output writes it; without --size it is the whole grid) instead of a random grid, so not \
+            with --seed or --density.
             """,
-            valueName: "file.rle"))
+            valueName: "file"))
     var initFile: String?
 
     func validate() throws {

@@ -10,7 +10,7 @@ struct RunLifeCommand: ParsableCommand {
         commandName: "life",
         abstract: "Run Life-like and Generations cellular automata on the GPU.",
         discussion: """
-            Starts from an RLE pattern (--init) or a random grid (--density, --seed), runs --steps \
+            Starts from a pattern or grid (--init: .rle or .npy) or a random grid (--density, --seed), runs --steps \
             generations, and prints the population. --output writes the final grid as .rle or \
             .npy. Signals stop it as they stop `run nbody`.
             """)

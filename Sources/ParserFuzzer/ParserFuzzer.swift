@@ -1,5 +1,5 @@
 // Feeds arbitrary bytes to everything that reads what a user or a file supplies: RLE
-// patterns, .npy state and field files, Life rules, kernel names and shapes, device selectors, sweep
+// patterns, .npy state, field and grid files, Life rules, kernel names and shapes, device selectors, sweep
 // files, and the kernel shapes a tuning cache or checkpoint hands to `problems(on:particleCount:)`. The
 // rule for each: a clear error or a value that survives a round trip, never a trap.
 //
@@ -57,23 +57,27 @@ func exerciseRLE(_ text: String) {
     guard let reread = try? RLEFile.parse(written), reread.grid == pattern.grid else { fail("RLE pattern") }
 }
 
-/// Where `NPYFile.read` and `readField` find the input: they read files their own way (header
-/// first, data into place), and must agree with `decode` and `decodeField` on every input.
+/// Where `NPYFile.read`, `readField` and `readGrid` find the input: they read files their own way
+/// (header first, data into place), and must agree with the decoders on every input.
 let npyFile = FileManager.default.temporaryDirectory.appendingPathComponent("parser-fuzzer-\(getpid()).npy")
 
-/// The input as a state and as a Gray-Scott field: the file readers agree with the decoders,
-/// and what is read survives being written and read again.
+/// The input as a state, as a Gray-Scott field and as a Life grid: the file readers agree with
+/// the decoders, and what is read survives being written and read again.
 func exerciseNPY(_ bytes: [UInt8]) {
     guard (try? Data(bytes).write(to: npyFile)) != nil else { fatalError("cannot write \(npyFile.path)") }
-    checkNPY(bytes, decode: NPYFile.decode, read: NPYFile.read, encode: NPYFile.encode, values: \.values)
-    checkNPY(bytes, decode: NPYFile.decodeField, read: NPYFile.readField, encode: NPYFile.encode, values: \.values)
+    func sameBits<T>(_ values: @escaping (T) -> [Float]) -> (T, T) -> Bool {
+        { a, b in values(a).elementsEqual(values(b)) { $0.bitPattern == $1.bitPattern } }
+    }
+    checkNPY(bytes, decode: NPYFile.decode, read: NPYFile.read, encode: NPYFile.encode, same: sameBits(\.values))
+    checkNPY(
+        bytes, decode: NPYFile.decodeField, read: NPYFile.readField, encode: NPYFile.encode, same: sameBits(\.values))
+    checkNPY(bytes, decode: NPYFile.decodeGrid, read: NPYFile.readGrid, encode: NPYFile.encode, same: ==)
 }
 
 func checkNPY<T>(
     _ bytes: [UInt8], decode: (Data) throws(NPYError.Problem) -> T, read: (URL) throws -> T,
-    encode: (T) -> Data, values: (T) -> [Float]
+    encode: (T) -> Data, same: (T, T) -> Bool
 ) {
-    func same(_ a: T, _ b: T) -> Bool { values(a).elementsEqual(values(b)) { $0.bitPattern == $1.bitPattern } }
     let decoded = Result { () throws(NPYError.Problem) in try decode(Data(bytes)) }
     let read = Result { try read(npyFile) }
     switch (decoded, read) {

@@ -1,4 +1,5 @@
 import Engine
+import FoundationEssentials
 
 /// The grid a Life run starts from: a pattern placed on the grid, or a random start.
 public enum LifeStart {
@@ -49,9 +50,11 @@ public struct StableStateDetector {
 /// What a Life run starts from, resolved from what the user gave: the pattern file, the rule
 /// and the grid. The rule is the one given, else the pattern's, else Conway's; the grid is the
 /// size given (with `bounded`), else the grid a rule's suffix names (`B3/S23:T72,48`: of the
-/// rule given, else of the pattern's), else 256×256.
+/// rule given, else of the pattern's), else an `.npy` pattern's own size, else 256×256.
+/// An `.npy` file (uint8 or bool, shape (H, W), as `--output` writes one) is a pattern without
+/// a rule: placed as an RLE pattern is, so that where it sets the grid it is the whole grid.
 public struct LifeRunSetup: Sendable {
-    /// The RLE file the pattern came from, if one did.
+    /// The RLE or `.npy` file the pattern came from, if one did.
     public var patternFile: String?
     public var pattern: RLEFile.Pattern?
     public var rule: LifeRule
@@ -65,21 +68,30 @@ public struct LifeRunSetup: Sendable {
         patternFile: String?, rule given: LifeRuleSpecification?, size: (width: Int, height: Int)?, bounded: Bool
     ) throws {
         self.patternFile = patternFile
+        var arraySize: (width: Int, height: Int)?
         if let patternFile {
-            guard patternFile.lowercased().hasSuffix(".rle") else {
-                throw EngineError.invalidInput("--init for Life takes an .rle file, got '\(patternFile)'")
-            }
             // Checked against the grid as soon as the header is read, before a large body is.
             let fixed = size ?? given?.topology.map { (width: $0.width, height: $0.height) }
-            pattern = try RLEFile.read(
-                from: patternFile, largest: fixed, gridWithoutSuffix: (Self.defaultSide, Self.defaultSide))
+            switch URL(fileURLWithPath: patternFile).pathExtension.lowercased() {
+            case "rle":
+                pattern = try RLEFile.read(
+                    from: patternFile, largest: fixed, gridWithoutSuffix: (Self.defaultSide, Self.defaultSide))
+            case "npy":
+                let grid = try NPYFile.readGrid(from: URL(fileURLWithPath: patternFile))
+                pattern = RLEFile.Pattern(grid: grid)
+                arraySize = (grid.width, grid.height)
+            default:
+                throw EngineError.invalidInput(
+                    "--init for Life takes an .rle pattern or an .npy grid, got '\(patternFile)'")
+            }
         }
         rule = given?.rule ?? pattern?.rule ?? .conway
         if let highest = pattern?.grid.cells.max(), Int(highest) >= rule.states {
             throw EngineError.invalidInput("the pattern uses state \(highest), which \(rule) does not have")
         }
         let topology = size == nil ? given?.topology ?? pattern?.topology : nil
-        (width, height) = size ?? topology.map { ($0.width, $0.height) } ?? (Self.defaultSide, Self.defaultSide)
+        (width, height) =
+            size ?? topology.map { ($0.width, $0.height) } ?? arraySize ?? (Self.defaultSide, Self.defaultSide)
         self.bounded = bounded || topology?.bounded == true
         if let pattern, pattern.grid.width > width || pattern.grid.height > height {
             throw EngineError.invalidInput(

@@ -44,6 +44,34 @@ struct LifeCommandTests {
         #expect(Array(bytes.suffix(120 * 100)) == expected.cells)
     }
 
+    /// What `--output` wrote as .npy is an `--init`: the run goes on from it bit for bit, in a
+    /// Generations rule too (given again: the array holds cells only).
+    @Test func aRunGoesOnFromItsNPYOutput() throws {
+        let (first, second, whole) = (
+            directory.appendingPathComponent("first.npy"), directory.appendingPathComponent("second.npy"),
+            directory.appendingPathComponent("whole.npy")
+        )
+        let common = ["run", "life", "--rule", "B2/S/C3", "--bounded", "--quiet"]
+        for (arguments, output) in [
+            (["--size", "48x40", "--density", "0.3", "--steps", "25"], first),
+            (["--init", first.path, "--steps", "15"], second),
+            (["--size", "48x40", "--density", "0.3", "--steps", "40"], whole),
+        ] {
+            let result = try CommandLineRun.run(common + arguments + ["--output", output.path, "--validate"])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let resumed = try NPYFile.readGrid(from: second)
+        #expect(resumed.width == 48 && resumed.height == 40 && resumed.population > 0)
+        #expect(resumed == (try NPYFile.readGrid(from: whole)))
+        // A state or a field is refused, naming the command that takes it.
+        let state = directory.appendingPathComponent("state.npy")
+        try NPYFile.write(InitialModel.plummer.generate(count: 8, seed: 1), to: state)
+        let refused = try CommandLineRun.run(["run", "life", "--init", state.path, "--steps", "1"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("a Life grid is uint8 ('|u1') or bool ('|b1')"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("(an N-body state: run --init)"), "\(refused.stderr)")
+    }
+
     @Test func stopWhenStableNamesThePeriod() throws {
         let blinker = try write("blinker.rle", "x = 3, y = 1\n3o!\n")
         let result = try CommandLineRun.run([

@@ -4,7 +4,7 @@ import Testing
 
 @testable import Engine
 
-@Suite("NumPy files (.npy): states and fields")
+@Suite("NumPy files (.npy): states, fields and grids")
 struct NPYFileTests {
     /// A directory for the test's files, removed when the test ends.
     let scratch = ScratchDirectory("npy-tests")
@@ -219,6 +219,71 @@ struct NPYFileTests {
         let read = try NPYFile.readField(from: theirs)
         #expect(read.width == 5 && read.height == 3)
         #expect(read.values[2 * 7] == 7 / 16 && read.values[2 * 14 + 1] == 0.75)
+    }
+
+    /// A Generations grid of 4 x 3 cells, states 0 to 2.
+    let grid = LifeGrid(width: 4, height: 3, cells: [0, 1, 2, 0, 1, 0, 0, 2, 2, 2, 1, 0])
+
+    @Test func aGridRoundTripsAndIsToldFromStatesAndFields() throws {
+        let url = directory.appendingPathComponent("grid.npy")
+        try AtomicFile.write(NPYFile.encode(grid), to: url)
+        #expect(try NPYFile.readGrid(from: url) == grid)
+        #expect(try NPYFile.decodeGrid(NPYFile.encode(grid)) == grid)
+        // Each reader names the command that takes the others' files.
+        #expect(
+            throws: NPYError(
+                path: url.path,
+                problem: "holds dtype '|u1'; CapitalEngine needs little-endian float32 ('<f4') "
+                    + "(a Life grid: run life --init)")
+        ) { try NPYFile.read(from: url) }
+        #expect(throws: NPYError.Problem.self) { try NPYFile.decodeField(NPYFile.encode(grid)) }
+        #expect(
+            throws: NPYError.Problem(
+                "holds dtype '<f4'; a Life grid is uint8 ('|u1') or bool ('|b1'): convert with "
+                    + "array.astype(numpy.uint8) (a Gray-Scott field: run gray-scott --init)")
+        ) { try NPYFile.decodeGrid(NPYFile.encode(field)) }
+        #expect(throws: NPYError.Problem.self) { try NPYFile.decodeGrid(NPYFile.encode(sample)) }
+    }
+
+    @Test(
+        "malformed grids are rejected with a clear reason",
+        arguments: [
+            ("'|u1'", "(3, 4, 1)", "expected (H, W)"), ("'|u1'", "(12,)", "expected (H, W)"),
+            ("'|u1'", "(0, 4)", "holds no cells"), ("'|u1'", "(4, 4)", "is truncated: shape (4, 4) needs 16 bytes"),
+            ("'<u2'", "(3, 2)", "holds dtype '<u2'; a Life grid is uint8"),
+            ("'|i1'", "(3, 4)", "convert with array.astype(numpy.uint8)"),
+        ])
+    func malformedGrid(descr: String, shape: String, expected: String) throws {
+        let data = image(
+            header: "{'descr': \(descr), 'fortran_order': False, 'shape': \(shape), }",
+            payload: shape.hasPrefix("(0") ? Data() : Data(grid.cells))
+        do {
+            _ = try NPYFile.decodeGrid(data)
+            Issue.record("\(descr) \(shape) was read")
+        } catch {
+            #expect(error.text.contains(expected), "\(shape): \(error.text)")
+        }
+    }
+
+    /// Grids NumPy writes, uint8 and bool, are read cell for cell.
+    @Test(.enabled(if: NPYFileTests.numpyAvailable)) func readsGridsNumPyWrites() throws {
+        let bytes = directory.appendingPathComponent("bytes.npy"), flags = directory.appendingPathComponent("bool.npy")
+        let script = """
+            import numpy as np, sys
+            a = np.zeros((3, 5), dtype=np.uint8)
+            a[1, 2] = 1
+            a[2, 4] = 7
+            np.save(sys.argv[1], a)
+            np.save(sys.argv[2], a == 1)
+            """
+        let result = try ChildProcess.run(command: "python3", ["-c", script, bytes.path, flags.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        var expected = LifeGrid(width: 5, height: 3)
+        expected.cells[1 * 5 + 2] = 1
+        expected.cells[2 * 5 + 4] = 7
+        #expect(try NPYFile.readGrid(from: bytes) == expected)
+        expected.cells[2 * 5 + 4] = 0
+        #expect(try NPYFile.readGrid(from: flags) == expected)
     }
 
     static var numpyAvailable: Bool {

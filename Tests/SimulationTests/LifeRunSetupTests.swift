@@ -37,7 +37,32 @@ struct LifeRunSetupTests {
                 patternFile: brain, rule: try LifeRuleSpecification(parsing: "B3/S23"), size: nil, bounded: false)
         }
         #expect(throws: EngineError.self) {
-            try LifeRunSetup(patternFile: "/tmp/glider.npy", rule: nil, size: nil, bounded: false)
+            try LifeRunSetup(patternFile: "/tmp/glider.txt", rule: nil, size: nil, bounded: false)
+        }
+    }
+
+    /// An `.npy` grid is a pattern without a rule: the whole grid where no size is given,
+    /// placed as a pattern is where one is, and its states checked against the rule.
+    @Test func anArrayIsTheGridUnlessASizeIsGiven() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("setup-\(UUID().uuidString).npy")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let saved = LifeGrid(width: 6, height: 4, cells: [UInt8](repeating: 0, count: 18) + [1, 2, 0, 0, 0, 1])
+        try NPYFile.encode(saved).write(to: url)
+        let whole = try LifeRunSetup(
+            patternFile: url.path, rule: try LifeRuleSpecification(parsing: "B2/S/C3"), size: nil, bounded: true)
+        #expect(whole.width == 6 && whole.height == 4 && whole.bounded)
+        #expect(whole.startingGrid(origin: nil, density: 0.5, seed: 1) == saved)
+        let larger = try LifeRunSetup(
+            patternFile: url.path, rule: try LifeRuleSpecification(parsing: "B2/S/C3"), size: (10, 8), bounded: false)
+        let placed = larger.startingGrid(origin: (1, 2), density: 0, seed: 1)
+        #expect(placed.width == 10 && placed.cells[(2 + 3) * 10 + 1 + 1] == 2)
+        #expect(throws: EngineError.invalidInput("the pattern uses state 2, which B3/S23 does not have")) {
+            try LifeRunSetup(patternFile: url.path, rule: nil, size: nil, bounded: false)
+        }
+        #expect(throws: EngineError.self) {
+            try LifeRunSetup(
+                patternFile: url.path, rule: try LifeRuleSpecification(parsing: "B2/S/C3"), size: (4, 4),
+                bounded: false)
         }
     }
 }

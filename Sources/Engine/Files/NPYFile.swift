@@ -1,8 +1,9 @@
 import FoundationEssentials
 import Glibc
 
-/// Reads and writes NumPy `.npy` arrays of little-endian float32 (`<f4`), C order: N-body
-/// states of shape (N, 8) and Gray-Scott fields of shape (H, W, 2).
+/// Reads and writes NumPy `.npy` arrays, C order: N-body states of shape (N, 8) and Gray-Scott
+/// fields of shape (H, W, 2), little-endian float32 (`<f4`); Life grids of shape (H, W), uint8
+/// (`|u1`, or bool where read).
 ///
 /// Format versions 1.0 and 2.0 are read (they differ only in the header-length field);
 /// 1.0 is written, which every NumPy reads. Anything else is a ``NPYError`` that says what.
@@ -31,26 +32,65 @@ public enum NPYFile {
         try decode(data, as: .field, make: field)
     }
 
-    /// The shape an array must have for what reads it, and what its values take of the host.
+    /// Reads a Life grid file, as ``read(from:)`` reads a state: a cell's state per byte.
+    public static func readGrid(from url: URL) throws -> LifeGrid {
+        try read(from: url, as: .grid, make: grid)
+    }
+
+    /// Parses an `.npy` image of a Life grid; errors name the problem but not the file.
+    public static func decodeGrid(_ data: Data) throws(NPYError.Problem) -> LifeGrid {
+        try decode(data, as: .grid, make: grid)
+    }
+
+    /// The type and shape an array must have for what reads it, and what its values take of the host.
     struct Layout {
-        /// The number of floats an array of `shape` (spelled `text` in messages) holds; throws
+        /// Why an array of `dtype` is not read, or nil where it is; `shape`, where it parses,
+        /// tells which other command reads the file.
+        var dtypeProblem: (_ dtype: String, _ shape: [Int]?) -> String?
+        /// Bytes per value.
+        var valueSize: Int
+        /// The number of values an array of `shape` (spelled `text` in messages) holds; throws
         /// where the shape is not one this layout reads.
-        var floatCount: ([Int], _ text: String) throws(NPYError.Problem) -> Int
-        /// Why `floats` values would not fit this host, or nil.
-        var hostMemoryProblem: (_ floats: Int) -> String?
+        var valueCount: ([Int], _ text: String) throws(NPYError.Problem) -> Int
+        /// Why `count` values would not fit this host, or nil.
+        var hostMemoryProblem: (_ count: Int) -> String?
         /// The most bytes read from a pipe, whose size cannot be checked first.
         var pipeLimit: Int
 
+        /// The dtypes a Life grid is read from: uint8 as NumPy spells it, or bool.
+        static let gridTypes: Set = ["|u1", "u1", "<u1", ">u1", "|b1", "b1"]
+
+        /// What another command reads, for a file given to the wrong one.
+        static func otherReader(_ dtype: String, _ shape: [Int]?) -> String {
+            switch shape?.count {
+            case 2 where gridTypes.contains(dtype): " (a Life grid: run life --init)"
+            case 2 where shape?[1] == ParticleState.floatsPerParticle: " (an N-body state: run --init)"
+            case 3 where shape?[2] == 2: " (a Gray-Scott field: run gray-scott --init)"
+            default: ""
+            }
+        }
+
+        static func float32Problem(_ dtype: String, _ shape: [Int]?) -> String? {
+            switch dtype {
+            case "<f4": nil
+            case ">f4": "holds big-endian float32 ('>f4'); convert with array.astype('<f4')"
+            default:
+                "holds dtype '\(excerpt(dtype))'; CapitalEngine needs little-endian float32 ('<f4')"
+                    + (gridTypes.contains(dtype) ? otherReader(dtype, shape) : "")
+            }
+        }
+
         static var particles: Layout {
             Layout(
-                floatCount: { shape, text throws(NPYError.Problem) in
+                dtypeProblem: float32Problem, valueSize: MemoryLayout<Float>.size,
+                valueCount: { shape, text throws(NPYError.Problem) in
                     guard shape.count == 2, shape[1] == ParticleState.floatsPerParticle else {
                         let field =
                             shape.count == 3 && shape[2] == 2 ? " (a Gray-Scott field: run gray-scott --init)" : ""
                         throw .init("has shape \(text); expected (N, 8): x y z m vx vy vz w per particle\(field)")
                     }
                     guard shape[0] >= 1 else { throw .init("holds no particles (shape \(text))") }
-                    return try product(shape, text)
+                    return try product(shape, text, valueSize: MemoryLayout<Float>.size)
                 },
                 hostMemoryProblem: {
                     NBodyCapacity.hostMemoryProblem(particleCount: $0 / ParticleState.floatsPerParticle)
@@ -61,7 +101,8 @@ public enum NPYFile {
 
         static var field: Layout {
             Layout(
-                floatCount: { shape, text throws(NPYError.Problem) in
+                dtypeProblem: float32Problem, valueSize: MemoryLayout<Float>.size,
+                valueCount: { shape, text throws(NPYError.Problem) in
                     guard shape.count == 3, shape[2] == 2 else {
                         let state =
                             shape.count == 2 && shape[1] == ParticleState.floatsPerParticle
@@ -69,7 +110,7 @@ public enum NPYFile {
                         throw .init("has shape \(text); expected (H, W, 2): u and v per cell\(state)")
                     }
                     guard shape[0] >= 1, shape[1] >= 1 else { throw .init("holds no cells (shape \(text))") }
-                    return try product(shape, text)
+                    return try product(shape, text, valueSize: MemoryLayout<Float>.size)
                 },
                 hostMemoryProblem: { GrayScottField.hostMemoryProblem(cellCount: $0 / 2) },
                 pipeLimit: Int(
@@ -77,20 +118,42 @@ public enum NPYFile {
                         * UInt64(GrayScottField.bytesPerCell)))
         }
 
-        /// The number of elements of `shape`, refused where it does not fit an `Int`'s bytes.
-        private static func product(_ shape: [Int], _ text: String) throws(NPYError.Problem) -> Int {
-            var count = MemoryLayout<Float>.size
+        static var grid: Layout {
+            Layout(
+                dtypeProblem: { dtype, shape in
+                    gridTypes.contains(dtype)
+                        ? nil
+                        : "holds dtype '\(excerpt(dtype))'; a Life grid is uint8 ('|u1') or bool ('|b1'): "
+                            + "convert with array.astype(numpy.uint8)" + otherReader(dtype, shape)
+                },
+                valueSize: 1,
+                valueCount: { shape, text throws(NPYError.Problem) in
+                    guard shape.count == 2 else {
+                        throw .init("has shape \(text); expected (H, W): a cell's state per value")
+                    }
+                    guard shape[0] >= 1, shape[1] >= 1 else { throw .init("holds no cells (shape \(text))") }
+                    return try product(shape, text, valueSize: 1)
+                },
+                hostMemoryProblem: { LifeGrid.hostMemoryProblem(width: $0, height: 1) },
+                pipeLimit: Int(min(HostMemory.physicalBytes ?? 1 << 34, 1 << 40) / 2))
+        }
+
+        /// The number of elements of `shape`, refused where their bytes do not fit an `Int`.
+        private static func product(
+            _ shape: [Int], _ text: String, valueSize: Int
+        ) throws(NPYError.Problem) -> Int {
+            var count = valueSize
             for side in shape {
                 let (next, overflow) = count.multipliedReportingOverflow(by: side)
                 guard !overflow else { throw .init("declares an impossible shape \(text)") }
                 count = next
             }
-            return count / MemoryLayout<Float>.size
+            return count / valueSize
         }
     }
 
-    private static func read<T>(
-        from url: URL, as layout: Layout, make: ([Float], [Int]) throws(NPYError.Problem) -> T
+    private static func read<Value: Numeric, T>(
+        from url: URL, as layout: Layout, make: ([Value], [Int]) throws(NPYError.Problem) -> T
     ) throws -> T {
         let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
@@ -140,18 +203,18 @@ public enum NPYFile {
             guard lseek(descriptor, off_t(dataStart), SEEK_SET) == off_t(dataStart) else {
                 throw NPYError.Problem("cannot be read: \(String(cString: strerror(errno)))")
             }
-            var values = [Float](repeating: 0, count: count)
-            guard try values.withUnsafeMutableBytes(readExactly) == count * MemoryLayout<Float>.size else {
+            var values = [Value](repeating: .zero, count: count)
+            guard try values.withUnsafeMutableBytes(readExactly) == count * layout.valueSize else {
                 throw NPYError.Problem("is truncated: it shrank while being read")
             }
-            return try make(littleEndian(values), shape)
+            return try make(values, shape)
         } catch let error as NPYError.Problem {
             throw NPYError(path: url.path, problem: error.text)
         }
     }
 
-    private static func decode<T>(
-        _ data: Data, as layout: Layout, make: ([Float], [Int]) throws(NPYError.Problem) -> T
+    private static func decode<Value: Numeric, T>(
+        _ data: Data, as layout: Layout, make: ([Value], [Int]) throws(NPYError.Problem) -> T
     ) throws(NPYError.Problem) -> T {
         let bytes = [UInt8](data)
         let (headerStart, headerLength) = try headerBounds(bytes)
@@ -159,14 +222,14 @@ public enum NPYFile {
         let dataStart = headerStart + headerLength
         let (shape, count) = try arrayShape(
             header: Array(bytes[headerStart..<dataStart]), available: bytes.count - dataStart, layout: layout)
-        var values = [Float](repeating: 0, count: count)
+        var values = [Value](repeating: .zero, count: count)
         values.withUnsafeMutableBytes { destination in
             bytes.withUnsafeBytes { source in
                 destination.copyMemory(
                     from: UnsafeRawBufferPointer(rebasing: source[dataStart..<dataStart + destination.count]))
             }
         }
-        return try make(littleEndian(values), shape)
+        return try make(values, shape)
     }
 
     /// Where the header lies, from the file's first 10 (version 1) or 12 (version 2) bytes.
@@ -186,22 +249,19 @@ public enum NPYFile {
         }
     }
 
-    /// The shape the header declares and its number of floats, checked against `layout` and
+    /// The shape the header declares and its number of values, checked against `layout` and
     /// against the `available` bytes after the header.
     private static func arrayShape(
         header headerBytes: [UInt8], available: Int, layout: Layout
-    ) throws(NPYError.Problem) -> (shape: [Int], floats: Int) {
+    ) throws(NPYError.Problem) -> (shape: [Int], count: Int) {
         guard let header = String(bytes: headerBytes, encoding: .ascii) else {
             throw .init("has a header that is not ASCII")
         }
         let fields = try parseHeader(header)
 
         guard let descr = fields["descr"] else { throw .init("header has no 'descr'") }
-        let dtype = unquote(descr)
-        switch dtype {
-        case "<f4": break
-        case ">f4": throw .init("holds big-endian float32 ('>f4'); convert with array.astype('<f4')")
-        default: throw .init("holds dtype '\(excerpt(dtype))'; CapitalEngine needs little-endian float32 ('<f4')")
+        if let problem = layout.dtypeProblem(unquote(descr), fields["shape"].flatMap { try? parseShape($0) }) {
+            throw .init(problem)
         }
         guard let fortran = fields["fortran_order"] else { throw .init("header has no 'fortran_order'") }
         switch fortran {
@@ -211,15 +271,15 @@ public enum NPYFile {
         }
         guard let shapeText = fields["shape"] else { throw .init("header has no 'shape'") }
         let shape = try parseShape(shapeText)
-        let floats = try layout.floatCount(shape, shapeText)
-        let expected = floats * MemoryLayout<Float>.size
+        let count = try layout.valueCount(shape, shapeText)
+        let expected = count * layout.valueSize
         guard available >= expected else {
             throw .init("is truncated: shape \(shapeText) needs \(expected) bytes of data, the file has \(available)")
         }
         guard available == expected else {
             throw .init("has \(available - expected) bytes of unexpected data after the array")
         }
-        return (shape, floats)
+        return (shape, count)
     }
 
     /// The floats of the file, in this host's order.
@@ -233,7 +293,7 @@ public enum NPYFile {
 
     /// The state the values make, refused if a value is not finite or a mass negative.
     private static func particles(_ values: [Float], shape: [Int]) throws(NPYError.Problem) -> ParticleState {
-        let state = ParticleState(values: values)
+        let state = ParticleState(values: littleEndian(values))
         if let bad = state.firstNonFiniteValue {
             throw .init("contains a non-finite value (NaN or Inf) in particle \(bad.particle), field \(bad.field)")
         }
@@ -245,11 +305,16 @@ public enum NPYFile {
 
     /// The field the values make, refused if a concentration is not finite.
     private static func field(_ values: [Float], shape: [Int]) throws(NPYError.Problem) -> GrayScottField {
-        let field = GrayScottField(width: shape[1], height: shape[0], values: values)
+        let field = GrayScottField(width: shape[1], height: shape[0], values: littleEndian(values))
         if let bad = field.firstNonFiniteCell {
             throw .init("contains a non-finite value (NaN or Inf) in cell (\(bad.x), \(bad.y))")
         }
         return field
+    }
+
+    /// The grid the bytes make: a state per cell, which the rule run checks.
+    private static func grid(_ cells: [UInt8], shape: [Int]) -> LifeGrid {
+        LifeGrid(width: shape[1], height: shape[0], cells: cells)
     }
 
     /// The bytes of a version 1.0 `.npy` file holding `state`.

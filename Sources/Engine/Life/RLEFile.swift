@@ -14,6 +14,13 @@ public enum RLEFile {
         public var comments: [String]
         /// The grid the rule's suffix names (`rule = B3/S23:T72,48`), if any.
         public var topology: LifeTopology?
+
+        public init(grid: LifeGrid, rule: LifeRule? = nil, comments: [String] = [], topology: LifeTopology? = nil) {
+            self.grid = grid
+            self.rule = rule
+            self.comments = comments
+            self.topology = topology
+        }
     }
 
     /// - Parameter largest: the grid the pattern must fit, checked against the header before
