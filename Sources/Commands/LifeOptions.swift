@@ -92,6 +92,14 @@ struct LifeOptions: ParsableArguments {
 
     /// Where --at puts the pattern; nil: centred.
     var origin: (x: Int, y: Int)? { at.flatMap(position) }
+
+    /// The options given that set the grid, rule or start, which a checkpoint brings instead.
+    var givenNames: [String] {
+        [
+            givenSize.map { _ in "--size" }, rule.map { _ in "--rule" }, bounded ? "--bounded" : nil,
+            givenDensity.map { _ in "--density" }, at.map { _ in "--at" },
+        ].compactMap { $0 }
+    }
 }
 
 /// Where a Life run starts from: a pattern file, or a random grid of a seed.
@@ -114,6 +122,9 @@ struct LifeStartOptions: ParsableArguments {
             """,
             valueName: "file"))
     var initFile: String?
+
+    /// The options given that choose the start, which a checkpoint brings instead.
+    var givenNames: [String] { [givenSeed.map { _ in "--seed" }, initFile.map { _ in "--init" }].compactMap { $0 } }
 
     func validate() throws {
         if initFile != nil && givenSeed != nil {

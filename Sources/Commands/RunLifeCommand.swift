@@ -12,7 +12,8 @@ struct RunLifeCommand: ParsableCommand {
         discussion: """
             Starts from a pattern or grid (--init: .rle or .npy) or a random grid (--density, --seed), runs --steps \
             generations, and prints the population. --output writes the final grid as .rle or \
-            .npy. Signals stop it as they stop `run nbody`.
+            .npy; --checkpoint saves it with its generation, rule and topology, which --resume goes on \
+            from bit for bit, on any kernel or device. Signals stop it as they stop `run nbody`.
             """)
 
     @OptionGroup(title: "Life") var life: LifeOptions
@@ -23,6 +24,17 @@ struct RunLifeCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Write the final grid to this .rle or .npy file.", valueName: "file"))
     var output: String?
+
+    @OptionGroup var checkpoints: CheckpointOptions
+
+    @Option(
+        help: ArgumentHelp(
+            """
+            Continue a run from a checkpoint, with its grid, rule and topology; --steps is the total, counted from \
+            the original start.
+            """,
+            valueName: "file.npy"))
+    var resume: String?
 
     @Flag(help: "No progress output.")
     var quiet = false
@@ -40,6 +52,12 @@ struct RunLifeCommand: ParsableCommand {
             try checkWritableFile(output, option: "--output")
         }
         try life.validateStart(initFile: start.initFile)
+        // A checkpoint brings its own grid, rule and topology; these would be ignored.
+        let superseded = start.givenNames + life.givenNames
+        if resume != nil && !superseded.isEmpty {
+            throw ValidationError(
+                "--resume continues the checkpoint's grid with its rule; drop \(superseded.joined(separator: ", "))")
+        }
     }
 
     func run() throws {
@@ -48,12 +66,14 @@ struct RunLifeCommand: ParsableCommand {
 
     /// Generations on the GPU, summary with the population.
     func runLife(log: ValidationLog?) throws {
-        let setup = try life.setup(initFile: start.initFile)
+        let saved = try resume.map { try LifeCheckpoint.read(from: URL(fileURLWithPath: $0)) }
+        let setup = try saved.map(LifeRunSetup.init(resuming:)) ?? life.setup(initFile: start.initFile)
         let (shown, context) = try openView(view, deviceOptions, log: log)
         let device = context.device.description
         let lifeRun = try LifeRun(
-            setup: setup, origin: life.origin, density: life.density, seed: start.seed,
-            steps: steps, device: context.device, given: life.lifeKernel?.kernel, givenSource: "--life-kernel",
+            setup: setup, origin: life.origin, density: life.density, seed: start.seed, steps: steps,
+            firstStep: saved?.step ?? 0, device: context.device, given: life.lifeKernel?.kernel,
+            givenSource: "--life-kernel",
             tuned: life.lifeKernel == nil
                 ? tuning.store.tunedLifeKernel(for: device, width: setup.width, height: setup.height, rule: setup.rule)
                 : nil,
@@ -77,15 +97,18 @@ struct RunLifeCommand: ParsableCommand {
                     final, to: URL(fileURLWithPath: output), comment: "CapitalEngine, generation \(generation)")
             }
         }
+        checkpoints.add(to: session) { try lifeRun.checkpoint(at: $0, $1).write(to: $2) }
         let camera = view.topDownCamera(gridWidth: grid.width, gridHeight: grid.height)
-        let report = try shown.run(session, showing: .cells(workload), camera: camera, steps: steps)
+        let report = try shown.run(
+            session, showing: .cells(workload), camera: camera, steps: steps - lifeRun.firstStep)
         progress.finish()
         let final = try report.finalState ?? workload.download()
         let lines =
             report.summaryLines(final: final, stoppedBy: StopRequest.current.requested) + shown.summaryLines(report)
-            + report.writtenLines([output.map { ("--output", "output: \($0)") }].compactMap { $0 })
+            + report.writtenLines(
+                [output.map { ("--output", "output: \($0)") }].compactMap { $0 } + checkpoints.written(report))
         for line in lines { Console.print(line) }
-        try fail(
-            shown.problems(report, unit: "generations", advice: "", kept: output.map { _ in ["--output"] } ?? []))
+        let kept = [output.map { _ in "--output" }, checkpoints.file.map { _ in "--checkpoint" }].compactMap { $0 }
+        try fail(shown.problems(report, unit: "generations", advice: "", kept: kept))
     }
 }

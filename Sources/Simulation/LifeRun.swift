@@ -11,6 +11,8 @@ public final class LifeRun {
     /// Where the kernel comes from, for the start line.
     public let kernelSource: String
     public let start: LifeGrid
+    /// The generation the run starts at, counted from the original start (a resumed run's).
+    public let firstStep: Int
     public let workload: LifeWorkload
     public let session: RunSession<LifeWorkload>
     public var loop: RunLoop<LifeWorkload> { session.loop }
@@ -20,11 +22,20 @@ public final class LifeRun {
     ///     make a random start where `setup` has no pattern.
     ///   - given: the kernel asked for, if any, named in the start line by `givenSource`.
     ///   - tuned: the tuning cache's kernel for this device, rule and size, if any, and whence.
+    ///   - steps: the run's total, counted from the original start.
+    ///   - firstStep: the generation `setup`'s grid is at (a checkpoint's).
     public init(
         setup: LifeRunSetup, origin: (x: Int, y: Int)?, density: Double, seed: UInt64, steps: Int,
-        device: Device, given: LifeKernel?, givenSource: String, tuned: LifeKernel?, tuningSource: String
+        firstStep: Int = 0, device: Device, given: LifeKernel?, givenSource: String, tuned: LifeKernel?,
+        tuningSource: String
     ) throws {
+        guard firstStep <= steps else {
+            throw EngineError.invalidInput(
+                "the checkpoint is at generation \(firstStep), beyond --steps \(steps) "
+                    + "(--steps counts from the original start)")
+        }
         self.setup = setup
+        self.firstStep = firstStep
         let cells = setup.width * setup.height
         let tuned = given == nil ? tuned : nil
         kernel = given ?? tuned ?? .preferred(for: setup.rule, on: device.description, cells: cells)
@@ -33,7 +44,13 @@ public final class LifeRun {
         start = setup.startingGrid(origin: origin, density: density, seed: seed)
         workload = try LifeWorkload(
             device: device, grid: start, rule: setup.rule, bounded: setup.bounded, kernel: kernel)
-        session = RunSession(RunLoop(workload: workload, totalSteps: steps, batchLimit: 100_000))
+        session = RunSession(
+            RunLoop(workload: workload, firstStep: firstStep, totalSteps: steps, batchLimit: 100_000))
+    }
+
+    /// A checkpoint of `grid` at generation `step`, with the run's rule and topology.
+    public func checkpoint(at step: Int, _ grid: LifeGrid) -> LifeCheckpoint {
+        LifeCheckpoint(step: step, rule: setup.rule, bounded: setup.bounded, grid: grid)
     }
 
     /// Ends the run, as settled, once the grid stops changing or repeats with period 2.
@@ -64,7 +81,8 @@ extension LifeRun {
             "device: \(workload.device.description.heading(withType: true))",
             """
             Life \(setup.rule) on \(start.width)x\(start.height) \(setup.bounded ? "bounded" : "torus"), \
-            \(loop.totalSteps) generations, \(workload.kernelDescription) kernel (\(kernelSource))
+            \(loop.totalSteps) generations\(firstStep > 0 ? " (resumed at generation \(firstStep))" : ""), \
+            \(workload.kernelDescription) kernel (\(kernelSource))
             """,
         ]
     }

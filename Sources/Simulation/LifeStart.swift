@@ -100,6 +100,15 @@ public struct LifeRunSetup: Sendable {
         }
     }
 
+    /// The grid, rule and topology of a checkpoint, its grid the pattern that fills the grid.
+    public init(resuming checkpoint: LifeCheckpoint) {
+        patternFile = nil
+        pattern = RLEFile.Pattern(grid: checkpoint.grid)
+        rule = checkpoint.rule
+        (width, height) = (checkpoint.grid.width, checkpoint.grid.height)
+        bounded = checkpoint.bounded
+    }
+
     /// Refuses, before any cell is made, a grid that `device` (with `kernel`) or this host cannot hold.
     public func checkFits(kernel: LifeKernel, on device: PhysicalDeviceDescription) throws {
         if let problem = LifeWorkload.sizeProblem(

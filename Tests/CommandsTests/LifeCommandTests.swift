@@ -72,6 +72,48 @@ struct LifeCommandTests {
         #expect(refused.stderr.contains("(an N-body state: run --init)"), "\(refused.stderr)")
     }
 
+    /// A checkpointed run and one resumed from its checkpoint end with the bits of a run never
+    /// interrupted; the resumed run takes the checkpoint's grid, rule and topology and refuses
+    /// options that would set them.
+    @Test func aCheckpointedRunResumesBitForBit() throws {
+        let checkpoint = directory.appendingPathComponent("checkpoint.npy")
+        let (resumed, whole) = (
+            directory.appendingPathComponent("resumed.rle"), directory.appendingPathComponent("whole.rle")
+        )
+        let start = ["run", "life", "--rule", "B2/S/C3", "--bounded", "--size", "50x30", "--seed", "4"]
+        let first = try CommandLineRun.run(
+            start + ["--steps", "30", "--checkpoint", checkpoint.path, "--checkpoint-every", "8"])
+        #expect(first.status == 0 && first.stdout.contains("checkpoint: \(checkpoint.path) (step 30)"), "\(first)")
+        let saved = try LifeCheckpoint.read(from: checkpoint)
+        #expect(saved.step == 30 && saved.bounded && saved.rule.description == "B2/S/C3")
+        let second = try CommandLineRun.run([
+            "run", "life", "--resume", checkpoint.path, "--steps", "55", "--output", resumed.path,
+            "--life-kernel", "bytes", "--validate",
+        ])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(
+            second.stderr.contains("Life B2/S/C3 on 50x30 bounded, 55 generations (resumed at generation 30)"),
+            "\(second.stderr)")
+        #expect(second.stdout.contains("generations: 55\n"), "\(second.stdout)")
+        let uninterrupted = try CommandLineRun.run(start + ["--steps", "55", "--output", whole.path])
+        #expect(uninterrupted.status == 0, "\(uninterrupted.stderr)")
+        // Another kernel resumed it: Life is exact on every kernel, so the grids are the same.
+        #expect(
+            try RLEFile.parse(String(contentsOf: resumed, encoding: .utf8)).grid
+                == RLEFile.parse(String(contentsOf: whole, encoding: .utf8)).grid)
+
+        for (arguments, message) in [
+            (["--rule", "B3/S23", "--bounded"], "--resume continues the checkpoint's grid with its rule; drop --rule"),
+            (["--size", "8x8", "--seed", "2"], "drop --seed, --size"),
+            (["--init", checkpoint.path], "drop --init"),
+        ] {
+            let result = try CommandLineRun.run(["run", "life", "--resume", checkpoint.path] + arguments)
+            #expect(result.status == 64 && result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+        let past = try CommandLineRun.run(["run", "life", "--resume", checkpoint.path, "--steps", "20"])
+        #expect(past.status == 1 && past.stderr.contains("the checkpoint is at generation 30, beyond --steps 20"))
+    }
+
     @Test func stopWhenStableNamesThePeriod() throws {
         let blinker = try write("blinker.rle", "x = 3, y = 1\n3o!\n")
         let result = try CommandLineRun.run([

@@ -163,6 +163,62 @@ struct HostileInputTests {
 
     /// A Gray-Scott checkpoint is read back whole; edited rates or step, a torn pair, a field of
     /// another size and the other workload's checkpoint are each refused with what is wrong.
+    /// A Life checkpoint reads back whole; edited metadata, a grid the rule cannot hold, a torn
+    /// pair and another workload's checkpoint are refused, each naming what is wrong.
+    @Test func lifeCheckpointsAreReadBackWholeOrRefused() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("life-\(UUID().uuidString).npy")
+        let metadataURL = Checkpoint.metadataURL(for: url)
+        defer {
+            try? FileManager.default.removeItem(at: url)
+            try? FileManager.default.removeItem(at: metadataURL)
+        }
+        let grid = LifeGrid(width: 9, height: 7, cells: (0..<63).map { UInt8($0 * 7 % 3) })
+        let saved = LifeCheckpoint(step: 12, rule: try LifeRule(parsing: "B2/S/C3"), bounded: true, grid: grid)
+        try saved.write(to: url)
+        #expect(try LifeCheckpoint.read(from: url) == saved)
+
+        let original = try Data(contentsOf: metadataURL)
+        for (edit, problem) in [
+            ({ (m: inout [String: Any]) in m["step"] = -4 }, "gives step -4; a checkpoint's step is at least 0"),
+            (
+                { (m: inout [String: Any]) in m["rule"] = "B9/S" },
+                "cannot be resumed: its invalid rule 'B9/S': '9' is not a neighbour count 0-8"
+            ),
+            (
+                { (m: inout [String: Any]) in m["rule"] = "B3/S23" },
+                "cannot be resumed: the grid has state 2, which B3/S23 lacks"
+            ),
+            (
+                { (m: inout [String: Any]) in m["format"] = "capitalengine-gray-scott-checkpoint-1" },
+                "is a Gray-Scott checkpoint's metadata (run gray-scott --resume)"
+            ),
+        ] {
+            var metadata = try #require(try JSONSerialization.jsonObject(with: original) as? [String: Any])
+            edit(&metadata)
+            try JSONSerialization.data(withJSONObject: metadata).write(to: metadataURL)
+            do {
+                _ = try LifeCheckpoint.read(from: url)
+                Issue.record("read despite: \(problem)")
+            } catch let error as FileError {
+                #expect(error.path == metadataURL.path && error.problem.hasPrefix(problem), "\(error)")
+            }
+        }
+        try original.write(to: metadataURL)
+        // A grid written over the checkpoint's, as a kill between the two writes leaves it.
+        try NPYFile.encode(LifeGrid(width: 9, height: 7)).write(to: url)
+        do { _ = try LifeCheckpoint.read(from: url) } catch {
+            #expect("\(error)".contains("does not match its metadata"), "\(error)")
+        }
+        // The other workloads' readers name it.
+        try saved.write(to: url)
+        #expect(
+            throws: FileError(path: metadataURL.path, problem: "is a Life checkpoint's metadata (run life --resume)")
+        ) { try Checkpoint.read(from: url) }
+        #expect(
+            throws: FileError(path: metadataURL.path, problem: "is a Life checkpoint's metadata (run life --resume)")
+        ) { try GrayScottCheckpoint.read(from: url) }
+    }
+
     @Test func grayScottCheckpointsAreReadBackWholeOrRefused() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("gray-scott-\(UUID().uuidString).npy")
         let nbody = url.deletingPathExtension().appendingPathExtension("nbody.npy")

@@ -70,12 +70,9 @@ public struct Checkpoint: Sendable, Equatable {
         }
     }
 
-    static let grayScottInstead = "is a Gray-Scott checkpoint's metadata (run gray-scott --resume)"
-
     public static func read(from url: URL) throws -> Checkpoint {
         let (metadata, data) = try CheckpointFiles.read(
-            Metadata.self, from: url, writtenBy: "--checkpoint",
-            otherFormats: [GrayScottCheckpoint.Metadata.currentFormat: Self.grayScottInstead])
+            Metadata.self, from: url, writtenBy: "--checkpoint")
         let metadataURL = metadataURL(for: url)
         do { try metadata.parameters.validate(prefix: "") } catch {
             guard case .invalidInput(let problem) = error else { throw error }

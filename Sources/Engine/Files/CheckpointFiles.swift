@@ -28,14 +28,19 @@ enum CheckpointFiles {
         try AtomicFile.write(try encoder.encode(metadata(fnv1a(data))), to: metadataURL(for: url))
     }
 
+    /// Each workload's checkpoint format, with the command that resumes it: what a checkpoint
+    /// given to another workload's command is told.
+    static let resumedBy: [String: String] = [
+        Checkpoint.Metadata.currentFormat: "is an N-body checkpoint's metadata (run --resume)",
+        GrayScottCheckpoint.Metadata.currentFormat: "is a Gray-Scott checkpoint's metadata (run gray-scott --resume)",
+        LifeCheckpoint.Metadata.currentFormat: "is a Life checkpoint's metadata (run life --resume)",
+    ]
+
     /// The metadata beside `url` and the state file it vouches for.
-    /// - Parameters:
-    ///   - writtenBy: the option that writes such checkpoints, for the message when the
-    ///     metadata is missing.
-    ///   - otherFormats: the metadata formats of other kinds of checkpoint, each with what to
-    ///     say when one is given here instead.
+    /// - Parameter writtenBy: the option that writes such checkpoints, for the message when the
+    ///   metadata is missing.
     static func read<Metadata: CheckpointMetadata>(
-        _: Metadata.Type, from url: URL, writtenBy: String, otherFormats: [String: String] = [:]
+        _: Metadata.Type, from url: URL, writtenBy: String
     ) throws -> (Metadata, Data) {
         let metadataURL = metadataURL(for: url)
         guard let metadataData = FileManager.default.contents(atPath: metadataURL.path) else {
@@ -44,7 +49,7 @@ enum CheckpointFiles {
                 problem: "is missing: a checkpoint is FILE.npy plus FILE.npy.json (written by \(writtenBy))")
         }
         let format = try? JSONDecoder().decode(MetadataFormat.self, from: metadataData).format
-        if let format, let other = otherFormats[format] {
+        if let format, format != Metadata.currentFormat, let other = resumedBy[format] {
             throw FileError(path: metadataURL.path, problem: other)
         }
         guard format == Metadata.currentFormat,

@@ -37,8 +37,7 @@ public struct GrayScottCheckpoint: Sendable, Equatable {
 
     public static func read(from url: URL) throws -> GrayScottCheckpoint {
         let (metadata, data) = try CheckpointFiles.read(
-            Metadata.self, from: url, writtenBy: "run gray-scott --checkpoint",
-            otherFormats: [Checkpoint.Metadata.currentFormat: "is an N-body checkpoint's metadata (run --resume)"])
+            Metadata.self, from: url, writtenBy: "run gray-scott --checkpoint")
         let metadataURL = CheckpointFiles.metadataURL(for: url)
         do { try metadata.parameters.validate(spelling: .key) } catch {
             guard case .invalidInput(let problem) = error else { throw error }
