@@ -233,13 +233,16 @@ struct CommandLineTests {
         #expect(!FileManager.default.fileExists(atPath: checkpoint.path), "no orphan .npy")
     }
 
-    /// Each workload has options of its own, so the other workload's cannot be given: a
-    /// checkpoint asked of a Life run would never be written. They are refused, by name,
+    /// Each workload has options of its own, so the other workload's cannot be given: an
+    /// N-body kernel shape asked of a Life run would never be used. They are refused, by name,
     /// before anything runs, whichever spelling chose the workload.
     @Test func optionsOfTheOtherWorkloadAreRefused() throws {
-        let checkpoint = directory.appendingPathComponent("life-ckpt.npy")
+        let output = directory.appendingPathComponent("life.rle")
         for (arguments, message) in [
-            (["run", "--workload", "life", "--checkpoint", checkpoint.path], "Unknown option '--checkpoint'"),
+            (
+                ["run", "--workload", "life", "--kernel", "64,1,0", "--output", output.path],
+                "Unknown option '--kernel'"
+            ),
             (["run", "life", "--particles", "5", "--dt", "0.1"], "Unknown option '--particles'"),
             (["run", "--size", "64x64", "--bounded"], "Unknown option '--size'"),
             (["verify", "life", "--softening", "0.1"], "Unknown option '--softening'"),
@@ -253,7 +256,7 @@ struct CommandLineTests {
             #expect(result.status == 64, "\(arguments): \(result.status) \(result.stderr)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
         }
-        #expect(!FileManager.default.fileExists(atPath: checkpoint.path))
+        #expect(!FileManager.default.fileExists(atPath: output.path))
         // The workload's own options, and those both share, still pass.
         let life = try run([
             "run", "--workload", "life", "--size", "64x48", "--steps", "2", "--seed", "3", "--density", "0.5",
