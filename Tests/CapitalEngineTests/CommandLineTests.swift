@@ -99,6 +99,24 @@ struct CommandLineTests {
         }
     }
 
+    /// A reader that stops early (`| head`) ends the command as SIGPIPE ends any command of a
+    /// pipeline, silently, although the process ignores SIGPIPE (so that a lost X server is
+    /// reported, not fatal: ViewingTests).
+    @Test func aReaderThatStopsEarlyEndsThePipelineQuietly() throws {
+        let sweep = try scratch.file(
+            "many.json",
+            containing: #"{"workload": "life", "axes": {"seed": {"from": 1, "to": 100000}}, "fixed": {"steps": 5}}"#)
+        let result = try ChildProcess.run(
+            URL(fileURLWithPath: "/bin/bash"),
+            [
+                "-c", #""$0" sweep plan "$1" | head -n 1; echo "status ${PIPESTATUS[0]}" >&2"#, Self.binary.path,
+                sweep.path,
+            ],
+            timeout: 120)
+        #expect(result.stdout == "00000  seed=1 steps=5\n", "\(result.stdout.prefix(200))")
+        #expect(result.stderr == "status 141\n", "\(result.stderr)")
+    }
+
     /// The NVIDIA container toolkit's most reported Vulkan failure, reproduced with a real
     /// driver: a driver library under NVIDIA's name (lavapipe's, copied) that no manifest
     /// names. CapitalEngine supplies the manifest, says so, finds the device through it, and
