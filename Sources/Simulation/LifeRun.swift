@@ -48,9 +48,10 @@ public final class LifeRun {
             RunLoop(workload: workload, firstStep: firstStep, totalSteps: steps, batchLimit: 100_000))
     }
 
-    /// A checkpoint of `grid` at generation `step`, with the run's rule and topology.
-    public func checkpoint(at step: Int, _ grid: LifeGrid) -> LifeCheckpoint {
-        LifeCheckpoint(step: step, rule: setup.rule, bounded: setup.bounded, grid: grid)
+    /// A checkpoint of `grid` at generation `step`, with the run's rule and topology (and the
+    /// population record, where one is kept).
+    public func checkpoint(at step: Int, _ grid: LifeGrid, populations: [[Int]]? = nil) -> LifeCheckpoint {
+        LifeCheckpoint(step: step, rule: setup.rule, bounded: setup.bounded, grid: grid, populations: populations)
     }
 
     /// Ends the run, as settled, once the grid stops changing or repeats with period 2.

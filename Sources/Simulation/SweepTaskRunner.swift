@@ -3,8 +3,9 @@ import FoundationEssentials
 import Glibc
 
 /// Runs one task of a sweep into its folder: idempotent (a completed task is not run again),
-/// resumable (an N-body or Gray-Scott task killed part way goes on from its last checkpoint,
-/// bit for bit on the same device, as `run --resume` does), and ending with a summary either way.
+/// resumable (a task killed part way goes on from its last checkpoint, bit for bit as
+/// `run --resume` goes on: N-body and Gray-Scott on the same device, Life on any), and ending
+/// with a summary either way.
 public struct SweepTaskRunner {
     public let results: SweepResults
     public let device: Device
@@ -143,30 +144,54 @@ public struct SweepTaskRunner {
 
     private func runLife(_ task: SweepTask, in folder: URL, summary: inout SweepTaskSummary) throws -> (Int, Bool)? {
         let parameters = try LifeTaskParameters(task.parameters)
-        let setup = try LifeRunSetup(
-            patternFile: nil, rule: parameters.rule, size: (parameters.width, parameters.height),
-            bounded: parameters.bounded)
+        let slots = SweepCheckpointSlots(
+            in: folder,
+            read: { url in
+                let saved = try LifeCheckpoint.read(from: url)
+                guard saved.step <= parameters.steps, saved.populations != nil else {
+                    throw EngineError.invalidInput("not this task's")
+                }
+                return saved
+            }, step: \.step)
+        if let saved = slots.latest {
+            note("task \(task.id): resuming at step \(saved.step) of \(parameters.steps)")
+        }
+        let setup =
+            try slots.latest.map(LifeRunSetup.init(resuming:))
+            ?? LifeRunSetup(
+                patternFile: nil, rule: parameters.rule, size: (parameters.width, parameters.height),
+                bounded: parameters.bounded)
         let run = try LifeRun(
             setup: setup, origin: nil, density: parameters.density, seed: parameters.seed, steps: parameters.steps,
-            device: device, given: parameters.kernel, givenSource: "the sweep's kernel", tuned: nil, tuningSource: "")
+            firstStep: slots.latest?.step ?? 0, device: device, given: parameters.kernel,
+            givenSource: "the sweep's kernel", tuned: nil, tuningSource: "")
         let (grid, workload, loop) = (run.start, run.workload, run.loop)
         summary.kernel = workload.kernelDescription
         loop.shouldStop = shouldStop
         loop.progress = { [progress] in progress($0, parameters.steps) }
-        // The population as the run goes, at about a hundred generations, for plots over time.
-        var populations = [[0, grid.population]]
+        // The population as the run goes, at about a hundred generations, for plots over time;
+        // a resumed task goes on with the record its checkpoint kept.
+        var populations = slots.latest?.populations ?? [[0, grid.population]]
         let every = max(1, parameters.steps / Self.populationSamples)
         loop.observe(every: every) { moment in
-            populations.append([moment.step, try moment.state.population])
+            if moment.step > (populations.last?[0] ?? -1) {
+                populations.append([moment.step, try moment.state.population])
+            }
             return .goOn
+        }
+        func checkpoint(_ step: Int, _ grid: LifeGrid) throws {
+            try slots.write { try run.checkpoint(at: step, grid, populations: populations).write(to: $0) }
+        }
+        if parameters.checkpointEvery > 0 {
+            run.session.addCheckpoints(every: parameters.checkpointEvery, named: "checkpoint", checkpoint)
         }
         let report = try run.session.run()
         record(report, workload: workload, into: &summary)
         summary.populationByGeneration = populations
         guard let final = report.finalState else { return nil }
-        // Life runs are short and deterministic: a stopped one starts again from its seed.
         if case .stopRequested = report.summary.ending, report.summary.stepsReached < parameters.steps {
-            return (report.summary.stepsReached, false)
+            try checkpoint(report.summary.stepsReached, final)
+            return (report.summary.stepsReached, true)
         }
         summary.population = final.population
         try run.write(
@@ -174,6 +199,7 @@ public struct SweepTaskRunner {
             comment: "CapitalEngine sweep task \(task.id), generation \(report.summary.stepsReached)")
         summary.output = "final.rle"
         try writePicture(of: workload, for: task, in: folder, summary: &summary)
+        slots.removeAll()
         return nil
     }
 

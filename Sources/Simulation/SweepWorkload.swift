@@ -25,6 +25,7 @@ public enum SweepWorkload: String, Sendable, Codable, CaseIterable {
                 ("seed", "seed of the random grid (default 1)"), ("density", "share of live cells (default 0.3)"),
                 ("steps", "generations (default 1000)"), ("bounded", "dead cells beyond the edges (default false)"),
                 ("kernel", "Life kernel as for run (default: the device's)"),
+                ("checkpointEvery", "generations between checkpoints a killed task resumes from (default: a tenth)"),
                 ("png", "true: a picture of the final grid, picture.png (default false)"),
             ]
         case .grayScott:
@@ -194,6 +195,7 @@ struct LifeTaskParameters {
     var steps: Int
     var bounded: Bool
     var kernel: LifeKernel?
+    var checkpointEvery: Int
 
     init(_ values: [String: SweepValue]) throws {
         let read = TaskParameterReader(values)
@@ -206,6 +208,7 @@ struct LifeTaskParameters {
         }
         steps = try read.int("steps", default: 1000, in: 0...1_000_000_000)
         bounded = try read.bool("bounded", default: false)
+        checkpointEvery = try read.int("checkpointEvery", default: max(1, steps / 10), in: 0...1_000_000_000)
         kernel = try read.string("kernel").map { text in
             guard let kernel = LifeKernel(parsing: text) else {
                 throw EngineError.invalidInput("kernel must be bytes, bits, wide, tiled:K or streamed:K, got \(text)")

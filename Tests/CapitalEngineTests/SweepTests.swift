@@ -29,6 +29,10 @@ struct SweepTests {
         var finalFile: String
         var step: @Sendable (URL) throws -> Int
         var testDescription: String
+        /// Whether the task's final file holds what the uninterrupted run wrote.
+        var same: @Sendable (_ task: URL, _ direct: URL) throws -> Bool = {
+            try Data(contentsOf: $0) == Data(contentsOf: $1)
+        }
 
         static let nbody = KillableTask(
             sweep:
@@ -43,11 +47,24 @@ struct SweepTests {
             run: ["run", "gray-scott", "--size", "256x256", "--seed", "2", "--steps", "6000"], steps: 6000,
             finalFile: "field.npy", step: { try GrayScottCheckpoint.read(from: $0).step },
             testDescription: "gray-scott")
+        // The RLE files' comments differ (the task's names it); their grids must not.
+        static let life = KillableTask(
+            sweep: #"""
+                {"workload": "life",
+                 "fixed": {"size": "1024x1024", "rule": "B2/S/C3", "steps": 8000, "seed": 2, "checkpointEvery": 200}}
+                """#,
+            run: ["run", "life", "--size", "1024x1024", "--rule", "B2/S/C3", "--seed", "2", "--steps", "8000"],
+            steps: 8000, finalFile: "final.rle", step: { try LifeCheckpoint.read(from: $0).step },
+            testDescription: "life",
+            same: {
+                try RLEFile.parse(String(contentsOf: $0, encoding: .utf8)).grid
+                    == RLEFile.parse(String(contentsOf: $1, encoding: .utf8)).grid
+            })
     }
 
     /// A task killed outright goes on from its last checkpoint when run again, and ends with the
     /// bits of a run never interrupted; one stopped by SIGTERM saves a checkpoint first.
-    @Test(arguments: [KillableTask.nbody, KillableTask.grayScott], [SIGKILL, SIGTERM])
+    @Test(arguments: [KillableTask.nbody, KillableTask.grayScott, KillableTask.life], [SIGKILL, SIGTERM])
     func aKilledTaskResumesBitForBit(task: KillableTask, signal: Int32) throws {
         let file = try sweepFile(task.sweep)
         let results = directory.appendingPathComponent("killed-\(task.testDescription)-\(signal)")
@@ -72,10 +89,20 @@ struct SweepTests {
         let resumed = try run(["sweep", "run", file.path, "--results", results.path, "--index", "0"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stderr.contains("task 0: resuming at step \(saved) of \(task.steps)"), "\(resumed.stderr)")
-        let direct = directory.appendingPathComponent("uninterrupted-\(task.testDescription)-\(signal).npy")
+        let direct = directory.appendingPathComponent(
+            "uninterrupted-\(task.testDescription)-\(signal).\(URL(fileURLWithPath: task.finalFile).pathExtension)")
         let reference = try run(task.run + ["--output", direct.path, "--quiet"])
         #expect(reference.status == 0, "\(reference.stderr)")
-        #expect(try Data(contentsOf: direct) == Data(contentsOf: results.appendingPathComponent("0/\(task.finalFile)")))
+        #expect(try task.same(results.appendingPathComponent("0/\(task.finalFile)"), direct))
+        if task.testDescription == "life" {
+            // The population record went on across the kill: every 80th generation, once each.
+            let summary =
+                try JSONSerialization.jsonObject(
+                    with: Data(contentsOf: results.appendingPathComponent("0/summary.json"))) as? [String: Any]
+            let record = try #require(summary?["populationByGeneration"] as? [[Int]])
+            #expect(record.map { $0[0] } == Array(stride(from: 0, through: 8000, by: 80)), "\(record.map { $0[0] })")
+            #expect(record.last?[1] == summary?["population"] as? Int)
+        }
         for slot in ["a", "b"] {
             #expect(
                 !FileManager.default.fileExists(atPath: results.appendingPathComponent("0/checkpoint-\(slot).npy").path)

@@ -62,7 +62,7 @@ struct LifeCommandTests {
         }
         let resumed = try NPYFile.readGrid(from: second)
         #expect(resumed.width == 48 && resumed.height == 40 && resumed.population > 0)
-        #expect(resumed == (try NPYFile.readGrid(from: whole)))
+        #expect(try resumed == NPYFile.readGrid(from: whole))
         // A state or a field is refused, naming the command that takes it.
         let state = directory.appendingPathComponent("state.npy")
         try NPYFile.write(InitialModel.plummer.generate(count: 8, seed: 1), to: state)

@@ -11,12 +11,16 @@ public struct LifeCheckpoint: Sendable, Equatable {
     public var rule: LifeRule
     public var bounded: Bool
     public var grid: LifeGrid
+    /// The population at generations so far, [generation, population] pairs, where the run
+    /// records it (a sweep's task does): the record a resumed run goes on with.
+    public var populations: [[Int]]?
 
-    public init(step: Int, rule: LifeRule, bounded: Bool, grid: LifeGrid) {
+    public init(step: Int, rule: LifeRule, bounded: Bool, grid: LifeGrid, populations: [[Int]]? = nil) {
         self.step = step
         self.rule = rule
         self.bounded = bounded
         self.grid = grid
+        self.populations = populations
     }
 
     struct Metadata: CheckpointMetadata {
@@ -28,13 +32,14 @@ public struct LifeCheckpoint: Sendable, Equatable {
         var rule: String
         var bounded: Bool
         var stateHash: String
+        var populations: [[Int]]?
     }
 
     public func write(to url: URL) throws {
         try CheckpointFiles.write(NPYFile.encode(grid), to: url) { hash in
             Metadata(
                 step: step, width: grid.width, height: grid.height, rule: rule.description, bounded: bounded,
-                stateHash: hash)
+                stateHash: hash, populations: populations)
         }
     }
 
@@ -59,6 +64,7 @@ public struct LifeCheckpoint: Sendable, Equatable {
                 path: metadataURL.path, problem: "cannot be resumed: the grid has state \(highest), which \(rule) lacks"
             )
         }
-        return LifeCheckpoint(step: metadata.step, rule: rule, bounded: metadata.bounded, grid: grid)
+        return LifeCheckpoint(
+            step: metadata.step, rule: rule, bounded: metadata.bounded, grid: grid, populations: metadata.populations)
     }
 }
