@@ -52,8 +52,8 @@ public enum NPYFile {
         /// The number of values an array of `shape` (spelled `text` in messages) holds; throws
         /// where the shape is not one this layout reads.
         var valueCount: ([Int], _ text: String) throws(NPYError.Problem) -> Int
-        /// Why `count` values would not fit this host, or nil.
-        var hostMemoryProblem: (_ count: Int) -> String?
+        /// Why an array of `shape`, `count` values, would not fit this host, or nil.
+        var hostMemoryProblem: (_ shape: [Int], _ count: Int) -> String?
         /// The most bytes read from a pipe, whose size cannot be checked first.
         var pipeLimit: Int
 
@@ -93,7 +93,7 @@ public enum NPYFile {
                     return try product(shape, text, valueSize: MemoryLayout<Float>.size)
                 },
                 hostMemoryProblem: {
-                    NBodyCapacity.hostMemoryProblem(particleCount: $0 / ParticleState.floatsPerParticle)
+                    NBodyCapacity.hostMemoryProblem(particleCount: $1 / ParticleState.floatsPerParticle)
                 },
                 pipeLimit: Int(min(HostMemory.budgetBytes ?? 1 << 34, 1 << 40) / NBodyCapacity.hostBytesPerParticle)
                     * ParticleState.bytesPerParticle)
@@ -112,7 +112,7 @@ public enum NPYFile {
                     guard shape[0] >= 1, shape[1] >= 1 else { throw .init("holds no cells (shape \(text))") }
                     return try product(shape, text, valueSize: MemoryLayout<Float>.size)
                 },
-                hostMemoryProblem: { GrayScottField.hostMemoryProblem(cellCount: $0 / 2) },
+                hostMemoryProblem: { GrayScottField.hostMemoryProblem(cellCount: $1 / 2) },
                 pipeLimit: Int(
                     min(HostMemory.budgetBytes ?? 1 << 34, 1 << 40) / GrayScottField.hostBytesPerCell
                         * UInt64(GrayScottField.bytesPerCell)))
@@ -134,7 +134,7 @@ public enum NPYFile {
                     guard shape[0] >= 1, shape[1] >= 1 else { throw .init("holds no cells (shape \(text))") }
                     return try product(shape, text, valueSize: 1)
                 },
-                hostMemoryProblem: { LifeGrid.hostMemoryProblem(width: $0, height: 1) },
+                hostMemoryProblem: { shape, _ in LifeGrid.hostMemoryProblem(width: shape[1], height: shape[0]) },
                 pipeLimit: Int(min(HostMemory.physicalBytes ?? 1 << 34, 1 << 40) / 2))
         }
 
@@ -198,7 +198,9 @@ public enum NPYFile {
                 header: Array((prefix + rest)[headerStart..<dataStart]), available: fileSize - dataStart,
                 layout: layout)
             // Before the array is allocated: a consistent but enormous file is refused, not a crash.
-            if let problem = layout.hostMemoryProblem(count) { throw NPYError.Problem("is too large: \(problem)") }
+            if let problem = layout.hostMemoryProblem(shape, count) {
+                throw NPYError.Problem("is too large: \(problem)")
+            }
             // A header shorter than the 12 bytes read first leaves the data before the offset.
             guard lseek(descriptor, off_t(dataStart), SEEK_SET) == off_t(dataStart) else {
                 throw NPYError.Problem("cannot be read: \(String(cString: strerror(errno)))")
