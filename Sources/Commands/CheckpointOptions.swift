@@ -46,8 +46,9 @@ struct CheckpointOptions: ParsableArguments {
         session.addOutput("--checkpoint") { try write($1, $0, url) }
     }
 
-    /// The summary's line for the checkpoint, where there is one, for `RunReport.writtenLines`.
-    func written<W>(_ report: RunReport<W>) -> [(name: String, line: String)] {
-        file.map { [("--checkpoint", "checkpoint: \($0) (step \(report.summary.stepsReached))")] } ?? []
+    /// The summary's line for the checkpoint, where there is one, for `RunReport.writtenLines`;
+    /// `unit` is what the workload calls a step.
+    func written<W>(_ report: RunReport<W>, unit: String = "step") -> [(name: String, line: String)] {
+        file.map { [("--checkpoint", "checkpoint: \($0) (\(unit) \(report.summary.stepsReached))")] } ?? []
     }
 }

@@ -83,7 +83,8 @@ struct LifeCommandTests {
         let start = ["run", "life", "--rule", "B2/S/C3", "--bounded", "--size", "50x30", "--seed", "4"]
         let first = try CommandLineRun.run(
             start + ["--steps", "30", "--checkpoint", checkpoint.path, "--checkpoint-every", "8"])
-        #expect(first.status == 0 && first.stdout.contains("checkpoint: \(checkpoint.path) (step 30)"), "\(first)")
+        #expect(
+            first.status == 0 && first.stdout.contains("checkpoint: \(checkpoint.path) (generation 30)"), "\(first)")
         let saved = try LifeCheckpoint.read(from: checkpoint)
         #expect(saved.step == 30 && saved.bounded && saved.rule.description == "B2/S/C3")
         let second = try CommandLineRun.run([
