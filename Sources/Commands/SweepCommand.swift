@@ -47,12 +47,12 @@ struct SweepRunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run one task of a sweep (or, with --claim, task after task) into the results folder.",
         discussion: """
-            The task's folder, DIR/<task id>, gets its parameters, its final state (state.npy or \
-            final.rle) and summary.json (device, driver, kernel, timings, status). A completed \
-            task is not run again. An N-body task saves checkpoints as it goes; killed (preempted, \
-            scancel, evicted), it goes on from the last one when run again, bit for bit. SIGTERM \
-            or Ctrl-C stops it at once with a checkpoint, and the exit status is 1, as for a task \
-            that fails.
+            The task's folder, DIR/<task id>, gets its parameters, its final state (state.npy, \
+            final.rle or field.npy) and summary.json (device, driver, kernel, timings, status). A \
+            completed task is not run again. A task saves checkpoints as it goes (every \
+            checkpointEvery steps); killed (preempted, scancel, evicted), it goes on from the last \
+            one when run again, bit for bit. SIGTERM or Ctrl-C stops it at once with a checkpoint, \
+            and the exit status is 1, as for a task that fails.
 
             With --claim, for engines that give no index (Swarm, docker compose --scale), the \
             worker takes the next task no one holds through a claim file in DIR (atomic on NFS \
