@@ -86,7 +86,7 @@ public struct LifeRunSetup: Sendable {
             }
         }
         rule = given?.rule ?? pattern?.rule ?? .conway
-        if let highest = pattern?.grid.cells.max(), Int(highest) >= rule.states {
+        if let pattern, let highest = rule.missingState(in: pattern.grid) {
             throw EngineError.invalidInput("the pattern uses state \(highest), which \(rule) does not have")
         }
         let topology = size == nil ? given?.topology ?? pattern?.topology : nil

@@ -174,9 +174,7 @@ public struct SweepTaskRunner {
         var populations = slots.latest?.populations ?? [[0, grid.population]]
         let every = max(1, parameters.steps / Self.populationSamples)
         loop.observe(every: every) { moment in
-            if moment.step > (populations.last?[0] ?? -1) {
-                populations.append([moment.step, try moment.state.population])
-            }
+            populations.append([moment.step, try moment.state.population])
             return .goOn
         }
         func checkpoint(_ step: Int, _ grid: LifeGrid) throws {

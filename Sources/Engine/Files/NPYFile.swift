@@ -60,7 +60,8 @@ public enum NPYFile {
         /// The dtypes a Life grid is read from: uint8 as NumPy spells it, or bool.
         static let gridTypes: Set = ["|u1", "u1", "<u1", ">u1", "|b1", "b1"]
 
-        /// What another command reads, for a file given to the wrong one.
+        /// What another command reads, for a file given to the wrong one: a dtype this layout
+        /// does not read, or (float32) a shape it does not.
         static func otherReader(_ dtype: String, _ shape: [Int]?) -> String {
             switch shape?.count {
             case 2 where gridTypes.contains(dtype): " (a Life grid: run life --init)"
@@ -85,9 +86,9 @@ public enum NPYFile {
                 dtypeProblem: float32Problem, valueSize: MemoryLayout<Float>.size,
                 valueCount: { shape, text throws(NPYError.Problem) in
                     guard shape.count == 2, shape[1] == ParticleState.floatsPerParticle else {
-                        let field =
-                            shape.count == 3 && shape[2] == 2 ? " (a Gray-Scott field: run gray-scott --init)" : ""
-                        throw .init("has shape \(text); expected (N, 8): x y z m vx vy vz w per particle\(field)")
+                        throw .init(
+                            "has shape \(text); expected (N, 8): x y z m vx vy vz w per particle"
+                                + otherReader("<f4", shape))
                     }
                     guard shape[0] >= 1 else { throw .init("holds no particles (shape \(text))") }
                     return try product(shape, text, valueSize: MemoryLayout<Float>.size)
@@ -104,10 +105,8 @@ public enum NPYFile {
                 dtypeProblem: float32Problem, valueSize: MemoryLayout<Float>.size,
                 valueCount: { shape, text throws(NPYError.Problem) in
                     guard shape.count == 3, shape[2] == 2 else {
-                        let state =
-                            shape.count == 2 && shape[1] == ParticleState.floatsPerParticle
-                            ? " (an N-body state: run --init)" : ""
-                        throw .init("has shape \(text); expected (H, W, 2): u and v per cell\(state)")
+                        throw .init(
+                            "has shape \(text); expected (H, W, 2): u and v per cell" + otherReader("<f4", shape))
                     }
                     guard shape[0] >= 1, shape[1] >= 1 else { throw .init("holds no cells (shape \(text))") }
                     return try product(shape, text, valueSize: MemoryLayout<Float>.size)

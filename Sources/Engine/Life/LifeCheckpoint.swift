@@ -59,7 +59,7 @@ public struct LifeCheckpoint: Sendable, Equatable {
                     "holds a \(grid.width)x\(grid.height) grid, its metadata says \(metadata.width)x\(metadata.height)"
             )
         }
-        if let highest = grid.cells.max(), Int(highest) >= rule.states {
+        if let highest = rule.missingState(in: grid) {
             throw FileError(
                 path: metadataURL.path, problem: "cannot be resumed: the grid has state \(highest), which \(rule) lacks"
             )

@@ -14,6 +14,11 @@ public struct LifeRule: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// The most states a rule may have, as in Golly: a cell is a byte, states 0 to 255.
     public static let maximumStates = 256
 
+    /// The highest state in `grid` that this rule does not have, or nil where it has them all.
+    public func missingState(in grid: LifeGrid) -> UInt8? {
+        grid.cells.max().flatMap { Int($0) >= states ? $0 : nil }
+    }
+
     public init(birth: Set<Int>, survival: Set<Int>, states: Int = 2) {
         self.birth = birth
         self.survival = survival

@@ -288,7 +288,7 @@ public final class LifeWorkload {
 
     public func upload(_ grid: LifeGrid) throws {
         precondition(grid.width == width && grid.height == height, "grid size changed")
-        if let highest = grid.cells.max(), Int(highest) >= rule.states {
+        if let highest = rule.missingState(in: grid) {
             throw EngineError.invalidInput("the grid holds state \(highest); \(rule) has \(rule.states) states")
         }
         try layout.pack(grid).withUnsafeBytes { try state.upload($0) }
