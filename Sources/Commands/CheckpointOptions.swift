@@ -46,9 +46,20 @@ struct CheckpointOptions: ParsableArguments {
         session.addOutput("--checkpoint") { try write($1, $0, url) }
     }
 
-    /// The summary's line for the checkpoint, where there is one, for `RunReport.writtenLines`;
-    /// `unit` is what the workload calls a step.
-    func written<W>(_ report: RunReport<W>, unit: String = "step") -> [(name: String, line: String)] {
-        file.map { [("--checkpoint", "checkpoint: \($0) (\(unit) \(report.summary.stepsReached))")] } ?? []
+    /// What a run that fails part way still writes, for the message: `--output` where one is
+    /// given, and the checkpoint.
+    func kept(besides output: String?) -> [String] {
+        [output.map { _ in "--output" }, file.map { _ in "--checkpoint" }].compactMap { $0 }
+    }
+
+    /// The summary's lines for `--output` and the checkpoint, where given, for
+    /// `RunReport.writtenLines`; `unit` is what the workload calls a step.
+    func written<W>(
+        _ report: RunReport<W>, besides output: String?, unit: String = "step"
+    ) -> [(name: String, line: String)] {
+        [
+            output.map { ("--output", "output: \($0)") },
+            file.map { ("--checkpoint", "checkpoint: \($0) (\(unit) \(report.summary.stepsReached))") },
+        ].compactMap { $0 }
     }
 }

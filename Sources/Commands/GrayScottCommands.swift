@@ -91,14 +91,12 @@ struct RunGrayScottCommand: ParsableCommand {
             let final = try report.finalState ?? run.workload.download()
             let lines =
                 report.summaryLines(final: final, stoppedBy: StopRequest.current.requested) + shown.summaryLines(report)
-                + report.writtenLines(
-                    [output.map { ("--output", "output: \($0)") }].compactMap { $0 } + checkpoints.written(report))
+                + report.writtenLines(checkpoints.written(report, besides: output))
             for line in lines { Console.print(line) }
             try fail(
                 shown.problems(
                     report, unit: "steps", advice: "lower --dt or the diffusion rates",
-                    kept: [output.map { _ in "--output" }, checkpoints.file.map { _ in "--checkpoint" }]
-                        .compactMap { $0 }))
+                    kept: checkpoints.kept(besides: output)))
         }
     }
 }

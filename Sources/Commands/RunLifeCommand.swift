@@ -105,11 +105,8 @@ struct RunLifeCommand: ParsableCommand {
         let final = try report.finalState ?? workload.download()
         let lines =
             report.summaryLines(final: final, stoppedBy: StopRequest.current.requested) + shown.summaryLines(report)
-            + report.writtenLines(
-                [output.map { ("--output", "output: \($0)") }].compactMap { $0 }
-                    + checkpoints.written(report, unit: "generation"))
+            + report.writtenLines(checkpoints.written(report, besides: output, unit: "generation"))
         for line in lines { Console.print(line) }
-        let kept = [output.map { _ in "--output" }, checkpoints.file.map { _ in "--checkpoint" }].compactMap { $0 }
-        try fail(shown.problems(report, unit: "generations", advice: "", kept: kept))
+        try fail(shown.problems(report, unit: "generations", advice: "", kept: checkpoints.kept(besides: output)))
     }
 }

@@ -127,11 +127,12 @@ struct RunNBodyCommand: ParsableCommand {
             let lines =
                 report.summaryLines(start: start, workload: workload, stoppedBy: StopRequest.current.requested)
                 + shown.summaryLines(report)
-                + report.writtenLines(
-                    [output.map { ("--output", "output: \($0)") }].compactMap { $0 } + checkpoints.written(report))
+                + report.writtenLines(checkpoints.written(report, besides: output))
             for line in lines { Console.print(line) }
-            let kept = [output.map { _ in "--output" }, checkpoints.file.map { _ in "--checkpoint" }].compactMap { $0 }
-            try fail(shown.problems(report, unit: "steps", advice: "reduce --dt or raise --softening", kept: kept))
+            try fail(
+                shown.problems(
+                    report, unit: "steps", advice: "reduce --dt or raise --softening",
+                    kept: checkpoints.kept(besides: output)))
         }
     }
 }
