@@ -51,6 +51,7 @@ struct RunGrayScottCommand: ParsableCommand {
     var quiet = false
 
     @OptionGroup(title: "Viewing") var view: ViewOptions
+    @OptionGroup(title: "Tuning") var tuning: TuneCacheOptions
     @OptionGroup var deviceOptions: DeviceOptions
 
     func validate() throws {
@@ -71,8 +72,11 @@ struct RunGrayScottCommand: ParsableCommand {
             let origin =
                 try resume.map { .checkpoint(try GrayScottCheckpoint.read(from: URL(fileURLWithPath: $0))) }
                 ?? start.origin(size: givenSize ?? GridSize(width: 256, height: 256))
+            let device = context.device.description
             let run = try GrayScottRun(
-                from: origin, parameters: model.parameters, steps: steps, device: context.device, rows: strip.rows)
+                from: origin, parameters: model.parameters, steps: steps, device: context.device,
+                rows: strip.givenRows, tuned: { tuning.store.tunedGrayScottRows(for: device, width: $0, height: $1) },
+                tuningSource: "tuned, from \(tuning.url.path)")
             for line in run.announcement { Console.note(line) }
             StopRequest.listen()
             let progress = StepProgress(total: steps, output: quiet ? nil : Console.progress)
@@ -146,7 +150,8 @@ struct VerifyGrayScottCommand: ParsableCommand {
             let field = try start.origin(size: givenSize ?? GridSize(width: 100, height: 75))
                 .field(on: context.device.description)
             let workload = try GrayScottWorkload(
-                device: context.device, field: field, parameters: model.parameters, rows: strip.rows)
+                device: context.device, field: field, parameters: model.parameters,
+                rows: strip.givenRows ?? GrayScottWorkload.defaultRows)
             for line in GrayScottVerification.headerLines(workload: workload, steps: steps) { Console.print(line) }
             let reporter = ShareProgress(label: "CPU reference", output: Console.progress)
             let verification = try GrayScottVerification(
@@ -183,17 +188,18 @@ struct BenchGrayScottCommand: ParsableCommand {
         help: ArgumentHelp(
             """
             Strip lengths to measure (several allowed, 1 to \(GrayScottWorkload.rowRange.upperBound)): the cells \
-            each invocation steps down a column, reading three values a cell rather than nine.
+            each invocation steps down a column, reading three values a cell rather than nine. Default: at each \
+            size the strip `tune gray-scott` stored, else \(GrayScottWorkload.defaultRows).
             """,
             valueName: "R"))
-    var rows: [Int] = [GrayScottWorkload.defaultRows]
+    var rows: [Int] = []
 
     @OptionGroup(title: "Gray-Scott") var model: GrayScottOptions
     @OptionGroup var measuring: BenchmarkOptions
+    @OptionGroup(title: "Tuning") var tuning: TuneCacheOptions
     @OptionGroup var deviceOptions: DeviceOptions
 
     func validate() throws {
-        guard !rows.isEmpty else { throw ValidationError("--rows needs at least one value") }
         for r in rows where !GrayScottWorkload.rowRange.contains(r) {
             throw ValidationError(
                 "--rows values must be between 1 and \(GrayScottWorkload.rowRange.upperBound), got \(r)")
@@ -208,7 +214,8 @@ struct BenchGrayScottCommand: ParsableCommand {
             StopRequest.listen(stoppingAfter: "the current piece of a timed run; the results so far will be reported")
             var suite = GrayScottBenchmark(
                 benchmark: measuring.makeBenchmark(), parameters: model.parameters, seed: measuring.seed)
-            suite.rows = rows
+            suite.rows = rows.isEmpty ? nil : rows
+            suite.tuned = { tuning.store.tunedGrayScottRows(for: device, width: $0, height: $1) }
             suite.measure = { benchmark, workload, label in
                 try benchmark.measure(workload, label: label, output: Console.progress)
             }
@@ -217,13 +224,62 @@ struct BenchGrayScottCommand: ParsableCommand {
             if !json { Console.print(GrayScottBenchmark.headerLine(device: device, parameters: model.parameters)) }
             let planned = sizes.isEmpty ? GrayScottBenchmark.defaultSizes : sizes.map { ($0.width, $0.height) }
             let results = try suite.run(sizes: planned, on: context.device)
-            noteEarlyStop(measured: results.count, of: planned.count * rows.count, what: "measurements")
+            noteEarlyStop(measured: results.count, of: planned.count * max(rows.count, 1), what: "measurements")
             if json {
                 try printJSON(
                     GrayScottBenchmarkReport(
                         device: device, parameters: model.parameters, results: results,
                         stoppedBy: StopRequest.current.requested))
             }
+        }
+    }
+}
+
+struct TuneGrayScottCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gray-scott",
+        abstract: "Find the fastest verified Gray-Scott strip length for this device and field size, and remember it.",
+        discussion: """
+            Tries the default strip and every power of two up to the field's height, each checked \
+            against the CPU reference, run again for the same bits, and compared bit for bit with \
+            the first verified strip's field (a strip is a speed only, so a checkpoint goes on bit \
+            for bit whichever runs it). The rates do not change the work, so one tuning serves them all.
+            """)
+
+    @Option(help: ArgumentHelp("Field size to tune for.", valueName: "WxH"))
+    var size: GridSize = GridSize(width: 2048, height: 2048)
+
+    @Option(parsing: .unconditional, help: "Seconds to spend; the default strip is always measured.")
+    var budget: Double = 60
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @OptionGroup var cache: TuneCacheOptions
+    @OptionGroup var deviceOptions: DeviceOptions
+
+    func validate() throws {
+        guard budget > 0, budget.isFinite else {
+            throw ValidationError("--budget must be a positive number of seconds")
+        }
+    }
+
+    func run() throws {
+        StopRequest.listen(stoppingAfter: "the current candidate; the best so far will be stored")
+        try withEngine(deviceOptions) { log in
+            try cache.store.checkWritable()
+            let context = try makeContext(deviceOptions, log: log)
+            let device = context.device.description
+            try GrayScottWorkload.checkSize(width: size.width, height: size.height, on: device)
+            Console.note(
+                GrayScottTuningReport.startLine(device: device, width: size.width, height: size.height, budget: budget))
+            let (winner, rate, trials) = try cache.tuneGrayScottAndStore(
+                on: context.device, width: size.width, height: size.height, budget: budget)
+            try printReport(
+                GrayScottTuningReport(
+                    device: device.name, width: size.width, height: size.height, rows: winner, rate: rate,
+                    cache: cache.url.path, trials: trials, stoppedBy: StopRequest.current.requested),
+                json: json)
         }
     }
 }

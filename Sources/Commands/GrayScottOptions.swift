@@ -106,17 +106,19 @@ struct GrayScottStartOptions: ParsableArguments {
 /// measures several.
 struct GrayScottStripOption: ParsableArguments {
     @Option(
-        parsing: .unconditional,
+        name: .customLong("rows"), parsing: .unconditional,
         help: ArgumentHelp(
             """
             Cells each invocation steps down a column, 1 to \(GrayScottWorkload.rowRange.upperBound): a speed only \
-            (each cell's sums stay the same), which `bench gray-scott --rows` measures.
+            (each cell's sums stay the same), which `bench gray-scott --rows` measures. Default: \
+            \(GrayScottWorkload.defaultRows); `run` takes the strip `tune gray-scott` stored for this device and \
+            size where there is one.
             """,
             valueName: "R"))
-    var rows: Int = GrayScottWorkload.defaultRows
+    var givenRows: Int?
 
     func validate() throws {
-        guard GrayScottWorkload.rowRange.contains(rows) else {
+        if let rows = givenRows, !GrayScottWorkload.rowRange.contains(rows) {
             throw ValidationError("--rows must be between 1 and \(GrayScottWorkload.rowRange.upperBound), got \(rows)")
         }
     }

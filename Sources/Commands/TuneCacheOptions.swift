@@ -50,6 +50,20 @@ struct TuneCacheOptions: ParsableArguments {
         return result
     }
 
+    /// Tunes the Gray-Scott strip length for a field size, reporting every trial on stderr,
+    /// and stores the fastest verified one in the cache.
+    func tuneGrayScottAndStore(
+        on device: Device, width: Int, height: Int, budget: Double
+    ) throws -> (winner: Int, rate: Double, trials: [GrayScottStripTuner.Trial]) {
+        let result = try store.tuneGrayScottAndStore(
+            on: device, width: width, height: height, budget: budget,
+            shouldStop: { [stop = StopRequest.current] in stop.requested != nil },
+            trial: { Console.note($2.line(index: $0, total: $1)) },
+            confirmed: { for line in GrayScottStripTuner.finalRoundLines($0) { Console.note(line) } })
+        noteEarlyStop(tried: result.trials.count)
+        return result
+    }
+
     private func noteEarlyStop(tried: Int) {
         guard let signal = StopRequest.current.requested else { return }
         Console.note(TuningStore.stoppedLine(by: signal, tried: tried))

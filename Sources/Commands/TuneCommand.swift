@@ -10,8 +10,8 @@ struct TuneCommand: ParsableCommand {
         commandName: "tune",
         abstract:
             """
-            Find the fastest verified kernel for this device and size (tune nbody, the default, or tune life), \
-            and remember it.
+            Find the fastest verified kernel for this device and size (N-body unless another workload, which \
+            `tune --help` lists, is named), and remember it.
             """,
         discussion: """
             Every candidate is checked against the CPU reference, and against itself run again, \

@@ -11,7 +11,7 @@ enum WorkloadCommands {
     static let bench: [ParsableCommand.Type] = [
         BenchNBodyCommand.self, BenchLifeCommand.self, BenchGrayScottCommand.self,
     ]
-    static let tune: [ParsableCommand.Type] = [TuneNBodyCommand.self, TuneLifeCommand.self]
+    static let tune: [ParsableCommand.Type] = [TuneNBodyCommand.self, TuneLifeCommand.self, TuneGrayScottCommand.self]
 
     /// The workloads' names, as `--workload NAME` spells them.
     static var names: [String] { run.map { $0.configuration.commandName ?? "" } }

@@ -6,8 +6,11 @@ public struct GrayScottBenchmark {
     public var benchmark: Benchmark
     public var parameters: GrayScottParameters
     public var seed: UInt64
-    /// The strip lengths to measure (`GrayScottWorkload.rows`), each checked first.
-    public var rows = [GrayScottWorkload.defaultRows]
+    /// The strip lengths to measure at every size (`GrayScottWorkload.rows`), each checked
+    /// first; nil for one a size: the one `tuned` gives for it, else the default.
+    public var rows: [Int]?
+    /// The tuned strip length for a field size, if any.
+    public var tuned: (_ width: Int, _ height: Int) -> Int? = { _, _ in nil }
     /// Measures a workload with ``benchmark``: the caller's progress display goes around
     /// ``Benchmark/measure(_:)`` here.
     public var measure: (Benchmark, GrayScottWorkload, _ label: String) throws -> Benchmark.Measurement = {
@@ -30,9 +33,10 @@ public struct GrayScottBenchmark {
     /// Checks the kernel with each strip length, then measures each of `sizes` with each until
     /// the benchmark's stop request.
     public func run(sizes: [(Int, Int)], on device: Device) throws -> [GrayScottBenchmarkResult] {
+        let plan = sizes.map { size in (size, rows ?? [tuned(size.0, size.1) ?? GrayScottWorkload.defaultRows]) }
         // Not a multiple of the workgroup either way, so the edges' invocations are checked too.
         let check = GrayScottField.seeded(width: 70, height: 45, seed: seed)
-        for rows in rows {
+        for rows in Set(plan.flatMap(\.1)).sorted() {
             let verification = try GrayScottVerification(
                 try GrayScottWorkload(device: device, field: check, parameters: parameters, rows: rows), from: check,
                 steps: 20, tolerance: 1e-4)
@@ -44,8 +48,8 @@ public struct GrayScottBenchmark {
         }
         var results: [GrayScottBenchmarkResult] = []
         var problems: Set<String> = []
-        measuring: for (width, height) in sizes {
-            for rows in rows {
+        measuring: for ((width, height), strips) in plan {
+            for rows in strips {
                 if benchmark.shouldStop() { break measuring }
                 if let problem = GrayScottWorkload.sizeProblem(
                     width: width, height: height, rows: rows, device: device.description)

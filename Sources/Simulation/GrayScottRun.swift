@@ -42,17 +42,21 @@ public final class GrayScottRun {
     /// The step the run starts at, counted from the original start.
     public let firstStep: Int
     public let workload: GrayScottWorkload
+    /// Where the strip length comes from: "the default", "--rows", "tuned, from FILE".
+    public let rowsSource: String
     public let session: RunSession<GrayScottWorkload>
     public var loop: RunLoop<GrayScottWorkload> { session.loop }
 
     /// - Parameters:
     ///   - parameters: the rates of a fresh start; a checkpoint brings its own.
     ///   - steps: the run's total, counted from the original start.
-    ///   - rows: the kernel's strip length (`GrayScottWorkload.rows`), which leaves the bits as
-    ///     they are.
+    ///   - rows: the kernel's strip length asked for (`GrayScottWorkload.rows`), named in the
+    ///     start line by `givenSource`; else the one `tuned` gives for the field's size (from
+    ///     `tuningSource`), else the default. The strip leaves the bits as they are.
     public init(
         from origin: Origin, parameters: GrayScottParameters, steps: Int, device: Device,
-        rows: Int = GrayScottWorkload.defaultRows
+        rows: Int? = nil, givenSource: String = "--rows",
+        tuned: (_ width: Int, _ height: Int) -> Int? = { _, _ in nil }, tuningSource: String = ""
     ) throws {
         self.origin = origin
         var rates = parameters
@@ -66,7 +70,11 @@ public final class GrayScottRun {
         }
         start = try origin.field(on: device.description)
         firstStep = origin.firstStep
-        workload = try GrayScottWorkload(device: device, field: start, parameters: rates, rows: rows)
+        let tunedRows = rows == nil ? tuned(start.width, start.height) : nil
+        rowsSource = rows != nil ? givenSource : tunedRows != nil ? tuningSource : "the default"
+        workload = try GrayScottWorkload(
+            device: device, field: start, parameters: rates,
+            rows: rows ?? tunedRows ?? GrayScottWorkload.defaultRows)
         session = RunSession(
             RunLoop(workload: workload, firstStep: firstStep, totalSteps: steps, batchLimit: 100_000))
     }
@@ -94,7 +102,7 @@ public final class GrayScottRun {
             """
             Gray-Scott on a \(start.width)x\(start.height) torus (\(from)), \(loop.totalSteps) steps, feed \
             \(p.feed), kill \(p.kill), diffusion \(p.diffusionU) and \(p.diffusionV), dt \(p.dt); kernel: \
-            \(workload.kernelDescription)
+            \(workload.kernelDescription) (\(rowsSource))
             """,
         ]
         if case .checkpoint(let saved) = origin, !saved.computedOn.isSame(as: workload.device.description) {

@@ -8,22 +8,29 @@ public struct GrayScottVerification {
     /// Values that differ, bit for bit, when the same steps run again.
     public var valuesDifferingOnRerun: Int
     public var tolerance: Double
+    /// The GPU's field after the steps.
+    public var result: GrayScottField
 
     public var withinTolerance: Bool { comparison.maxError <= tolerance }
     public var passed: Bool { withinTolerance && valuesDifferingOnRerun == 0 }
 
-    /// Runs `steps` steps of `start` on the GPU, on the CPU, then on the GPU again.
+    /// Runs `steps` steps of `start` on the GPU, on the CPU (unless `reference` holds its
+    /// result already), then on the GPU again.
     /// - Parameter progress: hears the CPU reference's share done.
     public init(
         _ workload: GrayScottWorkload, from start: GrayScottField, steps: Int, tolerance: Double,
-        progress: (@Sendable (Double) -> Void)? = nil
+        reference: GrayScottField? = nil, progress: (@Sendable (Double) -> Void)? = nil
     ) throws {
-        let gpu = try workload.result(from: start, steps: steps)
+        result = try workload.result(from: start, steps: steps)
         comparison = workload.discrepancy(
-            of: gpu, from: workload.reference(from: start, steps: steps, progress: progress))
-        let again = try workload.result(from: start, steps: steps)
-        valuesDifferingOnRerun = zip(again.values, gpu.values).filter { $0.bitPattern != $1.bitPattern }.count
+            of: result, from: reference ?? workload.reference(from: start, steps: steps, progress: progress))
+        valuesDifferingOnRerun = Self.differingValues(try workload.result(from: start, steps: steps), result)
         self.tolerance = tolerance
+    }
+
+    /// How many values of two fields of one size differ, bit for bit.
+    public static func differingValues(_ a: GrayScottField, _ b: GrayScottField) -> Int {
+        zip(a.values, b.values).filter { $0.bitPattern != $1.bitPattern }.count
     }
 
     /// What `verify gray-scott` says before the check.

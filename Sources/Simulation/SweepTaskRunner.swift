@@ -218,7 +218,8 @@ public struct SweepTaskRunner {
         let run = try GrayScottRun(
             from: slots.latest.map { .checkpoint($0) }
                 ?? .seeded(width: parameters.width, height: parameters.height, seed: parameters.seed),
-            parameters: parameters.rates, steps: parameters.steps, device: device, rows: parameters.rows)
+            parameters: parameters.rates, steps: parameters.steps, device: device, rows: parameters.rows,
+            givenSource: "the sweep's rows")
         for line in run.announcement.dropFirst(2) { note("task \(task.id): \(line)") }
         summary.kernel = run.workload.kernelDescription
         func checkpoint(_ step: Int, _ field: GrayScottField) throws {

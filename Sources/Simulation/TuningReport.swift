@@ -25,6 +25,30 @@ extension LifeKernelTuner.Trial {
     }
 }
 
+extension GrayScottStripTuner.Trial {
+    /// "[3/12] strips of 64: 1.80e+08 cell updates/s (verified, error 2.4e-08)".
+    public func line(index: Int, total: Int) -> String { "[\(index)/\(total)] strips of \(rows): \(outcome)" }
+
+    /// How the trial went: its rate and error, or why it was rejected.
+    public var outcome: String {
+        rejection.map { "REJECTED: \($0)" }
+            ?? "\(scientific(cellUpdatesPerSecond ?? 0)) cell updates/s (verified, error "
+            + "\(scientific(error ?? 0, digits: 2)))"
+    }
+}
+
+extension GrayScottStripTuner {
+    /// What the final round of interleaved runs found, a line each.
+    public static func finalRoundLines(_ finalists: [Trial]) -> [String] {
+        ["final round, \(finalists.count) strips in interleaved runs:"]
+            + finalists.map { trial in
+                "  strips of \(trial.rows): "
+                    + (trial.confirmedCellUpdatesPerSecond.map { "\(scientific($0)) cell updates/s" } ?? "failed")
+                    + " (first pass \(scientific(trial.cellUpdatesPerSecond ?? 0)))"
+            }
+    }
+}
+
 extension KernelTuner {
     /// What the final round of interleaved runs found, a line each; `label` starts every line.
     public static func finalRoundLines(_ finalists: [Trial], label: String = "") -> [String] {
@@ -120,6 +144,53 @@ public struct LifeTuningReport: CommandReport {
             "tried: \(trials.count), rejected: \(trials.filter { $0.rejection != nil }.count)",
             "cache: \(cache)",
         ]
+    }
+}
+
+/// What `tune gray-scott` found, as text or JSON.
+public struct GrayScottTuningReport: CommandReport {
+    public var device: String
+    public var width: Int
+    public var height: Int
+    /// The winning strip length.
+    public var rows: Int
+    public var cache: String
+    public var trials: [GrayScottStripTuner.Trial]
+    public var stoppedBy: String?
+    private var winnerRate: Double
+
+    private enum CodingKeys: String, CodingKey {
+        case device, width, height, rows, cache, trials, stoppedBy
+    }
+
+    public init(
+        device: String, width: Int, height: Int, rows: Int, rate: Double, cache: String,
+        trials: [GrayScottStripTuner.Trial], stoppedBy: String?
+    ) {
+        self.device = device
+        self.width = width
+        self.height = height
+        self.rows = rows
+        winnerRate = rate
+        self.cache = cache
+        self.trials = trials
+        self.stoppedBy = stoppedBy
+    }
+
+    public var lines: [String] {
+        let baseline = trials.first { $0.rows == GrayScottWorkload.defaultRows && $0.rejection == nil }
+        let baselineRate = baseline?.confirmedCellUpdatesPerSecond ?? baseline?.cellUpdatesPerSecond
+        return [
+            "winner: strips of \(rows): \(scientific(winnerRate)) cell updates/s"
+                + (baselineRate.map { " (default: \(scientific($0)))" } ?? ""),
+            "tried: \(trials.count), rejected: \(trials.filter { $0.rejection != nil }.count)",
+            "cache: \(cache)",
+        ]
+    }
+
+    /// What `tune gray-scott` says as it starts.
+    public static func startLine(device: PhysicalDeviceDescription, width: Int, height: Int, budget: Double) -> String {
+        "tuning Gray-Scott for [\(device.index)] \(device.name), \(width)x\(height), budget \(fixed(budget, 0)) s"
     }
 }
 

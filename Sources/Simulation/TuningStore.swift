@@ -68,6 +68,21 @@ public struct TuningStore {
         lookupCache()?.lookupLifeKernel(TuningCache.Key(device: device, lifeCells: width * height, rule: rule))
     }
 
+    /// The tuned Gray-Scott strip length for this device and field size, if any. One the device
+    /// cannot run at this size (the class spans fields of other shapes) is passed over, with a
+    /// warning, for the default.
+    public func tunedGrayScottRows(for device: PhysicalDeviceDescription, width: Int, height: Int) -> Int? {
+        guard
+            let rows = lookupCache()?.lookupGrayScottRows(
+                TuningCache.Key(device: device, grayScottCells: width * height))
+        else { return nil }
+        if let problem = GrayScottWorkload.sizeProblem(width: width, height: height, rows: rows, device: device) {
+            warn("ignoring the tuned strip of \(rows) rows: \(problem)")
+            return nil
+        }
+        return rows
+    }
+
     /// Tunes the N-body kernel for `particleCount` and stores the fastest verified shape.
     /// - Parameters:
     ///   - deliberatelyWrong: shapes to try first with wrong physics (G doubled), which
@@ -124,6 +139,38 @@ public struct TuningStore {
             try cache.store(
                 lifeKernel: winner, rate: rate,
                 for: TuningCache.Key(device: device.description, lifeCells: width * height, rule: rule),
+                device: device.description.name)
+        }
+        return (winner, rate, trials)
+    }
+
+    /// Tunes the Gray-Scott strip length for a field size and stores the fastest verified one.
+    /// - Parameter deliberatelyWrong: strip lengths to try first with wrong rates, which
+    ///   verification must reject: how tests prove the gate works.
+    public func tuneGrayScottAndStore(
+        on device: Device, width: Int, height: Int, budget: Double, deliberatelyWrong: [Int] = [],
+        shouldStop: @escaping @Sendable () -> Bool = { false },
+        trial: (Int, Int, GrayScottStripTuner.Trial) -> Void = { _, _, _ in },
+        confirmed: ([GrayScottStripTuner.Trial]) -> Void = { _ in }
+    ) throws
+        -> (winner: Int, rate: Double, trials: [GrayScottStripTuner.Trial])
+    {
+        var tuner = GrayScottStripTuner(device: device, width: width, height: height)
+        tuner.shouldStop = shouldStop
+        tuner.deliberatelyWrong = deliberatelyWrong
+        let (winner, trials) = tuner.tune(budget: budget, report: trial, confirmed: confirmed)
+        guard let winner, let best = trials.first(where: { $0.rows == winner && $0.rejection == nil }),
+            let rate = best.confirmedCellUpdatesPerSecond ?? best.cellUpdatesPerSecond
+        else {
+            throw EngineError.unsupported(
+                "no Gray-Scott strip length ran correctly on \(device.description.name): "
+                    + "each candidate was rejected, for the reason shown above"
+            )
+        }
+        try updateCache { cache in
+            try cache.store(
+                grayScottRows: winner, rate: rate,
+                for: TuningCache.Key(device: device.description, grayScottCells: width * height),
                 device: device.description.name)
         }
         return (winner, rate, trials)

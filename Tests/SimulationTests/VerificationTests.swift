@@ -145,4 +145,62 @@ import Testing
         #expect(throws: FileError.self) { try TuningStore(url: foreign).checkWritable() }
         #expect(try Data(contentsOf: foreign) == Data("not a cache".utf8))
     }
+
+    /// The strip tuner's gate: a strip given wrong rates is rejected, every other is checked
+    /// against the CPU and against the default strip's bits before it is timed, a final round
+    /// re-times the fastest, and the winner stored comes back for the same device and size.
+    @Test func stripTuningRejectsWrongRatesAndStoresAVerifiedWinner() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("strips-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let store = TuningStore(url: url)
+        let device = context.device.description
+        var heard: [GrayScottStripTuner.Trial] = []
+        var finalists: [GrayScottStripTuner.Trial] = []
+        let (winner, rate, trials) = try store.tuneGrayScottAndStore(
+            on: context.device, width: 96, height: 40, budget: 10, deliberatelyWrong: [4],
+            trial: { _, _, trial in heard.append(trial) }, confirmed: { finalists = $0 })
+        #expect(trials.first?.rows == 4)
+        #expect(trials.first?.rejection?.hasPrefix("wrong results") == true, "\(String(describing: trials.first))")
+        // The default first, then the powers of two up to the first that covers 40 rows, as
+        // far as the budget went on a busy host.
+        let candidates = GrayScottStripTuner(device: context.device, width: 96, height: 40).candidates()
+        #expect(candidates == [16, 1, 2, 4, 8, 32, 64])
+        let tried = trials.dropFirst().map(\.rows)
+        #expect(tried.count >= 2 && Array(candidates.prefix(tried.count)) == tried, "\(tried)")
+        for trial in trials.dropFirst() {
+            #expect(trial.rejection == nil, "\(trial)")
+            #expect(try #require(trial.error) < 1e-5, "\(trial)")
+        }
+        #expect(heard.map(\.rows) == trials.map(\.rows))
+        #expect(finalists.count >= 2 && finalists.contains { $0.rows == 16 })
+        #expect(finalists.allSatisfy { $0.confirmedCellUpdatesPerSecond != nil })
+        let best = try #require(finalists.max { $0.confirmedCellUpdatesPerSecond! < $1.confirmedCellUpdatesPerSecond! })
+        #expect(winner == best.rows && rate == best.confirmedCellUpdatesPerSecond)
+        #expect(store.tunedGrayScottRows(for: device, width: 96, height: 40) == winner)
+        // Sizes within a factor of four in cells share it; others have none.
+        #expect(store.tunedGrayScottRows(for: device, width: 80, height: 50) == winner)
+        #expect(store.tunedGrayScottRows(for: device, width: 512, height: 512) == nil)
+        #expect(TuningStore(url: url, enabled: false).tunedGrayScottRows(for: device, width: 96, height: 40) == nil)
+    }
+
+    /// A stored strip this field cannot take (more strips down it than the device's workgroup
+    /// count allows) is passed over with a warning, as is one no workload takes.
+    @Test func anUnrunnableTunedStripIsPassedOver() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("strip-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let device = context.device.description
+        let tall = Int(device.limits.maxComputeWorkGroupCount[1]) + 1
+        var cache = TuningCache(url: url)
+        try cache.store(
+            grayScottRows: 1, rate: 1, for: TuningCache.Key(device: device, grayScottCells: 64 * tall),
+            device: device.name)
+        var warnings: [String] = []
+        let store = TuningStore(url: url, warn: { warnings.append($0) })
+        #expect(store.tunedGrayScottRows(for: device, width: 64, height: tall) == nil)
+        #expect(warnings.count == 1 && warnings[0].hasPrefix("ignoring the tuned strip of 1 rows"), "\(warnings)")
+        try cache.store(
+            grayScottRows: 5000, rate: 1, for: TuningCache.Key(device: device, grayScottCells: 64 * 64),
+            device: device.name)
+        #expect(store.tunedGrayScottRows(for: device, width: 64, height: 64) == nil)
+    }
 }

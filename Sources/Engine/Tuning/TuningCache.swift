@@ -31,25 +31,34 @@ public struct TuningCache {
                 "life \(rule.states == 2 ? "two-state" : "generations") cells"
                 + TuningCache.sizeClass(lifeCells).dropFirst(1)
         }
+
+        /// Gray-Scott strip lengths: per field size within a factor of four in cells (the
+        /// rates do not change the work).
+        public init(device: PhysicalDeviceDescription, grayScottCells: Int) {
+            self.init(device: device, particleCount: 0)
+            sizeClass = "gray-scott cells" + TuningCache.sizeClass(grayScottCells).dropFirst(1)
+        }
     }
 
-    /// One tuned winner: an N-body shape (with its interactions/s) or a Life kernel (with its
-    /// cell updates/s, in the same field).
+    /// One tuned winner: an N-body shape (with its interactions/s), a Life kernel or a
+    /// Gray-Scott strip length (with its cell updates/s, in the same field).
     struct Entry: Codable {
         var key: Key
         var configuration: NBodyKernel?
         var lifeKernel: String?
+        var grayScottRows: Int?
         var interactionsPerSecond: Double
         var device: String
         var tuned: Date
 
         init(
-            key: Key, configuration: NBodyKernel? = nil, lifeKernel: String? = nil, interactionsPerSecond: Double,
-            device: String, tuned: Date
+            key: Key, configuration: NBodyKernel? = nil, lifeKernel: String? = nil, grayScottRows: Int? = nil,
+            interactionsPerSecond: Double, device: String, tuned: Date
         ) {
             self.key = key
             self.configuration = configuration
             self.lifeKernel = lifeKernel
+            self.grayScottRows = grayScottRows
             self.interactionsPerSecond = interactionsPerSecond
             self.device = device
             self.tuned = tuned
@@ -59,7 +68,7 @@ public struct TuningCache {
         var unreadableShape: String?
 
         private enum CodingKeys: String, CodingKey {
-            case key, configuration, lifeKernel, interactionsPerSecond, device, tuned
+            case key, configuration, lifeKernel, grayScottRows, interactionsPerSecond, device, tuned
         }
 
         /// A shape no kernel has (written by hand, or by a build with other kernels) is read
@@ -73,6 +82,7 @@ public struct TuningCache {
                 unreadableShape = context.debugDescription
             }
             lifeKernel = try c.decodeIfPresent(String.self, forKey: .lifeKernel)
+            grayScottRows = try c.decodeIfPresent(Int.self, forKey: .grayScottRows)
             interactionsPerSecond = try c.decode(Double.self, forKey: .interactionsPerSecond)
             device = try c.decode(String.self, forKey: .device)
             tuned = try c.decode(Date.self, forKey: .tuned)
@@ -140,6 +150,11 @@ public struct TuningCache {
         entries[key]?.lifeKernel.flatMap(LifeKernel.init(parsing:))
     }
 
+    /// The tuned strip length, where it is one a workload takes.
+    public func lookupGrayScottRows(_ key: Key) -> Int? {
+        entries[key]?.grayScottRows.flatMap { GrayScottWorkload.rowRange.contains($0) ? $0 : nil }
+    }
+
     public mutating func store(_ configuration: NBodyKernel, rate: Double, for key: Key, device: String) throws {
         try store(
             Entry(key: key, configuration: configuration, interactionsPerSecond: rate, device: device, tuned: Date()))
@@ -150,6 +165,11 @@ public struct TuningCache {
             Entry(
                 key: key, lifeKernel: lifeKernel.description, interactionsPerSecond: rate, device: device, tuned: Date()
             ))
+    }
+
+    public mutating func store(grayScottRows: Int, rate: Double, for key: Key, device: String) throws {
+        try store(
+            Entry(key: key, grayScottRows: grayScottRows, interactionsPerSecond: rate, device: device, tuned: Date()))
     }
 
     /// Why `url` cannot hold a tuning cache, when something else is already there: a directory,
