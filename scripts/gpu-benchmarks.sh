@@ -130,6 +130,11 @@ if want gray-scott; then
     step bench-gray-scott 300 bench gray-scott --size 1024x1024 4096x4096 16384x16384 --rows 1 4 16 64 \
         --repeats 5 --json
     json_of bench-gray-scott
+    # What tune picks per size, and the rates run and bench then get from it.
+    step tune-gray-scott-1024 60 tune gray-scott --size 1024x1024 --budget 30
+    step tune-gray-scott-16384 60 tune gray-scott --size 16384x16384 --budget 40
+    step bench-gray-scott-tuned 120 bench gray-scott --size 1024x1024 16384x16384 --repeats 5 --json
+    json_of bench-gray-scott-tuned
 fi
 if want overhead; then
     step run-nbody-1024x10000 120 run --particles 1024 --steps 10000

@@ -174,12 +174,17 @@ public struct GrayScottStripTuner {
         for _ in 0..<3 {
             for (index, rows) in strips.enumerated() where !failed.contains(index) {
                 do {
+                    // Measured as the first pass measures, warm-up included, so that the
+                    // rounds compare alike.
                     let workload = try GrayScottWorkload(
                         device: device, field: field, parameters: GrayScottParameters(), rows: rows)
-                    let once = try workload.timedAdvance(steps: 1)
-                    let steps = max(1, min(10_000, Int(secondsPerRun / max(once, 1e-9))))
-                    rates[index].append(
-                        workload.cellsPerStep * Double(steps) / (try workload.timedAdvance(steps: steps)))
+                    var benchmark = Benchmark(repeats: 1)
+                    benchmark.targetSeconds = secondsPerRun
+                    if let rate = try benchmark.measure(workload).rates.first {
+                        rates[index].append(rate)
+                    } else {
+                        failed.insert(index)
+                    }
                 } catch {
                     failed.insert(index)
                 }
