@@ -249,37 +249,22 @@ struct TuneGrayScottCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Field size to tune for.", valueName: "WxH"))
     var size: GridSize = GridSize(width: 2048, height: 2048)
 
-    @Option(parsing: .unconditional, help: "Seconds to spend; the default strip is always measured.")
-    var budget: Double = 60
-
-    @Flag(help: "Print JSON.")
-    var json = false
-
-    @OptionGroup var cache: TuneCacheOptions
-    @OptionGroup var deviceOptions: DeviceOptions
-
-    func validate() throws {
-        guard budget > 0, budget.isFinite else {
-            throw ValidationError("--budget must be a positive number of seconds")
-        }
-    }
+    @OptionGroup var search: TuneOptions
 
     func run() throws {
-        StopRequest.listen(stoppingAfter: "the current candidate; the best so far will be stored")
-        try withEngine(deviceOptions) { log in
-            try cache.store.checkWritable()
-            let context = try makeContext(deviceOptions, log: log)
+        try search.search { context in
             let device = context.device.description
             try GrayScottWorkload.checkSize(width: size.width, height: size.height, on: device)
             Console.note(
-                GrayScottTuningReport.startLine(device: device, width: size.width, height: size.height, budget: budget))
-            let (winner, rate, trials) = try cache.tuneGrayScottAndStore(
-                on: context.device, width: size.width, height: size.height, budget: budget)
+                GrayScottTuningReport.startLine(
+                    device: device, width: size.width, height: size.height, budget: search.budget))
+            let (winner, rate, trials) = try search.cache.tuneGrayScottAndStore(
+                on: context.device, width: size.width, height: size.height, budget: search.budget)
             try printReport(
                 GrayScottTuningReport(
                     device: device.name, width: size.width, height: size.height, rows: winner, rate: rate,
-                    cache: cache.url.path, trials: trials, stoppedBy: StopRequest.current.requested),
-                json: json)
+                    cache: search.cache.url.path, trials: trials, stoppedBy: StopRequest.current.requested),
+                json: search.json)
         }
     }
 }

@@ -69,3 +69,35 @@ struct TuneCacheOptions: ParsableArguments {
         Console.note(TuningStore.stoppedLine(by: signal, tried: tried))
     }
 }
+
+/// What every `tune` command takes besides its size: its budget, JSON output, the cache it
+/// stores into and the device.
+struct TuneOptions: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Seconds to spend; the untuned default is always measured.")
+    var budget: Double = 60
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @OptionGroup var cache: TuneCacheOptions
+    @OptionGroup var deviceOptions: DeviceOptions
+
+    func validate() throws {
+        guard budget > 0, budget.isFinite else {
+            throw ValidationError("--budget must be a positive number of seconds")
+        }
+        if cache.noTuneCache {
+            throw ValidationError("tune stores its result in the tuning cache; drop --no-tune-cache")
+        }
+    }
+
+    /// Runs a search on the chosen device once the cache is known to be writable. Ctrl-C or
+    /// docker stop ends it after the current candidate, keeping the best so far.
+    func search(wideVectors: Bool = false, _ body: (ComputeContext) throws -> Void) throws {
+        StopRequest.listen(stoppingAfter: "the current candidate; the best so far will be stored")
+        try withEngine(deviceOptions) { log in
+            try cache.store.checkWritable()
+            try body(try makeContext(deviceOptions, log: log, wideVectors: wideVectors))
+        }
+    }
+}

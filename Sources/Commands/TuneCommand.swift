@@ -42,14 +42,7 @@ struct TuneNBodyCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Particle count to tune for.", valueName: "particles"))
     var particles: Int = 16384
 
-    @Option(parsing: .unconditional, help: "Seconds to spend; the default shape is always measured.")
-    var budget: Double = 60
-
-    @Flag(help: "Print JSON.")
-    var json = false
-
-    @OptionGroup var cache: TuneCacheOptions
-    @OptionGroup var deviceOptions: DeviceOptions
+    @OptionGroup var search: TuneOptions
 
     func validate() throws {
         guard particles >= 1 && particles <= 1 << 31 else {
@@ -58,27 +51,19 @@ struct TuneNBodyCommand: ParsableCommand {
         if let problem = NBodyCapacity.hostMemoryProblem(particleCount: particles) {
             throw ValidationError("--particles: \(problem)")
         }
-        guard budget > 0, budget.isFinite else {
-            throw ValidationError("--budget must be a positive number of seconds")
-        }
     }
 
     func run() throws {
-        // Ctrl-C or docker stop ends the search after the current candidate and keeps the best.
-        StopRequest.listen(stoppingAfter: "the current candidate; the best so far will be stored")
-        try withEngine(deviceOptions) { log in
-            try cache.store.checkWritable()
-            let context = try makeContext(deviceOptions, log: log, wideVectors: true)
+        try search.search(wideVectors: true) { context in
             let device = context.device.description
             try NBodyCapacity.check(particleCount: particles, on: device)
-            Console.note(NBodyTuningReport.startLine(device: device, particles: particles, budget: budget))
-            let (best, trials) = try cache.tuneAndStore(
-                on: context.device, particleCount: particles,
-                parameters: NBodyParameters(), budget: budget)
+            Console.note(NBodyTuningReport.startLine(device: device, particles: particles, budget: search.budget))
+            let (best, trials) = try search.cache.tuneAndStore(
+                on: context.device, particleCount: particles, parameters: NBodyParameters(), budget: search.budget)
             let report = NBodyTuningReport(
-                device: device.name, particles: particles, winner: best, cache: cache.url.path, trials: trials,
-                stoppedBy: StopRequest.current.requested)
-            try printReport(report, json: json)
+                device: device.name, particles: particles, winner: best, cache: search.cache.url.path,
+                trials: trials, stoppedBy: StopRequest.current.requested)
+            try printReport(report, json: search.json)
         }
     }
 }
@@ -101,40 +86,27 @@ struct TuneLifeCommand: ParsableCommand {
             "Rule to tune for (two-state rules share one tuning, Generations rules another).", valueName: "rule"))
     var rule: String = "B3/S23"
 
-    @Option(parsing: .unconditional, help: "Seconds to spend; the default kernel is always measured.")
-    var budget: Double = 60
-
-    @Flag(help: "Print JSON.")
-    var json = false
-
-    @OptionGroup var cache: TuneCacheOptions
-    @OptionGroup var deviceOptions: DeviceOptions
+    @OptionGroup var search: TuneOptions
 
     func validate() throws {
-        guard budget > 0, budget.isFinite else {
-            throw ValidationError("--budget must be a positive number of seconds")
-        }
         do { _ = try LifeRule(parsing: rule) } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {
-        StopRequest.listen(stoppingAfter: "the current candidate; the best so far will be stored")
-        try withEngine(deviceOptions) { log in
-            try cache.store.checkWritable()
-            let lifeRule = try LifeRule(parsing: rule)
-            let context = try makeContext(deviceOptions, log: log)
+        let lifeRule = try LifeRule(parsing: rule)
+        try search.search { context in
             let device = context.device.description
             Console.note(
                 LifeTuningReport.startLine(
-                    rule: lifeRule, device: device, width: size.width, height: size.height, budget: budget))
-            let (winner, rate, trials) = try cache.tuneLifeAndStore(
-                on: context.device, width: size.width, height: size.height,
-                rule: lifeRule, budget: budget)
+                    rule: lifeRule, device: device, width: size.width, height: size.height, budget: search.budget))
+            let (winner, rate, trials) = try search.cache.tuneLifeAndStore(
+                on: context.device, width: size.width, height: size.height, rule: lifeRule, budget: search.budget)
             try printReport(
                 LifeTuningReport(
                     device: device.name, width: size.width, height: size.height, rule: lifeRule, winner: winner,
-                    rate: rate, cache: cache.url.path, trials: trials, stoppedBy: StopRequest.current.requested),
-                json: json)
+                    rate: rate, cache: search.cache.url.path, trials: trials,
+                    stoppedBy: StopRequest.current.requested),
+                json: search.json)
         }
     }
 }

@@ -251,6 +251,8 @@ struct CommandLineTests {
             (["bench", "--grid", "64x64"], "Unknown option '--grid'"),
             (["tune", "life", "--particles", "100"], "Unknown option '--particles'"),
             (["tune", "nbody", "--size", "64x64"], "Unknown option '--size'"),
+            (["tune", "gray-scott", "--rule", "B3/S23"], "Unknown option '--rule'"),
+            (["tune", "gray-scott", "--no-tune-cache"], "tune stores its result in the tuning cache"),
         ] {
             let result = try run(arguments)
             #expect(result.status == 64, "\(arguments): \(result.status) \(result.stderr)")
