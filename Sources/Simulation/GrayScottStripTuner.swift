@@ -157,11 +157,14 @@ public struct GrayScottStripTuner {
             chosen.map { trials[$0].rows }, secondsPerRun: min(0.2, max(0.02, remaining / Double(3 * chosen.count))))
         for (index, rate) in zip(chosen, rates) { trials[index].confirmedCellUpdatesPerSecond = rate }
         confirmed(chosen.map { trials[$0] })
-        // After a final round only its finalists compete.
-        let winner = chosen.max {
-            (trials[$0].confirmedCellUpdatesPerSecond ?? 0) < (trials[$1].confirmedCellUpdatesPerSecond ?? 0)
-        }
-        return (winner.map { trials[$0].rows }, trials)
+        // After a final round only its finalists compete, where any of them finished it.
+        let finished = chosen.filter { trials[$0].confirmedCellUpdatesPerSecond != nil }
+        guard
+            let winner = finished.max(by: {
+                trials[$0].confirmedCellUpdatesPerSecond! < trials[$1].confirmedCellUpdatesPerSecond!
+            })
+        else { return (best?.rows, trials) }
+        return (trials[winner].rows, trials)
     }
 
     /// Medians of three interleaved runs of each strip (nil where one fails), so that a slow
