@@ -88,6 +88,7 @@ struct SweepRunCommand: ParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
+    @OptionGroup(title: "Tuning (Life and Gray-Scott tasks)") var tuning: TuneCacheOptions
     @OptionGroup var deviceOptions: DeviceOptions
 
     func validate() throws {
@@ -111,6 +112,7 @@ struct SweepRunCommand: ParsableCommand {
             var runner = SweepTaskRunner(results: folder, device: context.device)
             runner.shouldStop = { [stop = StopRequest.current] in stop.requested != nil }
             runner.note = { Console.note($0) }
+            runner.tuning = tuning.store
             if pictures {
                 // The size `run --png` draws at.
                 let renderer = try OffscreenRenderer(device: context.device, width: 1024, height: 768)

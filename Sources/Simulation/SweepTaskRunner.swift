@@ -22,6 +22,14 @@ public struct SweepTaskRunner {
     public var renew: () -> Void = {}
     /// The machine's name in the summary: the scheduler's node name where it gives one.
     public var node = SweepTaskRunner.hostName
+    /// Where Life and Gray-Scott tasks that name no kernel or strip find the one tuned for this
+    /// device, if any: both are exact whichever runs, so a task's results stay the same. N-body
+    /// tasks take none, since its kernels differ in the last bits, and a sweep's results must not
+    /// hang on what one node's cache holds.
+    public var tuning: TuningStore?
+
+    /// Where a tuned kernel comes from, in a task's notes.
+    private var tuningSource: String { "tuned, from \(tuning?.url.path ?? "")" }
 
     public init(results: SweepResults, device: Device) {
         self.results = results
@@ -161,12 +169,17 @@ public struct SweepTaskRunner {
             ?? LifeRunSetup(
                 patternFile: nil, rule: parameters.rule, size: (parameters.width, parameters.height),
                 bounded: parameters.bounded)
+        let tuned =
+            parameters.kernel == nil
+            ? tuning?.tunedLifeKernel(
+                for: device.description, width: setup.width, height: setup.height, rule: setup.rule) : nil
         let run = try LifeRun(
             setup: setup, origin: nil, density: parameters.density, seed: parameters.seed, steps: parameters.steps,
             firstStep: slots.latest?.step ?? 0, device: device, given: parameters.kernel,
-            givenSource: "the sweep's kernel", tuned: nil, tuningSource: "")
+            givenSource: "the sweep's kernel", tuned: tuned, tuningSource: tuningSource)
         let (grid, workload, loop) = (run.start, run.workload, run.loop)
         summary.kernel = workload.kernelDescription
+        if tuned != nil { note("task \(task.id): \(workload.kernelDescription) kernel (\(run.kernelSource))") }
         loop.shouldStop = shouldStop
         loop.progress = { [progress] in progress($0, parameters.steps) }
         // The population as the run goes, at about a hundred generations, for plots over time;
@@ -219,9 +232,14 @@ public struct SweepTaskRunner {
             from: slots.latest.map { .checkpoint($0) }
                 ?? .seeded(width: parameters.width, height: parameters.height, seed: parameters.seed),
             parameters: parameters.rates, steps: parameters.steps, device: device, rows: parameters.rows,
-            givenSource: "the sweep's rows")
+            givenSource: "the sweep's rows",
+            tuned: { [tuning, device] in tuning?.tunedGrayScottRows(for: device.description, width: $0, height: $1) },
+            tuningSource: tuningSource)
         for line in run.announcement.dropFirst(2) { note("task \(task.id): \(line)") }
         summary.kernel = run.workload.kernelDescription
+        if run.rowsSource == tuningSource {
+            note("task \(task.id): kernel: \(run.workload.kernelDescription) (\(run.rowsSource))")
+        }
         func checkpoint(_ step: Int, _ field: GrayScottField) throws {
             try slots.write { try run.checkpoint(at: step, field).write(to: $0) }
         }

@@ -24,7 +24,7 @@ public enum SweepWorkload: String, Sendable, Codable, CaseIterable {
                 ("size", "grid WxH (default 256x256)"), ("rule", "rule (default B3/S23)"),
                 ("seed", "seed of the random grid (default 1)"), ("density", "share of live cells (default 0.3)"),
                 ("steps", "generations (default 1000)"), ("bounded", "dead cells beyond the edges (default false)"),
-                ("kernel", "Life kernel as for run (default: the device's)"),
+                ("kernel", "Life kernel as for run (default: the one tuned for the device, else the device's)"),
                 ("checkpointEvery", "generations between checkpoints a killed task resumes from (default: a tenth)"),
                 ("png", "true: a picture of the final grid, picture.png (default false)"),
             ]
@@ -34,7 +34,7 @@ public enum SweepWorkload: String, Sendable, Codable, CaseIterable {
                 ("steps", "steps (default 5000)"), ("feed", "feed rate (default 0.055)"),
                 ("kill", "kill rate (default 0.062)"), ("diffusionU", "diffusion rate of u (default 1)"),
                 ("diffusionV", "diffusion rate of v (default 0.5)"), ("dt", "time step (default 1)"),
-                ("rows", "cells per invocation's strip, a speed only (default 16)"),
+                ("rows", "cells per invocation's strip, a speed only (default: the one tuned for the device, else 16)"),
                 ("checkpointEvery", "steps between checkpoints a killed task resumes from (default: a tenth)"),
                 ("png", "true: a picture of the final field, picture.png (default false)"),
             ]
@@ -164,7 +164,8 @@ struct GrayScottTaskParameters {
     var seed: UInt64
     var steps: Int
     var rates: GrayScottParameters
-    var rows: Int
+    /// The strip asked for; nil for the tuned one, else the default.
+    var rows: Int?
     var checkpointEvery: Int
 
     init(_ values: [String: SweepValue]) throws {
@@ -180,7 +181,7 @@ struct GrayScottTaskParameters {
             diffusionV: Float(try read.number("diffusionV", default: Double(defaults.diffusionV))),
             dt: Float(try read.number("dt", default: Double(defaults.dt))))
         try rates.validate(spelling: .key)
-        rows = try read.int("rows", default: GrayScottWorkload.defaultRows, in: GrayScottWorkload.rowRange)
+        rows = try values["rows"].map { _ in try read.int("rows", default: 0, in: GrayScottWorkload.rowRange) }
         checkpointEvery = try read.int("checkpointEvery", default: max(1, steps / 10), in: 0...1_000_000_000)
     }
 }

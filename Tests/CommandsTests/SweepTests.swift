@@ -89,6 +89,37 @@ struct SweepTests {
         }
     }
 
+    /// Life and Gray-Scott tasks that name no kernel take the one tuned for the device, which
+    /// leaves their results as they are; `--no-tune-cache` runs the defaults.
+    @Test func lifeAndGrayScottTasksTakeTheTunedKernel() throws {
+        let cache = directory.appendingPathComponent("tuned.json")
+        let instance = try Instance()
+        let device = try #require(try instance.physicalDevices().first?.description)
+        var store = TuningCache(url: cache)
+        try store.store(
+            lifeKernel: .bitsTiled(generations: 5), rate: 1,
+            for: TuningCache.Key(device: device, lifeCells: 48 * 40, rule: .conway), device: device.name)
+        try store.store(
+            grayScottRows: 3, rate: 1, for: TuningCache.Key(device: device, grayScottCells: 40 * 32),
+            device: device.name)
+        for (workload, size, output, tuned) in [
+            ("life", "48x40", "final.rle", "tiled:5 kernel (tuned, from \(cache.path))"),
+            ("gray-scott", "40x32", "field.npy", "a strip of 3 cells per invocation (tuned, from \(cache.path))"),
+        ] {
+            let file = try sweepFile(
+                #"{"workload": "\#(workload)", "axes": {"seed": [7]}, "fixed": {"size": "\#(size)", "steps": 25}}"#)
+            var outputs: [Data] = []
+            for extra in [["--tune-cache", cache.path], ["--tune-cache", cache.path, "--no-tune-cache"]] {
+                let results = directory.appendingPathComponent("\(workload)-\(extra.count)")
+                let task = try run(["sweep", "run", file.path, "--results", results.path, "--index", "0"] + extra)
+                #expect(task.status == 0, "\(task.stderr)")
+                #expect(task.stderr.contains(tuned) == (extra.count == 2), "\(workload) \(extra): \(task.stderr)")
+                outputs.append(try Data(contentsOf: results.appendingPathComponent("0/\(output)")))
+            }
+            #expect(outputs[0] == outputs[1], "\(workload): the tuned kernel's result is the default's")
+        }
+    }
+
     /// Each task writes its folder; one equals a direct run bit for bit; a completed task is
     /// not run again; a task that cannot run fails with its reason, and status says so.
     @Test func tasksRunIntoTheirFoldersAndStatusCountsThem() throws {
