@@ -44,8 +44,9 @@ struct TuneCacheOptions: ParsableArguments {
     ) throws -> (winner: LifeKernel, rate: Double, trials: [LifeKernelTuner.Trial]) {
         let result = try store.tuneLifeAndStore(
             on: device, width: width, height: height, rule: rule, budget: budget,
-            shouldStop: { [stop = StopRequest.current] in stop.requested != nil }
-        ) { Console.note($2.line(index: $0, total: $1)) }
+            shouldStop: { [stop = StopRequest.current] in stop.requested != nil },
+            trial: { Console.note($2.line(index: $0, total: $1)) },
+            confirmed: { for line in LifeKernelTuner.finalRoundLines($0) { Console.note(line) } })
         noteEarlyStop(tried: result.trials.count)
         return result
     }

@@ -75,7 +75,8 @@ struct TuneLifeCommand: ParsableCommand {
         discussion: """
             Tries the bit-packed kernels (Generations rules in bit planes), the tiled ones at every \
             blocking factor that fits and, where the device has subgroup shuffles, the streamed ones \
-            (two-state rules), each checked bit for bit against the CPU reference first.
+            (two-state rules), each checked bit for bit against the CPU reference first; then \
+            re-times the fastest three and the default in interleaved runs and keeps the best of those.
             """)
 
     @Option(help: ArgumentHelp("Grid size to tune for.", valueName: "WxH"))

@@ -152,7 +152,14 @@ public struct GrayScottStripTuner {
             verified.sorted { trials[$0].cellUpdatesPerSecond! > trials[$1].cellUpdatesPerSecond! }.prefix(finalists))
         if let baseline = verified.first, !chosen.contains(baseline) { chosen.append(baseline) }
         guard chosen.count > 1, !shouldStop() else { return (best?.rows, trials) }
-        let remaining = max(budget - Date().timeIntervalSince(start), 0)
+        let elapsed = Date().timeIntervalSince(start)
+        let remaining = max(budget - elapsed, 0)
+        // A finalist's three short runs cost about what its first-pass trial did; where that
+        // would overrun the budget by much (huge fields), the first pass decides.
+        guard Double(chosen.count) * elapsed / Double(trials.count) <= max(remaining, 0.5 * budget) else {
+            confirmed([])
+            return (best?.rows, trials)
+        }
         let rates = confirm(
             chosen.map { trials[$0].rows }, secondsPerRun: min(0.2, max(0.02, remaining / Double(3 * chosen.count))))
         for (index, rate) in zip(chosen, rates) { trials[index].confirmedCellUpdatesPerSecond = rate }
@@ -172,27 +179,13 @@ public struct GrayScottStripTuner {
     /// since a large one takes much of a device's memory.
     func confirm(_ strips: [Int], secondsPerRun: Double) -> [Double?] {
         let field = GrayScottField.seeded(width: width, height: height, seed: 1)
-        var rates = Array(repeating: [Double](), count: strips.count)
-        var failed = Set<Int>()
-        for _ in 0..<3 {
-            for (index, rows) in strips.enumerated() where !failed.contains(index) {
-                do {
-                    // Measured as the first pass measures, warm-up included, so that the
-                    // rounds compare alike.
-                    let workload = try GrayScottWorkload(
-                        device: device, field: field, parameters: GrayScottParameters(), rows: rows)
-                    var benchmark = Benchmark(repeats: 1)
-                    benchmark.targetSeconds = secondsPerRun
-                    if let rate = try benchmark.measure(workload).rates.first {
-                        rates[index].append(rate)
-                    } else {
-                        failed.insert(index)
-                    }
-                } catch {
-                    failed.insert(index)
-                }
-            }
+        return InterleavedTiming.medians(count: strips.count) { index in
+            // Measured as the first pass measures, warm-up included, so that the rounds compare alike.
+            let workload = try GrayScottWorkload(
+                device: device, field: field, parameters: GrayScottParameters(), rows: strips[index])
+            var benchmark = Benchmark(repeats: 1)
+            benchmark.targetSeconds = secondsPerRun
+            return try benchmark.measure(workload).rates.first
         }
-        return strips.indices.map { failed.contains($0) ? nil : rates[$0].sorted()[1] }
     }
 }

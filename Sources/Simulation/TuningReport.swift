@@ -37,33 +37,50 @@ extension GrayScottStripTuner.Trial {
     }
 }
 
-extension GrayScottStripTuner {
-    /// What the final round of interleaved runs found, a line each.
-    public static func finalRoundLines(_ finalists: [Trial]) -> [String] {
-        ["final round, \(finalists.count) strips in interleaved runs:"]
-            + finalists.map { trial in
-                "  strips of \(trial.rows): "
-                    + (trial.confirmedCellUpdatesPerSecond.map { "\(scientific($0)) cell updates/s" } ?? "failed")
-                    + " (first pass \(scientific(trial.cellUpdatesPerSecond ?? 0)))"
-            }
+/// What a tuner's final round found, a line each (`label` first): each finalist's median of the
+/// interleaved runs beside its first pass; no finalists, where re-timing them would have
+/// overrun the budget.
+func finalRoundLines(
+    _ finalists: [(name: String, confirmed: Double?, firstPass: Double?)], kind: String, unit: String,
+    label: String = ""
+) -> [String] {
+    guard !finalists.isEmpty else {
+        return [
+            "\(label)no final round: re-timing the fastest \(kind) would overrun the budget at this size; the "
+                + "first pass decides"
+        ]
     }
+    return ["\(label)final round, \(finalists.count) \(kind) in interleaved runs:"]
+        + finalists.map { finalist in
+            "\(label)  \(finalist.name): " + (finalist.confirmed.map { "\(scientific($0)) \(unit)" } ?? "failed")
+                + " (first pass \(scientific(finalist.firstPass ?? 0)))"
+        }
 }
 
 extension KernelTuner {
-    /// What the final round of interleaved runs found, a line each; `label` starts every line.
+    /// What the final round found, a line each; `label` starts every line.
     public static func finalRoundLines(_ finalists: [Trial], label: String = "") -> [String] {
-        guard !finalists.isEmpty else {
-            return [
-                "\(label)no final round: re-timing the fastest shapes would overrun the budget at this N; the "
-                    + "first pass decides"
-            ]
-        }
-        return ["\(label)final round, \(finalists.count) shapes in interleaved runs:"]
-            + finalists.map { trial in
-                "\(label)  \(trial.configuration): "
-                    + (trial.confirmedInteractionsPerSecond.map { "\(scientific($0)) interactions/s" } ?? "failed")
-                    + " (first pass \(scientific(trial.interactionsPerSecond ?? 0)))"
-            }
+        Simulation.finalRoundLines(
+            finalists.map { ("\($0.configuration)", $0.confirmedInteractionsPerSecond, $0.interactionsPerSecond) },
+            kind: "shapes", unit: "interactions/s", label: label)
+    }
+}
+
+extension LifeKernelTuner {
+    /// What the final round found, a line each.
+    public static func finalRoundLines(_ finalists: [Trial]) -> [String] {
+        Simulation.finalRoundLines(
+            finalists.map { ($0.kernel, $0.confirmedCellUpdatesPerSecond, $0.cellUpdatesPerSecond) },
+            kind: "kernels", unit: "cell updates/s")
+    }
+}
+
+extension GrayScottStripTuner {
+    /// What the final round found, a line each.
+    public static func finalRoundLines(_ finalists: [Trial]) -> [String] {
+        Simulation.finalRoundLines(
+            finalists.map { ("strips of \($0.rows)", $0.confirmedCellUpdatesPerSecond, $0.cellUpdatesPerSecond) },
+            kind: "strips", unit: "cell updates/s")
     }
 }
 
@@ -140,7 +157,9 @@ public struct LifeTuningReport: CommandReport {
     public var lines: [String] {
         [
             "winner: \(winner): \(scientific(winnerRate)) cell updates/s"
-                + (trials.first?.cellUpdatesPerSecond.map { " (default: \(scientific($0)))" } ?? ""),
+                + ((trials.first?.confirmedCellUpdatesPerSecond ?? trials.first?.cellUpdatesPerSecond).map {
+                    " (default: \(scientific($0)))"
+                } ?? ""),
             "tried: \(trials.count), rejected: \(trials.filter { $0.rejection != nil }.count)",
             "cache: \(cache)",
         ]

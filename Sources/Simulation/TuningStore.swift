@@ -121,14 +121,16 @@ public struct TuningStore {
     public func tuneLifeAndStore(
         on device: Device, width: Int, height: Int, rule: LifeRule, budget: Double,
         shouldStop: @escaping @Sendable () -> Bool = { false },
-        trial: (Int, Int, LifeKernelTuner.Trial) -> Void = { _, _, _ in }
+        trial: (Int, Int, LifeKernelTuner.Trial) -> Void = { _, _, _ in },
+        confirmed: ([LifeKernelTuner.Trial]) -> Void = { _ in }
     ) throws
         -> (winner: LifeKernel, rate: Double, trials: [LifeKernelTuner.Trial])
     {
         var tuner = LifeKernelTuner(device: device, width: width, height: height, rule: rule)
         tuner.shouldStop = shouldStop
-        let (winner, trials) = tuner.tune(budget: budget, report: trial)
-        guard let winner, let rate = trials.first(where: { $0.kernel == winner.description })?.cellUpdatesPerSecond
+        let (winner, trials) = tuner.tune(budget: budget, report: trial, confirmed: confirmed)
+        guard let winner, let best = trials.first(where: { $0.kernel == winner.description }),
+            let rate = best.confirmedCellUpdatesPerSecond ?? best.cellUpdatesPerSecond
         else {
             throw EngineError.unsupported(
                 "no Life kernel ran correctly on \(device.description.name): "

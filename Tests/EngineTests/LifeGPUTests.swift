@@ -383,13 +383,20 @@ struct LifeKernelTunerTests {
         #expect(candidates.contains(.bitsTiled(generations: 8)))
         #expect(
             candidates.contains(.bits) && candidates.contains(.wide), "both shapes of the one-generation bit kernel")
-        let (winner, trials) = tuner.tune(budget: 0.5)
+        // Enough budget for every candidate, then a final round, on a busy host too.
+        var finalists: [LifeKernelTuner.Trial] = []
+        let (winner, trials) = tuner.tune(budget: 20, confirmed: { finalists = $0 })
         let chosen = try #require(winner)
         #expect(try tuner.verify(chosen))
         #expect(trials.allSatisfy { $0.rejection == nil && ($0.cellUpdatesPerSecond ?? 0) > 0 })
+        // The final round re-times the first pass's fastest three and the default; the fastest
+        // there wins.
+        let fastest = trials.sorted { $0.cellUpdatesPerSecond! > $1.cellUpdatesPerSecond! }.prefix(3).map(\.kernel)
+        #expect(Set(finalists.map(\.kernel)) == Set(fastest + [trials[0].kernel]))
+        #expect(finalists.allSatisfy { $0.confirmedCellUpdatesPerSecond != nil })
         #expect(
-            trials.first { $0.kernel == chosen.description }?.cellUpdatesPerSecond
-                == trials.compactMap(\.cellUpdatesPerSecond).max())
+            finalists.max { $0.confirmedCellUpdatesPerSecond! < $1.confirmedCellUpdatesPerSecond! }?.kernel
+                == chosen.description)
         // Generations rules: the bit-plane kernels, and the byte kernel, which they may not beat
         // for many states on a small grid.
         #expect(

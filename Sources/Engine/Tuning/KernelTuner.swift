@@ -297,7 +297,7 @@ public struct KernelTuner {
     /// minute of a shared host hits every shape alike.
     func confirm(_ shapes: [NBodyKernel], secondsPerRun: Double) -> [Double?] {
         let state = systems.timed(count: particleCount)
-        var workloads: [(NBodyWorkload, steps: Int)?] = shapes.map { shape in
+        let workloads: [(NBodyWorkload, steps: Int)?] = shapes.map { shape in
             guard
                 let workload = try? NBodyWorkload(
                     device: device, state: state, parameters: parameters, configuration: shape),
@@ -305,18 +305,10 @@ public struct KernelTuner {
             else { return nil }
             return (workload, max(1, min(10_000, Int(secondsPerRun / max(once, 1e-9)))))
         }
-        var rates = Array(repeating: [Double](), count: shapes.count)
-        for _ in 0..<3 {
-            for index in shapes.indices {
-                guard let (workload, steps) = workloads[index] else { continue }
-                guard let seconds = try? workload.timedAdvance(steps: steps) else {
-                    workloads[index] = nil
-                    continue
-                }
-                rates[index].append(workload.interactionsPerStep * Double(steps) / seconds)
-            }
+        return InterleavedTiming.medians(count: shapes.count) { index in
+            guard let (workload, steps) = workloads[index] else { return nil }
+            return workload.interactionsPerStep * Double(steps) / (try workload.timedAdvance(steps: steps))
         }
-        return rates.indices.map { workloads[$0] == nil || rates[$0].count < 3 ? nil : rates[$0].sorted()[1] }
     }
 }
 
