@@ -108,7 +108,6 @@ public struct GrayScottStripTuner {
         let reference = GrayScottReference.advance(
             field, parameters: GrayScottParameters(), steps: Self.verificationSteps)
         var baseline: (rows: Int, field: GrayScottField)?
-        var best: (rows: Int, rate: Double)?
         var trials: [Trial] = []
         for (index, candidate) in planned.enumerated() {
             if index > deliberatelyWrong.count && (Date().timeIntervalSince(start) > 0.7 * budget || shouldStop()) {
@@ -137,9 +136,7 @@ public struct GrayScottStripTuner {
                         + "resumed with it would not go on bit for bit"
                 } else {
                     if baseline == nil { baseline = (candidate.rows, check.result) }
-                    let rate = try measure(candidate.rows)
-                    trial.cellUpdatesPerSecond = rate
-                    if rate > best?.rate ?? 0 { best = (candidate.rows, rate) }
+                    trial.cellUpdatesPerSecond = try measure(candidate.rows)
                 }
             } catch {
                 trial.rejection = "\(error)"
@@ -147,45 +144,21 @@ public struct GrayScottStripTuner {
             trials.append(trial)
             report(index + 1, planned.count, trial)
         }
-        let verified = trials.indices.filter { trials[$0].cellUpdatesPerSecond != nil }
-        var chosen = Array(
-            verified.sorted { trials[$0].cellUpdatesPerSecond! > trials[$1].cellUpdatesPerSecond! }.prefix(finalists))
-        if let baseline = verified.first, !chosen.contains(baseline) { chosen.append(baseline) }
-        guard chosen.count > 1, !shouldStop() else { return (best?.rows, trials) }
-        let elapsed = Date().timeIntervalSince(start)
-        let remaining = max(budget - elapsed, 0)
-        // A finalist's three short runs cost about what its first-pass trial did; where that
-        // would overrun the budget by much (huge fields), the first pass decides.
-        guard Double(chosen.count) * elapsed / Double(trials.count) <= max(remaining, 0.5 * budget) else {
-            confirmed([])
-            return (best?.rows, trials)
-        }
-        let rates = confirm(
-            chosen.map { trials[$0].rows }, secondsPerRun: min(0.2, max(0.02, remaining / Double(3 * chosen.count))))
-        for (index, rate) in zip(chosen, rates) { trials[index].confirmedCellUpdatesPerSecond = rate }
-        confirmed(chosen.map { trials[$0] })
-        // After a final round only its finalists compete, where any of them finished it.
-        let finished = chosen.filter { trials[$0].confirmedCellUpdatesPerSecond != nil }
-        guard
-            let winner = finished.max(by: {
-                trials[$0].confirmedCellUpdatesPerSecond! < trials[$1].confirmedCellUpdatesPerSecond!
-            })
-        else { return (best?.rows, trials) }
-        return (trials[winner].rows, trials)
-    }
-
-    /// Medians of three interleaved runs of each strip (nil where one fails), so that a slow
-    /// minute of a shared host hits every strip alike. One workload at a time holds the field,
-    /// since a large one takes much of a device's memory.
-    func confirm(_ strips: [Int], secondsPerRun: Double) -> [Double?] {
-        let field = GrayScottField.seeded(width: width, height: height, seed: 1)
-        return InterleavedTiming.medians(count: strips.count) { index in
-            // Measured as the first pass measures, warm-up included, so that the rounds compare alike.
+        let timed = GrayScottField.seeded(width: width, height: height, seed: 1)
+        let round = InterleavedTiming.finalRound(
+            firstPass: trials.map(\.cellUpdatesPerSecond), finalists: finalists, started: start, budget: budget,
+            stopped: shouldStop()
+        ) { trial, seconds in
+            // Measured as the first pass measures, warm-up included, so that the rounds compare
+            // alike; one workload at a time holds the field, which may take much of a device's memory.
             let workload = try GrayScottWorkload(
-                device: device, field: field, parameters: GrayScottParameters(), rows: strips[index])
+                device: device, field: timed, parameters: GrayScottParameters(), rows: trials[trial].rows)
             var benchmark = Benchmark(repeats: 1)
-            benchmark.targetSeconds = secondsPerRun
+            benchmark.targetSeconds = seconds
             return try benchmark.measure(workload).rates.first
         }
+        for (trial, median) in round.finalists { trials[trial].confirmedCellUpdatesPerSecond = median }
+        if round.skippedForTime || !round.finalists.isEmpty { confirmed(round.finalists.map { trials[$0.trial] }) }
+        return (round.winner.map { trials[$0].rows }, trials)
     }
 }

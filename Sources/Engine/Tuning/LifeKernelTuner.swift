@@ -139,31 +139,12 @@ public struct LifeKernelTuner {
             report(index + 1, kernels.count, trial)
         }
         // Trials are the kernels' first ones, in order.
-        let verified = trials.indices.filter { trials[$0].cellUpdatesPerSecond != nil }
-        let fastest = verified.max { trials[$0].cellUpdatesPerSecond! < trials[$1].cellUpdatesPerSecond! }
-        var chosen = Array(
-            verified.sorted { trials[$0].cellUpdatesPerSecond! > trials[$1].cellUpdatesPerSecond! }.prefix(finalists))
-        if let baseline = verified.first, !chosen.contains(baseline) { chosen.append(baseline) }
-        guard chosen.count > 1, !shouldStop() else { return (fastest.map { kernels[$0] }, trials) }
-        let elapsed = Date().timeIntervalSince(start)
-        let remaining = max(budget - elapsed, 0)
-        // A finalist's three short runs cost about what its first-pass trial did; where that
-        // would overrun the budget by much (huge grids), the first pass decides.
-        guard Double(chosen.count) * elapsed / Double(trials.count) <= max(remaining, 0.5 * budget) else {
-            confirmed([])
-            return (fastest.map { kernels[$0] }, trials)
-        }
-        let seconds = min(0.2, max(0.02, remaining / Double(3 * chosen.count)))
-        let medians = InterleavedTiming.medians(count: chosen.count) { index in
-            try measure(kernels[chosen[index]], seconds: seconds, runs: 1)
-        }
-        for (index, median) in zip(chosen, medians) { trials[index].confirmedCellUpdatesPerSecond = median }
-        confirmed(chosen.map { trials[$0] })
-        // After a final round only its finalists compete, where any of them finished it.
-        let finished = chosen.filter { trials[$0].confirmedCellUpdatesPerSecond != nil }
-        let winner =
-            finished.max { trials[$0].confirmedCellUpdatesPerSecond! < trials[$1].confirmedCellUpdatesPerSecond! }
-            ?? fastest
-        return (winner.map { kernels[$0] }, trials)
+        let round = InterleavedTiming.finalRound(
+            firstPass: trials.map(\.cellUpdatesPerSecond), finalists: finalists, started: start, budget: budget,
+            stopped: shouldStop()
+        ) { trial, seconds in try measure(kernels[trial], seconds: seconds, runs: 1) }
+        for (trial, median) in round.finalists { trials[trial].confirmedCellUpdatesPerSecond = median }
+        if round.skippedForTime || !round.finalists.isEmpty { confirmed(round.finalists.map { trials[$0.trial] }) }
+        return (round.winner.map { kernels[$0] }, trials)
     }
 }
