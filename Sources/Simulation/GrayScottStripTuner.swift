@@ -122,7 +122,7 @@ public struct GrayScottStripTuner {
                     workload, from: field, steps: Self.verificationSteps, tolerance: Self.tolerance,
                     reference: reference)
                 trial.error = check.comparison.maxError
-                let differing = baseline.map { GrayScottVerification.differingValues(check.result, $0.field) } ?? 0
+                let differing = baseline.map { check.result.valuesDiffering(from: $0.field) } ?? 0
                 if !check.withinTolerance {
                     let error = scientific(check.comparison.maxError, digits: 2)
                     trial.rejection =

@@ -24,13 +24,8 @@ public struct GrayScottVerification {
         result = try workload.result(from: start, steps: steps)
         comparison = workload.discrepancy(
             of: result, from: reference ?? workload.reference(from: start, steps: steps, progress: progress))
-        valuesDifferingOnRerun = Self.differingValues(try workload.result(from: start, steps: steps), result)
+        valuesDifferingOnRerun = try workload.valuesDifferingOnRerun(from: start, steps: steps, result: result)
         self.tolerance = tolerance
-    }
-
-    /// How many values of two fields of one size differ, bit for bit.
-    public static func differingValues(_ a: GrayScottField, _ b: GrayScottField) -> Int {
-        zip(a.values, b.values).filter { $0.bitPattern != $1.bitPattern }.count
     }
 
     /// What `verify gray-scott` says before the check.

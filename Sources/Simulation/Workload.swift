@@ -76,6 +76,15 @@ extension Workload {
     }
 }
 
+extension Workload where State: FloatValues {
+    /// Runs `steps` again from `start` and counts the values that differ, bit for bit, from
+    /// `result`, the outcome of those steps from there: 0 unless a race in the kernel or the
+    /// driver, or float atomic sums (N-body's `isBitReproducible`), make reruns differ.
+    public func valuesDifferingOnRerun(from start: State, steps: Int, result: State) throws -> Int {
+        try self.result(from: start, steps: steps).valuesDiffering(from: result)
+    }
+}
+
 extension NBodyWorkload: Workload {
     public typealias State = ParticleState
 

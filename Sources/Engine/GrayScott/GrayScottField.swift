@@ -60,7 +60,7 @@ public struct GrayScottParameters: Sendable, Equatable, Codable {
 
 /// The two chemicals' concentrations on a `width` x `height` torus: u and v of each cell in
 /// turn, row after row, as the shader reads them.
-public struct GrayScottField: Sendable, Equatable {
+public struct GrayScottField: FloatValues, Sendable, Equatable {
     public let width: Int
     public let height: Int
     /// `2 * width * height` floats: u, v of cell (0, 0), then of (1, 0), ...

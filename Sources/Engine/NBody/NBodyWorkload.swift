@@ -259,15 +259,6 @@ public final class NBodyWorkload {
         return (completed ? 1 : 0, seconds)
     }
 
-    /// Runs `steps` again from `start` and counts the values that differ, bit for bit, from
-    /// `result`, the outcome of those steps from there: 0 unless a race in the kernel or the
-    /// driver, or float atomic sums (`isBitReproducible`), make reruns differ.
-    public func valuesDifferingOnRerun(from start: ParticleState, steps: Int, result: ParticleState) throws -> Int {
-        try upload(start)
-        try advance(steps: steps)
-        return zip(try download().values, result.values).filter { $0.bitPattern != $1.bitPattern }.count
-    }
-
     /// Copies the current state back to the host.
     public func download() throws -> ParticleState {
         var result = ParticleState(count: particleCount)

@@ -2,7 +2,7 @@
 ///
 /// The layout is the GPU buffer's and the `.npy` file's, so state moves between them with
 /// a single copy.
-public struct ParticleState: Sendable, Equatable {
+public struct ParticleState: FloatValues, Sendable, Equatable {
     public static let floatsPerParticle = 8
     public static let bytesPerParticle = floatsPerParticle * MemoryLayout<Float>.size
 
