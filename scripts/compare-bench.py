@@ -1,23 +1,64 @@
 #!/usr/bin/env python3
-"""Compares two `CapitalEngine bench --json` reports, N by N, so a regression shows in review.
+"""Compares two `CapitalEngine bench --json` reports, measurement by measurement, so a regression
+shows in review.
 
     scripts/compare-bench.py before.json after.json [--threshold 5]
 
-Prints the median interactions/s of each N in both, the change in percent, and whether the
-change is beyond the run-to-run spread of the two runs; exits 1 when any N got slower by
-more than the threshold (percent) and beyond that spread, 2 when a file is not such a report.
+Takes the reports of `bench` (N-body: each N), `bench life` (each kernel at each grid size) and
+`bench gray-scott` (each strip length at each field size), both of one workload. Prints the
+median rate of each measurement in both, the change in percent, and whether the change is
+beyond the run-to-run spread of the two runs; exits 1 when any measurement got slower by more
+than the threshold (percent) and beyond that spread, 2 when a file is not such a report or the
+two are of different workloads.
 """
 import argparse
 import json
 import sys
 
 
+def nbody_shape(kernel):
+    """An N-body kernel as the comparison prints it."""
+    shape = f"{kernel['workgroupSize']}x{kernel['bodiesPerInvocation']}, tile {kernel['tileSize']}"
+    if kernel.get("prefetchesTiles"):
+        shape += " prefetched"
+    if kernel.get("tileUnroll", 1) > 1:
+        shape += f", unrolled by {kernel['tileUnroll']}"
+    if kernel.get("force") == "quotient":
+        shape += ", force as a quotient"
+    return shape
+
+
+def measurements(report):
+    """The workload's name, its rate's unit, and each measurement: key -> (label, rates, kernel)."""
+    results = report["results"]
+    if all("particles" in r for r in results):
+        def describe(r):
+            shape = nbody_shape(r["kernel"])
+            if r["kernel"].get("eachPairOnce"):
+                atomic = ""
+                if r["kernel"].get("addsSharesAtomically"):
+                    atomic = " (atomic shares, floats)" if r.get("bitReproducible") is False else " (atomic shares)"
+                shape += ", each pair once" + atomic
+            return shape
+        return "nbody", "interactions/s", {
+            r["particles"]: (f"N={r['particles']}", r["interactionsPerSecond"], describe(r)) for r in results}
+    if all("rows" in r for r in results):
+        return "gray-scott", "cell updates/s", {
+            (r["width"], r["height"], r["rows"]): (f"{r['width']}x{r['height']}", r["cellUpdatesPerSecond"],
+                                                   f"strips of {r['rows']}") for r in results}
+    if all("kernel" in r and "cellUpdatesPerSecond" in r for r in results):
+        return "life " + report.get("rule", ""), "cell updates/s", {
+            (r["width"], r["height"], r["kernel"]): (f"{r['width']}x{r['height']}", r["cellUpdatesPerSecond"],
+                                                     r["kernel"]) for r in results}
+    raise KeyError("results of no workload bench reports")
+
+
 def load(path):
     try:
         with open(path) as f:
             report = json.load(f)
-        return report, {r["particles"]: r for r in report["results"]}
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        return report, measurements(report)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         print(f"compare-bench.py: {path} is not a readable `CapitalEngine bench --json` report ({error})", file=sys.stderr)
         sys.exit(2)
 
@@ -28,7 +69,11 @@ def main():
     parser.add_argument("after")
     parser.add_argument("--threshold", type=float, default=5.0, help="regression threshold in percent (default 5)")
     args = parser.parse_args()
-    (before, old), (after, new) = load(args.before), load(args.after)
+    (before, (workload, unit, old)), (after, (other, _, new)) = load(args.before), load(args.after)
+    if workload != other:
+        print(f"compare-bench.py: the reports are of different workloads ({workload} in {args.before}, "
+              f"{other} in {args.after}); compare reports of one workload", file=sys.stderr)
+        return 2
     if before.get("device") != after.get("device") or before.get("driver") != after.get("driver"):
         print(f"note: different devices or drivers: {before.get('device')} ({before.get('driver')}) "
               f"vs {after.get('device')} ({after.get('driver')})")
@@ -37,31 +82,21 @@ def main():
             print(f"note: the {name} run was stopped early by {report['stoppedBy']}; its sizes may be fewer, "
                   f"and its last size may have fewer repeats")
     regressions = 0
-    print(f"{'N':>9}  {'before':>10}  {'after':>10}  {'change':>8}  kernel (after)")
-    for n in sorted(set(old) & set(new)):
-        a, b = old[n]["interactionsPerSecond"], new[n]["interactionsPerSecond"]
+    print(f"{workload}, {unit}:")
+    print(f"{'':>13}  {'before':>10}  {'after':>10}  {'change':>8}  kernel (after)")
+    for key in sorted(set(old) & set(new)):
+        label, a, _ = old[key]
+        _, b, kernel = new[key]
         change = (b["median"] - a["median"]) / a["median"] * 100
         # Outside the spread: the new best is below the old worst, or the reverse.
         beyond_spread = b["max"] < a["min"] or b["min"] > a["max"]
         slower = change < -args.threshold and beyond_spread
         regressions += slower
-        kernel = new[n]["kernel"]
-        shape = f"{kernel['workgroupSize']}x{kernel['bodiesPerInvocation']}, tile {kernel['tileSize']}"
-        if kernel.get("prefetchesTiles"):
-            shape += " prefetched"
-        if kernel.get("tileUnroll", 1) > 1:
-            shape += f", unrolled by {kernel['tileUnroll']}"
-        if kernel.get("force") == "quotient":
-            shape += ", force as a quotient"
-        if kernel.get("eachPairOnce"):
-            atomic = ""
-            if kernel.get("addsSharesAtomically"):
-                atomic = " (atomic shares, floats)" if new[n].get("bitReproducible") is False else " (atomic shares)"
-            shape += ", each pair once" + atomic
         flag = "  REGRESSION" if slower else ("" if beyond_spread else "  (within noise)")
-        print(f"{n:>9}  {a['median']:>10.3e}  {b['median']:>10.3e}  {change:>+7.1f}%  {shape}{flag}")
-    for n in sorted(set(old) ^ set(new)):
-        print(f"{n:>9}  only in {'before' if n in old else 'after'}")
+        print(f"{label:>13}  {a['median']:>10.3e}  {b['median']:>10.3e}  {change:>+7.1f}%  {kernel}{flag}")
+    for key in sorted(set(old) ^ set(new)):
+        label, _, kernel = (old.get(key) or new[key])
+        print(f"{label:>13}  {kernel}: only in {'before' if key in old else 'after'}")
     return 1 if regressions else 0
 
 
