@@ -316,6 +316,7 @@ public struct SetupDoctor {
             return findings + [Finding("devices", .error, EngineError.noDevices.description)]
         }
         findings.append(selectionFinding(devices.map(\.description)))
+        if let tuned = tunedFinding(devices.map(\.description)) { findings.append(tuned) }
         let match = DRMNodeMatcher.match(vulkan: devices.map(\.description), drm: drm)
         for device in match.unclaimed {
             if let node = device.preferredNode, !node.accessible { continue }  // reported above
@@ -369,6 +370,28 @@ public struct SetupDoctor {
         } catch {
             return Finding("selection", .error, "every run fails: \(source): \(error)", fix: text == nil ? nil : fix)
         }
+    }
+
+    /// What the tuning cache holds for the device runs will use: whether they run tuned kernels
+    /// or the defaults, which `tune` can better. Nil where no device is chosen.
+    func tunedFinding(_ devices: [PhysicalDeviceDescription]) -> Finding? {
+        let text = environment["CAPITALENGINE_DEVICE"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let selector = try? text.map({ try DeviceSelector(parsing: $0) }) ?? .automatic,
+            let chosen = try? PhysicalDeviceSelector(selector: selector).select(from: devices)
+        else { return nil }
+        let cache = TuningCache(url: TuningCache.defaultURL(environment: environment))
+        let classes = cache.tunedSizeClasses(for: chosen)
+        guard !classes.isEmpty else {
+            return Finding(
+                "tuned", .info,
+                """
+                no kernel is tuned for [\(chosen.index)] \(chosen.name) yet, so runs use its defaults; `tune`, \
+                `tune life` and `tune gray-scott` find the fastest verified ones (a minute each)
+                """)
+        }
+        let sizes = classes.joined(separator: ", ")
+        return Finding(
+            "tuned", .ok, "tuned for [\(chosen.index)] \(chosen.name), which runs and benchmarks use: \(sizes)")
     }
 
     func drmNodeFindings(_ drm: [DRMDeviceDescription]) -> [Finding] {

@@ -104,6 +104,32 @@ struct SetupDoctorTests {
         }
     }
 
+    /// Whether runs on the chosen device use tuned kernels, and for which sizes.
+    @Test func whatIsTunedForTheChosenDeviceIsSaid() throws {
+        let cache = directory.appendingPathComponent("tuned-\(UUID().uuidString).json")
+        let untuned = findings(diagnose(["CAPITALENGINE_TUNE_CACHE": cache.path]), "tuned")
+        #expect(untuned.count == 1 && untuned.first?.status == .info, "\(untuned)")
+        #expect(untuned.first?.detail.contains("no kernel is tuned for [0] llvmpipe") == true, "\(untuned)")
+        let device = try #require(try Instance().physicalDevices().first?.description)
+        var store = TuningCache(url: cache)
+        try store.store(
+            grayScottRows: 64, rate: 1, for: TuningCache.Key(device: device, grayScottCells: 512 * 512),
+            device: device.name)
+        // Another device's entry is not this one's.
+        var other = device
+        other.uuid = "00000000-0000-0000-0000-0000000000aa"
+        try store.store(
+            .streaming(workgroup: 64, bodies: 1), rate: 1, for: TuningCache.Key(device: other, particleCount: 4096),
+            device: other.name)
+        let tuned = findings(diagnose(["CAPITALENGINE_TUNE_CACHE": cache.path]), "tuned")
+        #expect(
+            tuned == [
+                Finding(
+                    "tuned", .ok,
+                    "tuned for [0] \(device.name), which runs and benchmarks use: gray-scott cells>=262144")
+            ], "\(tuned)")
+    }
+
     @Test func aMissingDriverManifestIsAnError() {
         let diagnosis = diagnose(["VK_ICD_FILENAMES": "/nonexistent/icd.json"])
         #expect(!diagnosis.works)

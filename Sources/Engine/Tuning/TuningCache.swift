@@ -146,6 +146,21 @@ public struct TuningCache {
 
     public func lookup(_ key: Key) -> NBodyKernel? { entries[key]?.configuration }
 
+    /// The size classes tuned for `device` as it is now (its driver, this build's shaders, its
+    /// subgroup size), by workload and then size: "N>=1024", "N>=16384", "life two-state
+    /// cells>=1048576", ...
+    public func tunedSizeClasses(for device: PhysicalDeviceDescription) -> [String] {
+        let probe = Key(device: device, particleCount: 0)
+        func order(_ sizeClass: String) -> (String, Int) {
+            let parts = sizeClass.components(separatedBy: ">=")
+            return (parts[0], parts.count == 2 ? Int(parts[1]) ?? 0 : 0)
+        }
+        return entries.keys.filter {
+            $0.deviceUUID == probe.deviceUUID && $0.driverVersion == probe.driverVersion
+                && $0.shaderBuild == probe.shaderBuild && $0.subgroupSize == probe.subgroupSize
+        }.map(\.sizeClass).sorted { order($0) < order($1) }
+    }
+
     public func lookupLifeKernel(_ key: Key) -> LifeKernel? {
         entries[key]?.lifeKernel.flatMap(LifeKernel.init(parsing:))
     }
