@@ -315,8 +315,9 @@ public struct SetupDoctor {
         guard !devices.isEmpty else {
             return findings + [Finding("devices", .error, EngineError.noDevices.description)]
         }
-        findings.append(selectionFinding(devices.map(\.description)))
-        if let tuned = tunedFinding(devices.map(\.description)) { findings.append(tuned) }
+        let (finding, chosen) = selection(devices.map(\.description))
+        findings.append(finding)
+        if let chosen { findings.append(tunedFinding(chosen)) }
         let match = DRMNodeMatcher.match(vulkan: devices.map(\.description), drm: drm)
         for device in match.unclaimed {
             if let node = device.preferredNode, !node.accessible { continue }  // reported above
@@ -357,8 +358,8 @@ public struct SetupDoctor {
     }
 
     /// The device runs will use: CAPITALENGINE_DEVICE's choice, which must parse and match,
-    /// else the automatic one.
-    func selectionFinding(_ devices: [PhysicalDeviceDescription]) -> Finding {
+    /// else the automatic one; nil where every run fails, which the finding says.
+    func selection(_ devices: [PhysicalDeviceDescription]) -> (Finding, chosen: PhysicalDeviceDescription?) {
         let text = environment["CAPITALENGINE_DEVICE"].flatMap { $0.isEmpty ? nil : $0 }
         let source = text.map { "CAPITALENGINE_DEVICE=\($0)" } ?? "the automatic choice"
         let fix =
@@ -366,19 +367,18 @@ public struct SetupDoctor {
         do {
             let selector = try text.map { try DeviceSelector(parsing: $0) } ?? .automatic
             let chosen = try PhysicalDeviceSelector(selector: selector).select(from: devices)
-            return Finding("selection", .ok, "runs use [\(chosen.index)] \(chosen.name) (\(source))")
+            return (Finding("selection", .ok, "runs use [\(chosen.index)] \(chosen.name) (\(source))"), chosen)
         } catch {
-            return Finding("selection", .error, "every run fails: \(source): \(error)", fix: text == nil ? nil : fix)
+            return (
+                Finding("selection", .error, "every run fails: \(source): \(error)", fix: text == nil ? nil : fix),
+                nil
+            )
         }
     }
 
-    /// What the tuning cache holds for the device runs will use: whether they run tuned kernels
-    /// or the defaults, which `tune` can better. Nil where no device is chosen.
-    func tunedFinding(_ devices: [PhysicalDeviceDescription]) -> Finding? {
-        let text = environment["CAPITALENGINE_DEVICE"].flatMap { $0.isEmpty ? nil : $0 }
-        guard let selector = try? text.map({ try DeviceSelector(parsing: $0) }) ?? .automatic,
-            let chosen = try? PhysicalDeviceSelector(selector: selector).select(from: devices)
-        else { return nil }
+    /// What the tuning cache holds for `chosen`, the device runs will use: whether they run
+    /// tuned kernels or the defaults, which `tune` can better.
+    func tunedFinding(_ chosen: PhysicalDeviceDescription) -> Finding {
         let cache = TuningCache(url: TuningCache.defaultURL(environment: environment))
         let classes = cache.tunedSizeClasses(for: chosen)
         guard !classes.isEmpty else {

@@ -157,9 +157,7 @@ public struct LifeTuningReport: CommandReport {
     public var lines: [String] {
         [
             "winner: \(winner): \(scientific(winnerRate)) cell updates/s"
-                + ((trials.first?.confirmedCellUpdatesPerSecond ?? trials.first?.cellUpdatesPerSecond).map {
-                    " (default: \(scientific($0)))"
-                } ?? ""),
+                + (trials.first?.measuredCellUpdatesPerSecond.map { " (default: \(scientific($0)))" } ?? ""),
             "tried: \(trials.count), rejected: \(trials.filter { $0.rejection != nil }.count)",
             "cache: \(cache)",
         ]
@@ -198,7 +196,7 @@ public struct GrayScottTuningReport: CommandReport {
 
     public var lines: [String] {
         let baseline = trials.first { $0.rows == GrayScottWorkload.defaultRows && $0.rejection == nil }
-        let baselineRate = baseline?.confirmedCellUpdatesPerSecond ?? baseline?.cellUpdatesPerSecond
+        let baselineRate = baseline?.measuredCellUpdatesPerSecond
         return [
             "winner: strips of \(rows): \(scientific(winnerRate)) cell updates/s"
                 + (baselineRate.map { " (default: \(scientific($0)))" } ?? ""),

@@ -130,7 +130,7 @@ public struct TuningStore {
         tuner.shouldStop = shouldStop
         let (winner, trials) = tuner.tune(budget: budget, report: trial, confirmed: confirmed)
         guard let winner, let best = trials.first(where: { $0.kernel == winner.description }),
-            let rate = best.confirmedCellUpdatesPerSecond ?? best.cellUpdatesPerSecond
+            let rate = best.measuredCellUpdatesPerSecond
         else {
             throw EngineError.unsupported(
                 "no Life kernel ran correctly on \(device.description.name): "
@@ -162,7 +162,7 @@ public struct TuningStore {
         tuner.deliberatelyWrong = deliberatelyWrong
         let (winner, trials) = tuner.tune(budget: budget, report: trial, confirmed: confirmed)
         guard let winner, let best = trials.first(where: { $0.rows == winner && $0.rejection == nil }),
-            let rate = best.confirmedCellUpdatesPerSecond ?? best.cellUpdatesPerSecond
+            let rate = best.measuredCellUpdatesPerSecond
         else {
             throw EngineError.unsupported(
                 "no Gray-Scott strip length ran correctly on \(device.description.name): "

@@ -14,6 +14,8 @@ public struct LifeKernelTuner {
         /// The median of the final round's interleaved runs, for finalists only.
         public var confirmedCellUpdatesPerSecond: Double?
         public var rejection: String?
+        /// The final round's figure where there was one, else the first pass's.
+        public var measuredCellUpdatesPerSecond: Double? { confirmedCellUpdatesPerSecond ?? cellUpdatesPerSecond }
     }
 
     public let device: Device
