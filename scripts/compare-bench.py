@@ -5,7 +5,7 @@ shows in review.
     scripts/compare-bench.py before.json after.json [--threshold 5]
 
 Takes the reports of `bench` (N-body: each N), `bench life` (each kernel at each grid size) and
-`bench gray-scott` (each strip length at each field size), both of one workload. Prints the
+`bench gray-scott` (each kernel shape at each field size), both of one workload. Prints the
 median rate of each measurement in both, the change in percent, and whether the change is
 beyond the run-to-run spread of the two runs; exits 1 when any measurement got slower by more
 than the threshold (percent) and beyond that spread, 2 when a file is not such a report or the
@@ -43,9 +43,13 @@ def measurements(report):
         return "nbody", "interactions/s", {
             r["particles"]: (f"N={r['particles']}", r["interactionsPerSecond"], describe(r)) for r in results}
     if all("rows" in r for r in results):
+        # Reports from before blocks of columns ran a cell an invocation.
+        def shape(r):
+            return r["rows"], r.get("columns", 1)
         return "gray-scott", "cell updates/s", {
-            (r["width"], r["height"], r["rows"]): (f"{r['width']}x{r['height']}", r["cellUpdatesPerSecond"],
-                                                   f"strips of {r['rows']}") for r in results}
+            (r["width"], r["height"]) + shape(r): (f"{r['width']}x{r['height']}", r["cellUpdatesPerSecond"],
+                                                   "strips of {} rows of {} cells".format(*shape(r)))
+            for r in results}
     if all("kernel" in r and "cellUpdatesPerSecond" in r for r in results):
         return "life " + report.get("rule", ""), "cell updates/s", {
             (r["width"], r["height"], r["kernel"]): (f"{r['width']}x{r['height']}", r["cellUpdatesPerSecond"],

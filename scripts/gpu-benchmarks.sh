@@ -126,9 +126,10 @@ if want life-kernels; then
 fi
 if want gray-scott; then
     step verify-gray-scott 60 verify gray-scott --size 4099x1027 --steps 50
-    # Strip lengths too: long strips leave few invocations to fill a GPU on small fields.
+    # Kernel shapes too: long strips and wide blocks leave few invocations to fill a GPU on
+    # small fields; blocks of two read and write cells in pairs.
     step bench-gray-scott 300 bench gray-scott --size 1024x1024 4096x4096 16384x16384 --rows 1 4 16 64 \
-        --repeats 5 --json
+        --columns 1 2 --repeats 5 --json
     json_of bench-gray-scott
     # What tune picks per size, and the rates run and bench then get from it.
     step tune-gray-scott-1024 60 tune gray-scott --size 1024x1024 --budget 30

@@ -30,7 +30,7 @@ struct RunGrayScottCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Number of steps.")
     var steps: Int = 5000
 
-    @OptionGroup var strip: GrayScottStripOption
+    @OptionGroup(title: "Kernel") var kernel: GrayScottKernelOptions
 
     @Option(help: ArgumentHelp("Write the final field to this .npy file.", valueName: "file.npy"))
     var output: String?
@@ -75,7 +75,8 @@ struct RunGrayScottCommand: ParsableCommand {
             let device = context.device.description
             let run = try GrayScottRun(
                 from: origin, parameters: model.parameters, steps: steps, device: context.device,
-                rows: strip.givenRows, tuned: { tuning.store.tunedGrayScottRows(for: device, width: $0, height: $1) },
+                kernel: kernel.kernel(for: device), givenSource: "given",
+                tuned: { tuning.store.tunedGrayScottKernel(for: device, width: $0, height: $1) },
                 tuningSource: "tuned, from \(tuning.url.path)")
             for line in run.announcement { Console.note(line) }
             StopRequest.listen()
@@ -131,7 +132,7 @@ struct VerifyGrayScottCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Largest acceptable difference of a concentration.")
     var tolerance: Double = 1e-4
 
-    @OptionGroup var strip: GrayScottStripOption
+    @OptionGroup(title: "Kernel") var kernel: GrayScottKernelOptions
 
     @OptionGroup var deviceOptions: DeviceOptions
 
@@ -151,7 +152,7 @@ struct VerifyGrayScottCommand: ParsableCommand {
                 .field(on: context.device.description)
             let workload = try GrayScottWorkload(
                 device: context.device, field: field, parameters: model.parameters,
-                rows: strip.givenRows ?? GrayScottWorkload.defaultRows)
+                kernel: kernel.kernel(for: context.device.description))
             for line in GrayScottVerification.headerLines(workload: workload, steps: steps) { Console.print(line) }
             let reporter = ShareProgress(label: "CPU reference", output: Console.progress)
             let verification = try GrayScottVerification(
@@ -169,8 +170,8 @@ struct BenchGrayScottCommand: ParsableCommand {
         commandName: "gray-scott",
         abstract: "Measure Gray-Scott's cell updates/s with GPU timestamps.",
         discussion: """
-            The kernel is checked against the CPU reference first (with each strip length of \
-            --rows); then, for each field size and strip length, one warm-up and --repeats timed \
+            The kernel is checked against the CPU reference first (with each shape of --rows and \
+            --columns); then, for each field size and shape, one warm-up and --repeats timed \
             runs. Reports the median and the spread (min, max) of cell updates/s and the least \
             memory traffic that implies. Ctrl-C (or SIGTERM) stops within a fraction of a second \
             and reports what was measured (--json: with "stoppedBy").
@@ -187,12 +188,24 @@ struct BenchGrayScottCommand: ParsableCommand {
         parsing: .upToNextOption,
         help: ArgumentHelp(
             """
-            Strip lengths to measure (several allowed, 1 to \(GrayScottWorkload.rowRange.upperBound)): the cells \
-            each invocation steps down a column, reading three values a cell rather than nine. Default: at each \
-            size the strip `tune gray-scott` stored, else \(GrayScottWorkload.defaultRows).
+            Strip lengths to measure (several allowed, 1 to \(GrayScottKernel.rowRange.upperBound)): the rows \
+            each invocation steps down. Default: at each size the tuned kernel's, else \
+            \(GrayScottKernel.defaultRows).
             """,
             valueName: "R"))
     var rows: [Int] = []
+
+    @Option(
+        parsing: .upToNextOption,
+        help: ArgumentHelp(
+            """
+            Widths of block to measure (several allowed, 1 to \(GrayScottKernel.columnRange.upperBound)): the \
+            adjacent cells each invocation steps in a row, which read (C + 2) / C values a cell. Every shape of \
+            --rows and --columns is measured. Default: at each size the tuned kernel's, else 8 on CPU drivers \
+            and 1 on GPUs.
+            """,
+            valueName: "C"))
+    var columns: [Int] = []
 
     @OptionGroup(title: "Gray-Scott") var model: GrayScottOptions
     @OptionGroup var measuring: BenchmarkOptions
@@ -200,10 +213,7 @@ struct BenchGrayScottCommand: ParsableCommand {
     @OptionGroup var deviceOptions: DeviceOptions
 
     func validate() throws {
-        for r in rows where !GrayScottWorkload.rowRange.contains(r) {
-            throw ValidationError(
-                "--rows values must be between 1 and \(GrayScottWorkload.rowRange.upperBound), got \(r)")
-        }
+        try checkKernelParts(rows: rows, columns: columns)
     }
 
     func run() throws {
@@ -214,8 +224,13 @@ struct BenchGrayScottCommand: ParsableCommand {
             StopRequest.listen(stoppingAfter: "the current piece of a timed run; the results so far will be reported")
             var suite = GrayScottBenchmark(
                 benchmark: measuring.makeBenchmark(), parameters: model.parameters, seed: measuring.seed)
-            suite.rows = rows.isEmpty ? nil : rows
-            suite.tuned = { tuning.store.tunedGrayScottRows(for: device, width: $0, height: $1) }
+            if !rows.isEmpty || !columns.isEmpty {
+                let fallback = GrayScottKernel.defaultKernel(for: device)
+                suite.kernels = (rows.isEmpty ? [fallback.rows] : rows).flatMap { r in
+                    (columns.isEmpty ? [fallback.columns] : columns).map { GrayScottKernel(rows: r, columns: $0) }
+                }
+            }
+            suite.tuned = { tuning.store.tunedGrayScottKernel(for: device, width: $0, height: $1) }
             suite.measure = { benchmark, workload, label in
                 try benchmark.measure(workload, label: label, output: Console.progress)
             }
@@ -224,7 +239,8 @@ struct BenchGrayScottCommand: ParsableCommand {
             if !json { Console.print(GrayScottBenchmark.headerLine(device: device, parameters: model.parameters)) }
             let planned = sizes.isEmpty ? GrayScottBenchmark.defaultSizes : sizes.map { ($0.width, $0.height) }
             let results = try suite.run(sizes: planned, on: context.device)
-            noteEarlyStop(measured: results.count, of: planned.count * max(rows.count, 1), what: "measurements")
+            noteEarlyStop(
+                measured: results.count, of: planned.count * (suite.kernels?.count ?? 1), what: "measurements")
             if json {
                 try printJSON(
                     GrayScottBenchmarkReport(
@@ -238,12 +254,14 @@ struct BenchGrayScottCommand: ParsableCommand {
 struct TuneGrayScottCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gray-scott",
-        abstract: "Find the fastest verified Gray-Scott strip length for this device and field size, and remember it.",
+        abstract: "Find the fastest verified Gray-Scott kernel shape for this device and field size, and remember it.",
         discussion: """
-            Tries the default strip and every power of two up to the field's height, each checked \
-            against the CPU reference, run again for the same bits, and compared bit for bit with \
-            the first verified strip's field (a strip is a speed only, so a checkpoint goes on bit \
-            for bit whichever runs it). The rates do not change the work, so one tuning serves them all.
+            Tries the device's default, then each width of block (1 to 16 cells a row) with the \
+            default strips, then every power of two of rows up to the field's height with the \
+            fastest block. Each is checked against the CPU reference, run again for the same bits, \
+            and compared bit for bit with the first verified shape's field (a shape is a speed only, \
+            so a checkpoint goes on bit for bit whichever runs it). The rates do not change the \
+            work, so one tuning serves them all.
             """)
 
     @Option(help: ArgumentHelp("Field size to tune for.", valueName: "WxH"))
@@ -262,7 +280,7 @@ struct TuneGrayScottCommand: ParsableCommand {
                 on: context.device, width: size.width, height: size.height, budget: search.budget)
             try printReport(
                 GrayScottTuningReport(
-                    device: device.name, width: size.width, height: size.height, rows: winner, rate: rate,
+                    device: device.name, width: size.width, height: size.height, kernel: winner, rate: rate,
                     cache: search.cache.url.path, trials: trials, stoppedBy: StopRequest.current.requested),
                 json: search.json)
         }

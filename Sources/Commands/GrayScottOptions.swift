@@ -102,24 +102,47 @@ struct GrayScottStartOptions: ParsableArguments {
     }
 }
 
-/// The kernel's strip length, for `run` and `verify gray-scott`; `bench gray-scott --rows`
+/// The kernel's shape, for `run` and `verify gray-scott`; `bench gray-scott --rows --columns`
 /// measures several.
-struct GrayScottStripOption: ParsableArguments {
+struct GrayScottKernelOptions: ParsableArguments {
     @Option(
         name: .customLong("rows"), parsing: .unconditional,
         help: ArgumentHelp(
             """
-            Cells each invocation steps down a column, 1 to \(GrayScottWorkload.rowRange.upperBound): a speed only \
-            (each cell's sums stay the same), which `bench gray-scott --rows` measures. Default: \
-            \(GrayScottWorkload.defaultRows); `run` takes the strip `tune gray-scott` stored for this device and \
-            size where there is one.
+            Rows each invocation steps down its strip, 1 to \(GrayScottKernel.rowRange.upperBound): a speed only \
+            (each cell's sums stay the same). Default: the tuned kernel's, else \(GrayScottKernel.defaultRows).
             """,
             valueName: "R"))
     var givenRows: Int?
 
+    @Option(
+        name: .customLong("columns"), parsing: .unconditional,
+        help: ArgumentHelp(
+            """
+            Adjacent cells each invocation steps in a row, 1 to \(GrayScottKernel.columnRange.upperBound): a speed \
+            only. Default: the tuned kernel's (`tune gray-scott` stores one for this device and size), else 8 on \
+            CPU drivers and 1 on GPUs.
+            """,
+            valueName: "C"))
+    var givenColumns: Int?
+
     func validate() throws {
-        if let rows = givenRows, !GrayScottWorkload.rowRange.contains(rows) {
-            throw ValidationError("--rows must be between 1 and \(GrayScottWorkload.rowRange.upperBound), got \(rows)")
-        }
+        try checkKernelParts(rows: givenRows.map { [$0] } ?? [], columns: givenColumns.map { [$0] } ?? [])
+    }
+
+    /// The shape given, its missing part from `device`'s default; nil where none was given.
+    func kernel(for device: PhysicalDeviceDescription) -> GrayScottKernel? {
+        givenRows == nil && givenColumns == nil
+            ? nil : GrayScottKernel.given(rows: givenRows, columns: givenColumns, for: device)
+    }
+}
+
+/// Refuses rows or columns the Gray-Scott kernel does not take.
+func checkKernelParts(rows: [Int], columns: [Int]) throws {
+    for r in rows where !GrayScottKernel.rowRange.contains(r) {
+        throw ValidationError("--rows must be between 1 and \(GrayScottKernel.rowRange.upperBound), got \(r)")
+    }
+    for c in columns where !GrayScottKernel.columnRange.contains(c) {
+        throw ValidationError("--columns must be between 1 and \(GrayScottKernel.columnRange.upperBound), got \(c)")
     }
 }

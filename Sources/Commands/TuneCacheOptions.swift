@@ -51,16 +51,16 @@ struct TuneCacheOptions: ParsableArguments {
         return result
     }
 
-    /// Tunes the Gray-Scott strip length for a field size, reporting every trial on stderr,
+    /// Tunes the Gray-Scott kernel shape for a field size, reporting every trial on stderr,
     /// and stores the fastest verified one in the cache.
     func tuneGrayScottAndStore(
         on device: Device, width: Int, height: Int, budget: Double
-    ) throws -> (winner: Int, rate: Double, trials: [GrayScottStripTuner.Trial]) {
+    ) throws -> (winner: GrayScottKernel, rate: Double, trials: [GrayScottKernelTuner.Trial]) {
         let result = try store.tuneGrayScottAndStore(
             on: device, width: width, height: height, budget: budget,
             shouldStop: { [stop = StopRequest.current] in stop.requested != nil },
             trial: { Console.note($2.line(index: $0, total: $1)) },
-            confirmed: { for line in GrayScottStripTuner.finalRoundLines($0) { Console.note(line) } })
+            confirmed: { for line in GrayScottKernelTuner.finalRoundLines($0) { Console.note(line) } })
         noteEarlyStop(tried: result.trials.count)
         return result
     }

@@ -99,6 +99,14 @@ enum NBodyShaderConstants {
     ]
 }
 
+/// The specialization constants of `gray_scott_step.comp`.
+enum GrayScottShaderConstants {
+    static let rows = ShaderConstant("ROWS", 0)
+    static let columns = ShaderConstant("COLUMNS", 1)
+    static let pairs = ShaderConstant("PAIRS", 2, bool: true)
+    static let byShader: [(EmbeddedShader, [ShaderConstant])] = [(.grayScottStep, [rows, columns, pairs])]
+}
+
 /// What a SPIR-V module says about itself, read from its words.
 public enum SPIRVReflection {
     /// The module's specialization constants, by `constant_id`: whether each is a bool.

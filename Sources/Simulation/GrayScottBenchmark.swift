@@ -6,11 +6,11 @@ public struct GrayScottBenchmark {
     public var benchmark: Benchmark
     public var parameters: GrayScottParameters
     public var seed: UInt64
-    /// The strip lengths to measure at every size (`GrayScottWorkload.rows`), each checked
-    /// first; nil for one a size: the one `tuned` gives for it, else the default.
-    public var rows: [Int]?
-    /// The tuned strip length for a field size, if any.
-    public var tuned: (_ width: Int, _ height: Int) -> Int? = { _, _ in nil }
+    /// The kernel shapes to measure at every size, each checked first; nil for one a size: the
+    /// one `tuned` gives for it, else the device's default.
+    public var kernels: [GrayScottKernel]?
+    /// The tuned kernel shape for a field size, if any.
+    public var tuned: (_ width: Int, _ height: Int) -> GrayScottKernel? = { _, _ in nil }
     /// Measures a workload with ``benchmark``: the caller's progress display goes around
     /// ``Benchmark/measure(_:)`` here.
     public var measure: (Benchmark, GrayScottWorkload, _ label: String) throws -> Benchmark.Measurement = {
@@ -30,41 +30,47 @@ public struct GrayScottBenchmark {
     /// 512², 2048² and 4096² where the device holds them.
     public static let defaultSizes = [(512, 512), (2048, 2048), (4096, 4096)]
 
-    /// Checks the kernel with each strip length, then measures each of `sizes` with each until
-    /// the benchmark's stop request.
+    /// Checks each kernel shape, then measures each of `sizes` with each until the benchmark's
+    /// stop request.
     public func run(sizes: [(Int, Int)], on device: Device) throws -> [GrayScottBenchmarkResult] {
-        let plan = sizes.map { size in (size, rows ?? [tuned(size.0, size.1) ?? GrayScottWorkload.defaultRows]) }
-        // Not a multiple of the workgroup either way, so the edges' invocations are checked too.
-        let check = GrayScottField.seeded(width: 70, height: 45, seed: seed)
-        for rows in Set(plan.flatMap(\.1)).sorted() {
-            let verification = try GrayScottVerification(
-                try GrayScottWorkload(device: device, field: check, parameters: parameters, rows: rows), from: check,
-                steps: 20, tolerance: 1e-4)
-            guard verification.passed else {
-                throw EngineError.unsupported(
-                    "the Gray-Scott kernel with strips of \(rows) computes wrong results on this device "
-                        + "(\(verification.lines.last ?? "")); not timing it")
+        let fallback = GrayScottKernel.defaultKernel(for: device.description)
+        let plan = sizes.map { size in (size, kernels ?? [tuned(size.0, size.1) ?? fallback]) }
+        // Not a multiple of the workgroup either way, so the edges' invocations are checked too;
+        // an even width and an odd one, which decide whether cells are read in pairs.
+        let checks = [70, 71].map { GrayScottField.seeded(width: $0, height: 45, seed: seed) }
+        var checked: Set<GrayScottKernel> = []
+        for kernel in plan.flatMap(\.1) where checked.insert(kernel).inserted {
+            for check in checks {
+                let verification = try GrayScottVerification(
+                    try GrayScottWorkload(device: device, field: check, parameters: parameters, kernel: kernel),
+                    from: check, steps: 20, tolerance: 1e-4)
+                guard verification.passed else {
+                    throw EngineError.unsupported(
+                        "the Gray-Scott kernel with \(kernel) computes wrong results on this device "
+                            + "(\(verification.lines.last ?? "")); not timing it")
+                }
             }
         }
         var results: [GrayScottBenchmarkResult] = []
         var problems: Set<String> = []
-        measuring: for ((width, height), strips) in plan {
-            for rows in strips {
+        measuring: for ((width, height), shapes) in plan {
+            for kernel in shapes {
                 if benchmark.shouldStop() { break measuring }
                 if let problem = GrayScottWorkload.sizeProblem(
-                    width: width, height: height, rows: rows, device: device.description)
+                    width: width, height: height, kernel: kernel, device: device.description)
                 {
-                    // Said once: most problems are the field's, whatever the strips.
+                    // Said once: most problems are the field's, whatever the shapes.
                     if problems.insert(problem).inserted { skipped(problem) }
                     continue
                 }
                 let workload = try GrayScottWorkload(
                     device: device, field: .seeded(width: width, height: height, seed: seed), parameters: parameters,
-                    rows: rows)
-                let measurement = try measure(benchmark, workload, "\(width)x\(height), strips of \(rows)")
+                    kernel: kernel)
+                let measurement = try measure(benchmark, workload, "\(width)x\(height), \(kernel)")
                 guard let rate = measurement.rate else { break measuring }
                 let result = GrayScottBenchmarkResult(
-                    width: width, height: height, rows: rows, stepsPerRepeat: measurement.stepsPerRepeat,
+                    width: width, height: height, rows: kernel.rows, columns: kernel.columns,
+                    stepsPerRepeat: measurement.stepsPerRepeat,
                     repeats: measurement.rates.count, cellUpdatesPerSecond: rate)
                 results.append(result)
                 measured(result)
@@ -83,8 +89,9 @@ public struct GrayScottBenchmark {
 public struct GrayScottBenchmarkResult: Encodable {
     public var width: Int
     public var height: Int
-    /// Cells in each invocation's strip.
+    /// The kernel's shape: rows a strip, cells a row.
     public var rows: Int
+    public var columns: Int
     public var stepsPerRepeat: Int
     public var repeats: Int
     public var cellUpdatesPerSecond: Statistics
@@ -94,8 +101,9 @@ public struct GrayScottBenchmarkResult: Encodable {
     public var line: String {
         let r = cellUpdatesPerSecond
         let bandwidth = 2 * Double(GrayScottField.bytesPerCell) * r.median
+        let kernel = GrayScottKernel(rows: rows, columns: columns)
         return """
-            \(width)x\(height), strips of \(rows): \(scientific(r.median)) cell updates/s \
+            \(width)x\(height), \(kernel): \(scientific(r.median)) cell updates/s \
             (min \(scientific(r.min)), max \(scientific(r.max))), \(stepsPerRepeat) steps x \(repeats); \
             memory traffic at least \(fixed(bandwidth / 1e9, 2)) GB/s
             """

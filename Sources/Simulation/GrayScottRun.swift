@@ -42,21 +42,21 @@ public final class GrayScottRun {
     /// The step the run starts at, counted from the original start.
     public let firstStep: Int
     public let workload: GrayScottWorkload
-    /// Where the strip length comes from: "the default", "--rows", "tuned, from FILE".
-    public let rowsSource: String
+    /// Where the kernel's shape comes from: "the default", "given", "tuned, from FILE".
+    public let kernelSource: String
     public let session: RunSession<GrayScottWorkload>
     public var loop: RunLoop<GrayScottWorkload> { session.loop }
 
     /// - Parameters:
     ///   - parameters: the rates of a fresh start; a checkpoint brings its own.
     ///   - steps: the run's total, counted from the original start.
-    ///   - rows: the kernel's strip length asked for (`GrayScottWorkload.rows`), named in the
-    ///     start line by `givenSource`; else the one `tuned` gives for the field's size (from
-    ///     `tuningSource`), else the default. The strip leaves the bits as they are.
+    ///   - kernel: the kernel's shape asked for, named in the start line by `givenSource`; else
+    ///     the one `tuned` gives for the field's size (from `tuningSource`), else the device's
+    ///     default. The shape leaves the bits as they are.
     public init(
         from origin: Origin, parameters: GrayScottParameters, steps: Int, device: Device,
-        rows: Int? = nil, givenSource: String = "--rows",
-        tuned: (_ width: Int, _ height: Int) -> Int? = { _, _ in nil }, tuningSource: String = ""
+        kernel: GrayScottKernel? = nil, givenSource: String = "given",
+        tuned: (_ width: Int, _ height: Int) -> GrayScottKernel? = { _, _ in nil }, tuningSource: String = ""
     ) throws {
         self.origin = origin
         var rates = parameters
@@ -70,11 +70,10 @@ public final class GrayScottRun {
         }
         start = try origin.field(on: device.description)
         firstStep = origin.firstStep
-        let tunedRows = rows == nil ? tuned(start.width, start.height) : nil
-        rowsSource = rows != nil ? givenSource : tunedRows != nil ? tuningSource : "the default"
+        let tunedKernel = kernel == nil ? tuned(start.width, start.height) : nil
+        kernelSource = kernel != nil ? givenSource : tunedKernel != nil ? tuningSource : "the default"
         workload = try GrayScottWorkload(
-            device: device, field: start, parameters: rates,
-            rows: rows ?? tunedRows ?? GrayScottWorkload.defaultRows)
+            device: device, field: start, parameters: rates, kernel: kernel ?? tunedKernel)
         session = RunSession(
             RunLoop(workload: workload, firstStep: firstStep, totalSteps: steps, batchLimit: 100_000))
     }
@@ -102,7 +101,7 @@ public final class GrayScottRun {
             """
             Gray-Scott on a \(start.width)x\(start.height) torus (\(from)), \(loop.totalSteps) steps, feed \
             \(p.feed), kill \(p.kill), diffusion \(p.diffusionU) and \(p.diffusionV), dt \(p.dt); kernel: \
-            \(workload.kernelDescription) (\(rowsSource))
+            \(workload.kernelDescription) (\(kernelSource))
             """,
         ]
         if case .checkpoint(let saved) = origin, !saved.computedOn.isSame(as: workload.device.description) {

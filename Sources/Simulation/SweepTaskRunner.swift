@@ -229,18 +229,21 @@ public struct SweepTaskRunner {
             note("task \(task.id): resuming at step \(saved.step) of \(parameters.steps)")
         }
         // A checkpoint of the task holds a field of the task's size.
+        let given =
+            parameters.rows == nil && parameters.columns == nil
+            ? nil : GrayScottKernel.given(rows: parameters.rows, columns: parameters.columns, for: device.description)
         let tuned =
-            parameters.rows == nil
-            ? tuning?.tunedGrayScottRows(for: device.description, width: parameters.width, height: parameters.height)
+            given == nil
+            ? tuning?.tunedGrayScottKernel(for: device.description, width: parameters.width, height: parameters.height)
             : nil
         let run = try GrayScottRun(
             from: slots.latest.map { .checkpoint($0) }
                 ?? .seeded(width: parameters.width, height: parameters.height, seed: parameters.seed),
-            parameters: parameters.rates, steps: parameters.steps, device: device, rows: parameters.rows,
-            givenSource: "the sweep's rows", tuned: { _, _ in tuned }, tuningSource: tuningSource)
+            parameters: parameters.rates, steps: parameters.steps, device: device, kernel: given,
+            givenSource: "the sweep's", tuned: { _, _ in tuned }, tuningSource: tuningSource)
         for line in run.announcement.dropFirst(2) { note("task \(task.id): \(line)") }
         summary.kernel = run.workload.kernelDescription
-        if tuned != nil { note("task \(task.id): kernel: \(run.workload.kernelDescription) (\(run.rowsSource))") }
+        if tuned != nil { note("task \(task.id): kernel: \(run.workload.kernelDescription) (\(run.kernelSource))") }
         func checkpoint(_ step: Int, _ field: GrayScottField) throws {
             try slots.write { try run.checkpoint(at: step, field).write(to: $0) }
         }

@@ -34,7 +34,8 @@ public enum SweepWorkload: String, Sendable, Codable, CaseIterable {
                 ("steps", "steps (default 5000)"), ("feed", "feed rate (default 0.055)"),
                 ("kill", "kill rate (default 0.062)"), ("diffusionU", "diffusion rate of u (default 1)"),
                 ("diffusionV", "diffusion rate of v (default 0.5)"), ("dt", "time step (default 1)"),
-                ("rows", "cells per invocation's strip, a speed only (default: the one tuned for the device, else 16)"),
+                ("rows", "rows of each invocation's strip, a speed only (default: the tuned kernel's, else 16)"),
+                ("columns", "cells of each strip's rows, a speed only (default: the tuned kernel's, else 8 or 1)"),
                 ("checkpointEvery", "steps between checkpoints a killed task resumes from (default: a tenth)"),
                 ("png", "true: a picture of the final field, picture.png (default false)"),
             ]
@@ -164,8 +165,9 @@ struct GrayScottTaskParameters {
     var seed: UInt64
     var steps: Int
     var rates: GrayScottParameters
-    /// The strip asked for; nil for the tuned one, else the default.
+    /// The kernel shape asked for, in part or whole; neither for the tuned one, else the default.
     var rows: Int?
+    var columns: Int?
     var checkpointEvery: Int
 
     init(_ values: [String: SweepValue]) throws {
@@ -181,7 +183,9 @@ struct GrayScottTaskParameters {
             diffusionV: Float(try read.number("diffusionV", default: Double(defaults.diffusionV))),
             dt: Float(try read.number("dt", default: Double(defaults.dt))))
         try rates.validate(spelling: .key)
-        rows = try values["rows"].map { _ in try read.int("rows", default: 0, in: GrayScottWorkload.rowRange) }
+        rows = try values["rows"].map { _ in try read.int("rows", default: 0, in: GrayScottKernel.rowRange) }
+        columns = try values["columns"].map { _ in try read.int("columns", default: 0, in: GrayScottKernel.columnRange)
+        }
         checkpointEvery = try read.int("checkpointEvery", default: max(1, steps / 10), in: 0...1_000_000_000)
     }
 }

@@ -68,19 +68,21 @@ public struct TuningStore {
         lookupCache()?.lookupLifeKernel(TuningCache.Key(device: device, lifeCells: width * height, rule: rule))
     }
 
-    /// The tuned Gray-Scott strip length for this device and field size, if any. One the device
+    /// The tuned Gray-Scott kernel shape for this device and field size, if any. One the device
     /// cannot run at this size (the class spans fields of other shapes) is passed over, with a
     /// warning, for the default.
-    public func tunedGrayScottRows(for device: PhysicalDeviceDescription, width: Int, height: Int) -> Int? {
+    public func tunedGrayScottKernel(
+        for device: PhysicalDeviceDescription, width: Int, height: Int
+    ) -> GrayScottKernel? {
         guard
-            let rows = lookupCache()?.lookupGrayScottRows(
+            let kernel = lookupCache()?.lookupGrayScottKernel(
                 TuningCache.Key(device: device, grayScottCells: width * height))
         else { return nil }
-        if let problem = GrayScottWorkload.sizeProblem(width: width, height: height, rows: rows, device: device) {
-            warn("ignoring the tuned strip of \(rows) rows: \(problem)")
+        if let problem = GrayScottWorkload.sizeProblem(width: width, height: height, kernel: kernel, device: device) {
+            warn("ignoring the tuned kernel, \(kernel): \(problem)")
             return nil
         }
-        return rows
+        return kernel
     }
 
     /// Tunes the N-body kernel for `particleCount` and stores the fastest verified shape.
@@ -146,32 +148,32 @@ public struct TuningStore {
         return (winner, rate, trials)
     }
 
-    /// Tunes the Gray-Scott strip length for a field size and stores the fastest verified one.
-    /// - Parameter deliberatelyWrong: strip lengths to try first with wrong rates, which
-    ///   verification must reject: how tests prove the gate works.
+    /// Tunes the Gray-Scott kernel shape for a field size and stores the fastest verified one.
+    /// - Parameter deliberatelyWrong: shapes to try first with wrong rates, which verification
+    ///   must reject: how tests prove the gate works.
     public func tuneGrayScottAndStore(
-        on device: Device, width: Int, height: Int, budget: Double, deliberatelyWrong: [Int] = [],
+        on device: Device, width: Int, height: Int, budget: Double, deliberatelyWrong: [GrayScottKernel] = [],
         shouldStop: @escaping @Sendable () -> Bool = { false },
-        trial: (Int, Int, GrayScottStripTuner.Trial) -> Void = { _, _, _ in },
-        confirmed: ([GrayScottStripTuner.Trial]) -> Void = { _ in }
+        trial: (Int, Int, GrayScottKernelTuner.Trial) -> Void = { _, _, _ in },
+        confirmed: ([GrayScottKernelTuner.Trial]) -> Void = { _ in }
     ) throws
-        -> (winner: Int, rate: Double, trials: [GrayScottStripTuner.Trial])
+        -> (winner: GrayScottKernel, rate: Double, trials: [GrayScottKernelTuner.Trial])
     {
-        var tuner = GrayScottStripTuner(device: device, width: width, height: height)
+        var tuner = GrayScottKernelTuner(device: device, width: width, height: height)
         tuner.shouldStop = shouldStop
         tuner.deliberatelyWrong = deliberatelyWrong
         let (winner, trials) = tuner.tune(budget: budget, report: trial, confirmed: confirmed)
-        guard let winner, let best = trials.first(where: { $0.rows == winner && $0.rejection == nil }),
+        guard let winner, let best = trials.first(where: { $0.kernel == winner && $0.rejection == nil }),
             let rate = best.measuredCellUpdatesPerSecond
         else {
             throw EngineError.unsupported(
-                "no Gray-Scott strip length ran correctly on \(device.description.name): "
+                "no Gray-Scott kernel shape ran correctly on \(device.description.name): "
                     + "each candidate was rejected, for the reason shown above"
             )
         }
         try updateCache { cache in
             try cache.store(
-                grayScottRows: winner, rate: rate,
+                grayScottKernel: winner, rate: rate,
                 for: TuningCache.Key(device: device.description, grayScottCells: width * height),
                 device: device.description.name)
         }

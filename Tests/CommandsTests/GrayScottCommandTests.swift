@@ -87,11 +87,13 @@ struct GrayScottCommandTests {
         let rate = try #require(results.first?["cellUpdatesPerSecond"] as? [String: Double])
         #expect((rate["median"] ?? 0) > 0)
         let text = try CommandLineRun.run(["bench", "gray-scott", "--size", "64x64", "--repeats", "1", "--steps", "2"])
-        #expect(text.status == 0 && text.stdout.contains("64x64, strips of 16: "), "\(text.stdout)\(text.stderr)")
+        #expect(
+            text.status == 0 && text.stdout.contains("64x64, a strip of 16 rows of 8 cells: "),
+            "\(text.stdout)\(text.stderr)")
     }
 
     /// --rows measures each strip length at each size, each checked against the CPU first;
-    /// one out of range is a usage error.
+    /// one out of range, or a width of block, is a usage error.
     @Test func benchMeasuresEachStripLength() throws {
         let result = try CommandLineRun.run([
             "bench", "gray-scott", "--size", "64x64", "96x32", "--rows", "1", "5", "--repeats", "1", "--steps", "2",
@@ -103,11 +105,11 @@ struct GrayScottCommandTests {
         #expect(
             results.map { "\($0["width"] ?? "")x\($0["height"] ?? "")/\($0["rows"] ?? "")" }
                 == ["64x64/1", "64x64/5", "96x32/1", "96x32/5"])
-        for rows in ["0", "1025"] {
-            let refused = try CommandLineRun.run(["bench", "gray-scott", "--rows", rows])
+        for (option, value, range) in [("--rows", "0", "1024"), ("--rows", "1025", "1024"), ("--columns", "17", "16")] {
+            let refused = try CommandLineRun.run(["bench", "gray-scott", option, "4", value])
             #expect(refused.status == 64, "\(refused.stderr)")
             #expect(
-                refused.stderr.contains("--rows values must be between 1 and 1024, got \(rows)"), "\(refused.stderr)")
+                refused.stderr.contains("\(option) must be between 1 and \(range), got \(value)"), "\(refused.stderr)")
         }
     }
 
@@ -124,6 +126,7 @@ struct GrayScottCommandTests {
             (["--particles", "5"], "Unknown option '--particles'"),
             (["--rule", "B3/S23"], "Unknown option '--rule'"),
             (["--rows", "0"], "--rows must be between 1 and 1024, got 0"),
+            (["--columns", "0"], "--columns must be between 1 and 16, got 0"),
         ] {
             let result = try CommandLineRun.run(["run", "gray-scott", "--output", output.path] + arguments)
             #expect(result.status == 64, "\(arguments): \(result.status) \(result.stderr)")
@@ -153,15 +156,17 @@ struct GrayScottCommandTests {
         let size = ["--size", "70x45", "--seed", "3"]
         let start = try CommandLineRun.run(["run", "gray-scott", "--steps", "120", "--output", first.path] + size)
         #expect(start.status == 0, "\(start.stderr)")
-        // Another strip length on the way: a speed only, the bits stay.
+        // Another kernel shape on the way: a speed only, the bits stay.
         let resumed = try CommandLineRun.run([
             "run", "gray-scott", "--init", first.path, "--steps", "80", "--output", second.path, "--validate",
-            "--rows", "3",
+            "--rows", "3", "--columns", "2",
         ])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(
             resumed.stderr.contains("Gray-Scott on a 70x45 torus (from \(first.path)), 80 steps"), "\(resumed.stderr)")
-        #expect(resumed.stderr.contains("kernel: workgroup 64, a strip of 3 cells per invocation"), "\(resumed.stderr)")
+        #expect(
+            resumed.stderr.contains("kernel: workgroup 64, a strip of 3 rows of 2 cells per invocation (given)"),
+            "\(resumed.stderr)")
         let uninterrupted = try CommandLineRun.run(
             ["run", "gray-scott", "--steps", "200", "--output", whole.path] + size)
         #expect(uninterrupted.status == 0, "\(uninterrupted.stderr)")
@@ -169,11 +174,12 @@ struct GrayScottCommandTests {
         #expect(try NPYFile.readField(from: whole) != NPYFile.readField(from: first))
 
         let verified = try CommandLineRun.run([
-            "verify", "gray-scott", "--init", whole.path, "--steps", "10", "--rows", "1",
+            "verify", "gray-scott", "--init", whole.path, "--steps", "10", "--rows", "1", "--columns", "1",
         ])
         #expect(
             verified.status == 0
-                && verified.stdout.contains("field: 70x45, steps: 10, kernel: workgroup 64, a strip of 1 cell per"),
+                && verified.stdout.contains(
+                    "field: 70x45, steps: 10, kernel: workgroup 64, a strip of 1 row of 1 cell per"),
             "\(verified.stdout)")
     }
 

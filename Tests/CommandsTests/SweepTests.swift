@@ -73,7 +73,7 @@ struct SweepTests {
         let csv = try String(contentsOf: results.appendingPathComponent("report.csv"), encoding: .utf8)
         #expect(
             csv.hasPrefix("task,id,status,feed,kill,png,rows,seed,size,steps,") && csv.contains(",population,meanV,"))
-        #expect(csv.contains("a strip of 5 cells per invocation"), "\(csv)")
+        #expect(csv.contains("a strip of 5 rows of 8 cells per invocation"), "\(csv)")
         let rows = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: results.appendingPathComponent("report.json")))
                 as? [[String: Any]])
@@ -100,11 +100,14 @@ struct SweepTests {
             lifeKernel: .bitsTiled(generations: 5), rate: 1,
             for: TuningCache.Key(device: device, lifeCells: 48 * 40, rule: .conway), device: device.name)
         try store.store(
-            grayScottRows: 3, rate: 1, for: TuningCache.Key(device: device, grayScottCells: 40 * 32),
-            device: device.name)
+            grayScottKernel: GrayScottKernel(rows: 3, columns: 2), rate: 1,
+            for: TuningCache.Key(device: device, grayScottCells: 40 * 32), device: device.name)
         for (workload, size, output, tuned) in [
             ("life", "48x40", "final.rle", "tiled:5 kernel (tuned, from \(cache.path))"),
-            ("gray-scott", "40x32", "field.npy", "a strip of 3 cells per invocation (tuned, from \(cache.path))"),
+            (
+                "gray-scott", "40x32", "field.npy",
+                "a strip of 3 rows of 2 cells per invocation (tuned, from \(cache.path))"
+            ),
         ] {
             let file = try sweepFile(
                 #"{"workload": "\#(workload)", "axes": {"seed": [7]}, "fixed": {"size": "\#(size)", "steps": 25}}"#)

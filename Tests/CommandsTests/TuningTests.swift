@@ -119,40 +119,44 @@ struct TuningTests {
         #expect(!brain.stderr.contains("tiled:5"), "\(brain.stderr)")
     }
 
-    @Test func grayScottTuningStoresAVerifiedStripThatRunAndBenchThenUse() throws {
+    @Test func grayScottTuningStoresAVerifiedShapeThatRunAndBenchThenUse() throws {
         let cache = directory.appendingPathComponent("gray-scott.json")
         let result = try runEngine([
             "tune", "--workload", "gray-scott", "--size", "96x40", "--budget", "2", "--tune-cache", cache.path,
             "--json",
         ])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("[1/7] strips of 16: "), "\(result.stderr)")
+        #expect(result.stderr.contains("[1/11] a strip of 16 rows of 8 cells: "), "\(result.stderr)")
         #expect(result.stderr.contains("cell updates/s (verified, error"))
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        let winner = try #require(report["rows"] as? Int)
+        let winner = try [#require(report["rows"] as? Int), #require(report["columns"] as? Int)]
         let entries = try #require(
             (try JSONSerialization.jsonObject(with: Data(contentsOf: cache)) as? [String: Any])?["entries"]
                 as? [[String: Any]])
-        #expect(entries.first?["grayScottRows"] as? Int == winner)
+        #expect([entries.first?["grayScottRows"] as? Int, entries.first?["grayScottColumns"] as? Int] == winner)
 
-        // A strip no tuning would pick, stored for the size class, is used by run and bench.
+        // A shape no tuning would pick, stored for the size class, is used by run and bench.
         let instance = try Instance()
         let device = try #require(try instance.physicalDevices().first?.description)
         var store = TuningCache(url: cache)
         try store.store(
-            grayScottRows: 3, rate: 1, for: TuningCache.Key(device: device, grayScottCells: 96 * 40),
-            device: device.name)
+            grayScottKernel: GrayScottKernel(rows: 3, columns: 3), rate: 1,
+            for: TuningCache.Key(device: device, grayScottCells: 96 * 40), device: device.name)
         let run = try runEngine(["run", "gray-scott", "--size", "96x40", "--steps", "5", "--tune-cache", cache.path])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stderr.contains("a strip of 3 cells per invocation (tuned, from \(cache.path))"), "\(run.stderr)")
+        #expect(
+            run.stderr.contains("a strip of 3 rows of 3 cells per invocation (tuned, from \(cache.path))"),
+            "\(run.stderr)")
         let untuned = try runEngine([
             "run", "gray-scott", "--size", "96x40", "--steps", "5", "--tune-cache", cache.path, "--no-tune-cache",
         ])
-        #expect(untuned.stderr.contains("a strip of 16 cells per invocation (the default)"), "\(untuned.stderr)")
+        #expect(
+            untuned.stderr.contains("a strip of 16 rows of 8 cells per invocation (the default)"), "\(untuned.stderr)")
+        // A part given keeps the rest of the default, not of the tuned shape.
         let given = try runEngine([
             "run", "gray-scott", "--size", "96x40", "--steps", "5", "--tune-cache", cache.path, "--rows", "2",
         ])
-        #expect(given.stderr.contains("a strip of 2 cells per invocation (--rows)"), "\(given.stderr)")
+        #expect(given.stderr.contains("a strip of 2 rows of 8 cells per invocation (given)"), "\(given.stderr)")
         let bench = try runEngine([
             "bench", "gray-scott", "--size", "96x40", "64x48", "--repeats", "1", "--steps", "2", "--json",
             "--tune-cache", cache.path,
@@ -163,6 +167,19 @@ struct TuningTests {
                 as? [[String: Any]])
         // 64x48 is in the same size class as 96x40 (within a factor of four in cells).
         #expect(results.map { $0["rows"] as? Int } == [3, 3], "\(bench.stdout)")
+        #expect(results.map { $0["columns"] as? Int } == [3, 3], "\(bench.stdout)")
+        // Given lists measure every shape they make.
+        let shapes = try runEngine([
+            "bench", "gray-scott", "--size", "96x40", "--repeats", "1", "--steps", "2", "--json", "--rows", "4", "8",
+            "--columns", "1", "2", "--tune-cache", cache.path,
+        ])
+        #expect(shapes.status == 0, "\(shapes.stderr)")
+        let measured = try #require(
+            (try JSONSerialization.jsonObject(with: Data(shapes.stdout.utf8)) as? [String: Any])?["results"]
+                as? [[String: Any]])
+        #expect(
+            measured.map { [$0["rows"] as? Int, $0["columns"] as? Int] } == [[4, 1], [4, 2], [8, 1], [8, 2]],
+            "\(shapes.stdout)")
     }
 
     @Test func runAndBenchUseTheCacheUnlessToldNot() throws {

@@ -113,7 +113,8 @@ struct SetupDoctorTests {
         let device = try #require(try Instance().physicalDevices().first?.description)
         var store = TuningCache(url: cache)
         try store.store(
-            grayScottRows: 64, rate: 1, for: TuningCache.Key(device: device, grayScottCells: 512 * 512),
+            grayScottKernel: GrayScottKernel(rows: 64, columns: 4), rate: 1,
+            for: TuningCache.Key(device: device, grayScottCells: 512 * 512),
             device: device.name)
         // Another device's entry is not this one's.
         var other = device

@@ -28,27 +28,41 @@ import Testing
         #expect(log.count == 0, "\(log.messages)")
     }
 
-    /// Other strip lengths (`bench gray-scott --rows`): one cell each, lengths that leave the last
-    /// strip part-filled, and strips longer than the field, whose last row wraps to the first.
-    @Test(arguments: [1, 3, 7, 64, GrayScottWorkload.rowRange.upperBound])
-    func everyStripLengthFollowsTheReference(rows: Int) throws {
-        let start = GrayScottField.seeded(width: 70, height: 45, seed: 5)
+    /// Other kernel shapes (`bench gray-scott --rows --columns`): strips of one row, strips that
+    /// leave the last part-filled, strips longer than the field, whose last row wraps to the
+    /// first; blocks of one cell to 16, on an even width (cells read in pairs) and an odd one,
+    /// and fields narrower than a block, whose neighbours wrap within it.
+    @Test(arguments: [
+        (1, 1), (3, 1), (7, 2), (64, 1), (GrayScottKernel.rowRange.upperBound, 1), (16, 3), (16, 4), (5, 8),
+        (16, 16), (1, 16),
+    ])
+    func everyKernelShapeFollowsTheReference(rows: Int, columns: Int) throws {
+        let kernel = GrayScottKernel(rows: rows, columns: columns)
         let parameters = GrayScottParameters(feed: 0.035, kill: 0.065)
-        let workload = try GrayScottWorkload(device: context.device, field: start, parameters: parameters, rows: rows)
-        #expect(workload.kernelDescription.contains("a strip of \(rows) cell"))
-        try workload.advance(steps: 25)
-        let comparison = FieldComparison(
-            try workload.download(), reference: GrayScottReference.advance(start, parameters: parameters, steps: 25))
-        #expect(comparison.maxError < 1e-5, "\(comparison)")
+        for (width, height) in [(70, 45), (71, 45), (2, 9), (3, 5), (1, 4)] {
+            let start = GrayScottField.seeded(width: width, height: height, seed: 5)
+            let workload = try GrayScottWorkload(
+                device: context.device, field: start, parameters: parameters, kernel: kernel)
+            #expect(workload.kernelDescription.contains("\(kernel)"))
+            try workload.advance(steps: 25)
+            let comparison = FieldComparison(
+                try workload.download(), reference: GrayScottReference.advance(start, parameters: parameters, steps: 25)
+            )
+            #expect(comparison.maxError < 1e-5, "\(kernel), \(width)x\(height): \(comparison)")
+        }
         #expect(log.count == 0, "\(log.messages)")
     }
 
-    /// A cell's sums are the same, in the same order, whatever strip it is in: the strip length
-    /// is a speed, and runs with different ones (a resume among them) give the same bits.
-    @Test func theStripLengthLeavesTheBitsAsTheyAre() throws {
-        let start = GrayScottField.seeded(width: 100, height: 75, seed: 9)
-        let fields = try [1, 7, 16, 64].map { rows in
-            let workload = try GrayScottWorkload(device: context.device, field: start, parameters: .init(), rows: rows)
+    /// A cell's sums are the same, in the same order, whatever strip and block it is in: the
+    /// shape is a speed, and runs with different ones (a resume among them) give the same bits.
+    @Test(arguments: [100, 101])
+    func theKernelShapeLeavesTheBitsAsTheyAre(width: Int) throws {
+        let start = GrayScottField.seeded(width: width, height: 75, seed: 9)
+        let shapes = [(1, 1), (7, 1), (16, 1), (64, 1), (16, 2), (16, 8), (3, 16), (16, 5)]
+        let fields = try shapes.map { rows, columns in
+            let workload = try GrayScottWorkload(
+                device: context.device, field: start, parameters: .init(),
+                kernel: GrayScottKernel(rows: rows, columns: columns))
             try workload.advance(steps: 40)
             return try workload.download()
         }
@@ -56,13 +70,33 @@ import Testing
         #expect(fields[0] != start)
     }
 
-    @Test func aStripLengthOutOfRangeIsRefused() throws {
+    @Test func aKernelShapeOutOfRangeIsRefused() throws {
         let field = GrayScottField.seeded(width: 8, height: 8, seed: 1)
-        for rows in [0, -1, GrayScottWorkload.rowRange.upperBound + 1] {
+        for rows in [0, -1, GrayScottKernel.rowRange.upperBound + 1] {
             #expect {
-                try GrayScottWorkload(device: context.device, field: field, parameters: .init(), rows: rows)
+                try GrayScottWorkload(
+                    device: context.device, field: field, parameters: .init(), kernel: GrayScottKernel(rows: rows))
             } throws: { "\($0)".contains("a strip of \(rows) rows: it must be 1 to 1024") }
         }
+        for columns in [0, 17] {
+            #expect {
+                try GrayScottWorkload(
+                    device: context.device, field: field, parameters: .init(),
+                    kernel: GrayScottKernel(columns: columns))
+            } throws: { "\($0)".contains("\(columns) cells a row: it must be 1 to 16") }
+        }
+    }
+
+    /// CPU drivers default to wide blocks, GPUs to a cell an invocation; parts given keep the
+    /// rest of the default.
+    @Test func theDefaultShapeIsTheDevices() {
+        let device = context.device.description
+        #expect(GrayScottKernel.defaultKernel(for: device) == GrayScottKernel(rows: 16, columns: 8))
+        #expect(GrayScottKernel.given(rows: 4, columns: nil, for: device) == GrayScottKernel(rows: 4, columns: 8))
+        #expect(GrayScottKernel.given(rows: nil, columns: 2, for: device) == GrayScottKernel(rows: 16, columns: 2))
+        var gpu = device
+        gpu.type = .discrete
+        #expect(GrayScottKernel.defaultKernel(for: gpu) == GrayScottKernel(rows: 16, columns: 1))
     }
 
     @Test func aSeededFieldIsReproducibleAndHoldsSpots() {

@@ -3,9 +3,9 @@ import Testing
 
 @testable import Engine
 
-/// The specialization constants each N-body shader declares are those the engine's tables
+/// The specialization constants each N-body and Gray-Scott shader declares are those the engine's tables
 /// say: the IDs and kinds (bool or uint) from the SPIR-V itself, the names from the GLSL.
-@Test func nbodySpecializationConstantsMatchTheShaders() throws {
+@Test func specializationConstantsMatchTheShaders() throws {
     let shaders = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Shaders")
     /// `constant_id` to name in a GLSL file and the files it includes.
@@ -25,7 +25,7 @@ import Testing
         }
         return found
     }
-    for (shader, declared) in NBodyShaderConstants.byShader {
+    for (shader, declared) in NBodyShaderConstants.byShader + GrayScottShaderConstants.byShader {
         let compiled = SPIRVReflection.specializationConstants(of: shader.words)
         #expect(
             compiled == Dictionary(uniqueKeysWithValues: declared.map { ($0.id, $0.isBool) }),

@@ -146,61 +146,86 @@ import Testing
         #expect(try Data(contentsOf: foreign) == Data("not a cache".utf8))
     }
 
-    /// The strip tuner's gate: a strip given wrong rates is rejected, every other is checked
-    /// against the CPU and against the default strip's bits before it is timed, a final round
-    /// re-times the fastest, and the winner stored comes back for the same device and size.
-    @Test func stripTuningRejectsWrongRatesAndStoresAVerifiedWinner() throws {
+    /// The kernel tuner's gate: a shape given wrong rates is rejected, every other is checked
+    /// against the CPU and against the default shape's bits before it is timed, the blocks
+    /// come before the strips, a final round re-times the fastest, and the winner stored comes
+    /// back for the same device and size.
+    @Test func grayScottTuningRejectsWrongRatesAndStoresAVerifiedWinner() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("strips-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: url) }
         let store = TuningStore(url: url)
         let device = context.device.description
-        var heard: [GrayScottStripTuner.Trial] = []
-        var finalists: [GrayScottStripTuner.Trial] = []
+        let wrong = GrayScottKernel(rows: 4, columns: 2)
+        var heard: [GrayScottKernelTuner.Trial] = []
+        var finalists: [GrayScottKernelTuner.Trial] = []
         let (winner, rate, trials) = try store.tuneGrayScottAndStore(
-            on: context.device, width: 96, height: 40, budget: 10, deliberatelyWrong: [4],
+            on: context.device, width: 96, height: 40, budget: 10, deliberatelyWrong: [wrong],
             trial: { _, _, trial in heard.append(trial) }, confirmed: { finalists = $0 })
-        #expect(trials.first?.rows == 4)
+        #expect(trials.first?.kernel == wrong)
         #expect(trials.first?.rejection?.hasPrefix("wrong results") == true, "\(String(describing: trials.first))")
-        // The default first, then the powers of two up to the first that covers 40 rows, as
-        // far as the budget went on a busy host.
-        let candidates = GrayScottStripTuner(device: context.device, width: 96, height: 40).candidates()
-        #expect(candidates == [16, 1, 2, 4, 8, 32, 64])
-        let tried = trials.dropFirst().map(\.rows)
-        #expect(tried.count >= 2 && Array(candidates.prefix(tried.count)) == tried, "\(tried)")
+        // The device's default first (lavapipe's: 8 cells a row), each other block with its
+        // strips, then the powers of two of rows up to the first that covers 40 with the
+        // fastest block, as far as the budget went on a busy host.
+        let tuner = GrayScottKernelTuner(device: context.device, width: 96, height: 40)
+        let blocks = tuner.blockCandidates()
+        #expect(blocks.map(\.columns) == [8, 1, 2, 4, 16] && blocks.allSatisfy { $0.rows == 16 })
+        let tried = trials.dropFirst().map(\.kernel)
+        #expect(tried.count >= 2 && Array(blocks.prefix(tried.count)) == Array(tried.prefix(blocks.count)), "\(tried)")
+        if tried.count > blocks.count {
+            let fastest = try #require(
+                trials.dropFirst().prefix(blocks.count).max { $0.cellUpdatesPerSecond! < $1.cellUpdatesPerSecond! })
+            let strips = tuner.stripCandidates(columns: fastest.columns)
+            #expect(strips.map(\.rows) == [1, 2, 4, 8, 32, 64])
+            #expect(Array(tried.dropFirst(blocks.count)) == Array(strips.prefix(tried.count - blocks.count)))
+        }
         for trial in trials.dropFirst() {
             #expect(trial.rejection == nil, "\(trial)")
             #expect(try #require(trial.error) < 1e-5, "\(trial)")
         }
-        #expect(heard.map(\.rows) == trials.map(\.rows))
-        #expect(finalists.count >= 2 && finalists.contains { $0.rows == 16 })
+        #expect(heard.map(\.kernel) == trials.map(\.kernel))
+        #expect(finalists.count >= 2 && finalists.contains { $0.kernel == blocks[0] })
         #expect(finalists.allSatisfy { $0.confirmedCellUpdatesPerSecond != nil })
         let best = try #require(finalists.max { $0.confirmedCellUpdatesPerSecond! < $1.confirmedCellUpdatesPerSecond! })
-        #expect(winner == best.rows && rate == best.confirmedCellUpdatesPerSecond)
-        #expect(store.tunedGrayScottRows(for: device, width: 96, height: 40) == winner)
+        #expect(winner == best.kernel && rate == best.confirmedCellUpdatesPerSecond)
+        #expect(store.tunedGrayScottKernel(for: device, width: 96, height: 40) == winner)
         // Sizes within a factor of four in cells share it; others have none.
-        #expect(store.tunedGrayScottRows(for: device, width: 80, height: 50) == winner)
-        #expect(store.tunedGrayScottRows(for: device, width: 512, height: 512) == nil)
-        #expect(TuningStore(url: url, enabled: false).tunedGrayScottRows(for: device, width: 96, height: 40) == nil)
+        #expect(store.tunedGrayScottKernel(for: device, width: 80, height: 50) == winner)
+        #expect(store.tunedGrayScottKernel(for: device, width: 512, height: 512) == nil)
+        #expect(TuningStore(url: url, enabled: false).tunedGrayScottKernel(for: device, width: 96, height: 40) == nil)
     }
 
-    /// A stored strip this field cannot take (more strips down it than the device's workgroup
-    /// count allows) is passed over with a warning, as is one no workload takes.
-    @Test func anUnrunnableTunedStripIsPassedOver() throws {
+    /// A stored shape this field cannot take (more strips down it than the device's workgroup
+    /// count allows) is passed over with a warning, as is one no workload takes and one stored
+    /// with rows alone, before blocks of cells existed.
+    @Test func anUnrunnableTunedGrayScottKernelIsPassedOver() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("strip-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: url) }
         let device = context.device.description
         let tall = Int(device.limits.maxComputeWorkGroupCount[1]) + 1
         var cache = TuningCache(url: url)
         try cache.store(
-            grayScottRows: 1, rate: 1, for: TuningCache.Key(device: device, grayScottCells: 64 * tall),
-            device: device.name)
+            grayScottKernel: GrayScottKernel(rows: 1, columns: 4), rate: 1,
+            for: TuningCache.Key(device: device, grayScottCells: 64 * tall), device: device.name)
         var warnings: [String] = []
         let store = TuningStore(url: url, warn: { warnings.append($0) })
-        #expect(store.tunedGrayScottRows(for: device, width: 64, height: tall) == nil)
-        #expect(warnings.count == 1 && warnings[0].hasPrefix("ignoring the tuned strip of 1 rows"), "\(warnings)")
+        #expect(store.tunedGrayScottKernel(for: device, width: 64, height: tall) == nil)
+        #expect(
+            warnings.count == 1 && warnings[0].hasPrefix("ignoring the tuned kernel, a strip of 1 row of 4 cells"),
+            "\(warnings)")
+        for columns in [0, 17] {
+            try cache.store(
+                grayScottKernel: GrayScottKernel(rows: 16, columns: columns), rate: 1,
+                for: TuningCache.Key(device: device, grayScottCells: 64 * 64), device: device.name)
+            #expect(store.tunedGrayScottKernel(for: device, width: 64, height: 64) == nil)
+        }
         try cache.store(
-            grayScottRows: 5000, rate: 1, for: TuningCache.Key(device: device, grayScottCells: 64 * 64),
-            device: device.name)
-        #expect(store.tunedGrayScottRows(for: device, width: 64, height: 64) == nil)
+            grayScottKernel: GrayScottKernel(rows: 32, columns: 2), rate: 1,
+            for: TuningCache.Key(device: device, grayScottCells: 64 * 64), device: device.name)
+        #expect(store.tunedGrayScottKernel(for: device, width: 64, height: 64) == GrayScottKernel(rows: 32, columns: 2))
+        let stored = try String(contentsOf: url, encoding: .utf8)
+        let rowsAlone = stored.replacingOccurrences(of: #""grayScottColumns" : 2,"#, with: "")
+        #expect(rowsAlone != stored)
+        try Data(rowsAlone.utf8).write(to: url)
+        #expect(store.tunedGrayScottKernel(for: device, width: 64, height: 64) == nil)
     }
 }

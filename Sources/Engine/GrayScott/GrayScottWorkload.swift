@@ -8,18 +8,11 @@ public final class GrayScottWorkload {
     public let height: Int
     public let parameters: GrayScottParameters
     private let state: PingPongState
-    /// Cells in each invocation's strip down a column.
-    public let rows: Int
+    public let kernel: GrayScottKernel
     private let groups: (x: Int, y: Int)
 
-    /// The shader's workgroup: 64 columns, each invocation a strip of `rows` cells down one.
+    /// The shader's workgroup: 64 invocations across, each a block of the kernel's columns.
     static let workgroupWidth = 64
-    /// The strip length unless one is given: on CPU drivers each cell of a strip after its first
-    /// reads three values rather than nine, so long strips pay; on a GPU fewer invocations can
-    /// leave it idle on small fields, which `bench gray-scott --rows` measures.
-    public static let defaultRows = 16
-    /// The strip lengths a workload takes.
-    public static let rowRange = 1...1024
 
     private struct PushConstants: BitwiseCopyable {
         var width: UInt32
@@ -40,7 +33,7 @@ public final class GrayScottWorkload {
     /// Why a `width` x `height` field cannot run on `device` (its buffers' range, its memory,
     /// its workgroup counts), or nil where it can.
     public static func sizeProblem(
-        width: Int, height: Int, rows: Int = defaultRows, device: PhysicalDeviceDescription
+        width: Int, height: Int, kernel: GrayScottKernel = GrayScottKernel(), device: PhysicalDeviceDescription
     ) -> String? {
         let bytes = UInt64(width) * UInt64(height) * UInt64(GrayScottField.bytesPerCell)
         if bytes > UInt64(device.limits.maxStorageBufferRange) {
@@ -56,7 +49,7 @@ public final class GrayScottWorkload {
                 "a \(width)x\(height) field needs \(2 * bytes >> 20) MiB of device memory; it has \(memory >> 20) MiB"
         }
         let counts = device.limits.maxComputeWorkGroupCount
-        let (x, y) = groups(width: width, height: height, rows: rows)
+        let (x, y) = groups(width: width, height: height, kernel: kernel)
         if UInt64(x) > UInt64(counts[0]) || UInt64(y) > UInt64(counts[1]) {
             return "a \(width)x\(height) field needs \(x)x\(y) workgroups; the device allows \(counts[0])x\(counts[1])"
         }
@@ -65,36 +58,41 @@ public final class GrayScottWorkload {
 
     /// Refuses, before the field is made, a `width` x `height` field that `device` cannot run.
     public static func checkSize(
-        width: Int, height: Int, rows: Int = defaultRows, on device: PhysicalDeviceDescription
+        width: Int, height: Int, kernel: GrayScottKernel = GrayScottKernel(), on device: PhysicalDeviceDescription
     ) throws(EngineError) {
-        if let problem = sizeProblem(width: width, height: height, rows: rows, device: device) {
+        if let problem = sizeProblem(width: width, height: height, kernel: kernel, device: device) {
             throw .unsupported(problem)
         }
     }
 
-    /// Workgroups across and strips of `rows` down a `width` x `height` field.
-    static func groups(width: Int, height: Int, rows: Int) -> (x: Int, y: Int) {
-        ((width + workgroupWidth - 1) / workgroupWidth, (height + rows - 1) / rows)
+    /// Workgroups across and strips down a `width` x `height` field.
+    static func groups(width: Int, height: Int, kernel: GrayScottKernel) -> (x: Int, y: Int) {
+        let across = workgroupWidth * kernel.columns
+        return ((width + across - 1) / across, (height + kernel.rows - 1) / kernel.rows)
     }
 
+    /// - Parameter kernel: the kernel's shape; nil for the device's default.
     public init(
-        device: Device, field: GrayScottField, parameters: GrayScottParameters, rows: Int = defaultRows
+        device: Device, field: GrayScottField, parameters: GrayScottParameters, kernel: GrayScottKernel? = nil
     ) throws {
         try parameters.validate()
-        guard Self.rowRange.contains(rows) else {
-            throw EngineError.invalidInput(
-                "a strip of \(rows) rows: it must be \(Self.rowRange.lowerBound) to \(Self.rowRange.upperBound)")
-        }
-        try Self.checkSize(width: field.width, height: field.height, rows: rows, on: device.description)
+        let kernel = kernel ?? .defaultKernel(for: device.description)
+        if let problem = kernel.problem { throw EngineError.invalidInput(problem) }
+        try Self.checkSize(width: field.width, height: field.height, kernel: kernel, on: device.description)
         self.device = device
-        self.rows = rows
+        self.kernel = kernel
         width = field.width
         height = field.height
         self.parameters = parameters
-        groups = Self.groups(width: width, height: height, rows: rows)
+        groups = Self.groups(width: width, height: height, kernel: kernel)
+        typealias Constants = GrayScottShaderConstants
         let pipeline = try ComputePipeline(
             device: device, shader: ShaderModule(device: device, shader: .grayScottStep), storageBuffers: 2,
-            pushConstantSize: MemoryLayout<PushConstants>.size, specialization: [.uint(0, UInt32(rows))])
+            pushConstantSize: MemoryLayout<PushConstants>.size,
+            specialization: [
+                .uint(Constants.rows, kernel.rows), .uint(Constants.columns, kernel.columns),
+                .bool(Constants.pairs, kernel.pairs(width: width)),
+            ])
         state = try PingPongState(
             device: device, pipeline: pipeline, bytes: width * height * GrayScottField.bytesPerCell)
         try upload(field)
@@ -133,7 +131,5 @@ public final class GrayScottWorkload {
     /// Cell updates per step.
     public var cellsPerStep: Double { Double(width) * Double(height) }
 
-    public var kernelDescription: String {
-        "workgroup 64, a strip of \(rows) \(rows == 1 ? "cell" : "cells") per invocation"
-    }
+    public var kernelDescription: String { "workgroup 64, \(kernel) per invocation" }
 }

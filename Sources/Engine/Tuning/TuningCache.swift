@@ -32,7 +32,7 @@ public struct TuningCache {
                 + TuningCache.sizeClass(lifeCells).dropFirst(1)
         }
 
-        /// Gray-Scott strip lengths: per field size within a factor of four in cells (the
+        /// Gray-Scott kernel shapes: per field size within a factor of four in cells (the
         /// rates do not change the work).
         public init(device: PhysicalDeviceDescription, grayScottCells: Int) {
             self.init(device: device, particleCount: 0)
@@ -41,24 +41,26 @@ public struct TuningCache {
     }
 
     /// One tuned winner: an N-body shape (with its interactions/s), a Life kernel or a
-    /// Gray-Scott strip length (with its cell updates/s, in the same field).
+    /// Gray-Scott kernel shape (with its cell updates/s, in the same field).
     struct Entry: Codable {
         var key: Key
         var configuration: NBodyKernel?
         var lifeKernel: String?
         var grayScottRows: Int?
+        var grayScottColumns: Int?
         var interactionsPerSecond: Double
         var device: String
         var tuned: Date
 
         init(
-            key: Key, configuration: NBodyKernel? = nil, lifeKernel: String? = nil, grayScottRows: Int? = nil,
-            interactionsPerSecond: Double, device: String, tuned: Date
+            key: Key, configuration: NBodyKernel? = nil, lifeKernel: String? = nil,
+            grayScottKernel: GrayScottKernel? = nil, interactionsPerSecond: Double, device: String, tuned: Date
         ) {
             self.key = key
             self.configuration = configuration
             self.lifeKernel = lifeKernel
-            self.grayScottRows = grayScottRows
+            grayScottRows = grayScottKernel?.rows
+            grayScottColumns = grayScottKernel?.columns
             self.interactionsPerSecond = interactionsPerSecond
             self.device = device
             self.tuned = tuned
@@ -68,7 +70,7 @@ public struct TuningCache {
         var unreadableShape: String?
 
         private enum CodingKeys: String, CodingKey {
-            case key, configuration, lifeKernel, grayScottRows, interactionsPerSecond, device, tuned
+            case key, configuration, lifeKernel, grayScottRows, grayScottColumns, interactionsPerSecond, device, tuned
         }
 
         /// A shape no kernel has (written by hand, or by a build with other kernels) is read
@@ -83,6 +85,7 @@ public struct TuningCache {
             }
             lifeKernel = try c.decodeIfPresent(String.self, forKey: .lifeKernel)
             grayScottRows = try c.decodeIfPresent(Int.self, forKey: .grayScottRows)
+            grayScottColumns = try c.decodeIfPresent(Int.self, forKey: .grayScottColumns)
             interactionsPerSecond = try c.decode(Double.self, forKey: .interactionsPerSecond)
             device = try c.decode(String.self, forKey: .device)
             tuned = try c.decode(Date.self, forKey: .tuned)
@@ -165,9 +168,15 @@ public struct TuningCache {
         entries[key]?.lifeKernel.flatMap(LifeKernel.init(parsing:))
     }
 
-    /// The tuned strip length, where it is one a workload takes.
-    public func lookupGrayScottRows(_ key: Key) -> Int? {
-        entries[key]?.grayScottRows.flatMap { GrayScottWorkload.rowRange.contains($0) ? $0 : nil }
+    /// The tuned kernel shape, where it is one a workload takes. An entry with rows alone was
+    /// tuned before blocks of columns existed, against a slower default: it is passed over, so
+    /// that the default runs until the size is tuned again.
+    public func lookupGrayScottKernel(_ key: Key) -> GrayScottKernel? {
+        guard let entry = entries[key], let rows = entry.grayScottRows, let columns = entry.grayScottColumns else {
+            return nil
+        }
+        let kernel = GrayScottKernel(rows: rows, columns: columns)
+        return kernel.problem == nil ? kernel : nil
     }
 
     public mutating func store(_ configuration: NBodyKernel, rate: Double, for key: Key, device: String) throws {
@@ -182,9 +191,10 @@ public struct TuningCache {
             ))
     }
 
-    public mutating func store(grayScottRows: Int, rate: Double, for key: Key, device: String) throws {
+    public mutating func store(grayScottKernel: GrayScottKernel, rate: Double, for key: Key, device: String) throws {
         try store(
-            Entry(key: key, grayScottRows: grayScottRows, interactionsPerSecond: rate, device: device, tuned: Date()))
+            Entry(
+                key: key, grayScottKernel: grayScottKernel, interactionsPerSecond: rate, device: device, tuned: Date()))
     }
 
     /// Why `url` cannot hold a tuning cache, when something else is already there: a directory,

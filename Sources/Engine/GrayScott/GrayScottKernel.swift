@@ -1,0 +1,59 @@
+/// The shape of the Gray-Scott kernel (`gray_scott_step.comp`): each invocation steps a block
+/// of `columns` adjacent cells down a strip of `rows` rows, keeping three rows of the block and
+/// its two neighbours in registers. Every shape computes each cell with the same sums in the
+/// same order, so a shape is a speed only (`tune gray-scott` checks it bit for bit).
+public struct GrayScottKernel: Sendable, Hashable, CustomStringConvertible {
+    /// Rows in each invocation's strip.
+    public var rows: Int
+    /// Adjacent cells each invocation steps in a row.
+    public var columns: Int
+
+    public static let rowRange = 1...1024
+    public static let columnRange = 1...16
+    /// The strip length unless one is given: each row of a strip after its first reads one
+    /// row of values rather than three, so long strips pay on CPU drivers; on a GPU fewer
+    /// invocations can leave it idle on small fields.
+    public static let defaultRows = 16
+
+    public init(rows: Int = defaultRows, columns: Int = 1) {
+        self.rows = rows
+        self.columns = columns
+    }
+
+    /// Cells a row unless given: on CPU drivers, where each read is a loop over the SIMD lanes,
+    /// a block of 8 reads 1.25 values a cell rather than 3 (docs/performance.md); on a GPU, one
+    /// cell an invocation keeps neighbouring invocations' reads side by side.
+    public static func defaultColumns(for device: PhysicalDeviceDescription) -> Int {
+        device.type == .cpu ? 8 : 1
+    }
+
+    /// The shape runs use on `device` unless one is tuned or given.
+    public static func defaultKernel(for device: PhysicalDeviceDescription) -> GrayScottKernel {
+        GrayScottKernel(rows: defaultRows, columns: defaultColumns(for: device))
+    }
+
+    /// Given parts of a shape, the rest from `device`'s default.
+    public static func given(rows: Int?, columns: Int?, for device: PhysicalDeviceDescription) -> GrayScottKernel {
+        let fallback = defaultKernel(for: device)
+        return GrayScottKernel(rows: rows ?? fallback.rows, columns: columns ?? fallback.columns)
+    }
+
+    /// Why the shader cannot take this shape, or nil where it can.
+    public var problem: String? {
+        if !Self.rowRange.contains(rows) {
+            return "a strip of \(rows) rows: it must be \(Self.rowRange.lowerBound) to \(Self.rowRange.upperBound)"
+        }
+        if !Self.columnRange.contains(columns) {
+            return "\(columns) cells a row: it must be \(Self.columnRange.lowerBound) to \(Self.columnRange.upperBound)"
+        }
+        return nil
+    }
+
+    /// Whether a field `width` cells wide is read and written a pair of cells at a time.
+    func pairs(width: Int) -> Bool { columns % 2 == 0 && width % 2 == 0 }
+
+    /// "a strip of 16 rows of 8 cells".
+    public var description: String {
+        "a strip of \(rows) \(rows == 1 ? "row" : "rows") of \(columns) \(columns == 1 ? "cell" : "cells")"
+    }
+}
