@@ -6,7 +6,8 @@ shows in review.
 
 Takes the reports of `bench` (N-body: each N), `bench life` (each kernel at each grid size) and
 `bench gray-scott` (each kernel shape at each field size), both of one workload. Prints the
-median rate of each measurement in both, the change in percent, and whether the change is
+median rate of each measurement in both (by size alone where each report measured one kernel a
+size, so that a changed default kernel is compared with the old one), the change in percent, and whether the change is
 beyond the run-to-run spread of the two runs; exits 1 when any measurement got slower by more
 than the threshold (percent) and beyond that spread, 2 when a file is not such a report or the
 two are of different workloads.
@@ -85,12 +86,20 @@ def main():
         if report.get("stoppedBy"):
             print(f"note: the {name} run was stopped early by {report['stoppedBy']}; its sizes may be fewer, "
                   f"and its last size may have fewer repeats")
+    def one_kernel_a_size(measured):
+        sizes = [key[:2] for key in measured if isinstance(key, tuple)]
+        return len(sizes) == len(measured) and len(set(sizes)) == len(sizes)
+    if one_kernel_a_size(old) and one_kernel_a_size(new):
+        old = {key[:2]: value for key, value in old.items()}
+        new = {key[:2]: value for key, value in new.items()}
     regressions = 0
     print(f"{workload}, {unit}:")
     print(f"{'':>13}  {'before':>10}  {'after':>10}  {'change':>8}  kernel (after)")
     for key in sorted(set(old) & set(new)):
-        label, a, _ = old[key]
+        label, a, before_kernel = old[key]
         _, b, kernel = new[key]
+        if before_kernel != kernel:
+            kernel += f" (before: {before_kernel})"
         change = (b["median"] - a["median"]) / a["median"] * 100
         # Outside the spread: the new best is below the old worst, or the reverse.
         beyond_spread = b["max"] < a["min"] or b["min"] > a["max"]

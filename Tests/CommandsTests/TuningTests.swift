@@ -375,6 +375,27 @@ struct TuningTests {
             #expect(same == 0, "\(name)")
             reports.append(fast)
         }
+        // One kernel a size in each: compared by size, so that a new default kernel is measured
+        // against the old one.
+        let single = try runEngine(["bench", "gray-scott", "--size", "64x48", "--repeats", "3", "--json"])
+        #expect(single.status == 0, "\(single.stderr)")
+        var changed = try #require(try JSONSerialization.jsonObject(with: Data(single.stdout.utf8)) as? [String: Any])
+        changed["results"] = try #require(changed["results"] as? [[String: Any]]).map { entry in
+            var entry = entry
+            entry["columns"] = 1
+            if let rates = entry["cellUpdatesPerSecond"] as? [String: Double] {
+                entry["cellUpdatesPerSecond"] = rates.mapValues { $0 / 1000 }
+            }
+            return entry
+        }
+        let defaultKernel = directory.appendingPathComponent("gray-scott-default.json")
+        let otherKernel = directory.appendingPathComponent("gray-scott-other.json")
+        try Data(single.stdout.utf8).write(to: defaultKernel)
+        try JSONSerialization.data(withJSONObject: changed).write(to: otherKernel)
+        let (slower, comparison) = try compare(defaultKernel, otherKernel)
+        #expect(slower == 1 && comparison.contains("REGRESSION"), "\(comparison)")
+        #expect(
+            comparison.contains("strips of 16 rows of 1 cells (before: strips of 16 rows of 8 cells)"), "\(comparison)")
         // Reports of two workloads, and a text bench log: a clear refusal, not a traceback or a
         // regression.
         let (mixed, _) = try compare(reports[0], reports[2])
