@@ -44,13 +44,13 @@ struct SweepTests {
     }
 
     /// A Gray-Scott sweep over the feed and kill rates: each task's field equals a direct run's
-    /// bit for bit (with another strip length, which leaves the bits), its picture is drawn, and
+    /// bit for bit (with another kernel shape, which leaves the bits), its picture is drawn, and
     /// the report plots the mean of v against the feed.
     @Test func aGrayScottSweepMapsTheRates() throws {
         let file = try sweepFile(
             """
             {"workload": "gray-scott", "axes": {"feed": [0.03, 0.055], "kill": [0.06, 0.065]},
-             "fixed": {"size": "40x32", "steps": 300, "seed": 2, "png": true, "rows": 5}}
+             "fixed": {"size": "40x32", "steps": 300, "seed": 2, "png": true, "rows": 5, "columns": 3}}
             """)
         let results = directory.appendingPathComponent("gray-scott")
         for index in 0..<4 {
@@ -72,8 +72,9 @@ struct SweepTests {
         #expect(report.stdout.contains("4 tasks in the table; 4 point(s) plotted in 2 line(s)"), "\(report.stdout)")
         let csv = try String(contentsOf: results.appendingPathComponent("report.csv"), encoding: .utf8)
         #expect(
-            csv.hasPrefix("task,id,status,feed,kill,png,rows,seed,size,steps,") && csv.contains(",population,meanV,"))
-        #expect(csv.contains("a strip of 5 rows of 8 cells per invocation"), "\(csv)")
+            csv.hasPrefix("task,id,status,columns,feed,kill,png,rows,seed,size,steps,")
+                && csv.contains(",population,meanV,"))
+        #expect(csv.contains("a strip of 5 rows of 3 cells per invocation"), "\(csv)")
         let rows = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: results.appendingPathComponent("report.json")))
                 as? [[String: Any]])
