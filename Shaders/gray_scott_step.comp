@@ -4,7 +4,8 @@
 // Laplacian is the 3x3 stencil of weights 0.2 at the sides and 0.05 at the corners (minus 1
 // at the centre), which stays stable at a time step of 1 with diffusion rates up to 1.
 // GrayScottReference computes the same sums, in the same order, in float64; so does every
-// kernel shape below, so that the shape is a speed only.
+// kernel shape below, and `precise` keeps each driver from fusing or reordering them in one
+// shape and not another, so that the shape is a speed only.
 //
 // Each invocation walks down a strip of ROWS rows of COLUMNS adjacent cells, with three rows
 // of those cells and their two neighbours in registers, so that a cell reads
@@ -71,13 +72,14 @@ void main() {
         loadRow((y + 1u == p.height ? 0u : y + 1u) * rowLength, index, down);
         for (uint i = 0u; i < COLUMNS; ++i) {
             const vec2 cell = here[i + 1u];
-            const vec2 sides = (here[i] + here[i + 2u]) + (up[i + 1u] + down[i + 1u]);
-            const vec2 corners = (up[i] + up[i + 2u]) + (down[i] + down[i + 2u]);
-            const vec2 laplacian = 0.2 * sides + 0.05 * corners - cell;
-            const float reaction = cell.x * cell.y * cell.y;
-            const float du = p.diffusionU * laplacian.x - reaction + p.feed * (1.0 - cell.x);
-            const float dv = p.diffusionV * laplacian.y + reaction - (p.feed + p.kill) * cell.y;
-            next[i] = cell + p.dt * vec2(du, dv);
+            precise const vec2 sides = (here[i] + here[i + 2u]) + (up[i + 1u] + down[i + 1u]);
+            precise const vec2 corners = (up[i] + up[i + 2u]) + (down[i] + down[i + 2u]);
+            precise const vec2 laplacian = 0.2 * sides + 0.05 * corners - cell;
+            precise const float reaction = cell.x * cell.y * cell.y;
+            precise const float du = p.diffusionU * laplacian.x - reaction + p.feed * (1.0 - cell.x);
+            precise const float dv = p.diffusionV * laplacian.y + reaction - (p.feed + p.kill) * cell.y;
+            precise const vec2 stepped = cell + p.dt * vec2(du, dv);
+            next[i] = stepped;
         }
         if (PAIRS) {
             for (uint k = 0u; k < COLUMNS / 2u && x0 + 2u * k < p.width; ++k) {
