@@ -224,12 +224,7 @@ struct BenchGrayScottCommand: ParsableCommand {
             StopRequest.listen(stoppingAfter: "the current piece of a timed run; the results so far will be reported")
             var suite = GrayScottBenchmark(
                 benchmark: measuring.makeBenchmark(), parameters: model.parameters, seed: measuring.seed)
-            if !rows.isEmpty || !columns.isEmpty {
-                let fallback = GrayScottKernel.defaultKernel(for: device)
-                suite.kernels = (rows.isEmpty ? [fallback.rows] : rows).flatMap { r in
-                    (columns.isEmpty ? [fallback.columns] : columns).map { GrayScottKernel(rows: r, columns: $0) }
-                }
-            }
+            suite.kernels = GrayScottKernel.given(rows: rows, columns: columns, for: device)
             suite.tuned = { tuning.store.tunedGrayScottKernel(for: device, width: $0, height: $1) }
             suite.measure = { benchmark, workload, label in
                 try benchmark.measure(workload, label: label, output: Console.progress)

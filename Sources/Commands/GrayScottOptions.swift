@@ -110,7 +110,8 @@ struct GrayScottKernelOptions: ParsableArguments {
         help: ArgumentHelp(
             """
             Rows each invocation steps down its strip, 1 to \(GrayScottKernel.rowRange.upperBound): a speed only \
-            (each cell's sums stay the same). Default: the tuned kernel's, else \(GrayScottKernel.defaultRows).
+            (each cell's sums stay the same). Default: \(GrayScottKernel.defaultRows) (`run` takes the tuned kernel's \
+            where there is one).
             """,
             valueName: "R"))
     var givenRows: Int?
@@ -120,8 +121,8 @@ struct GrayScottKernelOptions: ParsableArguments {
         help: ArgumentHelp(
             """
             Adjacent cells each invocation steps in a row, 1 to \(GrayScottKernel.columnRange.upperBound): a speed \
-            only. Default: the tuned kernel's (`tune gray-scott` stores one for this device and size), else 8 on \
-            CPU drivers and 1 on GPUs.
+            only. Default: 8 on CPU drivers, 1 on GPUs (`run` takes the tuned kernel's where `tune gray-scott` \
+            stored one for this device and size).
             """,
             valueName: "C"))
     var givenColumns: Int?
@@ -132,8 +133,7 @@ struct GrayScottKernelOptions: ParsableArguments {
 
     /// The shape given, its missing part from `device`'s default; nil where none was given.
     func kernel(for device: PhysicalDeviceDescription) -> GrayScottKernel? {
-        givenRows == nil && givenColumns == nil
-            ? nil : GrayScottKernel.given(rows: givenRows, columns: givenColumns, for: device)
+        GrayScottKernel.given(rows: givenRows, columns: givenColumns, for: device)
     }
 }
 

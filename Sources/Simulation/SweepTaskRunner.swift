@@ -229,9 +229,7 @@ public struct SweepTaskRunner {
             note("task \(task.id): resuming at step \(saved.step) of \(parameters.steps)")
         }
         // A checkpoint of the task holds a field of the task's size.
-        let given =
-            parameters.rows == nil && parameters.columns == nil
-            ? nil : GrayScottKernel.given(rows: parameters.rows, columns: parameters.columns, for: device.description)
+        let given = GrayScottKernel.given(rows: parameters.rows, columns: parameters.columns, for: device.description)
         let tuned =
             given == nil
             ? tuning?.tunedGrayScottKernel(for: device.description, width: parameters.width, height: parameters.height)

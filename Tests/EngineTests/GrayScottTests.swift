@@ -94,6 +94,14 @@ import Testing
         #expect(GrayScottKernel.defaultKernel(for: device) == GrayScottKernel(rows: 16, columns: 8))
         #expect(GrayScottKernel.given(rows: 4, columns: nil, for: device) == GrayScottKernel(rows: 4, columns: 8))
         #expect(GrayScottKernel.given(rows: nil, columns: 2, for: device) == GrayScottKernel(rows: 16, columns: 2))
+        #expect(GrayScottKernel.given(rows: nil, columns: nil, for: device) == nil)
+        #expect(GrayScottKernel.given(rows: [], columns: [], for: device) == nil)
+        #expect(
+            GrayScottKernel.given(rows: [4, 8], columns: [], for: device)
+                == [GrayScottKernel(rows: 4, columns: 8), GrayScottKernel(rows: 8, columns: 8)])
+        #expect(
+            GrayScottKernel.given(rows: [], columns: [1, 2], for: device)
+                == [GrayScottKernel(rows: 16, columns: 1), GrayScottKernel(rows: 16, columns: 2)])
         var gpu = device
         gpu.type = .discrete
         #expect(GrayScottKernel.defaultKernel(for: gpu) == GrayScottKernel(rows: 16, columns: 1))

@@ -32,10 +32,19 @@ public struct GrayScottKernel: Sendable, Hashable, CustomStringConvertible {
         GrayScottKernel(rows: defaultRows, columns: defaultColumns(for: device))
     }
 
-    /// Given parts of a shape, the rest from `device`'s default.
-    public static func given(rows: Int?, columns: Int?, for device: PhysicalDeviceDescription) -> GrayScottKernel {
+    /// Given parts of a shape, the rest from `device`'s default; nil where no part is given.
+    public static func given(rows: Int?, columns: Int?, for device: PhysicalDeviceDescription) -> GrayScottKernel? {
+        given(rows: rows.map { [$0] } ?? [], columns: columns.map { [$0] } ?? [], for: device)?.first
+    }
+
+    /// Every shape of the rows and columns given, in that order, a list not given being the
+    /// default's part; nil where neither is given.
+    public static func given(rows: [Int], columns: [Int], for device: PhysicalDeviceDescription) -> [GrayScottKernel]? {
+        guard !rows.isEmpty || !columns.isEmpty else { return nil }
         let fallback = defaultKernel(for: device)
-        return GrayScottKernel(rows: rows ?? fallback.rows, columns: columns ?? fallback.columns)
+        return (rows.isEmpty ? [fallback.rows] : rows).flatMap { r in
+            (columns.isEmpty ? [fallback.columns] : columns).map { GrayScottKernel(rows: r, columns: $0) }
+        }
     }
 
     /// Why the shader cannot take this shape, or nil where it can.
