@@ -7,8 +7,8 @@ shows in review.
 Takes the reports of `bench` (N-body: each N), `bench life` (each kernel at each grid size) and
 `bench gray-scott` (each kernel shape at each field size), both of one workload. Prints the
 median rate of each measurement in both (by size alone where each report measured one kernel a
-size, so that a changed default kernel is compared with the old one), the change in percent, and whether the change is
-beyond the run-to-run spread of the two runs; exits 1 when any measurement got slower by more
+size, so that a changed default kernel is compared with the old one), the change in percent,
+and whether the change is beyond the run-to-run spread of the two runs; exits 1 when any measurement got slower by more
 than the threshold (percent) and beyond that spread, 2 when a file is not such a report or the
 two are of different workloads.
 """
@@ -47,9 +47,13 @@ def measurements(report):
         # Reports from before blocks of columns ran a cell an invocation.
         def shape(r):
             return r["rows"], r.get("columns", 1)
+
+        # As the binary names a shape (GrayScottKernel.description).
+        def describe(rows, columns):
+            return f"a strip of {rows} row{'s' * (rows != 1)} of {columns} cell{'s' * (columns != 1)}"
         return "gray-scott", "cell updates/s", {
             (r["width"], r["height"]) + shape(r): (f"{r['width']}x{r['height']}", r["cellUpdatesPerSecond"],
-                                                   "strips of {} rows of {} cells".format(*shape(r)))
+                                                   describe(*shape(r)))
             for r in results}
     if all("kernel" in r and "cellUpdatesPerSecond" in r for r in results):
         return "life " + report.get("rule", ""), "cell updates/s", {

@@ -275,7 +275,7 @@ struct TuneGrayScottCommand: ParsableCommand {
                 on: context.device, width: size.width, height: size.height, budget: search.budget)
             try printReport(
                 GrayScottTuningReport(
-                    device: device.name, width: size.width, height: size.height, kernel: winner, rate: rate,
+                    device: device, width: size.width, height: size.height, kernel: winner, rate: rate,
                     cache: search.cache.url.path, trials: trials, stoppedBy: StopRequest.current.requested),
                 json: search.json)
         }

@@ -126,9 +126,11 @@ public struct GrayScottKernelTuner {
     ) -> (winner: GrayScottKernel?, trials: [Trial]) {
         let start = Date()
         let blocks = blockCandidates()
-        // The strips' count does not depend on the block (it is checked only down the field).
-        let total = deliberatelyWrong.count + blocks.count + stripCandidates(columns: blocks[0].columns).count
-        let longest = (deliberatelyWrong + blocks + stripCandidates(columns: blocks[0].columns)).map(\.rows).max() ?? 1
+        // The strips to come, as far as their count and lengths go: the block does not change
+        // them (it is checked only across the field).
+        let strips = stripCandidates(columns: blocks[0].columns)
+        let total = deliberatelyWrong.count + blocks.count + strips.count
+        let longest = (deliberatelyWrong + blocks + strips).map(\.rows).max() ?? 1
         let field = Self.verificationField(longestStrip: longest, oddWidth: width % 2 == 1)
         let reference = GrayScottReference.advance(
             field, parameters: GrayScottParameters(), steps: Self.verificationSteps)
@@ -167,8 +169,8 @@ public struct GrayScottKernelTuner {
         }
         func outOfTime() -> Bool { Date().timeIntervalSince(start) > 0.7 * budget || shouldStop() }
         for kernel in deliberatelyWrong { attempt(kernel, wrong: true) }
-        search: for (index, kernel) in blocks.enumerated() {
-            if index > 0 && outOfTime() { break search }
+        for (index, kernel) in blocks.enumerated() {
+            if index > 0 && outOfTime() { break }
             attempt(kernel, wrong: false)
         }
         let fastestBlock = trials.filter { $0.cellUpdatesPerSecond != nil }

@@ -184,7 +184,8 @@ struct GrayScottTaskParameters {
             dt: Float(try read.number("dt", default: Double(defaults.dt))))
         try rates.validate(spelling: .key)
         rows = try values["rows"].map { _ in try read.int("rows", default: 0, in: GrayScottKernel.rowRange) }
-        columns = try values["columns"].map { _ in try read.int("columns", default: 0, in: GrayScottKernel.columnRange)
+        columns = try values["columns"].map { _ in
+            try read.int("columns", default: 0, in: GrayScottKernel.columnRange)
         }
         checkpointEvery = try read.int("checkpointEvery", default: max(1, steps / 10), in: 0...1_000_000_000)
     }

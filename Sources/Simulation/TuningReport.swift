@@ -176,20 +176,23 @@ public struct GrayScottTuningReport: CommandReport {
     public var trials: [GrayScottKernelTuner.Trial]
     public var stoppedBy: String?
     private var winnerRate: Double
+    /// The device's untuned shape, whose rate the text gives beside the winner's.
+    private var defaultKernel: GrayScottKernel
 
     private enum CodingKeys: String, CodingKey {
         case device, width, height, rows, columns, cache, trials, stoppedBy
     }
 
     public init(
-        device: String, width: Int, height: Int, kernel: GrayScottKernel, rate: Double, cache: String,
-        trials: [GrayScottKernelTuner.Trial], stoppedBy: String?
+        device: PhysicalDeviceDescription, width: Int, height: Int, kernel: GrayScottKernel, rate: Double,
+        cache: String, trials: [GrayScottKernelTuner.Trial], stoppedBy: String?
     ) {
-        self.device = device
+        self.device = device.name
         self.width = width
         self.height = height
         rows = kernel.rows
         columns = kernel.columns
+        defaultKernel = .defaultKernel(for: device)
         winnerRate = rate
         self.cache = cache
         self.trials = trials
@@ -197,8 +200,8 @@ public struct GrayScottTuningReport: CommandReport {
     }
 
     public var lines: [String] {
-        // The search starts with the device's default; deliberately wrong shapes come before it.
-        let baselineRate = trials.first { $0.rejection == nil }?.measuredCellUpdatesPerSecond
+        let baselineRate = trials.first { $0.kernel == defaultKernel && $0.rejection == nil }?
+            .measuredCellUpdatesPerSecond
         return [
             "winner: \(GrayScottKernel(rows: rows, columns: columns)): \(scientific(winnerRate)) cell updates/s"
                 + (baselineRate.map { " (default: \(scientific($0)))" } ?? ""),

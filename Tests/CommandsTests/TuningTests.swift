@@ -395,7 +395,8 @@ struct TuningTests {
         let (slower, comparison) = try compare(defaultKernel, otherKernel)
         #expect(slower == 1 && comparison.contains("REGRESSION"), "\(comparison)")
         #expect(
-            comparison.contains("strips of 16 rows of 1 cells (before: strips of 16 rows of 8 cells)"), "\(comparison)")
+            comparison.contains("a strip of 16 rows of 1 cell (before: a strip of 16 rows of 8 cells)"), "\(comparison)"
+        )
         // Reports of two workloads, and a text bench log: a clear refusal, not a traceback or a
         // regression.
         let (mixed, _) = try compare(reports[0], reports[2])

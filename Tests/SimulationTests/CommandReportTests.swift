@@ -171,6 +171,26 @@ import Testing
         #expect(
             LifeKernelTuner.Trial(kernel: "wide", cellUpdatesPerSecond: 1e9).line(index: 2, total: 5)
                 == "[2/5] wide: 1.00e+09 cell updates/s (verified bit-exact)")
+
+        // Gray-Scott names the default's rate only where the device's default shape was verified.
+        let device = context.device.description
+        let initial = GrayScottKernel.defaultKernel(for: device)
+        var byDefault = GrayScottKernelTuner.Trial(initial)
+        byDefault.cellUpdatesPerSecond = 1e8
+        var wider = GrayScottKernelTuner.Trial(GrayScottKernel(rows: 32, columns: initial.columns))
+        wider.cellUpdatesPerSecond = 2e8
+        func grayScott(_ trials: [GrayScottKernelTuner.Trial]) -> [String] {
+            GrayScottTuningReport(
+                device: device, width: 64, height: 64, kernel: wider.kernel, rate: 2e8, cache: "/c.json",
+                trials: trials, stoppedBy: nil
+            ).lines
+        }
+        #expect(
+            grayScott([byDefault, wider]).first
+                == "winner: \(wider.kernel): 2.00e+08 cell updates/s (default: 1.00e+08)")
+        var rejectedDefault = byDefault
+        (rejectedDefault.cellUpdatesPerSecond, rejectedDefault.rejection) = (nil, "wrong results")
+        #expect(grayScott([rejectedDefault, wider]).first == "winner: \(wider.kernel): 2.00e+08 cell updates/s")
     }
 
     /// `sweep plan` and `sweep status`: the tasks, the array range, and the counts.
