@@ -61,7 +61,7 @@ struct TuneNBodyCommand: ParsableCommand {
             let (best, trials) = try search.cache.tuneAndStore(
                 on: context.device, particleCount: particles, parameters: NBodyParameters(), budget: search.budget)
             let report = NBodyTuningReport(
-                device: device.name, particles: particles, winner: best, cache: search.cache.url.path,
+                device: device, particles: particles, winner: best, cache: search.cache.url.path,
                 trials: trials, stoppedBy: StopRequest.current.requested)
             try printReport(report, json: search.json)
         }

@@ -94,26 +94,29 @@ public struct NBodyTuningReport: CommandReport {
     /// The signal that ended the search early; absent when the budget did.
     public var stoppedBy: String?
     private var winnerRate: Double?
+    /// The device's untuned shape, whose rate the text gives beside the winner's.
+    private var defaultKernel: NBodyKernel
 
     private enum CodingKeys: String, CodingKey {
         case device, particles, winner, cache, trials, stoppedBy
     }
 
     public init(
-        device: String, particles: Int, winner: KernelTuner.Trial, cache: String, trials: [KernelTuner.Trial],
-        stoppedBy: String?
+        device: PhysicalDeviceDescription, particles: Int, winner: KernelTuner.Trial, cache: String,
+        trials: [KernelTuner.Trial], stoppedBy: String?
     ) {
-        self.device = device
+        self.device = device.name
         self.particles = particles
         self.winner = winner.configuration
         winnerRate = winner.measuredInteractionsPerSecond
+        defaultKernel = .recommended(for: device, particleCount: particles)
         self.cache = cache
         self.trials = trials
         self.stoppedBy = stoppedBy
     }
 
     public var lines: [String] {
-        let baseline = trials.first { $0.rejection == nil }
+        let baseline = trials.first { $0.configuration == defaultKernel && $0.rejection == nil }
         return [
             "winner: \(winner): \(scientific(winnerRate ?? 0)) interactions/s"
                 + (baseline.map { " (default: \(scientific($0.measuredInteractionsPerSecond ?? 0)))" } ?? ""),

@@ -122,22 +122,33 @@ import Testing
     /// The tuning reports keep `tune --json`'s keys, and their text names the winner, the
     /// default's rate and the rejections.
     @Test func tuningReportsAsTextAndJSON() throws {
+        let device = context.device.description
+        let untuned = NBodyKernel.recommended(for: device, particleCount: 1000)
         let fast = KernelTuner.Trial(
             configuration: .streaming(workgroup: 64, bodies: 1), error: 1e-6, interactionsPerSecond: 2e9)
         let rejected = KernelTuner.Trial(
             configuration: .streaming(workgroup: 32, bodies: 1), rejection: "wrong results")
-        var defaultShape = KernelTuner.Trial(
-            configuration: .streaming(workgroup: 32, bodies: 2), error: 1e-6, interactionsPerSecond: 1e9)
+        #expect(![fast.configuration, rejected.configuration].contains(untuned))
+        var defaultShape = KernelTuner.Trial(configuration: untuned, error: 1e-6, interactionsPerSecond: 1e9)
         defaultShape.confirmedInteractionsPerSecond = 1.5e9
-        let report = NBodyTuningReport(
-            device: "lavapipe", particles: 1000, winner: fast, cache: "/c.json",
-            trials: [rejected, defaultShape, fast],
-            stoppedBy: nil)
+        func nbody(_ trials: [KernelTuner.Trial]) -> NBodyTuningReport {
+            NBodyTuningReport(
+                device: device, particles: 1000, winner: fast, cache: "/c.json", trials: trials, stoppedBy: nil)
+        }
+        let report = nbody([rejected, defaultShape, fast])
         #expect(
             report.lines == [
                 "winner: \(fast.configuration): 2.00e+09 interactions/s (default: 1.50e+09)",
                 "tried: 3, rejected: 1", "cache: /c.json",
             ])
+        // Where the device's default was rejected, no other shape is called the default.
+        var rejectedNBodyDefault = defaultShape
+        (rejectedNBodyDefault.error, rejectedNBodyDefault.rejection) = (nil, "wrong results")
+        rejectedNBodyDefault.interactionsPerSecond = nil
+        rejectedNBodyDefault.confirmedInteractionsPerSecond = nil
+        #expect(
+            nbody([rejectedNBodyDefault, rejected, fast]).lines.first
+                == "winner: \(fast.configuration): 2.00e+09 interactions/s")
         #expect(try jsonKeys(report) == ["device", "particles", "winner", "cache", "trials"])
         #expect(rejected.outcome == "REJECTED: wrong results")
         #expect(
@@ -173,7 +184,6 @@ import Testing
                 == "[2/5] wide: 1.00e+09 cell updates/s (verified bit-exact)")
 
         // Gray-Scott names the default's rate only where the device's default shape was verified.
-        let device = context.device.description
         let initial = GrayScottKernel.defaultKernel(for: device)
         var byDefault = GrayScottKernelTuner.Trial(initial)
         byDefault.cellUpdatesPerSecond = 1e8

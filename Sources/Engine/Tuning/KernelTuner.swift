@@ -270,7 +270,8 @@ public struct KernelTuner {
         var chosen = verified.sorted { trials[$0].interactionsPerSecond! > trials[$1].interactionsPerSecond! }.prefix(
             finalists
         ).map { $0 }
-        if let baseline = verified.first, !chosen.contains(baseline) {
+        let untuned = list.first { !$0.1 }?.0
+        if let baseline = verified.first(where: { trials[$0].configuration == untuned }), !chosen.contains(baseline) {
             chosen.append(baseline)
         }
         // Each finalist runs a warm-up and three timed runs of at least one step. Where steps are
