@@ -99,12 +99,16 @@ enum NBodyShaderConstants {
     ]
 }
 
-/// The specialization constants of `gray_scott_step.comp`.
+/// The specialization constants of `gray_scott_step.glsl`: `gray_scott_step.comp` and
+/// `gray_scott_step_wide64.comp`.
 enum GrayScottShaderConstants {
     static let rows = ShaderConstant("ROWS", 0)
     static let columns = ShaderConstant("COLUMNS", 1)
-    static let pairs = ShaderConstant("PAIRS", 2, bool: true)
-    static let byShader: [(EmbeddedShader, [ShaderConstant])] = [(.grayScottStep, [rows, columns, pairs])]
+    static let wideAccess = ShaderConstant("WIDE_ACCESS", 2, bool: true)
+    static let all = [rows, columns, wideAccess]
+    static let byShader: [(EmbeddedShader, [ShaderConstant])] = [
+        (.grayScottStep, all), (.grayScottStepWide64, all),
+    ]
 }
 
 /// What a SPIR-V module says about itself, read from its words.

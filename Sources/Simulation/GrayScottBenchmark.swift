@@ -36,8 +36,9 @@ public struct GrayScottBenchmark {
         let fallback = GrayScottKernel.defaultKernel(for: device.description)
         let plan = sizes.map { size in (size, kernels ?? [tuned(size.0, size.1) ?? fallback]) }
         // Not a multiple of the workgroup either way, so the edges' invocations are checked too;
-        // an even width and an odd one, which decide whether cells are read in pairs.
-        let checks = [70, 71].map { GrayScottField.seeded(width: $0, height: 45, seed: seed) }
+        // widths that divide by 4, by 2 alone and by neither, which decide how many cells each
+        // access takes.
+        let checks = [72, 70, 71].map { GrayScottField.seeded(width: $0, height: 45, seed: seed) }
         var checked: Set<GrayScottKernel> = []
         for kernel in plan.flatMap(\.1) where checked.insert(kernel).inserted {
             for check in checks {

@@ -84,13 +84,13 @@ public struct GrayScottKernelTuner {
 
     /// The field candidates are checked on: random concentrations in every cell, not seeded
     /// spots, whose cells mostly sit at the fixed point u = 1, v = 0 and would hide a wrong
-    /// stencil; part of a workgroup's block across, as wide as the tuned field is odd or even
-    /// (which decides whether cells are read in pairs), and two strips and a part of the
-    /// longest candidate down. u in [0.4, 1) and v in [0, 0.3): noise over all of [0, 1)
-    /// grows without bound within a few steps.
-    static func verificationField(longestStrip: Int, oddWidth: Bool) -> GrayScottField {
+    /// stencil; part of a workgroup's block across, of the tuned width modulo 4 (which decides
+    /// how many cells each access takes), and two strips and a part of the longest candidate
+    /// down. u in [0.4, 1) and v in [0, 0.3): noise over all of [0, 1) grows without bound
+    /// within a few steps.
+    static func verificationField(longestStrip: Int, tunedWidth: Int) -> GrayScottField {
         var random = SeededGenerator(seed: 99)
-        let (width, height) = (oddWidth ? 71 : 70, 2 * longestStrip + 7)
+        let (width, height) = (68 + tunedWidth % 4, 2 * longestStrip + 7)
         var values = [Float](repeating: 0, count: 2 * width * height)
         for cell in 0..<width * height {
             values[2 * cell] = Float(random.uniform(0.4, 1))
@@ -131,7 +131,7 @@ public struct GrayScottKernelTuner {
         let strips = stripCandidates(columns: blocks[0].columns)
         let total = deliberatelyWrong.count + blocks.count + strips.count
         let longest = (deliberatelyWrong + blocks + strips).map(\.rows).max() ?? 1
-        let field = Self.verificationField(longestStrip: longest, oddWidth: width % 2 == 1)
+        let field = Self.verificationField(longestStrip: longest, tunedWidth: width)
         let reference = GrayScottReference.advance(
             field, parameters: GrayScottParameters(), steps: Self.verificationSteps)
         var baseline: (kernel: GrayScottKernel, field: GrayScottField)?

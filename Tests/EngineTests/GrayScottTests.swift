@@ -30,8 +30,9 @@ import Testing
 
     /// Other kernel shapes (`bench gray-scott --rows --columns`): strips of one row, strips that
     /// leave the last part-filled, strips longer than the field, whose last row wraps to the
-    /// first; blocks of one cell to 16, on an even width (cells read in pairs) and an odd one,
-    /// and fields narrower than a block, whose neighbours wrap within it.
+    /// first; blocks of one cell to 16, on widths that divide by 4 (blocks of 4, 8 and 16 read
+    /// in fours), by 2 alone (even blocks read in pairs) and by neither, and fields narrower
+    /// than a block, whose neighbours and units wrap within it.
     @Test(arguments: [
         (1, 1), (3, 1), (7, 2), (64, 1), (GrayScottKernel.rowRange.upperBound, 1), (16, 3), (16, 4), (5, 8),
         (16, 16), (1, 16),
@@ -39,7 +40,7 @@ import Testing
     func everyKernelShapeFollowsTheReference(rows: Int, columns: Int) throws {
         let kernel = GrayScottKernel(rows: rows, columns: columns)
         let parameters = GrayScottParameters(feed: 0.035, kill: 0.065)
-        for (width, height) in [(70, 45), (71, 45), (2, 9), (3, 5), (1, 4)] {
+        for (width, height) in [(72, 45), (70, 45), (71, 45), (4, 6), (2, 9), (3, 5), (1, 4)] {
             let start = GrayScottField.seeded(width: width, height: height, seed: 5)
             let workload = try GrayScottWorkload(
                 device: context.device, field: start, parameters: parameters, kernel: kernel)
@@ -58,7 +59,7 @@ import Testing
     @Test(arguments: [100, 101])
     func theKernelShapeLeavesTheBitsAsTheyAre(width: Int) throws {
         let start = GrayScottField.seeded(width: width, height: 75, seed: 9)
-        let shapes = [(1, 1), (7, 1), (16, 1), (64, 1), (16, 2), (16, 8), (3, 16), (16, 5)]
+        let shapes = [(1, 1), (7, 1), (16, 1), (64, 1), (16, 2), (16, 8), (3, 16), (16, 5), (5, 4)]
         let fields = try shapes.map { rows, columns in
             let workload = try GrayScottWorkload(
                 device: context.device, field: start, parameters: .init(),
@@ -105,6 +106,24 @@ import Testing
         var gpu = device
         gpu.type = .discrete
         #expect(GrayScottKernel.defaultKernel(for: gpu) == GrayScottKernel(rows: 16, columns: 1))
+    }
+
+    /// A block's own cells are read and written four at a time where the device has 64-bit
+    /// integers and the block and the width divide by 4, else two at a time where they divide by
+    /// 2, else one at a time.
+    @Test func theBlockIsAccessedInTheWidestUnitThatFits() {
+        let device = context.device.description
+        #expect(device.supportsInt64)
+        var withoutInt64 = device
+        withoutInt64.supportsInt64 = false
+        for (columns, width, unit, unitWithoutInt64) in [
+            (8, 100, 4, 2), (16, 4, 4, 2), (8, 70, 2, 2), (4, 102, 2, 2), (12, 8, 4, 2), (6, 100, 2, 2),
+            (8, 101, 1, 1), (1, 100, 1, 1), (5, 100, 1, 1),
+        ] {
+            let kernel = GrayScottKernel(columns: columns)
+            #expect(kernel.accessUnit(width: width, device: device) == unit, "\(columns) columns, width \(width)")
+            #expect(kernel.accessUnit(width: width, device: withoutInt64) == unitWithoutInt64)
+        }
     }
 
     @Test func aSeededFieldIsReproducibleAndHoldsSpots() {

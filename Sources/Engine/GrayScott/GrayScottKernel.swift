@@ -1,4 +1,4 @@
-/// The shape of the Gray-Scott kernel (`gray_scott_step.comp`): each invocation steps a block
+/// The shape of the Gray-Scott kernel (`gray_scott_step.glsl`): each invocation steps a block
 /// of `columns` adjacent cells down a strip of `rows` rows, keeping three rows of the block and
 /// its two neighbours in registers. Every shape computes each cell with the same sums in the
 /// same order, so a shape is a speed only (`tune gray-scott` checks it bit for bit).
@@ -58,8 +58,13 @@ public struct GrayScottKernel: Sendable, Hashable, CustomStringConvertible {
         return nil
     }
 
-    /// Whether a field `width` cells wide is read and written a pair of cells at a time.
-    func pairs(width: Int) -> Bool { columns % 2 == 0 && width % 2 == 0 }
+    /// The cells each access of a block's own cells takes in a field `width` cells wide on
+    /// `device`: 4 (as 64-bit integers) or 2 where the block and the width divide by it, else 1.
+    /// Each access is a loop over the SIMD lanes on CPU drivers, whatever its width.
+    package func accessUnit(width: Int, device: PhysicalDeviceDescription) -> Int {
+        if device.supportsInt64 && columns % 4 == 0 && width % 4 == 0 { return 4 }
+        return columns % 2 == 0 && width % 2 == 0 ? 2 : 1
+    }
 
     /// "a strip of 16 rows of 8 cells".
     public var description: String {

@@ -1,7 +1,7 @@
 import FoundationEssentials
 
 /// The Gray-Scott reaction-diffusion model on the GPU: a field of two concentrations per cell,
-/// advanced a step per dispatch (`gray_scott_step.comp`) between two buffers in turn.
+/// advanced a step per dispatch (`gray_scott_step.glsl`) between two buffers in turn.
 public final class GrayScottWorkload {
     public let device: Device
     public let width: Int
@@ -86,12 +86,14 @@ public final class GrayScottWorkload {
         self.parameters = parameters
         groups = Self.groups(width: width, height: height, kernel: kernel)
         typealias Constants = GrayScottShaderConstants
+        let unit = kernel.accessUnit(width: width, device: device.description)
         let pipeline = try ComputePipeline(
-            device: device, shader: ShaderModule(device: device, shader: .grayScottStep), storageBuffers: 2,
-            pushConstantSize: MemoryLayout<PushConstants>.size,
+            device: device,
+            shader: ShaderModule(device: device, shader: unit == 4 ? .grayScottStepWide64 : .grayScottStep),
+            storageBuffers: 2, pushConstantSize: MemoryLayout<PushConstants>.size,
             specialization: [
                 .uint(Constants.rows, kernel.rows), .uint(Constants.columns, kernel.columns),
-                .bool(Constants.pairs, kernel.pairs(width: width)),
+                .bool(Constants.wideAccess, unit > 1),
             ])
         state = try PingPongState(
             device: device, pipeline: pipeline, bytes: width * height * GrayScottField.bytesPerCell)
