@@ -126,10 +126,11 @@ if want life-kernels; then
 fi
 if want gray-scott; then
     step verify-gray-scott 60 verify gray-scott --size 4099x1027 --steps 50
+    step verify-gray-scott-quads 60 verify gray-scott --size 4100x1027 --columns 4 --steps 50
     # Kernel shapes too: long strips and wide blocks leave few invocations to fill a GPU on
-    # small fields; blocks of two read and write cells in pairs.
+    # small fields; blocks of two read and write cells in pairs, blocks of four four at a time.
     step bench-gray-scott 300 bench gray-scott --size 1024x1024 4096x4096 16384x16384 --rows 1 4 16 64 \
-        --columns 1 2 --repeats 5 --json
+        --columns 1 2 4 --repeats 5 --json
     json_of bench-gray-scott
     # What tune picks per size, and the rates run and bench then get from it.
     step tune-gray-scott-1024 60 tune gray-scott --size 1024x1024 --budget 30
