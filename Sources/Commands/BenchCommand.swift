@@ -221,6 +221,7 @@ struct BenchNBodyCommand: ParsableCommand {
                 try benchmark.measure(workload, label: label, output: Console.progress)
             }
             suite.measured = { result, _ in if !json { Console.print(result.line) } }
+            suite.skipped = { Console.note("skipped: \($0)") }
             let results = try suite.run(particleCounts: particles, on: context.device)
             noteEarlyStop(measured: results.count, of: particles.count, what: "sizes")
             if json {

@@ -1,3 +1,5 @@
+import Engine
+
 /// Throughput of a workload: a warm-up, then timed repeats of the same number of steps, each
 /// timed with GPU timestamps where the device has them.
 ///
@@ -121,6 +123,16 @@ public struct Statistics: Codable, Sendable, Equatable {
 }
 
 extension Benchmark {
+    /// Throws where a benchmark measured nothing because every size it was given was beyond
+    /// the device (`skipped`, each reason already said), so that such a run does not end as a
+    /// success with nothing to show; a stop that came first is not a failure.
+    func checkSomethingMeasured(_ measured: Int, skipped: [String]) throws(EngineError) {
+        guard measured == 0, let first = skipped.first, !shouldStop() else { return }
+        throw .unsupported(
+            "nothing was measured: \(first)"
+                + (skipped.count > 1 ? " (and \(skipped.count - 1) more beyond this device)" : ""))
+    }
+
     /// What a benchmark a signal ended says: how much of it was measured, which is reported
     /// as usual.
     public static func stoppedLine(by signal: String, measured: Int, of planned: Int, what: String) -> String {

@@ -53,7 +53,7 @@ public struct GrayScottBenchmark {
             }
         }
         var results: [GrayScottBenchmarkResult] = []
-        var problems: Set<String> = []
+        var problems: [String] = []
         measuring: for ((width, height), shapes) in plan {
             for kernel in shapes {
                 if benchmark.shouldStop() { break measuring }
@@ -61,7 +61,10 @@ public struct GrayScottBenchmark {
                     width: width, height: height, kernel: kernel, device: device.description)
                 {
                     // Said once: most problems are the field's, whatever the shapes.
-                    if problems.insert(problem).inserted { skipped(problem) }
+                    if !problems.contains(problem) {
+                        problems.append(problem)
+                        skipped(problem)
+                    }
                     continue
                 }
                 let workload = try GrayScottWorkload(
@@ -77,6 +80,7 @@ public struct GrayScottBenchmark {
                 measured(result)
             }
         }
+        try benchmark.checkSomethingMeasured(results.count, skipped: problems)
         return results
     }
 

@@ -64,6 +64,7 @@ public struct LifeBenchmark {
     public func run(sizes: [(Int, Int)], on device: Device) throws -> (results: [LifeBenchmarkResult], planned: Int) {
         var results: [LifeBenchmarkResult] = []
         var planned = 0
+        var beyond: [String] = []
         for (width, height) in sizes {
             for kernel in kernels(width: width, height: height, on: device.description) {
                 planned += 1
@@ -85,6 +86,7 @@ public struct LifeBenchmark {
                         kernel: kernel)
                 } catch EngineError.unsupported(let reason) {
                     // One size beyond one kernel's reach should not cost the other measurements.
+                    beyond.append(reason)
                     skipped(reason)
                     continue
                 }
@@ -98,6 +100,7 @@ public struct LifeBenchmark {
                 measured(result, workload)
             }
         }
+        try benchmark.checkSomethingMeasured(results.count, skipped: beyond)
         return (results, planned)
     }
 }

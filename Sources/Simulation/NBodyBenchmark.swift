@@ -21,6 +21,8 @@ public struct NBodyBenchmark {
     }
     /// Hears each size's result as it comes.
     public var measured: (NBodyBenchmarkResult, NBodyWorkload) -> Void = { _, _ in }
+    /// Hears why a size was skipped (beyond the device's or the host's reach).
+    public var skipped: (String) -> Void = { _ in }
 
     public init(benchmark: Benchmark, parameters: NBodyParameters, seed: UInt64) {
         self.benchmark = benchmark
@@ -28,13 +30,22 @@ public struct NBodyBenchmark {
         self.seed = seed
     }
 
-    /// Measures each of `particleCounts` in turn, until the benchmark's stop request.
+    /// Measures each of `particleCounts` in turn, until the benchmark's stop request; a size
+    /// beyond the device is skipped, and nothing measured for that reason alone is an error.
     public func run(particleCounts: [Int], on device: Device) throws -> [NBodyBenchmarkResult] {
         var results: [NBodyBenchmarkResult] = []
+        var beyond: [String] = []
         for n in particleCounts {
             if benchmark.shouldStop() { break }
+            do {
+                try NBodyCapacity.check(particleCount: n, configuration: kernel, on: device.description)
+            } catch {
+                // One size beyond the device should not cost the others' measurements.
+                beyond.append("\(error)")
+                skipped("\(error)")
+                continue
+            }
             try beforeSize(n)
-            try NBodyCapacity.check(particleCount: n, configuration: kernel, on: device.description)
             let state = InitialModel.plummer.generate(count: n, seed: seed, gravity: parameters.gravity)
             let workload = try NBodyWorkload(
                 device: device, state: state, parameters: parameters, configuration: kernel ?? tuned(n))
@@ -49,6 +60,7 @@ public struct NBodyBenchmark {
             results.append(result)
             measured(result, workload)
         }
+        try benchmark.checkSomethingMeasured(results.count, skipped: beyond)
         return results
     }
 

@@ -92,6 +92,15 @@ struct GrayScottCommandTests {
             "\(text.stdout)\(text.stderr)")
     }
 
+    /// Sizes beyond the device are skipped with their reason; where none is left, nothing
+    /// measured is a failure, not an empty success.
+    @Test func benchOfSizesBeyondTheDeviceFails() throws {
+        let result = try CommandLineRun.run(["bench", "gray-scott", "--size", "65536x65536", "--json"])
+        #expect(result.status == 1 && result.stdout.isEmpty, "\(result.stdout)")
+        #expect(result.stderr.contains("skipped: a 65536x65536 field needs"), "\(result.stderr)")
+        #expect(result.stderr.contains("error: nothing was measured: a 65536x65536 field needs"), "\(result.stderr)")
+    }
+
     /// --rows measures each strip length at each size, each checked against the CPU first;
     /// one out of range, or a width of block, is a usage error.
     @Test func benchMeasuresEachStripLength() throws {

@@ -81,10 +81,44 @@ import Testing
         suite.benchmark.shouldStop = { stopped }
         suite.measured = { _, _ in stopped = true }
         #expect(try suite.run(particleCounts: [100, 257], on: context.device).map(\.particles) == [100])
-        // A kernel the device cannot run is refused before anything is made.
+        // A size beyond the device is skipped with its reason, before anything is made or
+        // tuned, and the others are measured; where every size is beyond it, nothing measured
+        // is an error.
         suite.benchmark.shouldStop = { false }
+        var skipped: [String] = []
+        suite.skipped = { skipped.append($0) }
+        before = []
+        let huge = NBodyCapacity.largestParticleCount(on: context.device.description) + 1
+        #expect(try suite.run(particleCounts: [huge, 100], on: context.device).map(\.particles) == [100])
+        #expect(before == [100])
+        #expect(skipped.count == 1 && skipped[0].contains("cannot run \(huge) particles"), "\(skipped)")
         suite.kernel = .streaming(workgroup: 65536, bodies: 1)
-        #expect(throws: EngineError.self) { try suite.run(particleCounts: [64], on: context.device) }
+        #expect {
+            try suite.run(particleCounts: [64, 100], on: context.device)
+        } throws: {
+            "\($0)".hasPrefix("nothing was measured: cannot run 64 particles")
+                && "\($0)".hasSuffix("(and 1 more beyond this device)")
+        }
+        #expect(before == [100] && skipped.count == 3)
+    }
+
+    @Test func grayScottSizesBeyondTheDeviceAreSkipped() throws {
+        var suite = GrayScottBenchmark(
+            benchmark: Benchmark(repeats: 1, stepsPerRepeat: 2), parameters: GrayScottParameters(), seed: 1)
+        var skipped: [String] = []
+        suite.skipped = { skipped.append($0) }
+        // Past the 128 MiB storage buffers of Debian 12's lavapipe at 8 bytes a cell.
+        let large = (8192, 8192)
+        let beyond =
+            GrayScottWorkload.sizeProblem(width: large.0, height: large.1, device: context.device.description) != nil
+        guard beyond else { return }
+        #expect(try suite.run(sizes: [large, (64, 32)], on: context.device).map(\.width) == [64])
+        #expect(skipped.count == 1 && skipped[0].contains("maxStorageBufferRange"), "\(skipped)")
+        #expect {
+            try suite.run(sizes: [large], on: context.device)
+        } throws: {
+            "\($0)".hasPrefix("nothing was measured: a 8192x8192 field needs")
+        }
     }
 
     @Test func lifeKernelsAreMeasuredAtEachSizeAndSizesBeyondOneAreSkipped() throws {
