@@ -2,7 +2,8 @@ import Engine
 
 /// Drives a workload through a run: batches sized to a quarter of a second, stop requests
 /// between batches, cadences that end batches on their multiples (frames, checkpoints),
-/// and a check of every batch's result where the state can break.
+/// and a check of every batch's result where the state can break (of steps paced elsewhere,
+/// of the results an observer sees, the last, and one every `batchSeconds`).
 ///
 /// A headless run calls `run()`; a run whose steps something else paces (a window's frames)
 /// advances the workload itself and calls `stepsAdvanced(to:)` after each of its batches.
@@ -25,6 +26,8 @@ public final class RunLoop<W: Workload> {
     private var observers: [RunObserver<W>] = []
     /// The last step whose state was checked and found sound (or the start).
     private var lastSoundStep: Int
+    /// The step last checked, and when.
+    private var lastCheck: (step: Int, at: ContinuousClock.Instant)?
     /// The step the previous batch reached, to tell which cadences a batch crossed.
     private var previousStep: Int
     private var ending: RunSummary.Ending?
@@ -90,7 +93,7 @@ public final class RunLoop<W: Workload> {
             let took = ContinuousClock.now - batchStart
             stepSeconds = took.seconds / Double(count)
             reached += count
-            try stepsAdvanced(to: reached)
+            try advanced(to: reached, checkingEveryBatch: true)
             batch = Self.nextBatch(after: count, took: took, target: batchSeconds, limit: batchLimit)
         }
         return RunSummary(
@@ -99,24 +102,30 @@ public final class RunLoop<W: Workload> {
             gpuSeconds: reached > firstStep ? gpuSeconds : nil, ending: ending ?? .completed)
     }
 
-    /// Checks and observes the state after steps the caller ran.
+    /// Checks and observes the state after steps the caller ran. A check downloads the whole
+    /// state, and a window's frame runs a few steps: so the state is checked where an observer
+    /// sees it, where the run ends, and otherwise once `batchSeconds` have passed since the
+    /// last check (`summary` checks the last steps where none did).
     /// - Returns: whether the run goes on (false once it has an ending).
     @discardableResult
     public func stepsAdvanced(to reached: Int) throws -> Bool {
+        try advanced(to: reached, checkingEveryBatch: false)
+    }
+
+    private func advanced(to reached: Int, checkingEveryBatch: Bool) throws -> Bool {
         guard ending == nil else { return false }
         let previous = previousStep
         previousStep = reached
         progress(reached)
         let moment = RunMoment(workload: workload, step: reached)
+        let due = observers.filter { observer in observer.every.map { reached / $0 != previous / $0 } ?? true }
         if W.stateCanBreak {
-            if let breakage = W.breakage(of: try moment.state) {
-                ending = .broken(step: reached, lastSoundStep: lastSoundStep, problem: breakage)
-                return false
-            }
-            lastSoundStep = reached
+            let checkNow =
+                checkingEveryBatch || !due.isEmpty || reached >= totalSteps
+                || lastCheck.map { (ContinuousClock.now - $0.at).seconds >= batchSeconds } ?? true
+            if checkNow, try !isSound(moment) { return false }
         }
-        for observer in observers {
-            if let every = observer.every, reached / every == previous / every { continue }
+        for observer in due {
             do {
                 if case .stop(let reason) = try observer.action(moment) {
                     ending = .settled(reason)
@@ -130,13 +139,28 @@ public final class RunLoop<W: Workload> {
         return true
     }
 
+    /// Checks `moment`'s state; where it is broken, the run ends so.
+    private func isSound(_ moment: RunMoment<W>) throws -> Bool {
+        lastCheck = (moment.step, ContinuousClock.now)
+        if let breakage = W.breakage(of: try moment.state) {
+            ending = .broken(step: moment.step, lastSoundStep: lastSoundStep, problem: breakage)
+            return false
+        }
+        lastSoundStep = moment.step
+        return true
+    }
+
     /// The ending so far: what made `stepsAdvanced` return false, or nil.
     public var endingSoFar: RunSummary.Ending? { ending }
 
     /// The summary of a run whose steps were paced elsewhere (a window's frames), which
-    /// reported them through `stepsAdvanced(to:)`.
-    public func summary(stepsReached: Int, wallSeconds: Double, stopRequested: Bool) -> RunSummary {
-        RunSummary(
+    /// reported them through `stepsAdvanced(to:)`; the state reached is checked first where the
+    /// last steps were not, since the outputs are written from it.
+    public func summary(stepsReached: Int, wallSeconds: Double, stopRequested: Bool) throws -> RunSummary {
+        if W.stateCanBreak && ending == nil && stepsReached > (lastCheck?.step ?? firstStep) {
+            _ = try isSound(RunMoment(workload: workload, step: stepsReached))
+        }
+        return RunSummary(
             firstStep: firstStep, stepsReached: stepsReached, totalSteps: totalSteps, wallSeconds: wallSeconds,
             gpuSeconds: nil,
             ending: ending ?? (stopRequested && stepsReached < totalSteps ? .stopRequested : .completed))

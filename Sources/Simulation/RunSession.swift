@@ -61,7 +61,7 @@ public final class RunSession<W: Workload> {
             let done = try window(
                 { loop.shouldStop() || loop.endingSoFar != nil },
                 { _ = try loop.stepsAdvanced(to: loop.firstStep + $0) })
-            summary = loop.summary(
+            summary = try loop.summary(
                 stepsReached: loop.firstStep + done, wallSeconds: Date().timeIntervalSince(started),
                 stopRequested: loop.shouldStop())
         } else {

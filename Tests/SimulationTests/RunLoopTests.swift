@@ -131,10 +131,48 @@ import Testing
             #expect(try loop.stepsAdvanced(to: reached))
         }
         #expect(checkpoints == [12, 21])
-        let summary = loop.summary(stepsReached: reached, wallSeconds: 1, stopRequested: true)
+        let summary = try loop.summary(stepsReached: reached, wallSeconds: 1, stopRequested: true)
         guard case .stopRequested = summary.ending else {
             Issue.record("ended \(summary.ending)")
             return
+        }
+    }
+
+    /// Steps paced elsewhere (a window's frames, a few steps each) are not all checked, since a
+    /// check downloads the whole state: those an observer sees are, and the last, so that a
+    /// state broken between checks reaches neither an observer nor the outputs.
+    @Test func stepsPacedElsewhereAreCheckedBeforeAnythingSeesThem() throws {
+        let (workload, start) = try nbody()
+        var broken = start
+        broken.values[5] = .nan
+        for stopEarly in [false, true] {
+            let loop = RunLoop(workload: workload, totalSteps: 100, batchLimit: 100)
+            // No check falls due by time in this test, however slow the machine.
+            loop.batchSeconds = 1e9
+            var seen: [Int] = []
+            loop.observe(every: 10) { moment in
+                seen.append(moment.step)
+                return .goOn
+            }
+            try workload.upload(start)
+            try workload.advance(steps: 2)
+            #expect(try loop.stepsAdvanced(to: 2), "the first frame is checked and sound")
+            try workload.upload(broken)
+            // Unchecked: no observer and no end at step 4.
+            #expect(try loop.stepsAdvanced(to: 4))
+            let summary: RunSummary
+            if stopEarly {
+                summary = try loop.summary(stepsReached: 4, wallSeconds: 1, stopRequested: true)
+            } else {
+                #expect(try !loop.stepsAdvanced(to: 10))
+                summary = try loop.summary(stepsReached: 10, wallSeconds: 1, stopRequested: false)
+            }
+            guard case .broken(let step, let lastSound, let problem) = summary.ending else {
+                Issue.record("ended \(summary.ending)")
+                continue
+            }
+            #expect(step == (stopEarly ? 4 : 10) && lastSound == 2 && seen.isEmpty)
+            #expect(problem.contains("is not finite") && !summary.stateIsSound)
         }
     }
 
