@@ -319,6 +319,24 @@ struct LifeGPUTests {
         }
     }
 
+    /// Grids packed a bit a cell and unpacked again are the same, whole words and a row's last
+    /// part alike, and cells land where the kernels put them (bit i of word w: cell 32w + i).
+    @Test func bitPackedGridsUnpackCellForCell() {
+        var random = SeededGenerator(seed: 4)
+        for width in [1, 7, 31, 32, 33, 64, 100] {
+            let grid = LifeGrid(
+                width: width, height: 3, cells: (0..<width * 3).map { _ in random.uniform(0, 1) < 0.5 ? 1 : 0 })
+            let layout = LifeCellLayout(width: width, height: 3, cellsPerWord: 32)
+            let words = layout.pack(grid)
+            #expect(layout.unpack(words) == grid, "width \(width)")
+            let stride = (width + 31) / 32
+            for (cell, value) in grid.cells.enumerated() {
+                let (y, x) = cell.quotientAndRemainder(dividingBy: width)
+                #expect((words[y * stride + x / 32] >> UInt32(x % 32)) & 1 == UInt32(value))
+            }
+        }
+    }
+
     @Test func aRandomStartMadeOnTheGPUSideIsPackedLikeAnUploadedOne() throws {
         let context = try ComputeContext()
         let packed = try LifeWorkload(

@@ -227,6 +227,7 @@ struct LifeCellLayout {
 
     func unpack(_ words: [UInt32]) -> LifeGrid {
         if planes > 1 { return unpackPlanes(words) }
+        if bitsPerCell == 1 { return unpackBits(words) }
         var grid = LifeGrid(width: width, height: height)
         let bits = UInt32(bitsPerCell), mask = UInt32((1 << bitsPerCell) - 1), perWord = cellsPerWord, width = width,
             stride = stride
@@ -258,6 +259,43 @@ struct LifeCellLayout {
 }
 
 extension LifeCellLayout {
+    /// Each byte's 8 bits as 8 bytes of 0 or 1, the lowest bit first in memory.
+    private static let spreadBits: [UInt64] = (0..<256).map { byte in
+        (0..<8).reduce(UInt64(0)) { $0 | UInt64((byte >> $1) & 1) << (8 * $1) }.littleEndian
+    }
+
+    // A byte of a word at a time, 8 cells in one store: every download of a bit-packed grid
+    // (outputs, checkpoints, `--stop-when-stable` each generation) unpacks it whole, and a
+    // cell at a time that was most of a watched run's time.
+    private func unpackBits(_ words: [UInt32]) -> LifeGrid {
+        var grid = LifeGrid(width: width, height: height)
+        let width = width, stride = stride, fullWords = width / 32
+        grid.cells.withUnsafeMutableBytes { cells in
+            words.withUnsafeBufferPointer { words in
+                Self.spreadBits.withUnsafeBufferPointer { spread in
+                    for y in 0..<height {
+                        let row = y * width, first = y * stride
+                        for index in 0..<fullWords {
+                            let word = words[first + index]
+                            for part in 0..<4 {
+                                cells.storeBytes(
+                                    of: spread[Int(truncatingIfNeeded: word >> (8 * part)) & 0xFF],
+                                    toByteOffset: row + 32 * index + 8 * part, as: UInt64.self)
+                            }
+                        }
+                        guard fullWords * 32 < width else { continue }
+                        var word = words[first + fullWords]
+                        for x in fullWords * 32..<width {
+                            cells[row + x] = UInt8(truncatingIfNeeded: word & 1)
+                            word >>= 1
+                        }
+                    }
+                }
+            }
+        }
+        return grid
+    }
+
     private func packPlanes(_ grid: LifeGrid) -> [UInt32] {
         var words = [UInt32](repeating: 0, count: wordCount)
         let planeWords = planeWordCount, width = width, stride = stride
