@@ -138,7 +138,8 @@ struct BenchNBodyCommand: ParsableCommand {
             with GPU timestamp queries (host time where the device has none). Reports the median \
             and the spread (min, max) of interactions/s (N^2 per step) and GFLOP/s (20 FLOP per \
             interaction, the CUDA nbody sample's convention). --json adds device, driver and \
-            kernel shape so runs can be compared by a script. Ctrl-C (or SIGTERM) stops within a \
+            kernel shape so runs can be compared by a script. An N beyond the device is skipped \
+            with the reason (exit 1 where none is left). Ctrl-C (or SIGTERM) stops within a \
             fraction of a second, dropping the timed run under way, and reports what was measured \
             (--json: with "stoppedBy").
             """)
