@@ -73,6 +73,20 @@ struct HostileInputTests {
         reduced.place(pattern, atX: (x % 7 + 7) % 7, y: (y % 5 + 5) % 5)
         #expect(anywhere == reduced)
         #expect(anywhere.population == 4)
+        // Cell by cell: pattern cell (px, py) lands on ((x + px) mod 7, (y + py) mod 5), across
+        // both edges, and a pattern wider than the grid wraps onto itself, its later cells last.
+        let (left, top) = ((x % 7 + 7) % 7, (y % 5 + 5) % 5)
+        for wide in [
+            pattern, LifeGrid(width: 9, height: 2, cells: [1, 0, 0, 0, 0, 0, 0, 0, 0] + Array(repeating: 1, count: 9)),
+        ] {
+            var placed = LifeGrid(width: 7, height: 5)
+            placed.place(wide, atX: x, y: y)
+            var expected = LifeGrid(width: 7, height: 5)
+            for py in 0..<wide.height {
+                for px in 0..<wide.width { expected[(left + px) % 7, (top + py) % 5] = wide[px, py] }
+            }
+            #expect(placed == expected)
+        }
     }
 
     /// Every combination of extreme values, as a tuning cache or checkpoint may hold them: each
