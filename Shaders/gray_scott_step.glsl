@@ -44,14 +44,36 @@ const uint UNIT = WIDE_ACCESS ? 4u : 1u;
 vec2 cellOf(uint64_t bits) { return uintBitsToFloat(unpackUint2x32(bits)); }
 uint64_t bitsOf(vec2 cell) { return packUint2x32(floatBitsToUint(cell)); }
 
+void loadWide(uint unit, inout vec2 cells[SPAN], uint at) {
+    const u64vec4 four = srcUnits[unit];
+    cells[at] = cellOf(four.x);
+    cells[at + 1u] = cellOf(four.y);
+    cells[at + 2u] = cellOf(four.z);
+    cells[at + 3u] = cellOf(four.w);
+}
+
+void storeWide(uint unit, vec2 cells[COLUMNS], uint at) {
+    dstUnits[unit] =
+        u64vec4(bitsOf(cells[at]), bitsOf(cells[at + 1u]), bitsOf(cells[at + 2u]), bitsOf(cells[at + 3u]));
+}
+#else
+layout(std430, set = 0, binding = 0) readonly buffer SourceUnits { vec4 srcUnits[]; };
+layout(std430, set = 0, binding = 1) writeonly buffer DestinationUnits { vec4 dstUnits[]; };
+const uint UNIT = WIDE_ACCESS ? 2u : 1u;
+
+void loadWide(uint unit, inout vec2 cells[SPAN], uint at) {
+    const vec4 two = srcUnits[unit];
+    cells[at] = two.xy;
+    cells[at + 1u] = two.zw;
+}
+
+void storeWide(uint unit, vec2 cells[COLUMNS], uint at) { dstUnits[unit] = vec4(cells[at], cells[at + 1u]); }
+#endif
+
 // Unit `unit` of the field into cells[at...].
 void loadUnit(uint unit, inout vec2 cells[SPAN], uint at) {
     if (WIDE_ACCESS) {
-        const u64vec4 four = srcUnits[unit];
-        cells[at] = cellOf(four.x);
-        cells[at + 1u] = cellOf(four.y);
-        cells[at + 2u] = cellOf(four.z);
-        cells[at + 3u] = cellOf(four.w);
+        loadWide(unit, cells, at);
     } else {
         cells[at] = src[unit];
     }
@@ -60,35 +82,11 @@ void loadUnit(uint unit, inout vec2 cells[SPAN], uint at) {
 // cells[at...] into unit `unit` of the field.
 void storeUnit(uint unit, vec2 cells[COLUMNS], uint at) {
     if (WIDE_ACCESS) {
-        dstUnits[unit] = u64vec4(
-            bitsOf(cells[at]), bitsOf(cells[at + 1u]), bitsOf(cells[at + 2u]), bitsOf(cells[at + 3u]));
+        storeWide(unit, cells, at);
     } else {
         dst[unit] = cells[at];
     }
 }
-#else
-layout(std430, set = 0, binding = 0) readonly buffer SourceUnits { vec4 srcUnits[]; };
-layout(std430, set = 0, binding = 1) writeonly buffer DestinationUnits { vec4 dstUnits[]; };
-const uint UNIT = WIDE_ACCESS ? 2u : 1u;
-
-void loadUnit(uint unit, inout vec2 cells[SPAN], uint at) {
-    if (WIDE_ACCESS) {
-        const vec4 two = srcUnits[unit];
-        cells[at] = two.xy;
-        cells[at + 1u] = two.zw;
-    } else {
-        cells[at] = src[unit];
-    }
-}
-
-void storeUnit(uint unit, vec2 cells[COLUMNS], uint at) {
-    if (WIDE_ACCESS) {
-        dstUnits[unit] = vec4(cells[at], cells[at + 1u]);
-    } else {
-        dst[unit] = cells[at];
-    }
-}
-#endif
 
 // Units across the block.
 const uint UNITS = COLUMNS / UNIT;

@@ -237,7 +237,8 @@ public struct KernelTuner {
     )
         -> (winner: NBodyKernel?, trials: [Trial])
     {
-        let list = deliberatelyWrong.map { ($0, true) } + candidates().map { ($0, false) }
+        let shapes = candidates()
+        let list = deliberatelyWrong.map { ($0, true) } + shapes.map { ($0, false) }
         let start = Date()
         let deadline = start.addingTimeInterval(budget * 0.85)
         // On GPUs the last part of the search writes out the tile loops of the fastest tiled
@@ -270,8 +271,9 @@ public struct KernelTuner {
         var chosen = verified.sorted { trials[$0].interactionsPerSecond! > trials[$1].interactionsPerSecond! }.prefix(
             finalists
         ).map { $0 }
-        let untuned = list.first { !$0.1 }?.0
-        if let baseline = verified.first(where: { trials[$0].configuration == untuned }), !chosen.contains(baseline) {
+        if let baseline = verified.first(where: { trials[$0].configuration == shapes.first }),
+            !chosen.contains(baseline)
+        {
             chosen.append(baseline)
         }
         // Each finalist runs a warm-up and three timed runs of at least one step. Where steps are
