@@ -56,10 +56,7 @@ public final class LifeRun {
 
     /// Ends the run, as settled, once the grid stops changing or repeats with period 2.
     public func stopWhenStable() {
-        var detector = StableStateDetector(start: start)
-        loop.observe(every: 1) { moment in
-            try detector.settled(moment.state, generation: moment.step).map { .stop($0) } ?? .goOn
-        }
+        loop.stopOnceSettled(lookBack: StableStateDetector.lookBack, StableStateDetector.settled(_:generation:))
     }
 
     /// Writes `grid` to `url` as RLE (with the rule, the grid's topology and `comment`) or, for a

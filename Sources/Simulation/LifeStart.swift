@@ -29,20 +29,20 @@ public enum LifeStart {
 }
 
 /// Tells when a Life grid stops changing: unchanged from one generation to the next (a still
-/// life) or back to what it was two generations ago (period 2).
-public struct StableStateDetector {
-    private var previous: [LifeGrid]
+/// life) or back to what it was two generations ago (period 2). Either lasts, as the run
+/// loop's settling check asks.
+public enum StableStateDetector {
+    /// Generations before the one looked at that the check compares it with.
+    public static let lookBack = 2
 
-    public init(start: LifeGrid) {
-        previous = [start]
-    }
-
-    /// Looks at the grid of `generation`, the one after the last seen.
+    /// Looks at the last of `grids`, consecutive generations up to `generation`.
     /// - Returns: what it settled into ("still life (unchanged) at generation 12"), or nil.
-    public mutating func settled(_ grid: LifeGrid, generation: Int) -> String? {
-        if grid == previous.last { return "still life (unchanged) at generation \(generation)" }
-        if previous.count >= 2 && grid == previous[previous.count - 2] { return "period 2 at generation \(generation)" }
-        previous = Array((previous + [grid]).suffix(2))
+    public static func settled(_ grids: [LifeGrid], generation: Int) -> String? {
+        guard let grid = grids.last else { return nil }
+        if grids.count >= 2 && grid == grids[grids.count - 2] {
+            return "still life (unchanged) at generation \(generation)"
+        }
+        if grids.count >= 3 && grid == grids[grids.count - 3] { return "period 2 at generation \(generation)" }
         return nil
     }
 }

@@ -31,6 +31,7 @@ public final class RunLoop<W: Workload> {
     /// The step the previous batch reached, to tell which cadences a batch crossed.
     private var previousStep: Int
     private var ending: RunSummary.Ending?
+    private var settling: Settling<W>?
 
     public init(workload: W, firstStep: Int = 0, totalSteps: Int, batchLimit: Int) {
         precondition(firstStep >= 0 && firstStep <= totalSteps, "the first step lies beyond the run")
@@ -52,6 +53,20 @@ public final class RunLoop<W: Workload> {
         observers.append(RunObserver(every: every, action: action))
     }
 
+    /// Ends the run at the first step whose state `settled` finds settled (naming how, as
+    /// "period 2 at generation 12"), given the states of that step and the `lookBack` steps
+    /// before it, oldest first (fewer where the run began later). Settling must last: once a
+    /// step is settled every later one is, as a Life grid that stopped changing stays so. The
+    /// run then need not download every step: it checks at the end of each batch, whose last
+    /// `lookBack` steps it runs one at a time, and where a batch settled, it searches that
+    /// batch by bisection from the last state found unsettled, and ends at the first settled
+    /// step with its state on the device. Only `run()` checks: steps paced elsewhere (a
+    /// window's) are not.
+    public func stopOnceSettled(lookBack: Int, _ settled: @escaping (_ states: [W.State], _ step: Int) -> String?) {
+        precondition(lookBack >= 1, "settling is told from at least two steps")
+        settling = Settling(lookBack: lookBack, settled: settled)
+    }
+
     /// Runs batches until `totalSteps`, a stop request, an observer's stop or failure, or a
     /// broken state.
     public func run() throws -> RunSummary {
@@ -59,6 +74,7 @@ public final class RunLoop<W: Workload> {
         var reached = firstStep
         var gpuSeconds: Double? = 0
         var batch = 1
+        if let settling { settling.start(at: firstStep, try workload.download()) }
         // Seconds a step took, once measured. Until then, and while a dispatch takes longer
         // than a batch should, steps run in pieces, so that a stop is heard between them.
         var stepSeconds: Double?
@@ -72,6 +88,15 @@ public final class RunLoop<W: Workload> {
             for observer in observers {
                 guard let every = observer.every else { continue }
                 room = min(room, every - reached % every)
+            }
+            // The steps that complete a batch's window for the settling check run singly (and
+            // tell nothing of how large a batch should be), and before any observer's step, so
+            // that no observer sees a step past the one the run settled at. A batch runs at most
+            // as many steps as ran before it, so that a run that settles early runs (and
+            // searches) few steps past that.
+            let single = (settling?.singlesDue ?? 0) > 0
+            if let settling {
+                room = single ? 1 : max(1, min(room - settling.lookBack, reached - firstStep))
             }
             let slow = stepSeconds.map { $0 * Double(perDispatch) > 2 * batchSeconds } ?? true
             let batchStart = ContinuousClock.now
@@ -92,9 +117,8 @@ public final class RunLoop<W: Workload> {
             }
             let took = ContinuousClock.now - batchStart
             stepSeconds = took.seconds / Double(count)
-            reached += count
-            try advanced(to: reached, checkingEveryBatch: true)
-            batch = Self.nextBatch(after: count, took: took, target: batchSeconds, limit: batchLimit)
+            reached = try advanced(to: reached + count, checkingEveryBatch: true)
+            if !single { batch = Self.nextBatch(after: count, took: took, target: batchSeconds, limit: batchLimit) }
         }
         return RunSummary(
             firstStep: firstStep, stepsReached: reached, totalSteps: totalSteps,
@@ -110,10 +134,13 @@ public final class RunLoop<W: Workload> {
     @discardableResult
     public func stepsAdvanced(to reached: Int) throws -> Bool {
         try advanced(to: reached, checkingEveryBatch: false)
+        return ending == nil
     }
 
-    private func advanced(to reached: Int, checkingEveryBatch: Bool) throws -> Bool {
-        guard ending == nil else { return false }
+    /// - Returns: the step the run is at: `reached`, or the earlier step it settled at.
+    @discardableResult
+    private func advanced(to reached: Int, checkingEveryBatch: Bool) throws -> Int {
+        guard ending == nil else { return reached }
         let previous = previousStep
         previousStep = reached
         progress(reached)
@@ -123,20 +150,25 @@ public final class RunLoop<W: Workload> {
             let checkNow =
                 checkingEveryBatch || !due.isEmpty || reached >= totalSteps
                 || lastCheck.map { (ContinuousClock.now - $0.at).seconds >= batchSeconds } ?? true
-            if checkNow, try !isSound(moment) { return false }
+            if checkNow, try !isSound(moment) { return reached }
+        }
+        if checkingEveryBatch, let settling, let found = try settling.check(moment, after: previous) {
+            ending = .settled(found.reason)
+            previousStep = found.step
+            return found.step
         }
         for observer in due {
             do {
                 if case .stop(let reason) = try observer.action(moment) {
                     ending = .settled(reason)
-                    return false
+                    return reached
                 }
             } catch {
                 ending = .failed(error)
-                return false
+                return reached
             }
         }
-        return true
+        return reached
     }
 
     /// Checks `moment`'s state; where it is broken, the run ends so.
@@ -171,6 +203,89 @@ public final class RunLoop<W: Workload> {
     static func nextBatch(after count: Int, took elapsed: Duration, target: Double, limit: Int) -> Int {
         let perStep = max(elapsed.seconds / Double(count), 1e-7)
         return max(1, min(limit, Int(target / perStep)))
+    }
+}
+
+/// The settling check of `RunLoop.stopOnceSettled`: the states it has seen and the single
+/// steps still due before a batch's window is whole.
+private final class Settling<W: Workload> {
+    let lookBack: Int
+    let settled: ([W.State], Int) -> String?
+    /// States of consecutive steps ending at the last batch's end, at most `lookBack + 1`.
+    private var recent: (step: Int, states: [W.State]) = (0, [])
+    /// The last window found unsettled (at first, the run's start), where a search starts.
+    private var unsettled: (step: Int, states: [W.State]) = (0, [])
+    private var firstStep = 0
+    /// Single steps to run before the window at the batch's end is whole.
+    private(set) var singlesDue = 0
+
+    init(lookBack: Int, settled: @escaping ([W.State], Int) -> String?) {
+        self.lookBack = lookBack
+        self.settled = settled
+    }
+
+    func start(at step: Int, _ state: W.State) {
+        firstStep = step
+        recent = (step, [state])
+        unsettled = recent
+        singlesDue = 0
+    }
+
+    /// Looks at the state after a batch from step `previous`.
+    /// - Returns: the first settled step and how, its state now on the device; nil while the
+    ///   window is incomplete or unsettled.
+    func check(_ moment: RunMoment<W>, after previous: Int) throws -> (step: Int, reason: String)? {
+        let state = try moment.state
+        let adjacent = moment.step == previous + 1 && recent.step == previous
+        recent = (moment.step, adjacent ? Array((recent.states + [state]).suffix(lookBack + 1)) : [state])
+        singlesDue = adjacent ? max(0, singlesDue - 1) : lookBack
+        guard recent.states.count == lookBack + 1 || moment.step - recent.states.count + 1 == firstStep else {
+            return nil
+        }
+        guard let reason = settled(recent.states, moment.step) else {
+            unsettled = recent
+            return nil
+        }
+        return try firstSettled(after: unsettled, at: (moment.step, recent.states, reason), on: moment.workload)
+    }
+
+    /// Bisects the steps after `lower` (unsettled) up to `upper` (settled) for the first
+    /// settled one, leaving its state on the device.
+    private func firstSettled(
+        after lower: (step: Int, states: [W.State]), at upper: (step: Int, states: [W.State], reason: String),
+        on workload: W
+    ) throws -> (step: Int, reason: String) {
+        var (lower, upper) = (lower, upper)
+        var deviceStep = upper.step
+        while upper.step - lower.step > 1 {
+            let middle = (lower.step + upper.step) / 2
+            if deviceStep != lower.step { try workload.upload(lower.states[lower.states.count - 1]) }
+            let states = try window(advancing: workload, from: lower, to: middle)
+            deviceStep = middle
+            if let reason = settled(states, middle) {
+                upper = (middle, states, reason)
+            } else {
+                lower = (middle, states)
+            }
+        }
+        if deviceStep != upper.step { try workload.upload(upper.states[upper.states.count - 1]) }
+        return (upper.step, upper.reason)
+    }
+
+    /// Advances the device from `from`'s step to `step` and returns the window there.
+    private func window(advancing workload: W, from: (step: Int, states: [W.State]), to step: Int) throws -> [W.State] {
+        let steps = step - from.step
+        let singles = min(steps, lookBack)
+        var states = from.states
+        if steps > singles {
+            try workload.advance(steps: steps - singles)
+            states = [try workload.download()]
+        }
+        for _ in 0..<singles {
+            try workload.advance(steps: 1)
+            states.append(try workload.download())
+        }
+        return Array(states.suffix(lookBack + 1))
     }
 }
 

@@ -185,16 +185,58 @@ import Testing
             let grid = LifeStart.grid(width: 16, height: 16, pattern: parsed.grid)
             let workload = try LifeWorkload(device: context.device, grid: grid, rule: .conway, kernel: .bytes)
             let loop = RunLoop(workload: workload, totalSteps: 1000, batchLimit: 1000)
-            var detector = StableStateDetector(start: grid)
-            loop.observe(every: 1) { moment in
-                try detector.settled(moment.state, generation: moment.step).map { .stop($0) } ?? .goOn
-            }
+            loop.stopOnceSettled(lookBack: StableStateDetector.lookBack, StableStateDetector.settled(_:generation:))
             let summary = try loop.run()
             guard case .settled(let reason) = summary.ending else {
                 Issue.record("ended \(summary.ending)")
                 continue
             }
             #expect(reason == expected)
+        }
+    }
+
+    /// A soup that settles hundreds of generations in is checked only at the ends of batches
+    /// that span many generations, yet the run ends at exactly the generation where the CPU's
+    /// grids first repeat, with that generation's grid on the device, and no observer sees a
+    /// generation past it; so too from a resumed start, and where a cadence ends every batch
+    /// a few steps before a settled window would be whole; with kernels of one generation a
+    /// dispatch and of several, on bytes and on bits.
+    @Test func aSettlingRunEndsAtTheFirstSettledGeneration() throws {
+        for (side, seed, firstStep, cadence, kernel) in [
+            (32, 1 as UInt64, 0, 100, LifeKernel.bytes), (48, 3, 0, 64, .bitsTiled(generations: 4)),
+            (48, 3, 300, 9, .wide),
+        ] {
+            let start = LifeStart.random(width: side, height: side, density: 0.3, seed: seed, rule: .conway)
+            var grids = [start]
+            var expected: (generation: Int, reason: String)?
+            while expected == nil && grids.count < 5000 {
+                grids.append(LifeReference.advance(grids[grids.count - 1], rule: .conway, generations: 1))
+                expected = StableStateDetector.settled(Array(grids.suffix(3)), generation: grids.count - 1)
+                    .map { (grids.count - 1, $0) }
+            }
+            let settled = try #require(expected, "seed \(seed) never settles")
+            #expect(settled.generation > 200)
+            let workload = try LifeWorkload(
+                device: context.device, grid: grids[firstStep], rule: .conway, kernel: kernel)
+            let loop = RunLoop(workload: workload, firstStep: firstStep, totalSteps: 5000, batchLimit: 100_000)
+            loop.stopOnceSettled(lookBack: StableStateDetector.lookBack, StableStateDetector.settled(_:generation:))
+            var seen: [Int] = []
+            loop.observe(every: cadence) { moment in
+                seen.append(moment.step)
+                let state = try moment.state
+                #expect(moment.step < grids.count && state == grids[moment.step])
+                return .goOn
+            }
+            let summary = try loop.run()
+            guard case .settled(let reason) = summary.ending else {
+                Issue.record("ended \(summary.ending)")
+                continue
+            }
+            #expect(reason == settled.reason && summary.stepsReached == settled.generation)
+            #expect(try workload.download() == grids[settled.generation])
+            #expect(
+                seen == Array(stride(from: (firstStep / cadence + 1) * cadence, to: settled.generation, by: cadence)))
+            #expect(log.count == 0, "\(log.messages)")
         }
     }
 
