@@ -21,7 +21,9 @@ struct SweepCommand: ParsableCommand {
             `sweep run FILE --results DIR` runs one, chosen by --index or by \
             CAPITALENGINE_TASK_INDEX, SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX; \
             `sweep status DIR` counts what is done; `sweep report DIR` tables and plots it.
-            """,
+
+            The parameters of each workload, as `run` spells its options (camel-cased):
+            """ + "\n\n" + SweepWorkload.parameterList,
         subcommands: [SweepPlanCommand.self, SweepRunCommand.self, SweepStatusCommand.self, SweepReportCommand.self])
 }
 

@@ -182,6 +182,7 @@ public struct SweepTaskRunner {
         if tuned != nil { note("task \(task.id): \(workload.kernelDescription) kernel (\(run.kernelSource))") }
         loop.shouldStop = shouldStop
         loop.progress = { [progress] in progress($0, parameters.steps) }
+        if parameters.stopWhenStable { run.stopWhenStable() }
         // The population as the run goes, at about a hundred generations, for plots over time;
         // a resumed task goes on with the record its checkpoint kept.
         var populations = slots.latest?.populations ?? [[0, grid.population]]
@@ -198,6 +199,12 @@ public struct SweepTaskRunner {
         }
         let report = try run.session.run()
         record(report, workload: workload, into: &summary)
+        // A settled grid's record ends where the grid settled, so that plots show how long it took.
+        if case .settled = report.summary.ending, let final = report.finalState,
+            populations.last?[0] != report.summary.stepsReached
+        {
+            populations.append([report.summary.stepsReached, final.population])
+        }
         summary.populationByGeneration = populations
         guard let final = report.finalState else { return nil }
         if case .stopRequested = report.summary.ending, report.summary.stepsReached < parameters.steps {

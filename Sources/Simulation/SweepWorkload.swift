@@ -24,6 +24,7 @@ public enum SweepWorkload: String, Sendable, Codable, CaseIterable {
                 ("size", "grid WxH (default 256x256)"), ("rule", "rule (default B3/S23)"),
                 ("seed", "seed of the random grid (default 1)"), ("density", "share of live cells (default 0.3)"),
                 ("steps", "generations (default 1000)"), ("bounded", "dead cells beyond the edges (default false)"),
+                ("stopWhenStable", "true: end once the grid stops changing or repeats with period 2 (default false)"),
                 ("kernel", "Life kernel as for run (default: the one tuned for the device, else the device's)"),
                 ("checkpointEvery", "generations between checkpoints a killed task resumes from (default: a tenth)"),
                 ("png", "true: a picture of the final grid, picture.png (default false)"),
@@ -40,6 +41,15 @@ public enum SweepWorkload: String, Sendable, Codable, CaseIterable {
                 ("png", "true: a picture of the final field, picture.png (default false)"),
             ]
         }
+    }
+
+    /// Every workload's parameters with their meaning and default, a line each under the
+    /// workload's name, for `sweep --help`.
+    public static var parameterList: String {
+        allCases.map { workload in
+            "\(workload.rawValue):\n"
+                + workload.parameters.map { "  \($0.name): \($0.meaning)" }.joined(separator: "\n")
+        }.joined(separator: "\n")
     }
 
     /// The workloads' names, as a sweep file spells them: "nbody, life or gray-scott".
@@ -200,6 +210,7 @@ struct LifeTaskParameters {
     var density: Double
     var steps: Int
     var bounded: Bool
+    var stopWhenStable: Bool
     var kernel: LifeKernel?
     var checkpointEvery: Int
 
@@ -214,6 +225,7 @@ struct LifeTaskParameters {
         }
         steps = try read.int("steps", default: 1000, in: 0...1_000_000_000)
         bounded = try read.bool("bounded", default: false)
+        stopWhenStable = try read.bool("stopWhenStable", default: false)
         checkpointEvery = try read.int("checkpointEvery", default: max(1, steps / 10), in: 0...1_000_000_000)
         kernel = try read.string("kernel").map { text in
             guard let kernel = LifeKernel(parsing: text) else {

@@ -221,6 +221,43 @@ struct SweepTests {
         #expect(try PNGImage.decode(Data(contentsOf: drawn)) == picture)
     }
 
+    /// Life tasks that stop when the grid settles end where `run life --stop-when-stable` does:
+    /// the generation as their steps reached, how it settled as their message, its grid written.
+    @Test func lifeTasksStopWhenTheGridSettles() throws {
+        let file = try sweepFile(
+            #"{"workload": "life", "axes": {"seed": [1, 3]}, "#
+                + #""fixed": {"size": "32x32", "steps": 20000, "stopWhenStable": true}}"#)
+        let results = directory.appendingPathComponent("settling")
+        for (index, seed) in [(0, 1), (1, 3)] {
+            let task = try run(["sweep", "run", file.path, "--results", results.path, "--index", "\(index)"])
+            #expect(task.status == 0, "\(task.stderr)")
+            let direct = directory.appendingPathComponent("settled-\(seed).rle")
+            let reference = try run([
+                "run", "life", "--size", "32x32", "--steps", "20000", "--seed", "\(seed)", "--stop-when-stable",
+                "--output", direct.path, "--quiet",
+            ])
+            let stable = try #require(reference.stdout.split(separator: "\n").first { $0.hasPrefix("stable: ") })
+            let generations = try #require(
+                reference.stdout.split(separator: "\n").first { $0.hasPrefix("generations: ") })
+            let summary = try #require(
+                try JSONSerialization.jsonObject(
+                    with: Data(contentsOf: results.appendingPathComponent("\(index)/summary.json"))) as? [String: Any])
+            #expect(summary["status"] as? String == "completed")
+            #expect(summary["message"] as? String == String(stable.dropFirst("stable: ".count)))
+            let reached = try #require(summary["stepsReached"] as? Int)
+            #expect(reached < 20000 && "generations: \(reached)" == generations)
+            let population = try #require(
+                reference.stdout.split(separator: "\n").first { $0.hasPrefix("population: ") })
+            let samples = try #require(summary["populationByGeneration"] as? [[Int]])
+            #expect(samples.last == [reached, Int(population.dropFirst("population: ".count)) ?? -1])
+            let grid = try RLEFile.read(from: results.appendingPathComponent("\(index)/final.rle").path, largest: nil)
+            #expect(try grid.grid == RLEFile.read(from: direct.path, largest: nil).grid)
+        }
+        let bad = try sweepFile(#"{"workload": "life", "fixed": {"stopWhenStable": "yes"}}"#)
+        let plan = try run(["sweep", "plan", bad.path])
+        #expect(plan.status != 0 && plan.stderr.contains("stopWhenStable"), "\(plan.stderr)")
+    }
+
     /// A claim its worker stopped renewing is taken over once its lease is out; a live one is
     /// left to its worker.
     @Test func anExpiredClaimIsTakenOverAndALiveOneLeftAlone() throws {
