@@ -44,7 +44,11 @@ struct LifeOptions: ParsableArguments {
             "Where the --init pattern's top-left corner goes (Life; default: centred).", valueName: "X,Y"))
     var at: String?
 
-    @Flag(help: "Stop when the grid stops changing or repeats with period 2 (Life).")
+    @Flag(
+        help: """
+            Stop at the generation the grid stopped changing or began to repeat with period 2 (Life); in \
+            a window, the grid stays shown until the window closes.
+            """)
     var stopWhenStable = false
 
     @Option(

@@ -84,13 +84,7 @@ struct RunLifeCommand: ParsableCommand {
         let progress = StepProgress(total: steps, output: quiet ? nil : Console.progress)
         lifeRun.loop.shouldStop = { [stop = StopRequest.current] in stop.requested != nil }
         lifeRun.loop.progress = { progress.update(done: $0) }
-        if life.stopWhenStable {
-            if shown.window == nil {
-                lifeRun.stopWhenStable()
-            } else {
-                Console.note("note: --stop-when-stable is not checked while a window shows the run")
-            }
-        }
+        if life.stopWhenStable { try lifeRun.stopWhenStable() }
         if let output {
             session.addOutput("--output") { final, generation in
                 try lifeRun.write(

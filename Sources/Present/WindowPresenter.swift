@@ -114,16 +114,18 @@ public final class WindowPresenter {
     }
 
     /// Runs until the window is closed, q/Escape is pressed, or `shouldStop` says so. The
-    /// simulation advances `stepsPerFrame` steps per frame until `steps` are done, then the
-    /// window keeps showing the final state.
-    /// - Parameter advanced: hears the steps done after each frame's steps ran, and may save
-    ///   the state (periodic checkpoints).
+    /// simulation advances `stepsPerFrame` steps per frame until `steps` are done or
+    /// `advanced` says the run has ended (a settled grid), then the window keeps showing the
+    /// final state.
+    /// - Parameter advanced: hears the steps done after each frame's steps ran, may save the
+    ///   state (periodic checkpoints) and answers whether the steps go on.
     public func run(
         steps: Int, stepsPerFrame: Int, camera initialCamera: Camera,
-        shouldStop: () -> Bool, progress: (Int) -> Void, advanced: (Int) throws -> Void = { _ in }
+        shouldStop: () -> Bool, progress: (Int) -> Void, advanced: (Int) throws -> Bool = { _ in true }
     ) throws -> Outcome {
         var camera = initialCamera
         var paused = false
+        var stepping = true
         var done = 0
         var presented = 0
         var frameIndex = 0
@@ -163,13 +165,16 @@ public final class WindowPresenter {
                 }
             }
 
-            if !paused && done < steps && stepsPerFrame > 0 {
+            if !paused && stepping && done < steps && stepsPerFrame > 0 {
                 let count = min(stepsPerFrame, steps - done)
                 try scene.advance(count)
                 done += count
                 stepsSinceTitle += count
                 progress(done)
-                try advanced(done)
+                stepping = try advanced(done)
+                if !stepping && !shouldStop() {
+                    note("window: the run has ended; its final state shows until the window closes")
+                }
             }
 
             let frame = frames[frameIndex]
@@ -228,7 +233,8 @@ public final class WindowPresenter {
             if elapsed >= 0.5 {
                 let fps = lastTitle == .distantPast ? 0 : Double(framesSinceTitle) / elapsed
                 let stepRate = lastTitle == .distantPast ? 0 : Double(stepsSinceTitle) / elapsed
-                let state = paused ? "paused" : (done >= steps ? "done" : "step \(done)/\(steps)")
+                let state =
+                    paused ? "paused" : (done >= steps ? "done" : stepping ? "step \(done)/\(steps)" : "settled")
                 let rates = "\(cFormat("%.0f", fps)) fps, \(cFormat("%.0f", stepRate)) \(scene.stepName)/s"
                 window.setTitle("CapitalEngine — \(rates) — \(state) — \(name)")
                 lastTitle = now

@@ -97,7 +97,7 @@ public struct WindowSession {
     /// Shows `scene` until the window closes, q/Escape, `shouldStop`, or forever after `steps`.
     public func present(
         _ scene: WindowScene, steps: Int, stepsPerFrame: Int, camera: Camera, shouldStop: () -> Bool,
-        progress: (Int) -> Void, advanced: (Int) throws -> Void = { _ in }
+        progress: (Int) -> Void, advanced: (Int) throws -> Bool = { _ in true }
     ) throws -> WindowPresenter.Outcome {
         let presenter = try WindowPresenter(
             device: context.device, surface: surface.surface, window: window,

@@ -55,8 +55,8 @@ public final class LifeRun {
     }
 
     /// Ends the run, as settled, once the grid stops changing or repeats with period 2.
-    public func stopWhenStable() {
-        loop.stopOnceSettled(lookBack: StableStateDetector.lookBack, StableStateDetector.settled(_:generation:))
+    public func stopWhenStable() throws {
+        try loop.stopOnceSettled(lookBack: StableStateDetector.lookBack, StableStateDetector.settled(_:generation:))
     }
 
     /// Writes `grid` to `url` as RLE (with the rule, the grid's topology and `comment`) or, for a

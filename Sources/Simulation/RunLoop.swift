@@ -55,16 +55,23 @@ public final class RunLoop<W: Workload> {
 
     /// Ends the run at the first step whose state `settled` finds settled (naming how, as
     /// "period 2 at generation 12"), given the states of that step and the `lookBack` steps
-    /// before it, oldest first (fewer where the run began later). Settling must last: once a
-    /// step is settled every later one is, as a Life grid that stopped changing stays so. The
-    /// run then need not download every step: it checks at the end of each batch, whose last
-    /// `lookBack` steps it runs one at a time, and where a batch settled, it searches that
-    /// batch by bisection from the last state found unsettled, and ends at the first settled
-    /// step with its state on the device. Only `run()` checks: steps paced elsewhere (a
-    /// window's) are not.
-    public func stopOnceSettled(lookBack: Int, _ settled: @escaping (_ states: [W.State], _ step: Int) -> String?) {
+    /// before it, oldest first (fewer where the run began later), and leaves that step's state
+    /// on the device. Settling must last: once a step is settled every later one is, as a Life
+    /// grid that stopped changing stays so; so the state need not be read back every step.
+    /// `run()` checks at the end of each batch, whose last `lookBack` steps it runs one at a
+    /// time, and where a batch settled, bisects it from the last state found unsettled.
+    /// Steps paced elsewhere (a window's frames of several steps) are checked exactly where
+    /// the state is back to the one two batches before, which a settled state always is; a
+    /// state that came back but is not settled is in a longer cycle, and no longer checked.
+    /// Call before any step runs: the current state is the start.
+    public func stopOnceSettled(
+        lookBack: Int, same: @escaping (W.State, W.State) -> Bool,
+        _ settled: @escaping (_ states: [W.State], _ step: Int) -> String?
+    ) throws {
         precondition(lookBack >= 1, "settling is told from at least two steps")
-        settling = Settling(lookBack: lookBack, settled: settled)
+        precondition(previousStep == firstStep, "the settling check starts with the run")
+        settling = Settling(lookBack: lookBack, same: same, settled: settled)
+        settling?.start(at: firstStep, try workload.download())
     }
 
     /// Runs batches until `totalSteps`, a stop request, an observer's stop or failure, or a
@@ -74,7 +81,6 @@ public final class RunLoop<W: Workload> {
         var reached = firstStep
         var gpuSeconds: Double? = 0
         var batch = 1
-        if let settling { settling.start(at: firstStep, try workload.download()) }
         // Seconds a step took, once measured. Until then, and while a dispatch takes longer
         // than a batch should, steps run in pieces, so that a stop is heard between them.
         var stepSeconds: Double?
@@ -152,7 +158,7 @@ public final class RunLoop<W: Workload> {
                 || lastCheck.map { (ContinuousClock.now - $0.at).seconds >= batchSeconds } ?? true
             if checkNow, try !isSound(moment) { return reached }
         }
-        if checkingEveryBatch, let settling, let found = try settling.check(moment, after: previous) {
+        if let settling, let found = try settling.check(moment, after: previous, pacedElsewhere: !checkingEveryBatch) {
             ending = .settled(found.reason)
             previousStep = found.step
             return found.step
@@ -185,6 +191,9 @@ public final class RunLoop<W: Workload> {
     /// The ending so far: what made `stepsAdvanced` return false, or nil.
     public var endingSoFar: RunSummary.Ending? { ending }
 
+    /// The step the run is at: the last one reported, or the earlier one it settled at.
+    public var stepReached: Int { previousStep }
+
     /// The summary of a run whose steps were paced elsewhere (a window's frames), which
     /// reported them through `stepsAdvanced(to:)`; the state reached is checked first where the
     /// last steps were not, since the outputs are written from it.
@@ -206,10 +215,20 @@ public final class RunLoop<W: Workload> {
     }
 }
 
+extension RunLoop where W.State: Equatable {
+    /// `stopOnceSettled(lookBack:same:_:)`, states compared with `==`.
+    public func stopOnceSettled(
+        lookBack: Int, _ settled: @escaping (_ states: [W.State], _ step: Int) -> String?
+    ) throws {
+        try stopOnceSettled(lookBack: lookBack, same: ==, settled)
+    }
+}
+
 /// The settling check of `RunLoop.stopOnceSettled`: the states it has seen and the single
 /// steps still due before a batch's window is whole.
 private final class Settling<W: Workload> {
     let lookBack: Int
+    let same: (W.State, W.State) -> Bool
     let settled: ([W.State], Int) -> String?
     /// States of consecutive steps ending at the last batch's end, at most `lookBack + 1`.
     private var recent: (step: Int, states: [W.State]) = (0, [])
@@ -218,9 +237,14 @@ private final class Settling<W: Workload> {
     private var firstStep = 0
     /// Single steps to run before the window at the batch's end is whole.
     private(set) var singlesDue = 0
+    /// The states at the ends of the last two batches paced elsewhere.
+    private var ends: [(step: Int, state: W.State)] = []
+    /// Whether the state was found in a cycle longer than `lookBack`, which it never leaves.
+    private var cycling = false
 
-    init(lookBack: Int, settled: @escaping ([W.State], Int) -> String?) {
+    init(lookBack: Int, same: @escaping (W.State, W.State) -> Bool, settled: @escaping ([W.State], Int) -> String?) {
         self.lookBack = lookBack
+        self.same = same
         self.settled = settled
     }
 
@@ -228,25 +252,50 @@ private final class Settling<W: Workload> {
         firstStep = step
         recent = (step, [state])
         unsettled = recent
-        singlesDue = 0
+        ends = [(step, state)]
     }
 
     /// Looks at the state after a batch from step `previous`.
     /// - Returns: the first settled step and how, its state now on the device; nil while the
     ///   window is incomplete or unsettled.
-    func check(_ moment: RunMoment<W>, after previous: Int) throws -> (step: Int, reason: String)? {
+    func check(
+        _ moment: RunMoment<W>, after previous: Int, pacedElsewhere: Bool
+    ) throws -> (step: Int, reason: String)? {
+        guard !cycling else { return nil }
         let state = try moment.state
         let adjacent = moment.step == previous + 1 && recent.step == previous
         recent = (moment.step, adjacent ? Array((recent.states + [state]).suffix(lookBack + 1)) : [state])
         singlesDue = adjacent ? max(0, singlesDue - 1) : lookBack
-        guard recent.states.count == lookBack + 1 || moment.step - recent.states.count + 1 == firstStep else {
-            return nil
+        let whole = recent.states.count == lookBack + 1 || moment.step - recent.states.count + 1 == firstStep
+        if pacedElsewhere && !whole {
+            return try checkReturn(of: state, at: moment.step, on: moment.workload)
         }
+        ends = Array((ends + [(moment.step, state)]).suffix(2))
+        guard whole else { return nil }
         guard let reason = settled(recent.states, moment.step) else {
             unsettled = recent
             return nil
         }
         return try firstSettled(after: unsettled, at: (moment.step, recent.states, reason), on: moment.workload)
+    }
+
+    /// Where batches paced elsewhere are too long to leave a whole window, the state of a
+    /// settled run is the same as two batches before (whose steps add to at least two, a
+    /// whole number of its cycle while every batch runs the same count): only then is the
+    /// window at `step` made, by running the last batch again from its start.
+    private func checkReturn(of state: W.State, at step: Int, on workload: W) throws -> (step: Int, reason: String)? {
+        defer { ends = Array((ends + [(step, state)]).suffix(2)) }
+        guard ends.count == 2, same(state, ends[0].state) else { return nil }
+        let last = ends[1]
+        try workload.upload(last.state)
+        let window = try window(advancing: workload, from: (last.step, [last.state]), to: step)
+        guard let reason = settled(window, step) else {
+            // Back to an earlier state, so in a cycle from there on; one of more than `lookBack`
+            // steps, where the window was whole.
+            cycling = window.count == lookBack + 1
+            return nil
+        }
+        return try firstSettled(after: unsettled, at: (step, window, reason), on: workload)
     }
 
     /// Bisects the steps after `lower` (unsettled) up to `upper` (settled) for the first

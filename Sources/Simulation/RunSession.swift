@@ -46,24 +46,27 @@ public final class RunSession<W: Workload> {
 
     /// Runs to the end and writes the outputs.
     /// - Parameter window: where a window paces the run, the window's loop: it advances the
-    ///   workload itself, asks its first argument whether to stop, tells its second the steps
-    ///   it has done so far (cadences and the state check follow them), and returns the steps
-    ///   done. Nil: the run loop advances in batches on its own.
+    ///   workload itself, asks its first argument whether to stop (close), tells its second
+    ///   the steps it has done so far (cadences and the state checks follow them), which
+    ///   answers whether to go on stepping (not once the run settled: the window then shows
+    ///   the settled state until it closes), and returns the steps done. Nil: the run loop
+    ///   advances in batches on its own.
     public func run(
         pacedBy window: (
-            (_ shouldStop: @escaping () -> Bool, _ advanced: @escaping (Int) throws -> Void) throws -> Int
+            (_ shouldStop: @escaping () -> Bool, _ advanced: @escaping (Int) throws -> Bool) throws -> Int
         )? = nil
     ) throws -> RunReport<W> {
         let summary: RunSummary
         if let window {
             let started = Date()
             let loop = self.loop
+            func settled() -> Bool { if case .settled = loop.endingSoFar { true } else { false } }
             let done = try window(
-                { loop.shouldStop() || loop.endingSoFar != nil },
-                { _ = try loop.stepsAdvanced(to: loop.firstStep + $0) })
+                { loop.shouldStop() || (loop.endingSoFar != nil && !settled()) },
+                { try loop.stepsAdvanced(to: loop.firstStep + $0) })
             summary = try loop.summary(
-                stepsReached: loop.firstStep + done, wallSeconds: Date().timeIntervalSince(started),
-                stopRequested: loop.shouldStop())
+                stepsReached: settled() ? loop.stepReached : loop.firstStep + done,
+                wallSeconds: Date().timeIntervalSince(started), stopRequested: loop.shouldStop())
         } else {
             summary = try loop.run()
         }

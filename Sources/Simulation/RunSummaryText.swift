@@ -28,8 +28,10 @@ extension RunReport {
         outputs.filter { wrote($0.name) }.map(\.line)
     }
 
-    /// "stopped: SIGINT after 120 of 1000 steps" where a signal ended the run early.
+    /// "stopped: SIGINT after 120 of 1000 steps" where a signal ended the run early (not one
+    /// that closed a window showing a run that had settled).
     func stoppedLine(by signal: String?, unit: String) -> [String] {
+        if case .settled = summary.ending { return [] }
         guard let signal, summary.stepsReached < summary.totalSteps else { return [] }
         return ["stopped: \(signal) after \(summary.stepsReached) of \(summary.totalSteps) \(unit)"]
     }

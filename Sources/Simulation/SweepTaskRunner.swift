@@ -182,7 +182,7 @@ public struct SweepTaskRunner {
         if tuned != nil { note("task \(task.id): \(workload.kernelDescription) kernel (\(run.kernelSource))") }
         loop.shouldStop = shouldStop
         loop.progress = { [progress] in progress($0, parameters.steps) }
-        if parameters.stopWhenStable { run.stopWhenStable() }
+        if parameters.stopWhenStable { try run.stopWhenStable() }
         // The population as the run goes, at about a hundred generations, for plots over time;
         // a resumed task goes on with the record its checkpoint kept.
         var populations = slots.latest?.populations ?? [[0, grid.population]]

@@ -244,6 +244,28 @@ struct ViewingTests {
         #expect(result.stdout.contains("stopped: SIGTERM"), "\(result.stdout)")
     }
 
+    /// --stop-when-stable in a window: the grid settles at the generation a headless run
+    /// names, whether frames run one generation or several; the window then shows it until it
+    /// closes, and the summary says how it settled, not that a signal stopped it.
+    @Test(arguments: [1, 3])
+    func aLifeRunSettlesInTheWindow(stepsPerFrame: Int) throws {
+        let soup = ["run", "life", "--size", "32x32", "--seed", "3", "--steps", "20000", "--stop-when-stable"]
+        let headless = try CapitalEngineProcess(soup + ["--headless", "--quiet"]).wait(timeout: 60)
+        let stable = try #require(headless.stdout.split(separator: "\n").first { $0.hasPrefix("stable: ") })
+        let display = try VirtualDisplay()
+        let engine = try CapitalEngineProcess(
+            soup + ["--window", "160x160", "--steps-per-frame", "\(stepsPerFrame)"],
+            environment: ["DISPLAY": display.name])
+        try engine.waitForStderr("window: the run has ended; its final state shows until the window closes")
+        #expect(engine.process.isRunning, "the window stays open")
+        engine.process.terminate()
+        let result = try engine.wait(timeout: 15)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains(stable), "\(result.stdout)")
+        #expect(result.stdout.contains(headless.stdout.split(separator: "\n").first { $0.hasPrefix("generations: ") }!))
+        #expect(!result.stdout.contains("stopped:"), "\(result.stdout)")
+    }
+
     /// A Gray-Scott field in a window on a real X server: drawn, growing between frames, and
     /// under the validation layer without a message.
     @Test func aGrayScottRunGrowsInTheWindow() throws {

@@ -122,7 +122,7 @@ import Testing
         let run = try LifeRun(
             setup: setup, origin: nil, density: 0, seed: 1, steps: 1000, device: context.device, given: nil,
             givenSource: "", tuned: nil, tuningSource: "")
-        run.stopWhenStable()
+        try run.stopWhenStable()
         let report = try run.session.run()
         guard case .settled = report.summary.ending else {
             Issue.record("not settled: \(report.summary.ending)")

@@ -185,7 +185,7 @@ import Testing
             let grid = LifeStart.grid(width: 16, height: 16, pattern: parsed.grid)
             let workload = try LifeWorkload(device: context.device, grid: grid, rule: .conway, kernel: .bytes)
             let loop = RunLoop(workload: workload, totalSteps: 1000, batchLimit: 1000)
-            loop.stopOnceSettled(lookBack: StableStateDetector.lookBack, StableStateDetector.settled(_:generation:))
+            try loop.stopOnceSettled(lookBack: StableStateDetector.lookBack, StableStateDetector.settled(_:generation:))
             let summary = try loop.run()
             guard case .settled(let reason) = summary.ending else {
                 Issue.record("ended \(summary.ending)")
@@ -219,7 +219,7 @@ import Testing
             let workload = try LifeWorkload(
                 device: context.device, grid: grids[firstStep], rule: .conway, kernel: kernel)
             let loop = RunLoop(workload: workload, firstStep: firstStep, totalSteps: 5000, batchLimit: 100_000)
-            loop.stopOnceSettled(lookBack: StableStateDetector.lookBack, StableStateDetector.settled(_:generation:))
+            try loop.stopOnceSettled(lookBack: StableStateDetector.lookBack, StableStateDetector.settled(_:generation:))
             var seen: [Int] = []
             loop.observe(every: cadence) { moment in
                 seen.append(moment.step)
@@ -236,6 +236,50 @@ import Testing
             #expect(try workload.download() == grids[settled.generation])
             #expect(
                 seen == Array(stride(from: (firstStep / cadence + 1) * cadence, to: settled.generation, by: cadence)))
+            #expect(log.count == 0, "\(log.messages)")
+        }
+    }
+
+    /// Steps paced elsewhere in batches of three (a window's frames): a soup settles at the
+    /// generation the CPU names, its grid put back on the device; a pulsar (period 3) comes
+    /// back to earlier grids but never settles, and the checks leave its grids as they were.
+    @Test func stepsPacedElsewhereSettleWhereTheCPUSays() throws {
+        let pulsar = try RLEFile.parse(
+            "x = 13, y = 13\n2b3o3b3o2b2$o4bobo4bo$o4bobo4bo$o4bobo4bo$2b3o3b3o2b2$2b3o3b3o2b$o4bobo4bo$"
+                + "o4bobo4bo$o4bobo4bo2$2b3o3b3o!",
+            largest: (32, 32))
+        for start in [
+            LifeStart.random(width: 48, height: 48, density: 0.3, seed: 3, rule: .conway),
+            LifeStart.grid(width: 32, height: 32, pattern: pulsar.grid),
+        ] {
+            var grids = [start]
+            for _ in 0..<1200 {
+                grids.append(LifeReference.advance(grids[grids.count - 1], rule: .conway, generations: 1))
+            }
+            let settledAt = (1..<grids.count).first { step in
+                StableStateDetector.settled(Array(grids[max(0, step - 2)...step]), generation: step) != nil
+            }
+            let workload = try LifeWorkload(device: context.device, grid: start, rule: .conway, kernel: .bits)
+            let loop = RunLoop(workload: workload, totalSteps: 1200, batchLimit: 1000)
+            try loop.stopOnceSettled(lookBack: StableStateDetector.lookBack, StableStateDetector.settled(_:generation:))
+            var done = 0
+            while done < 1200 {
+                try workload.advance(steps: 3)
+                done += 3
+                guard try loop.stepsAdvanced(to: done) else { break }
+                #expect(try workload.download() == grids[done])
+            }
+            if let settledAt {
+                guard case .settled(let reason) = loop.endingSoFar else {
+                    Issue.record("ended \(String(describing: loop.endingSoFar))")
+                    continue
+                }
+                #expect(reason == "period 2 at generation \(settledAt)" && loop.stepReached == settledAt)
+                #expect(try workload.download() == grids[settledAt])
+            } else {
+                #expect(grids[3] == start && grids[1] != start, "a pulsar is of period 3")
+                #expect(loop.endingSoFar == nil && done == 1200)
+            }
             #expect(log.count == 0, "\(log.messages)")
         }
     }
