@@ -48,6 +48,8 @@ public final class WindowPresenter {
     }
 
     private static let framesInFlight = 2
+    /// How often a still picture is drawn again (after it was covered, say).
+    private static let stillRedrawSeconds = 0.25
 
     let device: Device
     let surface: Surface
@@ -131,12 +133,14 @@ public final class WindowPresenter {
         var frameIndex = 0
         var needsSwapchain = true
         var lastTitle = Date.distantPast
+        var lastPresent = Date.distantPast
         var framesSinceTitle = 0, stepsSinceTitle = 0
         let name = device.description.name
 
         var connectionLost = false
         loop: while !shouldStop() {
-            for event in window.pendingEvents() {
+            let events = window.pendingEvents()
+            for event in events {
                 switch event {
                 case .close: break loop
                 case .connectionLost:
@@ -165,7 +169,17 @@ public final class WindowPresenter {
                 }
             }
 
-            if !paused && stepping && done < steps && stepsPerFrame > 0 {
+            let moving = !paused && stepping && done < steps && stepsPerFrame > 0
+            // A picture that nothing changes (paused, the steps over, no input) is drawn again a
+            // few times a second, not as fast as the device goes: a finished run's window idles
+            // rather than keeping a core (on a CPU driver, every core) busy.
+            if !moving && events.isEmpty && !needsSwapchain
+                && Date().timeIntervalSince(lastPresent) < Self.stillRedrawSeconds
+            {
+                usleep(10_000)
+                continue
+            }
+            if moving {
                 let count = min(stepsPerFrame, steps - done)
                 try scene.advance(count)
                 done += count
@@ -224,6 +238,7 @@ public final class WindowPresenter {
                 break loop
             }
             presented += 1
+            lastPresent = Date()
             framesSinceTitle += 1
             if presented == 1 { note("window: first frame presented") }
             frameIndex = (frameIndex + 1) % Self.framesInFlight

@@ -246,24 +246,41 @@ struct ViewingTests {
 
     /// --stop-when-stable in a window: the grid settles at the generation a headless run
     /// names, whether frames run one generation or several; the window then shows it until it
-    /// closes, and the summary says how it settled, not that a signal stopped it.
+    /// closes, drawing it again a few times a second rather than as fast as it can, and the
+    /// summary says how it settled, not that a signal stopped it.
     @Test(arguments: [1, 3])
     func aLifeRunSettlesInTheWindow(stepsPerFrame: Int) throws {
         let soup = ["run", "life", "--size", "32x32", "--seed", "3", "--steps", "20000", "--stop-when-stable"]
         let headless = try CapitalEngineProcess(soup + ["--headless", "--quiet"]).wait(timeout: 60)
         let stable = try #require(headless.stdout.split(separator: "\n").first { $0.hasPrefix("stable: ") })
+        let generations = try #require(
+            headless.stdout.split(separator: "\n").first { $0.hasPrefix("generations: ") }
+                .flatMap { Int($0.dropFirst("generations: ".count)) })
         let display = try VirtualDisplay()
         let engine = try CapitalEngineProcess(
             soup + ["--window", "160x160", "--steps-per-frame", "\(stepsPerFrame)"],
             environment: ["DISPLAY": display.name])
         try engine.waitForStderr("window: the run has ended; its final state shows until the window closes")
+        let ended = Date()
         #expect(engine.process.isRunning, "the window stays open")
+        // A second of the still picture, to count its frames.
+        var shown = try display.screenshot()
+        while Self.litPixels(shown) == 0 || Date().timeIntervalSince(ended) < 1 {
+            Thread.sleep(forTimeInterval: 0.1)
+            shown = try display.screenshot()
+        }
         engine.process.terminate()
         let result = try engine.wait(timeout: 15)
+        let still = Date().timeIntervalSince(ended)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains(stable), "\(result.stdout)")
-        #expect(result.stdout.contains(headless.stdout.split(separator: "\n").first { $0.hasPrefix("generations: ") }!))
+        #expect(result.stdout.contains("generations: \(generations)\n"), "\(result.stdout)")
         #expect(!result.stdout.contains("stopped:"), "\(result.stdout)")
+        let frames = try #require(
+            result.stdout.split(separator: "\n").first { $0.hasPrefix("window: ") && $0.contains("frames presented") }
+                .flatMap { Int($0.split(separator: " ")[1]) })
+        let stepping = (generations + stepsPerFrame - 1) / stepsPerFrame + 2
+        #expect(frames <= stepping + Int(still / 0.25) + 8, "\(frames) frames in \(still) s of a still picture")
     }
 
     /// A Gray-Scott field in a window on a real X server: drawn, growing between frames, and
