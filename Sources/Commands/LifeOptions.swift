@@ -140,7 +140,7 @@ struct LifeStartOptions: ParsableArguments {
 
 /// `WxH` for a Life grid: any size from 1x1 up to what the device's buffers hold.
 struct GridSize: SizeArgument, CustomStringConvertible {
-    static let sides = 1...1 << 20
+    static let sides = 1...LifeGrid.largestSide
     var width: Int
     var height: Int
 

@@ -162,9 +162,9 @@ struct NBodyTaskParameters {
 func readSize(_ read: TaskParameterReader, default value: String) throws -> (width: Int, height: Int) {
     let size = try read.string("size") ?? value
     let sides = size.lowercased().split(separator: "x").map { Int($0) }
-    guard sides.count == 2, let width = sides[0], let height = sides[1], (1...1 << 20).contains(width),
-        (1...1 << 20).contains(height)
-    else { throw EngineError.invalidInput("size must be WxH, each 1 to 1048576, got \(size)") }
+    guard sides.count == 2, let width = sides[0], let height = sides[1], (1...LifeGrid.largestSide).contains(width),
+        (1...LifeGrid.largestSide).contains(height)
+    else { throw EngineError.invalidInput("size must be WxH, each 1 to \(LifeGrid.largestSide), got \(size)") }
     return (width, height)
 }
 

@@ -11,7 +11,23 @@ struct HostileInputTests {
         #expect {
             try RLEFile.parse("x = 9999999999999, y = 9999999999999\nbo$!\n")
         } throws: { error in
-            (error as? RLEError)?.problem == "pattern of 9999999999999x9999999999999 is too large"
+            (error as? RLEError)?.problem
+                == "pattern of 9999999999999x9999999999999 is too large (at most 1048576 a side and 1073741824 cells)"
+        }
+    }
+
+    /// A side of no cells beside one of 10^15 made a pattern of no cells whose rows, walked
+    /// to write it, took days; a side longer than the largest grid's is refused, while Golly's
+    /// empty pattern (0 by 0) and the longest sides still read and write.
+    @Test func anRLEHeaderWithASideBeyondTheLargestGridIsTooLarge() throws {
+        for header in ["x = 0, y = 999990000000998", "x = 1048577, y = 1", "x = 0, y = 1048577"] {
+            #expect(throws: RLEError.self) { try RLEFile.parse(header + "\nb$9!\n") }
+        }
+        for (width, height) in [(0, 0), (0, 1 << 20), (1 << 20, 1)] {
+            let pattern = try RLEFile.parse("x = \(width), y = \(height)\n!\n")
+            #expect(pattern.grid.width == width && pattern.grid.height == height)
+            let written = RLEFile.write(pattern.grid, rule: .conway)
+            #expect(try RLEFile.parse(written).grid == pattern.grid)
         }
     }
 

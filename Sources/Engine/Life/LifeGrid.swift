@@ -1,6 +1,9 @@
 /// A W x H grid of cell states (0 dead, 1 alive, 2... dying in Generations rules), row-major,
 /// top row first; toroidal (edges wrap) unless bounded (dead beyond the edges).
 public struct LifeGrid: Sendable, Equatable {
+    /// The longest side a grid (or a field) may have, on any device.
+    public static let largestSide = 1 << 20
+
     public let width: Int
     public let height: Int
     public var cells: [UInt8]

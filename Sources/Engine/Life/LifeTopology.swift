@@ -47,10 +47,10 @@ public struct LifeTopology: Sendable, Equatable, CustomStringConvertible {
             throw LifeRuleError(
                 rule: rule, problem: "':\(excerpt(suffix))' should give the grid as :\(kind)WIDTH,HEIGHT")
         }
-        guard width >= 1, height >= 1, width <= 1 << 20, height <= 1 << 20 else {
+        guard width >= 1, height >= 1, width <= LifeGrid.largestSide, height <= LifeGrid.largestSide else {
+            let sides = "sides from 1 to \(LifeGrid.largestSide)"
             throw LifeRuleError(
-                rule: rule,
-                problem: "':\(excerpt(suffix))' needs sides from 1 to \(1 << 20) (an unbounded side, 0, needs --size)")
+                rule: rule, problem: "':\(excerpt(suffix))' needs \(sides) (an unbounded side, 0, needs --size)")
         }
         self.init(width: width, height: height, bounded: kind == "P")
     }

@@ -249,9 +249,14 @@ public enum RLEFile {
         guard let width, let height else {
             throw RLEError(line: lineNumber, column: firstColumn, problem: "the header needs both x and y")
         }
+        // A side beyond the largest grid's is refused even where the other is 0 (no cells): a
+        // pattern's rows are walked, and 0 by 10^15 would take days.
         let (cells, overflow) = width.multipliedReportingOverflow(by: height)
-        guard !overflow, cells <= 1 << 30 else {
-            throw RLEError(line: lineNumber, column: firstColumn, problem: "pattern of \(width)x\(height) is too large")
+        guard !overflow, cells <= 1 << 30, width <= LifeGrid.largestSide, height <= LifeGrid.largestSide else {
+            throw RLEError(
+                line: lineNumber, column: firstColumn,
+                problem: "pattern of \(width)x\(height) is too large (at most \(LifeGrid.largestSide) a side and "
+                    + "\(1 << 30) cells)")
         }
         return (width, height, rule)
     }
