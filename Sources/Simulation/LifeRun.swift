@@ -55,8 +55,30 @@ public final class LifeRun {
     }
 
     /// Ends the run, as settled, once the grid stops changing or repeats with period 2.
+    /// - Throws: where this host cannot hold the copies of the grid the check compares.
     public func stopWhenStable() throws {
+        if let problem = Self.stabilityCheckMemoryProblem(width: start.width, height: start.height) {
+            throw EngineError.unsupported(problem)
+        }
         try loop.stopOnceSettled(lookBack: StableStateDetector.lookBack, StableStateDetector.settled(_:generation:))
+    }
+
+    /// Grids a stability check holds at once, besides the run's own: the last three
+    /// generations read back, the three of the last window found unsettled, and (as a run
+    /// ends) the start, the final grid and those of a search.
+    static let stabilityCheckCopies: UInt64 = 8
+
+    /// Why this host cannot check a `width`×`height` grid for stability, or nil where it can.
+    static func stabilityCheckMemoryProblem(
+        width: Int, height: Int, memory: UInt64? = HostMemory.physicalBytes
+    ) -> String? {
+        let needed = UInt64(width) * UInt64(height) * (stabilityCheckCopies + 2)
+        guard let memory, needed > memory else { return nil }
+        return """
+            --stop-when-stable compares grids on the host, a byte per cell, up to \(stabilityCheckCopies) of them \
+            beside the run's two: a \(width)x\(height) grid needs \(needed >> 30) GiB of host memory; this machine \
+            has \(memory >> 30) GiB
+            """
     }
 
     /// Writes `grid` to `url` as RLE (with the rule, the grid's topology and `comment`) or, for a

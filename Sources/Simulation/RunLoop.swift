@@ -276,7 +276,7 @@ private final class Settling<W: Workload> {
             unsettled = recent
             return nil
         }
-        return try firstSettled(after: unsettled, at: (moment.step, recent.states, reason), on: moment.workload)
+        return try firstSettled(at: (moment.step, state, reason), on: moment.workload)
     }
 
     /// Where batches paced elsewhere are too long to leave a whole window, the state of a
@@ -295,16 +295,18 @@ private final class Settling<W: Workload> {
             cycling = window.count == lookBack + 1
             return nil
         }
-        return try firstSettled(after: unsettled, at: (step, window, reason), on: workload)
+        return try firstSettled(at: (step, window[window.count - 1], reason), on: workload)
     }
 
-    /// Bisects the steps after `lower` (unsettled) up to `upper` (settled) for the first
-    /// settled one, leaving its state on the device.
+    /// Bisects the steps after the last window found unsettled up to `upper` (settled, its
+    /// state on the device) for the first settled one, leaving its state on the device. The
+    /// run ends with it, so the windows kept for later checks are let go first: a large grid's
+    /// copies are what a host runs out of.
     private func firstSettled(
-        after lower: (step: Int, states: [W.State]), at upper: (step: Int, states: [W.State], reason: String),
-        on workload: W
+        at upper: (step: Int, state: W.State, reason: String), on workload: W
     ) throws -> (step: Int, reason: String) {
-        var (lower, upper) = (lower, upper)
+        var (lower, upper) = (unsettled, upper)
+        (unsettled, recent, ends) = ((0, []), (0, []), [])
         var deviceStep = upper.step
         while upper.step - lower.step > 1 {
             let middle = (lower.step + upper.step) / 2
@@ -312,12 +314,12 @@ private final class Settling<W: Workload> {
             let states = try window(advancing: workload, from: lower, to: middle)
             deviceStep = middle
             if let reason = settled(states, middle) {
-                upper = (middle, states, reason)
+                upper = (middle, states[states.count - 1], reason)
             } else {
                 lower = (middle, states)
             }
         }
-        if deviceStep != upper.step { try workload.upload(upper.states[upper.states.count - 1]) }
+        if deviceStep != upper.step { try workload.upload(upper.state) }
         return (upper.step, upper.reason)
     }
 

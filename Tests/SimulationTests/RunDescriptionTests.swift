@@ -113,6 +113,14 @@ import Testing
         #expect(final == LifeReference.advance(preferred.start, rule: .conway, generations: 5))
     }
 
+    /// The stability check compares grids on the host: a grid whose copies this host cannot
+    /// hold is refused before the run, with what it needs.
+    @Test func aStabilityCheckBeyondTheHostsMemoryIsRefused() {
+        let problem = LifeRun.stabilityCheckMemoryProblem(width: 32768, height: 32768, memory: 8 << 30)
+        #expect(problem?.contains("a 32768x32768 grid needs 10 GiB of host memory; this machine has 8 GiB") == true)
+        #expect(LifeRun.stabilityCheckMemoryProblem(width: 32768, height: 32768, memory: 16 << 30) == nil)
+    }
+
     /// A blinker settles into period 2, which its summary says; its final grid is written as
     /// RLE and as .npy, and the RLE reads back as the same grid and rule.
     @Test func aLifeRunStopsWhenStableAndWritesItsGrid() throws {
